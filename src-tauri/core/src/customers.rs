@@ -1,0 +1,407 @@
+//! Customers: validation, add / edit / archive, REF lookup, search, list and profile.
+
+use crate::db::{self, customers::NameColumn, customers::Record};
+use crate::error::{CoreError, Result};
+use crate::model::{
+    Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile, Stats, GENDERS, SOURCES,
+};
+use crate::settings::currency;
+use crate::store::Store;
+use crate::{money, phone, text, time};
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+pub const NAME_MAX: usize = 200;
+const FIELD_MAX: usize = 1000;
+
+fn opt(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn check_len(s: Option<String>) -> Result<Option<String>> {
+    match opt(s) {
+        Some(s) if s.chars().count() > FIELD_MAX => {
+            Err(CoreError::InvalidInput(format!("longer than {FIELD_MAX} characters")))
+        }
+        other => Ok(other),
+    }
+}
+
+fn valid_name(s: &str) -> Result<String> {
+    let name = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(CoreError::NameRequired);
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(CoreError::NameTooLong { max: NAME_MAX });
+    }
+    Ok(name)
+}
+
+fn valid_code(s: Option<String>) -> Result<Option<String>> {
+    let Some(code) = opt(s) else { return Ok(None) };
+    let ok = code.len() <= 40
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    if ok {
+        Ok(Some(code))
+    } else {
+        Err(CoreError::CodeInvalid(code))
+    }
+}
+
+/// "YYYY-MM-DD", or "--MM-DD" / "MM-DD" when the year is unknown.
+pub fn valid_birthday(s: Option<String>) -> Result<Option<String>> {
+    let Some(b) = opt(s) else { return Ok(None) };
+    let bad = || CoreError::BirthdayInvalid(b.clone());
+    if let Ok(d) = NaiveDate::parse_from_str(&b, "%Y-%m-%d") {
+        let today = chrono::Utc::now().date_naive();
+        if d > today || d < NaiveDate::from_ymd_opt(1900, 1, 1).ok_or_else(bad)? {
+            return Err(bad());
+        }
+        return Ok(Some(d.format("%Y-%m-%d").to_string()));
+    }
+    let md = b.strip_prefix("--").unwrap_or(&b);
+    let (m, d) = md.split_once('-').ok_or_else(bad)?;
+    let (m, d): (u32, u32) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    // 2000 is a leap year, so 29 February is accepted.
+    NaiveDate::from_ymd_opt(2000, m, d).ok_or_else(bad)?;
+    Ok(Some(format!("--{m:02}-{d:02}")))
+}
+
+fn valid_email(s: Option<String>) -> Result<Option<String>> {
+    let Some(e) = opt(s) else { return Ok(None) };
+    let ok = match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !e.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if ok {
+        Ok(Some(e.to_lowercase()))
+    } else {
+        Err(CoreError::EmailInvalid(e))
+    }
+}
+
+fn valid_gender(s: Option<String>) -> Result<Option<String>> {
+    let Some(g) = opt(s) else { return Ok(None) };
+    let v = match text::fold(&g).as_str() {
+        "male" | "m" | "nam" => "male",
+        "female" | "f" | "nu" => "female",
+        "other" | "khac" => "other",
+        _ => return Err(CoreError::GenderInvalid(g)),
+    };
+    debug_assert!(GENDERS.contains(&v));
+    Ok(Some(v.to_owned()))
+}
+
+fn valid_source(s: &str) -> Result<String> {
+    let v = text::fold(s).replace(['-', ' '], "_");
+    if SOURCES.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(CoreError::SourceInvalid(s.to_owned()))
+    }
+}
+
+fn valid_tags(tags: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim().to_owned();
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().count() > 40 || t.chars().any(char::is_control) {
+            return Err(CoreError::TagInvalid(t));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// Resolve a REF: a phone in any format, a customer id (or #id), or a shop code.
+pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
+    let r = reference.trim();
+    let not_found = || CoreError::CustomerNotFound(r.to_owned());
+    if r.is_empty() {
+        return Err(not_found());
+    }
+    let phone = phone::normalize(r).ok();
+    if let Some(p) = &phone {
+        if let Some(id) = db::customers::by_phone_or_code(conn, Some(p), r)? {
+            return Ok(id);
+        }
+    }
+    if let Ok(id) = r.trim_start_matches('#').parse::<i64>() {
+        if db::customers::exists(conn, id)? {
+            return Ok(id);
+        }
+    }
+    db::customers::by_phone_or_code(conn, None, r)?.ok_or_else(not_found)
+}
+
+/// Apply `input` over `base` (an empty record when adding), validating every field.
+fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>) -> Result<Record> {
+    let mut rec = base;
+    if let Some(n) = input.name {
+        rec.name = valid_name(&n)?;
+    } else if id.is_none() {
+        return Err(CoreError::NameRequired);
+    }
+    if let Some(p) = input.phone {
+        rec.phone = phone::normalize(&p)?;
+    } else if id.is_none() {
+        return Err(CoreError::PhoneRequired);
+    }
+    if let Some(c) = input.code {
+        rec.code = valid_code(Some(c))?;
+    }
+    if let Some(b) = input.birthday {
+        rec.birthday = valid_birthday(Some(b))?;
+    }
+    if let Some(g) = input.gender {
+        rec.gender = valid_gender(Some(g))?;
+    }
+    if let Some(e) = input.email {
+        rec.email = valid_email(Some(e))?;
+    }
+    if let Some(a) = input.address {
+        rec.address = check_len(Some(a))?;
+    }
+    if let Some(n) = input.note {
+        rec.note = check_len(Some(n))?;
+    }
+    if let Some(t) = input.tags {
+        rec.tags = valid_tags(t)?;
+    }
+    if let Some(s) = input.source {
+        rec.source = if s.trim().is_empty() {
+            "walk_in".into()
+        } else {
+            valid_source(&s)?
+        };
+    } else if rec.source.is_empty() {
+        rec.source = "walk_in".into();
+    }
+    if let Some(r) = input.referred_by {
+        rec.referred_by = match opt(Some(r)) {
+            None => None,
+            Some(r) => {
+                let rid = resolve(conn, &r).map_err(|e| match e {
+                    CoreError::CustomerNotFound(_) => CoreError::CustomerNotFound(r.clone()),
+                    other => other,
+                })?;
+                if Some(rid) == id {
+                    return Err(CoreError::ReferredBySelf);
+                }
+                Some(rid)
+            }
+        };
+    }
+    if let Some((other, name)) = db::customers::active_by_phone(conn, &rec.phone, id)? {
+        return Err(CoreError::PhoneTaken {
+            phone: phone::display(&rec.phone),
+            name,
+            id: other,
+        });
+    }
+    if let Some(code) = &rec.code {
+        if let Some((other, name)) = db::customers::active_by_code(conn, code, id)? {
+            return Err(CoreError::CodeTaken {
+                code: code.clone(),
+                name,
+                id: other,
+            });
+        }
+    }
+    Ok(rec)
+}
+
+pub(crate) fn get(conn: &Connection, id: i64) -> Result<Customer> {
+    db::customers::get(conn, id)?.ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))
+}
+
+pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
+    let (visits, total, first, last) = db::purchases::aggregate(conn, id)?;
+    let total_spent = money::from_minor(total, exp);
+    let average_basket = (visits > 0).then(|| {
+        (total_spent / Decimal::from(visits)).round_dp_with_strategy(
+            exp,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        )
+    });
+    let average_days_between_visits = match (first, last) {
+        (Some(f), Some(l)) if visits > 1 => {
+            let days = (l - f) as f64 / 86_400.0 / (visits - 1) as f64;
+            Some((days * 10.0).round() / 10.0)
+        }
+        _ => None,
+    };
+    Ok(Stats {
+        visits,
+        total_spent,
+        average_basket,
+        first_purchase_at: first.map(time::from_unix),
+        last_purchase_at: last.map(time::from_unix),
+        average_days_between_visits,
+    })
+}
+
+/// Matches ranked: whole-token hits first, then shorter names.
+fn rank(cands: Vec<(i64, String)>, query_tokens: &[String], marked: bool) -> Vec<i64> {
+    let mut scored: Vec<(usize, usize, i64)> = cands
+        .into_iter()
+        .map(|(id, name_marked)| {
+            let key = if marked { name_marked } else { text::fold(&name_marked) };
+            let name_tokens = text::tokens(&key);
+            let whole = query_tokens
+                .iter()
+                .filter(|q| name_tokens.iter().any(|t| t == *q))
+                .count();
+            (whole, name_tokens.len(), id)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    scored.into_iter().map(|s| s.2).collect()
+}
+
+fn push_unique(out: &mut Vec<i64>, ids: impl IntoIterator<Item = i64>) {
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+}
+
+/// Ids matching a counter query, best first.
+pub(crate) fn search_ids(conn: &Connection, query: &str, limit: u32) -> Result<Vec<i64>> {
+    let q = query.trim();
+    let limit = limit.clamp(1, 100);
+    let mut out = Vec::new();
+    if q.is_empty() {
+        return Ok(out);
+    }
+    push_unique(&mut out, db::customers::search_code(conn, q)?);
+    if let Some(digits) = phone::query_digits(q) {
+        if let Ok(full) = phone::normalize(q) {
+            push_unique(&mut out, db::customers::search_phone_exact(conn, &full)?);
+        }
+        if digits.len() >= 3 {
+            push_unique(&mut out, db::customers::search_phone_suffix(conn, &digits, limit)?);
+        }
+    } else {
+        let folded = text::fold(q);
+        push_unique(&mut out, db::customers::search_name_exact(conn, &folded, limit)?);
+        // Enough candidates to rank, bounded so that a one-letter query stays cheap.
+        let pool = (limit * 4).min(200);
+        if text::has_marks(q) {
+            let marked = text::tokens(&text::lower_marked(q));
+            let c = db::customers::search_fts(conn, NameColumn::Marked, &marked, pool)?;
+            push_unique(&mut out, rank(c, &marked, true));
+        }
+        let tokens = text::tokens(&folded);
+        let c = db::customers::search_fts(conn, NameColumn::Folded, &tokens, pool)?;
+        push_unique(&mut out, rank(c, &tokens, false));
+    }
+    out.truncate(limit as usize);
+    Ok(out)
+}
+
+impl Store {
+    pub fn add_customer(&self, input: CustomerInput) -> Result<Customer> {
+        self.write(|conn| {
+            let rec = apply(conn, Record::default(), input, None)?;
+            let id = db::customers::insert(conn, &rec, time::now())?;
+            get(conn, id)
+        })
+    }
+
+    pub fn update_customer(&self, id: i64, input: CustomerInput) -> Result<Customer> {
+        self.write(|conn| {
+            let base = db::customers::record(conn, id)?
+                .ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))?;
+            let rec = apply(conn, base.clone(), input, Some(id))?;
+            if rec != base {
+                db::customers::update(conn, id, &rec, time::now())?;
+            }
+            get(conn, id)
+        })
+    }
+
+    pub fn archive_customer(&self, id: i64) -> Result<Customer> {
+        self.write(|conn| {
+            get(conn, id)?;
+            db::customers::archive(conn, id, time::now())?;
+            get(conn, id)
+        })
+    }
+
+    pub fn resolve_customer(&self, reference: &str) -> Result<i64> {
+        resolve(&self.reader(), reference)
+    }
+
+    pub fn customer(&self, id: i64) -> Result<Customer> {
+        get(&self.reader(), id)
+    }
+
+    pub fn customer_stats(&self, id: i64) -> Result<Stats> {
+        let conn = self.reader();
+        get(&conn, id)?;
+        stats(&conn, id, currency(&conn)?.1)
+    }
+
+    /// Details, stats and the newest purchases (at most `limit`).
+    pub fn profile(&self, id: i64, limit: u32) -> Result<Profile> {
+        let conn = self.reader();
+        let exp = currency(&conn)?.1;
+        Ok(Profile {
+            customer: get(&conn, id)?,
+            stats: stats(&conn, id, exp)?,
+            purchases: db::purchases::for_customer(&conn, id, limit, exp)?,
+        })
+    }
+
+    /// Search as you type at the counter: code, phone (full or last 3+ digits), or name.
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<CustomerRow>> {
+        let conn = self.reader();
+        let ids = search_ids(&conn, query, limit)?;
+        db::customers::rows(&conn, &ids, currency(&conn)?.1)
+    }
+
+    pub fn list_customers(&self, q: &ListQuery) -> Result<CustomerPage> {
+        let conn = self.reader();
+        let exp = currency(&conn)?.1;
+        let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let (total, rows) = match search {
+            None => db::customers::list(&conn, q, None, exp)?,
+            Some(s) => {
+                let digits = phone::query_digits(s).filter(|d| d.len() >= 3);
+                let fts = if digits.is_some() {
+                    String::new()
+                } else {
+                    db::customers::fts_query(&text::tokens(&text::fold(s)))
+                };
+                db::customers::list(&conn, q, Some((&fts, digits.as_deref())), exp)?
+            }
+        };
+        Ok(CustomerPage { total, rows })
+    }
+
+    pub fn customer_tags(&self) -> Result<Vec<String>> {
+        db::customers::tags(&self.reader())
+    }
+
+    pub fn customer_count(&self) -> Result<i64> {
+        db::customers::count_active(&self.reader())
+    }
+}

@@ -1,0 +1,113 @@
+//! Bulk inserts for the demo generator (and later the importer): prepared once, no re-reads.
+
+use crate::error::Result;
+use rusqlite::{params, CachedStatement, Connection};
+
+pub struct BulkCustomer<'a> {
+    pub id: i64,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub name_fold: &'a str,
+    pub name_marked: &'a str,
+    pub phone: &'a str,
+    pub phone_rev: &'a str,
+    pub birthday: Option<&'a str>,
+    pub gender: &'a str,
+    pub email: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub referred_by: Option<i64>,
+    pub source: &'a str,
+    pub created_at: i64,
+    pub visits: i64,
+    pub total_minor: i64,
+    pub first_purchase_at: Option<i64>,
+    pub last_purchase_at: Option<i64>,
+    pub tag: Option<&'a str>,
+}
+
+pub struct BulkWriter<'c> {
+    conn: &'c Connection,
+    customer: CachedStatement<'c>,
+    search: CachedStatement<'c>,
+    tag: CachedStatement<'c>,
+    purchase: CachedStatement<'c>,
+    item: CachedStatement<'c>,
+}
+
+impl<'c> BulkWriter<'c> {
+    pub fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(BulkWriter {
+            conn,
+            customer: conn.prepare_cached(
+                "INSERT INTO customers (id, code, name, name_fold, phone, phone_rev, birthday,
+                    gender, email, address, referred_by, source, created_at, updated_at, visits,
+                    total_minor, first_purchase_at, last_purchase_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15,
+                    ?16, ?17)",
+            )?,
+            search: conn.prepare_cached(
+                "INSERT INTO customer_search (rowid, name_fold, name_marked) VALUES (?1, ?2, ?3)",
+            )?,
+            tag: conn.prepare_cached(
+                "INSERT INTO customer_tags (customer_id, tag) VALUES (?1, ?2)",
+            )?,
+            purchase: conn.prepare_cached(
+                "INSERT INTO purchases (customer_id, at, total_minor, payment_method, staff,
+                    created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?2)",
+            )?,
+            item: conn.prepare_cached(
+                "INSERT INTO purchase_items (purchase_id, product, quantity, unit_price_minor,
+                    line_total_minor, warranty_months) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+        })
+    }
+
+    pub fn customer(&mut self, c: &BulkCustomer) -> Result<()> {
+        self.customer.execute(params![
+            c.id,
+            c.code,
+            c.name,
+            c.name_fold,
+            c.phone,
+            c.phone_rev,
+            c.birthday,
+            c.gender,
+            c.email,
+            c.address,
+            c.referred_by,
+            c.source,
+            c.created_at,
+            c.visits,
+            c.total_minor,
+            c.first_purchase_at,
+            c.last_purchase_at
+        ])?;
+        self.search
+            .execute(params![c.id, c.name_fold, c.name_marked])?;
+        if let Some(t) = c.tag {
+            self.tag.execute(params![c.id, t])?;
+        }
+        Ok(())
+    }
+
+    pub fn purchase(&mut self, customer_id: i64, at: i64, total_minor: i64, payment: &str, staff: &str) -> Result<i64> {
+        self.purchase
+            .execute(params![customer_id, at, total_minor, payment, staff])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn item(&mut self, purchase_id: i64, product: &str, unit_minor: i64, warranty: Option<u32>) -> Result<()> {
+        self.item
+            .execute(params![purchase_id, product, "1", unit_minor, unit_minor, warranty])?;
+        Ok(())
+    }
+}
+
+/// True when the shop has neither customers nor purchases.
+pub fn is_empty(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM purchases)",
+        [],
+        |r| r.get(0),
+    )?)
+}

@@ -1,0 +1,442 @@
+//! The customers table, its tags and its FTS5 search index.
+
+use crate::error::Result;
+use crate::model::{Customer, CustomerRow, ListQuery, SortKey};
+use crate::{money, phone, time};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
+
+/// Every stored column a user edits, already validated and normalised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub code: Option<String>,
+    pub name: String,
+    pub phone: String,
+    pub birthday: Option<String>,
+    pub gender: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+    pub tags: Vec<String>,
+    pub referred_by: Option<i64>,
+    pub source: String,
+}
+
+const TAG_SEP: char = '\u{1f}';
+
+const CUSTOMER_COLS: &str = "c.id, c.code, c.name, c.phone, c.birthday, c.gender, c.email,
+    c.address, c.note, c.referred_by, r.name, c.source, c.created_at, c.updated_at,
+    c.archived_at, (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id)";
+
+fn split_tags(s: Option<String>) -> Vec<String> {
+    s.map(|s| s.split(TAG_SEP).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
+    let phone: String = r.get(3)?;
+    Ok(Customer {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        name: r.get(2)?,
+        phone_display: phone::display(&phone),
+        phone,
+        birthday: r.get(4)?,
+        gender: r.get(5)?,
+        email: r.get(6)?,
+        address: r.get(7)?,
+        note: r.get(8)?,
+        referred_by: r.get(9)?,
+        referred_by_name: r.get(10)?,
+        source: r.get(11)?,
+        created_at: time::from_unix(r.get(12)?),
+        updated_at: time::from_unix(r.get(13)?),
+        archived_at: r.get::<_, Option<i64>>(14)?.map(time::from_unix),
+        tags: split_tags(r.get(15)?),
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {
+    let sql = format!(
+        "SELECT {CUSTOMER_COLS} FROM customers c LEFT JOIN customers r ON r.id = c.referred_by
+         WHERE c.id = ?1"
+    );
+    Ok(conn.query_row(&sql, [id], customer_from_row).optional()?)
+}
+
+pub fn record(conn: &Connection, id: i64) -> Result<Option<Record>> {
+    Ok(get(conn, id)?.map(|c| Record {
+        code: c.code,
+        name: c.name,
+        phone: c.phone,
+        birthday: c.birthday,
+        gender: c.gender,
+        email: c.email,
+        address: c.address,
+        note: c.note,
+        tags: c.tags,
+        referred_by: c.referred_by,
+        source: c.source,
+    }))
+}
+
+fn write_search(conn: &Connection, id: i64, name: &str) -> Result<()> {
+    conn.execute("DELETE FROM customer_search WHERE rowid = ?1", [id])?;
+    conn.execute(
+        "INSERT INTO customer_search (rowid, name_fold, name_marked) VALUES (?1, ?2, ?3)",
+        params![id, crate::text::fold(name), crate::text::lower_marked(name)],
+    )?;
+    Ok(())
+}
+
+fn write_tags(conn: &Connection, id: i64, tags: &[String]) -> Result<()> {
+    conn.execute("DELETE FROM customer_tags WHERE customer_id = ?1", [id])?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?1, ?2)")?;
+    for t in tags {
+        stmt.execute(params![id, t])?;
+    }
+    Ok(())
+}
+
+pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO customers (code, name, name_fold, phone, phone_rev, birthday, gender, email,
+            address, note, referred_by, source, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+    )?;
+    stmt.execute(params![
+        rec.code,
+        rec.name,
+        crate::text::fold(&rec.name),
+        rec.phone,
+        phone::reversed(&rec.phone),
+        rec.birthday,
+        rec.gender,
+        rec.email,
+        rec.address,
+        rec.note,
+        rec.referred_by,
+        rec.source,
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    write_search(conn, id, &rec.name)?;
+    if !rec.tags.is_empty() {
+        write_tags(conn, id, &rec.tags)?;
+    }
+    Ok(id)
+}
+
+pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE customers SET code = ?2, name = ?3, name_fold = ?4, phone = ?5, phone_rev = ?6,
+            birthday = ?7, gender = ?8, email = ?9, address = ?10, note = ?11, referred_by = ?12,
+            source = ?13, updated_at = ?14
+         WHERE id = ?1",
+        params![
+            id,
+            rec.code,
+            rec.name,
+            crate::text::fold(&rec.name),
+            rec.phone,
+            phone::reversed(&rec.phone),
+            rec.birthday,
+            rec.gender,
+            rec.email,
+            rec.address,
+            rec.note,
+            rec.referred_by,
+            rec.source,
+            now
+        ],
+    )?;
+    let archived: bool = conn.query_row(
+        "SELECT archived_at IS NOT NULL FROM customers WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if !archived {
+        write_search(conn, id, &rec.name)?;
+    }
+    write_tags(conn, id, &rec.tags)?;
+    Ok(())
+}
+
+/// Archived customers leave the search index; their history stays.
+pub fn archive(conn: &Connection, id: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE customers SET archived_at = ?2, updated_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
+        params![id, now],
+    )?;
+    conn.execute("DELETE FROM customer_search WHERE rowid = ?1", [id])?;
+    Ok(())
+}
+
+/// The active customer holding this normalised phone, other than `except`.
+pub fn active_by_phone(conn: &Connection, phone: &str, except: Option<i64>) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name FROM customers WHERE phone = ?1 AND archived_at IS NULL AND id IS NOT ?2",
+            params![phone, except],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub fn active_by_code(conn: &Connection, code: &str, except: Option<i64>) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name FROM customers WHERE code = ?1 COLLATE NOCASE AND archived_at IS NULL
+             AND id IS NOT ?2",
+            params![code, except],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Any customer (archived too) by phone or code, newest active first: for REF lookups.
+pub fn by_phone_or_code(conn: &Connection, phone: Option<&str>, code: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM customers WHERE phone = ?1 OR code = ?2 COLLATE NOCASE
+             ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1",
+            params![phone, code],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn exists(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM customers WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn count_active(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM customers WHERE archived_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn count_all(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+}
+
+fn ids(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn search_code(conn: &Connection, code: &str) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE AND archived_at IS NULL",
+        &[&code],
+    )
+}
+
+pub fn search_phone_exact(conn: &Connection, phone: &str) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT id FROM customers WHERE phone = ?1 AND archived_at IS NULL",
+        &[&phone],
+    )
+}
+
+/// Customers whose phone ends with `digits`, most recent visitors first.
+pub fn search_phone_suffix(conn: &Connection, digits: &str, limit: u32) -> Result<Vec<i64>> {
+    let lo: String = digits.chars().rev().collect();
+    // ':' sorts right after '9', so [lo, lo:) is exactly the reversed-prefix range.
+    let hi = format!("{lo}:");
+    ids(
+        conn,
+        "SELECT id FROM customers WHERE phone_rev >= ?1 AND phone_rev < ?2 AND archived_at IS NULL
+         LIMIT ?3",
+        &[&lo, &hi, &limit],
+    )
+}
+
+pub fn search_name_exact(conn: &Connection, folded: &str, limit: u32) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT id FROM customers WHERE name_fold = ?1 AND archived_at IS NULL LIMIT ?2",
+        &[&folded, &limit],
+    )
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum NameColumn {
+    Folded,
+    Marked,
+}
+
+fn fts_expr(column: NameColumn, tokens: &[String]) -> String {
+    let col = match column {
+        NameColumn::Folded => "name_fold",
+        NameColumn::Marked => "name_marked",
+    };
+    tokens
+        .iter()
+        .map(|t| format!("{col} : \"{t}\"*"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Prefix match of every token, in index order: cheap even for a one-letter query.
+pub fn search_fts(
+    conn: &Connection,
+    column: NameColumn,
+    tokens: &[String],
+    limit: u32,
+) -> Result<Vec<(i64, String)>> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    let expr = fts_expr(column, tokens);
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid, name_marked FROM customer_search WHERE customer_search MATCH ?1 LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![expr, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.total_minor,
+    c.last_purchase_at, c.archived_at IS NOT NULL,
+    (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id)";
+
+fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
+    let phone: String = r.get(3)?;
+    Ok(CustomerRow {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        name: r.get(2)?,
+        phone_display: phone::display(&phone),
+        phone,
+        source: r.get(4)?,
+        visits: r.get(5)?,
+        total_spent: money::from_minor(r.get(6)?, exp),
+        last_purchase_at: r.get::<_, Option<i64>>(7)?.map(time::from_unix),
+        archived: r.get(8)?,
+        tags: split_tags(r.get(9)?),
+        tier: None,
+        points: None,
+    })
+}
+
+/// Rows for these ids, in the given order.
+pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLS} FROM customers c WHERE c.id = ?1"))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = stmt.query_row([id], |r| row_from(r, exp)).optional()? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// One page of the customer list. `search_ids` restricts it to a search's matches.
+pub fn list(
+    conn: &Connection,
+    q: &ListQuery,
+    search: Option<(&str, Option<&str>)>,
+    exp: u32,
+) -> Result<(i64, Vec<CustomerRow>)> {
+    let mut wh: Vec<String> = Vec::new();
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    if !q.include_archived {
+        wh.push("c.archived_at IS NULL".into());
+    }
+    if let Some(tag) = q.tag.as_deref().filter(|t| !t.is_empty()) {
+        args.push(Box::new(tag.to_owned()));
+        wh.push(format!(
+            "c.id IN (SELECT customer_id FROM customer_tags WHERE tag = ?{})",
+            args.len()
+        ));
+    }
+    if let Some(src) = q.source.as_deref().filter(|s| !s.is_empty()) {
+        args.push(Box::new(src.to_owned()));
+        wh.push(format!("c.source = ?{}", args.len()));
+    }
+    if let Some((fts, digits)) = search {
+        let mut any = Vec::new();
+        if !fts.is_empty() {
+            args.push(Box::new(fts.to_owned()));
+            any.push(format!(
+                "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?{})",
+                args.len()
+            ));
+        }
+        if let Some(d) = digits {
+            let lo: String = d.chars().rev().collect();
+            args.push(Box::new(format!("{lo}:")));
+            args.push(Box::new(lo));
+            any.push(format!(
+                "(c.phone_rev >= ?{} AND c.phone_rev < ?{})",
+                args.len(),
+                args.len() - 1
+            ));
+        }
+        if any.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        wh.push(format!("({})", any.join(" OR ")));
+    }
+    let where_sql = if wh.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wh.join(" AND "))
+    };
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM customers c {where_sql}"),
+        params_from_iter(args.iter().map(|a| a.as_ref())),
+        |r| r.get(0),
+    )?;
+    let col = match q.sort {
+        SortKey::Name => "c.name_fold",
+        SortKey::LastVisit => "c.last_purchase_at",
+        SortKey::TotalSpent => "c.total_minor",
+        SortKey::Visits => "c.visits",
+        SortKey::Created => "c.id",
+    };
+    let dir = if q.desc { "DESC" } else { "ASC" };
+    args.push(Box::new(q.limit.clamp(1, 500)));
+    args.push(Box::new(q.offset));
+    let sql = format!(
+        "SELECT {ROW_COLS} FROM customers c {where_sql} ORDER BY {col} {dir}, c.id {dir}
+         LIMIT ?{} OFFSET ?{}",
+        args.len() - 1,
+        args.len()
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+        row_from(r, exp)
+    })?;
+    Ok((total, rows.collect::<rusqlite::Result<_>>()?))
+}
+
+pub fn fts_query(tokens: &[String]) -> String {
+    fts_expr(NameColumn::Folded, tokens)
+}
+
+pub fn tags(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT DISTINCT tag FROM customer_tags ORDER BY tag")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Fold a new purchase into the cached per-customer figures used for sorting lists.
+pub fn add_purchase_stats(conn: &Connection, id: i64, at: i64, total_minor: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE customers SET visits = visits + 1, total_minor = total_minor + ?2,
+            first_purchase_at = min(coalesce(first_purchase_at, ?3), ?3),
+            last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3)
+         WHERE id = ?1",
+    )?
+    .execute(params![id, total_minor, at])?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Storage: connection setup, migrations and one module per table. All SQL lives here.
+
+pub mod bulk;
+pub mod customers;
+pub mod purchases;
+pub mod settings;
+
+use crate::error::{CoreError, Result};
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+use std::path::Path;
+use std::time::Duration;
+
+const MIGRATION_SLICE: &[M<'static>] = &[M::up(include_str!("migrations/001_init.sql"))];
+
+pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
+
+/// The schema version this build writes (SQLite user_version after migrating).
+pub fn schema_version() -> i64 {
+    MIGRATION_SLICE.len() as i64
+}
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Refuse a file from a newer app before anything (even WAL mode) is written to it.
+fn check_not_newer(conn: &Connection) -> Result<()> {
+    let found = user_version(conn)?;
+    if found > schema_version() {
+        return Err(CoreError::SchemaTooNew {
+            found,
+            supported: schema_version(),
+        });
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// Open the writer connection: check the version, switch to WAL, migrate.
+pub fn open_writer(path: &Path) -> Result<Connection> {
+    let open_failed = |detail: String| CoreError::OpenFailed {
+        path: path.display().to_string(),
+        detail,
+    };
+    let mut conn = Connection::open(path).map_err(|e| open_failed(e.to_string()))?;
+    // A file that is not a database fails on its first read, not on open.
+    check_not_newer(&conn).map_err(|e| match e {
+        CoreError::Sqlite(s) => open_failed(s.to_string()),
+        other => other,
+    })?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    configure(&conn)?;
+    MIGRATIONS.to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// A read-only connection for long reads, so a report never blocks the counter.
+pub fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+pub fn open_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    MIGRATIONS.to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+pub fn checkpoint(conn: &Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    pub integrity: Vec<String>,
+    pub foreign_key_violations: Vec<String>,
+    pub ok: bool,
+}
+
+pub fn check(conn: &Connection) -> Result<CheckReport> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let integrity: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let foreign_key_violations: Vec<String> = stmt
+        .query_map([], |r| {
+            Ok(format!(
+                "{} rowid {} -> {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?.unwrap_or_default(),
+                r.get::<_, String>(2)?
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let ok = integrity == ["ok"] && foreign_key_violations.is_empty();
+    Ok(CheckReport {
+        integrity,
+        foreign_key_violations,
+        ok,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_validate() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn memory_db_has_pragmas_and_schema() {
+        let conn = open_memory().unwrap();
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!((fk, sync), (1, 2));
+        assert_eq!(user_version(&conn).unwrap(), schema_version());
+        assert!(check(&conn).unwrap().ok);
+    }
+}

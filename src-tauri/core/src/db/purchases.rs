@@ -1,0 +1,153 @@
+//! The purchases table and its line items.
+
+use crate::error::Result;
+use crate::model::{Purchase, PurchaseItem};
+use crate::{money, time};
+use rusqlite::{params, Connection, OptionalExtension};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+pub struct NewPurchase<'a> {
+    pub client_id: Option<&'a str>,
+    pub customer_id: i64,
+    pub at: i64,
+    pub total_minor: i64,
+    pub payment_method: &'a str,
+    pub note: Option<&'a str>,
+    pub staff: Option<&'a str>,
+}
+
+pub struct NewItem<'a> {
+    pub product: &'a str,
+    pub quantity: Decimal,
+    pub unit_price_minor: i64,
+    pub line_total_minor: i64,
+    pub warranty_months: Option<u32>,
+}
+
+pub fn insert(conn: &Connection, p: &NewPurchase, items: &[NewItem], now: i64) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO purchases (client_id, customer_id, at, total_minor, payment_method, note,
+            staff, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        p.client_id,
+        p.customer_id,
+        p.at,
+        p.total_minor,
+        p.payment_method,
+        p.note,
+        p.staff,
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    if !items.is_empty() {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO purchase_items (purchase_id, product, quantity, unit_price_minor,
+                line_total_minor, warranty_months) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for it in items {
+            stmt.execute(params![
+                id,
+                it.product,
+                it.quantity.to_string(),
+                it.unit_price_minor,
+                it.line_total_minor,
+                it.warranty_months
+            ])?;
+        }
+    }
+    Ok(id)
+}
+
+fn items(conn: &Connection, purchase_id: i64, exp: u32) -> Result<Vec<PurchaseItem>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT product, quantity, unit_price_minor, line_total_minor, warranty_months
+         FROM purchase_items WHERE purchase_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([purchase_id], |r| {
+        let qty: String = r.get(1)?;
+        Ok(PurchaseItem {
+            product: r.get(0)?,
+            quantity: Decimal::from_str(&qty).unwrap_or_default(),
+            unit_price: money::from_minor(r.get(2)?, exp),
+            line_total: money::from_minor(r.get(3)?, exp),
+            warranty_months: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staff, created_at";
+
+fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
+    Ok(Purchase {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        at: time::from_unix(r.get(2)?),
+        total: money::from_minor(r.get(3)?, exp),
+        payment_method: r.get(4)?,
+        note: r.get(5)?,
+        staff: r.get(6)?,
+        created_at: time::from_unix(r.get(7)?),
+        items: Vec::new(),
+    })
+}
+
+pub fn get(conn: &Connection, id: i64, exp: u32) -> Result<Option<Purchase>> {
+    let p = conn
+        .query_row(
+            &format!("SELECT {COLS} FROM purchases WHERE id = ?1"),
+            [id],
+            |r| purchase_from(r, exp),
+        )
+        .optional()?;
+    match p {
+        Some(mut p) => {
+            p.items = items(conn, p.id, exp)?;
+            Ok(Some(p))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A customer's purchases, newest first.
+pub fn for_customer(conn: &Connection, customer_id: i64, limit: u32, exp: u32) -> Result<Vec<Purchase>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM purchases WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
+    ))?;
+    let list: Vec<Purchase> = stmt
+        .query_map(params![customer_id, limit], |r| purchase_from(r, exp))?
+        .collect::<rusqlite::Result<_>>()?;
+    list.into_iter()
+        .map(|mut p| {
+            p.items = items(conn, p.id, exp)?;
+            Ok(p)
+        })
+        .collect()
+}
+
+/// (visits, total minor, first, last) computed from the purchases themselves.
+pub fn aggregate(conn: &Connection, customer_id: i64) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
+    Ok(conn.query_row(
+        "SELECT count(*), coalesce(sum(total_minor), 0), min(at), max(at)
+         FROM purchases WHERE customer_id = ?1",
+        [customer_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM purchases", [], |r| r.get(0))?)
+}
+
+pub fn id_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM purchases WHERE client_id = ?1",
+            [client_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

@@ -1,0 +1,304 @@
+//! A realistic, deterministic Vietnamese demo shop: regulars, occasional and one-time buyers.
+
+use crate::db::{self, bulk::BulkCustomer, bulk::BulkWriter};
+use crate::error::{CoreError, Result};
+use crate::settings::currency;
+use crate::store::Store;
+use crate::{phone, text, time};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::collections::HashSet;
+
+// Surnames with their rough share of the population.
+const SURNAMES: &[(&str, u32)] = &[
+    ("Nguyễn", 380), ("Trần", 110), ("Lê", 95), ("Phạm", 70), ("Hoàng", 50), ("Huỳnh", 30),
+    ("Phan", 45), ("Vũ", 39), ("Võ", 30), ("Đặng", 21), ("Bùi", 20), ("Đỗ", 14), ("Hồ", 13),
+    ("Ngô", 13), ("Dương", 10), ("Lý", 5), ("Đinh", 8), ("Trương", 7), ("Đoàn", 6), ("Lương", 5),
+];
+const MIDDLE_M: &[&str] = &["Văn", "Đức", "Hữu", "Minh", "Quốc", "Thành", "Công", "Xuân", "Đình", "Gia"];
+const MIDDLE_F: &[&str] = &["Thị", "Ngọc", "Thu", "Thanh", "Mỹ", "Kim", "Hồng", "Bảo", "Diệu", "Ánh"];
+const GIVEN_M: &[&str] = &[
+    "Đức", "Hùng", "Dũng", "Tuấn", "Khánh", "Phúc", "Quang", "Thắng", "Việt", "Sơn", "Hiếu",
+    "Long", "Nam", "Huy", "Cường", "Đạt", "Lộc", "Trọng", "Tùng", "Vĩnh", "Khôi", "Bảo", "Kỳ",
+];
+const GIVEN_F: &[&str] = &[
+    "Hương", "Lan", "Mai", "Hà", "Linh", "Trang", "Thảo", "Yến", "Nhung", "Ngân", "Phương",
+    "Hạnh", "Oanh", "Uyên", "Thủy", "Ánh", "Diễm", "Ngọc", "Quỳnh", "Vy", "Hồng", "Ẩn", "Đào",
+];
+const PREFIXES: &[&str] = &[
+    "032", "033", "034", "035", "036", "037", "038", "039", "056", "058", "070", "076", "077",
+    "078", "079", "081", "082", "083", "084", "085", "086", "088", "089", "090", "091", "093",
+    "094", "096", "097", "098", "099",
+];
+const CITIES: &[&str] = &[
+    "Quận 1, TP. Hồ Chí Minh", "Quận Bình Thạnh, TP. Hồ Chí Minh", "Quận Hoàn Kiếm, Hà Nội",
+    "Quận Cầu Giấy, Hà Nội", "Quận Hải Châu, Đà Nẵng", "TP. Huế", "TP. Cần Thơ", "TP. Đà Lạt",
+];
+const STREETS: &[&str] = &["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Điện Biên Phủ", "Lý Thường Kiệt"];
+const PRODUCTS: &[(&str, u32, Option<u32>)] = &[
+    ("Ốp lưng điện thoại", 120_000, None),
+    ("Cáp sạc nhanh USB-C", 150_000, Some(6)),
+    ("Tai nghe Bluetooth", 690_000, Some(12)),
+    ("Sạc dự phòng 10.000 mAh", 450_000, Some(12)),
+    ("Kem dưỡng ẩm", 320_000, None),
+    ("Son môi", 250_000, None),
+    ("Áo thun cotton", 180_000, None),
+    ("Cà phê sữa đá", 35_000, None),
+    ("Đồng hồ thông minh", 1_490_000, Some(12)),
+    ("Kính cường lực", 90_000, None),
+];
+const TAGS: &[&str] = &["VIP", "Khách sỉ", "Thân thiết", "Gần nhà"];
+const STAFF: &[&str] = &["Lan", "Minh", "Hà"];
+const PAYMENTS: &[(&str, u32)] = &[("cash", 55), ("transfer", 30), ("card", 8), ("ewallet", 7)];
+
+#[derive(Debug, Clone, Copy)]
+enum Segment {
+    Contact,
+    OneTime,
+    Occasional,
+    Regular,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub customers: u64,
+    pub purchases: u64,
+    pub seed: u64,
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
+    &xs[rng.random_range(0..xs.len())]
+}
+
+fn weighted<'a>(rng: &mut ChaCha8Rng, xs: &'a [(&'a str, u32)]) -> &'a str {
+    let total: u32 = xs.iter().map(|x| x.1).sum();
+    let mut r = rng.random_range(0..total);
+    for (v, w) in xs {
+        if r < *w {
+            return v;
+        }
+        r -= w;
+    }
+    xs[0].0
+}
+
+/// Spread `purchases` over customers by segment, summing exactly to the target.
+fn plan_counts(rng: &mut ChaCha8Rng, segs: &[Segment], purchases: u64) -> Vec<u64> {
+    let mut counts: Vec<u64> = segs
+        .iter()
+        .map(|s| match s {
+            Segment::Contact => 0,
+            Segment::OneTime => 1,
+            Segment::Occasional => rng.random_range(2..=5),
+            Segment::Regular => rng.random_range(8..=30),
+        })
+        .collect();
+    let fixed: u64 = counts.iter().zip(segs).filter(|(_, s)| matches!(s, Segment::OneTime)).map(|(c, _)| c).sum();
+    let flexible: u64 = counts.iter().sum::<u64>() - fixed;
+    if flexible > 0 && purchases > fixed {
+        let factor = (purchases - fixed) as f64 / flexible as f64;
+        for (c, s) in counts.iter_mut().zip(segs) {
+            if matches!(s, Segment::Occasional | Segment::Regular) {
+                *c = ((*c as f64 * factor).round() as u64).max(1);
+            }
+        }
+    }
+    // Settle the rounding difference one purchase at a time, cycling through buyers.
+    let mut total: u64 = counts.iter().sum();
+    let n = counts.len();
+    let mut i = 0usize;
+    let mut stalled = 0usize;
+    let any_multi = segs.iter().any(|s| matches!(s, Segment::Occasional | Segment::Regular));
+    while total != purchases && n > 0 && stalled <= n {
+        let multi = matches!(segs[i], Segment::Occasional | Segment::Regular);
+        if total < purchases && (multi || !any_multi) {
+            counts[i] += 1;
+            total += 1;
+            stalled = 0;
+        } else if total > purchases && counts[i] > 0 {
+            counts[i] -= 1;
+            total -= 1;
+            stalled = 0;
+        } else {
+            stalled += 1;
+        }
+        i = (i + 1) % n;
+    }
+    counts
+}
+
+impl Store {
+    /// Fill an empty database. `progress(done, total)` is called every few thousand customers.
+    pub fn create_demo(
+        &self,
+        customers: u64,
+        purchases: u64,
+        seed: u64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<DemoReport> {
+        if customers == 0 || customers > 10_000_000 || purchases > 100_000_000 {
+            return Err(CoreError::DemoInvalid(format!("{customers} / {purchases}")));
+        }
+        self.write(|conn| {
+            if !db::bulk::is_empty(conn)? {
+                return Err(CoreError::DemoNotEmpty);
+            }
+            let (code, exp) = currency(conn)?;
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let segs: Vec<Segment> = (0..customers)
+                .map(|_| match rng.random_range(0..100) {
+                    0..=14 => Segment::Contact,
+                    15..=49 => Segment::OneTime,
+                    50..=84 => Segment::Occasional,
+                    _ => Segment::Regular,
+                })
+                .collect();
+            let counts = plan_counts(&mut rng, &segs, purchases);
+            // Two years up to the start of today (UTC), so the same seed gives the same shop.
+            let end = time::now() / 86_400 * 86_400;
+            let window = 730 * 86_400;
+            let start = end - window;
+            let mut phones = HashSet::with_capacity(customers as usize);
+            let mut w = BulkWriter::new(conn)?;
+            let mut written = 0u64;
+            for (idx, (seg, &n)) in segs.iter().zip(&counts).enumerate() {
+                let id = idx as i64 + 1;
+                let female = rng.random_bool(0.55);
+                let surname = {
+                    let total: u32 = SURNAMES.iter().map(|s| s.1).sum();
+                    let mut r = rng.random_range(0..total);
+                    let mut pickd = SURNAMES[0].0;
+                    for (s, wgt) in SURNAMES {
+                        if r < *wgt {
+                            pickd = s;
+                            break;
+                        }
+                        r -= wgt;
+                    }
+                    pickd
+                };
+                let (mid, given) = if female {
+                    (pick(&mut rng, MIDDLE_F), pick(&mut rng, GIVEN_F))
+                } else {
+                    (pick(&mut rng, MIDDLE_M), pick(&mut rng, GIVEN_M))
+                };
+                let name = format!("{surname} {mid} {given}");
+                let phone = loop {
+                    let p = format!("{}{:07}", pick(&mut rng, PREFIXES), rng.random_range(0..10_000_000u32));
+                    if phones.insert(p.clone()) {
+                        break p;
+                    }
+                };
+                let birthday = match rng.random_range(0..100) {
+                    0..=14 => None,
+                    15..=24 => Some(format!("--{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28))),
+                    _ => Some(format!(
+                        "{}-{:02}-{:02}",
+                        rng.random_range(1960..=2006),
+                        rng.random_range(1..=12),
+                        rng.random_range(1..=28)
+                    )),
+                };
+                let source = weighted(&mut rng, &[("walk_in", 50), ("facebook", 20), ("zalo", 20), ("referral", 7), ("other", 3)]);
+                let referred_by = (source == "referral" && id > 1).then(|| rng.random_range(1..id));
+                let email = rng.random_bool(0.2).then(|| format!("{}{}@example.com", text::fold(given).replace(' ', ""), id));
+                let address = rng.random_bool(0.5).then(|| {
+                    format!("{} {}, {}", rng.random_range(1..300), pick(&mut rng, STREETS), pick(&mut rng, CITIES))
+                });
+                let tag = rng.random_bool(0.1).then(|| *pick(&mut rng, TAGS));
+                // Purchase times: regulars keep a personal rhythm; some stopped coming.
+                let span = match seg {
+                    Segment::Regular => rng.random_range(window / 2..=window),
+                    Segment::Occasional => rng.random_range(window / 4..=window),
+                    _ => window,
+                };
+                let first = start + rng.random_range(0..=(window - span).max(1));
+                let churned = matches!(seg, Segment::Regular | Segment::Occasional) && rng.random_bool(0.25);
+                let active_span = if churned { span * rng.random_range(3..=7) / 10 } else { span };
+                let gap = if n > 1 { active_span / n as i64 } else { 0 };
+                let mut times: Vec<i64> = (0..n as i64)
+                    .map(|k| {
+                        let jitter = if gap > 0 { rng.random_range(-(gap / 3)..=gap / 3) } else { 0 };
+                        let day = (first + k * gap + jitter).clamp(start, end - 86_400) / 86_400 * 86_400;
+                        // Shop hours 08:00-21:00 in Vietnam (UTC+7).
+                        day + rng.random_range(1..14) * 3600 + rng.random_range(0..3600)
+                    })
+                    .collect();
+                times.sort_unstable();
+                let created_at = times.first().copied().unwrap_or(start + rng.random_range(0..window)) - 3600;
+                let mut amounts = Vec::with_capacity(n as usize);
+                let basket = match seg {
+                    Segment::Regular => rng.random_range(80..=400),
+                    _ => rng.random_range(100..=900),
+                };
+                for _ in 0..n {
+                    let k = (basket as f64 * rng.random_range(0.4..2.2)) as i64;
+                    let vnd = k.max(10) * 1000;
+                    amounts.push(if code == "VND" || exp == 0 { vnd } else { vnd * 10i64.pow(exp) / 25_000 });
+                }
+                let name_fold = text::fold(&name);
+                let name_marked = text::lower_marked(&name);
+                let phone_rev = phone::reversed(&phone);
+                let code_str = format!("KH{id:06}");
+                w.customer(&BulkCustomer {
+                    id,
+                    code: &code_str,
+                    name: &name,
+                    name_fold: &name_fold,
+                    name_marked: &name_marked,
+                    phone: &phone,
+                    phone_rev: &phone_rev,
+                    birthday: birthday.as_deref(),
+                    gender: if female { "female" } else { "male" },
+                    email: email.as_deref(),
+                    address: address.as_deref(),
+                    referred_by,
+                    source,
+                    created_at,
+                    visits: n as i64,
+                    total_minor: amounts.iter().sum(),
+                    first_purchase_at: times.first().copied(),
+                    last_purchase_at: times.last().copied(),
+                    tag,
+                })?;
+                for (&at, &amount) in times.iter().zip(&amounts) {
+                    let payment = weighted(&mut rng, PAYMENTS);
+                    let staff = *pick(&mut rng, STAFF);
+                    let pid = w.purchase(id, at, amount, payment, staff)?;
+                    if rng.random_ratio(1, 5) {
+                        let (product, _, warranty) = *pick(&mut rng, PRODUCTS);
+                        w.item(pid, product, amount, warranty)?;
+                    }
+                }
+                written += n;
+                if id % 10_000 == 0 {
+                    progress(id as u64, customers);
+                }
+            }
+            progress(customers, customers);
+            drop(w);
+            if db::settings::get(conn, "shop_name")?.is_none() {
+                db::settings::set(conn, "shop_name", "Cửa hàng mẫu")?;
+            }
+            Ok(DemoReport { customers, purchases: written, seed })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_hits_the_target_exactly() {
+        for (c, p) in [(300u64, 1500u64), (1000, 100), (10, 1000), (5, 0), (1, 1)] {
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let segs: Vec<Segment> = (0..c)
+                .map(|i| [Segment::Contact, Segment::OneTime, Segment::Occasional, Segment::Regular][(i % 4) as usize])
+                .collect();
+            let counts = plan_counts(&mut rng, &segs, p);
+            assert_eq!(counts.iter().sum::<u64>(), p, "{c} customers, {p} purchases");
+        }
+    }
+}

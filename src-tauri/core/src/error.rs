@@ -1,0 +1,256 @@
+//! Typed errors with stable codes. The codes are keys of the `errors` object in
+//! ui/i18n/{vi,en}.json, where each message is translated once for the UI and the CLI.
+
+use serde_json::{json, Map, Value};
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("database schema {found} is newer than this app supports ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("cannot open database {path}: {detail}")]
+    OpenFailed { path: String, detail: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("customer not found: {0}")]
+    CustomerNotFound(String),
+    #[error("name is required")]
+    NameRequired,
+    #[error("name is longer than {max} characters")]
+    NameTooLong { max: usize },
+    #[error("phone is required")]
+    PhoneRequired,
+    #[error("invalid phone number: {0}")]
+    PhoneInvalid(String),
+    #[error("phone {phone} already belongs to {name} (#{id})")]
+    PhoneTaken { phone: String, name: String, id: i64 },
+    #[error("code {code} already belongs to {name} (#{id})")]
+    CodeTaken { code: String, name: String, id: i64 },
+    #[error("invalid customer code: {0}")]
+    CodeInvalid(String),
+    #[error("invalid email: {0}")]
+    EmailInvalid(String),
+    #[error("invalid birthday: {0}")]
+    BirthdayInvalid(String),
+    #[error("invalid gender: {0}")]
+    GenderInvalid(String),
+    #[error("invalid source channel: {0}")]
+    SourceInvalid(String),
+    #[error("a customer cannot refer themselves")]
+    ReferredBySelf,
+    #[error("customer {0} is archived")]
+    CustomerArchived(String),
+    #[error("invalid tag: {0}")]
+    TagInvalid(String),
+
+    #[error("invalid amount: {0}")]
+    AmountInvalid(String),
+    #[error("amount must not be negative")]
+    AmountNegative,
+    #[error("{currency} amounts have at most {decimals} decimals")]
+    AmountPrecision { currency: String, decimals: u32 },
+    #[error("amount is too large")]
+    AmountTooLarge,
+    #[error("line items add up to {items_total}, not {total}")]
+    ItemsMismatch { items_total: String, total: String },
+    #[error("line item {index}: {detail}")]
+    ItemInvalid { index: usize, detail: String },
+    #[error("invalid payment method: {0}")]
+    PaymentInvalid(String),
+    #[error("invalid time: {0}")]
+    TimeInvalid(String),
+    #[error("purchase not found: {0}")]
+    PurchaseNotFound(i64),
+
+    #[error("unknown setting: {0}")]
+    UnknownSetting(String),
+    #[error("unknown currency: {0}")]
+    CurrencyInvalid(String),
+    #[error("the currency cannot change once the shop has purchases")]
+    CurrencyLocked,
+    #[error("unknown time zone: {0}")]
+    TimezoneInvalid(String),
+    #[error("unknown language: {0}")]
+    LanguageInvalid(String),
+    #[error("shop name must be 1-100 characters")]
+    ShopNameInvalid,
+
+    #[error("the demo shop needs an empty database")]
+    DemoNotEmpty,
+    #[error("invalid demo size: {0}")]
+    DemoInvalid(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    /// Every code, so a test can check each one is translated in both languages.
+    pub const CODES: &'static [&'static str] = &[
+        "db.schema_too_new",
+        "db.open_failed",
+        "db.sqlite",
+        "db.migration",
+        "db.io",
+        "customer.not_found",
+        "customer.name_required",
+        "customer.name_too_long",
+        "customer.phone_required",
+        "customer.phone_invalid",
+        "customer.phone_taken",
+        "customer.code_taken",
+        "customer.code_invalid",
+        "customer.email_invalid",
+        "customer.birthday_invalid",
+        "customer.gender_invalid",
+        "customer.source_invalid",
+        "customer.referred_by_self",
+        "customer.archived",
+        "customer.tag_invalid",
+        "purchase.amount_invalid",
+        "purchase.amount_negative",
+        "purchase.amount_precision",
+        "purchase.amount_too_large",
+        "purchase.items_mismatch",
+        "purchase.item_invalid",
+        "purchase.payment_invalid",
+        "purchase.time_invalid",
+        "purchase.not_found",
+        "settings.unknown_key",
+        "settings.currency_invalid",
+        "settings.currency_locked",
+        "settings.timezone_invalid",
+        "settings.language_invalid",
+        "settings.shop_name_invalid",
+        "demo.not_empty",
+        "demo.invalid",
+        "input.invalid",
+        "internal",
+    ];
+
+    pub fn code(&self) -> &'static str {
+        use CoreError::*;
+        match self {
+            SchemaTooNew { .. } => "db.schema_too_new",
+            OpenFailed { .. } => "db.open_failed",
+            Sqlite(_) => "db.sqlite",
+            Migration(_) => "db.migration",
+            Io(_) => "db.io",
+            CustomerNotFound(_) => "customer.not_found",
+            NameRequired => "customer.name_required",
+            NameTooLong { .. } => "customer.name_too_long",
+            PhoneRequired => "customer.phone_required",
+            PhoneInvalid(_) => "customer.phone_invalid",
+            PhoneTaken { .. } => "customer.phone_taken",
+            CodeTaken { .. } => "customer.code_taken",
+            CodeInvalid(_) => "customer.code_invalid",
+            EmailInvalid(_) => "customer.email_invalid",
+            BirthdayInvalid(_) => "customer.birthday_invalid",
+            GenderInvalid(_) => "customer.gender_invalid",
+            SourceInvalid(_) => "customer.source_invalid",
+            ReferredBySelf => "customer.referred_by_self",
+            CustomerArchived(_) => "customer.archived",
+            TagInvalid(_) => "customer.tag_invalid",
+            AmountInvalid(_) => "purchase.amount_invalid",
+            AmountNegative => "purchase.amount_negative",
+            AmountPrecision { .. } => "purchase.amount_precision",
+            AmountTooLarge => "purchase.amount_too_large",
+            ItemsMismatch { .. } => "purchase.items_mismatch",
+            ItemInvalid { .. } => "purchase.item_invalid",
+            PaymentInvalid(_) => "purchase.payment_invalid",
+            TimeInvalid(_) => "purchase.time_invalid",
+            PurchaseNotFound(_) => "purchase.not_found",
+            UnknownSetting(_) => "settings.unknown_key",
+            CurrencyInvalid(_) => "settings.currency_invalid",
+            CurrencyLocked => "settings.currency_locked",
+            TimezoneInvalid(_) => "settings.timezone_invalid",
+            LanguageInvalid(_) => "settings.language_invalid",
+            ShopNameInvalid => "settings.shop_name_invalid",
+            DemoNotEmpty => "demo.not_empty",
+            DemoInvalid(_) => "demo.invalid",
+            InvalidInput(_) => "input.invalid",
+            Internal(_) => "internal",
+        }
+    }
+
+    /// The form field this error concerns, so the UI can show it in place.
+    pub fn field(&self) -> Option<&'static str> {
+        use CoreError::*;
+        Some(match self {
+            NameRequired | NameTooLong { .. } => "name",
+            PhoneRequired | PhoneInvalid(_) | PhoneTaken { .. } => "phone",
+            CodeTaken { .. } | CodeInvalid(_) => "code",
+            EmailInvalid(_) => "email",
+            BirthdayInvalid(_) => "birthday",
+            GenderInvalid(_) => "gender",
+            SourceInvalid(_) => "source",
+            ReferredBySelf => "referred_by",
+            TagInvalid(_) => "tags",
+            AmountInvalid(_) | AmountNegative | AmountPrecision { .. } | AmountTooLarge => "amount",
+            ItemsMismatch { .. } | ItemInvalid { .. } => "items",
+            PaymentInvalid(_) => "payment_method",
+            TimeInvalid(_) => "at",
+            CurrencyInvalid(_) | CurrencyLocked => "currency",
+            TimezoneInvalid(_) => "timezone",
+            LanguageInvalid(_) => "language",
+            ShopNameInvalid => "shop_name",
+            _ => return None,
+        })
+    }
+
+    /// Named parameters for the message template; `field` is added when known.
+    pub fn params(&self) -> Map<String, Value> {
+        use CoreError::*;
+        let v = match self {
+            SchemaTooNew { found, supported } => json!({"found": found, "supported": supported}),
+            OpenFailed { path, detail } => json!({"path": path, "detail": detail}),
+            Sqlite(e) => json!({"detail": e.to_string()}),
+            Migration(d) | Internal(d) | InvalidInput(d) | DemoInvalid(d) => json!({"detail": d}),
+            Io(e) => json!({"detail": e.to_string()}),
+            CustomerNotFound(r) => json!({"ref": r}),
+            NameTooLong { max } => json!({"max": max}),
+            PhoneInvalid(p) => json!({"phone": p}),
+            PhoneTaken { phone, name, id } => json!({"phone": phone, "name": name, "id": id}),
+            CodeTaken { code, name, id } => json!({"code": code, "name": name, "id": id}),
+            CodeInvalid(c) => json!({"code": c}),
+            EmailInvalid(e) => json!({"email": e}),
+            CustomerArchived(n) => json!({"name": n}),
+            TagInvalid(t) => json!({"tag": t}),
+            BirthdayInvalid(v) | GenderInvalid(v) | SourceInvalid(v) | AmountInvalid(v)
+            | PaymentInvalid(v) | TimeInvalid(v) | CurrencyInvalid(v) | TimezoneInvalid(v)
+            | LanguageInvalid(v) => json!({"value": v}),
+            AmountPrecision { currency, decimals } => {
+                json!({"currency": currency, "decimals": decimals})
+            }
+            ItemsMismatch { items_total, total } => {
+                json!({"items_total": items_total, "total": total})
+            }
+            ItemInvalid { index, detail } => json!({"index": index, "detail": detail}),
+            PurchaseNotFound(id) => json!({"id": id}),
+            UnknownSetting(k) => json!({"key": k}),
+            NameRequired | PhoneRequired | ReferredBySelf | AmountNegative | AmountTooLarge
+            | CurrencyLocked | ShopNameInvalid | DemoNotEmpty => json!({}),
+        };
+        let mut map = match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        if let Some(f) = self.field() {
+            map.insert("field".into(), Value::String(f.into()));
+        }
+        map
+    }
+}
+
+impl From<rusqlite_migration::Error> for CoreError {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        CoreError::Migration(e.to_string())
+    }
+}

@@ -1,0 +1,18 @@
+//! Khách Quen core: customers, purchases and the shop's data on one SQLite file.
+//! No Tauri here: the window and the CLI both call this crate.
+
+pub mod customers;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod model;
+pub mod money;
+pub mod phone;
+pub mod purchases;
+pub mod settings;
+pub mod store;
+pub mod text;
+pub mod time;
+
+pub use error::{CoreError, Result};
+pub use store::Store;

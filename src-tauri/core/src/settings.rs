@@ -1,0 +1,106 @@
+//! Shop settings: name, currency, time zone and interface language.
+
+use crate::db;
+use crate::error::{CoreError, Result};
+use crate::model::Settings;
+use crate::store::Store;
+use crate::{money, time};
+use rusqlite::Connection;
+
+pub const DEFAULT_CURRENCY: &str = "VND";
+pub const DEFAULT_TIMEZONE: &str = "Asia/Ho_Chi_Minh";
+pub const KEYS: &[&str] = &["shop_name", "currency", "timezone", "language"];
+
+/// Currency code and exponent, read where money is handled.
+pub(crate) fn currency(conn: &Connection) -> Result<(String, u32)> {
+    let code = db::settings::get(conn, "currency")?.unwrap_or_else(|| DEFAULT_CURRENCY.into());
+    let exp = money::exponent(&code)?;
+    Ok((code, exp))
+}
+
+pub(crate) fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
+    let tz = db::settings::get(conn, "timezone")?.unwrap_or_else(|| DEFAULT_TIMEZONE.into());
+    time::parse_tz(&tz)
+}
+
+fn load(conn: &Connection) -> Result<Settings> {
+    let (currency, currency_exponent) = currency(conn)?;
+    Ok(Settings {
+        shop_name: db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into()),
+        currency,
+        currency_exponent,
+        timezone: timezone(conn)?.name().to_owned(),
+        language: db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()),
+        currency_locked: db::purchases::count(conn)? > 0,
+    })
+}
+
+impl Store {
+    pub fn settings(&self) -> Result<Settings> {
+        load(&self.reader())
+    }
+
+    /// The value of one key, as the CLI prints it.
+    pub fn setting(&self, key: &str) -> Result<String> {
+        let s = self.settings()?;
+        Ok(match key {
+            "shop_name" => s.shop_name,
+            "currency" => s.currency,
+            "timezone" => s.timezone,
+            "language" => s.language,
+            other => return Err(CoreError::UnknownSetting(other.to_owned())),
+        })
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<Settings> {
+        let value = value.trim();
+        self.write(|conn| {
+            let stored = match key {
+                "shop_name" => {
+                    let n = value.chars().count();
+                    if n == 0 || n > 100 {
+                        return Err(CoreError::ShopNameInvalid);
+                    }
+                    value.to_owned()
+                }
+                "currency" => {
+                    let code = value.to_ascii_uppercase();
+                    money::exponent(&code).map_err(|_| CoreError::CurrencyInvalid(value.into()))?;
+                    let current = currency(conn)?.0;
+                    if code != current && db::purchases::count(conn)? > 0 {
+                        return Err(CoreError::CurrencyLocked);
+                    }
+                    code
+                }
+                "timezone" => time::parse_tz(value)?.name().to_owned(),
+                "language" => match value {
+                    "vi" | "en" => value.to_owned(),
+                    _ => return Err(CoreError::LanguageInvalid(value.into())),
+                },
+                other => return Err(CoreError::UnknownSetting(other.into())),
+            };
+            db::settings::set(conn, key, &stored)?;
+            load(conn)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_validation() {
+        let s = Store::open_in_memory().unwrap();
+        let st = s.settings().unwrap();
+        assert_eq!((st.currency.as_str(), st.currency_exponent), ("VND", 0));
+        assert_eq!(st.timezone, "Asia/Ho_Chi_Minh");
+        assert_eq!(s.set_setting("currency", "usd").unwrap().currency_exponent, 2);
+        assert!(matches!(s.set_setting("currency", "ABC"), Err(CoreError::CurrencyInvalid(_))));
+        assert!(matches!(s.set_setting("timezone", "Nowhere"), Err(CoreError::TimezoneInvalid(_))));
+        assert!(matches!(s.set_setting("language", "fr"), Err(CoreError::LanguageInvalid(_))));
+        assert!(matches!(s.set_setting("colour", "x"), Err(CoreError::UnknownSetting(_))));
+        assert!(matches!(s.set_setting("shop_name", " "), Err(CoreError::ShopNameInvalid)));
+        assert_eq!(s.setting("currency").unwrap(), "USD");
+    }
+}

@@ -1,0 +1,94 @@
+//! The open database: one writer behind a mutex, and a separate reader for long reads.
+
+use crate::db;
+use crate::error::{CoreError, Result};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+pub struct Store {
+    writer: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves SQLite itself consistent (the transaction
+    // rolls back on drop), so a poisoned lock is safe to keep using.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Store {
+    /// Open (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| CoreError::OpenFailed {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
+        }
+        let writer = db::open_writer(path)?;
+        let reader = db::open_reader(path)?;
+        Ok(Store {
+            writer: Mutex::new(writer),
+            reader: Some(Mutex::new(reader)),
+            path: Some(path.to_owned()),
+        })
+    }
+
+    /// An in-memory database for tests: reads share the writer.
+    pub fn open_in_memory() -> Result<Store> {
+        Ok(Store {
+            writer: Mutex::new(db::open_memory()?),
+            reader: None,
+            path: None,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+
+    /// The reader, for searches and reports; never waits on the cashier's writes.
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(r) => lock(r),
+            None => lock(&self.writer),
+        }
+    }
+
+    /// Run `f` in an immediate write transaction, committed only when it succeeds.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn check(&self) -> Result<db::CheckReport> {
+        db::check(&self.writer())
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.path.is_some() {
+            // Best effort: fold the WAL back so the file is self-contained on exit.
+            let _ = db::checkpoint(&lock(&self.writer));
+        }
+    }
+}
+
+/// The default database path: `<data dir>/khachquen/khachquen.db`.
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("khachquen"))
+}
+
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("khachquen.db")
+}

@@ -1,0 +1,57 @@
+// The only door to the Rust back end (docs/IPC.md). Every call goes through call(),
+// which normalises rejections to {code, message, params} and reports "busy" to the
+// progress bar when an answer takes longer than BUSY_AFTER_MS.
+
+const BUSY_AFTER_MS = 100;
+let inFlight = 0;
+let busyTimer = null;
+let busy = false;
+const busyListeners = new Set();
+
+function setBusy(value) {
+  if (busy === value) return;
+  busy = value;
+  for (const fn of busyListeners) fn(busy);
+}
+
+/** fn(isBusy) is called when the progress indicator should appear or go. Returns an unsubscribe. */
+export function onBusyChange(fn) {
+  busyListeners.add(fn);
+  return () => busyListeners.delete(fn);
+}
+
+/** Tauri may reject with a plain string (e.g. an unknown command); give it our shape. */
+export function normalizeError(err) {
+  if (err && typeof err === 'object' && typeof err.code === 'string') {
+    return { code: err.code, message: err.message ?? '', params: err.params ?? {} };
+  }
+  const detail = typeof err === 'string' ? err : (err?.message ?? String(err));
+  return { code: 'internal', message: detail, params: { detail } };
+}
+
+export async function call(name, args = {}) {
+  const invoke = globalThis.__TAURI__?.core?.invoke;
+  if (!invoke) throw normalizeError('Tauri IPC is not available');
+  if (inFlight++ === 0) busyTimer = setTimeout(() => setBusy(true), BUSY_AFTER_MS);
+  try {
+    return await invoke(name, args);
+  } catch (err) {
+    throw normalizeError(err);
+  } finally {
+    if (--inFlight === 0) { clearTimeout(busyTimer); setBusy(false); }
+  }
+}
+
+// One function per command, with the argument names of the contract.
+export const appInfo = () => call('app_info');
+export const settingsGet = () => call('settings_get');
+export const settingsSet = (key, value) => call('settings_set', { key, value });
+export const customerSearch = (query, limit = 20) => call('customer_search', { query, limit });
+export const customerList = (query) => call('customer_list', { query });
+export const customerTags = () => call('customer_tags');
+export const customerGet = (id) => call('customer_get', { id });
+export const customerAdd = (input) => call('customer_add', { input });
+export const customerUpdate = (id, input) => call('customer_update', { id, input });
+export const customerArchive = (id) => call('customer_archive', { id });
+export const purchaseAdd = (input) => call('purchase_add', { input });
+export const demoCreate = (customers, purchases) => call('demo_create', { customers, purchases });

@@ -1,0 +1,450 @@
+// Counter (Quầy): find a customer by phone or name, add one in seconds, record a purchase.
+// Keyboard path: phone suffix, Enter, amount, Enter.
+import * as api from '../lib/api.js';
+import { h, fill, icon, clearFieldErrors, showFieldError, bindAmountInput } from '../lib/dom.js';
+import { debounce, latestOnly, STALE } from '../lib/async.js';
+import { itemsTotal, toMinor, fromMinor } from '../lib/format.js';
+
+const SEARCH_DELAY_MS = 120;
+const SEARCH_LIMIT = 20;
+const PAYMENTS = ['cash', 'card', 'transfer', 'ewallet', 'other'];
+
+const emptyDraft = () => ({ amount: '', items: [], payment_method: 'cash', note: '' });
+
+// Module state outlives a mount, so switching screens or language keeps the work in progress.
+const state = {
+  query: '',
+  searched: null, // the query the current results answer
+  results: [],
+  selected: 0,
+  addDraft: null, // {query, name, phone} for the inline "add customer" form
+  customer: null, // the picked customer (CustomerRow-like)
+  draft: emptyDraft(),
+  confirmation: null, // {id, name, amount, visits, total_spent}
+};
+
+let ctx = null;
+let els = null; // live elements of the mounted screen
+const latest = latestOnly();
+let pickWhenReady = false; // Enter was pressed before the results for the typed query arrived
+const search = debounce((q) => runSearch(q), SEARCH_DELAY_MS);
+
+/** Looks like a phone number (digits, spaces, +, dots, dashes)? */
+const isPhoneLike = (q) => /^[\d\s+().-]+$/.test(q) && /\d/.test(q);
+
+async function runSearch(q) {
+  const query = q.trim();
+  if (!query) {
+    latest.invalidate();
+    Object.assign(state, { searched: q, results: [], selected: 0 });
+    renderBody();
+    return;
+  }
+  let rows;
+  try {
+    rows = await latest(api.customerSearch(query, SEARCH_LIMIT));
+  } catch (err) {
+    ctx.showError(err);
+    return;
+  }
+  if (rows === STALE || !els) return;
+  Object.assign(state, { searched: q, results: rows, selected: 0 });
+  renderBody();
+  if (pickWhenReady) {
+    pickWhenReady = false;
+    enterFromSearch();
+  }
+}
+
+/** Enter in the search box: pick the selected result, or go to the add form. */
+function enterFromSearch() {
+  if (!state.query.trim()) return;
+  if (state.searched !== state.query) {
+    // Typed faster than the debounce: search now and act when the answer arrives.
+    pickWhenReady = true;
+    search.flush();
+    return;
+  }
+  if (state.results.length) pick(state.results[state.selected]);
+  else if (els.addForm) {
+    const name = els.addForm.elements.name;
+    const phone = els.addForm.elements.phone;
+    (name.value.trim() ? (phone.value.trim() ? els.addForm.querySelector('#new-customer-save') : phone) : name).focus();
+  }
+}
+
+function pick(row) {
+  state.customer = row;
+  state.draft = emptyDraft();
+  state.confirmation = null;
+  renderBody();
+  els.body.querySelector('#purchase-amount')?.focus();
+}
+
+/** Starts a purchase for a customer chosen elsewhere (the profile's "Record purchase"). */
+export function startPurchase(row) {
+  Object.assign(state, { customer: row, draft: emptyDraft(), confirmation: null });
+}
+
+/** Back to an empty search box, focused (F2, Escape, after a purchase). */
+function reset({ keepConfirmation = true } = {}) {
+  search.cancel();
+  latest.invalidate();
+  pickWhenReady = false;
+  Object.assign(state, { query: '', searched: '', results: [], selected: 0, addDraft: null, customer: null, draft: emptyDraft() });
+  if (!keepConfirmation) state.confirmation = null;
+  if (!els) return;
+  els.search.value = '';
+  renderBody();
+  els.search.focus();
+}
+
+function onSearchInput() {
+  state.query = els.search.value;
+  search(state.query);
+}
+
+function onSearchKeydown(e) {
+  const n = state.results.length;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    if (!n) return;
+    e.preventDefault();
+    state.selected = (state.selected + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+    markSelected();
+  } else if (e.key === 'Enter') {
+    e.preventDefault();
+    enterFromSearch();
+  } else if (e.key === 'Escape') {
+    e.preventDefault();
+    reset({ keepConfirmation: false });
+  }
+}
+
+function markSelected() {
+  els.body.querySelectorAll('.result').forEach((el, i) => {
+    const on = i === state.selected;
+    el.classList.toggle('selected', on);
+    el.setAttribute('aria-selected', String(on));
+    if (on) {
+      el.scrollIntoView({ block: 'nearest' });
+      els.search.setAttribute('aria-activedescendant', el.id);
+    }
+  });
+}
+
+// ---------- rendering ----------
+
+function mount(root, context) {
+  ctx = context;
+  const { t } = ctx;
+  const search = h('input', {
+    id: 'counter-search', class: 'search-input', type: 'search', autocomplete: 'off', spellcheck: 'false',
+    placeholder: t('counter.search_placeholder'), 'aria-label': t('counter.search_label'),
+    role: 'combobox', 'aria-controls': 'search-results', 'aria-expanded': 'false', value: state.query,
+    oninput: onSearchInput, onkeydown: onSearchKeydown,
+  });
+  els = { root, search, body: h('div', { class: 'counter-body' }), confirmation: h('div'), addForm: null };
+  fill(root, h('div', { class: 'counter' },
+    h('header', { class: 'screen-header' }, h('h1', {}, t('counter.title'))),
+    els.confirmation,
+    h('div', { class: 'search-box' }, icon('search', 'icon search-icon'), search, h('kbd', { class: 'search-key' }, 'F2')),
+    h('p', { class: 'hint' }, t('counter.search_hint')),
+    els.body));
+  renderBody();
+  if (state.customer) els.body.querySelector('#purchase-amount')?.focus();
+  else search.focus();
+}
+
+function unmount() {
+  search.cancel();
+  latest.invalidate();
+  els = null;
+}
+
+function renderBody() {
+  if (!els) return;
+  renderConfirmation();
+  const hasQuery = state.query.trim() !== '';
+  els.addForm = null;
+  let view;
+  if (state.customer) view = purchaseView();
+  else if (hasQuery && state.searched === state.query && !state.results.length) view = addView();
+  else if (state.results.length) view = resultsView();
+  else if (!hasQuery && ctx.info.customers === 0) view = welcomeView();
+  else view = null;
+  els.search.setAttribute('aria-expanded', String(!state.customer && state.results.length > 0));
+  fill(els.body, view);
+}
+
+function renderConfirmation() {
+  const c = state.confirmation;
+  if (!c) { fill(els.confirmation); els.confirmation.removeAttribute('id'); return; }
+  const { t, fmt } = ctx;
+  els.confirmation.id = 'purchase-confirmation';
+  els.confirmation.className = 'confirmation';
+  els.confirmation.setAttribute('role', 'status');
+  fill(els.confirmation, icon('check', 'icon confirm-icon'),
+    h('div', { class: 'confirm-text' },
+      h('strong', {}, t('counter.confirmation', { amount: fmt.money(c.amount), name: c.name })),
+      h('span', {}, t('counter.confirmation_stats', { visits: fmt.number(c.visits), total: fmt.money(c.total_spent) }))),
+    h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'link' }, t('counter.open_profile')));
+}
+
+function resultsView() {
+  const { t, fmt } = ctx;
+  const list = h('ul', { id: 'search-results', class: 'results', role: 'listbox', 'aria-label': t('counter.results') },
+    state.results.map((r, i) => h('li', {
+      id: `result-${i}`, class: ['result', i === state.selected && 'selected', r.archived && 'archived'],
+      role: 'option', 'aria-selected': String(i === state.selected), dataset: { id: r.id },
+      onmousedown: (e) => e.preventDefault(), // keep focus in the search box
+      onclick: () => pick(r),
+    },
+    h('div', { class: 'result-main' },
+      h('div', { class: 'result-name' }, r.name, r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
+      h('div', { class: 'result-sub' },
+        h('span', { class: 'phone' }, r.phone_display), r.code && h('span', { class: 'code' }, r.code))),
+    stat(t('counter.last_visit'), r.last_purchase_at ? fmt.relativeDay(r.last_purchase_at) : t('counter.never')),
+    stat(t('counter.visits'), fmt.number(r.visits)),
+    stat(t('counter.tier'), r.tier ?? t('common.none')),
+    stat(t('counter.points'), r.points === null || r.points === undefined ? t('common.none') : fmt.number(r.points)))));
+  return list;
+}
+
+const stat = (label, value) => h('div', { class: 'result-stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
+
+function addView() {
+  const { t } = ctx;
+  if (state.addDraft?.query !== state.query) {
+    const q = state.query.trim();
+    state.addDraft = { query: state.query, name: isPhoneLike(q) ? '' : q, phone: isPhoneLike(q) ? q : '' };
+  }
+  const d = state.addDraft;
+  const field = (name, id, label, attrs) => h('label', { class: 'field' }, h('span', { class: 'label' }, label),
+    h('input', { id, name, value: d[name], autocomplete: 'off', oninput: (e) => { d[name] = e.target.value; }, ...attrs }));
+  const form = h('form', { class: 'card add-form', novalidate: true, onsubmit: saveCustomer, onkeydown: escapeToSearch },
+    h('p', { class: 'empty-line' }, t('counter.no_results', { query: state.query.trim() })),
+    h('h2', {}, icon('plus'), t('counter.add_title')),
+    h('div', { class: 'row' },
+      field('name', 'new-customer-name', t('fields.name'), { spellcheck: 'false' }),
+      field('phone', 'new-customer-phone', t('fields.phone'), { inputmode: 'tel' })),
+    h('div', { class: 'form-actions' },
+      h('span', { class: 'hint' }, t('counter.add_hint')),
+      h('button', { type: 'submit', class: 'primary', id: 'new-customer-save' }, t('counter.add_save'))));
+  els.addForm = form;
+  return form;
+}
+
+function escapeToSearch(e) {
+  if (e.key !== 'Escape') return;
+  e.preventDefault();
+  els.search.focus();
+  els.search.select();
+}
+
+async function saveCustomer(e) {
+  e.preventDefault();
+  const form = e.currentTarget;
+  clearFieldErrors(form);
+  const { name, phone } = state.addDraft;
+  try {
+    const c = await api.customerAdd({ name: name.trim(), phone: phone.trim() });
+    ctx.info.customers += 1;
+    pick({ ...c, visits: 0, total_spent: '0', last_purchase_at: null, archived: false, tier: null, points: null });
+  } catch (err) {
+    if (err.code === 'customer.phone_taken' && err.params?.id) {
+      // Offer the existing customer instead of a dead end.
+      const btn = h('button', { type: 'button', class: 'link', onclick: () => openExisting(err.params.id) }, ctx.t('counter.open_existing'));
+      showFieldError(form.elements.phone, ctx.t.error(err), btn);
+      form.elements.phone.focus();
+    } else ctx.showError(err, form);
+  }
+}
+
+async function openExisting(id) {
+  try {
+    const { customer: c, stats } = await api.customerGet(id);
+    pick({ ...c, visits: stats.visits, total_spent: stats.total_spent, last_purchase_at: stats.last_purchase_at, archived: !!c.archived_at });
+  } catch (err) { ctx.showError(err); }
+}
+
+function welcomeView() {
+  const { t } = ctx;
+  const btn = h('button', { type: 'button', class: 'primary', id: 'demo-create' }, icon('sparkle'), t('counter.demo_button'));
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    fill(btn, h('span', { class: 'spinner' }), t('counter.demo_running'));
+    try {
+      const r = await api.demoCreate(300, 1500);
+      await ctx.refreshInfo();
+      state.confirmation = null;
+      renderBody();
+      els?.body.prepend(h('p', { class: 'notice success' }, icon('check'), t('counter.demo_done', {
+        customers: ctx.fmt.number(r.customers), purchases: ctx.fmt.number(r.purchases) })));
+      els?.search.focus();
+    } catch (err) {
+      ctx.showError(err);
+      btn.disabled = false;
+      fill(btn, icon('sparkle'), t('counter.demo_button'));
+    }
+  });
+  return h('section', { class: 'card welcome', id: 'welcome' },
+    h('div', { class: 'welcome-mark' }, icon('store')),
+    h('h2', {}, t('counter.welcome_title')),
+    h('p', {}, t('counter.welcome_body')),
+    btn);
+}
+
+// ---------- purchase form ----------
+
+function purchaseView() {
+  const { t, fmt } = ctx;
+  const c = state.customer;
+  const d = state.draft;
+  const amount = h('input', {
+    id: 'purchase-amount', name: 'amount', class: 'amount-input', inputmode: 'decimal', autocomplete: 'off',
+    value: fmt.amountToInput(d.amount), 'aria-label': t('counter.amount'),
+  });
+  const itemsBox = h('div', { class: 'items', 'data-field': 'items' });
+  const hint = h('div', { class: 'items-hint', 'aria-live': 'polite' });
+  const refreshHint = () => renderItemsHint(hint, amount);
+  bindAmountInput(amount, fmt, (v) => { d.amount = v; refreshHint(); });
+
+  const renderItems = () => {
+    fill(itemsBox, d.items.length ? itemsTable(refreshHint, renderItems) : null);
+    refreshHint();
+  };
+  const addItem = h('button', { type: 'button', class: 'ghost small', id: 'purchase-add-item', onclick: () => {
+    d.items.push({ product: '', quantity: '1', unit_price: '', warranty_months: '' });
+    renderItems();
+    itemsBox.querySelector('tr:last-child input')?.focus();
+  } }, icon('plus'), t('counter.items_add'));
+
+  const form = h('form', { class: 'card purchase-form', id: 'purchase-form', novalidate: true, onsubmit: savePurchase, onkeydown: onPurchaseKeydown },
+    customerHeader(c),
+    h('div', { class: 'amount-row' },
+      h('label', { class: 'field amount-field' }, h('span', { class: 'label' }, t('counter.amount')),
+        h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency' }, fmt.currency))),
+      h('label', { class: 'field' }, h('span', { class: 'label' }, t('counter.payment_method')),
+        h('select', { name: 'payment_method', onchange: (e) => { d.payment_method = e.target.value; } },
+          PAYMENTS.map((p) => h('option', { value: p, selected: p === d.payment_method }, t(`payment.${p}`))))),
+      h('label', { class: 'field grow' }, h('span', { class: 'label' }, t('counter.note')),
+        h('input', { name: 'note', value: d.note, autocomplete: 'off', oninput: (e) => { d.note = e.target.value; } }))),
+    itemsBox, hint,
+    h('div', { class: 'form-actions' },
+      addItem,
+      h('span', { class: 'spacer' }),
+      h('span', { class: 'hint' }, h('kbd', {}, 'Enter'), ' ', t('counter.amount_hint'), ' · ', h('kbd', {}, 'Esc'), ' ', t('counter.change_customer')),
+      h('button', { type: 'submit', class: 'primary', id: 'purchase-save' }, t('counter.save'))));
+  renderItems();
+  return form;
+}
+
+function customerHeader(c) {
+  const { t, fmt } = ctx;
+  const initials = c.name.split(/\s+/).filter(Boolean).slice(-2).map((w) => w[0]).join('').toUpperCase();
+  return h('div', { class: 'customer-head' },
+    h('div', { class: 'avatar' }, initials),
+    h('div', { class: 'customer-id' },
+      h('a', { class: 'customer-name', href: `#profile/${encodeURIComponent(c.id)}` }, c.name),
+      h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display), c.code && h('span', { class: 'code' }, c.code))),
+    stat(t('counter.visits'), fmt.number(c.visits ?? 0)),
+    stat(t('counter.total_spent'), fmt.money(c.total_spent ?? '0')),
+    stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')),
+    stat(t('counter.tier'), c.tier ?? t('common.none')),
+    stat(t('counter.points'), c.points ?? t('common.none')),
+    h('button', { type: 'button', class: 'ghost small', onclick: backToSearch }, icon('back'), t('counter.change_customer')));
+}
+
+function itemsTable(refreshHint, renderItems) {
+  const { t, fmt } = ctx;
+  const d = state.draft;
+  return h('table', { class: 'items-table' },
+    h('thead', {}, h('tr', {},
+      h('th', {}, t('counter.item_product')), h('th', { class: 'num' }, t('counter.item_quantity')),
+      h('th', { class: 'num' }, t('counter.item_unit_price')), h('th', { class: 'num' }, t('counter.item_warranty')), h('th'))),
+    h('tbody', {}, d.items.map((it, i) => {
+      const price = h('input', { class: 'num', inputmode: 'decimal', value: fmt.amountToInput(it.unit_price), 'aria-label': t('counter.item_unit_price') });
+      bindAmountInput(price, fmt, (v) => { it.unit_price = v; refreshHint(); });
+      const text = (key, attrs) => h('input', { value: it[key], autocomplete: 'off', oninput: (e) => { it[key] = e.target.value; refreshHint(); }, ...attrs });
+      return h('tr', {},
+        h('td', {}, text('product', { 'aria-label': t('counter.item_product') })),
+        h('td', {}, text('quantity', { class: 'num qty', inputmode: 'decimal', 'aria-label': t('counter.item_quantity') })),
+        h('td', {}, price),
+        h('td', {}, text('warranty_months', { class: 'num qty', inputmode: 'numeric', 'aria-label': t('counter.item_warranty') })),
+        h('td', {}, h('button', { type: 'button', class: 'icon-button', title: t('counter.item_remove'), 'aria-label': t('counter.item_remove'),
+          onclick: () => { d.items.splice(i, 1); renderItems(); } }, icon('x'))));
+    })));
+}
+
+/** Live hint: do the line items add up to the amount? */
+function renderItemsHint(hint, amountInput) {
+  const { t, fmt } = ctx;
+  const d = state.draft;
+  if (!d.items.length) { fill(hint); hint.className = 'items-hint'; return; }
+  const total = itemsTotal(d.items.map((it) => ({ ...it, quantity: it.quantity || '0' })), fmt.exponent);
+  if (total === null || d.items.some((it) => !it.product.trim())) {
+    hint.className = 'items-hint warn';
+    fill(hint, t('counter.items_incomplete'));
+    return;
+  }
+  const amount = toMinor(d.amount || '0', fmt.exponent) ?? 0n;
+  const diff = toMinor(total, fmt.exponent) - amount;
+  const useTotal = h('button', { type: 'button', class: 'link', onclick: () => {
+    amountInput.value = fmt.amountToInput(total);
+    amountInput.dispatchEvent(new Event('input'));
+    amountInput.focus();
+  } }, t('counter.items_use_total'));
+  hint.className = ['items-hint', diff === 0n ? 'ok' : 'warn'].join(' ');
+  fill(hint, t('counter.items_total', { total: fmt.money(total) }), ' — ',
+    diff === 0n ? t('counter.items_match') : [t('counter.items_mismatch', { diff: fmt.money(fromMinor(diff < 0n ? -diff : diff, fmt.exponent)) }), ' ', useTotal]);
+}
+
+function onPurchaseKeydown(e) {
+  if (e.key === 'Escape') { e.preventDefault(); backToSearch(); }
+}
+
+/** Escape from the purchase: back to the results of the same search. */
+function backToSearch() {
+  state.customer = null;
+  state.draft = emptyDraft();
+  renderBody();
+  els.search.focus();
+  els.search.select();
+}
+
+async function savePurchase(e) {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const { t } = ctx;
+  clearFieldErrors(form);
+  const d = state.draft;
+  if (!d.amount) {
+    showFieldError(form.elements.amount, t('counter.amount_required'));
+    form.elements.amount.focus();
+    return;
+  }
+  const items = d.items
+    .filter((it) => it.product.trim() || it.unit_price)
+    .map((it) => ({
+      product: it.product.trim(),
+      quantity: Number(String(it.quantity).replace(',', '.')),
+      unit_price: it.unit_price,
+      ...(String(it.warranty_months).trim() ? { warranty_months: Number(it.warranty_months) } : {}),
+    }));
+  const input = {
+    customer_id: state.customer.id, amount: d.amount, payment_method: d.payment_method,
+    ...(items.length ? { items } : {}), ...(d.note.trim() ? { note: d.note.trim() } : {}),
+  };
+  const save = form.querySelector('#purchase-save');
+  save.disabled = true;
+  try {
+    const { purchase, stats } = await api.purchaseAdd(input);
+    state.confirmation = { id: state.customer.id, name: state.customer.name, amount: purchase.total, visits: stats.visits, total_spent: stats.total_spent };
+    reset();
+  } catch (err) {
+    save.disabled = false;
+    ctx.showError(err, form);
+  }
+}
+
+export default { mount, unmount, reset: () => reset({ keepConfirmation: false }) };
