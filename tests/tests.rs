@@ -1,1 +1,6 @@
+//! Integration tests of the app package, one binary with a module per area.
 
+mod cli;
+mod e2e;
+mod i18n;
+mod ipc;

@@ -1,1 +1,43 @@
+//! The Khách Quen app: the window (Tauri) and the headless command line over khachquen-core.
 
+pub mod cli;
+pub mod commands;
+pub mod i18n;
+
+use commands::AppState;
+use khachquen_core::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::{Builder, Runtime};
+
+/// Register every command; shared by the real app and the mock-runtime tests.
+pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app::app_info,
+        commands::app::demo_create,
+        commands::settings::settings_get,
+        commands::settings::settings_set,
+        commands::customers::customer_search,
+        commands::customers::customer_list,
+        commands::customers::customer_tags,
+        commands::customers::customer_get,
+        commands::customers::customer_add,
+        commands::customers::customer_update,
+        commands::customers::customer_archive,
+        commands::purchases::purchase_add,
+    ])
+}
+
+pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
+    AppState {
+        store: Arc::new(store),
+        data_dir,
+    }
+}
+
+/// Open the window on an already opened store.
+pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
+    build_app(Builder::default())
+        .manage(app_state(store, data_dir))
+        .run(tauri::generate_context!())
+}

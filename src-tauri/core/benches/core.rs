@@ -1,1 +1,163 @@
-fn main(){}
+//! `cargo bench -p khachquen-core`: search and purchase latency on the demo shop, as a table.
+//! Size: KQ_BENCH_CUSTOMERS / KQ_BENCH_PURCHASES (default 1,000,000 / 5,000,000); the
+//! database is generated once under target/bench-data and reused.
+
+use khachquen_core::db::customers::{search_fts, NameColumn};
+use khachquen_core::db::purchases::{insert, NewPurchase};
+use khachquen_core::model::PurchaseInput;
+use khachquen_core::{text, Store};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn env_u64(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Row {
+    name: String,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+fn measure(name: &str, n: usize, mut f: impl FnMut(usize)) -> Row {
+    for i in 0..n.min(20) {
+        f(i); // warm the page cache
+    }
+    let mut t: Vec<Duration> = (0..n)
+        .map(|i| {
+            let s = Instant::now();
+            f(i);
+            s.elapsed()
+        })
+        .collect();
+    t.sort();
+    let at = |q: f64| t[((t.len() as f64 * q) as usize).min(t.len() - 1)];
+    Row {
+        name: name.into(),
+        p50: at(0.5),
+        p99: at(0.99),
+        max: t[t.len() - 1],
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let customers = env_u64("KQ_BENCH_CUSTOMERS", 1_000_000);
+    let purchases = env_u64("KQ_BENCH_PURCHASES", 5_000_000);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let path = dir.join(format!("demo-{customers}-{purchases}.db"));
+    if !path.exists() {
+        let tmp = path.with_extension("tmp");
+        let _ = std::fs::remove_file(&tmp);
+        let store = Store::open(&tmp).expect("open");
+        let t = Instant::now();
+        store
+            .create_demo(customers, purchases, 1, &mut |d, n| {
+                eprint!("\rdemo {}%", d * 100 / n)
+            })
+            .expect("demo");
+        drop(store);
+        println!(
+            "\ndemo shop generated: {customers} customers, {purchases} purchases in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        std::fs::rename(&tmp, &path).expect("rename");
+    }
+    let store = Store::open(&path).expect("open");
+    let raw = Connection::open(&path).expect("raw");
+
+    let names = [
+        "n",
+        "ng",
+        "nguy",
+        "nguyen v",
+        "nguyen van d",
+        "tran thi h",
+        "hu",
+        "le hoang yen",
+        "pham quoc",
+        "duc",
+        "ngu hu",
+        "nguyễn thị hương",
+    ];
+    let phones = ["678", "4567", "12345", "090", "0912", "98765", "321", "555"];
+    let mut rows = Vec::new();
+    rows.push(measure("search: name as you type (core)", 2000, |i| {
+        std::hint::black_box(store.search(names[i % names.len()], 20).expect("search"));
+    }));
+    rows.push(measure("bare FTS5 prefix query, same names", 2000, |i| {
+        let tokens = text::tokens(&text::fold(names[i % names.len()]));
+        std::hint::black_box(search_fts(&raw, NameColumn::Folded, &tokens, 20).expect("fts"));
+    }));
+    rows.push(measure("search: phone suffix (core)", 2000, |i| {
+        std::hint::black_box(store.search(phones[i % phones.len()], 20).expect("search"));
+    }));
+
+    let ids: Vec<i64> = store
+        .search("nguyen", 50)
+        .expect("ids")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    rows.push(measure("record purchase, durable (core)", 300, |i| {
+        store
+            .add_purchase(PurchaseInput {
+                customer_id: ids[i % ids.len()],
+                amount: "150000".into(),
+                ..Default::default()
+            })
+            .expect("purchase");
+    }));
+    let mut w = Connection::open(&path).expect("writer");
+    w.pragma_update(None, "synchronous", "FULL")
+        .expect("pragma");
+    rows.push(measure(
+        "bare INSERT + COMMIT, synchronous=FULL",
+        300,
+        |i| {
+            let tx = w
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .expect("tx");
+            let p = NewPurchase {
+                client_id: None,
+                customer_id: ids[i % ids.len()],
+                at: 1_700_000_000,
+                total_minor: 150_000,
+                payment_method: "cash",
+                note: None,
+                staff: None,
+            };
+            insert(&tx, &p, &[], 1_700_000_000).expect("insert");
+            tx.commit().expect("commit");
+        },
+    ));
+
+    println!(
+        "\n{customers} customers, {purchases} purchases ({})",
+        path.display()
+    );
+    println!(
+        "{:<42} {:>10} {:>10} {:>10}",
+        "operation", "p50 ms", "p99 ms", "max ms"
+    );
+    for r in &rows {
+        println!(
+            "{:<42} {:>10} {:>10} {:>10}",
+            r.name,
+            ms(r.p50),
+            ms(r.p99),
+            ms(r.max)
+        );
+    }
+    let ratio = rows[3].p99.as_secs_f64() / rows[4].p99.as_secs_f64();
+    println!("purchase p99 / bare insert p99 = {ratio:.2} (target <= 2)");
+}

@@ -21,9 +21,9 @@ fn opt(s: Option<String>) -> Option<String> {
 
 fn check_len(s: Option<String>) -> Result<Option<String>> {
     match opt(s) {
-        Some(s) if s.chars().count() > FIELD_MAX => {
-            Err(CoreError::InvalidInput(format!("longer than {FIELD_MAX} characters")))
-        }
+        Some(s) if s.chars().count() > FIELD_MAX => Err(CoreError::InvalidInput(format!(
+            "longer than {FIELD_MAX} characters"
+        ))),
         other => Ok(other),
     }
 }
@@ -235,10 +235,8 @@ pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
     let (visits, total, first, last) = db::purchases::aggregate(conn, id)?;
     let total_spent = money::from_minor(total, exp);
     let average_basket = (visits > 0).then(|| {
-        (total_spent / Decimal::from(visits)).round_dp_with_strategy(
-            exp,
-            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-        )
+        (total_spent / Decimal::from(visits))
+            .round_dp_with_strategy(exp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
     });
     let average_days_between_visits = match (first, last) {
         (Some(f), Some(l)) if visits > 1 => {
@@ -262,7 +260,11 @@ fn rank(cands: Vec<(i64, String)>, query_tokens: &[String], marked: bool) -> Vec
     let mut scored: Vec<(usize, usize, i64)> = cands
         .into_iter()
         .map(|(id, name_marked)| {
-            let key = if marked { name_marked } else { text::fold(&name_marked) };
+            let key = if marked {
+                name_marked
+            } else {
+                text::fold(&name_marked)
+            };
             let name_tokens = text::tokens(&key);
             let whole = query_tokens
                 .iter()
@@ -297,11 +299,18 @@ pub(crate) fn search_ids(conn: &Connection, query: &str, limit: u32) -> Result<V
             push_unique(&mut out, db::customers::search_phone_exact(conn, &full)?);
         }
         if digits.len() >= 3 {
-            push_unique(&mut out, db::customers::search_phone_suffix(conn, &digits, limit)?);
+            push_unique(
+                &mut out,
+                db::customers::search_phone_suffix(conn, &digits, limit)?,
+            );
         }
     } else {
         let folded = text::fold(q);
-        push_unique(&mut out, db::customers::search_name_exact(conn, &folded, limit)?);
+        let mut exact = db::customers::search_name_exact(conn, &folded, limit)?;
+        // Same letters, so the typed diacritics decide: "Hường" before "Hương".
+        let typed = text::lower_marked(q);
+        exact.sort_by_key(|(_, name)| text::lower_marked(name) != typed);
+        push_unique(&mut out, exact.into_iter().map(|(id, _)| id));
         // Enough candidates to rank, bounded so that a one-letter query stays cheap.
         let pool = (limit * 4).min(200);
         if text::has_marks(q) {

@@ -12,19 +12,40 @@ use std::collections::HashSet;
 
 // Surnames with their rough share of the population.
 const SURNAMES: &[(&str, u32)] = &[
-    ("Nguyễn", 380), ("Trần", 110), ("Lê", 95), ("Phạm", 70), ("Hoàng", 50), ("Huỳnh", 30),
-    ("Phan", 45), ("Vũ", 39), ("Võ", 30), ("Đặng", 21), ("Bùi", 20), ("Đỗ", 14), ("Hồ", 13),
-    ("Ngô", 13), ("Dương", 10), ("Lý", 5), ("Đinh", 8), ("Trương", 7), ("Đoàn", 6), ("Lương", 5),
+    ("Nguyễn", 380),
+    ("Trần", 110),
+    ("Lê", 95),
+    ("Phạm", 70),
+    ("Hoàng", 50),
+    ("Huỳnh", 30),
+    ("Phan", 45),
+    ("Vũ", 39),
+    ("Võ", 30),
+    ("Đặng", 21),
+    ("Bùi", 20),
+    ("Đỗ", 14),
+    ("Hồ", 13),
+    ("Ngô", 13),
+    ("Dương", 10),
+    ("Lý", 5),
+    ("Đinh", 8),
+    ("Trương", 7),
+    ("Đoàn", 6),
+    ("Lương", 5),
 ];
-const MIDDLE_M: &[&str] = &["Văn", "Đức", "Hữu", "Minh", "Quốc", "Thành", "Công", "Xuân", "Đình", "Gia"];
-const MIDDLE_F: &[&str] = &["Thị", "Ngọc", "Thu", "Thanh", "Mỹ", "Kim", "Hồng", "Bảo", "Diệu", "Ánh"];
+const MIDDLE_M: &[&str] = &[
+    "Văn", "Đức", "Hữu", "Minh", "Quốc", "Thành", "Công", "Xuân", "Đình", "Gia",
+];
+const MIDDLE_F: &[&str] = &[
+    "Thị", "Ngọc", "Thu", "Thanh", "Mỹ", "Kim", "Hồng", "Bảo", "Diệu", "Ánh",
+];
 const GIVEN_M: &[&str] = &[
     "Đức", "Hùng", "Dũng", "Tuấn", "Khánh", "Phúc", "Quang", "Thắng", "Việt", "Sơn", "Hiếu",
     "Long", "Nam", "Huy", "Cường", "Đạt", "Lộc", "Trọng", "Tùng", "Vĩnh", "Khôi", "Bảo", "Kỳ",
 ];
 const GIVEN_F: &[&str] = &[
-    "Hương", "Lan", "Mai", "Hà", "Linh", "Trang", "Thảo", "Yến", "Nhung", "Ngân", "Phương",
-    "Hạnh", "Oanh", "Uyên", "Thủy", "Ánh", "Diễm", "Ngọc", "Quỳnh", "Vy", "Hồng", "Ẩn", "Đào",
+    "Hương", "Lan", "Mai", "Hà", "Linh", "Trang", "Thảo", "Yến", "Nhung", "Ngân", "Phương", "Hạnh",
+    "Oanh", "Uyên", "Thủy", "Ánh", "Diễm", "Ngọc", "Quỳnh", "Vy", "Hồng", "Ẩn", "Đào",
 ];
 const PREFIXES: &[&str] = &[
     "032", "033", "034", "035", "036", "037", "038", "039", "056", "058", "070", "076", "077",
@@ -32,10 +53,23 @@ const PREFIXES: &[&str] = &[
     "094", "096", "097", "098", "099",
 ];
 const CITIES: &[&str] = &[
-    "Quận 1, TP. Hồ Chí Minh", "Quận Bình Thạnh, TP. Hồ Chí Minh", "Quận Hoàn Kiếm, Hà Nội",
-    "Quận Cầu Giấy, Hà Nội", "Quận Hải Châu, Đà Nẵng", "TP. Huế", "TP. Cần Thơ", "TP. Đà Lạt",
+    "Quận 1, TP. Hồ Chí Minh",
+    "Quận Bình Thạnh, TP. Hồ Chí Minh",
+    "Quận Hoàn Kiếm, Hà Nội",
+    "Quận Cầu Giấy, Hà Nội",
+    "Quận Hải Châu, Đà Nẵng",
+    "TP. Huế",
+    "TP. Cần Thơ",
+    "TP. Đà Lạt",
 ];
-const STREETS: &[&str] = &["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Điện Biên Phủ", "Lý Thường Kiệt"];
+const STREETS: &[&str] = &[
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Huệ",
+    "Hai Bà Trưng",
+    "Điện Biên Phủ",
+    "Lý Thường Kiệt",
+];
 const PRODUCTS: &[(&str, u32, Option<u32>)] = &[
     ("Ốp lưng điện thoại", 120_000, None),
     ("Cáp sạc nhanh USB-C", 150_000, Some(6)),
@@ -94,7 +128,12 @@ fn plan_counts(rng: &mut ChaCha8Rng, segs: &[Segment], purchases: u64) -> Vec<u6
             Segment::Regular => rng.random_range(8..=30),
         })
         .collect();
-    let fixed: u64 = counts.iter().zip(segs).filter(|(_, s)| matches!(s, Segment::OneTime)).map(|(c, _)| c).sum();
+    let fixed: u64 = counts
+        .iter()
+        .zip(segs)
+        .filter(|(_, s)| matches!(s, Segment::OneTime))
+        .map(|(c, _)| c)
+        .sum();
     let flexible: u64 = counts.iter().sum::<u64>() - fixed;
     if flexible > 0 && purchases > fixed {
         let factor = (purchases - fixed) as f64 / flexible as f64;
@@ -109,7 +148,9 @@ fn plan_counts(rng: &mut ChaCha8Rng, segs: &[Segment], purchases: u64) -> Vec<u6
     let n = counts.len();
     let mut i = 0usize;
     let mut stalled = 0usize;
-    let any_multi = segs.iter().any(|s| matches!(s, Segment::Occasional | Segment::Regular));
+    let any_multi = segs
+        .iter()
+        .any(|s| matches!(s, Segment::Occasional | Segment::Regular));
     while total != purchases && n > 0 && stalled <= n {
         let multi = matches!(segs[i], Segment::Occasional | Segment::Regular);
         if total < purchases && (multi || !any_multi) {
@@ -185,14 +226,22 @@ impl Store {
                 };
                 let name = format!("{surname} {mid} {given}");
                 let phone = loop {
-                    let p = format!("{}{:07}", pick(&mut rng, PREFIXES), rng.random_range(0..10_000_000u32));
+                    let p = format!(
+                        "{}{:07}",
+                        pick(&mut rng, PREFIXES),
+                        rng.random_range(0..10_000_000u32)
+                    );
                     if phones.insert(p.clone()) {
                         break p;
                     }
                 };
                 let birthday = match rng.random_range(0..100) {
                     0..=14 => None,
-                    15..=24 => Some(format!("--{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28))),
+                    15..=24 => Some(format!(
+                        "--{:02}-{:02}",
+                        rng.random_range(1..=12),
+                        rng.random_range(1..=28)
+                    )),
                     _ => Some(format!(
                         "{}-{:02}-{:02}",
                         rng.random_range(1960..=2006),
@@ -200,11 +249,27 @@ impl Store {
                         rng.random_range(1..=28)
                     )),
                 };
-                let source = weighted(&mut rng, &[("walk_in", 50), ("facebook", 20), ("zalo", 20), ("referral", 7), ("other", 3)]);
+                let source = weighted(
+                    &mut rng,
+                    &[
+                        ("walk_in", 50),
+                        ("facebook", 20),
+                        ("zalo", 20),
+                        ("referral", 7),
+                        ("other", 3),
+                    ],
+                );
                 let referred_by = (source == "referral" && id > 1).then(|| rng.random_range(1..id));
-                let email = rng.random_bool(0.2).then(|| format!("{}{}@example.com", text::fold(given).replace(' ', ""), id));
+                let email = rng
+                    .random_bool(0.2)
+                    .then(|| format!("{}{}@example.com", text::fold(given).replace(' ', ""), id));
                 let address = rng.random_bool(0.5).then(|| {
-                    format!("{} {}, {}", rng.random_range(1..300), pick(&mut rng, STREETS), pick(&mut rng, CITIES))
+                    format!(
+                        "{} {}, {}",
+                        rng.random_range(1..300),
+                        pick(&mut rng, STREETS),
+                        pick(&mut rng, CITIES)
+                    )
                 });
                 let tag = rng.random_bool(0.1).then(|| *pick(&mut rng, TAGS));
                 // Purchase times: regulars keep a personal rhythm; some stopped coming.
@@ -214,19 +279,33 @@ impl Store {
                     _ => window,
                 };
                 let first = start + rng.random_range(0..=(window - span).max(1));
-                let churned = matches!(seg, Segment::Regular | Segment::Occasional) && rng.random_bool(0.25);
-                let active_span = if churned { span * rng.random_range(3..=7) / 10 } else { span };
+                let churned =
+                    matches!(seg, Segment::Regular | Segment::Occasional) && rng.random_bool(0.25);
+                let active_span = if churned {
+                    span * rng.random_range(3..=7) / 10
+                } else {
+                    span
+                };
                 let gap = if n > 1 { active_span / n as i64 } else { 0 };
                 let mut times: Vec<i64> = (0..n as i64)
                     .map(|k| {
-                        let jitter = if gap > 0 { rng.random_range(-(gap / 3)..=gap / 3) } else { 0 };
-                        let day = (first + k * gap + jitter).clamp(start, end - 86_400) / 86_400 * 86_400;
+                        let jitter = if gap > 0 {
+                            rng.random_range(-(gap / 3)..=gap / 3)
+                        } else {
+                            0
+                        };
+                        let day =
+                            (first + k * gap + jitter).clamp(start, end - 86_400) / 86_400 * 86_400;
                         // Shop hours 08:00-21:00 in Vietnam (UTC+7).
                         day + rng.random_range(1..14) * 3600 + rng.random_range(0..3600)
                     })
                     .collect();
                 times.sort_unstable();
-                let created_at = times.first().copied().unwrap_or(start + rng.random_range(0..window)) - 3600;
+                let created_at = times
+                    .first()
+                    .copied()
+                    .unwrap_or(start + rng.random_range(0..window))
+                    - 3600;
                 let mut amounts = Vec::with_capacity(n as usize);
                 let basket = match seg {
                     Segment::Regular => rng.random_range(80..=400),
@@ -235,7 +314,11 @@ impl Store {
                 for _ in 0..n {
                     let k = (basket as f64 * rng.random_range(0.4..2.2)) as i64;
                     let vnd = k.max(10) * 1000;
-                    amounts.push(if code == "VND" || exp == 0 { vnd } else { vnd * 10i64.pow(exp) / 25_000 });
+                    amounts.push(if code == "VND" || exp == 0 {
+                        vnd
+                    } else {
+                        vnd * 10i64.pow(exp) / 25_000
+                    });
                 }
                 let name_fold = text::fold(&name);
                 let name_marked = text::lower_marked(&name);
@@ -281,7 +364,11 @@ impl Store {
             if db::settings::get(conn, "shop_name")?.is_none() {
                 db::settings::set(conn, "shop_name", "Cửa hàng mẫu")?;
             }
-            Ok(DemoReport { customers, purchases: written, seed })
+            Ok(DemoReport {
+                customers,
+                purchases: written,
+                seed,
+            })
         })
     }
 }
@@ -295,10 +382,21 @@ mod tests {
         for (c, p) in [(300u64, 1500u64), (1000, 100), (10, 1000), (5, 0), (1, 1)] {
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let segs: Vec<Segment> = (0..c)
-                .map(|i| [Segment::Contact, Segment::OneTime, Segment::Occasional, Segment::Regular][(i % 4) as usize])
+                .map(|i| {
+                    [
+                        Segment::Contact,
+                        Segment::OneTime,
+                        Segment::Occasional,
+                        Segment::Regular,
+                    ][(i % 4) as usize]
+                })
                 .collect();
             let counts = plan_counts(&mut rng, &segs, p);
-            assert_eq!(counts.iter().sum::<u64>(), p, "{c} customers, {p} purchases");
+            assert_eq!(
+                counts.iter().sum::<u64>(),
+                p,
+                "{c} customers, {p} purchases"
+            );
         }
     }
 }

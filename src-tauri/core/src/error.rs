@@ -29,7 +29,11 @@ pub enum CoreError {
     #[error("invalid phone number: {0}")]
     PhoneInvalid(String),
     #[error("phone {phone} already belongs to {name} (#{id})")]
-    PhoneTaken { phone: String, name: String, id: i64 },
+    PhoneTaken {
+        phone: String,
+        name: String,
+        id: i64,
+    },
     #[error("code {code} already belongs to {name} (#{id})")]
     CodeTaken { code: String, name: String, id: i64 },
     #[error("invalid customer code: {0}")]

@@ -15,12 +15,23 @@ pub fn exponent(code: &str) -> Result<u32> {
 }
 
 /// Parse a user-typed amount. Plain decimal with '.' as the decimal point; the UI strips
-/// thousands separators before sending. Refuses negatives and excess decimals.
+/// thousands separators before sending. Refuses negatives and excess decimals as typed,
+/// so "250.000" in VND is an error rather than 250 ₫.
 pub fn parse_amount(s: &str, currency: &str, exp: u32) -> Result<Decimal> {
     let t = s.trim();
     let d = Decimal::from_str(t).map_err(|_| CoreError::AmountInvalid(t.to_owned()))?;
     check_amount(d, currency, exp)?;
+    if d.scale() > exp {
+        return Err(precision(currency, exp));
+    }
     Ok(d.normalize())
+}
+
+fn precision(currency: &str, exp: u32) -> CoreError {
+    CoreError::AmountPrecision {
+        currency: currency.to_owned(),
+        decimals: exp,
+    }
 }
 
 pub fn check_amount(d: Decimal, currency: &str, exp: u32) -> Result<()> {
@@ -28,10 +39,7 @@ pub fn check_amount(d: Decimal, currency: &str, exp: u32) -> Result<()> {
         return Err(CoreError::AmountNegative);
     }
     if d.normalize().scale() > exp {
-        return Err(CoreError::AmountPrecision {
-            currency: currency.to_owned(),
-            decimals: exp,
-        });
+        return Err(precision(currency, exp));
     }
     Ok(())
 }
@@ -67,13 +75,20 @@ mod tests {
         assert_eq!(to_minor(d, 2).unwrap(), 1250);
         assert_eq!(from_minor(1250, 2).to_string(), "12.50");
         assert_eq!(from_minor(250_000, 0).to_string(), "250000");
-        // 1.0 VND has a trailing zero only, so it is whole.
-        assert!(parse_amount("1.0", "VND", 0).is_ok());
+        assert!(parse_amount("12.5", "USD", 2).is_ok());
+        // Typed decimals count even when zero: "250.000" VND is a typo, not 250 ₫.
+        assert!(matches!(
+            parse_amount("250.000", "VND", 0),
+            Err(CoreError::AmountPrecision { .. })
+        ));
     }
 
     #[test]
     fn refuses_bad_amounts() {
-        assert!(matches!(parse_amount("-5", "VND", 0), Err(CoreError::AmountNegative)));
+        assert!(matches!(
+            parse_amount("-5", "VND", 0),
+            Err(CoreError::AmountNegative)
+        ));
         assert!(matches!(
             parse_amount("10.5", "VND", 0),
             Err(CoreError::AmountPrecision { .. })
@@ -82,8 +97,14 @@ mod tests {
             parse_amount("1.234", "USD", 2),
             Err(CoreError::AmountPrecision { .. })
         ));
-        assert!(matches!(parse_amount("1.250.000", "VND", 0), Err(CoreError::AmountInvalid(_))));
-        assert!(matches!(parse_amount("abc", "VND", 0), Err(CoreError::AmountInvalid(_))));
+        assert!(matches!(
+            parse_amount("1.250.000", "VND", 0),
+            Err(CoreError::AmountInvalid(_))
+        ));
+        assert!(matches!(
+            parse_amount("abc", "VND", 0),
+            Err(CoreError::AmountInvalid(_))
+        ));
         assert!(matches!(
             to_minor(Decimal::MAX, 2),
             Err(CoreError::AmountTooLarge)

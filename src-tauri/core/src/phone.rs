@@ -120,8 +120,19 @@ mod tests {
 
     #[test]
     fn rejects_bad_numbers() {
-        for bad in ["12345", "0912", "091234567890", "abc", "0912x45678", "0112345678", "+84 12"] {
-            assert!(matches!(normalize(bad), Err(CoreError::PhoneInvalid(_))), "{bad}");
+        for bad in [
+            "12345",
+            "0912",
+            "091234567890",
+            "abc",
+            "0912x45678",
+            "0112345678",
+            "+84 12",
+        ] {
+            assert!(
+                matches!(normalize(bad), Err(CoreError::PhoneInvalid(_))),
+                "{bad}"
+            );
         }
         assert!(matches!(normalize("  "), Err(CoreError::PhoneRequired)));
     }
@@ -129,7 +140,10 @@ mod tests {
     #[test]
     fn query_digits_and_reversal() {
         assert_eq!(query_digits("678").as_deref(), Some("678"));
-        assert_eq!(query_digits("+84 912 345 678").as_deref(), Some("0912345678"));
+        assert_eq!(
+            query_digits("+84 912 345 678").as_deref(),
+            Some("0912345678")
+        );
         assert_eq!(query_digits("345-678").as_deref(), Some("345678"));
         assert_eq!(query_digits("duc"), None);
         assert_eq!(reversed("0912345678"), "8765432190");

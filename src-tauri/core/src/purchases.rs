@@ -57,7 +57,9 @@ impl Store {
                 // A line total must be a whole number of minor units, e.g. 0.5 × 3 VND is not.
                 money::check_amount(line, &code, exp).map_err(|_| item_err(i, "line_total"))?;
                 let line_minor = money::to_minor(line, exp)?;
-                sum = sum.checked_add(line_minor).ok_or(CoreError::AmountTooLarge)?;
+                sum = sum
+                    .checked_add(line_minor)
+                    .ok_or(CoreError::AmountTooLarge)?;
                 items.push(NewItem {
                     product,
                     quantity: qty.normalize(),
@@ -73,8 +75,16 @@ impl Store {
                 });
             }
             let payment = valid_payment(input.payment_method.as_deref())?;
-            let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty());
-            let staff = input.staff.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            let note = input
+                .note
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            let staff = input
+                .staff
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
             let p = NewPurchase {
                 client_id: None,
                 customer_id: customer.id,

@@ -95,12 +95,30 @@ mod tests {
         let st = s.settings().unwrap();
         assert_eq!((st.currency.as_str(), st.currency_exponent), ("VND", 0));
         assert_eq!(st.timezone, "Asia/Ho_Chi_Minh");
-        assert_eq!(s.set_setting("currency", "usd").unwrap().currency_exponent, 2);
-        assert!(matches!(s.set_setting("currency", "ABC"), Err(CoreError::CurrencyInvalid(_))));
-        assert!(matches!(s.set_setting("timezone", "Nowhere"), Err(CoreError::TimezoneInvalid(_))));
-        assert!(matches!(s.set_setting("language", "fr"), Err(CoreError::LanguageInvalid(_))));
-        assert!(matches!(s.set_setting("colour", "x"), Err(CoreError::UnknownSetting(_))));
-        assert!(matches!(s.set_setting("shop_name", " "), Err(CoreError::ShopNameInvalid)));
+        assert_eq!(
+            s.set_setting("currency", "usd").unwrap().currency_exponent,
+            2
+        );
+        assert!(matches!(
+            s.set_setting("currency", "ABC"),
+            Err(CoreError::CurrencyInvalid(_))
+        ));
+        assert!(matches!(
+            s.set_setting("timezone", "Nowhere"),
+            Err(CoreError::TimezoneInvalid(_))
+        ));
+        assert!(matches!(
+            s.set_setting("language", "fr"),
+            Err(CoreError::LanguageInvalid(_))
+        ));
+        assert!(matches!(
+            s.set_setting("colour", "x"),
+            Err(CoreError::UnknownSetting(_))
+        ));
+        assert!(matches!(
+            s.set_setting("shop_name", " "),
+            Err(CoreError::ShopNameInvalid)
+        ));
         assert_eq!(s.setting("currency").unwrap(), "USD");
     }
 }

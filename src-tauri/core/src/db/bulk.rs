@@ -48,9 +48,8 @@ impl<'c> BulkWriter<'c> {
             search: conn.prepare_cached(
                 "INSERT INTO customer_search (rowid, name_fold, name_marked) VALUES (?1, ?2, ?3)",
             )?,
-            tag: conn.prepare_cached(
-                "INSERT INTO customer_tags (customer_id, tag) VALUES (?1, ?2)",
-            )?,
+            tag: conn
+                .prepare_cached("INSERT INTO customer_tags (customer_id, tag) VALUES (?1, ?2)")?,
             purchase: conn.prepare_cached(
                 "INSERT INTO purchases (customer_id, at, total_minor, payment_method, staff,
                     created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?2)",
@@ -90,15 +89,34 @@ impl<'c> BulkWriter<'c> {
         Ok(())
     }
 
-    pub fn purchase(&mut self, customer_id: i64, at: i64, total_minor: i64, payment: &str, staff: &str) -> Result<i64> {
+    pub fn purchase(
+        &mut self,
+        customer_id: i64,
+        at: i64,
+        total_minor: i64,
+        payment: &str,
+        staff: &str,
+    ) -> Result<i64> {
         self.purchase
             .execute(params![customer_id, at, total_minor, payment, staff])?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn item(&mut self, purchase_id: i64, product: &str, unit_minor: i64, warranty: Option<u32>) -> Result<()> {
-        self.item
-            .execute(params![purchase_id, product, "1", unit_minor, unit_minor, warranty])?;
+    pub fn item(
+        &mut self,
+        purchase_id: i64,
+        product: &str,
+        unit_minor: i64,
+        warranty: Option<u32>,
+    ) -> Result<()> {
+        self.item.execute(params![
+            purchase_id,
+            product,
+            "1",
+            unit_minor,
+            unit_minor,
+            warranty
+        ])?;
         Ok(())
     }
 }

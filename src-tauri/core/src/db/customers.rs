@@ -90,8 +90,8 @@ fn write_search(conn: &Connection, id: i64, name: &str) -> Result<()> {
 
 fn write_tags(conn: &Connection, id: i64, tags: &[String]) -> Result<()> {
     conn.execute("DELETE FROM customer_tags WHERE customer_id = ?1", [id])?;
-    let mut stmt =
-        conn.prepare_cached("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?1, ?2)")?;
+    let mut stmt = conn
+        .prepare_cached("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?1, ?2)")?;
     for t in tags {
         stmt.execute(params![id, t])?;
     }
@@ -173,7 +173,11 @@ pub fn archive(conn: &Connection, id: i64, now: i64) -> Result<()> {
 }
 
 /// The active customer holding this normalised phone, other than `except`.
-pub fn active_by_phone(conn: &Connection, phone: &str, except: Option<i64>) -> Result<Option<(i64, String)>> {
+pub fn active_by_phone(
+    conn: &Connection,
+    phone: &str,
+    except: Option<i64>,
+) -> Result<Option<(i64, String)>> {
     Ok(conn
         .query_row(
             "SELECT id, name FROM customers WHERE phone = ?1 AND archived_at IS NULL AND id IS NOT ?2",
@@ -183,7 +187,11 @@ pub fn active_by_phone(conn: &Connection, phone: &str, except: Option<i64>) -> R
         .optional()?)
 }
 
-pub fn active_by_code(conn: &Connection, code: &str, except: Option<i64>) -> Result<Option<(i64, String)>> {
+pub fn active_by_code(
+    conn: &Connection,
+    code: &str,
+    except: Option<i64>,
+) -> Result<Option<(i64, String)>> {
     Ok(conn
         .query_row(
             "SELECT id, name FROM customers WHERE code = ?1 COLLATE NOCASE AND archived_at IS NULL
@@ -260,12 +268,17 @@ pub fn search_phone_suffix(conn: &Connection, digits: &str, limit: u32) -> Resul
     )
 }
 
-pub fn search_name_exact(conn: &Connection, folded: &str, limit: u32) -> Result<Vec<i64>> {
-    ids(
-        conn,
-        "SELECT id FROM customers WHERE name_fold = ?1 AND archived_at IS NULL LIMIT ?2",
-        &[&folded, &limit],
-    )
+/// (id, name) of active customers whose folded name is exactly `folded`.
+pub fn search_name_exact(
+    conn: &Connection,
+    folded: &str,
+    limit: u32,
+) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name FROM customers WHERE name_fold = ?1 AND archived_at IS NULL LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![folded, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -329,7 +342,9 @@ fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
 
 /// Rows for these ids, in the given order.
 pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLS} FROM customers c WHERE c.id = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLS} FROM customers c WHERE c.id = ?1"
+    ))?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(row) = stmt.query_row([id], |r| row_from(r, exp)).optional()? {

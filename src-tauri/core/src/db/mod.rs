@@ -127,8 +127,12 @@ mod tests {
     #[test]
     fn memory_db_has_pragmas_and_schema() {
         let conn = open_memory().unwrap();
-        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
-        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
         assert_eq!((fk, sync), (1, 2));
         assert_eq!(user_version(&conn).unwrap(), schema_version());
         assert!(check(&conn).unwrap().ok);

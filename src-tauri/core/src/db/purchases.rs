@@ -113,7 +113,12 @@ pub fn get(conn: &Connection, id: i64, exp: u32) -> Result<Option<Purchase>> {
 }
 
 /// A customer's purchases, newest first.
-pub fn for_customer(conn: &Connection, customer_id: i64, limit: u32, exp: u32) -> Result<Vec<Purchase>> {
+pub fn for_customer(
+    conn: &Connection,
+    customer_id: i64,
+    limit: u32,
+    exp: u32,
+) -> Result<Vec<Purchase>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLS} FROM purchases WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
     ))?;
@@ -129,7 +134,10 @@ pub fn for_customer(conn: &Connection, customer_id: i64, limit: u32, exp: u32) -
 }
 
 /// (visits, total minor, first, last) computed from the purchases themselves.
-pub fn aggregate(conn: &Connection, customer_id: i64) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
+pub fn aggregate(
+    conn: &Connection,
+    customer_id: i64,
+) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
     Ok(conn.query_row(
         "SELECT count(*), coalesce(sum(total_minor), 0), min(at), max(at)
          FROM purchases WHERE customer_id = ?1",

@@ -1,0 +1,486 @@
+//! Integration tests of khachquen-core on real SQLite files in temp folders.
+
+use khachquen_core::model::{CustomerInput, ItemInput, ListQuery, PurchaseInput, SortKey};
+use khachquen_core::{db, CoreError, Store};
+use proptest::prelude::*;
+
+fn customer(name: &str, phone: &str) -> CustomerInput {
+    CustomerInput {
+        name: Some(name.into()),
+        phone: Some(phone.into()),
+        ..Default::default()
+    }
+}
+
+fn purchase(customer_id: i64, amount: &str) -> PurchaseInput {
+    PurchaseInput {
+        customer_id,
+        amount: amount.into(),
+        ..Default::default()
+    }
+}
+
+fn names(store: &Store, q: &str) -> Vec<String> {
+    store
+        .search(q, 20)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect()
+}
+
+fn shop() -> Store {
+    let s = Store::open_in_memory().unwrap();
+    for (n, p) in [
+        ("Nguyễn Văn Đức", "0912 345 678"),
+        ("Nguyễn Thị Hương", "0987-654-321"),
+        ("Nguyễn Thị Hường", "+84 903 111 222"),
+        ("Trần Đức Anh", "0358 000 678"),
+        ("Lê Duc", "0701 234 567"),
+    ] {
+        s.add_customer(customer(n, p)).unwrap();
+    }
+    s
+}
+
+#[test]
+fn vietnamese_search_folds_and_prefixes() {
+    let s = shop();
+    for q in [
+        "nguyen duc",
+        "Nguyen Duc",
+        "nguyễn đức",
+        "NGUYỄN ĐỨC",
+        "duc nguyen",
+    ] {
+        assert_eq!(
+            names(&s, q).first().map(String::as_str),
+            Some("Nguyễn Văn Đức"),
+            "{q}"
+        );
+    }
+    assert!(names(&s, "ngu hu").contains(&"Nguyễn Thị Hương".to_string()));
+    assert!(names(&s, "ngu hu").contains(&"Nguyễn Thị Hường".to_string()));
+    assert!(!names(&s, "ngu hu").contains(&"Nguyễn Văn Đức".to_string()));
+    assert!(names(&s, "zzz").is_empty());
+    assert!(names(&s, "  ").is_empty());
+}
+
+#[test]
+fn ranking_prefers_exact_and_matching_diacritics() {
+    let s = shop();
+    assert_eq!(names(&s, "nguyễn thị hường")[0], "Nguyễn Thị Hường");
+    assert_eq!(names(&s, "nguyễn thị hương")[0], "Nguyễn Thị Hương");
+    assert_eq!(names(&s, "hường")[0], "Nguyễn Thị Hường");
+    assert_eq!(names(&s, "hương")[0], "Nguyễn Thị Hương");
+    // An exact full-name match beats names that merely contain the words.
+    assert_eq!(names(&s, "le duc")[0], "Lê Duc");
+    // Whole-word matches rank above prefix-only matches.
+    assert_eq!(
+        names(&s, "duc")[0..2]
+            .iter()
+            .filter(|n| n.contains("Đức") || n.contains("Duc"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn phone_search_by_full_number_or_suffix_in_any_format() {
+    let s = shop();
+    for q in [
+        "0912345678",
+        "0912 345 678",
+        "+84 912 345 678",
+        "84912345678",
+        "345678",
+        "5678",
+    ] {
+        assert_eq!(names(&s, q), vec!["Nguyễn Văn Đức"], "{q}");
+    }
+    // Three digits shared by two phones find both.
+    let mut both = names(&s, "678");
+    both.sort();
+    assert_eq!(both, vec!["Nguyễn Văn Đức", "Trần Đức Anh"]);
+    assert!(
+        names(&s, "78").is_empty(),
+        "fewer than 3 digits is too broad"
+    );
+}
+
+#[test]
+fn code_search_is_exact() {
+    let s = shop();
+    let mut input = customer("Phạm Quốc Việt", "0933 222 111");
+    input.code = Some("KH0042".into());
+    s.add_customer(input).unwrap();
+    assert_eq!(names(&s, "KH0042"), vec!["Phạm Quốc Việt"]);
+    assert_eq!(names(&s, "kh0042"), vec!["Phạm Quốc Việt"]);
+    assert!(names(&s, "KH004").is_empty());
+}
+
+#[test]
+fn duplicate_active_phone_is_refused_naming_the_owner() {
+    let s = shop();
+    let err = s
+        .add_customer(customer("Someone Else", "+84912345678"))
+        .unwrap_err();
+    match err {
+        CoreError::PhoneTaken { name, .. } => assert_eq!(name, "Nguyễn Văn Đức"),
+        other => panic!("{other:?}"),
+    }
+    // Once archived, the number can be reused.
+    let id = s.resolve_customer("0912345678").unwrap();
+    s.archive_customer(id).unwrap();
+    assert!(
+        names(&s, "nguyen van duc").is_empty(),
+        "archived leave search"
+    );
+    s.add_customer(customer("Someone Else", "0912-345-678"))
+        .unwrap();
+}
+
+#[test]
+fn edit_validates_and_keeps_unset_fields() {
+    let s = shop();
+    let id = s.resolve_customer("0912345678").unwrap();
+    let patch = CustomerInput {
+        email: Some("Duc@Example.com".into()),
+        birthday: Some("--05-12".into()),
+        tags: Some(vec!["VIP".into(), " VIP ".into(), "sỉ".into()]),
+        ..Default::default()
+    };
+    let c = s.update_customer(id, patch).unwrap();
+    assert_eq!(c.email.as_deref(), Some("duc@example.com"));
+    assert_eq!(c.birthday.as_deref(), Some("--05-12"));
+    assert_eq!(c.tags, vec!["VIP", "sỉ"]);
+    assert_eq!(c.name, "Nguyễn Văn Đức");
+    for (bad, code) in [
+        (
+            CustomerInput {
+                email: Some("nope".into()),
+                ..Default::default()
+            },
+            "customer.email_invalid",
+        ),
+        (
+            CustomerInput {
+                birthday: Some("2030-01-01".into()),
+                ..Default::default()
+            },
+            "customer.birthday_invalid",
+        ),
+        (
+            CustomerInput {
+                birthday: Some("--02-30".into()),
+                ..Default::default()
+            },
+            "customer.birthday_invalid",
+        ),
+        (
+            CustomerInput {
+                phone: Some("12345".into()),
+                ..Default::default()
+            },
+            "customer.phone_invalid",
+        ),
+        (
+            CustomerInput {
+                name: Some("   ".into()),
+                ..Default::default()
+            },
+            "customer.name_required",
+        ),
+        (
+            CustomerInput {
+                referred_by: Some(id.to_string()),
+                ..Default::default()
+            },
+            "customer.referred_by_self",
+        ),
+        (
+            CustomerInput {
+                gender: Some("x".into()),
+                ..Default::default()
+            },
+            "customer.gender_invalid",
+        ),
+    ] {
+        assert_eq!(s.update_customer(id, bad).unwrap_err().code(), code);
+    }
+    assert_eq!(s.customer(id).unwrap(), c, "refused edits change nothing");
+}
+
+#[test]
+fn purchases_are_exact_in_minor_units() {
+    let s = shop();
+    let id = s.resolve_customer("0912345678").unwrap();
+    s.add_purchase(purchase(id, "250000")).unwrap();
+    let mut p = purchase(id, "500000");
+    p.items = vec![
+        ItemInput::parse_spec("Tai nghe;1;350000;12").unwrap(),
+        ItemInput::parse_spec("Ốp lưng;2;75000").unwrap(),
+    ];
+    let r = s.add_purchase(p).unwrap();
+    assert_eq!(r.purchase.items.len(), 2);
+    assert_eq!(r.purchase.items[0].warranty_months, Some(12));
+    assert_eq!(r.stats.visits, 2);
+    assert_eq!(r.stats.total_spent.to_string(), "750000");
+    assert_eq!(r.stats.average_basket.unwrap().to_string(), "375000");
+    for (amount, code) in [
+        ("-1", "purchase.amount_negative"),
+        ("10.5", "purchase.amount_precision"),
+        ("250.000", "purchase.amount_precision"),
+        ("abc", "purchase.amount_invalid"),
+    ] {
+        assert_eq!(
+            s.add_purchase(purchase(id, amount)).unwrap_err().code(),
+            code,
+            "{amount}"
+        );
+    }
+    let mut bad = purchase(id, "100000");
+    bad.items = vec![ItemInput::parse_spec("X;1;90000").unwrap()];
+    assert_eq!(
+        s.add_purchase(bad).unwrap_err().code(),
+        "purchase.items_mismatch"
+    );
+    assert_eq!(
+        s.customer_stats(id).unwrap().visits,
+        2,
+        "refused purchases record nothing"
+    );
+    assert_eq!(
+        s.set_setting("currency", "USD").unwrap_err().code(),
+        "settings.currency_locked"
+    );
+}
+
+#[test]
+fn two_decimal_currency() {
+    let s = Store::open_in_memory().unwrap();
+    s.set_setting("currency", "USD").unwrap();
+    let c = s.add_customer(customer("Amy", "0912345678")).unwrap();
+    let mut p = purchase(c.id, "12.50");
+    p.items = vec![ItemInput::parse_spec("Tea;2.5;5").unwrap()];
+    let r = s.add_purchase(p).unwrap();
+    assert_eq!(r.purchase.total.to_string(), "12.50");
+    assert_eq!(
+        s.add_purchase(purchase(c.id, "1.234")).unwrap_err().code(),
+        "purchase.amount_precision"
+    );
+}
+
+#[test]
+fn stats_give_first_last_and_average_gap() {
+    let s = shop();
+    let id = s.resolve_customer("0912345678").unwrap();
+    for (at, amount) in [
+        ("2026-01-01", "100000"),
+        ("2026-01-11", "200000"),
+        ("2026-01-31", "300000"),
+    ] {
+        let mut p = purchase(id, amount);
+        p.at = Some(at.into());
+        s.add_purchase(p).unwrap();
+    }
+    let st = s.customer_stats(id).unwrap();
+    assert_eq!(st.visits, 3);
+    assert_eq!(st.average_days_between_visits, Some(15.0));
+    assert_eq!(
+        st.first_purchase_at.unwrap().to_rfc3339(),
+        "2026-01-01T05:00:00+00:00"
+    );
+    assert_eq!(
+        st.last_purchase_at.unwrap().to_rfc3339(),
+        "2026-01-31T05:00:00+00:00"
+    );
+    assert_eq!(st.average_basket.unwrap().to_string(), "200000");
+}
+
+#[test]
+fn list_pages_sorts_and_filters() {
+    let s = shop();
+    let id = s.resolve_customer("0987654321").unwrap();
+    s.add_purchase(purchase(id, "900000")).unwrap();
+    s.update_customer(
+        id,
+        CustomerInput {
+            tags: Some(vec!["VIP".into()]),
+            source: Some("zalo".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let page = s
+        .list_customers(&ListQuery {
+            sort: SortKey::TotalSpent,
+            desc: true,
+            limit: 2,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.total, 5);
+    assert_eq!(page.rows.len(), 2);
+    assert_eq!(page.rows[0].name, "Nguyễn Thị Hương");
+    let vip = s
+        .list_customers(&ListQuery {
+            tag: Some("VIP".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(vip.total, 1);
+    let zalo = s
+        .list_customers(&ListQuery {
+            source: Some("zalo".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(zalo.rows[0].id, id);
+    let found = s
+        .list_customers(&ListQuery {
+            search: Some("nguyen thi".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.total, 2);
+    let by_phone = s
+        .list_customers(&ListQuery {
+            search: Some("678".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_phone.total, 2);
+    assert_eq!(s.customer_tags().unwrap(), vec!["VIP"]);
+}
+
+#[test]
+fn file_database_uses_wal_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub").join("khachquen.db");
+    {
+        let s = Store::open(&path).unwrap();
+        s.add_customer(customer("Nguyễn Văn Đức", "0912345678"))
+            .unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.search("duc", 5).unwrap().len(), 1);
+    assert!(s.check().unwrap().ok);
+}
+
+#[test]
+fn newer_schema_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE x(a); PRAGMA user_version = {};",
+            db::schema_version() + 5
+        ))
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert_eq!(err.code(), "db.schema_too_new");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(!dir.path().join("khachquen.db-wal").exists());
+}
+
+#[test]
+fn a_non_database_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    std::fs::write(
+        &path,
+        b"this is not sqlite, just some text that is long enough",
+    )
+    .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    assert_eq!(Store::open(&path).err().unwrap().code(), "db.open_failed");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn demo_is_deterministic_and_realistic() {
+    let make = || {
+        let s = Store::open_in_memory().unwrap();
+        let r = s.create_demo(500, 2500, 42, &mut |_, _| {}).unwrap();
+        assert_eq!((r.customers, r.purchases), (500, 2500));
+        s
+    };
+    let (a, b) = (make(), make());
+    let page = |s: &Store| {
+        s.list_customers(&ListQuery {
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap()
+        .rows
+    };
+    assert_eq!(page(&a), page(&b));
+    let rows = page(&a);
+    assert!(rows.iter().any(|r| r.name.contains('Đ')), "names use Đ");
+    assert!(rows.iter().all(
+        |r| khachquen_core::phone::normalize(&r.phone).ok().as_deref() == Some(r.phone.as_str())
+    ));
+    // Regulars, occasional and one-time buyers all exist.
+    assert!(rows.iter().any(|r| r.visits == 1));
+    assert!(rows.iter().any(|r| (2..=6).contains(&r.visits)));
+    assert!(rows.iter().any(|r| r.visits >= 10));
+    assert!(a.check().unwrap().ok);
+    assert_eq!(
+        a.create_demo(1, 1, 1, &mut |_, _| {}).unwrap_err().code(),
+        "demo.not_empty"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The per-customer figures kept for list sorting always equal the purchases themselves.
+    #[test]
+    fn cached_stats_match_purchases(amounts in prop::collection::vec((0u8..3, 0u64..5_000_000), 1..30)) {
+        let s = Store::open_in_memory().unwrap();
+        let ids: Vec<i64> = (0..3)
+            .map(|i| s.add_customer(customer(&format!("Khách {i}"), &format!("091234560{i}"))).unwrap().id)
+            .collect();
+        for (who, amount) in &amounts {
+            s.add_purchase(purchase(ids[*who as usize], &amount.to_string())).unwrap();
+        }
+        let rows = s.list_customers(&ListQuery { limit: 10, ..Default::default() }).unwrap().rows;
+        for row in rows {
+            let st = s.customer_stats(row.id).unwrap();
+            prop_assert_eq!(row.visits, st.visits);
+            prop_assert_eq!(row.total_spent, st.total_spent);
+            prop_assert_eq!(row.last_purchase_at, st.last_purchase_at);
+        }
+    }
+
+    /// Any formatting of a valid mobile number normalises to the same stored form.
+    #[test]
+    fn phone_formats_agree(prefix in prop::sample::select(vec!["090", "091", "032", "086", "070"]), rest in 0u32..10_000_000) {
+        let plain = format!("{prefix}{rest:07}");
+        let spaced = format!("{} {} {}", &plain[..4], &plain[4..7], &plain[7..]);
+        let intl = format!("+84 {}", &plain[1..]);
+        let n = khachquen_core::phone::normalize(&plain).unwrap();
+        prop_assert_eq!(&khachquen_core::phone::normalize(&spaced).unwrap(), &n);
+        prop_assert_eq!(&khachquen_core::phone::normalize(&intl).unwrap(), &n);
+    }
+
+    #[test]
+    fn folding_is_idempotent(s in "\\PC{0,40}") {
+        let once = khachquen_core::text::fold(&s);
+        prop_assert_eq!(khachquen_core::text::fold(&once), once);
+    }
+}

@@ -1,0 +1,54 @@
+use super::{run, AppState, IpcResult};
+use khachquen_core::model::{
+    Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile,
+};
+use tauri::State;
+
+/// Purchases shown in a profile's timeline.
+const TIMELINE: u32 = 200;
+
+#[tauri::command]
+pub async fn customer_search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> IpcResult<Vec<CustomerRow>> {
+    run(&state, move |s| s.search(&query, limit)).await
+}
+
+#[tauri::command]
+pub async fn customer_list(
+    state: State<'_, AppState>,
+    query: ListQuery,
+) -> IpcResult<CustomerPage> {
+    run(&state, move |s| s.list_customers(&query)).await
+}
+
+#[tauri::command]
+pub async fn customer_tags(state: State<'_, AppState>) -> IpcResult<Vec<String>> {
+    run(&state, |s| s.customer_tags()).await
+}
+
+#[tauri::command]
+pub async fn customer_get(state: State<'_, AppState>, id: i64) -> IpcResult<Profile> {
+    run(&state, move |s| s.profile(id, TIMELINE)).await
+}
+
+#[tauri::command]
+pub async fn customer_add(state: State<'_, AppState>, input: CustomerInput) -> IpcResult<Customer> {
+    run(&state, move |s| s.add_customer(input)).await
+}
+
+#[tauri::command]
+pub async fn customer_update(
+    state: State<'_, AppState>,
+    id: i64,
+    input: CustomerInput,
+) -> IpcResult<Customer> {
+    run(&state, move |s| s.update_customer(id, input)).await
+}
+
+#[tauri::command]
+pub async fn customer_archive(state: State<'_, AppState>, id: i64) -> IpcResult<Customer> {
+    run(&state, move |s| s.archive_customer(id)).await
+}

@@ -1,0 +1,63 @@
+//! Tauri commands: each one delegates to khachquen-core and maps its error.
+
+pub mod app;
+pub mod customers;
+pub mod purchases;
+pub mod settings;
+
+use crate::i18n::{self, Lang};
+use khachquen_core::{CoreError, Store};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub data_dir: PathBuf,
+}
+
+/// What the UI receives on failure: a stable code, a translated sentence, and parameters.
+#[derive(Debug, Serialize)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+    pub params: Map<String, Value>,
+}
+
+impl IpcError {
+    fn from_core(store: &Store, e: CoreError) -> Self {
+        let lang = store
+            .setting("language")
+            .ok()
+            .and_then(|l| Lang::parse(&l))
+            .unwrap_or(Lang::Vi);
+        IpcError {
+            code: e.code().to_owned(),
+            message: i18n::core_error(lang, &e),
+            params: e.params(),
+        }
+    }
+}
+
+pub type IpcResult<T> = Result<T, IpcError>;
+
+/// Run a core call on the blocking pool so the window never waits on SQLite.
+pub(crate) async fn run<T, F>(state: &AppState, f: F) -> IpcResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> khachquen_core::Result<T> + Send + 'static,
+{
+    let store = Arc::clone(&state.store);
+    let joined = tauri::async_runtime::spawn_blocking(move || {
+        let out = f(&store);
+        out.map_err(|e| IpcError::from_core(&store, e))
+    })
+    .await;
+    joined.unwrap_or_else(|e| {
+        Err(IpcError::from_core(
+            &state.store,
+            CoreError::Internal(e.to_string()),
+        ))
+    })
+}

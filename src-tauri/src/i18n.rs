@@ -1,0 +1,90 @@
+//! The message catalog shared with the UI: ui/i18n/{vi,en}.json, embedded in the binary.
+
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+const VI: &str = include_str!("../../ui/i18n/vi.json");
+const EN: &str = include_str!("../../ui/i18n/en.json");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("vi") {
+            Some(Lang::Vi)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The system locale (LC_ALL, LC_MESSAGES, LANG); English when it says nothing we know.
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .find(|v| !v.is_empty())
+            .and_then(|v| Lang::parse(&v))
+            .unwrap_or(Lang::En)
+    }
+}
+
+fn catalog(lang: Lang) -> &'static Value {
+    static VI_CAT: OnceLock<Value> = OnceLock::new();
+    static EN_CAT: OnceLock<Value> = OnceLock::new();
+    let (cell, src) = match lang {
+        Lang::Vi => (&VI_CAT, VI),
+        Lang::En => (&EN_CAT, EN),
+    };
+    // The catalogs are checked by a test, so a parse failure only happens in development.
+    cell.get_or_init(|| serde_json::from_str(src).unwrap_or(Value::Null))
+}
+
+/// Look up a dotted key such as "cli.visits" or "errors.customer.not_found" (error codes
+/// are flat keys that contain dots themselves); None when missing.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    fn walk<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+        if let Some(hit) = v.get(key) {
+            return Some(hit);
+        }
+        let (head, rest) = key.split_once('.')?;
+        walk(v.get(head)?, rest)
+    }
+    walk(catalog(lang), key).and_then(Value::as_str)
+}
+
+/// Fill `{name}` placeholders from `params`.
+pub fn fill(template: &str, params: &Map<String, Value>) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in params {
+        let val = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out = out.replace(&format!("{{{k}}}"), &val);
+    }
+    out
+}
+
+/// A label for the CLI's human output; the key itself if untranslated.
+pub fn t(lang: Lang, key: &str) -> String {
+    lookup(lang, key).unwrap_or(key).to_owned()
+}
+
+/// The user-facing sentence for an error code.
+pub fn error_message(lang: Lang, code: &str, params: &Map<String, Value>) -> String {
+    match lookup(lang, &format!("errors.{code}")) {
+        Some(tpl) => fill(tpl, params),
+        None => code.to_owned(),
+    }
+}
+
+pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
+    error_message(lang, e.code(), &e.params())
+}

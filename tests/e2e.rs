@@ -1,0 +1,322 @@
+//! End to end: the real app binary in a real window under Xvfb, driven by tauri-driver and
+//! WebKitWebDriver. `#[ignore]` for a bare `cargo test`; scripts/test runs them under xvfb-run.
+//! Each test leaves a screenshot in target/e2e-screenshots/ for review.
+
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One window at a time: the tests share Xvfb and the two cores.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+type R<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Driver {
+    child: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver and the app too.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let local = Path::new(&home).join(".cargo/bin/tauri-driver");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+pub struct Session {
+    pub client: Client,
+    _driver: Driver,
+    pub data_dir: tempfile::TempDir,
+}
+
+/// Start tauri-driver on its own ports and open the app on a fresh data folder.
+pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
+    let data_dir = tempfile::tempdir()?;
+    prepare(data_dir.path());
+    let child = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &(port + 1).to_string(),
+        ])
+        .env("KHACHQUEN_DATA_DIR", data_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let driver = Driver { child };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("tauri-driver did not listen".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let app = env!("CARGO_BIN_EXE_khachquen");
+    let caps = json!({
+        "browserName": "wry",
+        "tauri:options": {"application": app, "args": ["--data-dir", data_dir.path()]}
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    let client = tokio::time::timeout(
+        Duration::from_secs(90),
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await??;
+    let s = Session {
+        client,
+        _driver: driver,
+        data_dir,
+    };
+    s.find("#counter-search").await?;
+    Ok(s)
+}
+
+impl Session {
+    pub async fn find(&self, css: &str) -> R<Element> {
+        Ok(self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await?)
+    }
+
+    /// Keys to whatever has focus: the keyboard-only path a cashier takes.
+    pub async fn keys(&self, text: &str) -> R<()> {
+        self.client.active_element().await?.send_keys(text).await?;
+        Ok(())
+    }
+
+    pub async fn focused_id(&self) -> R<String> {
+        Ok(self
+            .client
+            .active_element()
+            .await?
+            .attr("id")
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Poll until `css` has text containing `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                let t = e.text().await.unwrap_or_default();
+                if t.contains(needle) {
+                    return Ok(t);
+                }
+                if Instant::now() > deadline {
+                    return Err(format!("{css} shows {t:?}, not {needle:?}").into());
+                }
+            } else if Instant::now() > deadline {
+                return Err(format!("{css} never appeared").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_focus(&self, id: &str) -> R<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.focused_id().await? != id {
+            if Instant::now() > deadline {
+                return Err(
+                    format!("focus is on {:?}, not #{id}", self.focused_id().await?).into(),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    pub async fn screenshot(&self, name: &str) -> R<()> {
+        let png = self.client.screenshot().await?;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// End the session; the data folder outlives it for checks through the CLI.
+    pub async fn close(self) -> R<tempfile::TempDir> {
+        self.client.close().await?;
+        Ok(self.data_dir)
+    }
+}
+
+fn cli(dir: &Path, args: &[&str]) {
+    let out = crate::cli::kq(dir, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn counter_add_find_and_record_by_keyboard() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4444, |_| {}).await?;
+    // Add "Nguyễn Văn Đức" inline: nobody matches, so the typed name prefills the form.
+    s.wait_focus("counter-search").await?;
+    s.keys("Nguyễn Văn Đức").await?;
+    s.find("#new-customer-phone")
+        .await?
+        .send_keys("0912 345 678")
+        .await?;
+    s.find("#new-customer-phone")
+        .await?
+        .send_keys(&Key::Enter.to_string())
+        .await?;
+    s.wait_focus("purchase-amount").await?;
+    s.keys(&Key::Escape.to_string()).await?;
+
+    // Next customer: find him by "duc", keyboard only.
+    s.wait_focus("counter-search").await?;
+    s.keys("duc").await?;
+    s.wait_text("#search-results", "Nguyễn Văn Đức").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    s.wait_focus("purchase-amount").await?;
+    s.keys("250000").await?;
+    let shown = s
+        .find("#purchase-amount")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(shown, "250.000", "thousands separators while typing");
+    s.keys(&Key::Enter.to_string()).await?;
+    let confirmation = s.wait_text("#purchase-confirmation", "250.000").await?;
+    assert!(confirmation.contains("Nguyễn Văn Đức"), "{confirmation}");
+    s.wait_focus("counter-search").await?;
+    s.screenshot("counter-purchase").await?;
+
+    // The purchase is in his profile.
+    s.find("#nav-customers").await?.click().await?;
+    s.wait_text("body", "Nguyễn Văn Đức").await?;
+    let row = s
+        .client
+        .wait()
+        .for_element(Locator::XPath(
+            "//*[contains(@class,'customer-row') or self::tr][contains(., 'Nguyễn Văn Đức')]",
+        ))
+        .await?;
+    row.click().await?;
+    s.wait_text("#profile-timeline", "250.000").await?;
+    let name = s
+        .find("#profile-name")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(name, "Nguyễn Văn Đức");
+    s.screenshot("profile").await?;
+    s.close().await.map(drop)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn switching_to_english_relabels_the_counter() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4454, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Trần Thị Mai",
+                "--phone",
+                "0987654321",
+            ],
+        )
+    })
+    .await?;
+    let before = s
+        .find("#counter-search")
+        .await?
+        .attr("placeholder")
+        .await?
+        .unwrap_or_default();
+    assert!(before.contains("điện thoại"), "{before}");
+    s.find("#nav-settings").await?.click().await?;
+    let select = s.find("#settings-language").await?;
+    select.select_by_value("en").await?;
+    s.find("#nav-counter").await?.click().await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let p = s
+            .find("#counter-search")
+            .await?
+            .attr("placeholder")
+            .await?
+            .unwrap_or_default();
+        if p == "Search by phone or name" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "placeholder stayed {p:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.wait_text("#nav-counter", "Counter").await?;
+    s.screenshot("counter-english").await?;
+    s.close().await.map(drop)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_bad_phone_shows_the_error_in_place() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4464, |_| {}).await?;
+    s.wait_focus("counter-search").await?;
+    s.keys("Lê Thị Hoa").await?;
+    let phone = s.find("#new-customer-phone").await?;
+    phone.send_keys("12345").await?;
+    phone.send_keys(&Key::Enter.to_string()).await?;
+    let msg = s.wait_text(".field-error", "12345").await?;
+    assert!(
+        msg.to_lowercase().contains("số điện thoại"),
+        "Vietnamese sentence, not a code: {msg}"
+    );
+    assert!(!msg.contains("customer."), "{msg}");
+    s.screenshot("bad-phone").await?;
+    let dir = s.close().await?;
+    let out = crate::cli::kq(dir.path(), &["customer", "find", "hoa", "--json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "[]",
+        "nothing was saved"
+    );
+    Ok(())
+}
