@@ -58,9 +58,18 @@ function showError(err, form = null) {
   }
 }
 
+// Error parameters that carry amounts as plain decimals; shown as money in messages.
+const MONEY_PARAMS = ['items_total', 'total'];
+
 function buildContext(info, s) {
   const t = createTranslator(catalogs[s.language] ?? catalogs.vi, catalogs.vi);
   const fmt = makeFormatter({ language: s.language, currency: s.currency, exponent: s.currency_exponent, timeZone: s.timezone });
+  const errorText = t.error;
+  t.error = (err) => {
+    const params = { ...err?.params };
+    for (const k of MONEY_PARAMS) if (typeof params[k] === 'string' && /^-?\d+(\.\d+)?$/.test(params[k])) params[k] = fmt.money(params[k]);
+    return errorText({ ...err, params });
+  };
   return {
     t, fmt, info, settings: s, navigate, showError, applySettings,
     refreshInfo: async () => { Object.assign(ctx.info, await api.appInfo()); },
@@ -73,6 +82,7 @@ function mountCurrent() {
   const screen = SCREENS[name];
   current = { screen, name, param };
   fill(screenRoot);
+  screenRoot.scrollTop = 0; // the scroll position belongs to the previous screen
   screenRoot.dataset.screen = name;
   const navName = name === 'profile' ? 'customers' : name;
   for (const n of NAV) {
@@ -91,7 +101,9 @@ async function applySettings(s) {
   document.title = ctx.t('app.name');
   relabelShell();
   const focusedId = document.activeElement?.id;
+  const scroll = screenRoot.scrollTop;
   mountCurrent();
+  screenRoot.scrollTop = scroll;
   if (focusedId) document.getElementById(focusedId)?.focus();
 }
 
@@ -136,12 +148,15 @@ function onKeydown(e) {
   else navigate(target);
 }
 
-/** When even app_info fails (e.g. db.schema_too_new) there is nothing to show but the reason. */
-function showFatal(err) {
-  const t = createTranslator(catalogs.vi, catalogs.en);
+/** When even app_info fails (e.g. db.schema_too_new) there is nothing to show but the
+ * reason, in both languages since the settings holding the choice could not be read. */
+async function showFatal(err) {
+  catalogs.en ??= await loadCatalog('en');
+  const [vi, en] = [createTranslator(catalogs.vi), createTranslator(catalogs.en)];
   document.body.replaceChildren(h('div', { class: 'fatal' },
-    h('h1', {}, t('app.load_failed')), h('p', {}, t.error(err)),
-    h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, t('app.retry'))));
+    h('h1', {}, vi('app.load_failed')), h('p', {}, vi.error(err)),
+    h('p', { class: 'muted', lang: 'en' }, `${en('app.load_failed')}: ${en.error(err)}`),
+    h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, vi('app.retry'))));
 }
 
 async function start() {

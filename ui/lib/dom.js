@@ -1,5 +1,5 @@
-// DOM helpers. Everything is built with createElement (never innerHTML), which keeps the
-// strict CSP happy (no style="" attributes) and makes customer data safe to show.
+// DOM helpers. Everything is built with createElement, never from HTML strings: that keeps
+// the strict CSP happy (it refuses inline style attributes) and customer data inert.
 
 /**
  * h('button', {class: 'primary', onclick: fn, dataset: {id: 1}}, 'Save')
@@ -46,6 +46,7 @@ const ICONS = {
   check: 'M20 6L9 17l-5-5',
   plus: 'M12 5v14M5 12h14',
   x: 'M18 6L6 18M6 6l12 12',
+  lock: 'M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4',
   store: 'M3 9l1.5-5h15L21 9M3 9v11h18V9M3 9h18M9 20v-6h6v6',
   star: 'M12 3l2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3 6.5 20.2l1-6.2L3 9.6l6.2-.9z',
   archive: 'M21 8v12H3V8M1 4h22v4H1zM10 12h4',

@@ -199,6 +199,16 @@ export function formatBirthday(value) {
   return m[1] === '-' ? `${m[3]}/${m[2]}` : `${m[3]}/${m[2]}/${m[1]}`;
 }
 
+/** The currency's symbol in a locale ("₫" for VND in vi-VN), or the code itself. */
+export function currencySymbol({ locale, currency }) {
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).formatToParts(0)
+      .find((p) => p.type === 'currency')?.value ?? currency;
+  } catch {
+    return currency;
+  }
+}
+
 /** Bundles the formatters for one locale / currency / time zone, as screens use them. */
 export function makeFormatter({ language, currency, exponent, timeZone }) {
   const locale = localeFor(language);
@@ -206,6 +216,7 @@ export function makeFormatter({ language, currency, exponent, timeZone }) {
   const when = { locale, timeZone };
   return {
     locale, currency, exponent, timeZone,
+    symbol: currencySymbol(money),
     money: (v) => formatMoney(v, money),
     number: (v, maximumFractionDigits = 0) => formatNumber(v, { locale, maximumFractionDigits }),
     date: (iso) => formatDate(iso, when),

@@ -44,6 +44,7 @@ async function runSearch(q) {
   try {
     rows = await latest(api.customerSearch(query, SEARCH_LIMIT));
   } catch (err) {
+    pickWhenReady = false;
     ctx.showError(err);
     return;
   }
@@ -67,13 +68,16 @@ function enterFromSearch() {
   }
   if (state.results.length) pick(state.results[state.selected]);
   else if (els.addForm) {
-    const name = els.addForm.elements.name;
-    const phone = els.addForm.elements.phone;
-    (name.value.trim() ? (phone.value.trim() ? els.addForm.querySelector('#new-customer-save') : phone) : name).focus();
+    // Continue in the first field the query did not fill in.
+    const { name, phone } = els.addForm.elements;
+    ([name, phone].find((i) => !i.value.trim()) ?? els.addForm.querySelector('#new-customer-save')).focus();
   }
 }
 
 function pick(row) {
+  // A search still pending must not redraw the purchase form under the cashier's fingers.
+  search.cancel();
+  latest.invalidate();
   state.customer = row;
   state.draft = emptyDraft();
   state.confirmation = null;
@@ -100,6 +104,7 @@ function reset({ keepConfirmation = true } = {}) {
 }
 
 function onSearchInput() {
+  pickWhenReady = false; // an Enter pressed earlier was meant for the previous text
   state.query = els.search.value;
   search(state.query);
 }
@@ -137,22 +142,22 @@ function markSelected() {
 function mount(root, context) {
   ctx = context;
   const { t } = ctx;
-  const search = h('input', {
+  const input = h('input', {
     id: 'counter-search', class: 'search-input', type: 'search', autocomplete: 'off', spellcheck: 'false',
     placeholder: t('counter.search_placeholder'), 'aria-label': t('counter.search_label'),
     role: 'combobox', 'aria-controls': 'search-results', 'aria-expanded': 'false', value: state.query,
     oninput: onSearchInput, onkeydown: onSearchKeydown,
   });
-  els = { root, search, body: h('div', { class: 'counter-body' }), confirmation: h('div'), addForm: null };
+  els = { root, search: input, body: h('div', { class: 'counter-body' }), confirmation: h('div'), addForm: null };
   fill(root, h('div', { class: 'counter' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('counter.title'))),
     els.confirmation,
-    h('div', { class: 'search-box' }, icon('search', 'icon search-icon'), search, h('kbd', { class: 'search-key' }, 'F2')),
+    h('div', { class: 'search-box' }, icon('search', 'icon search-icon'), input, h('kbd', { class: 'search-key' }, 'F2')),
     h('p', { class: 'hint' }, t('counter.search_hint')),
     els.body));
   renderBody();
   if (state.customer) els.body.querySelector('#purchase-amount')?.focus();
-  else search.focus();
+  else input.focus();
 }
 
 function unmount() {
@@ -178,7 +183,7 @@ function renderBody() {
 
 function renderConfirmation() {
   const c = state.confirmation;
-  if (!c) { fill(els.confirmation); els.confirmation.removeAttribute('id'); return; }
+  if (!c) { fill(els.confirmation); els.confirmation.removeAttribute('id'); els.confirmation.className = ''; return; }
   const { t, fmt } = ctx;
   els.confirmation.id = 'purchase-confirmation';
   els.confirmation.className = 'confirmation';
@@ -210,7 +215,7 @@ function resultsView() {
   return list;
 }
 
-const stat = (label, value) => h('div', { class: 'result-stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
+const stat = (label, value, cls = null) => h('div', { class: ['result-stat', cls] }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
 
 function addView() {
   const { t } = ctx;
@@ -224,11 +229,12 @@ function addView() {
   const form = h('form', { class: 'card add-form', novalidate: true, onsubmit: saveCustomer, onkeydown: escapeToSearch },
     h('p', { class: 'empty-line' }, t('counter.no_results', { query: state.query.trim() })),
     h('h2', {}, icon('plus'), t('counter.add_title')),
-    h('div', { class: 'row' },
+    h('div', { class: 'form-row' },
       field('name', 'new-customer-name', t('fields.name'), { spellcheck: 'false' }),
       field('phone', 'new-customer-phone', t('fields.phone'), { inputmode: 'tel' })),
     h('div', { class: 'form-actions' },
       h('span', { class: 'hint' }, t('counter.add_hint')),
+      h('span', { class: 'spacer' }),
       h('button', { type: 'submit', class: 'primary', id: 'new-customer-save' }, t('counter.add_save'))));
   els.addForm = form;
   return form;
@@ -323,7 +329,7 @@ function purchaseView() {
     customerHeader(c),
     h('div', { class: 'amount-row' },
       h('label', { class: 'field amount-field' }, h('span', { class: 'label' }, t('counter.amount')),
-        h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency' }, fmt.currency))),
+        h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency', title: fmt.currency }, fmt.symbol))),
       h('label', { class: 'field' }, h('span', { class: 'label' }, t('counter.payment_method')),
         h('select', { name: 'payment_method', onchange: (e) => { d.payment_method = e.target.value; } },
           PAYMENTS.map((p) => h('option', { value: p, selected: p === d.payment_method }, t(`payment.${p}`))))),
@@ -331,9 +337,10 @@ function purchaseView() {
         h('input', { name: 'note', value: d.note, autocomplete: 'off', oninput: (e) => { d.note = e.target.value; } }))),
     itemsBox, hint,
     h('div', { class: 'form-actions' },
+      h('button', { type: 'button', class: 'ghost small', id: 'purchase-back', onclick: backToSearch }, icon('back'), t('counter.change_customer')),
       addItem,
       h('span', { class: 'spacer' }),
-      h('span', { class: 'hint' }, h('kbd', {}, 'Enter'), ' ', t('counter.amount_hint'), ' · ', h('kbd', {}, 'Esc'), ' ', t('counter.change_customer')),
+      h('span', { class: 'hint' }, h('kbd', {}, 'Enter'), h('span', {}, t('counter.hint_save')), h('span', {}, '·'), h('kbd', {}, 'Esc'), h('span', {}, t('counter.hint_change'))),
       h('button', { type: 'submit', class: 'primary', id: 'purchase-save' }, t('counter.save'))));
   renderItems();
   return form;
@@ -350,9 +357,9 @@ function customerHeader(c) {
     stat(t('counter.visits'), fmt.number(c.visits ?? 0)),
     stat(t('counter.total_spent'), fmt.money(c.total_spent ?? '0')),
     stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')),
-    stat(t('counter.tier'), c.tier ?? t('common.none')),
-    stat(t('counter.points'), c.points ?? t('common.none')),
-    h('button', { type: 'button', class: 'ghost small', onclick: backToSearch }, icon('back'), t('counter.change_customer')));
+    // Loyalty placeholders (a later issue) give way first when the window is narrow.
+    stat(t('counter.tier'), c.tier ?? t('common.none'), 'placeholder-stat'),
+    stat(t('counter.points'), c.points ?? t('common.none'), 'placeholder-stat'));
 }
 
 function itemsTable(refreshHint, renderItems) {
@@ -381,7 +388,7 @@ function renderItemsHint(hint, amountInput) {
   const { t, fmt } = ctx;
   const d = state.draft;
   if (!d.items.length) { fill(hint); hint.className = 'items-hint'; return; }
-  const total = itemsTotal(d.items.map((it) => ({ ...it, quantity: it.quantity || '0' })), fmt.exponent);
+  const total = itemsTotal(d.items.map((it) => ({ ...it, quantity: quantityValue(it.quantity) || '0' })), fmt.exponent);
   if (total === null || d.items.some((it) => !it.product.trim())) {
     hint.className = 'items-hint warn';
     fill(hint, t('counter.items_incomplete'));
@@ -399,6 +406,9 @@ function renderItemsHint(hint, amountInput) {
     diff === 0n ? t('counter.items_match') : [t('counter.items_mismatch', { diff: fmt.money(fromMinor(diff < 0n ? -diff : diff, fmt.exponent)) }), ' ', useTotal]);
 }
 
+/** Quantities are decimal strings on the wire; accept the locale's comma too. */
+const quantityValue = (q) => String(q).trim().replace(',', '.');
+
 function onPurchaseKeydown(e) {
   if (e.key === 'Escape') { e.preventDefault(); backToSearch(); }
 }
@@ -407,6 +417,7 @@ function onPurchaseKeydown(e) {
 function backToSearch() {
   state.customer = null;
   state.draft = emptyDraft();
+  if (state.query.trim()) search(state.query); // refresh: a customer may just have been added
   renderBody();
   els.search.focus();
   els.search.select();
@@ -423,14 +434,17 @@ async function savePurchase(e) {
     form.elements.amount.focus();
     return;
   }
-  const items = d.items
-    .filter((it) => it.product.trim() || it.unit_price)
-    .map((it) => ({
-      product: it.product.trim(),
-      quantity: Number(String(it.quantity).replace(',', '.')),
-      unit_price: it.unit_price,
-      ...(String(it.warranty_months).trim() ? { warranty_months: Number(it.warranty_months) } : {}),
-    }));
+  const lines = d.items.filter((it) => it.product.trim() || it.unit_price);
+  if (lines.some((it) => !/^\d*$/.test(String(it.warranty_months).trim()))) {
+    showFieldError(form.querySelector('[data-field="items"]'), t('counter.warranty_invalid'));
+    return;
+  }
+  const items = lines.map((it) => ({
+    product: it.product.trim(),
+    quantity: quantityValue(it.quantity),
+    unit_price: it.unit_price,
+    ...(String(it.warranty_months).trim() ? { warranty_months: Number(it.warranty_months) } : {}),
+  }));
   const input = {
     customer_id: state.customer.id, amount: d.amount, payment_method: d.payment_method,
     ...(items.length ? { items } : {}), ...(d.note.trim() ? { note: d.note.trim() } : {}),

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as api from '../../ui/lib/api.js';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('commands are invoked with the contract names and arguments', async () => {
+  const seen = [];
+  globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return { ok: true }; } } };
+  await api.customerSearch('0912', 20);
+  await api.customerList({ sort: 'name', desc: false, offset: 0, limit: 50 });
+  await api.customerUpdate(7, { name: 'An' });
+  await api.purchaseAdd({ customer_id: 7, amount: '250000' });
+  await api.settingsSet('language', 'en');
+  await api.demoCreate(300, 1500);
+  assert.deepEqual(seen, [
+    ['customer_search', { query: '0912', limit: 20 }],
+    ['customer_list', { query: { sort: 'name', desc: false, offset: 0, limit: 50 } }],
+    ['customer_update', { id: 7, input: { name: 'An' } }],
+    ['purchase_add', { input: { customer_id: 7, amount: '250000' } }],
+    ['settings_set', { key: 'language', value: 'en' }],
+    ['demo_create', { customers: 300, purchases: 1500 }],
+  ]);
+});
+
+test('rejections always have {code, message, params}', async () => {
+  globalThis.__TAURI__ = { core: { invoke: async () => { throw 'command foo not found'; } } };
+  await assert.rejects(api.call('foo'), { code: 'internal', message: 'command foo not found', params: { detail: 'command foo not found' } });
+  globalThis.__TAURI__ = { core: { invoke: async () => { throw { code: 'customer.phone_invalid', message: 'Sai số', params: { phone: '1', field: 'phone' } }; } } };
+  await assert.rejects(api.call('customer_add'), { code: 'customer.phone_invalid', params: { phone: '1', field: 'phone' } });
+  delete globalThis.__TAURI__;
+  await assert.rejects(api.call('app_info'), { code: 'internal' });
+});
+
+test('the progress indicator shows only for calls slower than 100 ms', async () => {
+  const events = [];
+  const off = api.onBusyChange((b) => events.push(b));
+  globalThis.__TAURI__ = { core: { invoke: (name) => sleep(name === 'slow' ? 150 : 10) } };
+  await api.call('fast');
+  assert.deepEqual(events, []);
+  await api.call('slow');
+  assert.deepEqual(events, [true, false]);
+  off();
+});

@@ -1,0 +1,60 @@
+// The message catalogs are shared with the Rust side (CLI and IPC errors), so their
+// shape is part of the contract: same keys in both languages, same placeholders,
+// and a flat "errors" object with every error code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { keyPaths } from '../../ui/lib/i18n.js';
+
+const load = (lang) => JSON.parse(readFileSync(new URL(`../../ui/i18n/${lang}.json`, import.meta.url), 'utf8'));
+const vi = load('vi');
+const en = load('en');
+const get = (cat, path) => (path.startsWith('errors.') ? cat.errors[path.slice(7)] : path.split('.').reduce((o, k) => o?.[k], cat));
+const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+const ERROR_CODES = {
+  'db.schema_too_new': ['found', 'supported'], 'db.open_failed': ['detail', 'path'], 'db.sqlite': ['detail'],
+  'db.io': ['detail'], 'db.migration': ['detail'],
+  'customer.not_found': ['ref'], 'customer.name_required': [], 'customer.name_too_long': ['max'],
+  'customer.phone_required': [], 'customer.phone_invalid': ['phone'], 'customer.phone_taken': ['id', 'name', 'phone'],
+  'customer.code_taken': ['code', 'id', 'name'], 'customer.code_invalid': ['code'], 'customer.email_invalid': ['email'],
+  'customer.birthday_invalid': ['value'], 'customer.gender_invalid': ['value'], 'customer.source_invalid': ['value'],
+  'customer.referred_by_self': [], 'customer.archived': ['name'], 'customer.tag_invalid': ['tag'],
+  'purchase.amount_invalid': ['value'], 'purchase.amount_negative': [], 'purchase.amount_precision': ['currency', 'decimals'],
+  'purchase.amount_too_large': [], 'purchase.items_mismatch': ['items_total', 'total'], 'purchase.item_invalid': ['detail', 'index'],
+  'purchase.payment_invalid': ['value'], 'purchase.time_invalid': ['value'], 'purchase.not_found': ['id'],
+  'settings.unknown_key': ['key'], 'settings.currency_invalid': ['value'], 'settings.currency_locked': [],
+  'settings.timezone_invalid': ['value'], 'settings.language_invalid': ['value'], 'settings.shop_name_invalid': [],
+  'demo.not_empty': [], 'demo.invalid': ['detail'], 'input.invalid': ['detail'], internal: ['detail'],
+};
+
+test('both languages have the same keys', () => {
+  assert.deepEqual(keyPaths(vi).sort(), keyPaths(en).sort());
+});
+
+test('every message is a non-empty string with the same placeholders in both languages', () => {
+  for (const path of keyPaths(vi)) {
+    const a = get(vi, path);
+    const b = get(en, path);
+    assert.equal(typeof a, 'string', path);
+    assert.ok(a.trim() && b.trim(), `${path} is empty`);
+    assert.deepEqual(placeholders(a), placeholders(b), path);
+  }
+});
+
+test('errors is one flat object holding every core error code with its parameters', () => {
+  for (const cat of [vi, en]) {
+    for (const [code, msg] of Object.entries(cat.errors)) assert.equal(typeof msg, 'string', `errors.${code} must be a string`);
+    for (const [code, params] of Object.entries(ERROR_CODES)) {
+      assert.ok(cat.errors[code], `missing errors.${code}`);
+      assert.deepEqual(placeholders(cat.errors[code]), params, `errors.${code}`);
+    }
+  }
+});
+
+test('Vietnamese is written with diacritics', () => {
+  assert.equal(vi.nav.customers, 'Khách hàng');
+  assert.equal(vi.nav.settings, 'Cài đặt');
+  assert.equal(vi.counter.search_placeholder, 'Tìm theo số điện thoại hoặc tên');
+  assert.equal(en.counter.search_placeholder, 'Search by phone or name');
+});

@@ -1,0 +1,306 @@
+// Development only: an in-memory stand-in for the Rust back end, implementing
+// docs/IPC.md closely enough to render and exercise every screen in a plain browser.
+// Loaded by tests/ui/dev/index.html, never by ui/index.html.
+// URL options: ?seed=300 (start with a demo shop of N customers), ?lang=en,
+// ?currency=USD, ?latency=400 (ms per call, to see the progress bar).
+(() => {
+  const opts = new URLSearchParams(location.search);
+  const LATENCY = opts.has('latency') ? Number(opts.get('latency')) : null;
+
+  // Deterministic pseudo-random numbers, so screenshots are repeatable.
+  let seed = 20261123;
+  const rand = () => { seed = (seed + 0x6d2b79f5) | 0; let t = seed; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+  const pickOne = (a) => a[Math.floor(rand() * a.length)];
+
+  const EXPONENTS = { VND: 0, JPY: 0, KRW: 0, CLP: 0, ISK: 0, LAK: 0, KHR: 0, TWD: 2 };
+  const db = {
+    settings: { shop_name: 'Phụ kiện Minh Anh', currency: opts.get('currency') ?? 'VND', timezone: 'Asia/Ho_Chi_Minh', language: opts.get('lang') ?? 'vi' },
+    customers: new Map(),
+    purchases: [],
+    nextCustomer: 1,
+    nextPurchase: 1,
+  };
+  const exponent = () => EXPONENTS[db.settings.currency] ?? 2;
+  const settings = () => ({ ...db.settings, currency_exponent: exponent(), currency_locked: db.purchases.length > 0 });
+
+  class IpcError { constructor(code, params = {}) { this.code = code; this.message = `[mock] ${code}`; this.params = params; } }
+  const fail = (code, params) => { throw new IpcError(code, params); };
+
+  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+  const digits = (s) => s.replace(/\D/g, '');
+  function normalizePhone(raw) {
+    let d = digits(raw);
+    if (d.startsWith('84') && d.length === 11) d = '0' + d.slice(2);
+    return /^0\d{9}$/.test(d) ? d : null;
+  }
+  const phoneDisplay = (p) => `${p.slice(0, 4)} ${p.slice(4, 7)} ${p.slice(7)}`;
+
+  // Money as integer minor units (BigInt) so sums are exact, like the INTEGER column.
+  function toMinor(value, field = 'amount') {
+    const s = String(value ?? '').trim();
+    if (/^-/.test(s) && /^-\d/.test(s)) fail('purchase.amount_negative', { field });
+    const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
+    if (!m) fail('purchase.amount_invalid', { value: s, field });
+    const frac = m[2] ?? '';
+    if (frac.replace(/0+$/, '').length > exponent()) fail('purchase.amount_precision', { currency: db.settings.currency, decimals: exponent(), field });
+    const minor = BigInt(m[1] + frac.padEnd(exponent(), '0').slice(0, exponent()));
+    if (minor > 10n ** 15n) fail('purchase.amount_too_large', { field });
+    return minor;
+  }
+  const fromMinor = (n) => {
+    const e = exponent();
+    const s = n.toString().padStart(e + 1, '0');
+    return e ? `${s.slice(0, -e)}.${s.slice(-e)}` : s;
+  };
+
+  function stats(id) {
+    const ps = db.purchases.filter((p) => p.customer_id === id).sort((a, b) => a.at.localeCompare(b.at));
+    const total = ps.reduce((s, p) => s + toMinor(p.total), 0n);
+    const first = ps[0]?.at ?? null;
+    const last = ps.at(-1)?.at ?? null;
+    return {
+      visits: ps.length,
+      total_spent: fromMinor(total),
+      average_basket: ps.length ? fromMinor(total / BigInt(ps.length)) : null,
+      first_purchase_at: first,
+      last_purchase_at: last,
+      average_days_between_visits: ps.length > 1 ? Math.round(((Date.parse(last) - Date.parse(first)) / 86400000 / (ps.length - 1)) * 10) / 10 : null,
+    };
+  }
+  function row(c) {
+    const s = stats(c.id);
+    return { id: c.id, code: c.code, name: c.name, phone: c.phone, phone_display: c.phone_display, tags: c.tags, source: c.source,
+      visits: s.visits, total_spent: s.total_spent, last_purchase_at: s.last_purchase_at, archived: !!c.archived_at, tier: null, points: null };
+  }
+  function customerOut(c) {
+    const ref = c.referred_by ? db.customers.get(c.referred_by) : null;
+    return { ...c, tags: [...c.tags], referred_by_name: ref?.name ?? null };
+  }
+  function getCustomer(id) {
+    const c = db.customers.get(Number(id));
+    if (!c) fail('customer.not_found', { ref: String(id) });
+    return c;
+  }
+  function findRef(ref) {
+    const s = String(ref).trim();
+    const phone = normalizePhone(s);
+    for (const c of db.customers.values()) {
+      if (String(c.id) === s || (c.code && c.code.toLowerCase() === s.toLowerCase()) || (phone && c.phone === phone)) return c;
+    }
+    return fail('customer.not_found', { ref: s, field: 'referred_by' });
+  }
+
+  const ALLOWED = ['name', 'phone', 'code', 'birthday', 'gender', 'email', 'address', 'note', 'tags', 'referred_by', 'source'];
+  // Validates an add/update input onto customer c (mutates a copy) like the core would.
+  function applyInput(c, input, isNew) {
+    for (const k of Object.keys(input)) if (!ALLOWED.includes(k)) fail('input.invalid', { detail: `unknown field ${k}` });
+    const out = { ...c };
+    const opt = (k) => (input[k] === undefined ? out[k] : (String(input[k]).trim() || null));
+    if (isNew || input.name !== undefined) {
+      const name = String(input.name ?? '').trim();
+      if (!name) fail('customer.name_required', { field: 'name' });
+      if (name.length > 100) fail('customer.name_too_long', { max: 100, field: 'name' });
+      out.name = name;
+    }
+    if (isNew || input.phone !== undefined) {
+      const raw = String(input.phone ?? '').trim();
+      if (!raw) fail('customer.phone_required', { field: 'phone' });
+      const phone = normalizePhone(raw);
+      if (!phone) fail('customer.phone_invalid', { phone: raw, field: 'phone' });
+      const other = [...db.customers.values()].find((x) => x.phone === phone && x.id !== c.id && !x.archived_at);
+      if (other) fail('customer.phone_taken', { phone: phoneDisplay(phone), name: other.name, id: other.id, field: 'phone' });
+      out.phone = phone;
+      out.phone_display = phoneDisplay(phone);
+    }
+    out.code = opt('code');
+    if (out.code && !/^[A-Za-z0-9_-]{1,20}$/.test(out.code)) fail('customer.code_invalid', { code: out.code, field: 'code' });
+    const taken = out.code && [...db.customers.values()].find((x) => x.code?.toLowerCase() === out.code.toLowerCase() && x.id !== c.id);
+    if (taken) fail('customer.code_taken', { code: out.code, name: taken.name, id: taken.id, field: 'code' });
+    out.birthday = opt('birthday');
+    if (out.birthday && !/^(\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(out.birthday)) fail('customer.birthday_invalid', { value: out.birthday, field: 'birthday' });
+    out.gender = opt('gender');
+    if (out.gender && !['male', 'female', 'other'].includes(out.gender)) fail('customer.gender_invalid', { value: out.gender, field: 'gender' });
+    out.email = opt('email');
+    if (out.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(out.email)) fail('customer.email_invalid', { email: out.email, field: 'email' });
+    out.address = opt('address');
+    out.note = opt('note');
+    if (input.tags !== undefined) {
+      for (const tag of input.tags) if (!tag.trim() || tag.length > 30) fail('customer.tag_invalid', { tag, field: 'tags' });
+      out.tags = [...new Set(input.tags.map((x) => x.trim()))];
+    }
+    if (input.source !== undefined) {
+      if (!['walk_in', 'facebook', 'zalo', 'referral', 'other'].includes(input.source)) fail('customer.source_invalid', { value: input.source, field: 'source' });
+      out.source = input.source;
+    }
+    if (input.referred_by !== undefined) {
+      if (!String(input.referred_by).trim()) out.referred_by = null;
+      else {
+        const ref = findRef(input.referred_by);
+        if (ref.id === c.id) fail('customer.referred_by_self', { field: 'referred_by' });
+        out.referred_by = ref.id;
+      }
+    }
+    return out;
+  }
+
+  function addCustomer(input, createdAt = new Date().toISOString()) {
+    const blank = { id: db.nextCustomer, code: null, name: '', phone: '', phone_display: '', birthday: null, gender: null, email: null,
+      address: null, note: null, tags: [], referred_by: null, source: 'walk_in', created_at: createdAt, updated_at: createdAt, archived_at: null };
+    const c = applyInput(blank, input, true);
+    db.nextCustomer++;
+    db.customers.set(c.id, c);
+    return c;
+  }
+
+  function addPurchase(input, at = null) {
+    const c = getCustomer(input.customer_id);
+    if (c.archived_at) fail('customer.archived', { name: c.name });
+    const total = toMinor(input.amount);
+    const items = (input.items ?? []).map((it, i) => {
+      const qty = Number(it.quantity);
+      if (!it.product?.trim() || !(qty > 0)) fail('purchase.item_invalid', { index: i + 1, detail: 'product and a positive quantity are required', field: 'items' });
+      const unit = toMinor(it.unit_price, 'items');
+      const line = Number.isInteger(qty) ? unit * BigInt(qty) : BigInt(Math.round(Number(unit) * qty));
+      return { product: it.product.trim(), quantity: String(it.quantity), unit_price: fromMinor(unit), line_total: fromMinor(line), warranty_months: it.warranty_months ?? null, minor: line };
+    });
+    if (items.length) {
+      const sum = items.reduce((s, it) => s + it.minor, 0n);
+      if (sum !== total) fail('purchase.items_mismatch', { items_total: fromMinor(sum), total: fromMinor(total), field: 'items' });
+    }
+    const method = input.payment_method ?? 'cash';
+    if (!['cash', 'card', 'transfer', 'ewallet', 'other'].includes(method)) fail('purchase.payment_invalid', { value: method, field: 'payment_method' });
+    const now = new Date().toISOString();
+    const p = { id: db.nextPurchase++, customer_id: c.id, at: at ?? input.at ?? now, total: fromMinor(total), payment_method: method,
+      note: input.note?.trim() || null, staff: null, items: items.map(({ minor, ...it }) => it), created_at: now };
+    db.purchases.push(p);
+    return p;
+  }
+
+  const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý'];
+  const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Ngọc', 'Thu', 'Hoàng', 'Quang', 'Thanh', 'Hữu', 'Kim', 'Bảo'];
+  const GIVEN = ['An', 'Bình', 'Châu', 'Dũng', 'Giang', 'Hà', 'Hải', 'Hạnh', 'Hiếu', 'Hoa', 'Hùng', 'Hương', 'Khánh', 'Lan', 'Linh', 'Long', 'Mai', 'My', 'Nam', 'Nga', 'Ngân', 'Nhung', 'Phong', 'Phúc', 'Phương', 'Quân', 'Quỳnh', 'Sơn', 'Tâm', 'Thảo', 'Trang', 'Trung', 'Tuấn', 'Vy', 'Yến', 'Đạt'];
+  const PRODUCTS = [['Ốp lưng iPhone 15', 150000, 0], ['Cáp sạc USB-C 1m', 90000, 6], ['Tai nghe Bluetooth', 650000, 12], ['Sạc dự phòng 10.000mAh', 450000, 12],
+    ['Kính cường lực', 120000, 0], ['Củ sạc nhanh 20W', 280000, 12], ['Giá đỡ điện thoại', 75000, 0], ['Loa mini', 390000, 6]];
+  const TAGS = ['VIP', 'sỉ', 'sinh viên', 'văn phòng', 'hay đổi trả'];
+  const SOURCES = ['walk_in', 'walk_in', 'walk_in', 'facebook', 'zalo', 'referral', 'other'];
+
+  function createDemo(nCustomers, nPurchases) {
+    if (db.customers.size) fail('demo.not_empty');
+    if (!(nCustomers > 0 && nCustomers <= 100000) || !(nPurchases >= 0)) fail('demo.invalid', { detail: 'size out of range' });
+    const start = Date.now() - 540 * 86400000;
+    for (let i = 0; i < nCustomers; i++) {
+      const gender = rand() < 0.55 ? 'female' : 'male';
+      const middle = gender === 'female' ? pickOne(['Thị', 'Ngọc', 'Thu', 'Kim', 'Bảo', 'Minh']) : pickOne(['Văn', 'Đức', 'Minh', 'Hoàng', 'Quang', 'Hữu']);
+      const phone = `09${String(10000000 + Math.floor(rand() * 89999999))}`;
+      if ([...db.customers.values()].some((c) => c.phone === phone)) continue;
+      const tags = rand() < 0.3 ? [pickOne(TAGS)] : [];
+      const c = addCustomer({ name: `${pickOne(FAMILY)} ${middle} ${pickOne(GIVEN)}`, phone, tags, source: pickOne(SOURCES), gender,
+        ...(rand() < 0.4 ? { code: `KH${String(i + 1).padStart(5, '0')}` } : {}),
+        ...(rand() < 0.5 ? { birthday: `${1970 + Math.floor(rand() * 35)}-${String(1 + Math.floor(rand() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}` } : {}),
+      }, new Date(start + rand() * 200 * 86400000).toISOString());
+      c.created_at = c.updated_at;
+    }
+    const ids = [...db.customers.keys()];
+    for (let i = 0; i < nPurchases; i++) {
+      const id = ids[Math.floor(Math.pow(rand(), 2) * ids.length)]; // a few regulars buy often
+      const lines = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pickOne(PRODUCTS));
+      const items = lines.map(([product, price, w]) => ({ product, quantity: '1', unit_price: String(price), ...(w ? { warranty_months: w } : {}) }));
+      const amount = String(lines.reduce((s, l) => s + l[1], 0));
+      const at = new Date(start + (0.3 + 0.7 * rand()) * 540 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+      addPurchase({ customer_id: id, amount, items: rand() < 0.7 ? items : [], payment_method: pickOne(['cash', 'cash', 'transfer', 'card', 'ewallet']) }, at);
+    }
+    return { customers: db.customers.size, purchases: db.purchases.length };
+  }
+
+  function search(query, limit) {
+    const q = query.trim();
+    if (!q) return [];
+    const active = [...db.customers.values()].filter((c) => !c.archived_at);
+    const d = digits(q);
+    let hits;
+    if (d && /^[\d\s+().-]+$/.test(q)) {
+      const norm = normalizePhone(q);
+      hits = active.filter((c) => c.phone.endsWith(d) || (norm && c.phone === norm))
+        .concat(active.filter((c) => !c.phone.endsWith(d) && c.phone.includes(d)));
+    } else {
+      const tokens = fold(q).split(/\s+/);
+      const exactCode = active.filter((c) => c.code && c.code.toLowerCase() === q.toLowerCase());
+      const byName = active.filter((c) => tokens.every((t) => fold(c.name).split(' ').some((w) => w.startsWith(t))));
+      hits = [...new Set([...exactCode, ...byName])];
+    }
+    return hits.slice(0, limit).map(row);
+  }
+
+  function list(q) {
+    let rows = [...db.customers.values()].filter((c) => q.include_archived || !c.archived_at);
+    if (q.search?.trim()) { const ids = new Set(search(q.search, 1e9).map((r) => r.id)); rows = rows.filter((c) => ids.has(c.id)); }
+    if (q.tag) rows = rows.filter((c) => c.tags.includes(q.tag));
+    if (q.source) rows = rows.filter((c) => c.source === q.source);
+    const r = rows.map((c) => ({ ...row(c), created_at: c.created_at }));
+    const key = { name: (x) => fold(x.name.split(' ').at(-1) + ' ' + x.name), last_visit: (x) => x.last_purchase_at ?? '', total_spent: (x) => Number(x.total_spent), visits: (x) => x.visits, created: (x) => x.created_at }[q.sort ?? 'name'];
+    r.sort((a, b) => { const ka = key(a); const kb = key(b); return (ka < kb ? -1 : ka > kb ? 1 : a.id - b.id) * (q.desc ? -1 : 1); });
+    return { total: r.length, rows: r.slice(q.offset ?? 0, (q.offset ?? 0) + (q.limit || 50)).map(({ created_at, ...x }) => x) };
+  }
+
+  function setSetting(key, value) {
+    const v = String(value).trim();
+    if (key === 'shop_name') { if (!v || v.length > 100) fail('settings.shop_name_invalid', { field: 'shop_name' }); }
+    else if (key === 'currency') {
+      if (settings().currency_locked) fail('settings.currency_locked', { field: 'currency' });
+      if (!/^[A-Z]{3}$/.test(v)) fail('settings.currency_invalid', { value: v, field: 'currency' });
+    } else if (key === 'timezone') {
+      try { new Intl.DateTimeFormat('en', { timeZone: v }); } catch { fail('settings.timezone_invalid', { value: v, field: 'timezone' }); }
+    } else if (key === 'language') { if (!['vi', 'en'].includes(v)) fail('settings.language_invalid', { value: v, field: 'language' }); }
+    else fail('settings.unknown_key', { key });
+    db.settings[key] = v;
+    return settings();
+  }
+
+  const commands = {
+    app_info: () => ({ version: '0.1.0-dev', data_dir: '/home/shop/.local/share/khachquen', db_path: '/home/shop/.local/share/khachquen/khachquen.db',
+      customers: [...db.customers.values()].filter((c) => !c.archived_at).length, settings: settings() }),
+    settings_get: () => settings(),
+    settings_set: ({ key, value }) => setSetting(key, value),
+    customer_search: ({ query, limit }) => search(query, limit),
+    customer_list: ({ query }) => list(query),
+    customer_tags: () => [...new Set([...db.customers.values()].flatMap((c) => c.tags))].sort(),
+    customer_get: ({ id }) => {
+      const c = getCustomer(id);
+      return { customer: customerOut(c), stats: stats(c.id), purchases: db.purchases.filter((p) => p.customer_id === c.id).sort((a, b) => b.at.localeCompare(a.at)) };
+    },
+    customer_add: ({ input }) => customerOut(addCustomer(input)),
+    customer_update: ({ id, input }) => {
+      const c = getCustomer(id);
+      const out = { ...applyInput(c, input, false), updated_at: new Date().toISOString() };
+      db.customers.set(c.id, out);
+      return customerOut(out);
+    },
+    customer_archive: ({ id }) => {
+      const c = getCustomer(id);
+      c.archived_at ??= new Date().toISOString();
+      return customerOut(c);
+    },
+    purchase_add: ({ input }) => { const p = addPurchase(input); return { purchase: p, stats: stats(p.customer_id) }; },
+    demo_create: ({ customers, purchases }) => createDemo(customers, purchases),
+  };
+
+  if (opts.has('seed')) createDemo(Number(opts.get('seed')) || 300, (Number(opts.get('seed')) || 300) * 5);
+
+  const clone = (v) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+  window.__TAURI__ = {
+    core: {
+      invoke(name, args = {}) {
+        const delay = LATENCY ?? (name === 'demo_create' ? 1200 : 15 + rand() * 40);
+        return new Promise((resolve, reject) => setTimeout(() => {
+          try {
+            const fn = commands[name];
+            if (!fn) throw `command ${name} not found`; // Tauri rejects unknown commands with a string
+            resolve(clone(fn(clone(args))));
+          } catch (err) {
+            reject(err instanceof IpcError ? { ...err } : err);
+          }
+        }, delay));
+      },
+    },
+  };
+})();

@@ -1,0 +1,55 @@
+// Static checks on the interface sources: the strict CSP (no inline script, handler or
+// style, nothing remote), the dev mock kept out of the app, and the element ids the
+// end-to-end tests rely on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const UI = fileURLToPath(new URL('../../ui/', import.meta.url));
+function files(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) { if (!['tests', 'vendor', 'node_modules'].includes(name)) files(p, out); }
+    else if (/\.(html|js|css)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+const sources = files(UI).map((p) => ({ path: relative(UI, p), text: readFileSync(p, 'utf8') }));
+const app = sources.filter((s) => !s.path.startsWith('dev'));
+
+test('no inline styles, handlers or scripts in markup', () => {
+  for (const { path, text } of sources) {
+    assert.doesNotMatch(text, /\sstyle\s*=\s*["']|[{,]\s*style\s*:(?!\s*'currency')/i, `${path}: style attribute`);
+    assert.doesNotMatch(text, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, `${path}: HTML strings`);
+    if (path.endsWith('.html')) {
+      assert.doesNotMatch(text, /\son[a-z]+\s*=/i, `${path}: inline handler`);
+      assert.doesNotMatch(text, /<script(?![^>]*\bsrc=)[^>]*>/i, `${path}: inline script`);
+      assert.doesNotMatch(text, /<style/i, `${path}: style element`);
+    }
+  }
+});
+
+test('nothing remote', () => {
+  for (const { path, text } of sources) {
+    const urls = [...text.matchAll(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s'")]*/gi)].map((m) => m[0])
+      .filter((u) => !u.startsWith('http://www.w3.org/2000/svg'));
+    assert.deepEqual(urls, [], `${path} refers to remote content`);
+    assert.doesNotMatch(text, /@import|url\(\s*["']?https?:/i, path);
+  }
+});
+
+test('the app never loads the dev mock', () => {
+  for (const { path, text } of app) assert.doesNotMatch(text, /mock-tauri|dev\//, path);
+});
+
+test('element ids used by the end-to-end tests exist', () => {
+  const all = app.map((s) => s.text).join('\n');
+  const ids = ['counter-search', 'search-results', 'new-customer-name', 'new-customer-phone', 'new-customer-save',
+    'purchase-amount', 'purchase-save', 'purchase-confirmation', 'settings-language', 'profile-stats', 'profile-timeline', 'profile-save'];
+  for (const id of ids) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
+  for (const nav of ['counter', 'customers', 'reminders', 'reports', 'settings']) assert.ok(all.includes(`id: '${nav}'`), `#nav-${nav} missing`);
+  assert.match(all, /id: `profile-\$\{name\.replace\('_', '-'\)\}`/); // #profile-name, #profile-phone
+  assert.match(all, /'field-error'/);
+});
