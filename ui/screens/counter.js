@@ -27,6 +27,7 @@ let ctx = null;
 let els = null; // live elements of the mounted screen
 const latest = latestOnly();
 let pickWhenReady = false; // Enter was pressed before the results for the typed query arrived
+let typeAhead = ''; // keys typed while waiting for that answer: they belong to the amount
 const search = debounce((q) => runSearch(q), SEARCH_DELAY_MS);
 
 /** Looks like a phone number (digits, spaces, +, dots, dashes)? */
@@ -45,6 +46,7 @@ async function runSearch(q) {
     rows = await latest(api.customerSearch(query, SEARCH_LIMIT));
   } catch (err) {
     pickWhenReady = false;
+    typeAhead = '';
     ctx.showError(err);
     return;
   }
@@ -68,6 +70,7 @@ function enterFromSearch() {
   }
   if (state.results.length) pick(state.results[state.selected]);
   else if (els.addForm) {
+    typeAhead = ''; // nobody to sell to yet: the cashier must see the add form first
     // Continue in the first field the query did not fill in.
     const { name, phone } = els.addForm.elements;
     ([name, phone].find((i) => !i.value.trim()) ?? els.addForm.querySelector('#new-customer-save')).focus();
@@ -82,7 +85,13 @@ function pick(row) {
   state.draft = emptyDraft();
   state.confirmation = null;
   renderBody();
-  els.body.querySelector('#purchase-amount')?.focus();
+  const amount = els.body.querySelector('#purchase-amount');
+  if (amount && typeAhead) {
+    amount.value = typeAhead;
+    amount.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+  typeAhead = '';
+  amount?.focus();
 }
 
 /** Starts a purchase for a customer chosen elsewhere (the profile's "Record purchase"). */
@@ -95,6 +104,7 @@ function reset({ keepConfirmation = true } = {}) {
   search.cancel();
   latest.invalidate();
   pickWhenReady = false;
+  typeAhead = '';
   Object.assign(state, { query: '', searched: '', results: [], selected: 0, addDraft: null, customer: null, draft: emptyDraft() });
   if (!keepConfirmation) state.confirmation = null;
   if (!els) return;
@@ -111,6 +121,16 @@ function onSearchInput() {
 
 function onSearchKeydown(e) {
   const n = state.results.length;
+  if (pickWhenReady && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    // Enter is waiting for the search: a fast cashier is already typing the amount.
+    e.preventDefault();
+    typeAhead += e.key;
+    return;
+  }
+  if (pickWhenReady && e.key === 'Enter') {
+    e.preventDefault(); // already waiting; a second Enter must not save blind
+    return;
+  }
   if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
     if (!n) return;
     e.preventDefault();
