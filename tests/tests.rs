@@ -4,3 +4,4 @@ mod cli;
 mod e2e;
 mod i18n;
 mod ipc;
+mod support_driver;

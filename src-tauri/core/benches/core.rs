@@ -108,15 +108,19 @@ fn main() {
         .iter()
         .map(|r| r.id)
         .collect();
-    rows.push(measure("record purchase, durable (core)", 300, |i| {
-        store
-            .add_purchase(PurchaseInput {
-                customer_id: ids[i % ids.len()],
-                amount: "150000".into(),
-                ..Default::default()
-            })
-            .expect("purchase");
-    }));
+    rows.push(measure(
+        "record purchase + points + tier, durable (core)",
+        300,
+        |i| {
+            store
+                .add_purchase(PurchaseInput {
+                    customer_id: ids[i % ids.len()],
+                    amount: "150000".into(),
+                    ..Default::default()
+                })
+                .expect("purchase");
+        },
+    ));
     let mut w = Connection::open(&path).expect("writer");
     w.pragma_update(None, "synchronous", "FULL")
         .expect("pragma");
@@ -135,6 +139,7 @@ fn main() {
                 payment_method: "cash",
                 note: None,
                 staff: None,
+                discount_minor: 0,
             };
             insert(&tx, &p, &[], 1_700_000_000).expect("insert");
             tx.commit().expect("commit");

@@ -4,12 +4,47 @@ use crate::db;
 use crate::error::{CoreError, Result};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 pub struct Store {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// Copies the WAL into the database every second on its own connection, so the cashier's
+/// commit never waits for a checkpoint.
+struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer> {
+        let conn = db::open_checkpointer(path)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("checkpoint".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::park_timeout(Duration::from_secs(1));
+                    // A busy or failed pass is simply retried on the next tick.
+                    let _ = db::checkpoint_passive(&conn);
+                }
+            })?;
+        Ok(Checkpointer { stop, thread })
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.thread().unpark();
+        let _ = self.thread.join();
+    }
 }
 
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -33,6 +68,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             path: Some(path.to_owned()),
+            checkpointer: Some(Checkpointer::start(path)?),
         })
     }
 
@@ -42,6 +78,7 @@ impl Store {
             writer: Mutex::new(db::open_memory()?),
             reader: None,
             path: None,
+            checkpointer: None,
         })
     }
 
@@ -77,6 +114,9 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
+        }
         if self.path.is_some() {
             // Best effort: fold the WAL back so the file is self-contained on exit.
             let _ = db::checkpoint(&lock(&self.writer));

@@ -1,0 +1,185 @@
+//! The WebDriver harness: tauri-driver + WebKitWebDriver around the real app binary.
+//! Shared by the end-to-end tests and the window benchmark (`#[path]`-included by both).
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub type R<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Driver {
+    child: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver and the app too.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let local = Path::new(&home).join(".cargo/bin/tauri-driver");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+pub struct Session {
+    pub client: Client,
+    _driver: Driver,
+    pub data_dir: tempfile::TempDir,
+}
+
+/// Start tauri-driver on its own ports and open the app on a fresh data folder.
+pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
+    let data_dir = tempfile::tempdir()?;
+    prepare(data_dir.path());
+    let child = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &(port + 1).to_string(),
+        ])
+        .env("KHACHQUEN_DATA_DIR", data_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let driver = Driver { child };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("tauri-driver did not listen".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let app = env!("CARGO_BIN_EXE_khachquen");
+    let caps = json!({
+        "browserName": "wry",
+        "tauri:options": {"application": app, "args": ["--data-dir", data_dir.path()]}
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    let client = tokio::time::timeout(
+        Duration::from_secs(90),
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await??;
+    let s = Session {
+        client,
+        _driver: driver,
+        data_dir,
+    };
+    s.find("#counter-search").await?;
+    Ok(s)
+}
+
+impl Session {
+    pub async fn find(&self, css: &str) -> R<Element> {
+        Ok(self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await?)
+    }
+
+    /// Keys to whatever has focus: the keyboard-only path a cashier takes.
+    pub async fn keys(&self, text: &str) -> R<()> {
+        self.client.active_element().await?.send_keys(text).await?;
+        Ok(())
+    }
+
+    pub async fn focused_id(&self) -> R<String> {
+        Ok(self
+            .client
+            .active_element()
+            .await?
+            .attr("id")
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The element's textContent (WebKitWebDriver's visible-text algorithm skips text in
+    /// `overflow: hidden` boxes such as ellipsised names; the screenshots show what is seen).
+    pub async fn text(&self, css: &str) -> R<Option<String>> {
+        let v = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(v.as_str().map(str::to_owned))
+    }
+
+    /// Poll until `css` has text containing `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let t = self.text(css).await?;
+            if let Some(t) = &t {
+                if t.contains(needle) {
+                    return Ok(t.clone());
+                }
+            }
+            if Instant::now() > deadline {
+                let _ = self
+                    .screenshot(&format!("failed-{}", needle.replace(' ', "_")))
+                    .await;
+                return Err(format!("{css} shows {t:?}, not {needle:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_focus(&self, id: &str) -> R<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.focused_id().await? != id {
+            if Instant::now() > deadline {
+                return Err(
+                    format!("focus is on {:?}, not #{id}", self.focused_id().await?).into(),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    pub async fn screenshot(&self, name: &str) -> R<()> {
+        let png = self.client.screenshot().await?;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// End the session; the data folder outlives it for checks through the CLI.
+    pub async fn close(self) -> R<tempfile::TempDir> {
+        self.client.close().await?;
+        Ok(self.data_dir)
+    }
+}
