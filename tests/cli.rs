@@ -456,3 +456,178 @@ fn demo_fills_an_empty_shop_once() {
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(ok(dir.path(), &["db", "check"]).trim(), "ok");
 }
+
+#[test]
+fn loyalty_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Trần Thị Mai",
+            "--phone",
+            "0987654321",
+        ],
+    );
+    let shown = ok(d, &["loyalty", "show"]);
+    assert!(
+        shown.contains("earn_per = 10000") && shown.contains("Kim cương:30000000:2"),
+        "{shown}"
+    );
+    ok(
+        d,
+        &["loyalty", "set", "min_redeem=20", "max_redeem_percent=40"],
+    );
+    ok(
+        d,
+        &[
+            "loyalty",
+            "tiers",
+            "set",
+            "Thường:0:1",
+            "Thân thiết:2000000:1.5",
+        ],
+    );
+    let cfg = json(d, &["loyalty", "show"]);
+    assert_eq!(cfg["rules"]["min_redeem"], 20);
+    assert_eq!(cfg["tiers"][1]["name"], "Thân thiết");
+
+    let r = json(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "2500000",
+            "--id",
+            "bill-1",
+        ],
+    );
+    assert_eq!(r["points_earned"], 250);
+    assert_eq!(r["loyalty"]["tier"], "Thân thiết");
+    let again = json(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "2500000",
+            "--id",
+            "bill-1",
+        ],
+    );
+    assert_eq!(
+        again["purchase"]["id"], r["purchase"]["id"],
+        "replay records once"
+    );
+    let r = json(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "200000",
+            "--redeem",
+            "80",
+        ],
+    );
+    assert_eq!(
+        (r["points_redeemed"].as_i64(), r["discount"].as_str()),
+        (Some(80), Some("80000"))
+    );
+    assert_eq!(r["loyalty"]["balance"], 250 - 80 + 18);
+    refused(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "200000",
+            "--redeem",
+            "81",
+        ],
+        "40%",
+    );
+    refused(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "200000",
+            "--redeem",
+            "10",
+        ],
+        "20",
+    );
+    refused(d, &["loyalty", "set", "max_redeem_percent=150"], "150");
+    refused(d, &["loyalty", "tiers", "set", "A:100:1"], "0");
+    refused(
+        d,
+        &[
+            "points",
+            "adjust",
+            "0987654321",
+            "--delta",
+            "5",
+            "--reason",
+            " ",
+        ],
+        "reason",
+    );
+
+    let adj = json(
+        d,
+        &[
+            "points",
+            "adjust",
+            "0987654321",
+            "--delta",
+            "-8",
+            "--reason",
+            "đổi móc khóa",
+        ],
+    );
+    assert_eq!(adj["loyalty"]["balance"], 180);
+    let pid = r["purchase"]["id"].as_i64().unwrap().to_string();
+    let refund = json(d, &["purchase", "refund", &pid, "--amount", "100000"]);
+    assert_eq!(
+        (
+            refund["points_returned"].as_i64(),
+            refund["points_reversed"].as_i64()
+        ),
+        (Some(40), Some(9))
+    );
+    let pts = json(d, &["points", "show", "0987654321"]);
+    assert_eq!(pts["loyalty"]["balance"], 180 + 40 - 9);
+    let kinds: Vec<&str> = pts["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for k in ["earn", "redeem", "adjust", "refund"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let exp = json(d, &["points", "expire", "--as-of", "2030-01-01"]);
+    assert_eq!(exp["expired_points"], 211);
+    assert_eq!(
+        json(d, &["points", "expire", "--as-of", "2030-01-01"])["expired_points"],
+        0
+    );
+    assert!(ok(d, &["points", "show", "0987654321"]).contains("expire"));
+    assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
+}

@@ -151,3 +151,97 @@ fn demo_only_on_an_empty_shop() {
     let e = invoke(&a, "demo_create", json!({"customers": 5, "purchases": 5})).unwrap_err();
     assert_eq!(e["code"], "demo.not_empty");
 }
+
+#[test]
+fn loyalty_through_ipc() {
+    let a = app();
+    let c = invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Lê Hoàng Yến", "phone": "0903111222"}}),
+    )
+    .unwrap();
+    let id = c["id"].as_i64().unwrap();
+    invoke(
+        &a,
+        "purchase_add",
+        json!({"input": {"customer_id": id, "amount": "1000000", "client_id": "a1"}}),
+    )
+    .unwrap();
+    let q = invoke(
+        &a,
+        "purchase_quote",
+        json!({"input": {"customer_id": id, "amount": "100000", "redeem": 50}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            q["discount"].as_str(),
+            q["pay"].as_str(),
+            q["max_points"].as_i64()
+        ),
+        (Some("50000"), Some("50000"), Some(50))
+    );
+    let e = invoke(
+        &a,
+        "purchase_quote",
+        json!({"input": {"customer_id": id, "amount": "100000", "redeem": 60}}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e["code"].as_str(), e["params"]["field"].as_str()),
+        (Some("loyalty.redeem_over_cap"), Some("redeem"))
+    );
+    let r = invoke(
+        &a,
+        "purchase_add",
+        json!({"input": {"customer_id": id, "amount": "100000", "redeem": 50, "client_id": "a2"}}),
+    )
+    .unwrap();
+    assert_eq!(r["loyalty"]["balance"], 55);
+    let rows = invoke(&a, "customer_search", json!({"query": "yen", "limit": 5})).unwrap();
+    assert_eq!(
+        (rows[0]["points"].as_i64(), rows[0]["tier"].as_str()),
+        (Some(55), Some("Thành viên"))
+    );
+    let pid = r["purchase"]["id"].as_i64().unwrap();
+    let refund = invoke(&a, "purchase_refund", json!({"id": pid})).unwrap();
+    assert_eq!(refund["points_returned"], 50);
+    let adj = invoke(
+        &a,
+        "points_adjust",
+        json!({"customer_id": id, "delta": 5, "reason": "sinh nhật"}),
+    )
+    .unwrap();
+    assert_eq!(adj["entry"]["kind"], "adjust");
+    let cfg = invoke(
+        &a,
+        "loyalty_set",
+        json!({"rules": {"min_redeem": 5, "earn_per": "20000"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            cfg["rules"]["min_redeem"].as_i64(),
+            cfg["rules"]["earn_per"].as_str()
+        ),
+        (Some(5), Some("20000"))
+    );
+    let e = invoke(
+        &a,
+        "loyalty_set",
+        json!({"rules": {"max_redeem_percent": 120}}),
+    )
+    .unwrap_err();
+    assert_eq!(e["params"]["field"], "max_redeem_percent");
+    let cfg = invoke(
+        &a,
+        "loyalty_set_tiers",
+        json!({"tiers": [{"name": "Thường", "threshold": "0", "multiplier": "1"}]}),
+    )
+    .unwrap();
+    assert_eq!(cfg["tiers"].as_array().map(Vec::len), Some(1));
+    let p = invoke(&a, "customer_get", json!({"id": id})).unwrap();
+    assert!(p["ledger"].as_array().unwrap().len() >= 4);
+    assert!(!p["tier_history"].as_array().unwrap().is_empty());
+}

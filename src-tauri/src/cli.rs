@@ -2,7 +2,10 @@
 
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
-use khachquen_core::model::{CustomerInput, ItemInput, Purchase, PurchaseInput, Stats};
+use khachquen_core::model::{
+    CustomerInput, CustomerLoyalty, ItemInput, LedgerEntry, LoyaltyConfig, Purchase, PurchaseInput,
+    Stats, TierInput,
+};
 use khachquen_core::{store, CoreError, Store};
 use serde::Serialize;
 use std::io::Write;
@@ -42,6 +45,12 @@ enum Command {
     /// Database maintenance
     #[command(subcommand)]
     Db(DbCmd),
+    /// Loyalty rules and tiers
+    #[command(subcommand)]
+    Loyalty(LoyaltyCmd),
+    /// A customer's points: balance, ledger, adjustments, expiry
+    #[command(subcommand)]
+    Points(PointsCmd),
     /// Fill an empty database with a realistic demo shop
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -152,6 +161,18 @@ enum PurchaseCmd {
         note: Option<String>,
         #[arg(long)]
         staff: Option<String>,
+        /// Points to redeem on this bill
+        #[arg(long, value_name = "POINTS", allow_negative_numbers = true)]
+        redeem: Option<i64>,
+        /// A client-generated id: recording the same id twice records it once
+        #[arg(long = "id", value_name = "CLIENT_ID")]
+        client_id: Option<String>,
+    },
+    /// Refund a purchase in full, or --amount of it
+    Refund {
+        purchase_id: i64,
+        #[arg(long, allow_negative_numbers = true)]
+        amount: Option<String>,
     },
     List {
         #[arg(long, value_name = "REF")]
@@ -165,6 +186,53 @@ enum PurchaseCmd {
 enum SettingsCmd {
     Get { key: String },
     Set { key: String, value: String },
+}
+
+#[derive(Subcommand)]
+enum LoyaltyCmd {
+    /// Print the rules and tiers
+    Show,
+    /// Change rules: earn_per, point_value, min_redeem, max_redeem_percent, expiry_months,
+    /// birthday_bonus
+    Set {
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        pairs: Vec<String>,
+    },
+    #[command(subcommand)]
+    Tiers(TiersCmd),
+    /// The daily loyalty work: expiry, birthday bonuses, tier moves (idempotent)
+    Run {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TiersCmd {
+    /// Replace the tiers: "NAME:THRESHOLD:MULTIPLIER"...
+    Set {
+        #[arg(value_name = "NAME:THRESHOLD:MULTIPLIER", required = true)]
+        tiers: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PointsCmd {
+    /// Balance, tier and ledger
+    Show { reference: String },
+    /// A signed manual change with a reason
+    Adjust {
+        reference: String,
+        #[arg(long, allow_negative_numbers = true)]
+        delta: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Expire points due by the end of a day (default: now); idempotent
+    Expire {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -283,6 +351,66 @@ fn stats_text(o: &Out, s: &Stats) -> String {
         ),
     ]
     .join("\n")
+}
+
+fn loyalty_text(o: &Out, l: &CustomerLoyalty) -> String {
+    let mut s = format!(
+        "{}: {}\n{}: {}\n{}: {}",
+        o.t("cli.points"),
+        l.balance,
+        o.t("cli.tier"),
+        or_dash(l.tier.as_ref()),
+        o.t("cli.spend_12m"),
+        l.spend_12m
+    );
+    if let (Some(next), Some(need)) = (&l.next_tier, l.needed_for_next) {
+        s.push_str(&format!("\n{}: {next} (+{need})", o.t("cli.next_tier")));
+    }
+    s
+}
+
+fn ledger_line(e: &LedgerEntry) -> String {
+    format!(
+        "{}\t{:+}\t{}\t{}\t{}",
+        e.at.to_rfc3339(),
+        e.points,
+        e.kind,
+        e.purchase_id.map(|p| format!("#{p}")).unwrap_or_default(),
+        e.reason.as_deref().unwrap_or("")
+    )
+}
+
+fn config_text(o: &Out, c: &LoyaltyConfig) -> String {
+    let r = &c.rules;
+    let mut lines = vec![
+        format!("earn_per = {}", r.earn_per),
+        format!("point_value = {}", r.point_value),
+        format!("min_redeem = {}", r.min_redeem),
+        format!("max_redeem_percent = {}", r.max_redeem_percent),
+        format!("expiry_months = {}", r.expiry_months),
+        format!("birthday_bonus = {}", r.birthday_bonus),
+        String::new(),
+        o.t("cli.tiers_heading"),
+    ];
+    lines.extend(
+        c.tiers
+            .iter()
+            .map(|t| format!("{}:{}:{}", t.name, t.threshold, t.multiplier)),
+    );
+    lines.join("\n")
+}
+
+/// "NAME:THRESHOLD:MULTIPLIER"; the name may itself contain colons.
+fn parse_tier(spec: &str) -> khachquen_core::Result<TierInput> {
+    let mut parts = spec.rsplitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(m), Some(t), Some(n)) => Ok(TierInput {
+            name: n.to_owned(),
+            threshold: t.to_owned(),
+            multiplier: m.to_owned(),
+        }),
+        _ => Err(CoreError::InvalidInput(format!("{spec:?}"))),
+    }
 }
 
 fn purchase_line(p: &Purchase) -> String {
@@ -408,6 +536,8 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                 payment,
                 note,
                 staff,
+                redeem,
+                client_id,
             } => {
                 let customer_id = db.resolve_customer(&customer)?;
                 let items = items
@@ -422,8 +552,30 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                     payment_method: payment,
                     note,
                     staff,
+                    redeem,
+                    client_id,
                 })?;
                 o.print(&r, || r.purchase.id.to_string())?;
+            }
+            PurchaseCmd::Refund {
+                purchase_id,
+                amount,
+            } => {
+                let r = db.refund(purchase_id, amount.as_deref(), None)?;
+                o.print(&r, || {
+                    format!(
+                        "{} #{}: {}\n{}: -{} / +{} ({}: {})\n{}",
+                        o.t("cli.refunded"),
+                        r.refund.purchase_id,
+                        r.refund.amount,
+                        o.t("cli.points"),
+                        r.points_reversed,
+                        r.points_returned,
+                        o.t("cli.shortfall"),
+                        r.shortfall,
+                        loyalty_text(o, &r.loyalty)
+                    )
+                })?;
             }
             PurchaseCmd::List { customer, limit } => {
                 let id = db.resolve_customer(&customer)?;
@@ -445,6 +597,83 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                 let s = db.set_setting(&key, &value)?;
                 let v = db.setting(&key)?;
                 o.print(&s, || format!("{key} = {v}"))?;
+            }
+        },
+        Command::Loyalty(cmd) => match cmd {
+            LoyaltyCmd::Show => {
+                let c = db.loyalty_config()?;
+                o.print(&c, || config_text(o, &c))?;
+            }
+            LoyaltyCmd::Set { pairs } => {
+                let parsed = pairs
+                    .iter()
+                    .map(|p| match p.split_once('=') {
+                        Some((k, v)) => Ok((k.trim().to_owned(), v.trim().to_owned())),
+                        None => Err(CoreError::InvalidInput(format!("{p:?}: KEY=VALUE"))),
+                    })
+                    .collect::<khachquen_core::Result<Vec<_>>>()?;
+                let c = db.set_loyalty_rules(&parsed)?;
+                o.print(&c, || config_text(o, &c))?;
+            }
+            LoyaltyCmd::Tiers(TiersCmd::Set { tiers }) => {
+                let input = tiers
+                    .iter()
+                    .map(|t| parse_tier(t))
+                    .collect::<khachquen_core::Result<Vec<_>>>()?;
+                let c = db.set_tiers(&input)?;
+                o.print(&c, || config_text(o, &c))?;
+            }
+            LoyaltyCmd::Run { as_of } => {
+                let r = db.loyalty_maintenance(as_of.as_deref())?;
+                o.print(&r, || {
+                    format!(
+                        "{}: {}\n{}: {} ({})\n{}: {}\n{}: {}",
+                        o.t("cli.as_of"),
+                        r.as_of,
+                        o.t("cli.expired"),
+                        r.expired_points,
+                        r.expired_customers,
+                        o.t("cli.birthday_bonuses"),
+                        r.birthday_bonuses,
+                        o.t("cli.tier_moves"),
+                        r.tier_moves
+                    )
+                })?;
+            }
+        },
+        Command::Points(cmd) => match cmd {
+            PointsCmd::Show { reference } => {
+                let id = db.resolve_customer(&reference)?;
+                let v = db.points(id, 1000)?;
+                o.print(&v, || {
+                    let mut lines = vec![loyalty_text(o, &v.loyalty), String::new()];
+                    lines.extend(v.ledger.iter().map(ledger_line));
+                    lines.join("\n")
+                })?;
+            }
+            PointsCmd::Adjust {
+                reference,
+                delta,
+                reason,
+            } => {
+                let id = db.resolve_customer(&reference)?;
+                let r = db.adjust_points(id, delta, &reason, None)?;
+                o.print(&r, || {
+                    format!("{}\n{}", ledger_line(&r.entry), loyalty_text(o, &r.loyalty))
+                })?;
+            }
+            PointsCmd::Expire { as_of } => {
+                let r = db.expire_points(as_of.as_deref())?;
+                o.print(&r, || {
+                    format!(
+                        "{}: {}\n{}: {} ({})",
+                        o.t("cli.as_of"),
+                        r.as_of,
+                        o.t("cli.expired"),
+                        r.expired_points,
+                        r.expired_customers
+                    )
+                })?;
             }
         },
         Command::Db(DbCmd::Check) => {

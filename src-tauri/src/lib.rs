@@ -25,6 +25,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::customers::customer_update,
         commands::customers::customer_archive,
         commands::purchases::purchase_add,
+        commands::loyalty::loyalty_get,
+        commands::loyalty::loyalty_set,
+        commands::loyalty::loyalty_set_tiers,
+        commands::loyalty::purchase_quote,
+        commands::loyalty::purchase_refund,
+        commands::loyalty::points_adjust,
     ])
 }
 
@@ -35,9 +41,17 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
     }
 }
 
-/// Open the window on an already opened store.
+/// Open the window on an already opened store. The day's loyalty work (expiry, birthday
+/// bonuses, tier moves) runs in the background so the counter is usable at once.
 pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
+    let state = app_state(store, data_dir);
+    let store = Arc::clone(&state.store);
+    std::thread::spawn(move || {
+        if let Err(e) = store.loyalty_maintenance(None) {
+            eprintln!("loyalty maintenance: {e}");
+        }
+    });
     build_app(Builder::default())
-        .manage(app_state(store, data_dir))
+        .manage(state)
         .run(tauri::generate_context!())
 }

@@ -136,9 +136,8 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
     if r.is_empty() {
         return Err(not_found());
     }
-    let phone = phone::normalize(r).ok();
-    if let Some(p) = &phone {
-        if let Some(id) = db::customers::by_phone_or_code(conn, Some(p), r)? {
+    if let Ok(p) = phone::normalize(r) {
+        if let Some(id) = db::customers::by_phone(conn, &p)? {
             return Ok(id);
         }
     }
@@ -147,7 +146,7 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
             return Ok(id);
         }
     }
-    db::customers::by_phone_or_code(conn, None, r)?.ok_or_else(not_found)
+    db::customers::by_code(conn, r)?.ok_or_else(not_found)
 }
 
 /// Apply `input` over `base` (an empty record when adding), validating every field.
@@ -377,6 +376,9 @@ impl Store {
             customer: get(&conn, id)?,
             stats: stats(&conn, id, exp)?,
             purchases: db::purchases::for_customer(&conn, id, limit, exp)?,
+            loyalty: crate::loyalty::view(&conn, id, exp)?,
+            ledger: crate::loyalty::ledger(&conn, id, limit)?,
+            tier_history: crate::loyalty::tier_history(&conn, id, exp)?,
         })
     }
 

@@ -1,7 +1,8 @@
 //! A realistic, deterministic Vietnamese demo shop: regulars, occasional and one-time buyers.
 
-use crate::db::{self, bulk::BulkCustomer, bulk::BulkWriter};
+use crate::db::{self, bulk::BulkCustomer, bulk::BulkPurchase, bulk::BulkWriter};
 use crate::error::{CoreError, Result};
+use crate::loyalty::{self, Rules, TierDef};
 use crate::settings::currency;
 use crate::store::Store;
 use crate::{phone, text, time};
@@ -169,6 +170,54 @@ fn plan_counts(rng: &mut ChaCha8Rng, segs: &[Segment], purchases: u64) -> Vec<u6
     counts
 }
 
+/// One customer's loyalty card while the demo walks through their purchases in order.
+#[derive(Default)]
+struct Card {
+    moves: Vec<(i64, i64)>,
+    bought: Vec<(i64, i64)>,
+    tier: Option<String>,
+}
+
+impl Card {
+    fn balance(&self) -> i64 {
+        self.moves.iter().map(|m| m.1).sum()
+    }
+
+    fn spend(&self, at: i64) -> i64 {
+        let since = loyalty::year_ago(at);
+        self.bought
+            .iter()
+            .filter(|b| b.0 > since && b.0 <= at)
+            .map(|b| b.1)
+            .sum()
+    }
+
+    fn expire(&mut self, w: &mut BulkWriter, id: i64, rules: &Rules, at: i64) -> Result<()> {
+        for (when, points) in loyalty::expiries_due(&self.moves, rules.expiry_months, at) {
+            w.entry(id, "expire", -points, when, None, None, Some("expired"))?;
+            self.moves.push((when, -points));
+        }
+        self.moves.sort_by_key(|m| m.0);
+        Ok(())
+    }
+
+    fn move_tier(
+        &mut self,
+        w: &mut BulkWriter,
+        id: i64,
+        tiers: &[TierDef],
+        at: i64,
+        spend: i64,
+    ) -> Result<()> {
+        let target = loyalty::tier_for(tiers, spend).map(|t| t.name.clone());
+        if target != self.tier {
+            w.tier_move(id, at, self.tier.as_deref(), target.as_deref(), spend)?;
+            self.tier = target;
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// Fill an empty database. `progress(done, total)` is called every few thousand customers.
     pub fn create_demo(
@@ -201,6 +250,8 @@ impl Store {
             let window = 730 * 86_400;
             let start = end - window;
             let mut phones = HashSet::with_capacity(customers as usize);
+            let rules = loyalty::rules(conn)?;
+            let tiers = loyalty::tiers(conn)?;
             let mut w = BulkWriter::new(conn)?;
             let mut written = 0u64;
             for (idx, (seg, &n)) in segs.iter().zip(&counts).enumerate() {
@@ -345,15 +396,51 @@ impl Store {
                     last_purchase_at: times.last().copied(),
                     tag,
                 })?;
+                let mut card = Card::default();
                 for (&at, &amount) in times.iter().zip(&amounts) {
                     let payment = weighted(&mut rng, PAYMENTS);
                     let staff = *pick(&mut rng, STAFF);
-                    let pid = w.purchase(id, at, amount, payment, staff)?;
+                    card.expire(&mut w, id, &rules, at)?;
+                    let spend = card.spend(at);
+                    card.move_tier(&mut w, id, &tiers, at, spend)?;
+                    // Some customers spend their points when they have enough.
+                    let max = loyalty::max_points(amount, card.balance(), &rules);
+                    let redeem = if max > 0 && rng.random_ratio(1, 3) {
+                        rng.random_range(rules.min_redeem.max(1)..=max)
+                    } else {
+                        0
+                    };
+                    let discount = redeem * rules.point_value;
+                    let mult = loyalty::tier_for(&tiers, spend)
+                        .map_or(rust_decimal::Decimal::ONE, |t| t.multiplier);
+                    let earn = loyalty::earn_points(amount - discount, &rules, mult);
+                    let pid = w.purchase(&BulkPurchase {
+                        customer_id: id,
+                        at,
+                        total_minor: amount,
+                        discount_minor: discount,
+                        payment,
+                        staff,
+                    })?;
+                    if redeem > 0 {
+                        w.entry(id, "redeem", -redeem, at, Some(pid), Some(staff), None)?;
+                        card.moves.push((at, -redeem));
+                    }
+                    if earn > 0 {
+                        w.entry(id, "earn", earn, at, Some(pid), Some(staff), None)?;
+                        card.moves.push((at, earn));
+                    }
+                    card.bought.push((at, amount));
+                    let spend = card.spend(at);
+                    card.move_tier(&mut w, id, &tiers, at, spend)?;
                     if rng.random_ratio(1, 5) {
                         let (product, _, warranty) = *pick(&mut rng, PRODUCTS);
                         w.item(pid, product, amount, warranty)?;
                     }
                 }
+                card.expire(&mut w, id, &rules, end)?;
+                let spend = card.spend(end);
+                card.move_tier(&mut w, id, &tiers, end, spend)?;
                 written += n;
                 if id % 10_000 == 0 {
                     progress(id as u64, customers);
@@ -361,6 +448,9 @@ impl Store {
             }
             progress(customers, customers);
             drop(w);
+            // The history is simulated up to `end`: daily maintenance starts from there.
+            db::settings::set(conn, "loyalty.expired_until", &end.to_string())?;
+            db::settings::set(conn, "loyalty.tiers_until", &end.to_string())?;
             if db::settings::get(conn, "shop_name")?.is_none() {
                 db::settings::set(conn, "shop_name", "Cửa hàng mẫu")?;
             }

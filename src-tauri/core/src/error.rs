@@ -85,6 +85,41 @@ pub enum CoreError {
     #[error("shop name must be 1-100 characters")]
     ShopNameInvalid,
 
+    #[error("invalid loyalty rule {key}: {value}")]
+    RuleInvalid { key: String, value: String },
+    #[error("at least one tier is needed")]
+    TiersEmpty,
+    #[error("every tier needs a name")]
+    TierNameRequired,
+    #[error("two tiers are named {0}")]
+    TierDuplicate(String),
+    #[error("tier {name}: invalid threshold {value}")]
+    TierThresholdInvalid { name: String, value: String },
+    #[error("the lowest tier must start at 0")]
+    TierFirstNotZero,
+    #[error("tier {name}: invalid multiplier {value}")]
+    TierMultiplierInvalid { name: String, value: String },
+    #[error("invalid number of points: {0}")]
+    RedeemInvalid(String),
+    #[error("at least {min} points per redemption")]
+    RedeemBelowMinimum { min: i64 },
+    #[error("only {balance} points available")]
+    RedeemOverBalance { balance: i64 },
+    #[error("points may pay at most {percent}% of this bill: {max} points")]
+    RedeemOverCap { max: i64, percent: i64 },
+    #[error("an adjustment needs a reason")]
+    AdjustReasonRequired,
+    #[error("an adjustment cannot be zero")]
+    AdjustZero,
+    #[error("the balance is only {balance} points")]
+    AdjustBelowZero { balance: i64 },
+    #[error("at most {max} can still be refunded")]
+    RefundTooLarge { max: String },
+    #[error("this purchase is already fully refunded")]
+    FullyRefunded,
+    #[error("this bill id was already used for a different purchase")]
+    ClientIdConflict,
+
     #[error("the demo shop needs an empty database")]
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
@@ -133,6 +168,23 @@ impl CoreError {
         "settings.timezone_invalid",
         "settings.language_invalid",
         "settings.shop_name_invalid",
+        "loyalty.invalid_rule",
+        "loyalty.tiers_empty",
+        "loyalty.tier_name_required",
+        "loyalty.tier_duplicate",
+        "loyalty.tier_threshold_invalid",
+        "loyalty.tier_first_not_zero",
+        "loyalty.tier_multiplier_invalid",
+        "loyalty.redeem_invalid",
+        "loyalty.redeem_below_minimum",
+        "loyalty.redeem_over_balance",
+        "loyalty.redeem_over_cap",
+        "loyalty.adjust_reason_required",
+        "loyalty.adjust_zero",
+        "loyalty.adjust_below_zero",
+        "purchase.refund_too_large",
+        "purchase.fully_refunded",
+        "purchase.client_id_conflict",
         "demo.not_empty",
         "demo.invalid",
         "input.invalid",
@@ -177,6 +229,23 @@ impl CoreError {
             TimezoneInvalid(_) => "settings.timezone_invalid",
             LanguageInvalid(_) => "settings.language_invalid",
             ShopNameInvalid => "settings.shop_name_invalid",
+            RuleInvalid { .. } => "loyalty.invalid_rule",
+            TiersEmpty => "loyalty.tiers_empty",
+            TierNameRequired => "loyalty.tier_name_required",
+            TierDuplicate(_) => "loyalty.tier_duplicate",
+            TierThresholdInvalid { .. } => "loyalty.tier_threshold_invalid",
+            TierFirstNotZero => "loyalty.tier_first_not_zero",
+            TierMultiplierInvalid { .. } => "loyalty.tier_multiplier_invalid",
+            RedeemInvalid(_) => "loyalty.redeem_invalid",
+            RedeemBelowMinimum { .. } => "loyalty.redeem_below_minimum",
+            RedeemOverBalance { .. } => "loyalty.redeem_over_balance",
+            RedeemOverCap { .. } => "loyalty.redeem_over_cap",
+            AdjustReasonRequired => "loyalty.adjust_reason_required",
+            AdjustZero => "loyalty.adjust_zero",
+            AdjustBelowZero { .. } => "loyalty.adjust_below_zero",
+            RefundTooLarge { .. } => "purchase.refund_too_large",
+            FullyRefunded => "purchase.fully_refunded",
+            ClientIdConflict => "purchase.client_id_conflict",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
@@ -205,6 +274,19 @@ impl CoreError {
             TimezoneInvalid(_) => "timezone",
             LanguageInvalid(_) => "language",
             ShopNameInvalid => "shop_name",
+            TiersEmpty
+            | TierNameRequired
+            | TierDuplicate(_)
+            | TierThresholdInvalid { .. }
+            | TierFirstNotZero
+            | TierMultiplierInvalid { .. } => "tiers",
+            RedeemInvalid(_)
+            | RedeemBelowMinimum { .. }
+            | RedeemOverBalance { .. }
+            | RedeemOverCap { .. } => "redeem",
+            AdjustReasonRequired => "reason",
+            AdjustZero | AdjustBelowZero { .. } => "delta",
+            RefundTooLarge { .. } => "amount",
             _ => return None,
         })
     }
@@ -239,8 +321,22 @@ impl CoreError {
             ItemInvalid { index, detail } => json!({"index": index, "detail": detail}),
             PurchaseNotFound(id) => json!({"id": id}),
             UnknownSetting(k) => json!({"key": k}),
+            RuleInvalid { key, value } => json!({"key": key, "value": value, "field": key}),
+            TierDuplicate(n) => json!({"name": n}),
+            TierThresholdInvalid { name, value } | TierMultiplierInvalid { name, value } => {
+                json!({"name": name, "value": value})
+            }
+            RedeemInvalid(v) => json!({"value": v}),
+            RedeemBelowMinimum { min } => json!({"min": min}),
+            RedeemOverBalance { balance } | AdjustBelowZero { balance } => {
+                json!({"balance": balance})
+            }
+            RedeemOverCap { max, percent } => json!({"max": max, "percent": percent}),
+            RefundTooLarge { max } => json!({"max": max}),
             NameRequired | PhoneRequired | ReferredBySelf | AmountNegative | AmountTooLarge
-            | CurrencyLocked | ShopNameInvalid | DemoNotEmpty => json!({}),
+            | CurrencyLocked | ShopNameInvalid | DemoNotEmpty | TiersEmpty | TierNameRequired
+            | TierFirstNotZero | AdjustReasonRequired | AdjustZero | FullyRefunded
+            | ClientIdConflict => json!({}),
         };
         let mut map = match v {
             Value::Object(m) => m,

@@ -5,6 +5,7 @@ pub mod customers;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod loyalty;
 pub mod model;
 pub mod money;
 pub mod phone;

@@ -1,12 +1,18 @@
-//! Recording purchases: amounts in the shop currency, optional line items that add up.
+//! Recording purchases: amounts in the shop currency, line items that add up, points earned
+//! and redeemed in the same transaction, idempotent by client id, and refunds.
 
 use crate::customers::{get as get_customer, stats};
-use crate::db::{self, purchases::NewItem, purchases::NewPurchase};
+use crate::db::{self, loyalty::NewEntry, purchases::NewItem, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
-use crate::model::{Purchase, PurchaseInput, PurchaseResult, PAYMENT_METHODS};
+use crate::loyalty::{self, apply_expiry, earn_points, evaluate_tier, redeem_discount, Rules};
+use crate::model::{
+    ItemInput, Purchase, PurchaseInput, PurchaseResult, Quote, Refund, RefundResult,
+    PAYMENT_METHODS,
+};
 use crate::settings::{currency, timezone};
 use crate::store::Store;
 use crate::{money, time};
+use rusqlite::Connection;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -27,54 +33,180 @@ fn valid_payment(s: Option<&str>) -> Result<String> {
     }
 }
 
+/// Line items checked against the total, in minor units.
+fn valid_items<'a>(
+    items: &'a [ItemInput],
+    total_minor: i64,
+    code: &str,
+    exp: u32,
+) -> Result<Vec<NewItem<'a>>> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut sum = 0i64;
+    for (i, it) in items.iter().enumerate() {
+        let product = it.product.trim();
+        if product.is_empty() {
+            return Err(item_err(i, "product"));
+        }
+        let qty = Decimal::from_str(it.quantity.trim())
+            .ok()
+            .filter(|q| *q > Decimal::ZERO && q.scale() <= 3)
+            .ok_or_else(|| item_err(i, "quantity"))?;
+        let price = money::parse_amount(&it.unit_price, code, exp)?;
+        let line = qty.checked_mul(price).ok_or(CoreError::AmountTooLarge)?;
+        // A line total must be a whole number of minor units, e.g. 0.5 × 3 VND is not.
+        money::check_amount(line, code, exp).map_err(|_| item_err(i, "line_total"))?;
+        let line_minor = money::to_minor(line, exp)?;
+        sum = sum
+            .checked_add(line_minor)
+            .ok_or(CoreError::AmountTooLarge)?;
+        out.push(NewItem {
+            product,
+            quantity: qty.normalize(),
+            unit_price_minor: money::to_minor(price, exp)?,
+            line_total_minor: line_minor,
+            warranty_months: it.warranty_months,
+        });
+    }
+    if !out.is_empty() && sum != total_minor {
+        return Err(CoreError::ItemsMismatch {
+            items_total: money::from_minor(sum, exp).to_string(),
+            total: money::from_minor(total_minor, exp).to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// What a bill would cost and earn: balance after due expiry, discount, points to earn.
+struct Priced {
+    total_minor: i64,
+    discount_minor: i64,
+    points: i64,
+    earn: i64,
+    balance: i64,
+    max_points: i64,
+}
+
+fn price(
+    conn: &Connection,
+    rules: &Rules,
+    customer_id: i64,
+    total_minor: i64,
+    redeem: i64,
+    at: i64,
+) -> Result<Priced> {
+    // Points due to expire by now cannot be spent, whether or not expiry has run.
+    let due: i64 = loyalty::expiries_due(
+        &db::loyalty::movements(conn, customer_id)?,
+        rules.expiry_months,
+        at,
+    )
+    .iter()
+    .map(|d| d.1)
+    .sum();
+    let balance = db::loyalty::balance(conn, customer_id)? - due;
+    let discount_minor = redeem_discount(redeem, total_minor, balance, rules)?;
+    let tiers = loyalty::tiers(conn)?;
+    let spend = db::loyalty::spend(conn, customer_id, loyalty::year_ago(at), at)?;
+    let multiplier = loyalty::tier_for(&tiers, spend).map_or(Decimal::ONE, |t| t.multiplier);
+    Ok(Priced {
+        total_minor,
+        discount_minor,
+        points: redeem,
+        earn: earn_points(total_minor - discount_minor, rules, multiplier),
+        balance,
+        max_points: loyalty::max_points(total_minor, balance, rules),
+    })
+}
+
+/// The stored result of a purchase, for a replay of its client id.
+fn replay(
+    conn: &Connection,
+    purchase_id: i64,
+    input: &PurchaseInput,
+    exp: u32,
+) -> Result<PurchaseResult> {
+    let purchase = db::purchases::get(conn, purchase_id, exp)?
+        .ok_or_else(|| CoreError::Internal("purchase vanished".into()))?;
+    let (code, _) = currency(conn)?;
+    let same_total =
+        money::parse_amount(&input.amount, &code, exp).is_ok_and(|a| a == purchase.total);
+    if purchase.customer_id != input.customer_id || !same_total {
+        return Err(CoreError::ClientIdConflict);
+    }
+    let (earned, redeemed, _, _) = db::loyalty::purchase_points(conn, purchase_id)?;
+    Ok(PurchaseResult {
+        stats: stats(conn, purchase.customer_id, exp)?,
+        loyalty: loyalty::view(conn, purchase.customer_id, exp)?,
+        points_earned: earned,
+        points_redeemed: redeemed,
+        discount: purchase.discount,
+        tier_changed: false,
+        purchase,
+    })
+}
+
+fn entry<'a>(
+    customer_id: i64,
+    kind: &'a str,
+    points: i64,
+    at: i64,
+    purchase_id: i64,
+    staff: Option<&'a str>,
+) -> NewEntry<'a> {
+    NewEntry {
+        customer_id,
+        kind,
+        points,
+        at,
+        purchase_id: Some(purchase_id),
+        refund_id: None,
+        staff,
+        reason: None,
+    }
+}
+
+fn at_or_now(conn: &Connection, at: Option<&str>) -> Result<i64> {
+    match at.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => time::parse_instant(s, timezone(conn)?),
+        None => Ok(time::now()),
+    }
+}
+
 impl Store {
     pub fn add_purchase(&self, input: PurchaseInput) -> Result<PurchaseResult> {
         self.write(|conn| {
             let (code, exp) = currency(conn)?;
+            let client_id = input
+                .client_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            if let Some(cid) = client_id {
+                if let Some(id) = db::purchases::id_by_client_id(conn, cid)? {
+                    return replay(conn, id, &input, exp);
+                }
+            }
             let customer = get_customer(conn, input.customer_id)?;
             if customer.archived_at.is_some() {
                 return Err(CoreError::CustomerArchived(customer.name));
             }
             let total = money::parse_amount(&input.amount, &code, exp)?;
             let total_minor = money::to_minor(total, exp)?;
-            let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(s) => time::parse_instant(s, timezone(conn)?)?,
-                None => time::now(),
-            };
-            let mut items = Vec::with_capacity(input.items.len());
-            let mut sum = 0i64;
-            for (i, it) in input.items.iter().enumerate() {
-                let product = it.product.trim();
-                if product.is_empty() {
-                    return Err(item_err(i, "product"));
-                }
-                let qty = Decimal::from_str(it.quantity.trim())
-                    .ok()
-                    .filter(|q| *q > Decimal::ZERO && q.scale() <= 3)
-                    .ok_or_else(|| item_err(i, "quantity"))?;
-                let price = money::parse_amount(&it.unit_price, &code, exp)?;
-                let line = qty.checked_mul(price).ok_or(CoreError::AmountTooLarge)?;
-                // A line total must be a whole number of minor units, e.g. 0.5 × 3 VND is not.
-                money::check_amount(line, &code, exp).map_err(|_| item_err(i, "line_total"))?;
-                let line_minor = money::to_minor(line, exp)?;
-                sum = sum
-                    .checked_add(line_minor)
-                    .ok_or(CoreError::AmountTooLarge)?;
-                items.push(NewItem {
-                    product,
-                    quantity: qty.normalize(),
-                    unit_price_minor: money::to_minor(price, exp)?,
-                    line_total_minor: line_minor,
-                    warranty_months: it.warranty_months,
-                });
-            }
-            if !items.is_empty() && sum != total_minor {
-                return Err(CoreError::ItemsMismatch {
-                    items_total: money::from_minor(sum, exp).to_string(),
-                    total: money::from_minor(total_minor, exp).to_string(),
-                });
-            }
+            let at = at_or_now(conn, input.at.as_deref())?;
+            let items = valid_items(&input.items, total_minor, &code, exp)?;
             let payment = valid_payment(input.payment_method.as_deref())?;
+            let rules = loyalty::rules(conn)?;
+            let p = price(
+                conn,
+                &rules,
+                customer.id,
+                total_minor,
+                input.redeem.unwrap_or(0),
+                at,
+            )?;
+            apply_expiry(conn, customer.id, &rules, at)?;
+            let tiers = loyalty::tiers(conn)?;
+            evaluate_tier(conn, &tiers, customer.id, at)?;
             let note = input
                 .note
                 .as_deref()
@@ -85,22 +217,170 @@ impl Store {
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
-            let p = NewPurchase {
-                client_id: None,
-                customer_id: customer.id,
-                at,
-                total_minor,
-                payment_method: &payment,
-                note,
-                staff,
-            };
-            let id = db::purchases::insert(conn, &p, &items, time::now())?;
+            let id = db::purchases::insert(
+                conn,
+                &NewPurchase {
+                    client_id,
+                    customer_id: customer.id,
+                    at,
+                    total_minor,
+                    payment_method: &payment,
+                    note,
+                    staff,
+                    discount_minor: p.discount_minor,
+                },
+                &items,
+                time::now(),
+            )?;
+            let now = time::now();
+            if p.points > 0 {
+                db::loyalty::insert_entry(
+                    conn,
+                    &entry(customer.id, "redeem", -p.points, at, id, staff),
+                    now,
+                )?;
+            }
+            if p.earn > 0 {
+                db::loyalty::insert_entry(
+                    conn,
+                    &entry(customer.id, "earn", p.earn, at, id, staff),
+                    now,
+                )?;
+            }
             db::customers::add_purchase_stats(conn, customer.id, at, total_minor)?;
+            let (before, after) = evaluate_tier(conn, &tiers, customer.id, at)?;
             let purchase = db::purchases::get(conn, id, exp)?
                 .ok_or_else(|| CoreError::Internal("purchase vanished".into()))?;
             Ok(PurchaseResult {
                 purchase,
                 stats: stats(conn, customer.id, exp)?,
+                points_earned: p.earn,
+                points_redeemed: p.points,
+                discount: money::from_minor(p.discount_minor, exp),
+                loyalty: loyalty::view(conn, customer.id, exp)?,
+                tier_changed: before != after,
+            })
+        })
+    }
+
+    /// What a bill would cost with `redeem` points, checked like a real purchase.
+    pub fn quote(&self, input: &PurchaseInput) -> Result<Quote> {
+        let conn = self.reader();
+        let (code, exp) = currency(&conn)?;
+        get_customer(&conn, input.customer_id)?;
+        let total_minor = money::to_minor(money::parse_amount(&input.amount, &code, exp)?, exp)?;
+        let rules = loyalty::rules(&conn)?;
+        let at = at_or_now(&conn, input.at.as_deref())?;
+        let p = price(
+            &conn,
+            &rules,
+            input.customer_id,
+            total_minor,
+            input.redeem.unwrap_or(0),
+            at,
+        )?;
+        Ok(Quote {
+            total: money::from_minor(p.total_minor, exp),
+            points: p.points,
+            discount: money::from_minor(p.discount_minor, exp),
+            pay: money::from_minor(p.total_minor - p.discount_minor, exp),
+            points_to_earn: p.earn,
+            max_points: p.max_points,
+            balance: p.balance,
+            balance_after: p.balance - p.points + p.earn,
+        })
+    }
+
+    /// Refund all that is left of a purchase, or `amount` of it. Earned points are reversed
+    /// in proportion (never below a zero balance: the rest is recorded as a shortfall), and
+    /// points redeemed on it come back in the same proportion.
+    pub fn refund(
+        &self,
+        purchase_id: i64,
+        amount: Option<&str>,
+        staff: Option<&str>,
+    ) -> Result<RefundResult> {
+        self.write(|conn| {
+            let (code, exp) = currency(conn)?;
+            let (customer_id, total) = db::purchases::owner_and_total(conn, purchase_id)?
+                .ok_or(CoreError::PurchaseNotFound(purchase_id))?;
+            let done = db::loyalty::refunded(conn, purchase_id)?;
+            let left = total - done;
+            if left <= 0 {
+                return Err(CoreError::FullyRefunded);
+            }
+            let amount_minor = match amount.map(str::trim).filter(|s| !s.is_empty()) {
+                None => left,
+                Some(a) => money::to_minor(money::parse_amount(a, &code, exp)?, exp)?,
+            };
+            if amount_minor <= 0 {
+                return Err(CoreError::AmountInvalid(
+                    amount.unwrap_or_default().to_owned(),
+                ));
+            }
+            if amount_minor > left {
+                return Err(CoreError::RefundTooLarge {
+                    max: money::from_minor(left, exp).to_string(),
+                });
+            }
+            let now = time::now();
+            let rules = loyalty::rules(conn)?;
+            apply_expiry(conn, customer_id, &rules, now)?;
+            let refund_id =
+                db::loyalty::insert_refund(conn, purchase_id, amount_minor, now, staff)?;
+            // Targets are cumulative, so several partial refunds never drift from the whole.
+            let (earned, redeemed, returned, reversed) =
+                db::loyalty::purchase_points(conn, purchase_id)?;
+            let share = |points: i64| -> i64 {
+                let cum = Decimal::from(points) * Decimal::from(done + amount_minor)
+                    / Decimal::from(total.max(1));
+                cum.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .try_into()
+                    .unwrap_or(points)
+            };
+            let give_back = (share(redeemed) - returned).max(0);
+            let ref_entry = |points: i64| -> Result<()> {
+                db::loyalty::insert_entry(
+                    conn,
+                    &NewEntry {
+                        customer_id,
+                        kind: "refund",
+                        points,
+                        at: now,
+                        purchase_id: Some(purchase_id),
+                        refund_id: Some(refund_id),
+                        staff,
+                        reason: None,
+                    },
+                    now,
+                )?;
+                Ok(())
+            };
+            if give_back > 0 {
+                ref_entry(give_back)?;
+            }
+            let owed =
+                (share(earned) - reversed - db::loyalty::shortfall(conn, purchase_id)?).max(0);
+            let take = owed.min(db::loyalty::balance(conn, customer_id)?.max(0));
+            if take > 0 {
+                ref_entry(-take)?;
+            }
+            if owed > take {
+                db::loyalty::set_refund_shortfall(conn, refund_id, owed - take)?;
+            }
+            db::customers::add_refund_stats(conn, customer_id, amount_minor)?;
+            evaluate_tier(conn, &loyalty::tiers(conn)?, customer_id, now)?;
+            Ok(RefundResult {
+                refund: Refund {
+                    id: refund_id,
+                    purchase_id,
+                    amount: money::from_minor(amount_minor, exp),
+                    at: time::from_unix(now),
+                },
+                points_reversed: take,
+                points_returned: give_back,
+                shortfall: owed - take,
+                loyalty: loyalty::view(conn, customer_id, exp)?,
             })
         })
     }

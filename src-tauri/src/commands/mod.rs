@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod customers;
+pub mod loyalty;
 pub mod purchases;
 pub mod settings;
 

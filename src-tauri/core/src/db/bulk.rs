@@ -25,6 +25,15 @@ pub struct BulkCustomer<'a> {
     pub tag: Option<&'a str>,
 }
 
+pub struct BulkPurchase<'a> {
+    pub customer_id: i64,
+    pub at: i64,
+    pub total_minor: i64,
+    pub discount_minor: i64,
+    pub payment: &'a str,
+    pub staff: &'a str,
+}
+
 pub struct BulkWriter<'c> {
     conn: &'c Connection,
     customer: CachedStatement<'c>,
@@ -32,6 +41,8 @@ pub struct BulkWriter<'c> {
     tag: CachedStatement<'c>,
     purchase: CachedStatement<'c>,
     item: CachedStatement<'c>,
+    entry: CachedStatement<'c>,
+    tier_move: CachedStatement<'c>,
 }
 
 impl<'c> BulkWriter<'c> {
@@ -52,7 +63,15 @@ impl<'c> BulkWriter<'c> {
                 .prepare_cached("INSERT INTO customer_tags (customer_id, tag) VALUES (?1, ?2)")?,
             purchase: conn.prepare_cached(
                 "INSERT INTO purchases (customer_id, at, total_minor, payment_method, staff,
-                    created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?2)",
+                    created_at, discount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?2, ?6)",
+            )?,
+            entry: conn.prepare_cached(
+                "INSERT INTO points_ledger (customer_id, kind, points, at, purchase_id, staff,
+                    reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?4)",
+            )?,
+            tier_move: conn.prepare_cached(
+                "INSERT INTO tier_history (customer_id, at, from_tier, to_tier, spend_minor)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
             item: conn.prepare_cached(
                 "INSERT INTO purchase_items (purchase_id, product, quantity, unit_price_minor,
@@ -89,17 +108,52 @@ impl<'c> BulkWriter<'c> {
         Ok(())
     }
 
-    pub fn purchase(
+    pub fn purchase(&mut self, p: &BulkPurchase) -> Result<i64> {
+        self.purchase.execute(params![
+            p.customer_id,
+            p.at,
+            p.total_minor,
+            p.payment,
+            p.staff,
+            p.discount_minor
+        ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn entry(
+        &mut self,
+        customer_id: i64,
+        kind: &str,
+        points: i64,
+        at: i64,
+        purchase_id: Option<i64>,
+        staff: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        self.entry.execute(params![
+            customer_id,
+            kind,
+            points,
+            at,
+            purchase_id,
+            staff,
+            reason
+        ])?;
+        Ok(())
+    }
+
+    pub fn tier_move(
         &mut self,
         customer_id: i64,
         at: i64,
-        total_minor: i64,
-        payment: &str,
-        staff: &str,
-    ) -> Result<i64> {
-        self.purchase
-            .execute(params![customer_id, at, total_minor, payment, staff])?;
-        Ok(self.conn.last_insert_rowid())
+        from: Option<&str>,
+        to: Option<&str>,
+        spend: i64,
+    ) -> Result<()> {
+        self.tier_move
+            .execute(params![customer_id, at, from, to, spend])?;
+        Ok(())
     }
 
     pub fn item(

@@ -194,21 +194,33 @@ pub fn active_by_code(
 ) -> Result<Option<(i64, String)>> {
     Ok(conn
         .query_row(
-            "SELECT id, name FROM customers WHERE code = ?1 COLLATE NOCASE AND archived_at IS NULL
-             AND id IS NOT ?2",
+            "SELECT id, name FROM customers WHERE code = ?1 COLLATE NOCASE AND code IS NOT NULL
+             AND archived_at IS NULL AND id IS NOT ?2",
             params![code, except],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
 }
 
-/// Any customer (archived too) by phone or code, newest active first: for REF lookups.
-pub fn by_phone_or_code(conn: &Connection, phone: Option<&str>, code: &str) -> Result<Option<i64>> {
+/// Any customer (archived too) with this phone, active ones first, then the newest.
+pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<i64>> {
     Ok(conn
         .query_row(
-            "SELECT id FROM customers WHERE phone = ?1 OR code = ?2 COLLATE NOCASE
+            "SELECT id FROM customers WHERE phone = ?1
              ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1",
-            params![phone, code],
+            [phone],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Any customer (archived too) with this shop code, active ones first.
+pub fn by_code(conn: &Connection, code: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE AND code IS NOT NULL
+             ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1",
+            [code],
             |r| r.get(0),
         )
         .optional()?)
@@ -242,7 +254,8 @@ fn ids(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<i64>> 
 pub fn search_code(conn: &Connection, code: &str) -> Result<Vec<i64>> {
     ids(
         conn,
-        "SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE AND archived_at IS NULL",
+        "SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE AND code IS NOT NULL
+         AND archived_at IS NULL",
         &[&code],
     )
 }
@@ -319,7 +332,9 @@ pub fn search_fts(
 
 const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.total_minor,
     c.last_purchase_at, c.archived_at IS NOT NULL,
-    (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id)";
+    (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id),
+    (SELECT to_tier FROM tier_history WHERE customer_id = c.id ORDER BY at DESC, id DESC LIMIT 1),
+    (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id)";
 
 fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
     let phone: String = r.get(3)?;
@@ -335,8 +350,8 @@ fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
         last_purchase_at: r.get::<_, Option<i64>>(7)?.map(time::from_unix),
         archived: r.get(8)?,
         tags: split_tags(r.get(9)?),
-        tier: None,
-        points: None,
+        tier: r.get(10)?,
+        points: Some(r.get(11)?),
     })
 }
 
@@ -442,6 +457,15 @@ pub fn tags(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT DISTINCT tag FROM customer_tags ORDER BY tag")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Take a refund off the cached total spent.
+pub fn add_refund_stats(conn: &Connection, id: i64, amount_minor: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE customers SET total_minor = total_minor - ?2 WHERE id = ?1",
+        params![id, amount_minor],
+    )?;
+    Ok(())
 }
 
 /// Fold a new purchase into the cached per-customer figures used for sorting lists.

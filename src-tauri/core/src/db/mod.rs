@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod customers;
+pub mod loyalty;
 pub mod purchases;
 pub mod settings;
 
@@ -11,13 +12,24 @@ use rusqlite_migration::{Migrations, M};
 use std::path::Path;
 use std::time::Duration;
 
-const MIGRATION_SLICE: &[M<'static>] = &[M::up(include_str!("migrations/001_init.sql"))];
+const MIGRATION_SLICE: &[M<'static>] = &[
+    M::up(include_str!("migrations/001_init.sql")),
+    M::up(include_str!("migrations/002_lookup_indexes.sql")),
+    M::up(include_str!("migrations/003_search_prefixes.sql")),
+    M::up(include_str!("migrations/004_loyalty.sql")),
+];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
 
 /// The schema version this build writes (SQLite user_version after migrating).
 pub fn schema_version() -> i64 {
     MIGRATION_SLICE.len() as i64
+}
+
+/// Migrate to an exact version: the upgrade tests build every earlier schema with it.
+pub fn migrate_to(conn: &mut Connection, version: usize) -> Result<()> {
+    MIGRATIONS.to_version(conn, version)?;
+    Ok(())
 }
 
 fn user_version(conn: &Connection) -> Result<i64> {
@@ -38,6 +50,8 @@ fn check_not_newer(conn: &Connection) -> Result<()> {
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    // The store checkpoints in the background, so no commit pays for a checkpoint.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
@@ -72,6 +86,16 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// A connection for the background checkpointer: read-write, never used for queries.
+pub fn open_checkpointer(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
 pub fn open_memory() -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
     configure(&conn)?;
@@ -79,8 +103,15 @@ pub fn open_memory() -> Result<Connection> {
     Ok(conn)
 }
 
+/// Fold the WAL back into the database and truncate it (on exit).
 pub fn checkpoint(conn: &Connection) -> Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Copy what it can of the WAL without waiting on anyone (the background checkpointer).
+pub fn checkpoint_passive(conn: &Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub struct NewPurchase<'a> {
     pub payment_method: &'a str,
     pub note: Option<&'a str>,
     pub staff: Option<&'a str>,
+    pub discount_minor: i64,
 }
 
 pub struct NewItem<'a> {
@@ -28,8 +29,8 @@ pub struct NewItem<'a> {
 pub fn insert(conn: &Connection, p: &NewPurchase, items: &[NewItem], now: i64) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO purchases (client_id, customer_id, at, total_minor, payment_method, note,
-            staff, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            staff, created_at, discount_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         p.client_id,
@@ -39,7 +40,8 @@ pub fn insert(conn: &Connection, p: &NewPurchase, items: &[NewItem], now: i64) -
         p.payment_method,
         p.note,
         p.staff,
-        now
+        now,
+        p.discount_minor
     ])?;
     let id = conn.last_insert_rowid();
     if !items.is_empty() {
@@ -79,7 +81,8 @@ fn items(conn: &Connection, purchase_id: i64, exp: u32) -> Result<Vec<PurchaseIt
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staff, created_at";
+const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staff, created_at,
+    discount_minor, (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE purchase_id = purchases.id)";
 
 fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
     Ok(Purchase {
@@ -91,6 +94,8 @@ fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
         note: r.get(5)?,
         staff: r.get(6)?,
         created_at: time::from_unix(r.get(7)?),
+        discount: money::from_minor(r.get(8)?, exp),
+        refunded: money::from_minor(r.get(9)?, exp),
         items: Vec::new(),
     })
 }
@@ -133,17 +138,34 @@ pub fn for_customer(
         .collect()
 }
 
-/// (visits, total minor, first, last) computed from the purchases themselves.
+/// (visits, total minus refunds, first, last) computed from the purchases themselves.
 pub fn aggregate(
     conn: &Connection,
     customer_id: i64,
 ) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
-    Ok(conn.query_row(
-        "SELECT count(*), coalesce(sum(total_minor), 0), min(at), max(at)
-         FROM purchases WHERE customer_id = ?1",
-        [customer_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*),
+                coalesce(sum(total_minor), 0)
+                  - (SELECT coalesce(sum(r.amount_minor), 0) FROM refunds r
+                     JOIN purchases p ON p.id = r.purchase_id WHERE p.customer_id = ?1),
+                min(at), max(at)
+             FROM purchases WHERE customer_id = ?1",
+        )?
+        .query_row([customer_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?)
+}
+
+/// (customer, total minor) of a purchase, for refunds.
+pub fn owner_and_total(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .query_row(
+            "SELECT customer_id, total_minor FROM purchases WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {

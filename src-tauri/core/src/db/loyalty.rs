@@ -1,0 +1,325 @@
+//! The points ledger, refunds, tiers and tier history.
+
+use crate::error::Result;
+use crate::time;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRow {
+    pub name: String,
+    pub threshold_minor: i64,
+    pub multiplier: String,
+}
+
+pub fn tiers(conn: &Connection) -> Result<Vec<TierRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, threshold_minor, multiplier FROM tiers ORDER BY threshold_minor, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(TierRow {
+            name: r.get(0)?,
+            threshold_minor: r.get(1)?,
+            multiplier: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn replace_tiers(conn: &Connection, tiers: &[TierRow]) -> Result<()> {
+    conn.execute("DELETE FROM tiers", [])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO tiers (name, threshold_minor, multiplier) VALUES (?1, ?2, ?3)",
+    )?;
+    for t in tiers {
+        stmt.execute(params![t.name, t.threshold_minor, t.multiplier])?;
+    }
+    Ok(())
+}
+
+pub struct NewEntry<'a> {
+    pub customer_id: i64,
+    pub kind: &'a str,
+    pub points: i64,
+    pub at: i64,
+    pub purchase_id: Option<i64>,
+    pub refund_id: Option<i64>,
+    pub staff: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+pub fn insert_entry(conn: &Connection, e: &NewEntry, now: i64) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO points_ledger (customer_id, kind, points, at, purchase_id, refund_id, staff,
+            reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        e.customer_id,
+        e.kind,
+        e.points,
+        e.at,
+        e.purchase_id,
+        e.refund_id,
+        e.staff,
+        e.reason,
+        now
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn balance(conn: &Connection, customer_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = ?1",
+        )?
+        .query_row([customer_id], |r| r.get(0))?)
+}
+
+/// (at, points) in ledger order, for the first-in first-out expiry replay.
+pub fn movements(conn: &Connection, customer_id: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, points FROM points_ledger WHERE customer_id = ?1 ORDER BY at, id",
+    )?;
+    let rows = stmt.query_map([customer_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub id: i64,
+    pub kind: String,
+    pub points: i64,
+    pub at: i64,
+    pub purchase_id: Option<i64>,
+    pub staff: Option<String>,
+    pub reason: Option<String>,
+}
+
+pub fn entries(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<EntryRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, points, at, purchase_id, staff, reason FROM points_ledger
+         WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![customer_id, limit], |r| {
+        Ok(EntryRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            points: r.get(2)?,
+            at: r.get(3)?,
+            purchase_id: r.get(4)?,
+            staff: r.get(5)?,
+            reason: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, kind, points, at, purchase_id, staff, reason FROM points_ledger WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(EntryRow {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    points: r.get(2)?,
+                    at: r.get(3)?,
+                    purchase_id: r.get(4)?,
+                    staff: r.get(5)?,
+                    reason: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Points a purchase moved: (earned, redeemed, returned by refunds, reversed by refunds),
+/// each as a non-negative number.
+pub fn purchase_points(conn: &Connection, purchase_id: i64) -> Result<(i64, i64, i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT
+               coalesce(sum(CASE WHEN kind = 'earn' THEN points END), 0),
+               coalesce(-sum(CASE WHEN kind = 'redeem' THEN points END), 0),
+               coalesce(sum(CASE WHEN kind = 'refund' AND points > 0 THEN points END), 0),
+               coalesce(-sum(CASE WHEN kind = 'refund' AND points < 0 THEN points END), 0)
+             FROM points_ledger WHERE purchase_id = ?1",
+        )?
+        .query_row([purchase_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?)
+}
+
+/// Purchases minus refunds of one customer with `since < at <= until`.
+pub fn spend(conn: &Connection, customer_id: i64, since: i64, until: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT
+               (SELECT coalesce(sum(total_minor), 0) FROM purchases
+                 WHERE customer_id = ?1 AND at > ?2 AND at <= ?3)
+             - (SELECT coalesce(sum(r.amount_minor), 0) FROM refunds r
+                 JOIN purchases p ON p.id = r.purchase_id
+                 WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)",
+        )?
+        .query_row(params![customer_id, since, until], |r| r.get(0))?)
+}
+
+/// The same for every customer with activity in the window.
+pub fn spend_all(conn: &Connection, since: i64, until: i64) -> Result<HashMap<i64, i64>> {
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT customer_id, sum(total_minor) FROM purchases WHERE at > ?1 AND at <= ?2
+         GROUP BY customer_id",
+    )?;
+    for row in stmt.query_map(params![since, until], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (id, s) = row?;
+        out.insert(id, s);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT p.customer_id, sum(r.amount_minor) FROM refunds r JOIN purchases p ON p.id = r.purchase_id
+         WHERE r.at > ?1 AND r.at <= ?2 GROUP BY p.customer_id",
+    )?;
+    for row in stmt.query_map(params![since, until], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (id, s) = row?;
+        *out.entry(id).or_default() -= s;
+    }
+    Ok(out)
+}
+
+pub fn current_tier(conn: &Connection, customer_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT to_tier FROM tier_history WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+        )?
+        .query_row([customer_id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Every customer's latest recorded tier (customers never evaluated are absent).
+pub fn current_tiers_all(conn: &Connection) -> Result<HashMap<i64, Option<String>>> {
+    let mut stmt = conn.prepare(
+        "SELECT customer_id, to_tier FROM tier_history t
+         WHERE id = (SELECT id FROM tier_history WHERE customer_id = t.customer_id
+                     ORDER BY at DESC, id DESC LIMIT 1)",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_tier_move(
+    conn: &Connection,
+    customer_id: i64,
+    at: i64,
+    from: Option<&str>,
+    to: Option<&str>,
+    spend_minor: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO tier_history (customer_id, at, from_tier, to_tier, spend_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![customer_id, at, from, to, spend_minor])?;
+    Ok(())
+}
+
+/// One recorded tier move: (at, from, to, 12-month spend).
+pub type TierMoveRow = (i64, Option<String>, Option<String>, i64);
+
+/// Tier moves, newest first.
+pub fn tier_history(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<TierMoveRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, from_tier, to_tier, spend_minor FROM tier_history WHERE customer_id = ?1
+         ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![customer_id, limit], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn id_list(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(p, |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Customers with points earned in `(from, to]`: their lots may have reached expiry.
+pub fn customers_with_lots(conn: &Connection, from: i64, to: i64) -> Result<Vec<i64>> {
+    id_list(
+        conn,
+        "SELECT DISTINCT customer_id FROM points_ledger WHERE points > 0 AND at > ?1 AND at <= ?2",
+        params![from, to],
+    )
+}
+
+/// Customers with a purchase or refund in `(from, to]`: their 12-month spend changed.
+pub fn customers_with_spend(conn: &Connection, from: i64, to: i64) -> Result<Vec<i64>> {
+    id_list(
+        conn,
+        "SELECT customer_id FROM purchases WHERE at > ?1 AND at <= ?2
+         UNION SELECT p.customer_id FROM refunds r JOIN purchases p ON p.id = r.purchase_id
+               WHERE r.at > ?1 AND r.at <= ?2",
+        params![from, to],
+    )
+}
+
+/// Active buyers born in `month` ("01".."12") with no birthday bonus since `year_start`.
+pub fn birthday_candidates(conn: &Connection, month: &str, year_start: i64) -> Result<Vec<i64>> {
+    id_list(
+        conn,
+        "SELECT id FROM customers c
+         WHERE archived_at IS NULL AND visits > 0 AND birthday IS NOT NULL
+           AND (CASE WHEN birthday LIKE '--%' THEN substr(birthday, 3, 2)
+                     ELSE substr(birthday, 6, 2) END) = ?1
+           AND NOT EXISTS (SELECT 1 FROM points_ledger l WHERE l.customer_id = c.id
+                           AND l.kind = 'bonus' AND l.reason = 'birthday' AND l.at >= ?2)",
+        params![month, year_start],
+    )
+}
+
+pub fn refunded(conn: &Connection, purchase_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE purchase_id = ?1",
+        )?
+        .query_row([purchase_id], |r| r.get(0))?)
+}
+
+pub fn insert_refund(
+    conn: &Connection,
+    purchase_id: i64,
+    amount_minor: i64,
+    at: i64,
+    staff: Option<&str>,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO refunds (purchase_id, amount_minor, at, staff) VALUES (?1, ?2, ?3, ?4)",
+        params![purchase_id, amount_minor, at, staff],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_refund_shortfall(conn: &Connection, refund_id: i64, shortfall: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE refunds SET shortfall = ?2 WHERE id = ?1",
+        params![refund_id, shortfall],
+    )?;
+    Ok(())
+}
+
+/// Points a purchase's refunds could not reverse so far.
+pub fn shortfall(conn: &Connection, purchase_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(sum(shortfall), 0) FROM refunds WHERE purchase_id = ?1")?
+        .query_row([purchase_id], |r| r.get(0))?)
+}
+
+pub fn now() -> i64 {
+    time::now()
+}
