@@ -680,16 +680,30 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
             let report = db.check()?;
             o.print(&report, || {
                 if report.ok {
-                    "ok".into()
-                } else {
-                    report
-                        .integrity
-                        .iter()
-                        .chain(&report.foreign_key_violations)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    return "ok".into();
                 }
+                let mut lines: Vec<String> = report
+                    .integrity
+                    .iter()
+                    .filter(|l| *l != "ok")
+                    .cloned()
+                    .collect();
+                lines.extend(report.foreign_key_violations.iter().cloned());
+                if report.negative_balances > 0 {
+                    lines.push(format!(
+                        "{}: {}",
+                        o.t("cli.negative_balances"),
+                        report.negative_balances
+                    ));
+                }
+                if report.stats_mismatches > 0 {
+                    lines.push(format!(
+                        "{}: {}",
+                        o.t("cli.stats_mismatches"),
+                        report.stats_mismatches
+                    ));
+                }
+                lines.join("\n")
             })?;
             if !report.ok {
                 eprintln!("{}", o.t("cli.check_failed"));

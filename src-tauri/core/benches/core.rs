@@ -28,13 +28,17 @@ fn measure(name: &str, n: usize, mut f: impl FnMut(usize)) -> Row {
     for i in 0..n.min(20) {
         f(i); // warm the page cache
     }
-    let mut t: Vec<Duration> = (0..n)
+    let t: Vec<Duration> = (0..n)
         .map(|i| {
             let s = Instant::now();
             f(i);
             s.elapsed()
         })
         .collect();
+    summarize(name, t)
+}
+
+fn summarize(name: &str, mut t: Vec<Duration>) -> Row {
     t.sort();
     let at = |q: f64| t[((t.len() as f64 * q) as usize).min(t.len() - 1)];
     Row {
@@ -108,43 +112,47 @@ fn main() {
         .iter()
         .map(|r| r.id)
         .collect();
-    rows.push(measure(
-        "record purchase + points + tier, durable (core)",
-        300,
-        |i| {
-            store
-                .add_purchase(PurchaseInput {
-                    customer_id: ids[i % ids.len()],
-                    amount: "150000".into(),
-                    ..Default::default()
-                })
-                .expect("purchase");
-        },
-    ));
     let mut w = Connection::open(&path).expect("writer");
     w.pragma_update(None, "synchronous", "FULL")
         .expect("pragma");
-    rows.push(measure(
-        "bare INSERT + COMMIT, synchronous=FULL",
-        300,
-        |i| {
-            let tx = w
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .expect("tx");
-            let p = NewPurchase {
-                client_id: None,
+    // Like the store's writer: checkpoints happen on the store's background thread.
+    w.pragma_update(None, "wal_autocheckpoint", 0)
+        .expect("pragma");
+    // Interleaved, so both see the same disk and CPU conditions.
+    let (mut core, mut bare) = (Vec::new(), Vec::new());
+    for i in 0..1000 {
+        let t = Instant::now();
+        store
+            .add_purchase(PurchaseInput {
                 customer_id: ids[i % ids.len()],
-                at: 1_700_000_000,
-                total_minor: 150_000,
-                payment_method: "cash",
-                note: None,
-                staff: None,
-                discount_minor: 0,
-            };
-            insert(&tx, &p, &[], 1_700_000_000).expect("insert");
-            tx.commit().expect("commit");
-        },
+                amount: "150000".into(),
+                ..Default::default()
+            })
+            .expect("purchase");
+        core.push(t.elapsed());
+        let t = Instant::now();
+        let tx = w
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .expect("tx");
+        let p = NewPurchase {
+            client_id: None,
+            customer_id: ids[i % ids.len()],
+            at: 1_700_000_000,
+            total_minor: 150_000,
+            payment_method: "cash",
+            note: None,
+            staff: None,
+            discount_minor: 0,
+        };
+        insert(&tx, &p, &[], 1_700_000_000).expect("insert");
+        tx.commit().expect("commit");
+        bare.push(t.elapsed());
+    }
+    rows.push(summarize(
+        "record purchase + points + tier, durable (core)",
+        core,
     ));
+    rows.push(summarize("bare INSERT + COMMIT, synchronous=FULL", bare));
 
     println!(
         "\n{customers} customers, {purchases} purchases ({})",

@@ -230,8 +230,10 @@ pub(crate) fn get(conn: &Connection, id: i64) -> Result<Customer> {
     db::customers::get(conn, id)?.ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))
 }
 
+/// A customer's figures, from the columns kept in step with every purchase and refund
+/// (`db check` verifies them against the purchases).
 pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
-    let (visits, total, first, last) = db::purchases::aggregate(conn, id)?;
+    let (visits, total, first, last) = db::customers::cached_stats(conn, id)?;
     let total_spent = money::from_minor(total, exp);
     let average_basket = (visits > 0).then(|| {
         (total_spent / Decimal::from(visits))

@@ -261,9 +261,18 @@ pub(crate) fn apply_expiry(
         rules.expiry_months,
         as_of,
     );
+    record_expiries(conn, customer_id, &due)
+}
+
+/// Write expire entries for lots found due; returns the points expired.
+pub(crate) fn record_expiries(
+    conn: &Connection,
+    customer_id: i64,
+    due: &[(i64, i64)],
+) -> Result<i64> {
     let now = time::now();
     let mut total = 0;
-    for (at, points) in due {
+    for &(at, points) in due {
         db::loyalty::insert_entry(
             conn,
             &NewEntry {
@@ -314,22 +323,37 @@ pub(crate) fn evaluate_tier(
 pub(crate) fn view(conn: &Connection, customer_id: i64, exp: u32) -> Result<CustomerLoyalty> {
     let now = time::now();
     let tiers = tiers(conn)?;
-    let spend = db::loyalty::spend(conn, customer_id, year_ago(now), now)?;
-    let tier = db::loyalty::current_tier(conn, customer_id)?;
+    Ok(view_of(
+        &tiers,
+        db::loyalty::balance(conn, customer_id)?,
+        db::loyalty::current_tier(conn, customer_id)?,
+        db::loyalty::spend(conn, customer_id, year_ago(now), now)?,
+        exp,
+    ))
+}
+
+/// The card as the counter shows it: balance, tier, and what the next tier still needs.
+pub(crate) fn view_of(
+    tiers: &[TierDef],
+    balance: i64,
+    tier: Option<String>,
+    spend: i64,
+    exp: u32,
+) -> CustomerLoyalty {
     let multiplier = tier
         .as_ref()
         .and_then(|n| tiers.iter().find(|t| &t.name == n))
         .map_or(Decimal::ONE, |t| t.multiplier);
     let next = tiers.iter().find(|t| t.threshold > spend);
-    Ok(CustomerLoyalty {
-        balance: db::loyalty::balance(conn, customer_id)?,
+    CustomerLoyalty {
+        balance,
         tier,
         multiplier,
         spend_12m: money::from_minor(spend, exp),
         next_tier: next.map(|t| t.name.clone()),
         next_threshold: next.map(|t| money::from_minor(t.threshold, exp)),
         needed_for_next: next.map(|t| money::from_minor(t.threshold - spend, exp)),
-    })
+    }
 }
 
 pub(crate) fn ledger(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<LedgerEntry>> {

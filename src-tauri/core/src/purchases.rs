@@ -4,7 +4,9 @@
 use crate::customers::{get as get_customer, stats};
 use crate::db::{self, loyalty::NewEntry, purchases::NewItem, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
-use crate::loyalty::{self, apply_expiry, earn_points, evaluate_tier, redeem_discount, Rules};
+use crate::loyalty::{
+    self, apply_expiry, earn_points, evaluate_tier, redeem_discount, Rules, TierDef,
+};
 use crate::model::{
     ItemInput, Purchase, PurchaseInput, PurchaseResult, Quote, Refund, RefundResult,
     PAYMENT_METHODS,
@@ -76,45 +78,51 @@ fn valid_items<'a>(
     Ok(out)
 }
 
-/// What a bill would cost and earn: balance after due expiry, discount, points to earn.
-struct Priced {
+/// Everything a bill needs to know about the customer's card, read once.
+struct Plan {
     total_minor: i64,
     discount_minor: i64,
     points: i64,
     earn: i64,
+    /// Spendable: the ledger sum less what is due to expire by the bill's time.
     balance: i64,
+    due: Vec<(i64, i64)>,
     max_points: i64,
+    spend_before: i64,
+    recorded_tier: Option<String>,
+    tier_before: Option<String>,
 }
 
-fn price(
+fn plan(
     conn: &Connection,
     rules: &Rules,
+    tiers: &[TierDef],
     customer_id: i64,
     total_minor: i64,
     redeem: i64,
     at: i64,
-) -> Result<Priced> {
-    // Points due to expire by now cannot be spent, whether or not expiry has run.
-    let due: i64 = loyalty::expiries_due(
-        &db::loyalty::movements(conn, customer_id)?,
-        rules.expiry_months,
-        at,
-    )
-    .iter()
-    .map(|d| d.1)
-    .sum();
-    let balance = db::loyalty::balance(conn, customer_id)? - due;
+) -> Result<Plan> {
+    let moves = db::loyalty::movements(conn, customer_id)?;
+    let due = loyalty::expiries_due(&moves, rules.expiry_months, at);
+    let balance = moves.iter().map(|m| m.1).sum::<i64>() - due.iter().map(|d| d.1).sum::<i64>();
     let discount_minor = redeem_discount(redeem, total_minor, balance, rules)?;
-    let tiers = loyalty::tiers(conn)?;
-    let spend = db::loyalty::spend(conn, customer_id, loyalty::year_ago(at), at)?;
-    let multiplier = loyalty::tier_for(&tiers, spend).map_or(Decimal::ONE, |t| t.multiplier);
-    Ok(Priced {
+    let spend_before = db::loyalty::spend(conn, customer_id, loyalty::year_ago(at), at)?;
+    let before = loyalty::tier_for(tiers, spend_before);
+    Ok(Plan {
         total_minor,
         discount_minor,
         points: redeem,
-        earn: earn_points(total_minor - discount_minor, rules, multiplier),
+        earn: earn_points(
+            total_minor - discount_minor,
+            rules,
+            before.map_or(Decimal::ONE, |t| t.multiplier),
+        ),
         balance,
+        due,
         max_points: loyalty::max_points(total_minor, balance, rules),
+        spend_before,
+        recorded_tier: db::loyalty::current_tier(conn, customer_id)?,
+        tier_before: before.map(|t| t.name.clone()),
     })
 }
 
@@ -196,17 +204,28 @@ impl Store {
             let items = valid_items(&input.items, total_minor, &code, exp)?;
             let payment = valid_payment(input.payment_method.as_deref())?;
             let rules = loyalty::rules(conn)?;
-            let p = price(
+            let tiers = loyalty::tiers(conn)?;
+            let p = plan(
                 conn,
                 &rules,
+                &tiers,
                 customer.id,
                 total_minor,
                 input.redeem.unwrap_or(0),
                 at,
             )?;
-            apply_expiry(conn, customer.id, &rules, at)?;
-            let tiers = loyalty::tiers(conn)?;
-            evaluate_tier(conn, &tiers, customer.id, at)?;
+            loyalty::record_expiries(conn, customer.id, &p.due)?;
+            if p.tier_before != p.recorded_tier {
+                // Time passed since the last evaluation: record where she stands before this bill.
+                db::loyalty::insert_tier_move(
+                    conn,
+                    customer.id,
+                    at,
+                    p.recorded_tier.as_deref(),
+                    p.tier_before.as_deref(),
+                    p.spend_before,
+                )?;
+            }
             let note = input
                 .note
                 .as_deref()
@@ -217,6 +236,7 @@ impl Store {
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
+            let now = time::now();
             let id = db::purchases::insert(
                 conn,
                 &NewPurchase {
@@ -230,9 +250,8 @@ impl Store {
                     discount_minor: p.discount_minor,
                 },
                 &items,
-                time::now(),
+                now,
             )?;
-            let now = time::now();
             if p.points > 0 {
                 db::loyalty::insert_entry(
                     conn,
@@ -248,17 +267,35 @@ impl Store {
                 )?;
             }
             db::customers::add_purchase_stats(conn, customer.id, at, total_minor)?;
-            let (before, after) = evaluate_tier(conn, &tiers, customer.id, at)?;
+            let spend_after = p.spend_before + total_minor;
+            let tier_after = loyalty::tier_for(&tiers, spend_after).map(|t| t.name.clone());
+            if tier_after != p.tier_before {
+                db::loyalty::insert_tier_move(
+                    conn,
+                    customer.id,
+                    at,
+                    p.tier_before.as_deref(),
+                    tier_after.as_deref(),
+                    spend_after,
+                )?;
+            }
             let purchase = db::purchases::get(conn, id, exp)?
                 .ok_or_else(|| CoreError::Internal("purchase vanished".into()))?;
+            let balance_after = p.balance - p.points + p.earn;
+            // A bill dated now needs no second look at the window; a back-dated one does.
+            let loyalty = if now - at < 60 {
+                loyalty::view_of(&tiers, balance_after, tier_after.clone(), spend_after, exp)
+            } else {
+                loyalty::view(conn, customer.id, exp)?
+            };
             Ok(PurchaseResult {
                 purchase,
                 stats: stats(conn, customer.id, exp)?,
                 points_earned: p.earn,
                 points_redeemed: p.points,
                 discount: money::from_minor(p.discount_minor, exp),
-                loyalty: loyalty::view(conn, customer.id, exp)?,
-                tier_changed: before != after,
+                loyalty,
+                tier_changed: tier_after != p.tier_before,
             })
         })
     }
@@ -271,9 +308,11 @@ impl Store {
         let total_minor = money::to_minor(money::parse_amount(&input.amount, &code, exp)?, exp)?;
         let rules = loyalty::rules(&conn)?;
         let at = at_or_now(&conn, input.at.as_deref())?;
-        let p = price(
+        let tiers = loyalty::tiers(&conn)?;
+        let p = plan(
             &conn,
             &rules,
+            &tiers,
             input.customer_id,
             total_minor,
             input.redeem.unwrap_or(0),

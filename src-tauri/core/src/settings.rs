@@ -31,7 +31,7 @@ fn load(conn: &Connection) -> Result<Settings> {
         currency_exponent,
         timezone: timezone(conn)?.name().to_owned(),
         language: db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()),
-        currency_locked: db::purchases::count(conn)? > 0,
+        currency_locked: db::purchases::any(conn)?,
     })
 }
 
@@ -67,7 +67,7 @@ impl Store {
                     let code = value.to_ascii_uppercase();
                     money::exponent(&code).map_err(|_| CoreError::CurrencyInvalid(value.into()))?;
                     let current = currency(conn)?.0;
-                    if code != current && db::purchases::count(conn)? > 0 {
+                    if code != current && db::purchases::any(conn)? {
                         return Err(CoreError::CurrencyLocked);
                     }
                     code

@@ -60,7 +60,10 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {
         "SELECT {CUSTOMER_COLS} FROM customers c LEFT JOIN customers r ON r.id = c.referred_by
          WHERE c.id = ?1"
     );
-    Ok(conn.query_row(&sql, [id], customer_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], customer_from_row)
+        .optional()?)
 }
 
 pub fn record(conn: &Connection, id: i64) -> Result<Option<Record>> {
@@ -457,6 +460,17 @@ pub fn tags(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT DISTINCT tag FROM customer_tags ORDER BY tag")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The per-customer figures kept in step with purchases and refunds:
+/// (visits, total minus refunds, first, last).
+pub fn cached_stats(conn: &Connection, id: i64) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT visits, total_minor, first_purchase_at, last_purchase_at FROM customers
+             WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?)
 }
 
 /// Take a refund off the cached total spent.

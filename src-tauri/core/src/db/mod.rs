@@ -119,6 +119,10 @@ pub fn checkpoint_passive(conn: &Connection) -> Result<()> {
 pub struct CheckReport {
     pub integrity: Vec<String>,
     pub foreign_key_violations: Vec<String>,
+    /// Customers whose points ledger sums below zero.
+    pub negative_balances: i64,
+    /// Customers whose cached visits / total / first / last differ from their purchases.
+    pub stats_mismatches: i64,
     pub ok: bool,
 }
 
@@ -138,10 +142,34 @@ pub fn check(conn: &Connection) -> Result<CheckReport> {
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let ok = integrity == ["ok"] && foreign_key_violations.is_empty();
+    let negative_balances: i64 = conn.query_row(
+        "SELECT count(*) FROM (SELECT customer_id FROM points_ledger GROUP BY customer_id
+                               HAVING sum(points) < 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    let stats_mismatches: i64 = conn.query_row(
+        "SELECT count(*) FROM customers c
+         LEFT JOIN (SELECT customer_id, count(*) n, sum(total_minor) t, min(at) f, max(at) l
+                    FROM purchases GROUP BY customer_id) p ON p.customer_id = c.id
+         LEFT JOIN (SELECT p.customer_id, sum(r.amount_minor) rt FROM refunds r
+                    JOIN purchases p ON p.id = r.purchase_id GROUP BY p.customer_id) r
+                ON r.customer_id = c.id
+         WHERE c.visits <> coalesce(p.n, 0)
+            OR c.total_minor <> coalesce(p.t, 0) - coalesce(r.rt, 0)
+            OR c.first_purchase_at IS NOT p.f OR c.last_purchase_at IS NOT p.l",
+        [],
+        |r| r.get(0),
+    )?;
+    let ok = integrity == ["ok"]
+        && foreign_key_violations.is_empty()
+        && negative_balances == 0
+        && stats_mismatches == 0;
     Ok(CheckReport {
         integrity,
         foreign_key_violations,
+        negative_balances,
+        stats_mismatches,
         ok,
     })
 }

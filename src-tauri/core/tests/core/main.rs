@@ -444,6 +444,42 @@ fn upgrades_from_every_earlier_schema_with_data() {
 }
 
 #[test]
+fn check_finds_tampered_figures_and_ledgers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    {
+        let s = Store::open(&path).unwrap();
+        let id = s
+            .add_customer(customer("Nguyễn Văn Đức", "0912345678"))
+            .unwrap()
+            .id;
+        s.add_purchase(purchase(id, "250000")).unwrap();
+        assert!(s.check().unwrap().ok);
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "UPDATE customers SET visits = 7;
+         INSERT INTO points_ledger (customer_id, kind, points, at, created_at) VALUES (1, 'adjust', -500, 0, 0);",
+    )
+    .unwrap();
+    assert!(
+        conn.execute("UPDATE points_ledger SET points = 1", [])
+            .is_err(),
+        "append-only"
+    );
+    assert!(
+        conn.execute("DELETE FROM points_ledger", []).is_err(),
+        "append-only"
+    );
+    drop(conn);
+    let r = Store::open(&path).unwrap().check().unwrap();
+    assert_eq!(
+        (r.stats_mismatches, r.negative_balances, r.ok),
+        (1, 1, false)
+    );
+}
+
+#[test]
 fn a_non_database_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("khachquen.db");
@@ -494,23 +530,23 @@ fn demo_is_deterministic_and_realistic() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// The per-customer figures kept for list sorting always equal the purchases themselves.
+    /// The per-customer figures kept in step with purchases always equal the purchases
+    /// themselves, as `db check` recomputes them.
     #[test]
-    fn cached_stats_match_purchases(amounts in prop::collection::vec((0u8..3, 0u64..5_000_000), 1..30)) {
+    fn cached_stats_match_purchases(ops in prop::collection::vec((0u8..3, 1u64..5_000_000, 0u8..4), 1..30)) {
         let s = Store::open_in_memory().unwrap();
         let ids: Vec<i64> = (0..3)
             .map(|i| s.add_customer(customer(&format!("Khách {i}"), &format!("091234560{i}"))).unwrap().id)
             .collect();
-        for (who, amount) in &amounts {
-            s.add_purchase(purchase(ids[*who as usize], &amount.to_string())).unwrap();
+        for (who, amount, refund) in &ops {
+            let r = s.add_purchase(purchase(ids[*who as usize], &amount.to_string())).unwrap();
+            if *refund == 0 {
+                s.refund(r.purchase.id, Some(&(amount / 2).max(1).to_string()), None).unwrap();
+            }
         }
-        let rows = s.list_customers(&ListQuery { limit: 10, ..Default::default() }).unwrap().rows;
-        for row in rows {
-            let st = s.customer_stats(row.id).unwrap();
-            prop_assert_eq!(row.visits, st.visits);
-            prop_assert_eq!(row.total_spent, st.total_spent);
-            prop_assert_eq!(row.last_purchase_at, st.last_purchase_at);
-        }
+        let report = s.check().unwrap();
+        prop_assert_eq!(report.stats_mismatches, 0);
+        prop_assert!(report.ok);
     }
 
     /// Any formatting of a valid mobile number normalises to the same stored form.
