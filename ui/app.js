@@ -58,8 +58,10 @@ function showError(err, form = null) {
   }
 }
 
-// Error parameters that carry amounts as plain decimals; shown as money in messages.
-const MONEY_PARAMS = ['items_total', 'total'];
+// Error parameters that carry amounts as plain decimals (strings); shown as money in
+// messages. Points arrive as JSON numbers ("max" is money for a refund, points for a redeem).
+const MONEY_PARAMS = ['items_total', 'total', 'max'];
+const POINT_PARAMS = ['min', 'balance', 'max'];
 
 function buildContext(info, s) {
   const t = createTranslator(catalogs[s.language] ?? catalogs.vi, catalogs.vi);
@@ -68,6 +70,9 @@ function buildContext(info, s) {
   t.error = (err) => {
     const params = { ...err?.params };
     for (const k of MONEY_PARAMS) if (typeof params[k] === 'string' && /^-?\d+(\.\d+)?$/.test(params[k])) params[k] = fmt.money(params[k]);
+    for (const k of POINT_PARAMS) if (typeof params[k] === 'number') params[k] = fmt.number(params[k]);
+    // A loyalty rule is named by its key ("earn_per"): say it the way the settings screen does.
+    if (err?.code === 'loyalty.invalid_rule' && t.has(`settings.rule_${params.key}`)) params.key = t(`settings.rule_${params.key}`);
     return errorText({ ...err, params });
   };
   return {
@@ -178,6 +183,7 @@ async function start() {
   window.addEventListener('hashchange', mountCurrent);
   document.addEventListener('keydown', onKeydown);
   mountCurrent();
+  performance.mark('kq-ready'); // read by the window benchmark
 }
 
 start();

@@ -42,14 +42,16 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
 }
 
 /// Open the window on an already opened store. The day's loyalty work (expiry, birthday
-/// bonuses, tier moves) runs in the background so the counter is usable at once.
+/// bonuses, tier moves) runs in the background at start-up and then every hour, so a
+/// counter left open for days never shows points that have expired.
 pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
     let state = app_state(store, data_dir);
     let store = Arc::clone(&state.store);
-    std::thread::spawn(move || {
+    std::thread::spawn(move || loop {
         if let Err(e) = store.loyalty_maintenance(None) {
             eprintln!("loyalty maintenance: {e}");
         }
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     });
     build_app(Builder::default())
         .manage(state)

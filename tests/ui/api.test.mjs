@@ -23,6 +23,31 @@ test('commands are invoked with the contract names and arguments', async () => {
   ]);
 });
 
+test('loyalty commands follow the contract of issue 5', async () => {
+  const seen = [];
+  globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return {}; } } };
+  await api.loyaltyGet();
+  await api.loyaltySet({ earn_per: '20000' });
+  await api.loyaltySetTiers([{ name: 'Thành viên', threshold: '0', multiplier: '1' }]);
+  await api.purchaseQuote({ customer_id: 7, amount: '500000', redeem: 50 });
+  await api.purchaseAdd({ customer_id: 7, amount: '500000', redeem: 50, client_id: 'b1' });
+  await api.purchaseRefund(12);
+  await api.purchaseRefund(12, '');
+  await api.purchaseRefund(12, '100000');
+  await api.pointsAdjust(7, -20, 'Sửa điểm nhập nhầm');
+  assert.deepEqual(seen, [
+    ['loyalty_get', {}],
+    ['loyalty_set', { rules: { earn_per: '20000' } }],
+    ['loyalty_set_tiers', { tiers: [{ name: 'Thành viên', threshold: '0', multiplier: '1' }] }],
+    ['purchase_quote', { input: { customer_id: 7, amount: '500000', redeem: 50 } }],
+    ['purchase_add', { input: { customer_id: 7, amount: '500000', redeem: 50, client_id: 'b1' } }],
+    ['purchase_refund', { id: 12 }], // amount absent: the rest of the purchase
+    ['purchase_refund', { id: 12 }],
+    ['purchase_refund', { id: 12, amount: '100000' }],
+    ['points_adjust', { customer_id: 7, delta: -20, reason: 'Sửa điểm nhập nhầm' }],
+  ]);
+});
+
 test('rejections always have {code, message, params}', async () => {
   globalThis.__TAURI__ = { core: { invoke: async () => { throw 'command foo not found'; } } };
   await assert.rejects(api.call('foo'), { code: 'internal', message: 'command foo not found', params: { detail: 'command foo not found' } });

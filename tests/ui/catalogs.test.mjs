@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { keyPaths } from '../../ui/lib/i18n.js';
+import { LEDGER_KINDS, RULE_KEYS } from '../../ui/lib/loyalty.js';
 
 const load = (lang) => JSON.parse(readFileSync(new URL(`../../ui/i18n/${lang}.json`, import.meta.url), 'utf8'));
 const vi = load('vi');
@@ -26,6 +27,14 @@ const ERROR_CODES = {
   'settings.unknown_key': ['key'], 'settings.currency_invalid': ['value'], 'settings.currency_locked': [],
   'settings.timezone_invalid': ['value'], 'settings.language_invalid': ['value'], 'settings.shop_name_invalid': [],
   'demo.not_empty': [], 'demo.invalid': ['detail'], 'input.invalid': ['detail'], internal: ['detail'],
+  // Loyalty (issue 5), as docs/IPC.md lists them
+  'loyalty.invalid_rule': ['key', 'value'], 'loyalty.tiers_invalid': ['detail'], 'loyalty.redeem_below_minimum': ['min'],
+  'loyalty.redeem_over_balance': ['balance'], 'loyalty.redeem_over_cap': ['max', 'percent'], 'loyalty.redeem_invalid': ['value'],
+  'loyalty.adjust_reason_required': [], 'loyalty.adjust_zero': [], 'loyalty.adjust_below_zero': ['balance'],
+  'purchase.refund_too_large': ['max'], 'purchase.fully_refunded': [], 'purchase.client_id_conflict': [],
+  // ... and the finer tier codes the core reports instead of loyalty.tiers_invalid
+  'loyalty.tiers_empty': [], 'loyalty.tier_name_required': [], 'loyalty.tier_duplicate': ['name'],
+  'loyalty.tier_threshold_invalid': ['name', 'value'], 'loyalty.tier_first_not_zero': [], 'loyalty.tier_multiplier_invalid': ['name', 'value'],
 };
 
 test('both languages have the same keys', () => {
@@ -57,4 +66,18 @@ test('Vietnamese is written with diacritics', () => {
   assert.equal(vi.nav.settings, 'Cài đặt');
   assert.equal(vi.counter.search_placeholder, 'Tìm theo số điện thoại hoặc tên');
   assert.equal(en.counter.search_placeholder, 'Search by phone or name');
+});
+
+test('every ledger kind and loyalty rule has a label', () => {
+  for (const cat of [vi, en]) {
+    for (const kind of LEDGER_KINDS) assert.ok(cat.loyalty.kinds[kind], `loyalty.kinds.${kind}`);
+    for (const key of RULE_KEYS) assert.ok(cat.settings[`rule_${key}`] && cat.settings[`rule_${key}_hint`], `settings.rule_${key}`);
+  }
+  assert.equal(vi.profile.loyalty_title, 'Điểm tích lũy');
+  assert.equal(vi.counter.redeem, 'Đổi điểm');
+  assert.equal(vi.loyalty.kinds.expire, 'Hết hạn');
+  assert.equal(vi.loyalty.kinds.bonus, 'Thưởng sinh nhật');
+  assert.equal(vi.profile.adjust_title, 'Điều chỉnh điểm');
+  assert.equal(vi.profile.adjust_reason, 'Lý do');
+  assert.equal(vi.profile.refund, 'Hoàn tiền');
 });

@@ -49,6 +49,12 @@ test('element ids used by the end-to-end tests exist', () => {
   const ids = ['counter-search', 'search-results', 'new-customer-name', 'new-customer-phone', 'new-customer-save',
     'purchase-amount', 'purchase-save', 'purchase-confirmation', 'settings-language', 'profile-stats', 'profile-timeline', 'profile-save'];
   for (const id of ids) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
+  // Loyalty (issue 5).
+  const loyaltyIds = ['purchase-redeem', 'purchase-redeem-max', 'purchase-pay', 'counter-loyalty', 'profile-points', 'profile-ledger',
+    'profile-tier-history', 'points-adjust-delta', 'points-adjust-reason', 'points-adjust-save', 'refund-amount', 'refund-confirm',
+    'settings-loyalty', 'settings-tiers'];
+  for (const id of loyaltyIds) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
+  assert.match(all, /'ghost small refund-action'/);
   for (const nav of ['counter', 'customers', 'reminders', 'reports', 'settings']) assert.ok(all.includes(`id: '${nav}'`), `#nav-${nav} missing`);
   assert.match(all, /id: `profile-\$\{name\.replace\('_', '-'\)\}`/); // #profile-name, #profile-phone
   assert.match(all, /'field-error'/);

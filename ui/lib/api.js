@@ -55,3 +55,10 @@ export const customerUpdate = (id, input) => call('customer_update', { id, input
 export const customerArchive = (id) => call('customer_archive', { id });
 export const purchaseAdd = (input) => call('purchase_add', { input });
 export const demoCreate = (customers, purchases) => call('demo_create', { customers, purchases });
+// Loyalty (issue 5).
+export const loyaltyGet = () => call('loyalty_get');
+export const loyaltySet = (rules) => call('loyalty_set', { rules });
+export const loyaltySetTiers = (tiers) => call('loyalty_set_tiers', { tiers });
+export const purchaseQuote = (input) => call('purchase_quote', { input });
+export const purchaseRefund = (id, amount) => call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
+export const pointsAdjust = (customerId, delta, reason) => call('points_adjust', { customer_id: customerId, delta, reason });

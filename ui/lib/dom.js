@@ -50,6 +50,8 @@ const ICONS = {
   store: 'M3 9l1.5-5h15L21 9M3 9v11h18V9M3 9h18M9 20v-6h6v6',
   star: 'M12 3l2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3 6.5 20.2l1-6.2L3 9.6l6.2-.9z',
   archive: 'M21 8v12H3V8M1 4h22v4H1zM10 12h4',
+  refund: 'M9 14L4 9l5-5M4 9h11a5 5 0 0 1 0 10h-4',
+  award: 'M12 15a6 6 0 1 0 0-12 6 6 0 0 0 0 12M8.2 13.9L7 22l5-3 5 3-1.2-8.1',
   sparkle: 'M12 3v4M12 17v4M3 12h4M17 12h4M6 6l2.5 2.5M15.5 15.5L18 18M6 18l2.5-2.5M15.5 8.5L18 6',
 };
 
@@ -71,6 +73,14 @@ export function clearFieldErrors(root) {
   root.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
 }
 
+/** Removes the in-place error of one input, if any. */
+export function clearFieldError(input) {
+  const next = input?.nextElementSibling;
+  if (next?.classList.contains('field-error')) next.remove();
+  input?.removeAttribute('aria-invalid');
+  input?.removeAttribute('aria-describedby');
+}
+
 /**
  * Puts a message right after the input it concerns (element with class "field-error",
  * as the end-to-end tests expect). `extra` may add e.g. a button ("open that customer").
@@ -83,6 +93,20 @@ export function showFieldError(input, message, extra = null) {
   input.after(box);
   input.setAttribute('aria-invalid', 'true');
   input.setAttribute('aria-describedby', id);
+  return box;
+}
+
+/**
+ * Like showFieldError, but the message goes after `below` (e.g. the box holding the input
+ * and its unit) rather than inside it; the input itself is marked invalid.
+ */
+export function showFieldErrorBelow(input, below, message) {
+  const box = showFieldError(below, message);
+  box.id = `${input.id || input.name || 'field'}-error`;
+  below.removeAttribute('aria-invalid');
+  below.removeAttribute('aria-describedby');
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', box.id);
   return box;
 }
 

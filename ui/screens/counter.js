@@ -1,15 +1,20 @@
-// Counter (Quầy): find a customer by phone or name, add one in seconds, record a purchase.
-// Keyboard path: phone suffix, Enter, amount, Enter.
+// Counter (Quầy): find a customer by phone or name, add one in seconds, record a purchase,
+// earn and redeem points. Keyboard path: phone suffix, Enter, amount, Enter
+// (Tab to the points field, Alt+R for the most points the bill allows).
 import * as api from '../lib/api.js';
-import { h, fill, icon, clearFieldErrors, showFieldError, bindAmountInput } from '../lib/dom.js';
+import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { itemsTotal, toMinor, fromMinor } from '../lib/format.js';
+import { tierProgress, formatPointsTyping, pointsToInput, signedPoints, newClientId, mayHaveRecorded, tierDirection } from '../lib/loyalty.js';
 
 const SEARCH_DELAY_MS = 120;
+const QUOTE_DELAY_MS = 150;
 const SEARCH_LIMIT = 20;
 const PAYMENTS = ['cash', 'card', 'transfer', 'ewallet', 'other'];
 
-const emptyDraft = () => ({ amount: '', items: [], payment_method: 'cash', note: '' });
+// client_id names the bill: made when the purchase form opens, kept while the same bill
+// is retried (double Enter, an error after which it may have been recorded).
+const emptyDraft = () => ({ amount: '', items: [], payment_method: 'cash', note: '', redeem: null, client_id: newClientId() });
 
 // Module state outlives a mount, so switching screens or language keeps the work in progress.
 const state = {
@@ -20,8 +25,13 @@ const state = {
   addDraft: null, // {query, name, phone} for the inline "add customer" form
   customer: null, // the picked customer (CustomerRow-like)
   draft: emptyDraft(),
-  confirmation: null, // {id, name, amount, visits, total_spent}
+  confirmation: null, // {id, name, amount, visits, total_spent, points_earned, points_redeemed, discount, pay, balance, tier, tier_changed, direction}
+  loyalty: null, // {id, data: CustomerLoyalty|null, failed} for the picked customer
+  quote: null, // {key, value: Quote} or {key, error} for the current draft
+  maxFor: null, // {key, max}: the most points the bill may use, kept while a redeem is refused
+  saving: false,
 };
+let config = null; // LoyaltyConfig, for the point value and the order of the tiers
 
 let ctx = null;
 let els = null; // live elements of the mounted screen
@@ -29,6 +39,8 @@ const latest = latestOnly();
 let pickWhenReady = false; // Enter was pressed before the results for the typed query arrived
 let typeAhead = ''; // keys typed while waiting for that answer: they belong to the amount
 const search = debounce((q) => runSearch(q), SEARCH_DELAY_MS);
+const latestQuote = latestOnly();
+const quoteSoon = debounce(() => runQuote(), QUOTE_DELAY_MS);
 
 /** Looks like a phone number (digits, spaces, +, dots, dashes)? */
 const isPhoneLike = (q) => /^[\d\s+().-]+$/.test(q) && /\d/.test(q);
@@ -81,8 +93,7 @@ function pick(row) {
   // A search still pending must not redraw the purchase form under the cashier's fingers.
   search.cancel();
   latest.invalidate();
-  state.customer = row;
-  state.draft = emptyDraft();
+  openBill(row);
   state.confirmation = null;
   renderBody();
   const amount = els.body.querySelector('#purchase-amount');
@@ -96,7 +107,44 @@ function pick(row) {
 
 /** Starts a purchase for a customer chosen elsewhere (the profile's "Record purchase"). */
 export function startPurchase(row) {
-  Object.assign(state, { customer: row, draft: emptyDraft(), confirmation: null });
+  openBill(row);
+  state.confirmation = null;
+}
+
+/** A new bill for a customer: fresh draft (and client_id), their points loaded. */
+function openBill(row) {
+  closeBill();
+  Object.assign(state, { customer: row, draft: emptyDraft(), loyalty: { id: row.id, data: null } });
+  loadLoyalty(row.id);
+}
+
+function closeBill() {
+  quoteSoon.cancel();
+  latestQuote.invalidate();
+  Object.assign(state, { customer: null, draft: emptyDraft(), loyalty: null, quote: null, maxFor: null, saving: false });
+}
+
+/** customer_get({id}).loyalty: balance, tier and progress for the purchase form. */
+async function loadLoyalty(id) {
+  let data = null;
+  try {
+    data = (await api.customerGet(id)).loyalty ?? null;
+  } catch {
+    data = null; // the form works without it; the back end still applies every rule
+  }
+  if (state.loyalty?.id !== id || state.customer?.id !== id) return;
+  state.loyalty = { id, data, loaded: true };
+  renderLoyalty();
+  if (state.draft.amount) quoteSoon();
+}
+
+async function loadConfig() {
+  try {
+    config = await api.loyaltyGet();
+    renderQuote();
+  } catch {
+    config = null; // only used for the worth of the maximum and the direction of a tier move
+  }
 }
 
 /** Back to an empty search box, focused (F2, Escape, after a purchase). */
@@ -105,7 +153,8 @@ function reset({ keepConfirmation = true } = {}) {
   latest.invalidate();
   pickWhenReady = false;
   typeAhead = '';
-  Object.assign(state, { query: '', searched: '', results: [], selected: 0, addDraft: null, customer: null, draft: emptyDraft() });
+  closeBill();
+  Object.assign(state, { query: '', searched: '', results: [], selected: 0, addDraft: null });
   if (!keepConfirmation) state.confirmation = null;
   if (!els) return;
   els.search.value = '';
@@ -178,11 +227,14 @@ function mount(root, context) {
   renderBody();
   if (state.customer) els.body.querySelector('#purchase-amount')?.focus();
   else input.focus();
+  loadConfig();
 }
 
 function unmount() {
   search.cancel();
   latest.invalidate();
+  quoteSoon.cancel();
+  latestQuote.invalidate();
   els = null;
 }
 
@@ -208,16 +260,26 @@ function renderConfirmation() {
   els.confirmation.id = 'purchase-confirmation';
   els.confirmation.className = 'confirmation';
   els.confirmation.setAttribute('role', 'status');
+  const points = [
+    c.points_earned > 0 && t('counter.confirm_earned', { points: signedPoints(c.points_earned, fmt.number) }),
+    c.points_redeemed > 0 && t('counter.confirm_redeemed', { points: fmt.number(c.points_redeemed), discount: fmt.money(c.discount) }),
+    c.points_redeemed > 0 && t('counter.confirm_pay', { pay: fmt.money(c.pay) }),
+    c.balance !== null && c.balance !== undefined && t('counter.confirm_balance', { points: fmt.number(c.balance) }),
+  ].filter(Boolean);
+  const tierNote = c.tier_changed && h('span', { class: ['tier-note', c.direction === 'down' && 'down'], id: 'purchase-tier-changed' }, icon('award'),
+    c.tier ? t(c.direction === 'down' ? 'counter.tier_down' : c.direction === 'up' ? 'counter.tier_up' : 'counter.tier_new', { tier: c.tier }) : t('counter.tier_none'));
   fill(els.confirmation, icon('check', 'icon confirm-icon'),
     h('div', { class: 'confirm-text' },
       h('strong', {}, t('counter.confirmation', { amount: fmt.money(c.amount), name: c.name })),
-      h('span', {}, t('counter.confirmation_stats', { visits: fmt.number(c.visits), total: fmt.money(c.total_spent) }))),
+      h('span', {}, t('counter.confirmation_stats', { visits: fmt.number(c.visits), total: fmt.money(c.total_spent) })),
+      points.length > 0 && h('span', { class: 'confirm-points', id: 'purchase-confirmation-points' }, points.join(' · ')),
+      tierNote),
     h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'link' }, t('counter.open_profile')));
 }
 
 function resultsView() {
   const { t, fmt } = ctx;
-  const list = h('ul', { id: 'search-results', class: 'results', role: 'listbox', 'aria-label': t('counter.results') },
+  const list = h('ul', { id: 'search-results', class: 'results', role: 'listbox', 'aria-label': t('counter.results'), 'data-query': state.searched },
     state.results.map((r, i) => h('li', {
       id: `result-${i}`, class: ['result', i === state.selected && 'selected', r.archived && 'archived'],
       role: 'option', 'aria-selected': String(i === state.selected), dataset: { id: r.id },
@@ -230,7 +292,7 @@ function resultsView() {
         h('span', { class: 'phone' }, r.phone_display), r.code && h('span', { class: 'code' }, r.code))),
     stat(t('counter.last_visit'), r.last_purchase_at ? fmt.relativeDay(r.last_purchase_at) : t('counter.never')),
     stat(t('counter.visits'), fmt.number(r.visits)),
-    stat(t('counter.tier'), r.tier ?? t('common.none')),
+    stat(t('counter.tier'), r.tier ? h('span', { class: 'tier-badge' }, r.tier) : t('common.none')),
     stat(t('counter.points'), r.points === null || r.points === undefined ? t('common.none') : fmt.number(r.points)))));
   return list;
 }
@@ -275,7 +337,7 @@ async function saveCustomer(e) {
   try {
     const c = await api.customerAdd({ name: name.trim(), phone: phone.trim() });
     ctx.info.customers += 1;
-    pick({ ...c, visits: 0, total_spent: '0', last_purchase_at: null, archived: false, tier: null, points: null });
+    pick({ ...c, visits: 0, total_spent: '0', last_purchase_at: null, archived: false, tier: null, points: 0 });
   } catch (err) {
     if (err.code === 'customer.phone_taken' && err.params?.id) {
       // Offer the existing customer instead of a dead end.
@@ -288,8 +350,9 @@ async function saveCustomer(e) {
 
 async function openExisting(id) {
   try {
-    const { customer: c, stats } = await api.customerGet(id);
-    pick({ ...c, visits: stats.visits, total_spent: stats.total_spent, last_purchase_at: stats.last_purchase_at, archived: !!c.archived_at });
+    const { customer: c, stats, loyalty } = await api.customerGet(id);
+    pick({ ...c, visits: stats.visits, total_spent: stats.total_spent, last_purchase_at: stats.last_purchase_at, archived: !!c.archived_at,
+      tier: loyalty?.tier ?? null, points: loyalty ? loyalty.balance : null });
   } catch (err) { ctx.showError(err); }
 }
 
@@ -333,7 +396,12 @@ function purchaseView() {
   const itemsBox = h('div', { class: 'items', 'data-field': 'items' });
   const hint = h('div', { class: 'items-hint', 'aria-live': 'polite' });
   const refreshHint = () => renderItemsHint(hint, amount);
-  bindAmountInput(amount, fmt, (v) => { d.amount = v; refreshHint(); });
+  bindAmountInput(amount, fmt, (v) => {
+    const changed = v !== d.amount;
+    d.amount = v;
+    refreshHint();
+    if (changed) billChanged();
+  });
 
   const renderItems = () => {
     fill(itemsBox, d.items.length ? itemsTable(refreshHint, renderItems) : null);
@@ -347,13 +415,17 @@ function purchaseView() {
 
   const form = h('form', { class: 'card purchase-form', id: 'purchase-form', novalidate: true, onsubmit: savePurchase, onkeydown: onPurchaseKeydown },
     customerHeader(c),
+    loyaltyView(amount),
+    // Grid areas put payment and note beside the amount, the points below it; in the DOM
+    // (so for Tab) the points come right after the amount.
     h('div', { class: 'amount-row' },
       h('label', { class: 'field amount-field' }, h('span', { class: 'label' }, t('counter.amount')),
         h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency', title: fmt.currency }, fmt.symbol))),
-      h('label', { class: 'field' }, h('span', { class: 'label' }, t('counter.payment_method')),
+      els.bill.row, els.bill.pay,
+      h('label', { class: 'field payment-field' }, h('span', { class: 'label' }, t('counter.payment_method')),
         h('select', { name: 'payment_method', onchange: (e) => { d.payment_method = e.target.value; } },
           PAYMENTS.map((p) => h('option', { value: p, selected: p === d.payment_method }, t(`payment.${p}`))))),
-      h('label', { class: 'field grow' }, h('span', { class: 'label' }, t('counter.note')),
+      h('label', { class: 'field grow note-field' }, h('span', { class: 'label' }, t('counter.note')),
         h('input', { name: 'note', value: d.note, autocomplete: 'off', oninput: (e) => { d.note = e.target.value; } }))),
     itemsBox, hint,
     h('div', { class: 'form-actions' },
@@ -361,9 +433,200 @@ function purchaseView() {
       addItem,
       h('span', { class: 'spacer' }),
       h('span', { class: 'hint' }, h('kbd', {}, 'Enter'), h('span', {}, t('counter.hint_save')), h('span', {}, '·'), h('kbd', {}, 'Esc'), h('span', {}, t('counter.hint_change'))),
-      h('button', { type: 'submit', class: 'primary', id: 'purchase-save' }, t('counter.save'))));
+      h('button', { type: 'submit', class: 'primary', id: 'purchase-save', disabled: state.saving }, t('counter.save'))));
   renderItems();
+  renderLoyalty();
   return form;
+}
+
+/** The loyalty strip (balance, tier, progress) and the redeem row, kept in els.bill so
+ * answers from customer_get and purchase_quote update them without redrawing the form. */
+function loyaltyView(amountInput) {
+  const { t, fmt } = ctx;
+  const d = state.draft;
+  const redeem = h('input', {
+    id: 'purchase-redeem', name: 'redeem', class: 'redeem-input', inputmode: 'numeric', autocomplete: 'off',
+    value: pointsToInput(d.redeem, fmt.locale), placeholder: '0', 'aria-label': t('counter.redeem'),
+  });
+  redeem.addEventListener('input', () => {
+    const r = formatPointsTyping(redeem.value, redeem.selectionStart ?? redeem.value.length, { locale: fmt.locale });
+    if (redeem.value !== r.text) {
+      redeem.value = r.text;
+      redeem.setSelectionRange(r.caret, r.caret);
+    }
+    const value = r.value || null;
+    if (value !== d.redeem) { d.redeem = value; billChanged(); }
+  });
+  const max = h('button', {
+    type: 'button', class: 'ghost small', id: 'purchase-redeem-max', 'aria-keyshortcuts': 'Alt+R',
+    title: t('counter.redeem_max_title'), onclick: () => fillMax(),
+  }, t('counter.redeem_max'), h('kbd', {}, 'Alt+R'));
+  const hint = h('div', { class: 'redeem-hint', id: 'purchase-redeem-hint', 'aria-live': 'polite' });
+  const pay = h('div', { class: 'pay-box hidden', id: 'purchase-pay', 'aria-live': 'polite' });
+  // Errors go under the field and its button, not inside the narrow box.
+  const controls = h('div', { class: 'redeem-controls', id: 'purchase-redeem-controls' },
+    h('div', { class: 'suffix-wrap' }, redeem, h('span', { class: 'suffix' }, t('loyalty.points_unit'))),
+    max);
+  const row = h('div', { class: 'field redeem-field hidden' },
+    h('label', { class: 'label', for: 'purchase-redeem' }, t('counter.redeem')),
+    controls,
+    hint);
+  const strip = h('div', { class: 'loyalty-strip', id: 'counter-loyalty' });
+  const earn = h('span', { class: 'earn-info', id: 'purchase-earn', 'aria-live': 'polite' });
+  els.bill = { strip, row, redeem, controls, hint, pay, earn, amount: amountInput };
+  return strip;
+}
+
+/** Balance, tier and progress: from customer_get once it answers, the search row before. */
+function renderLoyalty() {
+  const b = els?.bill;
+  const c = state.customer;
+  if (!b || !c) return;
+  const { t, fmt } = ctx;
+  const l = state.loyalty?.id === c.id ? state.loyalty.data : null;
+  const balance = l ? l.balance : c.points;
+  const tier = l ? l.tier : c.tier;
+  const known = balance !== null && balance !== undefined;
+  const progress = l && tierProgress(l, fmt.exponent);
+  fill(b.strip,
+    // The star and the badge say what they are; the labels are there for screen readers.
+    h('div', { class: 'loyalty-item', title: t('loyalty.balance') }, icon('star', 'icon star'),
+      h('span', { class: 'visually-hidden' }, t('loyalty.balance')),
+      h('strong', { class: 'loyalty-points', id: 'counter-points', dataset: { points: known ? String(balance) : '' } },
+        known ? t('loyalty.points_count', { points: fmt.number(balance) }) : t('common.none'))),
+    h('div', { class: 'loyalty-item', title: t('loyalty.tier') },
+      h('span', { class: 'visually-hidden' }, t('loyalty.tier')),
+      tier ? h('span', { class: 'tier-badge' }, tier) : h('span', { class: 'muted' }, t('loyalty.no_tier')),
+      l && Number(l.multiplier) !== 1 && h('span', { class: 'muted small' }, t('loyalty.multiplier', { multiplier: fmt.number(Number(l.multiplier), 2) }))),
+    l ? progressView(progress) : null,
+    h('span', { class: 'spacer' }),
+    b.earn);
+  b.row.classList.toggle('hidden', !(known && balance > 0));
+  renderQuote();
+}
+
+function progressView(progress) {
+  const { t, fmt } = ctx;
+  if (!progress) return h('div', { class: 'loyalty-item tier-progress top' }, h('span', { class: 'muted' }, t('loyalty.top_tier')));
+  const text = t('loyalty.to_next', { amount: fmt.money(progress.needed), tier: progress.next });
+  return h('div', { class: 'loyalty-item tier-progress' },
+    h('progress', { max: '1', value: progress.fraction, 'aria-label': text }),
+    h('span', { class: 'progress-text' }, text));
+}
+
+const amountKey = () => `${state.customer?.id}|${state.draft.amount}`;
+const quoteKey = () => `${amountKey()}|${state.draft.redeem ?? 0}`;
+
+/** The amount or the points changed: the quote on screen is stale until the next answer. */
+function billChanged() {
+  latestQuote.invalidate();
+  quoteSoon();
+  renderQuote();
+}
+
+async function runQuote() {
+  const c = state.customer;
+  const d = state.draft;
+  if (!c || !els?.bill) return;
+  const key = quoteKey();
+  const minor = d.amount ? toMinor(d.amount, ctx.fmt.exponent) : null;
+  if (minor === null || minor <= 0n) { state.quote = null; renderQuote(); return; }
+  const akey = amountKey();
+  try {
+    const q = await latestQuote(api.purchaseQuote({ customer_id: c.id, amount: d.amount, ...(d.redeem ? { redeem: d.redeem } : {}) }));
+    if (q === STALE) return;
+    state.quote = { key, value: q };
+    state.maxFor = { key: akey, max: q.max_points };
+  } catch (err) {
+    state.quote = { key, error: err };
+    if (err.code === 'loyalty.redeem_over_cap' && Number.isInteger(err.params?.max)) state.maxFor = { key: akey, max: err.params.max };
+  }
+  renderQuote();
+}
+
+/** Hint next to the points field, the redeem error in place, "Khách trả", points to earn. */
+function renderQuote() {
+  const b = els?.bill;
+  if (!b || !state.customer) return;
+  const { t, fmt } = ctx;
+  const d = state.draft;
+  const current = state.quote?.key === quoteKey() ? state.quote : null;
+  // While the next answer is on its way the last one stays, dimmed (no flicker as digits are typed).
+  const sameCustomer = state.quote?.key.startsWith(`${state.customer.id}|`);
+  const q = current?.value ?? (d.amount && sameCustomer ? state.quote?.value ?? null : null);
+  b.strip.parentElement?.classList.toggle('quote-pending', !!d.amount && !current);
+
+  fill(b.earn, q && q.points_to_earn > 0 ? t('counter.earn_line', { points: signedPoints(q.points_to_earn, fmt.number) }) : null);
+
+  const err = current?.error;
+  if (err && err.params?.field === 'redeem') showRedeemError(t.error(err));
+  else if (current || !d.redeem) clearRedeemError();
+
+  const max = state.maxFor?.key === amountKey() ? state.maxFor.max : null;
+  let hint = null;
+  if (!d.amount) hint = t('counter.redeem_need_amount');
+  else if (max === 0) hint = t('counter.redeem_none');
+  else if (max !== null) {
+    const pv = config?.rules?.point_value;
+    const unit = pv !== undefined ? toMinor(pv, fmt.exponent) : null;
+    hint = unit !== null
+      ? t('counter.redeem_hint', { max: fmt.number(max), value: fmt.money(fromMinor(BigInt(max) * unit, fmt.exponent)) })
+      : t('counter.redeem_hint_points', { max: fmt.number(max) });
+  }
+  fill(b.hint, hint);
+
+  const discount = q && d.redeem ? toMinor(q.discount, fmt.exponent) ?? 0n : 0n;
+  b.pay.classList.toggle('hidden', discount <= 0n || b.row.classList.contains('hidden'));
+  if (discount > 0n) {
+    b.pay.dataset.pay = q.pay;
+    fill(b.pay, h('span', { class: 'label' }, t('counter.pay')),
+      h('strong', { class: 'pay-amount' }, fmt.money(q.pay)),
+      h('span', { class: 'pay-sub' }, t('counter.discount_line', { discount: fmt.money(q.discount), points: fmt.number(q.points) })));
+  } else {
+    delete b.pay.dataset.pay;
+    fill(b.pay);
+  }
+}
+
+function showRedeemError(message) {
+  showFieldErrorBelow(els.bill.redeem, els.bill.controls, message);
+}
+
+function clearRedeemError() {
+  clearFieldError(els.bill.controls);
+  clearFieldError(els.bill.redeem);
+}
+
+/** Alt+R or "Dùng tối đa": the most points this bill may use, from purchase_quote. */
+async function fillMax() {
+  const b = els?.bill;
+  if (!b || b.row.classList.contains('hidden') || state.saving) return;
+  const d = state.draft;
+  const c = state.customer;
+  if (!d.amount) {
+    showFieldError(b.amount, ctx.t('counter.amount_required'));
+    b.amount.focus();
+    return;
+  }
+  const key = amountKey();
+  let max = state.maxFor?.key === key ? state.maxFor.max : null;
+  if (max === null) {
+    try {
+      const q = await api.purchaseQuote({ customer_id: c.id, amount: d.amount });
+      max = q.max_points;
+    } catch (err) {
+      if (state.draft === d && amountKey() === key) ctx.showError(err, b.row.closest('form'));
+      return;
+    }
+    if (state.draft !== d || amountKey() !== key || !els?.bill) return; // the bill changed meanwhile
+    state.maxFor = { key, max };
+  }
+  const input = els.bill.redeem;
+  d.redeem = max > 0 ? max : null;
+  input.value = pointsToInput(d.redeem, ctx.fmt.locale);
+  billChanged();
+  input.focus();
+  input.select();
 }
 
 function customerHeader(c) {
@@ -376,10 +639,7 @@ function customerHeader(c) {
       h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display), c.code && h('span', { class: 'code' }, c.code))),
     stat(t('counter.visits'), fmt.number(c.visits ?? 0)),
     stat(t('counter.total_spent'), fmt.money(c.total_spent ?? '0')),
-    stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')),
-    // Loyalty placeholders (a later issue) give way first when the window is narrow.
-    stat(t('counter.tier'), c.tier ?? t('common.none'), 'placeholder-stat'),
-    stat(t('counter.points'), c.points ?? t('common.none'), 'placeholder-stat'));
+    stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')));
 }
 
 function itemsTable(refreshHint, renderItems) {
@@ -430,13 +690,16 @@ function renderItemsHint(hint, amountInput) {
 const quantityValue = (q) => String(q).trim().replace(',', '.');
 
 function onPurchaseKeydown(e) {
-  if (e.key === 'Escape') { e.preventDefault(); backToSearch(); }
+  if (e.key === 'Escape') { e.preventDefault(); if (!state.saving) backToSearch(); }
+  else if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyR' || e.key === 'r' || e.key === 'R')) {
+    e.preventDefault();
+    fillMax();
+  }
 }
 
 /** Escape from the purchase: back to the results of the same search. */
 function backToSearch() {
-  state.customer = null;
-  state.draft = emptyDraft();
+  closeBill();
   if (state.query.trim()) search(state.query); // refresh: a customer may just have been added
   renderBody();
   els.search.focus();
@@ -468,16 +731,34 @@ async function savePurchase(e) {
   const input = {
     customer_id: state.customer.id, amount: d.amount, payment_method: d.payment_method,
     ...(items.length ? { items } : {}), ...(d.note.trim() ? { note: d.note.trim() } : {}),
+    ...(d.redeem ? { redeem: d.redeem } : {}), client_id: d.client_id,
   };
   const save = form.querySelector('#purchase-save');
+  const customer = state.customer;
+  const tierBefore = state.loyalty?.data ? state.loyalty.data.tier : (customer.tier ?? null);
+  state.saving = true;
   save.disabled = true;
   try {
-    const { purchase, stats } = await api.purchaseAdd(input);
-    state.confirmation = { id: state.customer.id, name: state.customer.name, amount: purchase.total, visits: stats.visits, total_spent: stats.total_spent };
+    const r = await api.purchaseAdd(input);
+    const { purchase, stats } = r;
+    const total = toMinor(purchase.total, ctx.fmt.exponent) ?? 0n;
+    const discount = toMinor(r.discount ?? '0', ctx.fmt.exponent) ?? 0n;
+    state.confirmation = {
+      id: customer.id, name: customer.name, amount: purchase.total, visits: stats.visits, total_spent: stats.total_spent,
+      points_earned: r.points_earned ?? 0, points_redeemed: r.points_redeemed ?? 0, discount: r.discount ?? '0',
+      pay: fromMinor(total - discount, ctx.fmt.exponent), balance: r.loyalty ? r.loyalty.balance : null,
+      tier: r.loyalty?.tier ?? null, tier_changed: !!r.tier_changed, direction: tierDirection(config?.tiers, tierBefore, r.loyalty?.tier ?? null),
+    };
     reset();
   } catch (err) {
-    save.disabled = false;
-    ctx.showError(err, form);
+    state.saving = false;
+    // Refused by the back end: nothing was recorded, the corrected bill is a new one.
+    // Otherwise it may have been, and the retry must carry the same client_id.
+    if (!mayHaveRecorded(err)) d.client_id = newClientId();
+    if (els && form.isConnected) {
+      save.disabled = false;
+      if (err.params?.field === 'redeem' && els.bill) { showRedeemError(ctx.t.error(err)); els.bill.redeem.focus(); } else ctx.showError(err, form);
+    } else ctx.showError(err);
   }
 }
 

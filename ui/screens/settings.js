@@ -1,6 +1,8 @@
-// Settings: each value is saved on its own with settings_set({key, value}); errors show in place.
+// Settings: each value is saved on its own with settings_set({key, value}) (loyalty rules
+// with loyalty_set({rules}), the tier table as a whole with loyalty_set_tiers); errors show in place.
 import * as api from '../lib/api.js';
-import { h, fill, icon, clearFieldErrors, showFieldError } from '../lib/dom.js';
+import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
+import { RULE_KEYS, MONEY_RULES, rulesExample, formatPointsTyping, pointsToInput, decimalToInput, decimalFromInput } from '../lib/loyalty.js';
 
 const CURRENCIES = ['VND', 'USD', 'EUR', 'JPY', 'KRW', 'CNY', 'THB', 'SGD', 'AUD', 'GBP', 'TWD', 'HKD', 'MYR', 'LAK', 'KHR'];
 const TIMEZONES = [
@@ -12,6 +14,8 @@ const TIMEZONES = [
 const OTHER = '__other__';
 
 let ctx = null;
+let loyalty = null; // {config, tiers: [{name, threshold, multiplier}] being edited}
+let loyaltyBox = null;
 
 function mount(root, context) {
   ctx = context;
@@ -63,9 +67,180 @@ function mount(root, context) {
         h('dl', { class: 'about' },
           h('dt', {}, t('settings.version')), h('dd', {}, info.version ?? t('common.none')),
           h('dt', {}, t('settings.data_dir')), h('dd', { class: 'path' }, info.data_dir ?? t('common.none')))),
-      placeholder('loyalty', 'star', 'loyalty'),
+      loyaltyBox = h('section', { class: 'card loyalty-settings', id: 'settings-loyalty' },
+        h('h2', {}, icon('star'), t('settings.loyalty_title')), h('p', { class: 'loading' }, t('common.loading'))),
       placeholder('backup', 'archive', 'backup'),
       placeholder('staff', 'customers', 'staff'))));
+  loadLoyalty();
+}
+
+// ---------- loyalty ----------
+
+async function loadLoyalty() {
+  const box = loyaltyBox;
+  try {
+    const config = await api.loyaltyGet();
+    if (box !== loyaltyBox || !box.isConnected) return;
+    // Unsaved tier edits survive a re-render (e.g. a language switch) of the same screen.
+    loyalty = { config, tiers: loyalty?.dirty ? loyalty.tiers : tierRows(config), dirty: !!loyalty?.dirty };
+    renderLoyalty();
+  } catch (err) {
+    if (box !== loyaltyBox) return;
+    fill(box, h('h2', {}, icon('star'), ctx.t('settings.loyalty_title')), h('p', { class: 'notice error' }, ctx.t.error(err)));
+  }
+}
+
+const tierRows = (config) => config.tiers.map((x) => ({ name: x.name, threshold: x.threshold, multiplier: String(x.multiplier) }));
+
+function renderLoyalty() {
+  const { t } = ctx;
+  fill(loyaltyBox,
+    h('h2', {}, icon('star'), t('settings.loyalty_title')),
+    h('p', { class: 'muted intro' }, t('settings.loyalty_body')),
+    h('div', { class: 'loyalty-columns' },
+      h('div', { class: 'loyalty-rules' }, h('h3', {}, t('settings.rules_title')), rulesForm(), h('p', { class: 'rules-example', id: 'settings-rules-example' })),
+      h('div', { class: 'loyalty-tiers' }, h('h3', {}, t('settings.tiers_title')), tiersForm())));
+  renderExample();
+}
+
+const RULE_UNITS = { min_redeem: 'loyalty.points_unit', birthday_bonus: 'loyalty.points_unit', max_redeem_percent: null, expiry_months: 'settings.months_unit' };
+
+function rulesForm() {
+  const { t, fmt } = ctx;
+  const rules = loyalty.config.rules;
+  const rule = (key) => {
+    const id = `settings-rule-${key.replaceAll('_', '-')}`;
+    const money = MONEY_RULES.includes(key);
+    const input = h('input', { id, name: key, class: 'num', inputmode: money ? 'decimal' : 'numeric', autocomplete: 'off' });
+    let read; // the value to send, or null when the field is empty
+    if (money) {
+      input.value = fmt.amountToInput(rules[key]);
+      bindAmountInput(input, fmt);
+      read = () => input.dataset.value || null;
+    } else {
+      input.value = pointsToInput(rules[key], fmt.locale);
+      input.addEventListener('input', () => {
+        const r = formatPointsTyping(input.value, input.selectionStart ?? input.value.length, { locale: fmt.locale });
+        if (input.value !== r.text) { input.value = r.text; input.setSelectionRange(r.caret, r.caret); }
+      });
+      read = () => formatPointsTyping(input.value, 0, { locale: fmt.locale }).value;
+    }
+    const suffix = money ? fmt.symbol : key === 'max_redeem_percent' ? '%' : t(RULE_UNITS[key]);
+    commitOnEnterOrBlur(input, () => {
+      const value = read();
+      const current = loyalty.config.rules[key];
+      if (value === null) { input.value = money ? fmt.amountToInput(current) : pointsToInput(current, fmt.locale); input.dispatchEvent(new Event('input')); return; }
+      if (String(value) === String(current)) return;
+      saveRule(key, value, input);
+    });
+    return h('div', { class: 'field' },
+      h('label', { class: 'label', for: id }, t(`settings.rule_${key}`), h('span', { class: 'saved-mark', 'aria-live': 'polite' })),
+      h('div', { class: 'suffix-wrap' }, input, h('span', { class: 'suffix' }, suffix)),
+      h('span', { class: 'hint' }, t(`settings.rule_${key}_hint`)));
+  };
+  return h('form', { class: 'rules-form', id: 'settings-rules', novalidate: true, onsubmit: (e) => e.preventDefault() }, RULE_KEYS.map(rule));
+}
+
+async function saveRule(key, value, input) {
+  const field = input.closest('.field');
+  clearFieldError(input);
+  clearFieldError(input.parentElement);
+  fill(field.querySelector('.saved-mark'));
+  try {
+    loyalty.config = await api.loyaltySet({ [key]: value });
+    if (!input.isConnected) return;
+    fill(field.querySelector('.saved-mark'), icon('check'), ctx.t('settings.saved_field'));
+    renderExample();
+  } catch (err) {
+    if (!input.isConnected) { ctx.showError(err); return; }
+    // params.field names the rule (e.g. "earn_per"); it is this input unless told otherwise.
+    const target = input.form?.elements[err.params?.field] ?? input;
+    clearFieldError(target.parentElement);
+    showFieldErrorBelow(target, target.parentElement, ctx.t.error(err));
+    // Saved on blur too: do not pull the user back from the field they moved on to.
+    const active = document.activeElement;
+    if (!active || active === document.body || active === target) target.focus();
+  }
+}
+
+function renderExample() {
+  const el = loyaltyBox?.querySelector('#settings-rules-example');
+  if (!el) return;
+  const { t, fmt } = ctx;
+  const ex = rulesExample(loyalty.config.rules, fmt.exponent);
+  fill(el, ex && [icon('sparkle'), h('span', {}, t('settings.rules_example', {
+    amount: fmt.money(ex.amount), points: fmt.number(ex.points), value: fmt.money(ex.value), percent: fmt.number(ex.percent, 2) }))]);
+}
+
+/** The tiers as an editable table, saved together (names, thresholds, multipliers). */
+function tiersForm() {
+  const { t, fmt } = ctx;
+  const rows = loyalty.tiers;
+  const tbody = h('tbody');
+  const errorAnchor = h('div', { class: 'tiers-error-anchor', 'data-field': 'tiers' });
+  const saved = h('span', { class: 'saved-mark', 'aria-live': 'polite' });
+  const unsaved = () => fill(saved, h('span', { class: 'unsaved' }, t('settings.tiers_unsaved')));
+  const changed = () => { loyalty.dirty = true; unsaved(); };
+  if (loyalty.dirty) unsaved();
+  const drawRows = () => {
+    fill(tbody, rows.map((row, i) => {
+      const name = h('input', { name: 'tier_name', value: row.name, autocomplete: 'off', 'aria-label': t('settings.tier_name'),
+        oninput: (e) => { row.name = e.target.value; changed(); } });
+      const threshold = h('input', { name: 'tier_threshold', class: 'num', inputmode: 'decimal', autocomplete: 'off', value: fmt.amountToInput(row.threshold), 'aria-label': t('settings.tier_threshold') });
+      bindAmountInput(threshold, fmt, (v) => { if (v !== row.threshold) { row.threshold = v; changed(); } });
+      const multiplier = h('input', { name: 'tier_multiplier', class: 'num', inputmode: 'decimal', autocomplete: 'off', value: decimalToInput(row.multiplier, fmt.locale), 'aria-label': t('settings.tier_multiplier'),
+        oninput: (e) => { row.multiplier = decimalFromInput(e.target.value); changed(); } });
+      return h('tr', { dataset: { index: i } },
+        h('td', {}, name),
+        h('td', {}, h('div', { class: 'suffix-wrap compact' }, threshold, h('span', { class: 'suffix' }, fmt.symbol))),
+        h('td', {}, h('div', { class: 'suffix-wrap compact with-prefix' }, h('span', { class: 'prefix' }, '×'), multiplier)),
+        h('td', {}, h('button', { type: 'button', class: 'icon-button', title: t('settings.tier_remove'), 'aria-label': t('settings.tier_remove'), disabled: rows.length <= 1,
+          onclick: () => { rows.splice(i, 1); changed(); drawRows(); tbody.querySelector(`tr:nth-child(${Math.min(i + 1, rows.length)}) input`)?.focus(); } }, icon('x'))));
+    }));
+  };
+  drawRows();
+  const add = h('button', { type: 'button', class: 'ghost small', id: 'settings-tier-add', onclick: () => {
+    rows.push({ name: '', threshold: '', multiplier: '1' });
+    changed();
+    drawRows();
+    tbody.querySelector('tr:last-child input')?.focus();
+  } }, icon('plus'), t('settings.tier_add'));
+  const save = h('button', { type: 'submit', class: 'primary', id: 'settings-tiers-save' }, t('settings.tiers_save'));
+  const form = h('form', { class: 'tiers-form', id: 'settings-tiers-form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    save.disabled = true;
+    try {
+      loyalty.config = await api.loyaltySetTiers(rows.map((r) => ({ name: r.name.trim(), threshold: r.threshold || '', multiplier: r.multiplier || '' })));
+      loyalty.tiers = tierRows(loyalty.config);
+      loyalty.dirty = false;
+      if (!form.isConnected) return;
+      fill(form.parentElement, h('h3', {}, t('settings.tiers_title')), tiersForm());
+      const mark = loyaltyBox.querySelector('.tiers-form .saved-mark');
+      if (mark) fill(mark, icon('check'), t('settings.saved_field'));
+      loyaltyBox.querySelector('#settings-tiers-save')?.focus();
+    } catch (err) {
+      save.disabled = false;
+      if (!form.isConnected) { ctx.showError(err); return; }
+      showFieldError(errorAnchor, ctx.t.error(err));
+      // The specific codes name the tier at fault: mark the field of its row(s).
+      const column = { 'loyalty.tier_duplicate': 0, 'loyalty.tier_threshold_invalid': 1, 'loyalty.tier_multiplier_invalid': 2 }[err.code];
+      if (err.params?.name && column !== undefined) {
+        rows.forEach((r, i) => {
+          if (r.name.trim().toLowerCase() === String(err.params.name).toLowerCase()) tbody.children[i]?.querySelectorAll('input')[column]?.setAttribute('aria-invalid', 'true');
+        });
+      }
+    }
+  } },
+  h('p', { class: 'hint' }, t('settings.tiers_hint')),
+  errorAnchor,
+  h('table', { class: 'tiers-table', id: 'settings-tiers' },
+    h('thead', {}, h('tr', {},
+      h('th', {}, t('settings.tier_name')), h('th', { class: 'num' }, t('settings.tier_threshold')),
+      h('th', { class: 'num' }, t('settings.tier_multiplier')), h('th'))),
+    tbody),
+  h('div', { class: 'form-actions' }, add, h('span', { class: 'spacer' }), saved, save));
+  return form;
 }
 
 /** An unknown ISO code still gets a readable label when the runtime knows its name. */

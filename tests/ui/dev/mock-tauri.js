@@ -2,10 +2,13 @@
 // docs/IPC.md closely enough to render and exercise every screen in a plain browser.
 // Loaded by tests/ui/dev/index.html, never by ui/index.html.
 // URL options: ?seed=300 (start with a demo shop of N customers), ?lang=en,
-// ?currency=USD, ?latency=400 (ms per call, to see the progress bar).
+// ?currency=USD, ?latency=400 (ms per call, to see the progress bar),
+// ?lose=purchase_add (the first call of that command does its work, then rejects with
+// "internal" as if the answer had been lost: exercises the client_id retry).
 (() => {
   const opts = new URLSearchParams(location.search);
   const LATENCY = opts.has('latency') ? Number(opts.get('latency')) : null;
+  const lose = new Set((opts.get('lose') ?? '').split(',').filter(Boolean));
 
   // Deterministic pseudo-random numbers, so screenshots are repeatable.
   let seed = 20261123;
@@ -19,6 +22,12 @@
     purchases: [],
     nextCustomer: 1,
     nextPurchase: 1,
+    loyalty: null, // {rules, tiers}, built on first use so that ?currency= applies
+    ledger: [], // {id, customer_id, kind, points, at, purchase_id, refund_id, staff, reason}
+    tierMoves: [], // {id, customer_id, at, from, to, spend}
+    refunds: [], // {id, purchase_id, amount (minor), at, shortfall}
+    clientIds: new Map(), // client_id -> purchase id
+    nextEntry: 1,
   };
   const exponent = () => EXPONENTS[db.settings.currency] ?? 2;
   const settings = () => ({ ...db.settings, currency_exponent: exponent(), currency_locked: db.purchases.length > 0 });
@@ -55,7 +64,7 @@
 
   function stats(id) {
     const ps = db.purchases.filter((p) => p.customer_id === id).sort((a, b) => a.at.localeCompare(b.at));
-    const total = ps.reduce((s, p) => s + toMinor(p.total), 0n);
+    const total = ps.reduce((s, p) => s + toMinor(p.total) - refundedMinor(p.id), 0n);
     const first = ps[0]?.at ?? null;
     const last = ps.at(-1)?.at ?? null;
     return {
@@ -70,7 +79,7 @@
   function row(c) {
     const s = stats(c.id);
     return { id: c.id, code: c.code, name: c.name, phone: c.phone, phone_display: c.phone_display, tags: c.tags, source: c.source,
-      visits: s.visits, total_spent: s.total_spent, last_purchase_at: s.last_purchase_at, archived: !!c.archived_at, tier: null, points: null };
+      visits: s.visits, total_spent: s.total_spent, last_purchase_at: s.last_purchase_at, archived: !!c.archived_at, tier: currentTier(c.id), points: balance(c.id) };
   }
   function customerOut(c) {
     const ref = c.referred_by ? db.customers.get(c.referred_by) : null;
@@ -170,11 +179,248 @@
     const method = input.payment_method ?? 'cash';
     if (!['cash', 'card', 'transfer', 'ewallet', 'other'].includes(method)) fail('purchase.payment_invalid', { value: method, field: 'payment_method' });
     const now = new Date().toISOString();
-    const p = { id: db.nextPurchase++, customer_id: c.id, at: at ?? input.at ?? now, total: fromMinor(total), payment_method: method,
-      note: input.note?.trim() || null, staff: null, items: items.map(({ minor, ...it }) => it), created_at: now };
+    const when = at ?? input.at ?? now;
+    const priced = price(c.id, total, input.redeem, when);
+    applyExpiry(c.id, when);
+    evaluateTier(c.id, when);
+    const p = { id: db.nextPurchase++, customer_id: c.id, at: when, total: fromMinor(total), payment_method: method,
+      note: input.note?.trim() || null, staff: null, items: items.map(({ minor, ...it }) => it), created_at: now,
+      discount: fromMinor(priced.discount) };
     db.purchases.push(p);
-    return p;
+    if (priced.points > 0) addEntry({ customer_id: c.id, kind: 'redeem', points: -priced.points, at: when, purchase_id: p.id });
+    if (priced.earn > 0) addEntry({ customer_id: c.id, kind: 'earn', points: priced.earn, at: when, purchase_id: p.id });
+    const [before, after] = evaluateTier(c.id, when);
+    return { purchase: p, points_earned: priced.earn, points_redeemed: priced.points, discount: fromMinor(priced.discount), tier_changed: before !== after };
   }
+
+  // ---------- loyalty: the rules of docs/IPC.md "Loyalty (issue 5)", after the core's ----------
+
+  function loyalty() {
+    if (!db.loyalty) {
+      const e = exponent();
+      const vnd = e === 0;
+      // Defaults of the core (10.000 ₫ per point, 1.000 ₫ a point). The core keeps its đồng
+      // tiers in any currency; the mock scales them so screenshots in USD look sensible.
+      const unit = (n) => fromMinor(BigInt(n) * 10n ** BigInt(e));
+      db.loyalty = {
+        rules: { earn_per: vnd ? '10000' : unit(1), point_value: vnd ? '1000' : fromMinor(1n), min_redeem: 10, max_redeem_percent: 50, expiry_months: 12, birthday_bonus: 50 },
+        tiers: [['Thành viên', 0, '1'], ['Bạc', 3000000, '1.2'], ['Vàng', 10000000, '1.5'], ['Kim cương', 30000000, '2']]
+          .map(([name, vndThreshold, multiplier]) => ({ name, threshold: vnd ? String(vndThreshold) : unit(vndThreshold / 10000), multiplier })),
+      };
+    }
+    return db.loyalty;
+  }
+  const rulesMinor = () => {
+    const r = loyalty().rules;
+    return { ...r, earn_per: toMinor(r.earn_per), point_value: toMinor(r.point_value) };
+  };
+  const ms = (iso) => Date.parse(iso);
+  function shiftMonths(iso, months) {
+    const d = new Date(iso);
+    const day = d.getUTCDate();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() + months);
+    d.setUTCDate(Math.min(day, new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()));
+    return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+  function addEntry(e) {
+    const entry = { id: db.nextEntry++, purchase_id: null, refund_id: null, staff: null, reason: null, ...e };
+    db.ledger.push(entry);
+    return entry;
+  }
+  const entriesOf = (cid) => db.ledger.filter((e) => e.customer_id === cid)
+    .sort((a, b) => ms(a.at) - ms(b.at) || a.id - b.id);
+  const balance = (cid) => db.ledger.reduce((s, e) => s + (e.customer_id === cid ? e.points : 0), 0);
+  const refundedMinor = (pid) => db.refunds.reduce((s, r) => s + (r.purchase_id === pid ? r.amount : 0n), 0n);
+
+  /** First in, first out: lots expire expiry_months after they were earned. */
+  function expiriesDue(cid, asOf) {
+    const months = loyalty().rules.expiry_months;
+    if (months <= 0) return [];
+    const lots = [];
+    for (const e of entriesOf(cid)) {
+      if (e.points > 0) lots.push({ expires: shiftMonths(e.at, months), left: e.points });
+      else {
+        let need = -e.points;
+        while (need > 0 && lots.length) {
+          const used = Math.min(need, lots[0].left);
+          lots[0].left -= used;
+          need -= used;
+          if (lots[0].left === 0) lots.shift();
+        }
+      }
+    }
+    return lots.filter((l) => l.left > 0 && ms(l.expires) <= ms(asOf));
+  }
+  function applyExpiry(cid, asOf) {
+    for (const lot of expiriesDue(cid, asOf)) addEntry({ customer_id: cid, kind: 'expire', points: -lot.left, at: lot.expires, reason: 'expired' });
+  }
+  function spend(cid, asOf) {
+    const from = ms(shiftMonths(asOf, -12));
+    const to = ms(asOf);
+    const inWindow = (iso) => ms(iso) > from && ms(iso) <= to;
+    let sum = 0n;
+    for (const p of db.purchases) if (p.customer_id === cid && inWindow(p.at)) sum += toMinor(p.total);
+    for (const r of db.refunds) if (inWindow(r.at) && db.purchases.find((p) => p.id === r.purchase_id)?.customer_id === cid) sum -= r.amount;
+    return sum;
+  }
+  const tiersMinor = () => loyalty().tiers.map((t) => ({ ...t, min: toMinor(t.threshold) }));
+  const tierFor = (s) => tiersMinor().filter((t) => s >= t.min).at(-1) ?? null;
+  function currentTier(cid) {
+    let last = null;
+    for (const m of db.tierMoves) if (m.customer_id === cid && (!last || ms(m.at) >= ms(last.at))) last = m;
+    return last ? last.to : null;
+  }
+  function evaluateTier(cid, at) {
+    const s = spend(cid, at);
+    const before = currentTier(cid);
+    const after = tierFor(s)?.name ?? null;
+    if (after !== before) db.tierMoves.push({ id: db.tierMoves.length + 1, customer_id: cid, at, from: before, to: after, spend: s });
+    return [before, after];
+  }
+  function view(cid) {
+    const now = new Date().toISOString();
+    const s = spend(cid, now);
+    const tier = currentTier(cid);
+    const next = tiersMinor().find((t) => t.min > s);
+    return { balance: balance(cid), tier, multiplier: loyalty().tiers.find((t) => t.name === tier)?.multiplier ?? '1',
+      spend_12m: fromMinor(s), next_tier: next?.name ?? null, next_threshold: next ? fromMinor(next.min) : null,
+      needed_for_next: next ? fromMinor(next.min - s) : null };
+  }
+  function maxPoints(total, bal, r) {
+    if (r.point_value <= 0n) return 0;
+    const cap = (total * BigInt(r.max_redeem_percent)) / 100n;
+    const m = Math.max(0, Math.min(bal, Number(cap / r.point_value)));
+    return m < Math.max(1, r.min_redeem) ? 0 : m;
+  }
+  function price(cid, total, redeemIn, at) {
+    const redeem = redeemIn ?? 0;
+    if (!Number.isInteger(redeem) || redeem < 0) fail('loyalty.redeem_invalid', { value: String(redeem), field: 'redeem' });
+    const r = rulesMinor();
+    const bal = balance(cid) - expiriesDue(cid, at).reduce((s, l) => s + l.left, 0);
+    let discount = 0n;
+    if (redeem > 0) {
+      if (redeem < r.min_redeem) fail('loyalty.redeem_below_minimum', { min: r.min_redeem, field: 'redeem' });
+      if (redeem > bal) fail('loyalty.redeem_over_balance', { balance: bal, field: 'redeem' });
+      discount = BigInt(redeem) * r.point_value;
+      if (discount > (total * BigInt(r.max_redeem_percent)) / 100n) fail('loyalty.redeem_over_cap', { max: maxPoints(total, bal, r), percent: r.max_redeem_percent, field: 'redeem' });
+    }
+    const multiplier = Number(tierFor(spend(cid, at))?.multiplier ?? 1);
+    const earn = r.earn_per > 0n ? Math.floor((Number(total - discount) / Number(r.earn_per)) * multiplier + 1e-9) : 0;
+    return { total, discount, points: redeem, earn, balance: bal, max: maxPoints(total, bal, r) };
+  }
+  function quote(input) {
+    getCustomer(input.customer_id);
+    const p = price(Number(input.customer_id), toMinor(input.amount), input.redeem, new Date().toISOString());
+    return { total: fromMinor(p.total), points: p.points, discount: fromMinor(p.discount), pay: fromMinor(p.total - p.discount),
+      points_to_earn: p.earn, max_points: p.max, balance: p.balance, balance_after: p.balance - p.points + p.earn };
+  }
+  function purchaseResult(p, extra) {
+    return { purchase: purchaseOut(p), stats: stats(p.customer_id), loyalty: view(p.customer_id), ...extra };
+  }
+  function addPurchaseCommand(input) {
+    const cid = String(input.client_id ?? '').trim();
+    if (cid && db.clientIds.has(cid)) {
+      const p = db.purchases.find((x) => x.id === db.clientIds.get(cid));
+      let same = false;
+      try { same = p.customer_id === Number(input.customer_id) && toMinor(input.amount) === toMinor(p.total); } catch { same = false; }
+      if (!same) fail('purchase.client_id_conflict');
+      const mine = db.ledger.filter((e) => e.purchase_id === p.id && !e.refund_id);
+      return purchaseResult(p, { points_earned: mine.filter((e) => e.kind === 'earn').reduce((s, e) => s + e.points, 0),
+        points_redeemed: -mine.filter((e) => e.kind === 'redeem').reduce((s, e) => s + e.points, 0), discount: p.discount, tier_changed: false });
+    }
+    const r = addPurchase(input);
+    if (cid) db.clientIds.set(cid, r.purchase.id);
+    const { purchase, ...rest } = r;
+    return purchaseResult(purchase, rest);
+  }
+  function purchaseOut(p) {
+    return { ...p, refunded: fromMinor(refundedMinor(p.id)) };
+  }
+  function refund(id, amount, at = new Date().toISOString().replace(/\.\d+Z$/, 'Z')) {
+    const p = db.purchases.find((x) => x.id === Number(id));
+    if (!p) fail('purchase.not_found', { id });
+    const total = toMinor(p.total);
+    const done = refundedMinor(p.id);
+    const left = total - done;
+    if (left <= 0n) fail('purchase.fully_refunded');
+    const a = amount === undefined || amount === null || String(amount).trim() === '' ? left : toMinor(amount);
+    if (a <= 0n) fail('purchase.amount_invalid', { value: String(amount), field: 'amount' });
+    if (a > left) fail('purchase.refund_too_large', { max: fromMinor(left), field: 'amount' });
+    applyExpiry(p.customer_id, at);
+    const rf = { id: db.refunds.length + 1, purchase_id: p.id, amount: a, at, shortfall: 0 };
+    db.refunds.push(rf);
+    const mine = db.ledger.filter((e) => e.purchase_id === p.id);
+    const sum = (pred) => mine.filter(pred).reduce((s, e) => s + e.points, 0);
+    const earned = sum((e) => e.kind === 'earn');
+    const redeemed = -sum((e) => e.kind === 'redeem');
+    const returned = sum((e) => e.kind === 'refund' && e.points > 0);
+    const reversed = -sum((e) => e.kind === 'refund' && e.points < 0);
+    const shortBefore = db.refunds.filter((x) => x.purchase_id === p.id).reduce((s, x) => s + x.shortfall, 0);
+    const share = (points) => Math.round((points * Number(done + a)) / Number(total || 1n));
+    const giveBack = Math.max(0, share(redeemed) - returned);
+    if (giveBack > 0) addEntry({ customer_id: p.customer_id, kind: 'refund', points: giveBack, at, purchase_id: p.id, refund_id: rf.id });
+    const owed = Math.max(0, share(earned) - reversed - shortBefore);
+    const take = Math.min(owed, Math.max(0, balance(p.customer_id)));
+    if (take > 0) addEntry({ customer_id: p.customer_id, kind: 'refund', points: -take, at, purchase_id: p.id, refund_id: rf.id });
+    rf.shortfall = owed - take;
+    evaluateTier(p.customer_id, at);
+    return { refund: { id: rf.id, purchase_id: p.id, amount: fromMinor(a), at }, points_reversed: take, points_returned: giveBack,
+      shortfall: owed - take, loyalty: view(p.customer_id) };
+  }
+  function adjust(customerId, delta, reason) {
+    const c = getCustomer(customerId);
+    if (!Number.isInteger(delta)) fail('input.invalid', { detail: 'delta must be a whole number' });
+    if (delta === 0) fail('loyalty.adjust_zero', { field: 'delta' });
+    const why = String(reason ?? '').split(/\s+/).filter(Boolean).join(' ');
+    if (!why) fail('loyalty.adjust_reason_required', { field: 'reason' });
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    applyExpiry(c.id, now);
+    if (delta < 0 && balance(c.id) + delta < 0) fail('loyalty.adjust_below_zero', { balance: balance(c.id), field: 'delta' });
+    const { customer_id: _, refund_id: __, ...entry } = addEntry({ customer_id: c.id, kind: 'adjust', points: delta, at: now, reason: why, staff: null });
+    return { entry, loyalty: view(c.id) };
+  }
+  const RULE_MAX = { min_redeem: 1e9, max_redeem_percent: 100, expiry_months: 120, birthday_bonus: 1e9 };
+  function setRules(rules) {
+    const next = { ...loyalty().rules };
+    for (const [key, value] of Object.entries(rules ?? {})) {
+      const bad = () => fail('loyalty.invalid_rule', { key, value: String(value), field: key });
+      if (key === 'earn_per' || key === 'point_value') {
+        let m;
+        try { m = toMinor(value); } catch { bad(); }
+        if (m <= 0n) bad();
+        next[key] = fromMinor(m);
+      } else if (key in RULE_MAX) {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > RULE_MAX[key] || String(value).trim() === '') bad();
+        next[key] = n;
+      } else fail('settings.unknown_key', { key });
+    }
+    loyalty().rules = next;
+    return config();
+  }
+  function setTiers(tiers) {
+    if (!Array.isArray(tiers) || !tiers.length) fail('loyalty.tiers_empty', { field: 'tiers' });
+    const seen = new Set();
+    const rows = tiers.map((t) => {
+      const name = String(t.name ?? '').split(/\s+/).filter(Boolean).join(' ');
+      if (!name) fail('loyalty.tier_name_required', { field: 'tiers' });
+      if (seen.has(fold(name))) fail('loyalty.tier_duplicate', { name, field: 'tiers' });
+      seen.add(fold(name));
+      let min;
+      try { min = toMinor(t.threshold); } catch { fail('loyalty.tier_threshold_invalid', { name, value: String(t.threshold ?? ''), field: 'tiers' }); }
+      const m = String(t.multiplier ?? '').trim();
+      if (!/^\d+(\.\d{1,2})?$/.test(m) || Number(m) > 100) fail('loyalty.tier_multiplier_invalid', { name, value: m, field: 'tiers' });
+      return { name, min, multiplier: String(Number(m)) };
+    }).sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+    if (rows[0].min !== 0n) fail('loyalty.tier_first_not_zero', { field: 'tiers' });
+    for (let i = 1; i < rows.length; i++) if (rows[i].min === rows[i - 1].min) fail('loyalty.tier_threshold_invalid', { name: rows[i].name, value: fromMinor(rows[i].min), field: 'tiers' });
+    loyalty().tiers = rows.map((r) => ({ name: r.name, threshold: fromMinor(r.min), multiplier: r.multiplier }));
+    const now = new Date().toISOString();
+    for (const c of db.customers.values()) if (currentTier(c.id) !== null || spend(c.id, now) > 0n) evaluateTier(c.id, now);
+    return config();
+  }
+  const config = () => ({ rules: { ...loyalty().rules }, tiers: loyalty().tiers.map((t) => ({ ...t })) });
 
   const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý'];
   const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Ngọc', 'Thu', 'Hoàng', 'Quang', 'Thanh', 'Hữu', 'Kim', 'Bảo'];
@@ -201,13 +447,41 @@
       c.created_at = c.updated_at;
     }
     const ids = [...db.customers.keys()];
+    const bills = [];
     for (let i = 0; i < nPurchases; i++) {
       const id = ids[Math.floor(Math.pow(rand(), 2) * ids.length)]; // a few regulars buy often
       const lines = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pickOne(PRODUCTS));
       const items = lines.map(([product, price, w]) => ({ product, quantity: '1', unit_price: String(price), ...(w ? { warranty_months: w } : {}) }));
       const amount = String(lines.reduce((s, l) => s + l[1], 0));
       const at = new Date(start + (0.3 + 0.7 * rand()) * 540 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
-      addPurchase({ customer_id: id, amount, items: rand() < 0.7 ? items : [], payment_method: pickOne(['cash', 'cash', 'transfer', 'card', 'ewallet']) }, at);
+      bills.push({ input: { customer_id: id, amount, items: rand() < 0.7 ? items : [], payment_method: pickOne(['cash', 'cash', 'transfer', 'card', 'ewallet']) }, at });
+    }
+    // In time order, so that points, expiry and tiers come out as a real shop's would.
+    bills.sort((a, b) => a.at.localeCompare(b.at));
+    for (const { input, at } of bills) {
+      if (rand() < 0.25) {
+        const q = price(input.customer_id, toMinor(input.amount), 0, at);
+        if (q.max > 0) input.redeem = q.max;
+      }
+      const { purchase } = addPurchase(input, at);
+      if (rand() < 0.03) refund(purchase.id, rand() < 0.5 ? null : fromMinor(toMinor(purchase.total) / 2n), new Date(ms(at) + 2 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'));
+    }
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const c of db.customers.values()) {
+      if (c.birthday && rand() < 0.6) {
+        const [, m, d] = /^(?:\d{4}|-)-(\d{2})-(\d{2})$/.exec(c.birthday);
+        let y = new Date().getUTCFullYear();
+        if (`${y}-${m}-${d}` > now.slice(0, 10)) y--;
+        const at = `${y}-${m}-${d}T02:00:00Z`;
+        if (at > c.created_at) addEntry({ customer_id: c.id, kind: 'bonus', points: loyalty().rules.birthday_bonus, at, reason: 'birthday' });
+      }
+      const delta = pickOne([20, 50, 100, -10]);
+      if (rand() < 0.06 && balance(c.id) + delta >= 0) {
+        addEntry({ customer_id: c.id, kind: 'adjust', points: delta, at: new Date(ms(now) - rand() * 90 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'),
+          reason: pickOne(['Bù điểm hóa đơn giấy', 'Khách giới thiệu bạn mới', 'Sửa điểm nhập nhầm']) });
+      }
+      applyExpiry(c.id, now);
+      if (currentTier(c.id) !== null || spend(c.id, now) > 0n) evaluateTier(c.id, now); // as the core's catch-up does
     }
     return { customers: db.customers.size, purchases: db.purchases.length };
   }
@@ -266,7 +540,12 @@
     customer_tags: () => [...new Set([...db.customers.values()].flatMap((c) => c.tags))].sort(),
     customer_get: ({ id }) => {
       const c = getCustomer(id);
-      return { customer: customerOut(c), stats: stats(c.id), purchases: db.purchases.filter((p) => p.customer_id === c.id).sort((a, b) => b.at.localeCompare(a.at)) };
+      return { customer: customerOut(c), stats: stats(c.id),
+        purchases: db.purchases.filter((p) => p.customer_id === c.id).sort((a, b) => b.at.localeCompare(a.at)).map(purchaseOut),
+        loyalty: view(c.id),
+        ledger: entriesOf(c.id).reverse().map(({ customer_id, refund_id, ...e }) => e),
+        tier_history: db.tierMoves.filter((m) => m.customer_id === c.id).sort((a, b) => ms(b.at) - ms(a.at) || b.id - a.id)
+          .map((m) => ({ at: m.at, from: m.from, to: m.to, spend_12m: fromMinor(m.spend) })) };
     },
     customer_add: ({ input }) => customerOut(addCustomer(input)),
     customer_update: ({ id, input }) => {
@@ -280,7 +559,13 @@
       c.archived_at ??= new Date().toISOString();
       return customerOut(c);
     },
-    purchase_add: ({ input }) => { const p = addPurchase(input); return { purchase: p, stats: stats(p.customer_id) }; },
+    purchase_add: ({ input }) => addPurchaseCommand(input),
+    purchase_quote: ({ input }) => quote(input),
+    purchase_refund: ({ id, amount }) => refund(id, amount),
+    points_adjust: ({ customer_id, delta, reason }) => adjust(customer_id, delta, reason),
+    loyalty_get: () => config(),
+    loyalty_set: ({ rules }) => setRules(rules),
+    loyalty_set_tiers: ({ tiers }) => setTiers(tiers),
     demo_create: ({ customers, purchases }) => createDemo(customers, purchases),
   };
 
@@ -295,7 +580,9 @@
           try {
             const fn = commands[name];
             if (!fn) throw `command ${name} not found`; // Tauri rejects unknown commands with a string
-            resolve(clone(fn(clone(args))));
+            const out = clone(fn(clone(args)));
+            if (lose.delete(name)) throw new IpcError('internal', { detail: `[mock] the answer to ${name} was lost` });
+            resolve(out);
           } catch (err) {
             reject(err instanceof IpcError ? { ...err } : err);
           }
