@@ -27,14 +27,9 @@ async fn counter_add_find_and_record_by_keyboard() -> R<()> {
     // Add "Nguyễn Văn Đức" inline: nobody matches, so the typed name prefills the form.
     s.wait_focus("counter-search").await?;
     s.keys("Nguyễn Văn Đức").await?;
-    s.find("#new-customer-phone")
-        .await?
-        .send_keys("0912 345 678")
-        .await?;
-    s.find("#new-customer-phone")
-        .await?
-        .send_keys(&Key::Enter.to_string())
-        .await?;
+    s.find("#new-customer-phone").await?.click().await?;
+    s.wait_focus("new-customer-phone").await?;
+    s.keys(&format!("0912 345 678{}", Key::Enter)).await?;
     s.wait_focus("purchase-amount").await?;
     s.keys(&Key::Escape.to_string()).await?;
 
@@ -45,12 +40,7 @@ async fn counter_add_find_and_record_by_keyboard() -> R<()> {
     s.keys(&Key::Enter.to_string()).await?;
     s.wait_focus("purchase-amount").await?;
     s.keys("250000").await?;
-    let shown = s
-        .find("#purchase-amount")
-        .await?
-        .prop("value")
-        .await?
-        .unwrap_or_default();
+    let shown = s.value("#purchase-amount").await?;
     assert_eq!(shown, "250.000", "thousands separators while typing");
     s.keys(&Key::Enter.to_string()).await?;
     let confirmation = s.wait_text("#purchase-confirmation", "250.000").await?;
@@ -67,12 +57,7 @@ async fn counter_add_find_and_record_by_keyboard() -> R<()> {
     s.keys(&Key::Down.to_string()).await?;
     s.keys(&Key::Enter.to_string()).await?;
     s.wait_text("#profile-timeline", "250.000").await?;
-    let name = s
-        .find("#profile-name")
-        .await?
-        .prop("value")
-        .await?
-        .unwrap_or_default();
+    let name = s.value("#profile-name").await?;
     assert_eq!(name, "Nguyễn Văn Đức");
     s.screenshot("profile").await?;
     s.close().await.map(drop)
@@ -177,12 +162,7 @@ async fn a_fast_cashier_does_not_lose_the_amount() -> R<()> {
     s.wait_focus("purchase-amount").await?;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let v = s
-            .find("#purchase-amount")
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let v = s.value("#purchase-amount").await?;
         if v == "150.000" {
             break;
         }
@@ -199,5 +179,81 @@ async fn a_fast_cashier_does_not_lose_the_amount() -> R<()> {
     );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(list[0]["total"], "150000");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn redeem_points_at_the_counter() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4484, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Võ Thị Ánh",
+                "--phone",
+                "0977 123 456",
+            ],
+        );
+        // 1.000.000 ₫ earns 100 points at 10.000 ₫ a point.
+        cli(
+            d,
+            &[
+                "purchase",
+                "add",
+                "--customer",
+                "0977123456",
+                "--amount",
+                "1000000",
+            ],
+        );
+    })
+    .await?;
+    s.wait_focus("counter-search").await?;
+    s.keys("3456").await?;
+    s.wait_text("#search-results", "Võ Thị Ánh").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    s.wait_focus("purchase-amount").await?;
+    s.wait_text("#counter-loyalty", "100").await?;
+    s.keys("200000").await?;
+    // Tab to the points field, redeem 50 points = 50.000 ₫ off.
+    s.keys(&Key::Tab.to_string()).await?;
+    s.wait_focus("purchase-redeem").await?;
+    s.keys("50").await?;
+    s.wait_text("#purchase-pay", "150.000").await?;
+    s.screenshot("counter-redeem").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    // 150.000 ₫ paid earns 15: 100 - 50 + 15 = 65.
+    let done = s.wait_text("#purchase-confirmation", "65").await?;
+    assert!(done.contains("50.000"), "the discount is shown: {done}");
+    s.screenshot("counter-redeemed").await?;
+    // Her profile shows the ledger: earn, redeem, earn.
+    s.find("#purchase-confirmation a").await?.click().await?;
+    let ledger = s.wait_text("#profile-ledger", "\u{2212}50").await?;
+    assert!(
+        ledger.contains("+15") && ledger.contains("+100"),
+        "{ledger}"
+    );
+    s.screenshot("profile-points").await?;
+    // The loyalty rules are in Settings.
+    s.find("#nav-settings").await?.click().await?;
+    s.find("#settings-loyalty").await?;
+    assert_eq!(s.value("#settings-rule-earn-per").await?, "10.000");
+    let tiers = s
+        .client
+        .execute("return [...document.querySelectorAll('#settings-tiers input')].map(i => i.value).join('|')", vec![])
+        .await?;
+    assert!(
+        tiers.as_str().unwrap_or_default().contains("Kim cương"),
+        "{tiers}"
+    );
+    s.screenshot("settings-loyalty").await?;
+    let dir = s.close().await?;
+    let out = crate::cli::kq(dir.path(), &["points", "show", "0977123456", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["loyalty"]["balance"], 65);
     Ok(())
 }

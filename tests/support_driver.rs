@@ -136,6 +136,18 @@ impl Session {
         Ok(v.as_str().map(str::to_owned))
     }
 
+    /// An input's current value, read in one step (the element may be re-rendered).
+    pub async fn value(&self, css: &str) -> R<String> {
+        let v = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.value : null;",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Poll until `css` has text containing `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
         let deadline = Instant::now() + Duration::from_secs(20);
