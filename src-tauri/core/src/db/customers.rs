@@ -244,10 +244,6 @@ pub fn count_active(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-pub fn count_all(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
-}
-
 fn ids(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |r| r.get(0))?;

@@ -1,7 +1,6 @@
 //! The points ledger, refunds, tiers and tier history.
 
 use crate::error::Result;
-use crate::time;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 
@@ -95,42 +94,35 @@ pub struct EntryRow {
     pub reason: Option<String>,
 }
 
+const ENTRY_COLS: &str = "id, kind, points, at, purchase_id, staff, reason";
+
+fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<EntryRow> {
+    Ok(EntryRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        points: r.get(2)?,
+        at: r.get(3)?,
+        purchase_id: r.get(4)?,
+        staff: r.get(5)?,
+        reason: r.get(6)?,
+    })
+}
+
 pub fn entries(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<EntryRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, points, at, purchase_id, staff, reason FROM points_ledger
-         WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![customer_id, limit], |r| {
-        Ok(EntryRow {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            points: r.get(2)?,
-            at: r.get(3)?,
-            purchase_id: r.get(4)?,
-            staff: r.get(5)?,
-            reason: r.get(6)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLS} FROM points_ledger WHERE customer_id = ?1
+         ORDER BY at DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![customer_id, limit], entry_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
     Ok(conn
-        .query_row(
-            "SELECT id, kind, points, at, purchase_id, staff, reason FROM points_ledger WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(EntryRow {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    points: r.get(2)?,
-                    at: r.get(3)?,
-                    purchase_id: r.get(4)?,
-                    staff: r.get(5)?,
-                    reason: r.get(6)?,
-                })
-            },
-        )
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLS} FROM points_ledger WHERE id = ?1"
+        ))?
+        .query_row([id], entry_row)
         .optional()?)
 }
 
@@ -318,8 +310,4 @@ pub fn shortfall(conn: &Connection, purchase_id: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT coalesce(sum(shortfall), 0) FROM refunds WHERE purchase_id = ?1")?
         .query_row([purchase_id], |r| r.get(0))?)
-}
-
-pub fn now() -> i64 {
-    time::now()
 }
