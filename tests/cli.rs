@@ -631,3 +631,571 @@ fn loyalty_from_the_command_line() {
     assert!(ok(d, &["points", "show", "0987654321"]).contains("expire"));
     assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
 }
+
+// Import and export: real files of every shape a shop brings, through the real binary.
+
+fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xFE];
+    b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    b
+}
+
+/// Exit 1 and the JSON report on stdout.
+fn rejected_json(dir: &Path, args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let out = kq(dir, &a);
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    serde_json::from_slice(&out.stdout).expect("one JSON report")
+}
+
+#[test]
+fn import_customers_from_csv_utf16_and_xlsx() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = data.path();
+    let csv = put(
+        files.path(),
+        "khach.csv",
+        "\u{feff}Mã khách hàng;Tên khách hàng;Điện thoại;Ngày sinh;Nhóm khách hàng\r\n\
+         KH001;Nguyễn Văn Đức;0912 345 678;12/05/1990;VIP\r\n\
+         KH002;\"Trần Thị; Mai\";+84 987 654 321;;\r\n"
+            .as_bytes(),
+    );
+    let dry = json(d, &["import", "customers", &csv, "--dry-run"]);
+    assert_eq!(
+        (&dry["rows"], &dry["inserted"], &dry["committed"]),
+        (&Value::from(2), &Value::from(2), &Value::from(false))
+    );
+    assert_eq!(json(d, &["customer", "find", "duc"]), serde_json::json!([]));
+
+    let human = ok(d, &["import", "customers", &csv]);
+    assert!(human.contains("Inserted: 2"), "{human}");
+    let duc = json(d, &["customer", "show", "KH001"]);
+    assert_eq!(duc["customer"]["birthday"], "1990-05-12");
+    assert_eq!(duc["customer"]["tags"], serde_json::json!(["VIP"]));
+    assert_eq!(
+        json(d, &["customer", "find", "0987654321"])[0]["name"],
+        "Trần Thị; Mai"
+    );
+    let again = json(d, &["import", "customers", &csv]);
+    assert_eq!(
+        (&again["unchanged"], &again["inserted"]),
+        (&Value::from(2), &Value::from(0))
+    );
+
+    // Excel's "Unicode text": UTF-16 LE with a BOM, tab-separated, English headers.
+    let utf16 = put(
+        files.path(),
+        "unicode.txt",
+        &utf16le_with_bom(
+            "customer_code\tname\tphone\temail\r\n\
+             KH001\tNguyễn Văn Đức\t0912345678\tduc@example.com\r\n\
+             KH003\tLê An\t0358000678\t\r\n",
+        ),
+    );
+    let r = json(d, &["import", "customers", &utf16]);
+    assert_eq!(
+        (&r["updated"], &r["inserted"]),
+        (&Value::from(1), &Value::from(1))
+    );
+    assert_eq!(
+        json(d, &["customer", "show", "KH001"])["customer"]["email"],
+        "duc@example.com"
+    );
+
+    // A workbook whose customers are on the second sheet, below a title.
+    let xlsx = files.path().join("khach.xlsx");
+    {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut wb = Workbook::new();
+        wb.add_worksheet()
+            .set_name("Ghi chú")
+            .unwrap()
+            .write_string(0, 0, "Xuất ngày 01/03/2026")
+            .unwrap();
+        let ws = wb.add_worksheet().set_name("Khách").unwrap();
+        ws.write_string(0, 0, "DANH SÁCH KHÁCH HÀNG").unwrap();
+        for (c, h) in ["Mã KH", "Họ tên", "SĐT", "Ngày sinh"].iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        ws.write_string(2, 0, "KH004").unwrap();
+        ws.write_string(2, 1, "Hoàng Yến").unwrap();
+        ws.write_number(2, 2, 903_111_222).unwrap();
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        ws.write_datetime_with_format(2, 3, ExcelDateTime::from_ymd(1992, 7, 4).unwrap(), &date)
+            .unwrap();
+        wb.save(&xlsx).unwrap();
+    }
+    let xlsx = xlsx.display().to_string();
+    refused(
+        d,
+        &["import", "customers", &xlsx],
+        "no header row or no data",
+    );
+    refused(
+        d,
+        &["import", "customers", &xlsx, "--sheet", "Nope"],
+        "Ghi chú, Khách",
+    );
+    let r = json(d, &["import", "customers", &xlsx, "--sheet", "Khách"]);
+    assert_eq!(r["inserted"], 1, "{r}");
+    let yen = json(d, &["customer", "show", "KH004"]);
+    assert_eq!(
+        yen["customer"]["phone"], "0903111222",
+        "leading zero restored"
+    );
+    assert_eq!(yen["customer"]["birthday"], "1992-07-04");
+    assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
+}
+
+#[test]
+fn import_purchases_matches_customers_and_creates_missing_ones() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = data.path();
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Nguyễn Văn Đức",
+            "--phone",
+            "0912345678",
+            "--code",
+            "KH001",
+        ],
+    );
+    let file = put(
+        files.path(),
+        "hoa-don.csv",
+        "Mã hóa đơn,Ngày mua,Mã KH,Khách hàng,Điện thoại,Tổng tiền\n\
+         HD1,15/03/2024 14:30,KH001,,,\"1.250.000\"\n\
+         HD2,16/03/2024,KH777,Phạm Việt,0903 111 222,250000\n"
+            .as_bytes(),
+    );
+    refused(d, &["import", "purchases", &file], "Line 3, “Mã KH”");
+    let r = rejected_json(d, &["import", "purchases", &file]);
+    assert_eq!(r["errors"][0]["line"], 3);
+    assert_eq!(r["errors"][0]["column"], "Mã KH");
+    assert_eq!(r["errors"][0]["message"], "Customer “KH777” was not found.");
+
+    let r = json(d, &["import", "purchases", &file, "--create-missing"]);
+    assert_eq!(
+        (
+            &r["rows"],
+            &r["inserted"],
+            &r["customers_created"],
+            &r["committed"]
+        ),
+        (
+            &Value::from(2),
+            &Value::from(2),
+            &Value::from(1),
+            &Value::from(true)
+        )
+    );
+    assert_eq!(r["errors"], serde_json::json!([]));
+    let duc = json(d, &["customer", "show", "KH001"]);
+    assert_eq!(duc["stats"]["visits"], 1);
+    assert_eq!(duc["stats"]["total_spent"], "1250000");
+    assert_eq!(
+        duc["loyalty"]["balance"], 0,
+        "imported history earns no points"
+    );
+    assert_eq!(
+        json(d, &["customer", "show", "KH777"])["customer"]["name"],
+        "Phạm Việt"
+    );
+    let again = json(d, &["import", "purchases", &file, "--create-missing"]);
+    assert_eq!(
+        (&again["inserted"], &again["unchanged"]),
+        (&Value::from(0), &Value::from(2))
+    );
+    assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
+}
+
+#[test]
+fn malformed_imports_are_refused_with_line_column_and_reason() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = data.path();
+    let f = files.path();
+    let bad = put(
+        f,
+        "khach.csv",
+        "Tên khách hàng,Điện thoại\r\nAn,0912345678\r\nBình,12345\r\n".as_bytes(),
+    );
+    refused(d, &["import", "customers", &bad], "Line 3, “Điện thoại”");
+    refused(d, &["import", "customers", &bad], "Nothing was written");
+    refused(d, &["import", "customers", &bad, "--dry-run"], "12345");
+    let r = rejected_json(d, &["import", "customers", &bad]);
+    assert_eq!(
+        (&r["rows"], &r["rejected"], &r["committed"]),
+        (&Value::from(2), &Value::from(1), &Value::from(false))
+    );
+    assert_eq!(r["errors"][0]["line"], 3);
+    assert_eq!(r["errors"][0]["column"], "Điện thoại");
+    assert_eq!(
+        r["errors"][0]["message"],
+        "“12345” is not a valid phone number."
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .args(["--lang", "vi", "--data-dir"])
+        .arg(d)
+        .args(["import", "customers", &bad])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Dòng 3, “Điện thoại”: Số điện thoại “12345” không hợp lệ."),
+        "{err}"
+    );
+
+    let sum = |amount: &str| {
+        put(
+            f,
+            "mua.csv",
+            format!("Điện thoại;Ngày mua;Tổng tiền\n0912345678;01/03/2024;{amount}\n").as_bytes(),
+        )
+    };
+    refused(d, &["import", "purchases", &sum("1.250")], "ambiguous");
+    let unquoted = put(
+        f,
+        "mua2.csv",
+        "Điện thoại,Ngày mua,Tổng tiền\n0912345678,01/03/2024,1,250,000\n".as_bytes(),
+    );
+    refused(
+        d,
+        &["import", "purchases", &unquoted],
+        "has 5 fields but the header has 3",
+    );
+    let bad_date = put(
+        f,
+        "mua3.csv",
+        "Điện thoại,Ngày mua,Tổng tiền\n0912345678,03/15/2024,250000\n".as_bytes(),
+    );
+    refused(d, &["import", "purchases", &bad_date], "dd/mm/yyyy");
+    refused(
+        d,
+        &["import", "customers", &put(f, "empty.csv", b"")],
+        "no header row",
+    );
+    refused(
+        d,
+        &[
+            "import",
+            "customers",
+            &put(f, "latin1.csv", b"T\xean,SDT\nAn,0912345678\n"),
+        ],
+        "UTF-8",
+    );
+    refused(
+        d,
+        &[
+            "import",
+            "customers",
+            &put(f, "broken.xlsx", b"PK\x03\x04 not a zip"),
+        ],
+        "Could not read",
+    );
+    refused(
+        d,
+        &[
+            "import",
+            "customers",
+            &f.join("missing.csv").display().to_string(),
+        ],
+        "Could not read",
+    );
+    refused(
+        d,
+        &[
+            "import",
+            "customers",
+            &put(f, "odd.csv", b"Col A,Col B\nx,y\n"),
+        ],
+        "required field",
+    );
+
+    let r = json(d, &["import", "customers", &bad, "--skip-invalid"]);
+    assert_eq!(
+        (&r["inserted"], &r["rejected"]),
+        (&Value::from(1), &Value::from(1))
+    );
+    assert_eq!(
+        json(d, &["customer", "find", "0912345678"])[0]["name"],
+        "An"
+    );
+}
+
+#[test]
+fn export_customers_purchases_and_points() {
+    use calamine::{Data, Reader};
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = data.path();
+    let f = files.path();
+    ok(d, &["demo", "--customers", "30", "--purchases", "120"]);
+
+    let csv = f.join("khach.csv").display().to_string();
+    let r = json(d, &["export", "customers", &csv]);
+    assert_eq!(
+        (&r["rows"], &r["format"]),
+        (&Value::from(30), &Value::from("csv"))
+    );
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("ID,Customer code,Customer name,Phone,Birthday"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 31);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .args(["--lang", "vi", "--data-dir"])
+        .arg(d)
+        .args(["export", "customers"])
+        .arg(f.join("khach-vi.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let vi = std::fs::read_to_string(f.join("khach-vi.csv")).unwrap();
+    assert!(
+        vi.starts_with("\u{feff}ID,Mã khách hàng,Tên khách hàng,Điện thoại"),
+        "{vi}"
+    );
+
+    let xlsx = f.join("mua.xlsx");
+    let r = json(d, &["export", "purchases", &xlsx.display().to_string()]);
+    assert_eq!(r["rows"], 120);
+    let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows.len(), 121);
+    assert_eq!(rows[0][6], Data::String("Total".into()));
+    assert!(matches!(rows[1][0], Data::Float(_)), "ids are numbers");
+    assert!(matches!(rows[1][1], Data::DateTime(_)), "times are dates");
+    assert!(
+        matches!(rows[1][6], Data::Float(t) if t > 0.0),
+        "money is a number"
+    );
+
+    let points = f.join("diem.xlsx").display().to_string();
+    let r = json(d, &["export", "points", &points]);
+    assert!(r["rows"].as_u64().unwrap() > 0);
+
+    refused(
+        d,
+        &[
+            "export",
+            "customers",
+            &f.join("x.pdf").display().to_string(),
+        ],
+        ".csv or .xlsx",
+    );
+    assert!(!f.join("x.pdf").exists());
+
+    // What was exported comes back in as it was.
+    let fresh = tempfile::tempdir().unwrap();
+    let r = json(fresh.path(), &["import", "customers", &csv]);
+    assert_eq!(
+        (&r["inserted"], &r["rejected"]),
+        (&Value::from(30), &Value::from(0)),
+        "{r}"
+    );
+}
+
+fn backup_file(dir: &Path) -> String {
+    json(dir, &["backup", "create"])["file"]
+        .as_str()
+        .expect("the backup's path")
+        .to_owned()
+}
+
+#[test]
+fn backup_create_list_verify_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["demo", "--customers", "50", "--purchases", "200"]);
+    let b = json(d, &["backup", "create"]);
+    let file = b["file"].as_str().unwrap().to_owned();
+    assert!(Path::new(&file).starts_with(d.join("backups")), "{file}");
+    assert_eq!(b["counts"]["customers"], 50);
+    let list = json(d, &["backup", "list"]);
+    assert_eq!(
+        (&list[0]["file"], &list[0]["ok"]),
+        (&Value::from(file.as_str()), &Value::from(true))
+    );
+    assert_eq!(
+        json(d, &["backup", "verify", &file])["counts"]["purchases"],
+        200
+    );
+    assert!(ok(d, &["backup", "verify", &file]).contains("The backup is sound"));
+    let st = json(d, &["backup", "status"]);
+    assert_eq!(
+        (&st["due"], &st["last_file"]),
+        (&Value::from(false), &Value::from(file.as_str()))
+    );
+    assert!(ok(d, &["backup", "status"]).contains("Last good backup"));
+
+    let before = snapshot(d);
+    json(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Khách Sau",
+            "--phone",
+            "0999 111 222",
+        ],
+    );
+    assert_ne!(snapshot(d), before);
+    assert!(ok(d, &["backup", "restore", &file]).contains("Restored from"));
+    assert_eq!(snapshot(d), before, "the backup's data is back");
+    assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
+    let list = json(d, &["backup", "list"]);
+    let safety = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"].as_str().unwrap().ends_with("-before-restore.db"))
+        .expect("a safety copy");
+    assert_eq!(safety["info"]["counts"]["customers"], 51);
+
+    let copy = d.join("copy.db").display().to_string();
+    ok(d, &["backup", "create", &copy]);
+    refused(d, &["backup", "create", &copy], "already exists");
+    ok(d, &["backup", "create", &copy, "--force"]);
+    assert_eq!(json(d, &["backup", "config", "--keep", "2"])["keep"], 2);
+    refused(
+        d,
+        &["backup", "config", "--keep", "0"],
+        "between 1 and 1000",
+    );
+    refused(
+        d,
+        &["backup", "config", "--folder", "/no/such/folder"],
+        "not found",
+    );
+    assert!(ok(d, &["backup", "auto"]).contains("already done"));
+}
+
+#[test]
+fn bad_backups_are_refused_clearly_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["demo", "--customers", "30", "--purchases", "100"]);
+    let good = std::fs::read(backup_file(d)).unwrap();
+    let bad = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = bad.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let mut corrupt = good.clone();
+    let pages = good.len() / 4096;
+    for n in pages / 3..pages / 3 + 4 {
+        corrupt[n * 4096..n * 4096 + 64].fill(0xA5);
+    }
+    let foreign = bad.path().join("other.db");
+    rusqlite_conn(&foreign)
+        .execute_batch("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('hi');")
+        .unwrap();
+    let newer = write("newer.db", &good);
+    rusqlite_conn(Path::new(&newer))
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let cases = [
+        (write("empty.db", b""), "is empty"),
+        (
+            write("notes.txt", "Sổ tay, không phải dữ liệu".as_bytes()),
+            "not a database file",
+        ),
+        (write("half.db", &good[..good.len() / 2]), "cut short"),
+        (write("corrupt.db", &corrupt), "damaged"),
+        (foreign.display().to_string(), "not a Khách Quen one"),
+        (newer, "newer version"),
+        (
+            bad.path().join("missing.db").display().to_string(),
+            "not found",
+        ),
+    ];
+    for (file, needle) in &cases {
+        refused(d, &["backup", "verify", file], needle);
+        refused(d, &["backup", "restore", file], needle);
+    }
+    assert_eq!(
+        json(d, &["backup", "list"]).as_array().unwrap().len(),
+        1,
+        "no safety copy made"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .args(["--lang", "vi", "--data-dir"])
+        .arg(d)
+        .args(["backup", "restore", &cases[2].0])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bị thiếu"));
+}
+
+#[test]
+fn duplicates_and_merge_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = json(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Trần Thị Mai",
+            "--phone",
+            "0912 345 678",
+            "--code",
+            "KH1",
+        ],
+    );
+    ok(
+        d,
+        &["purchase", "add", "--customer", "KH1", "--amount", "300000"],
+    );
+    ok(d, &["customer", "archive", "KH1"]);
+    let new = json(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Tran Thi Mai",
+            "--phone",
+            "+84 912 345 678",
+        ],
+    );
+    let (old, new) = (old["id"].to_string(), new["id"].to_string());
+    let dup = json(d, &["customer", "duplicates"]);
+    assert_eq!(dup["total"], 1);
+    assert_eq!(dup["groups"][0]["reasons"], serde_json::json!(["phone"]));
+    assert_eq!(dup["groups"][0]["suggested_keep"].to_string(), new);
+    assert!(ok(d, &["customer", "duplicates"]).contains("same phone"));
+
+    let m = json(d, &["customer", "merge", &new, &old]);
+    assert_eq!(
+        (&m["moved"]["purchases"], &m["stats"]["visits"]),
+        (&Value::from(1), &Value::from(1))
+    );
+    assert_eq!(m["kept"]["code"], "KH1");
+    assert_eq!(json(d, &["customer", "duplicates"])["total"], 0);
+    assert!(ok(d, &["customer", "duplicates"]).contains("No probable duplicates"));
+    refused(d, &["customer", "merge", &new, &new], "into themselves");
+    refused(d, &["customer", "merge", &new, &old], "already merged");
+    assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
+}

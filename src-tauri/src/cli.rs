@@ -2,6 +2,10 @@
 
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
+use khachquen_core::backup::{BackupInfo, BackupStatus};
+use khachquen_core::export::ExportKind;
+use khachquen_core::import::{ImportOptions, ImportReport, Kind, RowError};
+use khachquen_core::merge::Duplicates;
 use khachquen_core::model::{
     CustomerInput, CustomerLoyalty, ItemInput, LedgerEntry, LoyaltyConfig, Purchase, PurchaseInput,
     Stats, TierInput,
@@ -51,6 +55,19 @@ enum Command {
     /// A customer's points: balance, ledger, adjustments, expiry
     #[command(subcommand)]
     Points(PointsCmd),
+    /// Back up, verify and restore the data
+    #[command(subcommand)]
+    Backup(BackupCmd),
+    /// Import customers or purchases from CSV or .xlsx (exit 1, nothing written, if a row is
+    /// rejected)
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Export customers, purchases or the points ledger to FILE.csv or FILE.xlsx
+    Export {
+        #[arg(value_parser = ["customers", "purchases", "points"])]
+        what: String,
+        file: PathBuf,
+    },
     /// Fill an empty database with a realistic demo shop
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -139,6 +156,46 @@ enum CustomerCmd {
     Show {
         reference: String,
     },
+    /// Probable duplicates: same phone, or same name with the same birthday or email
+    Duplicates {
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+    },
+    /// Merge OTHER into KEEP: purchases, points and referrals move to KEEP; OTHER is archived
+    Merge {
+        /// The customer to keep: id, phone or code
+        keep: String,
+        /// The duplicate to fold into KEEP: id, phone or code
+        other: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCmd {
+    /// Back up now: to FILE (or into a folder), else into the backup folder
+    Create {
+        file: Option<PathBuf>,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// The backups in the backup folder, newest first, each quickly checked
+    List,
+    /// Check a backup fully (integrity, schema, row counts); changes nothing
+    Verify { file: PathBuf },
+    /// Replace the data with a backup's; a copy of the current data is kept first
+    Restore { file: PathBuf },
+    /// Folder, how many are kept, and the last good backup with its age
+    Status,
+    /// Choose the backup folder (an existing one; "" = the default) and how many to keep
+    Config {
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        keep: Option<String>,
+    },
+    /// The daily automatic backup, if none was made today (the window runs it at start-up)
+    Auto,
 }
 
 #[derive(Subcommand)]
@@ -232,6 +289,38 @@ enum PointsCmd {
     Expire {
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct ImportFlags {
+    /// Check every row and report what would change; write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// The workbook sheet to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// Import the valid rows and leave out the rejected ones
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// Upsert customers by shop code, then by phone
+    Customers {
+        file: PathBuf,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
+    /// Purchase history, matched to customers by code or phone (earns no points)
+    Purchases {
+        file: PathBuf,
+        /// Create the customers the file names but the shop does not have yet
+        #[arg(long)]
+        create_missing: bool,
+        #[command(flatten)]
+        flags: ImportFlags,
     },
 }
 
@@ -429,6 +518,288 @@ fn purchase_line(p: &Purchase) -> String {
     )
 }
 
+fn duplicates_text(o: &Out, d: &Duplicates) -> String {
+    if d.groups.is_empty() {
+        return o.t("cli.duplicates_none");
+    }
+    let mut lines = vec![format!(
+        "{}: {} / {}",
+        o.t("cli.duplicates_found"),
+        d.groups.len(),
+        d.total
+    )];
+    for g in &d.groups {
+        let reasons: Vec<String> = g
+            .reasons
+            .iter()
+            .zip(&g.keys)
+            .map(|(r, k)| {
+                let label = match r.as_str() {
+                    "phone" => o.t("cli.reason_phone"),
+                    "name_birthday" => o.t("cli.reason_name_birthday"),
+                    _ => o.t("cli.reason_name_email"),
+                };
+                format!("{label} ({k})")
+            })
+            .collect();
+        lines.push(String::new());
+        lines.push(reasons.join("; "));
+        for c in &g.customers {
+            let mut flags = Vec::new();
+            if c.id == g.suggested_keep {
+                flags.push(o.t("cli.suggested_keep"));
+            }
+            if c.archived {
+                flags.push(o.t("cli.archived_short"));
+            }
+            lines.push(format!(
+                "  #{}\t{}\t{}\t{} {}\t{}",
+                c.id,
+                c.name,
+                c.phone_display,
+                c.visits,
+                o.t("cli.visits_count"),
+                flags.join(", ")
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+fn backup_text(o: &Out, b: &BackupInfo) -> String {
+    format!(
+        "{}\n{}: {}\n{} {}, {} {} ({} ms)",
+        b.file,
+        o.t("cli.backup_created"),
+        or_dash(b.created_at.map(|t| t.to_rfc3339())),
+        b.counts.customers,
+        o.t("cli.customers_count"),
+        b.counts.purchases,
+        o.t("cli.purchases_count"),
+        b.millis
+    )
+}
+
+fn status_text(o: &Out, s: &BackupStatus) -> String {
+    let last = match (s.last_ok_at, s.age_seconds) {
+        (Some(at), Some(age)) => format!(
+            "{} ({} {})",
+            at.to_rfc3339(),
+            age / 3600,
+            o.t("cli.hours_ago")
+        ),
+        _ => o.t("cli.backup_never"),
+    };
+    let mut lines = vec![
+        format!("{}: {}", o.t("cli.backup_folder"), s.folder),
+        format!("{}: {}", o.t("cli.backup_keep"), s.keep),
+        format!("{}: {last}", o.t("cli.backup_last_ok")),
+    ];
+    if let Some(f) = &s.last_file {
+        lines.push(format!("  {f}"));
+    }
+    if let Some(e) = &s.last_error {
+        lines.push(format!(
+            "{} ({}): {}",
+            o.t("cli.backup_last_error"),
+            e.at.to_rfc3339(),
+            i18n::error_message(o.lang, &e.error.code, &e.error.params)
+        ));
+    }
+    lines.join("\n")
+}
+
+/// A percentage on stderr for long work, unless the output is JSON.
+fn progress<'a>(o: &'a Out, key: &str) -> impl FnMut(u64, u64) + 'a {
+    let label = o.t(key);
+    let json = o.json;
+    move |done: u64, total: u64| {
+        if !json {
+            eprint!("\r{label} {}%", done * 100 / total.max(1));
+        }
+    }
+}
+
+fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
+    match cmd {
+        BackupCmd::Create { file, force } => {
+            let b = db.create_backup(
+                file.as_deref(),
+                force,
+                &mut progress(o, "cli.backup_progress"),
+            );
+            if !o.json {
+                eprintln!();
+            }
+            let b = b?;
+            o.print(&b, || {
+                format!("{}: {}", o.t("cli.backup_saved"), backup_text(o, &b))
+            })?;
+        }
+        BackupCmd::List => {
+            let list = db.list_backups()?;
+            o.print(&list, || {
+                if list.is_empty() {
+                    return o.t("cli.backup_none");
+                }
+                list.iter()
+                    .map(|e| match (&e.info, &e.error) {
+                        (Some(i), _) => format!(
+                            "{}\t{}\t{}\t{} {}\t{} {}",
+                            e.name,
+                            e.size,
+                            or_dash(i.created_at.map(|t| t.to_rfc3339())),
+                            i.counts.customers,
+                            o.t("cli.customers_count"),
+                            i.counts.purchases,
+                            o.t("cli.purchases_count")
+                        ),
+                        (None, Some(err)) => format!(
+                            "{}\t{}\t{}",
+                            e.name,
+                            e.size,
+                            i18n::error_message(o.lang, &err.code, &err.params)
+                        ),
+                        (None, None) => e.name.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+        }
+        BackupCmd::Verify { file } => {
+            let b = khachquen_core::backup::verify(&file)?;
+            o.print(&b, || {
+                format!("{}: {}", o.t("cli.backup_ok"), backup_text(o, &b))
+            })?;
+        }
+        BackupCmd::Restore { file } => {
+            let r = db.restore_backup(&file, &mut progress(o, "cli.restore_progress"));
+            if !o.json {
+                eprintln!();
+            }
+            let r = r?;
+            o.print(&r, || {
+                let mut lines = vec![format!(
+                    "{}: {}",
+                    o.t("cli.backup_restored"),
+                    backup_text(o, &r.restored)
+                )];
+                if let Some(v) = r.upgraded_from {
+                    lines.push(format!("{} {v}", o.t("cli.backup_upgraded")));
+                }
+                lines.push(format!(
+                    "{}: {}",
+                    o.t("cli.backup_safety_copy"),
+                    r.safety_copy
+                ));
+                lines.join("\n")
+            })?;
+        }
+        BackupCmd::Status => {
+            let s = db.backup_status()?;
+            o.print(&s, || status_text(o, &s))?;
+        }
+        BackupCmd::Config { folder, keep } => {
+            let s = db.configure_backups(folder.as_deref(), keep.as_deref())?;
+            o.print(&s, || status_text(o, &s))?;
+        }
+        BackupCmd::Auto => {
+            let b = db.auto_backup_if_due()?;
+            o.print(&b, || match &b {
+                Some(b) => format!("{}: {}", o.t("cli.backup_saved"), backup_text(o, b)),
+                None => o.t("cli.backup_not_due"),
+            })?;
+        }
+    }
+    Ok(0)
+}
+
+fn import_text(o: &Out, r: &ImportReport) -> String {
+    let (ins, upd) = if r.dry_run {
+        ("cli.import_to_insert", "cli.import_to_update")
+    } else {
+        ("cli.import_inserted", "cli.import_updated")
+    };
+    let mut lines = vec![
+        format!("{}: {}", o.t("cli.import_rows"), r.rows),
+        format!("{}: {}", o.t(ins), r.inserted),
+        format!("{}: {}", o.t(upd), r.updated),
+        format!("{}: {}", o.t("cli.import_unchanged"), r.unchanged),
+    ];
+    if r.kind == Kind::Purchases {
+        lines.push(format!(
+            "{}: {}",
+            o.t("cli.import_customers_created"),
+            r.customers_created
+        ));
+    }
+    lines.push(format!("{}: {}", o.t("cli.import_rejected"), r.rejected));
+    if r.dry_run {
+        lines.push(o.t("cli.import_dry_run"));
+    }
+    lines.join("\n")
+}
+
+fn row_error_line(o: &Out, e: &RowError) -> String {
+    match &e.column {
+        Some(c) => format!(
+            "{} {}, “{c}”: {}",
+            o.t("cli.import_line"),
+            e.line,
+            e.message
+        ),
+        None => format!("{} {}: {}", o.t("cli.import_line"), e.line, e.message),
+    }
+}
+
+/// Report every row; exit 1 when a row is rejected, unless --skip-invalid imported the rest.
+fn import_cmd(db: &Store, cmd: ImportCmd, o: &Out) -> khachquen_core::Result<i32> {
+    let (kind, file, flags, create_missing) = match cmd {
+        ImportCmd::Customers { file, flags } => (Kind::Customers, file, flags, false),
+        ImportCmd::Purchases {
+            file,
+            create_missing,
+            flags,
+        } => (Kind::Purchases, file, flags, create_missing),
+    };
+    let opts = ImportOptions {
+        sheet: flags.sheet,
+        mapping: None,
+        dry_run: flags.dry_run,
+        create_missing,
+        skip_invalid: flags.skip_invalid,
+    };
+    let label = o.t("cli.import_progress");
+    let mut progress = |done: u64, total: u64| {
+        if !o.json {
+            eprint!("\r{label} {}%", done * 100 / total.max(1));
+        }
+    };
+    let mut r = db.import(kind, &file, &opts, &mut progress)?;
+    if !o.json {
+        eprintln!();
+    }
+    r.translate(&|code, params| i18n::error_message(o.lang, code, params));
+    o.print(&r, || import_text(o, &r))?;
+    if !o.json {
+        for e in &r.errors {
+            eprintln!("{}", row_error_line(o, e));
+        }
+    }
+    if r.rejected > 0 && !opts.skip_invalid {
+        eprintln!(
+            "{}",
+            o.t(if opts.dry_run {
+                "cli.import_would_reject"
+            } else {
+                "cli.import_nothing_written"
+            })
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
 fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
     match command {
         Command::Customer(cmd) => match cmd {
@@ -526,7 +897,36 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                     lines.join("\n")
                 })?;
             }
+            CustomerCmd::Duplicates { limit } => {
+                let d = db.duplicates(limit)?;
+                o.print(&d, || duplicates_text(o, &d))?;
+            }
+            CustomerCmd::Merge { keep, other } => {
+                let (keep, other) = (db.resolve_customer(&keep)?, db.resolve_customer(&other)?);
+                let r = db.merge_customers(keep, other)?;
+                o.print(&r, || {
+                    let moved: Vec<String> = r
+                        .moved
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(k, n)| format!("{k} {n}"))
+                        .collect();
+                    format!(
+                        "{} #{} {} → #{} {}\n{}: {}\n{}\n{}",
+                        o.t("cli.merged"),
+                        r.merged.id,
+                        r.merged.name,
+                        r.kept.id,
+                        r.kept.name,
+                        o.t("cli.moved"),
+                        or_dash((!moved.is_empty()).then(|| moved.join(", "))),
+                        stats_text(o, &r.stats),
+                        loyalty_text(o, &r.loyalty)
+                    )
+                })?;
+            }
         },
+        Command::Backup(cmd) => return backup(db, cmd, o),
         Command::Purchase(cmd) => match cmd {
             PurchaseCmd::Add {
                 customer,
@@ -709,6 +1109,20 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                 eprintln!("{}", o.t("cli.check_failed"));
                 return Ok(1);
             }
+        }
+        Command::Import(cmd) => return import_cmd(db, cmd, o),
+        Command::Export { what, file } => {
+            let kind = ExportKind::parse(&what).ok_or(CoreError::InvalidInput(what))?;
+            let r = db.export(kind, &file, &|l| i18n::export_label(o.lang, l))?;
+            o.print(&r, || {
+                format!(
+                    "{}: {} {} → {}",
+                    o.t("cli.export_done"),
+                    r.rows,
+                    o.t("cli.export_rows"),
+                    r.path
+                )
+            })?;
         }
         Command::Demo {
             customers,

@@ -88,3 +88,15 @@ pub fn error_message(lang: Lang, code: &str, params: &Map<String, Value>) -> Str
 pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
     error_message(lang, e.code(), &e.params())
 }
+
+/// Headers and coded values of an exported file, in the user's language.
+pub fn export_label(lang: Lang, label: khachquen_core::export::Label) -> String {
+    use khachquen_core::export::Label;
+    match label {
+        Label::Column(c) => t(lang, &format!("cli.col_{c}")),
+        Label::Gender(g) => t(lang, &format!("gender.{g}")),
+        Label::Source(v) => t(lang, &format!("source.{v}")),
+        Label::Payment(v) => t(lang, &format!("payment.{v}")),
+        Label::PointsKind(k) => t(lang, &format!("loyalty.kinds.{k}")),
+    }
+}

@@ -12,26 +12,39 @@ use tauri::{Builder, Runtime};
 
 /// Register every command; shared by the real app and the mock-runtime tests.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app::app_info,
-        commands::app::demo_create,
-        commands::settings::settings_get,
-        commands::settings::settings_set,
-        commands::customers::customer_search,
-        commands::customers::customer_list,
-        commands::customers::customer_tags,
-        commands::customers::customer_get,
-        commands::customers::customer_add,
-        commands::customers::customer_update,
-        commands::customers::customer_archive,
-        commands::purchases::purchase_add,
-        commands::loyalty::loyalty_get,
-        commands::loyalty::loyalty_set,
-        commands::loyalty::loyalty_set_tiers,
-        commands::loyalty::purchase_quote,
-        commands::loyalty::purchase_refund,
-        commands::loyalty::points_adjust,
-    ])
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::demo_create,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::customers::customer_search,
+            commands::customers::customer_list,
+            commands::customers::customer_tags,
+            commands::customers::customer_get,
+            commands::customers::customer_add,
+            commands::customers::customer_update,
+            commands::customers::customer_archive,
+            commands::purchases::purchase_add,
+            commands::loyalty::loyalty_get,
+            commands::loyalty::loyalty_set,
+            commands::loyalty::loyalty_set_tiers,
+            commands::loyalty::purchase_quote,
+            commands::loyalty::purchase_refund,
+            commands::loyalty::points_adjust,
+            commands::transfer::import_preview,
+            commands::transfer::import_run,
+            commands::transfer::export_run,
+            commands::backup::backup_create,
+            commands::backup::backup_list,
+            commands::backup::backup_status,
+            commands::backup::backup_configure,
+            commands::backup::backup_verify,
+            commands::backup::backup_restore,
+            commands::backup::customer_duplicates,
+            commands::backup::customer_merge,
+        ])
 }
 
 pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
@@ -48,10 +61,16 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
     let state = app_state(store, data_dir);
     let store = Arc::clone(&state.store);
     std::thread::spawn(move || loop {
+        // Let the window paint first: on a large shop this pass scans every customer.
+        std::thread::sleep(std::time::Duration::from_secs(5));
         if let Err(e) = store.loyalty_maintenance(None) {
             eprintln!("loyalty maintenance: {e}");
         }
-        std::thread::sleep(std::time::Duration::from_secs(3600));
+        // Once per shop day; a failure also lands in the backup status Settings shows.
+        if let Err(e) = store.auto_backup_if_due() {
+            eprintln!("automatic backup: {e}");
+        }
+        std::thread::sleep(std::time::Duration::from_secs(3600 - 5));
     });
     build_app(Builder::default())
         .manage(state)

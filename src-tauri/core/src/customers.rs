@@ -19,7 +19,7 @@ fn opt(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn check_len(s: Option<String>) -> Result<Option<String>> {
+pub(crate) fn check_len(s: Option<String>) -> Result<Option<String>> {
     match opt(s) {
         Some(s) if s.chars().count() > FIELD_MAX => Err(CoreError::InvalidInput(format!(
             "longer than {FIELD_MAX} characters"
@@ -28,7 +28,7 @@ fn check_len(s: Option<String>) -> Result<Option<String>> {
     }
 }
 
-fn valid_name(s: &str) -> Result<String> {
+pub(crate) fn valid_name(s: &str) -> Result<String> {
     let name = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err(CoreError::NameRequired);
@@ -39,7 +39,7 @@ fn valid_name(s: &str) -> Result<String> {
     Ok(name)
 }
 
-fn valid_code(s: Option<String>) -> Result<Option<String>> {
+pub(crate) fn valid_code(s: Option<String>) -> Result<Option<String>> {
     let Some(code) = opt(s) else { return Ok(None) };
     let ok = code.len() <= 40
         && code
@@ -71,7 +71,7 @@ pub fn valid_birthday(s: Option<String>) -> Result<Option<String>> {
     Ok(Some(format!("--{m:02}-{d:02}")))
 }
 
-fn valid_email(s: Option<String>) -> Result<Option<String>> {
+pub(crate) fn valid_email(s: Option<String>) -> Result<Option<String>> {
     let Some(e) = opt(s) else { return Ok(None) };
     let ok = match e.split_once('@') {
         Some((local, domain)) => {
@@ -91,7 +91,7 @@ fn valid_email(s: Option<String>) -> Result<Option<String>> {
     }
 }
 
-fn valid_gender(s: Option<String>) -> Result<Option<String>> {
+pub(crate) fn valid_gender(s: Option<String>) -> Result<Option<String>> {
     let Some(g) = opt(s) else { return Ok(None) };
     let v = match text::fold(&g).as_str() {
         "male" | "m" | "nam" => "male",
@@ -112,7 +112,7 @@ fn valid_source(s: &str) -> Result<String> {
     }
 }
 
-fn valid_tags(tags: Vec<String>) -> Result<Vec<String>> {
+pub(crate) fn valid_tags(tags: Vec<String>) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for t in tags {
         let t = t.trim().to_owned();
@@ -136,9 +136,12 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
     if r.is_empty() {
         return Err(not_found());
     }
+    // A phone or code of a merged-away customer means the customer it was merged into;
+    // an explicit id still opens the archived record itself.
+    let kept = |id: i64| -> Result<i64> { Ok(db::merge::merged_into(conn, id)?.unwrap_or(id)) };
     if let Ok(p) = phone::normalize(r) {
         if let Some(id) = db::customers::by_phone(conn, &p)? {
-            return Ok(id);
+            return kept(id);
         }
     }
     if let Ok(id) = r.trim_start_matches('#').parse::<i64>() {
@@ -146,7 +149,7 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
             return Ok(id);
         }
     }
-    db::customers::by_code(conn, r)?.ok_or_else(not_found)
+    kept(db::customers::by_code(conn, r)?.ok_or_else(not_found)?)
 }
 
 /// Apply `input` over `base` (an empty record when adding), validating every field.

@@ -120,6 +120,80 @@ pub enum CoreError {
     #[error("this bill id was already used for a different purchase")]
     ClientIdConflict,
 
+    #[error("cannot merge a customer into themselves")]
+    MergeSame,
+    #[error("{name} was already merged into customer #{into}")]
+    AlreadyMerged { name: String, into: i64 },
+
+    #[error("backup file not found: {0}")]
+    BackupNotFound(String),
+    #[error("the backup file {0} is empty")]
+    BackupEmpty(String),
+    #[error("{0} is not a database file")]
+    BackupNotDatabase(String),
+    #[error("the backup file {file} is truncated ({size} of {expected} bytes)")]
+    BackupTruncated {
+        file: String,
+        size: u64,
+        expected: u64,
+    },
+    #[error("the backup file {file} is damaged: {detail}")]
+    BackupCorrupt { file: String, detail: String },
+    #[error("{0} is not a Khách Quen database")]
+    BackupForeign(String),
+    #[error("the backup {file} comes from a newer app (schema {found}, this app reads up to {supported})")]
+    BackupTooNew {
+        file: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("the backup {file} is incomplete: {table} has {found} rows, {expected} expected")]
+    BackupCountsMismatch {
+        file: String,
+        table: String,
+        expected: i64,
+        found: i64,
+    },
+    #[error("backup folder not found: {0}")]
+    BackupFolderMissing(String),
+    #[error("cannot write the backup to {path}: {detail}")]
+    BackupWriteFailed { path: String, detail: String },
+    #[error("{0} already exists")]
+    BackupFileExists(String),
+    #[error("{0} is the live database, not a backup")]
+    BackupIsLive(String),
+    #[error("invalid number of backups to keep: {0}")]
+    BackupKeepInvalid(String),
+    #[error("the restore failed and the previous data was put back: {0}")]
+    RestoreRolledBack(String),
+
+    #[error("cannot read {path}: {detail}")]
+    ImportUnreadable { path: String, detail: String },
+    #[error("the file is neither UTF-8 nor UTF-16 text")]
+    ImportEncoding,
+    #[error("the file has no header row or no data")]
+    ImportEmpty,
+    #[error("no sheet named {sheet} (sheets: {sheets})")]
+    ImportSheetNotFound { sheet: String, sheets: String },
+    #[error("no column is mapped to {field}")]
+    ImportMappingMissing { field: String },
+    #[error("invalid column mapping: {0}")]
+    ImportMappingInvalid(String),
+    #[error("ambiguous amount: {0}")]
+    AmountAmbiguous(String),
+    #[error("invalid date: {0}")]
+    DateInvalid(String),
+    #[error("{found} fields where the header has {expected}")]
+    ImportFieldCount { found: usize, expected: usize },
+    #[error("{value} already appears on line {line}")]
+    ImportDuplicate { value: String, line: u64 },
+    #[error("{column} is empty")]
+    ImportValueRequired { column: String },
+    #[error("cannot export to {0}: use .csv or .xlsx")]
+    ExportFormat(String),
+    #[error("more than {max} rows for one sheet")]
+    ExportTooManyRows { max: u64 },
+
     #[error("the demo shop needs an empty database")]
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
@@ -185,6 +259,35 @@ impl CoreError {
         "purchase.refund_too_large",
         "purchase.fully_refunded",
         "purchase.client_id_conflict",
+        "customer.merge_same",
+        "customer.already_merged",
+        "backup.not_found",
+        "backup.empty",
+        "backup.not_database",
+        "backup.truncated",
+        "backup.corrupt",
+        "backup.foreign",
+        "backup.too_new",
+        "backup.counts_mismatch",
+        "backup.folder_missing",
+        "backup.write_failed",
+        "backup.file_exists",
+        "backup.is_live",
+        "backup.keep_invalid",
+        "backup.restore_rolled_back",
+        "import.unreadable",
+        "import.encoding",
+        "import.empty",
+        "import.sheet_not_found",
+        "import.mapping_missing",
+        "import.mapping_invalid",
+        "import.amount_ambiguous",
+        "import.date_invalid",
+        "import.field_count",
+        "import.duplicate_row",
+        "import.value_required",
+        "export.format",
+        "export.too_many_rows",
         "demo.not_empty",
         "demo.invalid",
         "input.invalid",
@@ -246,6 +349,35 @@ impl CoreError {
             RefundTooLarge { .. } => "purchase.refund_too_large",
             FullyRefunded => "purchase.fully_refunded",
             ClientIdConflict => "purchase.client_id_conflict",
+            MergeSame => "customer.merge_same",
+            AlreadyMerged { .. } => "customer.already_merged",
+            BackupNotFound(_) => "backup.not_found",
+            BackupEmpty(_) => "backup.empty",
+            BackupNotDatabase(_) => "backup.not_database",
+            BackupTruncated { .. } => "backup.truncated",
+            BackupCorrupt { .. } => "backup.corrupt",
+            BackupForeign(_) => "backup.foreign",
+            BackupTooNew { .. } => "backup.too_new",
+            BackupCountsMismatch { .. } => "backup.counts_mismatch",
+            BackupFolderMissing(_) => "backup.folder_missing",
+            BackupWriteFailed { .. } => "backup.write_failed",
+            BackupFileExists(_) => "backup.file_exists",
+            BackupIsLive(_) => "backup.is_live",
+            BackupKeepInvalid(_) => "backup.keep_invalid",
+            RestoreRolledBack(_) => "backup.restore_rolled_back",
+            ImportUnreadable { .. } => "import.unreadable",
+            ImportEncoding => "import.encoding",
+            ImportEmpty => "import.empty",
+            ImportSheetNotFound { .. } => "import.sheet_not_found",
+            ImportMappingMissing { .. } => "import.mapping_missing",
+            ImportMappingInvalid(_) => "import.mapping_invalid",
+            AmountAmbiguous(_) => "import.amount_ambiguous",
+            DateInvalid(_) => "import.date_invalid",
+            ImportFieldCount { .. } => "import.field_count",
+            ImportDuplicate { .. } => "import.duplicate_row",
+            ImportValueRequired { .. } => "import.value_required",
+            ExportFormat(_) => "export.format",
+            ExportTooManyRows { .. } => "export.too_many_rows",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
@@ -266,7 +398,11 @@ impl CoreError {
             SourceInvalid(_) => "source",
             ReferredBySelf => "referred_by",
             TagInvalid(_) => "tags",
-            AmountInvalid(_) | AmountNegative | AmountPrecision { .. } | AmountTooLarge => "amount",
+            AmountInvalid(_)
+            | AmountNegative
+            | AmountPrecision { .. }
+            | AmountTooLarge
+            | AmountAmbiguous(_) => "amount",
             ItemsMismatch { .. } | ItemInvalid { .. } => "items",
             PaymentInvalid(_) => "payment_method",
             TimeInvalid(_) => "at",
@@ -287,6 +423,8 @@ impl CoreError {
             AdjustReasonRequired => "reason",
             AdjustZero | AdjustBelowZero { .. } => "delta",
             RefundTooLarge { .. } => "amount",
+            BackupFolderMissing(_) => "folder",
+            BackupKeepInvalid(_) => "keep",
             _ => return None,
         })
     }
@@ -333,10 +471,45 @@ impl CoreError {
             }
             RedeemOverCap { max, percent } => json!({"max": max, "percent": percent}),
             RefundTooLarge { max } => json!({"max": max}),
+            ImportUnreadable { path, detail } => json!({"path": path, "detail": detail}),
+            ImportSheetNotFound { sheet, sheets } => json!({"sheet": sheet, "sheets": sheets}),
+            ImportMappingMissing { field } => json!({"target": field}),
+            ImportMappingInvalid(d) => json!({"detail": d}),
+            AmountAmbiguous(v) | DateInvalid(v) => json!({"value": v}),
+            ImportFieldCount { found, expected } => json!({"found": found, "expected": expected}),
+            ImportDuplicate { value, line } => json!({"value": value, "line": line}),
+            ImportValueRequired { column } => json!({"column": column}),
+            ExportFormat(ext) => json!({"ext": ext}),
+            ExportTooManyRows { max } => json!({"max": max}),
+            ImportEncoding | ImportEmpty => json!({}),
+            AlreadyMerged { name, into } => json!({"name": name, "into": into}),
+            BackupNotFound(f) | BackupEmpty(f) | BackupNotDatabase(f) | BackupForeign(f)
+            | BackupFileExists(f) | BackupIsLive(f) => json!({"file": f}),
+            BackupTruncated {
+                file,
+                size,
+                expected,
+            } => json!({"file": file, "size": size, "expected": expected}),
+            BackupCorrupt { file, detail } => json!({"file": file, "detail": detail}),
+            BackupTooNew {
+                file,
+                found,
+                supported,
+            } => json!({"file": file, "found": found, "supported": supported}),
+            BackupCountsMismatch {
+                file,
+                table,
+                expected,
+                found,
+            } => json!({"file": file, "table": table, "expected": expected, "found": found}),
+            BackupFolderMissing(p) => json!({"path": p}),
+            BackupWriteFailed { path, detail } => json!({"path": path, "detail": detail}),
+            BackupKeepInvalid(v) => json!({"value": v}),
+            RestoreRolledBack(d) => json!({"detail": d}),
             NameRequired | PhoneRequired | ReferredBySelf | AmountNegative | AmountTooLarge
             | CurrencyLocked | ShopNameInvalid | DemoNotEmpty | TiersEmpty | TierNameRequired
             | TierFirstNotZero | AdjustReasonRequired | AdjustZero | FullyRefunded
-            | ClientIdConflict => json!({}),
+            | ClientIdConflict | MergeSame => json!({}),
         };
         let mut map = match v {
             Value::Object(m) => m,

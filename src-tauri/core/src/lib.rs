@@ -1,11 +1,15 @@
 //! Khách Quen core: customers, purchases and the shop's data on one SQLite file.
 //! No Tauri here: the window and the CLI both call this crate.
 
+pub mod backup;
 pub mod customers;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod loyalty;
+pub mod merge;
 pub mod model;
 pub mod money;
 pub mod phone;

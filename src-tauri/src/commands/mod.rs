@@ -1,10 +1,12 @@
 //! Tauri commands: each one delegates to khachquen-core and maps its error.
 
 pub mod app;
+pub mod backup;
 pub mod customers;
 pub mod loyalty;
 pub mod purchases;
 pub mod settings;
+pub mod transfer;
 
 use crate::i18n::{self, Lang};
 use khachquen_core::{CoreError, Store};

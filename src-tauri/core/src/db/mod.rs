@@ -1,8 +1,11 @@
 //! Storage: connection setup, migrations and one module per table. All SQL lives here.
 
+pub mod backup;
 pub mod bulk;
 pub mod customers;
+pub mod import;
 pub mod loyalty;
+pub mod merge;
 pub mod purchases;
 pub mod settings;
 
@@ -17,6 +20,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/002_lookup_indexes.sql")),
     M::up(include_str!("migrations/003_search_prefixes.sql")),
     M::up(include_str!("migrations/004_loyalty.sql")),
+    M::up(include_str!("migrations/005_merge.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

@@ -1,5 +1,7 @@
 //! Integration tests of khachquen-core: one binary, a module per area.
 
+mod backup;
+mod import;
 mod loyalty;
 
 use khachquen_core::model::{CustomerInput, ItemInput, ListQuery, PurchaseInput, SortKey};
@@ -477,6 +479,25 @@ fn check_finds_tampered_figures_and_ledgers() {
         (r.stats_mismatches, r.negative_balances, r.ok),
         (1, 1, false)
     );
+}
+
+#[test]
+fn a_merged_customers_phone_and_code_find_the_kept_one() {
+    let s = shop();
+    let keep = s.resolve_customer("0912345678").unwrap();
+    let mut other = customer("Nguyen Van Duc", "0933 000 111");
+    other.code = Some("KH-OLD".into());
+    let other = s.add_customer(other).unwrap().id;
+    s.merge_customers(keep, other).unwrap();
+    assert_eq!(s.resolve_customer("0933000111").unwrap(), keep);
+    assert_eq!(s.resolve_customer("kh-old").unwrap(), keep);
+    assert_eq!(
+        s.resolve_customer(&format!("#{other}")).unwrap(),
+        other,
+        "an explicit id opens the archived record"
+    );
+    s.add_purchase(purchase(s.resolve_customer("0933000111").unwrap(), "50000"))
+        .unwrap();
 }
 
 #[test]

@@ -1,0 +1,871 @@
+//! Backups: made online while the shop works, written to a temp file, verified, then renamed
+//! into place; kept N deep in a folder the owner chooses; restored by swapping the data in
+//! through SQLite's backup API after a safety copy of what is there now.
+
+use crate::db::{self, backup::Counts};
+use crate::error::{CoreError, Result};
+use crate::settings::timezone;
+use crate::store::Store;
+use crate::time;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub const DEFAULT_KEEP: u32 = 14;
+const MAX_KEEP: u32 = 1000;
+const FOLDER_KEY: &str = "backup.folder";
+const KEEP_KEY: &str = "backup.keep";
+const LAST_OK_KEY: &str = "backup.last_ok_at";
+const LAST_FILE_KEY: &str = "backup.last_file";
+const LAST_ERROR_KEY: &str = "backup.last_error";
+const PREFIX: &str = "khachquen-";
+
+/// One backup or restore at a time in this process (the automatic one may be running).
+static BUSY: Mutex<()> = Mutex::new(());
+
+/// What a verified backup file holds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BackupInfo {
+    pub file: String,
+    pub size: u64,
+    /// When the snapshot was taken (from the file's manifest; absent for a plain database).
+    pub created_at: Option<DateTime<Utc>>,
+    /// "manual", "auto" or "before_restore".
+    pub kind: Option<String>,
+    pub schema_version: i64,
+    pub app_version: Option<String>,
+    pub shop_name: Option<String>,
+    pub counts: Counts,
+    /// How long the backup or the check took.
+    pub millis: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Manifest {
+    app: String,
+    app_version: String,
+    created_at: i64,
+    kind: String,
+    schema_version: i64,
+    counts: Counts,
+}
+
+/// An error as data, for lists and status: the UI translates `errors.<code>`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub params: Map<String, Value>,
+}
+
+impl From<&CoreError> for ErrorInfo {
+    fn from(e: &CoreError) -> Self {
+        ErrorInfo {
+            code: e.code().to_owned(),
+            params: e.params(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupEntry {
+    pub file: String,
+    pub name: String,
+    pub size: u64,
+    pub modified: Option<DateTime<Utc>>,
+    pub ok: bool,
+    pub info: Option<BackupInfo>,
+    pub error: Option<ErrorInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BackupFailure {
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub error: ErrorInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupStatus {
+    pub folder: String,
+    pub folder_is_default: bool,
+    pub keep: u32,
+    pub last_ok_at: Option<DateTime<Utc>>,
+    pub last_file: Option<String>,
+    /// Seconds since the last good backup.
+    pub age_seconds: Option<i64>,
+    /// The last attempt's failure, cleared by the next good backup.
+    pub last_error: Option<BackupFailure>,
+    /// No good backup yet today (shop time): the automatic one would run.
+    pub due: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    pub restored: BackupInfo,
+    /// The copy of the data as it was just before the restore.
+    pub safety_copy: String,
+    /// The schema the backup had, when it was upgraded on the way in.
+    pub upgraded_from: Option<i64>,
+    pub check: db::CheckReport,
+    pub millis: u64,
+}
+
+fn lock_busy() -> std::sync::MutexGuard<'static, ()> {
+    BUSY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn write_failed(path: &Path, e: impl ToString) -> CoreError {
+    CoreError::BackupWriteFailed {
+        path: shown(path),
+        detail: e.to_string(),
+    }
+}
+
+/// A SQLite error met while reading a candidate file, as a message the owner understands.
+fn classify(file: &str, e: rusqlite::Error) -> CoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => CoreError::BackupNotDatabase(file.to_owned()),
+        Some(ErrorCode::CannotOpen) => CoreError::OpenFailed {
+            path: file.to_owned(),
+            detail: e.to_string(),
+        },
+        _ => CoreError::BackupCorrupt {
+            file: file.to_owned(),
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// The 100-byte SQLite header: magic, page size, and the size the file should have.
+fn check_header(path: &Path) -> Result<u64> {
+    let file = shown(path);
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CoreError::BackupNotFound(file))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if meta.is_dir() {
+        return Err(CoreError::BackupNotDatabase(file));
+    }
+    let size = meta.len();
+    if size == 0 {
+        return Err(CoreError::BackupEmpty(file));
+    }
+    let mut head = Vec::with_capacity(100);
+    fs::File::open(path)?.take(100).read_to_end(&mut head)?;
+    const MAGIC: &[u8] = b"SQLite format 3\0";
+    let n = head.len().min(MAGIC.len());
+    if head[..n] != MAGIC[..n] {
+        return Err(CoreError::BackupNotDatabase(file));
+    }
+    if head.len() < 100 {
+        return Err(CoreError::BackupTruncated {
+            file,
+            size,
+            expected: 100,
+        });
+    }
+    let be32 = |at: usize| u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+    let page_size = match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65_536u64,
+        p => u64::from(p),
+    };
+    if !(512..=65_536).contains(&page_size) || !page_size.is_power_of_two() {
+        return Err(CoreError::BackupCorrupt {
+            file,
+            detail: format!("page size {page_size}"),
+        });
+    }
+    // The page count in the header is trustworthy only when its "valid for" matches.
+    let pages = u64::from(be32(28));
+    let expected = if be32(92) == be32(24) && pages > 0 {
+        pages * page_size
+    } else {
+        size.div_ceil(page_size) * page_size
+    };
+    if size < expected || !size.is_multiple_of(page_size) {
+        return Err(CoreError::BackupTruncated {
+            file,
+            size,
+            expected: expected.max(size.div_ceil(page_size) * page_size),
+        });
+    }
+    Ok(size)
+}
+
+/// Check an open candidate inside its read transaction: ours, not newer, sound (when
+/// `full`), and holding the rows its manifest promises.
+fn inspect(conn: &Connection, path: &Path, size: u64, full: bool) -> Result<BackupInfo> {
+    let start = Instant::now();
+    let file = shown(path);
+    let c = |e: rusqlite::Error| classify(&file, e);
+    let version = db::backup::user_version(conn).map_err(c)?;
+    if version > db::schema_version() {
+        return Err(CoreError::BackupTooNew {
+            file,
+            found: version,
+            supported: db::schema_version(),
+        });
+    }
+    if version < 1 || !db::backup::has_core_tables(conn).map_err(c)? {
+        return Err(CoreError::BackupForeign(file));
+    }
+    if full {
+        let lines = db::backup::integrity(conn).map_err(c)?;
+        if lines != ["ok"] {
+            return Err(CoreError::BackupCorrupt {
+                file,
+                detail: lines.join("; "),
+            });
+        }
+        let fk = db::backup::foreign_key_violations(conn).map_err(c)?;
+        if fk > 0 {
+            return Err(CoreError::BackupCorrupt {
+                file,
+                detail: format!("{fk} broken references"),
+            });
+        }
+    }
+    let counts = db::backup::counts(conn).map_err(c)?;
+    let manifest: Option<Manifest> = db::backup::setting(conn, db::backup::MANIFEST_KEY)
+        .map_err(c)?
+        .and_then(|m| serde_json::from_str(&m).ok());
+    if let Some(m) = &manifest {
+        if let Some((table, expected, found)) = m.counts.first_difference(&counts) {
+            return Err(CoreError::BackupCountsMismatch {
+                file,
+                table: table.to_owned(),
+                expected,
+                found,
+            });
+        }
+    }
+    Ok(BackupInfo {
+        size,
+        created_at: manifest.as_ref().map(|m| time::from_unix(m.created_at)),
+        kind: manifest.as_ref().map(|m| m.kind.clone()),
+        schema_version: version,
+        app_version: manifest.map(|m| m.app_version),
+        shop_name: db::backup::setting(conn, "shop_name").map_err(c)?,
+        counts,
+        millis: start.elapsed().as_millis() as u64,
+        file,
+    })
+}
+
+fn check_file(path: &Path, full: bool) -> Result<BackupInfo> {
+    let size = check_header(path)?;
+    let file = shown(path);
+    let conn = db::backup::open_read_only(path).map_err(|e| classify(&file, e))?;
+    db::backup::begin_read(&conn).map_err(|e| classify(&file, e))?;
+    let out = inspect(&conn, path, size, full);
+    db::backup::end_read(&conn);
+    out
+}
+
+/// Verify a backup file fully (integrity, schema, row counts) without changing it.
+pub fn verify(path: &Path) -> Result<BackupInfo> {
+    let start = Instant::now();
+    let mut info = check_file(path, true)?;
+    info.millis = start.elapsed().as_millis() as u64;
+    Ok(info)
+}
+
+fn tmp_path(target: &Path) -> PathBuf {
+    let mut s = target.as_os_str().to_owned();
+    s.push(".tmp");
+    PathBuf::from(s)
+}
+
+fn remove_tmp(tmp: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut s = tmp.as_os_str().to_owned();
+        s.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(s));
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    // Makes the rename durable on Unix; other systems cannot open a folder, and need not.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The same file, whether or not `a` exists yet.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| -> Option<PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(p.file_name()?))
+    };
+    matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Copy a consistent snapshot of `src` to `target`: temp file, sealed with its manifest,
+/// synced, verified, then renamed into place.
+fn snapshot_into(
+    src: &Connection,
+    target: &Path,
+    kind: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<BackupInfo> {
+    let start = Instant::now();
+    let tmp = tmp_path(target);
+    remove_tmp(&tmp);
+    db::backup::begin_read(src)?;
+    let taken = (|| -> Result<Counts> {
+        let counts = db::backup::counts(src)?;
+        let mut dst = db::backup::open_target(&tmp).map_err(|e| write_failed(target, e))?;
+        db::backup::copy(src, &mut dst, progress).map_err(|e| write_failed(target, e))?;
+        Ok(counts)
+    })();
+    db::backup::end_read(src);
+    let out = taken.and_then(|counts| {
+        let manifest = Manifest {
+            app: "khachquen".into(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            created_at: time::now(),
+            kind: kind.into(),
+            schema_version: db::schema_version(),
+            counts,
+        };
+        let json =
+            serde_json::to_string(&manifest).map_err(|e| CoreError::Internal(e.to_string()))?;
+        // Reopened, so that the header's journal mode is the one switched to DELETE.
+        let conn = db::backup::open_target(&tmp).map_err(|e| write_failed(target, e))?;
+        db::backup::seal_copy(&conn, &json).map_err(|e| write_failed(target, e))?;
+        conn.close().map_err(|(_, e)| write_failed(target, e))?;
+        fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| write_failed(target, e))?;
+        let info = check_file(&tmp, true)?;
+        if let Some((table, expected, found)) = counts.first_difference(&info.counts) {
+            return Err(CoreError::BackupCountsMismatch {
+                file: shown(target),
+                table: table.to_owned(),
+                expected,
+                found,
+            });
+        }
+        fs::rename(&tmp, target).map_err(|e| write_failed(target, e))?;
+        if let Some(dir) = target.parent() {
+            sync_dir(dir);
+        }
+        Ok(BackupInfo {
+            file: shown(target),
+            millis: start.elapsed().as_millis() as u64,
+            ..info
+        })
+    });
+    if out.is_err() {
+        remove_tmp(&tmp);
+    }
+    out
+}
+
+/// `khachquen-YYYYMMDD-HHMMSS[-N].db`: the names rotation may delete, as (stamp, N).
+fn rotated_key(name: &str) -> Option<(String, u32)> {
+    let rest = name.strip_prefix(PREFIX)?.strip_suffix(".db")?;
+    let (stamp, n) = match rest.get(15..) {
+        Some("") => (rest, 0),
+        Some(tail) => (&rest[..15], tail.strip_prefix('-')?.parse().ok()?),
+        None => return None,
+    };
+    let b = stamp.as_bytes();
+    let ok = b.len() == 15
+        && b[8] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 8 || c.is_ascii_digit());
+    ok.then(|| (stamp.to_owned(), n))
+}
+
+/// A name that does not exist yet in `folder` for a backup taken now (shop time).
+fn fresh_name(conn: &Connection, folder: &Path, suffix: &str) -> Result<PathBuf> {
+    let stamp = Utc::now()
+        .with_timezone(&timezone(conn)?)
+        .format("%Y%m%d-%H%M%S")
+        .to_string();
+    for n in 1..1000 {
+        let name = match n {
+            1 => format!("{PREFIX}{stamp}{suffix}.db"),
+            n => format!("{PREFIX}{stamp}-{n}{suffix}.db"),
+        };
+        let p = folder.join(name);
+        if !p.exists() && !tmp_path(&p).exists() {
+            return Ok(p);
+        }
+    }
+    Err(write_failed(folder, "no free file name"))
+}
+
+/// Delete all but the newest `keep` rotated backups; returns what was deleted.
+fn rotate(folder: &Path, keep: u32) -> Result<Vec<PathBuf>> {
+    let mut found: Vec<((String, u32), PathBuf)> = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        if let Some(key) = entry.file_name().to_str().and_then(rotated_key) {
+            found.push((key, entry.path()));
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut removed = Vec::new();
+    for (_, p) in found.into_iter().skip(keep.max(1) as usize) {
+        if fs::remove_file(&p).is_ok() {
+            removed.push(p);
+        }
+    }
+    Ok(removed)
+}
+
+fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    db::settings::get(conn, key)
+}
+
+fn keep_setting(conn: &Connection) -> Result<u32> {
+    Ok(setting(conn, KEEP_KEY)?
+        .and_then(|v| v.parse().ok())
+        .filter(|k| (1..=MAX_KEEP).contains(k))
+        .unwrap_or(DEFAULT_KEEP))
+}
+
+/// The local day (shop time zone) of an instant.
+fn local_day(conn: &Connection, at: i64) -> Result<chrono::NaiveDate> {
+    Ok(time::from_unix(at)
+        .with_timezone(&timezone(conn)?)
+        .date_naive())
+}
+
+impl Store {
+    /// `<data dir>/backups` next to the database, or the folder the owner chose.
+    fn backup_folder(&self, conn: &Connection) -> Result<(PathBuf, bool)> {
+        if let Some(f) = setting(conn, FOLDER_KEY)?.filter(|f| !f.trim().is_empty()) {
+            return Ok((PathBuf::from(f), false));
+        }
+        match self.path().and_then(Path::parent) {
+            Some(dir) => Ok((dir.join("backups"), true)),
+            None => Err(CoreError::BackupFolderMissing(String::new())),
+        }
+    }
+
+    /// The backup folder, ready to write to. The default one is created; a chosen one (a
+    /// USB drive, say) must exist, so a missing drive is reported, not silently replaced.
+    fn ready_folder(&self, conn: &Connection) -> Result<PathBuf> {
+        let (folder, default) = self.backup_folder(conn)?;
+        if default {
+            fs::create_dir_all(&folder).map_err(|e| write_failed(&folder, e))?;
+        } else if !folder.is_dir() {
+            return Err(CoreError::BackupFolderMissing(shown(&folder)));
+        }
+        Ok(folder)
+    }
+
+    /// Where the copy made before a restore goes: the backup folder, or the default one
+    /// when the chosen drive is not there (the file to restore may come from elsewhere).
+    fn safety_folder(&self) -> Result<PathBuf> {
+        let chosen = self.ready_folder(&self.reader());
+        match (chosen, self.path().and_then(Path::parent)) {
+            (Err(CoreError::BackupFolderMissing(_)), Some(dir)) => {
+                let folder = dir.join("backups");
+                fs::create_dir_all(&folder).map_err(|e| write_failed(&folder, e))?;
+                Ok(folder)
+            }
+            (chosen, _) => chosen,
+        }
+    }
+
+    /// A connection to take snapshots from: a fresh read-only one on a file, so the cashier
+    /// keeps writing; the writer itself for an in-memory database.
+    fn snapshot_source(&self) -> Result<Option<Connection>> {
+        match self.path() {
+            Some(p) => Ok(Some(db::open_reader(p)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn snapshot(
+        &self,
+        target: &Path,
+        kind: &str,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupInfo> {
+        match self.snapshot_source()? {
+            Some(src) => snapshot_into(&src, target, kind, progress),
+            None => snapshot_into(&self.writer(), target, kind, progress),
+        }
+    }
+
+    fn record_backup(&self, out: &Result<BackupInfo>) -> Result<()> {
+        self.write(|conn| {
+            match out {
+                Ok(info) => {
+                    db::settings::set(conn, LAST_OK_KEY, &time::now().to_string())?;
+                    db::settings::set(conn, LAST_FILE_KEY, &info.file)?;
+                    db::backup::delete_setting(conn, LAST_ERROR_KEY)?;
+                }
+                Err(e) => {
+                    let failure = BackupFailure {
+                        at: Utc::now(),
+                        error: ErrorInfo::from(e),
+                    };
+                    let json = serde_json::to_string(&failure)
+                        .map_err(|e| CoreError::Internal(e.to_string()))?;
+                    db::settings::set(conn, LAST_ERROR_KEY, &json)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Back up now: to `target` (a file, or a folder to put a dated file in), or to the
+    /// backup folder. An existing file is replaced only with `overwrite`. Backups in the
+    /// folder are rotated to the newest N.
+    pub fn create_backup(
+        &self,
+        target: Option<&Path>,
+        overwrite: bool,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupInfo> {
+        let _busy = lock_busy();
+        self.backup_locked(target, overwrite, "manual", progress)
+    }
+
+    fn backup_locked(
+        &self,
+        target: Option<&Path>,
+        overwrite: bool,
+        kind: &str,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupInfo> {
+        let (path, in_folder) = match target {
+            Some(t) if t.is_dir() => (fresh_name(&self.reader(), t, "")?, false),
+            Some(t) => (t.to_owned(), false),
+            None => {
+                // A missing backup drive is news for the status line, like a failed copy.
+                let folder = self.ready_folder(&self.reader());
+                let folder = match folder {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let out = Err(e);
+                        self.record_backup(&out)?;
+                        return out;
+                    }
+                };
+                (fresh_name(&self.reader(), &folder, "")?, true)
+            }
+        };
+        if let Some(live) = self.path() {
+            if same_file(&path, live) {
+                return Err(CoreError::BackupIsLive(shown(&path)));
+            }
+        }
+        if !overwrite && path.exists() {
+            return Err(CoreError::BackupFileExists(shown(&path)));
+        }
+        match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => {
+                return Err(CoreError::BackupFolderMissing(shown(d)))
+            }
+            _ => {}
+        }
+        let out = self.snapshot(&path, kind, progress);
+        if let (Ok(_), true, Some(dir)) = (&out, in_folder, path.parent()) {
+            let keep = keep_setting(&self.reader())?;
+            // Best effort: a backup that could not prune old ones is still a good backup.
+            let _ = rotate(dir, keep);
+        }
+        self.record_backup(&out)?;
+        out
+    }
+
+    /// The daily automatic backup (at start-up): once per shop-local day, into the backup
+    /// folder, verified, rotated. `None` when not due or the shop is still empty.
+    pub fn auto_backup_if_due(&self) -> Result<Option<BackupInfo>> {
+        let _busy = lock_busy();
+        if !self.backup_status()?.due || db::bulk::is_empty(&self.reader())? {
+            return Ok(None);
+        }
+        self.backup_locked(None, false, "auto", &mut |_, _| {})
+            .map(Some)
+    }
+
+    pub fn backup_status(&self) -> Result<BackupStatus> {
+        let conn = self.reader();
+        let (folder, folder_is_default) = self.backup_folder(&conn)?;
+        let last_ok: Option<i64> = setting(&conn, LAST_OK_KEY)?.and_then(|v| v.parse().ok());
+        let now = time::now();
+        let due = match last_ok {
+            Some(at) => local_day(&conn, at)? < local_day(&conn, now)?,
+            None => true,
+        };
+        Ok(BackupStatus {
+            folder: shown(&folder),
+            folder_is_default,
+            keep: keep_setting(&conn)?,
+            last_ok_at: last_ok.map(time::from_unix),
+            last_file: setting(&conn, LAST_FILE_KEY)?,
+            age_seconds: last_ok.map(|at| (now - at).max(0)),
+            last_error: setting(&conn, LAST_ERROR_KEY)?.and_then(|v| serde_json::from_str(&v).ok()),
+            due,
+        })
+    }
+
+    /// Choose the folder (an existing one; empty = the default) and how many to keep.
+    pub fn configure_backups(
+        &self,
+        folder: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<BackupStatus> {
+        let keep = match keep.map(str::trim) {
+            None => None,
+            Some(k) => Some(
+                k.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_KEEP).contains(n))
+                    .ok_or_else(|| CoreError::BackupKeepInvalid(k.to_owned()))?,
+            ),
+        };
+        let folder = match folder.map(str::trim) {
+            None => None,
+            Some("") => Some(String::new()),
+            Some(f) => {
+                let p = Path::new(f);
+                let abs = p
+                    .canonicalize()
+                    .ok()
+                    .filter(|c| c.is_dir())
+                    .ok_or_else(|| CoreError::BackupFolderMissing(f.to_owned()))?;
+                Some(shown(&abs))
+            }
+        };
+        self.write(|conn| {
+            if let Some(k) = keep {
+                db::settings::set(conn, KEEP_KEY, &k.to_string())?;
+            }
+            match folder.as_deref() {
+                Some("") => db::backup::delete_setting(conn, FOLDER_KEY)?,
+                Some(f) => db::settings::set(conn, FOLDER_KEY, f)?,
+                None => {}
+            }
+            Ok(())
+        })?;
+        self.backup_status()
+    }
+
+    /// The backup folder's databases, newest first, each given a quick check (header,
+    /// schema, manifest counts; `verify` adds the full integrity check).
+    pub fn list_backups(&self) -> Result<Vec<BackupEntry>> {
+        let (folder, _) = self.backup_folder(&self.reader())?;
+        let rd = match fs::read_dir(&folder) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for entry in rd {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if !name.ends_with(".db") || !path.is_file() {
+                continue;
+            }
+            let meta = entry.metadata()?;
+            let checked = check_file(&path, false);
+            out.push(BackupEntry {
+                file: shown(&path),
+                name,
+                size: meta.len(),
+                modified: meta.modified().ok().map(DateTime::<Utc>::from),
+                ok: checked.is_ok(),
+                error: checked.as_ref().err().map(ErrorInfo::from),
+                info: checked.ok(),
+            });
+        }
+        out.sort_by(|a, b| {
+            let key = |e: &BackupEntry| {
+                e.info
+                    .as_ref()
+                    .and_then(|i| i.created_at)
+                    .or(e.modified)
+                    .map_or(0, |t| t.timestamp())
+            };
+            key(b).cmp(&key(a)).then_with(|| b.name.cmp(&a.name))
+        });
+        Ok(out)
+    }
+
+    /// Replace the data with a backup's. The file is verified first and the current data
+    /// copied aside; until the swap (one transaction) nothing changes. An older backup is
+    /// upgraded; if that or the final check fails, the safety copy is put back.
+    pub fn restore_backup(
+        &self,
+        file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<RestoreReport> {
+        let _busy = lock_busy();
+        let start = Instant::now();
+        if let Some(live) = self.path() {
+            if same_file(file, live) {
+                return Err(CoreError::BackupIsLive(shown(file)));
+            }
+        }
+        let size = check_header(file)?;
+        let name = shown(file);
+        let src = db::backup::open_read_only(file).map_err(|e| classify(&name, e))?;
+        db::backup::begin_read(&src).map_err(|e| classify(&name, e))?;
+        // Verified and copied from one snapshot, so what was checked is what goes in.
+        let out = self.restore_from(&src, file, size, progress);
+        db::backup::end_read(&src);
+        let mut report = out?;
+        report.millis = start.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+
+    fn restore_from(
+        &self,
+        src: &Connection,
+        file: &Path,
+        size: u64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<RestoreReport> {
+        let restored = inspect(src, file, size, true)?;
+        let folder = self.safety_folder()?;
+        let safety = fresh_name(&self.reader(), &folder, "-before-restore")?;
+        let live_src = self.snapshot_source()?;
+        // Held from the safety copy to the end, so no bill slips in between.
+        let mut writer = self.writer();
+        let safety_info = match &live_src {
+            Some(c) => snapshot_into(c, &safety, "before_restore", &mut |_, _| {})?,
+            None => snapshot_into(&writer, &safety, "before_restore", &mut |_, _| {})?,
+        };
+        let machine = db::backup::settings_with_prefix(&writer, "backup.")?;
+        swap_in(src, &mut writer, &safety, progress)?;
+        match finish_restore(&mut writer, &machine, &restored.counts) {
+            Ok(check) => {
+                // The swap went through the WAL whole; fold it back now (best effort).
+                let _ = db::checkpoint(&writer);
+                Ok(RestoreReport {
+                    upgraded_from: (restored.schema_version < db::schema_version())
+                        .then_some(restored.schema_version),
+                    restored,
+                    safety_copy: safety_info.file,
+                    check,
+                    millis: 0,
+                })
+            }
+            Err(e) => {
+                let back = db::backup::open_read_only(&safety)
+                    .map_err(CoreError::from)
+                    .and_then(|s| {
+                        db::backup::copy(&s, &mut writer, &mut |_, _| {})?;
+                        finish_restore(&mut writer, &machine, &safety_info.counts)
+                    });
+                match back {
+                    Ok(_) => Err(CoreError::RestoreRolledBack(e.to_string())),
+                    Err(e2) => Err(CoreError::Internal(format!(
+                        "restore failed ({e}) and so did putting {} back ({e2})",
+                        shown(&safety)
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// Copy `src` over the live data in one transaction. SQLite cannot change a WAL database's
+/// page size, so a file with another one goes through a re-paged temp copy first.
+fn swap_in(
+    src: &Connection,
+    writer: &mut Connection,
+    beside: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
+    let live = db::backup::page_size(writer)?;
+    if db::backup::page_size(src)? == live {
+        return db::backup::copy(src, writer, progress);
+    }
+    let mut name = beside.as_os_str().to_owned();
+    name.push(".repage.tmp");
+    let staging = PathBuf::from(name);
+    remove_tmp(&staging);
+    let out = (|| {
+        let mut st = db::backup::open_target(&staging)?;
+        db::backup::copy(src, &mut st, &mut |_, _| {})?;
+        drop(st);
+        let st = db::backup::open_target(&staging)?;
+        db::backup::repage(&st, live)?;
+        drop(st);
+        let st = db::backup::open_read_only(&staging)?;
+        db::backup::copy(&st, writer, progress)
+    })();
+    remove_tmp(&staging);
+    out
+}
+
+/// After the swap: upgrade to this app's schema, keep this machine's backup settings,
+/// and check the result holds what the backup held.
+fn finish_restore(
+    writer: &mut Connection,
+    machine: &[(String, String)],
+    counts: &Counts,
+) -> Result<db::CheckReport> {
+    db::MIGRATIONS.to_latest(writer)?;
+    let tx = writer.transaction()?;
+    db::backup::replace_prefixed_settings(&tx, "backup.", machine)?;
+    tx.commit()?;
+    let check = db::check(writer)?;
+    if check.integrity != ["ok"] {
+        return Err(CoreError::Internal(check.integrity.join("; ")));
+    }
+    let found = db::backup::counts(writer)?;
+    if let Some((table, expected, found)) = counts.first_difference(&found) {
+        return Err(CoreError::Internal(format!(
+            "{table}: {found} rows, {expected} expected"
+        )));
+    }
+    Ok(check)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_names() {
+        assert_eq!(
+            rotated_key("khachquen-20261123-093000.db"),
+            Some(("20261123-093000".into(), 0))
+        );
+        assert_eq!(
+            rotated_key("khachquen-20261123-093000-3.db"),
+            Some(("20261123-093000".into(), 3))
+        );
+        for n in [
+            "khachquen-20261123-093000-before-restore.db",
+            "khachquen.db",
+            "khachquen-2026112-093000.db",
+            "other-20261123-093000.db",
+            "khachquen-20261123x093000.db",
+        ] {
+            assert_eq!(rotated_key(n), None, "{n}");
+        }
+    }
+}

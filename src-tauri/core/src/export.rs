@@ -1,0 +1,454 @@
+//! Export customers (with points, tier and stats), purchases and the points ledger to CSV
+//! (UTF-8 with a BOM, so Excel shows Vietnamese) or .xlsx with typed columns: numbers as
+//! numbers, instants as dates in the shop's time zone, money as numbers with the
+//! currency's decimals. The file appears only once complete.
+
+use crate::db;
+use crate::error::{CoreError, Result};
+use crate::settings::{currency, timezone};
+use crate::store::Store;
+use crate::{money, time};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use chrono_tz::Tz;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Rows one sheet holds below its header.
+pub const XLSX_MAX_ROWS: u64 = 1_048_575;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    Customers,
+    Purchases,
+    Points,
+}
+
+impl ExportKind {
+    pub fn parse(s: &str) -> Option<ExportKind> {
+        match s {
+            "customers" => Some(ExportKind::Customers),
+            "purchases" => Some(ExportKind::Purchases),
+            "points" => Some(ExportKind::Points),
+            _ => None,
+        }
+    }
+
+    /// Column keys, in file order; the caller's `Label::Column` turns them into headers.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ExportKind::Customers => &[
+                "id",
+                "code",
+                "name",
+                "phone",
+                "birthday",
+                "gender",
+                "email",
+                "address",
+                "note",
+                "tags",
+                "source",
+                "created_at",
+                "visits",
+                "total_spent",
+                "first_purchase_at",
+                "last_purchase_at",
+                "points",
+                "tier",
+                "archived_at",
+            ],
+            ExportKind::Purchases => &[
+                "purchase_id",
+                "at",
+                "customer_id",
+                "code",
+                "name",
+                "phone",
+                "total",
+                "discount",
+                "refunded",
+                "payment_method",
+                "items",
+                "note",
+                "staff",
+            ],
+            ExportKind::Points => &[
+                "entry_id",
+                "at",
+                "customer_id",
+                "code",
+                "name",
+                "phone",
+                "kind",
+                "points",
+                "purchase_id",
+                "staff",
+                "reason",
+            ],
+        }
+    }
+}
+
+/// What the caller translates: column headers and coded values, in the user's language.
+#[derive(Debug, Clone, Copy)]
+pub enum Label<'a> {
+    Column(&'a str),
+    Gender(&'a str),
+    Source(&'a str),
+    Payment(&'a str),
+    PointsKind(&'a str),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub kind: ExportKind,
+    pub path: String,
+    /// "csv" or "xlsx".
+    pub format: String,
+    pub rows: u64,
+}
+
+enum Val {
+    Empty,
+    Int(i64),
+    Text(String),
+    Money(i64),
+    Instant(i64),
+    Date(NaiveDate),
+}
+
+fn text(s: Option<String>) -> Val {
+    s.map_or(Val::Empty, Val::Text)
+}
+
+fn instant(t: Option<i64>) -> Val {
+    t.map_or(Val::Empty, Val::Instant)
+}
+
+/// A birthday with its year is a date; "--MM-DD" stays text.
+fn birthday(b: Option<String>) -> Val {
+    match b {
+        Some(b) => match NaiveDate::parse_from_str(&b, "%Y-%m-%d") {
+            Ok(d) => Val::Date(d),
+            Err(_) => Val::Text(b),
+        },
+        None => Val::Empty,
+    }
+}
+
+enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+fn format_of(path: &Path) -> Result<FileFormat> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" => Ok(FileFormat::Csv),
+        "xlsx" => Ok(FileFormat::Xlsx),
+        _ => Err(CoreError::ExportFormat(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )),
+    }
+}
+
+/// Text Excel would run as a formula gets an apostrophe (the importer takes it off).
+fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = match s.as_bytes() {
+        [b'=' | b'@' | b'\t' | b'\r', ..] => true,
+        [b'+' | b'-', next, ..] => !next.is_ascii_digit(),
+        _ => false,
+    };
+    if risky {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+fn local(t: i64, tz: Tz) -> NaiveDateTime {
+    time::from_unix(t).with_timezone(&tz).naive_local()
+}
+
+enum Sink {
+    Csv(Box<csv::Writer<BufWriter<File>>>),
+    Xlsx(Box<XlsxSink>),
+}
+
+struct XlsxSink {
+    wb: Workbook,
+    row: u32,
+    bold: Format,
+    money: Format,
+    datetime: Format,
+    date: Format,
+}
+
+impl Sink {
+    fn open(fmt: &FileFormat, tmp: &Path, exp: u32) -> Result<Sink> {
+        Ok(match fmt {
+            FileFormat::Csv => {
+                let mut file = BufWriter::new(File::create(tmp)?);
+                file.write_all(b"\xEF\xBB\xBF")?;
+                Sink::Csv(Box::new(csv::Writer::from_writer(file)))
+            }
+            FileFormat::Xlsx => {
+                let mut wb = Workbook::new();
+                wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
+                let money = if exp == 0 {
+                    "#,##0".to_owned()
+                } else {
+                    format!("#,##0.{}", "0".repeat(exp as usize))
+                };
+                Sink::Xlsx(Box::new(XlsxSink {
+                    wb,
+                    row: 0,
+                    bold: Format::new().set_bold(),
+                    money: Format::new().set_num_format(money),
+                    datetime: Format::new().set_num_format("dd/mm/yyyy hh:mm"),
+                    date: Format::new().set_num_format("dd/mm/yyyy"),
+                }))
+            }
+        })
+    }
+
+    fn header(&mut self, cols: &[String]) -> Result<()> {
+        match self {
+            Sink::Csv(w) => w.write_record(cols).map_err(csv_err)?,
+            Sink::Xlsx(x) => {
+                let ws = x.wb.worksheet_from_index(0).map_err(xlsx_err)?;
+                // Layout first: a constant-memory sheet takes it only before any cell.
+                ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+                for (c, h) in cols.iter().enumerate() {
+                    ws.set_column_width(c as u16, (h.chars().count() + 4).clamp(12, 40) as f64)
+                        .map_err(xlsx_err)?;
+                }
+                for (c, h) in cols.iter().enumerate() {
+                    ws.write_string_with_format(0, c as u16, h, &x.bold)
+                        .map_err(xlsx_err)?;
+                }
+                x.row = 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, vals: &[Val], exp: u32, tz: Tz) -> Result<()> {
+        match self {
+            Sink::Csv(w) => {
+                for v in vals {
+                    let s = match v {
+                        Val::Empty => String::new(),
+                        Val::Int(i) => i.to_string(),
+                        Val::Text(t) => defuse(t).into_owned(),
+                        Val::Money(m) => money::from_minor(*m, exp).to_string(),
+                        Val::Instant(t) => local(*t, tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+                        Val::Date(d) => d.format("%Y-%m-%d").to_string(),
+                    };
+                    w.write_field(s).map_err(csv_err)?;
+                }
+                w.write_record(None::<&[u8]>).map_err(csv_err)?;
+            }
+            Sink::Xlsx(x) => {
+                if u64::from(x.row) > XLSX_MAX_ROWS {
+                    return Err(CoreError::ExportTooManyRows { max: XLSX_MAX_ROWS });
+                }
+                let r = x.row;
+                let ws = x.wb.worksheet_from_index(0).map_err(xlsx_err)?;
+                for (c, v) in vals.iter().enumerate() {
+                    let c = c as u16;
+                    match v {
+                        Val::Empty => {}
+                        Val::Int(i) => {
+                            ws.write_number(r, c, *i as f64).map_err(xlsx_err)?;
+                        }
+                        Val::Text(t) => {
+                            ws.write_string(r, c, t).map_err(xlsx_err)?;
+                        }
+                        Val::Money(m) => {
+                            let n = money::from_minor(*m, exp).to_f64().unwrap_or_default();
+                            ws.write_number_with_format(r, c, n, &x.money)
+                                .map_err(xlsx_err)?;
+                        }
+                        Val::Instant(t) => {
+                            let l = local(*t, tz);
+                            let dt = excel_date(l.date())?
+                                .and_hms(l.hour() as u16, l.minute() as u8, l.second())
+                                .map_err(xlsx_err)?;
+                            ws.write_datetime_with_format(r, c, &dt, &x.datetime)
+                                .map_err(xlsx_err)?;
+                        }
+                        Val::Date(d) => {
+                            ws.write_datetime_with_format(r, c, &excel_date(*d)?, &x.date)
+                                .map_err(xlsx_err)?;
+                        }
+                    }
+                }
+                x.row += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, tmp: &Path) -> Result<()> {
+        match self {
+            Sink::Csv(w) => {
+                let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
+                file.flush()?;
+                file.get_ref().sync_all()?;
+            }
+            Sink::Xlsx(mut x) => x.wb.save(tmp).map_err(xlsx_err)?,
+        }
+        Ok(())
+    }
+}
+
+fn excel_date(d: NaiveDate) -> Result<ExcelDateTime> {
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(xlsx_err)
+}
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> CoreError {
+    match e {
+        rust_xlsxwriter::XlsxError::IoError(io) => CoreError::Io(io),
+        other => CoreError::Internal(other.to_string()),
+    }
+}
+
+fn csv_err(e: csv::Error) -> CoreError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => CoreError::Io(io),
+        other => CoreError::Internal(format!("{other:?}")),
+    }
+}
+
+/// Next to the target, so the final rename stays on one file system.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    path.with_file_name(format!(".{name}.partial"))
+}
+
+impl Store {
+    /// Write `kind` to `path` (.csv or .xlsx). `label` translates headers and coded values.
+    /// Reads on the reader connection, so the counter keeps working meanwhile.
+    pub fn export(
+        &self,
+        kind: ExportKind,
+        path: &Path,
+        label: &dyn Fn(Label) -> String,
+    ) -> Result<ExportReport> {
+        let fmt = format_of(path)?;
+        let conn = self.reader();
+        let (_, exp) = currency(&conn)?;
+        let tz = timezone(&conn)?;
+        let tmp = temp_path(path);
+        let mut sink = Sink::open(&fmt, &tmp, exp)?;
+        let headers: Vec<String> = kind
+            .columns()
+            .iter()
+            .map(|c| label(Label::Column(c)))
+            .collect();
+        let mut rows = 0u64;
+        let written = (|| -> Result<()> {
+            sink.header(&headers)?;
+            let mut put = |vals: Vec<Val>| -> Result<()> {
+                rows += 1;
+                sink.row(&vals, exp, tz)
+            };
+            match kind {
+                ExportKind::Customers => db::import::each_customer(&conn, |c| {
+                    put(vec![
+                        Val::Int(c.id),
+                        text(c.code),
+                        Val::Text(c.name),
+                        Val::Text(c.phone),
+                        birthday(c.birthday),
+                        text(c.gender.map(|g| label(Label::Gender(&g)))),
+                        text(c.email),
+                        text(c.address),
+                        text(c.note),
+                        text((!c.tags.is_empty()).then(|| c.tags.join(", "))),
+                        Val::Text(label(Label::Source(&c.source))),
+                        Val::Instant(c.created_at),
+                        Val::Int(c.visits),
+                        Val::Money(c.total_minor),
+                        instant(c.first_purchase_at),
+                        instant(c.last_purchase_at),
+                        Val::Int(c.points),
+                        text(c.tier),
+                        instant(c.archived_at),
+                    ])
+                })?,
+                ExportKind::Purchases => db::import::each_purchase(&conn, |p| {
+                    let items = p
+                        .items
+                        .iter()
+                        .map(|(product, qty, unit)| {
+                            format!("{product} × {qty} @ {}", money::from_minor(*unit, exp))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    put(vec![
+                        Val::Int(p.id),
+                        Val::Instant(p.at),
+                        Val::Int(p.customer_id),
+                        text(p.code),
+                        Val::Text(p.name),
+                        Val::Text(p.phone),
+                        Val::Money(p.total_minor),
+                        Val::Money(p.discount_minor),
+                        Val::Money(p.refunded_minor),
+                        Val::Text(label(Label::Payment(&p.payment_method))),
+                        text((!items.is_empty()).then_some(items)),
+                        text(p.note),
+                        text(p.staff),
+                    ])
+                })?,
+                ExportKind::Points => db::import::each_ledger_entry(&conn, |e| {
+                    put(vec![
+                        Val::Int(e.id),
+                        Val::Instant(e.at),
+                        Val::Int(e.customer_id),
+                        text(e.code),
+                        Val::Text(e.name),
+                        Val::Text(e.phone),
+                        Val::Text(label(Label::PointsKind(&e.kind))),
+                        Val::Int(e.points),
+                        e.purchase_id.map_or(Val::Empty, Val::Int),
+                        text(e.staff),
+                        text(e.reason),
+                    ])
+                })?,
+            }
+            Ok(())
+        })();
+        let done = written.and_then(|()| sink.finish(&tmp));
+        if let Err(e) = done.and_then(|()| Ok(std::fs::rename(&tmp, path)?)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(ExportReport {
+            kind,
+            path: path.display().to_string(),
+            format: match fmt {
+                FileFormat::Csv => "csv",
+                FileFormat::Xlsx => "xlsx",
+            }
+            .into(),
+            rows,
+        })
+    }
+}

@@ -1,0 +1,745 @@
+//! Backups (create, verify, rotate, restore, bad files, backups during writes) and merging
+//! duplicate customers.
+
+use khachquen_core::backup::{self, BackupInfo};
+use khachquen_core::model::{CustomerInput, PurchaseInput};
+use khachquen_core::{db, Store};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+fn open(dir: &Path) -> Store {
+    Store::open(&dir.join("khachquen.db")).unwrap()
+}
+
+fn customer(name: &str, phone: &str) -> CustomerInput {
+    CustomerInput {
+        name: Some(name.into()),
+        phone: Some(phone.into()),
+        ..Default::default()
+    }
+}
+
+fn buy(s: &Store, id: i64, amount: &str) -> i64 {
+    s.add_purchase(PurchaseInput {
+        customer_id: id,
+        amount: amount.into(),
+        ..Default::default()
+    })
+    .unwrap()
+    .purchase
+    .id
+}
+
+fn demo_shop() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_demo(300, 1500, 7, &mut |_, _| {}).unwrap();
+    (dir, s)
+}
+
+fn backup_now(s: &Store) -> BackupInfo {
+    s.create_backup(None, false, &mut |_, _| {}).unwrap()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// What the owner would notice if the data changed.
+fn fingerprint(s: &Store) -> (i64, i64, String) {
+    let c = db::backup::counts(&rusqlite_conn(s)).unwrap();
+    let page = s
+        .list_customers(&khachquen_core::model::ListQuery {
+            limit: 500,
+            include_archived: true,
+            ..Default::default()
+        })
+        .unwrap();
+    (
+        c.customers,
+        c.purchases,
+        serde_json::to_string(&page.rows).unwrap(),
+    )
+}
+
+fn rusqlite_conn(s: &Store) -> rusqlite::Connection {
+    rusqlite::Connection::open(s.path().unwrap()).unwrap()
+}
+
+#[test]
+fn backup_is_online_verified_and_renamed_into_place() {
+    let (dir, s) = demo_shop();
+    let info = backup_now(&s);
+    let folder = dir.path().join("backups");
+    let names = files_in(&folder);
+    assert_eq!(names.len(), 1, "no temp file left: {names:?}");
+    assert!(
+        names[0].starts_with("khachquen-")
+            && names[0].len() == "khachquen-20261123-093000.db".len()
+    );
+    assert_eq!(info.counts.customers, 300);
+    assert_eq!(info.counts.purchases, 1500);
+    assert_eq!(info.schema_version, db::schema_version());
+    assert_eq!(info.kind.as_deref(), Some("manual"));
+    // Self-contained: a rollback-journal file, nothing beside it.
+    let bytes = std::fs::read(&info.file).unwrap();
+    assert_eq!((bytes[18], bytes[19]), (1, 1));
+    let again = backup::verify(Path::new(&info.file)).unwrap();
+    assert_eq!(again.counts, info.counts);
+    assert_eq!(files_in(&folder).len(), 1, "verify leaves no -wal / -shm");
+    let st = s.backup_status().unwrap();
+    assert!(!st.due && st.folder_is_default && st.last_error.is_none());
+    assert_eq!(st.last_file.as_deref(), Some(info.file.as_str()));
+    assert!(st.age_seconds.unwrap() < 60);
+    let list = s.list_backups().unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].ok);
+}
+
+#[test]
+fn restore_swaps_the_data_keeps_a_safety_copy_and_this_machines_settings() {
+    let (dir, s) = demo_shop();
+    let before = fingerprint(&s);
+    let info = backup_now(&s);
+    let id = s
+        .add_customer(customer("Khách Mới", "0999 888 777"))
+        .unwrap()
+        .id;
+    buy(&s, id, "500000");
+    s.configure_backups(None, Some("5")).unwrap();
+    let changed = fingerprint(&s);
+    assert_ne!(changed, before);
+
+    let r = s
+        .restore_backup(Path::new(&info.file), &mut |_, _| {})
+        .unwrap();
+    assert!(r.check.ok, "{:?}", r.check);
+    assert_eq!(r.upgraded_from, None);
+    assert_eq!(fingerprint(&s), before, "the backup's data is back");
+    assert!(
+        s.search("khach moi", 5).unwrap().is_empty(),
+        "readers see it too"
+    );
+    assert_eq!(s.backup_status().unwrap().keep, 5, "backup settings stay");
+    // The data just replaced is in the safety copy.
+    let safety = backup::verify(Path::new(&r.safety_copy)).unwrap();
+    assert_eq!(safety.counts.customers, 301);
+    assert!(r.safety_copy.ends_with("-before-restore.db"));
+    assert!(files_in(&dir.path().join("backups")).len() == 2);
+    // The store keeps working, and nothing of the manifest leaked into the live data.
+    let c = s
+        .add_customer(customer("Sau Khôi Phục", "0988 111 222"))
+        .unwrap();
+    buy(&s, c.id, "100000");
+    assert!(s.check().unwrap().ok);
+    drop(s);
+    let s = open(dir.path());
+    assert_eq!(s.search("sau khoi phuc", 5).unwrap().len(), 1);
+    let conn = rusqlite_conn(&s);
+    assert_eq!(
+        db::backup::setting(&conn, db::backup::MANIFEST_KEY).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn an_older_backup_is_upgraded_on_the_way_in() {
+    let old = tempfile::tempdir().unwrap();
+    let file = old.path().join("old.db");
+    {
+        let mut conn = rusqlite::Connection::open(&file).unwrap();
+        db::migrate_to(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers (id, name, name_fold, phone, phone_rev, source, created_at,
+                updated_at, visits, total_minor, first_purchase_at, last_purchase_at)
+             VALUES (1, 'Nguyễn Văn Đức', 'nguyen van duc', '0912345678', '8765432190',
+                'walk_in', 1700000000, 1700000000, 1, 250000, 1700000000, 1700000000);
+             INSERT INTO customer_search (rowid, name_fold, name_marked)
+             VALUES (1, 'nguyen van duc', 'nguyễn văn đức');
+             INSERT INTO purchases (id, customer_id, at, total_minor, payment_method, created_at)
+             VALUES (1, 1, 1700000000, 250000, 'cash', 1700000000);",
+        )
+        .unwrap();
+    }
+    assert_eq!(backup::verify(&file).unwrap().schema_version, 1);
+    let (_dir, s) = demo_shop();
+    let r = s.restore_backup(&file, &mut |_, _| {}).unwrap();
+    assert_eq!(r.upgraded_from, Some(1));
+    assert!(r.check.ok);
+    assert_eq!(s.search("nguyen duc", 5).unwrap()[0].id, 1);
+    assert_eq!(s.customer_count().unwrap(), 1);
+    // The upgraded schema works: purchases earn points, merges can be recorded.
+    buy(&s, 1, "100000");
+    assert_eq!(s.points(1, 10).unwrap().loyalty.balance, 10);
+}
+
+#[test]
+fn a_file_with_another_page_size_is_restored_too() {
+    let other = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(other.path().join("khachquen.db")).unwrap();
+        conn.execute_batch("PRAGMA page_size = 8192; VACUUM;")
+            .unwrap();
+    }
+    let id = {
+        let s = open(other.path());
+        let id = s
+            .add_customer(customer("Trang Giấy", "0912 000 999"))
+            .unwrap()
+            .id;
+        buy(&s, id, "300000");
+        id
+    };
+    let (dir, s) = demo_shop();
+    let r = s
+        .restore_backup(&other.path().join("khachquen.db"), &mut |_, _| {})
+        .unwrap();
+    assert!(r.check.ok);
+    assert_eq!(s.search("trang giay", 5).unwrap()[0].id, id);
+    assert_eq!(s.customer_stats(id).unwrap().visits, 1);
+    let leftovers: Vec<String> = files_in(&dir.path().join("backups"))
+        .into_iter()
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Valid backup bytes to damage.
+fn good_backup() -> (tempfile::TempDir, Vec<u8>) {
+    let (dir, s) = demo_shop();
+    let info = backup_now(&s);
+    let bytes = std::fs::read(&info.file).unwrap();
+    (dir, bytes)
+}
+
+#[test]
+fn bad_files_get_a_clear_error_and_change_nothing() {
+    let (_src, good) = good_backup();
+    let bad = tempfile::tempdir().unwrap();
+    let put = |name: &str, bytes: &[u8]| -> PathBuf {
+        let p = bad.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let mut corrupt = good.clone();
+    // Wreck the b-tree headers of a run of pages in the middle, keeping page 1 intact.
+    let page = 4096;
+    let pages = good.len() / page;
+    for n in pages / 3..pages / 3 + 8 {
+        corrupt[n * page..n * page + 64].fill(0xA5);
+    }
+    let foreign = bad.path().join("other-app.db");
+    {
+        let c = rusqlite::Connection::open(&foreign).unwrap();
+        c.execute_batch("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('hi');")
+            .unwrap();
+    }
+    let foreign_versioned = bad.path().join("other-app-v3.db");
+    {
+        let c = rusqlite::Connection::open(&foreign_versioned).unwrap();
+        c.execute_batch("CREATE TABLE customers (x TEXT); PRAGMA user_version = 3;")
+            .unwrap();
+    }
+    let newer = bad.path().join("newer.db");
+    std::fs::write(&newer, &good).unwrap();
+    {
+        let c = rusqlite::Connection::open(&newer).unwrap();
+        c.pragma_update(None, "user_version", db::schema_version() + 1)
+            .unwrap();
+    }
+    let tampered = bad.path().join("tampered.db");
+    std::fs::write(&tampered, &good).unwrap();
+    {
+        let c = rusqlite::Connection::open(&tampered).unwrap();
+        c.execute_batch(
+            "UPDATE settings SET value = replace(value, '\"customers\":300', '\"customers\":301')
+             WHERE key = 'backup.manifest'",
+        )
+        .unwrap();
+    }
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (put("empty.db", b""), "backup.empty"),
+        (
+            put(
+                "notes.txt",
+                "Sổ ghi chép, không phải cơ sở dữ liệu".as_bytes(),
+            ),
+            "backup.not_database",
+        ),
+        (put("tiny.db", b"SQLite format 3\0abc"), "backup.truncated"),
+        (put("half.db", &good[..good.len() / 2]), "backup.truncated"),
+        (
+            put("ragged.db", &good[..good.len() - 100]),
+            "backup.truncated",
+        ),
+        (put("corrupt.db", &corrupt), "backup.corrupt"),
+        (foreign, "backup.foreign"),
+        (foreign_versioned, "backup.foreign"),
+        (newer, "backup.too_new"),
+        (tampered, "backup.counts_mismatch"),
+        (bad.path().join("missing.db"), "backup.not_found"),
+        (bad.path().to_owned(), "backup.not_database"),
+    ];
+    let (live, s) = demo_shop();
+    let before = fingerprint(&s);
+    for (path, code) in &cases {
+        let original = std::fs::read(path).ok();
+        let e = backup::verify(path).unwrap_err();
+        assert_eq!(e.code(), *code, "verify {}: {e}", path.display());
+        let e = s.restore_backup(path, &mut |_, _| {}).unwrap_err();
+        assert_eq!(e.code(), *code, "restore {}: {e}", path.display());
+        assert_eq!(
+            std::fs::read(path).ok(),
+            original,
+            "{} left as it was",
+            path.display()
+        );
+    }
+    assert_eq!(fingerprint(&s), before, "the live database is untouched");
+    assert!(s.check().unwrap().ok);
+    assert!(
+        files_in(&live.path().join("backups")).is_empty(),
+        "a refused file is refused before any safety copy"
+    );
+    let live_db = s.path().unwrap().to_owned();
+    assert_eq!(
+        s.restore_backup(&live_db, &mut |_, _| {})
+            .unwrap_err()
+            .code(),
+        "backup.is_live"
+    );
+}
+
+#[test]
+fn explicit_targets_refuse_to_overwrite_unless_asked() {
+    let (dir, s) = demo_shop();
+    let target = dir.path().join("copy.db");
+    s.create_backup(Some(&target), false, &mut |_, _| {})
+        .unwrap();
+    let e = s
+        .create_backup(Some(&target), false, &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "backup.file_exists");
+    s.create_backup(Some(&target), true, &mut |_, _| {})
+        .unwrap();
+    let live = s.path().unwrap().to_owned();
+    let e = s
+        .create_backup(Some(&live), true, &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "backup.is_live");
+    let e = s
+        .create_backup(Some(&dir.path().join("nope/x.db")), false, &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "backup.folder_missing");
+    // A folder as the target gets a dated file inside it.
+    let usb = tempfile::tempdir().unwrap();
+    let info = s
+        .create_backup(Some(usb.path()), false, &mut |_, _| {})
+        .unwrap();
+    assert!(Path::new(&info.file).starts_with(usb.path()));
+    assert!(
+        s.backup_status().unwrap().last_error.is_none(),
+        "refusals are not failures"
+    );
+}
+
+#[test]
+fn automatic_backups_run_once_a_day_and_keep_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    assert!(
+        s.auto_backup_if_due().unwrap().is_none(),
+        "an empty shop has nothing to keep"
+    );
+    let id = s
+        .add_customer(customer("Nguyễn Văn Đức", "0912345678"))
+        .unwrap()
+        .id;
+    buy(&s, id, "250000");
+
+    let usb = tempfile::tempdir().unwrap();
+    let st = s
+        .configure_backups(Some(&usb.path().display().to_string()), Some("3"))
+        .unwrap();
+    assert!(!st.folder_is_default && st.due && st.keep == 3);
+    // Older backups already there, and files rotation must never touch.
+    let seed = s
+        .create_backup(Some(&usb.path().join("seed.db")), false, &mut |_, _| {})
+        .unwrap();
+    for name in [
+        "khachquen-20250101-080000.db",
+        "khachquen-20250102-080000.db",
+        "khachquen-20250103-080000.db",
+        "khachquen-20250103-080000-2.db",
+        "khachquen-20250101-080000-before-restore.db",
+    ] {
+        std::fs::copy(&seed.file, usb.path().join(name)).unwrap();
+    }
+    // The manual copy above counts as today's backup; make it look like yesterday's.
+    s.configure_backups(None, None).unwrap();
+    let conn = rusqlite_conn(&s);
+    conn.execute(
+        "UPDATE settings SET value = CAST(value AS INTEGER) - 86400 * 2 WHERE key = 'backup.last_ok_at'",
+        [],
+    )
+    .unwrap();
+    assert!(s.backup_status().unwrap().due);
+    let info = s.auto_backup_if_due().unwrap().expect("due");
+    assert_eq!(info.kind.as_deref(), Some("auto"));
+    assert!(s.auto_backup_if_due().unwrap().is_none(), "once a day");
+    let names = files_in(usb.path());
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| !n.contains("before-restore") && *n != "seed.db")
+            .count(),
+        3
+    );
+    assert!(names.contains(&"khachquen-20250101-080000-before-restore.db".into()));
+    assert!(names.contains(&"seed.db".into()));
+    assert!(
+        !names.contains(&"khachquen-20250101-080000.db".into()),
+        "oldest went"
+    );
+    assert!(names.contains(&"khachquen-20250103-080000-2.db".into()));
+
+    // The drive is unplugged: the failure is reported and shown, nothing is written elsewhere.
+    drop(usb);
+    conn.execute("DELETE FROM settings WHERE key = 'backup.last_ok_at'", [])
+        .unwrap();
+    let e = s.auto_backup_if_due().unwrap_err();
+    assert_eq!(e.code(), "backup.folder_missing");
+    let st = s.backup_status().unwrap();
+    assert_eq!(st.last_error.unwrap().error.code, "backup.folder_missing");
+    assert!(st.due);
+    assert!(!dir.path().join("backups").exists());
+    // Back to the default folder: it works again and the error clears.
+    s.configure_backups(Some(""), None).unwrap();
+    s.auto_backup_if_due().unwrap().expect("due");
+    let st = s.backup_status().unwrap();
+    assert!(st.folder_is_default && st.last_error.is_none() && !st.due);
+    assert_eq!(s.list_backups().unwrap().len(), 1);
+
+    // A restore while the chosen drive is away keeps its safety copy in the default folder.
+    let usb = tempfile::tempdir().unwrap();
+    let file = s
+        .create_backup(Some(&usb.path().join("x.db")), false, &mut |_, _| {})
+        .unwrap()
+        .file;
+    s.configure_backups(Some(&usb.path().display().to_string()), None)
+        .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("x.db");
+    std::fs::rename(&file, &moved).unwrap();
+    drop(usb);
+    let r = s.restore_backup(&moved, &mut |_, _| {}).unwrap();
+    assert!(Path::new(&r.safety_copy).starts_with(dir.path().join("backups")));
+
+    let e = s.configure_backups(None, Some("0")).unwrap_err();
+    assert_eq!(e.code(), "backup.keep_invalid");
+    let e = s
+        .configure_backups(Some("/no/such/folder/anywhere"), None)
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.params()["field"].as_str()),
+        ("backup.folder_missing", Some("folder"))
+    );
+}
+
+#[test]
+fn a_backup_taken_while_purchases_are_written_restores_consistent() {
+    let (dir, s) = demo_shop();
+    let s = Arc::new(s);
+    let id = s
+        .add_customer(customer("Khách Quen", "0912 000 111"))
+        .unwrap()
+        .id;
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let writer = {
+        let (s, stop, acked) = (Arc::clone(&s), Arc::clone(&stop), Arc::clone(&acked));
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let r = s
+                    .add_purchase(PurchaseInput {
+                        customer_id: id,
+                        amount: "120000".into(),
+                        redeem: n.is_multiple_of(4).then_some(10),
+                        client_id: Some(format!("bill-{n}")),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                acked.lock().unwrap().push(r.purchase.id);
+            }
+        })
+    };
+    let mut taken = Vec::new();
+    for _ in 0..3 {
+        while acked.lock().unwrap().len() < taken.len() * 20 + 10 {
+            std::thread::yield_now();
+        }
+        let before: Vec<i64> = acked.lock().unwrap().clone();
+        let info = s.create_backup(None, false, &mut |_, _| {}).unwrap();
+        taken.push((info, before));
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(
+        acked.lock().unwrap().len() > taken.last().unwrap().1.len(),
+        "writes went on"
+    );
+    for (info, before) in taken {
+        let target = tempfile::tempdir().unwrap();
+        let t = open(target.path());
+        let r = t
+            .restore_backup(Path::new(&info.file), &mut |_, _| {})
+            .unwrap();
+        assert!(r.check.ok, "{:?}", r.check);
+        assert_eq!(r.restored.counts, info.counts);
+        for pid in &before {
+            assert!(
+                t.purchase(*pid).is_ok(),
+                "purchase {pid} acknowledged before the backup"
+            );
+        }
+        // Every purchase in the snapshot came with its points: one earn entry each.
+        let v = t.points(id, 100_000).unwrap();
+        let bills = t.purchases_of(id, 100_000).unwrap();
+        let earns = v.ledger.iter().filter(|e| e.kind == "earn").count();
+        assert_eq!(earns, bills.len());
+        assert_eq!(
+            v.loyalty.balance,
+            v.ledger.iter().map(|e| e.points).sum::<i64>()
+        );
+        assert!(v.loyalty.balance >= 0);
+    }
+    drop(dir);
+}
+
+mod merge {
+    use super::*;
+    use khachquen_core::model::TierInput;
+
+    fn tier(name: &str, threshold: &str) -> TierInput {
+        TierInput {
+            name: name.into(),
+            threshold: threshold.into(),
+            multiplier: "1".into(),
+        }
+    }
+
+    #[test]
+    fn merge_moves_history_and_keeps_the_figures_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        s.set_tiers(&[tier("Thành viên", "0"), tier("Vàng", "1000000")])
+            .unwrap();
+        let keep = s
+            .add_customer(CustomerInput {
+                tags: Some(vec!["VIP".into()]),
+                note: Some("thích màu xanh".into()),
+                ..customer("Nguyễn Văn Đức", "0912 345 678")
+            })
+            .unwrap()
+            .id;
+        let other = s
+            .add_customer(CustomerInput {
+                email: Some("duc@example.com".into()),
+                birthday: Some("1990-05-12".into()),
+                code: Some("KH9".into()),
+                tags: Some(vec!["sỉ".into(), "VIP".into()]),
+                note: Some("hay mua quà".into()),
+                ..customer("Nguyen Van Duc", "0987 000 111")
+            })
+            .unwrap()
+            .id;
+        let friend = s
+            .add_customer(CustomerInput {
+                referred_by: Some(other.to_string()),
+                ..customer("Bạn Của Đức", "0903 222 333")
+            })
+            .unwrap()
+            .id;
+        buy(&s, keep, "600000");
+        buy(&s, other, "300000");
+        let redeem = s
+            .add_purchase(PurchaseInput {
+                customer_id: other,
+                amount: "200000".into(),
+                redeem: Some(10),
+                ..Default::default()
+            })
+            .unwrap();
+        s.refund(redeem.purchase.id, Some("50000"), None).unwrap();
+        let balance = s.points(keep, 1000).unwrap().loyalty.balance
+            + s.points(other, 1000).unwrap().loyalty.balance;
+        assert_eq!(
+            s.points(keep, 10).unwrap().loyalty.tier.as_deref(),
+            Some("Thành viên")
+        );
+
+        let r = s.merge_customers(keep, other).unwrap();
+        assert_eq!(r.moved["purchases"], 2);
+        assert_eq!(
+            r.moved["points_ledger"], 5,
+            "earn; redeem, earn; refund back and reversed"
+        );
+        assert_eq!(r.moved["referrals"], 1);
+        assert_eq!(r.stats.visits, 3);
+        assert_eq!(r.stats.total_spent.to_string(), "1050000");
+        assert_eq!(r.loyalty.balance, balance);
+        assert_eq!(
+            r.loyalty.tier.as_deref(),
+            Some("Vàng"),
+            "tier follows the combined spend"
+        );
+        assert!(r.merged.archived_at.is_some());
+        let k = &r.kept;
+        assert_eq!(k.email.as_deref(), Some("duc@example.com"));
+        assert_eq!(k.birthday.as_deref(), Some("1990-05-12"));
+        assert_eq!(k.code.as_deref(), Some("KH9"));
+        assert_eq!(k.tags, vec!["VIP", "sỉ"]);
+        assert_eq!(k.note.as_deref(), Some("thích màu xanh\nhay mua quà"));
+        assert_eq!(s.customer(friend).unwrap().referred_by, Some(keep));
+        assert_eq!(s.resolve_customer("KH9").unwrap(), keep);
+        assert_eq!(s.customer_stats(other).unwrap().visits, 0);
+        assert_eq!(s.points(other, 10).unwrap().loyalty.balance, 0);
+        let check = s.check().unwrap();
+        assert!(check.ok, "{check:?}");
+        let conn = rusqlite_conn(&s);
+        let into: Option<i64> = conn
+            .query_row(
+                "SELECT merged_into FROM customers WHERE id = ?1",
+                [other],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(into, Some(keep));
+        // Refunding a moved purchase works on the kept customer's card.
+        s.refund(redeem.purchase.id, None, None).unwrap();
+        assert!(s.check().unwrap().ok);
+
+        assert_eq!(
+            s.merge_customers(keep, keep).unwrap_err().code(),
+            "customer.merge_same"
+        );
+        assert_eq!(
+            s.merge_customers(keep, other).unwrap_err().code(),
+            "customer.already_merged"
+        );
+        assert_eq!(
+            s.merge_customers(other, friend).unwrap_err().code(),
+            "customer.archived"
+        );
+        assert_eq!(
+            s.merge_customers(keep, 9999).unwrap_err().code(),
+            "customer.not_found"
+        );
+    }
+
+    #[test]
+    fn the_ledger_may_be_reparented_but_never_edited() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        let a = s.add_customer(customer("A", "0912 345 678")).unwrap().id;
+        let b = s.add_customer(customer("B", "0912 345 679")).unwrap().id;
+        buy(&s, a, "100000");
+        let conn = rusqlite_conn(&s);
+        conn.execute("UPDATE points_ledger SET customer_id = ?1", [b])
+            .unwrap();
+        for sql in [
+            "UPDATE points_ledger SET points = points + 1",
+            "UPDATE points_ledger SET kind = 'bonus'",
+            "UPDATE points_ledger SET at = at + 1",
+            "UPDATE points_ledger SET customer_id = customer_id, reason = 'x'",
+            "DELETE FROM points_ledger",
+        ] {
+            assert!(conn.execute(sql, []).is_err(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn probable_duplicates_by_phone_name_and_birthday_or_email() {
+        let s = Store::open_in_memory().unwrap();
+        let old = s
+            .add_customer(customer("Trần Thị Mai", "0912 345 678"))
+            .unwrap()
+            .id;
+        s.archive_customer(old).unwrap();
+        let mai = s
+            .add_customer(customer("Tran Thi Mai", "+84 912 345 678"))
+            .unwrap()
+            .id;
+        let with_bday = |name: &str, phone: &str, b: &str| {
+            s.add_customer(CustomerInput {
+                birthday: Some(b.into()),
+                ..customer(name, phone)
+            })
+            .unwrap()
+            .id
+        };
+        let an1 = with_bday("Nguyễn Văn An", "0901 000 001", "1990-05-12");
+        let an2 = with_bday("Nguyen Van An", "0901 000 002", "1990-05-12");
+        let an3 = with_bday("Nguyễn Văn An", "0901 000 003", "--05-12");
+        let _other_year = with_bday("Nguyễn Văn An", "0901 000 004", "1985-06-12");
+        let with_email = |name: &str, phone: &str| {
+            s.add_customer(CustomerInput {
+                email: Some("hoa@example.com".into()),
+                ..customer(name, phone)
+            })
+            .unwrap()
+            .id
+        };
+        let h1 = with_email("Lê Hoa", "0902 000 001");
+        let h2 = with_email("Le Hoa", "0902 000 002");
+        let _not_same_name = with_email("Lê Hoà Bình", "0902 000 003");
+
+        let d = s.duplicates(100).unwrap();
+        let sets: Vec<(Vec<String>, Vec<i64>)> = d
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.reasons.clone(),
+                    g.customers.iter().map(|c| c.id).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sets,
+            vec![
+                (vec!["phone".to_string()], vec![old, mai]),
+                (vec!["name_email".to_string()], vec![h1, h2]),
+                // Last: it only holds together through a birthday without a year.
+                (vec!["name_birthday".to_string()], vec![an1, an2, an3]),
+            ]
+        );
+        assert_eq!(d.total, 3);
+        assert_eq!(d.groups[0].suggested_keep, mai, "the active one");
+        assert_eq!(d.groups[0].keys, vec!["0912 345 678"]);
+        // Merged customers are settled: they no longer show.
+        s.merge_customers(mai, old).unwrap();
+        s.merge_customers(an1, an2).unwrap();
+        let d = s.duplicates(100).unwrap();
+        assert_eq!(d.total, 2);
+        assert_eq!(
+            d.groups[1]
+                .customers
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            vec![an1, an3]
+        );
+        assert_eq!(s.duplicates(1).unwrap().groups.len(), 1);
+    }
+}
