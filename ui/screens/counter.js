@@ -46,6 +46,7 @@ const quoteSoon = debounce(() => runQuote(), QUOTE_DELAY_MS);
 const isPhoneLike = (q) => /^[\d\s+().-]+$/.test(q) && /\d/.test(q);
 
 async function runSearch(q) {
+  performance.mark('kq-search'); // the debounce is over: the window benchmark measures from here
   const query = q.trim();
   if (!query) {
     latest.invalidate();
