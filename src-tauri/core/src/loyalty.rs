@@ -461,8 +461,9 @@ fn valid_tiers(input: &[TierInput], currency_code: &str, exp: u32) -> Result<Vec
     Ok(rows)
 }
 
-/// Re-evaluate every customer with spend or a recorded tier (after the tiers change).
-fn evaluate_all_tiers(conn: &Connection, as_of: i64) -> Result<i64> {
+/// Re-evaluate every customer with spend or a recorded tier (after the tiers change, or an
+/// import of purchase history).
+pub(crate) fn evaluate_all_tiers(conn: &Connection, as_of: i64) -> Result<i64> {
     let tiers = tiers(conn)?;
     let spend = db::loyalty::spend_all(conn, year_ago(as_of), as_of)?;
     let current = db::loyalty::current_tiers_all(conn)?;

@@ -17,7 +17,7 @@ pub struct ImportDb<'c> {
     by_phone: Statement<'c>,
     record: Statement<'c>,
     client_id: Statement<'c>,
-    keeper: Option<Statement<'c>>,
+    keeper: Statement<'c>,
     /// Lookups already made: a purchases file names each customer many times.
     codes: HashMap<String, Option<i64>>,
     phones: HashMap<String, Option<i64>>,
@@ -65,11 +65,8 @@ impl<'c> ImportDb<'c> {
                  FROM customers c WHERE id = ?1",
             )?,
             client_id: conn.prepare("SELECT 1 FROM purchases WHERE client_id = ?1")?,
-            keeper: if has_column(conn, "customers", "merged_into")? {
-                Some(conn.prepare("SELECT coalesce(merged_into, id) FROM customers WHERE id = ?1")?)
-            } else {
-                None
-            },
+            keeper: conn
+                .prepare("SELECT coalesce(merged_into, id) FROM customers WHERE id = ?1")?,
             codes: HashMap::new(),
             phones: HashMap::new(),
             keepers: HashMap::new(),
@@ -85,10 +82,11 @@ impl<'c> ImportDb<'c> {
         if let Some(&k) = self.keepers.get(&id) {
             return Ok(k);
         }
-        let k = match &mut self.keeper {
-            Some(stmt) => stmt.query_row([id], |r| r.get(0)).optional()?.unwrap_or(id),
-            None => id,
-        };
+        let k = self
+            .keeper
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(id);
         self.keepers.insert(id, k);
         Ok(k)
     }
@@ -190,17 +188,6 @@ impl Drop for CacheBoost<'_> {
         // Best effort: a failure leaves only a larger cache behind.
         let _ = self.conn.pragma_update(None, "cache_size", self.before);
     }
-}
-
-fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
-    Ok(conn
-        .query_row(
-            "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-            params![table, column],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
 }
 
 /// Writes for one import. Customers keep their search index and tags in step exactly as

@@ -978,6 +978,10 @@ impl Store {
                 return Ok(report);
             }
             execute(conn, p, &mut |d| progress(rows + d, total))?;
+            if kind == Kind::Purchases && report.inserted > 0 {
+                // Imported history counts towards 12-month tier spend at once.
+                crate::loyalty::evaluate_all_tiers(conn, crate::time::now())?;
+            }
             report.committed = true;
             Ok(report)
         })?;

@@ -935,3 +935,30 @@ fn purchases_of_a_merged_duplicate_go_to_the_kept_customer() {
     assert_eq!((r.updated, r.rejected), (0, 0), "{:?}", r.errors);
     assert!(s.check().unwrap().ok);
 }
+
+#[test]
+fn imported_purchases_count_towards_tiers_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open_in_memory().unwrap();
+    s.add_customer(CustomerInput {
+        name: Some("Đỗ Mỹ Kỳ".into()),
+        phone: Some("0903111222".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let today = chrono::Utc::now().format("%d/%m/%Y").to_string();
+    let text = csv_text(
+        &[
+            &["Điện thoại", "Ngày mua", "Tổng tiền"],
+            &["0903111222", &today, "3500000"],
+        ],
+        ',',
+        "\n",
+    );
+    let path = write(dir.path(), "mua.csv", text.as_bytes());
+    let r = import(&s, Kind::Purchases, &path, &opts());
+    assert_eq!(r.inserted, 1);
+    let id = s.resolve_customer("0903111222").unwrap();
+    assert_eq!(s.customer_loyalty(id).unwrap().tier.as_deref(), Some("Bạc"));
+    assert!(s.check().unwrap().ok);
+}
