@@ -7,7 +7,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
 struct App {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _app: tauri::App<tauri::test::MockRuntime>,
     window: WebviewWindow<tauri::test::MockRuntime>,
 }
@@ -24,7 +24,7 @@ fn app() -> App {
         .build()
         .unwrap();
     App {
-        _dir: dir,
+        dir,
         _app: app,
         window,
     }
@@ -244,4 +244,79 @@ fn loyalty_through_ipc() {
     let p = invoke(&a, "customer_get", json!({"id": id})).unwrap();
     assert!(p["ledger"].as_array().unwrap().len() >= 4);
     assert!(!p["tier_history"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn data_in_and_out_through_ipc() {
+    let a = app();
+    let d = a.dir.path();
+    let csv = d.join("khach.csv");
+    std::fs::write(
+        &csv,
+        "Mã khách hàng,Tên khách hàng,Điện thoại,Ngày sinh\nKH001,Nguyễn Văn Đức,0912 345 678,12/05/1990\nKH002,Trần Thị Mai,0987654321,\n",
+    )
+    .unwrap();
+    let p = invoke(
+        &a,
+        "import_preview",
+        json!({"kind": "customers", "path": csv}),
+    )
+    .unwrap();
+    assert_eq!(p["report"]["rows"], 2);
+    assert_eq!(p["headers"].as_array().map(Vec::len), Some(4));
+    let r = invoke(&a, "import_run", json!({"kind": "customers", "path": csv})).unwrap();
+    assert_eq!(
+        (r["inserted"].as_u64(), r["committed"].as_bool()),
+        (Some(2), Some(true))
+    );
+    let again = invoke(&a, "import_run", json!({"kind": "customers", "path": csv})).unwrap();
+    assert_eq!(again["unchanged"], 2, "re-importing changes nothing");
+
+    let out = d.join("khach.xlsx");
+    let e = invoke(&a, "export_run", json!({"kind": "customers", "path": out})).unwrap();
+    assert_eq!(
+        (e["rows"].as_u64(), e["format"].as_str()),
+        (Some(2), Some("xlsx"))
+    );
+    assert!(out.exists());
+
+    let b = invoke(&a, "backup_create", json!({})).unwrap();
+    assert_eq!(b["counts"]["customers"], 2);
+    let file = b["file"].as_str().unwrap().to_owned();
+    assert!(invoke(&a, "backup_status", json!({})).unwrap()["last_ok_at"].is_string());
+    assert_eq!(
+        invoke(&a, "backup_list", json!({}))
+            .unwrap()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    invoke(&a, "backup_verify", json!({"file": file})).unwrap();
+    invoke(&a, "customer_add", json!({"input": {"name": "Nguyễn Văn Đức", "phone": "0933000111", "birthday": "1990-05-12"}})).unwrap();
+    let dups = invoke(&a, "customer_duplicates", json!({})).unwrap();
+    let group = &dups["groups"][0];
+    let keep = group["suggested_keep"].as_i64().unwrap();
+    let other = group["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .find(|&id| id != keep)
+        .unwrap();
+    let m = invoke(&a, "customer_merge", json!({"keep": keep, "other": other})).unwrap();
+    assert_eq!(m["kept"]["id"], keep);
+    // Restoring the backup brings back the shop as it was: two customers, no merge.
+    let restored = invoke(&a, "backup_restore", json!({"file": file})).unwrap();
+    assert!(restored["check"]["ok"].as_bool().unwrap_or(false));
+    assert!(std::path::Path::new(restored["safety_copy"].as_str().unwrap()).exists());
+    assert_eq!(invoke(&a, "app_info", json!({})).unwrap()["customers"], 2);
+    let bad = d.join("not-a-backup.db");
+    std::fs::write(&bad, b"hello").unwrap();
+    let e = invoke(&a, "backup_restore", json!({"file": bad})).unwrap_err();
+    assert!(e["code"].as_str().unwrap().starts_with("backup."), "{e}");
+    let (code, message) = (e["code"].as_str().unwrap(), e["message"].as_str().unwrap());
+    assert!(
+        !message.contains(code) && message.contains("Khách Quen"),
+        "translated: {e}"
+    );
 }

@@ -1,6 +1,6 @@
 // Shell of the app: loads settings and messages, draws the sidebar, routes between
-// screens (#counter, #customers, #profile/<id>, #settings, #reminders, #reports) and
-// owns the global shortcuts, progress bar and error reporting.
+// screens (#counter, #customers, #profile/<id>, #duplicates, #settings, #import, #reminders,
+// #reports) and owns the global shortcuts, progress bar and error reporting.
 import * as api from './lib/api.js';
 import { createTranslator } from './lib/i18n.js';
 import { makeFormatter } from './lib/format.js';
@@ -11,8 +11,12 @@ import profile from './screens/profile.js';
 import settings from './screens/settings.js';
 import reminders from './screens/reminders.js';
 import reports from './screens/reports.js';
+import transfer from './screens/transfer.js';
+import duplicates from './screens/duplicates.js';
 
-const SCREENS = { counter, customers, profile, settings, reminders, reports };
+const SCREENS = { counter, customers, profile, settings, reminders, reports, import: transfer, duplicates };
+// Sub-pages highlight the sidebar entry they belong to.
+const NAV_OF = { profile: 'customers', duplicates: 'customers', import: 'settings' };
 
 // Sidebar entries and their shortcuts. F5 is left alone (reload in webviews);
 // F2–F4 and F6 sit next to it; Ctrl+, is the usual "preferences" key.
@@ -89,7 +93,7 @@ function mountCurrent() {
   fill(screenRoot);
   screenRoot.scrollTop = 0; // the scroll position belongs to the previous screen
   screenRoot.dataset.screen = name;
-  const navName = name === 'profile' ? 'customers' : name;
+  const navName = NAV_OF[name] ?? name;
   for (const n of NAV) {
     const el = document.getElementById(`nav-${n.id}`);
     if (n.id === navName) el.setAttribute('aria-current', 'page'); else el.removeAttribute('aria-current');

@@ -55,6 +55,13 @@ test('element ids used by the end-to-end tests exist', () => {
     'settings-loyalty', 'settings-tiers'];
   for (const id of loyaltyIds) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
   assert.match(all, /'ghost small refund-action'/);
+  // Backup, import / export, duplicates (issues 6 and 7).
+  const transferIds = ['settings-backup', 'backup-now', 'backup-status', 'backup-folder', 'backup-keep', 'backup-list', 'restore-confirm',
+    'import-kind', 'import-file', 'import-mapping', 'import-run', 'import-report', 'import-progress', 'duplicates-list', 'merge-keep', 'merge-confirm'];
+  for (const id of transferIds) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
+  for (const k of ['customers', 'purchases', 'points']) assert.ok(all.includes(`'${k}'`));
+  assert.match(all, /id: `export-\$\{k\}`/); // #export-customers, #export-purchases, #export-points
+  for (const cls of ['backup-restore', 'backup-verify', 'duplicate-group']) assert.match(all, new RegExp(`'[^']*\\b${cls}\\b[^']*'`), `.${cls} missing`);
   for (const nav of ['counter', 'customers', 'reminders', 'reports', 'settings']) assert.ok(all.includes(`id: '${nav}'`), `#nav-${nav} missing`);
   assert.match(all, /id: `profile-\$\{name\.replace\('_', '-'\)\}`/); // #profile-name, #profile-phone
   assert.match(all, /'field-error'/);

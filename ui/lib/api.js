@@ -62,3 +62,39 @@ export const loyaltySetTiers = (tiers) => call('loyalty_set_tiers', { tiers });
 export const purchaseQuote = (input) => call('purchase_quote', { input });
 export const purchaseRefund = (id, amount) => call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
 export const pointsAdjust = (customerId, delta, reason) => call('points_adjust', { customer_id: customerId, delta, reason });
+// Backup / duplicates. Keys are single words, so Tauri's camelCase conversion is moot.
+export const backupCreate = (file) => call('backup_create', file ? { file } : {});
+export const backupList = () => call('backup_list');
+export const backupStatus = () => call('backup_status');
+/** changes: {folder?: string ("" = default), keep?: number}; absent keys are left alone. */
+export const backupConfigure = (changes) => call('backup_configure', changes);
+export const backupVerify = (file) => call('backup_verify', { file });
+export const backupRestore = (file) => call('backup_restore', { file });
+export const customerDuplicates = (limit) => call('customer_duplicates', limit ? { limit } : {});
+export const customerMerge = (keep, other) => call('customer_merge', { keep, other });
+// Import / export (issue 7). These commands take snake_case keys (rename_all = "snake_case").
+const present = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+export const importPreview = ({ kind, path, sheet, mapping, createMissing }) =>
+  call('import_preview', present({ kind, path, sheet, mapping, create_missing: createMissing }));
+export const importRun = ({ kind, path, sheet, mapping, createMissing, skipInvalid, dryRun }) =>
+  call('import_run', present({ kind, path, sheet, mapping, create_missing: createMissing, skip_invalid: skipInvalid, dry_run: dryRun }));
+export const exportRun = (kind, path) => call('export_run', { kind, path });
+
+/** fn({done, total}) on each "import-progress" event; resolves to an unlisten function. */
+export async function onImportProgress(fn) {
+  const listen = globalThis.__TAURI__?.event?.listen;
+  if (!listen) return () => {};
+  return listen('import-progress', (e) => fn(e.payload ?? {}));
+}
+
+// File pickers (Tauri dialog plugin). Each resolves to a path string, or null when cancelled.
+function dialog() {
+  const d = globalThis.__TAURI__?.dialog;
+  if (!d) throw normalizeError('The file dialog is not available');
+  return d;
+}
+const onePath = (p) => (Array.isArray(p) ? p[0] ?? null : p ?? null);
+/** filters: [{name, extensions: ['csv', 'xlsx']}]. */
+export const pickFile = async (filters = []) => onePath(await dialog().open({ filters, multiple: false, directory: false }));
+export const pickFolder = async (defaultPath) => onePath(await dialog().open({ directory: true, multiple: false, ...(defaultPath ? { defaultPath } : {}) }));
+export const pickSavePath = async (defaultPath, filters = []) => onePath(await dialog().save({ defaultPath, filters }));

@@ -209,6 +209,28 @@ export function currencySymbol({ locale, currency }) {
   }
 }
 
+/** A file size: "812 B", "1,4 MB" (1 kB = 1000 B, as file managers show). */
+export function formatBytes(bytes, { locale }) {
+  const n = Number(bytes);
+  if (!Number.isFinite(n) || n < 0) return '—';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: i === 0 || v >= 100 ? 0 : 1 }).format(v)} ${units[i]}`;
+}
+
+/** An age in seconds as "5 phút trước" / "2 hours ago" (the largest whole unit). */
+export function formatAge(seconds, { locale }) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return '—';
+  const s = Math.max(0, Number(seconds));
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  if (s < 60) return rtf.format(0, 'second');
+  if (s < 3600) return rtf.format(-Math.floor(s / 60), 'minute');
+  if (s < 86400) return rtf.format(-Math.floor(s / 3600), 'hour');
+  return rtf.format(-Math.floor(s / 86400), 'day');
+}
+
 /** Bundles the formatters for one locale / currency / time zone, as screens use them. */
 export function makeFormatter({ language, currency, exponent, timeZone }) {
   const locale = localeFor(language);
@@ -224,5 +246,7 @@ export function makeFormatter({ language, currency, exponent, timeZone }) {
     relativeDay: (iso) => formatRelativeDay(iso, when),
     amountTyping: (raw, caret) => formatAmountTyping(raw, caret, money),
     amountToInput: (v) => amountToInput(v, money),
+    bytes: (n) => formatBytes(n, { locale }),
+    age: (seconds) => formatAge(seconds, { locale }),
   };
 }

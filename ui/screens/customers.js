@@ -79,7 +79,8 @@ function mount(root, context) {
   };
   fill(root, h('div', { class: 'customers' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('customers.title')),
-      h('div', { class: 'toolbar' }, h('div', { class: 'search-box small' }, icon('search', 'icon search-icon'), search), tagSelect, sourceSelect, archived)),
+      h('div', { class: 'toolbar' }, h('div', { class: 'search-box small' }, icon('search', 'icon search-icon'), search), tagSelect, sourceSelect, archived,
+        h('a', { href: '#duplicates', class: 'button-link ghost small', id: 'customers-duplicates' }, icon('merge'), t('duplicates.title')))),
     h('div', { class: 'card table-card' },
       h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'customers-table' }, els.thead, els.tbody)),
       h('footer', { class: 'pager' }, els.range, h('span', { class: 'spacer' }), els.prev, els.next))));

@@ -2,6 +2,7 @@
 // with loyalty_set({rules}), the tier table as a whole with loyalty_set_tiers); errors show in place.
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
+import { backupSection, unmountBackup } from './backup.js';
 import { RULE_KEYS, MONEY_RULES, rulesExample, formatPointsTyping, pointsToInput, decimalToInput, decimalFromInput } from '../lib/loyalty.js';
 
 const CURRENCIES = ['VND', 'USD', 'EUR', 'JPY', 'KRW', 'CNY', 'THB', 'SGD', 'AUD', 'GBP', 'TWD', 'HKD', 'MYR', 'LAK', 'KHR'];
@@ -69,7 +70,11 @@ function mount(root, context) {
           h('dt', {}, t('settings.data_dir')), h('dd', { class: 'path' }, info.data_dir ?? t('common.none')))),
       loyaltyBox = h('section', { class: 'card loyalty-settings', id: 'settings-loyalty' },
         h('h2', {}, icon('star'), t('settings.loyalty_title')), h('p', { class: 'loading' }, t('common.loading'))),
-      placeholder('backup', 'archive', 'backup'),
+      backupSection(ctx),
+      h('section', { class: 'card', id: 'settings-transfer' }, h('h2', {}, icon('transfer'), t('transfer.title')),
+        h('p', { class: 'muted' }, t('transfer.settings_body')),
+        h('div', { class: 'form-actions card-actions' },
+          h('button', { type: 'button', class: 'primary', id: 'settings-import-open', onclick: () => ctx.navigate('import') }, t('transfer.open')))),
       placeholder('staff', 'customers', 'staff'))));
   loadLoyalty();
 }
@@ -274,4 +279,4 @@ async function save(key, value, input) {
   }
 }
 
-export default { mount };
+export default { mount, unmount: unmountBackup };

@@ -3,7 +3,9 @@
 // Loaded by tests/ui/dev/index.html, never by ui/index.html.
 // URL options: ?seed=300 (start with a demo shop of N customers), ?lang=en,
 // ?currency=USD, ?latency=400 (ms per call, to see the progress bar),
-// ?lose=purchase_add (the first call of that command does its work, then rejects with
+// ?click=#import-file|#import-run (clicks those elements one by one after loading, ~1 s apart,
+// for screenshots of states behind a button), ?pick=<path>|cancel (what the file pickers answer),
+// ?backup_fail (backup_create fails: folder missing), ?lose=purchase_add (the first call of that command does its work, then rejects with
 // "internal" as if the answer had been lost: exercises the client_id retry).
 (() => {
   const opts = new URLSearchParams(location.search);
@@ -530,6 +532,177 @@
     return settings();
   }
 
+
+  // ---------- backup / duplicates / import / export (fakes: nothing touches a disk) ----------
+  const DATA_DIR = '/home/shop/.local/share/khachquen';
+  const backups = {
+    folder: `${DATA_DIR}/backups`, keep: 14, files: [], lastError: null,
+  };
+  const stamp = (d) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const counts = () => ({ customers: db.customers.size, purchases: db.purchases.length, points_entries: db.ledger.length, refunds: db.refunds.length });
+  function makeBackup(kind, at = new Date(), folder = backups.folder) {
+    const name = `khachquen-${stamp(at)}${kind === 'before_restore' ? '-before-restore' : ''}.db`;
+    const info = { file: `${folder}/${name}`, size: 180000 + db.purchases.length * 310 + db.customers.size * 420, created_at: at.toISOString().replace(/\.\d+Z$/, 'Z'),
+      kind, schema_version: 5, app_version: '0.1.0-dev', shop_name: db.settings.shop_name, counts: counts(), millis: 40 + Math.floor(rand() * 200) };
+    return info;
+  }
+  // A few older backups, one damaged, so the list has something to show.
+  for (const [days, kind] of [[1, 'auto'], [2, 'auto'], [4, 'manual'], [6, 'auto']]) {
+    const info = makeBackup(kind, new Date(Date.now() - days * 86400000 - 3600000 * 3));
+    backups.files.push({ info, ok: true });
+  }
+  backups.files.push({ info: { ...makeBackup('auto', new Date(Date.now() - 9 * 86400000)), size: 65536 }, ok: false,
+    error: { code: 'backup.truncated', params: { file: 'khachquen-old.db', size: 65536, expected: 204800 } } });
+  const entryOf = (f) => ({ file: f.info.file, name: f.info.file.split('/').pop(), size: f.info.size, modified: f.info.created_at, ok: f.ok, info: f.ok ? f.info : null, error: f.ok ? null : f.error });
+  function backupStatus() {
+    const good = backups.files.filter((f) => f.ok).sort((a, b) => b.info.created_at.localeCompare(a.info.created_at))[0];
+    const age = good ? Math.round((Date.now() - Date.parse(good.info.created_at)) / 1000) : null;
+    return { folder: backups.folder, folder_is_default: backups.folder === `${DATA_DIR}/backups`, keep: backups.keep,
+      last_ok_at: good?.info.created_at ?? null, last_file: good?.info.file ?? null, age_seconds: age,
+      last_error: backups.lastError, due: !good || age > 86400 };
+  }
+  function findBackup(file) {
+    const f = backups.files.find((x) => x.info.file === file);
+    if (f) return f;
+    if (/\.db$/.test(file)) return { info: { ...makeBackup('manual', new Date(Date.now() - 30 * 86400000)), file }, ok: true };
+    return fail('backup.not_database', { file });
+  }
+
+  const HEADERS = {
+    customers: ['Mã KH', 'Tên khách hàng', 'Điện thoại', 'Ngày sinh', 'Email', 'Nhóm khách hàng', 'Ghi chú nội bộ'],
+    purchases: ['Mã hóa đơn', 'Thời gian', 'Mã KH', 'Khách hàng', 'SĐT', 'Tổng tiền', 'Thanh toán', 'Chi nhánh'],
+  };
+  const FIELDS = {
+    customers: ['code', 'name', 'phone', 'birthday', 'gender', 'email', 'address', 'note', 'tags'],
+    purchases: ['invoice', 'code', 'name', 'phone', 'date', 'amount', 'payment', 'note', 'staff'],
+  };
+  const DETECTED = { customers: { code: 0, name: 1, phone: 2, birthday: 3, email: 4, tags: 5 }, purchases: { invoice: 0, date: 1, code: 2, name: 3, phone: 4, amount: 5, payment: 6 } };
+  const REQUIRED = { customers: ['name', 'phone'], purchases: ['date', 'amount'] };
+  function sampleRows(kind, n = 240) {
+    return Array.from({ length: n }, (_, i) => {
+      const line = i + 2;
+      if (kind === 'customers') {
+        const phone = i === 7 ? '0912 34' : `09${String(12345000 + i * 37).slice(0, 8)}`;
+        return { line, cells: [`KH${String(i + 1).padStart(4, '0')}`, `${FAMILY[i % FAMILY.length]} ${MIDDLE[i % MIDDLE.length]} ${GIVEN[(i * 7) % GIVEN.length]}`, phone,
+          i === 12 ? '31/02/1990' : `${String(1 + (i % 28)).padStart(2, '0')}/${String(1 + (i % 12)).padStart(2, '0')}/19${70 + (i % 30)}`, i % 3 ? '' : `khach${i}@gmail.com`, i % 5 ? '' : 'VIP', ''] };
+      }
+      return { line, cells: [`HD${String(5000 + i)}`, `${String(1 + (i % 28)).padStart(2, '0')}/0${1 + (i % 9)}/2025 14:${String(10 + (i % 50))}`, i % 4 ? `KH${String(1 + (i % 50)).padStart(4, '0')}` : '',
+        'Khách lẻ', i % 4 ? '' : `0988${String(100000 + i).slice(0, 6)}`, i === 9 ? '250,000' : `${(150 + (i % 20) * 35) * 1000}`, i % 2 ? 'Tiền mặt' : 'Chuyển khoản', 'Quận 1'] };
+    });
+  }
+  function importReport(kind, mapping, { dry, createMissing, skipInvalid }) {
+    const rows = sampleRows(kind);
+    const errors = [];
+    for (const f of REQUIRED[kind]) if (mapping[f] === undefined) return { mappingError: { code: 'import.mapping_missing', params: { target: f }, message: `Chưa chọn cột nào cho trường bắt buộc “${f}”.` } };
+    if (kind === 'purchases' && mapping.code === undefined && mapping.phone === undefined) return { mappingError: { code: 'import.mapping_missing', params: { target: 'code' }, message: 'Chưa chọn cột nào cho trường bắt buộc “code”.' } };
+    const col = (f) => (mapping[f] === undefined ? null : HEADERS[kind][mapping[f]]);
+    if (kind === 'customers') {
+      if (mapping.phone !== undefined) errors.push({ line: 9, column: col('phone'), code: 'customer.phone_invalid', params: { phone: '0912 34' }, message: 'Số điện thoại “0912 34” không hợp lệ.' });
+      if (mapping.birthday !== undefined) errors.push({ line: 14, column: col('birthday'), code: 'customer.birthday_invalid', params: { value: '31/02/1990' }, message: 'Ngày sinh “31/02/1990” không hợp lệ.' });
+    } else {
+      errors.push({ line: 11, column: col('amount'), code: 'import.amount_ambiguous', params: { value: '250,000', field: 'amount' }, message: 'Số tiền “250,000” không rõ ràng.' });
+      if (!createMissing) for (const line of [2, 6, 10]) errors.push({ line, column: col('phone') ?? col('code'), code: 'customer.not_found', params: { ref: '0988100000' }, message: 'Không tìm thấy khách hàng 0988100000.' });
+    }
+    const rejected = new Set(errors.map((e) => e.line)).size;
+    const good = rows.length - rejected;
+    const committed = !dry && (rejected === 0 || skipInvalid);
+    return { report: { kind, dry_run: dry, committed, rows: rows.length, inserted: committed || dry ? Math.round(good * 0.8) : 0, updated: committed || dry ? Math.round(good * 0.15) : 0,
+      unchanged: committed || dry ? good - Math.round(good * 0.8) - Math.round(good * 0.15) : 0, customers_created: kind === 'purchases' && createMissing ? 3 : 0, rejected, errors } };
+  }
+  function preview({ kind, path, sheet, mapping, create_missing }) {
+    if (!FIELDS[kind]) fail('input.invalid', { detail: `unknown kind ${kind}` });
+    if (!/\.(csv|xlsx|xls|ods|txt)$/i.test(path)) fail('import.unreadable', { path, detail: 'not a table' });
+    const xlsx = /\.xlsx$/i.test(path);
+    const sheets = xlsx ? ['Danh sách', 'Tổng hợp'] : [];
+    if (sheet && !sheets.includes(sheet)) fail('import.sheet_not_found', { sheet, sheets: sheets.join(', ') });
+    const m = mapping ?? DETECTED[kind];
+    const r = importReport(kind, m, { dry: true, createMissing: !!create_missing });
+    return { kind, headers: HEADERS[kind], mapping: m, fields: FIELDS[kind], required: kind === 'customers' ? REQUIRED.customers : ['date', 'amount', 'code', 'phone'],
+      sample: sampleRows(kind).slice(0, 20), sheets, sheet: xlsx ? (sheet ?? sheets[0]) : null, report: r.report ?? null, mapping_error: r.mappingError ?? null };
+  }
+  async function importRun(args) {
+    const p = preview(args);
+    if (p.mapping_error) fail(p.mapping_error.code, p.mapping_error.params);
+    const r = importReport(args.kind, p.mapping, { dry: !!args.dry_run, createMissing: !!args.create_missing, skipInvalid: !!args.skip_invalid });
+    const total = r.report.rows * (args.dry_run ? 1 : 2);
+    for (let done = 0; done < total; done += Math.ceil(total / 12)) {
+      emit('import-progress', { done, total });
+      await new Promise((res) => setTimeout(res, 120));
+    }
+    emit('import-progress', { done: total, total });
+    return r.report;
+  }
+  function exportRun({ kind, path }) {
+    const ext = (/\.([^./\\]+)$/.exec(path)?.[1] ?? '').toLowerCase();
+    if (!['csv', 'xlsx'].includes(ext)) fail('export.format', { ext: ext || path });
+    const rows = { customers: db.customers.size, purchases: db.purchases.length, points: db.ledger.length }[kind];
+    if (rows === undefined) fail('input.invalid', { detail: `unknown kind ${kind}` });
+    return { kind, path, format: ext, rows };
+  }
+
+  function duplicates(limit = 200) {
+    const active = [...db.customers.values()].filter((c) => !c.archived_at);
+    const groups = new Map();
+    const add = (reason, key, c) => {
+      const k = `${reason}|${key}`;
+      if (!groups.has(k)) groups.set(k, { reason, key, members: [] });
+      groups.get(k).members.push(c);
+    };
+    for (const c of active) {
+      if (c.birthday) add('name_birthday', `${fold(c.name)} ${c.birthday}`, c);
+      if (c.email) add('name_email', `${fold(c.name)} ${c.email.toLowerCase()}`, c);
+    }
+    const byMembers = new Map();
+    for (const g of groups.values()) {
+      if (g.members.length < 2) continue;
+      const ids = g.members.map((c) => c.id).sort((a, b) => a - b).join('-');
+      const e = byMembers.get(ids) ?? { reasons: [], keys: [], members: g.members };
+      e.reasons.push(g.reason);
+      e.keys.push(g.key);
+      byMembers.set(ids, e);
+    }
+    const out = [...byMembers.values()].map((g) => {
+      const rows = g.members.map(row);
+      const best = [...rows].sort((a, b) => b.visits - a.visits || a.id - b.id)[0];
+      return { reasons: g.reasons, keys: g.keys, suggested_keep: best.id, customers: rows };
+    });
+    return { total: out.length, groups: out.slice(0, limit) };
+  }
+  function merge(keepId, otherId) {
+    if (Number(keepId) === Number(otherId)) fail('customer.merge_same');
+    const keep = getCustomer(keepId);
+    const other = getCustomer(otherId);
+    if (other.merged_into) fail('customer.already_merged', { name: other.name, into: other.merged_into });
+    const moved = { purchases: 0, points_ledger: 0, referrals: 0 };
+    for (const p of db.purchases) if (p.customer_id === other.id) { p.customer_id = keep.id; moved.purchases++; }
+    for (const e of db.ledger) if (e.customer_id === other.id) { e.customer_id = keep.id; moved.points_ledger++; }
+    for (const c of db.customers.values()) if (c.referred_by === other.id) { c.referred_by = keep.id; moved.referrals++; }
+    for (const k of ['code', 'birthday', 'gender', 'email', 'address']) if (!keep[k] && other[k]) { keep[k] = other[k]; if (k === 'code') other.code = null; }
+    if (other.note) keep.note = keep.note ? `${keep.note}\n${other.note}` : other.note;
+    keep.tags = [...new Set([...keep.tags, ...other.tags])];
+    other.archived_at = new Date().toISOString();
+    other.merged_into = keep.id;
+    evaluateTier(keep.id, new Date().toISOString());
+    return { kept: customerOut(keep), merged: customerOut(other), moved, stats: stats(keep.id), loyalty: view(keep.id) };
+  }
+  function seedDuplicates() {
+    const ids = [...db.customers.keys()];
+    const pairs = [[3, 'name_birthday'], [11, 'name_email'], [27, 'name_birthday']];
+    for (const [i, reason] of pairs) {
+      const c = db.customers.get(ids[i]);
+      if (!c) continue;
+      if (reason === 'name_birthday') c.birthday ??= '1988-04-12';
+      else c.email ??= `${fold(c.name).replace(/\s+/g, '.')}@gmail.com`;
+      addCustomer({ name: c.name, phone: `08${String(10000000 + i * 1234567).slice(0, 8)}`,
+        ...(reason === 'name_birthday' ? { birthday: c.birthday } : { email: c.email }), note: 'Nhập từ sổ cũ' });
+    }
+  }
+
+  const listeners = new Map(); // event name -> Set of handlers
+  function emit(event, payload) {
+    for (const fn of listeners.get(event) ?? []) fn({ event, payload, id: 0 });
+  }
+
   const commands = {
     app_info: () => ({ version: '0.1.0-dev', data_dir: '/home/shop/.local/share/khachquen', db_path: '/home/shop/.local/share/khachquen/khachquen.db',
       customers: [...db.customers.values()].filter((c) => !c.archived_at).length, settings: settings() }),
@@ -567,9 +740,52 @@
     loyalty_set: ({ rules }) => setRules(rules),
     loyalty_set_tiers: ({ tiers }) => setTiers(tiers),
     demo_create: ({ customers, purchases }) => createDemo(customers, purchases),
+    backup_create: ({ file } = {}) => {
+      if (opts.has('backup_fail')) {
+        backups.lastError = { at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), code: 'backup.folder_missing', params: { path: backups.folder, field: 'folder' } };
+        fail('backup.folder_missing', { path: backups.folder, field: 'folder' });
+      }
+      const info = makeBackup('manual', new Date(), file ? file.replace(/\/[^/]*\.db$/, '') : backups.folder);
+      if (file && /\.db$/.test(file)) info.file = file;
+      if (backups.files.some((f) => f.info.file === info.file)) fail('backup.file_exists', { file: info.file });
+      if (!file) { backups.files.unshift({ info, ok: true }); backups.lastError = null; }
+      return info;
+    },
+    backup_list: () => backups.files.filter((f) => f.info.file.startsWith(`${backups.folder}/`))
+      .sort((a, b) => b.info.created_at.localeCompare(a.info.created_at)).map(entryOf),
+    backup_status: () => backupStatus(),
+    backup_configure: ({ folder, keep }) => {
+      if (keep !== undefined && keep !== null) {
+        if (!Number.isInteger(keep) || keep < 1 || keep > 1000) fail('backup.keep_invalid', { value: String(keep), field: 'keep' });
+        backups.keep = keep;
+      }
+      if (folder !== undefined && folder !== null) {
+        if (folder && /missing|usb-out/i.test(folder)) fail('backup.folder_missing', { path: folder, field: 'folder' });
+        backups.folder = folder || `${DATA_DIR}/backups`;
+      }
+      return backupStatus();
+    },
+    backup_verify: ({ file }) => {
+      const f = findBackup(file);
+      if (!f.ok) fail(f.error.code, f.error.params);
+      return f.info;
+    },
+    backup_restore: ({ file }) => {
+      const f = findBackup(file);
+      if (!f.ok) fail(f.error.code, f.error.params);
+      const safety = makeBackup('before_restore');
+      backups.files.unshift({ info: safety, ok: true });
+      return { restored: f.info, safety_copy: safety.file, upgraded_from: null,
+        check: { integrity: [], foreign_key_violations: [], negative_balances: 0, stats_mismatches: 0, ok: true }, millis: 420 };
+    },
+    customer_duplicates: ({ limit } = {}) => duplicates(limit),
+    customer_merge: ({ keep, other }) => merge(keep, other),
+    import_preview: (args) => preview(args),
+    import_run: (args) => importRun(args),
+    export_run: (args) => exportRun(args),
   };
 
-  if (opts.has('seed')) createDemo(Number(opts.get('seed')) || 300, (Number(opts.get('seed')) || 300) * 5);
+  if (opts.has('seed')) { createDemo(Number(opts.get('seed')) || 300, (Number(opts.get('seed')) || 300) * 5); seedDuplicates(); for (const f of backups.files) f.info.counts = counts(); }
 
   const clone = (v) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
   window.__TAURI__ = {
@@ -580,7 +796,12 @@
           try {
             const fn = commands[name];
             if (!fn) throw `command ${name} not found`; // Tauri rejects unknown commands with a string
-            const out = clone(fn(clone(args)));
+            const result = fn(clone(args));
+            if (result instanceof Promise) {
+              result.then((v) => resolve(clone(v)), (err) => reject(err instanceof IpcError ? { ...err } : err));
+              return;
+            }
+            const out = clone(result);
             if (lose.delete(name)) throw new IpcError('internal', { detail: `[mock] the answer to ${name} was lost` });
             resolve(out);
           } catch (err) {
@@ -589,5 +810,37 @@
         }, delay));
       },
     },
+    event: {
+      listen(event, handler) {
+        if (!listeners.has(event)) listeners.set(event, new Set());
+        listeners.get(event).add(handler);
+        return Promise.resolve(() => listeners.get(event)?.delete(handler));
+      },
+    },
+    // File pickers: ?pick=<path> answers every open(); ?pick=cancel answers null.
+    dialog: {
+      open(o = {}) {
+        const pick = opts.get('pick');
+        const exts = (o.filters ?? []).flatMap((f) => f.extensions);
+        const path = pick === 'cancel' ? null : pick ?? (o.directory ? '/media/usb/SaoLuuKhachQuen'
+          : exts.includes('xlsx') ? '/home/shop/Tài liệu/danh-sach-khach-hang.xlsx' : '/home/shop/Tài liệu/khachquen-20261101-200000.db');
+        return new Promise((resolve) => setTimeout(() => resolve(path), 80));
+      },
+      save(o = {}) {
+        const pick = opts.get('pick');
+        return new Promise((resolve) => setTimeout(() => resolve(pick === 'cancel' ? null : `/home/shop/Tài liệu/${o.defaultPath ?? 'export.csv'}`), 80));
+      },
+    },
   };
+
+  if (opts.has('click')) {
+    const steps = opts.get('click').split('|').filter(Boolean);
+    const next = () => {
+      const sel = steps.shift();
+      if (!sel) return;
+      document.querySelector(sel)?.click();
+      setTimeout(next, 1000);
+    };
+    window.addEventListener('load', () => setTimeout(next, 1000));
+  }
 })();
