@@ -82,17 +82,26 @@ pub fn record(conn: &Connection, id: i64) -> Result<Option<Record>> {
     }))
 }
 
-fn write_search(conn: &Connection, id: i64, name: &str) -> Result<()> {
-    conn.execute("DELETE FROM customer_search WHERE rowid = ?1", [id])?;
-    conn.execute(
+/// Index a customer's name; `replace` drops the old entry first (a new customer has none).
+fn write_search(conn: &Connection, id: i64, name: &str, replace: bool) -> Result<()> {
+    if replace {
+        conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?
+            .execute([id])?;
+    }
+    conn.prepare_cached(
         "INSERT INTO customer_search (rowid, name_fold, name_marked) VALUES (?1, ?2, ?3)",
-        params![id, crate::text::fold(name), crate::text::lower_marked(name)],
-    )?;
+    )?
+    .execute(params![
+        id,
+        crate::text::fold(name),
+        crate::text::lower_marked(name)
+    ])?;
     Ok(())
 }
 
 fn write_tags(conn: &Connection, id: i64, tags: &[String]) -> Result<()> {
-    conn.execute("DELETE FROM customer_tags WHERE customer_id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM customer_tags WHERE customer_id = ?1")?
+        .execute([id])?;
     let mut stmt = conn
         .prepare_cached("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?1, ?2)")?;
     for t in tags {
@@ -123,7 +132,7 @@ pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
         now
     ])?;
     let id = conn.last_insert_rowid();
-    write_search(conn, id, &rec.name)?;
+    write_search(conn, id, &rec.name, false)?;
     if !rec.tags.is_empty() {
         write_tags(conn, id, &rec.tags)?;
     }
@@ -131,35 +140,34 @@ pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
 }
 
 pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE customers SET code = ?2, name = ?3, name_fold = ?4, phone = ?5, phone_rev = ?6,
             birthday = ?7, gender = ?8, email = ?9, address = ?10, note = ?11, referred_by = ?12,
             source = ?13, updated_at = ?14
          WHERE id = ?1",
-        params![
-            id,
-            rec.code,
-            rec.name,
-            crate::text::fold(&rec.name),
-            rec.phone,
-            phone::reversed(&rec.phone),
-            rec.birthday,
-            rec.gender,
-            rec.email,
-            rec.address,
-            rec.note,
-            rec.referred_by,
-            rec.source,
-            now
-        ],
-    )?;
-    let archived: bool = conn.query_row(
-        "SELECT archived_at IS NOT NULL FROM customers WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+    )?
+    .execute(params![
+        id,
+        rec.code,
+        rec.name,
+        crate::text::fold(&rec.name),
+        rec.phone,
+        phone::reversed(&rec.phone),
+        rec.birthday,
+        rec.gender,
+        rec.email,
+        rec.address,
+        rec.note,
+        rec.referred_by,
+        rec.source,
+        now
+    ])?;
+    // Archived customers stay out of the search index.
+    let archived: bool = conn
+        .prepare_cached("SELECT archived_at IS NOT NULL FROM customers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
     if !archived {
-        write_search(conn, id, &rec.name)?;
+        write_search(conn, id, &rec.name, true)?;
     }
     write_tags(conn, id, &rec.tags)?;
     Ok(())
@@ -480,12 +488,24 @@ pub fn add_refund_stats(conn: &Connection, id: i64, amount_minor: i64) -> Result
 
 /// Fold a new purchase into the cached per-customer figures used for sorting lists.
 pub fn add_purchase_stats(conn: &Connection, id: i64, at: i64, total_minor: i64) -> Result<()> {
+    add_purchases_stats(conn, id, 1, total_minor, at, at)
+}
+
+/// Fold `visits` purchases totalling `total_minor`, from `first` to `last`, into them.
+pub fn add_purchases_stats(
+    conn: &Connection,
+    id: i64,
+    visits: i64,
+    total_minor: i64,
+    first: i64,
+    last: i64,
+) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE customers SET visits = visits + 1, total_minor = total_minor + ?2,
-            first_purchase_at = min(coalesce(first_purchase_at, ?3), ?3),
-            last_purchase_at = max(coalesce(last_purchase_at, ?3), ?3)
+        "UPDATE customers SET visits = visits + ?2, total_minor = total_minor + ?3,
+            first_purchase_at = min(coalesce(first_purchase_at, ?4), ?4),
+            last_purchase_at = max(coalesce(last_purchase_at, ?5), ?5)
          WHERE id = ?1",
     )?
-    .execute(params![id, total_minor, at])?;
+    .execute(params![id, visits, total_minor, first, last])?;
     Ok(())
 }

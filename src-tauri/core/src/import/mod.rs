@@ -21,7 +21,8 @@ pub use values::{parse_amount, parse_birthday, parse_date, parse_phone, DateValu
 
 use crate::customers::{check_len, valid_code, valid_email, valid_gender, valid_name, valid_tags};
 use crate::db::customers::Record;
-use crate::db::import::{ImportDb, ImportWriter};
+use crate::db::import::ImportDb;
+use crate::db::{self, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
 use crate::settings::{currency, timezone};
 use crate::store::Store;
@@ -302,11 +303,7 @@ fn payment_method(s: Option<&str>) -> &'static str {
 
 enum CustomerPlan {
     Insert(Record),
-    Update {
-        id: i64,
-        record: Record,
-        archived: bool,
-    },
+    Update { id: i64, record: Record },
 }
 
 /// Where a purchase goes: a stored customer, or one this file creates.
@@ -558,11 +555,7 @@ fn match_customer(
         (Some(id), Some(e)) => {
             seen.ids.insert(id, line);
             let merged = merge(&e.record, &rec);
-            (merged != e.record).then_some(CustomerPlan::Update {
-                id,
-                record: merged,
-                archived: e.archived,
-            })
+            (merged != e.record).then_some(CustomerPlan::Update { id, record: merged })
         }
         _ => Some(CustomerPlan::Insert(rec)),
     })
@@ -814,7 +807,6 @@ fn plan(
 fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Result<()> {
     let _cache = crate::db::import::boost_cache(conn)?;
     let now = time::now();
-    let mut w = ImportWriter::new(conn)?;
     let mut done = 0u64;
     let mut tick = |done: u64| {
         if done.is_multiple_of(PROGRESS_EVERY) {
@@ -826,13 +818,11 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
             for p in plans {
                 match p {
                     CustomerPlan::Insert(rec) => {
-                        w.insert_customer(&rec, now)?;
+                        db::customers::insert(conn, &rec, now)?;
                     }
-                    CustomerPlan::Update {
-                        id,
-                        record,
-                        archived,
-                    } => w.update_customer(id, &record, archived, now)?,
+                    CustomerPlan::Update { id, record } => {
+                        db::customers::update(conn, id, &record, now)?
+                    }
                 }
                 done += 1;
                 tick(done);
@@ -844,7 +834,7 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
         } => {
             let mut ids = Vec::with_capacity(customers.len());
             for rec in &customers {
-                ids.push(w.insert_customer(rec, now)?);
+                ids.push(db::customers::insert(conn, rec, now)?);
             }
             // (visits, total, first, last) per customer, folded in once at the end.
             let mut stats: HashMap<i64, (i64, i64, i64, i64)> = HashMap::new();
@@ -855,14 +845,19 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
                         .get(i)
                         .ok_or_else(|| CoreError::Internal("import customer index".into()))?,
                 };
-                w.insert_purchase(
-                    &p.client_id,
-                    customer_id,
-                    p.at,
-                    p.total_minor,
-                    p.payment,
-                    p.note.as_deref(),
-                    p.staff.as_deref(),
+                db::purchases::insert(
+                    conn,
+                    &NewPurchase {
+                        client_id: Some(&p.client_id),
+                        customer_id,
+                        at: p.at,
+                        total_minor: p.total_minor,
+                        payment_method: p.payment,
+                        note: p.note.as_deref(),
+                        staff: p.staff.as_deref(),
+                        discount_minor: 0,
+                    },
+                    &[],
                     now,
                 )?;
                 let s = stats.entry(customer_id).or_insert((0, 0, p.at, p.at));
@@ -876,7 +871,7 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
             let mut by_id: Vec<_> = stats.into_iter().collect();
             by_id.sort_unstable_by_key(|s| s.0);
             for (id, (n, total, first, last)) in by_id {
-                w.add_stats(id, n, total, first, last)?;
+                db::customers::add_purchases_stats(conn, id, n, total, first, last)?;
             }
         }
     }
