@@ -592,7 +592,12 @@ impl Store {
             // Best effort: a backup that could not prune old ones is still a good backup.
             let _ = rotate(dir, keep);
         }
-        self.record_backup(&out)?;
+        // A verified backup stays good even if its status line could not be written (the
+        // writer may be busy for longer than the busy timeout); a failure is still an error.
+        let recorded = self.record_backup(&out);
+        if out.is_err() {
+            recorded?;
+        }
         out
     }
 

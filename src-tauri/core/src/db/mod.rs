@@ -54,6 +54,9 @@ fn check_not_newer(conn: &Connection) -> Result<()> {
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    // The purchase and import paths use more statements than rusqlite's default cache of
+    // 16 holds; evicted ones would be prepared again on every call.
+    conn.set_prepared_statement_cache_capacity(64);
     // The store checkpoints in the background, so no commit pays for a checkpoint.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -68,6 +71,9 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
         detail,
     };
     let mut conn = Connection::open(path).map_err(|e| open_failed(e.to_string()))?;
+    // Before anything that takes a lock: beside a busy writer (the window, when the CLI
+    // opens the same file) the version check and the WAL switch must wait, not fail.
+    conn.busy_timeout(Duration::from_secs(5))?;
     // A file that is not a database fails on its first read, not on open.
     check_not_newer(&conn).map_err(|e| match e {
         CoreError::Sqlite(s) => open_failed(s.to_string()),
@@ -86,6 +92,7 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
 }
