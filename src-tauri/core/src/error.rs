@@ -194,6 +194,54 @@ pub enum CoreError {
     #[error("more than {max} rows for one sheet")]
     ExportTooManyRows { max: u64 },
 
+    #[error("reminder not found: {0}")]
+    ReminderNotFound(i64),
+    #[error("reminder {id} is already {status}")]
+    ReminderClosed { id: i64, status: String },
+    #[error("invalid date: {value}")]
+    ReminderDateInvalid { value: String, field: &'static str },
+    #[error("invalid time of day: {0}")]
+    ReminderTimeInvalid(String),
+    #[error("cannot snooze to a past date: {0}")]
+    SnoozePast(String),
+    #[error("unknown channel: {0}")]
+    ChannelInvalid(String),
+    #[error("unknown direction: {0}")]
+    DirectionInvalid(String),
+    #[error("a summary is required")]
+    SummaryRequired,
+    #[error("invalid reminder rule {key}: {value}")]
+    CareRuleInvalid { key: String, value: String },
+    #[error("a {kind} score must be {min}-{max}, not {score}")]
+    SurveyScoreInvalid {
+        kind: String,
+        score: i64,
+        min: i64,
+        max: i64,
+    },
+    #[error("unknown survey kind: {0}")]
+    SurveyKindInvalid(String),
+    #[error("ticket not found: {0}")]
+    TicketNotFound(i64),
+    #[error("unknown ticket status: {0}")]
+    TicketStatusInvalid(String),
+    #[error("a ticket needs a description")]
+    TicketTitleRequired,
+    #[error("item {0} not found for this customer")]
+    WarrantyItemNotFound(i64),
+    #[error("template not found: {0}")]
+    TemplateNotFound(String),
+    #[error("a template name needs 1-60 characters")]
+    TemplateNameInvalid,
+    #[error("a template named {0} already exists")]
+    TemplateNameTaken(String),
+    #[error("a template needs a text")]
+    TemplateBodyRequired,
+    #[error("unknown merge field {{{0}}}")]
+    TemplateUnknownField(String),
+    #[error("invalid filter {key}={value}")]
+    FilterInvalid { key: String, value: String },
+
     #[error("the demo shop needs an empty database")]
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
@@ -288,6 +336,27 @@ impl CoreError {
         "import.value_required",
         "export.format",
         "export.too_many_rows",
+        "reminder.not_found",
+        "reminder.closed",
+        "reminder.date_invalid",
+        "reminder.time_invalid",
+        "reminder.snooze_past",
+        "care.channel_invalid",
+        "care.direction_invalid",
+        "care.summary_required",
+        "care.rule_invalid",
+        "survey.score_invalid",
+        "survey.kind_invalid",
+        "ticket.not_found",
+        "ticket.status_invalid",
+        "ticket.title_required",
+        "warranty.item_not_found",
+        "template.not_found",
+        "template.name_invalid",
+        "template.name_taken",
+        "template.body_required",
+        "template.unknown_field",
+        "filter.invalid",
         "demo.not_empty",
         "demo.invalid",
         "input.invalid",
@@ -378,6 +447,27 @@ impl CoreError {
             ImportValueRequired { .. } => "import.value_required",
             ExportFormat(_) => "export.format",
             ExportTooManyRows { .. } => "export.too_many_rows",
+            ReminderNotFound(_) => "reminder.not_found",
+            ReminderClosed { .. } => "reminder.closed",
+            ReminderDateInvalid { .. } => "reminder.date_invalid",
+            ReminderTimeInvalid(_) => "reminder.time_invalid",
+            SnoozePast(_) => "reminder.snooze_past",
+            ChannelInvalid(_) => "care.channel_invalid",
+            DirectionInvalid(_) => "care.direction_invalid",
+            SummaryRequired => "care.summary_required",
+            CareRuleInvalid { .. } => "care.rule_invalid",
+            SurveyScoreInvalid { .. } => "survey.score_invalid",
+            SurveyKindInvalid(_) => "survey.kind_invalid",
+            TicketNotFound(_) => "ticket.not_found",
+            TicketStatusInvalid(_) => "ticket.status_invalid",
+            TicketTitleRequired => "ticket.title_required",
+            WarrantyItemNotFound(_) => "warranty.item_not_found",
+            TemplateNotFound(_) => "template.not_found",
+            TemplateNameInvalid => "template.name_invalid",
+            TemplateNameTaken(_) => "template.name_taken",
+            TemplateBodyRequired => "template.body_required",
+            TemplateUnknownField(_) => "template.unknown_field",
+            FilterInvalid { .. } => "filter.invalid",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
@@ -425,6 +515,18 @@ impl CoreError {
             RefundTooLarge { .. } => "amount",
             BackupFolderMissing(_) => "folder",
             BackupKeepInvalid(_) => "keep",
+            ReminderDateInvalid { field, .. } => field,
+            ReminderTimeInvalid(_) => "due_time",
+            SnoozePast(_) => "to",
+            ChannelInvalid(_) => "channel",
+            DirectionInvalid(_) => "direction",
+            SummaryRequired => "summary",
+            SurveyScoreInvalid { .. } => "score",
+            SurveyKindInvalid(_) => "kind",
+            TicketTitleRequired => "title",
+            TicketStatusInvalid(_) => "status",
+            TemplateNameInvalid | TemplateNameTaken(_) => "name",
+            TemplateBodyRequired | TemplateUnknownField(_) => "body",
             _ => return None,
         })
     }
@@ -506,6 +608,30 @@ impl CoreError {
             BackupWriteFailed { path, detail } => json!({"path": path, "detail": detail}),
             BackupKeepInvalid(v) => json!({"value": v}),
             RestoreRolledBack(d) => json!({"detail": d}),
+            ReminderNotFound(id) | TicketNotFound(id) | WarrantyItemNotFound(id) => {
+                json!({"id": id})
+            }
+            ReminderClosed { id, status } => json!({"id": id, "status": status}),
+            ReminderDateInvalid { value, .. } => json!({"value": value}),
+            ReminderTimeInvalid(v)
+            | ChannelInvalid(v)
+            | DirectionInvalid(v)
+            | SurveyKindInvalid(v)
+            | TicketStatusInvalid(v) => json!({"value": v}),
+            SnoozePast(to) => json!({"to": to}),
+            CareRuleInvalid { key, value } => json!({"key": key, "value": value, "field": key}),
+            SurveyScoreInvalid {
+                kind,
+                score,
+                min,
+                max,
+            } => json!({"kind": kind, "score": score, "min": min, "max": max}),
+            TemplateNotFound(n) | TemplateNameTaken(n) => json!({"name": n}),
+            TemplateUnknownField(f) => json!({"field_name": f}),
+            FilterInvalid { key, value } => json!({"key": key, "value": value}),
+            SummaryRequired | TicketTitleRequired | TemplateNameInvalid | TemplateBodyRequired => {
+                json!({})
+            }
             NameRequired | PhoneRequired | ReferredBySelf | AmountNegative | AmountTooLarge
             | CurrencyLocked | ShopNameInvalid | DemoNotEmpty | TiersEmpty | TierNameRequired
             | TierFirstNotZero | AdjustReasonRequired | AdjustZero | FullyRefunded

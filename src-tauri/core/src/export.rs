@@ -333,7 +333,7 @@ fn csv_err(e: csv::Error) -> CoreError {
 }
 
 /// Next to the target, so the final rename stays on one file system.
-fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -2,6 +2,7 @@
 //! No Tauri here: the window and the CLI both call this crate.
 
 pub mod backup;
+pub mod care;
 pub mod customers;
 pub mod db;
 pub mod demo;
@@ -14,8 +15,10 @@ pub mod model;
 pub mod money;
 pub mod phone;
 pub mod purchases;
+pub mod reminders;
 pub mod settings;
 pub mod store;
+pub mod templates;
 pub mod text;
 pub mod time;
 

@@ -326,3 +326,368 @@ pub struct MaintenanceReport {
     pub birthday_bonuses: i64,
     pub tier_moves: i64,
 }
+
+// Customer care (issue 7).
+
+pub const CHANNELS: &[&str] = &[
+    "phone", "zalo", "sms", "email", "facebook", "in_store", "other",
+];
+pub const REMINDER_KINDS: &[&str] = &[
+    "manual",
+    "thank_you",
+    "check_in",
+    "birthday",
+    "warranty",
+    "win_back",
+    "stale",
+];
+/// The rules, in the order they run and report.
+pub const RULE_KINDS: &[&str] = &[
+    "thank_you",
+    "check_in",
+    "birthday",
+    "warranty",
+    "win_back",
+    "stale",
+];
+pub const TICKET_STATUSES: &[&str] = &["open", "in_progress", "done"];
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reminder {
+    pub id: i64,
+    pub customer_id: i64,
+    pub kind: String,
+    pub due_date: String,
+    pub due_time: Option<String>,
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub assignee: Option<String>,
+    pub status: String,
+    pub overdue: bool,
+    pub detail: serde_json::Value,
+    pub snoozed_from: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub interaction_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReminderCustomer {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub phone_display: String,
+    pub tier: Option<String>,
+    pub points: i64,
+    pub visits: i64,
+    pub total_spent: Decimal,
+    pub last_purchase_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReminderRow {
+    #[serde(flatten)]
+    pub reminder: Reminder,
+    pub customer: ReminderCustomer,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReminderGroup {
+    pub total: i64,
+    pub rows: Vec<ReminderRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TodayView {
+    pub as_of: String,
+    pub overdue: ReminderGroup,
+    pub today: ReminderGroup,
+    pub week: ReminderGroup,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderInput {
+    pub customer_id: i64,
+    pub due_date: String,
+    pub due_time: Option<String>,
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub assignee: Option<String>,
+}
+
+/// What happened when a reminder was acted on; recorded as an interaction.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareLog {
+    pub channel: String,
+    pub direction: Option<String>,
+    pub summary: Option<String>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DaysRule {
+    pub enabled: bool,
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckInRule {
+    pub enabled: bool,
+    pub days: i64,
+    pub min_amount: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WinBackRule {
+    pub enabled: bool,
+    pub factor: Decimal,
+    pub min_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StaleRule {
+    pub enabled: bool,
+    pub months: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReminderRules {
+    pub thank_you: DaysRule,
+    pub check_in: CheckInRule,
+    pub birthday: DaysRule,
+    pub warranty: DaysRule,
+    pub win_back: WinBackRule,
+    pub stale: StaleRule,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct GenerateCounts {
+    pub thank_you: i64,
+    pub check_in: i64,
+    pub birthday: i64,
+    pub warranty: i64,
+    pub win_back: i64,
+    pub stale: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GenerateReport {
+    pub as_of: String,
+    pub created: GenerateCounts,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Interaction {
+    pub id: i64,
+    pub customer_id: i64,
+    pub channel: String,
+    pub direction: String,
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub at: DateTime<Utc>,
+    pub staff: Option<String>,
+    pub reminder_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionInput {
+    pub customer_id: i64,
+    pub channel: String,
+    pub direction: Option<String>,
+    pub summary: String,
+    pub outcome: Option<String>,
+    /// RFC 3339 or a shop-local time; now when absent.
+    pub at: Option<String>,
+    pub staff: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Survey {
+    pub id: i64,
+    pub customer_id: i64,
+    pub purchase_id: Option<i64>,
+    pub kind: String,
+    pub score: i64,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+    pub staff: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    pub customer_id: i64,
+    pub kind: String,
+    pub score: i64,
+    pub comment: Option<String>,
+    pub purchase_id: Option<i64>,
+    pub staff: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ScoreSummary {
+    pub count: i64,
+    pub latest: Option<i64>,
+    /// One decimal, as text.
+    pub average: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct NpsSummary {
+    pub count: i64,
+    pub latest: Option<i64>,
+    pub average: Option<Decimal>,
+    /// Promoters (9-10) minus detractors (0-6), in percent.
+    pub score: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Satisfaction {
+    pub csat: ScoreSummary,
+    pub nps: NpsSummary,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Warranty {
+    pub item_id: i64,
+    pub purchase_id: i64,
+    pub product: String,
+    pub purchased_at: DateTime<Utc>,
+    pub months: u32,
+    pub ends: String,
+    pub active: bool,
+    pub days_left: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Ticket {
+    pub id: i64,
+    pub customer_id: i64,
+    pub item_id: Option<i64>,
+    pub product: Option<String>,
+    pub title: String,
+    pub note: Option<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub staff: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketInput {
+    pub customer_id: i64,
+    pub item_id: Option<i64>,
+    pub title: String,
+    pub note: Option<String>,
+    pub staff: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WarrantyView {
+    pub customer: CustomerRow,
+    pub warranties: Vec<Warranty>,
+    pub tickets: Vec<Ticket>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    pub kind: &'static str,
+    pub at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchase: Option<Purchase>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<LedgerEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<Reminder>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<Interaction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<Ticket>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier_move: Option<TierMove>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CustomerRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Referrals {
+    pub count: i64,
+    pub customers: Vec<CustomerRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerCare {
+    pub timeline: Vec<TimelineEvent>,
+    pub open_reminders: Vec<Reminder>,
+    pub satisfaction: Satisfaction,
+    pub warranties: Vec<Warranty>,
+    pub tickets: Vec<Ticket>,
+    pub referred_by: Option<CustomerRef>,
+    pub referrals: Referrals,
+    pub details_confirmed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Template {
+    pub id: i64,
+    pub name: String,
+    pub body: String,
+    pub builtin: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateList {
+    pub fields: Vec<&'static str>,
+    pub templates: Vec<Template>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rendered {
+    pub customer_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub phone_display: String,
+    pub text: String,
+    pub missing: Vec<&'static str>,
+}
+
+/// Which customers a bulk message goes to; every condition must hold.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CustomerFilter {
+    pub search: Option<String>,
+    pub tag: Option<String>,
+    pub source: Option<String>,
+    pub tier: Option<String>,
+    pub min_visits: Option<i64>,
+    pub inactive_days: Option<i64>,
+    pub birthday_month: Option<u32>,
+    pub has_reminder: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplatePreview {
+    pub total: i64,
+    pub missing: std::collections::BTreeMap<&'static str, i64>,
+    pub samples: Vec<Rendered>,
+    pub lacking: Vec<Rendered>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateExport {
+    pub path: String,
+    pub rows: i64,
+    pub missing: std::collections::BTreeMap<&'static str, i64>,
+}

@@ -44,6 +44,28 @@ pub fn parse_instant(s: &str, tz: Tz) -> Result<i64> {
     }
 }
 
+/// The shop-local calendar day of an instant.
+pub fn local_date(ts: i64, tz: Tz) -> NaiveDate {
+    from_unix(ts).with_timezone(&tz).date_naive()
+}
+
+/// The first instant of a shop-local day (the earliest valid local time across a DST gap).
+pub fn day_start(d: NaiveDate, tz: Tz) -> i64 {
+    let midnight = d.and_time(chrono::NaiveTime::MIN);
+    match tz.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp(),
+        LocalResult::None => tz
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| midnight.and_utc().timestamp(), |t| t.timestamp()),
+    }
+}
+
+/// Today in the shop's time zone.
+pub fn today(tz: Tz) -> NaiveDate {
+    Utc::now().with_timezone(&tz).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,7 +143,9 @@ pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> 
     conn.prepare_cached(
         "UPDATE customers SET code = ?2, name = ?3, name_fold = ?4, phone = ?5, phone_rev = ?6,
             birthday = ?7, gender = ?8, email = ?9, address = ?10, note = ?11, referred_by = ?12,
-            source = ?13, updated_at = ?14
+            source = ?13, updated_at = ?14,
+            details_confirmed_at = CASE WHEN phone IS NOT ?5 OR email IS NOT ?9
+                OR address IS NOT ?10 THEN ?14 ELSE details_confirmed_at END
          WHERE id = ?1",
     )?
     .execute(params![

@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod bulk;
+pub mod care;
 pub mod customers;
 pub mod import;
 pub mod loyalty;
@@ -21,6 +22,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/003_search_prefixes.sql")),
     M::up(include_str!("migrations/004_loyalty.sql")),
     M::up(include_str!("migrations/005_merge.sql")),
+    M::up(include_str!("migrations/006_care.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

@@ -1,0 +1,671 @@
+//! Message templates with merge fields ("Chào {xung_ho} {ten}, ..."), rendered for one
+//! customer or exported for a filtered list as phone + message CSV.
+
+use crate::db::{self, care::FilterSql, care::MergeSource};
+use crate::error::{CoreError, Result};
+use crate::model::{
+    CustomerFilter, Rendered, Template, TemplateExport, TemplateList, TemplatePreview, SOURCES,
+};
+use crate::settings::{currency, timezone};
+use crate::store::Store;
+use crate::{loyalty, phone, text, time};
+use chrono::{Days, NaiveDate};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Canonical field names (Vietnamese), each with its English alias.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("ten", "first_name"),
+    ("ho_ten", "full_name"),
+    ("xung_ho", "honorific"),
+    ("diem", "points"),
+    ("hang", "tier"),
+    ("sinh_nhat", "birthday"),
+    ("lan_mua_cuoi", "last_purchase"),
+    ("cua_hang", "shop"),
+    ("han_diem", "points_expiry"),
+];
+
+const NAME_MAX: usize = 60;
+const BODY_MAX: usize = 2000;
+const PREVIEW_SAMPLES: usize = 5;
+const PREVIEW_LACKING: usize = 20;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    /// The canonical name, and whether it was written with its English alias.
+    Field(&'static str, bool),
+}
+
+fn canonical(name: &str) -> Option<(&'static str, bool)> {
+    let n = name.trim();
+    FIELDS.iter().find_map(|(vi, en)| {
+        if *vi == n {
+            Some((*vi, false))
+        } else if *en == n {
+            Some((*vi, true))
+        } else {
+            None
+        }
+    })
+}
+
+/// Split a body into text and fields; "{{" and "}}" are literal braces.
+fn parse(body: &str) -> Result<Vec<Piece>> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                buf.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                buf.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        closed = true;
+                        break;
+                    }
+                    name.push(c);
+                }
+                if !closed {
+                    return Err(CoreError::TemplateUnknownField(name));
+                }
+                let (field, english) = canonical(&name)
+                    .ok_or_else(|| CoreError::TemplateUnknownField(name.clone()))?;
+                if !buf.is_empty() {
+                    out.push(Piece::Text(std::mem::take(&mut buf)));
+                }
+                out.push(Piece::Field(field, english));
+            }
+            c => buf.push(c),
+        }
+    }
+    if !buf.is_empty() {
+        out.push(Piece::Text(buf));
+    }
+    Ok(out)
+}
+
+fn uses(pieces: &[Piece], field: &str) -> bool {
+    pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Field(f, _) if *f == field))
+}
+
+/// A template written with English field names speaks English.
+fn is_english(pieces: &[Piece]) -> bool {
+    let (en, vi) = pieces.iter().fold((0, 0), |(en, vi), p| match p {
+        Piece::Field(_, true) => (en + 1, vi),
+        Piece::Field(_, false) => (en, vi + 1),
+        Piece::Text(_) => (en, vi),
+    });
+    en > vi
+}
+
+/// The values one customer gives the fields; None = missing.
+pub(crate) struct Values {
+    map: BTreeMap<&'static str, Option<String>>,
+}
+
+impl Values {
+    fn get(&self, field: &str) -> Option<&str> {
+        self.map.get(field).and_then(|v| v.as_deref())
+    }
+}
+
+fn capitalize_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn at_sentence_start(out: &str) -> bool {
+    let t = out.trim_end_matches([' ', '\t']);
+    t.is_empty() || t.ends_with(['.', '!', '?', '\n', ':'])
+}
+
+/// Close up the gaps a missing field leaves: no double spaces, no space before punctuation.
+fn tidy(s: &str) -> String {
+    // A field alone in brackets leaves "()" behind.
+    let s = s.replace("( )", "()").replace("()", "");
+    let mut out = String::with_capacity(s.len());
+    for line in s.split('\n') {
+        let mut l = String::with_capacity(line.len());
+        for c in line.chars() {
+            if c == ' ' && (l.is_empty() || l.ends_with(' ')) {
+                continue;
+            }
+            if matches!(c, ',' | '.' | '!' | '?' | ';' | ':' | ')') && l.ends_with(' ') {
+                l.pop();
+            }
+            l.push(c);
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    }
+    out.pop();
+    out
+}
+
+fn render_pieces(pieces: &[Piece], values: &Values) -> (String, Vec<&'static str>) {
+    let mut out = String::new();
+    let mut missing: Vec<&'static str> = Vec::new();
+    // A missing field that opened a sentence hands its capital letter to what follows.
+    let mut capital = false;
+    let mut push = |out: &mut String, s: &str, capital: &mut bool| {
+        if *capital && !s.trim().is_empty() {
+            let lead = s.len() - s.trim_start().len();
+            out.push_str(&s[..lead]);
+            out.push_str(&capitalize_first(&s[lead..]));
+            *capital = false;
+        } else {
+            out.push_str(s);
+        }
+    };
+    for p in pieces {
+        match p {
+            Piece::Text(t) => push(&mut out, t, &mut capital),
+            Piece::Field(f, _) => match values.get(f) {
+                Some(v) => {
+                    capital |= at_sentence_start(&out);
+                    push(&mut out, v, &mut capital)
+                }
+                None => {
+                    capital |= at_sentence_start(&out);
+                    if !missing.contains(f) {
+                        missing.push(f);
+                    }
+                }
+            },
+        }
+    }
+    (tidy(&out), missing)
+}
+
+/// The given name: Vietnamese names put it last ("Nguyễn Thị Hương" → "Hương").
+fn given_name(full: &str) -> String {
+    full.split_whitespace().last().unwrap_or(full).to_owned()
+}
+
+fn fmt_number(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+struct Context {
+    shop: String,
+    tz: chrono_tz::Tz,
+    expiry_months: i64,
+    today: NaiveDate,
+}
+
+fn context(conn: &Connection) -> Result<Context> {
+    let tz = timezone(conn)?;
+    Ok(Context {
+        shop: db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into()),
+        tz,
+        expiry_months: loyalty::rules(conn)?.expiry_months,
+        today: time::today(tz),
+    })
+}
+
+/// Compute only the fields the template uses; points and expiry read the ledger.
+fn values(
+    conn: &Connection,
+    ctx: &Context,
+    src: &MergeSource,
+    pieces: &[Piece],
+    english: bool,
+) -> Result<Values> {
+    let mut map: BTreeMap<&'static str, Option<String>> = BTreeMap::new();
+    map.insert("ten", Some(given_name(&src.name)));
+    map.insert("ho_ten", Some(src.name.clone()));
+    map.insert(
+        "xung_ho",
+        match (src.gender.as_deref(), english) {
+            (Some("female"), false) => Some("chị".into()),
+            (Some("male"), false) => Some("anh".into()),
+            (Some("female"), true) => Some("Ms".into()),
+            (Some("male"), true) => Some("Mr".into()),
+            _ => None,
+        },
+    );
+    map.insert("cua_hang", Some(ctx.shop.clone()));
+    map.insert(
+        "sinh_nhat",
+        src.birthday.as_deref().and_then(|b| {
+            let md = &b[b.len().saturating_sub(5)..];
+            let (m, d) = md.split_once('-')?;
+            Some(format!("{d}/{m}"))
+        }),
+    );
+    map.insert(
+        "lan_mua_cuoi",
+        src.last_purchase_at
+            .map(|t| time::local_date(t, ctx.tz).format("%d/%m/%Y").to_string()),
+    );
+    if uses(pieces, "diem") {
+        map.insert(
+            "diem",
+            Some(fmt_number(db::loyalty::balance(conn, src.id)?)),
+        );
+    }
+    if uses(pieces, "hang") {
+        map.insert("hang", db::loyalty::current_tier(conn, src.id)?);
+    }
+    if uses(pieces, "han_diem") {
+        map.insert("han_diem", next_expiry(conn, ctx, src.id, english)?);
+    }
+    Ok(Values { map })
+}
+
+/// "1.250 điểm hết hạn ngày 01/12/2026": the soonest lot still to expire.
+fn next_expiry(conn: &Connection, ctx: &Context, id: i64, english: bool) -> Result<Option<String>> {
+    if ctx.expiry_months <= 0 {
+        return Ok(None);
+    }
+    let movements = db::loyalty::movements(conn, id)?;
+    let from = time::day_start(ctx.today, ctx.tz);
+    let lot = loyalty::expiries_due(&movements, ctx.expiry_months, i64::MAX)
+        .into_iter()
+        .find(|(at, left)| *at >= from && *left > 0);
+    Ok(lot.map(|(at, points)| {
+        let day = time::local_date(at, ctx.tz).format("%d/%m/%Y");
+        if english {
+            format!("{} points expire on {day}", fmt_number(points))
+        } else {
+            format!("{} điểm hết hạn ngày {day}", fmt_number(points))
+        }
+    }))
+}
+
+fn rendered(
+    conn: &Connection,
+    ctx: &Context,
+    src: &MergeSource,
+    pieces: &[Piece],
+) -> Result<Rendered> {
+    let english = is_english(pieces);
+    let vals = values(conn, ctx, src, pieces, english)?;
+    let (text, missing) = render_pieces(pieces, &vals);
+    Ok(Rendered {
+        customer_id: src.id,
+        name: src.name.clone(),
+        phone_display: phone::display(&src.phone),
+        phone: src.phone.clone(),
+        text,
+        missing,
+    })
+}
+
+fn valid_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > NAME_MAX || n.chars().any(char::is_control) {
+        return Err(CoreError::TemplateNameInvalid);
+    }
+    Ok(n.to_owned())
+}
+
+fn valid_body(body: &str) -> Result<String> {
+    let b = body.trim();
+    if b.is_empty() {
+        return Err(CoreError::TemplateBodyRequired);
+    }
+    if b.chars().count() > BODY_MAX {
+        return Err(CoreError::InvalidInput(format!(
+            "template longer than {BODY_MAX} characters"
+        )));
+    }
+    parse(b)?;
+    Ok(b.to_owned())
+}
+
+fn by_name(conn: &Connection, name: &str) -> Result<Template> {
+    db::care::template_by_name(conn, name.trim())?
+        .ok_or_else(|| CoreError::TemplateNotFound(name.trim().to_owned()))
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<FilterSql> {
+    let bad = |key: &str, value: String| CoreError::FilterInvalid {
+        key: key.to_owned(),
+        value,
+    };
+    let mut out = FilterSql::default();
+    if let Some(s) = nonempty(&f.search) {
+        match phone::query_digits(s).filter(|d| d.len() >= 3) {
+            Some(d) => out.digits = Some(d),
+            None => {
+                let tokens = text::tokens(&text::fold(s));
+                if tokens.is_empty() {
+                    return Err(bad("search", s.to_owned()));
+                }
+                out.fts = Some(db::customers::fts_query(&tokens));
+            }
+        }
+    }
+    out.tag = nonempty(&f.tag).map(str::to_owned);
+    if let Some(s) = nonempty(&f.source) {
+        let v = text::fold(s).replace(['-', ' '], "_");
+        if !SOURCES.contains(&v.as_str()) {
+            return Err(bad("source", s.to_owned()));
+        }
+        out.source = Some(v);
+    }
+    out.tier = nonempty(&f.tier).map(str::to_owned);
+    if let Some(v) = f.min_visits {
+        if v < 0 {
+            return Err(bad("min_visits", v.to_string()));
+        }
+        out.min_visits = Some(v);
+    }
+    let tz = timezone(conn)?;
+    let today = time::today(tz);
+    if let Some(d) = f.inactive_days {
+        if !(1..=36_500).contains(&d) {
+            return Err(bad("inactive_days", d.to_string()));
+        }
+        let since = today
+            .checked_sub_days(Days::new(d as u64 - 1))
+            .unwrap_or(today);
+        out.inactive_since = Some(time::day_start(since, tz));
+    }
+    if let Some(m) = f.birthday_month {
+        if !(1..=12).contains(&m) {
+            return Err(bad("birthday_month", m.to_string()));
+        }
+        out.birthday_month = Some(format!("{m:02}"));
+    }
+    if let Some(due) = nonempty(&f.has_reminder) {
+        let week = today
+            .checked_add_days(Days::new(crate::reminders::WEEK_DAYS))
+            .unwrap_or(today);
+        let yesterday = today.pred_opt().unwrap_or(today);
+        out.reminder_due = Some(match due {
+            "overdue" => (None, yesterday.to_string()),
+            "today" => (Some(today.to_string()), today.to_string()),
+            "week" => (None, week.to_string()),
+            other => return Err(bad("has_reminder", other.to_owned())),
+        });
+    }
+    Ok(out)
+}
+
+/// Parse CLI filters: "key=value", keys as in CustomerFilter (dashes allowed).
+pub fn parse_filters(specs: &[String]) -> Result<CustomerFilter> {
+    let mut f = CustomerFilter::default();
+    for spec in specs {
+        let (k, v) = spec
+            .split_once('=')
+            .ok_or_else(|| CoreError::FilterInvalid {
+                key: spec.clone(),
+                value: String::new(),
+            })?;
+        let key = k.trim().replace('-', "_");
+        let v = v.trim().to_owned();
+        let bad = || CoreError::FilterInvalid {
+            key: key.clone(),
+            value: v.clone(),
+        };
+        match key.as_str() {
+            "search" => f.search = Some(v),
+            "tag" => f.tag = Some(v),
+            "source" => f.source = Some(v),
+            "tier" => f.tier = Some(v),
+            "min_visits" => f.min_visits = Some(v.parse().map_err(|_| bad())?),
+            "inactive_days" => f.inactive_days = Some(v.parse().map_err(|_| bad())?),
+            "birthday_month" => f.birthday_month = Some(v.parse().map_err(|_| bad())?),
+            "has_reminder" => f.has_reminder = Some(v),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(f)
+}
+
+impl Store {
+    pub fn templates(&self) -> Result<TemplateList> {
+        Ok(TemplateList {
+            fields: FIELDS.iter().map(|(vi, _)| *vi).collect(),
+            templates: db::care::templates(&self.reader())?,
+        })
+    }
+
+    /// Create (no id) or change a template; its fields are checked first.
+    pub fn save_template(&self, id: Option<i64>, name: &str, body: &str) -> Result<Template> {
+        let name = valid_name(name)?;
+        let body = valid_body(body)?;
+        self.write(|conn| {
+            if let Some(other) = db::care::template_by_name(conn, &name)? {
+                if Some(other.id) != id {
+                    return Err(CoreError::TemplateNameTaken(name.clone()));
+                }
+            }
+            let now = time::now();
+            let id = match id {
+                Some(id) => {
+                    db::care::template(conn, id)?
+                        .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
+                    db::care::update_template(conn, id, &name, &body, now)?;
+                    id
+                }
+                None => db::care::insert_template(conn, &name, &body, now)?,
+            };
+            db::care::template(conn, id)?.ok_or_else(|| CoreError::TemplateNotFound(name.clone()))
+        })
+    }
+
+    pub fn delete_template(&self, id: i64) -> Result<()> {
+        self.write(|conn| {
+            db::care::template(conn, id)?
+                .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
+            db::care::delete_template(conn, id)
+        })
+    }
+
+    pub fn render_template(&self, name: &str, customer_id: i64) -> Result<Rendered> {
+        let conn = self.reader();
+        let t = by_name(&conn, name)?;
+        let pieces = parse(&t.body)?;
+        let src = db::care::merge_source(&conn, customer_id)?
+            .ok_or_else(|| CoreError::CustomerNotFound(customer_id.to_string()))?;
+        rendered(&conn, &context(&conn)?, &src, &pieces)
+    }
+
+    /// How a bulk message would come out: counts of missing fields, a few samples, and the
+    /// customers who lack a field.
+    pub fn preview_template(&self, name: &str, filter: &CustomerFilter) -> Result<TemplatePreview> {
+        let conn = self.reader();
+        let t = by_name(&conn, name)?;
+        let pieces = parse(&t.body)?;
+        let ctx = context(&conn)?;
+        let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
+        let mut out = TemplatePreview {
+            total: ids.len() as i64,
+            missing: BTreeMap::new(),
+            samples: Vec::new(),
+            lacking: Vec::new(),
+        };
+        for id in ids {
+            let Some(src) = db::care::merge_source(&conn, id)? else {
+                continue;
+            };
+            let r = rendered(&conn, &ctx, &src, &pieces)?;
+            for f in &r.missing {
+                *out.missing.entry(f).or_default() += 1;
+            }
+            if !r.missing.is_empty() && out.lacking.len() < PREVIEW_LACKING {
+                out.lacking.push(r.clone());
+            }
+            if out.samples.len() < PREVIEW_SAMPLES {
+                out.samples.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Write phone, name and message for every filtered customer to a CSV (UTF-8 with a BOM).
+    pub fn export_template(
+        &self,
+        name: &str,
+        filter: &CustomerFilter,
+        path: &Path,
+    ) -> Result<TemplateExport> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ext != "csv" {
+            return Err(CoreError::ExportFormat(ext));
+        }
+        let conn = self.reader();
+        let t = by_name(&conn, name)?;
+        let pieces = parse(&t.body)?;
+        let ctx = context(&conn)?;
+        let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
+        let _ = currency(&conn)?;
+        let tmp = crate::export::temp_path(path);
+        let mut rows = 0i64;
+        let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
+        let result = (|| -> Result<()> {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            file.write_all(b"\xEF\xBB\xBF")?;
+            let mut w = csv::Writer::from_writer(file);
+            let csv_err = |e: csv::Error| CoreError::Internal(e.to_string());
+            w.write_record(["phone", "name", "message"])
+                .map_err(csv_err)?;
+            for id in ids {
+                let Some(src) = db::care::merge_source(&conn, id)? else {
+                    continue;
+                };
+                let r = rendered(&conn, &ctx, &src, &pieces)?;
+                for f in &r.missing {
+                    *missing.entry(f).or_default() += 1;
+                }
+                w.write_record([&r.phone, &r.name, &r.text])
+                    .map_err(csv_err)?;
+                rows += 1;
+            }
+            let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
+            file.flush()?;
+            file.get_ref().sync_all()?;
+            Ok(())
+        })();
+        if let Err(e) = result.and_then(|_| Ok(std::fs::rename(&tmp, path)?)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(TemplateExport {
+            path: path.display().to_string(),
+            rows,
+            missing,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(pairs: &[(&'static str, Option<&str>)]) -> Values {
+        Values {
+            map: pairs
+                .iter()
+                .map(|(k, v)| (*k, v.map(str::to_owned)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn parses_fields_aliases_and_literal_braces() {
+        let p = parse("Chào {xung_ho} {first_name}, {{giữ}}").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                Piece::Text("Chào ".into()),
+                Piece::Field("xung_ho", false),
+                Piece::Text(" ".into()),
+                Piece::Field("ten", true),
+                Piece::Text(", {giữ}".into()),
+            ]
+        );
+        assert!(matches!(
+            parse("Chào {ten_khach}"),
+            Err(CoreError::TemplateUnknownField(f)) if f == "ten_khach"
+        ));
+        assert!(matches!(
+            parse("Chào {ten"),
+            Err(CoreError::TemplateUnknownField(_))
+        ));
+    }
+
+    #[test]
+    fn missing_fields_render_as_nothing_and_close_up() {
+        let p = parse("Chào {xung_ho} {ten}, {xung_ho} có {diem} điểm.").unwrap();
+        let (text, missing) =
+            render_pieces(&p, &vals(&[("ten", Some("Hương")), ("diem", Some("120"))]));
+        assert_eq!(text, "Chào Hương, có 120 điểm.");
+        assert_eq!(missing, vec!["xung_ho"]);
+        let (text, missing) = render_pieces(&p, &vals(&[]));
+        assert_eq!(text, "Chào, có điểm.");
+        assert_eq!(missing, vec!["xung_ho", "ten", "diem"]);
+        assert!(!text.contains('{'));
+    }
+
+    #[test]
+    fn a_field_opening_a_sentence_is_capitalised() {
+        let p = parse("Chào {xung_ho} {ten}. {xung_ho} đang có {diem} điểm.").unwrap();
+        let v = vals(&[
+            ("xung_ho", Some("chị")),
+            ("ten", Some("Hương")),
+            ("diem", Some("1.250")),
+        ]);
+        assert_eq!(
+            render_pieces(&p, &v).0,
+            "Chào chị Hương. Chị đang có 1.250 điểm."
+        );
+    }
+
+    #[test]
+    fn given_names_and_numbers() {
+        assert_eq!(given_name("Nguyễn Thị Hương"), "Hương");
+        assert_eq!(given_name("Lan"), "Lan");
+        assert_eq!(fmt_number(1_250_000), "1.250.000");
+        assert_eq!(fmt_number(0), "0");
+    }
+
+    #[test]
+    fn cli_filters_parse() {
+        let f = parse_filters(&["tag=VIP".into(), "inactive-days=60".into()]).unwrap();
+        assert_eq!(f.tag.as_deref(), Some("VIP"));
+        assert_eq!(f.inactive_days, Some(60));
+        assert!(parse_filters(&["colour=red".into()]).is_err());
+        assert!(parse_filters(&["min_visits=many".into()]).is_err());
+    }
+}
