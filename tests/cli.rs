@@ -1199,3 +1199,318 @@ fn duplicates_and_merge_from_the_command_line() {
     refused(d, &["customer", "merge", &new, &old], "already merged");
     assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
 }
+
+#[test]
+fn customer_care_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Nguyễn Thị Hương",
+            "--phone",
+            "0987654321",
+            "--gender",
+            "female",
+            "--birthday",
+            "1990-06-17",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Trần Văn Nam",
+            "--phone",
+            "0912345678",
+            "--tag",
+            "VIP",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "250000",
+            "--at",
+            "2026-06-05T10:00",
+        ],
+    );
+
+    // A fixed day: the birthday (06-17, 3 days before) falls due on 06-14.
+    let g = json(d, &["reminder", "generate", "--as-of", "2026-06-15"]);
+    assert_eq!(g["as_of"], "2026-06-15");
+    assert_eq!(g["created"]["birthday"], 1);
+    assert_eq!(
+        g["created"]["thank_you"], 0,
+        "06-06 is outside 06-09..06-15"
+    );
+    let again = json(d, &["reminder", "generate", "--as-of", "2026-06-15"]);
+    assert_eq!(again["total"], 0);
+
+    let r = json(
+        d,
+        &[
+            "reminder",
+            "add",
+            "0912 345 678",
+            "--due",
+            "2026-06-15",
+            "--title",
+            "Gọi báo hàng về",
+        ],
+    );
+    let rid = r["id"].as_i64().expect("id");
+    let today = json(
+        d,
+        &[
+            "reminder",
+            "list",
+            "--due",
+            "today",
+            "--as-of",
+            "2026-06-15",
+        ],
+    );
+    assert_eq!(today.as_array().map(Vec::len), Some(1));
+    assert_eq!(today[0]["customer"]["name"], "Trần Văn Nam");
+    let overdue = json(
+        d,
+        &[
+            "reminder",
+            "list",
+            "--due",
+            "overdue",
+            "--as-of",
+            "2026-06-15",
+        ],
+    );
+    assert_eq!(overdue[0]["kind"], "birthday");
+    let human = ok(d, &["reminder", "list", "--as-of", "2026-06-15"]);
+    assert!(human.contains("Birthday on 2026-06-17"), "{human}");
+
+    let done = json(
+        d,
+        &[
+            "reminder",
+            "done",
+            &rid.to_string(),
+            "--channel",
+            "phone",
+            "--outcome",
+            "Sẽ ghé thứ bảy",
+        ],
+    );
+    assert_eq!(done["status"], "done");
+    let log = json(d, &["interaction", "list", "0912345678"]);
+    assert_eq!(log[0]["channel"], "phone");
+    assert_eq!(log[0]["summary"], "Gọi báo hàng về");
+    assert_eq!(log[0]["outcome"], "Sẽ ghé thứ bảy");
+    refused(d, &["reminder", "done", &rid.to_string()], "already closed");
+    let bid = overdue[0]["id"].as_i64().expect("id").to_string();
+    refused(
+        d,
+        &["reminder", "snooze", &bid, "--to", "2020-01-01"],
+        "past date",
+    );
+    refused(
+        d,
+        &["reminder", "snooze", &bid, "--to", "31/12/2030"],
+        "Invalid date",
+    );
+    let z = json(d, &["reminder", "snooze", &bid, "--to", "2030-01-02"]);
+    assert_eq!(z["due_date"], "2030-01-02");
+
+    let i = json(
+        d,
+        &[
+            "interaction",
+            "add",
+            "0987654321",
+            "--channel",
+            "zalo",
+            "--summary",
+            "Hỏi size áo",
+            "--outcome",
+            "Đã tư vấn",
+        ],
+    );
+    assert_eq!(i["channel"], "zalo");
+    refused(
+        d,
+        &[
+            "interaction",
+            "add",
+            "0987654321",
+            "--channel",
+            "pigeon",
+            "--summary",
+            "x",
+        ],
+        "Unknown channel",
+    );
+
+    let r = json(
+        d,
+        &["template", "render", "cam-on", "--customer", "0987654321"],
+    );
+    assert!(
+        r["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Chào chị Hương, Khách Quen cảm ơn chị")),
+        "{r}"
+    );
+    let out = kq(
+        d,
+        &["template", "render", "cam-on", "--customer", "0912345678"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Chào Nam, Khách Quen") && !text.contains('{'),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("xung_ho"));
+    refused(
+        d,
+        &["template", "render", "nope", "--customer", "0912345678"],
+        "not found",
+    );
+    refused(
+        d,
+        &["template", "set", "x", "--body", "Chào {ten_kh}"],
+        "{ten_kh}",
+    );
+
+    let csv = d.join("vip.csv");
+    let e = json(
+        d,
+        &[
+            "template",
+            "export",
+            "cam-on",
+            "--filter",
+            "tag=VIP",
+            csv.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(e["rows"], 1);
+    let file = std::fs::read_to_string(&csv).expect("csv");
+    assert!(file.contains("0912345678,Trần Văn Nam,"), "{file}");
+    refused(
+        d,
+        &[
+            "template",
+            "export",
+            "cam-on",
+            "--filter",
+            "colour=red",
+            "x.csv",
+        ],
+        "Invalid filter",
+    );
+
+    let s = json(
+        d,
+        &[
+            "survey",
+            "add",
+            "0987654321",
+            "--csat",
+            "5",
+            "--comment",
+            "Rất hài lòng",
+        ],
+    );
+    assert_eq!(
+        (s["kind"].as_str(), s["score"].as_i64()),
+        (Some("csat"), Some(5))
+    );
+    refused(
+        d,
+        &["survey", "add", "0987654321", "--nps", "11"],
+        "from 0 to 10",
+    );
+    assert_eq!(
+        kq(d, &["survey", "add", "0987654321"]).status.code(),
+        Some(2)
+    );
+
+    let rules = json(d, &["reminder", "rules", "thank_you.days=2"]);
+    assert_eq!(rules["thank_you"]["days"], 2);
+    refused(
+        d,
+        &["reminder", "rules", "win_back.factor=0"],
+        "win_back.factor",
+    );
+}
+
+#[test]
+fn warranties_and_tickets_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Hoàng Nam",
+            "--phone",
+            "0901000006",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0901000006",
+            "--amount",
+            "400000",
+            "--item",
+            "Tai nghe;1;300000;12",
+            "--item",
+            "Cáp;1;100000",
+        ],
+    );
+    let w = json(d, &["warranty", "list", "0901 000 006"]);
+    assert_eq!(w["warranties"].as_array().map(Vec::len), Some(1));
+    assert_eq!(w["warranties"][0]["active"], true);
+    let item = w["warranties"][0]["item_id"]
+        .as_i64()
+        .expect("item")
+        .to_string();
+    let t = json(
+        d,
+        &[
+            "ticket",
+            "add",
+            "0901000006",
+            "--title",
+            "Mất tiếng",
+            "--item",
+            &item,
+        ],
+    );
+    let tid = t["id"].as_i64().expect("id").to_string();
+    assert_eq!(
+        json(d, &["ticket", "status", &tid, "done"])["status"],
+        "done"
+    );
+    refused(d, &["ticket", "status", &tid, "lost"], "Unknown status");
+    let human = ok(d, &["warranty", "list", "0901000006"]);
+    assert!(
+        human.contains("Tai nghe") && human.contains("done"),
+        "{human}"
+    );
+}

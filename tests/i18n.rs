@@ -51,7 +51,11 @@ fn both_catalogs_have_the_same_keys() {
 
 #[test]
 fn every_cli_label_is_translated() {
-    let src = include_str!("../src-tauri/src/cli.rs");
+    let src = [
+        include_str!("../src-tauri/src/cli.rs"),
+        include_str!("../src-tauri/src/cli/care.rs"),
+    ]
+    .concat();
     let mut found = 0;
     for part in src.split("\"cli.").skip(1) {
         let key: String = part

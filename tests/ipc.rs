@@ -320,3 +320,91 @@ fn data_in_and_out_through_ipc() {
         "translated: {e}"
     );
 }
+
+#[test]
+fn customer_care_through_ipc() {
+    let a = app();
+    let c = invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Nguyễn Thị Hương", "phone": "0987654321", "gender": "female"}}),
+    )
+    .unwrap();
+    let id = c["id"].as_i64().unwrap();
+    let r = invoke(
+        &a,
+        "reminder_add",
+        json!({"input": {"customer_id": id, "due_date": "2026-06-14", "title": "Gọi lại"}}),
+    )
+    .unwrap();
+    let rid = r["id"].as_i64().unwrap();
+    let t = invoke(&a, "reminder_today", json!({"as_of": "2026-06-15"})).unwrap();
+    assert_eq!(t["overdue"]["total"], 1);
+    assert_eq!(
+        t["overdue"]["rows"][0]["customer"]["name"],
+        "Nguyễn Thị Hương"
+    );
+    assert_eq!(t["overdue"]["rows"][0]["overdue"], true);
+    let done = invoke(
+        &a,
+        "reminder_done",
+        json!({"id": rid, "log": {"channel": "phone", "outcome": "Khách sẽ ghé"}}),
+    )
+    .unwrap();
+    assert_eq!(done["status"], "done");
+    let care = invoke(&a, "customer_care", json!({"id": id})).unwrap();
+    let kinds: Vec<&str> = care["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"interaction") && kinds.contains(&"reminder"),
+        "{kinds:?}"
+    );
+    let rendered = invoke(
+        &a,
+        "template_render",
+        json!({"name": "cam-on", "customer_id": id}),
+    )
+    .unwrap();
+    assert!(rendered["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Chào chị Hương"));
+    let rules = invoke(
+        &a,
+        "reminder_rules_set",
+        json!({"rules": {"thank_you.enabled": false, "check_in.min_amount": "300000"}}),
+    )
+    .unwrap();
+    assert_eq!(rules["thank_you"]["enabled"], false);
+    assert_eq!(rules["check_in"]["min_amount"], "300000");
+    let err = invoke(
+        &a,
+        "reminder_snooze",
+        json!({"id": rid, "to": "2030-01-01"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "reminder.closed");
+    assert!(err["message"].as_str().unwrap().contains("đã đóng"));
+    let err = invoke(
+        &a,
+        "survey_add",
+        json!({"input": {"customer_id": id, "kind": "csat", "score": 9}}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err["code"].as_str(), err["params"]["field"].as_str()),
+        (Some("survey.score_invalid"), Some("score"))
+    );
+    let path = a.dir.path().join("msgs.csv");
+    let e = invoke(
+        &a,
+        "template_export",
+        json!({"name": "cam-on", "filter": {"search": "huong"}, "path": path}),
+    )
+    .unwrap();
+    assert_eq!(e["rows"], 1);
+}

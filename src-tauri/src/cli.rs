@@ -1,5 +1,7 @@
 //! The headless command line: the same core calls as the window.
 
+mod care;
+
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
 use khachquen_core::backup::{BackupInfo, BackupStatus};
@@ -68,6 +70,24 @@ enum Command {
         what: String,
         file: PathBuf,
     },
+    /// Follow-up reminders: add, list, done, snooze, generate from the rules
+    #[command(subcommand)]
+    Reminder(care::ReminderCmd),
+    /// The care log: calls, messages and visits
+    #[command(subcommand)]
+    Interaction(care::InteractionCmd),
+    /// Message templates: render for a customer, export for a list
+    #[command(subcommand)]
+    Template(care::TemplateCmd),
+    /// Satisfaction surveys (CSAT, NPS)
+    #[command(subcommand)]
+    Survey(care::SurveyCmd),
+    /// A customer's warranties, found by phone
+    #[command(subcommand)]
+    Warranty(care::WarrantyCmd),
+    /// After-sales tickets (warranty and repair)
+    #[command(subcommand)]
+    Ticket(care::TicketCmd),
     /// Fill an empty database with a realistic demo shop
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -927,6 +947,12 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
             }
         },
         Command::Backup(cmd) => return backup(db, cmd, o),
+        Command::Reminder(cmd) => return care::reminder(db, cmd, o),
+        Command::Interaction(cmd) => return care::interaction(db, cmd, o),
+        Command::Template(cmd) => return care::template(db, cmd, o),
+        Command::Survey(cmd) => return care::survey(db, cmd, o),
+        Command::Warranty(cmd) => return care::warranty(db, cmd, o),
+        Command::Ticket(cmd) => return care::ticket(db, cmd, o),
         Command::Purchase(cmd) => match cmd {
             PurchaseCmd::Add {
                 customer,

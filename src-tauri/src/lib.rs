@@ -44,6 +44,28 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::backup::backup_restore,
             commands::backup::customer_duplicates,
             commands::backup::customer_merge,
+            commands::care::reminder_today,
+            commands::care::reminder_list,
+            commands::care::reminder_add,
+            commands::care::reminder_done,
+            commands::care::reminder_snooze,
+            commands::care::reminder_cancel,
+            commands::care::reminder_generate,
+            commands::care::reminder_rules_get,
+            commands::care::reminder_rules_set,
+            commands::care::interaction_add,
+            commands::care::survey_add,
+            commands::care::customer_care,
+            commands::care::customer_confirm_details,
+            commands::care::warranty_list,
+            commands::care::ticket_add,
+            commands::care::ticket_set_status,
+            commands::care::template_list,
+            commands::care::template_save,
+            commands::care::template_delete,
+            commands::care::template_render,
+            commands::care::template_preview,
+            commands::care::template_export,
         ])
 }
 
@@ -55,7 +77,7 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
 }
 
 /// Open the window on an already opened store. The day's loyalty work (expiry, birthday
-/// bonuses, tier moves) runs in the background at start-up and then every hour, so a
+/// bonuses, tier moves) and the day's reminders run in the background at start-up and then every hour, so a
 /// counter left open for days never shows points that have expired.
 pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
     let state = app_state(store, data_dir);
@@ -67,6 +89,10 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
             std::thread::sleep(std::time::Duration::from_secs(5));
             if let Err(e) = store.loyalty_maintenance(None) {
                 eprintln!("loyalty maintenance: {e}");
+            }
+            // Idempotent: the hourly pass creates today's reminders once.
+            if let Err(e) = store.generate_reminders(None) {
+                eprintln!("reminder generation: {e}");
             }
             // Once per shop day; a failure also lands in the backup status Settings shows.
             if let Err(e) = store.auto_backup_if_due() {

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod care;
 pub mod customers;
 pub mod loyalty;
 pub mod purchases;
