@@ -165,7 +165,7 @@ fn render_pieces(pieces: &[Piece], values: &Values) -> (String, Vec<&'static str
     let mut missing: Vec<&'static str> = Vec::new();
     // A missing field that opened a sentence hands its capital letter to what follows.
     let mut capital = false;
-    let mut push = |out: &mut String, s: &str, capital: &mut bool| {
+    let push = |out: &mut String, s: &str, capital: &mut bool| {
         if *capital && !s.trim().is_empty() {
             let lead = s.len() - s.trim_start().len();
             out.push_str(&s[..lead]);
