@@ -1,4 +1,5 @@
-//! `cargo bench -p khachquen-core`: search and purchase latency on the demo shop, as a table.
+//! `cargo bench -p khachquen-core`: search, purchase, reminder generation and Today latency
+//! on the demo shop, as a table.
 //! Size: KQ_BENCH_CUSTOMERS / KQ_BENCH_PURCHASES (default 1,000,000 / 5,000,000); the
 //! database is generated once under target/bench-data and reused.
 
@@ -153,6 +154,42 @@ fn main() {
         core,
     ));
     rows.push(summarize("bare INSERT + COMMIT, synchronous=FULL", bare));
+
+    // Care: a day's reminders, then the Today list. Start from no reminders so every run
+    // measures the same work; the first day catches up a week, the next ones one day each.
+    raw.execute_batch(
+        "DELETE FROM reminders; DELETE FROM settings WHERE key = 'care.generated_through';",
+    )
+    .expect("reset reminders");
+    let days: Vec<String> = (1..=15).map(|d| format!("2026-11-{d:02}")).collect();
+    let t = Instant::now();
+    let first = store.generate_reminders(Some(&days[0])).expect("generate");
+    let catch_up = t.elapsed();
+    let mut per_day = Vec::new();
+    let mut created = 0;
+    for d in &days[1..] {
+        let t = Instant::now();
+        created += store.generate_reminders(Some(d)).expect("generate").total;
+        per_day.push(t.elapsed());
+    }
+    let catch_up_row = Row {
+        name: format!("reminders: first run, 7-day catch-up ({})", first.total),
+        p50: catch_up,
+        p99: catch_up,
+        max: catch_up,
+    };
+    rows.push(summarize(
+        &format!(
+            "reminders: generate one day (~{} each)",
+            created / per_day.len() as i64
+        ),
+        per_day,
+    ));
+    rows.push(catch_up_row);
+    let last = days[days.len() - 1].clone();
+    rows.push(measure("Today: overdue, today, 7 days (core)", 200, |_| {
+        std::hint::black_box(store.today(Some(&last), 50).expect("today"));
+    }));
 
     println!(
         "\n{customers} customers, {purchases} purchases ({})",

@@ -354,7 +354,10 @@ impl Store {
     pub fn archive_customer(&self, id: i64) -> Result<Customer> {
         self.write(|conn| {
             get(conn, id)?;
-            db::customers::archive(conn, id, time::now())?;
+            let now = time::now();
+            db::customers::archive(conn, id, now)?;
+            // Nobody follows up an archived customer; Today never has to look them up.
+            db::care::cancel_open_of(conn, id, now)?;
             get(conn, id)
         })
     }

@@ -324,6 +324,11 @@ impl Generator<'_> {
         due: NaiveDate,
         detail: serde_json::Value,
     ) -> Result<()> {
+        // Purchase-driven candidates are not filtered by SQL; an archived customer gets none.
+        if matches!(kind, "check_in" | "warranty") && !db::care::is_active(self.conn, customer_id)?
+        {
+            return Ok(());
+        }
         let created = db::care::insert_reminder(
             self.conn,
             &NewReminder {
@@ -456,6 +461,7 @@ impl Generator<'_> {
             if self.due_in_window(due) {
                 let detail = json!({
                     "last_visit": last_day.to_string(),
+                    "last_at": last,
                     "usual_gap_days": gap_days.round() as i64,
                     "threshold_days": threshold,
                 });
@@ -492,14 +498,27 @@ impl Generator<'_> {
     }
 }
 
+/// The last day generated with the current rules: a later day only looks at the days since.
+const GENERATED_THROUGH: &str = "care.generated_through";
+
 pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<GenerateReport> {
     let (day, tz) = as_of_date(conn, as_of)?;
     let r = rules(conn)?;
     let exp = currency(conn)?.1;
+    let through = db::settings::get(conn, GENERATED_THROUGH)?
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let mut first = add_days(day, 1 - CATCH_UP_DAYS as i64);
+    // The same or an earlier day again looks at its whole window: found again and skipped.
+    if let Some(t) = through.filter(|t| *t < day) {
+        first = first.max(add_days(t, 1));
+    }
+    if through.is_none_or(|t| t < day) {
+        db::settings::set(conn, GENERATED_THROUGH, &day.to_string())?;
+    }
     let mut g = Generator {
         conn,
         tz,
-        first: add_days(day, 1 - CATCH_UP_DAYS as i64),
+        first,
         last: day,
         now: time::now(),
         counts: GenerateCounts::default(),
@@ -520,6 +539,8 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
             _ => {}
         }
     }
+    // A customer who came back no longer needs winning back.
+    db::care::close_returned_win_backs(conn, g.now)?;
     let c = g.counts;
     Ok(GenerateReport {
         as_of: day.to_string(),
@@ -547,6 +568,8 @@ impl Store {
             for (k, v) in checked {
                 db::settings::set(conn, &k, &v)?;
             }
+            // New numbers may put reminders in days already generated: catch the week up.
+            db::settings::delete(conn, GENERATED_THROUGH)?;
             rules(conn)
         })
     }
@@ -656,11 +679,12 @@ impl Store {
         let week_end = add_days(day, WEEK_DAYS as i64).to_string();
         let limit = limit.clamp(1, 1000);
         let group = |from: Option<&str>, to: &str| -> Result<ReminderGroup> {
+            let total = db::care::count_open(&conn, from, Some(to))?;
             Ok(ReminderGroup {
-                total: db::care::count_open(&conn, from, Some(to))?,
+                total,
                 rows: rows_of(
                     &conn,
-                    db::care::open_ranked(&conn, from, Some(to), limit)?,
+                    db::care::open_ranked(&conn, from, Some(to), total, limit)?,
                     &clock,
                 )?,
             })

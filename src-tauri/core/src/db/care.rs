@@ -110,6 +110,28 @@ pub fn close_reminder(
     Ok(())
 }
 
+/// Cancel a customer's open reminders (when archived).
+pub fn cancel_open_of(conn: &Connection, customer_id: i64, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE reminders SET status = 'cancelled', closed_at = ?2
+         WHERE customer_id = ?1 AND status = 'open'",
+    )?
+    .execute(params![customer_id, now])?;
+    Ok(())
+}
+
+/// Close win-back reminders of customers who have bought since; returns how many.
+pub fn close_returned_win_backs(conn: &Connection, now: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE reminders SET status = 'cancelled', closed_at = ?1
+             WHERE kind = 'win_back' AND status = 'open' AND EXISTS (
+                 SELECT 1 FROM customers c WHERE c.id = reminders.customer_id
+                 AND c.last_purchase_at > json_extract(reminders.detail, '$.last_at'))",
+        )?
+        .execute([now])?)
+}
+
 /// Move the due date; the first date it was due is kept.
 pub fn snooze_reminder(conn: &Connection, id: i64, to: &str) -> Result<()> {
     conn.prepare_cached(
@@ -120,12 +142,10 @@ pub fn snooze_reminder(conn: &Connection, id: i64, to: &str) -> Result<()> {
     Ok(())
 }
 
-/// Open reminders of active customers due in `[from, to]` (dates; None = unbounded).
+/// Open reminders due in `[from, to]` (dates; None = unbounded). Archiving a customer
+/// cancels theirs, so no join is needed to leave archived customers out.
 fn open_where(from: Option<&str>, to: Option<&str>, args: &mut Vec<Box<dyn ToSql>>) -> String {
-    let mut wh = vec![
-        "r.status = 'open'".to_owned(),
-        "c.archived_at IS NULL".to_owned(),
-    ];
+    let mut wh = vec!["r.status = 'open'".to_owned()];
     if let Some(f) = from {
         args.push(Box::new(f.to_owned()));
         wh.push(format!("r.due_date >= ?{}", args.len()));
@@ -141,27 +161,36 @@ pub fn count_open(conn: &Connection, from: Option<&str>, to: Option<&str>) -> Re
     let mut args = Vec::new();
     let wh = open_where(from, to, &mut args);
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM reminders r JOIN customers c ON c.id = r.customer_id WHERE {wh}"
-        ))?
+        .prepare_cached(&format!("SELECT count(*) FROM reminders r WHERE {wh}"))?
         .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
             r.get(0)
         })?)
 }
 
-/// Open reminders due in the range, the customers with most at stake first.
+/// Below this many, a group is ranked by sorting it; above, by walking the customers from
+/// the highest total down until `limit` rows are found (dense enough to stop early).
+const SORT_AT_MOST: i64 = 10_000;
+
+/// Open reminders due in the range, the customers with most at stake first; `count` is
+/// the group's size, which picks the plan.
 pub fn open_ranked(
     conn: &Connection,
     from: Option<&str>,
     to: Option<&str>,
+    count: i64,
     limit: u32,
 ) -> Result<Vec<ReminderRec>> {
     let mut args = Vec::new();
     let wh = open_where(from, to, &mut args);
     args.push(Box::new(limit));
+    let join = if count <= SORT_AT_MOST {
+        "reminders r JOIN customers c ON c.id = r.customer_id"
+    } else {
+        "customers c INDEXED BY customers_total CROSS JOIN reminders r ON r.customer_id = c.id"
+    };
     let sql = format!(
-        "SELECT {REMINDER_COLS} FROM reminders r JOIN customers c ON c.id = r.customer_id
-         WHERE {wh} ORDER BY c.total_minor DESC, r.due_date, r.due_time, r.id LIMIT ?{}",
+        "SELECT {REMINDER_COLS} FROM {join}
+         WHERE {wh} ORDER BY c.total_minor DESC, c.id DESC, r.due_date, r.id LIMIT ?{}",
         args.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -188,7 +217,7 @@ pub fn open_by_date(
     }
     args.push(Box::new(limit));
     let sql = format!(
-        "SELECT {REMINDER_COLS} FROM reminders r JOIN customers c ON c.id = r.customer_id
+        "SELECT {REMINDER_COLS} FROM reminders r
          WHERE {wh} ORDER BY r.due_date, r.due_time IS NULL, r.due_time, r.id LIMIT ?{}",
         args.len()
     );
@@ -465,6 +494,14 @@ pub fn details_confirmed_at(conn: &Connection, id: i64) -> Result<Option<i64>> {
         .optional()?)
 }
 
+pub fn is_active(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT archived_at IS NULL FROM customers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 pub fn confirm_details(conn: &Connection, id: i64, now: i64) -> Result<()> {
     conn.prepare_cached("UPDATE customers SET details_confirmed_at = ?2 WHERE id = ?1")?
         .execute(params![id, now])?;
@@ -667,7 +704,8 @@ pub fn first_purchases_between(conn: &Connection, from: i64, to: i64) -> Result<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// (purchase, customer, at, total minor) of purchases in [from, to) of at least `min_minor`.
+/// (purchase, customer, at, total minor) of purchases in [from, to) of at least `min_minor`,
+/// archived customers included.
 pub fn purchases_between(
     conn: &Connection,
     from: i64,
@@ -676,8 +714,7 @@ pub fn purchases_between(
 ) -> Result<Vec<(i64, i64, i64, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.customer_id, p.at, p.total_minor FROM purchases p
-         JOIN customers c ON c.id = p.customer_id
-         WHERE p.at >= ?1 AND p.at < ?2 AND p.total_minor >= ?3 AND c.archived_at IS NULL",
+         WHERE p.at >= ?1 AND p.at < ?2 AND p.total_minor >= ?3",
     )?;
     let rows = stmt.query_map(params![from, to, min_minor], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -716,7 +753,7 @@ pub fn warranty_lengths(conn: &Connection) -> Result<Vec<u32>> {
     Ok(out)
 }
 
-/// Items with `months` of warranty bought in [from, to):
+/// Items with `months` of warranty bought in [from, to), archived customers included:
 /// (item, purchase, customer, product, purchased at).
 pub fn warranty_items_bought(
     conn: &Connection,
@@ -728,8 +765,7 @@ pub fn warranty_items_bought(
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, p.id, p.customer_id, i.product, p.at
          FROM purchases p CROSS JOIN purchase_items i ON i.purchase_id = p.id
-         JOIN customers c ON c.id = p.customer_id
-         WHERE p.at >= ?2 AND p.at < ?3 AND i.warranty_months = ?1 AND c.archived_at IS NULL",
+         WHERE p.at >= ?2 AND p.at < ?3 AND i.warranty_months = ?1",
     )?;
     let rows = stmt.query_map(params![months, from, to], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))

@@ -18,3 +18,9 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     )?;
     Ok(())
 }
+
+pub fn delete(conn: &Connection, key: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?
+        .execute([key])?;
+    Ok(())
+}

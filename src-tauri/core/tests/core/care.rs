@@ -202,6 +202,16 @@ fn rules_create_exactly_the_expected_reminders_once() {
     assert_eq!(next.created.birthday, 1);
     assert_eq!(next.created.check_in, 0);
     assert_eq!(next.total, 1);
+    // A customer who comes back no longer needs winning back.
+    buy(s, ids["win_back"], "2026-06-16", "150000");
+    s.generate_reminders(Some("2026-06-17")).unwrap();
+    assert!(!open_kinds(s)
+        .iter()
+        .any(|(k, c, _)| k == "win_back" && *c == ids["win_back"]));
+    // Archiving a customer closes their reminders.
+    assert!(open_kinds(s).iter().any(|(_, c, _)| *c == ids["stale"]));
+    s.archive_customer(ids["stale"]).unwrap();
+    assert!(!open_kinds(s).iter().any(|(_, c, _)| *c == ids["stale"]));
     let _ = &shop.path;
 }
 

@@ -8,6 +8,12 @@ CREATE INDEX customers_first_purchase ON customers(first_purchase_at);
 -- Birthday rule: "MM-DD" whether or not the year is known.
 CREATE INDEX customers_birthday_md ON customers(substr(birthday, -5))
     WHERE birthday IS NOT NULL AND archived_at IS NULL;
+-- Covering indexes for the rules that scan: a day's purchases (check-in, warranty) and
+-- every repeat customer's last visit (win-back) are read without touching the tables.
+DROP INDEX purchases_at;
+CREATE INDEX purchases_at ON purchases(at, customer_id, total_minor);
+DROP INDEX customers_last_purchase;
+CREATE INDEX customers_last_purchase ON customers(last_purchase_at, visits, first_purchase_at, archived_at);
 CREATE INDEX purchase_items_warranty ON purchase_items(warranty_months, purchase_id)
     WHERE warranty_months IS NOT NULL;
 
