@@ -4,6 +4,7 @@
 
 use crate::support_driver::{start, R};
 use fantoccini::key::Key;
+use fantoccini::Locator;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -339,5 +340,113 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
         let out = crate::cli::kq(dir.path(), &["customer", "show", phone, "--json"]);
         assert_eq!(out.status.success(), present, "{phone}");
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4504, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Phạm Thu Hà",
+                "--phone",
+                "0987654321",
+                "--gender",
+                "female",
+            ],
+        );
+        cli(
+            d,
+            &[
+                "purchase",
+                "add",
+                "--customer",
+                "0987654321",
+                "--amount",
+                "1250000",
+                "--item",
+                "Tai nghe;1;1250000;12",
+            ],
+        );
+        // Long overdue, so it is in the Today list whatever the date.
+        cli(
+            d,
+            &[
+                "reminder",
+                "add",
+                "0987654321",
+                "--due",
+                "2026-01-05",
+                "--title",
+                "Hỏi thăm tai nghe mới mua",
+            ],
+        );
+    })
+    .await?;
+    s.keys(&Key::F4.to_string()).await?;
+    let row = s.find(".today-row[data-group=\"overdue\"]").await?;
+    let text = s.wait_text("#today", "Phạm Thu Hà").await?;
+    assert!(text.contains("Hỏi thăm tai nghe mới mua"), "{text}");
+    s.screenshot("today").await?;
+
+    row.find(Locator::Css(".today-done")).await?.click().await?;
+    let form = s.find(".today-row[data-group=\"overdue\"] form").await?;
+    form.find(Locator::Css("select[name=\"channel\"]"))
+        .await?
+        .select_by_value("phone")
+        .await?;
+    form.find(Locator::Css("input[name=\"outcome\"]"))
+        .await?
+        .send_keys("Khách hài lòng, hẹn ghé thứ bảy")
+        .await?;
+    s.screenshot("today-log-call").await?;
+    form.find(Locator::Css(".today-log-submit"))
+        .await?
+        .click()
+        .await?;
+    // The row leaves the list once the reminder is done.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s
+        .text(".today-row[data-group=\"overdue\"]")
+        .await?
+        .is_some()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the done reminder is still listed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The call is in her profile's timeline, with its channel and outcome.
+    s.client
+        .execute("location.hash = '#profile/1'", vec![])
+        .await?;
+    let event = s
+        .wait_text(
+            "#timeline .timeline-event[data-kind=\"interaction\"]",
+            "Khách hài lòng, hẹn ghé thứ bảy",
+        )
+        .await?;
+    assert!(event.contains("Gọi điện"), "{event}");
+    s.wait_text("#timeline", "1.250.000").await?;
+    s.client
+        .execute(
+            "document.querySelector('#timeline .timeline-event[data-kind=\"interaction\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
+    s.screenshot("profile-care-timeline").await?;
+    let dir = s.close().await?;
+    let log = crate::cli::kq(dir.path(), &["interaction", "list", "0987654321", "--json"]);
+    let log: serde_json::Value = serde_json::from_slice(&log.stdout)?;
+    assert_eq!(log[0]["channel"], "phone");
+    assert_eq!(log[0]["outcome"], "Khách hài lòng, hẹn ghé thứ bảy");
     Ok(())
 }
