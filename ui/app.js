@@ -9,7 +9,7 @@ import counter from './screens/counter.js';
 import customers from './screens/customers.js';
 import profile from './screens/profile.js';
 import settings from './screens/settings.js';
-import reminders from './screens/reminders.js';
+import reminders from './screens/today.js';
 import reports from './screens/reports.js';
 import transfer from './screens/transfer.js';
 import duplicates from './screens/duplicates.js';

@@ -98,3 +98,28 @@ const onePath = (p) => (Array.isArray(p) ? p[0] ?? null : p ?? null);
 export const pickFile = async (filters = []) => onePath(await dialog().open({ filters, multiple: false, directory: false }));
 export const pickFolder = async (defaultPath) => onePath(await dialog().open({ directory: true, multiple: false, ...(defaultPath ? { defaultPath } : {}) }));
 export const pickSavePath = async (defaultPath, filters = []) => onePath(await dialog().save({ defaultPath, filters }));
+// Customer care (issue 7). snake_case argument names, as in docs/IPC.md.
+const opt = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+export const reminderToday = (asOf, limit) => call('reminder_today', opt({ as_of: asOf, limit }));
+export const reminderList = ({ due, asOf, customerId } = {}) => call('reminder_list', opt({ due, as_of: asOf, customer_id: customerId }));
+export const reminderAdd = (input) => call('reminder_add', { input });
+/** log: {channel, direction?, summary?, outcome?} or undefined. */
+export const reminderDone = (id, log) => call('reminder_done', opt({ id, log }));
+export const reminderSnooze = (id, to) => call('reminder_snooze', { id, to });
+export const reminderCancel = (id) => call('reminder_cancel', { id });
+export const reminderGenerate = (asOf) => call('reminder_generate', opt({ as_of: asOf }));
+export const reminderRulesGet = () => call('reminder_rules_get');
+export const reminderRulesSet = (rules) => call('reminder_rules_set', { rules });
+export const interactionAdd = (input) => call('interaction_add', { input });
+export const surveyAdd = (input) => call('survey_add', { input });
+export const customerCare = (id) => call('customer_care', { id });
+export const customerConfirmDetails = (id) => call('customer_confirm_details', { id });
+export const warrantyList = (reference) => call('warranty_list', { reference });
+export const ticketAdd = (input) => call('ticket_add', { input });
+export const ticketSetStatus = (id, status) => call('ticket_set_status', { id, status });
+export const templateList = () => call('template_list');
+export const templateSave = ({ id, name, body }) => call('template_save', opt({ id, name, body }));
+export const templateDelete = (id) => call('template_delete', { id });
+export const templateRender = (name, customerId) => call('template_render', { name, customer_id: customerId });
+export const templatePreview = (name, filter) => call('template_preview', { name, filter });
+export const templateExport = (name, filter, path) => call('template_export', { name, filter, path });

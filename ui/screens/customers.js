@@ -1,8 +1,10 @@
 // Customer list: one page at a time from customer_list (never the whole table),
-// with search, sortable columns, tag / source filters and paging.
+// with search, sortable columns, tag / source filters and paging, and a bulk message
+// (issue 7): a template rendered for every customer the filter matches, exported as CSV.
 import * as api from '../lib/api.js';
-import { h, fill, icon } from '../lib/dom.js';
+import { h, fill, icon, toast } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
+import { careIcon, fieldLabel, shopToday, preferredTemplate } from '../lib/care-dialogs.js';
 
 const PAGE_SIZE = 50;
 const SOURCES = ['walk_in', 'facebook', 'zalo', 'referral', 'other'];
@@ -83,7 +85,10 @@ function mount(root, context) {
         h('a', { href: '#duplicates', class: 'button-link ghost small', id: 'customers-duplicates' }, icon('merge'), t('duplicates.title')))),
     h('div', { class: 'card table-card' },
       h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'customers-table' }, els.thead, els.tbody)),
-      h('footer', { class: 'pager' }, els.range, h('span', { class: 'spacer' }), els.prev, els.next))));
+      h('footer', { class: 'pager' }, els.range,
+        h('button', { type: 'button', class: 'ghost small bulk-message-action', id: 'customers-bulk-message', title: t('messages.bulk_button_hint'), onclick: openBulkDialog },
+          careIcon('message'), t('messages.bulk_button')),
+        h('span', { class: 'spacer' }), els.prev, els.next))));
   renderHeader();
   if (state.loaded) renderTable();
   loadTags();
@@ -156,6 +161,144 @@ function onRowKeydown(e) {
     e.preventDefault();
     page(e.key === 'PageDown' ? 1 : -1);
   }
+}
+
+// ---------- bulk message ----------
+
+/** The list's current search / tag / source as a CustomerFilter (docs/IPC.md). */
+function currentFilter() {
+  return {
+    ...(state.search.trim() ? { search: state.search.trim() } : {}),
+    ...(state.tag ? { tag: state.tag } : {}),
+    ...(state.source ? { source: state.source } : {}),
+  };
+}
+
+const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+const slug = (s) => fold(s).replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'mau';
+
+/** "Gửi tin hàng loạt": pick a template, preview it over the filter, export a CSV for Zalo / SMS tools. */
+function openBulkDialog() {
+  const { t, fmt } = ctx;
+  const M = (k, p) => t(`messages.${k}`, p);
+  document.getElementById('bulk-dialog')?.remove();
+  const filter = currentFilter();
+  const latestPreview = latestOnly();
+  let preview = null;
+  const general = h('div', { class: 'dialog-error', role: 'alert', id: 'bulk-error' });
+  const templateSel = h('select', { id: 'bulk-template', name: 'template', disabled: true, onchange: () => loadPreview() }, h('option', { value: '' }, t('common.loading')));
+  const body = h('div', { class: 'bulk-preview', id: 'bulk-preview', 'aria-live': 'polite' });
+  const exportBtn = h('button', { type: 'button', class: 'primary', id: 'bulk-export', disabled: true, onclick: exportCsv }, icon('transfer'), M('bulk_export'));
+  const close = () => { latestPreview.invalidate(); dlg.close(); dlg.remove(); };
+  const chips = [
+    filter.search && M('filter_search', { search: filter.search }),
+    filter.tag && M('filter_tag', { tag: filter.tag }),
+    filter.source && M('filter_source', { source: t(`source.${filter.source}`) }),
+  ].filter(Boolean);
+  const dlg = h('dialog', { class: ['dialog', 'care-dialog', 'bulk-dialog'], id: 'bulk-dialog', 'aria-labelledby': 'bulk-title' },
+    h('div', { class: 'care-form' },
+      h('h2', { id: 'bulk-title' }, careIcon('message'), M('bulk_title')),
+      h('div', { class: 'bulk-filter', id: 'bulk-filter' },
+        h('span', { class: 'label' }, M('bulk_filter')),
+        chips.length ? chips.map((c) => h('span', { class: 'chip' }, c)) : h('span', { class: 'chip' }, M('filter_all'))),
+      state.includeArchived && h('p', { class: 'hint' }, M('bulk_archived_hint')),
+      h('label', { class: 'field' }, h('span', { class: 'label' }, M('template')), templateSel),
+      body,
+      general,
+      h('div', { class: 'dialog-actions' },
+        h('span', { class: 'hint bulk-export-hint' }, M('bulk_export_hint')),
+        h('span', { class: 'spacer' }),
+        h('button', { type: 'button', class: 'ghost', id: 'bulk-close', onclick: close }, t('common.close')),
+        exportBtn)));
+  dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(); });
+
+  function drawPreview() {
+    const p = preview;
+    const missing = Object.entries(p.missing ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    fill(body,
+      h('div', { class: 'report-stats' },
+        h('div', { class: 'report-stat', id: 'bulk-total' }, h('span', { class: 'stat-label' }, M('bulk_total')), h('span', { class: 'stat-value' }, fmt.number(p.total))),
+        h('div', { class: 'bulk-missing', id: 'bulk-missing' },
+          h('span', { class: 'label' }, M('bulk_missing_by_field')),
+          missing.length ? missing.map(([f, n]) => h('span', { class: 'chip warn', dataset: { field: f } }, M('missing_count', { field: fieldLabel(t, f), count: fmt.number(n) })))
+            : h('span', { class: 'chip ok' }, M('bulk_nothing_missing')))),
+      p.total === 0 ? h('p', { class: 'muted' }, M('bulk_none'))
+        : [
+          h('h3', {}, M('bulk_samples')),
+          h('ul', { class: 'bulk-samples', id: 'bulk-samples' }, (p.samples ?? []).map((r) => h('li', { dataset: { id: String(r.customer_id) } },
+            h('div', { class: 'sample-who' }, h('strong', {}, r.name), h('span', { class: 'phone muted' }, r.phone_display || r.phone || M('no_phone')),
+              r.missing.length > 0 && h('span', { class: 'chip warn' }, M('missing', { fields: r.missing.map((f) => fieldLabel(t, f)).join(', ') }))),
+            h('div', { class: 'sample-text' }, r.text)))),
+          (p.lacking ?? []).length > 0 && [
+            h('h3', {}, M('bulk_lacking_list', { count: fmt.number(p.lacking.length) })),
+            h('div', { class: 'table-scroll bulk-lacking-scroll' }, h('table', { class: 'list compact', id: 'bulk-lacking' },
+              h('thead', {}, h('tr', {}, h('th', {}, t('customers.col_name')), h('th', {}, t('customers.col_phone')), h('th', {}, M('bulk_lacking_fields')))),
+              h('tbody', {}, p.lacking.map((r) => h('tr', { class: 'row', tabindex: '0', dataset: { id: String(r.customer_id) },
+                onclick: () => { close(); ctx.navigate('profile', r.customer_id); },
+                onkeydown: (e) => { if (e.key === 'Enter') { close(); ctx.navigate('profile', r.customer_id); } } },
+              h('td', {}, r.name), h('td', { class: 'phone' }, r.phone_display || r.phone || '—'),
+              h('td', {}, r.missing.map((f) => fieldLabel(t, f)).join(', ')))))))]]);
+    exportBtn.disabled = p.total === 0;
+  }
+
+  async function loadPreview() {
+    const name = templateSel.value;
+    if (!name) return;
+    fill(general);
+    exportBtn.disabled = true;
+    body.classList.add('loading-dim');
+    try {
+      const p = await latestPreview(api.templatePreview(name, filter));
+      if (p === STALE || !dlg.isConnected) return;
+      preview = p;
+      drawPreview();
+    } catch (err) {
+      fill(general, t.error(err));
+    } finally {
+      body.classList.remove('loading-dim');
+    }
+  }
+
+  async function exportCsv() {
+    const name = templateSel.value;
+    if (!name || !preview) return;
+    fill(general);
+    exportBtn.disabled = true;
+    try {
+      const path = await api.pickSavePath(`${M('file_prefix')}-${slug(name)}-${shopToday(fmt)}.csv`, [{ name: 'CSV', extensions: ['csv'] }]);
+      if (!path) { exportBtn.disabled = false; return; }
+      const r = await api.templateExport(name, filter, path);
+      close();
+      toast(M('bulk_exported', { count: fmt.number(r.rows), path: r.path ?? path }), 'success', 6000);
+    } catch (err) {
+      exportBtn.disabled = false;
+      fill(general, t.error(err));
+    }
+  }
+
+  async function loadTemplates() {
+    try {
+      const { templates } = await api.templateList();
+      if (!dlg.isConnected) return;
+      if (!templates.length) {
+        fill(templateSel, h('option', { value: '' }, M('no_templates')));
+        fill(body, h('p', { class: 'hint' }, M('no_templates_hint')));
+        return;
+      }
+      const pick = preferredTemplate(templates, ctx.settings?.language);
+      fill(templateSel, templates.map((x) => h('option', { value: x.name, selected: x === pick }, x.name)));
+      templateSel.disabled = false;
+      templateSel.focus();
+      await loadPreview();
+    } catch (err) {
+      fill(general, t.error(err));
+    }
+  }
+
+  document.body.append(dlg);
+  dlg.showModal();
+  dlg.querySelector('#bulk-close').focus();
+  loadTemplates();
 }
 
 export default { mount, unmount };

@@ -1,12 +1,29 @@
 // Customer profile: editable details, stats, loyalty points (balance, tier, manual
-// adjustment, ledger, tier history), purchase timeline with refunds, archive.
+// adjustment, ledger, tier history), archive, and customer care (issue 7): one timeline of
+// purchases (with refunds), points, reminders, interactions, surveys, tickets and tier moves;
+// care actions (log, reminder, survey, message, confirm details); open reminders; satisfaction;
+// warranties and after-sales tickets; referrals.
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, showFieldError, confirmDialog, toast, bindAmountInput } from '../lib/dom.js';
 import { addMonths, formatBirthday, parseBirthday, toMinor, fromMinor } from '../lib/format.js';
 import { tierProgress, formatPointsTyping, signedPoints } from '../lib/loyalty.js';
+import {
+  openLogDialog, openReminderDialog, openSurveyDialog, openMessageDialog, openTicketDialog,
+  careIcon, reminderReason, shopToday, addDays, showDate, showWhen,
+} from '../lib/care-dialogs.js';
 import { startPurchase } from './counter.js';
 
 const LEDGER_PAGE = 10;
+const TIMELINE_PAGE = 30;
+const WARRANTIES_SHOWN = 5; // warranties listed before "show all" (active ones first)
+const REMINDERS_SHOWN = 5;
+// Timeline filters: the event kinds each shows.
+const TIMELINE_FILTERS = {
+  all: null, purchase: ['purchase'], interaction: ['interaction'], reminder: ['reminder'],
+  points: ['points', 'tier'], survey: ['survey'], ticket: ['ticket'],
+};
+const EVENT_ICONS = { purchase: 'counter', points: 'star', reminder: 'reminders', interaction: 'message', survey: 'survey', ticket: 'tool', tier: 'award' };
+const TICKET_STATUSES = ['open', 'in_progress', 'done'];
 
 const GENDERS = ['male', 'female', 'other'];
 const SOURCES = ['walk_in', 'facebook', 'zalo', 'referral', 'other'];
@@ -14,7 +31,13 @@ const SOURCES = ['walk_in', 'facebook', 'zalo', 'referral', 'other'];
 let ctx = null;
 let els = null;
 let data = null; // {customer, stats, purchases, loyalty, ledger, tier_history} as last loaded
+let care = null; // CustomerCare as last loaded (null when it could not be read)
+let careError = null; // why it could not
 let ledgerAll = false; // the whole points ledger, not only its first page
+let timelineFilter = 'all';
+let timelineShown = TIMELINE_PAGE;
+let warrantiesAll = false;
+let remindersAll = false;
 
 // Editable fields: contract key, how the customer value shows in the input, how input goes back.
 const FIELDS = {
@@ -38,10 +61,18 @@ async function mount(root, context, param) {
   els = mine;
   fill(root, h('p', { class: 'loading' }, ctx.t('common.loading')));
   try {
-    const loaded = await api.customerGet(id);
+    // Care is loaded alongside; a failure there still shows the rest of the profile.
+    const [loaded, careResult] = await Promise.all([api.customerGet(id), loadCare(id)]);
     if (els !== mine) return; // navigated away (or to another profile) meanwhile
-    if (data?.customer.id !== loaded.customer.id) ledgerAll = false;
+    if (data?.customer.id !== loaded.customer.id) {
+      ledgerAll = false;
+      timelineFilter = 'all';
+      warrantiesAll = false;
+      remindersAll = false;
+    }
+    timelineShown = TIMELINE_PAGE;
     data = loaded;
+    ({ care, error: careError } = careResult);
     render();
   } catch (err) {
     if (els !== mine) return;
@@ -50,6 +81,17 @@ async function mount(root, context, param) {
 }
 
 function unmount() { els = null; }
+
+/** customer_care, as {care, error} (never rejects). */
+async function loadCare(id) {
+  try {
+    return { care: await api.customerCare(id), error: null };
+  } catch (err) {
+    return { care: null, error: err };
+  }
+}
+
+const P = (key, params) => ctx.t(`profile_care.${key}`, params);
 
 const backLink = () => h('a', { href: '#customers', class: 'back-link', id: 'profile-back' }, icon('back'), ctx.t('profile.back'));
 
@@ -71,33 +113,50 @@ function render() {
       !archived && h('button', { type: 'button', class: 'primary', id: 'profile-purchase', onclick: recordPurchase }, icon('counter'), t('profile.new_purchase')),
       !archived && h('button', { type: 'button', class: 'ghost danger-text', id: 'profile-archive', onclick: archive }, icon('archive'), t('profile.archive'))),
     archived && h('p', { class: 'notice warn', id: 'profile-archived' }, t('profile.archived_on', { date: fmt.date(c.archived_at) })),
+    els.careBar = h('div', { class: 'care-bar', id: 'profile-care-actions', role: 'toolbar', 'aria-label': P('actions') }, careBar()),
     h('div', { class: 'profile-grid' },
-      h('section', { class: 'card' }, h('h2', {}, t('profile.details')), form),
+      h('div', { class: 'profile-main' },
+        h('section', { class: 'card' }, h('h2', {}, t('profile.details')), form),
+        els.careCol = h('div', { class: 'profile-care-col' }, careColumn())),
       els.side = h('div', { class: 'profile-side' }, sideCards()))));
 }
 
 // Everything but the details form, which may hold unsaved edits: redrawn after an
-// adjustment or a refund.
-const sideCards = () => [statsCard(), loyaltyCard(), timelineCard(), pointsHistoryCard()];
+// adjustment, a refund or a care action.
+const sideCards = () => [statsCard(), remindersCard(), loyaltyCard(), timelineCard(), pointsHistoryCard()];
 
 function redrawSide(focusId = null) {
   if (!els?.side) return;
   fill(els.side, sideCards());
+  if (els.careCol) fill(els.careCol, careColumn());
+  if (els.careBar) fill(els.careBar, careBar());
   if (focusId) document.getElementById(focusId)?.focus();
 }
 
-/** Reloads stats, purchases and points after a change made here (refund, adjustment). */
+/** Reloads stats, purchases, points and care after a change made here (refund, adjustment). */
 async function reloadSide(focusId = null) {
   const mine = els;
   try {
-    const loaded = await api.customerGet(data.customer.id);
+    const [loaded, careResult] = await Promise.all([api.customerGet(data.customer.id), loadCare(data.customer.id)]);
     if (els !== mine) return;
     const { stats, purchases, loyalty, ledger, tier_history: tierHistory } = loaded;
     Object.assign(data, { stats, purchases, loyalty, ledger, tier_history: tierHistory });
+    ({ care, error: careError } = careResult);
     redrawSide(focusId);
   } catch (err) {
     if (els === mine) ctx.showError(err);
   }
+}
+
+/** Reloads only the care part (after a care action): reminders, timeline, tickets... */
+async function reloadCare(focusId = null) {
+  const mine = els;
+  const r = await loadCare(data.customer.id);
+  if (els !== mine) return;
+  if (r.error) { ctx.showError(r.error); return; }
+  care = r.care;
+  careError = null;
+  redrawSide(focusId);
 }
 
 function detailsForm(c) {
@@ -400,27 +459,172 @@ function refundDialog(p) {
   amount.focus();
 }
 
+// ---------- timeline ----------
+
+/** Purchases (from customer_get, so refunds show at once) merged with care's other events.
+ * Points earned or spent on a purchase are shown on that purchase, not as events of their own. */
+function timelineEvents() {
+  const events = data.purchases.map((p) => ({ kind: 'purchase', at: p.at, purchase: p }));
+  for (const e of care?.timeline ?? []) {
+    if (e.kind === 'purchase') continue;
+    if (e.kind === 'points' && e.entry && onPurchase(e.entry)) continue;
+    events.push(e);
+  }
+  const key = (e) => (e.kind === 'reminder' && e.reminder ? reminderWhen(e.reminder).sort : e.at ?? '');
+  return events.sort((a, b) => key(b).localeCompare(key(a)));
+}
+
+const onPurchase = (entry) => entry.purchase_id !== null && entry.purchase_id !== undefined && (entry.kind === 'earn' || entry.kind === 'redeem');
+
+/** When a reminder sits on the timeline: its closing time once closed, else its due date (and time). */
+function reminderWhen(r) {
+  if (r.status !== 'open' && r.closed_at) return { sort: r.closed_at, text: ctx.fmt.dateTime(r.closed_at) };
+  const date = showDate(ctx.fmt, r.due_date);
+  return { sort: `${r.due_date}T${r.due_time ?? '00:00'}`, text: r.due_time ? `${date} ${r.due_time}` : date };
+}
+
 function timelineCard() {
   const { t, fmt } = ctx;
-  const list = data.purchases;
-  return h('section', { class: 'card' },
-    h('h2', {}, t('profile.timeline_title')),
-    h('ol', { class: 'timeline', id: 'profile-timeline' },
-      list.length ? list.map((p) => h('li', { class: 'purchase', dataset: { id: p.id } },
-        h('div', { class: 'purchase-head' },
-          h('span', { class: 'purchase-when' }, fmt.dateTime(p.at)),
-          h('span', { class: 'chip' }, t(`payment.${p.payment_method}`)),
-          purchaseChips(p),
-          h('span', { class: 'spacer' }),
-          h('strong', { class: 'purchase-total' }, fmt.money(p.total))),
-        p.items.length > 0 && h('ul', { class: 'purchase-items' }, p.items.map((it) => h('li', {},
-          h('span', {}, t('profile.item_line', { quantity: fmt.number(Number(it.quantity), 3), product: it.product })),
-          Number(it.quantity) !== 1 && h('span', { class: 'muted' }, t('profile.unit_price', { price: fmt.money(it.unit_price) })),
-          it.warranty_months ? h('span', { class: 'chip warranty' }, t('profile.warranty_until', { date: fmt.date(addMonths(p.at, it.warranty_months)) })) : null,
-          h('span', { class: 'spacer' }),
-          h('span', { class: 'num' }, fmt.money(it.line_total))))),
-        purchaseFoot(p)))
-        : h('li', { class: 'empty' }, t('profile.timeline_empty'))));
+  const all = timelineEvents();
+  const kinds = TIMELINE_FILTERS[timelineFilter];
+  const list = kinds ? all.filter((e) => kinds.includes(e.kind)) : all;
+  const shown = list.slice(0, timelineShown);
+  const filters = h('div', { class: 'timeline-filters', role: 'group', 'aria-label': P('timeline_filter') },
+    Object.keys(TIMELINE_FILTERS).map((f) => h('button', {
+      type: 'button', class: ['filter-chip', f === timelineFilter && 'active'], id: `timeline-filter-${f}`,
+      'aria-pressed': f === timelineFilter ? 'true' : 'false',
+      onclick: () => { timelineFilter = f; timelineShown = TIMELINE_PAGE; redrawSide(`timeline-filter-${f}`); },
+    }, P(`filter.${f}`))));
+  const more = list.length > shown.length && h('button', { type: 'button', class: 'link', id: 'timeline-more',
+    onclick: () => { timelineShown += TIMELINE_PAGE; redrawSide('timeline-more'); } },
+  P('timeline_more', { shown: fmt.number(shown.length), total: fmt.number(list.length) }));
+  const empty = data.purchases.length === 0 && !care?.timeline?.length ? t('profile.timeline_empty') : P('timeline_empty_filter');
+  return h('section', { class: 'card timeline-card', id: 'profile-timeline' },
+    h('div', { class: 'card-head' }, h('h2', {}, P('timeline_title')), filters),
+    careError && h('p', { class: 'notice warn care-error' }, P('care_unavailable', { reason: t.error(careError) })),
+    h('ol', { class: 'timeline', id: 'timeline' },
+      shown.length ? shown.map(eventItem) : h('li', { class: 'empty' }, empty)),
+    more);
+}
+
+function eventItem(e) {
+  switch (e.kind) {
+    case 'purchase': return purchaseItem(e.purchase);
+    case 'interaction': return interactionItem(e.interaction);
+    case 'reminder': return reminderItem(e.reminder);
+    case 'survey': return surveyItem(e.survey);
+    case 'ticket': return ticketItem(e.ticket);
+    case 'points': return pointsItem(e.entry, e.at);
+    case 'tier': return tierItem(e.tier_move, e.at);
+    default: return eventShell(e.kind ?? 'other', e.at, {}, P('kind.other'));
+  }
+}
+
+/** The frame of a non-purchase event: label with icon, time, then the lines given. */
+function eventShell(kind, at, { id = null, extra = [], whenText = null, cls = null } = {}, ...body) {
+  const label = P(`kind.${kind}`);
+  return h('li', { class: ['timeline-event', `ev-${kind}`, cls], dataset: { kind, ...(id !== null && id !== undefined ? { id: String(id) } : {}) } },
+    h('div', { class: 'event-head' },
+      h('span', { class: 'event-label' }, careIcon(EVENT_ICONS[kind] ?? 'sparkle'), label),
+      h('span', { class: 'event-when' }, whenText ?? (at ? showWhen(ctx.fmt, at) : '')),
+      extra),
+    body);
+}
+
+function purchaseItem(p) {
+  const { t, fmt } = ctx;
+  return h('li', { class: 'purchase timeline-event ev-purchase', dataset: { id: p.id, kind: 'purchase' } },
+    h('div', { class: 'purchase-head' },
+      h('span', { class: 'event-label', title: P('kind.purchase') }, careIcon('counter'), h('span', { class: 'visually-hidden' }, P('kind.purchase'))),
+      h('span', { class: 'purchase-when' }, fmt.dateTime(p.at)),
+      h('span', { class: 'chip' }, t(`payment.${p.payment_method}`)),
+      purchaseChips(p),
+      h('span', { class: 'spacer' }),
+      h('strong', { class: 'purchase-total' }, fmt.money(p.total))),
+    p.items.length > 0 && h('ul', { class: 'purchase-items' }, p.items.map((it) => h('li', {},
+      h('span', {}, t('profile.item_line', { quantity: fmt.number(Number(it.quantity), 3), product: it.product })),
+      Number(it.quantity) !== 1 && h('span', { class: 'muted' }, t('profile.unit_price', { price: fmt.money(it.unit_price) })),
+      it.warranty_months ? h('span', { class: 'chip warranty' }, t('profile.warranty_until', { date: fmt.date(addMonths(p.at, it.warranty_months)) })) : null,
+      h('span', { class: 'spacer' }),
+      h('span', { class: 'num' }, fmt.money(it.line_total))))),
+    purchaseFoot(p));
+}
+
+function interactionItem(x) {
+  const { t } = ctx;
+  return eventShell('interaction', x.at, {
+    id: x.id,
+    extra: [h('span', { class: 'chip channel' }, careIcon(x.channel === 'phone' ? 'phone' : 'message', 'icon chip-icon'), t(`care.channel.${x.channel}`)),
+      h('span', { class: ['chip', 'direction', `dir-${x.direction}`] }, t(`care.direction.${x.direction}`))],
+  },
+  h('div', { class: 'event-text' }, x.summary),
+  x.outcome && h('div', { class: 'event-outcome' }, P('outcome_line', { outcome: x.outcome })),
+  x.staff && h('div', { class: 'event-meta' }, t('profile.staff', { staff: x.staff })));
+}
+
+function reminderItem(r) {
+  const { t, fmt } = ctx;
+  const when = reminderWhen(r);
+  const status = r.status === 'open' && r.overdue ? 'overdue' : r.status;
+  return eventShell('reminder', null, {
+    id: r.id, whenText: when.text, cls: `status-${status}`,
+    extra: [h('span', { class: 'chip kind' }, t(`care.kind.${r.kind}`)),
+      h('span', { class: ['chip', 'status', `status-${status}`] }, status === 'overdue' ? P('overdue') : t(`care.status.${r.status}`))],
+  },
+  h('div', { class: 'event-text' }, reminderReason(ctx, r)),
+  r.kind !== 'manual' && r.title && h('div', { class: 'event-meta' }, r.title),
+  r.note && r.note !== r.title && h('div', { class: 'event-meta' }, r.note),
+  (r.assignee || r.snoozed_from) && h('div', { class: 'event-meta' }, [
+    r.assignee && P('assignee_line', { assignee: r.assignee }),
+    r.snoozed_from && P('snoozed_from', { date: showDate(fmt, r.snoozed_from) })].filter(Boolean).join(' · ')),
+  r.status !== 'open' && h('div', { class: 'event-meta' }, P('due_line', { date: showDate(fmt, r.due_date) })));
+}
+
+function surveyItem(s) {
+  const { t, fmt } = ctx;
+  const max = s.kind === 'nps' ? 10 : 5;
+  const p = s.purchase_id !== null && s.purchase_id !== undefined ? data.purchases.find((x) => x.id === s.purchase_id) : null;
+  return eventShell('survey', s.at, {
+    id: s.id,
+    extra: [h('span', { class: 'chip kind' }, t(`care.survey_kind.${s.kind}`)),
+      h('span', { class: ['chip', 'score', scoreClass(s.kind, s.score)] }, P('score_of', { score: fmt.number(s.score), max }))],
+  },
+  s.comment && h('div', { class: 'event-text' }, s.comment),
+  p && h('div', { class: 'event-meta' }, P('about_purchase', { date: fmt.date(p.at), total: fmt.money(p.total) })),
+  s.staff && h('div', { class: 'event-meta' }, t('profile.staff', { staff: s.staff })));
+}
+
+const scoreClass = (kind, score) => (kind === 'nps' ? (score >= 9 ? 'good' : score <= 6 ? 'bad' : 'mid') : (score >= 4 ? 'good' : score <= 2 ? 'bad' : 'mid'));
+
+function ticketItem(tk) {
+  const { t } = ctx;
+  return eventShell('ticket', tk.created_at ?? tk.updated_at, {
+    id: tk.id,
+    extra: [h('span', { class: ['chip', 'status', `ticket-${tk.status}`] }, t(`care.ticket_status.${tk.status}`))],
+  },
+  h('div', { class: 'event-text' }, tk.title),
+  (tk.product || tk.note) && h('div', { class: 'event-meta' }, [tk.product, tk.note].filter(Boolean).join(' · ')),
+  tk.staff && h('div', { class: 'event-meta' }, t('profile.staff', { staff: tk.staff })));
+}
+
+function pointsItem(e, at) {
+  const { t, fmt } = ctx;
+  return eventShell('points', e.at ?? at, {
+    id: e.id,
+    extra: [h('span', { class: ['chip', `kind-${e.kind}`] }, t(`loyalty.kinds.${e.kind}`)),
+      h('span', { class: ['points', e.points > 0 ? 'plus' : 'minus'] }, P('points_delta', { points: signedPoints(e.points, fmt.number) }))],
+  },
+  h('div', { class: 'event-meta' }, ledgerDetail(e)));
+}
+
+function tierItem(m, at) {
+  const { t, fmt } = ctx;
+  if (!m) return eventShell('tier', at, {});
+  const tierName = (name) => (name ? h('span', { class: 'tier-badge' }, name) : h('span', { class: 'muted' }, t('loyalty.no_tier')));
+  return eventShell('tier', m.at ?? at, {},
+    h('div', { class: 'event-text tier-move' }, tierName(m.from), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'),
+      h('span', { class: 'visually-hidden' }, ` ${t('profile.tier_to')} `), tierName(m.to)),
+    m.spend_12m !== undefined && m.spend_12m !== null && h('div', { class: 'event-meta' }, t('profile.tier_spend', { amount: fmt.money(m.spend_12m) })));
 }
 
 /** Note, staff and the refund action under a purchase. */
@@ -443,10 +647,215 @@ function purchaseChips(p) {
   const exp = fmt.exponent;
   const discount = toMinor(p.discount ?? '0', exp) ?? 0n;
   const refunded = toMinor(p.refunded ?? '0', exp) ?? 0n;
+  const earned = (data.ledger ?? []).filter((e) => e.purchase_id === p.id && e.kind === 'earn').reduce((sum, e) => sum + e.points, 0);
   return [
+    earned > 0 && h('span', { class: 'chip kind-earn' }, P('points_earned', { points: fmt.number(earned) })),
     discount > 0n && h('span', { class: 'chip points' }, t('profile.paid_with_points', { discount: fmt.money(p.discount) })),
     refunded > 0n && h('span', { class: 'chip refunded' }, refundable(p) > 0n ? t('profile.refunded_part', { amount: fmt.money(p.refunded) }) : t('profile.refunded_all')),
   ];
+}
+
+// ---------- care actions ----------
+
+const who = () => ({ customerId: data.customer.id, customerName: data.customer.name });
+
+function careBar() {
+  const { fmt } = ctx;
+  const c = data.customer;
+  const archived = !!c.archived_at;
+  const confirmedAt = care?.details_confirmed_at ?? null;
+  const stale = confirmedAt && new Date(confirmedAt) < new Date(addMonths(new Date().toISOString(), -12));
+  const action = (id, iconName, label, onclick) => h('button', { type: 'button', class: 'ghost small', id, onclick }, careIcon(iconName), label);
+  return [
+    !archived && [
+      action('care-log', 'log', P('action_log'), () => openLogDialog(ctx, { ...who(), onDone: () => reloadCare('care-log') })),
+      action('care-reminder', 'reminders', P('action_reminder'), () => openReminderDialog(ctx, { ...who(), onDone: () => reloadCare('care-reminder') })),
+      action('care-survey', 'survey', P('action_survey'), () => openSurveyDialog(ctx, { ...who(), purchases: data.purchases, onDone: () => reloadCare('care-survey') })),
+      action('care-message', 'message', P('action_message'), () => openMessageDialog(ctx, c.id, {
+        customer: { name: c.name, phone: c.phone, phone_display: c.phone_display }, onDone: () => reloadCare() })),
+      action('care-confirm', 'confirm', P('action_confirm'), confirmDetails)],
+    h('span', { class: 'spacer' }),
+    confirmedAt && h('span', { class: ['confirmed-at', stale && 'stale'], id: 'profile-confirmed', dataset: { stale: stale ? 'true' : 'false' } },
+      stale && careIcon('clock'),
+      P('confirmed_at', { date: fmt.date(confirmedAt) }),
+      stale && h('span', { class: 'stale-note' }, P('confirmed_stale'))),
+  ];
+}
+
+async function confirmDetails() {
+  if (Object.keys(changedInput(els.form, data.customer)).length) {
+    toast(P('confirm_unsaved'), 'error');
+    els.form.querySelector('#profile-save')?.focus();
+    return;
+  }
+  const button = document.getElementById('care-confirm');
+  if (button) button.disabled = true;
+  try {
+    data.customer = await api.customerConfirmDetails(data.customer.id);
+    toast(P('confirmed_done', { name: data.customer.name }), 'success');
+    await reloadCare('care-confirm');
+  } catch (err) {
+    ctx.showError(err);
+  } finally {
+    const b = document.getElementById('care-confirm');
+    if (b) b.disabled = false;
+  }
+}
+
+// ---------- open reminders ----------
+
+function remindersCard() {
+  const { t } = ctx;
+  const list = care?.open_reminders ?? [];
+  const archived = !!data.customer.archived_at;
+  return h('section', { class: 'card reminders-card', id: 'profile-reminders' },
+    h('div', { class: 'card-head' },
+      h('h2', {}, careIcon('reminders'), P('reminders_title'), list.length > 0 && h('span', { class: 'badge' }, ctx.fmt.number(list.length))),
+      h('span', { class: 'spacer' }),
+      !archived && h('button', { type: 'button', class: 'ghost small', id: 'reminders-add',
+        onclick: () => openReminderDialog(ctx, { ...who(), onDone: () => reloadCare('reminders-add') }) }, icon('plus'), P('reminder_add'))),
+    !care ? h('p', { class: 'muted' }, careError ? P('care_unavailable', { reason: t.error(careError) }) : t('common.none'))
+      : list.length ? [h('ul', { class: 'open-reminders', id: 'profile-open-reminders' }, (remindersAll ? list : list.slice(0, REMINDERS_SHOWN)).map(openReminderRow)),
+        !remindersAll && list.length > REMINDERS_SHOWN && h('button', { type: 'button', class: 'link', id: 'reminders-more',
+          onclick: () => { remindersAll = true; redrawSide('reminders-more'); } }, P('reminders_more', { count: ctx.fmt.number(list.length - REMINDERS_SHOWN) }))]
+        : h('p', { class: 'muted empty-line' }, P('reminders_empty')));
+}
+
+function openReminderRow(r) {
+  const { t, fmt } = ctx;
+  const today = shopToday(fmt);
+  const due = r.due_date === today ? P('due_today') : showDate(fmt, r.due_date);
+  const snooze = h('select', {
+    class: 'snooze-select reminder-snooze', 'aria-label': P('snooze'), dataset: { id: String(r.id) },
+    onchange: (e) => { const days = Number(e.target.value); if (days) snoozeReminder(r, addDays(today, days)); },
+  }, h('option', { value: '' }, P('snooze')),
+  [[1, 'tomorrow'], [3, 'in_3_days'], [7, 'in_a_week'], [30, 'in_a_month']].map(([n, key]) => h('option', { value: String(n) }, P(`quick.${key}`))));
+  return h('li', { class: ['open-reminder', r.overdue && 'overdue'], dataset: { id: String(r.id), kind: r.kind } },
+    h('div', { class: 'reminder-main' },
+      h('div', { class: 'reminder-top' },
+        h('span', { class: 'chip kind' }, t(`care.kind.${r.kind}`)),
+        h('span', { class: ['reminder-due', r.overdue && 'overdue'] }, r.overdue ? P('overdue_since', { date: due }) : due, r.due_time && ` ${r.due_time}`)),
+      h('div', { class: 'reminder-reason' }, reminderReason(ctx, r)),
+      (r.note || r.assignee) && h('div', { class: 'event-meta' }, [r.kind !== 'manual' || r.note !== r.title ? r.note : null,
+        r.assignee && P('assignee_line', { assignee: r.assignee })].filter(Boolean).join(' · '))),
+    h('div', { class: 'reminder-actions' },
+      h('button', { type: 'button', class: 'small primary reminder-done', dataset: { id: String(r.id) }, title: P('done_hint'), onclick: () => doneReminder(r) },
+        icon('check'), P('done')),
+      h('button', { type: 'button', class: 'ghost small icon-only reminder-log', dataset: { id: String(r.id) }, title: P('done_log'), 'aria-label': P('done_log'),
+        onclick: () => openLogDialog(ctx, { ...who(), reminder: r, onDone: () => reloadCare() }) }, careIcon('log')),
+      snooze));
+}
+
+async function doneReminder(r) {
+  try {
+    await api.reminderDone(r.id);
+    toast(P('reminder_done_toast'), 'success');
+    await reloadCare('reminders-add');
+  } catch (err) {
+    ctx.showError(err);
+  }
+}
+
+async function snoozeReminder(r, to) {
+  try {
+    await api.reminderSnooze(r.id, to);
+    toast(P('snoozed_toast', { date: showDate(ctx.fmt, to) }), 'success');
+    await reloadCare('reminders-add');
+  } catch (err) {
+    ctx.showError(err);
+  }
+}
+
+// ---------- satisfaction, warranty, referrals (under the details) ----------
+
+function careColumn() {
+  if (!care) return [];
+  return [satisfactionCard(), warrantyCard(), referralsCard()];
+}
+
+function satisfactionCard() {
+  const { fmt } = ctx;
+  const { csat, nps } = care.satisfaction ?? { csat: { count: 0 }, nps: { count: 0 } };
+  const avg = (v) => (v === null || v === undefined ? '—' : fmt.number(Number(v), 1));
+  const none = !csat?.count && !nps?.count;
+  const block = (kind, s, max, extra) => h('div', { class: 'satisfaction-block', id: `satisfaction-${kind}` },
+    h('div', { class: 'stat-label' }, ctx.t(`care.survey_kind.${kind}`)),
+    s?.count ? [
+      h('div', { class: 'stat-big' }, h('span', { class: ['score-value', scoreClass(kind, s.latest)] }, P('score_of', { score: fmt.number(s.latest), max }))),
+      h('div', { class: 'stat-sub' }, P('average_of', { average: avg(s.average), count: fmt.number(s.count) })),
+      extra]
+      : h('div', { class: 'stat-sub' }, P('no_answers')));
+  const npsScore = nps?.score !== null && nps?.score !== undefined
+    ? h('div', { class: ['stat-sub', 'nps-score', nps.score > 0 ? 'good' : nps.score < 0 ? 'bad' : null] }, P('nps_score', { score: nps.score > 0 ? `+${nps.score}` : String(nps.score).replace('-', '\u2212') }))
+    : null;
+  return h('section', { class: 'card', id: 'profile-satisfaction' },
+    h('div', { class: 'card-head' }, h('h2', {}, careIcon('survey'), P('satisfaction_title')), h('span', { class: 'spacer' }),
+      !data.customer.archived_at && h('button', { type: 'button', class: 'ghost small', id: 'satisfaction-add',
+        onclick: () => openSurveyDialog(ctx, { ...who(), purchases: data.purchases, onDone: () => reloadCare('satisfaction-add') }) }, icon('plus'), P('action_survey'))),
+    none ? h('p', { class: 'muted empty-line' }, P('satisfaction_empty'))
+      : h('div', { class: 'satisfaction-grid' }, block('csat', csat, 5), block('nps', nps, 10, npsScore)));
+}
+
+function warrantyCard() {
+  const { t, fmt } = ctx;
+  const warranties = care.warranties ?? [];
+  const shown = warrantiesAll ? warranties : warranties.slice(0, WARRANTIES_SHOWN);
+  const archived = !!data.customer.archived_at;
+  const newTicket = (itemId = null, focusId = 'ticket-new') => openTicketDialog(ctx, { ...who(), warranties, itemId, onDone: () => reloadCare(focusId) });
+  const order = { open: 0, in_progress: 1, done: 2 };
+  const tickets = [...(care.tickets ?? [])].sort((a, b) => (order[a.status] - order[b.status]) || String(b.created_at).localeCompare(String(a.created_at)));
+  const row = (w) => h('li', { class: ['warranty', w.active ? 'active' : 'ended'], dataset: { item: String(w.item_id) } },
+    h('div', { class: 'warranty-product' }, w.product),
+    h('div', { class: ['days-left', w.active && w.days_left <= 30 && 'soon'] },
+      w.active ? P('days_left', { count: fmt.number(w.days_left) }) : P('warranty_ended', { date: showDate(fmt, w.ends) })),
+    h('div', { class: 'event-meta' }, P('warranty_bought', { date: fmt.date(w.purchased_at), months: fmt.number(w.months) }),
+      w.active && ` · ${P('warranty_until', { date: showDate(fmt, w.ends) })}`),
+    !archived ? h('button', { type: 'button', class: 'ghost small warranty-ticket', dataset: { item: String(w.item_id) }, title: P('ticket_from_item', { product: w.product }),
+      onclick: () => newTicket(w.item_id) }, careIcon('tool'), P('ticket_create')) : h('span'));
+  return h('section', { class: 'card warranty-card', id: 'profile-warranty' },
+    h('div', { class: 'card-head' }, h('h2', {}, careIcon('shield'), P('warranty_title'))),
+    warranties.length === 0 ? h('p', { class: 'muted empty-line' }, P('warranty_empty'))
+      : h('ul', { class: 'warranties', id: 'profile-warranties' }, shown.map(row)),
+    warranties.length > shown.length && h('button', { type: 'button', class: 'link', id: 'warranty-more',
+      onclick: () => { warrantiesAll = true; redrawSide('warranty-more'); } }, P('warranty_more', { count: fmt.number(warranties.length - shown.length) })),
+    h('div', { class: 'card-head sub' }, h('h3', {}, P('tickets_title')), h('span', { class: 'spacer' }),
+      !archived && h('button', { type: 'button', class: 'ghost small', id: 'ticket-new', onclick: () => newTicket() }, icon('plus'), P('ticket_new'))),
+    tickets.length === 0 ? h('p', { class: 'muted empty-line' }, P('tickets_empty'))
+      : h('ul', { class: 'tickets', id: 'profile-tickets' }, tickets.map((tk) => h('li', { class: ['ticket', `ticket-${tk.status}`], dataset: { id: String(tk.id), status: tk.status } },
+        h('div', { class: 'ticket-main' },
+          h('div', { class: 'ticket-title' }, tk.title),
+          h('div', { class: 'event-meta' }, [tk.product, P('ticket_created', { date: fmt.date(tk.created_at) }),
+            tk.status !== 'open' && tk.updated_at && P('ticket_updated', { date: fmt.date(tk.updated_at) })].filter(Boolean).join(' · ')),
+          tk.note && h('div', { class: 'event-meta' }, tk.note)),
+        h('select', { class: ['ticket-status', `ticket-${tk.status}`], id: `ticket-status-${tk.id}`, 'aria-label': P('ticket_status_label', { title: tk.title }),
+          dataset: { id: String(tk.id) }, onchange: (e) => setTicketStatus(tk, e.target.value) },
+        TICKET_STATUSES.map((st) => h('option', { value: st, selected: st === tk.status }, t(`care.ticket_status.${st}`))))))));
+}
+
+async function setTicketStatus(tk, status) {
+  try {
+    await api.ticketSetStatus(tk.id, status);
+    toast(P('ticket_status_saved', { status: ctx.t(`care.ticket_status.${status}`) }), 'success');
+    await reloadCare(`ticket-status-${tk.id}`);
+  } catch (err) {
+    ctx.showError(err);
+    redrawSide(`ticket-status-${tk.id}`); // put the select back
+  }
+}
+
+function referralsCard() {
+  const { fmt } = ctx;
+  const by = care.referred_by;
+  const refs = care.referrals ?? { count: 0, customers: [] };
+  const link = (c) => h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'customer-link' }, c.name);
+  const rest = refs.count - refs.customers.length;
+  return h('section', { class: 'card', id: 'profile-referrals' },
+    h('div', { class: 'card-head' }, h('h2', {}, icon('customers'), P('referrals_title'))),
+    h('p', { class: 'referred-by', id: 'profile-referred-by' }, by ? [P('referred_by'), ' ', link(by)] : h('span', { class: 'muted' }, P('referred_by_none'))),
+    h('p', { class: 'referral-count', id: 'profile-referral-count' }, P('referred_count', { count: fmt.number(refs.count) })),
+    refs.customers.length > 0 && h('ul', { class: 'referral-list', id: 'profile-referrals-list' },
+      refs.customers.map((c) => h('li', {}, link(c))),
+      rest > 0 && h('li', { class: 'muted' }, P('referrals_more', { count: fmt.number(rest) }))));
 }
 
 export default { mount, unmount };

@@ -3,6 +3,7 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
 import { backupSection, unmountBackup } from './backup.js';
+import { careSection } from './care-settings.js';
 import { RULE_KEYS, MONEY_RULES, rulesExample, formatPointsTyping, pointsToInput, decimalToInput, decimalFromInput } from '../lib/loyalty.js';
 
 const CURRENCIES = ['VND', 'USD', 'EUR', 'JPY', 'KRW', 'CNY', 'THB', 'SGD', 'AUD', 'GBP', 'TWD', 'HKD', 'MYR', 'LAK', 'KHR'];
@@ -70,6 +71,7 @@ function mount(root, context) {
           h('dt', {}, t('settings.data_dir')), h('dd', { class: 'path' }, info.data_dir ?? t('common.none')))),
       loyaltyBox = h('section', { class: 'card loyalty-settings', id: 'settings-loyalty' },
         h('h2', {}, icon('star'), t('settings.loyalty_title')), h('p', { class: 'loading' }, t('common.loading'))),
+      careSection(ctx),
       backupSection(ctx),
       h('section', { class: 'card', id: 'settings-transfer' }, h('h2', {}, icon('transfer'), t('transfer.title')),
         h('p', { class: 'muted' }, t('transfer.settings_body')),
