@@ -395,6 +395,21 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
     assert!(text.contains("Hỏi thăm tai nghe mới mua"), "{text}");
     s.screenshot("today").await?;
 
+    // Message her: the template is rendered with her name, and copied for Zalo or SMS.
+    row.find(Locator::Css(".today-message"))
+        .await?
+        .click()
+        .await?;
+    s.find("#message-text").await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !s.value("#message-text").await?.contains("chị Hà") {
+        assert!(Instant::now() < deadline, "the message was not rendered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.find("#message-copy").await?.click().await?;
+    s.wait_text(".toasts", "Đã sao chép").await?;
+    s.find("#message-close").await?.click().await?;
+
     row.find(Locator::Css(".today-done")).await?.click().await?;
     let form = s.find(".today-row[data-group=\"overdue\"] form").await?;
     form.find(Locator::Css("select[name=\"channel\"]"))

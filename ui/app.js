@@ -88,6 +88,8 @@ function buildContext(info, s) {
 function mountCurrent() {
   const { name, param } = parseHash();
   current?.screen.unmount?.();
+  // A dialog belongs to the screen that opened it.
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
   const screen = SCREENS[name];
   current = { screen, name, param };
   fill(screenRoot);
