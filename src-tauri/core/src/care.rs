@@ -396,7 +396,7 @@ impl Store {
             timeline.push(e);
         }
         // Newest first; a stable sort keeps each source's own order for equal times.
-        timeline.sort_by(|a, b| b.at.cmp(&a.at));
+        timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
         timeline.truncate(TIMELINE_MAX);
         let (count, referred) = db::care::referrals(&conn, id, 20)?;
         let referred_by = match (customer.referred_by, customer.referred_by_name) {

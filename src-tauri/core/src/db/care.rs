@@ -753,14 +753,16 @@ pub fn warranty_lengths(conn: &Connection) -> Result<Vec<u32>> {
     Ok(out)
 }
 
-/// Items with `months` of warranty bought in [from, to), archived customers included:
 /// (item, purchase, customer, product, purchased at).
+pub type BoughtItem = (i64, i64, i64, String, i64);
+
+/// Items with `months` of warranty bought in [from, to), archived customers included.
 pub fn warranty_items_bought(
     conn: &Connection,
     months: u32,
     from: i64,
     to: i64,
-) -> Result<Vec<(i64, i64, i64, String, i64)>> {
+) -> Result<Vec<BoughtItem>> {
     // Purchases by date first: a day's purchases are few, items of one length may be many.
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, p.id, p.customer_id, i.product, p.at
