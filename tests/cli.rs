@@ -1514,3 +1514,157 @@ fn warranties_and_tickets_from_the_command_line() {
         "{human}"
     );
 }
+
+#[test]
+fn retention_reports_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    // 10 customers at the start of July; the one who last bought on 15 April is lost on
+    // 14 July (90 days): a churn rate of 10%.
+    for i in 0..10 {
+        let phone = format!("09110000{i:02}");
+        ok(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                &format!("Khách {i}"),
+                "--phone",
+                &phone,
+            ],
+        );
+        let at = if i == 0 {
+            "2026-04-15T12:00"
+        } else {
+            "2026-06-20T12:00"
+        };
+        ok(
+            d,
+            &[
+                "purchase",
+                "add",
+                "--customer",
+                &phone,
+                "--amount",
+                "200000",
+                "--at",
+                at,
+                "--staff",
+                "Lan",
+            ],
+        );
+    }
+    let r = json(
+        d,
+        &[
+            "report",
+            "churn",
+            "--period",
+            "month",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-07-31",
+        ],
+    );
+    let july = &r["periods"][0];
+    assert_eq!(july["customers_at_start"], 10);
+    assert_eq!(july["lost"], 1);
+    assert_eq!(july["churn_rate"], 10.0);
+    assert_eq!(july["retention_rate"], 90.0);
+    for key in ["start", "end", "new", "customers_at_end"] {
+        assert!(july.get(key).is_some(), "{key}");
+    }
+    let r = json(
+        d,
+        &[
+            "report",
+            "churn",
+            "--period",
+            "quarter",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-09-30",
+            "--inactive-days",
+            "30",
+        ],
+    );
+    assert_eq!(r["inactive_days"], 30);
+    assert_eq!(r["periods"].as_array().map(Vec::len), Some(2));
+    let human = ok(
+        d,
+        &[
+            "report",
+            "churn",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-07-31",
+        ],
+    );
+    assert!(
+        human.contains("2026-07-01\t2026-07-31\t10\t0\t0\t1\t9\t10\t90"),
+        "{human}"
+    );
+
+    let c = json(
+        d,
+        &[
+            "report",
+            "cohorts",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-07-31",
+        ],
+    );
+    assert_eq!(c["cohorts"][0]["month"], "2026-04");
+    let split = json(
+        d,
+        &[
+            "report",
+            "revenue-split",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(split["returning"], "0");
+    let staff = json(
+        d,
+        &[
+            "report",
+            "staff",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(staff["staff"][0]["staff"], "Lan");
+    assert_eq!(staff["staff"][0]["purchases"], 10);
+    let life = json(d, &["report", "lifecycle"]);
+    assert_eq!(life["stages"][1]["stage"], "purchase");
+    assert_eq!(life["stages"][1]["count"], 10);
+    let rfm = json(d, &["report", "rfm"]);
+    assert_eq!(rfm["customers"], 10);
+    assert_eq!(rfm["grid"].as_array().map(Vec::len), Some(25));
+    // Ten one-time buyers cannot carry a BG/NBD fit: the message names the minimum.
+    refused(d, &["report", "clv", "--model", "bgnbd"], "repeat buyers");
+    let simple = json(d, &["report", "clv", "--model", "simple"]);
+    assert!(simple.get("simple_clv").is_some());
+    refused(
+        d,
+        &["report", "churn", "--from", "2026-13-01"],
+        "Invalid report argument",
+    );
+    assert_eq!(
+        kq(d, &["report", "churn", "--period", "week"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

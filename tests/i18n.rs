@@ -54,6 +54,7 @@ fn every_cli_label_is_translated() {
     let src = [
         include_str!("../src-tauri/src/cli.rs"),
         include_str!("../src-tauri/src/cli/care.rs"),
+        include_str!("../src-tauri/src/cli/report.rs"),
     ]
     .concat();
     let mut found = 0;

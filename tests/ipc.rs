@@ -408,3 +408,47 @@ fn customer_care_through_ipc() {
     .unwrap();
     assert_eq!(e["rows"], 1);
 }
+
+#[test]
+fn analytics_through_ipc() {
+    let a = app();
+    invoke(
+        &a,
+        "demo_create",
+        json!({"customers": 300, "purchases": 1500}),
+    )
+    .unwrap();
+    let r = invoke(&a, "analytics_refresh", json!({})).unwrap();
+    assert_eq!(r["customers"].as_i64().map(|n| n > 200), Some(true));
+    let churn = invoke(&a, "report_churn", json!({"period": "quarter"})).unwrap();
+    assert!(!churn["periods"].as_array().unwrap().is_empty());
+    let rfm = invoke(&a, "report_rfm", json!({})).unwrap();
+    assert_eq!(rfm["grid"].as_array().unwrap().len(), 25);
+    let life = invoke(&a, "report_lifecycle", json!({})).unwrap();
+    assert_eq!(life["stages"].as_array().unwrap().len(), 5);
+    let list = invoke(
+        &a,
+        "customer_list",
+        json!({"query": {"stage": "develop", "offset": 0, "limit": 5}}),
+    )
+    .unwrap();
+    assert!(list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["stage"] == "develop"));
+    let err = invoke(&a, "analytics_set_rules", json!({"inactive_days": 1})).unwrap_err();
+    assert_eq!(err["code"], "analytics.rule_invalid");
+    assert_eq!(err["params"]["field"], "inactive_days");
+    let rules = invoke(&a, "analytics_set_rules", json!({"inactive_days": 60})).unwrap();
+    assert_eq!(rules["inactive_days"], 60);
+    let path = a.dir.path().join("churn.xlsx");
+    let e = invoke(
+        &a,
+        "report_export",
+        json!({"report": "churn", "args": {"period": "month"}, "path": path}),
+    )
+    .unwrap();
+    assert!(e["rows"].as_u64().unwrap() >= 1);
+    assert!(path.exists());
+}

@@ -1,6 +1,7 @@
 //! The headless command line: the same core calls as the window.
 
 mod care;
+mod report;
 
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
@@ -88,6 +89,9 @@ enum Command {
     /// After-sales tickets (warranty and repair)
     #[command(subcommand)]
     Ticket(care::TicketCmd),
+    /// Retention reports: churn, cohorts, CLV, RFM, lifecycle, revenue split, staff
+    #[command(subcommand)]
+    Report(report::ReportCmd),
     /// Fill an empty database with a realistic demo shop
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -953,6 +957,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Survey(cmd) => return care::survey(db, cmd, o),
         Command::Warranty(cmd) => return care::warranty(db, cmd, o),
         Command::Ticket(cmd) => return care::ticket(db, cmd, o),
+        Command::Report(cmd) => return report::report(db, cmd, o),
         Command::Purchase(cmd) => match cmd {
             PurchaseCmd::Add {
                 customer,

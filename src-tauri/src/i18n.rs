@@ -100,3 +100,8 @@ pub fn export_label(lang: Lang, label: khachquen_core::export::Label) -> String 
         Label::PointsKind(k) => t(lang, &format!("loyalty.kinds.{k}")),
     }
 }
+
+/// A report table's column header; the key itself if untranslated.
+pub fn report_column(lang: Lang, column: &str) -> String {
+    t(lang, &format!("report_columns.{column}"))
+}

@@ -66,6 +66,18 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::care::template_render,
             commands::care::template_preview,
             commands::care::template_export,
+            commands::analytics::report_summary,
+            commands::analytics::report_churn,
+            commands::analytics::report_cohorts,
+            commands::analytics::report_rfm,
+            commands::analytics::report_lifecycle,
+            commands::analytics::report_clv,
+            commands::analytics::report_at_risk,
+            commands::analytics::report_staff,
+            commands::analytics::report_export,
+            commands::analytics::analytics_refresh,
+            commands::analytics::analytics_get_rules,
+            commands::analytics::analytics_set_rules,
         ])
 }
 
@@ -93,6 +105,10 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
             // Idempotent: the hourly pass creates today's reminders once.
             if let Err(e) = store.generate_reminders(None) {
                 eprintln!("reminder generation: {e}");
+            }
+            // Scores behind the list filters, the profile and Today's ranking.
+            if let Err(e) = store.refresh_analytics() {
+                eprintln!("analytics: {e}");
             }
             // Once per shop day; a failure also lands in the backup status Settings shows.
             if let Err(e) = store.auto_backup_if_due() {

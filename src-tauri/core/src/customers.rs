@@ -358,6 +358,7 @@ impl Store {
             db::customers::archive(conn, id, now)?;
             // Nobody follows up an archived customer; Today never has to look them up.
             db::care::cancel_open_of(conn, id, now)?;
+            db::analytics::delete_score(conn, id)?;
             get(conn, id)
         })
     }
@@ -387,6 +388,8 @@ impl Store {
             loyalty: crate::loyalty::view(&conn, id, exp)?,
             ledger: crate::loyalty::ledger(&conn, id, limit)?,
             tier_history: crate::loyalty::tier_history(&conn, id, exp)?,
+            scores: db::analytics::score(&conn, id)?
+                .map(|s| crate::analytics::scores::scores_view(s, exp)),
         })
     }
 

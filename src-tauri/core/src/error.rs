@@ -242,6 +242,20 @@ pub enum CoreError {
     #[error("invalid filter {key}={value}")]
     FilterInvalid { key: String, value: String },
 
+    #[error("too little history to fit: {customers} customers, {repeaters} repeat buyers (need {min_customers} and {min_repeaters})")]
+    AnalyticsTooThin {
+        customers: usize,
+        repeaters: usize,
+        min_customers: usize,
+        min_repeaters: usize,
+    },
+    #[error("the model did not converge")]
+    AnalyticsNoConvergence,
+    #[error("invalid report argument {key}: {value}")]
+    ReportInvalid { key: String, value: String },
+    #[error("invalid analytics rule {key}: {value}")]
+    AnalyticsRuleInvalid { key: String, value: String },
+
     #[error("the demo shop needs an empty database")]
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
@@ -357,6 +371,10 @@ impl CoreError {
         "template.body_required",
         "template.unknown_field",
         "filter.invalid",
+        "analytics.too_thin",
+        "analytics.no_convergence",
+        "report.invalid",
+        "analytics.rule_invalid",
         "demo.not_empty",
         "demo.invalid",
         "input.invalid",
@@ -468,6 +486,10 @@ impl CoreError {
             TemplateBodyRequired => "template.body_required",
             TemplateUnknownField(_) => "template.unknown_field",
             FilterInvalid { .. } => "filter.invalid",
+            AnalyticsTooThin { .. } => "analytics.too_thin",
+            AnalyticsNoConvergence => "analytics.no_convergence",
+            ReportInvalid { .. } => "report.invalid",
+            AnalyticsRuleInvalid { .. } => "analytics.rule_invalid",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
@@ -628,7 +650,20 @@ impl CoreError {
             } => json!({"kind": kind, "score": score, "min": min, "max": max}),
             TemplateNotFound(n) | TemplateNameTaken(n) => json!({"name": n}),
             TemplateUnknownField(f) => json!({"field_name": f}),
-            FilterInvalid { key, value } => json!({"key": key, "value": value}),
+            FilterInvalid { key, value } | ReportInvalid { key, value } => {
+                json!({"key": key, "value": value})
+            }
+            AnalyticsRuleInvalid { key, value } => {
+                json!({"key": key, "value": value, "field": key})
+            }
+            AnalyticsTooThin {
+                customers,
+                repeaters,
+                min_customers,
+                min_repeaters,
+            } => json!({"customers": customers, "repeaters": repeaters,
+                        "min_customers": min_customers, "min_repeaters": min_repeaters}),
+            AnalyticsNoConvergence => json!({}),
             SummaryRequired | TicketTitleRequired | TemplateNameInvalid | TemplateBodyRequired => {
                 json!({})
             }

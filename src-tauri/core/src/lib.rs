@@ -1,6 +1,7 @@
 //! Khách Quen core: customers, purchases and the shop's data on one SQLite file.
 //! No Tauri here: the window and the CLI both call this crate.
 
+pub mod analytics;
 pub mod backup;
 pub mod care;
 pub mod customers;

@@ -74,6 +74,12 @@ pub struct CustomerRow {
     pub archived: bool,
     pub tier: Option<String>,
     pub points: Option<i64>,
+    /// From the latest analytics refresh; null before the first.
+    pub segment: Option<String>,
+    pub stage: Option<String>,
+    pub p_alive: Option<f64>,
+    pub clv: Option<Decimal>,
+    pub at_risk: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -98,6 +104,10 @@ pub struct ListQuery {
     pub include_archived: bool,
     pub offset: u32,
     pub limit: u32,
+    /// Analytics filters: an RFM segment, a lifecycle stage, only customers at risk.
+    pub segment: Option<String>,
+    pub stage: Option<String>,
+    pub at_risk: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,6 +208,8 @@ pub struct Profile {
     pub loyalty: CustomerLoyalty,
     pub ledger: Vec<LedgerEntry>,
     pub tier_history: Vec<TierMove>,
+    /// From the latest analytics refresh; null before it or for a customer who never bought.
+    pub scores: Option<crate::analytics::scores::Scores>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -675,6 +687,9 @@ pub struct CustomerFilter {
     pub inactive_days: Option<i64>,
     pub birthday_month: Option<u32>,
     pub has_reminder: Option<String>,
+    pub segment: Option<String>,
+    pub stage: Option<String>,
+    pub at_risk: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]

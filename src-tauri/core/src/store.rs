@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct Store {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
+    /// Reports scan whole tables: their own connection, so a search never waits on one.
+    reports: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
     checkpointer: Option<Checkpointer>,
 }
@@ -64,9 +66,11 @@ impl Store {
         }
         let writer = db::open_writer(path)?;
         let reader = db::open_reader(path)?;
+        let reports = db::open_reader(path)?;
         Ok(Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
+            reports: Some(Mutex::new(reports)),
             path: Some(path.to_owned()),
             checkpointer: Some(Checkpointer::start(path)?),
         })
@@ -77,6 +81,7 @@ impl Store {
         Ok(Store {
             writer: Mutex::new(db::open_memory()?),
             reader: None,
+            reports: None,
             path: None,
             checkpointer: None,
         })
@@ -93,6 +98,14 @@ impl Store {
     /// The reader, for searches and reports; never waits on the cashier's writes.
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         match &self.reader {
+            Some(r) => lock(r),
+            None => lock(&self.writer),
+        }
+    }
+
+    /// The reports' own reader (the writer's connection for an in-memory store).
+    pub(crate) fn report_reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reports {
             Some(r) => lock(r),
             None => lock(&self.writer),
         }

@@ -415,6 +415,19 @@ fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<FilterSql> {
             other => return Err(bad("has_reminder", other.to_owned())),
         });
     }
+    if let Some(seg) = nonempty(&f.segment) {
+        if !crate::analytics::scores::SEGMENTS.contains(&seg) {
+            return Err(bad("segment", seg.to_owned()));
+        }
+        out.segment = Some(seg.to_owned());
+    }
+    if let Some(stage) = nonempty(&f.stage) {
+        if !crate::analytics::scores::STAGES.contains(&stage) {
+            return Err(bad("stage", stage.to_owned()));
+        }
+        out.stage = Some(stage.to_owned());
+    }
+    out.at_risk = f.at_risk.unwrap_or(false);
     Ok(out)
 }
 
@@ -443,6 +456,15 @@ pub fn parse_filters(specs: &[String]) -> Result<CustomerFilter> {
             "inactive_days" => f.inactive_days = Some(v.parse().map_err(|_| bad())?),
             "birthday_month" => f.birthday_month = Some(v.parse().map_err(|_| bad())?),
             "has_reminder" => f.has_reminder = Some(v),
+            "segment" => f.segment = Some(v),
+            "stage" => f.stage = Some(v),
+            "at_risk" => {
+                f.at_risk = Some(match v.as_str() {
+                    "1" | "true" | "yes" => true,
+                    "0" | "false" | "no" => false,
+                    _ => return Err(bad()),
+                })
+            }
             _ => return Err(bad()),
         }
     }

@@ -1,5 +1,6 @@
 //! Tauri commands: each one delegates to khachquen-core and maps its error.
 
+pub mod analytics;
 pub mod app;
 pub mod backup;
 pub mod care;

@@ -612,6 +612,10 @@ pub struct FilterSql {
     pub birthday_month: Option<String>,
     /// Open reminders due in [from, to] (None = no lower bound).
     pub reminder_due: Option<(Option<String>, String)>,
+    pub segment: Option<String>,
+    /// "reach" means no purchase yet (no scores row).
+    pub stage: Option<String>,
+    pub at_risk: bool,
 }
 
 /// Ids of the active customers matching every condition, by id.
@@ -664,6 +668,25 @@ pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
         wh.push(format!(
             "c.id IN (SELECT r.customer_id FROM reminders r WHERE {cond})"
         ));
+    }
+    if let Some(seg) = &f.segment {
+        let n = arg(Box::new(seg.clone()), &mut args);
+        wh.push(format!(
+            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = ?{n})"
+        ));
+    }
+    match f.stage.as_deref() {
+        Some("reach") => wh.push("c.visits = 0".into()),
+        Some(stage) => {
+            let n = arg(Box::new(stage.to_owned()), &mut args);
+            wh.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = ?{n})"
+            ));
+        }
+        None => {}
+    }
+    if f.at_risk {
+        wh.push("c.id IN (SELECT customer_id FROM customer_scores WHERE at_risk = 1)".into());
     }
     let mut any = Vec::new();
     if let Some(fts) = &f.fts {

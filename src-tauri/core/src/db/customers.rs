@@ -343,7 +343,11 @@ const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.tot
     c.last_purchase_at, c.archived_at IS NOT NULL,
     (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id),
     (SELECT to_tier FROM tier_history WHERE customer_id = c.id ORDER BY at DESC, id DESC LIMIT 1),
-    (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id)";
+    (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id),
+    s.segment, s.stage, s.p_alive, s.clv_minor, coalesce(s.at_risk, 0)";
+
+/// The scores a row shows come from this join.
+const SCORES_JOIN: &str = "LEFT JOIN customer_scores s ON s.customer_id = c.id";
 
 fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
     let phone: String = r.get(3)?;
@@ -361,13 +365,20 @@ fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
         tags: split_tags(r.get(9)?),
         tier: r.get(10)?,
         points: Some(r.get(11)?),
+        segment: r.get(12)?,
+        stage: r.get(13)?,
+        p_alive: r.get(14)?,
+        clv: r
+            .get::<_, Option<i64>>(15)?
+            .map(|m| money::from_minor(m, exp)),
+        at_risk: r.get(16)?,
     })
 }
 
 /// Rows for these ids, in the given order.
 pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ROW_COLS} FROM customers c WHERE c.id = ?1"
+        "SELECT {ROW_COLS} FROM customers c {SCORES_JOIN} WHERE c.id = ?1"
     ))?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -400,6 +411,28 @@ pub fn list(
     if let Some(src) = q.source.as_deref().filter(|s| !s.is_empty()) {
         args.push(Box::new(src.to_owned()));
         wh.push(format!("c.source = ?{}", args.len()));
+    }
+    if let Some(seg) = q.segment.as_deref().filter(|s| !s.is_empty()) {
+        args.push(Box::new(seg.to_owned()));
+        wh.push(format!(
+            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = ?{})",
+            args.len()
+        ));
+    }
+    match q.stage.as_deref().filter(|s| !s.is_empty()) {
+        // Customers who never bought have no scores row.
+        Some("reach") => wh.push("c.visits = 0".into()),
+        Some(stage) => {
+            args.push(Box::new(stage.to_owned()));
+            wh.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = ?{})",
+                args.len()
+            ));
+        }
+        None => {}
+    }
+    if q.at_risk {
+        wh.push("c.id IN (SELECT customer_id FROM customer_scores WHERE at_risk = 1)".into());
     }
     if let Some((fts, digits)) = search {
         let mut any = Vec::new();
@@ -446,7 +479,7 @@ pub fn list(
     args.push(Box::new(q.limit.clamp(1, 500)));
     args.push(Box::new(q.offset));
     let sql = format!(
-        "SELECT {ROW_COLS} FROM customers c {where_sql} ORDER BY {col} {dir}, c.id {dir}
+        "SELECT {ROW_COLS} FROM customers c {SCORES_JOIN} {where_sql} ORDER BY {col} {dir}, c.id {dir}
          LIMIT ?{} OFFSET ?{}",
         args.len() - 1,
         args.len()

@@ -9,6 +9,8 @@ use rusqlite::{params, Connection};
 const STAYS: &[(&str, &str)] = &[
     ("customer_tags", "customer_id"),
     ("tier_history", "customer_id"),
+    // One row per customer, recomputed by the next analytics refresh.
+    ("customer_scores", "customer_id"),
 ];
 
 /// Every (table, column) with a foreign key to customers(id), from the schema itself, so a

@@ -1,5 +1,6 @@
 //! Storage: connection setup, migrations and one module per table. All SQL lives here.
 
+pub mod analytics;
 pub mod backup;
 pub mod bulk;
 pub mod care;
@@ -23,6 +24,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/004_loyalty.sql")),
     M::up(include_str!("migrations/005_merge.sql")),
     M::up(include_str!("migrations/006_care.sql")),
+    M::up(include_str!("migrations/007_analytics.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

@@ -1,7 +1,9 @@
 //! Integration tests of khachquen-core: one binary, a module per area.
 
+mod analytics;
 mod backup;
 mod care;
+mod clv;
 mod import;
 mod loyalty;
 

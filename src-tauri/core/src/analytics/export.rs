@@ -1,0 +1,331 @@
+//! Every report's table view to .csv (UTF-8 with a BOM) or .xlsx, with headers in the
+//! user's language from `label(column key)`.
+
+use super::reports::{Period, Range};
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportArgs {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub period: Option<String>,
+    pub inactive_days: Option<i64>,
+    pub calibration_end: Option<String>,
+    pub horizon_days: Option<i64>,
+    pub model: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl ReportArgs {
+    fn range(&self) -> Range {
+        Range {
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+}
+
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Num(Option<f64>),
+    Money(Option<Decimal>),
+}
+
+pub struct Table {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+impl Store {
+    /// A report as rows, the same figures the window's table view shows.
+    pub fn report_table(&self, report: &str, a: &ReportArgs) -> Result<Table> {
+        Ok(match report {
+            "summary" => {
+                let s = self.report_summary(&a.range())?;
+                Table {
+                    columns: vec!["metric", "value"],
+                    rows: vec![
+                        vec![text("customers"), Cell::Int(s.customers)],
+                        vec![text("purchases"), Cell::Int(s.purchases)],
+                        vec![text("revenue"), Cell::Money(Some(s.revenue))],
+                        vec![text("repeat_rate"), Cell::Num(s.repeat_rate)],
+                        vec![text("average_basket"), Cell::Money(s.average_basket)],
+                        vec![text("frequency_per_year"), Cell::Num(s.frequency_per_year)],
+                        vec![text("lifespan_years"), Cell::Num(s.lifespan_years)],
+                        vec![text("simple_clv"), Cell::Money(s.simple_clv)],
+                        vec![
+                            text("revenue_first"),
+                            Cell::Money(Some(s.revenue_split.first)),
+                        ],
+                        vec![
+                            text("revenue_returning"),
+                            Cell::Money(Some(s.revenue_split.returning)),
+                        ],
+                        vec![
+                            text("returning_share"),
+                            Cell::Num(s.revenue_split.returning_share),
+                        ],
+                    ],
+                }
+            }
+            "churn" => {
+                let period = a.period.as_deref().unwrap_or("month");
+                Period::parse(period)?;
+                let r = self.report_churn(period, &a.range(), a.inactive_days)?;
+                Table {
+                    columns: vec![
+                        "start",
+                        "end",
+                        "customers_at_start",
+                        "new",
+                        "returned",
+                        "lost",
+                        "customers_at_end",
+                        "churn_rate",
+                        "retention_rate",
+                    ],
+                    rows: r
+                        .periods
+                        .into_iter()
+                        .map(|p| {
+                            vec![
+                                text(p.start),
+                                text(p.end),
+                                Cell::Int(p.customers_at_start),
+                                Cell::Int(p.new),
+                                Cell::Int(p.returned),
+                                Cell::Int(p.lost),
+                                Cell::Int(p.customers_at_end),
+                                Cell::Num(p.churn_rate),
+                                Cell::Num(p.retention_rate),
+                            ]
+                        })
+                        .collect(),
+                }
+            }
+            "cohorts" => {
+                let r = self.report_cohorts(&a.range())?;
+                const MONTHS: [&str; 13] = [
+                    "m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12",
+                ];
+                let width = r
+                    .cohorts
+                    .iter()
+                    .map(|c| c.retention.len())
+                    .max()
+                    .unwrap_or(0)
+                    .min(MONTHS.len());
+                let mut columns = vec!["cohort", "size"];
+                columns.extend(&MONTHS[..width]);
+                Table {
+                    columns,
+                    rows: r
+                        .cohorts
+                        .into_iter()
+                        .map(|c| {
+                            let mut row = vec![text(c.month), Cell::Int(c.size)];
+                            row.extend((0..width).map(|k| Cell::Num(c.retention.get(k).copied())));
+                            row
+                        })
+                        .collect(),
+                }
+            }
+            "rfm" => {
+                let r = self.report_rfm()?;
+                Table {
+                    columns: vec!["segment", "customers", "revenue"],
+                    rows: r
+                        .segments
+                        .into_iter()
+                        .map(|s| {
+                            vec![
+                                text(s.segment),
+                                Cell::Int(s.count),
+                                Cell::Money(Some(s.revenue)),
+                            ]
+                        })
+                        .collect(),
+                }
+            }
+            "lifecycle" => {
+                let r = self.report_lifecycle()?;
+                Table {
+                    columns: vec!["stage", "customers"],
+                    rows: r
+                        .stages
+                        .into_iter()
+                        .map(|s| vec![text(s.stage), Cell::Int(s.count)])
+                        .collect(),
+                }
+            }
+            "clv" => {
+                let r = self.report_clv(a.calibration_end.as_deref(), a.horizon_days, a.limit)?;
+                Table {
+                    columns: vec![
+                        "id",
+                        "code",
+                        "name",
+                        "p_alive",
+                        "expected_purchases",
+                        "expected_spend",
+                        "clv",
+                        "at_risk",
+                        "next_visit",
+                    ],
+                    rows: r
+                        .customers
+                        .into_iter()
+                        .map(|c| {
+                            vec![
+                                Cell::Int(c.id),
+                                text(c.code.unwrap_or_default()),
+                                text(c.name),
+                                Cell::Num(Some(c.p_alive)),
+                                Cell::Num(Some(c.expected_purchases)),
+                                Cell::Money(c.expected_spend),
+                                Cell::Money(c.clv),
+                                text(if c.at_risk { "1" } else { "" }),
+                                text(c.next_visit.unwrap_or_default()),
+                            ]
+                        })
+                        .collect(),
+                }
+            }
+            "staff" => {
+                let r = self.report_staff(&a.range())?;
+                Table {
+                    columns: vec![
+                        "staff",
+                        "purchases",
+                        "revenue",
+                        "new_customers",
+                        "reminders_completed",
+                        "customers_served",
+                        "lost_customers",
+                        "churn_rate",
+                    ],
+                    rows: r
+                        .staff
+                        .into_iter()
+                        .map(|s| {
+                            vec![
+                                text(s.staff),
+                                Cell::Int(s.purchases),
+                                Cell::Money(Some(s.revenue)),
+                                Cell::Int(s.new_customers),
+                                Cell::Int(s.reminders_completed),
+                                Cell::Int(s.customers_served),
+                                Cell::Int(s.lost_customers),
+                                Cell::Num(s.churn_rate),
+                            ]
+                        })
+                        .collect(),
+                }
+            }
+            other => {
+                return Err(CoreError::ReportInvalid {
+                    key: "report".into(),
+                    value: other.into(),
+                })
+            }
+        })
+    }
+
+    /// Write a report's table to `path` (.csv or .xlsx); returns the data rows written.
+    pub fn export_report(
+        &self,
+        report: &str,
+        args: &ReportArgs,
+        path: &Path,
+        label: &dyn Fn(&str) -> String,
+    ) -> Result<u64> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ext != "csv" && ext != "xlsx" {
+            return Err(CoreError::ExportFormat(ext));
+        }
+        let table = self.report_table(report, args)?;
+        let headers: Vec<String> = table.columns.iter().map(|c| label(c)).collect();
+        let tmp = crate::export::temp_path(path);
+        let written = if ext == "csv" {
+            write_csv(&tmp, &headers, &table)
+        } else {
+            write_xlsx(&tmp, &headers, &table)
+        };
+        if let Err(e) = written.and_then(|_| Ok(std::fs::rename(&tmp, path)?)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(table.rows.len() as u64)
+    }
+}
+
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Text(s) => s.clone(),
+        Cell::Int(n) => n.to_string(),
+        Cell::Num(v) => v.map(|x| x.to_string()).unwrap_or_default(),
+        Cell::Money(v) => v.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+fn write_csv(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+    file.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = csv::Writer::from_writer(file);
+    let err = |e: csv::Error| CoreError::Internal(e.to_string());
+    w.write_record(headers).map_err(err)?;
+    for row in &t.rows {
+        w.write_record(row.iter().map(cell_text)).map_err(err)?;
+    }
+    let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
+    file.flush()?;
+    file.get_ref().sync_all()?;
+    Ok(())
+}
+
+fn write_xlsx(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| CoreError::Internal(e.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(err)?;
+        ws.set_column_width(c as u16, (h.chars().count() + 4).clamp(10, 40) as f64)
+            .map_err(err)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => ws.write_string(r, c, s).map(|_| ()),
+                Cell::Int(n) => ws.write_number(r, c, *n as f64).map(|_| ()),
+                Cell::Num(Some(x)) => ws.write_number(r, c, *x).map(|_| ()),
+                Cell::Money(Some(d)) => ws
+                    .write_number(r, c, d.to_f64().unwrap_or_default())
+                    .map(|_| ()),
+                Cell::Num(None) | Cell::Money(None) => Ok(()),
+            }
+            .map_err(err)?;
+        }
+    }
+    wb.save(tmp).map_err(err)?;
+    Ok(())
+}

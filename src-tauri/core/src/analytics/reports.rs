@@ -1,0 +1,443 @@
+//! Shop-level reports: churn and retention per period, cohorts, the summary with the simple
+//! CLV and the revenue split, and per-staff figures.
+
+use super::history::{self, History, DAY};
+use super::{pct, rules, Rules};
+use crate::db;
+use crate::error::{CoreError, Result};
+use crate::settings::{currency, timezone};
+use crate::store::Store;
+use crate::{money, time};
+use chrono::{Datelike, Months, NaiveDate};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    Quarter,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Result<Period> {
+        match s.trim() {
+            "month" => Ok(Period::Month),
+            "quarter" => Ok(Period::Quarter),
+            other => Err(CoreError::ReportInvalid {
+                key: "period".into(),
+                value: other.into(),
+            }),
+        }
+    }
+
+    fn months(self) -> u32 {
+        match self {
+            Period::Month => 1,
+            Period::Quarter => 3,
+        }
+    }
+
+    fn start_of(self, d: NaiveDate) -> NaiveDate {
+        let m0 = (d.month0() / self.months()) * self.months();
+        NaiveDate::from_ymd_opt(d.year(), m0 + 1, 1).unwrap_or(d)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Range {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Local days [from, to], to = today and from = 11 months before to's month by default.
+pub(crate) struct Span {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Instants: the start of `from`, and the end of `to` (or now, if sooner).
+    pub start: i64,
+    pub end: i64,
+}
+
+fn parse_day(s: &str, key: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| CoreError::ReportInvalid {
+        key: key.into(),
+        value: s.into(),
+    })
+}
+
+pub(crate) fn span(tz: Tz, range: &Range) -> Result<Span> {
+    let today = time::today(tz);
+    let to = match range.to.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_day(s, "to")?.min(today),
+        None => today,
+    };
+    let from = match range.from.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_day(s, "from")?,
+        None => Period::Month
+            .start_of(to)
+            .checked_sub_months(Months::new(11))
+            .unwrap_or(to),
+    };
+    if from > to {
+        return Err(CoreError::ReportInvalid {
+            key: "from".into(),
+            value: from.to_string(),
+        });
+    }
+    let end = time::day_start(to.succ_opt().unwrap_or(to), tz).min(time::now());
+    Ok(Span {
+        from,
+        to,
+        start: time::day_start(from, tz),
+        end,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChurnPeriod {
+    pub start: String,
+    pub end: String,
+    pub customers_at_start: i64,
+    pub new: i64,
+    pub returned: i64,
+    pub lost: i64,
+    pub customers_at_end: i64,
+    pub churn_rate: Option<f64>,
+    pub retention_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChurnReport {
+    pub period: &'static str,
+    pub inactive_days: i64,
+    pub periods: Vec<ChurnPeriod>,
+}
+
+/// Churn per period from the customers' active spells. Lost counts where the N days run
+/// out; only spells that have ended by `now` count as lost.
+pub(crate) fn churn(h: &History, tz: Tz, sp: &Span, period: Period, now: i64) -> ChurnReport {
+    let mut periods = Vec::new();
+    let mut p_start = period.start_of(sp.from);
+    while p_start <= sp.to {
+        let next = p_start
+            .checked_add_months(Months::new(period.months()))
+            .unwrap_or(p_start);
+        let s = time::day_start(p_start, tz);
+        let e = time::day_start(next, tz).min(now);
+        let (mut at_start, mut new, mut returned, mut lost, mut at_end, mut kept) =
+            (0, 0, 0, 0, 0, 0);
+        for c in &h.customers {
+            let start_active = c.active_at(s);
+            let end_active = c.active_at(e);
+            at_start += i64::from(start_active);
+            at_end += i64::from(end_active);
+            kept += i64::from(start_active && end_active);
+            for (i, &(a, b)) in c.spells.iter().enumerate() {
+                if a >= s && a < e {
+                    if i == 0 {
+                        new += 1;
+                    } else {
+                        returned += 1;
+                    }
+                }
+                if b > s && b <= e && b <= now {
+                    lost += 1;
+                }
+            }
+        }
+        let last_day = next.pred_opt().unwrap_or(next).min(sp.to.max(p_start));
+        periods.push(ChurnPeriod {
+            start: p_start.to_string(),
+            end: last_day.to_string(),
+            customers_at_start: at_start,
+            new,
+            returned,
+            lost,
+            customers_at_end: at_end,
+            churn_rate: pct(lost, at_start),
+            retention_rate: pct(kept, at_start),
+        });
+        p_start = next;
+    }
+    ChurnReport {
+        period: match period {
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+        },
+        inactive_days: h.inactive_days,
+        periods,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cohort {
+    pub month: String,
+    pub size: i64,
+    pub retention: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CohortReport {
+    pub cohorts: Vec<Cohort>,
+}
+
+fn month_index(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// By the month of the first purchase (within the range): the share buying again k months on.
+pub(crate) fn cohorts(h: &History, sp: &Span) -> CohortReport {
+    let last = month_index(sp.to);
+    let first = month_index(sp.from);
+    let mut by_cohort: HashMap<i32, (i64, Vec<i64>)> = HashMap::new();
+    for c in &h.customers {
+        let m0 = month_index(c.purchases[0].day);
+        if m0 < first || m0 > last {
+            continue;
+        }
+        let mut months: Vec<i32> = c.purchases.iter().map(|p| month_index(p.day)).collect();
+        months.dedup();
+        let entry = by_cohort
+            .entry(m0)
+            .or_insert_with(|| (0, vec![0; (last - m0 + 1) as usize]));
+        entry.0 += 1;
+        for m in months {
+            if m >= m0 && m <= last {
+                entry.1[(m - m0) as usize] += 1;
+            }
+        }
+    }
+    let mut keys: Vec<i32> = by_cohort.keys().copied().collect();
+    keys.sort_unstable();
+    CohortReport {
+        cohorts: keys
+            .into_iter()
+            .map(|k| {
+                let (size, counts) = &by_cohort[&k];
+                Cohort {
+                    month: format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1),
+                    size: *size,
+                    retention: counts
+                        .iter()
+                        .map(|n| pct(*n, *size).unwrap_or(0.0))
+                        .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RevenueSplit {
+    pub first: Decimal,
+    pub returning: Decimal,
+    pub returning_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub from: String,
+    pub to: String,
+    pub inactive_days: i64,
+    pub customers: i64,
+    pub purchases: i64,
+    pub revenue: Decimal,
+    pub repeat_rate: Option<f64>,
+    pub average_basket: Option<Decimal>,
+    pub frequency_per_year: Option<f64>,
+    pub lifespan_years: Option<f64>,
+    pub simple_clv: Option<Decimal>,
+    pub revenue_split: RevenueSplit,
+}
+
+const YEAR: f64 = 365.25 * DAY as f64;
+
+fn round(x: f64, dp: i32) -> f64 {
+    let f = 10f64.powi(dp);
+    (x * f).round() / f
+}
+
+pub(crate) fn summary(h: &History, sp: &Span, exp: u32) -> Summary {
+    let (mut customers, mut purchases, mut revenue, mut repeaters) = (0i64, 0i64, 0i64, 0i64);
+    let (mut first_rev, mut lifespan_sum) = (0i64, 0f64);
+    for c in &h.customers {
+        let in_range: Vec<_> = c
+            .purchases
+            .iter()
+            .filter(|p| p.at >= sp.start && p.at < sp.end)
+            .collect();
+        if in_range.is_empty() {
+            continue;
+        }
+        customers += 1;
+        purchases += in_range.len() as i64;
+        repeaters += i64::from(in_range.len() >= 2);
+        for p in &in_range {
+            revenue += p.net_minor;
+        }
+        if let Some(first) = c.purchases.first() {
+            if first.at >= sp.start && first.at < sp.end {
+                first_rev += first.net_minor;
+            }
+        }
+        // A customer from their first purchase until lost, or until the end of the range.
+        let lost_at = c.spells.last().map_or(sp.end, |s| s.1.min(sp.end));
+        lifespan_sum += (lost_at - c.first()).max(0) as f64 / YEAR;
+    }
+    let years = ((sp.end - sp.start).max(DAY)) as f64 / YEAR;
+    let average_basket =
+        (purchases > 0).then(|| (Decimal::from(revenue) / Decimal::from(purchases)).round_dp(0));
+    let frequency = (customers > 0).then(|| purchases as f64 / customers as f64 / years);
+    let lifespan = (customers > 0).then(|| lifespan_sum / customers as f64);
+    let simple_clv = match (lifespan, frequency, average_basket) {
+        (Some(l), Some(f), Some(b)) => Decimal::from_f64_retain(l * f)
+            .map(|lf| money::from_minor((lf * b).round_dp(0).try_into().unwrap_or(0), exp)),
+        _ => None,
+    };
+    Summary {
+        from: sp.from.to_string(),
+        to: sp.to.to_string(),
+        inactive_days: h.inactive_days,
+        customers,
+        purchases,
+        revenue: money::from_minor(revenue, exp),
+        repeat_rate: pct(repeaters, customers),
+        average_basket: average_basket.map(|b| money::from_minor(b.try_into().unwrap_or(0), exp)),
+        frequency_per_year: frequency.map(|f| round(f, 2)),
+        lifespan_years: lifespan.map(|l| round(l, 2)),
+        simple_clv,
+        revenue_split: RevenueSplit {
+            first: money::from_minor(first_rev, exp),
+            returning: money::from_minor(revenue - first_rev, exp),
+            returning_share: pct(revenue - first_rev, revenue),
+        },
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StaffRow {
+    pub staff: String,
+    pub purchases: i64,
+    pub revenue: Decimal,
+    pub new_customers: i64,
+    pub reminders_completed: i64,
+    pub customers_served: i64,
+    pub lost_customers: i64,
+    pub churn_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffReport {
+    pub staff: Vec<StaffRow>,
+}
+
+pub(crate) fn staff(h: &History, sp: &Span, exp: u32, done: &HashMap<String, i64>) -> StaffReport {
+    #[derive(Default)]
+    struct Acc {
+        purchases: i64,
+        revenue: i64,
+        new: i64,
+        served: HashSet<i64>,
+        lost: i64,
+    }
+    let mut acc: HashMap<u32, Acc> = HashMap::new();
+    for c in &h.customers {
+        // Lost by the end of the range: the last spell ran out before it.
+        let lost = c.spells.last().is_some_and(|s| s.1 <= sp.end);
+        for (i, p) in c.purchases.iter().enumerate() {
+            if p.at < sp.start || p.at >= sp.end {
+                continue;
+            }
+            let a = acc.entry(p.staff).or_default();
+            a.purchases += 1;
+            a.revenue += p.net_minor;
+            a.new += i64::from(i == 0);
+            if a.served.insert(c.id) && lost {
+                a.lost += 1;
+            }
+        }
+    }
+    let mut rows: Vec<StaffRow> = acc
+        .into_iter()
+        .map(|(k, a)| {
+            let name = h.staff.get(k as usize).cloned().unwrap_or_default();
+            StaffRow {
+                reminders_completed: done.get(&name).copied().unwrap_or(0),
+                staff: name,
+                purchases: a.purchases,
+                revenue: money::from_minor(a.revenue, exp),
+                new_customers: a.new,
+                customers_served: a.served.len() as i64,
+                lost_customers: a.lost,
+                churn_rate: pct(a.lost, a.served.len() as i64),
+            }
+        })
+        .collect();
+    for (name, n) in done {
+        if !rows.iter().any(|r| &r.staff == name) {
+            rows.push(StaffRow {
+                staff: name.clone(),
+                purchases: 0,
+                revenue: Decimal::ZERO,
+                new_customers: 0,
+                reminders_completed: *n,
+                customers_served: 0,
+                lost_customers: 0,
+                churn_rate: None,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.revenue
+            .cmp(&a.revenue)
+            .then_with(|| a.staff.cmp(&b.staff))
+    });
+    StaffReport { staff: rows }
+}
+
+fn load(
+    s: &Store,
+    inactive_days: Option<i64>,
+    with_staff: bool,
+) -> Result<(History, Rules, Tz, u32)> {
+    let conn = s.report_reader();
+    let mut r = rules(&conn)?;
+    if let Some(n) = inactive_days {
+        r.inactive_days = super::valid_inactive_days(n)?;
+    }
+    let h = history::load_with(&conn, time::now(), r.inactive_days, with_staff)?;
+    Ok((h, r, timezone(&conn)?, currency(&conn)?.1))
+}
+
+impl Store {
+    pub fn report_churn(
+        &self,
+        period: &str,
+        range: &Range,
+        inactive_days: Option<i64>,
+    ) -> Result<ChurnReport> {
+        let period = Period::parse(period)?;
+        let (h, _, tz, _) = load(self, inactive_days, false)?;
+        let sp = span(tz, range)?;
+        Ok(churn(&h, tz, &sp, period, time::now()))
+    }
+
+    pub fn report_cohorts(&self, range: &Range) -> Result<CohortReport> {
+        let (h, _, tz, _) = load(self, None, false)?;
+        Ok(cohorts(&h, &span(tz, range)?))
+    }
+
+    pub fn report_summary(&self, range: &Range) -> Result<Summary> {
+        let (h, _, tz, exp) = load(self, None, false)?;
+        Ok(summary(&h, &span(tz, range)?, exp))
+    }
+
+    pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {
+        let (h, _, tz, exp) = load(self, None, true)?;
+        let sp = span(tz, range)?;
+        let done = db::analytics::reminders_done_by(&self.report_reader(), sp.start, sp.end)?;
+        Ok(staff(&h, &sp, exp, &done))
+    }
+}

@@ -1,0 +1,149 @@
+//! Retention analytics: reports, their exports, and the per-customer scores.
+
+use super::{run, AppState, IpcResult};
+use crate::i18n::{self, Lang};
+use khachquen_core::analytics::export::ReportArgs;
+use khachquen_core::analytics::reports::{ChurnReport, CohortReport, Range, StaffReport, Summary};
+use khachquen_core::analytics::scores::{ClvReport, LifecycleReport, RefreshReport, RfmReport};
+use khachquen_core::analytics::Rules;
+use khachquen_core::model::CustomerRow;
+use serde::Serialize;
+use std::path::PathBuf;
+use tauri::State;
+
+fn range(from: Option<String>, to: Option<String>) -> Range {
+    Range { from, to }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_summary(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+) -> IpcResult<Summary> {
+    run(&state, move |s| s.report_summary(&range(from, to))).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_churn(
+    state: State<'_, AppState>,
+    period: String,
+    from: Option<String>,
+    to: Option<String>,
+    inactive_days: Option<i64>,
+) -> IpcResult<ChurnReport> {
+    run(&state, move |s| {
+        s.report_churn(&period, &range(from, to), inactive_days)
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_cohorts(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+) -> IpcResult<CohortReport> {
+    run(&state, move |s| s.report_cohorts(&range(from, to))).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_rfm(state: State<'_, AppState>) -> IpcResult<RfmReport> {
+    run(&state, |s| s.report_rfm()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_lifecycle(state: State<'_, AppState>) -> IpcResult<LifecycleReport> {
+    run(&state, |s| s.report_lifecycle()).await
+}
+
+/// The window shows the top `limit` customers (default 200); the simple model is the summary.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum ClvAnswer {
+    Simple(Summary),
+    Bgnbd(ClvReport),
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_clv(
+    state: State<'_, AppState>,
+    model: Option<String>,
+    calibration_end: Option<String>,
+    horizon_days: Option<i64>,
+    limit: Option<usize>,
+) -> IpcResult<ClvAnswer> {
+    run(&state, move |s| match model.as_deref().unwrap_or("bgnbd") {
+        "simple" => Ok(ClvAnswer::Simple(s.report_summary(&Range::default())?)),
+        _ => Ok(ClvAnswer::Bgnbd(s.report_clv(
+            calibration_end.as_deref(),
+            horizon_days,
+            Some(limit.unwrap_or(200)),
+        )?)),
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_at_risk(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> IpcResult<Vec<CustomerRow>> {
+    run(&state, move |s| s.at_risk_customers(limit.unwrap_or(50))).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_staff(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+) -> IpcResult<StaffReport> {
+    run(&state, move |s| s.report_staff(&range(from, to))).await
+}
+
+#[derive(Serialize)]
+pub struct Exported {
+    path: PathBuf,
+    rows: u64,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_export(
+    state: State<'_, AppState>,
+    report: String,
+    args: ReportArgs,
+    path: PathBuf,
+) -> IpcResult<Exported> {
+    run(&state, move |s| {
+        let lang = s
+            .setting("language")
+            .ok()
+            .and_then(|l| Lang::parse(&l))
+            .unwrap_or(Lang::Vi);
+        let rows = s.export_report(&report, &args, &path, &|c| i18n::report_column(lang, c))?;
+        Ok(Exported { path, rows })
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn analytics_refresh(state: State<'_, AppState>) -> IpcResult<RefreshReport> {
+    run(&state, |s| s.refresh_analytics()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn analytics_get_rules(state: State<'_, AppState>) -> IpcResult<Rules> {
+    run(&state, |s| s.analytics_rules()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn analytics_set_rules(
+    state: State<'_, AppState>,
+    inactive_days: Option<i64>,
+    horizon_days: Option<i64>,
+) -> IpcResult<Rules> {
+    run(&state, move |s| {
+        s.set_analytics_rules(inactive_days, horizon_days)
+    })
+    .await
+}
