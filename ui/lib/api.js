@@ -123,3 +123,16 @@ export const templateDelete = (id) => call('template_delete', { id });
 export const templateRender = (name, customerId) => call('template_render', { name, customer_id: customerId });
 export const templatePreview = (name, filter) => call('template_preview', { name, filter });
 export const templateExport = (name, filter, path) => call('template_export', { name, filter, path });
+// Retention analytics (issue 8). snake_case argument names, as in docs/IPC.md.
+export const reportSummary = (args = {}) => call('report_summary', opt(args));
+export const reportChurn = (args) => call('report_churn', opt(args));
+export const reportCohorts = (args = {}) => call('report_cohorts', opt(args));
+export const reportRfm = () => call('report_rfm');
+export const reportLifecycle = () => call('report_lifecycle');
+export const reportClv = (args) => call('report_clv', opt(args));
+export const reportAtRisk = (limit) => call('report_at_risk', opt({ limit }));
+export const reportStaff = (args = {}) => call('report_staff', opt(args));
+export const reportExport = (report, args, path) => call('report_export', { report, args: opt(args ?? {}), path });
+export const analyticsRefresh = () => call('analytics_refresh');
+export const analyticsGetRules = () => call('analytics_get_rules');
+export const analyticsSetRules = (rules) => call('analytics_set_rules', opt(rules));

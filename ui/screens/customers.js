@@ -1,12 +1,31 @@
 // Customer list: one page at a time from customer_list (never the whole table),
 // with search, sortable columns, tag / source filters and paging, and a bulk message
 // (issue 7): a template rendered for every customer the filter matches, exported as CSV.
+// Retention analytics (issue 8): the route may carry a filter (#customers/segment=at_risk,
+// stage=retain, at_risk=1), shown as a removable chip and passed to customer_list and to
+// the bulk message; rows show the segment, P(alive) and CLV when the back end fills them.
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { careIcon, fieldLabel, shopToday, preferredTemplate } from '../lib/care-dialogs.js';
 
 const PAGE_SIZE = 50;
+// Route filters (key=value pairs joined by &) and the values they accept.
+const ANALYTICS_KEYS = ['segment', 'stage', 'at_risk'];
+
+/** "segment=at_risk&at_risk=1" -> {segment: 'at_risk', at_risk: true}; unknown keys are dropped. */
+export function parseRouteFilter(param) {
+  const out = {};
+  for (const pair of String(param ?? '').split(/[&;,]/)) {
+    const i = pair.indexOf('=');
+    if (i < 1) continue;
+    const key = pair.slice(0, i).trim();
+    const value = pair.slice(i + 1).trim();
+    if (!ANALYTICS_KEYS.includes(key) || !value) continue;
+    if (key === 'at_risk') { if (/^(1|true|yes)$/i.test(value)) out.at_risk = true; } else if (/^[a-z_]{1,40}$/.test(value)) out[key] = value;
+  }
+  return out;
+}
 const SOURCES = ['walk_in', 'facebook', 'zalo', 'referral', 'other'];
 // Sortable columns: contract sort key -> header label key; numbers and dates sort newest/largest first.
 const COLUMNS = [
@@ -19,7 +38,7 @@ const COLUMNS = [
 ];
 
 // Kept across mounts so coming back from a profile shows the same page.
-const state = { search: '', sort: 'name', desc: false, tag: '', source: '', includeArchived: false, offset: 0, total: 0, rows: [], loaded: false };
+const state = { search: '', sort: 'name', desc: false, tag: '', source: '', analytics: {}, includeArchived: false, offset: 0, total: 0, rows: [], loaded: false };
 
 let ctx = null;
 let els = null;
@@ -33,6 +52,7 @@ async function load() {
     ...(state.tag ? { tag: state.tag } : {}),
     ...(state.source ? { source: state.source } : {}),
     ...(state.includeArchived ? { include_archived: true } : {}),
+    ...state.analytics,
   };
   try {
     const page = await latest(api.customerList(query));
@@ -55,9 +75,14 @@ async function loadTags() {
   }
 }
 
-function mount(root, context) {
+function mount(root, context, param) {
   ctx = context;
   const { t } = ctx;
+  if (param) {
+    // Opened from a report: show exactly that group, from the first page.
+    const analytics = parseRouteFilter(param);
+    if (Object.keys(analytics).length) Object.assign(state, { analytics, search: '', tag: '', source: '', offset: 0, rows: [], loaded: false });
+  }
   const search = h('input', {
     id: 'customers-search', type: 'search', class: 'search-input small', value: state.search, autocomplete: 'off',
     placeholder: t('customers.search_placeholder'), 'aria-label': t('customers.search_placeholder'),
@@ -75,13 +100,13 @@ function mount(root, context) {
       onchange: (e) => { state.includeArchived = e.target.checked; state.offset = 0; load(); } }),
     t('customers.include_archived'));
   els = {
-    tagSelect, thead: h('thead'), tbody: h('tbody'), range: h('span', { class: 'range', 'aria-live': 'polite' }),
+    tagSelect, chips: h('span', { class: 'filter-chips', id: 'customers-filter-chips' }), analyticsShown: false, thead: h('thead'), tbody: h('tbody'), range: h('span', { class: 'range', 'aria-live': 'polite' }),
     prev: h('button', { type: 'button', class: 'ghost small', id: 'customers-prev', onclick: () => page(-1) }, icon('back'), t('common.previous')),
     next: h('button', { type: 'button', class: 'ghost small', id: 'customers-next', onclick: () => page(1) }, t('common.next'), icon('back', 'icon flip')),
   };
   fill(root, h('div', { class: 'customers' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('customers.title')),
-      h('div', { class: 'toolbar' }, h('div', { class: 'search-box small' }, icon('search', 'icon search-icon'), search), tagSelect, sourceSelect, archived,
+      h('div', { class: 'toolbar' }, els.chips, h('div', { class: 'search-box small' }, icon('search', 'icon search-icon'), search), tagSelect, sourceSelect, archived,
         h('a', { href: '#duplicates', class: 'button-link ghost small', id: 'customers-duplicates' }, icon('merge'), t('duplicates.title')))),
     h('div', { class: 'card table-card' },
       h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'customers-table' }, els.thead, els.tbody)),
@@ -89,6 +114,7 @@ function mount(root, context) {
         h('button', { type: 'button', class: 'ghost small bulk-message-action', id: 'customers-bulk-message', title: t('messages.bulk_button_hint'), onclick: openBulkDialog },
           careIcon('message'), t('messages.bulk_button')),
         h('span', { class: 'spacer' }), els.prev, els.next))));
+  renderChips();
   renderHeader();
   if (state.loaded) renderTable();
   loadTags();
@@ -117,6 +143,40 @@ function sortBy(key) {
   load();
 }
 
+/** The route filter as removable chips ("Nhóm: Nguy cơ rời bỏ ×"). */
+function renderChips() {
+  const { t } = ctx;
+  const chips = Object.keys(state.analytics).map((key) => {
+    const text = analyticsChipText(t, key, state.analytics[key]);
+    return h('span', { class: 'chip filter-chip-removable', dataset: { key } }, text,
+      h('button', { type: 'button', class: 'chip-remove', 'aria-label': t('analytics.filter_remove', { filter: text }), title: t('analytics.filter_remove', { filter: text }),
+        onclick: () => removeFilter(key) }, icon('x')));
+  });
+  fill(els.chips, chips);
+  els.chips.classList.toggle('hidden', !chips.length);
+}
+
+function analyticsChipText(t, key, value) {
+  if (key === 'segment') return t('analytics.filter_segment', { segment: t(`analytics.segments.${value}`) });
+  if (key === 'stage') return t('analytics.filter_stage', { stage: t(`analytics.stages.${value}`) });
+  return t('analytics.filter_at_risk');
+}
+
+function removeFilter(key) {
+  const rest = { ...state.analytics };
+  delete rest[key];
+  state.analytics = rest;
+  state.offset = 0;
+  // The address follows without remounting the screen (replaceState fires no hashchange).
+  const param = Object.entries(rest).map(([k, v]) => `${k}=${v === true ? 1 : v}`).join('&');
+  history.replaceState(null, '', `#customers${param ? `/${param}` : ''}`);
+  renderChips();
+  load();
+  document.getElementById('customers-search')?.focus();
+}
+
+const hasAnalytics = (rows) => rows.some((r) => (r.segment ?? null) !== null || (r.p_alive ?? null) !== null || (r.clv ?? null) !== null);
+
 function renderHeader() {
   const { t } = ctx;
   fill(els.thead, h('tr', {}, COLUMNS.map((c) => {
@@ -126,12 +186,24 @@ function renderHeader() {
       h('button', { type: 'button', class: ['sort', active && 'active'], id: `sort-${c.sort}`,
         title: t('customers.sort_by', { column: t(c.label) }), onclick: () => sortBy(c.sort) },
       t(c.label), h('span', { class: 'sort-arrow', 'aria-hidden': 'true' }, active ? (state.desc ? '▼' : '▲') : '')));
-  })));
+  }), els.analyticsShown && h('th', { class: 'col-analytics' }, t('analytics.column'))));
+}
+
+/** Segment chip, P(alive) and CLV of a row (only what the back end filled). */
+function analyticsCell(r) {
+  const { t, fmt } = ctx;
+  const alive = r.p_alive === null || r.p_alive === undefined ? null : t('analytics.alive_short', { percent: fmt.number(r.p_alive * 100) });
+  const clv = r.clv === null || r.clv === undefined ? null : t('analytics.clv_short', { amount: fmt.money(r.clv) });
+  return h('td', { class: 'cell-analytics' },
+    r.segment && h('span', { class: ['chip', 'segment-chip', `seg-${r.segment}`] }, t(`analytics.segments.${r.segment}`)),
+    (alive || clv) && h('div', { class: 'cell-sub' }, [alive, clv].filter(Boolean).join(' · ')));
 }
 
 function renderTable() {
   const { t, fmt } = ctx;
-  const filtered = state.search || state.tag || state.source;
+  const filtered = state.search || state.tag || state.source || Object.keys(state.analytics).length;
+  const showAnalytics = hasAnalytics(state.rows);
+  if (showAnalytics !== els.analyticsShown) { els.analyticsShown = showAnalytics; renderHeader(); }
   fill(els.tbody, state.rows.length ? state.rows.map((r) => h('tr', {
     tabindex: '0', class: ['row', r.archived && 'archived'], dataset: { id: r.id },
     onclick: () => ctx.navigate('profile', r.id),
@@ -142,8 +214,9 @@ function renderTable() {
   h('td', {}, r.tags.map((tag) => h('span', { class: 'tag' }, tag)), r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
   h('td', { class: 'num' }, fmt.number(r.visits)),
   h('td', { class: 'num' }, fmt.money(r.total_spent)),
-  h('td', { class: 'num' }, r.last_purchase_at ? fmt.date(r.last_purchase_at) : t('common.none'))))
-    : h('tr', {}, h('td', { colspan: String(COLUMNS.length), class: 'empty' }, t(filtered ? 'customers.empty_filtered' : 'customers.empty'))));
+  h('td', { class: 'num' }, r.last_purchase_at ? fmt.date(r.last_purchase_at) : t('common.none')),
+  showAnalytics && analyticsCell(r)))
+    : h('tr', {}, h('td', { colspan: String(COLUMNS.length + (showAnalytics ? 1 : 0)), class: 'empty' }, t(filtered ? 'customers.empty_filtered' : 'customers.empty'))));
   const from = state.total ? state.offset + 1 : 0;
   const to = state.offset + state.rows.length;
   els.range.textContent = t('customers.range', { from: fmt.number(from), to: fmt.number(to), total: fmt.number(state.total) });
@@ -165,12 +238,13 @@ function onRowKeydown(e) {
 
 // ---------- bulk message ----------
 
-/** The list's current search / tag / source as a CustomerFilter (docs/IPC.md). */
+/** The list's current search / tag / source / segment / stage / at_risk as a CustomerFilter (docs/IPC.md). */
 function currentFilter() {
   return {
     ...(state.search.trim() ? { search: state.search.trim() } : {}),
     ...(state.tag ? { tag: state.tag } : {}),
     ...(state.source ? { source: state.source } : {}),
+    ...state.analytics,
   };
 }
 
@@ -194,6 +268,7 @@ function openBulkDialog() {
     filter.search && M('filter_search', { search: filter.search }),
     filter.tag && M('filter_tag', { tag: filter.tag }),
     filter.source && M('filter_source', { source: t(`source.${filter.source}`) }),
+    ...ANALYTICS_KEYS.filter((k) => filter[k] !== undefined).map((k) => analyticsChipText(t, k, filter[k])),
   ].filter(Boolean);
   const dlg = h('dialog', { class: ['dialog', 'care-dialog', 'bulk-dialog'], id: 'bulk-dialog', 'aria-labelledby': 'bulk-title' },
     h('div', { class: 'care-form' },

@@ -2,7 +2,8 @@
 // adjustment, ledger, tier history), archive, and customer care (issue 7): one timeline of
 // purchases (with refunds), points, reminders, interactions, surveys, tickets and tier moves;
 // care actions (log, reminder, survey, message, confirm details); open reminders; satisfaction;
-// warranties and after-sales tickets; referrals.
+// warranties and after-sales tickets; referrals. Retention analytics (issue 8): a small
+// "Phân tích" card from customer_get's scores (segment, stage, R/F/M, P(alive), CLV).
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, showFieldError, confirmDialog, toast, bindAmountInput } from '../lib/dom.js';
 import { addMonths, formatBirthday, parseBirthday, toMinor, fromMinor } from '../lib/format.js';
@@ -123,7 +124,7 @@ function render() {
 
 // Everything but the details form, which may hold unsaved edits: redrawn after an
 // adjustment, a refund or a care action.
-const sideCards = () => [statsCard(), remindersCard(), loyaltyCard(), timelineCard(), pointsHistoryCard()];
+const sideCards = () => [statsCard(), analyticsCard(), remindersCard(), loyaltyCard(), timelineCard(), pointsHistoryCard()];
 
 function redrawSide(focusId = null) {
   if (!els?.side) return;
@@ -139,8 +140,8 @@ async function reloadSide(focusId = null) {
   try {
     const [loaded, careResult] = await Promise.all([api.customerGet(data.customer.id), loadCare(data.customer.id)]);
     if (els !== mine) return;
-    const { stats, purchases, loyalty, ledger, tier_history: tierHistory } = loaded;
-    Object.assign(data, { stats, purchases, loyalty, ledger, tier_history: tierHistory });
+    const { stats, purchases, loyalty, ledger, tier_history: tierHistory, scores } = loaded;
+    Object.assign(data, { stats, purchases, loyalty, ledger, tier_history: tierHistory, scores });
     ({ care, error: careError } = careResult);
     redrawSide(focusId);
   } catch (err) {
@@ -259,6 +260,41 @@ function statsCard() {
         : t('common.days', { count: fmt.number(s.average_days_between_visits, 1) })),
       item(t('profile.first_purchase'), fmt.date(s.first_purchase_at)),
       item(t('profile.last_purchase'), fmt.date(s.last_purchase_at), s.last_purchase_at && fmt.relativeDay(s.last_purchase_at))));
+}
+
+// ---------- analytics (issue 8) ----------
+
+/** Segment, lifecycle stage, R/F/M and the BG/NBD predictions; nothing when there are no scores. */
+function analyticsCard() {
+  const sc = data.scores;
+  if (!sc) return null;
+  const { t, fmt } = ctx;
+  const A = (key, params) => t(`analytics.${key}`, params);
+  const none = t('common.none');
+  const has = (v) => v !== null && v !== undefined;
+  const rfm = has(sc.r) ? `R${sc.r} · F${sc.f} · M${sc.m}` : none;
+  const fitted = has(sc.p_alive) || has(sc.clv);
+  const nextVisit = has(sc.next_visit)
+    ? new Intl.DateTimeFormat(fmt.locale, { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(`${sc.next_visit}T00:00:00Z`)) : none;
+  return h('section', { class: 'card analytics-card', id: 'profile-analytics' },
+    h('div', { class: 'card-head' }, h('h2', {}, icon('sparkle'), A('profile_title')),
+      sc.at_risk && h('span', { class: 'badge danger at-risk-badge', id: 'profile-at-risk', title: A('at_risk_rule') }, A('at_risk'))),
+    h('div', { class: 'analytics-chips' },
+      sc.segment && h('a', { class: ['chip', 'segment-chip', `seg-${sc.segment}`], id: 'profile-segment', href: `#customers/segment=${sc.segment}`, title: A(`segment_hints.${sc.segment}`) },
+        A(`segments.${sc.segment}`)),
+      sc.stage && h('a', { class: ['chip', 'stage-chip', `stage-${sc.stage}`], id: 'profile-stage', href: `#customers/stage=${sc.stage}`, title: A(`stage_rules.${sc.stage}`) },
+        A('stage_chip', { stage: A(`stages.${sc.stage}`) }))),
+    h('div', { class: 'stats-grid' },
+      item(A('rfm_scores'), h('span', { title: A('rfm_scores_hint') }, rfm)),
+      // The predictions only when the shop's history allowed a fit.
+      fitted && [
+        item(A('p_alive'), has(sc.p_alive) ? `${fmt.number(sc.p_alive * 100)}%` : none),
+        item(A('expected_purchases'), has(sc.expected_purchases) ? fmt.number(sc.expected_purchases, 1) : none, A('expected_purchases_sub')),
+        item(A('next_visit'), nextVisit),
+        item(A('clv'), has(sc.clv) ? fmt.money(sc.clv) : none, A('clv_sub')),
+        item(A('expected_spend'), has(sc.expected_spend) ? fmt.money(sc.expected_spend) : none)]),
+    !fitted && h('p', { class: 'hint' }, A('no_fit')),
+    sc.computed_at && h('p', { class: 'hint analytics-when' }, A('computed_at', { when: fmt.dateTime(sc.computed_at) })));
 }
 
 // ---------- loyalty ----------
