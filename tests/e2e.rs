@@ -465,3 +465,34 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
     assert_eq!(log[0]["outcome"], "Khách hài lòng, hẹn ghé thứ bảy");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4514, |d| {
+        cli(d, &["demo", "--customers", "300", "--purchases", "1500"]);
+    })
+    .await?;
+    s.keys(&Key::F6.to_string()).await?;
+    s.wait_text("#report-summary", "CLV").await?;
+    s.wait_text("#report-churn", "%").await?;
+    let cell = s.find(".rfm-cell[data-r=\"5\"][data-f=\"5\"]").await?;
+    s.wait_text("#report-clv", "BG/NBD").await?;
+    s.screenshot("reports").await?;
+    let segment = cell.attr("data-segment").await?.unwrap_or_default();
+    assert_eq!(segment, "champions");
+    cell.click().await?;
+    s.wait_text("#customers-filter-chips", "Khách ruột").await?;
+    // Every listed customer carries the segment's badge.
+    let rows = s
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#customers-table tbody tr')].length",
+            vec![],
+        )
+        .await?;
+    assert!(rows.as_u64().unwrap_or(0) > 0, "champions are listed");
+    s.screenshot("customers-champions").await?;
+    s.close().await.map(drop)
+}
