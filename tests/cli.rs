@@ -1444,6 +1444,33 @@ fn customer_care_from_the_command_line() {
         Some(2)
     );
 
+    // One reminder for a whole filtered list (a tag here; a segment from the reports too).
+    let added = json(
+        d,
+        &[
+            "reminder",
+            "add-list",
+            "--filter",
+            "tag=VIP",
+            "--due",
+            "2030-01-01",
+            "--title",
+            "Tri ân",
+        ],
+    );
+    assert_eq!(added["added"], 1);
+    refused(
+        d,
+        &[
+            "reminder",
+            "add-list",
+            "--filter",
+            "segment=vip",
+            "--due",
+            "2030-01-01",
+        ],
+        "Invalid filter",
+    );
     let rules = json(d, &["reminder", "rules", "thank_you.days=2"]);
     assert_eq!(rules["thank_you"]["days"], 2);
     refused(

@@ -47,6 +47,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::care::reminder_today,
             commands::care::reminder_list,
             commands::care::reminder_add,
+            commands::care::reminder_add_bulk,
             commands::care::reminder_done,
             commands::care::reminder_snooze,
             commands::care::reminder_cancel,

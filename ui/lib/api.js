@@ -136,3 +136,6 @@ export const reportExport = (report, args, path) => call('report_export', { repo
 export const analyticsRefresh = () => call('analytics_refresh');
 export const analyticsGetRules = () => call('analytics_get_rules');
 export const analyticsSetRules = (rules) => call('analytics_set_rules', opt(rules));
+/** One manual reminder for every customer the filter selects; resolves to the count. */
+export const reminderAddBulk = (filter, { dueDate, dueTime, title, note, assignee }) =>
+  call('reminder_add_bulk', opt({ filter, due_date: dueDate, due_time: dueTime, title, note, assignee }));

@@ -262,7 +262,7 @@ export function openLogDialog(ctx, { customerId, reminder = null, channel = 'pho
 // ---------- manual reminder ----------
 
 /** "Thêm nhắc việc": due date (quick picks), optional time, title, note, assignee -> reminder_add. */
-export function openReminderDialog(ctx, { customerId, customerName = null, title = '', onDone } = {}) {
+export function openReminderDialog(ctx, { customerId, customerName = null, title = '', onDone, filter = null } = {}) {
   const { t, fmt } = ctx;
   const P = (k, p) => t(`profile_care.${k}`, p);
   const today = shopToday(fmt);
@@ -290,9 +290,17 @@ export function openReminderDialog(ctx, { customerId, customerName = null, title
       if (!e.due_date.value) throw { code: 'reminder.date_invalid', params: { field: 'due_date', value: '' } };
       const input = { customer_id: customerId, due_date: e.due_date.value };
       for (const k of ['due_time', 'title', 'note', 'assignee']) if (trimmed(e[k].value)) input[k] = trimmed(e[k].value);
+      // A list filter instead of one customer: the same reminder for every customer in it.
+      if (filter) return api.reminderAddBulk(filter, { dueDate: input.due_date, dueTime: input.due_time, title: input.title, note: input.note, assignee: input.assignee });
       return api.reminderAdd(input);
     },
-    onSaved: (r) => { toast(P('reminder_saved', { date: showDate(fmt, r?.due_date ?? due.value) }), 'success'); onDone?.(r); },
+    onSaved: (r) => {
+      const msg = filter
+        ? P('reminder_bulk_saved', { count: fmt.number(r ?? 0), date: showDate(fmt, due.value) })
+        : P('reminder_saved', { date: showDate(fmt, r?.due_date ?? due.value) });
+      toast(msg, 'success');
+      onDone?.(r);
+    },
   });
 }
 

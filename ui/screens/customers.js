@@ -7,7 +7,7 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
-import { careIcon, fieldLabel, shopToday, preferredTemplate } from '../lib/care-dialogs.js';
+import { careIcon, fieldLabel, shopToday, preferredTemplate, openReminderDialog } from '../lib/care-dialogs.js';
 
 const PAGE_SIZE = 50;
 // Route filters (key=value pairs joined by &) and the values they accept.
@@ -113,6 +113,9 @@ function mount(root, context, param) {
       h('footer', { class: 'pager' }, els.range,
         h('button', { type: 'button', class: 'ghost small bulk-message-action', id: 'customers-bulk-message', title: t('messages.bulk_button_hint'), onclick: openBulkDialog },
           careIcon('message'), t('messages.bulk_button')),
+        h('button', { type: 'button', class: 'ghost small', id: 'customers-bulk-reminder', title: t('messages.bulk_reminder_hint'),
+          onclick: () => openReminderDialog(ctx, { filter: currentFilter(), customerName: t('messages.bulk_reminder_for', { count: ctx.fmt.number(state.total ?? 0) }) }) },
+          careIcon('reminders'), t('messages.bulk_reminder_button')),
         h('span', { class: 'spacer' }), els.prev, els.next))));
   renderChips();
   renderHeader();

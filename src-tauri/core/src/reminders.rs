@@ -607,6 +607,43 @@ impl Store {
         })
     }
 
+    /// The same manual reminder for every customer a list filter selects (a segment from the
+    /// reports, a tag...), in one transaction; returns how many were added.
+    pub fn add_reminders_for(
+        &self,
+        filter: &crate::model::CustomerFilter,
+        input: ReminderInput,
+    ) -> Result<i64> {
+        let due = parse_date(&input.due_date, "due_date")?;
+        let due_time = valid_time(input.due_time)?;
+        let title = crate::customers::check_len(input.title)?;
+        let note = crate::customers::check_len(input.note)?;
+        let assignee = crate::customers::check_len(input.assignee)?;
+        self.write(|conn| {
+            let ids = db::care::filter_ids(conn, &crate::templates::filter_sql(conn, filter)?)?;
+            let now = time::now();
+            let due = due.to_string();
+            for id in &ids {
+                db::care::insert_reminder(
+                    conn,
+                    &NewReminder {
+                        customer_id: *id,
+                        kind: "manual",
+                        rule_key: None,
+                        due_date: &due,
+                        due_time: due_time.as_deref(),
+                        title: title.as_deref(),
+                        note: note.as_deref(),
+                        assignee: assignee.as_deref(),
+                        detail: "{}",
+                    },
+                    now,
+                )?;
+            }
+            Ok(ids.len() as i64)
+        })
+    }
+
     /// Close a reminder as done; with a log, the interaction is recorded with it.
     pub fn complete_reminder(
         &self,

@@ -353,7 +353,7 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<FilterSql> {
+pub(crate) fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<FilterSql> {
     let bad = |key: &str, value: String| CoreError::FilterInvalid {
         key: key.to_owned(),
         value,

@@ -30,6 +30,18 @@ pub enum ReminderCmd {
         #[arg(long)]
         assignee: Option<String>,
     },
+    /// The same reminder for every customer a filter selects (e.g. --filter segment=at_risk)
+    AddList {
+        /// KEY=VALUE, repeatable, as for `template export`
+        #[arg(long = "filter", value_name = "KEY=VALUE", required = true)]
+        filters: Vec<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        due: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Open reminders, soonest first
     List {
         #[arg(long, value_parser = ["overdue", "today", "week", "all"], default_value = "all")]
@@ -257,6 +269,27 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
                 assignee,
             })?;
             o.print(&r, || format!("{} #{}", o.t("cli.reminder_added"), r.id))?;
+        }
+        ReminderCmd::AddList {
+            filters,
+            due,
+            title,
+            note,
+        } => {
+            let n = db.add_reminders_for(
+                &parse_filters(&filters)?,
+                ReminderInput {
+                    customer_id: 0,
+                    due_date: due,
+                    due_time: None,
+                    title,
+                    note,
+                    assignee: None,
+                },
+            )?;
+            o.print(&serde_json::json!({ "added": n }), || {
+                format!("{}: {n}", o.t("cli.reminders_added"))
+            })?;
         }
         ReminderCmd::List {
             due,

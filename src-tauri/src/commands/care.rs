@@ -185,3 +185,25 @@ pub async fn template_export(
 ) -> IpcResult<TemplateExport> {
     run(&state, move |s| s.export_template(&name, &filter, &path)).await
 }
+
+/// A manual reminder for every customer the filter selects; returns how many.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reminder_add_bulk(
+    state: State<'_, AppState>,
+    filter: CustomerFilter,
+    due_date: String,
+    due_time: Option<String>,
+    title: Option<String>,
+    note: Option<String>,
+    assignee: Option<String>,
+) -> IpcResult<i64> {
+    let input = ReminderInput {
+        customer_id: 0,
+        due_date,
+        due_time,
+        title,
+        note,
+        assignee,
+    };
+    run(&state, move |s| s.add_reminders_for(&filter, input)).await
+}

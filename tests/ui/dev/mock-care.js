@@ -277,6 +277,12 @@
       const clean = (v) => (v === undefined || v === null ? null : String(v).trim() || null);
       return reminderOut(addReminder({ customer_id: c.id, due_date: input.due_date, due_time: input.due_time || null, title: clean(input.title), note: clean(input.note), assignee: clean(input.assignee) }));
     },
+    reminder_add_bulk: async ({ filter, due_date: due, due_time: time, title, note }) => {
+      validDate(due, 'due_date');
+      const page = await original('customer_list', { query: { ...filter, offset: 0, limit: 500 } });
+      for (const c of page.rows) addReminder({ customer_id: c.id, due_date: due, due_time: time || null, title: title ?? null, note: note ?? null, assignee: null });
+      return page.rows.length;
+    },
     reminder_done: ({ id, log }) => {
       const r = findReminder(id);
       if (log) r.interaction_id = logInteraction({ ...log, customer_id: r.customer_id, summary: log.summary?.trim() || reasonText(r) }, r.id).id;
