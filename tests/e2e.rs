@@ -4,7 +4,6 @@
 
 use crate::support_driver::{start, R};
 use fantoccini::key::Key;
-use fantoccini::Locator;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -28,7 +27,7 @@ async fn counter_add_find_and_record_by_keyboard() -> R<()> {
     // Add "Nguyễn Văn Đức" inline: nobody matches, so the typed name prefills the form.
     s.wait_focus("counter-search").await?;
     s.keys("Nguyễn Văn Đức").await?;
-    s.find("#new-customer-phone").await?.click().await?;
+    s.click("#new-customer-phone").await?;
     s.wait_focus("new-customer-phone").await?;
     s.keys(&format!("0912 345 678{}", Key::Enter)).await?;
     s.wait_focus("purchase-amount").await?;
@@ -50,8 +49,8 @@ async fn counter_add_find_and_record_by_keyboard() -> R<()> {
     s.screenshot("counter-purchase").await?;
 
     // The purchase is in his profile: customer list, search, arrow down, Enter.
-    s.find("#nav-customers").await?.click().await?;
-    s.find("#customers-search").await?.send_keys("duc").await?;
+    s.click("#nav-customers").await?;
+    s.type_into("#customers-search", "duc").await?;
     s.wait_text("#customers-table tbody", "Nguyễn Văn Đức")
         .await?;
     s.wait_focus("customers-search").await?;
@@ -89,10 +88,10 @@ async fn switching_to_english_relabels_the_counter() -> R<()> {
         .await?
         .unwrap_or_default();
     assert!(before.contains("điện thoại"), "{before}");
-    s.find("#nav-settings").await?.click().await?;
+    s.click("#nav-settings").await?;
     let select = s.find("#settings-language").await?;
     select.select_by_value("en").await?;
-    s.find("#nav-counter").await?.click().await?;
+    s.click("#nav-counter").await?;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let p = s
@@ -232,7 +231,7 @@ async fn redeem_points_at_the_counter() -> R<()> {
     assert!(done.contains("50.000"), "the discount is shown: {done}");
     s.screenshot("counter-redeemed").await?;
     // Her profile shows the ledger: earn, redeem, earn.
-    s.find("#purchase-confirmation a").await?.click().await?;
+    s.click("#purchase-confirmation a").await?;
     let ledger = s.wait_text("#profile-ledger", "\u{2212}50").await?;
     assert!(
         ledger.contains("+15") && ledger.contains("+100"),
@@ -240,7 +239,7 @@ async fn redeem_points_at_the_counter() -> R<()> {
     );
     s.screenshot("profile-points").await?;
     // The loyalty rules are in Settings.
-    s.find("#nav-settings").await?.click().await?;
+    s.click("#nav-settings").await?;
     s.find("#settings-loyalty").await?;
     assert_eq!(s.value("#settings-rule-earn-per").await?, "10.000");
     let tiers = s
@@ -292,9 +291,9 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
         );
     })
     .await?;
-    s.find("#nav-settings").await?.click().await?;
+    s.click("#nav-settings").await?;
     s.find("#settings-backup").await?;
-    s.find("#backup-now").await?.click().await?;
+    s.click("#backup-now").await?;
     s.find("#backup-list .backup-restore").await?;
     s.client
         .execute(
@@ -303,7 +302,7 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
         )
         .await?;
     s.screenshot("settings-backup").await?;
-    s.find("#settings-import-open").await?.click().await?;
+    s.click("#settings-import-open").await?;
     s.find("#import-kind").await?;
     s.find("#export-customers").await?;
     // WebDriver cannot drive the native file picker: it alone is replaced, to answer a CSV.
@@ -318,17 +317,17 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
             vec![serde_json::json!(csv)],
         )
         .await?;
-    s.find("#import-file").await?.click().await?;
+    s.click("#import-file").await?;
     // The detected mapping and the dry run: the bad phone on line 4 is reported in place.
     s.wait_text("#import-mapping", "Điện thoại").await?;
     s.wait_text("#import-report", "123").await?;
     s.screenshot("import-preview").await?;
-    s.find("#import-skip-invalid").await?.click().await?;
-    s.find("#import-run").await?.click().await?;
+    s.click("#import-skip-invalid").await?;
+    s.click("#import-run").await?;
     s.wait_text("#import-report", "Đã nhập xong").await?;
     s.screenshot("import-done").await?;
-    s.find("#nav-customers").await?.click().await?;
-    s.find("#customers-duplicates").await?.click().await?;
+    s.click("#nav-customers").await?;
+    s.click("#customers-duplicates").await?;
     s.wait_text("#duplicates-list", "Nguy").await?;
     s.screenshot("duplicates").await?;
     let dir = s.close().await?;
@@ -390,15 +389,13 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
     })
     .await?;
     s.keys(&Key::F4.to_string()).await?;
-    let row = s.find(".today-row[data-group=\"overdue\"]").await?;
+    s.find(".today-row[data-group=\"overdue\"]").await?;
     let text = s.wait_text("#today", "Phạm Thu Hà").await?;
     assert!(text.contains("Hỏi thăm tai nghe mới mua"), "{text}");
     s.screenshot("today").await?;
 
     // Message her: the template is rendered with her name, and copied for Zalo or SMS.
-    row.find(Locator::Css(".today-message"))
-        .await?
-        .click()
+    s.click(".today-row[data-group=\"overdue\"] .today-message")
         .await?;
     s.find("#message-text").await?;
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -406,25 +403,24 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
         assert!(Instant::now() < deadline, "the message was not rendered");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    s.find("#message-copy").await?.click().await?;
+    s.click("#message-copy").await?;
     s.wait_text(".toasts", "Đã sao chép").await?;
-    s.find("#message-close").await?.click().await?;
+    s.click("#message-close").await?;
 
-    row.find(Locator::Css(".today-done")).await?.click().await?;
-    let form = s.find(".today-row[data-group=\"overdue\"] form").await?;
-    form.find(Locator::Css("select[name=\"channel\"]"))
+    s.click(".today-row[data-group=\"overdue\"] .today-done")
+        .await?;
+    let form = ".today-row[data-group=\"overdue\"] form";
+    s.find(&format!("{form} select[name=\"channel\"]"))
         .await?
         .select_by_value("phone")
         .await?;
-    form.find(Locator::Css("input[name=\"outcome\"]"))
-        .await?
-        .send_keys("Khách hài lòng, hẹn ghé thứ bảy")
-        .await?;
+    s.type_into(
+        &format!("{form} input[name=\"outcome\"]"),
+        "Khách hài lòng, hẹn ghé thứ bảy",
+    )
+    .await?;
     s.screenshot("today-log-call").await?;
-    form.find(Locator::Css(".today-log-submit"))
-        .await?
-        .click()
-        .await?;
+    s.click(&format!("{form} .today-log-submit")).await?;
     // The row leaves the list once the reminder is done.
     let deadline = Instant::now() + Duration::from_secs(20);
     while s
@@ -477,12 +473,19 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     s.keys(&Key::F6.to_string()).await?;
     s.wait_text("#report-summary", "CLV").await?;
     s.wait_text("#report-churn", "%").await?;
-    let cell = s.find(".rfm-cell[data-r=\"5\"][data-f=\"5\"]").await?;
+    let cell = ".rfm-cell[data-r=\"5\"][data-f=\"5\"]";
+    s.find(cell).await?;
     s.wait_text("#report-clv", "BG/NBD").await?;
     s.screenshot("reports").await?;
-    let segment = cell.attr("data-segment").await?.unwrap_or_default();
+    let segment = s
+        .client
+        .execute(
+            "return document.querySelector(arguments[0]).dataset.segment",
+            vec![serde_json::json!(cell)],
+        )
+        .await?;
     assert_eq!(segment, "champions");
-    cell.click().await?;
+    s.click(cell).await?;
     s.wait_text("#customers-filter-chips", "Khách ruột").await?;
     // Every listed customer carries the segment's badge.
     let rows = s

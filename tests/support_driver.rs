@@ -107,10 +107,48 @@ impl Session {
             .await?)
     }
 
+    /// Click `css`, finding it again if the screen re-rendered it in between (a search
+    /// answer arriving late replaces the form under the pointer).
+    pub async fn click(&self, css: &str) -> R<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.find(css).await?.click().await {
+                Ok(()) => return Ok(()),
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Type into `css`, finding it again if it was re-rendered.
+    pub async fn type_into(&self, css: &str, text: &str) -> R<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.find(css).await?.send_keys(text).await {
+                Ok(()) => return Ok(()),
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     /// Keys to whatever has focus: the keyboard-only path a cashier takes.
     pub async fn keys(&self, text: &str) -> R<()> {
-        self.client.active_element().await?.send_keys(text).await?;
-        Ok(())
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            // The focused element may be re-rendered (and refocused) between the two calls.
+            match self.client.active_element().await?.send_keys(text).await {
+                Ok(()) => return Ok(()),
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     pub async fn focused_id(&self) -> R<String> {
@@ -194,4 +232,9 @@ impl Session {
         self.client.close().await?;
         Ok(self.data_dir)
     }
+}
+
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(e, fantoccini::error::CmdError::Standard(w)
+        if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
 }

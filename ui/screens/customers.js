@@ -207,6 +207,8 @@ function renderTable() {
   const filtered = state.search || state.tag || state.source || Object.keys(state.analytics).length;
   const showAnalytics = hasAnalytics(state.rows);
   if (showAnalytics !== els.analyticsShown) { els.analyticsShown = showAnalytics; renderHeader(); }
+  // A late answer re-renders the rows: the keyboard stays on the same customer.
+  const focusedId = els.tbody.contains(document.activeElement) ? document.activeElement.closest('tr')?.dataset.id : null;
   fill(els.tbody, state.rows.length ? state.rows.map((r) => h('tr', {
     tabindex: '0', class: ['row', r.archived && 'archived'], dataset: { id: r.id },
     onclick: () => ctx.navigate('profile', r.id),
@@ -220,6 +222,7 @@ function renderTable() {
   h('td', { class: 'num' }, r.last_purchase_at ? fmt.date(r.last_purchase_at) : t('common.none')),
   showAnalytics && analyticsCell(r)))
     : h('tr', {}, h('td', { colspan: String(COLUMNS.length + (showAnalytics ? 1 : 0)), class: 'empty' }, t(filtered ? 'customers.empty_filtered' : 'customers.empty'))));
+  if (focusedId) els.tbody.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)?.focus();
   const from = state.total ? state.offset + 1 : 0;
   const to = state.offset + state.rows.length;
   els.range.textContent = t('customers.range', { from: fmt.number(from), to: fmt.number(to), total: fmt.number(state.total) });

@@ -179,10 +179,15 @@ pub fn clear_scores_before(conn: &Connection, computed_at: i64) -> Result<()> {
     Ok(())
 }
 
+/// Insert or update in place: unchanged segments and stages leave their indexes alone.
 pub fn put_scores(conn: &Connection, rows: &[ScoreRow]) -> Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO customer_scores ({SCORE_COLS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        "INSERT INTO customer_scores ({SCORE_COLS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (customer_id) DO UPDATE SET r = ?2, f = ?3, m = ?4, segment = ?5,
+             stage = ?6, p_alive = ?7, expected_purchases = ?8, expected_spend_minor = ?9,
+             clv_minor = ?10, at_risk = ?11, next_visit = ?12, monetary_minor = ?13,
+             computed_at = ?14"
     ))?;
     for s in rows {
         stmt.execute(params![
