@@ -1695,3 +1695,325 @@ fn retention_reports_from_the_command_line() {
         Some(2)
     );
 }
+
+#[test]
+fn audit_list_and_verify_from_the_command_line() {
+    use khachquen_core::audit::{NewAuditEntry, Via};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mai = json(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Trần Thị Mai",
+            "--phone",
+            "0987654321",
+        ],
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+    {
+        let s = Store::open(&d.join("khachquen.db")).unwrap();
+        for e in [
+            NewAuditEntry::new("Lan", Via::Window, "customer.update", "customer")
+                .at(at("2020-03-01T10:00:00+07:00"))
+                .entity_id(mai)
+                .customer(mai)
+                .before(serde_json::json!({"note": null}))
+                .after(serde_json::json!({"note": "VIP"})),
+            NewAuditEntry::new("Minh", Via::Cli, "purchase.add", "purchase")
+                .at(at("2020-03-02T09:30:00+07:00"))
+                .entity_id(5)
+                .customer(mai),
+            NewAuditEntry::new("Owner", Via::Cli, "export.run", "export")
+                .at(at("2020-03-03T18:00:00+07:00"))
+                .after(serde_json::json!({"kind": "customers"})),
+        ] {
+            s.audit_append(&e).unwrap();
+        }
+    }
+    // Entries the app itself records are stamped now: --until keeps to the three above.
+    let list = |extra: &[&str]| {
+        let mut a = vec!["audit", "list", "--until", "2020-12-31"];
+        a.extend_from_slice(extra);
+        json(d, &a)
+    };
+    let all = list(&[]);
+    assert_eq!(all["total"], 3);
+    assert_eq!(all["entries"][0]["action"], "export.run", "newest first");
+    assert_eq!(all["entries"][2]["after"]["note"], "VIP");
+    assert_eq!(all["entries"][2]["before"]["note"], Value::Null);
+    assert_eq!(all["entries"][1]["via"], "cli");
+    let purchase_id = all["entries"][1]["id"].as_i64().unwrap();
+    assert_eq!(list(&["--staff", "lan"])["total"], 1);
+    assert_eq!(list(&["--customer", "0987654321"])["total"], 2);
+    assert_eq!(list(&["--since", "2020-03-02"])["total"], 2);
+    assert_eq!(list(&["--action", "purchase"])["total"], 1);
+    assert_eq!(
+        list(&["--limit", "1", "--offset", "1"])["entries"][0]["id"],
+        purchase_id
+    );
+    let text = ok(d, &["audit", "list", "--staff", "Minh"]);
+    assert!(
+        text.contains("Minh (cli)\tpurchase.add\tpurchase #5"),
+        "{text}"
+    );
+    assert!(ok(d, &["audit", "list", "--staff", "Nobody"]).contains("No audit entries match."));
+    refused(
+        d,
+        &["audit", "list", "--since", "2020-13-01"],
+        "Invalid filter",
+    );
+    refused(
+        d,
+        &["audit", "list", "--customer", "0900000000"],
+        "0900000000",
+    );
+    assert_eq!(
+        kq(d, &["audit", "list", "--limit", "x"]).status.code(),
+        Some(2)
+    );
+    // Intact: exit 0.
+    assert!(ok(d, &["audit", "verify"]).contains("The audit log is intact"));
+    let v = json(d, &["audit", "verify"]);
+    assert_eq!(
+        (v["ok"].clone(), v["first_broken"].clone()),
+        (Value::Bool(true), Value::Null)
+    );
+    // Edited with plain SQL (the append-only trigger dropped first): exit 1 naming the entry.
+    let conn = rusqlite_conn(&d.join("khachquen.db"));
+    conn.execute_batch("DROP TRIGGER audit_log_append_only_update")
+        .unwrap();
+    conn.execute(
+        "UPDATE audit_log SET actor_name = 'Owner' WHERE id = ?1",
+        [purchase_id],
+    )
+    .unwrap();
+    drop(conn);
+    refused(
+        d,
+        &["audit", "verify"],
+        &format!("Audit entry #{purchase_id} was changed after it was written"),
+    );
+    let out = kq(d, &["audit", "verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["first_broken"]["id"], purchase_id);
+    assert_eq!(v["first_broken"]["reason"], "hash_mismatch");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("#{purchase_id}")));
+}
+
+/// Encrypted backups (issue 9): the passphrase comes from an environment variable, never
+/// argv; a wrong one or a file cut short is refused and changes nothing.
+#[test]
+fn encrypted_backups_from_the_command_line() {
+    const PASS: &str = "mật khẩu cửa hàng 2026";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A debug binary takes a cheap scrypt work factor from the environment (a release
+    // binary ignores it); the passphrase variable is whatever each call sets.
+    let run = |args: &[&str], env: &[(&str, &str)]| -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_khachquen"));
+        c.arg("--data-dir")
+            .arg(d)
+            .args(["--lang", "en"])
+            .args(args)
+            .env_remove("KHACHQUEN_DATA_DIR")
+            .env_remove("KHACHQUEN_BACKUP_PASSPHRASE")
+            .env("KHACHQUEN_TEST_SCRYPT_LOG_N", "4");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("run khachquen")
+    };
+    let ok = |args: &[&str], env: &[(&str, &str)]| -> String {
+        let out = run(args, env);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json = |args: &[&str], env: &[(&str, &str)]| -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        serde_json::from_str(&ok(&a, env)).expect("one JSON document")
+    };
+    let refused = |args: &[&str], env: &[(&str, &str)], needle: &str| {
+        let before = snapshot(d);
+        let out = run(args, env);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+        assert!(!err.contains("backup.passphrase"), "raw code leaked: {err}");
+        assert_eq!(snapshot(d), before, "{args:?} changed the database");
+    };
+    let pass = [("KHACHQUEN_BACKUP_PASSPHRASE", PASS)];
+    ok(
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Trần Thị Bí Mật",
+            "--phone",
+            "0987 654 321",
+            "--birthday",
+            "1987-11-23",
+        ],
+        &[],
+    );
+    ok(
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0987654321",
+            "--amount",
+            "450000",
+        ],
+        &[],
+    );
+
+    // Never from argv; --encrypt with no passphrase anywhere is refused.
+    assert_eq!(
+        run(&["backup", "create", "--passphrase", PASS], &[])
+            .status
+            .code(),
+        Some(2)
+    );
+    refused(
+        &["backup", "create", "--encrypt"],
+        &[],
+        "No backup passphrase was given",
+    );
+    let b = json(&["backup", "create", "--encrypt"], &pass);
+    let file = b["file"].as_str().unwrap().to_owned();
+    assert!(file.ends_with(".db.age") && b["encrypted"] == true, "{b}");
+    let bytes = std::fs::read(&file).unwrap();
+    for needle in ["0987654321", "Bí Mật", "1987-11-23", "SQLite format 3"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} readable in {file}"
+        );
+    }
+    // Another variable, named with --passphrase-env.
+    let other = json(
+        &[
+            "backup",
+            "create",
+            "--encrypt",
+            "--passphrase-env",
+            "SHOP_KEY",
+        ],
+        &[("SHOP_KEY", PASS)],
+    );
+    assert_eq!(other["encrypted"], true);
+    let list = json(&["backup", "list"], &[]);
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["encrypted"] == true && e["ok"] == true));
+    assert!(ok(&["backup", "list"], &[]).contains("Encrypted"));
+
+    // Verify: without the passphrase "encrypted, passphrase needed"; with it, sound.
+    refused(
+        &["backup", "verify", &file],
+        &[],
+        "is encrypted: enter the backup passphrase",
+    );
+    assert!(ok(&["backup", "verify", &file], &pass).contains("The backup is sound"));
+    assert_eq!(
+        json(&["backup", "verify", &file], &pass)["counts"]["customers"],
+        1
+    );
+
+    // Restore: asks, refuses a wrong passphrase and a cut file, then restores.
+    let before = snapshot(d);
+    ok(
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Khách Mới",
+            "--phone",
+            "0999 888 777",
+        ],
+        &[],
+    );
+    refused(
+        &["backup", "restore", &file],
+        &[],
+        "is encrypted: enter the backup passphrase",
+    );
+    refused(
+        &["backup", "restore", &file, "--passphrase-env", "WRONG"],
+        &[("WRONG", "not the passphrase")],
+        "The passphrase does not open",
+    );
+    let cut = d.join("cut.db.age");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    let cut = cut.display().to_string();
+    refused(
+        &["backup", "restore", &cut],
+        &pass,
+        "is incomplete or damaged",
+    );
+    refused(
+        &["backup", "verify", &cut],
+        &pass,
+        "is incomplete or damaged",
+    );
+    assert!(ok(&["backup", "restore", &file], &pass).contains("Restored from"));
+    assert_eq!(snapshot(d), before, "the backup's data is back");
+
+    // A stored passphrase: every backup is encrypted without asking; status says so.
+    refused(
+        &["backup", "config", "--passphrase-env", "UNSET_VAR"],
+        &[],
+        "No backup passphrase was given",
+    );
+    refused(
+        &["backup", "config", "--passphrase-env", "SHORT"],
+        &[("SHORT", "1234")],
+        "at least 8 characters",
+    );
+    let st = json(
+        &["backup", "config", "--passphrase-env", "BK_PASS"],
+        &[("BK_PASS", PASS)],
+    );
+    assert_eq!(st["encryption"], "on");
+    let db = std::fs::read(d.join("khachquen.db")).unwrap();
+    assert!(!db.windows(PASS.len()).any(|w| w == PASS.as_bytes()));
+    assert!(d.join("backup.key").is_file());
+    let auto = json(&["backup", "create"], &[]);
+    assert_eq!(auto["encrypted"], true);
+    assert!(ok(&["backup", "status"], &[]).contains("Encryption: Backups are encrypted"));
+    refused(
+        &["backup", "create", "--passphrase-env", "WRONG"],
+        &[("WRONG", "not the passphrase")],
+        "not the backup passphrase set on this computer",
+    );
+    // The key file gone (the data moved to another computer): paused until unlocked.
+    std::fs::remove_file(d.join("backup.key")).unwrap();
+    assert_eq!(json(&["backup", "status"], &[])["encryption"], "paused");
+    refused(&["backup", "create"], &[], "Encrypted backups are paused");
+    let st = json(
+        &["backup", "config", "--unlock-env", "BK_PASS"],
+        &[("BK_PASS", PASS)],
+    );
+    assert_eq!(st["encryption"], "on");
+    // Cleared: plain again.
+    assert_eq!(
+        json(&["backup", "config", "--no-passphrase"], &[])["encryption"],
+        "off"
+    );
+    let plain = json(&["backup", "create"], &[]);
+    assert_eq!(plain["encrypted"], false);
+    assert!(plain["file"].as_str().unwrap().ends_with(".db"));
+}

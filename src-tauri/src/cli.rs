@@ -1,11 +1,12 @@
 //! The headless command line: the same core calls as the window.
 
+mod audit;
 mod care;
 mod report;
 
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
-use khachquen_core::backup::{BackupInfo, BackupStatus};
+use khachquen_core::backup::{BackupInfo, BackupStatus, PassphraseChange};
 use khachquen_core::export::ExportKind;
 use khachquen_core::import::{ImportOptions, ImportReport, Kind, RowError};
 use khachquen_core::merge::Duplicates;
@@ -92,6 +93,9 @@ enum Command {
     /// Retention reports: churn, cohorts, CLV, RFM, lifecycle, revenue split, staff
     #[command(subcommand)]
     Report(report::ReportCmd),
+    /// The audit log: who changed what, and a check that nobody edited it
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
     /// Fill an empty database with a realistic demo shop
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -196,30 +200,81 @@ enum CustomerCmd {
 
 #[derive(Subcommand)]
 enum BackupCmd {
-    /// Back up now: to FILE (or into a folder), else into the backup folder
+    /// Back up now: to FILE (or into a folder), else into the backup folder. With a backup
+    /// passphrase set, the backup is encrypted (FILE.age)
     Create {
         file: Option<PathBuf>,
         /// Replace FILE if it exists
         #[arg(long)]
         force: bool,
+        /// Encrypt even when no backup passphrase is set, with the one in --passphrase-env
+        #[arg(long)]
+        encrypt: bool,
+        #[command(flatten)]
+        passphrase: PassphraseEnv,
     },
     /// The backups in the backup folder, newest first, each quickly checked
     List,
-    /// Check a backup fully (integrity, schema, row counts); changes nothing
-    Verify { file: PathBuf },
-    /// Replace the data with a backup's; a copy of the current data is kept first
-    Restore { file: PathBuf },
-    /// Folder, how many are kept, and the last good backup with its age
+    /// Check a backup fully (integrity, schema, row counts); changes nothing. An encrypted
+    /// one is opened with --passphrase-env, or the passphrase set on this computer
+    Verify {
+        file: PathBuf,
+        #[command(flatten)]
+        passphrase: PassphraseEnv,
+    },
+    /// Replace the data with a backup's; a copy of the current data is kept first. An
+    /// encrypted backup needs its passphrase in --passphrase-env
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        passphrase: PassphraseEnv,
+    },
+    /// Folder, how many are kept, encryption, and the last good backup with its age
     Status,
-    /// Choose the backup folder (an existing one; "" = the default) and how many to keep
+    /// Choose the backup folder (an existing one; "" = the default), how many to keep, and
+    /// the backup passphrase
     Config {
         #[arg(long)]
         folder: Option<String>,
         #[arg(long)]
         keep: Option<String>,
+        /// Set the backup passphrase from the environment variable VAR (never from argv):
+        /// every later backup is encrypted with it
+        #[arg(long, value_name = "VAR", conflicts_with_all = ["no_passphrase", "unlock_env"])]
+        passphrase_env: Option<String>,
+        /// Forget the backup passphrase: later backups are plain
+        #[arg(long, conflicts_with = "unlock_env")]
+        no_passphrase: bool,
+        /// Enter the passphrase already set, from the environment variable VAR, to resume
+        /// encrypted backups on this computer
+        #[arg(long, value_name = "VAR")]
+        unlock_env: Option<String>,
     },
     /// The daily automatic backup, if none was made today (the window runs it at start-up)
     Auto,
+}
+
+/// Where the backup passphrase comes from: an environment variable, never argv.
+#[derive(Args)]
+struct PassphraseEnv {
+    /// The environment variable holding the backup passphrase
+    #[arg(
+        long = "passphrase-env",
+        value_name = "VAR",
+        default_value = "KHACHQUEN_BACKUP_PASSPHRASE"
+    )]
+    var: String,
+}
+
+impl PassphraseEnv {
+    fn value(&self) -> Option<String> {
+        env_secret(&self.var)
+    }
+}
+
+/// A non-empty environment variable.
+fn env_secret(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.is_empty())
 }
 
 #[derive(Subcommand)]
@@ -591,8 +646,12 @@ fn duplicates_text(o: &Out, d: &Duplicates) -> String {
 }
 
 fn backup_text(o: &Out, b: &BackupInfo) -> String {
+    let sealed = match b.encrypted {
+        true => format!(" [{}]", o.t("backup_crypto.badge")),
+        false => String::new(),
+    };
     format!(
-        "{}\n{}: {}\n{} {}, {} {} ({} ms)",
+        "{}{sealed}\n{}: {}\n{} {}, {} {} ({} ms)",
         b.file,
         o.t("cli.backup_created"),
         or_dash(b.created_at.map(|t| t.to_rfc3339())),
@@ -618,6 +677,15 @@ fn status_text(o: &Out, s: &BackupStatus) -> String {
         format!("{}: {}", o.t("cli.backup_folder"), s.folder),
         format!("{}: {}", o.t("cli.backup_keep"), s.keep),
         format!("{}: {last}", o.t("cli.backup_last_ok")),
+        format!(
+            "{}: {}",
+            o.t("backup_crypto.cli_encryption"),
+            match s.encryption {
+                "on" => o.t("backup_crypto.state_on"),
+                "paused" => o.t("backup_crypto.state_paused"),
+                _ => o.t("backup_crypto.state_off"),
+            }
+        ),
     ];
     if let Some(f) = &s.last_file {
         lines.push(format!("  {f}"));
@@ -646,10 +714,17 @@ fn progress<'a>(o: &'a Out, key: &str) -> impl FnMut(u64, u64) + 'a {
 
 fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
     match cmd {
-        BackupCmd::Create { file, force } => {
-            let b = db.create_backup(
+        BackupCmd::Create {
+            file,
+            force,
+            encrypt,
+            passphrase,
+        } => {
+            let b = db.create_backup_with(
                 file.as_deref(),
                 force,
+                encrypt,
+                passphrase.value().as_deref(),
                 &mut progress(o, "cli.backup_progress"),
             );
             if !o.json {
@@ -684,20 +759,31 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
                             e.size,
                             i18n::error_message(o.lang, &err.code, &err.params)
                         ),
+                        (None, None) if e.encrypted => format!(
+                            "{}\t{}\t{}\t{}",
+                            e.name,
+                            e.size,
+                            or_dash(e.modified.map(|t| t.to_rfc3339())),
+                            o.t("backup_crypto.badge")
+                        ),
                         (None, None) => e.name.clone(),
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;
         }
-        BackupCmd::Verify { file } => {
-            let b = khachquen_core::backup::verify(&file)?;
+        BackupCmd::Verify { file, passphrase } => {
+            let b = db.verify_backup(&file, passphrase.value().as_deref())?;
             o.print(&b, || {
                 format!("{}: {}", o.t("cli.backup_ok"), backup_text(o, &b))
             })?;
         }
-        BackupCmd::Restore { file } => {
-            let r = db.restore_backup(&file, &mut progress(o, "cli.restore_progress"));
+        BackupCmd::Restore { file, passphrase } => {
+            let r = db.restore_backup_with(
+                &file,
+                passphrase.value().as_deref(),
+                &mut progress(o, "cli.restore_progress"),
+            );
             if !o.json {
                 eprintln!();
             }
@@ -723,8 +809,27 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
             let s = db.backup_status()?;
             o.print(&s, || status_text(o, &s))?;
         }
-        BackupCmd::Config { folder, keep } => {
-            let s = db.configure_backups(folder.as_deref(), keep.as_deref())?;
+        BackupCmd::Config {
+            folder,
+            keep,
+            passphrase_env,
+            no_passphrase,
+            unlock_env,
+        } => {
+            let missing = || CoreError::BackupPassphraseMissing;
+            let set = passphrase_env
+                .map(|v| env_secret(&v).ok_or_else(missing))
+                .transpose()?;
+            let unlock = unlock_env
+                .map(|v| env_secret(&v).ok_or_else(missing))
+                .transpose()?;
+            let change = match (&set, &unlock) {
+                (Some(p), _) => Some(PassphraseChange::Set(p)),
+                (None, Some(p)) => Some(PassphraseChange::Unlock(p)),
+                (None, None) if no_passphrase => Some(PassphraseChange::Clear),
+                (None, None) => None,
+            };
+            let s = db.configure_backups_with(folder.as_deref(), keep.as_deref(), change)?;
             o.print(&s, || status_text(o, &s))?;
         }
         BackupCmd::Auto => {
@@ -958,6 +1063,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Warranty(cmd) => return care::warranty(db, cmd, o),
         Command::Ticket(cmd) => return care::ticket(db, cmd, o),
         Command::Report(cmd) => return report::report(db, cmd, o),
+        Command::Audit(cmd) => return audit::audit(db, cmd, o),
         Command::Purchase(cmd) => match cmd {
             PurchaseCmd::Add {
                 customer,

@@ -139,3 +139,9 @@ export const analyticsSetRules = (rules) => call('analytics_set_rules', opt(rule
 /** One manual reminder for every customer the filter selects; resolves to the count. */
 export const reminderAddBulk = (filter, { dueDate, dueTime, title, note, assignee }) =>
   call('reminder_add_bulk', opt({ filter, due_date: dueDate, due_time: dueTime, title, note, assignee }));
+// Encrypted backups (issue 9): the passphrase is only ever passed on to the back end.
+export const backupSetPassphrase = (passphrase) => call('backup_configure', { passphrase });
+export const backupUnlock = (passphrase) => call('backup_configure', { unlock: passphrase });
+export const backupClearPassphrase = () => call('backup_configure', { clear_passphrase: true });
+export const backupVerifyWith = (file, passphrase) => call('backup_verify', passphrase ? { file, passphrase } : { file });
+export const backupRestoreWith = (file, passphrase) => call('backup_restore', passphrase ? { file, passphrase } : { file });

@@ -3,12 +3,15 @@
 // the backups in the folder (backup_list) with a full check (backup_verify) and a restore
 // (backup_restore) behind a confirmation. After a restore the app reloads everything; the
 // report waits in sessionStorage and is shown once the settings screen is back.
+// The backup passphrase (issue 9): set with a confirmation, entered again when encrypted
+// backups are paused, or cleared (backup_configure); encrypted backups carry a badge, and
+// checking or restoring one asks for its passphrase. A passphrase is never kept here.
 import * as api from '../lib/api.js';
-import { h, fill, icon, clearFieldError, showFieldError } from '../lib/dom.js';
+import { h, fill, icon, clearFieldError, showFieldError, confirmDialog } from '../lib/dom.js';
 
 const REPORT_KEY = 'kq-restore-report';
 const BACKUP_FILTERS = (t) => [
-  { name: t('backup.filter_backups'), extensions: ['db', 'sqlite', 'sqlite3', 'bak'] },
+  { name: t('backup.filter_backups'), extensions: ['db', 'age', 'sqlite', 'sqlite3', 'bak'] },
   { name: t('backup.filter_all'), extensions: ['*'] },
 ];
 
@@ -28,6 +31,8 @@ export function backupSection(context) {
     keep: h('input', { id: 'backup-keep', name: 'keep', class: 'num', type: 'number', min: '1', max: '1000', step: '1', inputmode: 'numeric', autocomplete: 'off' }),
     list: h('div', { class: 'backup-list', id: 'backup-list' }),
     now: h('button', { type: 'button', class: 'primary', id: 'backup-now', onclick: backupNow }, icon('archive'), t('backup.now')),
+    crypto: h('div', { class: 'backup-crypto-form', id: 'backup-crypto' }),
+    cryptoResult: h('div', { class: 'backup-crypto-result', 'aria-live': 'polite' }),
   };
   const commitKeep = () => {
     const value = Number(els.keep.value);
@@ -58,6 +63,10 @@ export function backupSection(context) {
           h('label', { class: 'label', for: 'backup-keep' }, t('backup.keep'), h('span', { class: 'saved-mark', 'aria-live': 'polite' })),
           h('div', { class: 'suffix-wrap compact keep-wrap' }, els.keep, h('span', { class: 'suffix' }, t('backup.keep_unit'))),
           h('span', { class: 'hint' }, t('backup.keep_hint'))))),
+    h('div', { class: 'backup-crypto', id: 'settings-backup-crypto' },
+      h('h3', {}, t('backup_crypto.title')),
+      els.crypto,
+      els.cryptoResult),
     h('h3', {}, t('backup.list_title')),
     els.list);
   refresh();
@@ -97,6 +106,152 @@ function renderStatus() {
   els.folder.title = s.folder;
   els.folderDefault.classList.toggle('hidden', !!s.folder_is_default);
   if (document.activeElement !== els.keep) els.keep.value = String(s.keep);
+  renderCrypto();
+}
+
+/** The passphrase form for the current state (off, on, paused); kept while the state holds. */
+function renderCrypto() {
+  const { t } = ctx;
+  const state = ['on', 'paused'].includes(status?.encryption) ? status.encryption : 'off';
+  if (els.crypto.dataset.state === state) return;
+  els.crypto.dataset.state = state;
+  const password = (id, name, labelKey) => {
+    const input = h('input', { id, name, type: 'password', autocomplete: 'new-password', spellcheck: 'false', autocapitalize: 'off' });
+    return { input, field: h('div', { class: 'field' }, h('label', { class: 'label', for: id }, t(labelKey)), input) };
+  };
+  const pass = password('backup-passphrase', 'passphrase', 'backup_crypto.passphrase');
+  const again = password('backup-passphrase-confirm', 'passphrase_confirm', 'backup_crypto.confirm');
+  const save = h('button', { type: 'submit', class: 'primary small', id: 'backup-passphrase-save' },
+    icon('lock'), t(state === 'off' ? 'backup_crypto.set' : 'backup_crypto.change'));
+  const setForm = h('form', { class: 'backup-passphrase-set', novalidate: true }, pass.field, again.field,
+    h('div', { class: 'form-actions' }, save,
+      state !== 'off' && h('button', { type: 'button', class: 'ghost small', id: 'backup-passphrase-clear', onclick: (ev) => clearPassphrase(ev.currentTarget) }, t('backup_crypto.clear'))));
+  setForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearFieldError(pass.input);
+    clearFieldError(again.input);
+    if (!pass.input.value) { pass.input.focus(); return; }
+    if (pass.input.value !== again.input.value) {
+      showFieldError(again.input, t('backup_crypto.differ'));
+      again.input.focus();
+      return;
+    }
+    cryptoAction(save, () => api.backupSetPassphrase(pass.input.value), 'backup_crypto.saved', pass.input);
+  });
+  let unlockForm = null;
+  if (state === 'paused') {
+    const unlock = password('backup-unlock', 'unlock', 'backup_crypto.passphrase');
+    unlock.input.autocomplete = 'current-password';
+    const resume = h('button', { type: 'submit', class: 'primary small', id: 'backup-unlock-save' }, t('backup_crypto.unlock'));
+    unlockForm = h('form', { class: 'notice warn backup-unlock', novalidate: true },
+      h('div', {}, h('p', {}, t('backup_crypto.paused_hint')),
+        unlock.field, h('div', { class: 'form-actions' }, resume)));
+    unlockForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      clearFieldError(unlock.input);
+      if (!unlock.input.value) { unlock.input.focus(); return; }
+      cryptoAction(resume, () => api.backupUnlock(unlock.input.value), 'backup_crypto.unlocked', unlock.input);
+    });
+  }
+  fill(els.crypto, h('div', { class: 'backup-columns' },
+    h('div', { class: 'backup-main' },
+      h('p', { class: ['backup-crypto-state', `encryption-${state}`], id: 'backup-encryption' },
+        state === 'on' && h('span', { class: 'chip backup-encrypted' }, icon('lock'), t('backup_crypto.badge')),
+        ' ', h('strong', {}, t(`backup_crypto.state_${state}`))),
+      h('p', { class: 'hint' }, t('backup_crypto.hint')),
+      unlockForm),
+    h('div', { class: 'backup-config' }, setForm)));
+}
+
+/** Runs a passphrase change with the button busy; the form is redrawn for the new state. */
+async function cryptoAction(button, run, doneKey, input) {
+  const { t } = ctx;
+  const mine = els;
+  const label = [...button.childNodes];
+  button.disabled = true;
+  fill(button, h('span', { class: 'spinner' }), t('backup_crypto.saving'));
+  fill(els.cryptoResult);
+  try {
+    const s = await run();
+    if (mine !== els) return;
+    status = s;
+    els.crypto.dataset.state = '';
+    renderStatus();
+    fill(els.cryptoResult, h('p', { class: 'notice success', id: 'backup-crypto-done' }, icon('check'), t(doneKey)));
+  } catch (err) {
+    if (mine !== els || !button.isConnected) { ctx.showError(err); return; }
+    button.disabled = false;
+    fill(button, ...label);
+    if (input?.isConnected && err.params?.field === 'passphrase') {
+      showFieldError(input, ctx.t.error(err));
+      input.focus();
+    } else {
+      fill(els.cryptoResult, h('p', { class: 'notice error' }, ctx.t.error(err)));
+    }
+  }
+}
+
+async function clearPassphrase(button) {
+  const { t } = ctx;
+  const ok = await confirmDialog({
+    title: t('backup_crypto.clear'), body: t('backup_crypto.clear_confirm'),
+    confirm: t('backup_crypto.clear'), cancel: t('common.cancel'), danger: true,
+  });
+  if (ok && button.isConnected) cryptoAction(button, () => api.backupClearPassphrase(), 'backup_crypto.cleared', null);
+}
+
+/**
+ * Asks for an encrypted backup's passphrase (#passphrase-dialog) and runs `use(passphrase)`
+ * with it; a wrong one is shown in place for another try. Resolves to use's result, or null
+ * when cancelled; other errors reject.
+ */
+function askPassphrase(file, bodyKey, use) {
+  const { t } = ctx;
+  return new Promise((resolve, reject) => {
+    const input = h('input', { id: 'passphrase-input', name: 'passphrase', type: 'password', autocomplete: 'current-password', spellcheck: 'false', autocapitalize: 'off' });
+    const ok = h('button', { type: 'submit', class: 'primary', id: 'passphrase-ok' }, t('backup_crypto.open'));
+    const cancel = h('button', { type: 'button', class: 'ghost', id: 'passphrase-cancel' }, t('common.cancel'));
+    const form = h('form', { method: 'dialog', novalidate: true },
+      h('h2', { id: 'passphrase-title' }, icon('lock'), t('backup_crypto.prompt_title')),
+      h('p', { class: 'path' }, file),
+      h('p', {}, t(bodyKey)),
+      h('div', { class: 'field' }, h('label', { class: 'label', for: 'passphrase-input' }, t('backup_crypto.passphrase')), input),
+      h('div', { class: 'dialog-actions' }, cancel, ok));
+    const dlg = h('dialog', { class: 'dialog passphrase-dialog', id: 'passphrase-dialog', 'aria-labelledby': 'passphrase-title' }, form);
+    let busy = false;
+    const close = () => { dlg.close(); dlg.remove(); };
+    cancel.addEventListener('click', () => { if (!busy) { close(); resolve(null); } });
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); if (!busy) { close(); resolve(null); } });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldError(input);
+      if (!input.value) { input.focus(); return; }
+      busy = true;
+      ok.disabled = true;
+      cancel.disabled = true;
+      fill(ok, h('span', { class: 'spinner' }), t('backup.verifying'));
+      try {
+        const result = await use(input.value);
+        close();
+        resolve(result);
+      } catch (err) {
+        busy = false;
+        ok.disabled = false;
+        cancel.disabled = false;
+        fill(ok, t('backup_crypto.open'));
+        if (err.params?.field === 'passphrase') {
+          showFieldError(input, ctx.t.error(err));
+          input.select();
+        } else {
+          close();
+          reject(err);
+        }
+      }
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    input.focus();
+  });
 }
 
 async function loadList() {
@@ -119,15 +274,20 @@ function renderList(entries) {
     h('tbody', {}, entries.map((e) => {
       const state = h('td', { class: 'backup-state' }, entryState(e));
       const info = e.info;
-      return h('tr', { dataset: { file: e.file } },
-        h('td', {}, h('div', { class: 'cell-name' }, e.name), info?.kind && h('span', { class: ['chip', `backup-kind-${info.kind}`] }, t(`backup.kind_${info.kind}`))),
+      const content = info
+        ? t('backup.counts', { customers: fmt.number(info.counts.customers), purchases: fmt.number(info.counts.purchases) })
+        : e.encrypted && e.ok ? t('backup_crypto.not_checked') : t('common.none');
+      return h('tr', { dataset: { file: e.file }, class: e.encrypted ? 'backup-row-encrypted' : null },
+        h('td', {}, h('div', { class: 'cell-name' }, e.name),
+          e.encrypted && h('span', { class: 'chip backup-encrypted', title: t('backup_crypto.state_on') }, icon('lock'), t('backup_crypto.badge')),
+          info?.kind && h('span', { class: ['chip', `backup-kind-${info.kind}`] }, t(`backup.kind_${info.kind}`))),
         h('td', {}, fmt.dateTime(info?.created_at ?? e.modified)),
         h('td', { class: 'num' }, fmt.bytes(e.size)),
-        h('td', { class: 'muted' }, info ? t('backup.counts', { customers: fmt.number(info.counts.customers), purchases: fmt.number(info.counts.purchases) }) : t('common.none')),
+        h('td', { class: 'muted' }, content),
         state,
         h('td', { class: 'row-actions' },
           h('button', { type: 'button', class: 'ghost small backup-verify', onclick: (ev) => verify(e, state, ev.currentTarget) }, t('backup.verify')),
-          h('button', { type: 'button', class: 'ghost small backup-restore', disabled: !e.ok, onclick: () => restore(e.file, info) }, t('backup.restore'))));
+          h('button', { type: 'button', class: 'ghost small backup-restore', disabled: !e.ok, onclick: () => restore(e.file, info, e.encrypted) }, t('backup.restore'))));
     })))));
 }
 
@@ -143,7 +303,15 @@ async function verify(entry, cell, button) {
   button.disabled = true;
   fill(cell, h('span', { class: 'state busy' }, h('span', { class: 'spinner dark' }), t('backup.verifying')));
   try {
-    const info = await api.backupVerify(entry.file);
+    let info;
+    try {
+      info = await api.backupVerify(entry.file);
+    } catch (err) {
+      // Encrypted, and the passphrase set here does not open it: ask for its own.
+      if (err.code !== 'backup.passphrase_needed') throw err;
+      info = await askPassphrase(entry.file, 'backup_crypto.prompt_verify', (p) => api.backupVerifyWith(entry.file, p));
+      if (info === null) { fill(cell, entryState(entry)); return; }
+    }
     fill(cell, h('span', { class: 'state ok' }, icon('check'), t('backup.verified', { millis: fmt.number(info.millis) })));
   } catch (err) {
     fill(cell, h('span', { class: 'state bad' }, icon('x'), ctx.t.error(err)));
@@ -209,13 +377,22 @@ async function restoreFromFile() {
     ctx.showError(err);
     return;
   }
-  if (file) restore(file, null);
+  if (file) restore(file, null, file.endsWith('.age'));
 }
 
-/** The confirmation (#restore-dialog, confirmed with #restore-confirm), then the restore. */
-function restore(file, info) {
+/**
+ * The confirmation (#restore-dialog, confirmed with #restore-confirm), then the restore. An
+ * encrypted backup asks for its passphrase in the same dialog (#restore-passphrase); so does
+ * any file the back end finds encrypted.
+ */
+function restore(file, info, encrypted = false) {
   const { t, fmt } = ctx;
   const error = h('p', { class: 'dialog-error', role: 'alert' });
+  const passInput = h('input', { id: 'restore-passphrase', name: 'passphrase', type: 'password', autocomplete: 'current-password', spellcheck: 'false', autocapitalize: 'off' });
+  const passField = h('div', { class: ['field', 'restore-passphrase', encrypted ? null : 'hidden'] },
+    h('p', {}, h('span', { class: 'chip backup-encrypted' }, icon('lock'), t('backup_crypto.badge')), ' ', t('backup_crypto.prompt_restore')),
+    h('label', { class: 'label', for: 'restore-passphrase' }, t('backup_crypto.passphrase')),
+    passInput);
   const confirm = h('button', { type: 'button', class: 'danger', id: 'restore-confirm' }, t('backup.restore_confirm'));
   const cancel = h('button', { type: 'button', class: 'ghost', id: 'restore-cancel' }, t('common.cancel'));
   const dlg = h('dialog', { class: 'dialog restore-dialog', id: 'restore-dialog', 'aria-labelledby': 'restore-title' },
@@ -224,6 +401,7 @@ function restore(file, info) {
     info && h('p', {}, t('backup.restore_from', { when: fmt.dateTime(info.created_at), customers: fmt.number(info.counts.customers), purchases: fmt.number(info.counts.purchases) })),
     h('p', {}, t('backup.restore_body')),
     h('p', { class: 'restore-safety' }, icon('check'), t('backup.restore_safety')),
+    passField,
     error,
     h('div', { class: 'dialog-actions' }, cancel, confirm));
   let busy = false;
@@ -236,8 +414,9 @@ function restore(file, info) {
     cancel.disabled = true;
     fill(confirm, h('span', { class: 'spinner' }), t('backup.restoring'));
     fill(error);
+    clearFieldError(passInput);
     try {
-      const report = await api.backupRestore(file);
+      const report = await api.backupRestoreWith(file, passInput.value || undefined);
       try { sessionStorage.setItem(REPORT_KEY, JSON.stringify(report)); } catch { /* shown below instead */ }
       // Everything on screen (settings, lists, an open profile) came from the old data.
       location.hash = '#settings';
@@ -247,12 +426,19 @@ function restore(file, info) {
       confirm.disabled = false;
       cancel.disabled = false;
       fill(confirm, t('backup.restore_confirm'));
-      fill(error, ctx.t.error(err));
+      if (err.code === 'backup.passphrase_needed' || err.params?.field === 'passphrase') {
+        passField.classList.remove('hidden');
+        showFieldError(passInput, ctx.t.error(err));
+        passInput.focus();
+      } else {
+        fill(error, ctx.t.error(err));
+      }
     }
   });
+  passInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); confirm.click(); } });
   document.body.append(dlg);
   dlg.showModal();
-  cancel.focus();
+  if (encrypted) passInput.focus(); else cancel.focus();
 }
 
 /** The report of a restore made just before the reload, once. */

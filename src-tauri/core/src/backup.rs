@@ -1,12 +1,17 @@
 //! Backups: made online while the shop works, written to a temp file, verified, then renamed
 //! into place; kept N deep in a folder the owner chooses; restored by swapping the data in
-//! through SQLite's backup API after a safety copy of what is there now.
+//! through SQLite's backup API after a safety copy of what is there now. With a backup
+//! passphrase set, every backup is an age file (see `crypto`): the plain copy is made and
+//! checked in a private folder beside the live database and never reaches the backup folder.
+
+pub mod crypto;
 
 use crate::db::{self, backup::Counts};
 use crate::error::{CoreError, Result};
 use crate::settings::timezone;
 use crate::store::Store;
 use crate::time;
+use age::secrecy::{ExposeSecret, SecretString};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -24,7 +29,12 @@ const KEEP_KEY: &str = "backup.keep";
 const LAST_OK_KEY: &str = "backup.last_ok_at";
 const LAST_FILE_KEY: &str = "backup.last_file";
 const LAST_ERROR_KEY: &str = "backup.last_error";
+/// The passphrase's check value and sealed copy (`crypto::Stored`), never the passphrase.
+const PASSPHRASE_KEY: &str = "backup.passphrase";
 const PREFIX: &str = "khachquen-";
+/// Private folders (beside the live database) for plain copies on their way in or out of
+/// encryption.
+const STAGING_PREFIX: &str = ".backup-staging-";
 
 /// One backup or restore at a time in this process (the automatic one may be running).
 static BUSY: Mutex<()> = Mutex::new(());
@@ -44,6 +54,8 @@ pub struct BackupInfo {
     pub counts: Counts,
     /// How long the backup or the check took.
     pub millis: u64,
+    /// The file is encrypted with the backup passphrase (`size` is the encrypted file's).
+    pub encrypted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,6 +90,9 @@ pub struct BackupEntry {
     pub name: String,
     pub size: u64,
     pub modified: Option<DateTime<Utc>>,
+    /// An encrypted backup: without the passphrase only its header is checked, and `info`
+    /// is absent (`verify` with the passphrase gives it).
+    pub encrypted: bool,
     pub ok: bool,
     pub info: Option<BackupInfo>,
     pub error: Option<ErrorInfo>,
@@ -103,6 +118,22 @@ pub struct BackupStatus {
     pub last_error: Option<BackupFailure>,
     /// No good backup yet today (shop time): the automatic one would run.
     pub due: bool,
+    /// "off": no backup passphrase; "on": every backup is encrypted; "paused": a passphrase
+    /// is set but this machine cannot open its sealed copy, so backups wait until the
+    /// owner enters it again (`PassphraseChange::Unlock`).
+    pub encryption: &'static str,
+}
+
+/// A change to the backup passphrase.
+#[derive(Debug, Clone, Copy)]
+pub enum PassphraseChange<'a> {
+    /// Set (or replace) the passphrase: every later backup is encrypted with it.
+    Set(&'a str),
+    /// Enter the passphrase already set, so this machine can seal it again (after the
+    /// database moved to another computer, or the machine key was lost).
+    Unlock(&'a str),
+    /// Back to plain backups.
+    Clear,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,8 +178,9 @@ fn classify(file: &str, e: rusqlite::Error) -> CoreError {
 }
 
 /// The 100-byte SQLite header: magic, page size, and the size the file should have.
-fn check_header(path: &Path) -> Result<u64> {
-    let file = shown(path);
+/// `label` names the file in errors (a decrypted copy is named after its backup).
+fn check_header(path: &Path, label: &str) -> Result<u64> {
+    let file = label.to_owned();
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -207,9 +239,9 @@ fn check_header(path: &Path) -> Result<u64> {
 
 /// Check an open candidate inside its read transaction: ours, not newer, sound (when
 /// `full`), and holding the rows its manifest promises.
-fn inspect(conn: &Connection, path: &Path, size: u64, full: bool) -> Result<BackupInfo> {
+fn inspect(conn: &Connection, label: &str, size: u64, full: bool) -> Result<BackupInfo> {
     let start = Instant::now();
-    let file = shown(path);
+    let file = label.to_owned();
     let c = |e: rusqlite::Error| classify(&file, e);
     let version = db::backup::user_version(conn).map_err(c)?;
     if version > db::schema_version() {
@@ -261,22 +293,30 @@ fn inspect(conn: &Connection, path: &Path, size: u64, full: bool) -> Result<Back
         shop_name: db::backup::setting(conn, "shop_name").map_err(c)?,
         counts,
         millis: start.elapsed().as_millis() as u64,
+        encrypted: false,
         file,
     })
 }
 
 fn check_file(path: &Path, full: bool) -> Result<BackupInfo> {
-    let size = check_header(path)?;
-    let file = shown(path);
-    let conn = db::backup::open_read_only(path).map_err(|e| classify(&file, e))?;
-    db::backup::begin_read(&conn).map_err(|e| classify(&file, e))?;
-    let out = inspect(&conn, path, size, full);
+    check_file_as(path, &shown(path), full)
+}
+
+fn check_file_as(path: &Path, label: &str, full: bool) -> Result<BackupInfo> {
+    let size = check_header(path, label)?;
+    let conn = db::backup::open_read_only(path).map_err(|e| classify(label, e))?;
+    db::backup::begin_read(&conn).map_err(|e| classify(label, e))?;
+    let out = inspect(&conn, label, size, full);
     db::backup::end_read(&conn);
     out
 }
 
-/// Verify a backup file fully (integrity, schema, row counts) without changing it.
+/// Verify a plain backup file fully (integrity, schema, row counts) without changing it.
+/// An encrypted one needs the passphrase: `Store::verify_backup`.
 pub fn verify(path: &Path) -> Result<BackupInfo> {
+    if crypto::is_encrypted(path) {
+        return Err(CoreError::BackupPassphraseNeeded(shown(path)));
+    }
     let start = Instant::now();
     let mut info = check_file(path, true)?;
     info.millis = start.elapsed().as_millis() as u64;
@@ -381,9 +421,100 @@ fn snapshot_into(
     out
 }
 
-/// `khachquen-YYYYMMDD-HHMMSS[-N].db`: the names rotation may delete, as (stamp, N).
+/// Where and how an encrypted copy is made: the passphrase, and the plain copy's path in a
+/// staging folder (kept until the caller drops the folder: a restore may need it back).
+struct Seal<'a> {
+    key: &'a SecretString,
+    plain: PathBuf,
+}
+
+/// `snapshot_into`, encrypted when `seal` is given: the plain copy is made and verified in
+/// the staging folder, encrypted into `<target>.tmp`, read back and compared, then renamed
+/// into place. No plain byte of the data is ever written beside `target`.
+fn snapshot_sealed(
+    src: &Connection,
+    target: &Path,
+    kind: &str,
+    seal: Option<&Seal>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<BackupInfo> {
+    let Some(seal) = seal else {
+        return snapshot_into(src, target, kind, progress);
+    };
+    let start = Instant::now();
+    let info = snapshot_into(src, &seal.plain, kind, progress)?;
+    let tmp = tmp_path(target);
+    remove_tmp(&tmp);
+    let out = (|| {
+        let at_target = |e: CoreError| match e {
+            CoreError::BackupWriteFailed { detail, .. } => write_failed(target, detail),
+            e => e,
+        };
+        let written = crypto::encrypt_file(&seal.plain, &tmp, seal.key).map_err(at_target)?;
+        let back = crypto::checksum(&tmp).map_err(|e| write_failed(target, e))?;
+        if back != written {
+            return Err(write_failed(
+                target,
+                "the file read back differs from what was written",
+            ));
+        }
+        fs::rename(&tmp, target).map_err(|e| write_failed(target, e))?;
+        if let Some(dir) = target.parent() {
+            sync_dir(dir);
+        }
+        Ok(BackupInfo {
+            file: shown(target),
+            size: written.0,
+            encrypted: true,
+            millis: start.elapsed().as_millis() as u64,
+            ..info
+        })
+    })();
+    if out.is_err() {
+        remove_tmp(&tmp);
+    }
+    out
+}
+
+/// Remove staging folders a crash left behind (older than a day, so another process's
+/// backup in progress is never touched).
+fn clear_stale_staging(dir: &Path) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    let day = std::time::Duration::from_secs(86_400);
+    for entry in rd.flatten() {
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_dir())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if stale
+            && entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(STAGING_PREFIX)
+        {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn stored_passphrase(conn: &Connection) -> Result<Option<crypto::Stored>> {
+    match setting(conn, PASSPHRASE_KEY)? {
+        None => Ok(None),
+        Some(v) => serde_json::from_str(&v)
+            .map(Some)
+            .map_err(|e| CoreError::Internal(format!("{PASSPHRASE_KEY}: {e}"))),
+    }
+}
+
+/// `khachquen-YYYYMMDD-HHMMSS[-N].db[.age]`: the names rotation may delete, as (stamp, N).
 fn rotated_key(name: &str) -> Option<(String, u32)> {
-    let rest = name.strip_prefix(PREFIX)?.strip_suffix(".db")?;
+    let rest = name.strip_prefix(PREFIX)?;
+    let rest = rest
+        .strip_suffix(".db.age")
+        .or_else(|| rest.strip_suffix(".db"))?;
     let (stamp, n) = match rest.get(15..) {
         Some("") => (rest, 0),
         Some(tail) => (&rest[..15], tail.strip_prefix('-')?.parse().ok()?),
@@ -398,20 +529,23 @@ fn rotated_key(name: &str) -> Option<(String, u32)> {
     ok.then(|| (stamp.to_owned(), n))
 }
 
-/// A name that does not exist yet in `folder` for a backup taken now (shop time).
-fn fresh_name(conn: &Connection, folder: &Path, suffix: &str) -> Result<PathBuf> {
+/// A name that does not exist yet in `folder` for a backup taken now (shop time), plain
+/// or encrypted (`.db.age`); neither kind may hold the name already.
+fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -> Result<PathBuf> {
     let stamp = Utc::now()
         .with_timezone(&timezone(conn)?)
         .format("%Y%m%d-%H%M%S")
         .to_string();
+    let free = |p: &Path| !p.exists() && !tmp_path(p).exists();
     for n in 1..1000 {
-        let name = match n {
+        let stem = match n {
             1 => format!("{PREFIX}{stamp}{suffix}.db"),
             n => format!("{PREFIX}{stamp}-{n}{suffix}.db"),
         };
-        let p = folder.join(name);
-        if !p.exists() && !tmp_path(&p).exists() {
-            return Ok(p);
+        let plain = folder.join(&stem);
+        let sealed = crypto::encrypted_name(&plain);
+        if free(&plain) && free(&sealed) {
+            return Ok(if encrypted { sealed } else { plain });
         }
     }
     Err(write_failed(folder, "no free file name"))
@@ -505,11 +639,93 @@ impl Store {
         &self,
         target: &Path,
         kind: &str,
+        seal: Option<&Seal>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupInfo> {
         match self.snapshot_source()? {
-            Some(src) => snapshot_into(&src, target, kind, progress),
-            None => snapshot_into(&self.writer(), target, kind, progress),
+            Some(src) => snapshot_sealed(&src, target, kind, seal, progress),
+            None => snapshot_sealed(&self.writer(), target, kind, seal, progress),
+        }
+    }
+
+    /// The folder holding the live database (None in memory).
+    fn data_dir(&self) -> Option<&Path> {
+        self.path()
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+    }
+
+    /// A private folder for plain copies on their way in or out of encryption: beside the
+    /// live database (the disk that holds the data in the clear already), never in the
+    /// backup folder; removed with everything in it when dropped.
+    fn staging(&self) -> Result<tempfile::TempDir> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(STAGING_PREFIX);
+        match self.data_dir() {
+            Some(dir) => {
+                clear_stale_staging(dir);
+                builder.tempdir_in(dir).map_err(|e| write_failed(dir, e))
+            }
+            None => builder
+                .tempdir()
+                .map_err(|e| write_failed(&std::env::temp_dir(), e)),
+        }
+    }
+
+    /// The passphrase set on this machine, when its key opens the sealed copy.
+    fn held_passphrase(&self, stored: &crypto::Stored) -> Option<SecretString> {
+        let key = crypto::machine_key(self.data_dir(), false).ok()??;
+        stored.unseal(&key)
+    }
+
+    /// Is `given` the passphrase set here? Cheap when the sealed copy opens, else one scrypt.
+    fn confirm_passphrase(&self, stored: &crypto::Stored, given: &SecretString) -> Result<()> {
+        let same = match self.held_passphrase(stored) {
+            Some(held) => held.expose_secret() == given.expose_secret(),
+            None => stored.matches(given)?,
+        };
+        if same {
+            Ok(())
+        } else {
+            Err(CoreError::BackupPassphraseMismatch)
+        }
+    }
+
+    /// The passphrase a new backup is encrypted with; None for a plain one. With a
+    /// passphrase set every backup is encrypted; `encrypt` asks for it when none is set.
+    /// A given passphrase must be the one set here, if any.
+    fn backup_key(&self, encrypt: bool, given: Option<&str>) -> Result<Option<SecretString>> {
+        let stored = stored_passphrase(&self.reader())?;
+        match (stored, crypto::secret(given)) {
+            (None, _) if !encrypt => Ok(None),
+            (None, Some(p)) => {
+                crypto::check_length(&p)?;
+                Ok(Some(p))
+            }
+            (None, None) => Err(CoreError::BackupPassphraseMissing),
+            (Some(st), Some(p)) => {
+                self.confirm_passphrase(&st, &p)?;
+                Ok(Some(p))
+            }
+            (Some(st), None) => self
+                .held_passphrase(&st)
+                .map(Some)
+                .ok_or(CoreError::BackupPassphrasePaused),
+        }
+    }
+
+    /// The passphrase the copy made before a restore is encrypted with: the one set here
+    /// (`given` serves when it is that one and the sealed copy does not open).
+    fn safety_key(&self, given: Option<&SecretString>) -> Result<Option<SecretString>> {
+        let Some(st) = stored_passphrase(&self.reader())? else {
+            return Ok(None);
+        };
+        if let Some(held) = self.held_passphrase(&st) {
+            return Ok(Some(held));
+        }
+        match given {
+            Some(g) if st.matches(g)? => Ok(Some(g.clone())),
+            _ => Err(CoreError::BackupPassphrasePaused),
         }
     }
 
@@ -544,8 +760,22 @@ impl Store {
         overwrite: bool,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupInfo> {
+        self.create_backup_with(target, overwrite, false, None, progress)
+    }
+
+    /// `create_backup`, with a say on encryption. A backup is encrypted when a passphrase is
+    /// set here (with it: `passphrase`, if given, must be that one) or when `encrypt` asks
+    /// (with `passphrase`, or the one set here). The name gets `.age` added.
+    pub fn create_backup_with(
+        &self,
+        target: Option<&Path>,
+        overwrite: bool,
+        encrypt: bool,
+        passphrase: Option<&str>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupInfo> {
         let _busy = lock_busy();
-        self.backup_locked(target, overwrite, "manual", progress)
+        self.backup_locked(target, overwrite, "manual", encrypt, passphrase, progress)
     }
 
     fn backup_locked(
@@ -553,10 +783,24 @@ impl Store {
         target: Option<&Path>,
         overwrite: bool,
         kind: &str,
+        encrypt: bool,
+        passphrase: Option<&str>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupInfo> {
+        let key = match self.backup_key(encrypt, passphrase) {
+            Ok(k) => k,
+            // Backups waiting for the passphrase are news for the status line.
+            Err(e @ CoreError::BackupPassphrasePaused) if target.is_none() => {
+                let out = Err(e);
+                self.record_backup(&out)?;
+                return out;
+            }
+            Err(e) => return Err(e),
+        };
+        let sealed = key.is_some();
         let (path, in_folder) = match target {
-            Some(t) if t.is_dir() => (fresh_name(&self.reader(), t, "")?, false),
+            Some(t) if t.is_dir() => (fresh_name(&self.reader(), t, "", sealed)?, false),
+            Some(t) if sealed => (crypto::encrypted_name(t), false),
             Some(t) => (t.to_owned(), false),
             None => {
                 // A missing backup drive is news for the status line, like a failed copy.
@@ -569,7 +813,7 @@ impl Store {
                         return out;
                     }
                 };
-                (fresh_name(&self.reader(), &folder, "")?, true)
+                (fresh_name(&self.reader(), &folder, "", sealed)?, true)
             }
         };
         if let Some(live) = self.path() {
@@ -586,7 +830,17 @@ impl Store {
             }
             _ => {}
         }
-        let out = self.snapshot(&path, kind, progress);
+        let out = match &key {
+            None => self.snapshot(&path, kind, None, progress),
+            Some(key) => self.staging().and_then(|staging| {
+                let seal = Seal {
+                    key,
+                    plain: staging.path().join("snapshot.db"),
+                };
+                self.snapshot(&path, kind, Some(&seal), progress)
+                // `staging` goes here, and the plain copy with it.
+            }),
+        };
         if let (Ok(_), true, Some(dir)) = (&out, in_folder, path.parent()) {
             let keep = keep_setting(&self.reader())?;
             // Best effort: a backup that could not prune old ones is still a good backup.
@@ -608,7 +862,7 @@ impl Store {
         if !self.backup_status()?.due || db::bulk::is_empty(&self.reader())? {
             return Ok(None);
         }
-        self.backup_locked(None, false, "auto", &mut |_, _| {})
+        self.backup_locked(None, false, "auto", false, None, &mut |_, _| {})
             .map(Some)
     }
 
@@ -621,6 +875,11 @@ impl Store {
             Some(at) => local_day(&conn, at)? < local_day(&conn, now)?,
             None => true,
         };
+        let encryption = match stored_passphrase(&conn)? {
+            None => "off",
+            Some(st) if self.held_passphrase(&st).is_some() => "on",
+            Some(_) => "paused",
+        };
         Ok(BackupStatus {
             folder: shown(&folder),
             folder_is_default,
@@ -630,6 +889,7 @@ impl Store {
             age_seconds: last_ok.map(|at| (now - at).max(0)),
             last_error: setting(&conn, LAST_ERROR_KEY)?.and_then(|v| serde_json::from_str(&v).ok()),
             due,
+            encryption,
         })
     }
 
@@ -638,6 +898,21 @@ impl Store {
         &self,
         folder: Option<&str>,
         keep: Option<&str>,
+    ) -> Result<BackupStatus> {
+        self.configure_backups_with(folder, keep, None)
+    }
+
+    /// `configure_backups`, and the backup passphrase. Everything is checked first; then
+    /// all of it is saved at once, or nothing.
+    ///
+    /// The database keeps only a check value of the passphrase and a copy sealed to this
+    /// machine's key (`<data dir>/backup.key`, made on first use), so the automatic backup
+    /// can encrypt without asking, and a copied or restored database reveals nothing.
+    pub fn configure_backups_with(
+        &self,
+        folder: Option<&str>,
+        keep: Option<&str>,
+        passphrase: Option<PassphraseChange>,
     ) -> Result<BackupStatus> {
         let keep = match keep.map(str::trim) {
             None => None,
@@ -661,6 +936,31 @@ impl Store {
                 Some(shown(&abs))
             }
         };
+        // Some(None): forget the passphrase; Some(Some(json)): store this.
+        let stored: Option<Option<String>> = match passphrase {
+            None => None,
+            Some(PassphraseChange::Clear) => Some(None),
+            Some(PassphraseChange::Set(p)) => {
+                let p = crypto::secret(Some(p)).ok_or(CoreError::BackupPassphraseMissing)?;
+                crypto::check_length(&p)?;
+                let key = self.machine_key_for_sealing()?;
+                Some(Some(to_json(&crypto::Stored::new(&p, &key)?)?))
+            }
+            Some(PassphraseChange::Unlock(p)) => {
+                let p = crypto::secret(Some(p)).ok_or(CoreError::BackupPassphraseMissing)?;
+                match stored_passphrase(&self.reader())? {
+                    // Nothing to unlock: backups are plain, as the status says.
+                    None => None,
+                    Some(mut st) => {
+                        if !st.matches(&p)? {
+                            return Err(CoreError::BackupPassphraseMismatch);
+                        }
+                        st.reseal(&p, &self.machine_key_for_sealing()?)?;
+                        Some(Some(to_json(&st)?))
+                    }
+                }
+            }
+        };
         self.write(|conn| {
             if let Some(k) = keep {
                 db::settings::set(conn, KEEP_KEY, &k.to_string())?;
@@ -670,13 +970,25 @@ impl Store {
                 Some(f) => db::settings::set(conn, FOLDER_KEY, f)?,
                 None => {}
             }
+            match &stored {
+                Some(Some(json)) => db::settings::set(conn, PASSPHRASE_KEY, json)?,
+                Some(None) => db::backup::delete_setting(conn, PASSPHRASE_KEY)?,
+                None => {}
+            }
             Ok(())
         })?;
         self.backup_status()
     }
 
-    /// The backup folder's databases, newest first, each given a quick check (header,
-    /// schema, manifest counts; `verify` adds the full integrity check).
+    fn machine_key_for_sealing(&self) -> Result<age::x25519::Identity> {
+        crypto::machine_key(self.data_dir(), true)?
+            .ok_or_else(|| CoreError::Internal("no machine key".into()))
+    }
+
+    /// The backup folder's backups (`.db` and encrypted `.db.age`), newest first, each given
+    /// a quick check (header, schema, manifest counts; `verify` adds the full integrity
+    /// check). An encrypted one gets its header checked only: its content needs the
+    /// passphrase.
     pub fn list_backups(&self) -> Result<Vec<BackupEntry>> {
         let (folder, _) = self.backup_folder(&self.reader())?;
         let rd = match fs::read_dir(&folder) {
@@ -689,19 +1001,28 @@ impl Store {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            if !name.ends_with(".db") || !path.is_file() {
+            let listed = name.ends_with(".db") || name.ends_with(".db.age");
+            if !listed || !path.is_file() {
                 continue;
             }
             let meta = entry.metadata()?;
-            let checked = check_file(&path, false);
+            let encrypted = crypto::is_encrypted(&path);
+            let checked = if encrypted {
+                crypto::check_header(&path, &shown(&path)).map(|_| None)
+            } else if meta.len() == 0 {
+                Err(CoreError::BackupEmpty(shown(&path)))
+            } else {
+                check_file(&path, false).map(Some)
+            };
             out.push(BackupEntry {
                 file: shown(&path),
                 name,
                 size: meta.len(),
                 modified: meta.modified().ok().map(DateTime::<Utc>::from),
+                encrypted,
                 ok: checked.is_ok(),
                 error: checked.as_ref().err().map(ErrorInfo::from),
-                info: checked.ok(),
+                info: checked.ok().flatten(),
             });
         }
         out.sort_by(|a, b| {
@@ -717,12 +1038,54 @@ impl Store {
         Ok(out)
     }
 
+    /// Verify a backup fully without changing it. An encrypted one is decrypted into the
+    /// private staging folder (removed afterwards) with `passphrase`, or without one with
+    /// the passphrase set here; when neither opens it: `backup.passphrase_needed`.
+    pub fn verify_backup(&self, file: &Path, passphrase: Option<&str>) -> Result<BackupInfo> {
+        if !crypto::is_encrypted(file) {
+            return verify(file);
+        }
+        let start = Instant::now();
+        let label = shown(file);
+        let needed = || CoreError::BackupPassphraseNeeded(label.clone());
+        let (key, given) = match crypto::secret(passphrase) {
+            Some(p) => (p, true),
+            None => {
+                let st = stored_passphrase(&self.reader())?.ok_or_else(needed)?;
+                (self.held_passphrase(&st).ok_or_else(needed)?, false)
+            }
+        };
+        let staging = self.staging()?;
+        let plain = staging.path().join("verify.db");
+        match crypto::decrypt_file(file, &label, &plain, &key) {
+            Err(CoreError::BackupPassphraseWrong(_)) if !given => return Err(needed()),
+            r => r?,
+        }
+        let mut info = check_file_as(&plain, &label, true)?;
+        info.size = fs::metadata(file)?.len();
+        info.encrypted = true;
+        info.millis = start.elapsed().as_millis() as u64;
+        Ok(info)
+    }
+
     /// Replace the data with a backup's. The file is verified first and the current data
     /// copied aside; until the swap (one transaction) nothing changes. An older backup is
     /// upgraded; if that or the final check fails, the safety copy is put back.
     pub fn restore_backup(
         &self,
         file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<RestoreReport> {
+        self.restore_backup_with(file, None, progress)
+    }
+
+    /// `restore_backup`, for an encrypted backup too: `passphrase` opens it (a wrong one is
+    /// `backup.passphrase_wrong`, and nothing changes). With a passphrase set here, the
+    /// copy made before the restore is encrypted like any backup.
+    pub fn restore_backup_with(
+        &self,
+        file: &Path,
+        passphrase: Option<&str>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<RestoreReport> {
         let _busy = lock_busy();
@@ -732,14 +1095,41 @@ impl Store {
                 return Err(CoreError::BackupIsLive(shown(file)));
             }
         }
-        let size = check_header(file)?;
         let name = shown(file);
-        let src = db::backup::open_read_only(file).map_err(|e| classify(&name, e))?;
+        let given = crypto::secret(passphrase);
+        let encrypted = crypto::is_encrypted(file);
+        let staging = match encrypted || stored_passphrase(&self.reader())?.is_some() {
+            true => Some(self.staging()?),
+            false => None,
+        };
+        let (source, size) = match (&staging, encrypted) {
+            (Some(dir), true) => {
+                let key = given
+                    .as_ref()
+                    .ok_or_else(|| CoreError::BackupPassphraseNeeded(name.clone()))?;
+                let plain = dir.path().join("restore.db");
+                crypto::decrypt_file(file, &name, &plain, key)?;
+                check_header(&plain, &name)?;
+                (plain, fs::metadata(file)?.len())
+            }
+            _ => (file.to_owned(), check_header(file, &name)?),
+        };
+        let key = self.safety_key(given.as_ref())?;
+        let seal = match (&key, &staging) {
+            (Some(key), Some(dir)) => Some(Seal {
+                key,
+                plain: dir.path().join("before-restore.db"),
+            }),
+            _ => None,
+        };
+        let src = db::backup::open_read_only(&source).map_err(|e| classify(&name, e))?;
         db::backup::begin_read(&src).map_err(|e| classify(&name, e))?;
         // Verified and copied from one snapshot, so what was checked is what goes in.
-        let out = self.restore_from(&src, file, size, progress);
+        let out = self.restore_from(&src, &name, size, seal.as_ref(), progress);
         db::backup::end_read(&src);
+        drop(src);
         let mut report = out?;
+        report.restored.encrypted = encrypted;
         report.millis = start.elapsed().as_millis() as u64;
         Ok(report)
     }
@@ -747,22 +1137,26 @@ impl Store {
     fn restore_from(
         &self,
         src: &Connection,
-        file: &Path,
+        label: &str,
         size: u64,
+        seal: Option<&Seal>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<RestoreReport> {
-        let restored = inspect(src, file, size, true)?;
+        let restored = inspect(src, label, size, true)?;
         let folder = self.safety_folder()?;
-        let safety = fresh_name(&self.reader(), &folder, "-before-restore")?;
+        let safety = fresh_name(&self.reader(), &folder, "-before-restore", seal.is_some())?;
         let live_src = self.snapshot_source()?;
         // Held from the safety copy to the end, so no bill slips in between.
         let mut writer = self.writer();
         let safety_info = match &live_src {
-            Some(c) => snapshot_into(c, &safety, "before_restore", &mut |_, _| {})?,
-            None => snapshot_into(&writer, &safety, "before_restore", &mut |_, _| {})?,
+            Some(c) => snapshot_sealed(c, &safety, "before_restore", seal, &mut |_, _| {})?,
+            None => snapshot_sealed(&writer, &safety, "before_restore", seal, &mut |_, _| {})?,
         };
+        // The plain copy to put back if need be: with encryption, the one left in staging
+        // (never a plain file in the backup folder, not even a re-paged temp copy).
+        let plain_safety = seal.map_or(safety.as_path(), |s| s.plain.as_path());
         let machine = db::backup::settings_with_prefix(&writer, "backup.")?;
-        swap_in(src, &mut writer, &safety, progress)?;
+        swap_in(src, &mut writer, plain_safety, progress)?;
         match finish_restore(&mut writer, &machine, &restored.counts) {
             Ok(check) => {
                 // The swap went through the WAL whole; fold it back now (best effort).
@@ -777,7 +1171,7 @@ impl Store {
                 })
             }
             Err(e) => {
-                let back = db::backup::open_read_only(&safety)
+                let back = db::backup::open_read_only(plain_safety)
                     .map_err(CoreError::from)
                     .and_then(|s| {
                         db::backup::copy(&s, &mut writer, &mut |_, _| {})?;
@@ -793,6 +1187,10 @@ impl Store {
             }
         }
     }
+}
+
+fn to_json(v: &impl Serialize) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
 /// Copy `src` over the live data in one transaction. SQLite cannot change a WAL database's
@@ -863,7 +1261,13 @@ mod tests {
             rotated_key("khachquen-20261123-093000-3.db"),
             Some(("20261123-093000".into(), 3))
         );
+        assert_eq!(
+            rotated_key("khachquen-20261123-093000-2.db.age"),
+            Some(("20261123-093000".into(), 2))
+        );
         for n in [
+            "khachquen-20261123-093000-before-restore.db.age",
+            "khachquen-20261123-093000.age",
             "khachquen-20261123-093000-before-restore.db",
             "khachquen.db",
             "khachquen-2026112-093000.db",

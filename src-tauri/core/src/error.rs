@@ -166,6 +166,20 @@ pub enum CoreError {
     BackupKeepInvalid(String),
     #[error("the restore failed and the previous data was put back: {0}")]
     RestoreRolledBack(String),
+    #[error("{0} is encrypted: the backup passphrase is needed")]
+    BackupPassphraseNeeded(String),
+    #[error("the passphrase does not open {0}")]
+    BackupPassphraseWrong(String),
+    #[error("that is not the backup passphrase set on this computer")]
+    BackupPassphraseMismatch,
+    #[error("a backup passphrase needs at least {min} characters")]
+    BackupPassphraseTooShort { min: usize },
+    #[error("no backup passphrase was given")]
+    BackupPassphraseMissing,
+    #[error("encrypted backups are paused until the backup passphrase is entered again")]
+    BackupPassphrasePaused,
+    #[error("the encrypted backup {file} is incomplete or damaged: {detail}")]
+    BackupEncryptedDamaged { file: String, detail: String },
 
     #[error("cannot read {path}: {detail}")]
     ImportUnreadable { path: String, detail: String },
@@ -256,6 +270,15 @@ pub enum CoreError {
     #[error("invalid analytics rule {key}: {value}")]
     AnalyticsRuleInvalid { key: String, value: String },
 
+    #[error("audit entry #{0} was changed after it was written")]
+    AuditEntryAltered(i64),
+    #[error("audit entry #{0} does not follow on from the entry before it")]
+    AuditChainBroken(i64),
+    #[error("audit entry #{0} is missing")]
+    AuditEntryMissing(i64),
+    #[error("invalid audit entry {key}: {value}")]
+    AuditEntryInvalid { key: &'static str, value: String },
+
     #[error("the demo shop needs an empty database")]
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
@@ -337,6 +360,13 @@ impl CoreError {
         "backup.is_live",
         "backup.keep_invalid",
         "backup.restore_rolled_back",
+        "backup.passphrase_needed",
+        "backup.passphrase_wrong",
+        "backup.passphrase_mismatch",
+        "backup.passphrase_too_short",
+        "backup.passphrase_missing",
+        "backup.passphrase_paused",
+        "backup.encrypted_damaged",
         "import.unreadable",
         "import.encoding",
         "import.empty",
@@ -375,6 +405,10 @@ impl CoreError {
         "analytics.no_convergence",
         "report.invalid",
         "analytics.rule_invalid",
+        "audit.entry_altered",
+        "audit.chain_broken",
+        "audit.entry_missing",
+        "audit.entry_invalid",
         "demo.not_empty",
         "demo.invalid",
         "input.invalid",
@@ -452,6 +486,13 @@ impl CoreError {
             BackupIsLive(_) => "backup.is_live",
             BackupKeepInvalid(_) => "backup.keep_invalid",
             RestoreRolledBack(_) => "backup.restore_rolled_back",
+            BackupPassphraseNeeded(_) => "backup.passphrase_needed",
+            BackupPassphraseWrong(_) => "backup.passphrase_wrong",
+            BackupPassphraseMismatch => "backup.passphrase_mismatch",
+            BackupPassphraseTooShort { .. } => "backup.passphrase_too_short",
+            BackupPassphraseMissing => "backup.passphrase_missing",
+            BackupPassphrasePaused => "backup.passphrase_paused",
+            BackupEncryptedDamaged { .. } => "backup.encrypted_damaged",
             ImportUnreadable { .. } => "import.unreadable",
             ImportEncoding => "import.encoding",
             ImportEmpty => "import.empty",
@@ -490,6 +531,10 @@ impl CoreError {
             AnalyticsNoConvergence => "analytics.no_convergence",
             ReportInvalid { .. } => "report.invalid",
             AnalyticsRuleInvalid { .. } => "analytics.rule_invalid",
+            AuditEntryAltered(_) => "audit.entry_altered",
+            AuditChainBroken(_) => "audit.chain_broken",
+            AuditEntryMissing(_) => "audit.entry_missing",
+            AuditEntryInvalid { .. } => "audit.entry_invalid",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
@@ -537,6 +582,10 @@ impl CoreError {
             RefundTooLarge { .. } => "amount",
             BackupFolderMissing(_) => "folder",
             BackupKeepInvalid(_) => "keep",
+            BackupPassphraseWrong(_)
+            | BackupPassphraseMismatch
+            | BackupPassphraseTooShort { .. }
+            | BackupPassphraseMissing => "passphrase",
             ReminderDateInvalid { field, .. } => field,
             ReminderTimeInvalid(_) => "due_time",
             SnoozePast(_) => "to",
@@ -630,6 +679,12 @@ impl CoreError {
             BackupWriteFailed { path, detail } => json!({"path": path, "detail": detail}),
             BackupKeepInvalid(v) => json!({"value": v}),
             RestoreRolledBack(d) => json!({"detail": d}),
+            BackupPassphraseNeeded(f) | BackupPassphraseWrong(f) => json!({"file": f}),
+            BackupPassphraseTooShort { min } => json!({"min": min}),
+            BackupPassphraseMismatch | BackupPassphraseMissing | BackupPassphrasePaused => {
+                json!({})
+            }
+            BackupEncryptedDamaged { file, detail } => json!({"file": file, "detail": detail}),
             ReminderNotFound(id) | TicketNotFound(id) | WarrantyItemNotFound(id) => {
                 json!({"id": id})
             }
@@ -664,6 +719,10 @@ impl CoreError {
             } => json!({"customers": customers, "repeaters": repeaters,
                         "min_customers": min_customers, "min_repeaters": min_repeaters}),
             AnalyticsNoConvergence => json!({}),
+            AuditEntryAltered(id) | AuditChainBroken(id) | AuditEntryMissing(id) => {
+                json!({"id": id})
+            }
+            AuditEntryInvalid { key, value } => json!({"key": key, "value": value}),
             SummaryRequired | TicketTitleRequired | TemplateNameInvalid | TemplateBodyRequired => {
                 json!({})
             }

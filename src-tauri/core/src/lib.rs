@@ -2,6 +2,7 @@
 //! No Tauri here: the window and the CLI both call this crate.
 
 pub mod analytics;
+pub mod audit;
 pub mod backup;
 pub mod care;
 pub mod customers;

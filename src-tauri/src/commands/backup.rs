@@ -1,7 +1,9 @@
 //! Backup, restore and duplicate customers: each command delegates to core.
 
 use super::{run, AppState, IpcResult};
-use khachquen_core::backup::{BackupEntry, BackupInfo, BackupStatus, RestoreReport};
+use khachquen_core::backup::{
+    BackupEntry, BackupInfo, BackupStatus, PassphraseChange, RestoreReport,
+};
 use khachquen_core::merge::{Duplicates, MergeResult};
 use std::path::PathBuf;
 use tauri::State;
@@ -29,31 +31,54 @@ pub async fn backup_status(state: State<'_, AppState>) -> IpcResult<BackupStatus
     run(&state, |s| s.backup_status()).await
 }
 
-/// `folder`: an existing folder, "" for the default; `keep`: how many to keep.
-#[tauri::command]
+/// `folder`: an existing folder, "" for the default; `keep`: how many to keep;
+/// `passphrase`: set the backup passphrase, `unlock`: enter the one set to resume
+/// encrypted backups, `clear_passphrase`: back to plain backups (one of the three).
+#[tauri::command(rename_all = "snake_case")]
 pub async fn backup_configure(
     state: State<'_, AppState>,
     folder: Option<String>,
     keep: Option<u32>,
+    passphrase: Option<String>,
+    unlock: Option<String>,
+    clear_passphrase: Option<bool>,
 ) -> IpcResult<BackupStatus> {
     run(&state, move |s| {
-        s.configure_backups(folder.as_deref(), keep.map(|k| k.to_string()).as_deref())
+        let change = match (&passphrase, &unlock, clear_passphrase) {
+            (Some(p), _, _) => Some(PassphraseChange::Set(p)),
+            (None, Some(p), _) => Some(PassphraseChange::Unlock(p)),
+            (None, None, Some(true)) => Some(PassphraseChange::Clear),
+            _ => None,
+        };
+        let keep = keep.map(|k| k.to_string());
+        s.configure_backups_with(folder.as_deref(), keep.as_deref(), change)
     })
     .await
 }
 
+/// `passphrase` opens an encrypted backup; without it, the one set on this computer is
+/// tried (backup.passphrase_needed when that does not open it).
 #[tauri::command]
-pub async fn backup_verify(state: State<'_, AppState>, file: String) -> IpcResult<BackupInfo> {
-    run(&state, move |_| {
-        khachquen_core::backup::verify(&PathBuf::from(file))
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn backup_restore(state: State<'_, AppState>, file: String) -> IpcResult<RestoreReport> {
+pub async fn backup_verify(
+    state: State<'_, AppState>,
+    file: String,
+    passphrase: Option<String>,
+) -> IpcResult<BackupInfo> {
     run(&state, move |s| {
-        s.restore_backup(&PathBuf::from(file), &mut |_, _| {})
+        s.verify_backup(&PathBuf::from(file), passphrase.as_deref())
+    })
+    .await
+}
+
+/// An encrypted backup needs `passphrase` (backup.passphrase_needed without it).
+#[tauri::command]
+pub async fn backup_restore(
+    state: State<'_, AppState>,
+    file: String,
+    passphrase: Option<String>,
+) -> IpcResult<RestoreReport> {
+    run(&state, move |s| {
+        s.restore_backup_with(&PathBuf::from(file), passphrase.as_deref(), &mut |_, _| {})
     })
     .await
 }

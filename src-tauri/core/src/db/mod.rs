@@ -1,6 +1,7 @@
 //! Storage: connection setup, migrations and one module per table. All SQL lives here.
 
 pub mod analytics;
+pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod care;
@@ -25,6 +26,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/005_merge.sql")),
     M::up(include_str!("migrations/006_care.sql")),
     M::up(include_str!("migrations/007_analytics.sql")),
+    M::up(include_str!("migrations/008_audit.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

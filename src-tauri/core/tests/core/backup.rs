@@ -743,3 +743,420 @@ mod merge {
         assert_eq!(s.duplicates(1).unwrap().groups.len(), 1);
     }
 }
+
+/// Backups with a passphrase (issue 9): age files, no plain byte on the drive.
+mod encrypted {
+    use super::*;
+    use khachquen_core::backup::{crypto, PassphraseChange};
+
+    const PASS: &str = "mật khẩu cửa hàng 2026";
+    const PHONE: &str = "0987654321";
+
+    /// A shop with one customer whose phone, name and birthday must never show on a drive;
+    /// the scrypt work factor is cheap in this test binary only.
+    fn secret_shop() -> (tempfile::TempDir, Store) {
+        crypto::set_work_factor_for_tests(4);
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        let id = s
+            .add_customer(CustomerInput {
+                birthday: Some("1987-11-23".into()),
+                email: Some("bi.mat@example.com".into()),
+                ..customer("Trần Thị Bí Mật", "0987 654 321")
+            })
+            .unwrap()
+            .id;
+        buy(&s, id, "450000");
+        s.add_customer(customer("Lê Văn Hai", "0911 222 333"))
+            .unwrap();
+        (dir, s)
+    }
+
+    fn set(s: &Store, p: &str) -> khachquen_core::backup::BackupStatus {
+        s.configure_backups_with(None, None, Some(PassphraseChange::Set(p)))
+            .unwrap()
+    }
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn no_staging_left(dir: &Path) {
+        let left: Vec<String> = files_in(dir)
+            .into_iter()
+            .filter(|n| n.starts_with(".backup-staging"))
+            .collect();
+        assert!(left.is_empty(), "plain copies left behind: {left:?}");
+    }
+
+    /// Everything that could hold the passphrase in the clear: the database and its WAL.
+    fn database_bytes(s: &Store) -> Vec<u8> {
+        let db = s.path().unwrap();
+        let mut bytes = std::fs::read(db).unwrap();
+        let mut wal = db.as_os_str().to_owned();
+        wal.push("-wal");
+        bytes.extend(std::fs::read(PathBuf::from(wal)).unwrap_or_default());
+        bytes
+    }
+
+    #[test]
+    fn round_trip_with_nothing_readable_on_the_drive() {
+        let (dir, s) = secret_shop();
+        let usb = tempfile::tempdir().unwrap();
+        s.configure_backups(Some(&usb.path().display().to_string()), None)
+            .unwrap();
+        assert_eq!(s.backup_status().unwrap().encryption, "off");
+        let older = tempfile::tempdir().unwrap();
+        let older_plain = older.path().join("before-the-passphrase.db");
+        s.create_backup(Some(&older_plain), false, &mut |_, _| {})
+            .unwrap();
+        let st = set(&s, PASS);
+        assert_eq!(st.encryption, "on");
+        // The database holds a check value and a sealed copy, never the passphrase.
+        assert!(!contains(&database_bytes(&s), PASS.as_bytes()));
+        assert!(dir.path().join(crypto::KEY_FILE).is_file());
+
+        let before = fingerprint(&s);
+        let info = backup_now(&s);
+        assert!(info.encrypted);
+        assert!(info.file.ends_with(".db.age"), "{}", info.file);
+        assert!(Path::new(&info.file).starts_with(usb.path()));
+        assert_eq!((info.counts.customers, info.counts.purchases), (2, 1));
+        assert_eq!(
+            files_in(usb.path()).len(),
+            1,
+            "no temp or plain file beside it"
+        );
+        no_staging_left(dir.path());
+        let bytes = std::fs::read(&info.file).unwrap();
+        assert_eq!(bytes.len() as u64, info.size);
+        assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+        for needle in [
+            PHONE,
+            "987654321",
+            "Bí Mật",
+            "bi mat",
+            "1987-11-23",
+            "bi.mat@example.com",
+            "SQLite format 3",
+            PASS,
+        ] {
+            assert!(
+                !contains(&bytes, needle.as_bytes()),
+                "{needle:?} readable in the backup"
+            );
+        }
+        // ...while a plain backup of the same shop shows the phone, as the test expects.
+        let plain_dir = tempfile::tempdir().unwrap();
+        let plain_shop = open(plain_dir.path());
+        plain_shop
+            .add_customer(customer("Trần Thị Bí Mật", "0987 654 321"))
+            .unwrap();
+        let plain = plain_shop
+            .create_backup(Some(&plain_dir.path().join("p.db")), false, &mut |_, _| {})
+            .unwrap();
+        assert!(contains(
+            &std::fs::read(&plain.file).unwrap(),
+            PHONE.as_bytes()
+        ));
+
+        // The list shows it as encrypted; its content needs the passphrase.
+        let list = s.list_backups().unwrap();
+        assert_eq!(list.len(), 1);
+        assert!(list[0].encrypted && list[0].ok && list[0].info.is_none());
+        // Verify: with the passphrase set here, with the right one, never with a wrong one.
+        let file = Path::new(&info.file);
+        let v = s.verify_backup(file, None).unwrap();
+        assert!(v.encrypted && v.counts == info.counts && v.size == info.size);
+        assert_eq!(
+            s.verify_backup(file, Some(PASS)).unwrap().counts,
+            info.counts
+        );
+        let e = s
+            .verify_backup(file, Some("not the passphrase"))
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.params()["field"].as_str()),
+            ("backup.passphrase_wrong", Some("passphrase"))
+        );
+        assert_eq!(
+            backup::verify(file).unwrap_err().code(),
+            "backup.passphrase_needed",
+            "no passphrase: needed, not a bad file"
+        );
+        no_staging_left(dir.path());
+
+        // Restore asks for the passphrase, then brings the data back.
+        let id = s
+            .add_customer(customer("Khách Mới", "0999 888 777"))
+            .unwrap()
+            .id;
+        buy(&s, id, "100000");
+        let changed = fingerprint(&s);
+        assert_eq!(
+            s.restore_backup(file, &mut |_, _| {}).unwrap_err().code(),
+            "backup.passphrase_needed"
+        );
+        assert_eq!(fingerprint(&s), changed, "asking changes nothing");
+        let r = s
+            .restore_backup_with(file, Some(PASS), &mut |_, _| {})
+            .unwrap();
+        assert!(r.check.ok && r.restored.encrypted);
+        assert_eq!(fingerprint(&s), before, "the backup's data is back");
+        // The copy of what was there before is a backup like any other: encrypted.
+        assert!(r.safety_copy.ends_with("-before-restore.db.age"));
+        assert!(crypto::is_encrypted(Path::new(&r.safety_copy)));
+        let safety = s
+            .verify_backup(Path::new(&r.safety_copy), Some(PASS))
+            .unwrap();
+        assert_eq!(safety.counts.customers, 3);
+        for name in files_in(usb.path()) {
+            assert!(name.ends_with(".db.age"), "plain file on the drive: {name}");
+        }
+        no_staging_left(dir.path());
+        // This machine's passphrase survives the restore; the store keeps working.
+        assert_eq!(s.backup_status().unwrap().encryption, "on");
+        assert!(s.check().unwrap().ok);
+        let again = backup_now(&s);
+        assert!(again.encrypted);
+        // A plain backup from before the passphrase still restores, without one; the copy
+        // of what it replaces is encrypted all the same.
+        let r = s.restore_backup(&older_plain, &mut |_, _| {}).unwrap();
+        assert!(!r.restored.encrypted && r.check.ok);
+        assert!(crypto::is_encrypted(Path::new(&r.safety_copy)));
+        assert_eq!(fingerprint(&s), before);
+        for name in files_in(usb.path()) {
+            assert!(name.ends_with(".db.age"), "plain file on the drive: {name}");
+        }
+        no_staging_left(dir.path());
+    }
+
+    #[test]
+    fn a_wrong_passphrase_or_a_damaged_file_changes_nothing() {
+        let (dir, s) = secret_shop();
+        set(&s, PASS);
+        let info = backup_now(&s);
+        let good = std::fs::read(&info.file).unwrap();
+        let folder = dir.path().join("backups");
+        let bad = tempfile::tempdir().unwrap();
+        let put = |name: &str, bytes: &[u8]| -> PathBuf {
+            let p = bad.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let mut flipped = good.clone();
+        let at = good.len() - 40;
+        flipped[at] ^= 0x01;
+        let header_end = good
+            .windows(4)
+            .position(|w| w == b"\n---")
+            .expect("age header");
+        let cases: Vec<(PathBuf, &str, &str)> = vec![
+            (
+                put("good.db.age", &good),
+                "not the passphrase",
+                "backup.passphrase_wrong",
+            ),
+            (
+                put("half.db.age", &good[..good.len() / 2]),
+                PASS,
+                "backup.encrypted_damaged",
+            ),
+            (
+                put("short.db.age", &good[..good.len() - 10]),
+                PASS,
+                "backup.encrypted_damaged",
+            ),
+            (
+                put("header-only.db.age", &good[..header_end + 20]),
+                PASS,
+                "backup.encrypted_damaged",
+            ),
+            (
+                put("cut-in-header.db.age", &good[..40]),
+                PASS,
+                "backup.encrypted_damaged",
+            ),
+            (
+                put("flipped.db.age", &flipped),
+                PASS,
+                "backup.encrypted_damaged",
+            ),
+        ];
+        let s2_dir = tempfile::tempdir().unwrap();
+        let s2 = open(s2_dir.path());
+        s2.add_customer(customer("Chủ Cửa Hàng Khác", "0933 444 555"))
+            .unwrap();
+        // The shop that made them, and one without a passphrase of its own (fewer cases:
+        // each try costs a key derivation).
+        for (store, cases) in [(&s, &cases[..]), (&s2, &cases[..2])] {
+            let before = fingerprint(store);
+            let copies = files_in(&folder);
+            for (path, pass, code) in cases {
+                let e = store
+                    .restore_backup_with(path, Some(pass), &mut |_, _| {})
+                    .unwrap_err();
+                assert_eq!(e.code(), *code, "restore {}: {e}", path.display());
+                let e = store.verify_backup(path, Some(pass)).unwrap_err();
+                assert_eq!(e.code(), *code, "verify {}: {e}", path.display());
+            }
+            assert_eq!(fingerprint(store), before, "the live data is untouched");
+            assert!(store.check().unwrap().ok);
+            assert_eq!(files_in(&folder), copies, "refused before any safety copy");
+            no_staging_left(store.path().unwrap().parent().unwrap());
+        }
+        // A truncated file still shows in the list, and its header is fine or not.
+        let list = s.list_backups().unwrap();
+        assert!(list.iter().all(|e| e.encrypted));
+        // The list's quick look catches a file cut inside its header.
+        std::fs::copy(
+            bad.path().join("cut-in-header.db.age"),
+            folder.join("khachquen-20250101-080000.db.age"),
+        )
+        .unwrap();
+        let list = s.list_backups().unwrap();
+        let cut = list
+            .iter()
+            .find(|e| e.name == "khachquen-20250101-080000.db.age")
+            .unwrap();
+        assert!(!cut.ok && cut.encrypted);
+        assert_eq!(cut.error.as_ref().unwrap().code, "backup.encrypted_damaged");
+    }
+
+    #[test]
+    fn automatic_backups_are_encrypted_and_wait_for_the_passphrase() {
+        let (dir, s) = secret_shop();
+        let e = s
+            .configure_backups_with(None, None, Some(PassphraseChange::Set("short")))
+            .unwrap_err();
+        assert_eq!(
+            (
+                e.code(),
+                e.params()["min"].as_u64(),
+                e.params()["field"].as_str()
+            ),
+            ("backup.passphrase_too_short", Some(8), Some("passphrase"))
+        );
+        assert_eq!(s.backup_status().unwrap().encryption, "off", "nothing set");
+        set(&s, PASS);
+        let auto = s.auto_backup_if_due().unwrap().expect("due");
+        assert!(auto.encrypted && auto.file.ends_with(".db.age"));
+        assert_eq!(auto.kind.as_deref(), Some("auto"));
+        let v = s.verify_backup(Path::new(&auto.file), None).unwrap();
+        assert_eq!(v.kind.as_deref(), Some("auto"));
+        let folder = dir.path().join("backups");
+        let make_due = || {
+            rusqlite_conn(&s)
+                .execute("DELETE FROM settings WHERE key = 'backup.last_ok_at'", [])
+                .unwrap();
+        };
+
+        // The machine key is lost (or the database moved to another computer): backups
+        // pause, say so, and write nothing in the clear.
+        std::fs::remove_file(dir.path().join(crypto::KEY_FILE)).unwrap();
+        assert_eq!(s.backup_status().unwrap().encryption, "paused");
+        make_due();
+        let e = s.auto_backup_if_due().unwrap_err();
+        assert_eq!(e.code(), "backup.passphrase_paused");
+        let st = s.backup_status().unwrap();
+        assert_eq!(
+            st.last_error.unwrap().error.code,
+            "backup.passphrase_paused"
+        );
+        assert!(st.due);
+        assert_eq!(files_in(&folder).len(), 1, "no plain backup instead");
+        // A manual backup with the passphrase given works meanwhile; a wrong one does not.
+        let e = s
+            .create_backup_with(None, false, false, Some("wrong passphrase"), &mut |_, _| {})
+            .unwrap_err();
+        assert_eq!(e.code(), "backup.passphrase_mismatch");
+        let given = s
+            .create_backup_with(None, false, false, Some(PASS), &mut |_, _| {})
+            .unwrap();
+        assert!(given.encrypted);
+        // Entering it again resumes; a wrong one is refused and changes nothing.
+        let e = s
+            .configure_backups_with(None, None, Some(PassphraseChange::Unlock("wrong one!")))
+            .unwrap_err();
+        assert_eq!(e.code(), "backup.passphrase_mismatch");
+        assert_eq!(s.backup_status().unwrap().encryption, "paused");
+        let st = s
+            .configure_backups_with(None, None, Some(PassphraseChange::Unlock(PASS)))
+            .unwrap();
+        assert_eq!(st.encryption, "on");
+        make_due();
+        assert!(s.auto_backup_if_due().unwrap().expect("due").encrypted);
+
+        // A copy of the database elsewhere reveals nothing and cannot encrypt on its own.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let copy = elsewhere.path().join("khachquen.db");
+        s.create_backup(Some(&elsewhere.path().join("x.db")), false, &mut |_, _| {})
+            .unwrap();
+        s.restore_backup_with(
+            &elsewhere.path().join("x.db.age"),
+            Some(PASS),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        std::fs::copy(s.path().unwrap(), &copy).unwrap();
+        drop(s);
+        let moved = open(elsewhere.path());
+        assert_eq!(moved.backup_status().unwrap().encryption, "paused");
+        let s = open(dir.path());
+
+        // Cleared: backups are plain again (older ones stay encrypted).
+        let st = s
+            .configure_backups_with(None, None, Some(PassphraseChange::Clear))
+            .unwrap();
+        assert_eq!(st.encryption, "off");
+        let plain = backup_now(&s);
+        assert!(!plain.encrypted && plain.file.ends_with(".db"));
+        // --encrypt with no passphrase anywhere is refused; with one it is used.
+        let e = s
+            .create_backup_with(None, false, true, None, &mut |_, _| {})
+            .unwrap_err();
+        assert_eq!(e.code(), "backup.passphrase_missing");
+        let once = s
+            .create_backup_with(None, false, true, Some("một lần thôi"), &mut |_, _| {})
+            .unwrap();
+        assert!(once.encrypted);
+        assert_eq!(
+            s.verify_backup(Path::new(&once.file), None)
+                .unwrap_err()
+                .code(),
+            "backup.passphrase_needed"
+        );
+        s.verify_backup(Path::new(&once.file), Some("một lần thôi"))
+            .unwrap();
+        // Rotation counts plain and encrypted backups together.
+        s.configure_backups(None, Some("2")).unwrap();
+        backup_now(&s);
+        let left: Vec<String> = files_in(&folder)
+            .into_iter()
+            .filter(|n| !n.contains("before-restore"))
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        no_staging_left(dir.path());
+    }
+
+    #[test]
+    fn an_in_memory_store_encrypts_with_a_key_of_its_own() {
+        crypto::set_work_factor_for_tests(4);
+        let s = Store::open_in_memory().unwrap();
+        s.add_customer(customer("Bộ Nhớ", "0912 111 000")).unwrap();
+        let usb = tempfile::tempdir().unwrap();
+        s.configure_backups(Some(&usb.path().display().to_string()), None)
+            .unwrap();
+        assert_eq!(set(&s, PASS).encryption, "on");
+        let info = backup_now(&s);
+        assert!(info.encrypted);
+        assert_eq!(
+            s.verify_backup(Path::new(&info.file), None)
+                .unwrap()
+                .counts
+                .customers,
+            1
+        );
+        assert_eq!(files_in(usb.path()).len(), 1);
+    }
+}

@@ -1,6 +1,7 @@
 //! Integration tests of khachquen-core: one binary, a module per area.
 
 mod analytics;
+mod audit;
 mod backup;
 mod care;
 mod clv;

@@ -1,0 +1,810 @@
+//! The audit log: who did what, when, to which record, with the record before and after.
+//!
+//! Entries are append-only (triggers refuse UPDATE and DELETE) and tamper-evident: they form
+//! a hash chain. Each entry stores `prev_hash`, the hash of the entry before it (or
+//! [`GENESIS`] for the first), and `hash`, the SHA-256 of its own fields and `prev_hash`.
+//! Editing, deleting or inserting a row with plain SQL breaks the chain at that row, and
+//! [`Store::audit_verify`] names it.
+//!
+//! # The hashed encoding (version 1)
+//!
+//! `hash` is the lowercase hex SHA-256 of a byte string made of thirteen values, each in the
+//! same self-delimiting form, so no two different rows can encode to the same bytes:
+//!
+//! - the domain tag, the text `khachquen.audit.v1`;
+//! - then the row's columns in this order: `id, at, actor_id, actor_name, via, action,
+//!   entity, entity_id, customer_id, before_json, after_json, prev_hash`.
+//!
+//! Each value is written as SQLite stores it: a one-byte type tag, then
+//! - `0x00` NULL: nothing more;
+//! - `0x01` INTEGER: the 8-byte big-endian two's complement value;
+//! - `0x02` REAL: the 8 bytes of its IEEE 754 bits, big-endian;
+//! - `0x03` TEXT: the UTF-8 length as 8 bytes big-endian, then the UTF-8 bytes;
+//! - `0x04` BLOB: the length as 8 bytes big-endian, then the bytes.
+//!
+//! The app writes only NULL, INTEGER and TEXT; hashing the stored type as well means a value
+//! re-typed behind the app's back (the text '42' for the integer 42) fails the check too.
+//! `before_json`/`after_json` are hashed as the exact stored text.
+//!
+//! # Limits
+//!
+//! A chain shows edits, deletions and insertions in the middle, and (through the
+//! AUTOINCREMENT record of the highest id ever written) the loss of the newest entries. It
+//! cannot stop someone who rewrites every hash from the edited row onward and the sequence
+//! record as well: the encoding is public and there is no secret key. Comparing
+//! [`AuditVerify::last_hash`] with a copy kept elsewhere (a backup, a printout) catches that.
+
+use crate::db;
+use crate::db::audit::{AuditRow, Where};
+use crate::error::{CoreError, Result};
+use crate::settings::timezone;
+use crate::store::Store;
+use crate::time;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+const DOMAIN: &[u8] = b"khachquen.audit.v1";
+const NAME_MAX: usize = 100;
+const TOKEN_MAX: usize = 64;
+/// A page of the viewer when the caller names no limit, and the most one page may hold.
+const PAGE_DEFAULT: u32 = 100;
+const PAGE_MAX: u32 = 1000;
+
+/// Where the change was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The app's window.
+    Window,
+    /// The `khachquen` command line.
+    Cli,
+    /// The app itself: scheduled backups, expiry runs and the like.
+    System,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Window => "window",
+            Via::Cli => "cli",
+            Via::System => "system",
+        }
+    }
+}
+
+/// One entry to append. Build it with [`NewAuditEntry::new`] and the setters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAuditEntry {
+    /// Unix seconds, UTC.
+    pub at: i64,
+    /// The staff account, once staff exist.
+    pub actor_id: Option<i64>,
+    /// Who did it, as shown in the viewer (a staff name, or e.g. "system").
+    pub actor_name: String,
+    pub via: Via,
+    /// `entity.verb`, lowercase: "customer.update", "purchase.add", "auth.denied",
+    /// "backup.create", "export.run".
+    pub action: String,
+    /// The kind of record: "customer", "purchase", "backup", ...
+    pub entity: String,
+    /// The record's id, when it has one.
+    pub entity_id: Option<String>,
+    /// The customer concerned, so the viewer can filter by customer.
+    pub customer_id: Option<i64>,
+    /// The record before the change (None for a creation).
+    pub before: Option<Value>,
+    /// The record after the change (None for a deletion).
+    pub after: Option<Value>,
+}
+
+impl NewAuditEntry {
+    /// An entry stamped now, with no record id, customer or before/after yet.
+    pub fn new(actor_name: impl Into<String>, via: Via, action: &str, entity: &str) -> Self {
+        NewAuditEntry {
+            at: time::now(),
+            actor_id: None,
+            actor_name: actor_name.into(),
+            via,
+            action: action.to_owned(),
+            entity: entity.to_owned(),
+            entity_id: None,
+            customer_id: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn at(mut self, at: i64) -> Self {
+        self.at = at;
+        self
+    }
+
+    pub fn actor_id(mut self, id: i64) -> Self {
+        self.actor_id = Some(id);
+        self
+    }
+
+    pub fn entity_id(mut self, id: impl ToString) -> Self {
+        self.entity_id = Some(id.to_string());
+        self
+    }
+
+    pub fn customer(mut self, id: i64) -> Self {
+        self.customer_id = Some(id);
+        self
+    }
+
+    pub fn before(mut self, v: Value) -> Self {
+        self.before = Some(v);
+        self
+    }
+
+    pub fn after(mut self, v: Value) -> Self {
+        self.after = Some(v);
+        self
+    }
+}
+
+/// Any serialisable record as the JSON an entry's before/after holds.
+pub fn snapshot<T: Serialize>(v: &T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+/// One stored entry, as the viewer and `audit list --json` show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    /// "window", "cli" or "system".
+    pub via: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub customer_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The viewer's filters; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditFilter {
+    /// The actor's name (case-insensitive).
+    pub staff: Option<String>,
+    /// The actor's staff account id.
+    pub actor_id: Option<i64>,
+    /// An action ("customer.update"), or everything under a prefix ("customer").
+    pub action: Option<String>,
+    /// This customer, including entries about customers merged into it.
+    pub customer_id: Option<i64>,
+    /// From this shop-local day (YYYY-MM-DD) or instant.
+    pub since: Option<String>,
+    /// Up to and including this shop-local day (YYYY-MM-DD) or instant.
+    pub until: Option<String>,
+    /// Entries per page (default 100, at most 1000).
+    pub limit: Option<u32>,
+    pub offset: u32,
+}
+
+/// One page of entries, newest first, and how many match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub total: i64,
+    pub entries: Vec<AuditEntry>,
+}
+
+/// Why the chain breaks at an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakReason {
+    /// The entry's fields no longer hash to its stored hash: it was edited or forged.
+    HashMismatch,
+    /// The entry's prev_hash is not the previous entry's hash: something before it changed
+    /// places, or the entry was forged with a freshly computed hash.
+    PrevHashMismatch,
+    /// No entry has this id although a later one was written: entries were deleted.
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenEntry {
+    pub id: i64,
+    pub reason: BreakReason,
+}
+
+impl From<BrokenEntry> for CoreError {
+    fn from(b: BrokenEntry) -> Self {
+        match b.reason {
+            BreakReason::HashMismatch => CoreError::AuditEntryAltered(b.id),
+            BreakReason::PrevHashMismatch => CoreError::AuditChainBroken(b.id),
+            BreakReason::Missing => CoreError::AuditEntryMissing(b.id),
+        }
+    }
+}
+
+/// The result of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditVerify {
+    pub ok: bool,
+    /// How many entries the log holds (all were read).
+    pub entries: i64,
+    /// The newest entry's hash: keep a copy elsewhere to catch a rewrite of the whole tail.
+    pub last_hash: Option<String>,
+    /// The first entry, in id order, where the chain breaks.
+    pub first_broken: Option<BrokenEntry>,
+}
+
+impl AuditVerify {
+    /// The first break as a typed error (for a message in the user's language).
+    pub fn error(&self) -> Option<CoreError> {
+        self.first_broken.map(CoreError::from)
+    }
+}
+
+fn put(h: &mut Sha256, v: ValueRef<'_>) {
+    match v {
+        ValueRef::Null => h.update([0u8]),
+        ValueRef::Integer(i) => {
+            h.update([1u8]);
+            h.update(i.to_be_bytes());
+        }
+        ValueRef::Real(f) => {
+            h.update([2u8]);
+            h.update(f.to_bits().to_be_bytes());
+        }
+        ValueRef::Text(t) => {
+            h.update([3u8]);
+            h.update((t.len() as u64).to_be_bytes());
+            h.update(t);
+        }
+        ValueRef::Blob(b) => {
+            h.update([4u8]);
+            h.update((b.len() as u64).to_be_bytes());
+            h.update(b);
+        }
+    }
+}
+
+/// The hash of one entry: `fields` are the columns `id` ... `prev_hash` in the order of the
+/// module documentation.
+pub fn entry_hash(fields: &[ValueRef<'_>; 12]) -> String {
+    let mut h = Sha256::new();
+    put(&mut h, ValueRef::Text(DOMAIN));
+    for f in fields {
+        put(&mut h, *f);
+    }
+    hex::encode(h.finalize())
+}
+
+fn int(v: Option<i64>) -> ValueRef<'static> {
+    v.map_or(ValueRef::Null, ValueRef::Integer)
+}
+
+fn text(v: Option<&str>) -> ValueRef<'_> {
+    v.map_or(ValueRef::Null, |s| ValueRef::Text(s.as_bytes()))
+}
+
+fn row_hash(r: &AuditRow) -> String {
+    entry_hash(&[
+        ValueRef::Integer(r.id),
+        ValueRef::Integer(r.at),
+        int(r.actor_id),
+        text(Some(&r.actor_name)),
+        text(Some(&r.via)),
+        text(Some(&r.action)),
+        text(Some(&r.entity)),
+        text(r.entity_id.as_deref()),
+        int(r.customer_id),
+        text(r.before_json.as_deref()),
+        text(r.after_json.as_deref()),
+        text(Some(&r.prev_hash)),
+    ])
+}
+
+fn invalid(key: &'static str, value: &str) -> CoreError {
+    CoreError::AuditEntryInvalid {
+        key,
+        value: value.to_owned(),
+    }
+}
+
+/// A lowercase identifier: a-z first, then a-z, 0-9 or _.
+fn is_token(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn json_text(v: Option<&Value>) -> Result<Option<String>> {
+    v.map(|v| serde_json::to_string(v).map_err(|e| CoreError::Internal(e.to_string())))
+        .transpose()
+}
+
+/// Check an entry and turn it into the row to store (without id, prev_hash and hash).
+fn validate(e: &NewAuditEntry) -> Result<AuditRow> {
+    let actor_name = e.actor_name.trim();
+    if actor_name.is_empty() || actor_name.chars().count() > NAME_MAX {
+        return Err(invalid("actor_name", &e.actor_name));
+    }
+    if e.action.len() > TOKEN_MAX
+        || e.action.split('.').count() < 2
+        || !e.action.split('.').all(is_token)
+    {
+        return Err(invalid("action", &e.action));
+    }
+    if e.entity.len() > TOKEN_MAX || !is_token(&e.entity) {
+        return Err(invalid("entity", &e.entity));
+    }
+    let entity_id = match e.entity_id.as_deref().map(str::trim) {
+        Some("") => return Err(invalid("entity_id", "")),
+        Some(s) if s.chars().count() > NAME_MAX => return Err(invalid("entity_id", s)),
+        other => other.map(str::to_owned),
+    };
+    if e.at < 0 {
+        return Err(invalid("at", &e.at.to_string()));
+    }
+    Ok(AuditRow {
+        id: 0,
+        at: e.at,
+        actor_id: e.actor_id,
+        actor_name: actor_name.to_owned(),
+        via: e.via.as_str().to_owned(),
+        action: e.action.clone(),
+        entity: e.entity.clone(),
+        entity_id,
+        customer_id: e.customer_id,
+        before_json: json_text(e.before.as_ref())?,
+        after_json: json_text(e.after.as_ref())?,
+        prev_hash: String::new(),
+        hash: String::new(),
+    })
+}
+
+/// Append one entry to the chain; returns its id.
+///
+/// Call it inside the caller's write transaction (the one making the change), so the entry
+/// and the change commit or roll back together, and no other writer can slip an entry in
+/// between reading the last hash and appending. Outside a transaction it is refused.
+pub fn record(conn: &Connection, e: &NewAuditEntry) -> Result<i64> {
+    if conn.is_autocommit() {
+        return Err(CoreError::Internal(
+            "audit::record needs the caller's write transaction".into(),
+        ));
+    }
+    let mut row = validate(e)?;
+    let (last_id, prev) = match db::audit::last(conn)? {
+        Some((id, SqlValue::Text(h))) => (id, h),
+        // A non-text hash can only come from tampering; chaining on to its text form keeps
+        // the log writable, and verify names the tampered entry.
+        Some((id, other)) => (id, format!("{other:?}")),
+        None => (0, GENESIS.to_owned()),
+    };
+    // Never reuse an id, even one whose entry was deleted behind the app's back.
+    row.id = last_id
+        .max(db::audit::highest_id_ever(conn)?)
+        .checked_add(1)
+        .ok_or_else(|| CoreError::Internal("audit log ids exhausted".into()))?;
+    row.prev_hash = prev;
+    row.hash = row_hash(&row);
+    db::audit::insert(conn, &row)?;
+    Ok(row.id)
+}
+
+fn parse_json(s: Option<String>) -> Option<Value> {
+    s.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s)))
+}
+
+fn entry_from(r: AuditRow) -> AuditEntry {
+    AuditEntry {
+        id: r.id,
+        at: time::from_unix(r.at),
+        actor_id: r.actor_id,
+        actor_name: r.actor_name,
+        via: r.via,
+        action: r.action,
+        entity: r.entity,
+        entity_id: r.entity_id,
+        customer_id: r.customer_id,
+        before: parse_json(r.before_json),
+        after: parse_json(r.after_json),
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    }
+}
+
+/// A day (YYYY-MM-DD, shop-local) or an instant; `end` gives the first second after it.
+fn bound(key: &str, s: &str, tz: Tz, end: bool) -> Result<i64> {
+    let bad = || CoreError::FilterInvalid {
+        key: key.to_owned(),
+        value: s.to_owned(),
+    };
+    let t = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let d = if end {
+            d.succ_opt().ok_or_else(bad)?
+        } else {
+            d
+        };
+        return Ok(time::day_start(d, tz));
+    }
+    let at = time::parse_instant(t, tz).map_err(|_| bad())?;
+    Ok(if end { at + 1 } else { at })
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn resolve(conn: &Connection, f: &AuditFilter) -> Result<Where> {
+    let tz = timezone(conn)?;
+    Ok(Where {
+        actor_name: non_empty(&f.staff).map(str::to_owned),
+        actor_id: f.actor_id,
+        action: non_empty(&f.action).map(str::to_owned),
+        customer_id: f.customer_id,
+        since: non_empty(&f.since)
+            .map(|s| bound("since", s, tz, false))
+            .transpose()?,
+        until: non_empty(&f.until)
+            .map(|s| bound("until", s, tz, true))
+            .transpose()?,
+    })
+}
+
+/// Walk the whole chain in id order; see the module documentation.
+pub fn verify(conn: &Connection) -> Result<AuditVerify> {
+    let highest = db::audit::highest_id_ever(conn)?;
+    let mut entries = 0i64;
+    let mut expected = 1i64;
+    let mut prev = SqlValue::Text(GENESIS.to_owned());
+    let mut first_broken = None;
+    db::audit::walk(conn, |(id, vals)| {
+        entries += 1;
+        if first_broken.is_none() {
+            let (prev_hash, stored) = (&vals[11], &vals[12]);
+            let reason = if id > expected {
+                Some((expected, BreakReason::Missing))
+            } else if *prev_hash != prev {
+                Some((id, BreakReason::PrevHashMismatch))
+            } else {
+                let fields: [ValueRef<'_>; 12] = std::array::from_fn(|i| (&vals[i]).into());
+                let ok = matches!(stored, SqlValue::Text(h) if *h == entry_hash(&fields));
+                (!ok).then_some((id, BreakReason::HashMismatch))
+            };
+            first_broken = reason.map(|(id, reason)| BrokenEntry { id, reason });
+        }
+        expected = id.saturating_add(1);
+        prev = vals[12].clone();
+    })?;
+    // The newest entries deleted: AUTOINCREMENT remembers a higher id than any left.
+    if first_broken.is_none() && highest >= expected {
+        first_broken = Some(BrokenEntry {
+            id: expected,
+            reason: BreakReason::Missing,
+        });
+    }
+    let last_hash = match prev {
+        SqlValue::Text(h) if entries > 0 => Some(h),
+        _ => None,
+    };
+    Ok(AuditVerify {
+        ok: first_broken.is_none(),
+        entries,
+        last_hash,
+        first_broken,
+    })
+}
+
+impl Store {
+    /// Append one entry in a transaction of its own: for events that change nothing else
+    /// (an export, a backup, a refused action). Changes record theirs with [`record`]
+    /// inside their own transaction instead.
+    pub fn audit_append(&self, e: &NewAuditEntry) -> Result<i64> {
+        self.write(|conn| record(conn, e))
+    }
+
+    /// One page of the log, newest first, with the number of entries matching `f`.
+    pub fn audit_list(&self, f: &AuditFilter) -> Result<AuditPage> {
+        let conn = self.reader();
+        let w = resolve(&conn, f)?;
+        let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
+        let (total, rows) = db::audit::list(&conn, &w, limit, f.offset)?;
+        Ok(AuditPage {
+            total,
+            entries: rows.into_iter().map(entry_from).collect(),
+        })
+    }
+
+    /// Walk the whole chain (on the reports' reader, in one read snapshot) and name the
+    /// first broken entry.
+    pub fn audit_verify(&self) -> Result<AuditVerify> {
+        let mut conn = self.report_reader();
+        let tx = conn.transaction()?;
+        let v = verify(&tx)?;
+        tx.finish()?;
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn store_with(n: usize) -> Store {
+        let s = Store::open_in_memory().unwrap();
+        for i in 0..n {
+            s.audit_append(
+                &NewAuditEntry::new("Lan", Via::Window, "customer.update", "customer")
+                    .at(1_700_000_000 + i as i64)
+                    .entity_id(i + 1)
+                    .customer(i as i64 + 1)
+                    .before(json!({"name": "A"}))
+                    .after(json!({"name": format!("B{i}")})),
+            )
+            .unwrap();
+        }
+        s
+    }
+
+    fn sample() -> AuditRow {
+        AuditRow {
+            id: 3,
+            at: 1_700_000_000,
+            actor_id: Some(1),
+            actor_name: "Lan".into(),
+            via: "cli".into(),
+            action: "customer.update".into(),
+            entity: "customer".into(),
+            entity_id: Some("7".into()),
+            customer_id: Some(7),
+            before_json: Some(r#"{"name":"A"}"#.into()),
+            after_json: Some(r#"{"name":"B"}"#.into()),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_first_entry_chains_on_genesis_and_the_next_on_it() {
+        let s = store_with(3);
+        let page = s.audit_list(&AuditFilter::default()).unwrap();
+        assert_eq!(page.total, 3);
+        let e: Vec<_> = page.entries.iter().rev().collect();
+        assert_eq!(e[0].prev_hash, GENESIS);
+        assert_eq!(e[1].prev_hash, e[0].hash);
+        assert_eq!(e[2].prev_hash, e[1].hash);
+        assert_eq!(e.iter().map(|e| e.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(e[2].after, Some(json!({"name": "B2"})));
+        let v = s.audit_verify().unwrap();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.entries, 3);
+        assert_eq!(v.last_hash.as_deref(), Some(e[2].hash.as_str()));
+    }
+
+    #[test]
+    fn an_empty_log_verifies() {
+        let v = Store::open_in_memory().unwrap().audit_verify().unwrap();
+        assert_eq!(
+            (v.ok, v.entries, v.last_hash, v.first_broken),
+            (true, 0, None, None)
+        );
+    }
+
+    #[test]
+    fn the_hash_is_sha256_of_the_documented_encoding() {
+        // Worked by hand from the module documentation, independently of `put`.
+        let r = sample();
+        let mut bytes = Vec::new();
+        let text = |b: &mut Vec<u8>, s: &str| {
+            b.push(3);
+            b.extend((s.len() as u64).to_be_bytes());
+            b.extend(s.as_bytes());
+        };
+        let int = |b: &mut Vec<u8>, i: i64| {
+            b.push(1);
+            b.extend(i.to_be_bytes());
+        };
+        text(&mut bytes, "khachquen.audit.v1");
+        int(&mut bytes, 3);
+        int(&mut bytes, 1_700_000_000);
+        int(&mut bytes, 1);
+        for s in ["Lan", "cli", "customer.update", "customer", "7"] {
+            text(&mut bytes, s);
+        }
+        int(&mut bytes, 7);
+        text(&mut bytes, r#"{"name":"A"}"#);
+        text(&mut bytes, r#"{"name":"B"}"#);
+        text(&mut bytes, GENESIS);
+        assert_eq!(row_hash(&r), hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(row_hash(&r).len(), 64);
+    }
+
+    #[test]
+    fn the_encoding_is_unambiguous() {
+        let base = sample();
+        let shifted = AuditRow {
+            actor_name: "La".into(),
+            via: "ncli".into(),
+            ..sample()
+        };
+        assert_ne!(row_hash(&base), row_hash(&shifted), "a moved boundary");
+        let none = AuditRow {
+            entity_id: None,
+            ..sample()
+        };
+        let empty = AuditRow {
+            entity_id: Some(String::new()),
+            ..sample()
+        };
+        assert_ne!(row_hash(&none), row_hash(&empty), "NULL is not ''");
+        let as_int = [ValueRef::Integer(7); 12];
+        let mut as_text = [ValueRef::Integer(7); 12];
+        as_text[8] = ValueRef::Text(b"7");
+        assert_ne!(entry_hash(&as_int), entry_hash(&as_text), "7 is not '7'");
+    }
+
+    #[test]
+    fn bad_entries_are_refused_and_write_nothing() {
+        let s = Store::open_in_memory().unwrap();
+        let ok = NewAuditEntry::new("Lan", Via::Cli, "export.run", "export");
+        for (bad, key) in [
+            (
+                NewAuditEntry {
+                    actor_name: "  ".into(),
+                    ..ok.clone()
+                },
+                "actor_name",
+            ),
+            (
+                NewAuditEntry {
+                    action: "export".into(),
+                    ..ok.clone()
+                },
+                "action",
+            ),
+            (
+                NewAuditEntry {
+                    action: "Export.Run".into(),
+                    ..ok.clone()
+                },
+                "action",
+            ),
+            (
+                NewAuditEntry {
+                    action: "export..run".into(),
+                    ..ok.clone()
+                },
+                "action",
+            ),
+            (
+                NewAuditEntry {
+                    entity: "".into(),
+                    ..ok.clone()
+                },
+                "entity",
+            ),
+            (
+                NewAuditEntry {
+                    entity: "a.b".into(),
+                    ..ok.clone()
+                },
+                "entity",
+            ),
+            (
+                NewAuditEntry {
+                    entity_id: Some(" ".into()),
+                    ..ok.clone()
+                },
+                "entity_id",
+            ),
+            (
+                NewAuditEntry {
+                    at: -1,
+                    ..ok.clone()
+                },
+                "at",
+            ),
+        ] {
+            match s.audit_append(&bad).unwrap_err() {
+                CoreError::AuditEntryInvalid { key: k, .. } => assert_eq!(k, key),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(s.audit_list(&AuditFilter::default()).unwrap().total, 0);
+        assert_eq!(s.audit_append(&ok).unwrap(), 1);
+    }
+
+    #[test]
+    fn record_needs_a_transaction() {
+        let conn = db::open_memory().unwrap();
+        let e = NewAuditEntry::new("Lan", Via::Cli, "export.run", "export");
+        assert_eq!(record(&conn, &e).unwrap_err().code(), "internal");
+        let tx = conn.unchecked_transaction().unwrap();
+        assert_eq!(record(&tx, &e).unwrap(), 1);
+        assert_eq!(record(&tx, &e).unwrap(), 2);
+        tx.commit().unwrap();
+        assert!(verify(&conn).unwrap().ok);
+    }
+
+    #[test]
+    fn the_table_is_append_only() {
+        let s = store_with(2);
+        let conn = s.writer();
+        assert!(conn
+            .execute("UPDATE audit_log SET actor_name = 'X'", [])
+            .is_err());
+        assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+    }
+
+    #[test]
+    fn a_rolled_back_change_leaves_no_entry() {
+        let s = store_with(1);
+        let e = NewAuditEntry::new("Lan", Via::Window, "customer.update", "customer");
+        let r: Result<()> = s.write(|conn| {
+            record(conn, &e)?;
+            Err(CoreError::NameRequired)
+        });
+        assert!(r.is_err());
+        assert_eq!(s.audit_list(&AuditFilter::default()).unwrap().total, 1);
+        assert_eq!(s.audit_append(&e).unwrap(), 2);
+        assert!(s.audit_verify().unwrap().ok);
+    }
+
+    #[test]
+    fn break_reasons_become_typed_errors() {
+        for (reason, code) in [
+            (BreakReason::HashMismatch, "audit.entry_altered"),
+            (BreakReason::PrevHashMismatch, "audit.chain_broken"),
+            (BreakReason::Missing, "audit.entry_missing"),
+        ] {
+            let e = CoreError::from(BrokenEntry { id: 4, reason });
+            assert_eq!(e.code(), code);
+            assert_eq!(e.params()["id"], 4);
+        }
+    }
+
+    fn mutate(r: &AuditRow, field: usize, n: i64, s: &str) -> AuditRow {
+        let mut m = r.clone();
+        match field {
+            0 => m.id = n,
+            1 => m.at = n,
+            2 => m.actor_id = Some(n),
+            3 => m.actor_name = s.into(),
+            4 => m.via = s.into(),
+            5 => m.action = s.into(),
+            6 => m.entity = s.into(),
+            7 => m.entity_id = Some(s.into()),
+            8 => m.customer_id = Some(n),
+            9 => m.before_json = Some(s.into()),
+            10 => m.after_json = Some(s.into()),
+            _ => m.prev_hash = s.into(),
+        }
+        m
+    }
+
+    proptest! {
+        /// Changing any one hashed field to any other value changes the hash.
+        #[test]
+        fn any_field_change_changes_the_hash(field in 0usize..12, n in any::<i64>(), s in "\\PC{0,12}") {
+            let r = sample();
+            let m = mutate(&r, field, n, &s);
+            prop_assume!(m != r);
+            prop_assert_ne!(row_hash(&r), row_hash(&m));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The audit log table (migration 008): append, page through with filters, and read the
+//! raw rows back in id order for the hash-chain check. Hashing lives in crate::audit.
+
+use crate::error::{CoreError, Result};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
+
+/// One row as the app writes it (the hash already computed by crate::audit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub via: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub customer_id: Option<i64>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hashed columns in hash order, then `hash` itself. crate::audit depends on this order.
+const COLS: &str = "id, at, actor_id, actor_name, via, action, entity, entity_id, customer_id,
+                    before_json, after_json, prev_hash, hash";
+
+/// The newest entry's id and hash: a walk down the rowid b-tree, however long the log is.
+pub fn last(conn: &Connection) -> Result<Option<(i64, Value)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The highest id ever written (AUTOINCREMENT's record), 0 before the first entry.
+pub fn highest_id_ever(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")?
+        .query_row([], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+        .unwrap_or(0))
+}
+
+pub fn insert(conn: &Connection, e: &AuditRow) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO audit_log ({COLS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    ))?
+    .execute(params![
+        e.id,
+        e.at,
+        e.actor_id,
+        e.actor_name,
+        e.via,
+        e.action,
+        e.entity,
+        e.entity_id,
+        e.customer_id,
+        e.before_json,
+        e.after_json,
+        e.prev_hash,
+        e.hash
+    ])?;
+    Ok(())
+}
+
+/// Filters already resolved to ids and instants; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct Where {
+    /// The actor's name, compared case-insensitively (ASCII).
+    pub actor_name: Option<String>,
+    pub actor_id: Option<i64>,
+    /// An exact action ("customer.update") or a prefix before a dot ("customer").
+    pub action: Option<String>,
+    /// This customer and any customer merged into it.
+    pub customer_id: Option<i64>,
+    /// `at >= since`
+    pub since: Option<i64>,
+    /// `at < until`
+    pub until: Option<i64>,
+}
+
+fn where_sql(w: &Where, args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut clauses = vec!["1".to_owned()];
+    if let Some(name) = &w.actor_name {
+        args.push(Box::new(name.clone()));
+        clauses.push(format!("actor_name = ?{} COLLATE NOCASE", args.len()));
+    }
+    if let Some(id) = w.actor_id {
+        args.push(Box::new(id));
+        clauses.push(format!("actor_id = ?{}", args.len()));
+    }
+    if let Some(action) = &w.action {
+        args.push(Box::new(action.clone()));
+        let n = args.len();
+        clauses.push(format!(
+            "(action = ?{n} OR substr(action, 1, length(?{n}) + 1) = ?{n} || '.')"
+        ));
+    }
+    if let Some(id) = w.customer_id {
+        args.push(Box::new(id));
+        let n = args.len();
+        clauses.push(format!(
+            "(customer_id = ?{n}
+              OR customer_id IN (SELECT id FROM customers WHERE merged_into = ?{n}))"
+        ));
+    }
+    if let Some(t) = w.since {
+        args.push(Box::new(t));
+        clauses.push(format!("at >= ?{}", args.len()));
+    }
+    if let Some(t) = w.until {
+        args.push(Box::new(t));
+        clauses.push(format!("at < ?{}", args.len()));
+    }
+    clauses.join(" AND ")
+}
+
+fn row_from(r: &Row) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor_id: r.get(2)?,
+        actor_name: r.get(3)?,
+        via: r.get(4)?,
+        action: r.get(5)?,
+        entity: r.get(6)?,
+        entity_id: r.get(7)?,
+        customer_id: r.get(8)?,
+        before_json: r.get(9)?,
+        after_json: r.get(10)?,
+        prev_hash: r.get(11)?,
+        hash: r.get(12)?,
+    })
+}
+
+/// How many entries match, and one page of them, newest first.
+pub fn list(conn: &Connection, w: &Where, limit: u32, offset: u32) -> Result<(i64, Vec<AuditRow>)> {
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let wh = where_sql(w, &mut args);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM audit_log WHERE {wh}"))?
+        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?;
+    args.push(Box::new(limit));
+    args.push(Box::new(offset));
+    let sql = format!(
+        "SELECT {COLS} FROM audit_log WHERE {wh} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
+        args.len() - 1,
+        args.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter().map(|a| a.as_ref())), row_from)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((total, rows))
+}
+
+/// One stored row exactly as SQLite holds it: the id, then the twelve hashed columns
+/// (`id` again first, ..., `prev_hash`), then `hash`. Raw values, so a row whose types
+/// were tampered with is still read, and simply fails its hash.
+pub type RawRow = (i64, [Value; 13]);
+
+/// Every row in id order, handed to `f` one at a time (the log may be long).
+pub fn walk(conn: &Connection, mut f: impl FnMut(RawRow)) -> Result<()> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM audit_log ORDER BY id"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let vals: Vec<Value> = (0..13).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+        let vals: [Value; 13] = vals
+            .try_into()
+            .map_err(|_| CoreError::Internal("audit row width".into()))?;
+        f((r.get(0)?, vals));
+    }
+    Ok(())
+}

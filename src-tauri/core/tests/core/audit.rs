@@ -1,0 +1,444 @@
+//! The audit log: filters, and the hash chain catching edits made with plain SQL.
+
+use khachquen_core::audit::{
+    self, AuditFilter, BreakReason, BrokenEntry, NewAuditEntry, Via, GENESIS,
+};
+use khachquen_core::model::CustomerInput;
+use khachquen_core::Store;
+use proptest::prelude::*;
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Shop-local (+07:00) wall time as unix seconds.
+fn at(local: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&format!("{local}+07:00"))
+        .unwrap()
+        .timestamp()
+}
+
+fn entry(actor: &str, action: &str, when: &str) -> NewAuditEntry {
+    let entity = action.split('.').next().unwrap_or("x");
+    NewAuditEntry::new(actor, Via::Window, action, entity).at(at(when))
+}
+
+fn customer(s: &Store, name: &str, phone: &str) -> i64 {
+    s.add_customer(CustomerInput {
+        name: Some(name.into()),
+        phone: Some(phone.into()),
+        ..Default::default()
+    })
+    .unwrap()
+    .id
+}
+
+/// The entries matching `f`, newest first, among those dated 2020 (so entries the app itself
+/// records, stamped now, never interfere).
+fn ids(s: &Store, mut f: AuditFilter) -> Vec<i64> {
+    f.until.get_or_insert_with(|| "2020-12-31".into());
+    s.audit_list(&f)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.id)
+        .collect()
+}
+
+#[test]
+fn list_filters_by_staff_action_customer_and_day() {
+    let s = Store::open_in_memory().unwrap();
+    let (mai, duc) = (
+        customer(&s, "Trần Thị Mai", "0987654321"),
+        customer(&s, "Nguyễn Văn Đức", "0912345678"),
+    );
+    let entries = [
+        entry("Lan", "customer.update", "2020-03-01T08:00:00")
+            .customer(mai)
+            .entity_id(mai)
+            .before(json!({"phone": "0987654320"}))
+            .after(json!({"phone": "0987654321"})),
+        entry("Lan", "purchase.add", "2020-03-01T23:59:59")
+            .customer(mai)
+            .entity_id(17),
+        entry("Minh", "purchase.add", "2020-03-02T00:00:00").customer(duc),
+        entry("Owner", "export.run", "2020-03-03T09:00:00")
+            .after(json!({"kind": "customers", "rows": 2})),
+        entry("system", "backup.create", "2020-03-04T02:00:00"),
+    ];
+    let id: Vec<i64> = entries.iter().map(|e| s.audit_append(e).unwrap()).collect();
+    let pick = |which: &[usize]| -> Vec<i64> { which.iter().map(|&i| id[i - 1]).collect() };
+    assert!(id.windows(2).all(|w| w[1] == w[0] + 1), "consecutive ids");
+    // Newest first.
+    assert_eq!(ids(&s, AuditFilter::default()), pick(&[5, 4, 3, 2, 1]));
+    let staff = |name: &str| AuditFilter {
+        staff: Some(name.into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(&s, staff("lan")), pick(&[2, 1]), "case-insensitive");
+    assert_eq!(ids(&s, staff(" Minh ")), pick(&[3]));
+    assert!(ids(&s, staff("Nobody")).is_empty());
+    let action = |a: &str| AuditFilter {
+        action: Some(a.into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(&s, action("purchase.add")), pick(&[3, 2]));
+    assert_eq!(
+        ids(&s, action("customer")),
+        pick(&[1]),
+        "a prefix before the dot"
+    );
+    assert!(
+        ids(&s, action("purchase.ad")).is_empty(),
+        "not a bare prefix"
+    );
+    let cust = |id: i64| AuditFilter {
+        customer_id: Some(id),
+        ..Default::default()
+    };
+    assert_eq!(ids(&s, cust(mai)), pick(&[2, 1]));
+    // Shop-local days: 23:59:59 belongs to the 1st, midnight to the 2nd.
+    let days = |since: Option<&str>, until: Option<&str>| AuditFilter {
+        since: since.map(Into::into),
+        until: until.map(Into::into),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&s, days(Some("2020-03-01"), Some("2020-03-01"))),
+        pick(&[2, 1])
+    );
+    assert_eq!(ids(&s, days(Some("2020-03-02"), None)), pick(&[5, 4, 3]));
+    assert_eq!(ids(&s, days(None, Some("2020-03-02"))), pick(&[3, 2, 1]));
+    assert_eq!(
+        ids(&s, days(Some("2020-03-01T12:00"), Some("2020-03-03T09:00"))),
+        pick(&[4, 3, 2]),
+        "instants as well as days"
+    );
+    // Filters combine; the total counts every match, the page holds `limit` of them.
+    let f = AuditFilter {
+        action: Some("purchase".into()),
+        since: Some("2020-03-01".into()),
+        until: Some("2020-12-31".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let page = s.audit_list(&f).unwrap();
+    assert_eq!((page.total, page.entries.len()), (2, 1));
+    assert_eq!(page.entries[0].id, id[2]);
+    let next = s.audit_list(&AuditFilter { offset: 1, ..f }).unwrap();
+    assert_eq!(next.entries[0].id, id[1]);
+    // The wire form: before/after as JSON values, the via as a word.
+    let first = &s.audit_list(&action("customer.update")).unwrap().entries[0];
+    assert_eq!(first.before, Some(json!({"phone": "0987654320"})));
+    assert_eq!(first.via, "window");
+    if id[0] == 1 {
+        assert_eq!(first.prev_hash, GENESIS);
+    }
+    let wire = serde_json::to_value(first).unwrap();
+    assert_eq!(wire["after"]["phone"], "0987654321");
+    assert_eq!(wire["at"], "2020-03-01T01:00:00Z");
+    // Bad dates are refused with the filter's name.
+    for (since, until) in [(Some("2026-13-01"), None), (None, Some("yesterday"))] {
+        let err = s.audit_list(&days(since, until)).unwrap_err();
+        assert_eq!(err.code(), "filter.invalid");
+    }
+    // After a merge, the kept customer's log includes the merged one's entries.
+    s.merge_customers(mai, duc).unwrap();
+    assert_eq!(ids(&s, cust(mai)), pick(&[3, 2, 1]));
+    assert!(s.audit_verify().unwrap().ok);
+}
+
+/// A store on a temp file holding `n` entries, closed again.
+fn file_with(n: i64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    let s = Store::open(&path).unwrap();
+    for i in 0..n {
+        s.audit_append(
+            &NewAuditEntry::new("Lan", Via::Cli, "points.adjust", "points")
+                .at(1_772_000_000 + i * 60)
+                .actor_id(1)
+                .entity_id(100 + i)
+                .customer(i % 3 + 1)
+                .before(json!({"balance": i * 10}))
+                .after(json!({"balance": i * 10 + 5, "reason": "Tết"})),
+        )
+        .unwrap();
+    }
+    let v = s.audit_verify().unwrap();
+    assert!(v.ok && v.entries == n, "{v:?}");
+    (dir, path)
+}
+
+/// A raw connection as an attacker would open it: the append-only triggers dropped.
+fn attacker(path: &Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER IF EXISTS audit_log_append_only_update;
+         DROP TRIGGER IF EXISTS audit_log_append_only_delete;
+         PRAGMA ignore_check_constraints = ON;",
+    )
+    .unwrap();
+    conn
+}
+
+fn broken(path: &Path) -> Option<BrokenEntry> {
+    let v = Store::open(path).unwrap().audit_verify().unwrap();
+    assert_eq!(v.ok, v.first_broken.is_none());
+    v.first_broken
+}
+
+fn at_entry(id: i64, reason: BreakReason) -> Option<BrokenEntry> {
+    Some(BrokenEntry { id, reason })
+}
+
+#[test]
+fn plain_sql_cannot_change_the_log_while_the_triggers_stand() {
+    let (_dir, path) = file_with(3);
+    let conn = Connection::open(&path).unwrap();
+    let err = conn
+        .execute("UPDATE audit_log SET actor_name = 'Owner' WHERE id = 2", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(conn
+        .execute("DELETE FROM audit_log WHERE id = 3", [])
+        .is_err());
+    drop(conn);
+    assert_eq!(broken(&path), None);
+}
+
+#[test]
+fn verify_names_the_entry_edited_with_plain_sql() {
+    let (_dir, path) = file_with(6);
+    attacker(&path)
+        .execute(
+            r#"UPDATE audit_log SET after_json = '{"balance":99999}' WHERE id = 4"#,
+            [],
+        )
+        .unwrap();
+    let s = Store::open(&path).unwrap();
+    let v = s.audit_verify().unwrap();
+    assert!(!v.ok);
+    assert_eq!(v.entries, 6);
+    assert_eq!(v.first_broken, at_entry(4, BreakReason::HashMismatch));
+    let err = v.error().unwrap();
+    assert_eq!(err.code(), "audit.entry_altered");
+    assert_eq!(err.params()["id"], 4);
+    // The app keeps working, and the break stays named however much is added after it.
+    s.audit_append(&NewAuditEntry::new(
+        "Lan",
+        Via::Window,
+        "customer.add",
+        "customer",
+    ))
+    .unwrap();
+    let v = s.audit_verify().unwrap();
+    assert_eq!(
+        (v.entries, v.first_broken),
+        (7, at_entry(4, BreakReason::HashMismatch))
+    );
+}
+
+#[test]
+fn verify_names_a_deleted_entry() {
+    let (_dir, path) = file_with(6);
+    attacker(&path)
+        .execute("DELETE FROM audit_log WHERE id = 3", [])
+        .unwrap();
+    assert_eq!(broken(&path), at_entry(3, BreakReason::Missing));
+    let v = Store::open(&path).unwrap().audit_verify().unwrap();
+    assert_eq!(v.entries, 5);
+    assert_eq!(v.error().unwrap().code(), "audit.entry_missing");
+}
+
+#[test]
+fn deleting_the_newest_entries_shows_too() {
+    let (_dir, path) = file_with(6);
+    attacker(&path)
+        .execute("DELETE FROM audit_log WHERE id >= 5", [])
+        .unwrap();
+    assert_eq!(broken(&path), at_entry(5, BreakReason::Missing));
+    // A later entry never reuses the deleted ids, so the gap stays visible.
+    let s = Store::open(&path).unwrap();
+    let id = s
+        .audit_append(&NewAuditEntry::new(
+            "Lan",
+            Via::Window,
+            "customer.add",
+            "customer",
+        ))
+        .unwrap();
+    assert_eq!(id, 7);
+    assert_eq!(
+        s.audit_verify().unwrap().first_broken,
+        at_entry(5, BreakReason::Missing)
+    );
+}
+
+/// The columns in hash order, for building a forged row's hash the way the app does.
+fn raw_fields(conn: &Connection, id: i64) -> Vec<Value> {
+    conn.query_row(
+        "SELECT id, at, actor_id, actor_name, via, action, entity, entity_id, customer_id,
+                before_json, after_json, prev_hash FROM audit_log WHERE id = ?1",
+        [id],
+        |r| (0..12).map(|i| r.get(i)).collect(),
+    )
+    .unwrap()
+}
+
+fn hash_of(fields: &[Value]) -> String {
+    let refs: Vec<rusqlite::types::ValueRef> = fields.iter().map(Into::into).collect();
+    audit::entry_hash(&refs.try_into().unwrap())
+}
+
+#[test]
+fn a_forged_replacement_is_caught() {
+    let (_dir, path) = file_with(6);
+    let conn = attacker(&path);
+    // A naive forgery: the row deleted and inserted again with its old hash kept.
+    conn.execute_batch(
+        r#"CREATE TEMP TABLE keep AS SELECT * FROM audit_log WHERE id = 3;
+           DELETE FROM audit_log WHERE id = 3;
+           UPDATE keep SET after_json = '{"balance":0}', actor_name = 'Minh';
+           INSERT INTO audit_log SELECT * FROM keep;"#,
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(broken(&path), at_entry(3, BreakReason::HashMismatch));
+    // A careful one: the forged row's own hash recomputed with the public encoding. It
+    // passes, but the next entry no longer links to it.
+    let conn = attacker(&path);
+    let hash = hash_of(&raw_fields(&conn, 3));
+    conn.execute("UPDATE audit_log SET hash = ?1 WHERE id = 3", [&hash])
+        .unwrap();
+    drop(conn);
+    assert_eq!(broken(&path), at_entry(4, BreakReason::PrevHashMismatch));
+    let v = Store::open(&path).unwrap().audit_verify().unwrap();
+    assert_eq!(v.error().unwrap().code(), "audit.chain_broken");
+}
+
+#[test]
+fn an_entry_slipped_in_is_caught() {
+    let (_dir, path) = file_with(4);
+    let conn = attacker(&path);
+    // Renumber the newest entries up by one to make room, then insert a well-formed entry.
+    conn.execute_batch(
+        "UPDATE audit_log SET id = id + 100 WHERE id >= 3;
+         UPDATE audit_log SET id = id - 99 WHERE id >= 100;",
+    )
+    .unwrap();
+    let mut f = raw_fields(&conn, 2);
+    f[0] = Value::Integer(3);
+    f[11] = Value::Text(
+        conn.query_row("SELECT hash FROM audit_log WHERE id = 2", [], |r| r.get(0))
+            .unwrap(),
+    );
+    let h = hash_of(&f);
+    let mut all = f.clone();
+    all.push(Value::Text(h));
+    conn.execute(
+        "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        rusqlite::params_from_iter(all),
+    )
+    .unwrap();
+    drop(conn);
+    // Entry 3 is now the forgery, chained and hashed correctly; the old 3, now 4, still
+    // links to entry 2.
+    assert_eq!(broken(&path), at_entry(4, BreakReason::PrevHashMismatch));
+}
+
+const COLUMNS: [&str; 13] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "via",
+    "action",
+    "entity",
+    "entity_id",
+    "customer_id",
+    "before_json",
+    "after_json",
+    "prev_hash",
+    "hash",
+];
+
+/// A copy of a closed file holding `n` entries: building one costs a few fsyncs per entry,
+/// so each size is built once and copied for every case.
+fn copy_of(n: i64) -> (tempfile::TempDir, PathBuf) {
+    static TEMPLATES: Mutex<Vec<(i64, tempfile::TempDir, PathBuf)>> = Mutex::new(Vec::new());
+    let mut t = TEMPLATES.lock().unwrap_or_else(|p| p.into_inner());
+    if !t.iter().any(|(m, ..)| *m == n) {
+        let (dir, path) = file_with(n);
+        t.push((n, dir, path));
+    }
+    let src = t
+        .iter()
+        .find(|(m, ..)| *m == n)
+        .map(|(_, _, p)| p.clone())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    std::fs::copy(src, &path).unwrap();
+    (dir, path)
+}
+
+fn any_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<i64>().prop_map(Value::Integer),
+        (-5i64..20).prop_map(Value::Integer),
+        (-1.0e6f64..1.0e6).prop_map(Value::Real),
+        "\\PC{0,16}".prop_map(Value::Text),
+        "[0-9a-f]{64}".prop_map(Value::Text),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(Value::Blob),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Changing any one column of any one entry with plain SQL makes verify name that entry.
+    #[test]
+    fn any_single_field_change_is_named(
+        n in 1i64..6,
+        pick in 0i64..1000,
+        col in 0usize..13,
+        new in any_value(),
+    ) {
+        let (_dir, path) = copy_of(n);
+        let k = pick % n + 1;
+        let conn = attacker(&path);
+        let column = COLUMNS[col];
+        let old: Value = conn
+            .query_row(&format!("SELECT {column} FROM audit_log WHERE id = ?1"), [k], |r| r.get(0))
+            .unwrap();
+        // Values the table refuses (NOT NULL, a non-integer id, a taken id) cannot be
+        // written by an attacker either.
+        prop_assume!(column != "id" || matches!(new, Value::Integer(_)));
+        let changed = conn.execute(
+            &format!("UPDATE audit_log SET {column} = ?1 WHERE id = ?2"),
+            rusqlite::params![new, k],
+        );
+        prop_assume!(changed.is_ok());
+        let new_id = if column == "id" { match new { Value::Integer(i) => i, _ => k } } else { k };
+        let stored: Value = conn
+            .query_row(&format!("SELECT {column} FROM audit_log WHERE id = ?1"), [new_id], |r| r.get(0))
+            .unwrap();
+        // Column affinity may store the same value again (the text '5' as the integer 5).
+        prop_assume!(stored != old);
+        let found = audit::verify(&conn).unwrap().first_broken;
+        drop(conn);
+        let expected = match column {
+            "id" if new_id > n => at_entry(k, BreakReason::Missing),
+            "id" => found.filter(|b| b.id == new_id),
+            "prev_hash" => at_entry(k, BreakReason::PrevHashMismatch),
+            _ => at_entry(k, BreakReason::HashMismatch),
+        };
+        prop_assert!(found.is_some());
+        prop_assert_eq!(found, expected, "{} of entry {} set to {:?}", column, k, stored);
+        // The Store reads the same file and agrees.
+        prop_assert_eq!(broken(&path), found);
+    }
+}
