@@ -198,11 +198,7 @@ struct XlsxSink {
 impl Sink {
     fn open(fmt: &FileFormat, tmp: &Path, exp: u32) -> Result<Sink> {
         Ok(match fmt {
-            FileFormat::Csv => {
-                let mut file = BufWriter::new(File::create(tmp)?);
-                file.write_all(b"\xEF\xBB\xBF")?;
-                Sink::Csv(Box::new(csv::Writer::from_writer(file)))
-            }
+            FileFormat::Csv => Sink::Csv(Box::new(csv_writer(tmp)?)),
             FileFormat::Xlsx => {
                 let mut wb = Workbook::new();
                 wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
@@ -303,11 +299,7 @@ impl Sink {
 
     fn finish(self, tmp: &Path) -> Result<()> {
         match self {
-            Sink::Csv(w) => {
-                let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
-                file.flush()?;
-                file.get_ref().sync_all()?;
-            }
+            Sink::Csv(w) => finish_csv(*w)?,
             Sink::Xlsx(mut x) => x.wb.save(tmp).map_err(xlsx_err)?,
         }
         Ok(())
@@ -325,7 +317,33 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> CoreError {
     }
 }
 
-fn csv_err(e: csv::Error) -> CoreError {
+/// A CSV writer Excel reads as Vietnamese: UTF-8 with a byte-order mark.
+pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let mut file = BufWriter::new(File::create(path)?);
+    file.write_all(b"\xEF\xBB\xBF")?;
+    Ok(csv::Writer::from_writer(file))
+}
+
+/// Flush a CSV writer and sync its file to disk.
+pub(crate) fn finish_csv(w: csv::Writer<BufWriter<File>>) -> Result<()> {
+    let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
+    file.flush()?;
+    file.get_ref().sync_all()?;
+    Ok(())
+}
+
+/// Write `path` through a temporary file beside it, renamed into place only once `write`
+/// has succeeded: a failed export never leaves half a file under the chosen name.
+pub(crate) fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let tmp = temp_path(path);
+    if let Err(e) = write(&tmp).and_then(|()| Ok(std::fs::rename(&tmp, path)?)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
+pub(crate) fn csv_err(e: csv::Error) -> CoreError {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => CoreError::Io(io),
         other => CoreError::Internal(format!("{other:?}")),
@@ -333,7 +351,7 @@ fn csv_err(e: csv::Error) -> CoreError {
 }
 
 /// Next to the target, so the final rename stays on one file system.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
+fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -354,15 +372,14 @@ impl Store {
         let conn = self.reader();
         let (_, exp) = currency(&conn)?;
         let tz = timezone(&conn)?;
-        let tmp = temp_path(path);
-        let mut sink = Sink::open(&fmt, &tmp, exp)?;
         let headers: Vec<String> = kind
             .columns()
             .iter()
             .map(|c| label(Label::Column(c)))
             .collect();
         let mut rows = 0u64;
-        let written = (|| -> Result<()> {
+        write_atomically(path, |tmp| {
+            let mut sink = Sink::open(&fmt, tmp, exp)?;
             sink.header(&headers)?;
             let mut put = |vals: Vec<Val>| -> Result<()> {
                 rows += 1;
@@ -433,13 +450,8 @@ impl Store {
                     ])
                 })?,
             }
-            Ok(())
-        })();
-        let done = written.and_then(|()| sink.finish(&tmp));
-        if let Err(e) = done.and_then(|()| Ok(std::fs::rename(&tmp, path)?)) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+            sink.finish(tmp)
+        })?;
         Ok(ExportReport {
             kind,
             path: path.display().to_string(),

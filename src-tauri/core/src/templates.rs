@@ -12,7 +12,6 @@ use crate::{loyalty, phone, text, time};
 use chrono::{Days, NaiveDate};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 /// Canonical field names (Vietnamese), each with its English alias.
@@ -572,14 +571,11 @@ impl Store {
         let ctx = context(&conn)?;
         let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
         let _ = currency(&conn)?;
-        let tmp = crate::export::temp_path(path);
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
-        let result = (|| -> Result<()> {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            file.write_all(b"\xEF\xBB\xBF")?;
-            let mut w = csv::Writer::from_writer(file);
-            let csv_err = |e: csv::Error| CoreError::Internal(e.to_string());
+        crate::export::write_atomically(path, |tmp| {
+            let mut w = crate::export::csv_writer(tmp)?;
+            let csv_err = crate::export::csv_err;
             w.write_record(["phone", "name", "message"])
                 .map_err(csv_err)?;
             for id in ids {
@@ -594,15 +590,8 @@ impl Store {
                     .map_err(csv_err)?;
                 rows += 1;
             }
-            let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
-            file.flush()?;
-            file.get_ref().sync_all()?;
-            Ok(())
-        })();
-        if let Err(e) = result.and_then(|_| Ok(std::fs::rename(&tmp, path)?)) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+            crate::export::finish_csv(w)
+        })?;
         Ok(TemplateExport {
             path: path.display().to_string(),
             rows,

@@ -7,7 +7,6 @@ use crate::store::Store;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -260,16 +259,13 @@ impl Store {
         }
         let table = self.report_table(report, args)?;
         let headers: Vec<String> = table.columns.iter().map(|c| label(c)).collect();
-        let tmp = crate::export::temp_path(path);
-        let written = if ext == "csv" {
-            write_csv(&tmp, &headers, &table)
-        } else {
-            write_xlsx(&tmp, &headers, &table)
-        };
-        if let Err(e) = written.and_then(|_| Ok(std::fs::rename(&tmp, path)?)) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+        crate::export::write_atomically(path, |tmp| {
+            if ext == "csv" {
+                write_csv(tmp, &headers, &table)
+            } else {
+                write_xlsx(tmp, &headers, &table)
+            }
+        })?;
         Ok(table.rows.len() as u64)
     }
 }
@@ -284,18 +280,13 @@ fn cell_text(c: &Cell) -> String {
 }
 
 fn write_csv(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(tmp)?);
-    file.write_all(b"\xEF\xBB\xBF")?;
-    let mut w = csv::Writer::from_writer(file);
-    let err = |e: csv::Error| CoreError::Internal(e.to_string());
+    let mut w = crate::export::csv_writer(tmp)?;
+    let err = crate::export::csv_err;
     w.write_record(headers).map_err(err)?;
     for row in &t.rows {
         w.write_record(row.iter().map(cell_text)).map_err(err)?;
     }
-    let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
-    file.flush()?;
-    file.get_ref().sync_all()?;
-    Ok(())
+    crate::export::finish_csv(w)
 }
 
 fn write_xlsx(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
