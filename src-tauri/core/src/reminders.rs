@@ -290,6 +290,47 @@ fn get_view(conn: &Connection, id: i64) -> Result<Reminder> {
     Ok(reminder_view(r, &Clock::of(conn, None)?))
 }
 
+/// A manual reminder's fields, checked once whether it is for one customer or a list.
+struct Manual {
+    customer_id: i64,
+    due_date: String,
+    due_time: Option<String>,
+    title: Option<String>,
+    note: Option<String>,
+    assignee: Option<String>,
+}
+
+impl Manual {
+    fn check(input: ReminderInput) -> Result<Manual> {
+        Ok(Manual {
+            customer_id: input.customer_id,
+            due_date: parse_date(&input.due_date, "due_date")?.to_string(),
+            due_time: valid_time(input.due_time)?,
+            title: crate::customers::check_len(input.title)?,
+            note: crate::customers::check_len(input.note)?,
+            assignee: crate::customers::check_len(input.assignee)?,
+        })
+    }
+
+    fn insert(&self, conn: &Connection, customer_id: i64, now: i64) -> Result<Option<i64>> {
+        db::care::insert_reminder(
+            conn,
+            &NewReminder {
+                customer_id,
+                kind: "manual",
+                rule_key: None,
+                due_date: &self.due_date,
+                due_time: self.due_time.as_deref(),
+                title: self.title.as_deref(),
+                note: self.note.as_deref(),
+                assignee: self.assignee.as_deref(),
+                detail: "{}",
+            },
+            now,
+        )
+    }
+}
+
 /// What a generated reminder says about itself, for a care log entry made from it.
 fn default_summary(r: &ReminderRec) -> String {
     r.title.clone().unwrap_or_else(|| r.kind.replace('_', " "))
@@ -580,65 +621,30 @@ impl Store {
     }
 
     pub fn add_reminder(&self, input: ReminderInput) -> Result<Reminder> {
-        let due = parse_date(&input.due_date, "due_date")?;
-        let due_time = valid_time(input.due_time)?;
-        let title = crate::customers::check_len(input.title)?;
-        let note = crate::customers::check_len(input.note)?;
-        let assignee = crate::customers::check_len(input.assignee)?;
+        let m = Manual::check(input)?;
         self.write(|conn| {
-            care::active_customer(conn, input.customer_id)?;
-            let id = db::care::insert_reminder(
-                conn,
-                &NewReminder {
-                    customer_id: input.customer_id,
-                    kind: "manual",
-                    rule_key: None,
-                    due_date: &due.to_string(),
-                    due_time: due_time.as_deref(),
-                    title: title.as_deref(),
-                    note: note.as_deref(),
-                    assignee: assignee.as_deref(),
-                    detail: "{}",
-                },
-                time::now(),
-            )?
-            .ok_or_else(|| CoreError::Internal("reminder not inserted".into()))?;
+            care::active_customer(conn, m.customer_id)?;
+            let id = m
+                .insert(conn, m.customer_id, time::now())?
+                .ok_or_else(|| CoreError::Internal("reminder not inserted".into()))?;
             get_view(conn, id)
         })
     }
 
     /// The same manual reminder for every customer a list filter selects (a segment from the
-    /// reports, a tag...), in one transaction; returns how many were added.
+    /// reports, a tag...), in one transaction; `input.customer_id` is not used. Returns how
+    /// many were added.
     pub fn add_reminders_for(
         &self,
         filter: &crate::model::CustomerFilter,
         input: ReminderInput,
     ) -> Result<i64> {
-        let due = parse_date(&input.due_date, "due_date")?;
-        let due_time = valid_time(input.due_time)?;
-        let title = crate::customers::check_len(input.title)?;
-        let note = crate::customers::check_len(input.note)?;
-        let assignee = crate::customers::check_len(input.assignee)?;
+        let m = Manual::check(input)?;
         self.write(|conn| {
             let ids = db::care::filter_ids(conn, &crate::templates::filter_sql(conn, filter)?)?;
             let now = time::now();
-            let due = due.to_string();
             for id in &ids {
-                db::care::insert_reminder(
-                    conn,
-                    &NewReminder {
-                        customer_id: *id,
-                        kind: "manual",
-                        rule_key: None,
-                        due_date: &due,
-                        due_time: due_time.as_deref(),
-                        title: title.as_deref(),
-                        note: note.as_deref(),
-                        assignee: assignee.as_deref(),
-                        detail: "{}",
-                    },
-                    now,
-                )?;
+                m.insert(conn, *id, now)?;
             }
             Ok(ids.len() as i64)
         })

@@ -122,6 +122,21 @@ pub fn stage(
     }
 }
 
+/// Where the top quarter of total spent begins (infinite when nobody bought).
+fn top_quarter(totals: &[f64]) -> f64 {
+    let mut sorted = totals.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted
+        .get((sorted.len() * 3) / 4)
+        .copied()
+        .unwrap_or(f64::INFINITY)
+}
+
+/// Likely gone, and worth a lot: the list the owner should call first.
+fn at_risk(p_alive: f64, total: f64, top_quarter: f64) -> bool {
+    p_alive < AT_RISK_P_ALIVE && total >= top_quarter
+}
+
 /// A customer's purchase days up to `end` (local dates, spend per day in major units).
 fn days_of(c: &CustomerHistory, end: i64, exp: u32) -> Vec<(NaiveDate, f64)> {
     let mut out: Vec<(NaiveDate, f64)> = Vec::new();
@@ -315,12 +330,7 @@ fn compute(
         quintiles(&freq, true),
         quintiles(&totals, true),
     );
-    let mut sorted = totals.clone();
-    sorted.sort_by(f64::total_cmp);
-    let p75 = sorted
-        .get((sorted.len() * 3) / 4)
-        .copied()
-        .unwrap_or(f64::INFINITY);
+    let p75 = top_quarter(&totals);
     let horizon_weeks = horizon_days as f64 / 7.0;
     let rows = h
         .customers
@@ -351,7 +361,7 @@ fn compute(
                 .to_owned(),
                 at_risk: pred
                     .as_ref()
-                    .is_some_and(|p| p.p_alive < AT_RISK_P_ALIVE && totals[i] >= p75),
+                    .is_some_and(|p| at_risk(p.p_alive, totals[i], p75)),
                 p_alive: pred.as_ref().map(|p| (p.p_alive * 1000.0).round() / 1000.0),
                 expected_purchases: pred
                     .as_ref()
@@ -661,19 +671,14 @@ impl Store {
         }
         let inputs: Vec<clv::Summary> = summaries.iter().map(|(_, s)| *s).collect();
         let model = fit(&inputs)?;
-        let mut sorted = totals.clone();
-        sorted.sort_by(f64::total_cmp);
-        let p75 = sorted
-            .get((sorted.len() * 3) / 4)
-            .copied()
-            .unwrap_or(f64::INFINITY);
+        let p75 = top_quarter(&totals);
         let horizon_weeks = horizon_days as f64 / 7.0;
         let mut preds: Vec<(i64, Prediction, bool)> = summaries
             .iter()
             .zip(&totals)
             .map(|((id, s), total)| {
                 let p = model.predict(s, end_day, horizon_weeks);
-                let risk = p.p_alive < AT_RISK_P_ALIVE && *total >= p75;
+                let risk = at_risk(p.p_alive, *total, p75);
                 (*id, p, risk)
             })
             .collect();

@@ -1,7 +1,7 @@
 //! Reads behind the retention reports, and the per-customer scores table.
 
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use std::collections::HashMap;
 
 /// One purchase as the reports see it: net of refunds.
@@ -274,4 +274,38 @@ pub fn at_risk_ids(conn: &Connection, limit: u32) -> Result<Vec<i64>> {
     )?;
     let rows = stmt.query_map([limit], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// WHERE conditions on `customers c` for the analytics filters of the customer list and the
+/// bulk-message filter; values go to `args` as numbered parameters.
+pub fn score_conditions(
+    segment: Option<&str>,
+    stage: Option<&str>,
+    at_risk: bool,
+    args: &mut Vec<Box<dyn ToSql>>,
+) -> Vec<String> {
+    let mut wh = Vec::new();
+    if let Some(seg) = segment {
+        args.push(Box::new(seg.to_owned()));
+        wh.push(format!(
+            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = ?{})",
+            args.len()
+        ));
+    }
+    match stage {
+        // Customers who never bought have no scores row.
+        Some("reach") => wh.push("c.visits = 0".into()),
+        Some(stage) => {
+            args.push(Box::new(stage.to_owned()));
+            wh.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = ?{})",
+                args.len()
+            ));
+        }
+        None => {}
+    }
+    if at_risk {
+        wh.push("c.id IN (SELECT customer_id FROM customer_scores WHERE at_risk = 1)".into());
+    }
+    wh
 }

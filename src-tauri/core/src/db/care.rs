@@ -669,25 +669,12 @@ pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
             "c.id IN (SELECT r.customer_id FROM reminders r WHERE {cond})"
         ));
     }
-    if let Some(seg) = &f.segment {
-        let n = arg(Box::new(seg.clone()), &mut args);
-        wh.push(format!(
-            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = ?{n})"
-        ));
-    }
-    match f.stage.as_deref() {
-        Some("reach") => wh.push("c.visits = 0".into()),
-        Some(stage) => {
-            let n = arg(Box::new(stage.to_owned()), &mut args);
-            wh.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = ?{n})"
-            ));
-        }
-        None => {}
-    }
-    if f.at_risk {
-        wh.push("c.id IN (SELECT customer_id FROM customer_scores WHERE at_risk = 1)".into());
-    }
+    wh.extend(super::analytics::score_conditions(
+        f.segment.as_deref(),
+        f.stage.as_deref(),
+        f.at_risk,
+        &mut args,
+    ));
     let mut any = Vec::new();
     if let Some(fts) = &f.fts {
         let n = arg(Box::new(fts.clone()), &mut args);

@@ -412,28 +412,12 @@ pub fn list(
         args.push(Box::new(src.to_owned()));
         wh.push(format!("c.source = ?{}", args.len()));
     }
-    if let Some(seg) = q.segment.as_deref().filter(|s| !s.is_empty()) {
-        args.push(Box::new(seg.to_owned()));
-        wh.push(format!(
-            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = ?{})",
-            args.len()
-        ));
-    }
-    match q.stage.as_deref().filter(|s| !s.is_empty()) {
-        // Customers who never bought have no scores row.
-        Some("reach") => wh.push("c.visits = 0".into()),
-        Some(stage) => {
-            args.push(Box::new(stage.to_owned()));
-            wh.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = ?{})",
-                args.len()
-            ));
-        }
-        None => {}
-    }
-    if q.at_risk {
-        wh.push("c.id IN (SELECT customer_id FROM customer_scores WHERE at_risk = 1)".into());
-    }
+    wh.extend(super::analytics::score_conditions(
+        q.segment.as_deref().filter(|s| !s.is_empty()),
+        q.stage.as_deref().filter(|s| !s.is_empty()),
+        q.at_risk,
+        &mut args,
+    ));
     if let Some((fts, digits)) = search {
         let mut any = Vec::new();
         if !fts.is_empty() {
