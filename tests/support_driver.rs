@@ -151,14 +151,16 @@ impl Session {
         }
     }
 
+    /// The focused element's id, read in one step (it may be re-rendered between two).
     pub async fn focused_id(&self) -> R<String> {
-        Ok(self
+        let v = self
             .client
-            .active_element()
-            .await?
-            .attr("id")
-            .await?
-            .unwrap_or_default())
+            .execute(
+                "return document.activeElement ? document.activeElement.id : '';",
+                vec![],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
     /// The element's textContent (WebKitWebDriver's visible-text algorithm skips text in
