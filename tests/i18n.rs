@@ -56,6 +56,7 @@ fn every_cli_label_is_translated() {
         include_str!("../src-tauri/src/cli/care.rs"),
         include_str!("../src-tauri/src/cli/report.rs"),
         include_str!("../src-tauri/src/cli/audit.rs"),
+        include_str!("../src-tauri/src/cli/staff.rs"),
     ]
     .concat();
     let mut found = 0;

@@ -452,3 +452,314 @@ fn analytics_through_ipc() {
     assert!(e["rows"].as_u64().unwrap() >= 1);
     assert!(path.exists());
 }
+
+/// Who may call a command once staff exist.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Class {
+    /// The lock screen's own commands: anyone, even locked.
+    Open,
+    /// The counter's work: owner and cashier.
+    Serve,
+    /// The owner's work.
+    Owner,
+}
+
+/// Every command with arguments that pass deserialisation, and who may call it. Ids that
+/// do not exist (999) keep an allowed call from changing what later rows rely on.
+fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value, Class)> {
+    use Class::*;
+    let file = |n: &str| dir.join(n).display().to_string();
+    vec![
+        ("app_info", json!({}), Open),
+        ("settings_get", json!({}), Open),
+        ("auth_status", json!({}), Open),
+        ("auth_setup", json!({"name": "X", "pin": "1234"}), Open),
+        ("auth_sign_in", json!({"staff_id": 1, "pin": "1234"}), Open),
+        ("auth_lock", json!({}), Open),
+        (
+            "demo_create",
+            json!({"customers": 5, "purchases": 5}),
+            Owner,
+        ),
+        (
+            "settings_set",
+            json!({"key": "language", "value": "vi"}),
+            Serve,
+        ),
+        ("customer_search", json!({"query": "an", "limit": 5}), Serve),
+        (
+            "customer_list",
+            json!({"query": {"offset": 0, "limit": 5}}),
+            Serve,
+        ),
+        ("customer_tags", json!({}), Serve),
+        ("customer_get", json!({"id": 1}), Serve),
+        (
+            "customer_add",
+            json!({"input": {"name": "Lê Văn Tâm", "phone": "0987000111"}}),
+            Serve,
+        ),
+        (
+            "customer_update",
+            json!({"id": 1, "input": {"name": "Nguyễn Văn An"}}),
+            Serve,
+        ),
+        ("customer_archive", json!({"id": 999}), Owner),
+        (
+            "purchase_add",
+            json!({"input": {"customer_id": 1, "amount": "50000"}}),
+            Serve,
+        ),
+        ("loyalty_get", json!({}), Serve),
+        (
+            "loyalty_set",
+            json!({"rules": {"earn_per": "10000"}}),
+            Owner,
+        ),
+        ("loyalty_set_tiers", json!({"tiers": []}), Owner),
+        (
+            "purchase_quote",
+            json!({"input": {"customer_id": 1, "amount": "50000"}}),
+            Serve,
+        ),
+        ("purchase_refund", json!({"id": 999}), Owner),
+        (
+            "points_adjust",
+            json!({"customer_id": 1, "delta": 5, "reason": "gift"}),
+            Owner,
+        ),
+        (
+            "import_preview",
+            json!({"kind": "customers", "path": file("none.csv")}),
+            Owner,
+        ),
+        (
+            "import_run",
+            json!({"kind": "customers", "path": file("none.csv")}),
+            Owner,
+        ),
+        (
+            "export_run",
+            json!({"kind": "customers", "path": file("out.csv")}),
+            Owner,
+        ),
+        ("backup_create", json!({"file": file("b.db")}), Owner),
+        ("backup_list", json!({}), Serve),
+        ("backup_status", json!({}), Serve),
+        ("backup_configure", json!({"keep": 7}), Owner),
+        ("backup_verify", json!({"file": file("none.db")}), Owner),
+        ("backup_restore", json!({"file": file("none.db")}), Owner),
+        ("customer_duplicates", json!({}), Serve),
+        ("customer_merge", json!({"keep": 998, "other": 999}), Owner),
+        ("reminder_today", json!({}), Serve),
+        ("reminder_list", json!({}), Serve),
+        (
+            "reminder_add",
+            json!({"input": {"customer_id": 1, "due_date": "2099-01-01"}}),
+            Serve,
+        ),
+        (
+            "reminder_add_bulk",
+            json!({"filter": {}, "due_date": "2099-01-01"}),
+            Owner,
+        ),
+        ("reminder_done", json!({"id": 999}), Serve),
+        (
+            "reminder_snooze",
+            json!({"id": 999, "to": "2099-01-02"}),
+            Serve,
+        ),
+        ("reminder_cancel", json!({"id": 999}), Owner),
+        ("reminder_generate", json!({}), Owner),
+        ("reminder_rules_get", json!({}), Serve),
+        ("reminder_rules_set", json!({"rules": {}}), Owner),
+        (
+            "interaction_add",
+            json!({"input": {"customer_id": 1, "channel": "call", "summary": "hỏi thăm"}}),
+            Serve,
+        ),
+        (
+            "survey_add",
+            json!({"input": {"customer_id": 1, "kind": "csat", "score": 5}}),
+            Serve,
+        ),
+        ("customer_care", json!({"id": 1}), Serve),
+        ("customer_confirm_details", json!({"id": 1}), Serve),
+        ("warranty_list", json!({"reference": "1"}), Serve),
+        (
+            "ticket_add",
+            json!({"input": {"customer_id": 1, "title": "Sửa máy"}}),
+            Serve,
+        ),
+        (
+            "ticket_set_status",
+            json!({"id": 999, "status": "done"}),
+            Serve,
+        ),
+        ("template_list", json!({}), Serve),
+        (
+            "template_save",
+            json!({"name": "Test", "body": "Chào {ten}"}),
+            Owner,
+        ),
+        ("template_delete", json!({"id": 999}), Owner),
+        (
+            "template_render",
+            json!({"name": "thank-you", "customer_id": 1}),
+            Serve,
+        ),
+        (
+            "template_preview",
+            json!({"name": "thank-you", "filter": {}}),
+            Serve,
+        ),
+        (
+            "template_export",
+            json!({"name": "thank-you", "filter": {}, "path": file("m.csv")}),
+            Owner,
+        ),
+        ("report_summary", json!({}), Serve),
+        ("report_churn", json!({"period": "month"}), Serve),
+        ("report_cohorts", json!({}), Serve),
+        ("report_rfm", json!({}), Serve),
+        ("report_lifecycle", json!({}), Serve),
+        ("report_clv", json!({"model": "simple"}), Serve),
+        ("report_at_risk", json!({}), Serve),
+        ("report_staff", json!({}), Owner),
+        (
+            "report_export",
+            json!({"report": "summary", "args": {}, "path": file("r.csv")}),
+            Owner,
+        ),
+        ("analytics_refresh", json!({}), Owner),
+        ("analytics_get_rules", json!({}), Serve),
+        ("analytics_set_rules", json!({"inactive_days": 90}), Owner),
+        ("staff_list", json!({}), Owner),
+        (
+            "staff_add",
+            json!({"input": {"name": "Hoa", "role": "cashier"}, "pin": "5555"}),
+            Owner,
+        ),
+        (
+            "staff_update",
+            json!({"id": 999, "input": {"name": "Hoa"}}),
+            Owner,
+        ),
+        (
+            "staff_set_active",
+            json!({"id": 999, "active": false}),
+            Owner,
+        ),
+        ("audit_list", json!({"filter": {}}), Owner),
+        ("audit_verify", json!({}), Owner),
+    ]
+}
+
+fn code(r: &Result<Value, Value>) -> Option<String> {
+    r.as_ref()
+        .err()
+        .map(|e| e["code"].as_str().unwrap_or("?").to_owned())
+}
+
+#[test]
+fn role_matrix_every_command_for_owner_cashier_and_locked() {
+    let a = app();
+    invoke(&a, "auth_setup", json!({"name": "Chị Lan", "pin": "1234"})).unwrap();
+    invoke(
+        &a,
+        "staff_add",
+        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
+    )
+    .unwrap();
+    invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Nguyễn Văn An", "phone": "0912345678"}}),
+    )
+    .unwrap();
+    let rows = matrix(a.dir.path());
+    // A command registered without a row here fails the test.
+    let lib = include_str!("../src-tauri/src/lib.rs");
+    let handler = lib.split("generate_handler![").nth(1).unwrap();
+    let handler = handler.split("])").next().unwrap();
+    let registered: Vec<&str> = handler
+        .split("commands::")
+        .skip(1)
+        .filter_map(|s| s.split_once("::").map(|(_, rest)| rest))
+        .map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap()
+        })
+        .collect();
+    for cmd in &registered {
+        assert!(
+            rows.iter().any(|r| r.0 == *cmd),
+            "{cmd} missing from the matrix"
+        );
+    }
+    assert_eq!(registered.len(), rows.len());
+
+    let denied_before = |a: &App| {
+        invoke(a, "auth_sign_in", json!({"staff_id": 1, "pin": "1234"})).unwrap();
+        let page = invoke(
+            a,
+            "audit_list",
+            json!({"filter": {"action": "auth.denied", "limit": 1}}),
+        );
+        page.unwrap()["total"].as_i64().unwrap()
+    };
+    for role in ["owner", "cashier", "locked"] {
+        let before = denied_before(&a);
+        let mut refused = 0;
+        for (cmd, args, class) in &rows {
+            match role {
+                "owner" => invoke(&a, "auth_sign_in", json!({"staff_id": 1, "pin": "1234"})),
+                "cashier" => invoke(&a, "auth_sign_in", json!({"staff_id": 2, "pin": "1111"})),
+                _ => invoke(&a, "auth_lock", json!({})),
+            }
+            .unwrap();
+            let r = invoke(&a, cmd, args.clone());
+            let got = code(&r);
+            let expected = match (role, class) {
+                (_, Class::Open) | ("owner", _) | ("cashier", Class::Serve) => None,
+                ("cashier", Class::Owner) => Some("auth.forbidden"),
+                _ => Some("auth.locked"),
+            };
+            match expected {
+                Some(want) => {
+                    assert_eq!(got.as_deref(), Some(want), "{role} {cmd}: {r:?}");
+                    refused += 1;
+                }
+                None => assert!(
+                    !got.as_deref().is_some_and(|c| c.starts_with("auth.")),
+                    "{role} {cmd} was refused: {r:?}"
+                ),
+            }
+            if role == "cashier" && expected.is_some() {
+                let e = r.unwrap_err();
+                assert!(
+                    e["message"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Chỉ chủ cửa hàng"),
+                    "{e}"
+                );
+                assert_eq!(e["params"]["role"], "cashier");
+            }
+        }
+        let logged = denied_before(&a) - before;
+        match role {
+            "owner" => assert_eq!((refused, logged), (0, 0)),
+            "cashier" => {
+                let owner_only = rows.iter().filter(|r| r.2 == Class::Owner).count();
+                assert_eq!((refused, logged), (owner_only, owner_only as i64));
+            }
+            // A locked window refuses everything before any change is tried: nobody to name.
+            _ => {
+                let open = rows.iter().filter(|r| r.2 == Class::Open).count();
+                assert_eq!((refused, logged), (rows.len() - open, 0));
+            }
+        }
+    }
+}

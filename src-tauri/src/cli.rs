@@ -3,6 +3,7 @@
 mod audit;
 mod care;
 mod report;
+mod staff;
 
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
@@ -96,6 +97,9 @@ enum Command {
     /// The audit log: who changed what, and a check that nobody edited it
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Staff accounts (owner, cashiers) and their PINs
+    #[command(subcommand)]
+    Staff(staff::StaffCmd),
     /// Fill an empty database with a realistic demo shop
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -409,6 +413,9 @@ enum DbCmd {
     Check,
 }
 
+/// The owner's PIN, for commands that change or export data once staff exist.
+pub const PIN_VAR: &str = "KHACHQUEN_PIN";
+
 /// Parse, run, print; returns the exit code (0 ok, 1 error, 2 usage).
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -447,6 +454,12 @@ pub fn main() -> i32 {
         lang,
         json: cli.json,
     };
+    // Once staff exist, changes and exports need the owner's PIN; without it reads still work.
+    if let Some(pin) = std::env::var(PIN_VAR).ok().filter(|p| !p.is_empty()) {
+        if let Err(e) = db.sign_in_owner(&pin) {
+            return fail(lang, &e);
+        }
+    }
     match run(&db, command, &out) {
         Ok(code) => code,
         Err(e) => fail(lang, &e),
@@ -1064,6 +1077,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Ticket(cmd) => return care::ticket(db, cmd, o),
         Command::Report(cmd) => return report::report(db, cmd, o),
         Command::Audit(cmd) => return audit::audit(db, cmd, o),
+        Command::Staff(cmd) => return staff::staff(db, cmd, o),
         Command::Purchase(cmd) => match cmd {
             PurchaseCmd::Add {
                 customer,

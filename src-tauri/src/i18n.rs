@@ -86,7 +86,13 @@ pub fn error_message(lang: Lang, code: &str, params: &Map<String, Value>) -> Str
 }
 
 pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
-    error_message(lang, e.code(), &e.params())
+    let mut params = e.params();
+    // A refusal names what was refused in the user's words: "Only the owner may refund…".
+    if let Some(Value::String(p)) = params.get("permission") {
+        let what = t(lang, &format!("permissions.{p}"));
+        params.insert("what".into(), Value::String(what));
+    }
+    error_message(lang, e.code(), &params)
 }
 
 /// Headers and coded values of an exported file, in the user's language.

@@ -79,10 +79,21 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::analytics::analytics_refresh,
             commands::analytics::analytics_get_rules,
             commands::analytics::analytics_set_rules,
+            commands::staff::auth_status,
+            commands::staff::auth_setup,
+            commands::staff::auth_sign_in,
+            commands::staff::auth_lock,
+            commands::staff::staff_list,
+            commands::staff::staff_add,
+            commands::staff::staff_update,
+            commands::staff::staff_set_active,
+            commands::staff::audit_list,
+            commands::staff::audit_verify,
         ])
 }
 
 pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
+    store.set_interface(khachquen_core::audit::Via::Window);
     AppState {
         store: Arc::new(store),
         data_dir,
@@ -100,27 +111,32 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
         loop {
             // Let the window paint first: on a large shop this pass scans every customer.
             std::thread::sleep(std::time::Duration::from_secs(5));
-            if let Err(e) = store.loyalty_maintenance(None) {
-                eprintln!("loyalty maintenance: {e}");
-            }
-            // Idempotent: the hourly pass creates today's reminders once.
-            if let Err(e) = store.generate_reminders(None) {
-                eprintln!("reminder generation: {e}");
-            }
-            // Scores behind the list filters, the profile and Today's ranking.
-            if let Err(e) = store.refresh_analytics() {
-                eprintln!("analytics: {e}");
-            }
-            // Once per shop day; a failure also lands in the backup status Settings shows.
-            if let Err(e) = store.auto_backup_if_due() {
-                eprintln!("automatic backup: {e}");
-            }
+            khachquen_core::staff::as_system(|| background_pass(&store));
             std::thread::sleep(std::time::Duration::from_secs(3600 - 5));
         }
     });
     build_app(Builder::default())
         .manage(state)
         .run(tauri::generate_context!())
+}
+
+/// The hourly work, as the app itself (not whoever is signed in).
+fn background_pass(store: &Store) {
+    if let Err(e) = store.loyalty_maintenance(None) {
+        eprintln!("loyalty maintenance: {e}");
+    }
+    // Idempotent: the hourly pass creates today's reminders once.
+    if let Err(e) = store.generate_reminders(None) {
+        eprintln!("reminder generation: {e}");
+    }
+    // Scores behind the list filters, the profile and Today's ranking.
+    if let Err(e) = store.refresh_analytics() {
+        eprintln!("analytics: {e}");
+    }
+    // Once per shop day; a failure also lands in the backup status Settings shows.
+    if let Err(e) = store.auto_backup_if_due() {
+        eprintln!("automatic backup: {e}");
+    }
 }
 
 /// Background work (loyalty, the daily backup) yields the CPU to the counter: on a 2-core

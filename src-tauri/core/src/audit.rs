@@ -518,6 +518,7 @@ impl Store {
 
     /// One page of the log, newest first, with the number of entries matching `f`.
     pub fn audit_list(&self, f: &AuditFilter) -> Result<AuditPage> {
+        self.require(crate::staff::Perm::AuditLog)?;
         let conn = self.reader();
         let w = resolve(&conn, f)?;
         let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
@@ -531,6 +532,7 @@ impl Store {
     /// Walk the whole chain (on the reports' reader, in one read snapshot) and name the
     /// first broken entry.
     pub fn audit_verify(&self) -> Result<AuditVerify> {
+        self.require(crate::staff::Perm::AuditLog)?;
         let mut conn = self.report_reader();
         let tx = conn.transaction()?;
         let v = verify(&tx)?;

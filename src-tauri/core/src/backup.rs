@@ -6,9 +6,11 @@
 
 pub mod crypto;
 
+use crate::audit;
 use crate::db::{self, backup::Counts};
 use crate::error::{CoreError, Result};
 use crate::settings::timezone;
+use crate::staff::{Actor, Perm};
 use crate::store::Store;
 use crate::time;
 use age::secrecy::{ExposeSecret, SecretString};
@@ -729,13 +731,20 @@ impl Store {
         }
     }
 
-    fn record_backup(&self, out: &Result<BackupInfo>) -> Result<()> {
+    fn record_backup(&self, out: &Result<BackupInfo>, actor: &Actor) -> Result<()> {
         self.write(|conn| {
             match out {
                 Ok(info) => {
                     db::settings::set(conn, LAST_OK_KEY, &time::now().to_string())?;
                     db::settings::set(conn, LAST_FILE_KEY, &info.file)?;
                     db::backup::delete_setting(conn, LAST_ERROR_KEY)?;
+                    audit::record(
+                        conn,
+                        &actor
+                            .entry("backup.create", "backup")
+                            .entity_id(&info.file)
+                            .after(audit::snapshot(info)?),
+                    )?;
                 }
                 Err(e) => {
                     let failure = BackupFailure {
@@ -774,25 +783,31 @@ impl Store {
         passphrase: Option<&str>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupInfo> {
+        let actor = self.require(Perm::Backup)?;
         let _busy = lock_busy();
-        self.backup_locked(target, overwrite, "manual", encrypt, passphrase, progress)
+        let job = Job {
+            kind: "manual",
+            actor: &actor,
+        };
+        self.backup_locked(target, overwrite, job, encrypt, passphrase, progress)
     }
 
     fn backup_locked(
         &self,
         target: Option<&Path>,
         overwrite: bool,
-        kind: &str,
+        job: Job<'_>,
         encrypt: bool,
         passphrase: Option<&str>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupInfo> {
+        let Job { kind, actor } = job;
         let key = match self.backup_key(encrypt, passphrase) {
             Ok(k) => k,
             // Backups waiting for the passphrase are news for the status line.
             Err(e @ CoreError::BackupPassphrasePaused) if target.is_none() => {
                 let out = Err(e);
-                self.record_backup(&out)?;
+                self.record_backup(&out, actor)?;
                 return out;
             }
             Err(e) => return Err(e),
@@ -809,7 +824,7 @@ impl Store {
                     Ok(f) => f,
                     Err(e) => {
                         let out = Err(e);
-                        self.record_backup(&out)?;
+                        self.record_backup(&out, actor)?;
                         return out;
                     }
                 };
@@ -848,7 +863,7 @@ impl Store {
         }
         // A verified backup stays good even if its status line could not be written (the
         // writer may be busy for longer than the busy timeout); a failure is still an error.
-        let recorded = self.record_backup(&out);
+        let recorded = self.record_backup(&out, actor);
         if out.is_err() {
             recorded?;
         }
@@ -858,11 +873,16 @@ impl Store {
     /// The daily automatic backup (at start-up): once per shop-local day, into the backup
     /// folder, verified, rotated. `None` when not due or the shop is still empty.
     pub fn auto_backup_if_due(&self) -> Result<Option<BackupInfo>> {
+        let actor = self.require(Perm::Backup)?;
         let _busy = lock_busy();
         if !self.backup_status()?.due || db::bulk::is_empty(&self.reader())? {
             return Ok(None);
         }
-        self.backup_locked(None, false, "auto", false, None, &mut |_, _| {})
+        let job = Job {
+            kind: "auto",
+            actor: &actor,
+        };
+        self.backup_locked(None, false, job, false, None, &mut |_, _| {})
             .map(Some)
     }
 
@@ -914,6 +934,7 @@ impl Store {
         keep: Option<&str>,
         passphrase: Option<PassphraseChange>,
     ) -> Result<BackupStatus> {
+        let actor = self.require(Perm::Backup)?;
         let keep = match keep.map(str::trim) {
             None => None,
             Some(k) => Some(
@@ -935,6 +956,13 @@ impl Store {
                     .ok_or_else(|| CoreError::BackupFolderMissing(f.to_owned()))?;
                 Some(shown(&abs))
             }
+        };
+        // What the audit log says about the passphrase: never the passphrase itself.
+        let passphrase_change = match &passphrase {
+            None => None,
+            Some(PassphraseChange::Clear) => Some("cleared"),
+            Some(PassphraseChange::Set(_)) => Some("set"),
+            Some(PassphraseChange::Unlock(_)) => Some("unlocked"),
         };
         // Some(None): forget the passphrase; Some(Some(json)): store this.
         let stored: Option<Option<String>> = match passphrase {
@@ -975,6 +1003,16 @@ impl Store {
                 Some(None) => db::backup::delete_setting(conn, PASSPHRASE_KEY)?,
                 None => {}
             }
+            audit::record(
+                conn,
+                &actor
+                    .entry("backup.configure", "backup")
+                    .after(serde_json::json!({
+                        "folder": folder,
+                        "keep": keep,
+                        "passphrase": passphrase_change,
+                    })),
+            )?;
             Ok(())
         })?;
         self.backup_status()
@@ -1042,6 +1080,7 @@ impl Store {
     /// private staging folder (removed afterwards) with `passphrase`, or without one with
     /// the passphrase set here; when neither opens it: `backup.passphrase_needed`.
     pub fn verify_backup(&self, file: &Path, passphrase: Option<&str>) -> Result<BackupInfo> {
+        self.require(Perm::Backup)?;
         if !crypto::is_encrypted(file) {
             return verify(file);
         }
@@ -1088,6 +1127,7 @@ impl Store {
         passphrase: Option<&str>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<RestoreReport> {
+        let actor = self.require(Perm::Restore)?;
         let _busy = lock_busy();
         let start = Instant::now();
         if let Some(live) = self.path() {
@@ -1131,6 +1171,18 @@ impl Store {
         let mut report = out?;
         report.restored.encrypted = encrypted;
         report.millis = start.elapsed().as_millis() as u64;
+        // Written into the restored data, so its log says where it came from.
+        self.audit_append(
+            &actor
+                .entry("backup.restore", "backup")
+                .entity_id(&name)
+                .after(serde_json::json!({
+                    "restored": audit::snapshot(&report.restored)?,
+                    "safety_copy": report.safety_copy,
+                })),
+        )?;
+        // The staff and their PINs are the backup's now: whoever restored signs in again.
+        self.lock();
         Ok(report)
     }
 
@@ -1187,6 +1239,12 @@ impl Store {
             }
         }
     }
+}
+
+/// What kind of backup, and who asked for it.
+struct Job<'a> {
+    kind: &'a str,
+    actor: &'a Actor,
 }
 
 fn to_json(v: &impl Serialize) -> Result<String> {

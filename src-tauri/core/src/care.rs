@@ -1,6 +1,7 @@
 //! Customer care beyond reminders: the care log, satisfaction surveys, warranties and
 //! after-sales tickets, referrals, and the profile's timeline that brings them together.
 
+use crate::audit;
 use crate::db;
 use crate::error::{CoreError, Result};
 use crate::model::{
@@ -10,6 +11,7 @@ use crate::model::{
 };
 use crate::reminders::{reminder_view, Clock};
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{customers, loyalty, text, time};
 use chrono::{Months, Utc};
@@ -207,6 +209,8 @@ fn event(kind: &'static str, at: chrono::DateTime<Utc>) -> TimelineEvent {
 
 impl Store {
     pub fn add_interaction(&self, input: InteractionInput) -> Result<Interaction> {
+        let actor = self.require(Perm::Serve)?;
+        let staff = actor.attribution(input.staff.as_deref());
         self.write(|conn| {
             let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(s) => time::parse_instant(s, timezone(conn)?)?,
@@ -220,11 +224,20 @@ impl Store {
                 &input.summary,
                 input.outcome,
                 at,
-                input.staff.as_deref(),
+                staff.as_deref(),
                 None,
             )?;
-            db::care::interaction(conn, id)?
-                .ok_or_else(|| CoreError::Internal("interaction vanished".into()))
+            let i = db::care::interaction(conn, id)?
+                .ok_or_else(|| CoreError::Internal("interaction vanished".into()))?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("interaction.add", "interaction")
+                    .entity_id(id)
+                    .customer(i.customer_id)
+                    .after(audit::snapshot(&i)?),
+            )?;
+            Ok(i)
         })
     }
 
@@ -235,6 +248,7 @@ impl Store {
     }
 
     pub fn add_survey(&self, input: SurveyInput) -> Result<Survey> {
+        let actor = self.require(Perm::Serve)?;
         let kind = input.kind.trim().to_ascii_lowercase();
         let (min, max) = survey_range(&kind)?;
         if !(min..=max).contains(&input.score) {
@@ -262,9 +276,17 @@ impl Store {
                 score: input.score,
                 comment,
                 at: time::from_unix(time::now()),
-                staff: input.staff,
+                staff: actor.attribution(input.staff.as_deref()),
             };
             s.id = db::care::insert_survey(conn, &s)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("survey.add", "survey")
+                    .entity_id(s.id)
+                    .customer(s.customer_id)
+                    .after(audit::snapshot(&s)?),
+            )?;
             Ok(s)
         })
     }
@@ -286,6 +308,8 @@ impl Store {
     }
 
     pub fn add_ticket(&self, input: TicketInput) -> Result<Ticket> {
+        let actor = self.require(Perm::Serve)?;
+        let staff = actor.attribution(input.staff.as_deref());
         let title = input.title.trim().to_owned();
         if title.is_empty() {
             return Err(CoreError::TicketTitleRequired);
@@ -306,28 +330,58 @@ impl Store {
                 input.item_id,
                 &title,
                 note.as_deref(),
-                input.staff.as_deref(),
+                staff.as_deref(),
                 time::now(),
             )?;
-            db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))
+            let t = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("ticket.add", "ticket")
+                    .entity_id(id)
+                    .customer(t.customer_id)
+                    .after(audit::snapshot(&t)?),
+            )?;
+            Ok(t)
         })
     }
 
     pub fn set_ticket_status(&self, id: i64, status: &str) -> Result<Ticket> {
+        let actor = self.require(Perm::Serve)?;
         let status = valid_ticket_status(status)?;
         self.write(|conn| {
-            db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
+            let before = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
             db::care::set_ticket_status(conn, id, status, time::now())?;
-            db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))
+            let after = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("ticket.status", "ticket")
+                    .entity_id(id)
+                    .customer(after.customer_id)
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 
     /// Record that the customer confirmed their contact details today.
     pub fn confirm_details(&self, id: i64) -> Result<crate::model::Customer> {
+        let actor = self.require(Perm::Serve)?;
         self.write(|conn| {
             active_customer(conn, id)?;
             db::care::confirm_details(conn, id, time::now())?;
-            customers::get(conn, id)
+            let c = customers::get(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("customer.confirm_details", "customer")
+                    .entity_id(id)
+                    .customer(id)
+                    .after(serde_json::json!({"details_confirmed": true})),
+            )?;
+            Ok(c)
         })
     }
 

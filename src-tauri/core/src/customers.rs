@@ -1,11 +1,13 @@
 //! Customers: validation, add / edit / archive, REF lookup, search, list and profile.
 
+use crate::audit;
 use crate::db::{self, customers::NameColumn, customers::Record};
 use crate::error::{CoreError, Result};
 use crate::model::{
     Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile, Stats, GENDERS, SOURCES,
 };
 use crate::settings::currency;
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{money, phone, text, time};
 use chrono::NaiveDate;
@@ -332,34 +334,68 @@ pub(crate) fn search_ids(conn: &Connection, query: &str, limit: u32) -> Result<V
 
 impl Store {
     pub fn add_customer(&self, input: CustomerInput) -> Result<Customer> {
+        let actor = self.require(Perm::Serve)?;
         self.write(|conn| {
             let rec = apply(conn, Record::default(), input, None)?;
             let id = db::customers::insert(conn, &rec, time::now())?;
-            get(conn, id)
+            let c = get(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("customer.add", "customer")
+                    .entity_id(id)
+                    .customer(id)
+                    .after(audit::snapshot(&c)?),
+            )?;
+            Ok(c)
         })
     }
 
     pub fn update_customer(&self, id: i64, input: CustomerInput) -> Result<Customer> {
+        let actor = self.require(Perm::Serve)?;
         self.write(|conn| {
             let base = db::customers::record(conn, id)?
                 .ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))?;
             let rec = apply(conn, base.clone(), input, Some(id))?;
-            if rec != base {
-                db::customers::update(conn, id, &rec, time::now())?;
+            if rec == base {
+                return get(conn, id);
             }
-            get(conn, id)
+            let before = get(conn, id)?;
+            db::customers::update(conn, id, &rec, time::now())?;
+            let after = get(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("customer.update", "customer")
+                    .entity_id(id)
+                    .customer(id)
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 
     pub fn archive_customer(&self, id: i64) -> Result<Customer> {
+        let actor = self.require(Perm::ArchiveCustomer)?;
         self.write(|conn| {
-            get(conn, id)?;
+            let before = get(conn, id)?;
             let now = time::now();
             db::customers::archive(conn, id, now)?;
             // Nobody follows up an archived customer; Today never has to look them up.
             db::care::cancel_open_of(conn, id, now)?;
             db::analytics::delete_score(conn, id)?;
-            get(conn, id)
+            let after = get(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("customer.archive", "customer")
+                    .entity_id(id)
+                    .customer(id)
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 

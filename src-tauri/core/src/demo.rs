@@ -230,6 +230,7 @@ impl Store {
         if customers == 0 || customers > 10_000_000 || purchases > 100_000_000 {
             return Err(CoreError::DemoInvalid(format!("{customers} / {purchases}")));
         }
+        let actor = self.require(crate::staff::Perm::Demo)?;
         self.write(|conn| {
             if !db::bulk::is_empty(conn)? {
                 return Err(CoreError::DemoNotEmpty);
@@ -454,11 +455,18 @@ impl Store {
             if db::settings::get(conn, "shop_name")?.is_none() {
                 db::settings::set(conn, "shop_name", "Cửa hàng mẫu")?;
             }
-            Ok(DemoReport {
+            let report = DemoReport {
                 customers,
                 purchases: written,
                 seed,
-            })
+            };
+            crate::audit::record(
+                conn,
+                &actor
+                    .entry("demo.create", "demo")
+                    .after(crate::audit::snapshot(&report)?),
+            )?;
+            Ok(report)
         })
     }
 }

@@ -279,6 +279,40 @@ pub enum CoreError {
     #[error("invalid audit entry {key}: {value}")]
     AuditEntryInvalid { key: &'static str, value: String },
 
+    #[error("the app is locked: sign in with your PIN")]
+    NotSignedIn,
+    #[error("this command needs the owner's PIN in KHACHQUEN_PIN")]
+    PinRequired,
+    #[error("a {role} may not do this ({permission})")]
+    Forbidden {
+        permission: &'static str,
+        role: &'static str,
+    },
+    #[error("wrong PIN, {left} tries left")]
+    PinWrong { left: i64 },
+    #[error("too many wrong PINs: locked for {minutes} more minutes")]
+    AccountLocked { minutes: i64 },
+    #[error("staff member not found: {0}")]
+    StaffNotFound(String),
+    #[error("{0} is deactivated")]
+    StaffInactive(String),
+    #[error("a staff name is 1 to 60 characters")]
+    StaffNameInvalid,
+    #[error("{0} is already a staff member")]
+    StaffNameTaken(String),
+    #[error("a PIN is 4 to 8 digits")]
+    PinInvalid,
+    #[error("invalid role: {0}")]
+    RoleInvalid(String),
+    #[error("the shop needs at least one active owner")]
+    StaffLastOwner,
+    #[error("the first staff account must be an owner")]
+    StaffFirstOwner,
+    #[error("the owner account already exists")]
+    StaffSetupDone,
+    #[error("invalid idle lock time: {0}")]
+    IdleLockInvalid(String),
+
     #[error("the demo shop needs an empty database")]
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
@@ -409,6 +443,21 @@ impl CoreError {
         "audit.chain_broken",
         "audit.entry_missing",
         "audit.entry_invalid",
+        "auth.locked",
+        "auth.pin_required",
+        "auth.forbidden",
+        "auth.wrong_pin",
+        "auth.account_locked",
+        "staff.not_found",
+        "staff.inactive",
+        "staff.name_invalid",
+        "staff.name_taken",
+        "staff.pin_invalid",
+        "staff.role_invalid",
+        "staff.last_owner",
+        "staff.first_owner",
+        "staff.setup_done",
+        "settings.idle_invalid",
         "demo.not_empty",
         "demo.invalid",
         "input.invalid",
@@ -535,6 +584,21 @@ impl CoreError {
             AuditChainBroken(_) => "audit.chain_broken",
             AuditEntryMissing(_) => "audit.entry_missing",
             AuditEntryInvalid { .. } => "audit.entry_invalid",
+            NotSignedIn => "auth.locked",
+            PinRequired => "auth.pin_required",
+            Forbidden { .. } => "auth.forbidden",
+            PinWrong { .. } => "auth.wrong_pin",
+            AccountLocked { .. } => "auth.account_locked",
+            StaffNotFound(_) => "staff.not_found",
+            StaffInactive(_) => "staff.inactive",
+            StaffNameInvalid => "staff.name_invalid",
+            StaffNameTaken(_) => "staff.name_taken",
+            PinInvalid => "staff.pin_invalid",
+            RoleInvalid(_) => "staff.role_invalid",
+            StaffLastOwner => "staff.last_owner",
+            StaffFirstOwner => "staff.first_owner",
+            StaffSetupDone => "staff.setup_done",
+            IdleLockInvalid(_) => "settings.idle_invalid",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
@@ -598,6 +662,10 @@ impl CoreError {
             TicketStatusInvalid(_) => "status",
             TemplateNameInvalid | TemplateNameTaken(_) => "name",
             TemplateBodyRequired | TemplateUnknownField(_) => "body",
+            StaffNameInvalid | StaffNameTaken(_) => "name",
+            PinInvalid | PinWrong { .. } => "pin",
+            RoleInvalid(_) | StaffFirstOwner => "role",
+            IdleLockInvalid(_) => "idle_lock_minutes",
             _ => return None,
         })
     }
@@ -723,6 +791,13 @@ impl CoreError {
                 json!({"id": id})
             }
             AuditEntryInvalid { key, value } => json!({"key": key, "value": value}),
+            Forbidden { permission, role } => json!({"permission": permission, "role": role}),
+            PinWrong { left } => json!({"left": left}),
+            AccountLocked { minutes } => json!({"minutes": minutes}),
+            StaffNotFound(s) | StaffInactive(s) | StaffNameTaken(s) => json!({"name": s}),
+            RoleInvalid(v) | IdleLockInvalid(v) => json!({"value": v}),
+            NotSignedIn | PinRequired | StaffNameInvalid | PinInvalid | StaffLastOwner
+            | StaffFirstOwner | StaffSetupDone => json!({}),
             SummaryRequired | TicketTitleRequired | TemplateNameInvalid | TemplateBodyRequired => {
                 json!({})
             }

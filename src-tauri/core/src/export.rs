@@ -6,6 +6,7 @@
 use crate::db;
 use crate::error::{CoreError, Result};
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{money, time};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -368,6 +369,7 @@ impl Store {
         path: &Path,
         label: &dyn Fn(Label) -> String,
     ) -> Result<ExportReport> {
+        let actor = self.require(Perm::Export)?;
         let fmt = format_of(path)?;
         let conn = self.reader();
         let (_, exp) = currency(&conn)?;
@@ -452,7 +454,8 @@ impl Store {
             }
             sink.finish(tmp)
         })?;
-        Ok(ExportReport {
+        drop(conn);
+        let report = ExportReport {
             kind,
             path: path.display().to_string(),
             format: match fmt {
@@ -461,6 +464,12 @@ impl Store {
             }
             .into(),
             rows,
-        })
+        };
+        self.audit_append(
+            &actor
+                .entry("export.run", "export")
+                .after(crate::audit::snapshot(&report)?),
+        )?;
+        Ok(report)
     }
 }

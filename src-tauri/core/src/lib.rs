@@ -19,6 +19,7 @@ pub mod phone;
 pub mod purchases;
 pub mod reminders;
 pub mod settings;
+pub mod staff;
 pub mod store;
 pub mod templates;
 pub mod text;

@@ -1,6 +1,7 @@
 //! Loyalty: rules, tiers, the points ledger (balance = its sum), first-in first-out expiry,
 //! birthday bonus, refunds and manual adjustments.
 
+use crate::audit;
 use crate::db::{self, loyalty::NewEntry, loyalty::TierRow};
 use crate::error::{CoreError, Result};
 use crate::model::{
@@ -8,12 +9,14 @@ use crate::model::{
     PointsView, Tier, TierInput, TierMove,
 };
 use crate::settings::{currency, timezone};
+use crate::staff::{Actor, Perm};
 use crate::store::Store;
 use crate::{money, text, time};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use rusqlite::Connection;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use serde_json::json;
 use std::collections::VecDeque;
 use std::str::FromStr;
 
@@ -595,6 +598,19 @@ fn tiers_catch_up(conn: &Connection, as_of: i64) -> Result<i64> {
     Ok(moves)
 }
 
+/// One entry per run that changed something: the hourly run mostly changes nothing.
+fn record_maintenance(conn: &Connection, actor: &Actor, r: &MaintenanceReport) -> Result<()> {
+    if r.expired_points + r.birthday_bonuses + r.tier_moves > 0 {
+        audit::record(
+            conn,
+            &actor
+                .entry("points.maintenance", "points")
+                .after(audit::snapshot(r)?),
+        )?;
+    }
+    Ok(())
+}
+
 fn adjust_reason(reason: &str) -> Result<String> {
     let r = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if r.is_empty() {
@@ -611,7 +627,9 @@ impl Store {
 
     /// Change some rules; all are checked before any is stored.
     pub fn set_loyalty_rules(&self, pairs: &[(String, String)]) -> Result<LoyaltyConfig> {
+        let actor = self.require(Perm::LoyaltyRules)?;
         self.write(|conn| {
+            let before = config(conn)?;
             let (code, exp) = currency(conn)?;
             let mut checked = Vec::with_capacity(pairs.len());
             for (k, v) in pairs {
@@ -623,18 +641,36 @@ impl Store {
             for (k, v) in checked {
                 db::settings::set(conn, &k, &v)?;
             }
-            config(conn)
+            let after = config(conn)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("loyalty.rules", "loyalty")
+                    .before(audit::snapshot(&before.rules)?)
+                    .after(audit::snapshot(&after.rules)?),
+            )?;
+            Ok(after)
         })
     }
 
     /// Replace the tiers and move every customer to the tier their spend now earns.
     pub fn set_tiers(&self, input: &[TierInput]) -> Result<LoyaltyConfig> {
+        let actor = self.require(Perm::LoyaltyRules)?;
         self.write(|conn| {
             let (code, exp) = currency(conn)?;
             let rows = valid_tiers(input, &code, exp)?;
+            let before = config(conn)?;
             db::loyalty::replace_tiers(conn, &rows)?;
-            evaluate_all_tiers(conn, time::now())?;
-            config(conn)
+            let moves = evaluate_all_tiers(conn, time::now())?;
+            let after = config(conn)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("loyalty.tiers", "loyalty")
+                    .before(audit::snapshot(&before.tiers)?)
+                    .after(json!({"tiers": audit::snapshot(&after.tiers)?, "tier_moves": moves})),
+            )?;
+            Ok(after)
         })
     }
 
@@ -664,6 +700,9 @@ impl Store {
         reason: &str,
         staff: Option<&str>,
     ) -> Result<AdjustResult> {
+        let actor = self.require(Perm::AdjustPoints)?;
+        let staff = actor.attribution(staff);
+        let staff = staff.as_deref();
         let reason = adjust_reason(reason)?;
         if delta == 0 {
             return Err(CoreError::AdjustZero);
@@ -694,6 +733,15 @@ impl Store {
             let entry = db::loyalty::entry(conn, id)?
                 .map(entry_view)
                 .ok_or_else(|| CoreError::Internal("entry vanished".into()))?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("points.adjust", "points")
+                    .entity_id(id)
+                    .customer(customer_id)
+                    .before(json!({"balance": balance}))
+                    .after(json!({"balance": balance + delta, "delta": delta, "reason": reason})),
+            )?;
             Ok(AdjustResult {
                 entry,
                 loyalty: view(conn, customer_id, currency(conn)?.1)?,
@@ -703,31 +751,37 @@ impl Store {
 
     /// Expire due points (first in, first out) as of the end of `date`, or now.
     pub fn expire_points(&self, date: Option<&str>) -> Result<MaintenanceReport> {
+        let actor = self.require(Perm::Maintenance)?;
         self.write(|conn| {
             let (as_of, day) = as_of_instant(conn, date)?;
             let (expired_points, expired_customers) = expire_all(conn, &rules(conn)?, as_of)?;
-            Ok(MaintenanceReport {
+            let report = MaintenanceReport {
                 as_of: day.to_string(),
                 expired_points,
                 expired_customers,
                 ..Default::default()
-            })
+            };
+            record_maintenance(conn, &actor, &report)?;
+            Ok(report)
         })
     }
 
     /// The daily loyalty work, idempotent: expiry, birthday bonuses, tier moves.
     pub fn loyalty_maintenance(&self, date: Option<&str>) -> Result<MaintenanceReport> {
+        let actor = self.require(Perm::Maintenance)?;
         self.write(|conn| {
             let (as_of, day) = as_of_instant(conn, date)?;
             let rules = rules(conn)?;
             let (expired_points, expired_customers) = expire_all(conn, &rules, as_of)?;
-            Ok(MaintenanceReport {
+            let report = MaintenanceReport {
                 as_of: day.to_string(),
                 expired_points,
                 expired_customers,
                 birthday_bonuses: birthday_bonuses(conn, &rules, as_of, day)?,
                 tier_moves: tiers_catch_up(conn, as_of)?,
-            })
+            };
+            record_maintenance(conn, &actor, &report)?;
+            Ok(report)
         })
     }
 }

@@ -1,16 +1,19 @@
 //! Duplicate customers: probable duplicates (same phone among active and archived customers,
 //! or same folded name with the same birthday or email), and merging one into another.
 
+use crate::audit;
 use crate::customers::{get, stats};
 use crate::db::{self, customers::Record};
 use crate::error::{CoreError, Result};
 use crate::loyalty::{self, evaluate_tier};
 use crate::model::{Customer, CustomerLoyalty, CustomerRow, Stats};
 use crate::settings::currency;
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::time;
 use rusqlite::Connection;
 use serde::Serialize;
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Serialize)]
@@ -191,6 +194,7 @@ impl Store {
     /// points at `other` move to `keep`, gaps in `keep`'s details are filled from `other`'s,
     /// and `other` is archived pointing at `keep`. One transaction.
     pub fn merge_customers(&self, keep: i64, other: i64) -> Result<MergeResult> {
+        let actor = self.require(Perm::MergeCustomers)?;
         if keep == other {
             return Err(CoreError::MergeSame);
         }
@@ -236,13 +240,23 @@ impl Store {
             evaluate_tier(conn, &tiers, keep, now)?;
             evaluate_tier(conn, &tiers, other, now)?;
             let exp = currency(conn)?.1;
-            Ok(MergeResult {
+            let out = MergeResult {
                 kept: get(conn, keep)?,
                 merged: get(conn, other)?,
                 moved,
                 stats: stats(conn, keep, exp)?,
                 loyalty: loyalty::view(conn, keep, exp)?,
-            })
+            };
+            audit::record(
+                conn,
+                &actor
+                    .entry("customer.merge", "customer")
+                    .entity_id(other)
+                    .customer(keep)
+                    .before(json!({"kept": audit::snapshot(&kept)?, "merged": audit::snapshot(&gone)?}))
+                    .after(json!({"kept": audit::snapshot(&out.kept)?, "moved": audit::snapshot(&out.moved)?})),
+            )?;
+            Ok(out)
         })
     }
 }

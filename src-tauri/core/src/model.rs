@@ -220,6 +220,8 @@ pub struct Settings {
     pub timezone: String,
     pub language: String,
     pub currency_locked: bool,
+    /// The window locks itself after this many idle minutes.
+    pub idle_lock_minutes: u32,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -676,7 +678,7 @@ pub struct Rendered {
 }
 
 /// Which customers a bulk message goes to; every condition must hold.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CustomerFilter {
     pub search: Option<String>,

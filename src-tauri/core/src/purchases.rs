@@ -1,6 +1,7 @@
 //! Recording purchases: amounts in the shop currency, line items that add up, points earned
 //! and redeemed in the same transaction, idempotent by client id, and refunds.
 
+use crate::audit;
 use crate::customers::{get as get_customer, stats};
 use crate::db::{self, loyalty::NewEntry, purchases::NewItem, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
@@ -12,10 +13,12 @@ use crate::model::{
     PAYMENT_METHODS,
 };
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{money, time};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
+use serde_json::json;
 use std::str::FromStr;
 
 fn item_err(index: usize, detail: &str) -> CoreError {
@@ -182,6 +185,9 @@ fn at_or_now(conn: &Connection, at: Option<&str>) -> Result<i64> {
 
 impl Store {
     pub fn add_purchase(&self, input: PurchaseInput) -> Result<PurchaseResult> {
+        let actor = self.require(Perm::Serve)?;
+        let staff = actor.attribution(input.staff.as_deref());
+        let staff = staff.as_deref();
         self.write(|conn| {
             let (code, exp) = currency(conn)?;
             let client_id = input
@@ -231,11 +237,6 @@ impl Store {
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
-            let staff = input
-                .staff
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty());
             let now = time::now();
             let id = db::purchases::insert(
                 conn,
@@ -282,6 +283,18 @@ impl Store {
             let purchase = db::purchases::get(conn, id, exp)?
                 .ok_or_else(|| CoreError::Internal("purchase vanished".into()))?;
             let balance_after = p.balance - p.points + p.earn;
+            audit::record(
+                conn,
+                &actor
+                    .entry("purchase.add", "purchase")
+                    .entity_id(id)
+                    .customer(customer.id)
+                    .after(json!({
+                        "purchase": audit::snapshot(&purchase)?,
+                        "points_earned": p.earn,
+                        "points_redeemed": p.points,
+                    })),
+            )?;
             // A bill dated now needs no second look at the window; a back-dated one does.
             let loyalty = if now - at < 60 {
                 loyalty::view_of(&tiers, balance_after, tier_after.clone(), spend_after, exp)
@@ -339,6 +352,9 @@ impl Store {
         amount: Option<&str>,
         staff: Option<&str>,
     ) -> Result<RefundResult> {
+        let actor = self.require(Perm::Refund)?;
+        let staff = actor.attribution(staff);
+        let staff = staff.as_deref();
         self.write(|conn| {
             let (code, exp) = currency(conn)?;
             let (customer_id, total) = db::purchases::owner_and_total(conn, purchase_id)?
@@ -409,7 +425,7 @@ impl Store {
             }
             db::customers::add_refund_stats(conn, customer_id, amount_minor)?;
             evaluate_tier(conn, &loyalty::tiers(conn)?, customer_id, now)?;
-            Ok(RefundResult {
+            let out = RefundResult {
                 refund: Refund {
                     id: refund_id,
                     purchase_id,
@@ -420,7 +436,21 @@ impl Store {
                 points_returned: give_back,
                 shortfall: owed - take,
                 loyalty: loyalty::view(conn, customer_id, exp)?,
-            })
+            };
+            audit::record(
+                conn,
+                &actor
+                    .entry("purchase.refund", "purchase")
+                    .entity_id(purchase_id)
+                    .customer(customer_id)
+                    .after(json!({
+                        "refund": audit::snapshot(&out.refund)?,
+                        "points_reversed": take,
+                        "points_returned": give_back,
+                        "shortfall": owed - take,
+                    })),
+            )?;
+            Ok(out)
         })
     }
 

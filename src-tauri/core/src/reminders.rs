@@ -1,5 +1,6 @@
 //! Follow-up reminders: manual ones, the rules that generate them, and the Today list.
 
+use crate::audit;
 use crate::db::{self, care::NewReminder, care::ReminderRec};
 use crate::error::{CoreError, Result};
 use crate::model::{
@@ -8,6 +9,7 @@ use crate::model::{
     RULE_KINDS,
 };
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{care, money, phone, time};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
@@ -597,7 +599,9 @@ impl Store {
 
     /// Change some rule values ("thank_you.days" = "2"); all are checked before any is stored.
     pub fn set_reminder_rules(&self, pairs: &[(String, String)]) -> Result<ReminderRules> {
+        let actor = self.require(Perm::ReminderRules)?;
         self.write(|conn| {
+            let before = rules(conn)?;
             let (code, exp) = currency(conn)?;
             let mut checked = Vec::with_capacity(pairs.len());
             for (k, v) in pairs {
@@ -611,23 +615,54 @@ impl Store {
             }
             // New numbers may put reminders in days already generated: catch the week up.
             db::settings::delete(conn, GENERATED_THROUGH)?;
-            rules(conn)
+            let after = rules(conn)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("reminder.rules", "reminder_rules")
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 
     /// Create the reminders the rules call for, falling due up to `as_of` (default today).
     pub fn generate_reminders(&self, as_of: Option<&str>) -> Result<GenerateReport> {
-        self.write(|conn| generate(conn, as_of))
+        let actor = self.require(Perm::Maintenance)?;
+        self.write(|conn| {
+            let report = generate(conn, as_of)?;
+            // One entry per run that added reminders: most hourly runs add none.
+            if report.total > 0 {
+                audit::record(
+                    conn,
+                    &actor
+                        .entry("reminder.generate", "reminder")
+                        .after(audit::snapshot(&report)?),
+                )?;
+            }
+            Ok(report)
+        })
     }
 
     pub fn add_reminder(&self, input: ReminderInput) -> Result<Reminder> {
+        let actor = self.require(Perm::Serve)?;
         let m = Manual::check(input)?;
         self.write(|conn| {
             care::active_customer(conn, m.customer_id)?;
             let id = m
                 .insert(conn, m.customer_id, time::now())?
                 .ok_or_else(|| CoreError::Internal("reminder not inserted".into()))?;
-            get_view(conn, id)
+            let r = get_view(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("reminder.add", "reminder")
+                    .entity_id(id)
+                    .customer(r.customer_id)
+                    .after(audit::snapshot(&r)?),
+            )?;
+            Ok(r)
         })
     }
 
@@ -639,6 +674,7 @@ impl Store {
         filter: &crate::model::CustomerFilter,
         input: ReminderInput,
     ) -> Result<i64> {
+        let actor = self.require(Perm::BulkReminders)?;
         let m = Manual::check(input)?;
         self.write(|conn| {
             let ids = db::care::filter_ids(conn, &crate::templates::filter_sql(conn, filter)?)?;
@@ -646,6 +682,12 @@ impl Store {
             for id in &ids {
                 m.insert(conn, *id, now)?;
             }
+            audit::record(
+                conn,
+                &actor
+                    .entry("reminder.add_bulk", "reminder")
+                    .after(json!({"filter": audit::snapshot(filter)?, "customers": ids.len()})),
+            )?;
             Ok(ids.len() as i64)
         })
     }
@@ -657,8 +699,12 @@ impl Store {
         log: Option<CareLog>,
         staff: Option<&str>,
     ) -> Result<Reminder> {
+        let actor = self.require(Perm::Serve)?;
+        let staff = actor.attribution(staff);
+        let staff = staff.as_deref();
         self.write(|conn| {
             let r = load_open(conn, id)?;
+            let before = get_view(conn, id)?;
             let now = time::now();
             let interaction = match log {
                 Some(log) => {
@@ -682,27 +728,62 @@ impl Store {
                 None => None,
             };
             db::care::close_reminder(conn, id, "done", now, staff, interaction)?;
-            get_view(conn, id)
+            let after = get_view(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("reminder.done", "reminder")
+                    .entity_id(id)
+                    .customer(after.customer_id)
+                    .before(audit::snapshot(&before)?)
+                    .after(json!({"reminder": audit::snapshot(&after)?, "interaction_id": interaction})),
+            )?;
+            Ok(after)
         })
     }
 
     pub fn snooze_reminder(&self, id: i64, to: &str) -> Result<Reminder> {
+        let actor = self.require(Perm::Serve)?;
         let to_day = parse_date(to, "to")?;
         self.write(|conn| {
             load_open(conn, id)?;
             if to_day < time::today(timezone(conn)?) {
                 return Err(CoreError::SnoozePast(to_day.to_string()));
             }
+            let before = get_view(conn, id)?;
             db::care::snooze_reminder(conn, id, &to_day.to_string())?;
-            get_view(conn, id)
+            let after = get_view(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("reminder.snooze", "reminder")
+                    .entity_id(id)
+                    .customer(after.customer_id)
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 
     pub fn cancel_reminder(&self, id: i64, staff: Option<&str>) -> Result<Reminder> {
+        let actor = self.require(Perm::CancelReminder)?;
+        let staff = actor.attribution(staff);
         self.write(|conn| {
             load_open(conn, id)?;
-            db::care::close_reminder(conn, id, "cancelled", time::now(), staff, None)?;
-            get_view(conn, id)
+            let before = get_view(conn, id)?;
+            db::care::close_reminder(conn, id, "cancelled", time::now(), staff.as_deref(), None)?;
+            let after = get_view(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("reminder.cancel", "reminder")
+                    .entity_id(id)
+                    .customer(after.customer_id)
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 

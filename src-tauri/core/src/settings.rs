@@ -1,15 +1,24 @@
 //! Shop settings: name, currency, time zone and interface language.
 
+use crate::audit;
 use crate::db;
 use crate::error::{CoreError, Result};
 use crate::model::Settings;
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{money, time};
 use rusqlite::Connection;
+use serde_json::json;
 
 pub const DEFAULT_CURRENCY: &str = "VND";
 pub const DEFAULT_TIMEZONE: &str = "Asia/Ho_Chi_Minh";
-pub const KEYS: &[&str] = &["shop_name", "currency", "timezone", "language"];
+pub const KEYS: &[&str] = &[
+    "shop_name",
+    "currency",
+    "timezone",
+    "language",
+    "idle_lock_minutes",
+];
 
 /// Currency code and exponent, read where money is handled.
 pub(crate) fn currency(conn: &Connection) -> Result<(String, u32)> {
@@ -32,6 +41,7 @@ fn load(conn: &Connection) -> Result<Settings> {
         timezone: timezone(conn)?.name().to_owned(),
         language: db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()),
         currency_locked: db::purchases::any(conn)?,
+        idle_lock_minutes: crate::staff::idle_minutes(conn)?,
     })
 }
 
@@ -48,13 +58,22 @@ impl Store {
             "currency" => s.currency,
             "timezone" => s.timezone,
             "language" => s.language,
+            "idle_lock_minutes" => s.idle_lock_minutes.to_string(),
             other => return Err(CoreError::UnknownSetting(other.to_owned())),
         })
     }
 
+    /// Change one setting. The interface language is anyone's to switch; the rest is the
+    /// owner's.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<Settings> {
+        let actor = self.require(if key == "language" {
+            Perm::Serve
+        } else {
+            Perm::Settings
+        })?;
         let value = value.trim();
-        self.write(|conn| {
+        let out = self.write(|conn| {
+            let before = db::settings::get(conn, key)?;
             let stored = match key {
                 "shop_name" => {
                     let n = value.chars().count();
@@ -77,11 +96,22 @@ impl Store {
                     "vi" | "en" => value.to_owned(),
                     _ => return Err(CoreError::LanguageInvalid(value.into())),
                 },
+                "idle_lock_minutes" => crate::staff::parse_idle_minutes(value)?.to_string(),
                 other => return Err(CoreError::UnknownSetting(other.into())),
             };
             db::settings::set(conn, key, &stored)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("settings.set", "setting")
+                    .entity_id(key)
+                    .before(json!({ key: before }))
+                    .after(json!({ key: stored })),
+            )?;
             load(conn)
-        })
+        })?;
+        self.set_idle(out.idle_lock_minutes);
+        Ok(out)
     }
 }
 

@@ -16,6 +16,7 @@ pub struct Store {
     reports: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
     checkpointer: Option<Checkpointer>,
+    pub(crate) session: Mutex<crate::staff::Session>,
 }
 
 /// Copies the WAL into the database every second on its own connection, so the cashier's
@@ -73,6 +74,7 @@ impl Store {
             reports: Some(Mutex::new(reports)),
             path: Some(path.to_owned()),
             checkpointer: Some(Checkpointer::start(path)?),
+            session: Mutex::new(crate::staff::Session::new()),
         })
     }
 
@@ -84,6 +86,7 @@ impl Store {
             reports: None,
             path: None,
             checkpointer: None,
+            session: Mutex::new(crate::staff::Session::new()),
         })
     }
 

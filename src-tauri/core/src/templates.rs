@@ -1,16 +1,19 @@
 //! Message templates with merge fields ("Chào {xung_ho} {ten}, ..."), rendered for one
 //! customer or exported for a filtered list as phone + message CSV.
 
+use crate::audit;
 use crate::db::{self, care::FilterSql, care::MergeSource};
 use crate::error::{CoreError, Result};
 use crate::model::{
     CustomerFilter, Rendered, Template, TemplateExport, TemplateList, TemplatePreview, SOURCES,
 };
-use crate::settings::{currency, timezone};
+use crate::settings::timezone;
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{loyalty, phone, text, time};
 use chrono::{Days, NaiveDate};
 use rusqlite::Connection;
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -480,6 +483,7 @@ impl Store {
 
     /// Create (no id) or change a template; its fields are checked first.
     pub fn save_template(&self, id: Option<i64>, name: &str, body: &str) -> Result<Template> {
+        let actor = self.require(Perm::Templates)?;
         let name = valid_name(name)?;
         let body = valid_body(body)?;
         self.write(|conn| {
@@ -489,24 +493,43 @@ impl Store {
                 }
             }
             let now = time::now();
-            let id = match id {
+            let (id, before) = match id {
                 Some(id) => {
-                    db::care::template(conn, id)?
+                    let before = db::care::template(conn, id)?
                         .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
                     db::care::update_template(conn, id, &name, &body, now)?;
-                    id
+                    (id, Some(before))
                 }
-                None => db::care::insert_template(conn, &name, &body, now)?,
+                None => (db::care::insert_template(conn, &name, &body, now)?, None),
             };
-            db::care::template(conn, id)?.ok_or_else(|| CoreError::TemplateNotFound(name.clone()))
+            let t = db::care::template(conn, id)?
+                .ok_or_else(|| CoreError::TemplateNotFound(name.clone()))?;
+            let mut e = actor
+                .entry("template.save", "template")
+                .entity_id(id)
+                .after(audit::snapshot(&t)?);
+            if let Some(b) = before {
+                e = e.before(audit::snapshot(&b)?);
+            }
+            audit::record(conn, &e)?;
+            Ok(t)
         })
     }
 
     pub fn delete_template(&self, id: i64) -> Result<()> {
+        let actor = self.require(Perm::Templates)?;
         self.write(|conn| {
-            db::care::template(conn, id)?
+            let before = db::care::template(conn, id)?
                 .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
-            db::care::delete_template(conn, id)
+            db::care::delete_template(conn, id)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("template.delete", "template")
+                    .entity_id(id)
+                    .before(audit::snapshot(&before)?),
+            )?;
+            Ok(())
         })
     }
 
@@ -558,6 +581,7 @@ impl Store {
         filter: &CustomerFilter,
         path: &Path,
     ) -> Result<TemplateExport> {
+        let actor = self.require(Perm::Export)?;
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -570,7 +594,6 @@ impl Store {
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
         let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
-        let _ = currency(&conn)?;
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
         crate::export::write_atomically(path, |tmp| {
@@ -592,11 +615,19 @@ impl Store {
             }
             crate::export::finish_csv(w)
         })?;
-        Ok(TemplateExport {
+        drop(conn);
+        let out = TemplateExport {
             path: path.display().to_string(),
             rows,
             missing,
-        })
+        };
+        self.audit_append(
+            &actor
+                .entry("template.export", "export")
+                .entity_id(&t.name)
+                .after(json!({"file": out.path, "rows": rows, "filter": audit::snapshot(filter)?})),
+        )?;
+        Ok(out)
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{run, AppState, IpcResult};
+use super::{run, run_open, AppState, IpcResult};
 use khachquen_core::demo::DemoReport;
 use khachquen_core::model::Settings;
 use serde::Serialize;
@@ -16,7 +16,7 @@ pub struct AppInfo {
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
     let data_dir = state.data_dir.display().to_string();
-    run(&state, move |s| {
+    run_open(&state, move |s| {
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION"),
             db_path: s

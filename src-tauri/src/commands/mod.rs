@@ -8,9 +8,11 @@ pub mod customers;
 pub mod loyalty;
 pub mod purchases;
 pub mod settings;
+pub mod staff;
 pub mod transfer;
 
 use crate::i18n::{self, Lang};
+use khachquen_core::staff::Perm;
 use khachquen_core::{CoreError, Store};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -47,8 +49,23 @@ impl IpcError {
 
 pub type IpcResult<T> = Result<T, IpcError>;
 
-/// Run a core call on the blocking pool so the window never waits on SQLite.
+/// Run a core call on the blocking pool so the window never waits on SQLite. Once staff
+/// exist, a locked (or idle) window may not read either; core checks each change itself.
 pub(crate) async fn run<T, F>(state: &AppState, f: F) -> IpcResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> khachquen_core::Result<T> + Send + 'static,
+{
+    run_open(state, move |s| {
+        s.require(Perm::View)?;
+        f(s)
+    })
+    .await
+}
+
+/// `run` for what the lock screen itself needs: who may sign in, the shop's name and
+/// language.
+pub(crate) async fn run_open<T, F>(state: &AppState, f: F) -> IpcResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Store) -> khachquen_core::Result<T> + Send + 'static,

@@ -1,10 +1,10 @@
-use super::{run, AppState, IpcResult};
+use super::{run, run_open, AppState, IpcResult};
 use khachquen_core::model::Settings;
 use tauri::State;
 
 #[tauri::command]
 pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<Settings> {
-    run(&state, |s| s.settings()).await
+    run_open(&state, |s| s.settings()).await
 }
 
 #[tauri::command]

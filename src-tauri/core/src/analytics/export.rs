@@ -3,6 +3,7 @@
 
 use super::reports::{Period, Range};
 use crate::error::{CoreError, Result};
+use crate::staff::Perm;
 use crate::store::Store;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -250,6 +251,7 @@ impl Store {
         path: &Path,
         label: &dyn Fn(&str) -> String,
     ) -> Result<u64> {
+        let actor = self.require(Perm::Export)?;
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -266,7 +268,14 @@ impl Store {
                 write_xlsx(tmp, &headers, &table)
             }
         })?;
-        Ok(table.rows.len() as u64)
+        let rows = table.rows.len() as u64;
+        self.audit_append(
+            &actor
+                .entry("report.export", "export")
+                .entity_id(report)
+                .after(serde_json::json!({"file": path.display().to_string(), "rows": rows})),
+        )?;
+        Ok(rows)
     }
 }
 

@@ -8,8 +8,10 @@ pub mod history;
 pub mod reports;
 pub mod scores;
 
+use crate::audit;
 use crate::db;
 use crate::error::{CoreError, Result};
+use crate::staff::Perm;
 use crate::store::Store;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -77,14 +79,24 @@ impl Store {
     ) -> Result<Rules> {
         let inactive = inactive_days.map(valid_inactive_days).transpose()?;
         let horizon = horizon_days.map(valid_horizon_days).transpose()?;
+        let actor = self.require(Perm::Settings)?;
         self.write(|conn| {
+            let before = rules(conn)?;
             if let Some(n) = inactive {
                 db::settings::set(conn, "analytics.inactive_days", &n.to_string())?;
             }
             if let Some(n) = horizon {
                 db::settings::set(conn, "analytics.horizon_days", &n.to_string())?;
             }
-            rules(conn)
+            let after = rules(conn)?;
+            audit::record(
+                conn,
+                &actor
+                    .entry("analytics.rules", "analytics_rules")
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
         })
     }
 }

@@ -6,6 +6,7 @@ use super::{pct, rules, Rules};
 use crate::db;
 use crate::error::{CoreError, Result};
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{money, time};
 use chrono::{Datelike, Months, NaiveDate};
@@ -435,6 +436,7 @@ impl Store {
     }
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {
+        self.require(Perm::StaffReports)?;
         let (h, _, tz, exp) = load(self, None, true)?;
         let sp = span(tz, range)?;
         let done = db::analytics::reminders_done_by(&self.report_reader(), sp.start, sp.end)?;

@@ -7,6 +7,7 @@ use super::rules;
 use crate::db::{self, analytics::ScoreRow};
 use crate::error::{CoreError, Result};
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{money, time};
 use chrono::NaiveDate;
@@ -512,6 +513,7 @@ impl Store {
     /// Recompute every customer's scores; a fit refused for thin data still stores RFM and
     /// lifecycle, and says why there are no predictions.
     pub fn refresh_analytics(&self) -> Result<RefreshReport> {
+        self.require(Perm::Maintenance)?;
         let started = Instant::now();
         let now = time::now();
         let (rows, fit) = {

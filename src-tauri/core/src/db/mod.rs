@@ -11,6 +11,7 @@ pub mod loyalty;
 pub mod merge;
 pub mod purchases;
 pub mod settings;
+pub mod staff;
 
 use crate::error::{CoreError, Result};
 use rusqlite::{Connection, OpenFlags};
@@ -27,6 +28,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/006_care.sql")),
     M::up(include_str!("migrations/007_analytics.sql")),
     M::up(include_str!("migrations/008_audit.sql")),
+    M::up(include_str!("migrations/009_staff.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

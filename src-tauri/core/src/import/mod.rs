@@ -25,6 +25,7 @@ use crate::db::import::ImportDb;
 use crate::db::{self, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
 use crate::settings::{currency, timezone};
+use crate::staff::Perm;
 use crate::store::Store;
 use crate::{phone, time};
 use chrono::{LocalResult, TimeZone};
@@ -897,6 +898,7 @@ impl Store {
     /// Read a file, detect its mapping (or take `opts.mapping`) and dry-run it, for the
     /// window's import screen.
     pub fn import_preview(&self, kind: Kind, path: &Path, opts: &ImportOptions) -> Result<Preview> {
+        self.require(Perm::Import)?;
         let table = read::read(path, kind, opts.sheet.as_deref())?;
         let mapping = match &opts.mapping {
             Some(m) => m.clone(),
@@ -950,6 +952,7 @@ impl Store {
         opts: &ImportOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportReport> {
+        let actor = self.require(Perm::Import)?;
         let table = read::read(path, kind, opts.sheet.as_deref())?;
         let mapping = resolve_mapping(kind, &table, opts.mapping.as_ref())?;
         let rows = table.rows.len() as u64;
@@ -978,6 +981,25 @@ impl Store {
                 crate::loyalty::evaluate_all_tiers(conn, crate::time::now())?;
             }
             report.committed = true;
+            crate::audit::record(
+                conn,
+                &actor
+                    .entry("import.run", "import")
+                    .entity_id(
+                        path.file_name()
+                            .map_or_else(|| "import".into(), |n| n.to_string_lossy().into_owned()),
+                    )
+                    .after(serde_json::json!({
+                        "kind": kind,
+                        "file": path.display().to_string(),
+                        "rows": report.rows,
+                        "inserted": report.inserted,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "customers_created": report.customers_created,
+                        "rejected": report.rejected,
+                    })),
+            )?;
             Ok(report)
         })?;
         progress(total, total);

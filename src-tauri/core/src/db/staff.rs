@@ -1,0 +1,109 @@
+//! The staff table.
+
+use crate::error::Result;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+#[derive(Debug, Clone)]
+pub struct StaffRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub pin_hash: String,
+    pub active: bool,
+    pub failed_attempts: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+}
+
+const COLS: &str = "id, name, role, pin_hash, active, failed_attempts, locked_until, created_at";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
+    Ok(StaffRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        pin_hash: r.get(3)?,
+        active: r.get(4)?,
+        failed_attempts: r.get(5)?,
+        locked_until: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+/// Whether any account exists, active or not: the first-run prompt asks only once.
+pub fn any(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM staff)")?
+        .query_row([], |r| r.get(0))?)
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<StaffRow>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM staff ORDER BY active DESC, role = 'cashier', name COLLATE NOCASE"
+    ))?;
+    let rows = st.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<StaffRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLS} FROM staff WHERE id = ?1"))?
+        .query_row([id], row)
+        .optional()?)
+}
+
+/// The id of the account with this name (case-insensitive), if any.
+pub fn id_by_name(conn: &Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM staff WHERE name = ?1 COLLATE NOCASE")?
+        .query_row([name], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn active_owners(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM staff WHERE active = 1 AND role = 'owner'")?
+        .query_row([], |r| r.get(0))?)
+}
+
+pub fn insert(conn: &Connection, name: &str, role: &str, pin_hash: &str, now: i64) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO staff (name, role, pin_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![name, role, pin_hash, now])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update(conn: &Connection, id: i64, name: &str, role: &str, now: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE staff SET name = ?2, role = ?3, updated_at = ?4 WHERE id = ?1")?
+        .execute(params![id, name, role, now])?;
+    Ok(())
+}
+
+/// A new PIN also clears a lockout: the owner resetting it is how a locked cashier gets in.
+pub fn set_pin(conn: &Connection, id: i64, pin_hash: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE staff SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL,
+         updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, pin_hash, now])?;
+    Ok(())
+}
+
+pub fn set_active(conn: &Connection, id: i64, active: bool, now: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE staff SET active = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, active, now])?;
+    Ok(())
+}
+
+pub fn set_attempts(
+    conn: &Connection,
+    id: i64,
+    failed_attempts: i64,
+    locked_until: Option<i64>,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE staff SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1")?
+        .execute(params![id, failed_attempts, locked_until])?;
+    Ok(())
+}

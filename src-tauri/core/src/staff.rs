@@ -1,0 +1,1040 @@
+//! Staff, PINs, the signed-in session and what each role may do.
+//!
+//! Every changing method of [`Store`] starts with [`Store::require`], so a cashier's session
+//! is refused the owner's work however the call arrives (window, IPC, CLI). Before any staff
+//! account exists nothing is locked: the first run creates the owner, and the CLI works as
+//! it always did. Once staff exist:
+//! - the window needs a signed-in session, which locks itself after the idle time;
+//! - the CLI needs the owner's PIN for anything that changes or exports data;
+//! - the app's own scheduled work runs in [`as_system`].
+//!
+//! A refused action changes nothing and is written to the audit log as `auth.denied`.
+
+use crate::audit::{self, NewAuditEntry, Via};
+use crate::db;
+use crate::db::staff::StaffRow;
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+use crate::time;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+/// Wrong PINs in a row before an account locks.
+pub const MAX_ATTEMPTS: i64 = 5;
+/// How long a locked account stays locked.
+pub const LOCKOUT_SECS: i64 = 5 * 60;
+pub const IDLE_DEFAULT_MINUTES: u32 = 10;
+pub const IDLE_MAX_MINUTES: u32 = 240;
+const NAME_MAX: usize = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Cashier,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Cashier => "cashier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "owner" => Ok(Role::Owner),
+            "cashier" => Ok(Role::Cashier),
+            _ => Err(CoreError::RoleInvalid(s.to_owned())),
+        }
+    }
+
+    pub fn may(self, p: Perm) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Cashier => matches!(p, Perm::View | Perm::Serve),
+        }
+    }
+}
+
+/// What an action needs. `View` and `Serve` are the counter's work; the rest is the owner's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Perm {
+    /// Read customers, purchases, reminders and reports.
+    View,
+    /// Add customers, edit contact details, record purchases, redeem points, log
+    /// interactions and surveys, complete and snooze reminders.
+    Serve,
+    ArchiveCustomer,
+    MergeCustomers,
+    Refund,
+    AdjustPoints,
+    LoyaltyRules,
+    ReminderRules,
+    CancelReminder,
+    BulkReminders,
+    Templates,
+    Import,
+    Export,
+    Backup,
+    Restore,
+    ManageStaff,
+    AuditLog,
+    StaffReports,
+    Settings,
+    /// Scheduled work (expiry, reminders, analytics) started by hand.
+    Maintenance,
+    Demo,
+}
+
+impl Perm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Perm::View => "view",
+            Perm::Serve => "serve",
+            Perm::ArchiveCustomer => "archive_customer",
+            Perm::MergeCustomers => "merge_customers",
+            Perm::Refund => "refund",
+            Perm::AdjustPoints => "adjust_points",
+            Perm::LoyaltyRules => "loyalty_rules",
+            Perm::ReminderRules => "reminder_rules",
+            Perm::CancelReminder => "cancel_reminder",
+            Perm::BulkReminders => "bulk_reminders",
+            Perm::Templates => "templates",
+            Perm::Import => "import",
+            Perm::Export => "export",
+            Perm::Backup => "backup",
+            Perm::Restore => "restore",
+            Perm::ManageStaff => "manage_staff",
+            Perm::AuditLog => "audit_log",
+            Perm::StaffReports => "staff_reports",
+            Perm::Settings => "settings",
+            Perm::Maintenance => "maintenance",
+            Perm::Demo => "demo",
+        }
+    }
+}
+
+/// Who is acting: a staff member, or before staff exist the shop itself, or the app's
+/// scheduled work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub staff_id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+    pub via: Via,
+}
+
+/// The actor's name in the audit log before any staff account exists.
+pub const NO_STAFF: &str = "owner";
+pub const SYSTEM: &str = "system";
+/// A refused action with nobody signed in (a locked window, a CLI call without the PIN).
+pub const ANONYMOUS: &str = "anonymous";
+
+impl Actor {
+    fn unnamed(via: Via) -> Actor {
+        Actor {
+            staff_id: None,
+            name: NO_STAFF.into(),
+            role: Role::Owner,
+            via,
+        }
+    }
+
+    pub fn system() -> Actor {
+        Actor {
+            staff_id: None,
+            name: SYSTEM.into(),
+            role: Role::Owner,
+            via: Via::System,
+        }
+    }
+
+    /// An audit entry made by this actor.
+    pub fn entry(&self, action: &str, entity: &str) -> NewAuditEntry {
+        let e = NewAuditEntry::new(self.name.clone(), self.via, action, entity);
+        match self.staff_id {
+            Some(id) => e.actor_id(id),
+            None => e,
+        }
+    }
+
+    /// The name recorded on a purchase, reminder or interaction: the signed-in staff
+    /// member, whatever the caller claimed; before staff exist, what the caller gave.
+    pub fn attribution(&self, claimed: Option<&str>) -> Option<String> {
+        match self.staff_id {
+            Some(_) => Some(self.name.clone()),
+            None => claimed
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        }
+    }
+}
+
+/// One staff account as the owner's staff screen and `staff list` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    /// Set while five wrong PINs keep the account locked.
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A name on the lock screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Badge {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What the window needs before anything else: set up, locked, or who is signed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// No staff account yet: the first run asks for the owner's name and PIN.
+    pub needs_setup: bool,
+    /// Active accounts, for the lock screen.
+    pub staff: Vec<Badge>,
+    pub current: Option<Actor>,
+    pub idle_lock_minutes: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffInput {
+    pub name: String,
+    pub role: Option<String>,
+}
+
+/// The store's session: who is signed in through this interface, and since when idle.
+pub(crate) struct Session {
+    via: Via,
+    actor: Option<Actor>,
+    last_active: Instant,
+    idle: Duration,
+}
+
+impl Session {
+    pub(crate) fn new() -> Session {
+        Session {
+            via: Via::Cli,
+            actor: None,
+            last_active: Instant::now(),
+            idle: idle_duration(IDLE_DEFAULT_MINUTES),
+        }
+    }
+}
+
+fn idle_duration(minutes: u32) -> Duration {
+    Duration::from_secs(u64::from(minutes) * 60)
+}
+
+thread_local! {
+    static AS_SYSTEM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f` as the app's own scheduled work: allowed everything, audited as "system".
+pub fn as_system<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            AS_SYSTEM.with(|s| s.set(self.0));
+        }
+    }
+    let _reset = Reset(AS_SYSTEM.with(|s| s.replace(true)));
+    f()
+}
+
+fn valid_pin(pin: &str) -> Result<()> {
+    if (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(CoreError::PinInvalid)
+    }
+}
+
+fn hash_pin(pin: &str) -> Result<String> {
+    valid_pin(pin)?;
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| CoreError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+fn pin_matches(pin: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(pin.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+fn valid_name(name: &str) -> Result<String> {
+    let n = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if n.is_empty() || n.chars().count() > NAME_MAX {
+        return Err(CoreError::StaffNameInvalid);
+    }
+    Ok(n)
+}
+
+fn role_of(r: &StaffRow) -> Role {
+    Role::parse(&r.role).unwrap_or(Role::Cashier)
+}
+
+fn staff_of(r: &StaffRow) -> Staff {
+    let now = time::now();
+    Staff {
+        id: r.id,
+        name: r.name.clone(),
+        role: role_of(r),
+        active: r.active,
+        locked_until: r.locked_until.filter(|&t| t > now).map(time::from_unix),
+        created_at: time::from_unix(r.created_at),
+    }
+}
+
+fn load(conn: &rusqlite::Connection, id: i64) -> Result<StaffRow> {
+    db::staff::get(conn, id)?.ok_or_else(|| CoreError::StaffNotFound(id.to_string()))
+}
+
+fn name_free(conn: &rusqlite::Connection, name: &str, except: Option<i64>) -> Result<()> {
+    match db::staff::id_by_name(conn, name)? {
+        Some(other) if Some(other) != except => Err(CoreError::StaffNameTaken(name.to_owned())),
+        _ => Ok(()),
+    }
+}
+
+fn minutes_left(until: i64, now: i64) -> i64 {
+    ((until - now) + 59) / 60
+}
+
+/// The idle lock setting, in minutes.
+pub(crate) fn idle_minutes(conn: &rusqlite::Connection) -> Result<u32> {
+    Ok(db::settings::get(conn, "idle_lock_minutes")?
+        .and_then(|v| v.parse().ok())
+        .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))
+        .unwrap_or(IDLE_DEFAULT_MINUTES))
+}
+
+pub(crate) fn parse_idle_minutes(value: &str) -> Result<u32> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))
+        .ok_or_else(|| CoreError::IdleLockInvalid(value.to_owned()))
+}
+
+impl Store {
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Which interface this store serves: the window locks reads too, the CLI does not.
+    pub fn set_interface(&self, via: Via) {
+        self.session().via = via;
+    }
+
+    /// The idle time changed (settings): applies to the session at once.
+    pub(crate) fn set_idle(&self, minutes: u32) {
+        self.session().idle = idle_duration(minutes);
+    }
+
+    /// The actor allowed to do `perm` now, or the typed refusal (audited unless a mere read).
+    pub fn require(&self, perm: Perm) -> Result<Actor> {
+        if AS_SYSTEM.with(Cell::get) {
+            return Ok(Actor::system());
+        }
+        let (via, current) = {
+            let mut s = self.session();
+            let now = Instant::now();
+            let expired = s.via == Via::Window && now.duration_since(s.last_active) > s.idle;
+            if expired && s.actor.is_some() {
+                s.actor = None;
+            }
+            if s.actor.is_some() {
+                s.last_active = now;
+            }
+            (s.via, s.actor.clone())
+        };
+        match current {
+            Some(a) if a.role.may(perm) => Ok(a),
+            Some(a) => {
+                self.deny(&a, perm);
+                Err(CoreError::Forbidden {
+                    permission: perm.as_str(),
+                    role: a.role.as_str(),
+                })
+            }
+            None => {
+                if perm == Perm::View && via == Via::Cli {
+                    return Ok(Actor::unnamed(via));
+                }
+                if !db::staff::any(&self.reader())? {
+                    return Ok(Actor::unnamed(via));
+                }
+                if perm != Perm::View {
+                    self.deny(
+                        &Actor {
+                            staff_id: None,
+                            name: ANONYMOUS.into(),
+                            role: Role::Cashier,
+                            via,
+                        },
+                        perm,
+                    );
+                }
+                Err(match via {
+                    Via::Cli => CoreError::PinRequired,
+                    _ => CoreError::NotSignedIn,
+                })
+            }
+        }
+    }
+
+    /// Best effort: a refusal that cannot be logged (a full disk) is still a refusal.
+    fn deny(&self, a: &Actor, perm: Perm) {
+        let entry = a
+            .entry("auth.denied", "permission")
+            .entity_id(perm.as_str())
+            .after(json!({"permission": perm.as_str(), "role": a.role.as_str()}));
+        let _ = self.write(|conn| audit::record(conn, &entry));
+    }
+
+    /// Who is signed in, if anyone (and not idle past the limit).
+    pub fn current_actor(&self) -> Option<Actor> {
+        self.require(Perm::View)
+            .ok()
+            .filter(|a| a.staff_id.is_some())
+    }
+
+    pub fn session_info(&self) -> Result<SessionInfo> {
+        let conn = self.reader();
+        let needs_setup = !db::staff::any(&conn)?;
+        let staff = db::staff::all(&conn)?
+            .iter()
+            .filter(|r| r.active)
+            .map(|r| Badge {
+                id: r.id,
+                name: r.name.clone(),
+                role: role_of(r),
+            })
+            .collect();
+        let idle_lock_minutes = idle_minutes(&conn)?;
+        drop(conn);
+        Ok(SessionInfo {
+            needs_setup,
+            staff,
+            current: if needs_setup {
+                None
+            } else {
+                self.current_actor()
+            },
+            idle_lock_minutes,
+        })
+    }
+
+    fn open_session(&self, r: &StaffRow, idle: u32) -> Actor {
+        let mut s = self.session();
+        let actor = Actor {
+            staff_id: Some(r.id),
+            name: r.name.clone(),
+            role: role_of(r),
+            via: s.via,
+        };
+        s.actor = Some(actor.clone());
+        s.last_active = Instant::now();
+        s.idle = idle_duration(idle);
+        actor
+    }
+
+    /// The first run: create the owner account and sign in. Refused once any account exists.
+    pub fn setup_owner(&self, name: &str, pin: &str) -> Result<Actor> {
+        let name = valid_name(name)?;
+        let hash = hash_pin(pin)?;
+        let via = self.session().via;
+        let (row, idle) = self.write(|conn| {
+            if db::staff::any(conn)? {
+                return Err(CoreError::StaffSetupDone);
+            }
+            let id = db::staff::insert(conn, &name, Role::Owner.as_str(), &hash, time::now())?;
+            let row = load(conn, id)?;
+            let actor = Actor {
+                staff_id: Some(id),
+                name: name.clone(),
+                role: Role::Owner,
+                via,
+            };
+            audit::record(
+                conn,
+                &actor
+                    .entry("staff.setup", "staff")
+                    .entity_id(id)
+                    .after(audit::snapshot(&staff_of(&row))?),
+            )?;
+            Ok((row, idle_minutes(conn)?))
+        })?;
+        Ok(self.open_session(&row, idle))
+    }
+
+    /// Sign in with a PIN (the lock screen: tap your name, type your PIN).
+    pub fn sign_in(&self, staff_id: i64, pin: &str) -> Result<Actor> {
+        let row = load(&self.reader(), staff_id)?;
+        let via = self.session().via;
+        if !row.active {
+            return Err(CoreError::StaffInactive(row.name));
+        }
+        let now = time::now();
+        if let Some(until) = row.locked_until.filter(|&t| t > now) {
+            return Err(CoreError::AccountLocked {
+                minutes: minutes_left(until, now),
+            });
+        }
+        // The slow hash runs outside the writer lock: the counter keeps selling meanwhile.
+        let ok = pin_matches(pin, &row.pin_hash);
+        let (outcome, idle) = self.write(|conn| {
+            let fresh = load(conn, staff_id)?;
+            let who = Actor {
+                staff_id: Some(fresh.id),
+                name: fresh.name.clone(),
+                role: role_of(&fresh),
+                via,
+            };
+            let idle = idle_minutes(conn)?;
+            if ok {
+                db::staff::set_attempts(conn, fresh.id, 0, None)?;
+                audit::record(
+                    conn,
+                    &who.entry("auth.sign_in", "staff").entity_id(fresh.id),
+                )?;
+                return Ok((Ok(fresh), idle));
+            }
+            Ok((Err(self.failed_attempt(conn, &fresh, &who, now)?), idle))
+        })?;
+        outcome.map(|r| self.open_session(&r, idle))
+    }
+
+    /// Count one wrong PIN against `r`; the error to show (the fifth locks the account).
+    fn failed_attempt(
+        &self,
+        conn: &rusqlite::Connection,
+        r: &StaffRow,
+        who: &Actor,
+        now: i64,
+    ) -> Result<CoreError> {
+        let failed = r.failed_attempts + 1;
+        if failed >= MAX_ATTEMPTS {
+            let until = now + LOCKOUT_SECS;
+            db::staff::set_attempts(conn, r.id, 0, Some(until))?;
+            audit::record(
+                conn,
+                &who.entry("auth.lockout", "staff")
+                    .entity_id(r.id)
+                    .after(json!({"attempts": failed, "locked_until": time::from_unix(until)})),
+            )?;
+            Ok(CoreError::AccountLocked {
+                minutes: minutes_left(until, now),
+            })
+        } else {
+            db::staff::set_attempts(conn, r.id, failed, None)?;
+            audit::record(
+                conn,
+                &who.entry("auth.failed", "staff")
+                    .entity_id(r.id)
+                    .after(json!({"attempts": failed})),
+            )?;
+            Ok(CoreError::PinWrong {
+                left: MAX_ATTEMPTS - failed,
+            })
+        }
+    }
+
+    /// The CLI: sign in as whichever active owner has this PIN. A wrong PIN counts against
+    /// every active owner, since it was tried on each.
+    pub fn sign_in_owner(&self, pin: &str) -> Result<Actor> {
+        let owners: Vec<StaffRow> = db::staff::all(&self.reader())?
+            .into_iter()
+            .filter(|r| r.active && role_of(r) == Role::Owner)
+            .collect();
+        let now = time::now();
+        let open: Vec<&StaffRow> = owners
+            .iter()
+            .filter(|r| r.locked_until.is_none_or(|t| t <= now))
+            .collect();
+        if open.is_empty() {
+            let until = owners.iter().filter_map(|r| r.locked_until).min();
+            return Err(match until {
+                Some(t) => CoreError::AccountLocked {
+                    minutes: minutes_left(t, now),
+                },
+                None => CoreError::PinRequired,
+            });
+        }
+        if let Some(hit) = open.iter().find(|r| pin_matches(pin, &r.pin_hash)) {
+            return self.sign_in_checked(hit.id);
+        }
+        let via = self.session().via;
+        let errors = self.write(|conn| {
+            let mut out = Vec::new();
+            for r in &open {
+                let fresh = load(conn, r.id)?;
+                let who = Actor {
+                    staff_id: Some(fresh.id),
+                    name: fresh.name.clone(),
+                    role: Role::Owner,
+                    via,
+                };
+                out.push(self.failed_attempt(conn, &fresh, &who, now)?);
+            }
+            Ok(out)
+        })?;
+        Err(errors
+            .into_iter()
+            .min_by_key(|e| match e {
+                CoreError::PinWrong { left } => *left,
+                _ => 0,
+            })
+            .unwrap_or(CoreError::PinRequired))
+    }
+
+    fn sign_in_checked(&self, id: i64) -> Result<Actor> {
+        let via = self.session().via;
+        let (row, idle) = self.write(|conn| {
+            let r = load(conn, id)?;
+            db::staff::set_attempts(conn, id, 0, None)?;
+            // Every CLI command signs in: its own entry already names the owner and "cli".
+            if via != Via::Cli {
+                let who = Actor {
+                    staff_id: Some(id),
+                    name: r.name.clone(),
+                    role: role_of(&r),
+                    via,
+                };
+                audit::record(conn, &who.entry("auth.sign_in", "staff").entity_id(id))?;
+            }
+            Ok((r, idle_minutes(conn)?))
+        })?;
+        Ok(self.open_session(&row, idle))
+    }
+
+    /// Lock the window: the next action needs a PIN again.
+    pub fn lock(&self) {
+        self.session().actor = None;
+    }
+
+    #[doc(hidden)]
+    /// Tests: pretend the session has been idle this long.
+    pub fn age_session_for_tests(&self, by: Duration) {
+        let mut s = self.session();
+        s.last_active = s.last_active.checked_sub(by).unwrap_or(s.last_active);
+    }
+
+    pub fn staff_list(&self) -> Result<Vec<Staff>> {
+        self.require(Perm::ManageStaff)?;
+        Ok(db::staff::all(&self.reader())?
+            .iter()
+            .map(staff_of)
+            .collect())
+    }
+
+    /// Add an account. Before any exists, only an owner may be first.
+    pub fn add_staff(&self, input: StaffInput, pin: &str) -> Result<Staff> {
+        let actor = self.require(Perm::ManageStaff)?;
+        let name = valid_name(&input.name)?;
+        let role = Role::parse(input.role.as_deref().unwrap_or("cashier"))?;
+        let hash = hash_pin(pin)?;
+        self.write(|conn| {
+            if role != Role::Owner && db::staff::active_owners(conn)? == 0 {
+                return Err(CoreError::StaffFirstOwner);
+            }
+            name_free(conn, &name, None)?;
+            let id = db::staff::insert(conn, &name, role.as_str(), &hash, time::now())?;
+            let s = staff_of(&load(conn, id)?);
+            audit::record(
+                conn,
+                &actor
+                    .entry("staff.add", "staff")
+                    .entity_id(id)
+                    .after(audit::snapshot(&s)?),
+            )?;
+            Ok(s)
+        })
+    }
+
+    /// Rename, change role, or set a new PIN (which also lifts a lockout).
+    pub fn update_staff(&self, id: i64, input: StaffInput, new_pin: Option<&str>) -> Result<Staff> {
+        let actor = self.require(Perm::ManageStaff)?;
+        let name = valid_name(&input.name)?;
+        let hash = new_pin.map(hash_pin).transpose()?;
+        self.write(|conn| {
+            let before_row = load(conn, id)?;
+            let before = staff_of(&before_row);
+            let role = match input.role.as_deref() {
+                Some(r) => Role::parse(r)?,
+                None => before.role,
+            };
+            name_free(conn, &name, Some(id))?;
+            if before.active
+                && before.role == Role::Owner
+                && role != Role::Owner
+                && db::staff::active_owners(conn)? <= 1
+            {
+                return Err(CoreError::StaffLastOwner);
+            }
+            let now = time::now();
+            db::staff::update(conn, id, &name, role.as_str(), now)?;
+            if let Some(h) = &hash {
+                db::staff::set_pin(conn, id, h, now)?;
+            }
+            let after = staff_of(&load(conn, id)?);
+            let mut after_json = audit::snapshot(&after)?;
+            if hash.is_some() {
+                after_json["pin_changed"] = json!(true);
+            }
+            audit::record(
+                conn,
+                &actor
+                    .entry("staff.update", "staff")
+                    .entity_id(id)
+                    .before(audit::snapshot(&before)?)
+                    .after(after_json),
+            )?;
+            Ok(after)
+        })
+        .inspect(|s| self.refresh_session_of(s))
+    }
+
+    /// Deactivate (or reactivate) an account. The last active owner stays.
+    pub fn set_staff_active(&self, id: i64, active: bool) -> Result<Staff> {
+        let actor = self.require(Perm::ManageStaff)?;
+        self.write(|conn| {
+            let before = staff_of(&load(conn, id)?);
+            if before.active
+                && !active
+                && before.role == Role::Owner
+                && db::staff::active_owners(conn)? <= 1
+            {
+                return Err(CoreError::StaffLastOwner);
+            }
+            db::staff::set_active(conn, id, active, time::now())?;
+            let after = staff_of(&load(conn, id)?);
+            let action = if active {
+                "staff.reactivate"
+            } else {
+                "staff.deactivate"
+            };
+            audit::record(
+                conn,
+                &actor
+                    .entry(action, "staff")
+                    .entity_id(id)
+                    .before(audit::snapshot(&before)?)
+                    .after(audit::snapshot(&after)?),
+            )?;
+            Ok(after)
+        })
+        .inspect(|s| self.refresh_session_of(s))
+    }
+
+    /// The signed-in account was edited: a new name or role applies now, deactivation
+    /// signs it out.
+    fn refresh_session_of(&self, s: &Staff) {
+        let mut sess = self.session();
+        if sess.actor.as_ref().and_then(|a| a.staff_id) == Some(s.id) {
+            if s.active {
+                if let Some(a) = sess.actor.as_mut() {
+                    a.name = s.name.clone();
+                    a.role = s.role;
+                }
+            } else {
+                sess.actor = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditFilter;
+    use crate::model::{CustomerInput, PurchaseInput};
+
+    fn shop() -> (Store, i64) {
+        let s = Store::open_in_memory().unwrap();
+        s.set_interface(Via::Window);
+        s.setup_owner("Chị Lan", "1234").unwrap();
+        let cashier = s
+            .add_staff(
+                StaffInput {
+                    name: "Minh".into(),
+                    role: Some("cashier".into()),
+                },
+                "1111",
+            )
+            .unwrap();
+        (s, cashier.id)
+    }
+
+    fn customer(s: &Store) -> i64 {
+        s.add_customer(CustomerInput {
+            name: Some("Nguyễn Văn An".into()),
+            phone: Some("0912345678".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .id
+    }
+
+    fn actions(s: &Store) -> Vec<String> {
+        as_system(|| s.audit_list(&AuditFilter::default()))
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    }
+
+    #[test]
+    fn pins_are_hashed_and_checked_for_shape() {
+        let s = Store::open_in_memory().unwrap();
+        for bad in ["123", "123456789", "12a4", ""] {
+            assert!(matches!(
+                s.setup_owner("Lan", bad),
+                Err(CoreError::PinInvalid)
+            ));
+        }
+        s.setup_owner("Lan", "20261123").unwrap();
+        let row = db::staff::all(&s.reader()).unwrap().remove(0);
+        assert!(row.pin_hash.starts_with("$argon2id$"), "{}", row.pin_hash);
+        assert!(!row.pin_hash.contains("20261123"));
+        assert!(matches!(
+            s.setup_owner("Other", "5555"),
+            Err(CoreError::StaffSetupDone)
+        ));
+    }
+
+    #[test]
+    fn a_cashier_serves_but_is_refused_the_owners_work_and_the_refusal_is_logged() {
+        let (s, cashier) = shop();
+        let id = customer(&s);
+        s.lock();
+        s.sign_in(cashier, "1111").unwrap();
+        let r = s
+            .add_purchase(PurchaseInput {
+                customer_id: id,
+                amount: "120000".into(),
+                staff: Some("somebody else".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(r.purchase.staff.as_deref(), Some("Minh"), "attributed");
+        let before = s.customer(id).unwrap();
+        match s.archive_customer(id) {
+            Err(CoreError::Forbidden { permission, role }) => {
+                assert_eq!((permission, role), ("archive_customer", "cashier"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.customer(id).unwrap(), before, "nothing changed");
+        assert!(matches!(
+            s.refund(r.purchase.id, None, None),
+            Err(CoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            s.adjust_points(id, 50, "gift", None),
+            Err(CoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            s.audit_list(&AuditFilter::default()),
+            Err(CoreError::Forbidden { .. })
+        ));
+        let log = actions(&s);
+        assert_eq!(log.iter().filter(|a| *a == "auth.denied").count(), 4);
+        assert!(log.contains(&"purchase.add".to_string()));
+        let page = as_system(|| {
+            s.audit_list(&AuditFilter {
+                action: Some("purchase.add".into()),
+                ..Default::default()
+            })
+        })
+        .unwrap();
+        assert_eq!(page.entries[0].actor_name, "Minh");
+        assert_eq!(page.entries[0].actor_id, Some(cashier));
+        assert_eq!(page.entries[0].via, "window");
+    }
+
+    #[test]
+    fn five_wrong_pins_lock_the_account_and_that_is_audited() {
+        let (s, cashier) = shop();
+        s.lock();
+        for left in (1..MAX_ATTEMPTS).rev() {
+            match s.sign_in(cashier, "0000") {
+                Err(CoreError::PinWrong { left: l }) => assert_eq!(l, left),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            s.sign_in(cashier, "0000"),
+            Err(CoreError::AccountLocked { minutes: 5 })
+        ));
+        // Even the right PIN waits out the lock.
+        assert!(matches!(
+            s.sign_in(cashier, "1111"),
+            Err(CoreError::AccountLocked { .. })
+        ));
+        assert!(s.current_actor().is_none());
+        let log = actions(&s);
+        assert_eq!(log.iter().filter(|a| *a == "auth.failed").count(), 4);
+        assert_eq!(log.iter().filter(|a| *a == "auth.lockout").count(), 1);
+        // The owner's new PIN lifts the lock.
+        s.sign_in(1, "1234").unwrap();
+        s.update_staff(
+            cashier,
+            StaffInput {
+                name: "Minh".into(),
+                role: None,
+            },
+            Some("2222"),
+        )
+        .unwrap();
+        s.lock();
+        assert_eq!(s.sign_in(cashier, "2222").unwrap().name, "Minh");
+    }
+
+    #[test]
+    fn a_right_pin_resets_the_count() {
+        let (s, cashier) = shop();
+        for _ in 0..4 {
+            assert!(s.sign_in(cashier, "9999").is_err());
+        }
+        s.sign_in(cashier, "1111").unwrap();
+        for _ in 0..4 {
+            assert!(matches!(
+                s.sign_in(cashier, "9999"),
+                Err(CoreError::PinWrong { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn an_idle_window_locks_itself() {
+        let (s, _) = shop();
+        let id = customer(&s);
+        s.set_setting("idle_lock_minutes", "2").unwrap();
+        s.age_session_for_tests(Duration::from_secs(60));
+        assert!(s.require(Perm::View).is_ok(), "one idle minute is fine");
+        s.age_session_for_tests(Duration::from_secs(121));
+        assert!(matches!(s.require(Perm::View), Err(CoreError::NotSignedIn)));
+        assert!(matches!(
+            s.update_customer(
+                id,
+                CustomerInput {
+                    name: Some("X".into()),
+                    ..Default::default()
+                }
+            ),
+            Err(CoreError::NotSignedIn)
+        ));
+        assert!(s.session_info().unwrap().current.is_none());
+        assert!(matches!(
+            s.set_setting("idle_lock_minutes", "0"),
+            Err(CoreError::NotSignedIn)
+        ));
+        s.sign_in(1, "1234").unwrap();
+        for bad in ["0", "241", "ten"] {
+            assert!(matches!(
+                s.set_setting("idle_lock_minutes", bad),
+                Err(CoreError::IdleLockInvalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn the_cli_reads_freely_but_changes_need_the_owners_pin() {
+        let s = Store::open_in_memory().unwrap();
+        s.setup_owner("Lan", "1234").unwrap();
+        s.lock();
+        assert!(s.require(Perm::View).is_ok());
+        assert!(matches!(
+            s.add_customer(CustomerInput::default()),
+            Err(CoreError::PinRequired)
+        ));
+        assert!(matches!(
+            s.sign_in_owner("4321"),
+            Err(CoreError::PinWrong { left: 4 })
+        ));
+        let a = s.sign_in_owner("1234").unwrap();
+        assert_eq!((a.name.as_str(), a.via), ("Lan", Via::Cli));
+        customer(&s);
+    }
+
+    #[test]
+    fn the_shop_keeps_an_owner_and_names_stay_unique() {
+        let (s, cashier) = shop();
+        let input = |n: &str, r: &str| StaffInput {
+            name: n.into(),
+            role: Some(r.into()),
+        };
+        assert!(matches!(
+            s.add_staff(input("minh", "cashier"), "3333"),
+            Err(CoreError::StaffNameTaken(_))
+        ));
+        assert!(matches!(
+            s.set_staff_active(1, false),
+            Err(CoreError::StaffLastOwner)
+        ));
+        assert!(matches!(
+            s.update_staff(1, input("Chị Lan", "cashier"), None),
+            Err(CoreError::StaffLastOwner)
+        ));
+        s.set_staff_active(cashier, false).unwrap();
+        s.lock();
+        assert!(matches!(
+            s.sign_in(cashier, "1111"),
+            Err(CoreError::StaffInactive(_))
+        ));
+        let names: Vec<String> = s
+            .session_info()
+            .unwrap()
+            .staff
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(names, ["Chị Lan"]);
+    }
+
+    #[test]
+    fn before_any_staff_nothing_is_locked_and_the_first_account_is_an_owner() {
+        let s = Store::open_in_memory().unwrap();
+        s.set_interface(Via::Window);
+        assert!(s.session_info().unwrap().needs_setup);
+        customer(&s);
+        assert!(matches!(
+            s.add_staff(
+                StaffInput {
+                    name: "Minh".into(),
+                    role: Some("cashier".into())
+                },
+                "1111"
+            ),
+            Err(CoreError::StaffFirstOwner)
+        ));
+    }
+}
