@@ -2017,3 +2017,153 @@ fn encrypted_backups_from_the_command_line() {
     assert_eq!(plain["encrypted"], false);
     assert!(plain["file"].as_str().unwrap().ends_with(".db"));
 }
+
+fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--lang", "en"])
+        .args(args)
+        .env_remove("KHACHQUEN_DATA_DIR")
+        .env_remove("KHACHQUEN_PIN")
+        .env_remove("KHACHQUEN_NEW_PIN")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run khachquen")
+}
+
+#[test]
+fn staff_and_the_owners_pin_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let owner = [("KHACHQUEN_PIN", "2468")];
+    // Before staff exist the CLI works as it always did.
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Trần Thị Mai",
+            "--phone",
+            "0987654321",
+        ],
+    );
+    let out = kq_env(
+        d,
+        &[],
+        &["staff", "add", "--name", "Lan", "--role", "owner"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KHACHQUEN_NEW_PIN"));
+    let out = kq_env(
+        d,
+        &[("KHACHQUEN_NEW_PIN", "12")],
+        &["staff", "add", "--name", "Lan", "--role", "owner"],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("4 to 8 digits"));
+    let out = kq_env(
+        d,
+        &[("KHACHQUEN_NEW_PIN", "2468")],
+        &["staff", "add", "--name", "Chị Lan", "--role", "owner"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    // Now changes and exports need the owner's PIN; reads do not.
+    let csv = d.join("c.csv").display().to_string();
+    for args in [
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Lê Tâm",
+            "--phone",
+            "0912000111",
+        ][..],
+        &["export", "customers", &csv],
+        &["staff", "list"],
+        &["audit", "list"],
+    ] {
+        refused(d, args, "KHACHQUEN_PIN");
+        let wrong = kq_env(d, &[("KHACHQUEN_PIN", "1357")], args);
+        assert_eq!(wrong.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&wrong.stderr).contains("Wrong PIN"));
+    }
+    assert!(!d.join("c.csv").exists());
+    assert!(ok(d, &["customer", "find", "mai"]).contains("Trần Thị Mai"));
+    // Four wrong PINs so far: a right one resets the count.
+    let out = kq_env(
+        d,
+        &owner,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Lê Tâm",
+            "--phone",
+            "0912000111",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = kq_env(
+        d,
+        &[("KHACHQUEN_PIN", "2468"), ("KHACHQUEN_NEW_PIN", "1111")],
+        &[
+            "staff", "add", "--name", "Minh", "--role", "cashier", "--json",
+        ],
+    );
+    let minh: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(minh["role"], "cashier");
+    // A cashier's PIN is not the owner's.
+    let out = kq_env(
+        d,
+        &[("KHACHQUEN_PIN", "1111")],
+        &["export", "customers", &csv],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = kq_env(d, &owner, &["staff", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let out = kq_env(d, &owner, &["staff", "deactivate", "Chị Lan"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least one active owner"));
+    let out = kq_env(d, &owner, &["staff", "deactivate", &minh["id"].to_string()]);
+    assert!(out.status.success(), "{out:?}");
+    let out = kq_env(d, &owner, &["export", "customers", &csv]);
+    assert!(out.status.success(), "{out:?}");
+    // The log names the owner and the CLI; exports are logged too.
+    let out = kq_env(
+        d,
+        &owner,
+        &["audit", "list", "--staff", "Chị Lan", "--json"],
+    );
+    let page: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let acts: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for want in [
+        "export.run",
+        "staff.deactivate",
+        "staff.add",
+        "customer.add",
+    ] {
+        assert!(acts.contains(&want), "{want} not in {acts:?}");
+    }
+    assert!(page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["via"] == "cli"));
+    let out = kq_env(d, &owner, &["audit", "list", "--action", "auth", "--json"]);
+    let auth: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let denied = auth["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "auth.denied")
+        .count();
+    assert_eq!(denied, 4, "each refused command is logged");
+    let out = kq_env(d, &owner, &["audit", "verify"]);
+    assert!(out.status.success(), "{out:?}");
+}

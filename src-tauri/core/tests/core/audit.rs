@@ -442,3 +442,66 @@ proptest! {
         prop_assert_eq!(broken(&path), found);
     }
 }
+
+#[test]
+fn changes_backups_and_restores_are_logged_with_who_and_before_after() {
+    use khachquen_core::staff::{as_system, Perm};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    s.set_interface(Via::Window);
+    s.setup_owner("Chị Lan", "1234").unwrap();
+    let id = customer(&s, "Trần Thị Mai", "0987654321");
+    s.update_customer(
+        id,
+        CustomerInput {
+            name: Some("Trần Thị Mai".into()),
+            note: Some("VIP".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let page = s
+        .audit_list(&AuditFilter {
+            action: Some("customer.update".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let e = &page.entries[0];
+    assert_eq!(
+        (e.actor_name.as_str(), e.via.as_str()),
+        ("Chị Lan", "window")
+    );
+    assert_eq!(e.customer_id, Some(id));
+    assert_eq!(e.before.as_ref().unwrap()["note"], json!(null));
+    assert_eq!(e.after.as_ref().unwrap()["note"], "VIP");
+
+    let file = dir.path().join("b.db");
+    s.create_backup(Some(&file), false, &mut |_, _| {}).unwrap();
+    // A change after the backup, which the restore will undo.
+    customer(&s, "Lê Văn Tâm", "0912000111");
+    // The app's own scheduled work is "system", whoever is signed in.
+    let r = as_system(|| s.require(Perm::Maintenance)).unwrap();
+    assert_eq!(r.name, "system");
+    s.restore_backup(&file, &mut |_, _| {}).unwrap();
+    // Whoever restored signs in again: the staff are the backup's now.
+    assert!(s.current_actor().is_none());
+    s.sign_in(1, "1234").unwrap();
+    let actions: Vec<String> = s
+        .audit_list(&AuditFilter::default())
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    // The backup is a snapshot from before its own entry was written.
+    assert_eq!(
+        actions[..3],
+        ["auth.sign_in", "backup.restore", "customer.update"]
+    );
+    assert_eq!(
+        actions.iter().filter(|a| *a == "customer.add").count(),
+        1,
+        "the restored log is the backup's, plus the restore itself"
+    );
+    assert!(s.audit_verify().unwrap().ok);
+}
