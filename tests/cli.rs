@@ -2018,7 +2018,7 @@ fn encrypted_backups_from_the_command_line() {
     assert!(plain["file"].as_str().unwrap().ends_with(".db"));
 }
 
-fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+pub fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_khachquen"))
         .arg("--data-dir")
         .arg(dir)

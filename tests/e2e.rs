@@ -499,3 +499,113 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     s.screenshot("customers-champions").await?;
     s.close().await.map(drop)
 }
+
+fn cli_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) {
+    let out = crate::cli::kq_env(dir, env, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn displayed(s: &crate::support_driver::Session, css: &str) -> R<bool> {
+    Ok(s.find(css).await?.is_displayed().await?)
+}
+
+async fn go(s: &crate::support_driver::Session, hash: &str) -> R<()> {
+    s.client
+        .execute(
+            "location.hash = arguments[0]",
+            vec![serde_json::json!(hash)],
+        )
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_cashier_signs_in_sells_and_cannot_open_export_or_audit() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = crate::support_driver::start_locked(4524, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Trần Thị Mai",
+                "--phone",
+                "0987654321",
+            ],
+        );
+        let owner = ("KHACHQUEN_NEW_PIN", "2468");
+        cli_env(
+            d,
+            &[owner],
+            &["staff", "add", "--name", "Chị Lan", "--role", "owner"],
+        );
+        cli_env(
+            d,
+            &[("KHACHQUEN_PIN", "2468"), ("KHACHQUEN_NEW_PIN", "1111")],
+            &["staff", "add", "--name", "Minh", "--role", "cashier"],
+        );
+    })
+    .await?;
+    s.screenshot("lock-screen").await?;
+    // A wrong PIN is refused in place; the right one opens the counter.
+    s.click(".lock-user[data-staff-id=\"2\"]").await?;
+    s.wait_focus("lock-pin").await?;
+    s.keys(&format!("9999{}", Key::Enter)).await?;
+    s.wait_text("#lock-pin-error", "PIN").await?;
+    s.type_into("#lock-pin", &format!("1111{}", Key::Enter))
+        .await?;
+    s.wait_text("#user-name", "Minh").await?;
+    s.wait_focus("counter-search").await?;
+    s.keys("mai").await?;
+    s.wait_text("#search-results", "Trần Thị Mai").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    s.wait_focus("purchase-amount").await?;
+    s.keys(&format!("120000{}", Key::Enter)).await?;
+    s.wait_text("#purchase-confirmation", "120.000").await?;
+
+    // Settings (import/export, backups) is not offered, and typing the address is refused.
+    assert!(!displayed(&s, "#nav-settings").await?);
+    for hash in ["#import", "#audit", "#staff"] {
+        go(&s, hash).await?;
+        s.wait_text("#forbidden", "chủ cửa hàng").await?;
+    }
+    s.screenshot("cashier-forbidden").await?;
+
+    // Switch to the owner: the audit log names Minh for the purchase.
+    s.click("#lock-now").await?;
+    s.click(".lock-user[data-staff-id=\"1\"]").await?;
+    s.wait_focus("lock-pin").await?;
+    s.keys(&format!("2468{}", Key::Enter)).await?;
+    s.wait_text("#user-name", "Chị Lan").await?;
+    go(&s, "#audit").await?;
+    let row = s.wait_text("#audit-table", "Ghi đơn mua").await?;
+    assert!(row.contains("Minh"), "{row}");
+    s.click("#audit-verify").await?;
+    s.find("#audit-verify-ok").await?;
+    s.screenshot("audit-viewer").await?;
+    let dir = s.close().await?;
+
+    // The sale is Minh's, and so is the wrong PIN.
+    let d = dir.path();
+    let out = crate::cli::kq_env(
+        d,
+        &[("KHACHQUEN_PIN", "2468")],
+        &["audit", "list", "--staff", "Minh", "--json"],
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let acts: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or(""))
+        .collect();
+    assert!(acts.contains(&"purchase.add"), "{acts:?}");
+    assert!(acts.contains(&"auth.failed"), "{acts:?}");
+    Ok(())
+}

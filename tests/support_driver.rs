@@ -50,8 +50,29 @@ pub struct Session {
     pub data_dir: tempfile::TempDir,
 }
 
-/// Start tauri-driver on its own ports and open the app on a fresh data folder.
+/// The owner the first-run form creates in `start`.
+pub const OWNER: (&str, &str) = ("Chủ cửa hàng", "2468");
+
+/// Start tauri-driver on its own ports and open the app on a fresh data folder, creating
+/// the owner account through the first-run form (the data folder has no staff yet).
 pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
+    let s = launch(port, prepare).await?;
+    s.type_into("#setup-name", OWNER.0).await?;
+    s.type_into("#setup-pin", OWNER.1).await?;
+    s.type_into("#setup-pin-confirm", OWNER.1).await?;
+    s.click("#setup-submit").await?;
+    s.find("#counter-search").await?;
+    Ok(s)
+}
+
+/// Start on a data folder whose staff `prepare` created: the app opens on the lock screen.
+pub async fn start_locked(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
+    let s = launch(port, prepare).await?;
+    s.find("#lock-screen .lock-user").await?;
+    Ok(s)
+}
+
+async fn launch(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
     let data_dir = tempfile::tempdir()?;
     prepare(data_dir.path());
     let child = Command::new(tauri_driver())
@@ -88,13 +109,11 @@ pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
             .connect(&format!("http://127.0.0.1:{port}")),
     )
     .await??;
-    let s = Session {
+    Ok(Session {
         client,
         _driver: driver,
         data_dir,
-    };
-    s.find("#counter-search").await?;
-    Ok(s)
+    })
 }
 
 impl Session {
@@ -222,6 +241,21 @@ impl Session {
     }
 
     pub async fn screenshot(&self, name: &str) -> R<()> {
+        // WebKitGTK snapshots on the next paint; a still screen (no caret blinking, as on the
+        // lock screen) never paints again, so flicker an invisible pixel for two seconds.
+        self.client
+            .execute(
+                "const d = document.createElement('div');
+                 d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none';
+                 document.body.append(d);
+                 let n = 0;
+                 const t = setInterval(() => {
+                   d.style.opacity = ++n % 2 ? '0.01' : '0.02';
+                   if (n > 40) { clearInterval(t); d.remove(); }
+                 }, 50);",
+                vec![],
+            )
+            .await?;
         let png = self.client.screenshot().await?;
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
         std::fs::create_dir_all(&dir)?;

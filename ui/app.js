@@ -1,10 +1,19 @@
 // Shell of the app: loads settings and messages, draws the sidebar, routes between
 // screens (#counter, #customers, #profile/<id>, #duplicates, #settings, #import, #reminders,
-// #reports) and owns the global shortcuts, progress bar and error reporting.
+// #reports, #staff, #audit) and owns the global shortcuts, progress bar and error reporting.
+// Staff (issue 9): before anything else it asks auth_status and shows the first-run form or
+// the lock screen (screens/lock.js); it knows who is signed in (ctx.actor, ctx.can), hides
+// the owner's things from a cashier, and locks after idle time, on Ctrl+L, or whenever the
+// core answers "auth.locked".
 import * as api from './lib/api.js';
 import { createTranslator } from './lib/i18n.js';
 import { makeFormatter } from './lib/format.js';
 import { h, fill, icon, toast, showFieldError } from './lib/dom.js';
+import { may, routeAllowed, routePermission } from './lib/roles.js';
+import { createIdleWatcher } from './lib/idle.js';
+import { showSetup, showLock, isLockShown } from './screens/lock.js';
+import staff from './screens/staff.js';
+import audit from './screens/audit.js';
 import counter from './screens/counter.js';
 import customers from './screens/customers.js';
 import profile from './screens/profile.js';
@@ -14,7 +23,7 @@ import reports from './screens/reports.js';
 import transfer from './screens/transfer.js';
 import duplicates from './screens/duplicates.js';
 
-const SCREENS = { counter, customers, profile, settings, reminders, reports, import: transfer, duplicates };
+const SCREENS = { counter, customers, profile, settings, reminders, reports, import: transfer, duplicates, staff, audit };
 // Sub-pages highlight the sidebar entry they belong to.
 const NAV_OF = { profile: 'customers', duplicates: 'customers', import: 'settings' };
 
@@ -27,11 +36,29 @@ const NAV = [
   { id: 'reports', icon: 'reports', key: 'F6' },
   { id: 'settings', icon: 'settings', key: 'Ctrl+,' },
 ];
+// The owner's links under the user chip.
+const OWNER_LINKS = [
+  { id: 'staff', icon: 'customers' },
+  { id: 'audit', icon: 'archive' },
+];
 
 const catalogs = {};
 let ctx = null; // rebuilt on every settings change; screens get it at mount
 let current = null; // {screen, name, param}
 let screenRoot = null;
+let actor = null; // {staff_id, name, role, via} of who is signed in
+let staffList = []; // active accounts, for the lock screen
+let locked = false;
+let pendingMount = false; // a route change that arrived while locked
+let focusBeforeLock = null;
+const idle = createIdleWatcher({ onIdle: () => lock('idle') });
+let idleMinutes = null; // the shop's idle_lock_minutes, once known
+function setIdleMinutes(m) {
+  if (!m) return;
+  idleMinutes = m;
+  idle.setMinutes(m);
+}
+const REMEMBER_KEY = 'kq-shell';
 
 async function loadCatalog(lang) {
   const res = await fetch(new URL(`./i18n/${lang}.json`, import.meta.url));
@@ -41,6 +68,24 @@ async function loadCatalog(lang) {
 function parseHash() {
   const [name, param] = location.hash.replace(/^#/, '').split('/');
   return SCREENS[name] ? { name, param: param ? decodeURIComponent(param) : null } : { name: 'counter', param: null };
+}
+
+/** The language and shop name of the last run: the lock screen shown at start speaks the
+ * shop's language even though the settings can only be read once someone signs in. */
+function remembered() {
+  try { return JSON.parse(localStorage.getItem(REMEMBER_KEY)) ?? {}; } catch { return {}; }
+}
+function remember(s) {
+  try { localStorage.setItem(REMEMBER_KEY, JSON.stringify({ language: s.language, shop_name: s.shop_name })); } catch { /* private mode */ }
+}
+
+function setActor(a) {
+  actor = a;
+  api.setActor(a);
+  // On <html>, which the shell never replaces: styles.css hides the owner's buttons inside
+  // the screens from a cashier (the core refuses them anyway).
+  if (a) document.documentElement.dataset.role = a.role;
+  else delete document.documentElement.dataset.role;
 }
 
 function navigate(name, param = null) {
@@ -77,30 +122,71 @@ function buildContext(info, s) {
     for (const k of POINT_PARAMS) if (typeof params[k] === 'number') params[k] = fmt.number(params[k]);
     // A loyalty rule is named by its key ("earn_per"): say it the way the settings screen does.
     if (err?.code === 'loyalty.invalid_rule' && t.has(`settings.rule_${params.key}`)) params.key = t(`settings.rule_${params.key}`);
-    return errorText({ ...err, params });
+    return errorText({ ...err, params: withPermission(t, params) });
   };
   return {
     t, fmt, info, settings: s, navigate, showError, applySettings,
     refreshInfo: async () => { Object.assign(ctx.info, await api.appInfo()); },
+    actor,
+    /** May the signed-in user do what `permission` names (the catalogs' "permissions")? */
+    can: (permission) => may(actor?.role, permission),
+    lock: () => lock('manual'),
+    refreshAuth,
   };
 }
 
+/** auth.forbidden says what was refused ({what}); a refusal made here carries only its permission. */
+function withPermission(t, params) {
+  if (params.what === undefined && params.permission && t.has(`permissions.${params.permission}`)) {
+    return { ...params, what: t(`permissions.${params.permission}`) };
+  }
+  return params;
+}
+
+/** A translator for the screens in front of the app (before ctx exists). */
+function bareTranslator(language) {
+  const t = createTranslator(catalogs[language] ?? catalogs.vi, catalogs.vi);
+  const errorText = t.error;
+  t.error = (err) => errorText({ ...err, params: withPermission(t, { ...err?.params }) });
+  return t;
+}
+
+// In place of an owner's screen for a cashier (reached by typing the address): it never
+// mounts that screen, so its owner-only commands are never called.
+const forbidden = {
+  mount(root, c, _param, route) {
+    const { t } = c;
+    const what = t(`permissions.${routePermission(route)}`);
+    fill(root, h('div', { class: 'forbidden-wrap' },
+      h('section', { class: 'card forbidden', id: 'forbidden', 'aria-labelledby': 'forbidden-title' },
+        h('div', { class: 'welcome-mark' }, icon('lock')),
+        h('h1', { id: 'forbidden-title' }, t('auth.forbidden_title')),
+        h('p', {}, t('auth.forbidden_body', { what, name: actor?.name ?? '' })),
+        h('div', { class: 'form-actions' },
+          h('button', { type: 'button', class: 'primary', id: 'forbidden-home', onclick: () => navigate('counter') }, icon('counter'), t('auth.forbidden_home')),
+          h('button', { type: 'button', class: 'ghost', id: 'forbidden-switch', onclick: () => lock('manual') }, icon('lock'), t('auth.switch_user'))))));
+    root.querySelector('#forbidden-home').focus();
+  },
+};
+
 function mountCurrent() {
+  if (locked) { pendingMount = true; return; } // mounted on unlock, for whoever signs in
+  pendingMount = false;
   const { name, param } = parseHash();
   current?.screen.unmount?.();
-  // A dialog belongs to the screen that opened it.
-  for (const d of document.querySelectorAll('dialog[open]')) d.close();
-  const screen = SCREENS[name];
+  // A dialog belongs to the screen that opened it (the lock screen belongs to the app).
+  for (const d of document.querySelectorAll('dialog[open]:not(.auth-screen)')) d.close();
+  const screen = routeAllowed(actor?.role, name) ? SCREENS[name] : forbidden;
   current = { screen, name, param };
   fill(screenRoot);
   screenRoot.scrollTop = 0; // the scroll position belongs to the previous screen
   screenRoot.dataset.screen = name;
   const navName = NAV_OF[name] ?? name;
-  for (const n of NAV) {
+  for (const n of [...NAV, ...OWNER_LINKS]) {
     const el = document.getElementById(`nav-${n.id}`);
     if (n.id === navName) el.setAttribute('aria-current', 'page'); else el.removeAttribute('aria-current');
   }
-  screen.mount(screenRoot, ctx, param);
+  screen.mount(screenRoot, ctx, param, name);
 }
 
 /** Applies new settings (e.g. a language switch) at once, keeping each screen's state. */
@@ -108,6 +194,8 @@ async function applySettings(s) {
   if (!catalogs[s.language]) catalogs[s.language] = await loadCatalog(s.language);
   ctx = buildContext(ctx.info, s);
   ctx.info.settings = s;
+  remember(s);
+  setIdleMinutes(s.idle_lock_minutes);
   document.documentElement.lang = s.language;
   document.title = ctx.t('app.name');
   relabelShell();
@@ -124,12 +212,22 @@ function buildShell() {
   const nav = h('nav', { class: 'nav', id: 'nav' },
     NAV.map((n) => h('a', { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item' },
       icon(n.icon), h('span', { class: 'nav-label' }), h('kbd', { class: 'nav-key' }, n.key))));
+  // Who is signed in, the owner's links, and the lock button, at the bottom of the sidebar.
+  const userBox = h('div', { class: 'user-box', id: 'user-box' },
+    h('div', { class: 'user-chip', id: 'user-chip' },
+      h('span', { class: 'avatar small', id: 'user-avatar', 'aria-hidden': 'true' }),
+      h('div', { class: 'user-text' }, h('div', { class: 'user-name', id: 'user-name' }), h('div', { class: 'user-role', id: 'user-role' }))),
+    h('nav', { class: 'nav owner-links', id: 'owner-links' },
+      OWNER_LINKS.map((n) => h('a', { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item small' }, icon(n.icon), h('span', { class: 'nav-label' })))),
+    h('button', { type: 'button', class: 'lock-now', id: 'lock-now', 'aria-keyshortcuts': 'Control+L', onclick: () => lock('manual') },
+      icon('lock'), h('span', { class: 'nav-label' }), h('kbd', { class: 'nav-key' }, 'Ctrl+L')));
   const sidebar = h('aside', { class: 'sidebar' },
     h('div', { class: 'brand' }, h('div', { class: 'brand-mark' }, icon('store')),
       h('div', { class: 'brand-text' }, h('div', { class: 'brand-name' }), h('div', { class: 'brand-shop', id: 'brand-shop' }))),
-    nav);
+    nav, userBox);
   screenRoot = h('main', { class: 'screen', id: 'screen', tabindex: '-1' });
-  document.body.replaceChildren(progress, h('div', { class: 'app' }, sidebar, screenRoot));
+  // Keep what was shown before the shell: a toast ("owner's account made") and its region.
+  document.body.replaceChildren(progress, h('div', { class: 'app' }, sidebar, screenRoot), ...document.querySelectorAll('body > .auth-screen, body > .toasts'));
 }
 
 function relabelShell() {
@@ -143,9 +241,87 @@ function relabelShell() {
     el.title = t('nav.shortcut', { key: n.key });
     el.setAttribute('aria-keyshortcuts', n.key.replace('Ctrl', 'Control'));
   }
+  relabelUser();
+}
+
+/** The user chip, and what a cashier does not see (the core refuses it anyway). */
+function relabelUser() {
+  const { t } = ctx;
+  const owner = may(actor?.role, 'settings');
+  document.getElementById('user-name').textContent = actor?.name ?? '';
+  document.getElementById('user-avatar').textContent = (actor?.name?.trim()[0] ?? '?').toUpperCase();
+  document.getElementById('user-role').textContent = t(actor?.role === 'owner' ? 'auth.role_owner' : 'auth.role_cashier');
+  document.getElementById('user-chip').title = t('auth.signed_in_as', { name: actor?.name ?? '' });
+  for (const n of NAV) document.getElementById(`nav-${n.id}`).classList.toggle('hidden', !routeAllowed(actor?.role, n.id));
+  const links = document.getElementById('owner-links');
+  links.classList.toggle('hidden', !owner);
+  links.setAttribute('aria-label', t('nav.owner'));
+  for (const n of OWNER_LINKS) document.getElementById(`nav-${n.id}`).querySelector('.nav-label').textContent = t(`nav.${n.id}`);
+  const lockNow = document.getElementById('lock-now');
+  lockNow.querySelector('.nav-label').textContent = t('nav.lock');
+  lockNow.title = t('nav.lock_hint');
+}
+
+// ---------- locking ----------
+
+/** Locks the app and shows the lock screen. reason: 'manual' | 'idle' | 'refused' (the core
+ * already considers the session over, e.g. its own idle clock ran out). */
+function lock(reason) {
+  if (locked || !ctx) return;
+  locked = true;
+  idle.stop();
+  focusBeforeLock = document.activeElement;
+  if (reason !== 'refused') api.authLock().catch(() => {}); // the screen locks at once either way
+  const { t } = ctx;
+  const note = { idle: t('auth.lock_idle', { minutes: ctx.fmt.number(idleMinutes ?? 10) }), refused: t('auth.lock_refused') }[reason] ?? '';
+  showLock({ t, shopName: ctx.settings.shop_name, staff: staffList, note, preselect: actor?.staff_id, onUnlocked: unlocked });
+}
+
+/** A call was refused with auth.locked: lock, unless that answer is older than a sign-in. */
+async function onRefusedLocked() {
+  if (locked || !ctx) return;
+  try {
+    const s = await api.authStatus();
+    staffList = s.staff ?? staffList;
+    if (s.current) return;
+  } catch { /* lock anyway */ }
+  lock('refused');
+}
+
+function unlocked(a) {
+  const same = actor?.staff_id === a.staff_id && actor?.role === a.role;
+  setActor(a);
+  locked = false;
+  ctx = buildContext(ctx.info, ctx.settings);
+  relabelUser();
+  idle.start();
+  if (!routeAllowed(a.role, parseHash().name)) { navigate('counter'); return; }
+  // The same person coming back finds the screen as they left it (a half-typed bill);
+  // someone else gets it fresh, drawn for their role.
+  if (!same || pendingMount) mountCurrent();
+  else if (focusBeforeLock?.isConnected) focusBeforeLock.focus();
+  focusBeforeLock = null;
+}
+
+/** Reads who is signed in again (after editing staff accounts, one's own included). */
+async function refreshAuth() {
+  const s = await api.authStatus();
+  staffList = s.staff ?? [];
+  if (!s.current) { lock('refused'); return; }
+  const roleChanged = s.current.role !== actor?.role;
+  setActor(s.current);
+  ctx = buildContext(ctx.info, ctx.settings);
+  relabelUser();
+  if (roleChanged) mountCurrent();
 }
 
 function onKeydown(e) {
+  if (!ctx || locked || isLockShown()) return; // the first-run form and the lock screen own the keyboard
+  if (e.key.toLowerCase() === 'l' && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
+    e.preventDefault(); // even over a dialog: walking away must always be possible
+    lock('manual');
+    return;
+  }
   if (document.querySelector('dialog[open]')) return; // a modal owns the keyboard
   let target = null;
   if (e.key === 'F2') target = 'counter';
@@ -170,26 +346,75 @@ async function showFatal(err) {
     h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, vi('app.retry'))));
 }
 
-async function start() {
-  catalogs.vi = await loadCatalog('vi');
-  let info;
+let ready = false;
+/** Marks the first interactive screen (the app, the lock screen or the first-run form). */
+function markReady() {
+  if (ready) return;
+  ready = true;
+  performance.mark('kq-ready'); // read by the window benchmark
+}
+
+/** Who is there? First run -> the owner's form; nobody signed in -> the lock screen; else the app. */
+async function boot() {
+  let status;
+  let info = null;
   try {
+    status = await api.authStatus();
     info = await api.appInfo();
   } catch (err) {
-    showFatal(err);
+    // Locked: the settings wait until someone signs in (the core allows only auth_* then).
+    if (!status || err.code !== 'auth.locked') { showFatal(err); return; }
+  }
+  staffList = status.staff ?? [];
+  setIdleMinutes(status.idle_lock_minutes);
+  const last = remembered();
+  const language = info?.settings.language ?? (['vi', 'en'].includes(last.language) ? last.language : 'vi');
+  if (!catalogs[language]) catalogs[language] = await loadCatalog(language);
+  const t = bareTranslator(language);
+  const shopName = info?.settings.shop_name ?? last.shop_name ?? '';
+  document.documentElement.lang = language;
+  document.title = t('app.name');
+  if (status.needs_setup) {
+    showSetup({ t, shopName, onDone: (a) => { if (a) { toast(t('auth.setup_done', { name: a.name }), 'success'); enter(a, info); } else boot(); } });
+  } else if (!status.current) {
+    locked = true;
+    showLock({ t, shopName, staff: staffList, onUnlocked: (a) => { locked = false; enter(a, null); } });
+  } else {
+    enter(status.current, info);
     return;
   }
+  markReady();
+}
+
+/** Draws the app for the signed-in actor; info is read now when it could not be before. */
+async function enter(a, info) {
+  setActor(a);
+  if (!info) {
+    try { info = await api.appInfo(); } catch (err) { showFatal(err); return; }
+  }
   const s = info.settings;
-  if (s.language !== 'vi') catalogs[s.language] = await loadCatalog(s.language);
+  remember(s);
+  if (!catalogs[s.language]) catalogs[s.language] = await loadCatalog(s.language);
   ctx = buildContext(info, s);
   document.documentElement.lang = s.language;
   document.title = ctx.t('app.name');
   buildShell();
   relabelShell();
-  window.addEventListener('hashchange', mountCurrent);
-  document.addEventListener('keydown', onKeydown);
+  setIdleMinutes(s.idle_lock_minutes);
+  idle.start();
   mountCurrent();
-  performance.mark('kq-ready'); // read by the window benchmark
+  markReady();
+}
+
+async function start() {
+  catalogs.vi = await loadCatalog('vi');
+  window.addEventListener('hashchange', () => { if (ctx) mountCurrent(); });
+  document.addEventListener('keydown', onKeydown);
+  // Anything the user does counts as activity, wherever it happens (capture phase, so a
+  // screen that stops propagation still counts).
+  for (const type of ['keydown', 'pointerdown', 'wheel']) document.addEventListener(type, () => idle.touch(), { capture: true, passive: true });
+  api.onLocked(() => { onRefusedLocked(); });
+  await boot();
 }
 
 start();

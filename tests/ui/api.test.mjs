@@ -67,3 +67,62 @@ test('the progress indicator shows only for calls slower than 100 ms', async () 
   assert.deepEqual(events, [true, false]);
   off();
 });
+
+test('staff and audit commands follow the contract of issue 9', async () => {
+  const seen = [];
+  globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return {}; } } };
+  await api.authStatus();
+  await api.authSetup('Chị Lan', '1234');
+  await api.authSignIn(2, '1111');
+  await api.authLock();
+  await api.staffList();
+  await api.staffAdd({ name: 'Minh', role: 'cashier' }, '1111');
+  await api.staffUpdate(2, { name: 'Minh', role: 'cashier' });
+  await api.staffUpdate(2, { name: 'Minh', role: 'owner' }, '5678');
+  await api.staffSetActive(2, false);
+  await api.auditList({ action: 'customer', customer_id: 7, staff: undefined });
+  await api.auditVerify();
+  await api.settingsSet('idle_lock_minutes', '15');
+  assert.deepEqual(seen, [
+    ['auth_status', {}],
+    ['auth_setup', { name: 'Chị Lan', pin: '1234' }],
+    ['auth_sign_in', { staff_id: 2, pin: '1111' }],
+    ['auth_lock', {}],
+    ['staff_list', {}],
+    ['staff_add', { input: { name: 'Minh', role: 'cashier' }, pin: '1111' }],
+    ['staff_update', { id: 2, input: { name: 'Minh', role: 'cashier' }, pin: null }],
+    ['staff_update', { id: 2, input: { name: 'Minh', role: 'owner' }, pin: '5678' }],
+    ['staff_set_active', { id: 2, active: false }],
+    ['audit_list', { filter: { offset: 0, action: 'customer', customer_id: 7 } }],
+    ['audit_verify', {}],
+    ['settings_set', { key: 'idle_lock_minutes', value: '15' }],
+  ]);
+});
+
+test('an auth.locked rejection reaches the onLocked listeners and the caller', async () => {
+  const heard = [];
+  const off = api.onLocked((err, name) => heard.push([err.code, name]));
+  globalThis.__TAURI__ = { core: { invoke: async () => { throw { code: 'auth.locked', message: 'Khóa', params: {} }; } } };
+  await assert.rejects(api.customerSearch('an'), { code: 'auth.locked' });
+  globalThis.__TAURI__ = { core: { invoke: async () => { throw { code: 'customer.not_found', message: '', params: {} }; } } };
+  await assert.rejects(api.customerGet(1), { code: 'customer.not_found' });
+  off();
+  assert.deepEqual(heard, [['auth.locked', 'customer_search']]);
+});
+
+test("a cashier's owner-only call is refused without reaching the core", async () => {
+  const seen = [];
+  globalThis.__TAURI__ = { core: { invoke: async (name) => { seen.push(name); return {}; } } };
+  api.setActor({ staff_id: 2, name: 'Minh', role: 'cashier', via: 'window' });
+  try {
+    await assert.rejects(api.purchaseRefund(5), { code: 'auth.forbidden', params: { permission: 'refund', role: 'cashier' } });
+    await assert.rejects(api.settingsSet('shop_name', 'X'), { code: 'auth.forbidden', params: { permission: 'settings', role: 'cashier' } });
+    await api.settingsSet('language', 'en');
+    await api.purchaseAdd({ customer_id: 1, amount: '1000' });
+    api.setActor({ staff_id: 1, name: 'Lan', role: 'owner', via: 'window' });
+    await api.purchaseRefund(5);
+  } finally {
+    api.setActor(null);
+  }
+  assert.deepEqual(seen, ['settings_set', 'purchase_add', 'purchase_refund']);
+});

@@ -65,4 +65,11 @@ test('element ids used by the end-to-end tests exist', () => {
   for (const nav of ['counter', 'customers', 'reminders', 'reports', 'settings']) assert.ok(all.includes(`id: '${nav}'`), `#nav-${nav} missing`);
   assert.match(all, /id: `profile-\$\{name\.replace\('_', '-'\)\}`/); // #profile-name, #profile-phone
   assert.match(all, /'field-error'/);
+  // Staff, lock screen and audit log (issue 9).
+  const staffIds = ['setup-screen', 'setup-name', 'setup-pin', 'setup-pin-confirm', 'setup-submit', 'lock-screen', 'lock-pin', 'lock-submit',
+    'lock-now', 'user-name', 'user-role', 'forbidden', 'forbidden-home', 'staff-screen', 'staff-table', 'staff-add-form', 'staff-add-save',
+    'audit-screen', 'audit-table', 'audit-verify', 'audit-verify-result', 'audit-more', 'settings-idle-lock', 'settings-staff-open', 'settings-audit-open'];
+  for (const id of staffIds) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
+  assert.match(all, /'lock-user'/);
+  for (const id of ['staff-add', 'staff-edit']) assert.ok(all.includes(`accountFields('${id}'`), `#${id}-name etc. missing`);
 });

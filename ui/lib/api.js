@@ -1,6 +1,10 @@
 // The only door to the Rust back end (docs/IPC.md). Every call goes through call(),
 // which normalises rejections to {code, message, params} and reports "busy" to the
 // progress bar when an answer takes longer than BUSY_AFTER_MS.
+// Staff (issue 9): an "auth.locked" rejection also tells the onLocked listeners (the shell
+// shows the lock screen), and for a cashier an owner-only command is refused here, as the
+// core would, without calling it (a refusal by the core is logged as auth.denied).
+import { commandPermission, may } from './roles.js';
 
 const BUSY_AFTER_MS = 100;
 let inFlight = 0;
@@ -29,14 +33,33 @@ export function normalizeError(err) {
   return { code: 'internal', message: detail, params: { detail } };
 }
 
+const lockedListeners = new Set();
+/** fn(err, command) runs when a call is refused because the app is locked. Returns an unsubscribe. */
+export function onLocked(fn) {
+  lockedListeners.add(fn);
+  return () => lockedListeners.delete(fn);
+}
+
+let role = null; // of the signed-in actor; null = not known (the core alone decides)
+/** Tells call() who is signed in ({role} or null), so it can spare the core a certain refusal. */
+export function setActor(actor) {
+  role = actor?.role ?? null;
+}
+
 export async function call(name, args = {}) {
   const invoke = globalThis.__TAURI__?.core?.invoke;
   if (!invoke) throw normalizeError('Tauri IPC is not available');
+  const permission = role && commandPermission(name, args);
+  if (permission && !may(role, permission)) {
+    throw { code: 'auth.forbidden', message: '', params: { permission, role } };
+  }
   if (inFlight++ === 0) busyTimer = setTimeout(() => setBusy(true), BUSY_AFTER_MS);
   try {
     return await invoke(name, args);
   } catch (err) {
-    throw normalizeError(err);
+    const e = normalizeError(err);
+    if (e.code === 'auth.locked') for (const fn of lockedListeners) fn(e, name);
+    throw e;
   } finally {
     if (--inFlight === 0) { clearTimeout(busyTimer); setBusy(false); }
   }
@@ -145,3 +168,16 @@ export const backupUnlock = (passphrase) => call('backup_configure', { unlock: p
 export const backupClearPassphrase = () => call('backup_configure', { clear_passphrase: true });
 export const backupVerifyWith = (file, passphrase) => call('backup_verify', passphrase ? { file, passphrase } : { file });
 export const backupRestoreWith = (file, passphrase) => call('backup_restore', passphrase ? { file, passphrase } : { file });
+// Staff, PINs and the audit log (issue 9). snake_case argument names, as in docs/IPC.md.
+export const authStatus = () => call('auth_status');
+export const authSetup = (name, pin) => call('auth_setup', { name, pin });
+export const authSignIn = (staffId, pin) => call('auth_sign_in', { staff_id: staffId, pin });
+export const authLock = () => call('auth_lock');
+export const staffList = () => call('staff_list');
+export const staffAdd = ({ name, role: r }, pin) => call('staff_add', { input: { name, role: r }, pin });
+/** pin: a new PIN, or null to keep the current one. */
+export const staffUpdate = (id, { name, role: r }, pin = null) => call('staff_update', { id, input: { name, role: r }, pin: pin || null });
+export const staffSetActive = (id, active) => call('staff_set_active', { id, active });
+/** filter: {staff?, action?, customer_id?, since?, until?, limit?, offset}. */
+export const auditList = (filter) => call('audit_list', { filter: opt({ offset: 0, ...filter }) });
+export const auditVerify = () => call('audit_verify');

@@ -1,5 +1,7 @@
 // Settings: each value is saved on its own with settings_set({key, value}) (loyalty rules
 // with loyalty_set({rules}), the tier table as a whole with loyalty_set_tiers); errors show in place.
+// Staff (issue 9): the idle lock time (settings_set idle_lock_minutes) and the links to the
+// staff accounts and the audit log. The whole screen is the owner's (app.js keeps cashiers out).
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
 import { backupSection, unmountBackup } from './backup.js';
@@ -51,9 +53,16 @@ function mount(root, context) {
   const field = (labelKey, control, hint) => h('label', { class: 'field' },
     h('span', { class: 'label' }, t(labelKey), h('span', { class: 'saved-mark', 'aria-live': 'polite' })), control,
     hint && h('span', { class: 'hint' }, hint));
-  const placeholder = (id, iconName, key) => h('section', { class: 'card placeholder', id: `settings-${id}` },
-    h('h2', {}, icon(iconName), t(`settings.${key}_title`), h('span', { class: 'badge' }, t('common.coming_soon'))),
-    h('p', { class: 'muted' }, t(`settings.${key}_body`)));
+  const idle = h('input', { id: 'settings-idle-lock', name: 'idle_lock_minutes', class: 'num', type: 'number', min: '1', max: '240', step: '1',
+    inputmode: 'numeric', autocomplete: 'off', value: String(s.idle_lock_minutes ?? 10) });
+  // Enter and the change that follows it must not save twice.
+  let idleSent = String(s.idle_lock_minutes ?? 10);
+  commitOnEnterOrBlur(idle, () => {
+    const value = idle.value.trim();
+    if (value === idleSent) return;
+    idleSent = value;
+    save('idle_lock_minutes', value, idle, idle.parentElement);
+  });
 
   fill(root, h('div', { class: 'settings' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('settings.title'))),
@@ -77,7 +86,16 @@ function mount(root, context) {
         h('p', { class: 'muted' }, t('transfer.settings_body')),
         h('div', { class: 'form-actions card-actions' },
           h('button', { type: 'button', class: 'primary', id: 'settings-import-open', onclick: () => ctx.navigate('import') }, t('transfer.open')))),
-      placeholder('staff', 'customers', 'staff'))));
+      ctx.can('manage_staff') && h('section', { class: 'card staff-settings', id: 'settings-staff' }, h('h2', {}, icon('customers'), t('settings.staff_title')),
+        h('p', { class: 'muted' }, t('settings.staff_body')),
+        h('form', { class: 'settings-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
+          h('div', { class: 'field' },
+            h('label', { class: 'label', for: 'settings-idle-lock' }, t('auth.idle_lock'), h('span', { class: 'saved-mark', 'aria-live': 'polite' })),
+            h('div', { class: 'suffix-wrap compact idle-wrap' }, idle, h('span', { class: 'suffix' }, t('auth.minutes_unit'))),
+            h('span', { class: 'hint' }, t('auth.idle_lock_hint')))),
+        h('div', { class: 'form-actions card-actions' },
+          h('button', { type: 'button', class: 'primary', id: 'settings-staff-open', onclick: () => ctx.navigate('staff') }, icon('customers'), t('nav.staff')),
+          h('button', { type: 'button', class: 'ghost', id: 'settings-audit-open', onclick: () => ctx.navigate('audit') }, icon('archive'), t('nav.audit')))))));
   loadLoyalty();
 }
 
@@ -265,7 +283,8 @@ function commitOnEnterOrBlur(input, commit) {
   input.addEventListener('change', commit);
 }
 
-async function save(key, value, input) {
+/** below: the box around the input (with its unit) under which an error goes, if any. */
+async function save(key, value, input, below = null) {
   const form = input.closest('form') ?? input.parentElement;
   clearFieldErrors(form);
   try {
@@ -277,7 +296,7 @@ async function save(key, value, input) {
   } catch (err) {
     // Show the message after the control the user actually used (the free-entry
     // currency box reports field "currency" too).
-    if (err.params?.field) { showFieldError(input, ctx.t.error(err)); input.focus(); } else ctx.showError(err);
+    if (err.params?.field && below) { showFieldErrorBelow(input, below, ctx.t.error(err)); input.focus(); } else if (err.params?.field) { showFieldError(input, ctx.t.error(err)); input.focus(); } else ctx.showError(err);
   }
 }
 

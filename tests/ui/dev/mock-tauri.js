@@ -7,6 +7,7 @@
 // for screenshots of states behind a button), ?pick=<path>|cancel (what the file pickers answer),
 // ?backup_fail (backup_create fails: folder missing), ?lose=purchase_add (the first call of that command does its work, then rejects with
 // "internal" as if the answer had been lost: exercises the client_id retry).
+// Staff, PINs and the audit log (?staff, ?staff=lan|minh, ?idle=1): see mock-staff.js.
 (() => {
   const opts = new URLSearchParams(location.search);
   const LATENCY = opts.has('latency') ? Number(opts.get('latency')) : null;
