@@ -158,7 +158,7 @@ function rowsOf(e) {
   const denied = e.action === 'auth.denied' || e.action === 'auth.failed' || e.action === 'auth.lockout';
   const row = h('tr', { class: ['audit-row', denied && 'denied'], dataset: { id: String(e.id), action: e.action } },
     h('td', { class: 'audit-time' }, fmt.dateTime(e.at)),
-    h('td', {}, h('span', { class: 'cell-name' }, e.actor_name), ' ', h('span', { class: ['badge', 'via', `via-${e.via}`] }, viaLabel(e.via))),
+    h('td', {}, h('span', { class: 'cell-name' }, actorLabel(e)), ' ', h('span', { class: ['badge', 'via', `via-${e.via}`] }, viaLabel(e.via))),
     h('td', {}, h('span', { class: 'audit-action', title: e.action }, actionLabel(e.action))),
     h('td', {}, h('span', {}, entityLabel(e)),
       e.customer_id && [' · ', h('a', { href: `#profile/${e.customer_id}`, class: 'audit-customer' }, T('customer_link', { id: e.customer_id }))]),
@@ -166,6 +166,8 @@ function rowsOf(e) {
   return [row, detail];
 }
 
+// Core's own names for who acted when no staff member did: shown in the user's words.
+const actorLabel = (e) => (e.actor_id == null && ctx.t.has(`audit_view.actor.${e.actor_name}`) ? T(`actor.${e.actor_name}`) : e.actor_name);
 const viaLabel = (via) => (ctx.t.has(`audit_view.via.${via}`) ? T(`via.${via}`) : via);
 
 /** What changed (key by key), the raw before/after side by side, and the entry's hashes. */
