@@ -6,14 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub fn kq(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["--lang", "en"])
-        .args(args)
-        .env_remove("KHACHQUEN_DATA_DIR")
-        .output()
-        .expect("run khachquen")
+    kq_env(dir, &[], args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -2018,6 +2011,7 @@ fn encrypted_backups_from_the_command_line() {
     assert!(plain["file"].as_str().unwrap().ends_with(".db"));
 }
 
+/// `kq` with these environment variables (the PINs are never inherited).
 pub fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_khachquen"))
         .arg("--data-dir")

@@ -143,6 +143,11 @@ impl NewAuditEntry {
         self
     }
 
+    /// A customer's record: its id and the customer it belongs to.
+    pub fn about(self, id: impl ToString, customer_id: i64) -> Self {
+        self.entity_id(id).customer(customer_id)
+    }
+
     pub fn before(mut self, v: Value) -> Self {
         self.before = Some(v);
         self
@@ -152,6 +157,16 @@ impl NewAuditEntry {
         self.after = Some(v);
         self
     }
+}
+
+/// Append `e` with the record as it was and as it is now (see [`record`]).
+pub fn record_change(
+    conn: &Connection,
+    e: NewAuditEntry,
+    before: &impl Serialize,
+    after: &impl Serialize,
+) -> Result<i64> {
+    record(conn, &e.before(snapshot(before)?).after(snapshot(after)?))
 }
 
 /// Any serialisable record as the JSON an entry's before/after holds.

@@ -353,14 +353,13 @@ impl Store {
             let before = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
             db::care::set_ticket_status(conn, id, status, time::now())?;
             let after = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
+                actor
                     .entry("ticket.status", "ticket")
-                    .entity_id(id)
-                    .customer(after.customer_id)
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                    .about(id, after.customer_id),
+                &before,
+                &after,
             )?;
             Ok(after)
         })

@@ -363,14 +363,11 @@ impl Store {
             let before = get(conn, id)?;
             db::customers::update(conn, id, &rec, time::now())?;
             let after = get(conn, id)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
-                    .entry("customer.update", "customer")
-                    .entity_id(id)
-                    .customer(id)
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                actor.entry("customer.update", "customer").about(id, id),
+                &before,
+                &after,
             )?;
             Ok(after)
         })
@@ -386,14 +383,11 @@ impl Store {
             db::care::cancel_open_of(conn, id, now)?;
             db::analytics::delete_score(conn, id)?;
             let after = get(conn, id)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
-                    .entry("customer.archive", "customer")
-                    .entity_id(id)
-                    .customer(id)
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                actor.entry("customer.archive", "customer").about(id, id),
+                &before,
+                &after,
             )?;
             Ok(after)
         })

@@ -642,12 +642,11 @@ impl Store {
                 db::settings::set(conn, &k, &v)?;
             }
             let after = config(conn)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
-                    .entry("loyalty.rules", "loyalty")
-                    .before(audit::snapshot(&before.rules)?)
-                    .after(audit::snapshot(&after.rules)?),
+                actor.entry("loyalty.rules", "loyalty"),
+                &before.rules,
+                &after.rules,
             )?;
             Ok(after)
         })

@@ -616,12 +616,11 @@ impl Store {
             // New numbers may put reminders in days already generated: catch the week up.
             db::settings::delete(conn, GENERATED_THROUGH)?;
             let after = rules(conn)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
-                    .entry("reminder.rules", "reminder_rules")
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                actor.entry("reminder.rules", "reminder_rules"),
+                &before,
+                &after,
             )?;
             Ok(after)
         })
@@ -753,14 +752,13 @@ impl Store {
             let before = get_view(conn, id)?;
             db::care::snooze_reminder(conn, id, &to_day.to_string())?;
             let after = get_view(conn, id)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
+                actor
                     .entry("reminder.snooze", "reminder")
-                    .entity_id(id)
-                    .customer(after.customer_id)
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                    .about(id, after.customer_id),
+                &before,
+                &after,
             )?;
             Ok(after)
         })
@@ -774,14 +772,13 @@ impl Store {
             let before = get_view(conn, id)?;
             db::care::close_reminder(conn, id, "cancelled", time::now(), staff.as_deref(), None)?;
             let after = get_view(conn, id)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
+                actor
                     .entry("reminder.cancel", "reminder")
-                    .entity_id(id)
-                    .customer(after.customer_id)
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                    .about(id, after.customer_id),
+                &before,
+                &after,
             )?;
             Ok(after)
         })

@@ -298,6 +298,15 @@ fn role_of(r: &StaffRow) -> Role {
     Role::parse(&r.role).unwrap_or(Role::Cashier)
 }
 
+fn actor_of(r: &StaffRow, via: Via) -> Actor {
+    Actor {
+        staff_id: Some(r.id),
+        name: r.name.clone(),
+        role: role_of(r),
+        via,
+    }
+}
+
 fn staff_of(r: &StaffRow) -> Staff {
     let now = time::now();
     Staff {
@@ -453,12 +462,7 @@ impl Store {
 
     fn open_session(&self, r: &StaffRow, idle: u32) -> Actor {
         let mut s = self.session();
-        let actor = Actor {
-            staff_id: Some(r.id),
-            name: r.name.clone(),
-            role: role_of(r),
-            via: s.via,
-        };
+        let actor = actor_of(r, s.via);
         s.actor = Some(actor.clone());
         s.last_active = Instant::now();
         s.idle = idle_duration(idle);
@@ -476,12 +480,7 @@ impl Store {
             }
             let id = db::staff::insert(conn, &name, Role::Owner.as_str(), &hash, time::now())?;
             let row = load(conn, id)?;
-            let actor = Actor {
-                staff_id: Some(id),
-                name: name.clone(),
-                role: Role::Owner,
-                via,
-            };
+            let actor = actor_of(&row, via);
             audit::record(
                 conn,
                 &actor
@@ -511,12 +510,7 @@ impl Store {
         let ok = pin_matches(pin, &row.pin_hash);
         let (outcome, idle) = self.write(|conn| {
             let fresh = load(conn, staff_id)?;
-            let who = Actor {
-                staff_id: Some(fresh.id),
-                name: fresh.name.clone(),
-                role: role_of(&fresh),
-                via,
-            };
+            let who = actor_of(&fresh, via);
             let idle = idle_minutes(conn)?;
             if ok {
                 db::staff::set_attempts(conn, fresh.id, 0, None)?;
@@ -595,12 +589,7 @@ impl Store {
             let mut out = Vec::new();
             for r in &open {
                 let fresh = load(conn, r.id)?;
-                let who = Actor {
-                    staff_id: Some(fresh.id),
-                    name: fresh.name.clone(),
-                    role: Role::Owner,
-                    via,
-                };
+                let who = actor_of(&fresh, via);
                 out.push(self.failed_attempt(conn, &fresh, &who, now)?);
             }
             Ok(out)
@@ -621,12 +610,7 @@ impl Store {
             db::staff::set_attempts(conn, id, 0, None)?;
             // Every CLI command signs in: its own entry already names the owner and "cli".
             if via != Via::Cli {
-                let who = Actor {
-                    staff_id: Some(id),
-                    name: r.name.clone(),
-                    role: role_of(&r),
-                    via,
-                };
+                let who = actor_of(&r, via);
                 audit::record(conn, &who.entry("auth.sign_in", "staff").entity_id(id))?;
             }
             Ok((r, idle_minutes(conn)?))

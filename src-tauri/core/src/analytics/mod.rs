@@ -89,12 +89,11 @@ impl Store {
                 db::settings::set(conn, "analytics.horizon_days", &n.to_string())?;
             }
             let after = rules(conn)?;
-            audit::record(
+            audit::record_change(
                 conn,
-                &actor
-                    .entry("analytics.rules", "analytics_rules")
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                actor.entry("analytics.rules", "analytics_rules"),
+                &before,
+                &after,
             )?;
             Ok(after)
         })

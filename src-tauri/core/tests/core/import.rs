@@ -946,11 +946,15 @@ fn imported_purchases_count_towards_tiers_at_once() {
         ..Default::default()
     })
     .unwrap();
-    let today = chrono::Utc::now().format("%d/%m/%Y").to_string();
+    // A bare day is noon in the shop: yesterday's is past at any hour (today's is not
+    // before noon).
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%d/%m/%Y")
+        .to_string();
     let text = csv_text(
         &[
             &["Điện thoại", "Ngày mua", "Tổng tiền"],
-            &["0903111222", &today, "3500000"],
+            &["0903111222", &yesterday, "3500000"],
         ],
         ',',
         "\n",
