@@ -17,6 +17,10 @@ pub enum CoreError {
     Migration(String),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0} is not a regular file")]
+    FileNotRegular(String),
+    #[error("{0} is the shop's own database; choose another file")]
+    FileProtected(String),
 
     #[error("customer not found: {0}")]
     CustomerNotFound(String),
@@ -331,6 +335,8 @@ impl CoreError {
         "db.sqlite",
         "db.migration",
         "db.io",
+        "file.not_regular",
+        "file.protected",
         "customer.not_found",
         "customer.name_required",
         "customer.name_too_long",
@@ -472,6 +478,8 @@ impl CoreError {
             Sqlite(_) => "db.sqlite",
             Migration(_) => "db.migration",
             Io(_) => "db.io",
+            FileNotRegular(_) => "file.not_regular",
+            FileProtected(_) => "file.protected",
             CustomerNotFound(_) => "customer.not_found",
             NameRequired => "customer.name_required",
             NameTooLong { .. } => "customer.name_too_long",
@@ -679,6 +687,7 @@ impl CoreError {
             Sqlite(e) => json!({"detail": e.to_string()}),
             Migration(d) | Internal(d) | InvalidInput(d) | DemoInvalid(d) => json!({"detail": d}),
             Io(e) => json!({"detail": e.to_string()}),
+            FileNotRegular(f) | FileProtected(f) => json!({"file": f}),
             CustomerNotFound(r) => json!({"ref": r}),
             NameTooLong { max } => json!({"max": max}),
             PhoneInvalid(p) => json!({"phone": p}),

@@ -5,6 +5,7 @@
 
 use crate::db;
 use crate::error::{CoreError, Result};
+use crate::files;
 use crate::settings::{currency, timezone};
 use crate::staff::Perm;
 use crate::store::Store;
@@ -16,7 +17,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Rows one sheet holds below its header.
 pub const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -333,17 +334,6 @@ pub(crate) fn finish_csv(w: csv::Writer<BufWriter<File>>) -> Result<()> {
     Ok(())
 }
 
-/// Write `path` through a temporary file beside it, renamed into place only once `write`
-/// has succeeded: a failed export never leaves half a file under the chosen name.
-pub(crate) fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let tmp = temp_path(path);
-    if let Err(e) = write(&tmp).and_then(|()| Ok(std::fs::rename(&tmp, path)?)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(())
-}
-
 pub(crate) fn csv_err(e: csv::Error) -> CoreError {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => CoreError::Io(io),
@@ -351,13 +341,18 @@ pub(crate) fn csv_err(e: csv::Error) -> CoreError {
     }
 }
 
-/// Next to the target, so the final rename stays on one file system.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    path.with_file_name(format!(".{name}.partial"))
+impl Store {
+    /// Write a file the user named, through a fresh temporary renamed into place
+    /// ([`files::write_atomically`]): never through a planted name, never onto the live
+    /// database or its -wal/-shm.
+    pub(crate) fn write_user_file(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
+        let protected = self.path().map(files::live_files).unwrap_or_default();
+        files::write_atomically(path, &protected, write)
+    }
 }
 
 impl Store {
@@ -380,7 +375,7 @@ impl Store {
             .map(|c| label(Label::Column(c)))
             .collect();
         let mut rows = 0u64;
-        write_atomically(path, |tmp| {
+        self.write_user_file(path, |tmp| {
             let mut sink = Sink::open(&fmt, tmp, exp)?;
             sink.header(&headers)?;
             let mut put = |vals: Vec<Val>| -> Result<()> {

@@ -596,7 +596,7 @@ impl Store {
         let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
-        crate::export::write_atomically(path, |tmp| {
+        self.write_user_file(path, |tmp| {
             let mut w = crate::export::csv_writer(tmp)?;
             let csv_err = crate::export::csv_err;
             w.write_record(["phone", "name", "message"])

@@ -261,7 +261,7 @@ impl Store {
         }
         let table = self.report_table(report, args)?;
         let headers: Vec<String> = table.columns.iter().map(|c| label(c)).collect();
-        crate::export::write_atomically(path, |tmp| {
+        self.write_user_file(path, |tmp| {
             if ext == "csv" {
                 write_csv(tmp, &headers, &table)
             } else {
