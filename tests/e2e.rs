@@ -82,30 +82,15 @@ async fn switching_to_english_relabels_the_counter() -> R<()> {
     })
     .await?;
     let before = s
-        .find("#counter-search")
-        .await?
-        .attr("placeholder")
+        .attr("#counter-search", "placeholder")
         .await?
         .unwrap_or_default();
     assert!(before.contains("điện thoại"), "{before}");
     s.click("#nav-settings").await?;
-    let select = s.find("#settings-language").await?;
-    select.select_by_value("en").await?;
+    s.select("#settings-language", "en").await?;
     s.click("#nav-counter").await?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let p = s
-            .find("#counter-search")
-            .await?
-            .attr("placeholder")
-            .await?
-            .unwrap_or_default();
-        if p == "Search by phone or name" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "placeholder stayed {p:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    s.wait_attr("#counter-search", "placeholder", "Search by phone or name")
+        .await?;
     s.wait_text("#nav-counter", "Counter").await?;
     s.screenshot("counter-english").await?;
     s.close().await.map(drop)
@@ -118,9 +103,8 @@ async fn a_bad_phone_shows_the_error_in_place() -> R<()> {
     let s = start(4464, |_| {}).await?;
     s.wait_focus("counter-search").await?;
     s.keys("Lê Thị Hoa").await?;
-    let phone = s.find("#new-customer-phone").await?;
-    phone.send_keys("12345").await?;
-    phone.send_keys(&Key::Enter.to_string()).await?;
+    s.type_into("#new-customer-phone", &format!("12345{}", Key::Enter))
+        .await?;
     let msg = s.wait_text(".field-error", "12345").await?;
     assert!(
         msg.to_lowercase().contains("số điện thoại"),
@@ -240,7 +224,7 @@ async fn redeem_points_at_the_counter() -> R<()> {
     s.screenshot("profile-points").await?;
     // The loyalty rules are in Settings.
     s.click("#nav-settings").await?;
-    s.find("#settings-loyalty").await?;
+    s.wait_for("#settings-loyalty").await?;
     assert_eq!(s.value("#settings-rule-earn-per").await?, "10.000");
     let tiers = s
         .client
@@ -292,9 +276,9 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
     })
     .await?;
     s.click("#nav-settings").await?;
-    s.find("#settings-backup").await?;
+    s.wait_for("#settings-backup").await?;
     s.click("#backup-now").await?;
-    s.find("#backup-list .backup-restore").await?;
+    s.wait_for("#backup-list .backup-restore").await?;
     s.client
         .execute(
             "document.getElementById('settings-backup').scrollIntoView()",
@@ -303,8 +287,8 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
         .await?;
     s.screenshot("settings-backup").await?;
     s.click("#settings-import-open").await?;
-    s.find("#import-kind").await?;
-    s.find("#export-customers").await?;
+    s.wait_for("#import-kind").await?;
+    s.wait_for("#export-customers").await?;
     // WebDriver cannot drive the native file picker: it alone is replaced, to answer a CSV.
     let csv = s.data_dir.path().join("kiotviet.csv");
     std::fs::write(
@@ -389,7 +373,7 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
     })
     .await?;
     s.keys(&Key::F4.to_string()).await?;
-    s.find(".today-row[data-group=\"overdue\"]").await?;
+    s.wait_for(".today-row[data-group=\"overdue\"]").await?;
     let text = s.wait_text("#today", "Phạm Thu Hà").await?;
     assert!(text.contains("Hỏi thăm tai nghe mới mua"), "{text}");
     s.screenshot("today").await?;
@@ -397,7 +381,7 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
     // Message her: the template is rendered with her name, and copied for Zalo or SMS.
     s.click(".today-row[data-group=\"overdue\"] .today-message")
         .await?;
-    s.find("#message-text").await?;
+    s.wait_for("#message-text").await?;
     let deadline = Instant::now() + Duration::from_secs(20);
     while !s.value("#message-text").await?.contains("chị Hà") {
         assert!(Instant::now() < deadline, "the message was not rendered");
@@ -410,9 +394,7 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
     s.click(".today-row[data-group=\"overdue\"] .today-done")
         .await?;
     let form = ".today-row[data-group=\"overdue\"] form";
-    s.find(&format!("{form} select[name=\"channel\"]"))
-        .await?
-        .select_by_value("phone")
+    s.select(&format!("{form} select[name=\"channel\"]"), "phone")
         .await?;
     s.type_into(
         &format!("{form} input[name=\"outcome\"]"),
@@ -474,7 +456,7 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     s.wait_text("#report-summary", "CLV").await?;
     s.wait_text("#report-churn", "%").await?;
     let cell = ".rfm-cell[data-r=\"5\"][data-f=\"5\"]";
-    s.find(cell).await?;
+    s.wait_for(cell).await?;
     s.wait_text("#report-clv", "BG/NBD").await?;
     s.screenshot("reports").await?;
     let segment = s
@@ -510,7 +492,7 @@ fn cli_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) {
 }
 
 async fn displayed(s: &crate::support_driver::Session, css: &str) -> R<bool> {
-    Ok(s.find(css).await?.is_displayed().await?)
+    s.displayed(css).await
 }
 
 async fn go(s: &crate::support_driver::Session, hash: &str) -> R<()> {
@@ -587,7 +569,7 @@ async fn a_cashier_signs_in_sells_and_cannot_open_export_or_audit() -> R<()> {
     let row = s.wait_text("#audit-table", "Ghi đơn mua").await?;
     assert!(row.contains("Minh"), "{row}");
     s.click("#audit-verify").await?;
-    s.find("#audit-verify-ok").await?;
+    s.wait_for("#audit-verify-ok").await?;
     s.screenshot("audit-viewer").await?;
     let dir = s.close().await?;
 

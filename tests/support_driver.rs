@@ -2,14 +2,18 @@
 //! Shared by the end-to-end tests and the window benchmark (`#[path]`-included by both).
 
 use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use std::future::Future;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub type R<T> = Result<T, Box<dyn std::error::Error>>;
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 struct Driver {
     child: Child,
@@ -61,14 +65,14 @@ pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
     s.type_into("#setup-pin", OWNER.1).await?;
     s.type_into("#setup-pin-confirm", OWNER.1).await?;
     s.click("#setup-submit").await?;
-    s.find("#counter-search").await?;
+    s.wait_for("#counter-search").await?;
     Ok(s)
 }
 
 /// Start on a data folder whose staff `prepare` created: the app opens on the lock screen.
 pub async fn start_locked(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
     let s = launch(port, prepare).await?;
-    s.find("#lock-screen .lock-user").await?;
+    s.wait_for("#lock-screen .lock-user").await?;
     Ok(s)
 }
 
@@ -117,7 +121,14 @@ async fn launch(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
 }
 
 impl Session {
-    pub async fn find(&self, css: &str) -> R<Element> {
+    /// Wait until `css` is on the page. Returns nothing on purpose: an element handle read
+    /// in a later step may have been re-rendered in between (StaleElementReference), so every
+    /// read or action goes through [`Session::act`] or one script call instead.
+    pub async fn wait_for(&self, css: &str) -> R<()> {
+        self.element(css).await.map(drop)
+    }
+
+    async fn element(&self, css: &str) -> R<Element> {
         Ok(self
             .client
             .wait()
@@ -126,32 +137,83 @@ impl Session {
             .await?)
     }
 
-    /// Click `css`, finding it again if the screen re-rendered it in between (a search
-    /// answer arriving late replaces the form under the pointer).
-    pub async fn click(&self, css: &str) -> R<()> {
+    /// Find `css` and do `act` on it as one step: if the screen re-rendered the element
+    /// between the find and the act, find it again and act again (until a deadline). Every
+    /// element action in the tests goes through here, so staleness is handled once.
+    pub async fn act<T>(
+        &self,
+        css: &str,
+        act: impl Fn(Element) -> BoxFuture<'static, Result<T, CmdError>>,
+    ) -> R<T> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            match self.find(css).await?.click().await {
-                Ok(()) => return Ok(()),
+            match act(self.element(css).await?).await {
+                Ok(v) => return Ok(v),
                 Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) => return Err(e.into()),
             }
         }
     }
 
+    /// Click `css` (found again if a late answer re-rendered it under the pointer).
+    pub async fn click(&self, css: &str) -> R<()> {
+        self.act(css, |e| Box::pin(async move { e.click().await }))
+            .await
+    }
+
     /// Type into `css`, finding it again if it was re-rendered.
     pub async fn type_into(&self, css: &str, text: &str) -> R<()> {
+        let text = text.to_owned();
+        self.act(css, move |e| {
+            let text = text.clone();
+            Box::pin(async move { e.send_keys(&text).await })
+        })
+        .await
+    }
+
+    /// Choose the option with `value` in the select `css`, as a user's pick.
+    pub async fn select(&self, css: &str, value: &str) -> R<()> {
+        let value = value.to_owned();
+        self.act(css, move |e| {
+            let value = value.clone();
+            Box::pin(async move { e.select_by_value(&value).await })
+        })
+        .await
+    }
+
+    /// Whether `css` is displayed (WebDriver's algorithm), found and read as one step.
+    pub async fn displayed(&self, css: &str) -> R<bool> {
+        self.act(css, |e| Box::pin(async move { e.is_displayed().await }))
+            .await
+    }
+
+    /// An attribute of `css`, read in one script call (None when absent).
+    pub async fn attr(&self, css: &str, name: &str) -> R<Option<String>> {
+        let v = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); \
+                 return e ? e.getAttribute(arguments[1]) : null;",
+                vec![json!(css), json!(name)],
+            )
+            .await?;
+        Ok(v.as_str().map(str::to_owned))
+    }
+
+    /// Poll until the attribute `name` of `css` equals `want`.
+    pub async fn wait_attr(&self, css: &str, name: &str, want: &str) -> R<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            match self.find(css).await?.send_keys(text).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => return Err(e.into()),
+            let got = self.attr(css, name).await?;
+            if got.as_deref() == Some(want) {
+                return Ok(());
             }
+            if Instant::now() > deadline {
+                return Err(format!("{css}[{name}] is {got:?}, not {want:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -270,7 +332,7 @@ impl Session {
     }
 }
 
-fn is_stale(e: &fantoccini::error::CmdError) -> bool {
-    matches!(e, fantoccini::error::CmdError::Standard(w)
+fn is_stale(e: &CmdError) -> bool {
+    matches!(e, CmdError::Standard(w)
         if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
 }
