@@ -269,6 +269,22 @@ impl Session {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Poll until the input `css` holds a value containing `needle` (a screen fills its
+    /// fields after its data arrives: reading once right after it appears races that).
+    pub async fn wait_value(&self, css: &str, needle: &str) -> R<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let v = self.value(css).await?;
+            if v.contains(needle) {
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css} holds {v:?}, not {needle:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Poll until `css` has text containing `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -221,9 +221,11 @@ function mount(root, context) {
   els = { root, search: input, body: h('div', { class: 'counter-body' }), confirmation: h('div'), addForm: null };
   fill(root, h('div', { class: 'counter' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('counter.title'))),
-    els.confirmation,
+    // The confirmation goes below the search box, so the box never moves under the
+    // cashier's eyes when a sale is recorded.
     h('div', { class: 'search-box' }, icon('search', 'icon search-icon'), input, h('kbd', { class: 'search-key' }, 'F2')),
     h('p', { class: 'hint' }, t('counter.search_hint')),
+    els.confirmation,
     els.body));
   renderBody();
   if (state.customer) els.body.querySelector('#purchase-amount')?.focus();
@@ -400,6 +402,8 @@ function purchaseView() {
   bindAmountInput(amount, fmt, (v) => {
     const changed = v !== d.amount;
     d.amount = v;
+    // "Vui lòng nhập số tiền." is about an empty field: it goes once there is an amount.
+    if (v) clearFieldError(amount);
     refreshHint();
     if (changed) billChanged();
   });
