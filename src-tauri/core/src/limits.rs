@@ -50,12 +50,17 @@ fn money_text(minor: i64, exp: u32) -> String {
     rust_decimal::Decimal::new(minor, exp).to_string()
 }
 
-/// A bill's total (or a refund) in minor units, within 1..=BILL_MAX_MINOR or zero.
+/// The refusal of an amount past the per-bill limit.
+pub fn amount_over(exp: u32) -> CoreError {
+    CoreError::AmountOverLimit {
+        max: money_text(BILL_MAX_MINOR, exp),
+    }
+}
+
+/// A bill's total (or a line's unit price) in minor units: 0..=BILL_MAX_MINOR.
 pub fn check_bill(minor: i64, exp: u32) -> Result<()> {
     if !(0..=BILL_MAX_MINOR).contains(&minor) {
-        return Err(CoreError::AmountOverLimit {
-            max: money_text(BILL_MAX_MINOR, exp),
-        });
+        return Err(amount_over(exp));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Loyalty: exact scenarios in VND and a 2-decimal currency, and ledger invariants.
 
 use khachquen_core::model::{CustomerInput, PurchaseInput, PurchaseResult, TierInput};
-use khachquen_core::{CoreError, Store};
+use khachquen_core::{money, CoreError, Store};
 use proptest::prelude::*;
 
 fn shop() -> (Store, i64) {
@@ -170,17 +170,20 @@ fn refunds_reverse_and_return_in_proportion() {
     let p = buy(&s, id, "400000", 100, None).unwrap(); // discount 100.000, earns 30
     assert_eq!((p.points_redeemed, p.points_earned), (100, 30));
     let pid = p.purchase.id;
-    let half = s.refund(pid, Some("200000"), None).unwrap();
+    // Half of the 300.000 ₫ paid in money undoes half the bill.
+    let half = s.refund(pid, Some("150000"), None).unwrap();
     assert_eq!(
         (half.points_reversed, half.points_returned, half.shortfall),
         (15, 50, 0)
     );
+    assert_eq!(half.refund.amount.to_string(), "150000");
     assert_eq!(
-        s.refund(pid, Some("300000"), None).unwrap_err().code(),
+        s.refund(pid, Some("150001"), None).unwrap_err().code(),
         "purchase.refund_too_large"
     );
     let rest = s.refund(pid, None, None).unwrap();
     assert_eq!((rest.points_reversed, rest.points_returned), (15, 50));
+    assert_eq!(rest.refund.amount.to_string(), "150000");
     assert_eq!(
         s.refund(pid, None, None).unwrap_err().code(),
         "purchase.fully_refunded"
@@ -192,7 +195,11 @@ fn refunds_reverse_and_return_in_proportion() {
         s.customer_stats(id).unwrap().total_spent.to_string(),
         "1000000"
     );
-    assert_eq!(s.purchase(pid).unwrap().refunded.to_string(), "400000");
+    let bill = s.purchase(pid).unwrap();
+    assert_eq!(
+        (bill.refunded.to_string(), bill.refundable.to_string()),
+        ("300000".to_owned(), "0".to_owned())
+    );
 }
 
 #[test]
@@ -519,14 +526,18 @@ proptest! {
         let v = s.points(id, 10_000).unwrap();
         for (pid, _) in &bills {
             let p = s.purchase(*pid).unwrap();
-            if p.refunded == p.total {
+            if p.refundable.is_zero() {
                 let net: i64 = v.ledger.iter().filter(|e| e.purchase_id == Some(*pid)).map(|e| e.points).sum();
                 let short = shortfall.get(pid).copied().unwrap_or(0);
                 prop_assert!(net <= short, "purchase {} kept {} points, shortfall {}", pid, net, short);
             }
         }
         // Tier spend = purchases minus refunds over the window (all of these are recent).
-        let spent: rust_decimal::Decimal = bills.iter().map(|(pid, _)| { let p = s.purchase(*pid).unwrap(); p.total - p.refunded }).sum();
+        let spent: rust_decimal::Decimal = bills.iter().map(|(pid, _)| {
+            let p = s.purchase(*pid).unwrap();
+            let minor = |d: rust_decimal::Decimal| money::to_minor(d, 0).unwrap();
+            p.total - rust_decimal::Decimal::from(money::refund_share(minor(p.total), minor(p.paid), minor(p.refunded)))
+        }).sum();
         prop_assert_eq!(v.loyalty.spend_12m, spent);
     }
 }
