@@ -357,6 +357,11 @@ impl Store {
         let (code, exp) = currency(&conn)?;
         get_customer(&conn, input.customer_id)?;
         let total_minor = bill_total(&input.amount, &code, exp)?;
+        limits::check_customer_total(
+            db::purchases::gross_total(&conn, input.customer_id)?,
+            total_minor,
+            exp,
+        )?;
         let rules = loyalty::rules(&conn)?;
         let at = at_or_now(&conn, input.at.as_deref())?;
         let tiers = loyalty::tiers(&conn)?;
