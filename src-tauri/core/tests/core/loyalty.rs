@@ -775,6 +775,13 @@ fn purchase_dates_stay_between_2000_and_tomorrow_unless_the_owner_says_otherwise
     assert!(r.tier_changed);
     s.set_setting("purchase_dates", "recent").unwrap();
     assert_eq!(
+        s.loyalty_maintenance(Some("0000-01-01"))
+            .unwrap_err()
+            .code(),
+        "limits.date_out_of_range",
+        "maintenance dates are stored as ledger times too"
+    );
+    assert_eq!(
         buy(&s, id, "100000", 0, Some("1995-05-05"))
             .unwrap_err()
             .code(),

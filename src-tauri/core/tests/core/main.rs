@@ -640,6 +640,30 @@ fn names_of_invisible_or_control_characters_are_refused() {
     assert_eq!(e.code(), "customer.name_invisible");
     assert_eq!(s.customer(c.id).unwrap().name, "Võ Thị Lan");
 
+    // Imported names too, row by row.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khach.csv");
+    std::fs::write(
+        &path,
+        "Họ tên,Điện thoại\n\u{200B}\u{FEFF},0988000111\nAn\u{7}Bình,0988000222\n\u{200B}Mai Hoa,0988000333\n",
+    )
+    .unwrap();
+    let o = khachquen_core::import::ImportOptions {
+        skip_invalid: true,
+        ..Default::default()
+    };
+    let r = s
+        .import(
+            khachquen_core::import::Kind::Customers,
+            &path,
+            &o,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let codes: Vec<&str> = r.errors.iter().map(|e| e.code.as_str()).collect();
+    assert_eq!(codes, ["customer.name_invisible", "customer.name_control"]);
+    assert_eq!(names(&s, "mai hoa"), ["Mai Hoa"]);
+
     // Staff names go through the same rule.
     let s = Store::open_in_memory().unwrap();
     s.setup_owner("Chủ tiệm", "1234").unwrap();
