@@ -442,15 +442,21 @@ impl Store {
             // Targets are cumulative, so several partial refunds never drift from the whole.
             let (earned, redeemed, returned, reversed) =
                 db::loyalty::purchase_points(conn, purchase_id)?;
+            // points × share / total, half away from zero, in i128: no overflow even on a
+            // ledger from before the limits.
             let share = |points: i64| -> i64 {
-                let cum = Decimal::from(points) * Decimal::from(done + amount_minor)
-                    / Decimal::from(total.max(1));
-                let cum = cum.min(Decimal::from(points));
-                cum.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                    .try_into()
-                    .unwrap_or(points)
+                let (n, d) = (
+                    i128::from(points) * i128::from(done + amount_minor),
+                    i128::from(total.max(1)),
+                );
+                let cum = if n >= 0 {
+                    (2 * n + d) / (2 * d)
+                } else {
+                    -((-2 * n + d) / (2 * d))
+                };
+                i64::try_from(cum.min(i128::from(points))).unwrap_or(points)
             };
-            let give_back = (share(redeemed) - returned).max(0);
+            let give_back = share(redeemed).saturating_sub(returned).max(0);
             let ref_entry = |points: i64| -> Result<()> {
                 db::loyalty::insert_entry(
                     conn,
@@ -471,8 +477,10 @@ impl Store {
             if give_back > 0 {
                 ref_entry(give_back)?;
             }
-            let owed =
-                (share(earned) - reversed - db::loyalty::shortfall(conn, purchase_id)?).max(0);
+            let owed = share(earned)
+                .saturating_sub(reversed)
+                .saturating_sub(db::loyalty::shortfall(conn, purchase_id)?)
+                .max(0);
             let take = owed.min(db::loyalty::balance(conn, customer_id)?.max(0));
             if take > 0 {
                 ref_entry(-take)?;
