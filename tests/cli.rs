@@ -596,7 +596,8 @@ fn loyalty_from_the_command_line() {
     );
     assert_eq!(adj["loyalty"]["balance"], 180);
     let pid = r["purchase"]["id"].as_i64().unwrap().to_string();
-    let refund = json(d, &["purchase", "refund", &pid, "--amount", "100000"]);
+    // Half of the 120.000 ₫ paid in money (80 points paid the rest) undoes half the bill.
+    let refund = json(d, &["purchase", "refund", &pid, "--amount", "60000"]);
     assert_eq!(
         (
             refund["points_returned"].as_i64(),
@@ -2160,4 +2161,204 @@ fn staff_and_the_owners_pin_on_the_command_line() {
     assert_eq!(denied, 4, "each refused command is logged");
     let out = kq_env(d, &owner, &["audit", "verify"]);
     assert!(out.status.success(), "{out:?}");
+}
+
+// Issue 14: numbers and dates have limits, on the real binary.
+
+fn one_customer(d: &Path) {
+    ok(
+        d,
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Phan Thị Ngọc",
+            "--phone",
+            "0966123456",
+        ],
+    );
+}
+
+#[test]
+fn amounts_and_point_deltas_past_the_limits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    one_customer(d);
+    let add = |amount: &'static str| -> Vec<&'static str> {
+        vec![
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            amount,
+        ]
+    };
+    refused(
+        d,
+        &add("9223372036854775807"),
+        "at most 10000000000 per bill",
+    );
+    refused(d, &add("10000000001"), "10000000000");
+    let adjust = |delta: &'static str| -> Vec<&'static str> {
+        vec![
+            "points",
+            "adjust",
+            "0966123456",
+            "--delta",
+            delta,
+            "--reason",
+            "thử",
+        ]
+    };
+    refused(d, &adjust("9223372036854775807"), "at most 10000000 points");
+    refused(
+        d,
+        &adjust("-9223372036854775808"),
+        "at most 10000000 points",
+    );
+    // The limits themselves go through, and everything still reads and checks.
+    ok(d, &add("10000000000"));
+    ok(d, &adjust("10000000"));
+    assert_eq!(
+        json(d, &["points", "show", "0966123456"])["loyalty"]["balance"],
+        11_000_000
+    );
+    assert_eq!(ok(d, &["db", "check"]).trim(), "ok");
+}
+
+#[test]
+fn ten_huge_imported_bills_are_refused_and_an_old_file_with_them_still_works() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = data.path();
+    one_customer(d);
+    let mut csv = String::from("Ngày mua,Điện thoại,Tổng tiền\n");
+    for day in 1..=10 {
+        csv.push_str(&format!(
+            "{day:02}/03/2024,0966123456,\"999,999,999,999,999,999\"\n"
+        ));
+    }
+    let file = put(files.path(), "hoa-don.csv", csv.as_bytes());
+    refused(d, &["import", "purchases", &file], "Line 2");
+    let r = rejected_json(d, &["import", "purchases", &file]);
+    assert_eq!(r["rejected"], 10);
+    assert_eq!(r["errors"][9]["code"], "limits.amount_over");
+
+    // A file an earlier version wrote, with those ten bills (and its wrapped total) in it.
+    {
+        let conn = rusqlite_conn(&d.join("khachquen.db"));
+        for n in 0..10 {
+            conn.execute(
+                "INSERT INTO purchases (client_id, customer_id, at, total_minor, payment_method,
+                    created_at) VALUES (?1, 1, 1710000000, 999999999999999999, 'cash', 0)",
+                [format!("old{n}")],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "UPDATE customers SET visits = 10, total_minor = -8446744073709551616 WHERE id = 1",
+            [],
+        )
+        .unwrap();
+    }
+    assert!(ok(d, &["customer", "find", "ngoc"]).contains("Phan Thị Ngọc"));
+    assert_eq!(
+        json(d, &["customer", "show", "0966123456"])["purchases"]
+            .as_array()
+            .map(Vec::len),
+        Some(10)
+    );
+    for name in ["khach.csv", "khach.xlsx", "hoa-don.xlsx"] {
+        let what = if name.starts_with("hoa") {
+            "purchases"
+        } else {
+            "customers"
+        };
+        let out = files.path().join(name).display().to_string();
+        ok(d, &["export", what, &out]);
+    }
+    // db check runs and names the problem (the wrapped total) instead of failing on the sums.
+    let out = kq(d, &["db", "check", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a check report");
+    assert_eq!(
+        (&report["ok"], &report["stats_mismatches"]),
+        (&Value::from(false), &Value::from(1))
+    );
+}
+
+#[test]
+fn bill_dates_stay_between_2000_and_tomorrow_unless_the_owner_says_otherwise() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = data.path();
+    one_customer(d);
+    let at = |when: &'static str| -> Vec<&'static str> {
+        vec![
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            "5000000",
+            "--at",
+            when,
+        ]
+    };
+    refused(d, &at("0000-01-01"), "outside 2000-01-01");
+    refused(d, &at("2062-01-15"), "2062-01-15");
+    ok(d, &["settings", "set", "purchase_dates", "any"]);
+    assert_eq!(ok(d, &["settings", "get", "purchase_dates"]).trim(), "any");
+    refused(d, &at("0000-01-01"), "1900-01-01");
+    // With the owner's leave the 2062 bill goes in, and does not freeze her tier.
+    let r = json(d, &at("2062-01-15"));
+    assert_eq!(r["loyalty"]["tier"], "Thành viên");
+    let r = json(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            "3000000",
+        ],
+    );
+    assert_eq!(r["loyalty"]["tier"], "Bạc");
+    assert_eq!(
+        json(d, &["points", "show", "0966123456"])["loyalty"]["tier"],
+        "Bạc"
+    );
+    ok(d, &["settings", "set", "purchase_dates", "recent"]);
+
+    // An existing bill in year 0 (an older version let it in): the XLSX export still works.
+    {
+        let conn = rusqlite_conn(&d.join("khachquen.db"));
+        conn.execute(
+            "INSERT INTO purchases (customer_id, at, total_minor, payment_method, created_at)
+             VALUES (1, -62167219200, 5000, 'cash', -62167219200)",
+            [],
+        )
+        .unwrap();
+    }
+    let xlsx = files.path().join("hoa-don.xlsx").display().to_string();
+    let r = json(d, &["export", "purchases", &xlsx]);
+    assert_eq!(r["rows"], 3);
+    ok(d, &["customer", "show", "0966123456"]);
+}
+
+#[test]
+fn names_of_invisible_or_control_characters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let add = |name: &'static str| -> Vec<&'static str> {
+        vec!["customer", "add", "--name", name, "--phone", "0966123456"]
+    };
+    refused(
+        d,
+        &add("\u{200B}\u{200C}\u{FEFF}"),
+        "only invisible characters",
+    );
+    refused(d, &add("An\u{1B}[2J"), "control characters");
+    let c = json(d, &add("\u{200B}Ngô Bảo\u{2060}"));
+    assert_eq!(c["name"], "Ngô Bảo");
 }

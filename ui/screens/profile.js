@@ -423,18 +423,24 @@ function pointsHistoryCard() {
 
 // ---------- refunds ----------
 
-/** What is left to refund of a purchase, in minor units (the whole when `refunded` is unknown). */
+/** Money a refund may still pay back, in minor units: the core's `refundable` (at most what
+ * was paid in money); without it, what is left of the total. */
 function refundable(p) {
   const exp = ctx.fmt.exponent;
+  if (p.refundable !== undefined && p.refundable !== null) return toMinor(p.refundable, exp) ?? 0n;
   const total = toMinor(p.total, exp) ?? 0n;
   const done = toMinor(p.refunded ?? '0', exp) ?? 0n;
   return total > done ? total - done : 0n;
 }
 
+/** Whether anything is left to refund: money, or points redeemed (a bill paid with points). */
+const canRefund = (p) => refundable(p) > 0n || (p.points_back ?? 0) > 0;
+
 function refundDialog(p) {
   const { t, fmt } = ctx;
   const left = fromMinor(refundable(p), fmt.exponent);
   const partly = (toMinor(p.refunded ?? '0', fmt.exponent) ?? 0n) > 0n;
+  const withPoints = (toMinor(p.discount ?? '0', fmt.exponent) ?? 0n) > 0n;
   const amount = h('input', {
     id: 'refund-amount', name: 'amount', class: 'amount-input', inputmode: 'decimal', autocomplete: 'off',
     placeholder: fmt.amountToInput(left), 'aria-label': t('profile.refund_amount'),
@@ -447,7 +453,11 @@ function refundDialog(p) {
   const form = h('form', { class: 'refund-form', novalidate: true, onsubmit: submit },
     h('h2', { id: 'refund-title' }, icon('refund'), t('profile.refund_title')),
     h('p', {}, t('profile.refund_body', { total: fmt.money(p.total), date: fmt.dateTime(p.at) })),
-    partly && h('p', {}, t('profile.refund_left', { amount: fmt.money(left) })),
+    // The rule, stated: money back only up to what was paid in money; points used come back as points.
+    withPoints && h('p', { id: 'refund-rule' }, t('profile.refund_rule', { paid: fmt.money(p.paid ?? p.total), discount: fmt.money(p.discount) })),
+    h('ul', { class: 'refund-points' },
+      h('li', { id: 'refund-refundable' }, t(partly ? 'profile.refund_left' : 'profile.refund_money', { amount: fmt.money(left) })),
+      (p.points_back ?? 0) > 0 && h('li', { id: 'refund-points-back' }, t('profile.refund_points_back', { points: fmt.number(p.points_back) }))),
     h('label', { class: 'field' }, h('span', { class: 'label' }, t('profile.refund_amount')),
       h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency', title: fmt.currency }, fmt.symbol))),
     h('p', { class: 'hint' }, t('profile.refund_hint', { amount: fmt.money(left) })),
@@ -668,12 +678,12 @@ function tierItem(m, at) {
 function purchaseFoot(p) {
   const { t } = ctx;
   const note = [p.note, p.staff && t('profile.staff', { staff: p.staff })].filter(Boolean).join(' · ');
-  const canRefund = refundable(p) > 0n;
-  if (!note && !canRefund) return null;
+  const refund = canRefund(p);
+  if (!note && !refund) return null;
   return h('div', { class: 'purchase-foot' },
     note && h('div', { class: 'purchase-note' }, note),
     h('span', { class: 'spacer' }),
-    canRefund && h('button', {
+    refund && h('button', {
       type: 'button', class: 'ghost small refund-action', dataset: { id: p.id }, onclick: () => refundDialog(p),
     }, icon('refund'), t('profile.refund')));
 }
@@ -688,7 +698,7 @@ function purchaseChips(p) {
   return [
     earned > 0 && h('span', { class: 'chip kind-earn' }, P('points_earned', { points: fmt.number(earned) })),
     discount > 0n && h('span', { class: 'chip points' }, t('profile.paid_with_points', { discount: fmt.money(p.discount) })),
-    refunded > 0n && h('span', { class: 'chip refunded' }, refundable(p) > 0n ? t('profile.refunded_part', { amount: fmt.money(p.refunded) }) : t('profile.refunded_all')),
+    refunded > 0n && h('span', { class: 'chip refunded' }, canRefund(p) ? t('profile.refunded_part', { amount: fmt.money(p.refunded) }) : t('profile.refunded_all')),
   ];
 }
 

@@ -31,14 +31,20 @@ pub(crate) fn check_len(s: Option<String>) -> Result<Option<String>> {
 }
 
 pub(crate) fn valid_name(s: &str) -> Result<String> {
-    let name = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(CoreError::NameRequired);
-    }
+    let name = text::clean_name(s).map_err(name_fault)?;
     if name.chars().count() > NAME_MAX {
         return Err(CoreError::NameTooLong { max: NAME_MAX });
     }
     Ok(name)
+}
+
+/// The error a refused name gets, for customers and staff alike.
+pub(crate) fn name_fault(f: text::NameFault) -> CoreError {
+    match f {
+        text::NameFault::Empty => CoreError::NameRequired,
+        text::NameFault::Invisible => CoreError::NameInvisible,
+        text::NameFault::Control => CoreError::NameControl,
+    }
 }
 
 pub(crate) fn valid_code(s: Option<String>) -> Result<Option<String>> {

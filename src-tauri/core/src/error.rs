@@ -325,6 +325,27 @@ pub enum CoreError {
     InvalidInput(String),
     #[error("internal error: {0}")]
     Internal(String),
+
+    #[error("an amount is at most {max} per bill")]
+    AmountOverLimit { max: String },
+    #[error("a customer's bills add up to at most {max}")]
+    CustomerTotalOverLimit { max: String },
+    #[error("a points change is at most {max} points")]
+    PointsOverLimit { max: i64 },
+    #[error("a points balance is at most {max} points")]
+    PointsBalanceOverLimit { max: i64 },
+    #[error("date {value} is outside {from} to {to}")]
+    DateOutOfRange {
+        value: String,
+        from: String,
+        to: String,
+    },
+    #[error("a name needs visible letters")]
+    NameInvisible,
+    #[error("a name cannot hold control characters")]
+    NameControl,
+    #[error("invalid value for {key}: {value}")]
+    SettingInvalid { key: String, value: String },
 }
 
 impl CoreError {
@@ -468,6 +489,14 @@ impl CoreError {
         "demo.invalid",
         "input.invalid",
         "internal",
+        "limits.amount_over",
+        "limits.customer_total_over",
+        "limits.points_over",
+        "limits.balance_over",
+        "limits.date_out_of_range",
+        "customer.name_invisible",
+        "customer.name_control",
+        "settings.value_invalid",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -611,6 +640,14 @@ impl CoreError {
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
             Internal(_) => "internal",
+            AmountOverLimit { .. } => "limits.amount_over",
+            CustomerTotalOverLimit { .. } => "limits.customer_total_over",
+            PointsOverLimit { .. } => "limits.points_over",
+            PointsBalanceOverLimit { .. } => "limits.balance_over",
+            DateOutOfRange { .. } => "limits.date_out_of_range",
+            NameInvisible => "customer.name_invisible",
+            NameControl => "customer.name_control",
+            SettingInvalid { .. } => "settings.value_invalid",
         }
     }
 
@@ -674,6 +711,10 @@ impl CoreError {
             PinInvalid | PinWrong { .. } => "pin",
             RoleInvalid(_) | StaffFirstOwner => "role",
             IdleLockInvalid(_) => "idle_lock_minutes",
+            AmountOverLimit { .. } | CustomerTotalOverLimit { .. } => "amount",
+            PointsOverLimit { .. } | PointsBalanceOverLimit { .. } => "delta",
+            DateOutOfRange { .. } => "at",
+            NameInvisible | NameControl => "name",
             _ => return None,
         })
     }
@@ -814,6 +855,13 @@ impl CoreError {
             | CurrencyLocked | ShopNameInvalid | DemoNotEmpty | TiersEmpty | TierNameRequired
             | TierFirstNotZero | AdjustReasonRequired | AdjustZero | FullyRefunded
             | ClientIdConflict | MergeSame => json!({}),
+            AmountOverLimit { max } | CustomerTotalOverLimit { max } => json!({"max": max}),
+            PointsOverLimit { max } | PointsBalanceOverLimit { max } => json!({"max": max}),
+            DateOutOfRange { value, from, to } => {
+                json!({"value": value, "from": from, "to": to})
+            }
+            NameInvisible | NameControl => json!({}),
+            SettingInvalid { key, value } => json!({"key": key, "value": value}),
         };
         let mut map = match v {
             Value::Object(m) => m,

@@ -279,17 +279,26 @@ impl Sink {
                             ws.write_number_with_format(r, c, n, &x.money)
                                 .map_err(xlsx_err)?;
                         }
+                        // A date no spreadsheet can hold (year 0 from an old file) goes as text.
                         Val::Instant(t) => {
                             let l = local(*t, tz);
-                            let dt = excel_date(l.date())?
-                                .and_hms(l.hour() as u16, l.minute() as u8, l.second())
-                                .map_err(xlsx_err)?;
-                            ws.write_datetime_with_format(r, c, &dt, &x.datetime)
-                                .map_err(xlsx_err)?;
+                            match excel_date(l.date()).and_then(|d| {
+                                d.and_hms(l.hour() as u16, l.minute() as u8, l.second())
+                                    .map_err(xlsx_err)
+                            }) {
+                                Ok(dt) => ws.write_datetime_with_format(r, c, &dt, &x.datetime),
+                                Err(_) => {
+                                    ws.write_string(r, c, l.format("%Y-%m-%d %H:%M:%S").to_string())
+                                }
+                            }
+                            .map_err(xlsx_err)?;
                         }
                         Val::Date(d) => {
-                            ws.write_datetime_with_format(r, c, &excel_date(*d)?, &x.date)
-                                .map_err(xlsx_err)?;
+                            match excel_date(*d) {
+                                Ok(dt) => ws.write_datetime_with_format(r, c, &dt, &x.date),
+                                Err(_) => ws.write_string(r, c, d.format("%Y-%m-%d").to_string()),
+                            }
+                            .map_err(xlsx_err)?;
                         }
                     }
                 }

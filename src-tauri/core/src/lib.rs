@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod import;
+pub mod limits;
 pub mod loyalty;
 pub mod merge;
 pub mod model;

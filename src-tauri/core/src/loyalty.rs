@@ -11,7 +11,7 @@ use crate::model::{
 use crate::settings::{currency, timezone};
 use crate::staff::{Actor, Perm};
 use crate::store::Store;
-use crate::{money, text, time};
+use crate::{limits, money, text, time};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use rusqlite::Connection;
 use rust_decimal::prelude::ToPrimitive;
@@ -110,7 +110,7 @@ fn valid_rule(key: &str, value: &str, currency_code: &str, exp: u32) -> Result<S
     let max = match key {
         "max_redeem_percent" => 100,
         "expiry_months" => 120,
-        "min_redeem" | "birthday_bonus" => 1_000_000_000,
+        "min_redeem" | "birthday_bonus" => limits::POINTS_ADJUST_MAX,
         _ => return Err(CoreError::UnknownSetting(key.to_owned())),
     };
     if !(0..=max).contains(&n) {
@@ -224,7 +224,7 @@ pub fn expiries_due(movements: &[(i64, i64)], months: i64, as_of: i64) -> Vec<(i
         if points > 0 {
             lots.push_back((shift_months(at, months), points));
         } else {
-            let mut need = -points;
+            let mut need = points.saturating_neg();
             while need > 0 {
                 let Some(front) = lots.front_mut() else { break };
                 let used = need.min(front.1);
@@ -242,7 +242,7 @@ pub fn expiries_due(movements: &[(i64, i64)], months: i64, as_of: i64) -> Vec<(i
             continue;
         }
         match due.last_mut() {
-            Some(last) if last.0 == expires => last.1 += left,
+            Some(last) if last.0 == expires => last.1 = last.1.saturating_add(left),
             _ => due.push((expires, left)),
         }
     }
@@ -290,7 +290,7 @@ pub(crate) fn record_expiries(
             },
             now,
         )?;
-        total += points;
+        total = i64::saturating_add(total, points);
     }
     Ok(total)
 }
@@ -355,7 +355,7 @@ pub(crate) fn view_of(
         spend_12m: money::from_minor(spend, exp),
         next_tier: next.map(|t| t.name.clone()),
         next_threshold: next.map(|t| money::from_minor(t.threshold, exp)),
-        needed_for_next: next.map(|t| money::from_minor(t.threshold - spend, exp)),
+        needed_for_next: next.map(|t| money::from_minor(t.threshold.saturating_sub(spend), exp)),
     }
 }
 
@@ -431,6 +431,7 @@ fn valid_tiers(input: &[TierInput], currency_code: &str, exp: u32) -> Result<Vec
         seen.push(key);
         let threshold = money::parse_amount(&t.threshold, currency_code, exp)
             .and_then(|d| money::to_minor(d, exp))
+            .and_then(|m| limits::check_customer_total(0, m, exp))
             .map_err(|_| CoreError::TierThresholdInvalid {
                 name: name.clone(),
                 value: t.threshold.clone(),
@@ -504,6 +505,13 @@ fn as_of_instant(conn: &Connection, date: Option<&str>) -> Result<(i64, NaiveDat
         Some(d) => {
             let day = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
                 .map_err(|_| CoreError::TimeInvalid(d.to_owned()))?;
+            if day < limits::date_floor() || day > limits::date_ceiling() {
+                return Err(CoreError::DateOutOfRange {
+                    value: day.to_string(),
+                    from: limits::date_floor().to_string(),
+                    to: limits::date_ceiling().to_string(),
+                });
+            }
             let end = day
                 .and_hms_opt(23, 59, 59)
                 .and_then(|n| tz.from_local_datetime(&n).earliest())
@@ -706,13 +714,15 @@ impl Store {
         if delta == 0 {
             return Err(CoreError::AdjustZero);
         }
+        limits::check_adjust(delta)?;
         self.write(|conn| {
             crate::customers::get(conn, customer_id)?;
             let rules = rules(conn)?;
             let now = time::now();
             apply_expiry(conn, customer_id, &rules, now)?;
             let balance = db::loyalty::balance(conn, customer_id)?;
-            if balance + delta < 0 {
+            let after = limits::check_balance(balance, delta)?;
+            if after < 0 {
                 return Err(CoreError::AdjustBelowZero { balance });
             }
             let id = db::loyalty::insert_entry(
@@ -739,7 +749,7 @@ impl Store {
                     .entity_id(id)
                     .customer(customer_id)
                     .before(json!({"balance": balance}))
-                    .after(json!({"balance": balance + delta, "delta": delta, "reason": reason})),
+                    .after(json!({"balance": after, "delta": delta, "reason": reason})),
             )?;
             Ok(AdjustResult {
                 entry,

@@ -129,7 +129,14 @@ pub struct Purchase {
     pub created_at: DateTime<Utc>,
     /// Paid with points; the customer paid total - discount.
     pub discount: Decimal,
+    /// Money refunded so far (never more than `paid`).
     pub refunded: Decimal,
+    /// Paid in money: total - discount.
+    pub paid: Decimal,
+    /// Money a refund may still pay back.
+    pub refundable: Decimal,
+    /// Points redeemed on this bill that a refund of the rest gives back.
+    pub points_back: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -55,9 +55,54 @@ pub fn from_minor(minor: i64, exp: u32) -> Decimal {
     Decimal::new(minor, exp)
 }
 
+/// `n × num / den` rounded half up, for non-negative numbers (i128 inside: no overflow).
+fn scale_round(n: i64, num: i64, den: i64) -> i64 {
+    if den <= 0 {
+        return 0;
+    }
+    let v = (2 * i128::from(n) * i128::from(num) + i128::from(den)) / (2 * i128::from(den));
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Refunds are stored as the share of the bill they undo (so spend and totals drop by the
+/// whole bill on a full refund), while the customer gets back money only up to what was
+/// paid in money. These convert between the two, cumulatively: the share of the bill
+/// `total` that `money` refunded so far out of `paid` undoes.
+pub fn refund_share(total: i64, paid: i64, money: i64) -> i64 {
+    if money >= paid {
+        total
+    } else {
+        scale_round(money.max(0), total, paid)
+    }
+}
+
+/// The money refunded so far for a stored share (the inverse of [`refund_share`]: exact,
+/// since `paid <= total` makes every step of money at least one step of share).
+pub fn refund_money(total: i64, paid: i64, share: i64) -> i64 {
+    if share >= total {
+        paid.max(0)
+    } else {
+        scale_round(share.max(0), paid.max(0), total)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refund_shares_round_trip() {
+        for (total, paid) in [(300_000, 200_000), (7, 3), (100, 100), (10, 1), (5, 0)] {
+            for m in 0..=paid.min(2_000) {
+                let share = refund_share(total, paid, m);
+                assert!(share <= total);
+                assert_eq!(refund_money(total, paid, share), m, "{total} {paid} {m}");
+            }
+        }
+        assert_eq!(refund_share(300_000, 200_000, 100_000), 150_000);
+        assert_eq!(refund_share(300_000, 200_000, 200_000), 300_000);
+        assert_eq!(refund_money(300_000, 0, 300_000), 0);
+    }
 
     #[test]
     fn exponents() {

@@ -12,10 +12,10 @@ use crate::model::{
     ItemInput, Purchase, PurchaseInput, PurchaseResult, Quote, Refund, RefundResult,
     PAYMENT_METHODS,
 };
-use crate::settings::{currency, timezone};
+use crate::settings::{any_purchase_date, currency, timezone};
 use crate::staff::Perm;
 use crate::store::Store;
-use crate::{money, time};
+use crate::{limits, money, time};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -57,6 +57,8 @@ fn valid_items<'a>(
             .filter(|q| *q > Decimal::ZERO && q.scale() <= 3)
             .ok_or_else(|| item_err(i, "quantity"))?;
         let price = money::parse_amount(&it.unit_price, code, exp)?;
+        let unit_price_minor = money::to_minor(price, exp)?;
+        limits::check_bill(unit_price_minor, exp)?;
         let line = qty.checked_mul(price).ok_or(CoreError::AmountTooLarge)?;
         // A line total must be a whole number of minor units, e.g. 0.5 × 3 VND is not.
         money::check_amount(line, code, exp).map_err(|_| item_err(i, "line_total"))?;
@@ -67,7 +69,7 @@ fn valid_items<'a>(
         out.push(NewItem {
             product,
             quantity: qty.normalize(),
-            unit_price_minor: money::to_minor(price, exp)?,
+            unit_price_minor,
             line_total_minor: line_minor,
             warranty_months: it.warranty_months,
         });
@@ -96,6 +98,17 @@ struct Plan {
     tier_before: Option<String>,
 }
 
+/// A sum of points that saturates instead of overflowing on a corrupt ledger.
+fn points_sum(it: impl Iterator<Item = i64>) -> i64 {
+    it.fold(0i64, i64::saturating_add)
+}
+
+/// The instant a bill's tier is judged at: its own, or now for a bill dated ahead (the
+/// owner allowed any date), so a future date never becomes the customer's latest tier move.
+fn tier_time(at: i64) -> i64 {
+    at.min(time::now())
+}
+
 fn plan(
     conn: &Connection,
     rules: &Rules,
@@ -107,18 +120,23 @@ fn plan(
 ) -> Result<Plan> {
     let moves = db::loyalty::movements(conn, customer_id)?;
     let due = loyalty::expiries_due(&moves, rules.expiry_months, at);
-    let balance = moves.iter().map(|m| m.1).sum::<i64>() - due.iter().map(|d| d.1).sum::<i64>();
+    let balance =
+        points_sum(moves.iter().map(|m| m.1)).saturating_sub(points_sum(due.iter().map(|d| d.1)));
     let discount_minor = redeem_discount(redeem, total_minor, balance, rules)?;
-    let spend_before = db::loyalty::spend(conn, customer_id, loyalty::year_ago(at), at)?;
+    let judged = tier_time(at);
+    let spend_before = db::loyalty::spend(conn, customer_id, loyalty::year_ago(judged), judged)?;
     let before = loyalty::tier_for(tiers, spend_before);
     Ok(Plan {
         total_minor,
         discount_minor,
         points: redeem,
-        earn: earn_points(
-            total_minor - discount_minor,
-            rules,
-            before.map_or(Decimal::ONE, |t| t.multiplier),
+        earn: limits::cap_earned(
+            earn_points(
+                total_minor - discount_minor,
+                rules,
+                before.map_or(Decimal::ONE, |t| t.multiplier),
+            ),
+            balance - redeem,
         ),
         balance,
         due,
@@ -176,11 +194,25 @@ fn entry<'a>(
     }
 }
 
+/// A typed bill time, within the purchase-date window, or now.
 fn at_or_now(conn: &Connection, at: Option<&str>) -> Result<i64> {
     match at.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => time::parse_instant(s, timezone(conn)?),
+        Some(s) => {
+            let tz = timezone(conn)?;
+            let at = time::parse_instant(s, tz)?;
+            limits::check_purchase_date(at, tz, any_purchase_date(conn)?)?;
+            Ok(at)
+        }
         None => Ok(time::now()),
     }
+}
+
+/// A bill's total in minor units, within the per-bill limit.
+fn bill_total(amount: &str, code: &str, exp: u32) -> Result<i64> {
+    let minor = money::to_minor(money::parse_amount(amount, code, exp)?, exp)
+        .map_err(|_| limits::amount_over(exp))?;
+    limits::check_bill(minor, exp)?;
+    Ok(minor)
 }
 
 impl Store {
@@ -204,8 +236,12 @@ impl Store {
             if customer.archived_at.is_some() {
                 return Err(CoreError::CustomerArchived(customer.name));
             }
-            let total = money::parse_amount(&input.amount, &code, exp)?;
-            let total_minor = money::to_minor(total, exp)?;
+            let total_minor = bill_total(&input.amount, &code, exp)?;
+            limits::check_customer_total(
+                db::purchases::gross_total(conn, customer.id)?,
+                total_minor,
+                exp,
+            )?;
             let at = at_or_now(conn, input.at.as_deref())?;
             let items = valid_items(&input.items, total_minor, &code, exp)?;
             let payment = valid_payment(input.payment_method.as_deref())?;
@@ -221,12 +257,13 @@ impl Store {
                 at,
             )?;
             loyalty::record_expiries(conn, customer.id, &p.due)?;
+            let judged = tier_time(at);
             if p.tier_before != p.recorded_tier {
                 // Time passed since the last evaluation: record where she stands before this bill.
                 db::loyalty::insert_tier_move(
                     conn,
                     customer.id,
-                    at,
+                    judged,
                     p.recorded_tier.as_deref(),
                     p.tier_before.as_deref(),
                     p.spend_before,
@@ -268,13 +305,14 @@ impl Store {
                 )?;
             }
             db::customers::add_purchase_stats(conn, customer.id, at, total_minor)?;
-            let spend_after = p.spend_before + total_minor;
+            let counted = if at <= judged { total_minor } else { 0 };
+            let spend_after = p.spend_before.saturating_add(counted);
             let tier_after = loyalty::tier_for(&tiers, spend_after).map(|t| t.name.clone());
             if tier_after != p.tier_before {
                 db::loyalty::insert_tier_move(
                     conn,
                     customer.id,
-                    at,
+                    judged,
                     p.tier_before.as_deref(),
                     tier_after.as_deref(),
                     spend_after,
@@ -282,7 +320,7 @@ impl Store {
             }
             let purchase = db::purchases::get(conn, id, exp)?
                 .ok_or_else(|| CoreError::Internal("purchase vanished".into()))?;
-            let balance_after = p.balance - p.points + p.earn;
+            let balance_after = p.balance.saturating_sub(p.points).saturating_add(p.earn);
             audit::record(
                 conn,
                 &actor
@@ -296,7 +334,7 @@ impl Store {
                     })),
             )?;
             // A bill dated now needs no second look at the window; a back-dated one does.
-            let loyalty = if now - at < 60 {
+            let loyalty = if (0..60).contains(&now.saturating_sub(at)) {
                 loyalty::view_of(&tiers, balance_after, tier_after.clone(), spend_after, exp)
             } else {
                 loyalty::view(conn, customer.id, exp)?
@@ -318,7 +356,12 @@ impl Store {
         let conn = self.reader();
         let (code, exp) = currency(&conn)?;
         get_customer(&conn, input.customer_id)?;
-        let total_minor = money::to_minor(money::parse_amount(&input.amount, &code, exp)?, exp)?;
+        let total_minor = bill_total(&input.amount, &code, exp)?;
+        limits::check_customer_total(
+            db::purchases::gross_total(&conn, input.customer_id)?,
+            total_minor,
+            exp,
+        )?;
         let rules = loyalty::rules(&conn)?;
         let at = at_or_now(&conn, input.at.as_deref())?;
         let tiers = loyalty::tiers(&conn)?;
@@ -339,13 +382,15 @@ impl Store {
             points_to_earn: p.earn,
             max_points: p.max_points,
             balance: p.balance,
-            balance_after: p.balance - p.points + p.earn,
+            balance_after: p.balance.saturating_sub(p.points).saturating_add(p.earn),
         })
     }
 
-    /// Refund all that is left of a purchase, or `amount` of it. Earned points are reversed
-    /// in proportion (never below a zero balance: the rest is recorded as a shortfall), and
-    /// points redeemed on it come back in the same proportion.
+    /// Refund all that is left of a purchase, or `amount` of it. The money paid back is at
+    /// most what was paid in money (total - points discount); the refund is stored as the
+    /// share of the bill it undoes, so a full refund takes the whole bill off the customer's
+    /// spend. Points redeemed come back, and points earned are reversed (never below a zero
+    /// balance: the rest is recorded as a shortfall), both in proportion to that share.
     pub fn refund(
         &self,
         purchase_id: i64,
@@ -357,27 +402,38 @@ impl Store {
         let staff = staff.as_deref();
         self.write(|conn| {
             let (code, exp) = currency(conn)?;
-            let (customer_id, total) = db::purchases::owner_and_total(conn, purchase_id)?
+            let (customer_id, total, discount) = db::purchases::bill(conn, purchase_id)?
                 .ok_or(CoreError::PurchaseNotFound(purchase_id))?;
+            let paid = total.saturating_sub(discount).max(0);
             let done = db::loyalty::refunded(conn, purchase_id)?;
-            let left = total - done;
-            if left <= 0 {
+            if done >= total {
                 return Err(CoreError::FullyRefunded);
             }
-            let amount_minor = match amount.map(str::trim).filter(|s| !s.is_empty()) {
-                None => left,
-                Some(a) => money::to_minor(money::parse_amount(a, &code, exp)?, exp)?,
+            let money_done = money::refund_money(total, paid, done);
+            let money_left = (paid - money_done).max(0);
+            let money_minor = match amount.map(str::trim).filter(|s| !s.is_empty()) {
+                None => money_left,
+                Some(a) => {
+                    let m = money::to_minor(money::parse_amount(a, &code, exp)?, exp)
+                        .map_err(|_| limits::amount_over(exp))?;
+                    if m <= 0 {
+                        return Err(CoreError::AmountInvalid(a.to_owned()));
+                    }
+                    if m > money_left {
+                        return Err(CoreError::RefundTooLarge {
+                            max: money::from_minor(money_left, exp).to_string(),
+                        });
+                    }
+                    m
+                }
             };
-            if amount_minor <= 0 {
-                return Err(CoreError::AmountInvalid(
-                    amount.unwrap_or_default().to_owned(),
-                ));
-            }
-            if amount_minor > left {
-                return Err(CoreError::RefundTooLarge {
-                    max: money::from_minor(left, exp).to_string(),
-                });
-            }
+            // Cumulative: several partial refunds end exactly at the whole bill.
+            let share_after = if money_minor == money_left {
+                total
+            } else {
+                money::refund_share(total, paid, money_done + money_minor)
+            };
+            let amount_minor = (share_after - done).clamp(1, total - done);
             let now = time::now();
             let rules = loyalty::rules(conn)?;
             apply_expiry(conn, customer_id, &rules, now)?;
@@ -386,14 +442,21 @@ impl Store {
             // Targets are cumulative, so several partial refunds never drift from the whole.
             let (earned, redeemed, returned, reversed) =
                 db::loyalty::purchase_points(conn, purchase_id)?;
+            // points × share / total, half away from zero, in i128: no overflow even on a
+            // ledger from before the limits.
             let share = |points: i64| -> i64 {
-                let cum = Decimal::from(points) * Decimal::from(done + amount_minor)
-                    / Decimal::from(total.max(1));
-                cum.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                    .try_into()
-                    .unwrap_or(points)
+                let (n, d) = (
+                    i128::from(points) * i128::from(done + amount_minor),
+                    i128::from(total.max(1)),
+                );
+                let cum = if n >= 0 {
+                    (2 * n + d) / (2 * d)
+                } else {
+                    -((-2 * n + d) / (2 * d))
+                };
+                i64::try_from(cum.min(i128::from(points))).unwrap_or(points)
             };
-            let give_back = (share(redeemed) - returned).max(0);
+            let give_back = share(redeemed).saturating_sub(returned).max(0);
             let ref_entry = |points: i64| -> Result<()> {
                 db::loyalty::insert_entry(
                     conn,
@@ -414,8 +477,10 @@ impl Store {
             if give_back > 0 {
                 ref_entry(give_back)?;
             }
-            let owed =
-                (share(earned) - reversed - db::loyalty::shortfall(conn, purchase_id)?).max(0);
+            let owed = share(earned)
+                .saturating_sub(reversed)
+                .saturating_sub(db::loyalty::shortfall(conn, purchase_id)?)
+                .max(0);
             let take = owed.min(db::loyalty::balance(conn, customer_id)?.max(0));
             if take > 0 {
                 ref_entry(-take)?;
@@ -429,7 +494,7 @@ impl Store {
                 refund: Refund {
                     id: refund_id,
                     purchase_id,
-                    amount: money::from_minor(amount_minor, exp),
+                    amount: money::from_minor(money_minor, exp),
                     at: time::from_unix(now),
                 },
                 points_reversed: take,
@@ -445,6 +510,7 @@ impl Store {
                     .customer(customer_id)
                     .after(json!({
                         "refund": audit::snapshot(&out.refund)?,
+                        "bill_share": money::from_minor(amount_minor, exp),
                         "points_reversed": take,
                         "points_returned": give_back,
                         "shortfall": owed - take,

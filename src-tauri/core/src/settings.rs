@@ -6,7 +6,7 @@ use crate::error::{CoreError, Result};
 use crate::model::Settings;
 use crate::staff::Perm;
 use crate::store::Store;
-use crate::{money, time};
+use crate::{limits, money, time};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -18,6 +18,7 @@ pub const KEYS: &[&str] = &[
     "timezone",
     "language",
     "idle_lock_minutes",
+    crate::limits::DATES_SETTING,
 ];
 
 /// Currency code and exponent, read where money is handled.
@@ -30,6 +31,11 @@ pub(crate) fn currency(conn: &Connection) -> Result<(String, u32)> {
 pub(crate) fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
     let tz = db::settings::get(conn, "timezone")?.unwrap_or_else(|| DEFAULT_TIMEZONE.into());
     time::parse_tz(&tz)
+}
+
+/// Whether the owner lifted the 2000-01-01..tomorrow window on purchase dates.
+pub(crate) fn any_purchase_date(conn: &Connection) -> Result<bool> {
+    Ok(db::settings::get(conn, limits::DATES_SETTING)?.as_deref() == Some(limits::DATES_ANY))
 }
 
 fn load(conn: &Connection) -> Result<Settings> {
@@ -52,6 +58,15 @@ impl Store {
 
     /// The value of one key, as the CLI prints it.
     pub fn setting(&self, key: &str) -> Result<String> {
+        if key == limits::DATES_SETTING {
+            let any = any_purchase_date(&self.reader())?;
+            return Ok(if any {
+                limits::DATES_ANY
+            } else {
+                limits::DATES_RECENT
+            }
+            .to_owned());
+        }
         let s = self.settings()?;
         Ok(match key {
             "shop_name" => s.shop_name,
@@ -97,6 +112,15 @@ impl Store {
                     _ => return Err(CoreError::LanguageInvalid(value.into())),
                 },
                 "idle_lock_minutes" => crate::staff::parse_idle_minutes(value)?.to_string(),
+                limits::DATES_SETTING => match value {
+                    limits::DATES_ANY | limits::DATES_RECENT => value.to_owned(),
+                    _ => {
+                        return Err(CoreError::SettingInvalid {
+                            key: key.to_owned(),
+                            value: value.to_owned(),
+                        })
+                    }
+                },
                 other => return Err(CoreError::UnknownSetting(other.into())),
             };
             db::settings::set(conn, key, &stored)?;

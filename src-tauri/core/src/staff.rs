@@ -287,8 +287,13 @@ fn pin_matches(pin: &str, stored: &str) -> bool {
 }
 
 fn valid_name(name: &str) -> Result<String> {
-    let n = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if n.is_empty() || n.chars().count() > NAME_MAX {
+    use crate::text::{clean_name, NameFault};
+    let n = clean_name(name).map_err(|f| match f {
+        NameFault::Empty => CoreError::StaffNameInvalid,
+        NameFault::Invisible => CoreError::NameInvisible,
+        NameFault::Control => CoreError::NameControl,
+    })?;
+    if n.chars().count() > NAME_MAX {
         return Err(CoreError::StaffNameInvalid);
     }
     Ok(n)

@@ -28,7 +28,7 @@
     loyalty: null, // {rules, tiers}, built on first use so that ?currency= applies
     ledger: [], // {id, customer_id, kind, points, at, purchase_id, refund_id, staff, reason}
     tierMoves: [], // {id, customer_id, at, from, to, spend}
-    refunds: [], // {id, purchase_id, amount (minor), at, shortfall}
+    refunds: [], // {id, purchase_id, amount (minor: the share of the bill undone, as the core stores it), at, shortfall}
     clientIds: new Map(), // client_id -> purchase id
     nextEntry: 1,
   };
@@ -337,19 +337,35 @@
     const { purchase, ...rest } = r;
     return purchaseResult(purchase, rest);
   }
+  // As the core: money paid back is at most total - discount; a refund stores the share of
+  // the bill it undoes, and the points redeemed come back in that proportion.
+  const scaleRound = (n, num, den) => (den <= 0n ? 0n : (2n * n * num + den) / (2n * den));
+  const refundShare = (total, paid, money) => (money >= paid ? total : scaleRound(money, total, paid));
+  const refundMoney = (total, paid, share) => (share >= total ? paid : scaleRound(share, paid, total));
+  function refundState(p) {
+    const total = toMinor(p.total);
+    const paid = total - toMinor(p.discount ?? '0');
+    const share = refundedMinor(p.id);
+    const money = refundMoney(total, paid, share);
+    const mine = db.ledger.filter((e) => e.purchase_id === p.id);
+    const pointsBack = -mine.filter((e) => e.kind === 'redeem' || (e.kind === 'refund' && e.points > 0)).reduce((s, e) => s + e.points, 0);
+    return { total, paid, share, money, left: share >= total ? 0n : paid - money, pointsBack };
+  }
   function purchaseOut(p) {
-    return { ...p, refunded: fromMinor(refundedMinor(p.id)) };
+    const st = refundState(p);
+    return { ...p, refunded: fromMinor(st.money), paid: fromMinor(st.paid), refundable: fromMinor(st.left), points_back: st.pointsBack };
   }
   function refund(id, amount, at = new Date().toISOString().replace(/\.\d+Z$/, 'Z')) {
     const p = db.purchases.find((x) => x.id === Number(id));
     if (!p) fail('purchase.not_found', { id });
-    const total = toMinor(p.total);
-    const done = refundedMinor(p.id);
-    const left = total - done;
-    if (left <= 0n) fail('purchase.fully_refunded');
-    const a = amount === undefined || amount === null || String(amount).trim() === '' ? left : toMinor(amount);
-    if (a <= 0n) fail('purchase.amount_invalid', { value: String(amount), field: 'amount' });
-    if (a > left) fail('purchase.refund_too_large', { max: fromMinor(left), field: 'amount' });
+    const st = refundState(p);
+    const { total, paid, share: done, money: moneyDone, left } = st;
+    if (done >= total) fail('purchase.fully_refunded');
+    const m = amount === undefined || amount === null || String(amount).trim() === '' ? left : toMinor(amount);
+    if (m <= 0n && m !== left) fail('purchase.amount_invalid', { value: String(amount), field: 'amount' });
+    if (m > left) fail('purchase.refund_too_large', { max: fromMinor(left), field: 'amount' });
+    const after = m === left ? total : refundShare(total, paid, moneyDone + m);
+    const a = after - done;
     applyExpiry(p.customer_id, at);
     const rf = { id: db.refunds.length + 1, purchase_id: p.id, amount: a, at, shortfall: 0 };
     db.refunds.push(rf);
@@ -368,7 +384,7 @@
     if (take > 0) addEntry({ customer_id: p.customer_id, kind: 'refund', points: -take, at, purchase_id: p.id, refund_id: rf.id });
     rf.shortfall = owed - take;
     evaluateTier(p.customer_id, at);
-    return { refund: { id: rf.id, purchase_id: p.id, amount: fromMinor(a), at }, points_reversed: take, points_returned: giveBack,
+    return { refund: { id: rf.id, purchase_id: p.id, amount: fromMinor(m), at }, points_reversed: take, points_returned: giveBack,
       shortfall: owed - take, loyalty: view(p.customer_id) };
   }
   function adjust(customerId, delta, reason) {

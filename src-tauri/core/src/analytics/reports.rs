@@ -276,11 +276,11 @@ pub(crate) fn summary(h: &History, sp: &Span, exp: u32) -> Summary {
         purchases += in_range.len() as i64;
         repeaters += i64::from(in_range.len() >= 2);
         for p in &in_range {
-            revenue += p.net_minor;
+            revenue = revenue.saturating_add(p.net_minor);
         }
         if let Some(first) = c.purchases.first() {
             if first.at >= sp.start && first.at < sp.end {
-                first_rev += first.net_minor;
+                first_rev = first_rev.saturating_add(first.net_minor);
             }
         }
         // A customer from their first purchase until lost, or until the end of the range.
@@ -311,8 +311,8 @@ pub(crate) fn summary(h: &History, sp: &Span, exp: u32) -> Summary {
         simple_clv,
         revenue_split: RevenueSplit {
             first: money::from_minor(first_rev, exp),
-            returning: money::from_minor(revenue - first_rev, exp),
-            returning_share: pct(revenue - first_rev, revenue),
+            returning: money::from_minor(revenue.saturating_sub(first_rev), exp),
+            returning_share: pct(revenue.saturating_sub(first_rev), revenue),
         },
     }
 }
@@ -353,7 +353,7 @@ pub(crate) fn staff(h: &History, sp: &Span, exp: u32, done: &HashMap<String, i64
             }
             let a = acc.entry(p.staff).or_default();
             a.purchases += 1;
-            a.revenue += p.net_minor;
+            a.revenue = a.revenue.saturating_add(p.net_minor);
             a.new += i64::from(i == 0);
             if a.served.insert(c.id) && lost {
                 a.lost += 1;

@@ -324,7 +324,7 @@ fn compute(
     let totals: Vec<f64> = h
         .customers
         .iter()
-        .map(|c| c.purchases.iter().map(|p| p.net_minor).sum::<i64>() as f64)
+        .map(|c| c.purchases.iter().map(|p| p.net_minor as f64).sum::<f64>())
         .collect();
     let (rq, fq, mq) = (
         quintiles(&recency, false),
@@ -668,7 +668,7 @@ impl Store {
             let d = days_of(c, end, exp);
             if let Some(s) = summary_of(&d, end_day) {
                 summaries.push((c.id, s));
-                totals.push(c.purchases.iter().map(|p| p.net_minor).sum::<i64>() as f64);
+                totals.push(c.purchases.iter().map(|p| p.net_minor as f64).sum::<f64>());
             }
         }
         let inputs: Vec<clv::Summary> = summaries.iter().map(|(_, s)| *s).collect();

@@ -26,8 +26,10 @@ pub fn purchase_facts(
     let mut refunded: HashMap<i64, i64> = HashMap::new();
     {
         let mut stmt = conn
-            .prepare("SELECT purchase_id, sum(amount_minor) FROM refunds GROUP BY purchase_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+            .prepare("SELECT purchase_id, total(amount_minor) FROM refunds GROUP BY purchase_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, crate::limits::from_total(r.get(1)?)))
+        })?;
         for row in rows {
             let (p, a) = row?;
             refunded.insert(p, a);
@@ -68,7 +70,7 @@ pub fn purchase_facts(
         out.push(PurchaseFact {
             customer_id: r.get(1)?,
             at: r.get(2)?,
-            net_minor: total - refunded.get(&id).copied().unwrap_or(0),
+            net_minor: i64::saturating_sub(total, refunded.get(&id).copied().unwrap_or(0)),
             staff,
             day: chrono::NaiveDate::MIN,
         });

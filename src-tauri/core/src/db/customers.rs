@@ -343,7 +343,7 @@ const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.tot
     c.last_purchase_at, c.archived_at IS NOT NULL,
     (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id),
     (SELECT to_tier FROM tier_history WHERE customer_id = c.id ORDER BY at DESC, id DESC LIMIT 1),
-    (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id),
+    (SELECT total(points) FROM points_ledger WHERE customer_id = c.id),
     s.segment, s.stage, s.p_alive, s.clv_minor, coalesce(s.at_risk, 0)";
 
 /// The scores a row shows come from this join.
@@ -364,7 +364,7 @@ fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
         archived: r.get(8)?,
         tags: split_tags(r.get(9)?),
         tier: r.get(10)?,
-        points: Some(r.get(11)?),
+        points: Some(crate::limits::from_total(r.get(11)?)),
         segment: r.get(12)?,
         stage: r.get(13)?,
         p_alive: r.get(14)?,

@@ -223,7 +223,7 @@ pub fn each_customer(
             (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id),
             c.source, c.created_at, c.archived_at, c.visits, c.total_minor,
             c.first_purchase_at, c.last_purchase_at,
-            (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id),
+            (SELECT total(points) FROM points_ledger WHERE customer_id = c.id),
             (SELECT to_tier FROM tier_history WHERE customer_id = c.id
              ORDER BY at DESC, id DESC LIMIT 1)
          FROM customers c ORDER BY c.id",
@@ -251,7 +251,7 @@ pub fn each_customer(
             total_minor: r.get(14)?,
             first_purchase_at: r.get(15)?,
             last_purchase_at: r.get(16)?,
-            points: r.get(17)?,
+            points: crate::limits::from_total(r.get(17)?),
             tier: r.get(18)?,
         })?;
     }
@@ -284,7 +284,7 @@ pub fn each_purchase(
     let mut stmt = conn.prepare(
         "SELECT p.id, p.at, p.customer_id, c.code, c.name, c.phone, p.total_minor,
             p.discount_minor,
-            (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE purchase_id = p.id),
+            (SELECT total(amount_minor) FROM refunds WHERE purchase_id = p.id),
             p.payment_method,
             (SELECT group_concat(product || char(31) || quantity || char(31) || unit_price_minor,
                                  char(30))
@@ -310,6 +310,11 @@ pub fn each_purchase(
                     .collect()
             })
             .unwrap_or_default();
+        // Refunds are stored as the share of the bill they undo; the export shows the money.
+        let (total, discount): (i64, i64) = (r.get(6)?, r.get(7)?);
+        let share = crate::limits::from_total(r.get(8)?);
+        let refunded_minor =
+            crate::money::refund_money(total, total.saturating_sub(discount).max(0), share);
         f(PurchaseOut {
             id: r.get(0)?,
             at: r.get(1)?,
@@ -319,7 +324,7 @@ pub fn each_purchase(
             phone: r.get(5)?,
             total_minor: r.get(6)?,
             discount_minor: r.get(7)?,
-            refunded_minor: r.get(8)?,
+            refunded_minor,
             payment_method: r.get(9)?,
             items,
             note: r.get(11)?,

@@ -1,6 +1,10 @@
 //! The points ledger, refunds, tiers and tier history.
+//!
+//! Per-customer sums use SQLite's `total()`: exact for every sum within the limits, and it
+//! never fails, so a value past them from an old file cannot lock a customer's card.
 
 use crate::error::Result;
+use crate::limits::from_total;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 
@@ -68,10 +72,8 @@ pub fn insert_entry(conn: &Connection, e: &NewEntry, now: i64) -> Result<i64> {
 
 pub fn balance(conn: &Connection, customer_id: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = ?1",
-        )?
-        .query_row([customer_id], |r| r.get(0))?)
+        .prepare_cached("SELECT total(points) FROM points_ledger WHERE customer_id = ?1")?
+        .query_row([customer_id], |r| Ok(from_total(r.get(0)?)))?)
 }
 
 /// (at, points) in ledger order, for the first-in first-out expiry replay.
@@ -132,14 +134,19 @@ pub fn purchase_points(conn: &Connection, purchase_id: i64) -> Result<(i64, i64,
     Ok(conn
         .prepare_cached(
             "SELECT
-               coalesce(sum(CASE WHEN kind = 'earn' THEN points END), 0),
-               coalesce(-sum(CASE WHEN kind = 'redeem' THEN points END), 0),
-               coalesce(sum(CASE WHEN kind = 'refund' AND points > 0 THEN points END), 0),
-               coalesce(-sum(CASE WHEN kind = 'refund' AND points < 0 THEN points END), 0)
+               total(CASE WHEN kind = 'earn' THEN points END),
+               -total(CASE WHEN kind = 'redeem' THEN points END),
+               total(CASE WHEN kind = 'refund' AND points > 0 THEN points END),
+               -total(CASE WHEN kind = 'refund' AND points < 0 THEN points END)
              FROM points_ledger WHERE purchase_id = ?1",
         )?
         .query_row([purchase_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((
+                from_total(r.get(0)?),
+                from_total(r.get(1)?),
+                from_total(r.get(2)?),
+                from_total(r.get(3)?),
+            ))
         })?)
 }
 
@@ -148,37 +155,41 @@ pub fn spend(conn: &Connection, customer_id: i64, since: i64, until: i64) -> Res
     Ok(conn
         .prepare_cached(
             "SELECT
-               (SELECT coalesce(sum(total_minor), 0) FROM purchases
+               (SELECT total(total_minor) FROM purchases
                  WHERE customer_id = ?1 AND at > ?2 AND at <= ?3)
-             - (SELECT coalesce(sum(r.amount_minor), 0) FROM refunds r
+             - (SELECT total(r.amount_minor) FROM refunds r
                  JOIN purchases p ON p.id = r.purchase_id
                  WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)",
         )?
-        .query_row(params![customer_id, since, until], |r| r.get(0))?)
+        .query_row(params![customer_id, since, until], |r| {
+            Ok(from_total(r.get(0)?))
+        })?)
 }
 
 /// The same for every customer with activity in the window.
 pub fn spend_all(conn: &Connection, since: i64, until: i64) -> Result<HashMap<i64, i64>> {
     let mut out: HashMap<i64, i64> = HashMap::new();
     let mut stmt = conn.prepare(
-        "SELECT customer_id, sum(total_minor) FROM purchases WHERE at > ?1 AND at <= ?2
+        "SELECT customer_id, total(total_minor) FROM purchases WHERE at > ?1 AND at <= ?2
          GROUP BY customer_id",
     )?;
     for row in stmt.query_map(params![since, until], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        Ok((r.get::<_, i64>(0)?, from_total(r.get(1)?)))
     })? {
         let (id, s) = row?;
         out.insert(id, s);
     }
     let mut stmt = conn.prepare(
-        "SELECT p.customer_id, sum(r.amount_minor) FROM refunds r JOIN purchases p ON p.id = r.purchase_id
+        "SELECT p.customer_id, total(r.amount_minor) FROM refunds r
+         JOIN purchases p ON p.id = r.purchase_id
          WHERE r.at > ?1 AND r.at <= ?2 GROUP BY p.customer_id",
     )?;
     for row in stmt.query_map(params![since, until], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        Ok((r.get::<_, i64>(0)?, from_total(r.get(1)?)))
     })? {
         let (id, s) = row?;
-        *out.entry(id).or_default() -= s;
+        let e = out.entry(id).or_default();
+        *e = e.saturating_sub(s);
     }
     Ok(out)
 }
@@ -277,10 +288,8 @@ pub fn birthday_candidates(conn: &Connection, month: &str, year_start: i64) -> R
 
 pub fn refunded(conn: &Connection, purchase_id: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE purchase_id = ?1",
-        )?
-        .query_row([purchase_id], |r| r.get(0))?)
+        .prepare_cached("SELECT total(amount_minor) FROM refunds WHERE purchase_id = ?1")?
+        .query_row([purchase_id], |r| Ok(from_total(r.get(0)?)))?)
 }
 
 pub fn insert_refund(
@@ -308,6 +317,6 @@ pub fn set_refund_shortfall(conn: &Connection, refund_id: i64, shortfall: i64) -
 /// Points a purchase's refunds could not reverse so far.
 pub fn shortfall(conn: &Connection, purchase_id: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT coalesce(sum(shortfall), 0) FROM refunds WHERE purchase_id = ?1")?
-        .query_row([purchase_id], |r| r.get(0))?)
+        .prepare_cached("SELECT total(shortfall) FROM refunds WHERE purchase_id = ?1")?
+        .query_row([purchase_id], |r| Ok(from_total(r.get(0)?)))?)
 }

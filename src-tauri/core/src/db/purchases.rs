@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::model::{Purchase, PurchaseItem};
-use crate::{money, time};
+use crate::{limits, money, time};
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -81,21 +81,35 @@ fn items(conn: &Connection, purchase_id: i64, exp: u32) -> Result<Vec<PurchaseIt
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Sums are read as `total()`, which never fails: a stored value past the limits (an old
+/// file) shows as a large number instead of breaking every screen that lists the bill.
 const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staff, created_at,
-    discount_minor, (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE purchase_id = purchases.id)";
+    discount_minor,
+    (SELECT total(amount_minor) FROM refunds WHERE purchase_id = purchases.id),
+    (SELECT -total(points) FROM points_ledger WHERE purchase_id = purchases.id
+       AND (kind = 'redeem' OR (kind = 'refund' AND points > 0)))";
 
 fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
+    let total: i64 = r.get(3)?;
+    let discount: i64 = r.get(8)?;
+    let paid = total.saturating_sub(discount).max(0);
+    let share = limits::from_total(r.get(9)?);
+    let refunded = money::refund_money(total, paid, share);
+    let refundable = if share >= total { 0 } else { paid - refunded };
     Ok(Purchase {
         id: r.get(0)?,
         customer_id: r.get(1)?,
         at: time::from_unix(r.get(2)?),
-        total: money::from_minor(r.get(3)?, exp),
+        total: money::from_minor(total, exp),
         payment_method: r.get(4)?,
         note: r.get(5)?,
         staff: r.get(6)?,
         created_at: time::from_unix(r.get(7)?),
-        discount: money::from_minor(r.get(8)?, exp),
-        refunded: money::from_minor(r.get(9)?, exp),
+        discount: money::from_minor(discount, exp),
+        refunded: money::from_minor(refunded, exp),
+        paid: money::from_minor(paid, exp),
+        refundable: money::from_minor(refundable.max(0), exp),
+        points_back: limits::from_total(r.get(10)?).max(0),
         items: Vec::new(),
     })
 }
@@ -143,24 +157,41 @@ pub fn aggregate(
     Ok(conn
         .prepare_cached(
             "SELECT count(*),
-                coalesce(sum(total_minor), 0)
-                  - (SELECT coalesce(sum(r.amount_minor), 0) FROM refunds r
+                total(total_minor)
+                  - (SELECT total(r.amount_minor) FROM refunds r
                      JOIN purchases p ON p.id = r.purchase_id WHERE p.customer_id = ?1),
                 min(at), max(at)
              FROM purchases WHERE customer_id = ?1",
         )?
         .query_row([customer_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((
+                r.get(0)?,
+                limits::from_total(r.get(1)?),
+                r.get(2)?,
+                r.get(3)?,
+            ))
         })?)
 }
 
-/// (customer, total minor) of a purchase, for refunds.
+/// What a customer's bills add up to, refunds not taken off (the per-customer limit).
+pub fn gross_total(conn: &Connection, customer_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT total(total_minor) FROM purchases WHERE customer_id = ?1")?
+        .query_row([customer_id], |r| Ok(limits::from_total(r.get(0)?)))?)
+}
+
+/// (customer, total minor) of a purchase.
 pub fn owner_and_total(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(bill(conn, id)?.map(|(c, t, _)| (c, t)))
+}
+
+/// (customer, total minor, discount minor) of a purchase.
+pub fn bill(conn: &Connection, id: i64) -> Result<Option<(i64, i64, i64)>> {
     Ok(conn
         .query_row(
-            "SELECT customer_id, total_minor FROM purchases WHERE id = ?1",
+            "SELECT customer_id, total_minor, discount_minor FROM purchases WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
 }

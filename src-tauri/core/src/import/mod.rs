@@ -27,7 +27,7 @@ use crate::error::{CoreError, Result};
 use crate::settings::{currency, timezone};
 use crate::staff::Perm;
 use crate::store::Store;
-use crate::{phone, time};
+use crate::{limits, phone, time};
 use chrono::{LocalResult, TimeZone};
 use chrono_tz::Tz;
 use rusqlite::Connection;
@@ -168,6 +168,8 @@ struct Ctx<'a> {
     currency: String,
     exp: u32,
     tz: Tz,
+    /// The owner lifted the purchase-date window (setting `purchase_dates`).
+    any_dates: bool,
 }
 
 /// One row being read: its cells by field, and the errors found so far.
@@ -237,7 +239,8 @@ impl<'a> RowReader<'a> {
             Cell::Number(n) => values::amount_from_number(*n, cur, exp),
             other => parse_amount(&other.display(), cur, exp),
         }
-        .and_then(|d| crate::money::to_minor(d, exp));
+        .and_then(|d| crate::money::to_minor(d, exp).map_err(|_| limits::amount_over(exp)))
+        .and_then(|m| limits::check_bill(m, exp).map(|()| m));
         self.take(Field::Amount, r)
     }
 
@@ -249,7 +252,10 @@ impl<'a> RowReader<'a> {
                 .ok_or_else(|| CoreError::DateInvalid(values::number_text(*n))),
             other => parse_date(&other.display()),
         };
-        let r = v.and_then(|v| to_instant(v, self.ctx.tz));
+        let (tz, any) = (self.ctx.tz, self.ctx.any_dates);
+        let r = v
+            .and_then(|v| to_instant(v, tz))
+            .and_then(|t| limits::check_purchase_date(t, tz, any).map(|()| t));
         self.take(Field::Date, r)
     }
 
@@ -582,6 +588,7 @@ fn plan_purchases(
     let mut new = NewCustomers::default();
     let mut invoices: HashMap<String, u64> = HashMap::new();
     let mut occurrences: HashMap<String, u32> = HashMap::new();
+    let mut totals: HashMap<(bool, i64), i64> = HashMap::new();
     for (i, row) in ctx.table.rows.iter().enumerate() {
         if (i as u64).is_multiple_of(PROGRESS_EVERY) {
             progress(i as u64);
@@ -614,8 +621,24 @@ fn plan_purchases(
             if done {
                 report.unchanged += 1;
             } else {
-                report.inserted += 1;
-                plans.push(p);
+                // The per-customer limit counts what is stored and what this file adds.
+                let key = match p.who {
+                    Who::Id(id) => (true, id),
+                    Who::New(i) => (false, i as i64),
+                };
+                let so_far = match (totals.get(&key), p.who) {
+                    (Some(t), _) => *t,
+                    (None, Who::Id(id)) => db::purchases::gross_total(db.conn(), id)?,
+                    (None, Who::New(_)) => 0,
+                };
+                match limits::check_customer_total(so_far, p.total_minor, ctx.exp) {
+                    Ok(t) => {
+                        totals.insert(key, t);
+                        report.inserted += 1;
+                        plans.push(p);
+                    }
+                    Err(e) => r.fail(Some(Field::Amount), &e),
+                }
             }
         }
         if !r.errors.is_empty() {
@@ -788,6 +811,7 @@ fn plan(
         currency,
         exp,
         tz: timezone(conn)?,
+        any_dates: crate::settings::any_purchase_date(conn)?,
     };
     let mut db = ImportDb::new(conn)?;
     let _cache = crate::db::import::boost_cache(conn)?;
@@ -863,7 +887,7 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
                 )?;
                 let s = stats.entry(customer_id).or_insert((0, 0, p.at, p.at));
                 s.0 += 1;
-                s.1 += p.total_minor;
+                s.1 = s.1.saturating_add(p.total_minor);
                 s.2 = s.2.min(p.at);
                 s.3 = s.3.max(p.at);
                 done += 1;

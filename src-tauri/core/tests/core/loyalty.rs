@@ -1,7 +1,7 @@
 //! Loyalty: exact scenarios in VND and a 2-decimal currency, and ledger invariants.
 
 use khachquen_core::model::{CustomerInput, PurchaseInput, PurchaseResult, TierInput};
-use khachquen_core::{CoreError, Store};
+use khachquen_core::{money, CoreError, Store};
 use proptest::prelude::*;
 
 fn shop() -> (Store, i64) {
@@ -170,17 +170,20 @@ fn refunds_reverse_and_return_in_proportion() {
     let p = buy(&s, id, "400000", 100, None).unwrap(); // discount 100.000, earns 30
     assert_eq!((p.points_redeemed, p.points_earned), (100, 30));
     let pid = p.purchase.id;
-    let half = s.refund(pid, Some("200000"), None).unwrap();
+    // Half of the 300.000 ₫ paid in money undoes half the bill.
+    let half = s.refund(pid, Some("150000"), None).unwrap();
     assert_eq!(
         (half.points_reversed, half.points_returned, half.shortfall),
         (15, 50, 0)
     );
+    assert_eq!(half.refund.amount.to_string(), "150000");
     assert_eq!(
-        s.refund(pid, Some("300000"), None).unwrap_err().code(),
+        s.refund(pid, Some("150001"), None).unwrap_err().code(),
         "purchase.refund_too_large"
     );
     let rest = s.refund(pid, None, None).unwrap();
     assert_eq!((rest.points_reversed, rest.points_returned), (15, 50));
+    assert_eq!(rest.refund.amount.to_string(), "150000");
     assert_eq!(
         s.refund(pid, None, None).unwrap_err().code(),
         "purchase.fully_refunded"
@@ -192,7 +195,11 @@ fn refunds_reverse_and_return_in_proportion() {
         s.customer_stats(id).unwrap().total_spent.to_string(),
         "1000000"
     );
-    assert_eq!(s.purchase(pid).unwrap().refunded.to_string(), "400000");
+    let bill = s.purchase(pid).unwrap();
+    assert_eq!(
+        (bill.refunded.to_string(), bill.refundable.to_string()),
+        ("300000".to_owned(), "0".to_owned())
+    );
 }
 
 #[test]
@@ -519,14 +526,354 @@ proptest! {
         let v = s.points(id, 10_000).unwrap();
         for (pid, _) in &bills {
             let p = s.purchase(*pid).unwrap();
-            if p.refunded == p.total {
+            if p.refundable.is_zero() {
                 let net: i64 = v.ledger.iter().filter(|e| e.purchase_id == Some(*pid)).map(|e| e.points).sum();
                 let short = shortfall.get(pid).copied().unwrap_or(0);
                 prop_assert!(net <= short, "purchase {} kept {} points, shortfall {}", pid, net, short);
             }
         }
         // Tier spend = purchases minus refunds over the window (all of these are recent).
-        let spent: rust_decimal::Decimal = bills.iter().map(|(pid, _)| { let p = s.purchase(*pid).unwrap(); p.total - p.refunded }).sum();
+        let spent: rust_decimal::Decimal = bills.iter().map(|(pid, _)| {
+            let p = s.purchase(*pid).unwrap();
+            let minor = |d: rust_decimal::Decimal| money::to_minor(d, 0).unwrap();
+            p.total - rust_decimal::Decimal::from(money::refund_share(minor(p.total), minor(p.paid), minor(p.refunded)))
+        }).sum();
         prop_assert_eq!(v.loyalty.spend_12m, spent);
+    }
+}
+
+// Issue 14: refunds pay back money only up to what was paid; limits on amounts, points
+// and dates.
+
+/// A customer with 100 points and a 300.000 ₫ bill paid with 200.000 ₫ and those 100 points.
+fn bill_paid_with_points() -> (Store, i64, i64) {
+    let (s, id) = shop();
+    s.adjust_points(id, 100, "khách quen", None).unwrap();
+    let p = buy(&s, id, "300000", 100, None).unwrap();
+    assert_eq!(
+        (
+            p.discount.to_string().as_str(),
+            p.points_redeemed,
+            p.points_earned
+        ),
+        ("100000", 100, 20),
+        "100 points at 1.000 ₫; the 200.000 ₫ paid earns 20"
+    );
+    assert_eq!(p.purchase.paid.to_string(), "200000");
+    assert_eq!(p.purchase.refundable.to_string(), "200000");
+    assert_eq!(p.purchase.points_back, 100);
+    (s, id, p.purchase.id)
+}
+
+#[test]
+fn a_full_refund_pays_back_the_money_paid_and_the_points_redeemed() {
+    let (s, id, pid) = bill_paid_with_points();
+    assert_eq!(
+        s.refund(pid, Some("200001"), None).unwrap_err().code(),
+        "purchase.refund_too_large"
+    );
+    let r = s.refund(pid, None, None).unwrap();
+    assert_eq!(r.refund.amount.to_string(), "200000", "not 300.000 ₫");
+    assert_eq!(
+        (r.points_returned, r.points_reversed, r.shortfall),
+        (100, 20, 0)
+    );
+    assert_eq!(r.loyalty.balance, 100, "back to the 100 points she had");
+    let p = s.purchase(pid).unwrap();
+    assert_eq!(
+        (
+            p.refunded.to_string(),
+            p.refundable.to_string(),
+            p.points_back
+        ),
+        ("200000".to_owned(), "0".to_owned(), 0)
+    );
+    // The whole bill is undone: nothing left in her spend or total.
+    assert_eq!(r.loyalty.spend_12m.to_string(), "0");
+    assert_eq!(s.customer_stats(id).unwrap().total_spent.to_string(), "0");
+    assert_eq!(
+        s.refund(pid, None, None).unwrap_err().code(),
+        "purchase.fully_refunded"
+    );
+    assert!(s.check().unwrap().ok);
+}
+
+#[test]
+fn partial_refunds_are_proportional_and_never_exceed_the_totals() {
+    let (s, id, pid) = bill_paid_with_points();
+    // Four refunds of 50.000 ₫: each a quarter of the money, a quarter of the points.
+    for n in 1..=4 {
+        let r = s.refund(pid, Some("50000"), None).unwrap();
+        assert_eq!(
+            (
+                r.refund.amount.to_string().as_str(),
+                r.points_returned,
+                r.points_reversed
+            ),
+            ("50000", 25, 5),
+            "refund {n}"
+        );
+        let p = s.purchase(pid).unwrap();
+        assert_eq!(p.refunded.to_string(), (50_000 * n).to_string());
+        assert_eq!(p.points_back, 100 - 25 * n);
+    }
+    assert_eq!(
+        s.refund(pid, Some("1"), None).unwrap_err().code(),
+        "purchase.fully_refunded"
+    );
+    assert_eq!(s.points(id, 100).unwrap().loyalty.balance, 100);
+
+    // Amounts that do not divide evenly: 70.001 + 70.001 + the rest. Each step rounds the
+    // cumulative share, so the totals come out exact: 200.000 ₫ and 100 points, no more.
+    let (s, _, pid) = bill_paid_with_points();
+    let a = s.refund(pid, Some("70001"), None).unwrap();
+    let b = s.refund(pid, Some("70001"), None).unwrap();
+    assert_eq!(
+        s.refund(pid, Some("59999"), None).unwrap_err().code(),
+        "purchase.refund_too_large",
+        "59.998 ₫ is left"
+    );
+    let c = s.refund(pid, None, None).unwrap();
+    assert_eq!(c.refund.amount.to_string(), "59998");
+    // 35.0005 points each, rounded on the running total: 35, 35, then the 30 left.
+    assert_eq!(
+        (a.points_returned, b.points_returned, c.points_returned),
+        (35, 35, 30)
+    );
+    assert_eq!(
+        a.points_reversed + b.points_reversed + c.points_reversed,
+        20
+    );
+}
+
+#[test]
+fn a_bill_paid_wholly_with_points_gives_its_points_back() {
+    let (s, id) = shop();
+    s.set_loyalty_rules(&[("max_redeem_percent".into(), "100".into())])
+        .unwrap();
+    s.adjust_points(id, 50, "quà", None).unwrap();
+    let p = buy(&s, id, "50000", 50, None).unwrap();
+    assert_eq!(p.purchase.refundable.to_string(), "0");
+    let pid = p.purchase.id;
+    assert_eq!(
+        s.refund(pid, Some("1000"), None).unwrap_err().code(),
+        "purchase.refund_too_large"
+    );
+    let r = s.refund(pid, None, None).unwrap();
+    assert_eq!(
+        (r.refund.amount.to_string().as_str(), r.points_returned),
+        ("0", 50)
+    );
+    assert_eq!(r.loyalty.balance, 50);
+}
+
+#[test]
+fn amounts_and_points_past_the_limits_are_refused() {
+    let (s, id) = shop();
+    let before = s.profile(id, 100).unwrap();
+    for amount in [
+        "9223372036854775807",
+        "10000000001",
+        "99999999999999999999999",
+    ] {
+        let e = buy(&s, id, amount, 0, None).unwrap_err();
+        assert_eq!(e.code(), "limits.amount_over", "{amount}");
+        assert_eq!(e.params()["max"], "10000000000");
+    }
+    for delta in [i64::MAX, i64::MIN, 10_000_001, -10_000_001] {
+        let e = s.adjust_points(id, delta, "thử", None).unwrap_err();
+        assert_eq!(
+            (e.code(), &e.params()["max"]),
+            ("limits.points_over", &serde_json::json!(10_000_000))
+        );
+    }
+    assert_eq!(
+        serde_json::to_value(s.profile(id, 100).unwrap()).unwrap(),
+        serde_json::to_value(before).unwrap(),
+        "nothing changed"
+    );
+    // The limits themselves are allowed.
+    assert_eq!(
+        buy(&s, id, "10000000000", 0, None).unwrap().points_earned,
+        1_000_000
+    );
+    s.adjust_points(id, 10_000_000, "thử", None).unwrap();
+    // A unit price past the limit is refused even when the line is small.
+    let e = s
+        .add_purchase(PurchaseInput {
+            customer_id: id,
+            amount: "10".into(),
+            items: vec![khachquen_core::model::ItemInput {
+                product: "vít".into(),
+                quantity: "0.001".into(),
+                unit_price: "10000000001".into(),
+                warranty_months: None,
+            }],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), "limits.amount_over");
+}
+
+#[test]
+fn a_customers_bills_add_up_to_at_most_the_limit() {
+    let (s, id) = shop();
+    for _ in 0..999 {
+        buy(&s, id, "10000000000", 0, None).unwrap();
+    }
+    buy(&s, id, "9999999999", 0, None).unwrap();
+    let e = buy(&s, id, "2", 0, None).unwrap_err();
+    assert_eq!(e.code(), "limits.customer_total_over");
+    assert_eq!(e.params()["max"], "10000000000000");
+    buy(&s, id, "1", 0, None).unwrap();
+    let stats = s.customer_stats(id).unwrap();
+    assert_eq!(stats.total_spent.to_string(), "10000000000000");
+    assert!(s.check().unwrap().ok);
+}
+
+#[test]
+fn purchase_dates_stay_between_2000_and_tomorrow_unless_the_owner_says_otherwise() {
+    let (s, id) = shop();
+    for at in ["0000-06-01", "1999-12-31T23:59", "2062-03-01"] {
+        let e = buy(&s, id, "100000", 0, Some(at)).unwrap_err();
+        assert_eq!(e.code(), "limits.date_out_of_range", "{at}");
+        assert_eq!(e.params()["field"], "at");
+    }
+    let e = buy(&s, id, "100000", 0, Some("2062-03-01")).unwrap_err();
+    assert_eq!(
+        (e.params()["value"].as_str(), e.params()["from"].as_str()),
+        (Some("2062-03-01"), Some("2000-01-01"))
+    );
+    buy(&s, id, "100000", 0, Some("2000-01-01")).unwrap();
+    assert_eq!(
+        s.set_setting("purchase_dates", "sometimes")
+            .unwrap_err()
+            .code(),
+        "settings.value_invalid"
+    );
+    s.set_setting("purchase_dates", "any").unwrap();
+    assert_eq!(s.setting("purchase_dates").unwrap(), "any");
+    buy(&s, id, "100000", 0, Some("1995-05-05")).unwrap();
+    assert_eq!(
+        buy(&s, id, "100000", 0, Some("0000-06-01"))
+            .unwrap_err()
+            .code(),
+        "limits.date_out_of_range",
+        "year 0 never"
+    );
+    // A bill mistyped as 2062 does not freeze her tier: the next real bill still moves it.
+    let r = buy(&s, id, "5000000", 0, Some("2062-03-01")).unwrap();
+    assert_eq!(r.loyalty.tier.as_deref(), Some("Thành viên"));
+    let r = buy(&s, id, "3000000", 0, None).unwrap();
+    assert_eq!(r.loyalty.tier.as_deref(), Some("Bạc"));
+    assert_eq!(s.customer_loyalty(id).unwrap().tier.as_deref(), Some("Bạc"));
+    let r = buy(&s, id, "7000000", 0, None).unwrap();
+    assert_eq!(
+        s.customer_loyalty(id).unwrap().tier.as_deref(),
+        Some("Vàng")
+    );
+    assert!(r.tier_changed);
+    s.set_setting("purchase_dates", "recent").unwrap();
+    assert_eq!(
+        s.loyalty_maintenance(Some("0000-01-01"))
+            .unwrap_err()
+            .code(),
+        "limits.date_out_of_range",
+        "maintenance dates are stored as ledger times too"
+    );
+    assert_eq!(
+        buy(&s, id, "100000", 0, Some("1995-05-05"))
+            .unwrap_err()
+            .code(),
+        "limits.date_out_of_range"
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Wild {
+    Buy { amount: i64, redeem: i64 },
+    Refund { which: usize, amount: Option<i64> },
+    Adjust { delta: i64 },
+}
+
+fn wild() -> impl Strategy<Value = Wild> {
+    let amount = prop_oneof![
+        1i64..2_000_000,
+        9_000_000_000i64..11_000_000_000,
+        Just(i64::MAX),
+        any::<i64>(),
+    ];
+    let points = prop_oneof![
+        -500i64..500,
+        Just(i64::MAX),
+        Just(i64::MIN),
+        any::<i64>(),
+        9_999_000i64..10_001_000
+    ];
+    prop_oneof![
+        4 => (amount.clone(), points.clone()).prop_map(|(amount, redeem)| Wild::Buy { amount, redeem }),
+        2 => (0usize..20, prop::option::of(amount)).prop_map(|(which, amount)| Wild::Refund { which, amount }),
+        2 => points.prop_map(|delta| Wild::Adjust { delta }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Within and beyond the limits: no panic, no overflow, balance = ledger sum >= 0, each
+    /// refund pays back at most what is left of the money paid, and `db check` stays ok.
+    #[test]
+    fn wild_numbers_never_break_the_ledger(ops in prop::collection::vec(wild(), 1..30)) {
+        let (s, id) = shop();
+        let mut bills: Vec<i64> = Vec::new();
+        for op in &ops {
+            match op {
+                Wild::Buy { amount, redeem } => {
+                    match buy(&s, id, &amount.to_string(), *redeem, None) {
+                        Ok(r) => {
+                            prop_assert!(*amount <= 10_000_000_000);
+                            prop_assert!(r.points_earned <= 10_000_000);
+                            bills.push(r.purchase.id);
+                        }
+                        Err(e) => prop_assert!(
+                            e.code().starts_with("loyalty.redeem") || matches!(e.code(),
+                                "limits.amount_over" | "limits.customer_total_over" | "purchase.amount_negative"),
+                            "{}", e.code()
+                        ),
+                    }
+                }
+                Wild::Refund { which, amount } => {
+                    if bills.is_empty() { continue; }
+                    let pid = bills[which % bills.len()];
+                    let before = s.purchase(pid).unwrap();
+                    let amount = amount.map(|a| a.to_string());
+                    match s.refund(pid, amount.as_deref(), None) {
+                        Ok(r) => {
+                            prop_assert!(r.refund.amount <= before.refundable);
+                            prop_assert!(r.points_returned <= before.points_back);
+                            let after = s.purchase(pid).unwrap();
+                            prop_assert!(after.refunded <= after.paid);
+                            prop_assert_eq!(after.refunded - before.refunded, r.refund.amount);
+                        }
+                        Err(e) => prop_assert!(matches!(e.code(),
+                            "purchase.refund_too_large" | "purchase.fully_refunded" | "purchase.amount_invalid"
+                            | "purchase.amount_negative" | "limits.amount_over"), "{}", e.code()),
+                    }
+                }
+                Wild::Adjust { delta } => {
+                    if let Err(e) = s.adjust_points(id, *delta, "thử", None) {
+                        prop_assert!(matches!(e.code(),
+                            "limits.points_over" | "loyalty.adjust_below_zero" | "loyalty.adjust_zero"
+                            | "limits.balance_over"), "{}", e.code());
+                    }
+                }
+            }
+            let v = s.points(id, 100_000).unwrap();
+            let sum = v.ledger.iter().try_fold(0i64, |a, e| a.checked_add(e.points));
+            prop_assert_eq!(Some(v.loyalty.balance), sum, "balance is the ledger sum");
+            prop_assert!(v.loyalty.balance >= 0);
+        }
+        prop_assert!(s.check().unwrap().ok);
+        s.profile(id, 100).unwrap();
     }
 }

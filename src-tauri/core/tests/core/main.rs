@@ -591,3 +591,244 @@ proptest! {
         prop_assert_eq!(khachquen_core::text::fold(&once), once);
     }
 }
+
+// Issue 14: names that show nothing, and files from before the limits.
+
+#[test]
+fn names_of_invisible_or_control_characters_are_refused() {
+    let s = shop();
+    let add = |name: &str| s.add_customer(customer(name, "0977000111"));
+    for name in [
+        "\u{200B}",
+        "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+        " \u{00AD}\u{200E} ",
+    ] {
+        let e = add(name).unwrap_err();
+        assert_eq!(
+            (e.code(), e.field()),
+            ("customer.name_invisible", Some("name")),
+            "{name:?}"
+        );
+    }
+    for name in [
+        "Lan\u{0}",
+        "Lan\tAnh",
+        "Lan\u{85}",
+        "\u{1B}[31mLan",
+        "Lan\u{202E}hnA",
+    ] {
+        assert_eq!(
+            add(name).unwrap_err().code(),
+            "customer.name_control",
+            "{name:?}"
+        );
+    }
+    assert_eq!(add("   ").unwrap_err().code(), "customer.name_required");
+    // Trimming takes the invisible characters off a real name; search finds it.
+    let c = add("\u{FEFF}\u{200B}Võ Thị\u{200B} Lan\u{2060}").unwrap();
+    assert_eq!(c.name, "Võ Thị Lan");
+    assert_eq!(names(&s, "vo thi lan"), ["Võ Thị Lan"]);
+    let e = s
+        .update_customer(
+            c.id,
+            CustomerInput {
+                name: Some("\u{200B}\u{200B}".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "customer.name_invisible");
+    assert_eq!(s.customer(c.id).unwrap().name, "Võ Thị Lan");
+
+    // Imported names too, row by row.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khach.csv");
+    std::fs::write(
+        &path,
+        "Họ tên,Điện thoại\n\u{200B}\u{FEFF},0988000111\nAn\u{7}Bình,0988000222\n\u{200B}Mai Hoa,0988000333\n",
+    )
+    .unwrap();
+    let o = khachquen_core::import::ImportOptions {
+        skip_invalid: true,
+        ..Default::default()
+    };
+    let r = s
+        .import(
+            khachquen_core::import::Kind::Customers,
+            &path,
+            &o,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let codes: Vec<&str> = r.errors.iter().map(|e| e.code.as_str()).collect();
+    assert_eq!(codes, ["customer.name_invisible", "customer.name_control"]);
+    assert_eq!(names(&s, "mai hoa"), ["Mai Hoa"]);
+
+    // Staff names go through the same rule.
+    let s = Store::open_in_memory().unwrap();
+    s.setup_owner("Chủ tiệm", "1234").unwrap();
+    let staff = |name: &str| {
+        s.add_staff(
+            khachquen_core::staff::StaffInput {
+                name: name.into(),
+                role: Some("cashier".into()),
+            },
+            "5678",
+        )
+    };
+    assert_eq!(
+        staff("\u{200B}\u{FEFF}").unwrap_err().code(),
+        "customer.name_invisible"
+    );
+    assert_eq!(
+        staff("Hà\nLinh").unwrap_err().code(),
+        "customer.name_control"
+    );
+    assert_eq!(staff("\u{200B}Hà Linh").unwrap().name, "Hà Linh");
+}
+
+#[test]
+fn imported_bills_get_the_same_bounds() {
+    use khachquen_core::import::{ImportOptions, Kind};
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop();
+    let id = s
+        .add_customer(customer("Đỗ Văn Hùng", "0912000333"))
+        .unwrap()
+        .id;
+    let mut csv = String::from("Ngày mua,Điện thoại,Tổng tiền\n");
+    for _ in 0..10 {
+        csv.push_str("15/03/2024,0912000333,\"999,999,999,999,999,999\"\n");
+    }
+    csv.push_str("01/01/0000,0912000333,100000\n");
+    csv.push_str("31/12/1999,0912000333,100000\n");
+    csv.push_str("01/03/2062,0912000333,100000\n");
+    csv.push_str("15/03/2024,0912000333,250000\n");
+    let path = dir.path().join("hoa-don.csv");
+    std::fs::write(&path, csv).unwrap();
+    let o = ImportOptions {
+        skip_invalid: true,
+        ..Default::default()
+    };
+    let r = s
+        .import(Kind::Purchases, &path, &o, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((r.inserted, r.rejected), (1, 13));
+    let codes: Vec<&str> = r.errors.iter().map(|e| e.code.as_str()).collect();
+    assert_eq!(codes[..10], ["limits.amount_over"; 10]);
+    // Year 0 is not even a date to the importer; 1999 and 2062 are outside the window.
+    assert_eq!(codes[10], "import.date_invalid");
+    assert_eq!(codes[11..], ["limits.date_out_of_range"; 2]);
+    assert_eq!(r.errors[0].line, 2);
+    assert!(
+        r.errors[0].message.contains("10000000000"),
+        "{}",
+        r.errors[0].message
+    );
+    assert_eq!(
+        s.customer_stats(id).unwrap().total_spent.to_string(),
+        "250000"
+    );
+
+    // The per-customer limit counts what is stored and what the file adds.
+    let mut csv = String::from("Ngày mua,Điện thoại,Tổng tiền\n");
+    for day in 0..1000 {
+        csv.push_str(&format!(
+            "{:02}/03/2024,0912000333,10000000000\n",
+            1 + day % 28
+        ));
+    }
+    let path = dir.path().join("lon.csv");
+    std::fs::write(&path, csv).unwrap();
+    let r = s
+        .import(Kind::Purchases, &path, &o, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((r.inserted, r.rejected), (999, 1));
+    assert_eq!(r.errors[0].code, "limits.customer_total_over");
+    assert!(s.check().unwrap().ok);
+}
+
+#[test]
+fn an_old_file_with_values_past_the_limits_still_searches_shows_exports_and_checks() {
+    use khachquen_core::export::{ExportKind, Label};
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("khachquen.db");
+    let id = {
+        let s = Store::open(&db_path).unwrap();
+        let id = s
+            .add_customer(customer("Lý Thị Huệ", "0935111222"))
+            .unwrap()
+            .id;
+        s.add_purchase(purchase(id, "100000")).unwrap();
+        id
+    };
+    // What an earlier version let in: ten bills of 999,999,999,999,999,999, a bill in year 0,
+    // one in 2062, points of i64::MAX twice, and the wrapped total those left behind.
+    {
+        let conn = rusqlite::Connection::open(&db_path).unwrap();
+        for n in 0..10 {
+            conn.execute(
+                "INSERT INTO purchases (client_id, customer_id, at, total_minor, payment_method,
+                    created_at) VALUES (?1, ?2, 1710000000, 999999999999999999, 'cash', 0)",
+                rusqlite::params![format!("old{n}"), id],
+            )
+            .unwrap();
+        }
+        for at in [-62_167_219_200i64, 2_908_000_000] {
+            conn.execute(
+                "INSERT INTO purchases (customer_id, at, total_minor, payment_method, created_at)
+                 VALUES (?1, ?2, 5000, 'cash', 0)",
+                rusqlite::params![id, at],
+            )
+            .unwrap();
+        }
+        for _ in 0..2 {
+            conn.execute(
+                "INSERT INTO points_ledger (customer_id, kind, points, at, created_at)
+                 VALUES (?1, 'adjust', 9223372036854775807, 1710000000, 0)",
+                [id],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "UPDATE customers SET total_minor = -8446744073709451616, visits = 13 WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&db_path).unwrap();
+    assert_eq!(s.search("huệ", 10).unwrap().len(), 1);
+    assert_eq!(s.list_customers(&ListQuery::default()).unwrap().total, 1);
+    let p = s.profile(id, 100).unwrap();
+    assert_eq!(p.purchases.len(), 13);
+    s.points(id, 100).unwrap();
+    s.customer_stats(id).unwrap();
+    let label = |l: Label| match l {
+        Label::Column(c) | Label::Gender(c) | Label::Source(c) | Label::Payment(c) => c.to_owned(),
+        Label::PointsKind(c) => c.to_owned(),
+    };
+    for kind in [
+        ExportKind::Customers,
+        ExportKind::Purchases,
+        ExportKind::Points,
+    ] {
+        for ext in ["csv", "xlsx"] {
+            let out = dir.path().join(format!("out-{kind:?}.{ext}"));
+            s.export(kind, &out, &label).unwrap();
+        }
+    }
+    let check = s.check().unwrap();
+    assert!(!check.ok, "the wrapped total is reported, not a failure");
+    let all = khachquen_core::analytics::reports::Range {
+        from: Some("2024-01-01".into()),
+        to: None,
+    };
+    s.report_summary(&all).unwrap();
+    s.report_staff(&all).unwrap();
+    s.refresh_analytics().unwrap();
+    // New bills for her are refused by the limit, not by an overflow.
+    assert_eq!(
+        s.add_purchase(purchase(id, "1000")).unwrap_err().code(),
+        "limits.customer_total_over"
+    );
+}
