@@ -505,3 +505,82 @@ fn changes_backups_and_restores_are_logged_with_who_and_before_after() {
     );
     assert!(s.audit_verify().unwrap().ok);
 }
+
+/// Many guessers at once, each on its own connection to one file (as separate processes
+/// would be): the attempt is counted before the hash, so no more than five wrong PINs are
+/// ever checked, and the right PIN is refused once the account is locked.
+#[test]
+fn parallel_wrong_pins_never_check_more_than_five() {
+    use khachquen_core::staff::{StaffInput, MAX_ATTEMPTS};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    let cashier = {
+        let s = Store::open(&path).unwrap();
+        s.setup_owner("Chị Lan", "1234").unwrap();
+        s.add_staff(
+            StaffInput {
+                name: "Minh".into(),
+                role: Some("cashier".into()),
+            },
+            "1111",
+        )
+        .unwrap()
+        .id
+    };
+    let guessers: Vec<Store> = (0..24).map(|_| Store::open(&path).unwrap()).collect();
+    let barrier = std::sync::Barrier::new(guessers.len());
+    let results: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = guessers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let pin = format!("{:04}", 2000 + i);
+                    match s.sign_in(cashier, &pin) {
+                        Ok(_) => "signed_in".to_owned(),
+                        Err(e) => e.code().to_owned(),
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(!results.contains(&"signed_in".to_owned()), "{results:?}");
+    let owner = Store::open(&path).unwrap();
+    owner.sign_in(1, "1234").unwrap();
+    let count = |action: &str| {
+        owner
+            .audit_list(&AuditFilter {
+                action: Some(action.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .total
+    };
+    let checked = count("auth.failed") + count("auth.lockout");
+    assert_eq!(checked, MAX_ATTEMPTS, "{results:?}");
+    assert_eq!(count("auth.lockout"), 1);
+    let locked = results
+        .iter()
+        .filter(|c| *c == "auth.account_locked")
+        .count();
+    assert_eq!(locked, guessers.len() - 4, "{results:?}");
+    // Even the right PIN, tried by many at once, waits out the lock.
+    let right: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = guessers
+            .iter()
+            .map(|s| scope.spawn(move || s.sign_in(cashier, "1111").err().map(|e| e.code())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap_or("signed_in").to_owned())
+            .collect()
+    });
+    assert!(
+        right.iter().all(|c| c == "auth.account_locked"),
+        "{right:?}"
+    );
+    assert_eq!(count("auth.failed") + count("auth.lockout"), MAX_ATTEMPTS);
+}
