@@ -320,8 +320,16 @@ impl Sealer {
 /// log cut short does not count.
 static RESTORED: Mutex<Option<(i64, String)>> = Mutex::new(None);
 
+/// Set by a restore's entry, so the commit that carries it moves the anchor at once.
+static RESTORE_PENDING: AtomicBool = AtomicBool::new(false);
+
 pub(crate) fn note_restore(id: i64, mac: &str) {
     *RESTORED.lock().unwrap_or_else(|p| p.into_inner()) = Some((id, mac.to_owned()));
+    RESTORE_PENDING.store(true, Ordering::Release);
+}
+
+pub(crate) fn take_restore_pending() -> bool {
+    RESTORE_PENDING.swap(false, Ordering::AcqRel)
 }
 
 fn just_restored(head: &ChainHead) -> bool {

@@ -130,15 +130,26 @@ impl Store {
         }
     }
 
-    /// Run `f` in an immediate write transaction, committed only when it succeeds.
+    /// Run `f` in an immediate write transaction, committed only when it succeeds. (A write
+    /// committed on the writer by other means calls [`Store::audit_committed`] after.)
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
-        // The checkpointer moves the audit anchor within a second (and Drop at exit).
-        self.sealer.mark_dirty();
+        // The checkpointer moves the audit anchor within a second (and Drop at exit); a
+        // restore moves it at once, since only this process can vouch for the step back.
+        self.audit_committed(&conn);
         Ok(out)
+    }
+
+    /// After a transaction committed on the writer outside [`Store::write`] (a restore that
+    /// records its entry in the swap's own transaction): let the audit anchor follow.
+    pub(crate) fn audit_committed(&self, conn: &Connection) {
+        self.sealer.mark_dirty();
+        if crate::seal::take_restore_pending() {
+            let _ = self.sealer.follow(conn);
+        }
     }
 
     /// integrity_check, foreign keys, cached figures, and (with the audit key) the seals of
