@@ -598,11 +598,23 @@ impl Store {
     /// Record how the reserved attempts came out, in one write transaction: a right PIN
     /// signs in and clears the count; each wrong one is audited (it was counted already).
     fn settle(&self, outcomes: &[(Ticket, bool)], via: Via, now: i64) -> Result<Actor> {
-        let hit = outcomes.iter().find(|(_, ok)| *ok).map(|(t, _)| t.id);
+        let hit = outcomes.iter().find(|(_, ok)| *ok).map(|(t, _)| t);
         let (outcome, idle) = self.write(|conn| {
             let idle = idle_minutes(conn)?;
-            if let Some(id) = hit {
+            if let Some(t) = hit {
+                let id = t.id;
                 let r = load(conn, id)?;
+                // Deactivated, or given a new PIN, while the hash ran: the PIN checked is
+                // no longer the account's, so nobody signs in with it.
+                if !r.active {
+                    return Ok((Err(CoreError::StaffInactive(r.name)), idle));
+                }
+                if r.pin_hash != t.pin_hash {
+                    let left = (MAX_ATTEMPTS - r.failed_attempts).clamp(0, MAX_ATTEMPTS);
+                    return Ok((Err(CoreError::PinWrong { left }), idle));
+                }
+                // Within the attempts this period allows, so it clears the count and any
+                // lock its own or a later reservation set.
                 db::staff::set_attempts(conn, id, 0, None)?;
                 // Other owners this PIN was reserved against get their attempt back.
                 for (t, _) in outcomes.iter().filter(|(t, _)| t.id != id) {
