@@ -2362,3 +2362,242 @@ fn names_of_invisible_or_control_characters_are_refused() {
     let c = json(d, &add("\u{200B}Ngô Bảo\u{2060}"));
     assert_eq!(c["name"], "Ngô Bảo");
 }
+
+/// `khachquen` started now (not waited for), with these environment variables.
+fn kq_spawn(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--lang", "en"])
+        .args(args)
+        .env_remove("KHACHQUEN_DATA_DIR")
+        .env_remove("KHACHQUEN_PIN")
+        .env_remove("KHACHQUEN_NEW_PIN")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start khachquen")
+}
+
+/// Wrong and right PINs from many processes at once: each attempt is counted before the
+/// PIN is checked, so at most five are ever checked, and once locked even the right PIN waits.
+#[test]
+fn parallel_pin_guesses_from_many_processes_check_at_most_five() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok_env(
+        d,
+        &[("KHACHQUEN_NEW_PIN", "2468")],
+        &["staff", "add", "--name", "Chị Lan", "--role", "owner"],
+    );
+    let checked = || {
+        let s = Store::open(&d.join("khachquen.db")).unwrap();
+        let page = khachquen_core::staff::as_system(|| {
+            s.audit_list(&khachquen_core::audit::AuditFilter {
+                action: Some("auth".into()),
+                limit: Some(1000),
+                ..Default::default()
+            })
+        })
+        .unwrap();
+        page.entries
+            .iter()
+            .filter(|e| e.action == "auth.failed" || e.action == "auth.lockout")
+            .count()
+    };
+    let guess = |pins: Vec<String>| -> Vec<(String, Option<i32>, String)> {
+        let children: Vec<_> = pins
+            .iter()
+            .map(|p| {
+                kq_spawn(
+                    d,
+                    &[("KHACHQUEN_PIN", p.as_str())],
+                    &[
+                        "customer",
+                        "add",
+                        "--name",
+                        "Khách lạ",
+                        "--phone",
+                        "0912000111",
+                    ],
+                )
+            })
+            .collect();
+        pins.into_iter()
+            .zip(children)
+            .map(|(p, c)| {
+                let out = c.wait_with_output().unwrap();
+                (
+                    p,
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                )
+            })
+            .collect()
+    };
+    let wave: Vec<String> = (0..48).map(|i| format!("{}", 1000 + i)).collect();
+    let results = guess(wave);
+    assert!(
+        results.iter().all(|(_, code, _)| *code == Some(1)),
+        "{results:?}"
+    );
+    let wrong = results
+        .iter()
+        .filter(|(_, _, err)| err.contains("Wrong PIN"))
+        .count();
+    let locked = results
+        .iter()
+        .filter(|(_, _, err)| err.contains("locked for"))
+        .count();
+    assert_eq!(checked(), 5, "{results:?}");
+    assert_eq!((wrong, locked), (4, 44), "{results:?}");
+    // Now the right PIN among more guesses, all at once: every one waits out the lock.
+    let mut wave: Vec<String> = (0..16).map(|i| format!("{}", 3000 + i)).collect();
+    wave.insert(7, "2468".into());
+    let results = guess(wave);
+    for (pin, code, err) in &results {
+        assert_eq!(*code, Some(1), "{pin}: {err}");
+        assert!(err.contains("locked for"), "{pin}: {err}");
+    }
+    assert_eq!(checked(), 5, "no PIN was checked while locked");
+    let s = Store::open(&d.join("khachquen.db")).unwrap();
+    assert!(
+        s.search("Khách lạ", 5).unwrap().is_empty(),
+        "nothing was added"
+    );
+}
+
+fn ok_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
+    let out = kq_env(dir, env, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+/// The audit key and anchor outside the database: a log rewritten with every hash
+/// recomputed, a role edited with SQL and a points row slipped in are all reported by
+/// `audit verify` and `db check`, which show the chain head when all is well.
+#[test]
+fn a_rewritten_log_and_rows_edited_with_sql_are_reported_on_the_command_line() {
+    use rusqlite::types::Value as Sql;
+    let pin = [("KHACHQUEN_PIN", "2468")];
+    let shop = || {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_owned();
+        ok_env(
+            &d,
+            &[("KHACHQUEN_NEW_PIN", "2468")],
+            &["staff", "add", "--name", "Chị Lan", "--role", "owner"],
+        );
+        ok_env(
+            &d,
+            &[("KHACHQUEN_PIN", "2468"), ("KHACHQUEN_NEW_PIN", "1111")],
+            &["staff", "add", "--name", "Minh", "--role", "cashier"],
+        );
+        for (name, phone) in [("Trần Thị Mai", "0987654321"), ("Lê Văn Tú", "0912345678")] {
+            ok_env(
+                &d,
+                &pin,
+                &["customer", "add", "--name", name, "--phone", phone],
+            );
+        }
+        (dir, d)
+    };
+    let (_keep, d) = shop();
+    let out = ok_env(&d, &pin, &["audit", "verify"]);
+    assert!(out.contains("Chain head"), "{out}");
+    let v: Value = serde_json::from_str(&ok_env(&d, &pin, &["audit", "verify", "--json"])).unwrap();
+    assert!(
+        v["ok"].as_bool().unwrap() && v["sealed"].as_bool().unwrap(),
+        "{v}"
+    );
+    let fingerprint = v["head"]["fingerprint"].as_str().unwrap().to_owned();
+    assert!(out.contains(&fingerprint), "{out}");
+    assert_eq!(v["anchor"], v["head"]);
+    assert_eq!(ok_env(&d, &pin, &["db", "check"]).trim(), "ok");
+    // The full rewrite: triggers dropped, an entry edited, every hash after it recomputed.
+    {
+        let conn = rusqlite::Connection::open(d.join("khachquen.db")).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_append_only_update;
+             UPDATE audit_log SET actor_name = 'Minh' WHERE id = 2;",
+        )
+        .unwrap();
+        let last: i64 = conn
+            .query_row("SELECT max(id) FROM audit_log", [], |r| r.get(0))
+            .unwrap();
+        for id in 2..=last {
+            let fields: Vec<Sql> = conn
+                .query_row(
+                    "SELECT id, at, actor_id, actor_name, via, action, entity, entity_id,
+                            customer_id, before_json, after_json, prev_hash
+                     FROM audit_log WHERE id = ?1",
+                    [id],
+                    |r| (0..12).map(|i| r.get(i)).collect(),
+                )
+                .unwrap();
+            let refs: Vec<rusqlite::types::ValueRef> = fields.iter().map(Into::into).collect();
+            let hash = khachquen_core::audit::entry_hash(&refs.try_into().unwrap());
+            conn.execute(
+                "UPDATE audit_log SET hash = ?1 WHERE id = ?2",
+                rusqlite::params![hash, id],
+            )
+            .unwrap();
+            conn.execute(
+                "UPDATE audit_log SET prev_hash = ?1 WHERE id = ?2",
+                rusqlite::params![hash, id + 1],
+            )
+            .unwrap();
+        }
+    }
+    let out = kq_env(&d, &pin, &["audit", "verify"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Audit entry #2 no longer matches its seal"),
+        "{err}"
+    );
+    // A cashier made owner with plain SQL.
+    let (_keep, d) = shop();
+    rusqlite::Connection::open(d.join("khachquen.db"))
+        .unwrap()
+        .execute("UPDATE staff SET role = 'owner' WHERE name = 'Minh'", [])
+        .unwrap();
+    for args in [&["audit", "verify"][..], &["db", "check"][..]] {
+        let out = kq_env(&d, &pin, args);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+        assert!(
+            all.contains("changed outside the app (staff #2)"),
+            "{args:?}: {all}"
+        );
+    }
+    // Points slipped into the ledger with plain SQL.
+    let (_keep, d) = shop();
+    rusqlite::Connection::open(d.join("khachquen.db"))
+        .unwrap()
+        .execute(
+            "INSERT INTO points_ledger (customer_id, kind, points, at, created_at)
+             VALUES (1, 'bonus', 50000, 0, 0)",
+            [],
+        )
+        .unwrap();
+    for args in [&["audit", "verify"][..], &["db", "check"][..]] {
+        let out = kq_env(&d, &pin, args);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+        assert!(all.contains("points_ledger #1"), "{args:?}: {all}");
+    }
+}

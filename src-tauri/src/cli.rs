@@ -1254,6 +1254,13 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                         report.stats_mismatches
                     ));
                 }
+                if let Some(e) = report.sealed_rows.as_ref().and_then(|r| r.error()) {
+                    lines.push(format!(
+                        "{}: {}",
+                        o.t("cli.audit_sealed_rows"),
+                        i18n::core_error(o.lang, &e)
+                    ));
+                }
                 lines.join("\n")
             })?;
             if !report.ok {

@@ -1,7 +1,7 @@
 // Audit log (#audit, the owner's; #audit/customer=12 or #audit/staff=Minh open it filtered):
 // who did what and when, newest first (audit_list, a page at a time with "Load more"), each
-// entry's before and after on demand, and a check of the hash chain (audit_verify) that
-// tells whether anything was edited, inserted or deleted behind the app's back.
+// entry's before and after on demand, and a check of the hash chain and its seals
+// (audit_verify) that tells whether anything was edited, inserted or deleted behind the app's back.
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError } from '../lib/dom.js';
 import { ACTION_PREFIXES, buildFilter, parseAuditParam, diffKeys, showValue, shortHash } from '../lib/audit.js';
@@ -197,11 +197,16 @@ async function verify() {
   try {
     const r = await api.auditVerify();
     if (els !== mine) return;
+    // The chain head (newest sealed entry) is what the owner notes down and backups carry.
+    const head = r.head && h('p', { class: 'hint', id: 'audit-verify-head' },
+      T('head_line', { id: r.head.id, fingerprint: r.head.fingerprint }));
     fill(els.verifyResult, r.ok && !r.first_broken
       ? h('div', { class: 'notice success', id: 'audit-verify-ok' }, icon('check'),
         h('span', {}, T('verify_ok', { count: fmt.number(r.entries) }), ' ', h('code', { class: 'hash', title: r.last_hash ?? '' }, shortHash(r.last_hash ?? '—'))))
       : h('div', { class: 'notice error', id: 'audit-verify-broken', role: 'alert' }, icon('x'),
-        T('verify_broken', { id: r.first_broken?.id ?? '?', reason: T(`reason.${r.first_broken?.reason ?? 'hash_mismatch'}`) })));
+        r.first_broken
+          ? T('verify_broken', { id: r.first_broken.id, reason: T(`reason.${r.first_broken.reason}`) })
+          : ctx.t.error(r.problem ?? {})), head);
   } catch (err) {
     if (els === mine) fill(els.verifyResult, h('div', { class: 'notice error', id: 'audit-verify-broken', role: 'alert' }, ctx.t.error(err)));
   } finally {

@@ -26,16 +26,41 @@
 //! re-typed behind the app's back (the text '42' for the integer 42) fails the check too.
 //! `before_json`/`after_json` are hashed as the exact stored text.
 //!
+//! # Seals and the anchor (outside the database)
+//!
+//! The chain alone cannot stop someone who drops the triggers, edits an entry and recomputes
+//! every hash after it: the encoding is public. So each entry is also sealed: `mac` is the
+//! HMAC-SHA256, under the shop's audit key, of the entry's id and hash, and `mac_key` the
+//! key's public id (db::seal). The key is the file `audit.key` in the data folder (0600),
+//! never in the database, so rewriting the log needs that file too. Since each hash covers
+//! everything before it, one sealed entry vouches for the whole log up to it: entries from
+//! before seals existed are covered by the `audit.seal` entry written on the first open with
+//! a key; entries sealed on another computer (a restored backup) by the next entry sealed
+//! here. [`verify`] checks every seal made with this shop's key and refuses an unsealed entry
+//! after a sealed one.
+//!
+//! Cutting the newest entries off (and rewriting the AUTOINCREMENT record) leaves a shorter
+//! log whose seals all hold; for that the newest sealed entry's id and MAC, the chain head,
+//! are copied after writes (within a second) to the anchor file `audit.head` beside the key
+//! (crate::seal). `audit verify` compares: the database may be ahead of the anchor (a process
+//! died between its commit and the anchor write) but never behind it, and the anchored entry
+//! must be the one anchored. The head's short fingerprint is shown to the owner and
+//! [`chain_head`] gives it to backups.
+//!
+//! Staff rows (role, PIN hash, ...) and points ledger rows are sealed the same way, with a
+//! sealed row count per table so deletions show (db::seal); `audit verify` and `db check`
+//! report a row changed, slipped in or deleted with plain SQL.
+//!
 //! # Limits
 //!
-//! A chain shows edits, deletions and insertions in the middle, and (through the
-//! AUTOINCREMENT record of the highest id ever written) the loss of the newest entries. It
-//! cannot stop someone who rewrites every hash from the edited row onward and the sequence
-//! record as well: the encoding is public and there is no secret key. Comparing
-//! [`AuditVerify::last_hash`] with a copy kept elsewhere (a backup, a printout) catches that.
+//! Whoever holds both the database and the key file (for example a copy of the whole data
+//! folder) can rewrite everything; only a copy of the chain head kept elsewhere (a backup, a
+//! note of the fingerprint) shows that. Without the key file nothing can be checked, and
+//! `audit verify` says so ([`CoreError::AuditKeyMissing`]) rather than passing.
 
 use crate::db;
 use crate::db::audit::{AuditRow, Where};
+use crate::db::seal::{KeyState, RowCheck};
 use crate::error::{CoreError, Result};
 use crate::settings::timezone;
 use crate::store::Store;
@@ -52,6 +77,8 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 const DOMAIN: &[u8] = b"khachquen.audit.v1";
+/// The action a restore records; its entry re-seals the restored rows (see [`record`]).
+pub const RESTORE_ACTION: &str = "backup.restore";
 const NAME_MAX: usize = 100;
 const TOKEN_MAX: usize = 64;
 /// A page of the viewer when the caller names no limit, and the most one page may hold.
@@ -232,6 +259,15 @@ pub enum BreakReason {
     PrevHashMismatch,
     /// No entry has this id although a later one was written: entries were deleted.
     Missing,
+    /// The entry's seal does not match its hash: edited and rehashed without the key.
+    SealBroken,
+    /// The entry has no seal although an earlier one does: forged, or its seal stripped.
+    Unsealed,
+    /// The anchor outside the database names this entry, and the log stops before it: the
+    /// newest entries were cut off.
+    Truncated,
+    /// The entry at the anchor's id is not the one anchored.
+    AnchorMismatch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +282,10 @@ impl From<BrokenEntry> for CoreError {
             BreakReason::HashMismatch => CoreError::AuditEntryAltered(b.id),
             BreakReason::PrevHashMismatch => CoreError::AuditChainBroken(b.id),
             BreakReason::Missing => CoreError::AuditEntryMissing(b.id),
+            BreakReason::SealBroken => CoreError::AuditSealBroken(b.id),
+            BreakReason::Unsealed => CoreError::AuditEntryUnsealed(b.id),
+            BreakReason::Truncated => CoreError::AuditTruncated(b.id),
+            BreakReason::AnchorMismatch => CoreError::AuditAnchorMismatch(b.id),
         }
     }
 }
@@ -260,13 +300,90 @@ pub struct AuditVerify {
     pub last_hash: Option<String>,
     /// The first entry, in id order, where the chain breaks.
     pub first_broken: Option<BrokenEntry>,
+    /// The seals were checked with this shop's key.
+    pub sealed: bool,
+    /// The key file is gone: the seals cannot be checked (and `ok` is false).
+    pub key_missing: bool,
+    /// The newest sealed entry: show its fingerprint to the owner, keep it with backups.
+    pub head: Option<ChainHead>,
+    /// What the anchor file outside the database holds (file-backed stores).
+    pub anchor: Option<ChainHead>,
+    /// The key is here but its anchor file is not.
+    pub anchor_missing: bool,
+    /// Staff and points ledger rows against their seals (with the key only).
+    pub rows: Option<RowCheck>,
+    /// The first problem as `{code, params}` (the window translates `errors.<code>`).
+    pub problem: Option<Problem>,
+}
+
+/// A typed error as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: String,
+    pub params: serde_json::Map<String, Value>,
 }
 
 impl AuditVerify {
-    /// The first break as a typed error (for a message in the user's language).
+    /// The first problem as a typed error (for a message in the user's language).
     pub fn error(&self) -> Option<CoreError> {
-        self.first_broken.map(CoreError::from)
+        if let Some(b) = self.first_broken {
+            return Some(CoreError::from(b));
+        }
+        if self.key_missing {
+            return Some(CoreError::AuditKeyMissing);
+        }
+        if self.anchor_missing {
+            return Some(CoreError::AuditAnchorMissing);
+        }
+        self.rows.as_ref().and_then(RowCheck::error)
     }
+
+    pub(crate) fn settle(&mut self) {
+        let e = self.error();
+        self.ok = e.is_none();
+        self.problem = e.map(|e| Problem {
+            code: e.code().to_owned(),
+            params: e.params(),
+        });
+    }
+}
+
+/// The newest sealed entry: its id, the id of the key that sealed it, and the seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    pub id: i64,
+    pub key: String,
+    pub mac: String,
+    /// The first 16 hex digits of the seal in groups of four, for the owner to compare.
+    pub fingerprint: String,
+}
+
+impl ChainHead {
+    pub fn new(id: i64, key: String, mac: String) -> ChainHead {
+        let short: String = mac.chars().take(16).collect();
+        let fingerprint = short
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("-");
+        ChainHead {
+            id,
+            key,
+            mac,
+            fingerprint,
+        }
+    }
+}
+
+/// The newest sealed entry (None before any): for backups to carry and owners to compare.
+pub fn chain_head(conn: &Connection) -> Result<Option<ChainHead>> {
+    Ok(db::audit::sealed_head(conn)?.map(|(id, key, mac)| ChainHead::new(id, key, mac)))
+}
+
+/// What an entry's seal is made over.
+pub(crate) fn seal_message(id: i64, hash: ValueRef<'_>) -> Vec<u8> {
+    db::seal::encode(db::seal::AUDIT_DOMAIN, &[ValueRef::Integer(id), hash])
 }
 
 fn put(h: &mut Sha256, v: ValueRef<'_>) {
@@ -385,6 +502,8 @@ fn validate(e: &NewAuditEntry) -> Result<AuditRow> {
         after_json: json_text(e.after.as_ref())?,
         prev_hash: String::new(),
         hash: String::new(),
+        mac_key: None,
+        mac: None,
     })
 }
 
@@ -400,6 +519,12 @@ pub fn record(conn: &Connection, e: &NewAuditEntry) -> Result<i64> {
         ));
     }
     let mut row = validate(e)?;
+    // A restore brings in the backup's staff and ledger, sealed (if at all) on the computer
+    // that made it: the owner vouches for them by restoring, so they are sealed here anew,
+    // in the transaction that records the restore.
+    if e.action == RESTORE_ACTION {
+        db::seal::reseal_all(conn)?;
+    }
     let (last_id, prev) = match db::audit::last(conn)? {
         Some((id, SqlValue::Text(h))) => (id, h),
         // A non-text hash can only come from tampering; chaining on to its text form keeps
@@ -414,7 +539,17 @@ pub fn record(conn: &Connection, e: &NewAuditEntry) -> Result<i64> {
         .ok_or_else(|| CoreError::Internal("audit log ids exhausted".into()))?;
     row.prev_hash = prev;
     row.hash = row_hash(&row);
+    if let Some((key, mac)) = db::seal::seal(
+        conn,
+        &seal_message(row.id, ValueRef::Text(row.hash.as_bytes())),
+    )? {
+        row.mac_key = Some(key);
+        row.mac = Some(mac);
+    }
     db::audit::insert(conn, &row)?;
+    if let (true, Some(mac)) = (e.action == RESTORE_ACTION, &row.mac) {
+        crate::seal::note_restore(row.id, mac);
+    }
     Ok(row.id)
 }
 
@@ -479,17 +614,27 @@ fn resolve(conn: &Connection, f: &AuditFilter) -> Result<Where> {
     })
 }
 
-/// Walk the whole chain in id order; see the module documentation.
+/// Walk the whole chain in id order, checking hashes and (with the key) seals, then the
+/// staff and ledger rows; see the module documentation. The anchor is compared by
+/// [`Store::audit_verify`]. On a connection without the app's key (a backup being checked)
+/// only the hash chain is checked.
 pub fn verify(conn: &Connection) -> Result<AuditVerify> {
+    let key = db::seal::key_state(conn);
+    let local = match &key {
+        KeyState::Present(id) => Some(SqlValue::Text(id.clone())),
+        _ => None,
+    };
     let highest = db::audit::highest_id_ever(conn)?;
     let mut entries = 0i64;
     let mut expected = 1i64;
     let mut prev = SqlValue::Text(GENESIS.to_owned());
     let mut first_broken = None;
+    let mut seen_sealed = false;
     db::audit::walk(conn, |(id, vals)| {
         entries += 1;
         if first_broken.is_none() {
             let (prev_hash, stored) = (&vals[11], &vals[12]);
+            let (mac_key, mac) = (&vals[13], &vals[14]);
             let reason = if id > expected {
                 Some((expected, BreakReason::Missing))
             } else if *prev_hash != prev {
@@ -497,12 +642,26 @@ pub fn verify(conn: &Connection) -> Result<AuditVerify> {
             } else {
                 let fields: [ValueRef<'_>; 12] = std::array::from_fn(|i| (&vals[i]).into());
                 let ok = matches!(stored, SqlValue::Text(h) if *h == entry_hash(&fields));
-                (!ok).then_some((id, BreakReason::HashMismatch))
+                if !ok {
+                    Some((id, BreakReason::HashMismatch))
+                } else if local.is_some() && Some(mac_key) == local.as_ref() {
+                    seen_sealed = true;
+                    let want = db::seal::seal(conn, &seal_message(id, stored.into()))?
+                        .map(|(_, m)| SqlValue::Text(m));
+                    (want.as_ref() != Some(mac)).then_some((id, BreakReason::SealBroken))
+                } else if local.is_some() && seen_sealed && *mac_key == SqlValue::Null {
+                    Some((id, BreakReason::Unsealed))
+                } else {
+                    // Sealed on another computer (a restored backup): covered by the next
+                    // entry sealed here, whose hash includes it.
+                    None
+                }
             };
             first_broken = reason.map(|(id, reason)| BrokenEntry { id, reason });
         }
         expected = id.saturating_add(1);
         prev = vals[12].clone();
+        Ok(())
     })?;
     // The newest entries deleted: AUTOINCREMENT remembers a higher id than any left.
     if first_broken.is_none() && highest >= expected {
@@ -515,12 +674,21 @@ pub fn verify(conn: &Connection) -> Result<AuditVerify> {
         SqlValue::Text(h) if entries > 0 => Some(h),
         _ => None,
     };
-    Ok(AuditVerify {
-        ok: first_broken.is_none(),
+    let mut v = AuditVerify {
+        ok: false,
         entries,
         last_hash,
         first_broken,
-    })
+        sealed: local.is_some(),
+        key_missing: key == KeyState::Missing,
+        head: chain_head(conn)?,
+        anchor: None,
+        anchor_missing: false,
+        rows: db::seal::check_rows(conn)?,
+        problem: None,
+    };
+    v.settle();
+    Ok(v)
 }
 
 impl Store {
@@ -550,7 +718,11 @@ impl Store {
         self.require(crate::staff::Perm::AuditLog)?;
         let mut conn = self.report_reader();
         let tx = conn.transaction()?;
-        let v = verify(&tx)?;
+        let mut v = verify(&tx)?;
+        // Bring the anchor up to this snapshot first: it only ever moves forward over an
+        // intact log (or to this process's restore), so this hides nothing.
+        self.sealer.follow(&tx)?;
+        self.sealer.compare_anchor(&tx, &mut v)?;
         tx.finish()?;
         Ok(v)
     }
@@ -593,6 +765,8 @@ mod tests {
             after_json: Some(r#"{"name":"B"}"#.into()),
             prev_hash: GENESIS.into(),
             hash: String::new(),
+            mac_key: None,
+            mac: None,
         }
     }
 

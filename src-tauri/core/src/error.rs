@@ -346,6 +346,22 @@ pub enum CoreError {
     NameControl,
     #[error("invalid value for {key}: {value}")]
     SettingInvalid { key: String, value: String },
+    #[error("audit entry {0} no longer matches its seal: edited and rehashed")]
+    AuditSealBroken(i64),
+    #[error("audit entry {0} carries no seal although earlier entries do")]
+    AuditEntryUnsealed(i64),
+    #[error("audit entries up to {0} are missing (the anchor outside the database names it)")]
+    AuditTruncated(i64),
+    #[error("audit entry {0} is not the one anchored outside the database")]
+    AuditAnchorMismatch(i64),
+    #[error("the audit anchor file is missing")]
+    AuditAnchorMissing,
+    #[error("the audit key file is missing: the log cannot be checked")]
+    AuditKeyMissing,
+    #[error("{table} row {id} was changed outside the app")]
+    AuditRowAltered { table: String, id: i64 },
+    #[error("rows of {0} were deleted or added outside the app")]
+    AuditTotalsAltered(String),
 }
 
 impl CoreError {
@@ -497,6 +513,14 @@ impl CoreError {
         "customer.name_invisible",
         "customer.name_control",
         "settings.value_invalid",
+        "audit.seal_broken",
+        "audit.entry_unsealed",
+        "audit.truncated",
+        "audit.anchor_mismatch",
+        "audit.anchor_missing",
+        "audit.key_missing",
+        "audit.row_altered",
+        "audit.totals_altered",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -648,6 +672,14 @@ impl CoreError {
             NameInvisible => "customer.name_invisible",
             NameControl => "customer.name_control",
             SettingInvalid { .. } => "settings.value_invalid",
+            AuditSealBroken(_) => "audit.seal_broken",
+            AuditEntryUnsealed(_) => "audit.entry_unsealed",
+            AuditTruncated(_) => "audit.truncated",
+            AuditAnchorMismatch(_) => "audit.anchor_mismatch",
+            AuditAnchorMissing => "audit.anchor_missing",
+            AuditKeyMissing => "audit.key_missing",
+            AuditRowAltered { .. } => "audit.row_altered",
+            AuditTotalsAltered(_) => "audit.totals_altered",
         }
     }
 
@@ -862,6 +894,13 @@ impl CoreError {
             }
             NameInvisible | NameControl => json!({}),
             SettingInvalid { key, value } => json!({"key": key, "value": value}),
+            AuditSealBroken(id)
+            | AuditEntryUnsealed(id)
+            | AuditTruncated(id)
+            | AuditAnchorMismatch(id) => json!({"id": id}),
+            AuditAnchorMissing | AuditKeyMissing => json!({}),
+            AuditRowAltered { table, id } => json!({"table": table, "id": id}),
+            AuditTotalsAltered(table) => json!({"table": table}),
         };
         let mut map = match v {
             Value::Object(m) => m,

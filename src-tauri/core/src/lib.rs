@@ -20,6 +20,7 @@ pub mod money;
 pub mod phone;
 pub mod purchases;
 pub mod reminders;
+pub mod seal;
 pub mod settings;
 pub mod staff;
 pub mod store;

@@ -356,6 +356,92 @@ pub(crate) fn parse_idle_minutes(value: &str) -> Result<u32> {
         .ok_or_else(|| CoreError::IdleLockInvalid(value.to_owned()))
 }
 
+/// One PIN check paid for in advance: the attempt was counted (and, for the last one
+/// allowed, the lock set) in a write transaction before the hash runs, so however many
+/// processes guess at once, at most [`MAX_ATTEMPTS`] PINs are ever checked per lock period.
+struct Ticket {
+    id: i64,
+    pin_hash: String,
+    /// 1 ..= MAX_ATTEMPTS within the current lock period.
+    attempt: i64,
+    /// Set when this attempt was the last one allowed and locked the account.
+    locked_until: Option<i64>,
+}
+
+/// Count an attempt on `r`, or refuse it while the account is locked. Call inside a write
+/// transaction (BEGIN IMMEDIATE) on a freshly read row.
+fn reserve(conn: &rusqlite::Connection, r: &StaffRow, now: i64) -> Result<Ticket> {
+    if let Some(until) = r.locked_until.filter(|&t| t > now) {
+        return Err(CoreError::AccountLocked {
+            minutes: minutes_left(until, now),
+        });
+    }
+    // An expired lock starts a new period.
+    let used = if r.locked_until.is_some() {
+        0
+    } else {
+        r.failed_attempts.max(0)
+    };
+    let attempt = used + 1;
+    let locked_until = (attempt >= MAX_ATTEMPTS).then_some(now + LOCKOUT_SECS);
+    let count = if locked_until.is_some() { 0 } else { attempt };
+    db::staff::set_attempts(conn, r.id, count, locked_until)?;
+    Ok(Ticket {
+        id: r.id,
+        pin_hash: r.pin_hash.clone(),
+        attempt,
+        locked_until,
+    })
+}
+
+/// Give an attempt back (a PIN reserved against several owners matched another one).
+fn release(conn: &rusqlite::Connection, t: &Ticket) -> Result<()> {
+    let r = load(conn, t.id)?;
+    match t.locked_until {
+        Some(until) if r.locked_until == Some(until) => {
+            db::staff::set_attempts(conn, t.id, MAX_ATTEMPTS - 1, None)
+        }
+        Some(_) => Ok(()),
+        None if r.locked_until.is_none() && r.failed_attempts > 0 => {
+            db::staff::set_attempts(conn, t.id, r.failed_attempts - 1, None)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Audit one wrong PIN (already counted by [`reserve`]); the error to show.
+fn failed_attempt(
+    conn: &rusqlite::Connection,
+    t: &Ticket,
+    who: &Actor,
+    now: i64,
+) -> Result<CoreError> {
+    match t.locked_until {
+        Some(until) => {
+            audit::record(
+                conn,
+                &who.entry("auth.lockout", "staff")
+                    .entity_id(t.id)
+                    .after(json!({"attempts": t.attempt, "locked_until": time::from_unix(until)})),
+            )?;
+            Ok(CoreError::AccountLocked {
+                minutes: minutes_left(until, now),
+            })
+        }
+        None => {
+            audit::record(
+                conn,
+                &who.entry("auth.failed", "staff")
+                    .entity_id(t.id)
+                    .after(json!({"attempts": t.attempt})),
+            )?;
+            Ok(CoreError::PinWrong {
+                left: MAX_ATTEMPTS - t.attempt,
+            })
+        }
+    }
+}
+
 impl Store {
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(|p| p.into_inner())
@@ -500,127 +586,106 @@ impl Store {
 
     /// Sign in with a PIN (the lock screen: tap your name, type your PIN).
     pub fn sign_in(&self, staff_id: i64, pin: &str) -> Result<Actor> {
-        let row = load(&self.reader(), staff_id)?;
         let via = self.session().via;
-        if !row.active {
-            return Err(CoreError::StaffInactive(row.name));
-        }
         let now = time::now();
-        if let Some(until) = row.locked_until.filter(|&t| t > now) {
-            return Err(CoreError::AccountLocked {
-                minutes: minutes_left(until, now),
-            });
-        }
-        // The slow hash runs outside the writer lock: the counter keeps selling meanwhile.
-        let ok = pin_matches(pin, &row.pin_hash);
-        let (outcome, idle) = self.write(|conn| {
-            let fresh = load(conn, staff_id)?;
-            let who = actor_of(&fresh, via);
-            let idle = idle_minutes(conn)?;
-            if ok {
-                db::staff::set_attempts(conn, fresh.id, 0, None)?;
-                audit::record(
-                    conn,
-                    &who.entry("auth.sign_in", "staff").entity_id(fresh.id),
-                )?;
-                return Ok((Ok(fresh), idle));
+        let ticket = self.write(|conn| {
+            let r = load(conn, staff_id)?;
+            if !r.active {
+                return Err(CoreError::StaffInactive(r.name));
             }
-            Ok((Err(self.failed_attempt(conn, &fresh, &who, now)?), idle))
+            reserve(conn, &r, now)
         })?;
-        outcome.map(|r| self.open_session(&r, idle))
+        // The slow hash runs outside the writer lock: the counter keeps selling meanwhile.
+        let ok = pin_matches(pin, &ticket.pin_hash);
+        self.settle(&[(ticket, ok)], via, now)
     }
 
-    /// Count one wrong PIN against `r`; the error to show (the fifth locks the account).
-    fn failed_attempt(
-        &self,
-        conn: &rusqlite::Connection,
-        r: &StaffRow,
-        who: &Actor,
-        now: i64,
-    ) -> Result<CoreError> {
-        let failed = r.failed_attempts + 1;
-        if failed >= MAX_ATTEMPTS {
-            let until = now + LOCKOUT_SECS;
-            db::staff::set_attempts(conn, r.id, 0, Some(until))?;
-            audit::record(
-                conn,
-                &who.entry("auth.lockout", "staff")
-                    .entity_id(r.id)
-                    .after(json!({"attempts": failed, "locked_until": time::from_unix(until)})),
-            )?;
-            Ok(CoreError::AccountLocked {
-                minutes: minutes_left(until, now),
-            })
-        } else {
-            db::staff::set_attempts(conn, r.id, failed, None)?;
-            audit::record(
-                conn,
-                &who.entry("auth.failed", "staff")
-                    .entity_id(r.id)
-                    .after(json!({"attempts": failed})),
-            )?;
-            Ok(CoreError::PinWrong {
-                left: MAX_ATTEMPTS - failed,
-            })
-        }
+    /// Record how the reserved attempts came out, in one write transaction: a right PIN
+    /// signs in and clears the count; each wrong one is audited (it was counted already).
+    fn settle(&self, outcomes: &[(Ticket, bool)], via: Via, now: i64) -> Result<Actor> {
+        let hit = outcomes.iter().find(|(_, ok)| *ok).map(|(t, _)| t);
+        let (outcome, idle) = self.write(|conn| {
+            let idle = idle_minutes(conn)?;
+            if let Some(t) = hit {
+                let id = t.id;
+                let r = load(conn, id)?;
+                // Deactivated, or given a new PIN, while the hash ran: the PIN checked is
+                // no longer the account's, so nobody signs in with it.
+                if !r.active {
+                    return Ok((Err(CoreError::StaffInactive(r.name)), idle));
+                }
+                if r.pin_hash != t.pin_hash {
+                    let left = (MAX_ATTEMPTS - r.failed_attempts).clamp(0, MAX_ATTEMPTS);
+                    return Ok((Err(CoreError::PinWrong { left }), idle));
+                }
+                // Within the attempts this period allows, so it clears the count and any
+                // lock its own or a later reservation set.
+                db::staff::set_attempts(conn, id, 0, None)?;
+                // Other owners this PIN was reserved against get their attempt back.
+                for (t, _) in outcomes.iter().filter(|(t, _)| t.id != id) {
+                    release(conn, t)?;
+                }
+                // Every CLI command signs in: its own entry already names the owner and "cli".
+                if via != Via::Cli {
+                    let who = actor_of(&r, via);
+                    audit::record(conn, &who.entry("auth.sign_in", "staff").entity_id(id))?;
+                }
+                return Ok((Ok(r), idle));
+            }
+            let mut errors = Vec::new();
+            for (t, _) in outcomes {
+                let who = actor_of(&load(conn, t.id)?, via);
+                errors.push(failed_attempt(conn, t, &who, now)?);
+            }
+            let worst = errors
+                .into_iter()
+                .min_by_key(|e| match e {
+                    CoreError::PinWrong { left } => *left,
+                    _ => 0,
+                })
+                .unwrap_or(CoreError::PinRequired);
+            Ok((Err(worst), idle))
+        })?;
+        outcome.map(|r| self.open_session(&r, idle))
     }
 
     /// The CLI: sign in as whichever active owner has this PIN. A wrong PIN counts against
     /// every active owner, since it was tried on each.
     pub fn sign_in_owner(&self, pin: &str) -> Result<Actor> {
-        let owners: Vec<StaffRow> = db::staff::all(&self.reader())?
-            .into_iter()
-            .filter(|r| r.active && role_of(r) == Role::Owner)
-            .collect();
+        let via = self.session().via;
         let now = time::now();
-        let open: Vec<&StaffRow> = owners
-            .iter()
-            .filter(|r| r.locked_until.is_none_or(|t| t <= now))
-            .collect();
-        if open.is_empty() {
-            let until = owners.iter().filter_map(|r| r.locked_until).min();
-            return Err(match until {
-                Some(t) => CoreError::AccountLocked {
-                    minutes: minutes_left(t, now),
-                },
-                None => CoreError::PinRequired,
-            });
-        }
-        if let Some(hit) = open.iter().find(|r| pin_matches(pin, &r.pin_hash)) {
-            return self.sign_in_checked(hit.id);
-        }
-        let via = self.session().via;
-        let errors = self.write(|conn| {
-            let mut out = Vec::new();
-            for r in &open {
-                let fresh = load(conn, r.id)?;
-                let who = actor_of(&fresh, via);
-                out.push(self.failed_attempt(conn, &fresh, &who, now)?);
+        let tickets = self.write(|conn| {
+            let owners: Vec<StaffRow> = db::staff::all(conn)?
+                .into_iter()
+                .filter(|r| r.active && role_of(r) == Role::Owner)
+                .collect();
+            let mut tickets = Vec::new();
+            let mut locked: Option<i64> = None;
+            for r in &owners {
+                match reserve(conn, r, now) {
+                    Ok(t) => tickets.push(t),
+                    Err(CoreError::AccountLocked { minutes }) => {
+                        locked = Some(locked.map_or(minutes, |m| m.min(minutes)));
+                    }
+                    Err(e) => return Err(e),
+                }
             }
-            Ok(out)
+            if tickets.is_empty() {
+                return Err(match locked {
+                    Some(minutes) => CoreError::AccountLocked { minutes },
+                    None => CoreError::PinRequired,
+                });
+            }
+            Ok(tickets)
         })?;
-        Err(errors
+        let outcomes: Vec<(Ticket, bool)> = tickets
             .into_iter()
-            .min_by_key(|e| match e {
-                CoreError::PinWrong { left } => *left,
-                _ => 0,
+            .map(|t| {
+                let ok = pin_matches(pin, &t.pin_hash);
+                (t, ok)
             })
-            .unwrap_or(CoreError::PinRequired))
-    }
-
-    fn sign_in_checked(&self, id: i64) -> Result<Actor> {
-        let via = self.session().via;
-        let (row, idle) = self.write(|conn| {
-            let r = load(conn, id)?;
-            db::staff::set_attempts(conn, id, 0, None)?;
-            // Every CLI command signs in: its own entry already names the owner and "cli".
-            if via != Via::Cli {
-                let who = actor_of(&r, via);
-                audit::record(conn, &who.entry("auth.sign_in", "staff").entity_id(id))?;
-            }
-            Ok((r, idle_minutes(conn)?))
-        })?;
-        Ok(self.open_session(&row, idle))
+            .collect();
+        self.settle(&outcomes, via, now)
     }
 
     /// Lock the window: the next action needs a PIN again.

@@ -17,6 +17,8 @@ pub struct Store {
     path: Option<PathBuf>,
     checkpointer: Option<Checkpointer>,
     pub(crate) session: Mutex<crate::staff::Session>,
+    /// The audit key and the chain's anchor (crate::seal).
+    pub(crate) sealer: Arc<crate::seal::Sealer>,
 }
 
 /// Copies the WAL into the database every second on its own connection, so the cashier's
@@ -27,7 +29,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(path: &Path) -> Result<Checkpointer> {
+    fn start(path: &Path, sealer: Arc<crate::seal::Sealer>) -> Result<Checkpointer> {
         let conn = db::open_checkpointer(path)?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
@@ -38,6 +40,12 @@ impl Checkpointer {
                     std::thread::park_timeout(Duration::from_secs(1));
                     // A busy or failed pass is simply retried on the next tick.
                     let _ = db::checkpoint_passive(&conn);
+                    // The audit anchor follows here, off the cashier's commit (its fsync
+                    // would double each purchase's); best effort, as a lagging anchor only
+                    // means the log is ahead of it.
+                    if sealer.take_dirty() {
+                        let _ = sealer.follow(&conn);
+                    }
                 }
             })?;
         Ok(Checkpointer { stop, thread })
@@ -65,28 +73,36 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
-        let writer = db::open_writer(path)?;
+        let mut writer = db::open_writer(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let sealer = Arc::new(crate::seal::Sealer::open(dir, &mut writer)?);
         let reader = db::open_reader(path)?;
         let reports = db::open_reader(path)?;
+        sealer.register(&reader)?;
+        sealer.register(&reports)?;
         Ok(Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             reports: Some(Mutex::new(reports)),
             path: Some(path.to_owned()),
-            checkpointer: Some(Checkpointer::start(path)?),
+            checkpointer: Some(Checkpointer::start(path, Arc::clone(&sealer))?),
             session: Mutex::new(crate::staff::Session::new()),
+            sealer,
         })
     }
 
     /// An in-memory database for tests: reads share the writer.
     pub fn open_in_memory() -> Result<Store> {
+        let writer = db::open_memory()?;
+        let sealer = Arc::new(crate::seal::Sealer::memory(&writer)?);
         Ok(Store {
-            writer: Mutex::new(db::open_memory()?),
+            writer: Mutex::new(writer),
             reader: None,
             reports: None,
             path: None,
             checkpointer: None,
             session: Mutex::new(crate::staff::Session::new()),
+            sealer,
         })
     }
 
@@ -114,15 +130,30 @@ impl Store {
         }
     }
 
-    /// Run `f` in an immediate write transaction, committed only when it succeeds.
+    /// Run `f` in an immediate write transaction, committed only when it succeeds. (A write
+    /// committed on the writer by other means calls [`Store::audit_committed`] after.)
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        // The checkpointer moves the audit anchor within a second (and Drop at exit); a
+        // restore moves it at once, since only this process can vouch for the step back.
+        self.audit_committed(&conn);
         Ok(out)
     }
 
+    /// After a transaction committed on the writer outside [`Store::write`] (a restore that
+    /// records its entry in the swap's own transaction): let the audit anchor follow.
+    pub(crate) fn audit_committed(&self, conn: &Connection) {
+        self.sealer.mark_dirty();
+        if crate::seal::take_restore_pending() {
+            let _ = self.sealer.follow(conn);
+        }
+    }
+
+    /// integrity_check, foreign keys, cached figures, and (with the audit key) the seals of
+    /// staff and points ledger rows.
     pub fn check(&self) -> Result<db::CheckReport> {
         db::check(&self.writer())
     }
@@ -132,6 +163,9 @@ impl Drop for Store {
     fn drop(&mut self) {
         if let Some(c) = self.checkpointer.take() {
             c.stop();
+        }
+        if self.path.is_some() && self.sealer.take_dirty() {
+            let _ = self.sealer.follow(&lock(&self.writer));
         }
         if self.path.is_some() {
             // Best effort: fold the WAL back so the file is self-contained on exit.

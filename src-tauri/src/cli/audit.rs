@@ -1,4 +1,4 @@
-//! The audit log on the command line: list with filters, verify the hash chain.
+//! The audit log on the command line: list with filters, verify the chain and its seals.
 
 use super::Out;
 use clap::Subcommand;
@@ -29,7 +29,8 @@ pub enum AuditCmd {
         #[arg(long, default_value_t = 0)]
         offset: u32,
     },
-    /// Walk the hash chain; exit 1 naming the first broken entry
+    /// Walk the hash chain and check the seals against the key and anchor outside the
+    /// database; exit 1 naming the first problem
     Verify,
 }
 
@@ -97,6 +98,14 @@ pub fn audit(db: &Store, cmd: AuditCmd, o: &Out) -> khachquen_core::Result<i32> 
                 );
                 if let Some(h) = &v.last_hash {
                     s.push_str(&format!("\n{}: {h}", o.t("cli.audit_last_hash")));
+                }
+                if let Some(h) = &v.head {
+                    s.push_str(&format!(
+                        "\n{}: #{} {}",
+                        o.t("cli.audit_head"),
+                        h.id,
+                        h.fingerprint
+                    ));
                 }
                 s
             })?;

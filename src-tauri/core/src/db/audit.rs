@@ -21,11 +21,18 @@ pub struct AuditRow {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The id of the key that sealed the entry, and its MAC over the hash (db::seal); both
+    /// absent for entries from before seals, or written while the key was missing.
+    pub mac_key: Option<String>,
+    pub mac: Option<String>,
 }
 
-/// The hashed columns in hash order, then `hash` itself. crate::audit depends on this order.
+/// The hashed columns in hash order, then `hash` itself, then the seal. crate::audit
+/// depends on this order.
 const COLS: &str = "id, at, actor_id, actor_name, via, action, entity, entity_id, customer_id,
-                    before_json, after_json, prev_hash, hash";
+                    before_json, after_json, prev_hash, hash, mac_key, mac";
+/// Columns read by [`walk`].
+pub const WIDTH: usize = 15;
 
 /// The newest entry's id and hash: a walk down the rowid b-tree, however long the log is.
 pub fn last(conn: &Connection) -> Result<Option<(i64, Value)>> {
@@ -48,7 +55,7 @@ pub fn highest_id_ever(conn: &Connection) -> Result<i64> {
 pub fn insert(conn: &Connection, e: &AuditRow) -> Result<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO audit_log ({COLS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))?
     .execute(params![
         e.id,
@@ -63,7 +70,9 @@ pub fn insert(conn: &Connection, e: &AuditRow) -> Result<()> {
         e.before_json,
         e.after_json,
         e.prev_hash,
-        e.hash
+        e.hash,
+        e.mac_key,
+        e.mac
     ])?;
     Ok(())
 }
@@ -135,6 +144,8 @@ fn row_from(r: &Row) -> rusqlite::Result<AuditRow> {
         after_json: r.get(10)?,
         prev_hash: r.get(11)?,
         hash: r.get(12)?,
+        mac_key: r.get(13)?,
+        mac: r.get(14)?,
     })
 }
 
@@ -162,20 +173,41 @@ pub fn list(conn: &Connection, w: &Where, limit: u32, offset: u32) -> Result<(i6
 }
 
 /// One stored row exactly as SQLite holds it: the id, then the twelve hashed columns
-/// (`id` again first, ..., `prev_hash`), then `hash`. Raw values, so a row whose types
-/// were tampered with is still read, and simply fails its hash.
-pub type RawRow = (i64, [Value; 13]);
+/// (`id` again first, ..., `prev_hash`), then `hash`, `mac_key` and `mac`. Raw values, so a
+/// row whose types were tampered with is still read, and simply fails its hash.
+pub type RawRow = (i64, [Value; WIDTH]);
 
 /// Every row in id order, handed to `f` one at a time (the log may be long).
-pub fn walk(conn: &Connection, mut f: impl FnMut(RawRow)) -> Result<()> {
+pub fn walk(conn: &Connection, mut f: impl FnMut(RawRow) -> Result<()>) -> Result<()> {
     let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM audit_log ORDER BY id"))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let vals: Vec<Value> = (0..13).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
-        let vals: [Value; 13] = vals
+        let vals: Vec<Value> = (0..WIDTH)
+            .map(|i| r.get(i))
+            .collect::<rusqlite::Result<_>>()?;
+        let vals: [Value; WIDTH] = vals
             .try_into()
             .map_err(|_| CoreError::Internal("audit row width".into()))?;
-        f((r.get(0)?, vals));
+        f((r.get(0)?, vals))?;
     }
     Ok(())
+}
+
+/// The newest entry carrying a seal: its id, key id and MAC.
+pub fn sealed_head(conn: &Connection) -> Result<Option<(i64, String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, mac_key, mac FROM audit_log WHERE mac IS NOT NULL AND mac_key IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+/// The seal stored with entry `id`, raw (None when there is no such entry).
+pub fn seal_of(conn: &Connection, id: i64) -> Result<Option<(Value, Value)>> {
+    Ok(conn
+        .prepare_cached("SELECT mac_key, mac FROM audit_log WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }

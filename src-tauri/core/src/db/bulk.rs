@@ -140,7 +140,7 @@ impl<'c> BulkWriter<'c> {
             staff,
             reason
         ])?;
-        Ok(())
+        super::seal::points_added(self.conn, self.conn.last_insert_rowid())
     }
 
     pub fn tier_move(

@@ -67,7 +67,9 @@ pub fn insert_entry(conn: &Connection, e: &NewEntry, now: i64) -> Result<i64> {
         e.reason,
         now
     ])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    super::seal::points_added(conn, id)?;
+    Ok(id)
 }
 
 pub fn balance(conn: &Connection, customer_id: i64) -> Result<i64> {

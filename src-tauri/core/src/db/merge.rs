@@ -49,14 +49,21 @@ pub fn moves(table: &str, column: &str) -> bool {
 /// schema (see `references`), never from input.
 pub fn reparent(conn: &Connection, table: &str, column: &str, from: i64, to: i64) -> Result<usize> {
     let q = |s: &str| s.replace('"', "\"\"");
-    Ok(conn.execute(
+    // Sealed ledger rows keep their seal through the move (db::seal).
+    let sealed = match table {
+        "points_ledger" => super::seal::points_intact(conn, column, from)?,
+        _ => Vec::new(),
+    };
+    let moved = conn.execute(
         &format!(
             "UPDATE \"{t}\" SET \"{c}\" = ?1 WHERE \"{c}\" = ?2",
             t = q(table),
             c = q(column)
         ),
         params![to, from],
-    )?)
+    )?;
+    super::seal::points_reseal(conn, &sealed)?;
+    Ok(moved)
 }
 
 /// Customers referred by `from` are now referred by `to` (who cannot refer themselves), and

@@ -10,6 +10,7 @@ pub mod import;
 pub mod loyalty;
 pub mod merge;
 pub mod purchases;
+pub mod seal;
 pub mod settings;
 pub mod staff;
 
@@ -29,6 +30,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/007_analytics.sql")),
     M::up(include_str!("migrations/008_audit.sql")),
     M::up(include_str!("migrations/009_staff.sql")),
+    M::up(include_str!("migrations/010_seal.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
@@ -142,6 +144,9 @@ pub struct CheckReport {
     pub negative_balances: i64,
     /// Customers whose cached visits / total / first / last differ from their purchases.
     pub stats_mismatches: i64,
+    /// Staff and points ledger rows against their seals (db::seal); None without the
+    /// audit key (`audit verify` says why).
+    pub sealed_rows: Option<seal::RowCheck>,
     pub ok: bool,
 }
 
@@ -181,15 +186,18 @@ pub fn check(conn: &Connection) -> Result<CheckReport> {
         [],
         |r| r.get(0),
     )?;
+    let sealed_rows = seal::check_rows(conn)?;
     let ok = integrity == ["ok"]
         && foreign_key_violations.is_empty()
         && negative_balances == 0
-        && stats_mismatches == 0;
+        && stats_mismatches == 0
+        && sealed_rows.as_ref().is_none_or(seal::RowCheck::ok);
     Ok(CheckReport {
         integrity,
         foreign_key_violations,
         negative_balances,
         stats_mismatches,
+        sealed_rows,
         ok,
     })
 }

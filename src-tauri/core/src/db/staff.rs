@@ -1,4 +1,4 @@
-//! The staff table.
+//! The staff table. Every write of a sealed column renews the row's seal (db::seal).
 
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -72,13 +72,15 @@ pub fn insert(conn: &Connection, name: &str, role: &str, pin_hash: &str, now: i6
          VALUES (?1, ?2, ?3, ?4, ?4)",
     )?
     .execute(params![name, role, pin_hash, now])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    super::seal::staff_written(conn, id)?;
+    Ok(id)
 }
 
 pub fn update(conn: &Connection, id: i64, name: &str, role: &str, now: i64) -> Result<()> {
     conn.prepare_cached("UPDATE staff SET name = ?2, role = ?3, updated_at = ?4 WHERE id = ?1")?
         .execute(params![id, name, role, now])?;
-    Ok(())
+    super::seal::staff_written(conn, id)
 }
 
 /// A new PIN also clears a lockout: the owner resetting it is how a locked cashier gets in.
@@ -88,13 +90,13 @@ pub fn set_pin(conn: &Connection, id: i64, pin_hash: &str, now: i64) -> Result<(
          updated_at = ?3 WHERE id = ?1",
     )?
     .execute(params![id, pin_hash, now])?;
-    Ok(())
+    super::seal::staff_written(conn, id)
 }
 
 pub fn set_active(conn: &Connection, id: i64, active: bool, now: i64) -> Result<()> {
     conn.prepare_cached("UPDATE staff SET active = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, active, now])?;
-    Ok(())
+    super::seal::staff_written(conn, id)
 }
 
 pub fn set_attempts(

@@ -184,7 +184,7 @@ fn attacker(path: &Path) -> Connection {
 }
 
 fn broken(path: &Path) -> Option<BrokenEntry> {
-    let v = Store::open(path).unwrap().audit_verify().unwrap();
+    let v = khachquen_core::staff::as_system(|| Store::open(path).unwrap().audit_verify()).unwrap();
     assert_eq!(v.ok, v.first_broken.is_none());
     v.first_broken
 }
@@ -306,16 +306,16 @@ fn a_forged_replacement_is_caught() {
     .unwrap();
     drop(conn);
     assert_eq!(broken(&path), at_entry(3, BreakReason::HashMismatch));
-    // A careful one: the forged row's own hash recomputed with the public encoding. It
-    // passes, but the next entry no longer links to it.
+    // A careful one: the forged row's own hash recomputed with the public encoding. Its
+    // hash holds, but not its seal, which needs the key outside the database.
     let conn = attacker(&path);
     let hash = hash_of(&raw_fields(&conn, 3));
     conn.execute("UPDATE audit_log SET hash = ?1 WHERE id = 3", [&hash])
         .unwrap();
     drop(conn);
-    assert_eq!(broken(&path), at_entry(4, BreakReason::PrevHashMismatch));
+    assert_eq!(broken(&path), at_entry(3, BreakReason::SealBroken));
     let v = Store::open(&path).unwrap().audit_verify().unwrap();
-    assert_eq!(v.error().unwrap().code(), "audit.chain_broken");
+    assert_eq!(v.error().unwrap().code(), "audit.seal_broken");
 }
 
 #[test]
@@ -337,15 +337,17 @@ fn an_entry_slipped_in_is_caught() {
     let h = hash_of(&f);
     let mut all = f.clone();
     all.push(Value::Text(h));
+    all.extend([Value::Null, Value::Null]);
     conn.execute(
-        "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                                       ?14, ?15)",
         rusqlite::params_from_iter(all),
     )
     .unwrap();
     drop(conn);
-    // Entry 3 is now the forgery, chained and hashed correctly; the old 3, now 4, still
-    // links to entry 2.
-    assert_eq!(broken(&path), at_entry(4, BreakReason::PrevHashMismatch));
+    // Entry 3 is now the forgery, chained and hashed correctly but unsealed after sealed
+    // entries (and the old 3, now 4, still links to entry 2).
+    assert_eq!(broken(&path), at_entry(3, BreakReason::Unsealed));
 }
 
 const COLUMNS: [&str; 13] = [
@@ -504,4 +506,393 @@ fn changes_backups_and_restores_are_logged_with_who_and_before_after() {
         "the restored log is the backup's, plus the restore itself"
     );
     assert!(s.audit_verify().unwrap().ok);
+}
+
+/// Many guessers at once, each on its own connection to one file (as separate processes
+/// would be): the attempt is counted before the hash, so no more than five wrong PINs are
+/// ever checked, and the right PIN is refused once the account is locked.
+#[test]
+fn parallel_wrong_pins_never_check_more_than_five() {
+    use khachquen_core::staff::{StaffInput, MAX_ATTEMPTS};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    let cashier = {
+        let s = Store::open(&path).unwrap();
+        s.setup_owner("Chị Lan", "1234").unwrap();
+        s.add_staff(
+            StaffInput {
+                name: "Minh".into(),
+                role: Some("cashier".into()),
+            },
+            "1111",
+        )
+        .unwrap()
+        .id
+    };
+    let guessers: Vec<Store> = (0..24).map(|_| Store::open(&path).unwrap()).collect();
+    let barrier = std::sync::Barrier::new(guessers.len());
+    let results: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = guessers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let pin = format!("{:04}", 2000 + i);
+                    match s.sign_in(cashier, &pin) {
+                        Ok(_) => "signed_in".to_owned(),
+                        Err(e) => e.code().to_owned(),
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(!results.contains(&"signed_in".to_owned()), "{results:?}");
+    let owner = Store::open(&path).unwrap();
+    owner.sign_in(1, "1234").unwrap();
+    let count = |action: &str| {
+        owner
+            .audit_list(&AuditFilter {
+                action: Some(action.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .total
+    };
+    let checked = count("auth.failed") + count("auth.lockout");
+    assert_eq!(checked, MAX_ATTEMPTS, "{results:?}");
+    assert_eq!(count("auth.lockout"), 1);
+    let locked = results
+        .iter()
+        .filter(|c| *c == "auth.account_locked")
+        .count();
+    assert_eq!(locked, guessers.len() - 4, "{results:?}");
+    // Even the right PIN, tried by many at once, waits out the lock.
+    let right: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = guessers
+            .iter()
+            .map(|s| scope.spawn(move || s.sign_in(cashier, "1111").err().map(|e| e.code())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap_or("signed_in").to_owned())
+            .collect()
+    });
+    assert!(
+        right.iter().all(|c| c == "auth.account_locked"),
+        "{right:?}"
+    );
+    assert_eq!(count("auth.failed") + count("auth.lockout"), MAX_ATTEMPTS);
+}
+
+// ---- Seals and the anchor: the evidence kept with a key outside the database ----
+
+use khachquen_core::staff::as_system;
+
+fn verify_of(path: &Path) -> audit::AuditVerify {
+    let v = as_system(|| Store::open(path).unwrap().audit_verify()).unwrap();
+    assert_eq!(v.ok, v.error().is_none(), "{v:?}");
+    v
+}
+
+fn code_of(path: &Path) -> Option<&'static str> {
+    verify_of(path).error().map(|e| e.code())
+}
+
+/// Recompute every hash from `from` onward, as someone knowing the public encoding would.
+fn rehash_from(conn: &Connection, from: i64) {
+    let last: i64 = conn
+        .query_row("SELECT max(id) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    for id in from..=last {
+        if id > 1 {
+            let prev: String = conn
+                .query_row("SELECT hash FROM audit_log WHERE id = ?1", [id - 1], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            conn.execute(
+                "UPDATE audit_log SET prev_hash = ?1 WHERE id = ?2",
+                rusqlite::params![prev, id],
+            )
+            .unwrap();
+        }
+        let hash = hash_of(&raw_fields(conn, id));
+        conn.execute(
+            "UPDATE audit_log SET hash = ?1 WHERE id = ?2",
+            rusqlite::params![hash, id],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn normal_use_verifies_sealed_and_anchored() {
+    let (dir, path) = file_with(5);
+    let v = verify_of(&path);
+    assert!(
+        v.ok && v.sealed && !v.key_missing && !v.anchor_missing,
+        "{v:?}"
+    );
+    let head = v.head.clone().unwrap();
+    assert_eq!(head.id, 5);
+    assert_eq!(v.anchor.as_ref(), Some(&head));
+    assert_eq!(head.fingerprint.len(), 19, "{}", head.fingerprint);
+    assert_eq!(v.rows, Some(Default::default()));
+    // The key and the anchor are this user's only.
+    #[cfg(unix)]
+    for name in ["audit.key", "audit.head"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    let key = std::fs::read_to_string(dir.path().join("audit.key")).unwrap();
+    let db = std::fs::read(&path).unwrap();
+    assert!(
+        !db.windows(64).any(|w| w == key.trim().as_bytes()),
+        "the key is not in the database"
+    );
+}
+
+#[test]
+fn the_full_rewrite_attack_is_reported() {
+    let (_dir, path) = file_with(6);
+    let conn = attacker(&path);
+    conn.execute(
+        r#"UPDATE audit_log SET after_json = '{"balance":999999}' WHERE id = 3"#,
+        [],
+    )
+    .unwrap();
+    rehash_from(&conn, 3);
+    drop(conn);
+    // Every hash holds again: the chain alone would pass. The seal does not.
+    assert_eq!(broken(&path), at_entry(3, BreakReason::SealBroken));
+    // Stripping the seals as well leaves the anchor outside the database.
+    attacker(&path)
+        .execute("UPDATE audit_log SET mac_key = NULL, mac = NULL", [])
+        .unwrap();
+    assert_eq!(broken(&path), at_entry(6, BreakReason::AnchorMismatch));
+    assert_eq!(code_of(&path), Some("audit.anchor_mismatch"));
+    // And without the anchor file, its absence is reported.
+    std::fs::remove_file(path.with_file_name("audit.head")).unwrap();
+    assert_eq!(code_of(&path), Some("audit.anchor_missing"));
+}
+
+#[test]
+fn cutting_off_the_newest_entries_is_reported_by_the_anchor() {
+    let (_dir, path) = file_with(6);
+    attacker(&path)
+        .execute_batch(
+            "DELETE FROM audit_log WHERE id >= 5;
+             UPDATE sqlite_sequence SET seq = 4 WHERE name = 'audit_log';",
+        )
+        .unwrap();
+    assert_eq!(broken(&path), at_entry(6, BreakReason::Truncated));
+    assert_eq!(code_of(&path), Some("audit.truncated"));
+    // The app writing on does not move the anchor back over the cut.
+    let s = Store::open(&path).unwrap();
+    for _ in 0..3 {
+        s.audit_append(&NewAuditEntry::new(
+            "Lan",
+            Via::Window,
+            "customer.add",
+            "customer",
+        ))
+        .unwrap();
+    }
+    drop(s);
+    assert_eq!(broken(&path), at_entry(6, BreakReason::AnchorMismatch));
+}
+
+/// A file shop with an owner, a cashier and a customer holding points.
+fn staffed_shop() -> (tempfile::TempDir, PathBuf, i64) {
+    use khachquen_core::staff::StaffInput;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    let s = Store::open(&path).unwrap();
+    s.setup_owner("Chị Lan", "1234").unwrap();
+    s.add_staff(
+        StaffInput {
+            name: "Minh".into(),
+            role: Some("cashier".into()),
+        },
+        "1111",
+    )
+    .unwrap();
+    let c = customer(&s, "Nguyễn Văn An", "0912345678");
+    s.adjust_points(c, 500, "khai trương", None).unwrap();
+    s.adjust_points(c, -100, "đổi quà", None).unwrap();
+    assert!(s.audit_verify().unwrap().ok);
+    assert!(s.check().unwrap().ok);
+    (dir, path, c)
+}
+
+fn rows_of(path: &Path) -> (khachquen_core::db::seal::RowCheck, bool) {
+    let s = Store::open(path).unwrap();
+    let v = as_system(|| s.audit_verify()).unwrap();
+    let check = s.check().unwrap();
+    assert!(!check.ok, "{check:?}");
+    assert_eq!(check.sealed_rows, v.rows);
+    (v.rows.unwrap(), v.ok)
+}
+
+#[test]
+fn a_staff_role_or_pin_edited_with_sql_is_reported() {
+    let (_dir, path, _) = staffed_shop();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute("UPDATE staff SET role = 'owner' WHERE id = 2", [])
+        .unwrap();
+    drop(conn);
+    let (rows, ok) = rows_of(&path);
+    assert_eq!((rows.staff_altered, ok), (vec![2], false));
+    assert_eq!(code_of(&path), Some("audit.row_altered"));
+    let (_dir, path, _) = staffed_shop();
+    let conn = Connection::open(&path).unwrap();
+    let owners: String = conn
+        .query_row("SELECT pin_hash FROM staff WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    conn.execute("UPDATE staff SET pin_hash = ?1 WHERE id = 2", [&owners])
+        .unwrap();
+    drop(conn);
+    assert_eq!(rows_of(&path).0.staff_altered, vec![2]);
+}
+
+#[test]
+fn ledger_rows_inserted_edited_or_deleted_with_sql_are_reported() {
+    // Slipped in.
+    let (_dir, path, c) = staffed_shop();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO points_ledger (customer_id, kind, points, at, created_at)
+         VALUES (?1, 'bonus', 100000, 0, 0)",
+        [c],
+    )
+    .unwrap();
+    let slipped = conn.last_insert_rowid();
+    drop(conn);
+    let (rows, ok) = rows_of(&path);
+    assert!(!ok);
+    assert_eq!(rows.points_altered, vec![slipped]);
+    assert_eq!(rows.totals_altered, vec!["points_ledger"]);
+    // Edited (the append-only trigger dropped first).
+    let (_dir, path, _) = staffed_shop();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER points_ledger_append_only_update;
+         UPDATE points_ledger SET points = 50000 WHERE points = 500;",
+    )
+    .unwrap();
+    drop(conn);
+    let rows = rows_of(&path).0;
+    assert_eq!(rows.points_altered.len(), 1);
+    assert_eq!(rows.totals_altered, vec!["points_ledger"], "the sum moved");
+    // Deleted: no row left to fail its seal, but the sealed count shows it.
+    let (_dir, path, _) = staffed_shop();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER points_ledger_append_only_delete;
+         DELETE FROM points_ledger WHERE points < 0;",
+    )
+    .unwrap();
+    drop(conn);
+    let rows = rows_of(&path).0;
+    assert!(rows.points_altered.is_empty());
+    assert_eq!(rows.totals_altered, vec!["points_ledger"]);
+    assert_eq!(code_of(&path), Some("audit.totals_altered"));
+    // And the shop's own next purchase of points does not paper over it.
+    let s = Store::open(&path).unwrap();
+    s.sign_in_owner("1234").unwrap();
+    let c = s.resolve_customer("0912345678").unwrap();
+    s.adjust_points(c, 10, "quà", None).unwrap();
+    assert!(!s.check().unwrap().ok);
+}
+
+#[test]
+fn without_the_key_file_verify_says_it_cannot_check() {
+    let (dir, path, _) = staffed_shop();
+    std::fs::remove_file(dir.path().join("audit.key")).unwrap();
+    let s = Store::open(&path).unwrap();
+    assert!(
+        !dir.path().join("audit.key").exists(),
+        "a sealed shop's lost key is not made anew"
+    );
+    let v = as_system(|| s.audit_verify()).unwrap();
+    assert!(!v.ok && v.key_missing && !v.sealed, "{v:?}");
+    assert_eq!(v.error().unwrap().code(), "audit.key_missing");
+    // The shop keeps working meanwhile.
+    s.sign_in_owner("1234").unwrap();
+    customer(&s, "Trần Thị Bình", "0987654321");
+    assert!(s.check().unwrap().sealed_rows.is_none());
+}
+
+#[test]
+fn a_log_from_before_seals_is_sealed_on_the_first_open_with_a_key() {
+    let (dir, path, _) = staffed_shop();
+    // Back to how an upgraded shop looks: nothing sealed, no key, no anchor.
+    let conn = attacker(&path);
+    conn.execute_batch(
+        "UPDATE audit_log SET mac_key = NULL, mac = NULL;
+         DELETE FROM row_seals; DELETE FROM seal_totals;",
+    )
+    .unwrap();
+    drop(conn);
+    std::fs::remove_file(dir.path().join("audit.key")).unwrap();
+    std::fs::remove_file(dir.path().join("audit.head")).unwrap();
+    let entries: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    let s = Store::open(&path).unwrap();
+    s.sign_in_owner("1234").unwrap();
+    let v = s.audit_verify().unwrap();
+    assert!(v.ok && v.sealed, "{v:?}");
+    assert_eq!(v.entries, entries + 1);
+    let last = s
+        .audit_list(&AuditFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap()
+        .entries
+        .remove(0);
+    assert_eq!(
+        (last.action.as_str(), last.actor_name.as_str()),
+        ("audit.seal", "system")
+    );
+    assert!(s.check().unwrap().ok);
+    drop(s);
+    // From here on, an edit before the seal entry is caught by it.
+    let conn = attacker(&path);
+    conn.execute("UPDATE audit_log SET actor_name = 'X' WHERE id = 2", [])
+        .unwrap();
+    rehash_from(&conn, 2);
+    drop(conn);
+    assert_eq!(code_of(&path), Some("audit.seal_broken"));
+}
+
+#[test]
+fn a_restored_backup_from_another_computer_verifies_and_re_anchors() {
+    // The backup: another shop folder (its own key), with a shorter log.
+    let (_other_dir, other, _) = staffed_shop();
+    let (_dir, path) = file_with(40);
+    let s = Store::open(&path).unwrap();
+    let r = s.restore_backup(&other, &mut |_, _| {}).unwrap();
+    assert!(r.check.ok, "{:?}", r.check);
+    let v = as_system(|| s.audit_verify()).unwrap();
+    assert!(v.ok, "{v:?}");
+    assert!(v.head.as_ref().unwrap().id < 40, "a shorter log: {v:?}");
+    assert_eq!(v.anchor, v.head);
+    assert!(s.check().unwrap().ok);
+    drop(s);
+    // The restored staff are sealed here now: an edit to them shows.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute("UPDATE staff SET role = 'owner' WHERE id = 2", [])
+        .unwrap();
+    drop(conn);
+    assert_eq!(code_of(&path), Some("audit.row_altered"));
 }
