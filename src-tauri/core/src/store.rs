@@ -56,6 +56,29 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The shop's data is readable by the owner's user only, whatever the umask: a new database
+/// file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm the database
+/// file's mode), and an existing one and its companions are set to 0600.
+fn make_private(path: &Path) -> Result<()> {
+    let failed = |e: CoreError| CoreError::OpenFailed {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    match crate::files::create_new_private(path) {
+        Ok(_) => {}
+        Err(CoreError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(failed(e)),
+    }
+    // Best effort on existing files: a file system without Unix modes (a FAT stick) refuses
+    // chmod, and the shop must still open.
+    for f in crate::files::live_files(path) {
+        if std::fs::metadata(&f).is_ok_and(|m| m.is_file()) {
+            let _ = crate::files::make_private(&f);
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Open (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Store> {
@@ -65,6 +88,7 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
+        make_private(path)?;
         let writer = db::open_writer(path)?;
         let reader = db::open_reader(path)?;
         let reports = db::open_reader(path)?;

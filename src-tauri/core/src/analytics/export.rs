@@ -289,11 +289,16 @@ fn cell_text(c: &Cell) -> String {
 }
 
 fn write_csv(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
+    use crate::export::csv_text;
     let mut w = crate::export::csv_writer(tmp)?;
-    let err = crate::export::csv_err;
-    w.write_record(headers).map_err(err)?;
+    crate::export::write_text_record(&mut w, headers)?;
     for row in &t.rows {
-        w.write_record(row.iter().map(cell_text)).map_err(err)?;
+        // Text goes through the one escaping rule; numbers are numbers.
+        let cells = row.iter().map(|c| match c {
+            Cell::Text(s) => csv_text(s).into_owned(),
+            other => cell_text(other),
+        });
+        w.write_record(cells).map_err(crate::export::csv_err)?;
     }
     crate::export::finish_csv(w)
 }
