@@ -172,3 +172,39 @@ pub fn default_data_dir() -> Option<PathBuf> {
 pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("khachquen.db")
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_database_and_its_wal_are_readable_by_the_owner_only() {
+        // The usual mask, which lets SQLite create 0644 files: the mode must come from the app.
+        // SAFETY: umask only sets this process's file-creation mask.
+        let old = unsafe { libc::umask(0o022) };
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("khachquen.db");
+        let s = Store::open(&db).unwrap();
+        // SAFETY: as above.
+        unsafe { libc::umask(old) };
+        s.write(|c| Ok(c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")?))
+            .unwrap();
+        let live = crate::files::live_files(&db);
+        let present: Vec<_> = live.iter().filter(|p| p.exists()).collect();
+        assert!(present.len() >= 3, "db, -wal and -shm: {present:?}");
+        for p in present {
+            assert_eq!(mode(p), 0o600, "{p:?}");
+        }
+        drop(s);
+
+        // A database made before this rule (0644) is closed up on the next open.
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _s = Store::open(&db).unwrap();
+        assert_eq!(mode(&db), 0o600);
+    }
+}
