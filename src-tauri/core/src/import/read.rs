@@ -17,16 +17,18 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-/// The largest file an import reads (a million customers in CSV is about 100 MB).
-pub const MAX_FILE_BYTES: u64 = 128 * 1024 * 1024;
+/// The largest file an import reads: the app's own export of a million customers (about
+/// 200 MB) still imports back.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// The most a workbook's parts may unpack to, all together.
 pub const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
 /// Rows (CSV records or sheet rows), header and blank lines included: a sheet's own limit.
 pub const MAX_ROWS: u64 = 1_048_576;
 /// Columns in any row; a shop's table has a few dozen at most.
 pub const MAX_COLUMNS: usize = 256;
-/// Cells in the whole file, so that rows × columns stays within memory (about 0.5 GB).
-pub const MAX_CELLS: u64 = 16_000_000;
+/// Cells in the whole file (a million rows of 24 columns), so that what is kept stays within
+/// memory (under 1 GB even for a file of empty cells).
+pub const MAX_CELLS: u64 = 24_000_000;
 /// Parts in a workbook's zip.
 const MAX_PARTS: usize = 10_000;
 
@@ -655,9 +657,36 @@ mod tests {
     }
 
     #[test]
+    fn cell_names_as_a_spreadsheet_shows_them() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(0, 25), "Z1");
+        assert_eq!(cell_name(1, 26), "AA2");
+        assert_eq!(cell_name(19_999, 16_383), "XFD20000");
+        assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn the_shape_check_splits_records_as_the_reader_does() {
+        // Quoted separators and line breaks are inside one field; the line is where the
+        // record starts, after blank lines.
+        let text = "a,b\n\n\"x,\ny\",2\n";
+        assert!(check_shape(text.as_bytes(), b',').is_ok());
+        let wide = format!("a\n\n\"q\nq\"{}\n", ",".repeat(MAX_COLUMNS));
+        assert!(matches!(
+            check_shape(wide.as_bytes(), b','),
+            Err(CoreError::ImportTooManyColumns { line: 3, .. })
+        ));
+        let ok = format!("\"q\nq\"{}\n", ",".repeat(MAX_COLUMNS - 1));
+        assert!(check_shape(ok.as_bytes(), b',').is_ok());
+    }
+
+    #[test]
     fn spreadsheet_text_tricks_are_undone() {
         assert_eq!(clean_text("=\"0912345678\""), "0912345678");
         assert_eq!(clean_text("'=SUM(A1)"), "=SUM(A1)");
         assert_eq!(clean_text("'quoted"), "'quoted");
+        for risky in ["'+84912345678", "'-5", "'@x", "'\tx"] {
+            assert_eq!(clean_text(risky), &risky[1..]);
+        }
     }
 }

@@ -1221,9 +1221,12 @@ fn a_shared_strings_count_beyond_the_limit_is_refused_before_calamine_reserves_i
     };
     let r = import(&s, Kind::Customers, &same, &sheet);
     assert_eq!(r.rows, 2, "{r:?}");
-    for count in ["16000001", "99999999999999999999999"] {
+    for count in [
+        (MAX_CELLS + 1).to_string(),
+        "99999999999999999999999".into(),
+    ] {
         let bomb = dir.path().join(format!("bomb-{}.xlsx", count.len()));
-        with_unique_count(&good, &bomb, count);
+        with_unique_count(&good, &bomb, &count);
         refused_everywhere(
             &s,
             Kind::Customers,
