@@ -2601,3 +2601,225 @@ fn a_rewritten_log_and_rows_edited_with_sql_are_reported_on_the_command_line() {
         assert!(all.contains("points_ledger #1"), "{args:?}: {all}");
     }
 }
+
+// ---- Issue 14: hostile paths, bounded imports, a closed stderr ----
+
+/// The database is whole: a SQLite header, integrity_check ok, the shop's data as before.
+fn database_intact(d: &Path, before: &Value) {
+    let db = d.join("khachquen.db");
+    let head = std::fs::read(&db).expect("db");
+    assert!(
+        head.starts_with(b"SQLite format 3\0"),
+        "the database was overwritten"
+    );
+    let conn = rusqlite_conn(&db);
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check");
+    assert_eq!(check, "ok");
+    drop(conn);
+    assert_eq!(&snapshot(d), before, "the shop's data changed");
+    ok(d, &["db", "check"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn export_never_writes_through_a_planted_name() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &["customer", "add", "--name", "Lan", "--phone", "0912345678"],
+    );
+    ok(d, &["template", "set", "cam-on", "--body", "Cảm ơn {ten}"]);
+    let db = d.join("khachquen.db");
+    let before = snapshot(d);
+    let runs: [&[&str]; 4] = [
+        &["export", "customers"],
+        &["export", "points"],
+        &["export", "purchases"],
+        &["template", "export", "cam-on"],
+    ];
+    for (i, args) in runs.iter().enumerate() {
+        let name = if i == 1 {
+            "diem.xlsx".to_owned()
+        } else {
+            format!("out{i}.csv")
+        };
+        // Every temporary name an export ever used, planted as a link to the live database.
+        for planted in [
+            format!(".{name}.partial"),
+            format!("{name}.tmp"),
+            format!(".{name}.tmp"),
+        ] {
+            symlink(&db, d.join(planted)).unwrap();
+        }
+        let target = d.join(&name);
+        let mut a = args.to_vec();
+        a.push(target.to_str().unwrap());
+        ok(d, &a);
+        let meta = std::fs::symlink_metadata(&target).unwrap();
+        assert!(meta.is_file(), "{name} is a file of its own");
+        assert!(
+            std::fs::symlink_metadata(d.join(format!(".{name}.partial")))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        database_intact(d, &before);
+    }
+    // The target itself a link to the database: refused by name, nothing written.
+    let link = d.join("khach.csv");
+    symlink(&db, &link).unwrap();
+    refused(
+        d,
+        &["export", "customers", link.to_str().unwrap()],
+        "shop's own data file",
+    );
+    refused(
+        d,
+        &["template", "export", "cam-on", link.to_str().unwrap()],
+        "shop's own data file",
+    );
+    database_intact(d, &before);
+}
+
+#[cfg(unix)]
+#[test]
+fn export_onto_the_database_or_its_wal_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &["customer", "add", "--name", "Lan", "--phone", "0912345678"],
+    );
+    let db = d.join("khachquen.db");
+    let before = snapshot(d);
+    // The database under its own name (not even a .csv) and its companions.
+    for name in ["khachquen.db", "khachquen.db-wal", "khachquen.db-shm"] {
+        let out = kq(d, &["export", "customers", d.join(name).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        database_intact(d, &before);
+    }
+    // The same files under a .csv name: a hard link to the database, a link to the -wal the
+    // running command has open, a detour through "./".
+    let hard = d.join("copy.csv");
+    std::fs::hard_link(&db, &hard).unwrap();
+    let wal = d.join("wal.csv");
+    std::os::unix::fs::symlink(d.join("khachquen.db-wal"), &wal).unwrap();
+    for target in [hard, wal] {
+        refused(
+            d,
+            &["export", "customers", target.to_str().unwrap()],
+            "shop's own data file",
+        );
+        database_intact(d, &before);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn imports_refuse_devices_pipes_folders_and_far_cells_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &["customer", "add", "--name", "Lan", "--phone", "0912345678"],
+    );
+    let fifo = d.join("khach.csv");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string and a mode; nobody writes to it, so reading it would hang.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let folder = d.join("folder.csv");
+    std::fs::create_dir(&folder).unwrap();
+    for path in [Path::new("/dev/zero"), &fifo, &folder] {
+        let p = path.to_str().unwrap();
+        refused(d, &["import", "customers", p], "not an ordinary file");
+        refused(
+            d,
+            &["import", "purchases", p, "--dry-run"],
+            "not an ordinary file",
+        );
+    }
+    let far = d.join("far.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Tên").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&far).unwrap();
+    refused(
+        d,
+        &["import", "customers", far.to_str().unwrap()],
+        "XFD1048576",
+    );
+}
+
+/// Run the binary with stdout and stderr on a pipe whose reader is already gone: every write
+/// fails with EPIPE.
+fn kq_into_a_closed_pipe(dir: &Path, args: &[&str]) -> std::process::ExitStatus {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--lang", "en"])
+        .args(args)
+        .env_remove("KHACHQUEN_DATA_DIR")
+        .env_remove("KHACHQUEN_PIN")
+        .stdout(writer.try_clone().expect("clone"))
+        .stderr(writer)
+        .status()
+        .expect("run khachquen")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stderr_or_a_reader_that_left_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &["customer", "add", "--name", "Lan", "--phone", "0912345678"],
+    );
+    let csv = d.join("khach.csv");
+    std::fs::write(&csv, "Tên,Điện thoại\nAn,0987654321\n").unwrap();
+    let csv = csv.to_str().unwrap();
+    let before = snapshot(d);
+    // (arguments, the exit code the command has whatever happens to its output)
+    let cases: [(&[&str], i32); 6] = [
+        (&["customer", "find", "Lan"], 0),
+        (&["customer", "find", "Lan", "--json"], 0),
+        (&["import", "customers", csv, "--dry-run"], 0),
+        (&["customer", "show", "nobody"], 1),
+        (&["import", "customers", "/dev/zero"], 1),
+        (&["customer", "frobnicate"], 2),
+    ];
+    for (args, code) in cases {
+        let status = kq_into_a_closed_pipe(d, args);
+        assert_eq!(
+            status.code(),
+            Some(code),
+            "{args:?} into a closed pipe: {status}"
+        );
+        // `2>&-` and `2>&1 | head -1`, as a shell user writes them.
+        let bin = env!("CARGO_BIN_EXE_khachquen");
+        let line = args.join(" ");
+        let data = d.to_str().unwrap();
+        for shell in [
+            format!("\"{bin}\" --data-dir \"{data}\" --lang en {line} 2>&-"),
+            format!("\"{bin}\" --data-dir \"{data}\" --lang en {line} 2>&1 | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}"),
+        ] {
+            let status = Command::new("bash")
+                .args(["-c", &shell])
+                .env_remove("KHACHQUEN_DATA_DIR")
+                .env_remove("KHACHQUEN_PIN")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("bash");
+            assert_eq!(status.code(), Some(code), "{shell}: {status}");
+        }
+    }
+    // The import above was a dry run; the shop is as it was.
+    assert_eq!(snapshot(d), before);
+}

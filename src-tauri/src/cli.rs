@@ -1,5 +1,27 @@
 //! The headless command line: the same core calls as the window.
 
+/// Progress and errors on stderr, never failing: a closed stderr or a pipe whose reader has
+/// gone (`2>&1 | head -1`) must not turn into a panic (exit 101) or change the exit code.
+/// `eprintln!` panics on such a write, so the CLI uses these instead.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// [`err!`] with a line break.
+macro_rules! errln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod audit;
 mod care;
 mod report;
@@ -433,7 +455,7 @@ pub fn main() -> i32 {
     let data_dir = match cli.data_dir.clone().or_else(store::default_data_dir) {
         Some(d) => d,
         None => {
-            eprintln!("{}", t(lang, "cli.no_data_dir"));
+            errln!("{}", t(lang, "cli.no_data_dir"));
             return 1;
         }
     };
@@ -445,7 +467,7 @@ pub fn main() -> i32 {
         return match crate::run_window(db, data_dir) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 1
             }
         };
@@ -467,7 +489,7 @@ pub fn main() -> i32 {
 }
 
 fn fail(lang: Lang, e: &CoreError) -> i32 {
-    eprintln!("{}", i18n::core_error(lang, e));
+    errln!("{}", i18n::core_error(lang, e));
     1
 }
 
@@ -484,17 +506,24 @@ impl Out {
         human: impl FnOnce() -> String,
     ) -> khachquen_core::Result<()> {
         let mut stdout = std::io::stdout().lock();
-        if self.json {
+        let written = if self.json {
             let s = serde_json::to_string_pretty(value)
                 .map_err(|e| CoreError::Internal(e.to_string()))?;
-            writeln!(stdout, "{s}")?;
+            writeln!(stdout, "{s}")
         } else {
             let h = human();
-            if !h.is_empty() {
-                writeln!(stdout, "{h}")?;
+            if h.is_empty() {
+                Ok(())
+            } else {
+                writeln!(stdout, "{h}")
             }
+        };
+        match written.and_then(|()| stdout.flush()) {
+            // The reader went away (`| head -1`): the work is done, only the telling is cut
+            // short, so the command's own exit code stands.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
         }
-        Ok(())
     }
 
     fn t(&self, key: &str) -> String {
@@ -720,7 +749,7 @@ fn progress<'a>(o: &'a Out, key: &str) -> impl FnMut(u64, u64) + 'a {
     let json = o.json;
     move |done: u64, total: u64| {
         if !json {
-            eprint!("\r{label} {}%", done * 100 / total.max(1));
+            err!("\r{label} {}%", done * 100 / total.max(1));
         }
     }
 }
@@ -741,7 +770,7 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
                 &mut progress(o, "cli.backup_progress"),
             );
             if !o.json {
-                eprintln!();
+                errln!();
             }
             let b = b?;
             o.print(&b, || {
@@ -798,7 +827,7 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
                 &mut progress(o, "cli.restore_progress"),
             );
             if !o.json {
-                eprintln!();
+                errln!();
             }
             let r = r?;
             o.print(&r, || {
@@ -914,22 +943,22 @@ fn import_cmd(db: &Store, cmd: ImportCmd, o: &Out) -> khachquen_core::Result<i32
     let label = o.t("cli.import_progress");
     let mut progress = |done: u64, total: u64| {
         if !o.json {
-            eprint!("\r{label} {}%", done * 100 / total.max(1));
+            err!("\r{label} {}%", done * 100 / total.max(1));
         }
     };
     let mut r = db.import(kind, &file, &opts, &mut progress)?;
     if !o.json {
-        eprintln!();
+        errln!();
     }
     r.translate(&|code, params| i18n::error_message(o.lang, code, params));
     o.print(&r, || import_text(o, &r))?;
     if !o.json {
         for e in &r.errors {
-            eprintln!("{}", row_error_line(o, e));
+            errln!("{}", row_error_line(o, e));
         }
     }
     if r.rejected > 0 && !opts.skip_invalid {
-        eprintln!(
+        errln!(
             "{}",
             o.t(if opts.dry_run {
                 "cli.import_would_reject"
@@ -1264,7 +1293,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                 lines.join("\n")
             })?;
             if !report.ok {
-                eprintln!("{}", o.t("cli.check_failed"));
+                errln!("{}", o.t("cli.check_failed"));
                 return Ok(1);
             }
         }
@@ -1290,12 +1319,12 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
             let label = o.t("cli.demo_progress");
             let mut progress = |done: u64, total: u64| {
                 if !o.json {
-                    eprint!("\r{label} {}%", done * 100 / total.max(1));
+                    err!("\r{label} {}%", done * 100 / total.max(1));
                 }
             };
             let r = db.create_demo(customers, purchases, seed, &mut progress)?;
             if !o.json {
-                eprintln!();
+                errln!();
             }
             o.print(&r, || {
                 format!(

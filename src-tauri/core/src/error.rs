@@ -362,6 +362,26 @@ pub enum CoreError {
     AuditRowAltered { table: String, id: i64 },
     #[error("rows of {0} were deleted or added outside the app")]
     AuditTotalsAltered(String),
+    // Import limits (issue 14): each refusal names its limit, and its line where it has one.
+    #[error("the file is larger than {max_mb} MB")]
+    ImportFileTooLarge { max_mb: u64 },
+    #[error("the workbook unpacks to more than {max_mb} MB")]
+    ImportUnpackedTooLarge { max_mb: u64 },
+    #[error("line {line}: more than {max} rows")]
+    ImportTooManyRows { line: u64, max: u64 },
+    #[error("line {line}: more than {max} columns")]
+    ImportTooManyColumns { line: u64, max: usize },
+    #[error("line {line}: more than {max} cells in the file")]
+    ImportTooManyCells { line: u64, max: u64 },
+    #[error("cell {cell} (row {line}) is beyond the {max_rows} rows and {max_columns} columns an import reads")]
+    ImportCellOutOfRange {
+        cell: String,
+        line: u64,
+        max_rows: u64,
+        max_columns: usize,
+    },
+    #[error(".{format} files cannot be imported; save it as .xlsx or .csv")]
+    ImportFormatUnsupported { format: String },
 }
 
 impl CoreError {
@@ -521,6 +541,13 @@ impl CoreError {
         "audit.key_missing",
         "audit.row_altered",
         "audit.totals_altered",
+        "import.file_too_large",
+        "import.unpacked_too_large",
+        "import.too_many_rows",
+        "import.too_many_columns",
+        "import.too_many_cells",
+        "import.cell_out_of_range",
+        "import.format_unsupported",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -680,6 +707,13 @@ impl CoreError {
             AuditKeyMissing => "audit.key_missing",
             AuditRowAltered { .. } => "audit.row_altered",
             AuditTotalsAltered(_) => "audit.totals_altered",
+            ImportFileTooLarge { .. } => "import.file_too_large",
+            ImportUnpackedTooLarge { .. } => "import.unpacked_too_large",
+            ImportTooManyRows { .. } => "import.too_many_rows",
+            ImportTooManyColumns { .. } => "import.too_many_columns",
+            ImportTooManyCells { .. } => "import.too_many_cells",
+            ImportCellOutOfRange { .. } => "import.cell_out_of_range",
+            ImportFormatUnsupported { .. } => "import.format_unsupported",
         }
     }
 
@@ -901,6 +935,21 @@ impl CoreError {
             AuditAnchorMissing | AuditKeyMissing => json!({}),
             AuditRowAltered { table, id } => json!({"table": table, "id": id}),
             AuditTotalsAltered(table) => json!({"table": table}),
+            ImportFileTooLarge { max_mb } | ImportUnpackedTooLarge { max_mb } => {
+                json!({"max_mb": max_mb})
+            }
+            ImportTooManyRows { line, max } | ImportTooManyCells { line, max } => {
+                json!({"line": line, "max": max})
+            }
+            ImportTooManyColumns { line, max } => json!({"line": line, "max": max}),
+            ImportCellOutOfRange {
+                cell,
+                line,
+                max_rows,
+                max_columns,
+            } => json!({"cell": cell, "line": line, "max_rows": max_rows,
+                        "max_columns": max_columns}),
+            ImportFormatUnsupported { format } => json!({"format": format}),
         };
         let mut map = match v {
             Value::Object(m) => m,

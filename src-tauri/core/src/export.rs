@@ -165,18 +165,29 @@ fn format_of(path: &Path) -> Result<FileFormat> {
     }
 }
 
-/// Text Excel would run as a formula gets an apostrophe (the importer takes it off).
-fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
-    let risky = match s.as_bytes() {
-        [b'=' | b'@' | b'\t' | b'\r', ..] => true,
-        [b'+' | b'-', next, ..] => !next.is_ascii_digit(),
-        _ => false,
-    };
-    if risky {
+/// The one escaping rule for every CSV the app writes: a text cell starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it
+/// as text instead of running it as a formula ("+84..." and "-5" included: a formula can
+/// follow the digits). The importer takes the apostrophe off again. Numbers the app formats
+/// itself (counts, money, points) are written as numbers: they cannot hold a formula.
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}").into()
     } else {
         s.into()
     }
+}
+
+/// Write one record of text cells, each through [`csv_text`].
+pub(crate) fn write_text_record<W: Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = S>,
+) -> Result<()> {
+    for c in cells {
+        w.write_field(csv_text(c.as_ref()).as_bytes())
+            .map_err(csv_err)?;
+    }
+    w.write_record(None::<&[u8]>).map_err(csv_err)
 }
 
 fn local(t: i64, tz: Tz) -> NaiveDateTime {
@@ -223,7 +234,7 @@ impl Sink {
 
     fn header(&mut self, cols: &[String]) -> Result<()> {
         match self {
-            Sink::Csv(w) => w.write_record(cols).map_err(csv_err)?,
+            Sink::Csv(w) => write_text_record(w, cols)?,
             Sink::Xlsx(x) => {
                 let ws = x.wb.worksheet_from_index(0).map_err(xlsx_err)?;
                 // Layout first: a constant-memory sheet takes it only before any cell.
@@ -249,7 +260,7 @@ impl Sink {
                     let s = match v {
                         Val::Empty => String::new(),
                         Val::Int(i) => i.to_string(),
-                        Val::Text(t) => defuse(t).into_owned(),
+                        Val::Text(t) => csv_text(t).into_owned(),
                         Val::Money(m) => money::from_minor(*m, exp).to_string(),
                         Val::Instant(t) => local(*t, tz).format("%Y-%m-%d %H:%M:%S").to_string(),
                         Val::Date(d) => d.format("%Y-%m-%d").to_string(),
@@ -330,7 +341,8 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> CoreError {
 
 /// A CSV writer Excel reads as Vietnamese: UTF-8 with a byte-order mark.
 pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
-    let mut file = BufWriter::new(File::create(path)?);
+    // `path` is a fresh name in a private folder; create_new refuses anything already there.
+    let mut file = BufWriter::new(files::create_new_private(path)?);
     file.write_all(b"\xEF\xBB\xBF")?;
     Ok(csv::Writer::from_writer(file))
 }

@@ -64,6 +64,29 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The shop's data is readable by the owner's user only, whatever the umask: a new database
+/// file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm the database
+/// file's mode), and an existing one and its companions are set to 0600.
+fn make_private(path: &Path) -> Result<()> {
+    let failed = |e: CoreError| CoreError::OpenFailed {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    match crate::files::create_new_private(path) {
+        Ok(_) => {}
+        Err(CoreError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(failed(e)),
+    }
+    // Best effort on existing files: a file system without Unix modes (a FAT stick) refuses
+    // chmod, and the shop must still open.
+    for f in crate::files::live_files(path) {
+        if std::fs::metadata(&f).is_ok_and(|m| m.is_file()) {
+            let _ = crate::files::make_private(&f);
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Open (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Store> {
@@ -73,6 +96,7 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
+        make_private(path)?;
         let mut writer = db::open_writer(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let sealer = Arc::new(crate::seal::Sealer::open(dir, &mut writer)?);
@@ -181,4 +205,40 @@ pub fn default_data_dir() -> Option<PathBuf> {
 
 pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("khachquen.db")
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_database_and_its_wal_are_readable_by_the_owner_only() {
+        // The usual mask, which lets SQLite create 0644 files: the mode must come from the app.
+        // SAFETY: umask only sets this process's file-creation mask.
+        let old = unsafe { libc::umask(0o022) };
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("khachquen.db");
+        let s = Store::open(&db).unwrap();
+        // SAFETY: as above.
+        unsafe { libc::umask(old) };
+        s.write(|c| Ok(c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")?))
+            .unwrap();
+        let live = crate::files::live_files(&db);
+        let present: Vec<_> = live.iter().filter(|p| p.exists()).collect();
+        assert!(present.len() >= 3, "db, -wal and -shm: {present:?}");
+        for p in present {
+            assert_eq!(mode(p), 0o600, "{p:?}");
+        }
+        drop(s);
+
+        // A database made before this rule (0644) is closed up on the next open.
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _s = Store::open(&db).unwrap();
+        assert_eq!(mode(&db), 0o600);
+    }
 }

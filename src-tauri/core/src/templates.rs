@@ -598,9 +598,7 @@ impl Store {
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
         self.write_user_file(path, |tmp| {
             let mut w = crate::export::csv_writer(tmp)?;
-            let csv_err = crate::export::csv_err;
-            w.write_record(["phone", "name", "message"])
-                .map_err(csv_err)?;
+            crate::export::write_text_record(&mut w, ["phone", "name", "message"])?;
             for id in ids {
                 let Some(src) = db::care::merge_source(&conn, id)? else {
                     continue;
@@ -609,8 +607,7 @@ impl Store {
                 for f in &r.missing {
                     *missing.entry(f).or_default() += 1;
                 }
-                w.write_record([&r.phone, &r.name, &r.text])
-                    .map_err(csv_err)?;
+                crate::export::write_text_record(&mut w, [&r.phone, &r.name, &r.text])?;
                 rows += 1;
             }
             crate::export::finish_csv(w)

@@ -441,7 +441,7 @@ pub fn template(db: &Store, cmd: TemplateCmd, o: &Out) -> khachquen_core::Result
             })?;
             if !o.json && !r.missing.is_empty() {
                 // The note goes to stderr too, so a script piping the text sees it.
-                eprintln!("{}: {}", o.t("cli.missing_fields"), r.missing.join(", "));
+                errln!("{}: {}", o.t("cli.missing_fields"), r.missing.join(", "));
             }
         }
         TemplateCmd::Export {

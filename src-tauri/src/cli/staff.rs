@@ -48,7 +48,7 @@ pub enum StaffCmd {
 fn new_pin(o: &Out) -> Option<String> {
     let pin = std::env::var(NEW_PIN_VAR).ok().filter(|p| !p.is_empty());
     if pin.is_none() {
-        eprintln!("{}", o.t("cli.staff_new_pin_missing"));
+        errln!("{}", o.t("cli.staff_new_pin_missing"));
     }
     pin
 }

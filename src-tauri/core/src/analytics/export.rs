@@ -289,11 +289,16 @@ fn cell_text(c: &Cell) -> String {
 }
 
 fn write_csv(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
+    use crate::export::csv_text;
     let mut w = crate::export::csv_writer(tmp)?;
-    let err = crate::export::csv_err;
-    w.write_record(headers).map_err(err)?;
+    crate::export::write_text_record(&mut w, headers)?;
     for row in &t.rows {
-        w.write_record(row.iter().map(cell_text)).map_err(err)?;
+        // Text goes through the one escaping rule; numbers are numbers.
+        let cells = row.iter().map(|c| match c {
+            Cell::Text(s) => csv_text(s).into_owned(),
+            other => cell_text(other),
+        });
+        w.write_record(cells).map_err(crate::export::csv_err)?;
     }
     crate::export::finish_csv(w)
 }
@@ -328,4 +333,36 @@ fn write_xlsx(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
     }
     wb.save(tmp).map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_csv_text_is_escaped_and_numbers_stay_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("r.csv");
+        let t = Table {
+            columns: vec!["name", "visits"],
+            rows: vec![
+                vec![text("=HYPERLINK(\"http://x\")"), Cell::Int(-5)],
+                vec![text("+84912345678"), Cell::Int(3)],
+                vec![text("-5+cmd|' /C calc'!A0"), Cell::Num(Some(-1.5))],
+                vec![text("@SUM(A1)"), Cell::Money(None)],
+                vec![text("\tx"), Cell::Int(0)],
+                vec![text("Lan"), Cell::Int(1)],
+            ],
+        };
+        write_csv(&tmp, &["=h".into(), "visits".into()], &t).unwrap();
+        let body = std::fs::read_to_string(&tmp).unwrap();
+        let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "'=h,visits");
+        assert_eq!(lines[1], "\"'=HYPERLINK(\"\"http://x\"\")\",-5");
+        assert_eq!(lines[2], "'+84912345678,3");
+        assert_eq!(lines[3], "'-5+cmd|' /C calc'!A0,-1.5");
+        assert_eq!(lines[4], "'@SUM(A1),");
+        assert_eq!(lines[5], "'\tx,0");
+        assert_eq!(lines[6], "Lan,1");
+    }
 }

@@ -1,13 +1,36 @@
 //! Files to rows of cells: CSV (comma, semicolon or tab; UTF-8 with or without a BOM, or
 //! UTF-16 as Excel saves "Unicode text"; CRLF or LF; quoted fields) and workbooks (.xlsx,
-//! also .xls, .xlsb, .ods) through calamine, first sheet or a chosen one.
+//! .xlsm) through calamine, first sheet or a chosen one.
+//!
+//! A file is hostile: only a regular file is opened, and its size, rows, columns and cells
+//! (for a workbook, also its unpacked parts and every cell's position) are checked against
+//! the limits below before anything is allocated for them. A 1.6 KB workbook with one cell
+//! at XFD1048576 would otherwise make a range of 17 billion cells. .xls, .xlsb and .ods are
+//! refused: calamine builds their whole range at once, with no way to check it first.
 
 use super::mapping::{self, Kind};
 use super::values::DateValue;
 use crate::error::{CoreError, Result};
-use crate::text;
+use crate::{files, text};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 use std::path::Path;
+
+/// The largest file an import reads: the app's own export of a million customers (about
+/// 200 MB) still imports back.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// The most a workbook's parts may unpack to, all together.
+pub const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+/// Rows (CSV records or sheet rows), header and blank lines included: a sheet's own limit.
+pub const MAX_ROWS: u64 = 1_048_576;
+/// Columns in any row; a shop's table has a few dozen at most.
+pub const MAX_COLUMNS: usize = 256;
+/// Cells in the whole file (a million rows of 24 columns), so that what is kept stays within
+/// memory (under 1 GB even for a file of empty cells).
+pub const MAX_CELLS: u64 = 24_000_000;
+/// Parts in a workbook's zip.
+const MAX_PARTS: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -75,27 +98,69 @@ fn unreadable(path: &Path, detail: impl ToString) -> CoreError {
     }
 }
 
-fn is_workbook(path: &Path, head: &[u8]) -> bool {
+enum Format {
+    Csv,
+    Xlsx,
+    /// A workbook calamine can only read whole: refused, with its extension.
+    Unsupported(String),
+}
+
+fn format_of(path: &Path, head: &[u8]) -> Format {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    matches!(
-        ext.as_deref(),
-        Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
-    ) || head.starts_with(b"PK\x03\x04")
-        || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" => Format::Xlsx,
+        "xls" | "xlsb" | "ods" => Format::Unsupported(ext),
+        _ if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) => Format::Unsupported("xls".into()),
+        _ if head.starts_with(b"PK\x03\x04") => Format::Xlsx,
+        _ => Format::Csv,
+    }
+}
+
+fn file_too_large() -> CoreError {
+    CoreError::ImportFileTooLarge {
+        max_mb: MAX_FILE_BYTES / (1024 * 1024),
+    }
+}
+
+/// The file's bytes: a regular file only (never a FIFO, a device or a folder), refused
+/// before reading when larger than [`MAX_FILE_BYTES`], and never read past that limit even
+/// if it grows meanwhile.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let (file, meta) = files::open_regular(path).map_err(|e| match e {
+        CoreError::Io(io) => unreadable(path, io),
+        other => other,
+    })?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(file_too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(file_too_large());
+    }
+    Ok(bytes)
 }
 
 /// Read a file into a table: the header row, then every non-empty row after it.
 pub fn read(path: &Path, kind: Kind, sheet: Option<&str>) -> Result<Table> {
-    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
-    let (raw, sheets, chosen) = if is_workbook(path, &bytes) {
-        let (rows, sheets, chosen) = read_workbook(path, sheet)?;
-        (rows, sheets, Some(chosen))
-    } else {
-        let text = decode(&bytes)?;
-        (read_csv(&text)?, Vec::new(), None)
+    let bytes = read_bytes(path)?;
+    let (raw, sheets, chosen) = match format_of(path, &bytes) {
+        Format::Xlsx => {
+            let (rows, sheets, chosen) = read_workbook(path, bytes, sheet)?;
+            (rows, sheets, Some(chosen))
+        }
+        Format::Unsupported(format) => return Err(CoreError::ImportFormatUnsupported { format }),
+        Format::Csv => {
+            let text = decode(&bytes)?;
+            drop(bytes);
+            (read_csv(&text)?, Vec::new(), None)
+        }
     };
     table(kind, raw, sheets, chosen)
 }
@@ -221,25 +286,84 @@ pub fn detect_delimiter(text: &str) -> u8 {
 }
 
 /// Undo what spreadsheets and our own export put around text: `="0912345678"` (kept as
-/// text by Excel) and a leading apostrophe that defuses a formula.
+/// text by Excel) and the leading apostrophe [`crate::export::csv_text`] puts before a cell
+/// that a spreadsheet would run as a formula.
 fn clean_text(s: &str) -> String {
     let t = s.trim();
     if let Some(inner) = t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
         return inner.to_owned();
     }
     if let Some(rest) = t.strip_prefix('\'') {
-        if rest.starts_with(['=', '+', '-', '@']) {
+        if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             return rest.to_owned();
         }
     }
     s.to_owned()
 }
 
+/// The line a record starting at byte `start` is on (after the line breaks before it).
+fn line_at(text: &[u8], mut start: usize) -> u64 {
+    while matches!(text.get(start), Some(b'\r' | b'\n')) {
+        start += 1;
+    }
+    1 + text[..start.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
+/// Count records, fields per record and fields in all, exactly as the CSV reader will split
+/// them but without storing any, and refuse the file at the first record beyond a limit.
+fn check_shape(text: &[u8], delimiter: u8) -> Result<()> {
+    use csv_core::ReadFieldResult;
+    let mut rdr = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut sink = [0u8; 4096];
+    let (mut pos, mut start, mut fields, mut records, mut cells) = (0, 0, 0usize, 0u64, 0u64);
+    loop {
+        let (res, read, _) = rdr.read_field(&text[pos..], &mut sink);
+        pos += read;
+        match res {
+            // An empty slice next time tells the reader the input has ended.
+            ReadFieldResult::InputEmpty | ReadFieldResult::OutputFull => {}
+            ReadFieldResult::Field { record_end } => {
+                fields += 1;
+                if fields > MAX_COLUMNS {
+                    return Err(CoreError::ImportTooManyColumns {
+                        line: line_at(text, start),
+                        max: MAX_COLUMNS,
+                    });
+                }
+                if record_end {
+                    records += 1;
+                    cells += fields as u64;
+                    if records > MAX_ROWS {
+                        return Err(CoreError::ImportTooManyRows {
+                            line: line_at(text, start),
+                            max: MAX_ROWS,
+                        });
+                    }
+                    if cells > MAX_CELLS {
+                        return Err(CoreError::ImportTooManyCells {
+                            line: line_at(text, start),
+                            max: MAX_CELLS,
+                        });
+                    }
+                    fields = 0;
+                    start = pos;
+                }
+            }
+            ReadFieldResult::End => return Ok(()),
+        }
+    }
+}
+
 pub fn read_csv(text: &str) -> Result<Vec<(u64, Vec<Cell>)>> {
+    let delimiter = detect_delimiter(text);
+    check_shape(text.as_bytes(), delimiter)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(detect_delimiter(text))
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
     // Lines come from byte offsets (the reader's own line count lags a record behind).
@@ -300,9 +424,99 @@ fn cell_from(d: &calamine::Data) -> Cell {
 
 type SheetRows = (Vec<(u64, Vec<Cell>)>, Vec<String>, String);
 
-fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<SheetRows> {
-    use calamine::Reader;
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
+fn unpacked_too_large() -> CoreError {
+    CoreError::ImportUnpackedTooLarge {
+        max_mb: MAX_UNPACKED_BYTES / (1024 * 1024),
+    }
+}
+
+/// Check a workbook's zip before calamine unpacks anything: a bounded number of parts whose
+/// declared sizes add up to at most [`MAX_UNPACKED_BYTES`] (the zip reader refuses a part
+/// that unpacks to more than it declares), and no shared-strings table announcing more
+/// strings than a file may hold cells (calamine reserves that many up front).
+fn check_zip(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(path, e))?;
+    if zip.len() > MAX_PARTS {
+        return Err(unpacked_too_large());
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|e| unreadable(path, e))?;
+        total = total.saturating_add(part.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(unpacked_too_large());
+    }
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|e| unreadable(path, e))?;
+        let xml = part
+            .name()
+            .is_ok_and(|n| n.to_ascii_lowercase().ends_with(".xml"));
+        if part.is_file() && xml {
+            check_shared_strings(path, part)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a part whose root is `<sst uniqueCount="N">` with N beyond [`MAX_CELLS`]; any
+/// other part is left at its root element.
+fn check_shared_strings(path: &Path, part: impl Read) -> Result<()> {
+    use quick_xml::events::Event;
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                if e.local_name().as_ref() != "sst" {
+                    return Ok(());
+                }
+                for a in e.attributes().flatten() {
+                    if a.key.local_name().as_ref() == "uniqueCount" {
+                        // Digits that do not fit a u64 are too many as well.
+                        let v = a.value.trim();
+                        let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+                        if digits && v.parse::<u64>().map_or(true, |n| n > MAX_CELLS) {
+                            return Err(CoreError::ImportTooManyCells {
+                                line: 1,
+                                max: MAX_CELLS,
+                            });
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(unreadable(path, e)),
+        }
+    }
+}
+
+/// "XFD1048576" for a zero-based (row, column).
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = u64::from(col) + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&letters),
+        u64::from(row) + 1
+    )
+}
+
+/// A sheet's cells, streamed one at a time and each checked against the limits before it is
+/// kept: never a range sized by the sheet's extent, only the cells that hold something.
+fn read_workbook(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<SheetRows> {
+    use calamine::{DataRef, Reader};
+    check_zip(path, &bytes)?;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(path, e))?;
     let names = wb.sheet_names();
     let name = match sheet.map(str::trim).filter(|s| !s.is_empty()) {
         Some(want) => names
@@ -316,12 +530,54 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<SheetRows> {
             })?,
         None => names.first().cloned().ok_or(CoreError::ImportEmpty)?,
     };
-    let range = wb.worksheet_range(&name).map_err(|e| unreadable(path, e))?;
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, r)| (first_row + i as u64 + 1, r.iter().map(cell_from).collect()))
+    let mut cells = wb
+        .worksheet_cells_reader(&name)
+        .map_err(|e| unreadable(path, e))?;
+    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
+    let (mut count, mut first_col) = (0u64, u32::MAX);
+    while let Some(c) = cells.next_cell().map_err(|e| unreadable(path, e))? {
+        if matches!(c.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, col) = c.get_position();
+        let line = u64::from(r) + 1;
+        if col as usize >= MAX_COLUMNS || line > MAX_ROWS {
+            return Err(CoreError::ImportCellOutOfRange {
+                cell: cell_name(r, col),
+                line,
+                max_rows: MAX_ROWS,
+                max_columns: MAX_COLUMNS,
+            });
+        }
+        count += 1;
+        if count > MAX_CELLS {
+            return Err(CoreError::ImportTooManyCells {
+                line,
+                max: MAX_CELLS,
+            });
+        }
+        first_col = first_col.min(col);
+        let row = rows.entry(r).or_default();
+        let i = col as usize;
+        if row.len() <= i {
+            row.resize(i + 1, Cell::Empty);
+        }
+        row[i] = cell_from(&calamine::Data::from(c.get_value().clone()));
+    }
+    drop(cells);
+    // Columns count from the leftmost one used, rows keep their number in the sheet (as a
+    // range starting at the first used cell would).
+    let skip = if first_col == u32::MAX {
+        0
+    } else {
+        first_col as usize
+    };
+    let rows = rows
+        .into_iter()
+        .map(|(r, cells)| {
+            let cells = cells.into_iter().skip(skip).collect();
+            (u64::from(r) + 1, cells)
+        })
         .collect();
     Ok((rows, names, name))
 }
@@ -401,9 +657,36 @@ mod tests {
     }
 
     #[test]
+    fn cell_names_as_a_spreadsheet_shows_them() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(0, 25), "Z1");
+        assert_eq!(cell_name(1, 26), "AA2");
+        assert_eq!(cell_name(19_999, 16_383), "XFD20000");
+        assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn the_shape_check_splits_records_as_the_reader_does() {
+        // Quoted separators and line breaks are inside one field; the line is where the
+        // record starts, after blank lines.
+        let text = "a,b\n\n\"x,\ny\",2\n";
+        assert!(check_shape(text.as_bytes(), b',').is_ok());
+        let wide = format!("a\n\n\"q\nq\"{}\n", ",".repeat(MAX_COLUMNS));
+        assert!(matches!(
+            check_shape(wide.as_bytes(), b','),
+            Err(CoreError::ImportTooManyColumns { line: 3, .. })
+        ));
+        let ok = format!("\"q\nq\"{}\n", ",".repeat(MAX_COLUMNS - 1));
+        assert!(check_shape(ok.as_bytes(), b',').is_ok());
+    }
+
+    #[test]
     fn spreadsheet_text_tricks_are_undone() {
         assert_eq!(clean_text("=\"0912345678\""), "0912345678");
         assert_eq!(clean_text("'=SUM(A1)"), "=SUM(A1)");
         assert_eq!(clean_text("'quoted"), "'quoted");
+        for risky in ["'+84912345678", "'-5", "'@x", "'\tx"] {
+            assert_eq!(clean_text(risky), &risky[1..]);
+        }
     }
 }

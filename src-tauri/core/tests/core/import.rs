@@ -772,18 +772,28 @@ fn typed(e: &CoreError) -> bool {
     !matches!(e, CoreError::Internal(_)) && !e.code().is_empty()
 }
 
-#[test]
-fn fuzz_value_parsers_never_panic() {
+/// Inputs per fuzz run: `KQ_FUZZ_CASES` when set (the documented release run uses
+/// 1,000,000), else `default`, a size the normal suite runs in seconds.
+fn fuzz_cases(default: u64) -> u64 {
+    std::env::var("KQ_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Every value parser on `per_group` generated inputs in each of five groups; returns how many
+/// inputs ran. 0 panics, every refusal typed.
+fn value_parsers(per_group: u32) -> u64 {
     let cell = "[0-9., \u{a0}₫đ$+\\-'/:TZAPMapm]{0,24}|\\PC{0,24}";
-    let mut total = 0;
+    let mut total = 0u64;
     for (cur, exp) in [("VND", 0), ("USD", 2), ("KWD", 3)] {
-        total += fuzz(3000, cell, |s: String| {
+        total += u64::from(fuzz(per_group, cell, |s: String| {
             if let Err(e) = parse_amount(&s, cur, exp) {
                 assert!(typed(&e), "{s:?}: {e}");
             }
-        });
+        }));
     }
-    total += fuzz(3000, cell, |s: String| {
+    total += u64::from(fuzz(per_group, cell, |s: String| {
         if let Err(e) = parse_date(&s) {
             assert!(matches!(e, CoreError::DateInvalid(_)), "{s:?}: {e}");
         }
@@ -797,58 +807,135 @@ fn fuzz_value_parsers_never_panic() {
                 "{s:?}: {e}"
             ),
         }
-    });
+    }));
     // Amounts that parse re-parse to the same value once written plainly.
-    total += fuzz(3000, (0u64..10_000_000_000u64, 0u32..3), |(n, exp)| {
-        let d = rust_decimal::Decimal::new(n as i64, exp);
-        let grouped = {
-            let int = d.trunc().to_string();
-            let mut g = String::new();
-            for (i, c) in int.chars().enumerate() {
-                if i > 0 && (int.len() - i).is_multiple_of(3) {
-                    g.push('.');
+    total += u64::from(fuzz(
+        per_group,
+        (0u64..10_000_000_000u64, 0u32..3),
+        |(n, exp)| {
+            let d = rust_decimal::Decimal::new(n as i64, exp);
+            let grouped = {
+                let int = d.trunc().to_string();
+                let mut g = String::new();
+                for (i, c) in int.chars().enumerate() {
+                    if i > 0 && (int.len() - i).is_multiple_of(3) {
+                        g.push('.');
+                    }
+                    g.push(c);
                 }
-                g.push(c);
+                let frac = d.fract().abs().to_string();
+                match frac.strip_prefix("0.") {
+                    Some(f) => format!("{g},{f}"),
+                    None => g,
+                }
+            };
+            match parse_amount(&grouped, "XXX", 3) {
+                Ok(v) => assert_eq!(v, d.normalize(), "{grouped}"),
+                Err(e) => assert!(matches!(e, CoreError::AmountAmbiguous(_)), "{grouped}: {e}"),
             }
-            let frac = d.fract().abs().to_string();
-            match frac.strip_prefix("0.") {
-                Some(f) => format!("{g},{f}"),
-                None => g,
-            }
-        };
-        match parse_amount(&grouped, "XXX", 3) {
-            Ok(v) => assert_eq!(v, d.normalize(), "{grouped}"),
-            Err(e) => assert!(matches!(e, CoreError::AmountAmbiguous(_)), "{grouped}: {e}"),
-        }
-    });
-    eprintln!("fuzz: value parsers ran {total} inputs");
-    assert_eq!(total, 15_000);
+        },
+    ));
+    total
 }
 
-#[test]
-fn fuzz_csv_importer_never_panics() {
+/// The line a refusal names, if it names one.
+fn line_of(e: &CoreError) -> Option<u64> {
+    e.params().get("line").and_then(|l| l.as_u64())
+}
+
+/// The whole import path (read, detect, check every row, write or not) and the window's
+/// preview on generated files: `raw` files of random bytes, `shaped` files shaped like a
+/// shop's CSV, `books` workbooks with random bytes changed. Returns how many files ran.
+///
+/// Asserts: no panic; a refusal of the file is one of the typed file-level errors (a limit
+/// names its line); every rejected row names a line inside the file; a file with a rejected
+/// row or a refusal writes nothing (the shop's customers are unchanged); memory stays bounded
+/// because every file is small and every limit refuses before allocating.
+fn csv_importer(raw: u32, shaped: u32, books: u32) -> u64 {
     let dir = tempfile::tempdir().unwrap();
-    let s = Store::open_in_memory().unwrap();
-    let path = dir.path().join("fuzz.csv");
-    let mut total = 0;
-    let run = |bytes: &[u8], kind: Kind| {
-        std::fs::write(&path, bytes).unwrap();
+    let shop = std::cell::RefCell::new(Store::open_in_memory().unwrap());
+    let mut total = 0u64;
+    let run = |path: &Path, bytes: &[u8], kind: Kind| {
+        std::fs::write(path, bytes).unwrap();
+        // The last line a row error may name: one past every 0x0A byte (in UTF-16 too).
+        let lines = 1 + bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        let file_level = |e: &CoreError| {
+            assert!(typed(e), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    CoreError::ImportEmpty
+                        | CoreError::ImportEncoding
+                        | CoreError::ImportMappingMissing { .. }
+                        | CoreError::ImportMappingInvalid(_)
+                        | CoreError::ImportUnreadable { .. }
+                        | CoreError::ImportSheetNotFound { .. }
+                        | CoreError::ImportCellOutOfRange { .. }
+                        | CoreError::ImportTooManyCells { .. }
+                        | CoreError::ImportUnpackedTooLarge { .. }
+                        | CoreError::ImportTooManyColumns { .. }
+                        | CoreError::ImportFormatUnsupported { .. }
+                ),
+                "not a file-level refusal: {e:?}"
+            );
+            if let Some(l) = line_of(e) {
+                // A workbook's line is its sheet row, which may lie past the file's bytes.
+                assert!(l >= 1, "{e:?}");
+            }
+        };
+        let rows_have_lines = |r: &ImportReport| {
+            assert!(r.rejected <= r.rows);
+            for e in &r.errors {
+                assert!(
+                    (1..=lines).contains(&e.line),
+                    "line {} of {lines}: {e:?}",
+                    e.line
+                );
+                assert!(
+                    !e.code.is_empty() && !e.code.starts_with("internal"),
+                    "{e:?}"
+                );
+            }
+        };
+        let s = shop.borrow();
+        let before = all_customers(&s).len();
         let o = ImportOptions {
-            dry_run: true,
             create_missing: true,
             ..Default::default()
         };
-        match s.import(kind, &path, &o, &mut |_, _| {}) {
-            Ok(r) => assert!(r.rejected <= r.rows && !r.committed),
-            Err(e) => assert!(typed(&e), "{e}"),
+        let committed = match s.import(kind, path, &o, &mut |_, _| {}) {
+            Ok(r) => {
+                rows_have_lines(&r);
+                assert_eq!(r.committed, r.rejected == 0, "{r:?}");
+                r.committed
+            }
+            Err(e) => {
+                file_level(&e);
+                false
+            }
+        };
+        if !committed {
+            assert_eq!(all_customers(&s).len(), before, "a refused file wrote");
         }
-        if let Err(e) = s.import_preview(kind, &path, &o) {
-            assert!(typed(&e), "{e}");
+        match s.import_preview(kind, path, &o) {
+            Ok(p) => {
+                if let Some(r) = &p.report {
+                    rows_have_lines(r);
+                    assert!(!r.committed);
+                }
+            }
+            Err(e) => file_level(&e),
+        }
+        drop(s);
+        if committed {
+            // Keep the shop small so that the millionth file runs as fast as the first.
+            *shop.borrow_mut() = Store::open_in_memory().unwrap();
         }
     };
+    let csv = dir.path().join("fuzz.csv");
     // Raw bytes, with and without a BOM.
-    total += fuzz(
-        400,
+    total += u64::from(fuzz(
+        raw,
         (
             proptest::collection::vec(any::<u8>(), 0..400),
             prop_oneof![
@@ -860,18 +947,19 @@ fn fuzz_csv_importer_never_panics() {
         |(body, bom)| {
             let mut bytes = bom;
             bytes.extend(body);
-            run(&bytes, Kind::Customers);
+            run(&csv, &bytes, Kind::Customers);
         },
-    );
-    // Shaped like a shop's file: known headers, then cells of separators, quotes, digits.
-    let cell = "[0-9A-Za-zĐđếơ.,;\t\" \r\n/+-]{0,14}";
+    ));
+    // Shaped like a shop's file: known headers, then cells of separators, quotes, digits,
+    // formula starts and our own escaping.
+    let cell = "[0-9A-Za-zĐđếơ.,;\t\" \r\n/+=@'-]{0,14}";
     let headers = prop_oneof![
         Just("Mã khách hàng,Tên khách hàng,Điện thoại,Ngày sinh,Email,Nhóm khách hàng"),
         Just("Mã hóa đơn;Ngày mua;Mã KH;Khách hàng;Điện thoại;Tổng tiền"),
         Just("phone\tdate\tamount\tname"),
     ];
-    total += fuzz(
-        600,
+    total += u64::from(fuzz(
+        shaped,
         (
             headers,
             proptest::collection::vec(proptest::collection::vec(cell, 0..7), 0..12),
@@ -902,11 +990,67 @@ fn fuzz_csv_importer_never_panics() {
             } else {
                 Kind::Purchases
             };
-            run(&bytes, kind);
+            run(&csv, &bytes, kind);
         },
+    ));
+    // A real workbook with bytes changed: the zip, the XML and calamine meet garbage.
+    let good = dir.path().join("good.xlsx");
+    workbook(&good);
+    let original = std::fs::read(&good).unwrap();
+    let book = dir.path().join("fuzz.xlsx");
+    let n = original.len();
+    total += u64::from(fuzz(
+        books,
+        proptest::collection::vec((0..n, any::<u8>()), 1..8),
+        |changes| {
+            let mut bytes = original.clone();
+            for (at, b) in changes {
+                bytes[at] = b;
+            }
+            run(&book, &bytes, Kind::Customers);
+        },
+    ));
+    total
+}
+
+#[test]
+fn fuzz_value_parsers_never_panic() {
+    let total = value_parsers(3000);
+    eprintln!("fuzz: value parsers ran {total} inputs");
+    assert_eq!(total, 15_000);
+}
+
+#[test]
+fn fuzz_csv_importer_never_panics() {
+    let total = csv_importer(400, 600, 300);
+    eprintln!("fuzz: importer ran {total} files");
+    assert_eq!(total, 1300);
+}
+
+/// The large run, started by hand (README, "Fuzzing the importer"):
+/// `KQ_FUZZ_CASES=1000000 cargo test -p khachquen-core --release --test core -- --ignored fuzz_importer_at_scale --nocapture`.
+/// Half the inputs go to the value parsers, half to whole files through the importer.
+#[test]
+#[ignore = "large; run by hand with KQ_FUZZ_CASES (see README)"]
+fn fuzz_importer_at_scale() {
+    let n = fuzz_cases(1_000_000);
+    let started = std::time::Instant::now();
+    let parsers = value_parsers(u32::try_from(n.div_ceil(10)).unwrap());
+    let files = n.div_ceil(2);
+    let (raw, books) = (files / 5, files / 10);
+    let shaped = files - raw - books;
+    let imported = csv_importer(
+        u32::try_from(raw).unwrap(),
+        u32::try_from(shaped).unwrap(),
+        u32::try_from(books).unwrap(),
     );
-    eprintln!("fuzz: CSV importer ran {total} files");
-    assert_eq!(total, 1000);
+    eprintln!(
+        "fuzz: {parsers} value-parser inputs and {imported} files through the importer, \
+         {} in all, in {:.0?}: 0 panics",
+        parsers + imported,
+        started.elapsed()
+    );
+    assert!(parsers + imported >= n);
 }
 
 #[test]
@@ -965,4 +1109,315 @@ fn imported_purchases_count_towards_tiers_at_once() {
     let id = s.resolve_customer("0903111222").unwrap();
     assert_eq!(s.customer_loyalty(id).unwrap().tier.as_deref(), Some("Bạc"));
     assert!(s.check().unwrap().ok);
+}
+
+// ---- Issue 14: hostile files, bounded reads, one CSV escaping rule ----
+
+use khachquen_core::import::read::{MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS};
+
+/// A file-backed shop with one customer, and a fingerprint of everything in its database.
+fn file_shop(dir: &Path) -> (Store, PathBuf) {
+    let db = dir.join("khachquen.db");
+    let s = Store::open(&db).unwrap();
+    s.add_customer(CustomerInput {
+        name: Some("Đỗ Mỹ Kỳ".into()),
+        phone: Some("0903111222".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    (s, db)
+}
+
+fn fingerprint(s: &Store) -> String {
+    format!("{:?}", all_customers(s))
+}
+
+/// Both the import and the window's preview refuse `path` with an error `check` accepts, in
+/// a dry run and a real one, and nothing in the shop changes.
+fn refused_everywhere(s: &Store, kind: Kind, path: &Path, check: impl Fn(&CoreError) -> bool) {
+    let before = fingerprint(s);
+    for o in [opts(), dry()] {
+        let e = s.import(kind, path, &o, &mut |_, _| {}).unwrap_err();
+        assert!(check(&e), "{path:?}: {e:?}");
+        assert!(!e.to_string().is_empty());
+    }
+    let e = s.import_preview(kind, path, &dry()).unwrap_err();
+    assert!(check(&e), "preview {path:?}: {e:?}");
+    assert_eq!(fingerprint(s), before, "{path:?} changed the shop");
+}
+
+#[test]
+fn a_tiny_workbook_with_a_far_cell_is_refused_before_any_range_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = file_shop(dir.path());
+    for (row, col, name) in [
+        (1_048_575u32, 16_383u16, "XFD1048576"),
+        (19_999, 16_383, "XFD20000"),
+    ] {
+        let path = dir.path().join(format!("{name}.xlsx"));
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Tên").unwrap();
+        ws.write_string(row, col, "x").unwrap();
+        wb.save(&path).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size < 8 * 1024, "a tiny file: {size} bytes");
+        refused_everywhere(&s, Kind::Customers, &path, |e| {
+            matches!(e, CoreError::ImportCellOutOfRange { cell, max_columns, .. }
+                if cell == name && *max_columns == MAX_COLUMNS)
+        });
+    }
+    // Far down but within the columns: kept sparse, read, and its line is the sheet's row.
+    let path = dir.path().join("far-down.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Tên khách hàng").unwrap();
+    ws.write_string(0, 1, "Điện thoại").unwrap();
+    ws.write_string(1_048_575, 0, "An").unwrap();
+    ws.write_string(1_048_575, 1, "0912345678").unwrap();
+    wb.save(&path).unwrap();
+    let r = import(&s, Kind::Customers, &path, &dry());
+    assert_eq!(
+        (r.rows, r.inserted, r.rejected),
+        (1, 1, 0),
+        "{:?}",
+        r.errors
+    );
+}
+
+/// The same workbook with its shared-strings table announcing `count` strings.
+fn with_unique_count(src: &Path, dst: &Path, count: &str) {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::fs::File::open(src).unwrap()).unwrap();
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(dst).unwrap());
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        let mut body = String::new();
+        f.read_to_string(&mut body).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let at = body.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = at + body[at..].find('"').unwrap();
+            body.replace_range(at..end, count);
+        }
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(body.as_bytes()).unwrap();
+    }
+    zout.finish().unwrap();
+}
+
+#[test]
+fn a_shared_strings_count_beyond_the_limit_is_refused_before_calamine_reserves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = file_shop(dir.path());
+    let good = dir.path().join("good.xlsx");
+    workbook(&good);
+    let same = dir.path().join("same.xlsx");
+    with_unique_count(&good, &same, "7");
+    let sheet = ImportOptions {
+        sheet: Some("Khách hàng".into()),
+        ..dry()
+    };
+    let r = import(&s, Kind::Customers, &same, &sheet);
+    assert_eq!(r.rows, 2, "{r:?}");
+    for count in [
+        (MAX_CELLS + 1).to_string(),
+        "99999999999999999999999".into(),
+    ] {
+        let bomb = dir.path().join(format!("bomb-{}.xlsx", count.len()));
+        with_unique_count(&good, &bomb, &count);
+        refused_everywhere(
+            &s,
+            Kind::Customers,
+            &bomb,
+            |e| matches!(e, CoreError::ImportTooManyCells { max, .. } if *max == MAX_CELLS),
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read_and_dev_zero_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = file_shop(dir.path());
+    let not_regular = |e: &CoreError| matches!(e, CoreError::FileNotRegular(_));
+    refused_everywhere(&s, Kind::Customers, Path::new("/dev/zero"), not_regular);
+    refused_everywhere(&s, Kind::Purchases, Path::new("/dev/zero"), not_regular);
+    refused_everywhere(&s, Kind::Customers, dir.path(), not_regular);
+    let fifo = dir.path().join("khach.csv");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string and a mode. Nobody ever writes to it: a read would hang.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    refused_everywhere(&s, Kind::Customers, &fifo, not_regular);
+    // A link to a device is no better than the device.
+    let link = dir.path().join("zero.csv");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    refused_everywhere(&s, Kind::Customers, &link, not_regular);
+}
+
+#[test]
+fn an_oversize_file_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = file_shop(dir.path());
+    for name in ["big.csv", "big.xlsx"] {
+        let path = dir.path().join(name);
+        let f = std::fs::File::create(&path).unwrap();
+        // Sparse: the size is real, the disk space is not used.
+        f.set_len(MAX_FILE_BYTES + 1).unwrap();
+        refused_everywhere(
+            &s,
+            Kind::Customers,
+            &path,
+            |e| matches!(e, CoreError::ImportFileTooLarge { max_mb } if *max_mb * 1024 * 1024 == MAX_FILE_BYTES),
+        );
+    }
+}
+
+#[test]
+fn rows_columns_and_cells_beyond_the_limits_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = file_shop(dir.path());
+    // Line 3 has one field too many; lines 1-2 are fine.
+    let wide = format!(
+        "Tên,Điện thoại\nAn,0912345678\n{}\n",
+        vec!["x"; MAX_COLUMNS + 1].join(",")
+    );
+    let path = write(dir.path(), "wide.csv", wide.as_bytes());
+    refused_everywhere(
+        &s,
+        Kind::Customers,
+        &path,
+        |e| matches!(e, CoreError::ImportTooManyColumns { line: 3, max } if *max == MAX_COLUMNS),
+    );
+    // A quoted line break is one record: the line is where the record starts.
+    let mut tall = String::from("Tên,Điện thoại\n\"An\nB\",0912345678\n");
+    for _ in 2..MAX_ROWS {
+        tall.push_str("a,b\n");
+    }
+    let path = write(dir.path(), "tall-ok.csv", tall.as_bytes());
+    assert!(khachquen_core::import::read::read(&path, Kind::Customers, None).is_ok());
+    tall.push_str("a,b\n");
+    let path = write(dir.path(), "tall.csv", tall.as_bytes());
+    refused_everywhere(&s, Kind::Customers, &path, |e| {
+        matches!(e, CoreError::ImportTooManyRows { line, max }
+            if *max == MAX_ROWS && *line == MAX_ROWS + 2)
+    });
+    // Rows of empty fields: few bytes, many cells.
+    let per_row = MAX_COLUMNS as u64;
+    let rows = MAX_CELLS / per_row + 1;
+    let mut many = String::from("Tên,Điện thoại\n");
+    let line = ",".repeat(MAX_COLUMNS - 1) + "\n";
+    for _ in 1..rows {
+        many.push_str(&line);
+    }
+    let path = write(dir.path(), "cells.csv", many.as_bytes());
+    refused_everywhere(&s, Kind::Customers, &path, |e| {
+        matches!(e, CoreError::ImportTooManyCells { line, max }
+            if *max == MAX_CELLS && *line == rows)
+    });
+}
+
+#[test]
+fn workbooks_calamine_reads_whole_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = file_shop(dir.path());
+    let cfb = [0xD0u8, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
+    for (name, bytes, format) in [
+        ("old.xls", &cfb[..], "xls"),
+        ("binary.xlsb", b"PK\x03\x04".as_slice(), "xlsb"),
+        ("calc.ods", b"PK\x03\x04".as_slice(), "ods"),
+        ("renamed.csv", &cfb[..], "xls"),
+    ] {
+        let path = write(dir.path(), name, bytes);
+        refused_everywhere(
+            &s,
+            Kind::Customers,
+            &path,
+            |e| matches!(e, CoreError::ImportFormatUnsupported { format: f } if f == format),
+        );
+    }
+}
+
+#[test]
+fn every_csv_writer_escapes_formulas_and_the_importer_takes_it_off() {
+    use khachquen_core::export::csv_text;
+    for (raw, want) in [
+        ("=1+2", "'=1+2"),
+        ("+84912345678", "'+84912345678"),
+        ("-5", "'-5"),
+        ("-5+cmd|' /C calc'!A0", "'-5+cmd|' /C calc'!A0"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Lan", "Lan"),
+        ("0912345678", "0912345678"),
+        ("", ""),
+    ] {
+        assert_eq!(csv_text(raw), want, "{raw:?}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open_in_memory().unwrap();
+    let tricky = [
+        ("+84 Lan", "0912000001", "=HYPERLINK(\"x\")", "@nhà"),
+        ("-5 Mai", "0912000002", "-5+3", "+84 Lê Lợi"),
+        ("@Bình", "0912000003", "+1", "-"),
+    ];
+    for (name, phone, note, address) in tricky {
+        s.add_customer(CustomerInput {
+            name: Some(name.into()),
+            phone: Some(phone.into()),
+            note: Some(note.into()),
+            address: Some(address.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    // Lists.
+    let list = dir.path().join("khach.csv");
+    s.export(ExportKind::Customers, &list, &label).unwrap();
+    let text = std::fs::read_to_string(&list).unwrap();
+    for (name, _, note, address) in tricky {
+        for v in [name, note, address] {
+            let escaped = csv_text(v);
+            assert!(escaped.starts_with('\''), "{v:?}");
+            // As the CSV quotes it when it holds a quote.
+            let written = if escaped.contains('"') {
+                format!("\"{}\"", escaped.replace('"', "\"\""))
+            } else {
+                escaped.into_owned()
+            };
+            assert!(text.contains(&written), "{v:?} not escaped in {text}");
+        }
+    }
+    // Back in, as it was.
+    let fresh = Store::open_in_memory().unwrap();
+    let back = import(&fresh, Kind::Customers, &list, &opts());
+    assert_eq!(back.inserted, 3, "{:?}", back.errors);
+    let key = |c: khachquen_core::model::Customer| (c.name, c.phone, c.note, c.address);
+    assert_eq!(
+        all_customers(&fresh)
+            .into_iter()
+            .map(key)
+            .collect::<Vec<_>>(),
+        all_customers(&s).into_iter().map(key).collect::<Vec<_>>()
+    );
+    // Messages: the rendered text starts with whatever the template starts with.
+    s.save_template(None, "Tin", "=cmd {ho_ten}").unwrap();
+    let msgs = dir.path().join("tin.csv");
+    let r = s
+        .export_template("Tin", &Default::default(), &msgs)
+        .unwrap();
+    assert_eq!(r.rows, 3);
+    let text = std::fs::read_to_string(&msgs).unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for l in lines {
+        assert!(l.starts_with("0912") && l.contains(",'=cmd "), "{l}");
+    }
+    assert!(
+        text.contains(",'+84 Lan,") && text.contains(",'@Bình,"),
+        "{text}"
+    );
 }
