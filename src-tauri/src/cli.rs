@@ -232,6 +232,10 @@ enum BackupCmd {
         file: PathBuf,
         #[command(flatten)]
         passphrase: PassphraseEnv,
+        /// Restore a plain (unencrypted) file although this shop encrypts its backups:
+        /// only for a file whose origin you know
+        #[arg(long)]
+        allow_unencrypted: bool,
     },
     /// Folder, how many are kept, encryption, and the last good backup with its age
     Status,
@@ -791,10 +795,15 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
                 format!("{}: {}", o.t("cli.backup_ok"), backup_text(o, &b))
             })?;
         }
-        BackupCmd::Restore { file, passphrase } => {
+        BackupCmd::Restore {
+            file,
+            passphrase,
+            allow_unencrypted,
+        } => {
             let r = db.restore_backup_with(
                 &file,
                 passphrase.value().as_deref(),
+                allow_unencrypted,
                 &mut progress(o, "cli.restore_progress"),
             );
             if !o.json {

@@ -325,6 +325,29 @@ pub enum CoreError {
     InvalidInput(String),
     #[error("internal error: {0}")]
     Internal(String),
+
+    #[error("{file} has a {kind} {name} this app never makes")]
+    BackupSchemaExtra {
+        file: String,
+        kind: String,
+        name: String,
+    },
+    #[error("{file} lacks the {kind} {name}")]
+    BackupSchemaMissing {
+        file: String,
+        kind: String,
+        name: String,
+    },
+    #[error("{file} has the {kind} {name} changed")]
+    BackupSchemaAltered {
+        file: String,
+        kind: String,
+        name: String,
+    },
+    #[error("{file}: its audit log was altered at entry #{entry}")]
+    BackupAuditBroken { file: String, entry: i64 },
+    #[error("{0} is not encrypted, but this shop's backups are: confirm to restore it")]
+    BackupPlainNeedsConfirm(String),
 }
 
 impl CoreError {
@@ -468,6 +491,11 @@ impl CoreError {
         "demo.invalid",
         "input.invalid",
         "internal",
+        "backup.schema_extra",
+        "backup.schema_missing",
+        "backup.schema_altered",
+        "backup.audit_broken",
+        "backup.plain_needs_confirm",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -611,6 +639,11 @@ impl CoreError {
             DemoInvalid(_) => "demo.invalid",
             InvalidInput(_) => "input.invalid",
             Internal(_) => "internal",
+            BackupSchemaExtra { .. } => "backup.schema_extra",
+            BackupSchemaMissing { .. } => "backup.schema_missing",
+            BackupSchemaAltered { .. } => "backup.schema_altered",
+            BackupAuditBroken { .. } => "backup.audit_broken",
+            BackupPlainNeedsConfirm(_) => "backup.plain_needs_confirm",
         }
     }
 
@@ -814,6 +847,13 @@ impl CoreError {
             | CurrencyLocked | ShopNameInvalid | DemoNotEmpty | TiersEmpty | TierNameRequired
             | TierFirstNotZero | AdjustReasonRequired | AdjustZero | FullyRefunded
             | ClientIdConflict | MergeSame => json!({}),
+            BackupSchemaExtra { file, kind, name }
+            | BackupSchemaMissing { file, kind, name }
+            | BackupSchemaAltered { file, kind, name } => {
+                json!({"file": file, "kind": kind, "name": name})
+            }
+            BackupAuditBroken { file, entry } => json!({"file": file, "entry": entry}),
+            BackupPlainNeedsConfirm(f) => json!({"file": f}),
         };
         let mut map = match v {
             Value::Object(m) => m,
