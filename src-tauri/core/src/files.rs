@@ -470,4 +470,33 @@ mod tests {
         assert!(!old.exists());
         assert!(dir.path().join("keep.csv").exists());
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_held_folder_stays_while_held_and_goes_once_its_holder_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_private_dir_in(dir.path()).unwrap();
+        assert!(held
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(TEMP_PREFIX));
+        fs::write(held.path().join("plain.db"), "secret").unwrap();
+        // What a killed holder leaves: the folder and its lock file, nobody holding it.
+        let killed = dir.path().join(format!("{TEMP_PREFIX}killed"));
+        fs::create_dir(&killed).unwrap();
+        fs::write(killed.join(HOLD_FILE), "").unwrap();
+        fs::write(killed.join("plain.db"), "secret").unwrap();
+        // Another writer's private folder (no lock file), fresh: not ours to judge.
+        let other = private_dir_in(dir.path()).unwrap();
+        fs::write(dir.path().join("old.db.tmp"), "x").unwrap();
+        assert_eq!(clear_abandoned(dir.path(), &[], &[".db.tmp"]), 2);
+        assert!(!killed.exists());
+        assert!(held.path().join("plain.db").exists());
+        assert!(other.path().exists());
+        let path = held.path().to_owned();
+        drop(held);
+        assert!(!path.exists());
+    }
 }
