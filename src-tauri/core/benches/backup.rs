@@ -3,7 +3,8 @@
 //! file in one run, with the checks they are made of, as a table.
 //! Data: KQ_BENCH_DB (a database file; the demo shop is generated into it when missing), else
 //! the 1M / 5M demo shop under target/bench-data (KQ_BENCH_CUSTOMERS / KQ_BENCH_PURCHASES).
-//! KQ_BENCH_DATA_ONLY=1 only generates the data.
+//! KQ_BENCH_DATA_ONLY=1 only generates the data; KQ_BENCH_SKIP_CHECKS=1 leaves out the
+//! rows timing each check on its own (integrity_check alone takes minutes at 1M).
 
 use khachquen_core::{db, Store};
 use rusqlite::{Connection, OpenFlags};
@@ -59,6 +60,7 @@ fn data_file() -> PathBuf {
         secs(took)
     );
     std::fs::rename(&tmp, &path).expect("rename");
+    remove_db(&tmp);
     path
 }
 
@@ -112,25 +114,39 @@ fn main() {
     rows.push(("VACUUM INTO (no check)".into(), vacuum));
 
     let target = work.path().join("verified.db");
+    let t0 = Instant::now();
+    let mut copied = Duration::ZERO;
     let (backup, info) = time(|| {
         store
-            .create_backup(Some(&target), false, &mut |_, _| {})
+            .create_backup(Some(&target), false, &mut |d, t| {
+                if d == t {
+                    copied = t0.elapsed();
+                }
+            })
             .expect("backup")
     });
     rows.push(("verified backup (core)".into(), backup));
+    rows.push(("  copy (backup API)".into(), copied));
+    rows.push((
+        "  check (quick_check, counts) and rename".into(),
+        backup - copied,
+    ));
 
     // What a check costs on the copy: which one "verify once" should be.
+    let skip = std::env::var_os("KQ_BENCH_SKIP_CHECKS").is_some();
     let copy = read_only(&target);
-    let (quick, n) = time(|| pragma_lines(&copy, "PRAGMA quick_check"));
-    assert_eq!(n, 1);
-    rows.push(("  PRAGMA quick_check on the copy".into(), quick));
-    let (full, n) = time(|| pragma_lines(&copy, "PRAGMA integrity_check"));
-    assert_eq!(n, 1);
-    rows.push(("  PRAGMA integrity_check on the copy".into(), full));
-    let (fk, _) = time(|| pragma_lines(&copy, "PRAGMA foreign_key_check"));
-    rows.push(("  PRAGMA foreign_key_check on the copy".into(), fk));
-    let (counts, _) = time(|| db::backup::counts(&copy).expect("counts"));
-    rows.push(("  row counts on the copy".into(), counts));
+    if !skip {
+        let (quick, n) = time(|| pragma_lines(&copy, "PRAGMA quick_check"));
+        assert_eq!(n, 1);
+        rows.push(("  PRAGMA quick_check on the copy".into(), quick));
+        let (full, n) = time(|| pragma_lines(&copy, "PRAGMA integrity_check"));
+        assert_eq!(n, 1);
+        rows.push(("  PRAGMA integrity_check on the copy".into(), full));
+        let (fk, _) = time(|| pragma_lines(&copy, "PRAGMA foreign_key_check"));
+        rows.push(("  PRAGMA foreign_key_check on the copy".into(), fk));
+        let (counts, _) = time(|| db::backup::counts(&copy).expect("counts"));
+        rows.push(("  row counts on the copy".into(), counts));
+    }
     drop(copy);
 
     // Bare restore: the backup API from the file into the live database, then checkpoint.
@@ -145,12 +161,41 @@ fn main() {
     });
     rows.push(("bare restore (backup API + checkpoint)".into(), bare));
 
+    // The restore reports three phases (copy in, safety copy, swap) as thirds of its total.
+    let t0 = Instant::now();
+    let (mut end_in, mut start_safety, mut end_safety) = (None, None, None);
     let (restore, report) = time(|| {
         store
-            .restore_backup(&target, &mut |_, _| {})
+            .restore_backup(&target, &mut |d, t| {
+                let third = t / 3;
+                if d >= third && end_in.is_none() {
+                    end_in = Some(t0.elapsed());
+                }
+                if d > third && start_safety.is_none() {
+                    start_safety = Some(t0.elapsed());
+                }
+                if d >= 2 * third && end_safety.is_none() {
+                    end_safety = Some(t0.elapsed());
+                }
+            })
             .expect("restore")
     });
     rows.push(("restore (core: verify, safety copy, swap)".into(), restore));
+    let (a, b, c) = (
+        end_in.unwrap_or_default(),
+        start_safety.unwrap_or_default(),
+        end_safety.unwrap_or_default(),
+    );
+    rows.push(("  copy in".into(), a));
+    rows.push((
+        "  verify the copy (quick_check, schema, audit, keys)".into(),
+        b.saturating_sub(a),
+    ));
+    rows.push(("  safety copy".into(), c.saturating_sub(b)));
+    rows.push((
+        "  swap with its audit entry, checkpoint".into(),
+        restore.saturating_sub(c),
+    ));
     remove_db(Path::new(&report.safety_copy));
     drop(store);
 
@@ -161,9 +206,9 @@ fn main() {
         size as f64 / 1e9,
         path.display()
     );
-    println!("{:<46} {:>10}", "operation", "seconds");
+    println!("{:<54} {:>10}", "operation", "seconds");
     for (name, d) in &rows {
-        println!("{name:<46} {:>10}", secs(*d));
+        println!("{name:<54} {:>10}", secs(*d));
     }
     println!(
         "verified backup / VACUUM INTO: {:.2}x (target <= 2x)",

@@ -169,31 +169,6 @@ pub fn expected_schema(version: i64) -> Result<Vec<SchemaObject>> {
     Ok(schema(&conn)?)
 }
 
-/// Customers whose points sum below zero, and customers whose cached figures differ from
-/// their purchases: the data checks of `db::check`, on a restored copy before it goes in.
-pub fn data_problems(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
-    let negative: i64 = conn.query_row(
-        "SELECT count(*) FROM (SELECT customer_id FROM points_ledger GROUP BY customer_id
-                               HAVING sum(points) < 0)",
-        [],
-        |r| r.get(0),
-    )?;
-    let mismatched: i64 = conn.query_row(
-        "SELECT count(*) FROM customers c
-         LEFT JOIN (SELECT customer_id, count(*) n, sum(total_minor) t, min(at) f, max(at) l
-                    FROM purchases GROUP BY customer_id) p ON p.customer_id = c.id
-         LEFT JOIN (SELECT p.customer_id, sum(r.amount_minor) rt FROM refunds r
-                    JOIN purchases p ON p.id = r.purchase_id GROUP BY p.customer_id) r
-                ON r.customer_id = c.id
-         WHERE c.visits <> coalesce(p.n, 0)
-            OR c.total_minor <> coalesce(p.t, 0) - coalesce(r.rt, 0)
-            OR c.first_purchase_at IS NOT p.f OR c.last_purchase_at IS NOT p.l",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok((negative, mismatched))
-}
-
 pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<i64> {
     let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
     let mut rows = stmt.query([])?;
