@@ -1993,6 +1993,22 @@ fn encrypted_backups_from_the_command_line() {
         &[("WRONG", "not the passphrase")],
         "not the backup passphrase set on this computer",
     );
+    // A plain file into a shop that encrypts its backups: only with --allow-unencrypted.
+    let plain = d.join("plain-from-elsewhere.db");
+    std::fs::copy(d.join("khachquen.db"), &plain).unwrap();
+    {
+        let c = rusqlite::Connection::open(&plain).unwrap();
+        c.execute_batch("PRAGMA journal_mode = DELETE;").unwrap();
+    }
+    let plain = plain.display().to_string();
+    refused(
+        &["backup", "restore", &plain],
+        &[],
+        "is not encrypted, although this shop encrypts its backups",
+    );
+    let r = json(&["backup", "restore", &plain, "--allow-unencrypted"], &[]);
+    assert_eq!(r["restored"]["encrypted"], false);
+    assert!(r["safety_copy"].as_str().unwrap().ends_with(".db.age"));
     // The key file gone (the data moved to another computer): paused until unlocked.
     std::fs::remove_file(d.join("backup.key")).unwrap();
     assert_eq!(json(&["backup", "status"], &[])["encryption"], "paused");

@@ -310,6 +310,24 @@ fn data_in_and_out_through_ipc() {
     assert!(restored["check"]["ok"].as_bool().unwrap_or(false));
     assert!(std::path::Path::new(restored["safety_copy"].as_str().unwrap()).exists());
     assert_eq!(invoke(&a, "app_info", json!({})).unwrap()["customers"], 2);
+    // With a backup passphrase set, a plain file goes in only once the owner confirmed.
+    khachquen_core::backup::crypto::set_work_factor_for_tests(4);
+    invoke(
+        &a,
+        "backup_configure",
+        json!({"passphrase": "mật khẩu cửa hàng"}),
+    )
+    .unwrap();
+    let e = invoke(&a, "backup_restore", json!({"file": file})).unwrap_err();
+    assert_eq!(e["code"], "backup.plain_needs_confirm", "{e}");
+    assert_eq!(e["params"]["file"], file.as_str());
+    let again = invoke(
+        &a,
+        "backup_restore",
+        json!({"file": file, "allow_unencrypted": true}),
+    )
+    .unwrap();
+    assert_eq!(again["restored"]["encrypted"], false);
     let bad = d.join("not-a-backup.db");
     std::fs::write(&bad, b"hello").unwrap();
     let e = invoke(&a, "backup_restore", json!({"file": bad})).unwrap_err();

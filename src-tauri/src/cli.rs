@@ -254,6 +254,10 @@ enum BackupCmd {
         file: PathBuf,
         #[command(flatten)]
         passphrase: PassphraseEnv,
+        /// Restore a plain (unencrypted) file although this shop encrypts its backups:
+        /// only for a file whose origin you know
+        #[arg(long)]
+        allow_unencrypted: bool,
     },
     /// Folder, how many are kept, encryption, and the last good backup with its age
     Status,
@@ -692,8 +696,12 @@ fn backup_text(o: &Out, b: &BackupInfo) -> String {
         true => format!(" [{}]", o.t("backup_crypto.badge")),
         false => String::new(),
     };
+    let head = match &b.audit_head {
+        Some(h) => format!("\n{}: {h}", o.t("cli.audit_head")),
+        None => String::new(),
+    };
     format!(
-        "{}{sealed}\n{}: {}\n{} {}, {} {} ({} ms)",
+        "{}{sealed}\n{}: {}\n{} {}, {} {} ({} ms){head}",
         b.file,
         o.t("cli.backup_created"),
         or_dash(b.created_at.map(|t| t.to_rfc3339())),
@@ -820,10 +828,15 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
                 format!("{}: {}", o.t("cli.backup_ok"), backup_text(o, &b))
             })?;
         }
-        BackupCmd::Restore { file, passphrase } => {
+        BackupCmd::Restore {
+            file,
+            passphrase,
+            allow_unencrypted,
+        } => {
             let r = db.restore_backup_with(
                 &file,
                 passphrase.value().as_deref(),
+                allow_unencrypted,
                 &mut progress(o, "cli.restore_progress"),
             );
             if !o.json {

@@ -167,7 +167,15 @@ export const backupSetPassphrase = (passphrase) => call('backup_configure', { pa
 export const backupUnlock = (passphrase) => call('backup_configure', { unlock: passphrase });
 export const backupClearPassphrase = () => call('backup_configure', { clear_passphrase: true });
 export const backupVerifyWith = (file, passphrase) => call('backup_verify', passphrase ? { file, passphrase } : { file });
-export const backupRestoreWith = (file, passphrase) => call('backup_restore', passphrase ? { file, passphrase } : { file });
+/** allowUnencrypted: the owner confirmed restoring a plain file into a shop whose backups are encrypted. */
+export const backupRestoreWith = (file, passphrase, allowUnencrypted) =>
+  call('backup_restore', { file, ...(passphrase ? { passphrase } : {}), ...(allowUnencrypted ? { allow_unencrypted: true } : {}) });
+/** fn({done, total}) on each "backup-progress" event (backup and restore); resolves to an unlisten function. */
+export async function onBackupProgress(fn) {
+  const listen = globalThis.__TAURI__?.event?.listen;
+  if (!listen) return () => {};
+  return listen('backup-progress', (e) => fn(e.payload ?? {}));
+}
 // Staff, PINs and the audit log (issue 9). snake_case argument names, as in docs/IPC.md.
 export const authStatus = () => call('auth_status');
 export const authSetup = (name, pin) => call('auth_setup', { name, pin });

@@ -6,6 +6,9 @@
 // The backup passphrase (issue 9): set with a confirmation, entered again when encrypted
 // backups are paused, or cleared (backup_configure); encrypted backups carry a badge, and
 // checking or restoring one asks for its passphrase. A passphrase is never kept here.
+// A shop with a passphrase restores a plain file only after a second confirmation
+// (backup.plain_needs_confirm, then backup_restore with allow_unencrypted). Backup and
+// restore show their progress ("backup-progress" events) on the busy button.
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError, confirmDialog } from '../lib/dom.js';
 
@@ -320,14 +323,28 @@ async function verify(entry, cell, button) {
   }
 }
 
+/** Shows backup-progress on `button` as "label 42%" while `run` works; resolves to run's result. */
+async function withProgress(button, labelKey, run) {
+  const { t } = ctx;
+  const percent = h('span', { class: 'progress-percent' });
+  fill(button, h('span', { class: 'spinner' }), t(labelKey), ' ', percent);
+  const unlisten = await api.onBackupProgress(({ done, total }) => {
+    if (total > 0) fill(percent, t('backup.progress', { percent: Math.min(100, Math.floor((done * 100) / total)) }));
+  });
+  try {
+    return await run();
+  } finally {
+    unlisten();
+  }
+}
+
 async function backupNow() {
   const { t, fmt } = ctx;
   const button = els.now;
   button.disabled = true;
-  fill(button, h('span', { class: 'spinner' }), t('backup.running'));
   fill(els.result);
   try {
-    const info = await api.backupCreate();
+    const info = await withProgress(button, 'backup.running', () => api.backupCreate());
     fill(els.result, h('div', { class: 'notice success', id: 'backup-done' }, icon('check'),
       h('div', {}, h('strong', {}, t('backup.done', { size: fmt.bytes(info.size) })), h('div', { class: 'path' }, info.file))));
   } catch (err) {
@@ -408,15 +425,16 @@ function restore(file, info, encrypted = false) {
   const close = () => { if (!busy) { dlg.close(); dlg.remove(); } };
   cancel.addEventListener('click', close);
   dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(); });
-  confirm.addEventListener('click', async () => {
+  let allowUnencrypted = false;
+  const run = async () => {
     busy = true;
     confirm.disabled = true;
     cancel.disabled = true;
-    fill(confirm, h('span', { class: 'spinner' }), t('backup.restoring'));
     fill(error);
     clearFieldError(passInput);
     try {
-      const report = await api.backupRestoreWith(file, passInput.value || undefined);
+      const report = await withProgress(confirm, 'backup.restoring',
+        () => api.backupRestoreWith(file, passInput.value || undefined, allowUnencrypted));
       try { sessionStorage.setItem(REPORT_KEY, JSON.stringify(report)); } catch { /* shown below instead */ }
       // Everything on screen (settings, lists, an open profile) came from the old data.
       location.hash = '#settings';
@@ -426,7 +444,14 @@ function restore(file, info, encrypted = false) {
       confirm.disabled = false;
       cancel.disabled = false;
       fill(confirm, t('backup.restore_confirm'));
-      if (err.code === 'backup.passphrase_needed' || err.params?.field === 'passphrase') {
+      if (err.code === 'backup.plain_needs_confirm' && !allowUnencrypted) {
+        // This shop's backups are encrypted and this file is not: only on the owner's word.
+        const ok = await confirmDialog({
+          title: t('backup.plain_title'), body: t('backup.plain_body'),
+          confirm: t('backup.plain_confirm'), cancel: t('common.cancel'), danger: true,
+        });
+        if (ok && dlg.isConnected) { allowUnencrypted = true; run(); } else fill(error, ctx.t.error(err));
+      } else if (err.code === 'backup.passphrase_needed' || err.params?.field === 'passphrase') {
         passField.classList.remove('hidden');
         showFieldError(passInput, ctx.t.error(err));
         passInput.focus();
@@ -434,7 +459,8 @@ function restore(file, info, encrypted = false) {
         fill(error, ctx.t.error(err));
       }
     }
-  });
+  };
+  confirm.addEventListener('click', run);
   passInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); confirm.click(); } });
   document.body.append(dlg);
   dlg.showModal();

@@ -9,6 +9,7 @@ pub mod crypto;
 use crate::audit;
 use crate::db::{self, backup::Counts};
 use crate::error::{CoreError, Result};
+use crate::files;
 use crate::settings::timezone;
 use crate::staff::{Actor, Perm};
 use crate::store::Store;
@@ -34,9 +35,9 @@ const LAST_ERROR_KEY: &str = "backup.last_error";
 /// The passphrase's check value and sealed copy (`crypto::Stored`), never the passphrase.
 const PASSPHRASE_KEY: &str = "backup.passphrase";
 const PREFIX: &str = "khachquen-";
-/// Private folders (beside the live database) for plain copies on their way in or out of
-/// encryption.
-const STAGING_PREFIX: &str = ".backup-staging-";
+/// Folders older versions kept plain copies in (beside the live database): removed on the
+/// next start.
+const OLD_STAGING_PREFIX: &str = ".backup-staging-";
 
 /// One backup or restore at a time in this process (the automatic one may be running).
 static BUSY: Mutex<()> = Mutex::new(());
@@ -58,6 +59,17 @@ pub struct BackupInfo {
     pub millis: u64,
     /// The file is encrypted with the backup passphrase (`size` is the encrypted file's).
     pub encrypted: bool,
+    /// The audit chain's sealed head the file carries (`#id` and the seal's fingerprint), to
+    /// compare with what `audit verify` shows; none for a file from before seals.
+    pub audit_head: Option<String>,
+}
+
+/// The sealed head of the audit chain in `conn`, as shown to the owner.
+fn head_of(conn: &Connection) -> Option<String> {
+    audit::chain_head(conn)
+        .ok()
+        .flatten()
+        .map(|h| format!("#{} {}", h.id, h.fingerprint))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -239,8 +251,40 @@ fn check_header(path: &Path, label: &str) -> Result<u64> {
     Ok(size)
 }
 
-/// Check an open candidate inside its read transaction: ours, not newer, sound (when
-/// `full`), and holding the rows its manifest promises.
+/// The first difference between a file's schema and the one this app's migrations make at
+/// the file's version, as the error naming it: an object too many, one missing, or one
+/// changed (a column, a trigger's body, an index's columns).
+fn schema_difference(file: &str, version: i64, conn: &Connection) -> Result<Option<CoreError>> {
+    let found = db::backup::schema(conn).map_err(|e| classify(file, e))?;
+    let expected = db::backup::expected_schema(version)?;
+    let key = |o: &db::backup::SchemaObject| (o.kind.clone(), o.name.clone());
+    let named = |o: &db::backup::SchemaObject| (file.to_owned(), o.kind.clone(), o.name.clone());
+    if let Some(o) = found
+        .iter()
+        .find(|f| !expected.iter().any(|e| key(e) == key(f)))
+    {
+        let (file, kind, name) = named(o);
+        return Ok(Some(CoreError::BackupSchemaExtra { file, kind, name }));
+    }
+    for e in &expected {
+        match found.iter().find(|f| key(f) == key(e)) {
+            None => {
+                let (file, kind, name) = named(e);
+                return Ok(Some(CoreError::BackupSchemaMissing { file, kind, name }));
+            }
+            Some(f) if f != e => {
+                let (file, kind, name) = named(e);
+                return Ok(Some(CoreError::BackupSchemaAltered { file, kind, name }));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Check an open candidate: ours, not newer, with exactly the schema this app makes at its
+/// version, sound and with an intact audit log (when `full`), and holding the rows its
+/// manifest promises.
 fn inspect(conn: &Connection, label: &str, size: u64, full: bool) -> Result<BackupInfo> {
     let start = Instant::now();
     let file = label.to_owned();
@@ -257,19 +301,35 @@ fn inspect(conn: &Connection, label: &str, size: u64, full: bool) -> Result<Back
         return Err(CoreError::BackupForeign(file));
     }
     if full {
-        let lines = db::backup::integrity(conn).map_err(c)?;
+        // Once, and first: the schema queries below trust the pages they read.
+        let lines = db::backup::quick_check(conn).map_err(c)?;
         if lines != ["ok"] {
             return Err(CoreError::BackupCorrupt {
                 file,
                 detail: lines.join("; "),
             });
         }
+    }
+    if let Some(e) = schema_difference(&file, version, conn)? {
+        return Err(e);
+    }
+    if full {
         let fk = db::backup::foreign_key_violations(conn).map_err(c)?;
         if fk > 0 {
             return Err(CoreError::BackupCorrupt {
                 file,
                 detail: format!("{fk} broken references"),
             });
+        }
+        if db::backup::table_exists(conn, "audit_log").map_err(c)? {
+            // The hash chain as this file holds it (a backup from another computer cannot
+            // be checked against this one's key).
+            if let Some(broken) = audit::verify(conn)?.first_broken {
+                return Err(CoreError::BackupAuditBroken {
+                    file,
+                    entry: broken.id,
+                });
+            }
         }
     }
     let counts = db::backup::counts(conn).map_err(c)?;
@@ -296,6 +356,7 @@ fn inspect(conn: &Connection, label: &str, size: u64, full: bool) -> Result<Back
         counts,
         millis: start.elapsed().as_millis() as u64,
         encrypted: false,
+        audit_head: head_of(conn),
         file,
     })
 }
@@ -313,8 +374,8 @@ fn check_file_as(path: &Path, label: &str, full: bool) -> Result<BackupInfo> {
     out
 }
 
-/// Verify a plain backup file fully (integrity, schema, row counts) without changing it.
-/// An encrypted one needs the passphrase: `Store::verify_backup`.
+/// Verify a plain backup file fully (soundness, schema, audit log, row counts) without
+/// changing it. An encrypted one needs the passphrase: `Store::verify_backup`.
 pub fn verify(path: &Path) -> Result<BackupInfo> {
     if crypto::is_encrypted(path) {
         return Err(CoreError::BackupPassphraseNeeded(shown(path)));
@@ -325,114 +386,121 @@ pub fn verify(path: &Path) -> Result<BackupInfo> {
     Ok(info)
 }
 
-fn tmp_path(target: &Path) -> PathBuf {
-    let mut s = target.as_os_str().to_owned();
-    s.push(".tmp");
-    PathBuf::from(s)
+/// The name `target` has in its folder (the name a temporary gets in its private folder).
+fn file_name(target: &Path) -> std::ffi::OsString {
+    target
+        .file_name()
+        .map(|n| n.to_owned())
+        .unwrap_or_else(|| "backup.db".into())
 }
 
-fn remove_tmp(tmp: &Path) {
-    for suffix in ["", "-journal", "-wal", "-shm"] {
-        let mut s = tmp.as_os_str().to_owned();
-        s.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(s));
+/// Whether `path` is the live database or one of its companions (-wal, -shm, -journal).
+fn is_live(store: &Store, path: &Path) -> bool {
+    store
+        .path()
+        .is_some_and(|live| files::is_protected(path, &files::live_files(live)))
+}
+
+/// Names older versions gave their temporaries: removed on the next start.
+const OLD_TEMP_SUFFIXES: &[&str] = &[
+    ".db.tmp",
+    ".db.age.tmp",
+    ".repage.tmp",
+    ".db.tmp-journal",
+    ".db.tmp-wal",
+    ".db.tmp-shm",
+    ".repage.tmp-journal",
+];
+
+/// `progress` for phase `i` of `n` of one job, as a share of the whole.
+fn phase<'a>(progress: &'a mut dyn FnMut(u64, u64), i: u64, n: u64) -> impl FnMut(u64, u64) + 'a {
+    move |done, total| {
+        let part = done.min(total) * 1000 / total.max(1);
+        progress(i * 1000 + part, n * 1000)
     }
 }
 
-fn sync_dir(dir: &Path) {
-    // Makes the rename durable on Unix; other systems cannot open a folder, and need not.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-/// The same file, whether or not `a` exists yet.
-fn same_file(a: &Path, b: &Path) -> bool {
-    let canon = |p: &Path| -> Option<PathBuf> {
-        if let Ok(c) = p.canonicalize() {
-            return Some(c);
-        }
-        let parent = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(parent.canonicalize().ok()?.join(p.file_name()?))
-    };
-    matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
-}
-
-/// Copy a consistent snapshot of `src` to `target`: temp file, sealed with its manifest,
-/// synced, verified, then renamed into place.
-fn snapshot_into(
+/// Copy a consistent snapshot of `src` into `tmp` (a new name in a private folder), sealed
+/// with its manifest, then checked once: every page read back and sound (quick_check) and
+/// its rows counted for the manifest. Synced; readable by this user only.
+fn write_snapshot(
     src: &Connection,
+    tmp: &Path,
     target: &Path,
     kind: &str,
+    read_back: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<BackupInfo> {
-    let start = Instant::now();
-    let tmp = tmp_path(target);
-    remove_tmp(&tmp);
+    let failed = |e: rusqlite::Error| write_failed(target, e);
+    files::create_new_private(tmp).map_err(|e| write_failed(target, e))?;
     db::backup::begin_read(src)?;
-    let taken = (|| -> Result<Counts> {
-        let counts = db::backup::counts(src)?;
-        let mut dst = db::backup::open_target(&tmp).map_err(|e| write_failed(target, e))?;
-        db::backup::copy(src, &mut dst, progress).map_err(|e| write_failed(target, e))?;
-        Ok(counts)
+    let copied = (|| {
+        let mut dst = db::backup::open_target(tmp).map_err(failed)?;
+        db::backup::copy(src, &mut dst, progress).map_err(|e| write_failed(target, e))
     })();
     db::backup::end_read(src);
-    let out = taken.and_then(|counts| {
-        let manifest = Manifest {
-            app: "khachquen".into(),
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            created_at: time::now(),
-            kind: kind.into(),
-            schema_version: db::schema_version(),
-            counts,
-        };
-        let json =
-            serde_json::to_string(&manifest).map_err(|e| CoreError::Internal(e.to_string()))?;
-        // Reopened, so that the header's journal mode is the one switched to DELETE.
-        let conn = db::backup::open_target(&tmp).map_err(|e| write_failed(target, e))?;
-        db::backup::seal_copy(&conn, &json).map_err(|e| write_failed(target, e))?;
-        conn.close().map_err(|(_, e)| write_failed(target, e))?;
-        fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| write_failed(target, e))?;
-        let info = check_file(&tmp, true)?;
-        if let Some((table, expected, found)) = counts.first_difference(&info.counts) {
-            return Err(CoreError::BackupCountsMismatch {
-                file: shown(target),
-                table: table.to_owned(),
-                expected,
-                found,
-            });
+    copied?;
+    let conn = db::backup::open_target(tmp).map_err(failed)?;
+    let counts = db::backup::counts(&conn).map_err(failed)?;
+    let manifest = Manifest {
+        app: "khachquen".into(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        created_at: time::now(),
+        kind: kind.into(),
+        schema_version: db::backup::user_version(&conn).map_err(failed)?,
+        counts,
+    };
+    db::backup::seal_copy(&conn, &to_json(&manifest)?).map_err(|e| write_failed(target, e))?;
+    if read_back {
+        let lines = db::backup::quick_check(&conn).map_err(failed)?;
+        if lines != ["ok"] {
+            return Err(write_failed(target, lines.join("; ")));
         }
-        fs::rename(&tmp, target).map_err(|e| write_failed(target, e))?;
-        if let Some(dir) = target.parent() {
-            sync_dir(dir);
-        }
-        Ok(BackupInfo {
-            file: shown(target),
-            millis: start.elapsed().as_millis() as u64,
-            ..info
-        })
-    });
-    if out.is_err() {
-        remove_tmp(&tmp);
     }
-    out
+    let shop_name = db::backup::setting(&conn, "shop_name").map_err(failed)?;
+    let audit_head = head_of(&conn);
+    conn.close().map_err(|(_, e)| write_failed(target, e))?;
+    fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| write_failed(target, e))?;
+    let size = check_header(tmp, &shown(target))?;
+    Ok(BackupInfo {
+        file: shown(target),
+        size,
+        created_at: Some(time::from_unix(manifest.created_at)),
+        kind: Some(manifest.kind),
+        schema_version: manifest.schema_version,
+        app_version: Some(manifest.app_version),
+        shop_name,
+        counts,
+        millis: 0,
+        encrypted: false,
+        audit_head,
+    })
 }
 
-/// Where and how an encrypted copy is made: the passphrase, and the plain copy's path in a
-/// staging folder (kept until the caller drops the folder: a restore may need it back).
+/// Put a finished temporary in place: a rename (which replaces a link at `target` rather
+/// than writing through it), made durable.
+fn place(tmp: &Path, target: &Path) -> Result<()> {
+    fs::rename(tmp, target).map_err(|e| write_failed(target, e))?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        files::sync_dir(dir);
+    }
+    Ok(())
+}
+
+/// How an encrypted copy is made: the passphrase, and the folder in which a held private
+/// folder takes the plain copy for as long as the backup runs (beside the live database,
+/// never beside the backup).
 struct Seal<'a> {
     key: &'a SecretString,
-    plain: PathBuf,
+    work: &'a Path,
 }
 
-/// `snapshot_into`, encrypted when `seal` is given: the plain copy is made and verified in
-/// the staging folder, encrypted into `<target>.tmp`, read back and compared, then renamed
-/// into place. No plain byte of the data is ever written beside `target`.
+/// A snapshot of `src` at `target`, encrypted when `seal` is given. Every temporary is a
+/// name inside a private folder made for this backup, so nothing planted is ever followed;
+/// the plain copy of an encrypted backup lives only in a held private folder removed before
+/// this returns (or, after a crash, on the next start).
 fn snapshot_sealed(
     src: &Connection,
     target: &Path,
@@ -440,66 +508,50 @@ fn snapshot_sealed(
     seal: Option<&Seal>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<BackupInfo> {
-    let Some(seal) = seal else {
-        return snapshot_into(src, target, kind, progress);
-    };
+    // A restore's safety copy is the live data just copied page for page (the backup API
+    // takes a consistent snapshot; its header, size and row counts are checked): reading it
+    // all back again would double the restore's cost for no new evidence about the backup.
+    let read_back = kind != "before_restore";
     let start = Instant::now();
-    let info = snapshot_into(src, &seal.plain, kind, progress)?;
-    let tmp = tmp_path(target);
-    remove_tmp(&tmp);
-    let out = (|| {
-        let at_target = |e: CoreError| match e {
-            CoreError::BackupWriteFailed { detail, .. } => write_failed(target, detail),
-            e => e,
-        };
-        let written = crypto::encrypt_file(&seal.plain, &tmp, seal.key).map_err(at_target)?;
-        let back = crypto::checksum(&tmp).map_err(|e| write_failed(target, e))?;
-        if back != written {
-            return Err(write_failed(
-                target,
-                "the file read back differs from what was written",
-            ));
+    let folder = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // Held, so a backup killed halfway leaves nothing the next start does not remove.
+    let out_dir = files::held_private_dir_in(folder).map_err(|e| write_failed(target, e))?;
+    let tmp = out_dir.path().join(file_name(target));
+    let info = match seal {
+        None => write_snapshot(src, &tmp, target, kind, read_back, progress)?,
+        Some(seal) => {
+            let plain_dir =
+                files::held_private_dir_in(seal.work).map_err(|e| write_failed(seal.work, e))?;
+            let plain = plain_dir.path().join("snapshot.db");
+            let info = write_snapshot(src, &plain, target, kind, read_back, progress)?;
+            let at_target = |e: CoreError| match e {
+                CoreError::BackupWriteFailed { detail, .. } => write_failed(target, detail),
+                e => e,
+            };
+            let written = crypto::encrypt_file(&plain, &tmp, seal.key).map_err(at_target)?;
+            drop(plain_dir);
+            let back = crypto::checksum(&tmp).map_err(|e| write_failed(target, e))?;
+            if back != written {
+                return Err(write_failed(
+                    target,
+                    "the file read back differs from what was written",
+                ));
+            }
+            BackupInfo {
+                size: written.0,
+                encrypted: true,
+                ..info
+            }
         }
-        fs::rename(&tmp, target).map_err(|e| write_failed(target, e))?;
-        if let Some(dir) = target.parent() {
-            sync_dir(dir);
-        }
-        Ok(BackupInfo {
-            file: shown(target),
-            size: written.0,
-            encrypted: true,
-            millis: start.elapsed().as_millis() as u64,
-            ..info
-        })
-    })();
-    if out.is_err() {
-        remove_tmp(&tmp);
-    }
-    out
-}
-
-/// Remove staging folders a crash left behind (older than a day, so another process's
-/// backup in progress is never touched).
-fn clear_stale_staging(dir: &Path) {
-    let Ok(rd) = fs::read_dir(dir) else { return };
-    let day = std::time::Duration::from_secs(86_400);
-    for entry in rd.flatten() {
-        let stale = entry
-            .metadata()
-            .ok()
-            .filter(|m| m.is_dir())
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > day);
-        if stale
-            && entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(STAGING_PREFIX)
-        {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
+    };
+    place(&tmp, target)?;
+    Ok(BackupInfo {
+        millis: start.elapsed().as_millis() as u64,
+        ..info
+    })
 }
 
 fn stored_passphrase(conn: &Connection) -> Result<Option<crypto::Stored>> {
@@ -538,7 +590,8 @@ fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -
         .with_timezone(&timezone(conn)?)
         .format("%Y%m%d-%H%M%S")
         .to_string();
-    let free = |p: &Path| !p.exists() && !tmp_path(p).exists();
+    // A dangling link counts as taken: the rename would replace it, but it was not ours.
+    let free = |p: &Path| fs::symlink_metadata(p).is_err();
     for n in 1..1000 {
         let stem = match n {
             1 => format!("{PREFIX}{stamp}{suffix}.db"),
@@ -657,20 +710,37 @@ impl Store {
             .filter(|d| !d.as_os_str().is_empty())
     }
 
-    /// A private folder for plain copies on their way in or out of encryption: beside the
-    /// live database (the disk that holds the data in the clear already), never in the
-    /// backup folder; removed with everything in it when dropped.
-    fn staging(&self) -> Result<tempfile::TempDir> {
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(STAGING_PREFIX);
-        match self.data_dir() {
-            Some(dir) => {
-                clear_stale_staging(dir);
-                builder.tempdir_in(dir).map_err(|e| write_failed(dir, e))
-            }
-            None => builder
-                .tempdir()
-                .map_err(|e| write_failed(&std::env::temp_dir(), e)),
+    /// Where plain copies on their way in or out of encryption, and a restore's working
+    /// copy, are made (each in a held private folder of its own): beside the live database
+    /// (the disk that holds the data in the clear already), never in the backup folder.
+    fn work_folder(&self) -> PathBuf {
+        self.data_dir()
+            .map(Path::to_owned)
+            .unwrap_or_else(std::env::temp_dir)
+    }
+
+    /// A held private folder in the work folder (see `files::HeldDir`).
+    fn staging(&self) -> Result<files::HeldDir> {
+        let dir = self.work_folder();
+        files::held_private_dir_in(&dir).map_err(|e| write_failed(&dir, e))
+    }
+
+    /// Remove what killed backups and restores left: their private folders once no process
+    /// holds them (a plain copy of the data may be inside), and the temporaries older
+    /// versions left beside backups. In the work folder, the backup folder and `also`.
+    fn clear_leftovers(&self, also: Option<&Path>) {
+        // The system's temp folder (an in-memory store's) is shared: only our held folders.
+        if self.data_dir().is_none() {
+            files::clear_abandoned(&self.work_folder(), &[], &[]);
+        }
+        let mut dirs: Vec<PathBuf> = self.data_dir().map(Path::to_owned).into_iter().collect();
+        if let Ok((folder, _)) = self.backup_folder(&self.reader()) {
+            dirs.push(folder);
+        }
+        dirs.extend(also.map(Path::to_owned));
+        dirs.dedup();
+        for d in dirs {
+            files::clear_abandoned(&d, &[OLD_STAGING_PREFIX], OLD_TEMP_SUFFIXES);
         }
     }
 
@@ -740,9 +810,10 @@ impl Store {
                     db::backup::delete_setting(conn, LAST_ERROR_KEY)?;
                     audit::record(
                         conn,
+                        // The path goes in the entry's data, never in a capped field: a
+                        // long folder name must not turn a good backup into a failed one.
                         &actor
                             .entry("backup.create", "backup")
-                            .entity_id(&info.file)
                             .after(audit::snapshot(info)?),
                     )?;
                 }
@@ -802,6 +873,7 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupInfo> {
         let Job { kind, actor } = job;
+        self.clear_leftovers(target.and_then(|t| if t.is_dir() { Some(t) } else { t.parent() }));
         let key = match self.backup_key(encrypt, passphrase) {
             Ok(k) => k,
             // Backups waiting for the passphrase are news for the status line.
@@ -831,12 +903,13 @@ impl Store {
                 (fresh_name(&self.reader(), &folder, "", sealed)?, true)
             }
         };
-        if let Some(live) = self.path() {
-            if same_file(&path, live) {
-                return Err(CoreError::BackupIsLive(shown(&path)));
-            }
+        if is_live(self, &path) {
+            return Err(CoreError::BackupIsLive(shown(&path)));
         }
-        if !overwrite && path.exists() {
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return Err(CoreError::FileNotRegular(shown(&path)));
+        }
+        if !overwrite && fs::symlink_metadata(&path).is_ok() {
             return Err(CoreError::BackupFileExists(shown(&path)));
         }
         match path.parent() {
@@ -845,17 +918,9 @@ impl Store {
             }
             _ => {}
         }
-        let out = match &key {
-            None => self.snapshot(&path, kind, None, progress),
-            Some(key) => self.staging().and_then(|staging| {
-                let seal = Seal {
-                    key,
-                    plain: staging.path().join("snapshot.db"),
-                };
-                self.snapshot(&path, kind, Some(&seal), progress)
-                // `staging` goes here, and the plain copy with it.
-            }),
-        };
+        let work = self.work_folder();
+        let seal = key.as_ref().map(|key| Seal { key, work: &work });
+        let out = self.snapshot(&path, kind, seal.as_ref(), progress);
         if let (Ok(_), true, Some(dir)) = (&out, in_folder, path.parent()) {
             let keep = keep_setting(&self.reader())?;
             // Best effort: a backup that could not prune old ones is still a good backup.
@@ -875,6 +940,8 @@ impl Store {
     pub fn auto_backup_if_due(&self) -> Result<Option<BackupInfo>> {
         let actor = self.require(Perm::Backup)?;
         let _busy = lock_busy();
+        // At start-up: what a killed backup or restore left goes now, due or not.
+        self.clear_leftovers(None);
         if !self.backup_status()?.due || db::bulk::is_empty(&self.reader())? {
             return Ok(None);
         }
@@ -1081,6 +1148,7 @@ impl Store {
     /// the passphrase set here; when neither opens it: `backup.passphrase_needed`.
     pub fn verify_backup(&self, file: &Path, passphrase: Option<&str>) -> Result<BackupInfo> {
         self.require(Perm::Backup)?;
+        self.clear_leftovers(None);
         if !crypto::is_encrypted(file) {
             return verify(file);
         }
@@ -1107,137 +1175,132 @@ impl Store {
         Ok(info)
     }
 
-    /// Replace the data with a backup's. The file is verified first and the current data
-    /// copied aside; until the swap (one transaction) nothing changes. An older backup is
-    /// upgraded; if that or the final check fails, the safety copy is put back.
+    /// Replace the data with a backup's. See `restore_backup_with`.
     pub fn restore_backup(
         &self,
         file: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<RestoreReport> {
-        self.restore_backup_with(file, None, progress)
+        self.restore_backup_with(file, None, false, progress)
     }
 
-    /// `restore_backup`, for an encrypted backup too: `passphrase` opens it (a wrong one is
-    /// `backup.passphrase_wrong`, and nothing changes). With a passphrase set here, the
-    /// copy made before the restore is encrypted like any backup.
+    /// Replace the data with a backup's. The file is copied into a private working copy
+    /// and that copy is verified once (sound, this app's schema exactly, an intact audit
+    /// log, the rows its manifest promises), upgraded if older, given this machine's backup
+    /// settings and the restore's audit entry, and then swapped in as one transaction: the
+    /// data and the entry saying where it came from commit together or not at all. Before
+    /// the swap the current data is kept as a safety copy (a backup like any other).
+    ///
+    /// `passphrase` opens an encrypted backup (a wrong one is `backup.passphrase_wrong`,
+    /// and nothing changes). A shop with a backup passphrase refuses a plain file unless
+    /// the owner confirmed it (`allow_unencrypted`): anyone could have written it.
+    /// `progress` gets (done, total) over the copy in, the safety copy and the swap.
     pub fn restore_backup_with(
         &self,
         file: &Path,
         passphrase: Option<&str>,
+        allow_unencrypted: bool,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<RestoreReport> {
         let actor = self.require(Perm::Restore)?;
         let _busy = lock_busy();
+        self.clear_leftovers(None);
         let start = Instant::now();
-        if let Some(live) = self.path() {
-            if same_file(file, live) {
-                return Err(CoreError::BackupIsLive(shown(file)));
-            }
+        if is_live(self, file) {
+            return Err(CoreError::BackupIsLive(shown(file)));
         }
         let name = shown(file);
-        let given = crypto::secret(passphrase);
         let encrypted = crypto::is_encrypted(file);
-        let staging = match encrypted || stored_passphrase(&self.reader())?.is_some() {
-            true => Some(self.staging()?),
-            false => None,
-        };
-        let (source, size) = match (&staging, encrypted) {
-            (Some(dir), true) => {
-                let key = given
-                    .as_ref()
-                    .ok_or_else(|| CoreError::BackupPassphraseNeeded(name.clone()))?;
-                let plain = dir.path().join("restore.db");
-                crypto::decrypt_file(file, &name, &plain, key)?;
-                check_header(&plain, &name)?;
-                (plain, fs::metadata(file)?.len())
+        let given = crypto::secret(passphrase);
+        let work = self.staging()?;
+        let copy = work.path().join("restore.db");
+        let size = if encrypted {
+            let key = given
+                .as_ref()
+                .ok_or_else(|| CoreError::BackupPassphraseNeeded(name.clone()))?;
+            crypto::decrypt_file(file, &name, &copy, key)?;
+            check_header(&copy, &name)?;
+            fs::metadata(file)?.len()
+        } else {
+            let size = check_header(file, &name)?;
+            if !allow_unencrypted && stored_passphrase(&self.reader())?.is_some() {
+                return Err(CoreError::BackupPlainNeedsConfirm(name));
             }
-            _ => (file.to_owned(), check_header(file, &name)?),
+            files::check_regular(file)?;
+            copy_in(file, &name, &copy, &mut phase(progress, 0, 3))?;
+            size
         };
-        let key = self.safety_key(given.as_ref())?;
-        let seal = match (&key, &staging) {
-            (Some(key), Some(dir)) => Some(Seal {
-                key,
-                plain: dir.path().join("before-restore.db"),
-            }),
-            _ => None,
-        };
-        let src = db::backup::open_read_only(&source).map_err(|e| classify(&name, e))?;
-        db::backup::begin_read(&src).map_err(|e| classify(&name, e))?;
-        // Verified and copied from one snapshot, so what was checked is what goes in.
-        let out = self.restore_from(&src, &name, size, seal.as_ref(), progress);
-        db::backup::end_read(&src);
-        drop(src);
-        let mut report = out?;
-        report.restored.encrypted = encrypted;
-        report.millis = start.elapsed().as_millis() as u64;
-        // Written into the restored data, so its log says where it came from.
-        self.audit_append(
-            &actor
-                .entry("backup.restore", "backup")
-                .entity_id(&name)
-                .after(serde_json::json!({
-                    "restored": audit::snapshot(&report.restored)?,
-                    "safety_copy": report.safety_copy,
-                })),
-        )?;
-        // The staff and their PINs are the backup's now: whoever restored signs in again.
-        self.lock();
-        Ok(report)
-    }
+        let mut conn = db::backup::open_target(&copy).map_err(|e| classify(&name, e))?;
+        let restored = inspect(&conn, &name, size, true)?;
+        let upgraded_from =
+            (restored.schema_version < db::schema_version()).then_some(restored.schema_version);
+        upgrade(&mut conn, &name, db::backup::page_size(&self.reader())?)?;
 
-    fn restore_from(
-        &self,
-        src: &Connection,
-        label: &str,
-        size: u64,
-        seal: Option<&Seal>,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<RestoreReport> {
-        let restored = inspect(src, label, size, true)?;
         let folder = self.safety_folder()?;
-        let safety = fresh_name(&self.reader(), &folder, "-before-restore", seal.is_some())?;
+        let key = self.safety_key(given.as_ref())?;
+        let safety = fresh_name(&self.reader(), &folder, "-before-restore", key.is_some())?;
         let live_src = self.snapshot_source()?;
+        let seal = key.as_ref().map(|key| Seal {
+            key,
+            work: work.path(),
+        });
         // Held from the safety copy to the end, so no bill slips in between.
         let mut writer = self.writer();
-        let safety_info = match &live_src {
-            Some(c) => snapshot_sealed(c, &safety, "before_restore", seal, &mut |_, _| {})?,
-            None => snapshot_sealed(&writer, &safety, "before_restore", seal, &mut |_, _| {})?,
+        let safety_info = {
+            let mut second = phase(progress, 1, 3);
+            let from: &Connection = live_src.as_ref().unwrap_or(&writer);
+            snapshot_sealed(from, &safety, "before_restore", seal.as_ref(), &mut second)?
         };
-        // The plain copy to put back if need be: with encryption, the one left in staging
-        // (never a plain file in the backup folder, not even a re-paged temp copy).
-        let plain_safety = seal.map_or(safety.as_path(), |s| s.plain.as_path());
+        let report = RestoreReport {
+            restored: BackupInfo {
+                encrypted,
+                ..restored
+            },
+            safety_copy: safety_info.file,
+            upgraded_from,
+            // What the verification of the copy that went in found (quick_check and foreign
+            // keys; a file failing either is refused). The data figures are `db check`'s.
+            check: db::CheckReport {
+                integrity: vec!["ok".into()],
+                foreign_key_violations: Vec::new(),
+                negative_balances: 0,
+                stats_mismatches: 0,
+                sealed_rows: None,
+                ok: true,
+            },
+            millis: 0,
+        };
         let machine = db::backup::settings_with_prefix(&writer, "backup.")?;
-        swap_in(src, &mut writer, plain_safety, progress)?;
-        match finish_restore(&mut writer, &machine, &restored.counts) {
-            Ok(check) => {
-                // The swap went through the WAL whole; fold it back now (best effort).
-                let _ = db::checkpoint(&writer);
-                Ok(RestoreReport {
-                    upgraded_from: (restored.schema_version < db::schema_version())
-                        .then_some(restored.schema_version),
-                    restored,
-                    safety_copy: safety_info.file,
-                    check,
-                    millis: 0,
-                })
-            }
-            Err(e) => {
-                let back = db::backup::open_read_only(plain_safety)
-                    .map_err(CoreError::from)
-                    .and_then(|s| {
-                        db::backup::copy(&s, &mut writer, &mut |_, _| {})?;
-                        finish_restore(&mut writer, &machine, &safety_info.counts)
-                    });
-                match back {
-                    Ok(_) => Err(CoreError::RestoreRolledBack(e.to_string())),
-                    Err(e2) => Err(CoreError::Internal(format!(
-                        "restore failed ({e}) and so did putting {} back ({e2})",
-                        shown(&safety)
-                    ))),
-                }
-            }
-        }
+        // The path goes in the entry's data, never in a capped field.
+        let entry = actor
+            .entry("backup.restore", "backup")
+            .after(serde_json::json!({
+                "file": name,
+                "restored": audit::snapshot(&report.restored)?,
+                "safety_copy": report.safety_copy,
+            }));
+        // The restore's entry seals the restored staff and ledger anew with this shop's key.
+        self.sealer.register(&conn)?;
+        let tx = conn.transaction()?;
+        db::backup::replace_prefixed_settings(&tx, "backup.", &machine)?;
+        audit::record(&tx, &entry)?;
+        tx.commit()?;
+        drop(conn);
+        let src = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
+        db::backup::copy(&src, &mut writer, &mut phase(progress, 2, 3))?;
+        drop(src);
+        // The swap went through the WAL whole; fold it back now (best effort).
+        let _ = db::checkpoint(&writer);
+        // The anchor steps back to the restore's entry at once (only this process can vouch).
+        self.audit_committed(&writer);
+        drop(writer);
+        drop(work);
+        // The staff and their PINs are the backup's now: whoever restored signs in again.
+        self.lock();
+        Ok(RestoreReport {
+            millis: start.elapsed().as_millis() as u64,
+            ..report
+        })
     }
 }
 
@@ -1251,58 +1314,67 @@ fn to_json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
-/// Copy `src` over the live data in one transaction. SQLite cannot change a WAL database's
-/// page size, so a file with another one goes through a re-paged temp copy first.
-fn swap_in(
-    src: &Connection,
-    writer: &mut Connection,
-    beside: &Path,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<()> {
-    let live = db::backup::page_size(writer)?;
-    if db::backup::page_size(src)? == live {
-        return db::backup::copy(src, writer, progress);
+/// Copy the plain backup `file` into `copy` (a new name in a private folder). A
+/// self-contained file (rollback journal, none pending) is copied as bytes, which the
+/// kernel does far faster than SQLite page by page; anything else goes through SQLite from
+/// one read snapshot. Either way the copy is what gets verified and swapped in.
+fn copy_in(file: &Path, name: &str, copy: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+    let mut journal = file.as_os_str().to_owned();
+    journal.push("-journal");
+    let (mut src, meta) = files::open_regular(file)?;
+    let mut head = [0u8; 20];
+    let plain_bytes = src.read_exact(&mut head).is_ok()
+        && head[18] == 1
+        && head[19] == 1
+        && fs::symlink_metadata(PathBuf::from(journal)).is_err();
+    if plain_bytes {
+        use std::io::{Seek, Write};
+        src.rewind()?;
+        let mut dst = files::create_new_private(copy)?;
+        let total = meta.len();
+        let mut done = 0u64;
+        const CHUNK: u64 = 64 << 20;
+        loop {
+            let n = std::io::copy(&mut (&mut src).take(CHUNK), &mut dst)?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+            progress(done.min(total), total);
+        }
+        dst.flush()?;
+        dst.sync_all()?;
+        progress(total, total);
+        return Ok(());
     }
-    let mut name = beside.as_os_str().to_owned();
-    name.push(".repage.tmp");
-    let staging = PathBuf::from(name);
-    remove_tmp(&staging);
+    let src = db::backup::open_read_only(file).map_err(|e| classify(name, e))?;
+    db::backup::begin_read(&src).map_err(|e| classify(name, e))?;
     let out = (|| {
-        let mut st = db::backup::open_target(&staging)?;
-        db::backup::copy(src, &mut st, &mut |_, _| {})?;
-        drop(st);
-        let st = db::backup::open_target(&staging)?;
-        db::backup::repage(&st, live)?;
-        drop(st);
-        let st = db::backup::open_read_only(&staging)?;
-        db::backup::copy(&st, writer, progress)
+        files::create_new_private(copy)?;
+        let mut dst = db::backup::open_target(copy)?;
+        db::backup::copy(&src, &mut dst, progress)
     })();
-    remove_tmp(&staging);
-    out
+    db::backup::end_read(&src);
+    out.map_err(|e| match e {
+        CoreError::Sqlite(e) => classify(name, e),
+        e => e,
+    })
 }
 
-/// After the swap: upgrade to this app's schema, keep this machine's backup settings,
-/// and check the result holds what the backup held.
-fn finish_restore(
-    writer: &mut Connection,
-    machine: &[(String, String)],
-    counts: &Counts,
-) -> Result<db::CheckReport> {
-    db::MIGRATIONS.to_latest(writer)?;
-    let tx = writer.transaction()?;
-    db::backup::replace_prefixed_settings(&tx, "backup.", machine)?;
-    tx.commit()?;
-    let check = db::check(writer)?;
-    if check.integrity != ["ok"] {
-        return Err(CoreError::Internal(check.integrity.join("; ")));
+/// Make the verified working copy fit to go in: the live database's page size (SQLite
+/// cannot change a WAL database's), and this app's schema (migrations, as on start-up).
+fn upgrade(conn: &mut Connection, name: &str, live_page_size: i64) -> Result<()> {
+    db::backup::rollback_journal(conn)?;
+    if db::backup::page_size(conn)? != live_page_size {
+        db::backup::repage(conn, live_page_size)?;
     }
-    let found = db::backup::counts(writer)?;
-    if let Some((table, expected, found)) = counts.first_difference(&found) {
-        return Err(CoreError::Internal(format!(
-            "{table}: {found} rows, {expected} expected"
-        )));
-    }
-    Ok(check)
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    db::MIGRATIONS
+        .to_latest(conn)
+        .map_err(|e| CoreError::BackupCorrupt {
+            file: name.to_owned(),
+            detail: e.to_string(),
+        })
 }
 
 #[cfg(test)]

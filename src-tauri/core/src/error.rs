@@ -382,6 +382,28 @@ pub enum CoreError {
     },
     #[error(".{format} files cannot be imported; save it as .xlsx or .csv")]
     ImportFormatUnsupported { format: String },
+    #[error("{file} has a {kind} {name} this app never makes")]
+    BackupSchemaExtra {
+        file: String,
+        kind: String,
+        name: String,
+    },
+    #[error("{file} lacks the {kind} {name}")]
+    BackupSchemaMissing {
+        file: String,
+        kind: String,
+        name: String,
+    },
+    #[error("{file} has the {kind} {name} changed")]
+    BackupSchemaAltered {
+        file: String,
+        kind: String,
+        name: String,
+    },
+    #[error("{file}: its audit log was altered at entry #{entry}")]
+    BackupAuditBroken { file: String, entry: i64 },
+    #[error("{0} is not encrypted, but this shop's backups are: confirm to restore it")]
+    BackupPlainNeedsConfirm(String),
 }
 
 impl CoreError {
@@ -548,6 +570,11 @@ impl CoreError {
         "import.too_many_cells",
         "import.cell_out_of_range",
         "import.format_unsupported",
+        "backup.schema_extra",
+        "backup.schema_missing",
+        "backup.schema_altered",
+        "backup.audit_broken",
+        "backup.plain_needs_confirm",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -714,6 +741,11 @@ impl CoreError {
             ImportTooManyCells { .. } => "import.too_many_cells",
             ImportCellOutOfRange { .. } => "import.cell_out_of_range",
             ImportFormatUnsupported { .. } => "import.format_unsupported",
+            BackupSchemaExtra { .. } => "backup.schema_extra",
+            BackupSchemaMissing { .. } => "backup.schema_missing",
+            BackupSchemaAltered { .. } => "backup.schema_altered",
+            BackupAuditBroken { .. } => "backup.audit_broken",
+            BackupPlainNeedsConfirm(_) => "backup.plain_needs_confirm",
         }
     }
 
@@ -950,6 +982,13 @@ impl CoreError {
             } => json!({"cell": cell, "line": line, "max_rows": max_rows,
                         "max_columns": max_columns}),
             ImportFormatUnsupported { format } => json!({"format": format}),
+            BackupSchemaExtra { file, kind, name }
+            | BackupSchemaMissing { file, kind, name }
+            | BackupSchemaAltered { file, kind, name } => {
+                json!({"file": file, "kind": kind, "name": name})
+            }
+            BackupAuditBroken { file, entry } => json!({"file": file, "entry": entry}),
+            BackupPlainNeedsConfirm(f) => json!({"file": f}),
         };
         let mut map = match v {
             Value::Object(m) => m,

@@ -254,6 +254,120 @@ pub fn clear_stale(dir: &Path, extra_prefixes: &[&str], older_than: Duration) ->
     removed
 }
 
+/// Name of the lock file inside a held private folder (see [`held_private_dir_in`]).
+const HOLD_FILE: &str = ".held";
+/// Prefix of a held private folder before it is published under [`TEMP_PREFIX`].
+const NEW_PREFIX: &str = ".khachquen-new-";
+
+/// A private folder this process is using, and says so: while it lives, a lock on the file
+/// [`HOLD_FILE`] inside tells [`clear_abandoned`] in any process to leave it alone; once the
+/// process is gone (killed included) the lock goes with it, and the next start removes the
+/// folder at once. Removed with its contents when dropped.
+pub struct HeldDir {
+    path: PathBuf,
+    _hold: File,
+}
+
+impl HeldDir {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for HeldDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A new private folder (0700) in `dir` held by this process (see [`HeldDir`]). It is
+/// locked before it is published under [`TEMP_PREFIX`], so no other process can ever see it
+/// unheld while this one lives.
+pub fn held_private_dir_in(dir: &Path) -> Result<HeldDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(NEW_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o700));
+    }
+    let fresh = builder.tempdir_in(dir)?;
+    let hold = create_new_private(&fresh.path().join(HOLD_FILE))?;
+    lock_exclusive(&hold, true)?;
+    let fresh = fresh.keep();
+    let name = fresh
+        .file_name()
+        .map(|n| n.to_string_lossy().replacen(NEW_PREFIX, TEMP_PREFIX, 1))
+        .unwrap_or_else(|| TEMP_PREFIX.to_owned());
+    let published = dir.join(name);
+    if let Err(e) = fs::rename(&fresh, &published) {
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(e.into());
+    }
+    Ok(HeldDir {
+        path: published,
+        _hold: hold,
+    })
+}
+
+/// Take the lock on `file`; `wait: false` fails with `WouldBlock` when another holds it.
+#[cfg(unix)]
+fn lock_exclusive(file: &File, wait: bool) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let op = libc::LOCK_EX | if wait { 0 } else { libc::LOCK_NB };
+    // SAFETY: flock on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), op) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn lock_exclusive(_: &File, _: bool) -> io::Result<()> {
+    Ok(())
+}
+
+/// Remove what killed processes left in `dir`: held private folders no process holds any
+/// more (at once: they may hold a plain copy of the data), entries named with one of
+/// `old_prefixes` or ending with one of `old_suffixes` (names older versions used, which no
+/// running process of this version writes), and any other temporary past [`STALE_AFTER`].
+/// Returns how many entries were removed.
+pub fn clear_abandoned(dir: &Path, old_prefixes: &[&str], old_suffixes: &[&str]) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
+        let old = old_prefixes.iter().any(|p| name.starts_with(p))
+            || old_suffixes.iter().any(|s| name.ends_with(s));
+        let abandoned = cfg!(unix)
+            && name.starts_with(TEMP_PREFIX)
+            && meta.is_dir()
+            && fs::OpenOptions::new()
+                .read(true)
+                .open(path.join(HOLD_FILE))
+                .is_ok_and(|f| lock_exclusive(&f, false).is_ok());
+        if !(old || abandoned) {
+            continue;
+        }
+        let gone = if meta.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        if gone.is_ok() {
+            removed += 1;
+        }
+    }
+    removed + clear_stale(dir, &[NEW_PREFIX], STALE_AFTER)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,5 +469,34 @@ mod tests {
         assert_eq!(clear_stale(dir.path(), &[], Duration::ZERO), 1);
         assert!(!old.exists());
         assert!(dir.path().join("keep.csv").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_held_folder_stays_while_held_and_goes_once_its_holder_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_private_dir_in(dir.path()).unwrap();
+        assert!(held
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(TEMP_PREFIX));
+        fs::write(held.path().join("plain.db"), "secret").unwrap();
+        // What a killed holder leaves: the folder and its lock file, nobody holding it.
+        let killed = dir.path().join(format!("{TEMP_PREFIX}killed"));
+        fs::create_dir(&killed).unwrap();
+        fs::write(killed.join(HOLD_FILE), "").unwrap();
+        fs::write(killed.join("plain.db"), "secret").unwrap();
+        // Another writer's private folder (no lock file), fresh: not ours to judge.
+        let other = private_dir_in(dir.path()).unwrap();
+        fs::write(dir.path().join("old.db.tmp"), "x").unwrap();
+        assert_eq!(clear_abandoned(dir.path(), &[], &[".db.tmp"]), 2);
+        assert!(!killed.exists());
+        assert!(held.path().join("plain.db").exists());
+        assert!(other.path().exists());
+        let path = held.path().to_owned();
+        drop(held);
+        assert!(!path.exists());
     }
 }

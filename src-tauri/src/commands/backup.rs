@@ -5,18 +5,34 @@ use khachquen_core::backup::{
     BackupEntry, BackupInfo, BackupStatus, PassphraseChange, RestoreReport,
 };
 use khachquen_core::merge::{Duplicates, MergeResult};
+use serde::Serialize;
 use std::path::PathBuf;
-use tauri::State;
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+#[derive(Clone, Serialize)]
+struct Progress {
+    done: u64,
+    total: u64,
+}
+
+/// Reports (done, total) as "backup-progress" events; a lost event only delays the bar.
+fn progress<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(u64, u64) + '_ {
+    move |done, total| {
+        let _ = app.emit("backup-progress", Progress { done, total });
+    }
+}
 
 /// Back up now: to `file` (a file or a folder) when given, else into the backup folder.
+/// Progress: "backup-progress" events.
 #[tauri::command]
-pub async fn backup_create(
+pub async fn backup_create<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     file: Option<String>,
 ) -> IpcResult<BackupInfo> {
     run(&state, move |s| {
         let target = file.filter(|f| !f.trim().is_empty()).map(PathBuf::from);
-        s.create_backup(target.as_deref(), false, &mut |_, _| {})
+        s.create_backup(target.as_deref(), false, &mut progress(&app))
     })
     .await
 }
@@ -70,15 +86,24 @@ pub async fn backup_verify(
     .await
 }
 
-/// An encrypted backup needs `passphrase` (backup.passphrase_needed without it).
-#[tauri::command]
-pub async fn backup_restore(
+/// An encrypted backup needs `passphrase` (backup.passphrase_needed without it). A shop
+/// with a backup passphrase restores a plain file only with `allow_unencrypted`, once the
+/// owner confirmed (backup.plain_needs_confirm without it). Progress: "backup-progress".
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_restore<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     file: String,
     passphrase: Option<String>,
+    allow_unencrypted: Option<bool>,
 ) -> IpcResult<RestoreReport> {
     run(&state, move |s| {
-        s.restore_backup_with(&PathBuf::from(file), passphrase.as_deref(), &mut |_, _| {})
+        s.restore_backup_with(
+            &PathBuf::from(file),
+            passphrase.as_deref(),
+            allow_unencrypted.unwrap_or(false),
+            &mut progress(&app),
+        )
     })
     .await
 }

@@ -150,11 +150,8 @@ pub fn encrypt_file(plain: &Path, out: &Path, passphrase: &SecretString) -> Resu
     let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
         .map_err(|e| CoreError::Internal(e.to_string()))?;
     let mut src = BufReader::with_capacity(1 << 16, fs::File::open(plain)?);
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(out)
-        .map_err(|e| write_failed(out, e))?;
+    // New (never a name someone planted) and readable by this user only.
+    let file = crate::files::create_new_private(out).map_err(|e| write_failed(out, e))?;
     let mut sink = Summing::new(BufWriter::with_capacity(1 << 16, file));
     let mut w = enc
         .wrap_output(&mut sink)
@@ -205,11 +202,8 @@ pub fn decrypt_file(path: &Path, label: &str, out: &Path, passphrase: &SecretStr
         }
         Err(e) => return Err(damaged(label, e)),
     };
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(out)
-        .map_err(|e| write_failed(out, e))?;
+    // New (never a name someone planted) and readable by this user only.
+    let file = crate::files::create_new_private(out).map_err(|e| write_failed(out, e))?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
     let mut buf = vec![0u8; 1 << 16];
     loop {

@@ -785,7 +785,7 @@ mod encrypted {
     fn no_staging_left(dir: &Path) {
         let left: Vec<String> = files_in(dir)
             .into_iter()
-            .filter(|n| n.starts_with(".backup-staging"))
+            .filter(|n| n.starts_with(".backup-staging") || n.starts_with(".khachquen-"))
             .collect();
         assert!(left.is_empty(), "plain copies left behind: {left:?}");
     }
@@ -900,7 +900,7 @@ mod encrypted {
         );
         assert_eq!(fingerprint(&s), changed, "asking changes nothing");
         let r = s
-            .restore_backup_with(file, Some(PASS), &mut |_, _| {})
+            .restore_backup_with(file, Some(PASS), false, &mut |_, _| {})
             .unwrap();
         assert!(r.check.ok && r.restored.encrypted);
         assert_eq!(fingerprint(&s), before, "the backup's data is back");
@@ -922,7 +922,16 @@ mod encrypted {
         assert!(again.encrypted);
         // A plain backup from before the passphrase still restores, without one; the copy
         // of what it replaces is encrypted all the same.
-        let r = s.restore_backup(&older_plain, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            s.restore_backup(&older_plain, &mut |_, _| {})
+                .unwrap_err()
+                .code(),
+            "backup.plain_needs_confirm",
+            "a plain file only when the owner confirms"
+        );
+        let r = s
+            .restore_backup_with(&older_plain, None, true, &mut |_, _| {})
+            .unwrap();
         assert!(!r.restored.encrypted && r.check.ok);
         assert!(crypto::is_encrypted(Path::new(&r.safety_copy)));
         assert_eq!(fingerprint(&s), before);
@@ -995,7 +1004,7 @@ mod encrypted {
             let copies = files_in(&folder);
             for (path, pass, code) in cases {
                 let e = store
-                    .restore_backup_with(path, Some(pass), &mut |_, _| {})
+                    .restore_backup_with(path, Some(pass), false, &mut |_, _| {})
                     .unwrap_err();
                 assert_eq!(e.code(), *code, "restore {}: {e}", path.display());
                 let e = store.verify_backup(path, Some(pass)).unwrap_err();
@@ -1096,6 +1105,7 @@ mod encrypted {
         s.restore_backup_with(
             &elsewhere.path().join("x.db.age"),
             Some(PASS),
+            false,
             &mut |_, _| {},
         )
         .unwrap();
@@ -1160,4 +1170,546 @@ mod encrypted {
         );
         assert_eq!(files_in(usb.path()).len(), 1);
     }
+}
+
+/// Issue 14: hostile files around backups and restores, long paths, leftovers, permissions.
+mod hostile {
+    use super::*;
+    use khachquen_core::audit::AuditFilter;
+    use khachquen_core::backup::{crypto, PassphraseChange};
+    use khachquen_core::files;
+
+    const PASS: &str = "mật khẩu cửa hàng 2026";
+
+    /// Every file in `dir` (recursively), with its mode.
+    #[cfg(unix)]
+    fn modes(dir: &Path) -> Vec<(String, u32)> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_file() {
+                out.push((
+                    e.file_name().to_string_lossy().into_owned(),
+                    m.permissions().mode() & 0o777,
+                ));
+            }
+        }
+        out
+    }
+
+    /// A copy of a good backup with `sql` run on it (behind the app's back).
+    fn altered(good: &Path, dir: &Path, name: &str, sql: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::copy(good, &p).unwrap();
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch(sql).unwrap();
+        p
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn planted_links_at_every_old_temporary_name_are_never_followed() {
+        use std::os::unix::fs::symlink;
+        let (dir, s) = demo_shop();
+        let live = s.path().unwrap().to_owned();
+        let before = fingerprint(&s);
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("copy.db");
+        let plant = |folder: &Path, names: &[String]| {
+            for n in names {
+                let _ = std::fs::remove_file(folder.join(n));
+                symlink(&live, folder.join(n)).unwrap();
+            }
+        };
+        let old_names = |base: &str| -> Vec<String> {
+            ["", "-journal", "-wal", "-shm"]
+                .iter()
+                .flat_map(|j| {
+                    [
+                        format!("{base}.tmp{j}"),
+                        format!("{base}.age.tmp{j}"),
+                        format!("{base}.repage.tmp{j}"),
+                        format!(".{base}.partial{j}"),
+                    ]
+                })
+                .collect()
+        };
+        // Planted before, and again while the copy runs (someone watching the folder): the
+        // journal SQLite opens when the copy is sealed used to follow such a link.
+        let watch = |folder: &Path| {
+            for e in std::fs::read_dir(folder).unwrap().flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.ends_with(".tmp") && !n.starts_with('.') {
+                    let j = folder.join(format!("{n}-journal"));
+                    if std::fs::symlink_metadata(&j).is_err() {
+                        symlink(&live, &j).unwrap();
+                    }
+                }
+            }
+        };
+        plant(out.path(), &old_names("copy.db"));
+        s.create_backup(Some(&target), false, &mut |_, _| {
+            plant(out.path(), &old_names("copy.db"));
+            watch(out.path());
+        })
+        .unwrap();
+        assert!(!std::fs::symlink_metadata(&target)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let folder = dir.path().join("backups");
+        std::fs::create_dir_all(&folder).unwrap();
+        s.create_backup(None, false, &mut |_, _| watch(&folder))
+            .unwrap();
+        assert_eq!(fingerprint(&s), before, "the live data is as it was");
+        // A backup aimed at the live database or its companions is refused.
+        for name in ["khachquen.db", "khachquen.db-wal", "khachquen.db-shm"] {
+            let e = s
+                .create_backup(Some(&dir.path().join(name)), true, &mut |_, _| {})
+                .unwrap_err();
+            assert_eq!(e.code(), "backup.is_live", "{name}");
+        }
+        // A restore whose page size differs went through `<safety>.repage.tmp` before.
+        let other = tempfile::tempdir().unwrap();
+        {
+            let c = rusqlite::Connection::open(other.path().join("khachquen.db")).unwrap();
+            c.execute_batch("PRAGMA page_size = 8192; VACUUM;").unwrap();
+        }
+        open(other.path())
+            .add_customer(customer("Trang Giấy", "0912 000 999"))
+            .unwrap();
+        // Every name a safety copy could get in the next seconds, with each old suffix.
+        let stamp = |d: i64| {
+            (chrono::Utc::now() + chrono::Duration::seconds(d))
+                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+                .format("%Y%m%d-%H%M%S")
+                .to_string()
+        };
+        for d in 0..20 {
+            for base in [
+                format!("khachquen-{}-before-restore.db", stamp(d)),
+                format!("khachquen-{}.db", stamp(d)),
+            ] {
+                plant(&folder, &old_names(&base));
+            }
+        }
+        plant(dir.path(), &old_names("khachquen.db"));
+        let r = s
+            .restore_backup(&other.path().join("khachquen.db"), &mut |_, _| {
+                watch(&folder)
+            })
+            .unwrap();
+        assert!(r.check.ok);
+        // Encrypted backups and restores name their temporaries the same safe way.
+        crypto::set_work_factor_for_tests(4);
+        s.configure_backups_with(None, None, Some(PassphraseChange::Set(PASS)))
+            .unwrap();
+        plant(out.path(), &old_names("sealed.db"));
+        let sealed = s
+            .create_backup(Some(&out.path().join("sealed.db")), false, &mut |_, _| {})
+            .unwrap();
+        s.restore_backup_with(Path::new(&sealed.file), Some(PASS), false, &mut |_, _| {})
+            .unwrap();
+        // The live database is still a database holding the restored shop, never a copy
+        // written through a link.
+        drop(s);
+        let s = open(dir.path());
+        assert!(s.check().unwrap().ok);
+        assert_eq!(s.search("trang giay", 5).unwrap().len(), 1);
+        assert_ne!(fingerprint(&s), before);
+    }
+
+    #[test]
+    fn a_backup_whose_schema_differs_is_refused_by_name() {
+        let (src, s) = demo_shop();
+        // Staff, so the attack has a cashier to promote.
+        let good = backup_now(&s);
+        let good = Path::new(&good.file);
+        let bad = tempfile::tempdir().unwrap();
+        let some_index: String = rusqlite_conn(&s)
+            .query_row(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
+                 AND tbl_name = 'customers' ORDER BY name LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let cases = [
+            (
+                altered(
+                    good,
+                    bad.path(),
+                    "trigger.db",
+                    "CREATE TRIGGER loyal_forever AFTER INSERT ON purchases BEGIN
+                         UPDATE staff SET role = 'owner' WHERE role = 'cashier';
+                         INSERT INTO points_ledger (customer_id, kind, points, at, created_at)
+                         VALUES (NEW.customer_id, 'bonus', 100000, NEW.at, NEW.at);
+                     END;",
+                ),
+                "backup.schema_extra",
+                "loyal_forever",
+            ),
+            (
+                altered(good, bad.path(), "view.db", "CREATE VIEW peek AS SELECT 1;"),
+                "backup.schema_extra",
+                "peek",
+            ),
+            (
+                altered(
+                    good,
+                    bad.path(),
+                    "index.db",
+                    "CREATE INDEX sneaky ON customers(note);",
+                ),
+                "backup.schema_extra",
+                "sneaky",
+            ),
+            (
+                altered(
+                    good,
+                    bad.path(),
+                    "dropped.db",
+                    &format!("DROP INDEX {some_index};"),
+                ),
+                "backup.schema_missing",
+                some_index.as_str(),
+            ),
+            (
+                altered(
+                    good,
+                    bad.path(),
+                    "column.db",
+                    "ALTER TABLE customers RENAME COLUMN note TO remark;",
+                ),
+                "backup.schema_altered",
+                "customers",
+            ),
+            (
+                altered(
+                    good,
+                    bad.path(),
+                    "added.db",
+                    "ALTER TABLE staff ADD COLUMN master_key TEXT;",
+                ),
+                "backup.schema_altered",
+                "staff",
+            ),
+        ];
+        let before = fingerprint(&s);
+        for (path, code, name) in &cases {
+            let e = backup::verify(path).unwrap_err();
+            assert_eq!(
+                (e.code(), e.params()["name"].as_str()),
+                (*code, Some(*name)),
+                "verify {}: {e}",
+                path.display()
+            );
+            let e = s.restore_backup(path, &mut |_, _| {}).unwrap_err();
+            assert_eq!(e.code(), *code, "restore {}: {e}", path.display());
+            // The list shows it unusable too.
+        }
+        assert_eq!(fingerprint(&s), before, "nothing restored");
+        assert_eq!(
+            files_in(&src.path().join("backups")).len(),
+            1,
+            "no safety copy"
+        );
+        // The untouched file still restores.
+        s.restore_backup(good, &mut |_, _| {}).unwrap();
+    }
+
+    #[test]
+    fn a_backup_with_a_tampered_audit_entry_is_refused() {
+        let (_dir, s) = demo_shop();
+        let id = s
+            .add_customer(customer("Khách Quen", "0912 000 111"))
+            .unwrap()
+            .id;
+        buy(&s, id, "250000");
+        let good = backup_now(&s);
+        let bad = tempfile::tempdir().unwrap();
+        let file = bad.path().join("tampered.db");
+        std::fs::copy(&good.file, &file).unwrap();
+        {
+            // Edit an entry the way someone with the file would: triggers off, edit, triggers
+            // back exactly as they were, so the schema still matches.
+            let c = rusqlite::Connection::open(&file).unwrap();
+            let triggers: Vec<String> = c
+                .prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(!triggers.is_empty());
+            c.execute_batch(
+                "DROP TRIGGER audit_log_append_only_update;
+                 DROP TRIGGER audit_log_append_only_delete;
+                 UPDATE audit_log SET actor_name = 'Someone else'
+                 WHERE id = (SELECT min(id) FROM audit_log);",
+            )
+            .unwrap();
+            for t in triggers {
+                c.execute_batch(&t).unwrap();
+            }
+        }
+        let e = backup::verify(&file).unwrap_err();
+        assert_eq!(
+            (e.code(), e.params()["entry"].as_i64()),
+            ("backup.audit_broken", Some(1))
+        );
+        let before = fingerprint(&s);
+        let e = s.restore_backup(&file, &mut |_, _| {}).unwrap_err();
+        assert_eq!(e.code(), "backup.audit_broken");
+        assert_eq!(fingerprint(&s), before);
+        backup::verify(Path::new(&good.file)).unwrap();
+    }
+
+    #[test]
+    fn a_shop_with_a_passphrase_restores_a_plain_file_only_when_confirmed() {
+        crypto::set_work_factor_for_tests(4);
+        let (dir, s) = demo_shop();
+        let plain = dir.path().join("plain.db");
+        s.create_backup(Some(&plain), false, &mut |_, _| {})
+            .unwrap();
+        let id = s
+            .add_customer(customer("Sau Sao Lưu", "0912 000 222"))
+            .unwrap()
+            .id;
+        buy(&s, id, "100000");
+        // Without a passphrase a plain file restores as before.
+        let other_dir = tempfile::tempdir().unwrap();
+        open(other_dir.path())
+            .restore_backup(&plain, &mut |_, _| {})
+            .unwrap();
+        s.configure_backups_with(None, None, Some(PassphraseChange::Set(PASS)))
+            .unwrap();
+        let before = fingerprint(&s);
+        let copies = files_in(&dir.path().join("backups"));
+        let e = s.restore_backup(&plain, &mut |_, _| {}).unwrap_err();
+        assert_eq!(
+            (e.code(), e.params()["file"].as_str()),
+            ("backup.plain_needs_confirm", plain.to_str())
+        );
+        assert_eq!(fingerprint(&s), before, "asking changes nothing");
+        assert_eq!(
+            files_in(&dir.path().join("backups")),
+            copies,
+            "no safety copy"
+        );
+        let r = s
+            .restore_backup_with(&plain, None, true, &mut |_, _| {})
+            .unwrap();
+        assert!(!r.restored.encrypted);
+        assert!(crypto::is_encrypted(Path::new(&r.safety_copy)));
+        assert!(s.search("sau sao luu", 5).unwrap().is_empty());
+    }
+
+    /// A folder path of at least `len` characters under `root`.
+    fn deep(root: &Path, len: usize) -> PathBuf {
+        let mut p = root.to_owned();
+        let mut n = 0;
+        while p.display().to_string().chars().count() < len {
+            n += 1;
+            p = p.join(format!("thư-mục-sao-lưu-rất-dài-{n:02}"));
+        }
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    fn entries(s: &Store, action: &str) -> Vec<khachquen_core::audit::AuditEntry> {
+        s.audit_list(&AuditFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .entries
+    }
+
+    #[test]
+    fn long_paths_record_success_and_restore_whole() {
+        for len in [120, 320] {
+            let (_dir, s) = demo_shop();
+            let root = tempfile::tempdir().unwrap();
+            let folder = deep(root.path(), len);
+            s.configure_backups(Some(&folder.display().to_string()), None)
+                .unwrap();
+            let auto = s.auto_backup_if_due().unwrap().expect("due");
+            assert!(auto.file.chars().count() > len);
+            let st = s.backup_status().unwrap();
+            assert!(st.last_error.is_none(), "{:?}", st.last_error);
+            assert!(
+                !st.due,
+                "a good backup counts, so the next hour does not redo it"
+            );
+            assert_eq!(st.last_file.as_deref(), Some(auto.file.as_str()));
+            let made = entries(&s, "backup.create");
+            assert_eq!(made[0].after.as_ref().unwrap()["file"], auto.file.as_str());
+            // Rotation sees it as today's: a second manual backup and keep=1 leave one.
+            s.configure_backups(None, Some("1")).unwrap();
+            let manual = backup_now(&s);
+            assert_eq!(
+                files_in(&folder)
+                    .into_iter()
+                    .filter(|n| n.starts_with("khachquen-"))
+                    .count(),
+                1
+            );
+            // Restore from the long path: the data and its audit entry go in together.
+            let id = s
+                .add_customer(customer("Khách Mới", "0999 888 777"))
+                .unwrap()
+                .id;
+            buy(&s, id, "500000");
+            let mut seen = Vec::new();
+            let r = s
+                .restore_backup(Path::new(&manual.file), &mut |d, t| seen.push((d, t)))
+                .unwrap();
+            assert!(r.check.ok);
+            assert!(s.search("khach moi", 5).unwrap().is_empty());
+            let restored = entries(&s, "backup.restore");
+            assert_eq!(restored.len(), 1);
+            let after = restored[0].after.as_ref().unwrap();
+            assert_eq!(after["file"], manual.file.as_str());
+            assert_eq!(after["safety_copy"], r.safety_copy.as_str());
+            assert!(s.audit_verify().unwrap().ok);
+            // Progress rose to the end.
+            assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+            let (d, t) = *seen.last().unwrap();
+            assert_eq!(d, t);
+        }
+    }
+
+    /// What a backup killed at each step leaves behind, in this version and older ones.
+    #[test]
+    fn the_next_start_removes_what_killed_backups_left() {
+        crypto::set_work_factor_for_tests(4);
+        let (dir, s) = demo_shop();
+        s.configure_backups_with(None, None, Some(PassphraseChange::Set(PASS)))
+            .unwrap();
+        let good = backup_now(&s);
+        let folder = dir.path().join("backups");
+        let plain_bytes = std::fs::read(s.path().unwrap()).unwrap();
+        // This version: held private folders whose process is gone (the lock went with it),
+        // one with a half-written backup, one with the plain copy of an encrypted backup.
+        for (at, name) in [
+            (&folder, "khachquen-x.db.age"),
+            (&dir.path().to_owned(), "snapshot.db"),
+        ] {
+            let d = at.join(format!("{}killed", files::TEMP_PREFIX));
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join(".held"), b"").unwrap();
+            std::fs::write(d.join(name), &plain_bytes).unwrap();
+        }
+        // Older versions: a full-size `.db.tmp` beside the backups (and its journal), and a
+        // plain snapshot in a staging folder.
+        std::fs::write(
+            folder.join("khachquen-20250101-080000.db.tmp"),
+            &plain_bytes,
+        )
+        .unwrap();
+        std::fs::write(
+            folder.join("khachquen-20250101-080000.db.tmp-journal"),
+            b"j",
+        )
+        .unwrap();
+        let staging = dir.path().join(".backup-staging-AbC123");
+        std::fs::create_dir(&staging).unwrap();
+        std::fs::write(staging.join("snapshot.db"), &plain_bytes).unwrap();
+        // Another process's backup in progress right now: left alone.
+        let busy = files::held_private_dir_in(&folder).unwrap();
+        std::fs::write(busy.path().join("in-progress.db"), b"x").unwrap();
+        drop(s);
+
+        let s = open(dir.path());
+        assert!(s.auto_backup_if_due().unwrap().is_none(), "done today");
+        let left: Vec<String> = files_in(&folder)
+            .into_iter()
+            .chain(files_in(dir.path()))
+            .filter(|n| n.starts_with('.') || n.ends_with(".tmp") || n.ends_with("-journal"))
+            .collect();
+        let busy_name = busy
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(left, vec![busy_name], "only the live one stays");
+        assert!(busy.path().join("in-progress.db").exists());
+        drop(busy);
+        // What is left in the backup folder: the good backup, and it still checks.
+        assert_eq!(
+            files_in(&folder),
+            vec![Path::new(&good.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()]
+        );
+        s.verify_backup(Path::new(&good.file), None).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn backups_and_safety_copies_are_readable_by_their_owner_only() {
+        crypto::set_work_factor_for_tests(4);
+        let (dir, s) = demo_shop();
+        // A permissive umask must not matter.
+        // SAFETY: umask only changes this process's default file mode.
+        let old = unsafe { libc::umask(0o022) };
+        let usb = tempfile::tempdir().unwrap();
+        s.auto_backup_if_due().unwrap().expect("due");
+        let manual = backup_now(&s);
+        s.create_backup(Some(&usb.path().join("explicit.db")), false, &mut |_, _| {})
+            .unwrap();
+        s.restore_backup(Path::new(&manual.file), &mut |_, _| {})
+            .unwrap();
+        s.configure_backups_with(None, None, Some(PassphraseChange::Set(PASS)))
+            .unwrap();
+        let sealed = backup_now(&s);
+        s.restore_backup_with(Path::new(&sealed.file), Some(PASS), false, &mut |_, _| {})
+            .unwrap();
+        unsafe { libc::umask(old) };
+        let all: Vec<(String, u32)> = modes(&dir.path().join("backups"))
+            .into_iter()
+            .chain(modes(usb.path()))
+            .collect();
+        // auto, manual, before-restore, encrypted, encrypted before-restore, explicit.
+        assert_eq!(all.len(), 6, "{all:?}");
+        for (name, mode) in all {
+            assert_eq!(mode, 0o600, "{name}");
+        }
+    }
+}
+
+/// Every backup carries the audit chain's sealed head, the same one `audit verify` shows
+/// the owner; verifying the file later reads it back from the file itself.
+#[test]
+fn a_backup_carries_the_audit_chain_head_shown_to_the_owner() {
+    let (_dir, s) = demo_shop();
+    let b = backup_now(&s);
+    let head = s.audit_verify().unwrap().head.expect("a sealed head");
+    // The backup's own entry is written after the snapshot: the file's head is the one before.
+    let carried = b.audit_head.clone().expect("the backup carries a head");
+    assert!(carried.starts_with('#'), "{carried}");
+    assert!(
+        head.id
+            >= carried[1..]
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+    );
+    let again = s.verify_backup(Path::new(&b.file), None).unwrap();
+    assert_eq!(again.audit_head, b.audit_head);
+    // A fresh shop's head, once backed up, matches what verify shows right before.
+    let before = s.audit_verify().unwrap().head.unwrap();
+    let b2 = backup_now(&s);
+    assert_eq!(
+        b2.audit_head,
+        Some(format!("#{} {}", before.id, before.fingerprint))
+    );
 }
