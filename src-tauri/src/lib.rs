@@ -123,20 +123,27 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
 /// The hourly work, as the app itself (not whoever is signed in).
 fn background_pass(store: &Store) {
     if let Err(e) = store.loyalty_maintenance(None) {
-        eprintln!("loyalty maintenance: {e}");
+        note(format_args!("loyalty maintenance: {e}"));
     }
     // Idempotent: the hourly pass creates today's reminders once.
     if let Err(e) = store.generate_reminders(None) {
-        eprintln!("reminder generation: {e}");
+        note(format_args!("reminder generation: {e}"));
     }
     // Scores behind the list filters, the profile and Today's ranking.
     if let Err(e) = store.refresh_analytics() {
-        eprintln!("analytics: {e}");
+        note(format_args!("analytics: {e}"));
     }
     // Once per shop day; a failure also lands in the backup status Settings shows.
     if let Err(e) = store.auto_backup_if_due() {
-        eprintln!("automatic backup: {e}");
+        note(format_args!("automatic backup: {e}"));
     }
+}
+
+/// A background pass's failure, on stderr when there is one: a closed stderr (the window
+/// started from a launcher) must not panic the pass, as `eprintln!` would.
+fn note(msg: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 /// Background work (loyalty, the daily backup) yields the CPU to the counter: on a 2-core

@@ -94,7 +94,7 @@ function renderOptions() {
 async function chooseFile() {
   let path;
   try {
-    path = await api.pickFile([{ name: ctx.t('transfer.filter_tables'), extensions: ['csv', 'xlsx', 'xls', 'ods', 'txt'] }]);
+    path = await api.pickFile([{ name: ctx.t('transfer.filter_tables'), extensions: ['csv', 'xlsx', 'txt'] }]);
   } catch (err) {
     ctx.showError(err);
     return;
