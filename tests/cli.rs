@@ -2028,19 +2028,24 @@ fn encrypted_backups_from_the_command_line() {
     assert!(plain["file"].as_str().unwrap().ends_with(".db"));
 }
 
-/// `kq` with these environment variables (the PINs are never inherited).
-pub fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .arg("--data-dir")
+/// `khachquen` on `dir` in English with these environment variables (the data folder and
+/// the PINs are never inherited).
+fn kq_command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_khachquen"));
+    c.arg("--data-dir")
         .arg(dir)
         .args(["--lang", "en"])
         .args(args)
         .env_remove("KHACHQUEN_DATA_DIR")
         .env_remove("KHACHQUEN_PIN")
         .env_remove("KHACHQUEN_NEW_PIN")
-        .envs(env.iter().copied())
-        .output()
-        .expect("run khachquen")
+        .envs(env.iter().copied());
+    c
+}
+
+/// `kq` with these environment variables (the PINs are never inherited).
+pub fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    kq_command(dir, env, args).output().expect("run khachquen")
 }
 
 #[test]
@@ -2381,15 +2386,7 @@ fn names_of_invisible_or_control_characters_are_refused() {
 
 /// `khachquen` started now (not waited for), with these environment variables.
 fn kq_spawn(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["--lang", "en"])
-        .args(args)
-        .env_remove("KHACHQUEN_DATA_DIR")
-        .env_remove("KHACHQUEN_PIN")
-        .env_remove("KHACHQUEN_NEW_PIN")
-        .envs(env.iter().copied())
+    kq_command(dir, env, args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
