@@ -69,6 +69,15 @@ pub fn open_target(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// A private working copy (a restore's, or a backup's before its one fsync): nothing is
+/// synced on commit. Such a file is thrown away after a crash, never trusted, so its
+/// durability is worth nothing; the fsyncs it would cost are most of a restore's verify.
+pub fn open_scratch(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = open_target(path)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    Ok(conn)
+}
+
 /// Start a read transaction and pin its snapshot: every later read on `conn`, the
 /// backup's pages included, sees the same data until `end_read`.
 pub fn begin_read(conn: &Connection) -> rusqlite::Result<()> {
