@@ -213,7 +213,7 @@ fn main() {
     let (a, b) = (end_in.unwrap_or_default(), start_swap.unwrap_or_default());
     rows.push(("  copy in (bytes)".into(), a));
     rows.push((
-        "  check (quick_check, schema, keys, audit) beside safety copy".into(),
+        "  check beside the safety copy; re-seal, audit entry".into(),
         b.saturating_sub(a),
     ));
     rows.push((

@@ -457,7 +457,9 @@ fn write_snapshot(
     let (synced, checked) = std::thread::scope(|s| {
         let sync = s.spawn(|| fs::File::open(tmp).and_then(|f| f.sync_all()));
         let checked = if read_back {
-            db::backup::quick_check(&conn).map_err(failed)
+            db::backup::open_read_only(tmp)
+                .and_then(|ro| db::backup::quick_check(&ro))
+                .map_err(failed)
         } else {
             Ok(vec!["ok".to_owned()])
         };
@@ -1241,7 +1243,7 @@ impl Store {
             copy_in(file, &name, &copy, &mut phase(progress, 0, 3))?;
             size
         };
-        let conn = db::backup::open_scratch(&copy).map_err(|e| classify(&name, e))?;
+        let conn = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
         let folder = self.safety_folder()?;
         let key = self.safety_key(given.as_ref())?;
         let safety = fresh_name(&self.reader(), &folder, "-before-restore", key.is_some())?;
@@ -1271,8 +1273,12 @@ impl Store {
                 .map_err(|_| CoreError::Internal("the check of the copy stopped".into()));
             (checked, safety_out)
         });
-        let (mut conn, restored) = match checked {
-            Ok((conn, Ok(info))) => (conn, info),
+        let restored = match checked {
+            // Closed now: a repage below needs the file to itself.
+            Ok((ro, Ok(info))) => {
+                drop(ro);
+                info
+            }
             Ok((_, Err(e))) | Err(e) => {
                 if safety_out.is_ok() {
                     let _ = fs::remove_file(&safety);
@@ -1281,6 +1287,7 @@ impl Store {
             }
         };
         let safety_info = safety_out?;
+        let mut conn = db::backup::open_scratch(&copy).map_err(|e| classify(&name, e))?;
         let upgraded_from =
             (restored.schema_version < db::schema_version()).then_some(restored.schema_version);
         if let Err(e) = upgrade(&mut conn, &name, live_page_size) {

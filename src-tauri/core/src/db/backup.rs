@@ -44,7 +44,9 @@ impl Counts {
     }
 }
 
-/// A read-only connection on a backup file: never creates, never writes.
+/// A read-only connection on a backup file: never creates, never writes. The checks run on
+/// one: quick_check took 15 s on a read-write connection against 8.5 s on a read-only one
+/// (the same 2.6 GB copy, SQLite 3.53).
 pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
