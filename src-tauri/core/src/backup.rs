@@ -422,7 +422,8 @@ fn phase<'a>(progress: &'a mut dyn FnMut(u64, u64), i: u64, n: u64) -> impl FnMu
 
 /// Copy a consistent snapshot of `src` into `tmp` (a new name in a private folder), sealed
 /// with its manifest, then checked once: every page read back and sound (quick_check) and
-/// its rows counted for the manifest. Synced; readable by this user only.
+/// its rows counted for the manifest. Synced once, at the end, while the check runs (the
+/// fsync waits on the disk, the check on the CPU); readable by this user only.
 fn write_snapshot(
     src: &Connection,
     tmp: &Path,
@@ -435,12 +436,13 @@ fn write_snapshot(
     files::create_new_private(tmp).map_err(|e| write_failed(target, e))?;
     db::backup::begin_read(src)?;
     let copied = (|| {
-        let mut dst = db::backup::open_target(tmp).map_err(failed)?;
+        let mut dst = db::backup::open_scratch(tmp).map_err(failed)?;
         db::backup::copy(src, &mut dst, progress).map_err(|e| write_failed(target, e))
     })();
     db::backup::end_read(src);
     copied?;
-    let conn = db::backup::open_target(tmp).map_err(failed)?;
+    // Not synced until everything is written: the copy stays in its private folder until then.
+    let conn = db::backup::open_scratch(tmp).map_err(failed)?;
     let counts = db::backup::counts(&conn).map_err(failed)?;
     let manifest = Manifest {
         app: "khachquen".into(),
@@ -451,18 +453,29 @@ fn write_snapshot(
         counts,
     };
     db::backup::seal_copy(&conn, &to_json(&manifest)?).map_err(|e| write_failed(target, e))?;
-    if read_back {
-        let lines = db::backup::quick_check(&conn).map_err(failed)?;
-        if lines != ["ok"] {
-            return Err(write_failed(target, lines.join("; ")));
-        }
+    // Every write is done: the one fsync runs beside the read-back check.
+    let (synced, checked) = std::thread::scope(|s| {
+        let sync = s.spawn(|| fs::File::open(tmp).and_then(|f| f.sync_all()));
+        let checked = if read_back {
+            db::backup::open_read_only(tmp)
+                .and_then(|ro| db::backup::quick_check(&ro))
+                .map_err(failed)
+        } else {
+            Ok(vec!["ok".to_owned()])
+        };
+        let synced = sync
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread stopped")));
+        (synced, checked)
+    });
+    let lines = checked?;
+    if lines != ["ok"] {
+        return Err(write_failed(target, lines.join("; ")));
     }
+    synced.map_err(|e| write_failed(target, e))?;
     let shop_name = db::backup::setting(&conn, "shop_name").map_err(failed)?;
     let audit_head = head_of(&conn);
     conn.close().map_err(|(_, e)| write_failed(target, e))?;
-    fs::File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| write_failed(target, e))?;
     let size = check_header(tmp, &shown(target))?;
     Ok(BackupInfo {
         file: shown(target),
@@ -1230,27 +1243,57 @@ impl Store {
             copy_in(file, &name, &copy, &mut phase(progress, 0, 3))?;
             size
         };
-        let mut conn = db::backup::open_target(&copy).map_err(|e| classify(&name, e))?;
-        let restored = inspect(&conn, &name, size, true)?;
-        let upgraded_from =
-            (restored.schema_version < db::schema_version()).then_some(restored.schema_version);
-        upgrade(&mut conn, &name, db::backup::page_size(&self.reader())?)?;
-
+        let conn = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
         let folder = self.safety_folder()?;
         let key = self.safety_key(given.as_ref())?;
         let safety = fresh_name(&self.reader(), &folder, "-before-restore", key.is_some())?;
         let live_src = self.snapshot_source()?;
+        let live_page_size = db::backup::page_size(&self.reader())?;
         let seal = key.as_ref().map(|key| Seal {
             key,
             work: work.path(),
         });
         // Held from the safety copy to the end, so no bill slips in between.
         let mut writer = self.writer();
-        let safety_info = {
+        // The check of the working copy (CPU) runs beside the safety copy of the live data
+        // (mostly disk): each hides most of the other. A file that fails its check is still
+        // refused with its own error, and the safety copy made meanwhile is removed.
+        let (checked, safety_out) = std::thread::scope(|s| {
+            let name = &name;
+            let check = s.spawn(move || {
+                let out = inspect(&conn, name, size, true);
+                (conn, out)
+            });
             let mut second = phase(progress, 1, 3);
             let from: &Connection = live_src.as_ref().unwrap_or(&writer);
-            snapshot_sealed(from, &safety, "before_restore", seal.as_ref(), &mut second)?
+            let safety_out =
+                snapshot_sealed(from, &safety, "before_restore", seal.as_ref(), &mut second);
+            let checked = check
+                .join()
+                .map_err(|_| CoreError::Internal("the check of the copy stopped".into()));
+            (checked, safety_out)
+        });
+        let restored = match checked {
+            // Closed now: a repage below needs the file to itself.
+            Ok((ro, Ok(info))) => {
+                drop(ro);
+                info
+            }
+            Ok((_, Err(e))) | Err(e) => {
+                if safety_out.is_ok() {
+                    let _ = fs::remove_file(&safety);
+                }
+                return Err(e);
+            }
         };
+        let safety_info = safety_out?;
+        let mut conn = db::backup::open_scratch(&copy).map_err(|e| classify(&name, e))?;
+        let upgraded_from =
+            (restored.schema_version < db::schema_version()).then_some(restored.schema_version);
+        if let Err(e) = upgrade(&mut conn, &name, live_page_size) {
+            let _ = fs::remove_file(&safety);
+            return Err(e);
+        }
         let report = RestoreReport {
             restored: BackupInfo {
                 encrypted,
@@ -1342,8 +1385,8 @@ fn copy_in(file: &Path, name: &str, copy: &Path, progress: &mut dyn FnMut(u64, u
             done += n;
             progress(done.min(total), total);
         }
+        // No fsync: a private working copy is thrown away after a crash, never trusted.
         dst.flush()?;
-        dst.sync_all()?;
         progress(total, total);
         return Ok(());
     }
@@ -1351,7 +1394,7 @@ fn copy_in(file: &Path, name: &str, copy: &Path, progress: &mut dyn FnMut(u64, u
     db::backup::begin_read(&src).map_err(|e| classify(name, e))?;
     let out = (|| {
         files::create_new_private(copy)?;
-        let mut dst = db::backup::open_target(copy)?;
+        let mut dst = db::backup::open_scratch(copy)?;
         db::backup::copy(&src, &mut dst, progress)
     })();
     db::backup::end_read(&src);

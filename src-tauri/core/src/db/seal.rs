@@ -326,17 +326,47 @@ pub fn reseal_all(conn: &Connection) -> Result<bool> {
     if !matches!(key_state(conn), KeyState::Present(_)) {
         return Ok(false);
     }
-    conn.execute_batch("DELETE FROM row_seals; DELETE FROM seal_totals;")?;
+    conn.execute_batch("DELETE FROM seal_totals;")?;
     for (table, cols, domain) in [
         (STAFF, STAFF_COLS, STAFF_DOMAIN),
         (POINTS, POINTS_COLS, POINTS_DOMAIN),
     ] {
+        // A seal that already matches its row (a backup of this very shop) stays as it is:
+        // the same end state as sealing every row anew, without rewriting millions of seals.
+        let mut sealed = 0i64;
         let (n, total) = each_row(conn, table, cols, |id, vals| {
-            if let Some(mac) = mac_of(conn, &row_message(domain, vals))? {
-                put_seal(conn, table, id, &mac)?;
+            let have: Option<String> = conn
+                .prepare_cached("SELECT mac FROM row_seals WHERE tbl = ?1 AND row_id = ?2")?
+                .query_row(params![table, id], |r| r.get(0))
+                .optional()?;
+            match mac_of(conn, &row_message(domain, vals))? {
+                Some(mac) if have.as_deref() == Some(mac.as_str()) => sealed += 1,
+                Some(mac) => {
+                    put_seal(conn, table, id, &mac)?;
+                    sealed += 1;
+                }
+                None => {
+                    conn.prepare_cached("DELETE FROM row_seals WHERE tbl = ?1 AND row_id = ?2")?
+                        .execute(params![table, id])?;
+                }
             }
             Ok(())
         })?;
+        // Seals of rows that are gone: any beyond one per row sealed.
+        let seals: i64 = conn.query_row(
+            "SELECT count(*) FROM row_seals WHERE tbl = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
+        if seals != sealed {
+            conn.execute(
+                &format!(
+                    "DELETE FROM row_seals WHERE tbl = ?1
+                     AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = row_seals.row_id)"
+                ),
+                [table],
+            )?;
+        }
         put_totals(conn, table, n, if table == STAFF { 0 } else { total })?;
     }
     Ok(true)
