@@ -132,13 +132,6 @@ fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-/// A new private folder (0700 on Unix) beside `target`, on its file system so that a final
-/// rename stays atomic; removed with its contents when dropped. Names inside it are the
-/// app's own: nobody else can have planted anything there.
-pub fn private_dir_beside(target: &Path) -> Result<tempfile::TempDir> {
-    private_dir_in(&folder_of(target))
-}
-
 /// A new private folder (0700 on Unix) inside `dir`, removed with its contents when dropped.
 pub fn private_dir_in(dir: &Path) -> Result<tempfile::TempDir> {
     let mut builder = tempfile::Builder::new();
@@ -151,7 +144,7 @@ pub fn private_dir_in(dir: &Path) -> Result<tempfile::TempDir> {
     Ok(builder.tempdir_in(dir)?)
 }
 
-/// Write `path` through a file created fresh inside a private folder beside it, renamed into
+/// Write `path` through a file created fresh inside a held private folder beside it, renamed into
 /// place only once `write` has succeeded: a failed write never leaves half a file under the
 /// chosen name, a planted link or file at any temporary name is never followed or reused, and
 /// a `path` that is one of `protected` is refused before anything is written. The rename
@@ -168,7 +161,11 @@ pub fn write_atomically(
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(not_regular(path));
     }
-    let dir = private_dir_beside(path)?;
+    // Beside the target, so the rename stays on one file system; held, so that what a killed
+    // write left in this folder is removed by the next one (here) rather than kept forever.
+    let folder = folder_of(path);
+    clear_abandoned(&folder, &[], &[]);
+    let dir = held_private_dir_in(&folder)?;
     let name = path
         .file_name()
         .map(|n| n.to_owned())
@@ -458,6 +455,22 @@ mod tests {
         });
         assert!(r.is_err());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn what_a_killed_write_left_is_removed_by_the_next_write_there() {
+        let dir = tempfile::tempdir().unwrap();
+        // A held folder whose process is gone: its lock file is there, nobody locks it.
+        let left = dir.path().join(format!("{TEMP_PREFIX}killed"));
+        fs::create_dir(&left).unwrap();
+        fs::write(left.join(HOLD_FILE), "").unwrap();
+        fs::write(left.join("out.csv"), "half").unwrap();
+        let target = dir.path().join("out.csv");
+        write_atomically(&target, &[], |tmp| Ok(fs::write(tmp, "whole")?)).unwrap();
+        assert!(!left.exists());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "whole");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
