@@ -44,6 +44,8 @@ const NAMED_MAX: usize = 100;
 pub struct SealKey {
     bytes: [u8; 32],
     id: String,
+    /// HMAC state after the key: cloned per message, so millions of rows are not keyed anew.
+    keyed: Option<Hmac<Sha256>>,
 }
 
 impl SealKey {
@@ -52,7 +54,9 @@ impl SealKey {
         h.update(b"khachquen.seal.key-id.v1");
         h.update(bytes);
         let id = hex::encode(&h.finalize()[..8]);
-        SealKey { bytes, id }
+        // HMAC takes a key of any length; were it ever refused, an empty MAC matches nothing.
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&bytes).ok();
+        SealKey { bytes, id, keyed }
     }
 
     pub fn id(&self) -> &str {
@@ -64,8 +68,7 @@ impl SealKey {
     }
 
     pub fn mac(&self, msg: &[u8]) -> String {
-        // HMAC takes a key of any length; were it ever refused, an empty MAC matches nothing.
-        let Ok(mut m) = <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes) else {
+        let Some(mut m) = self.keyed.clone() else {
             return String::new();
         };
         m.update(msg);
@@ -76,7 +79,15 @@ impl SealKey {
 /// The self-delimiting encoding of crate::audit, after a domain tag.
 pub fn encode(domain: &str, vals: &[ValueRef<'_>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
-    let mut put = |v: ValueRef<'_>| match v {
+    put_value(&mut out, ValueRef::Text(domain.as_bytes()));
+    for v in vals {
+        put_value(&mut out, *v);
+    }
+    out
+}
+
+fn put_value(out: &mut Vec<u8>, v: ValueRef<'_>) {
+    match v {
         ValueRef::Null => out.push(0),
         ValueRef::Integer(i) => {
             out.push(1);
@@ -96,12 +107,7 @@ pub fn encode(domain: &str, vals: &[ValueRef<'_>]) -> Vec<u8> {
             out.extend((b.len() as u64).to_be_bytes());
             out.extend(b);
         }
-    };
-    put(ValueRef::Text(domain.as_bytes()));
-    for v in vals {
-        put(*v);
     }
-    out
 }
 
 /// Give `conn` the key (or, with `None`, the knowledge that it is missing).
@@ -110,10 +116,28 @@ pub fn register(conn: &Connection, key: Option<Arc<SealKey>>) -> Result<()> {
     conn.create_scalar_function("kq_seal_key", 0, FunctionFlags::SQLITE_UTF8, move |_| {
         Ok(k.as_ref().map(|k| k.id.clone()))
     })?;
+    let k = key.clone();
     conn.create_scalar_function("kq_seal", 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
         let msg: Vec<u8> = ctx.get(0)?;
-        Ok(key.as_ref().map(|k| k.mac(&msg)))
+        Ok(k.as_ref().map(|k| k.mac(&msg)))
     })?;
+    // kq_seal_values(domain, v1, v2, ...): the MAC of `encode(domain, [v1, v2, ...])`, so a
+    // whole table is sealed or checked in one statement instead of a query per row.
+    conn.create_scalar_function(
+        "kq_seal_values",
+        -1,
+        FunctionFlags::SQLITE_UTF8,
+        move |ctx| {
+            let Some(k) = key.as_ref() else {
+                return Ok(None);
+            };
+            let mut msg = Vec::with_capacity(128);
+            for i in 0..ctx.len() {
+                put_value(&mut msg, ctx.get_raw(i));
+            }
+            Ok(Some(k.mac(&msg)))
+        },
+    )?;
     Ok(())
 }
 
@@ -323,81 +347,197 @@ pub fn points_reseal(conn: &Connection, ids: &[i64]) -> Result<()> {
 /// data the owner vouches for: the first open with a key (rows from before seals existed)
 /// and a restore of a verified backup. Returns false without a key.
 pub fn reseal_all(conn: &Connection) -> Result<bool> {
-    if !matches!(key_state(conn), KeyState::Present(_)) {
+    let KeyState::Present(local) = key_state(conn) else {
         return Ok(false);
-    }
-    conn.execute_batch("DELETE FROM seal_totals;")?;
-    for (table, cols, domain) in [
-        (STAFF, STAFF_COLS, STAFF_DOMAIN),
-        (POINTS, POINTS_COLS, POINTS_DOMAIN),
-    ] {
-        // A seal that already matches its row (a backup of this very shop) stays as it is:
-        // the same end state as sealing every row anew, without rewriting millions of seals.
-        let mut sealed = 0i64;
-        let (n, total) = each_row(conn, table, cols, |id, vals| {
-            let have: Option<String> = conn
-                .prepare_cached("SELECT mac FROM row_seals WHERE tbl = ?1 AND row_id = ?2")?
-                .query_row(params![table, id], |r| r.get(0))
-                .optional()?;
-            match mac_of(conn, &row_message(domain, vals))? {
-                Some(mac) if have.as_deref() == Some(mac.as_str()) => sealed += 1,
-                Some(mac) => {
-                    put_seal(conn, table, id, &mac)?;
-                    sealed += 1;
+    };
+    for (table, cols, domain) in TABLES {
+        let (_, _, sealed) = totals(conn, table)?;
+        // A table sealed with this key (a backup of this very shop): its seals mostly hold,
+        // so only the ones that don't are written. Otherwise every seal is another key's.
+        let changed = if sealed.as_ref().is_some_and(|(k, _)| *k == local) {
+            changed_seals(conn, table, cols, domain)?
+        } else {
+            None
+        };
+        match changed {
+            Some(changed) => {
+                let mut put = conn.prepare_cached(
+                    "INSERT OR REPLACE INTO row_seals (tbl, row_id, mac) VALUES (?1, ?2, ?3)",
+                )?;
+                for (id, mac) in changed.rows {
+                    put.execute(params![table, id, mac])?;
                 }
-                None => {
-                    conn.prepare_cached("DELETE FROM row_seals WHERE tbl = ?1 AND row_id = ?2")?
-                        .execute(params![table, id])?;
+                if changed.orphans {
+                    conn.execute(
+                        &format!(
+                            "DELETE FROM row_seals WHERE tbl = ?1
+                             AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = row_seals.row_id)"
+                        ),
+                        [table],
+                    )?;
                 }
             }
-            Ok(())
-        })?;
-        // Seals of rows that are gone: any beyond one per row sealed.
-        let seals: i64 = conn.query_row(
-            "SELECT count(*) FROM row_seals WHERE tbl = ?1",
-            [table],
-            |r| r.get(0),
-        )?;
-        if seals != sealed {
-            conn.execute(
-                &format!(
-                    "DELETE FROM row_seals WHERE tbl = ?1
-                     AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = row_seals.row_id)"
-                ),
-                [table],
-            )?;
+            None => {
+                conn.execute("DELETE FROM row_seals WHERE tbl = ?1", [table])?;
+                conn.execute(
+                    &format!(
+                        "INSERT INTO row_seals (tbl, row_id, mac)
+                         SELECT ?1, id, kq_seal_values(?2, {cols}) FROM {table} ORDER BY id"
+                    ),
+                    params![table, domain],
+                )?;
+            }
         }
-        put_totals(conn, table, n, if table == STAFF { 0 } else { total })?;
+        let (n, total) = count_and_sum(conn, table)?;
+        put_totals(conn, table, n, total)?;
     }
     Ok(true)
 }
 
-/// Walk `table` in id order; returns the row count and the sum of points (ledger).
-fn each_row(
+/// The sealed tables: name, sealed columns, domain tag.
+const TABLES: [(&str, &str, &str); 2] = [
+    (STAFF, STAFF_COLS, STAFF_DOMAIN),
+    (POINTS, POINTS_COLS, POINTS_DOMAIN),
+];
+
+/// More seals than this to rewrite and the table is sealed anew in one statement instead
+/// (bounds the memory a mostly-foreign table would take).
+const CHANGED_MAX: usize = 100_000;
+
+/// Seals to rewrite in a table sealed with this key.
+struct Changed {
+    /// (row id, its MAC now) for rows whose seal is missing or no longer holds.
+    rows: Vec<(i64, String)>,
+    /// Seals of rows that are gone.
+    orphans: bool,
+}
+
+/// One ordered pass over `table` and its seals; None when more than [`CHANGED_MAX`] differ.
+fn changed_seals(
     conn: &Connection,
     table: &str,
     cols: &str,
-    mut f: impl FnMut(i64, &[Value]) -> Result<()>,
-) -> Result<(i64, i64)> {
-    let width = cols.split(',').count();
-    let mut st = conn.prepare(&format!("SELECT {cols} FROM {table} ORDER BY id"))?;
+    domain: &str,
+) -> Result<Option<Changed>> {
+    let mut out = Changed {
+        rows: Vec::new(),
+        orphans: false,
+    };
+    let complete = walk(conn, table, cols, domain, |row| {
+        match row {
+            Walked::Row {
+                id,
+                stored,
+                expected,
+                ..
+            } => {
+                if stored != Some(expected) {
+                    out.rows.push((id, expected.to_owned()));
+                }
+            }
+            Walked::Orphan => out.orphans = true,
+        }
+        Ok(out.rows.len() <= CHANGED_MAX)
+    })?;
+    Ok(complete.then_some(out))
+}
+
+/// A row of `table` beside its stored seal, or a stored seal whose row is gone.
+enum Walked<'a> {
+    Row {
+        id: i64,
+        /// The ledger row's points (0 for staff).
+        points: i64,
+        stored: Option<&'a str>,
+        expected: &'a str,
+    },
+    Orphan,
+}
+
+/// Walk `table` in id order beside its seals (a merge of two ordered scans, no lookup per
+/// row), with each row's MAC made in the same statement. `f` returns false to stop early;
+/// the walk returns whether it went to the end.
+fn walk(
+    conn: &Connection,
+    table: &str,
+    cols: &str,
+    domain: &str,
+    mut f: impl FnMut(Walked<'_>) -> Result<bool>,
+) -> Result<bool> {
+    let points = if table == POINTS { "points" } else { "0" };
+    let mut rows_st = conn.prepare(&format!(
+        "SELECT id, {points}, kq_seal_values(?1, {cols}) FROM {table} ORDER BY id"
+    ))?;
+    let mut seals_st =
+        conn.prepare("SELECT row_id, mac FROM row_seals WHERE tbl = ?1 ORDER BY row_id")?;
+    let mut rows = rows_st.query([domain])?;
+    let mut seals = seals_st.query([table])?;
+    let mut seal: Option<(i64, String)> = next_seal(&mut seals)?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        // A non-integer amount can only come from tampering; its seal tells.
+        let points = match r.get_ref(1)? {
+            ValueRef::Integer(p) => p,
+            _ => 0,
+        };
+        let expected: String = r.get::<_, Option<String>>(2)?.unwrap_or_default();
+        while let Some((sid, _)) = &seal {
+            if *sid >= id {
+                break;
+            }
+            if !f(Walked::Orphan)? {
+                return Ok(false);
+            }
+            seal = next_seal(&mut seals)?;
+        }
+        let stored = match &seal {
+            Some((sid, mac)) if *sid == id => Some(mac.as_str()),
+            _ => None,
+        };
+        let go_on = f(Walked::Row {
+            id,
+            points,
+            stored,
+            expected: &expected,
+        })?;
+        if stored.is_some() {
+            seal = next_seal(&mut seals)?;
+        }
+        if !go_on {
+            return Ok(false);
+        }
+    }
+    while seal.is_some() {
+        if !f(Walked::Orphan)? {
+            return Ok(false);
+        }
+        seal = next_seal(&mut seals)?;
+    }
+    Ok(true)
+}
+
+fn next_seal(seals: &mut rusqlite::Rows<'_>) -> Result<Option<(i64, String)>> {
+    Ok(match seals.next()? {
+        Some(r) => Some((r.get(0)?, r.get(1)?)),
+        None => None,
+    })
+}
+
+/// A table's row count and (ledger) sum of points, summed as the sealed figures are
+/// (wrapping, so tampered amounts cannot make the count fail).
+fn count_and_sum(conn: &Connection, table: &str) -> Result<(i64, i64)> {
+    if table != POINTS {
+        let n = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        return Ok((n, 0));
+    }
+    let mut st = conn.prepare("SELECT points FROM points_ledger")?;
     let mut rows = st.query([])?;
     let (mut n, mut total) = (0i64, 0i64);
     while let Some(r) = rows.next()? {
-        let vals: Vec<Value> = (0..width)
-            .map(|i| r.get(i))
-            .collect::<rusqlite::Result<_>>()?;
-        let id = match vals[0] {
-            Value::Integer(i) => i,
-            _ => return Err(CoreError::Internal(format!("{table}: a row without an id"))),
-        };
-        if table == POINTS {
-            if let Value::Integer(p) = vals[3] {
-                total = total.wrapping_add(p);
-            }
+        if let ValueRef::Integer(p) = r.get_ref(0)? {
+            total = total.wrapping_add(p);
         }
         n += 1;
-        f(id, &vals)?;
     }
     Ok((n, total))
 }
@@ -453,10 +593,7 @@ pub fn check_rows(conn: &Connection) -> Result<Option<RowCheck>> {
     };
     let newest = newest_entry_key(conn)?;
     let mut report = RowCheck::default();
-    for (table, cols, domain) in [
-        (STAFF, STAFF_COLS, STAFF_DOMAIN),
-        (POINTS, POINTS_COLS, POINTS_DOMAIN),
-    ] {
+    for (table, cols, domain) in TABLES {
         let (sn, stotal, sealed) = totals(conn, table)?;
         let sealed_here = sealed.as_ref().is_some_and(|(k, _)| *k == local);
         if !sealed_here && newest_not_sealed_here(&newest, &local, sealed.as_ref()) {
@@ -469,17 +606,22 @@ pub fn check_rows(conn: &Connection) -> Result<Option<RowCheck>> {
             continue;
         }
         let mut altered = Vec::new();
-        let mut lookup =
-            conn.prepare_cached("SELECT mac FROM row_seals WHERE tbl = ?1 AND row_id = ?2")?;
-        let (n, total) = each_row(conn, table, cols, |id, vals| {
-            let stored: Option<String> = lookup
-                .query_row(params![table, id], |r| r.get(0))
-                .optional()?;
-            let expected = mac_of(conn, &row_message(domain, vals))?;
-            if (stored.is_none() || stored != expected) && altered.len() < NAMED_MAX {
-                altered.push(id);
+        let (mut n, mut total) = (0i64, 0i64);
+        walk(conn, table, cols, domain, |row| {
+            if let Walked::Row {
+                id,
+                points,
+                stored,
+                expected,
+            } = row
+            {
+                n += 1;
+                total = total.wrapping_add(points);
+                if stored != Some(expected) && altered.len() < NAMED_MAX {
+                    altered.push(id);
+                }
             }
-            Ok(())
+            Ok(true)
         })?;
         let total = if table == STAFF { 0 } else { total };
         let figures_ok = match sealed {
