@@ -138,8 +138,23 @@ fn errors_arrive_as_code_message_params_in_the_interface_language() {
 }
 
 #[test]
-fn demo_only_on_an_empty_shop() {
+fn the_demo_shop_lives_in_its_own_folder_and_never_touches_the_owners() {
     let a = app();
+    invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Nguyễn Văn An", "phone": "0912345678"}}),
+    )
+    .unwrap();
+    let customers_in = |p: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
+            .unwrap()
+    };
+    let own = a.dir.path().join("khachquen.db");
+    let demo_db = a.dir.path().join("demo-shop").join("khachquen.db");
+    // A shop with data may try the demo too: it goes to its own folder.
     let r = invoke(
         &a,
         "demo_create",
@@ -147,9 +162,63 @@ fn demo_only_on_an_empty_shop() {
     )
     .unwrap();
     assert_eq!(r["purchases"], 200);
+    let info = invoke(&a, "app_info", json!({})).unwrap();
+    assert_eq!(
+        (info["demo"].as_bool(), info["customers"].as_i64()),
+        (Some(true), Some(50))
+    );
+    assert_eq!(customers_in(&own), 1, "the owner's file is untouched");
+    assert_eq!(customers_in(&demo_db), 50);
+    // Opening it again while on it makes nothing new.
+    assert_eq!(invoke(&a, "demo_create", json!({})).unwrap(), Value::Null);
+    invoke(&a, "demo_leave", json!({"delete": false})).unwrap();
+    let info = invoke(&a, "app_info", json!({})).unwrap();
+    assert_eq!(
+        (info["demo"].as_bool(), info["customers"].as_i64()),
+        (Some(false), Some(1))
+    );
+    // Back to it: the same demo shop, not a second one.
+    assert_eq!(invoke(&a, "demo_create", json!({})).unwrap(), Value::Null);
     assert_eq!(invoke(&a, "app_info", json!({})).unwrap()["customers"], 50);
-    let e = invoke(&a, "demo_create", json!({"customers": 5, "purchases": 5})).unwrap_err();
-    assert_eq!(e["code"], "demo.not_empty");
+    invoke(&a, "demo_leave", json!({"delete": true})).unwrap();
+    assert!(!a.dir.path().join("demo-shop").exists());
+    assert_eq!(invoke(&a, "app_info", json!({})).unwrap()["customers"], 1);
+    assert_eq!(customers_in(&own), 1);
+}
+
+#[test]
+fn a_demo_folder_holding_something_else_is_neither_used_nor_deleted() {
+    let a = app();
+    // A link planted where the demo folder goes, to a folder with a file of its own.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("keep.txt"), "mine").unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), a.dir.path().join("demo-shop")).unwrap();
+    let e = invoke(&a, "demo_create", json!({})).unwrap_err();
+    assert_eq!(e["code"], "demo.folder_foreign");
+    let e = invoke(&a, "demo_leave", json!({"delete": true})).unwrap_err();
+    assert_eq!(e["code"], "demo.folder_foreign");
+    assert_eq!(
+        std::fs::read_dir(elsewhere.path()).unwrap().count(),
+        1,
+        "nothing was written or removed through the link"
+    );
+    std::fs::remove_file(a.dir.path().join("demo-shop")).unwrap();
+    // Another shop's database in the demo folder is not the demo either.
+    let other = a.dir.path().join("demo-shop").join("khachquen.db");
+    let s = khachquen_core::Store::open(&other).unwrap();
+    s.add_customer(khachquen_core::model::CustomerInput {
+        name: Some("Trần Thị Bình".into()),
+        phone: Some("0987654321".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    drop(s);
+    let e = invoke(&a, "demo_create", json!({})).unwrap_err();
+    assert_eq!(e["code"], "demo.folder_foreign");
+    let e = invoke(&a, "demo_leave", json!({"delete": true})).unwrap_err();
+    assert_eq!(e["code"], "demo.folder_foreign");
+    assert!(other.exists());
+    assert_eq!(invoke(&a, "app_info", json!({})).unwrap()["demo"], false);
 }
 
 #[test]
@@ -499,6 +568,8 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value, Class)> {
             json!({"customers": 5, "purchases": 5}),
             Owner,
         ),
+        // Straight back, so the rows below run on the owner's shop.
+        ("demo_leave", json!({"delete": false}), Owner),
         (
             "settings_set",
             json!({"key": "language", "value": "vi"}),

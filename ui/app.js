@@ -8,7 +8,7 @@
 import * as api from './lib/api.js';
 import { createTranslator } from './lib/i18n.js';
 import { makeFormatter } from './lib/format.js';
-import { h, fill, icon, toast, showFieldError } from './lib/dom.js';
+import { h, fill, icon, toast, showFieldError, confirmDialog } from './lib/dom.js';
 import { may, routeAllowed, routePermission } from './lib/roles.js';
 import { createIdleWatcher } from './lib/idle.js';
 import { showSetup, showLock, isLockShown } from './screens/lock.js';
@@ -216,7 +216,9 @@ function buildShell() {
   const userBox = h('div', { class: 'user-box', id: 'user-box' },
     h('div', { class: 'user-chip', id: 'user-chip' },
       h('span', { class: 'avatar small', id: 'user-avatar', 'aria-hidden': 'true' }),
-      h('div', { class: 'user-text' }, h('div', { class: 'user-name', id: 'user-name' }), h('div', { class: 'user-role', id: 'user-role' }))),
+      h('div', { class: 'user-text' }, h('div', { class: 'user-name', id: 'user-name' }), h('div', { class: 'user-role', id: 'user-role' })),
+      // Anyone signed in, a cashier too, may switch the interface language.
+      h('button', { type: 'button', class: 'lang-switch', id: 'lang-switch', onclick: switchLanguage })),
     h('nav', { class: 'nav owner-links', id: 'owner-links' },
       OWNER_LINKS.map((n) => h('a', { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item small' }, icon(n.icon), h('span', { class: 'nav-label' })))),
     h('button', { type: 'button', class: 'lock-now', id: 'lock-now', 'aria-keyshortcuts': 'Control+L', onclick: () => lock('manual') },
@@ -260,6 +262,49 @@ function relabelUser() {
   const lockNow = document.getElementById('lock-now');
   lockNow.querySelector('.nav-label').textContent = t('nav.lock');
   lockNow.title = t('nav.lock_hint');
+  const other = otherLanguage();
+  const langBtn = document.getElementById('lang-switch');
+  langBtn.textContent = other.toUpperCase();
+  langBtn.lang = other;
+  langBtn.title = t(`app.switch_to_${other}`);
+  langBtn.setAttribute('aria-label', t(`app.switch_to_${other}`));
+  relabelDemo();
+}
+
+function otherLanguage() {
+  return ctx.settings.language === 'vi' ? 'en' : 'vi';
+}
+
+async function switchLanguage() {
+  try {
+    const s = await api.settingsSet('language', otherLanguage());
+    await applySettings(s);
+    document.getElementById('lang-switch')?.focus();
+  } catch (err) { ctx.showError(err); }
+}
+
+/** While the window works on the demo shop: a strip that says so, with the way back and the
+ * way to delete it (the owner's shop is never touched by the demo). */
+function relabelDemo() {
+  const app = document.querySelector('.app');
+  document.getElementById('demo-bar')?.remove();
+  app.classList.toggle('with-demo', !!ctx.info.demo);
+  if (!ctx.info.demo) return;
+  const { t } = ctx;
+  const leave = async (deleteIt) => {
+    if (deleteIt && !(await confirmDialog({ title: t('demo.delete_title'), body: t('demo.delete_body'),
+      confirm: t('demo.delete'), cancel: t('common.cancel'), danger: true }))) return;
+    try {
+      await api.demoLeave(deleteIt);
+      location.hash = '#counter';
+      location.reload();
+    } catch (err) { ctx.showError(err); }
+  };
+  const bar = h('div', { class: 'demo-bar', id: 'demo-bar', role: 'status' },
+    icon('sparkle'), h('span', { class: 'demo-text' }, h('strong', {}, t('demo.bar_title')), ' ', t('demo.bar_body')),
+    h('button', { type: 'button', class: 'small', id: 'demo-leave', onclick: () => leave(false) }, t('demo.leave')),
+    h('button', { type: 'button', class: 'danger-text small', id: 'demo-delete', onclick: () => leave(true) }, t('demo.delete')));
+  app.insertBefore(bar, screenRoot);
 }
 
 // ---------- locking ----------
@@ -375,7 +420,8 @@ async function boot() {
   document.documentElement.lang = language;
   document.title = t('app.name');
   if (status.needs_setup) {
-    showSetup({ t, shopName, onDone: (a) => { if (a) { toast(t('auth.setup_done', { name: a.name }), 'success'); enter(a, info); } else boot(); } });
+    // After the setup the shop's name is the one just given: read it again.
+    showSetup({ t, shopName, onDone: (a) => { if (a) { toast(t('auth.setup_done', { name: a.name }), 'success'); enter(a, null); } else boot(); } });
   } else if (!status.current) {
     locked = true;
     showLock({ t, shopName, staff: staffList, onUnlocked: (a) => { locked = false; enter(a, null); } });

@@ -17,6 +17,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::demo_create,
+            commands::app::demo_leave,
             commands::settings::settings_get,
             commands::settings::settings_set,
             commands::customers::customer_search,
@@ -94,8 +95,10 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
 
 pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
     store.set_interface(khachquen_core::audit::Via::Window);
+    let home = Arc::new(store);
     AppState {
-        store: Arc::new(store),
+        current: std::sync::RwLock::new(Arc::clone(&home)),
+        home,
         data_dir,
     }
 }
@@ -105,7 +108,7 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
 /// counter left open for days never shows points that have expired.
 pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
     let state = app_state(store, data_dir);
-    let store = Arc::clone(&state.store);
+    let store = Arc::clone(&state.home);
     std::thread::spawn(move || {
         lower_priority();
         loop {

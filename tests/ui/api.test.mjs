@@ -19,7 +19,7 @@ test('commands are invoked with the contract names and arguments', async () => {
     ['customer_update', { id: 7, input: { name: 'An' } }],
     ['purchase_add', { input: { customer_id: 7, amount: '250000' } }],
     ['settings_set', { key: 'language', value: 'en' }],
-    ['demo_create', { customers: 300, purchases: 1500 }],
+    ['demo_create', {}],
   ]);
 });
 
@@ -72,7 +72,7 @@ test('staff and audit commands follow the contract of issue 9', async () => {
   const seen = [];
   globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return {}; } } };
   await api.authStatus();
-  await api.authSetup('Chị Lan', '1234');
+  await api.authSetup('Chị Lan', '1234', 'Tiệm Cô Ba');
   await api.authSignIn(2, '1111');
   await api.authLock();
   await api.staffList();
@@ -85,7 +85,7 @@ test('staff and audit commands follow the contract of issue 9', async () => {
   await api.settingsSet('idle_lock_minutes', '15');
   assert.deepEqual(seen, [
     ['auth_status', {}],
-    ['auth_setup', { name: 'Chị Lan', pin: '1234' }],
+    ['auth_setup', { name: 'Chị Lan', pin: '1234', shop_name: 'Tiệm Cô Ba' }],
     ['auth_sign_in', { staff_id: 2, pin: '1111' }],
     ['auth_lock', {}],
     ['staff_list', {}],

@@ -77,7 +77,10 @@ export const customerAdd = (input) => call('customer_add', { input });
 export const customerUpdate = (id, input) => call('customer_update', { id, input });
 export const customerArchive = (id) => call('customer_archive', { id });
 export const purchaseAdd = (input) => call('purchase_add', { input });
-export const demoCreate = (customers, purchases) => call('demo_create', { customers, purchases });
+/** Opens the demo shop in its own folder (made on first use) and works on it from then on. */
+export const demoCreate = () => call('demo_create', {});
+/** Back to the owner's shop; with deleteIt, the demo shop's folder goes too. */
+export const demoLeave = (deleteIt) => call('demo_leave', { delete: !!deleteIt });
 // Loyalty (issue 5).
 export const loyaltyGet = () => call('loyalty_get');
 export const loyaltySet = (rules) => call('loyalty_set', { rules });
@@ -178,7 +181,8 @@ export async function onBackupProgress(fn) {
 }
 // Staff, PINs and the audit log (issue 9). snake_case argument names, as in docs/IPC.md.
 export const authStatus = () => call('auth_status');
-export const authSetup = (name, pin) => call('auth_setup', { name, pin });
+/** The first run: the shop's name and the owner's account, saved together. */
+export const authSetup = (name, pin, shopName) => call('auth_setup', { name, pin, shop_name: shopName });
 export const authSignIn = (staffId, pin) => call('auth_sign_in', { staff_id: staffId, pin });
 export const authLock = () => call('auth_lock');
 export const staffList = () => call('staff_list');

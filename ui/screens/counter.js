@@ -366,24 +366,25 @@ function welcomeView() {
     btn.disabled = true;
     fill(btn, h('span', { class: 'spinner' }), t('counter.demo_running'));
     try {
-      const r = await api.demoCreate(300, 1500);
-      await ctx.refreshInfo();
-      state.confirmation = null;
-      renderBody();
-      els?.body.prepend(h('p', { class: 'notice success' }, icon('check'), t('counter.demo_done', {
-        customers: ctx.fmt.number(r.customers), purchases: ctx.fmt.number(r.purchases) })));
-      els?.search.focus();
+      // The demo shop lives in its own folder: the window starts again on it.
+      await api.demoCreate();
+      location.hash = '#counter';
+      location.reload();
     } catch (err) {
       ctx.showError(err);
       btn.disabled = false;
       fill(btn, icon('sparkle'), t('counter.demo_button'));
     }
   });
+  const importBtn = h('a', { class: 'button-link big', href: '#import', id: 'welcome-import' }, icon('transfer'), t('counter.import_button'));
   return h('section', { class: 'card welcome', id: 'welcome' },
     h('div', { class: 'welcome-mark' }, icon('store')),
     h('h2', {}, t('counter.welcome_title')),
     h('p', {}, t('counter.welcome_body')),
-    btn);
+    h('div', { class: 'welcome-actions' },
+      ctx.can('import') && importBtn,
+      ctx.can('demo') && btn),
+    ctx.can('demo') && h('p', { class: 'muted small' }, t('counter.demo_note')));
 }
 
 // ---------- purchase form ----------

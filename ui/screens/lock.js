@@ -49,6 +49,7 @@ const initial = (name) => (name.trim()[0] ?? '?').toUpperCase();
  * owner turned out to exist already (made from the command line meanwhile).
  */
 export function showSetup({ t, shopName, onDone }) {
+  const shop = h('input', { id: 'setup-shop-name', name: 'shop_name', autocomplete: 'organization', maxlength: '100', placeholder: t('auth.shop_name_placeholder') });
   const name = h('input', { id: 'setup-name', name: 'name', autocomplete: 'name', maxlength: '60', placeholder: t('auth.owner_name_placeholder') });
   const pin = pinInput('setup-pin', 'pin', 'new-password');
   const again = pinInput('setup-pin-confirm', 'pin_confirm', 'new-password');
@@ -59,6 +60,7 @@ export function showSetup({ t, shopName, onDone }) {
     brand(t, shopName, 'setup-shop'),
     h('h1', { id: 'setup-title' }, t('auth.setup_title')),
     h('p', { class: 'muted' }, t('auth.setup_body')),
+    field('setup-shop-name', 'auth.shop_name', shop),
     field('setup-name', 'auth.owner_name', name),
     h('div', { class: 'form-row' },
       field('setup-pin', 'auth.pin', pin, t('auth.pin_hint')),
@@ -68,25 +70,27 @@ export function showSetup({ t, shopName, onDone }) {
     e.preventDefault();
     clearFieldErrors(form);
     // The same rules as the core, checked first so that a typo costs no round trip.
+    if (!shop.value.trim()) return fieldError(shop, t.error({ code: 'settings.shop_name_invalid' }));
     if (!name.value.trim()) return fieldError(name, t.error({ code: 'staff.name_invalid' }));
     if (!PIN.test(pin.value)) return fieldError(pin, t.error({ code: 'staff.pin_invalid' }));
     if (pin.value !== again.value) return fieldError(again, t('auth.pin_mismatch'));
     submit.disabled = true;
     try {
-      const actor = await api.authSetup(name.value.trim(), pin.value);
+      const actor = await api.authSetup(name.value.trim(), pin.value, shop.value.trim());
       closeSetup();
       onDone(actor);
     } catch (err) {
       submit.disabled = false;
       if (err.code === 'staff.setup_done') { closeSetup(); onDone(null); return; }
-      const input = form.elements[err.params?.field] ?? (err.code === 'staff.pin_invalid' ? pin : name);
+      const input = form.elements[err.params?.field]
+        ?? ({ 'staff.pin_invalid': pin, 'settings.shop_name_invalid': shop }[err.code] ?? name);
       fieldError(input, t.error(err));
     }
   });
   setupDlg?.remove();
   setupDlg = authDialog('setup-screen', 'setup-title', () => setupDlg?.isConnected);
   setupDlg.append(form);
-  name.focus();
+  shop.focus();
 }
 
 function closeSetup() {

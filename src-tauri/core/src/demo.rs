@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 // Surnames with their rough share of the population.
 const SURNAMES: &[(&str, u32)] = &[
@@ -470,6 +471,140 @@ impl Store {
         })
     }
 }
+
+/// The demo shop's folder inside the shop's data folder: a shop of its own, never the real
+/// shop's file, so the owner can leave it and delete it whole.
+pub const DEMO_FOLDER: &str = "demo-shop";
+/// The setting that marks a database as the demo shop (it moves with the file).
+const DEMO_MARK: &str = "demo_shop";
+/// The size of the demo shop the window makes.
+pub const WINDOW_DEMO: (u64, u64) = (300, 1500);
+
+/// The demo shop's database beside the shop whose data folder is `data_dir`.
+pub fn demo_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DEMO_FOLDER).join("khachquen.db")
+}
+
+/// The demo folder as it is now: None when there is none. A link or a file in its place, or
+/// a database without the demo mark, is not ours to use or delete.
+fn demo_folder(data_dir: &Path) -> Result<Option<PathBuf>> {
+    let folder = data_dir.join(DEMO_FOLDER);
+    let foreign = || CoreError::DemoFolderForeign(folder.display().to_string());
+    match std::fs::symlink_metadata(&folder) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(foreign()),
+        Ok(m) if !m.file_type().is_dir() => return Err(foreign()),
+        Ok(_) => {}
+    }
+    let db = demo_path(data_dir);
+    if std::fs::symlink_metadata(&db).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(foreign());
+    }
+    Ok(Some(folder))
+}
+
+impl Store {
+    /// Whether this is the demo shop.
+    pub fn is_demo(&self) -> Result<bool> {
+        Ok(db::settings::get(&self.reader(), DEMO_MARK)?.as_deref() == Some("1"))
+    }
+
+    /// Open the demo shop beside this one (`data_dir` is this shop's data folder), making it
+    /// on first use: this shop's accounts, so the same people sign in with the same PINs,
+    /// and a generated shop. Whoever is signed in here is signed in there. This shop is not
+    /// touched. Returns the demo store and, when it was made now, what was made.
+    pub fn open_demo(
+        &self,
+        data_dir: &Path,
+        customers: u64,
+        purchases: u64,
+    ) -> Result<(Store, Option<DemoReport>)> {
+        let actor = self.require(crate::staff::Perm::Demo)?;
+        if self.is_demo()? {
+            return Err(CoreError::DemoFolderForeign(
+                data_dir.join(DEMO_FOLDER).display().to_string(),
+            ));
+        }
+        demo_folder(data_dir)?;
+        let path = demo_path(data_dir);
+        let demo = Store::open(&path)?;
+        let (marked, fresh) = {
+            let conn = demo.reader();
+            (
+                db::settings::get(&conn, DEMO_MARK)?.as_deref() == Some("1"),
+                db::bulk::is_empty(&conn)? && !db::staff::any(&conn)?,
+            )
+        };
+        if !marked && !fresh {
+            return Err(CoreError::DemoFolderForeign(path.display().to_string()));
+        }
+        let report = if marked && demo.customer_count()? > 0 {
+            None
+        } else {
+            let staff = db::staff::all(&self.reader())?;
+            let language = self.setting("language")?;
+            demo.write(|conn| {
+                if !db::staff::any(conn)? {
+                    for r in &staff {
+                        db::staff::insert_copy(conn, r, time::now())?;
+                    }
+                }
+                db::settings::set(conn, "language", &language)?;
+                db::settings::set(conn, "shop_name", DEMO_SHOP_NAME)?;
+                db::settings::set(conn, DEMO_MARK, "1")
+            })?;
+            let made = crate::staff::as_system(|| {
+                let r = demo.create_demo(customers, purchases, 1, &mut |_, _| {})?;
+                demo.refresh_analytics()?;
+                Ok::<_, CoreError>(r)
+            })?;
+            Some(made)
+        };
+        if actor.staff_id.is_some() {
+            demo.carry_session(&actor)?;
+        }
+        // Whoever comes back from the demo signs in again (or is carried back by
+        // leave_demo): the owner's session here is never left open behind it.
+        self.lock();
+        Ok((demo, report))
+    }
+
+    /// Leave this demo shop for `home`: whoever is signed in here is signed in there (the
+    /// same account), anyone else finds it locked.
+    pub fn leave_demo(&self, home: &Store) -> Result<()> {
+        let actor = self.require(crate::staff::Perm::Demo)?;
+        if !self.is_demo()? {
+            return Ok(());
+        }
+        if actor.staff_id.is_some() && home.carry_session(&actor).is_err() {
+            home.lock();
+        }
+        Ok(())
+    }
+
+    /// Delete the demo shop beside this one, whole. Call it once the demo store is closed.
+    pub fn delete_demo(&self, data_dir: &Path) -> Result<()> {
+        self.require(crate::staff::Perm::Demo)?;
+        let Some(folder) = demo_folder(data_dir)? else {
+            return Ok(());
+        };
+        let db = demo_path(data_dir);
+        if db.exists() {
+            let conn = db::backup::open_read_only(&db)
+                .map_err(|_| CoreError::DemoFolderForeign(folder.display().to_string()))?;
+            let marked = db::settings::get(&conn, DEMO_MARK)
+                .map_err(|_| CoreError::DemoFolderForeign(folder.display().to_string()))?;
+            if marked.as_deref() != Some("1") {
+                return Err(CoreError::DemoFolderForeign(folder.display().to_string()));
+            }
+        }
+        // remove_dir_all removes links inside, never what they point at.
+        Ok(std::fs::remove_dir_all(&folder)?)
+    }
+}
+
+/// The demo shop's name, in both languages so it is never taken for the real shop.
+const DEMO_SHOP_NAME: &str = "Cửa hàng mẫu · Demo shop";
 
 #[cfg(test)]
 mod tests {

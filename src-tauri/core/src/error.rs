@@ -321,6 +321,8 @@ pub enum CoreError {
     DemoNotEmpty,
     #[error("invalid demo size: {0}")]
     DemoInvalid(String),
+    #[error("the demo shop's folder holds something else: {0}")]
+    DemoFolderForeign(String),
     #[error("invalid input: {0}")]
     InvalidInput(String),
     #[error("internal error: {0}")]
@@ -545,6 +547,7 @@ impl CoreError {
         "settings.idle_invalid",
         "demo.not_empty",
         "demo.invalid",
+        "demo.folder_foreign",
         "input.invalid",
         "internal",
         "limits.amount_over",
@@ -716,6 +719,7 @@ impl CoreError {
             IdleLockInvalid(_) => "settings.idle_invalid",
             DemoNotEmpty => "demo.not_empty",
             DemoInvalid(_) => "demo.invalid",
+            DemoFolderForeign(_) => "demo.folder_foreign",
             InvalidInput(_) => "input.invalid",
             Internal(_) => "internal",
             AmountOverLimit { .. } => "limits.amount_over",
@@ -943,6 +947,7 @@ impl CoreError {
             PinWrong { left } => json!({"left": left}),
             AccountLocked { minutes } => json!({"minutes": minutes}),
             StaffNotFound(s) | StaffInactive(s) | StaffNameTaken(s) => json!({"name": s}),
+            DemoFolderForeign(p) => json!({"path": p}),
             RoleInvalid(v) | IdleLockInvalid(v) => json!({"value": v}),
             NotSignedIn | PinRequired | StaffNameInvalid | PinInvalid | StaffLastOwner
             | StaffFirstOwner | StaffSetupDone => json!({}),

@@ -90,13 +90,7 @@ impl Store {
         let out = self.write(|conn| {
             let before = db::settings::get(conn, key)?;
             let stored = match key {
-                "shop_name" => {
-                    let n = value.chars().count();
-                    if n == 0 || n > 100 {
-                        return Err(CoreError::ShopNameInvalid);
-                    }
-                    value.to_owned()
-                }
+                "shop_name" => valid_shop_name(value)?,
                 "currency" => {
                     let code = value.to_ascii_uppercase();
                     money::exponent(&code).map_err(|_| CoreError::CurrencyInvalid(value.into()))?;
@@ -137,6 +131,16 @@ impl Store {
         self.set_idle(out.idle_lock_minutes);
         Ok(out)
     }
+}
+
+/// A shop name as stored: trimmed, 1 to 100 characters.
+pub(crate) fn valid_shop_name(value: &str) -> Result<String> {
+    let value = value.trim();
+    let n = value.chars().count();
+    if n == 0 || n > 100 {
+        return Err(CoreError::ShopNameInvalid);
+    }
+    Ok(value.to_owned())
 }
 
 #[cfg(test)]

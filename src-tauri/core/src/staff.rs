@@ -560,8 +560,33 @@ impl Store {
         actor
     }
 
+    /// Sign in here as `actor` is signed in on another shop file holding a copy of this
+    /// account (the demo shop beside the real one). Refused unless the same active account,
+    /// with the same name and role, is here.
+    pub fn carry_session(&self, actor: &Actor) -> Result<Actor> {
+        let id = actor
+            .staff_id
+            .ok_or_else(|| CoreError::StaffNotFound(actor.name.clone()))?;
+        let (row, idle) = {
+            let conn = self.reader();
+            (load(&conn, id)?, idle_minutes(&conn)?)
+        };
+        if !row.active || row.name != actor.name || role_of(&row) != actor.role {
+            return Err(CoreError::StaffNotFound(actor.name.clone()));
+        }
+        Ok(self.open_session(&row, idle))
+    }
+
     /// The first run: create the owner account and sign in. Refused once any account exists.
     pub fn setup_owner(&self, name: &str, pin: &str) -> Result<Actor> {
+        self.setup_shop(None, name, pin)
+    }
+
+    /// The first run with the shop's name: both, or neither, are saved.
+    pub fn setup_shop(&self, shop_name: Option<&str>, name: &str, pin: &str) -> Result<Actor> {
+        let shop_name = shop_name
+            .map(crate::settings::valid_shop_name)
+            .transpose()?;
         let name = valid_name(name)?;
         let hash = hash_pin(pin)?;
         let via = self.session().via;
@@ -569,15 +594,22 @@ impl Store {
             if db::staff::any(conn)? {
                 return Err(CoreError::StaffSetupDone);
             }
+            if let Some(shop) = &shop_name {
+                db::settings::set(conn, "shop_name", shop)?;
+            }
             let id = db::staff::insert(conn, &name, Role::Owner.as_str(), &hash, time::now())?;
             let row = load(conn, id)?;
             let actor = actor_of(&row, via);
+            let mut after = audit::snapshot(&staff_of(&row))?;
+            if let (Some(shop), Some(obj)) = (&shop_name, after.as_object_mut()) {
+                obj.insert("shop_name".into(), shop.clone().into());
+            }
             audit::record(
                 conn,
                 &actor
                     .entry("staff.setup", "staff")
                     .entity_id(id)
-                    .after(audit::snapshot(&staff_of(&row))?),
+                    .after(after),
             )?;
             Ok((row, idle_minutes(conn)?))
         })?;

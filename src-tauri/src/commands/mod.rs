@@ -17,11 +17,25 @@ use khachquen_core::{CoreError, Store};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 pub struct AppState {
-    pub store: Arc<Store>,
+    /// The shop opened at start-up.
+    pub home: Arc<Store>,
+    /// The shop the window works on: the home shop, or the demo shop beside it.
+    pub current: RwLock<Arc<Store>>,
     pub data_dir: PathBuf,
+}
+
+impl AppState {
+    pub fn store(&self) -> Arc<Store> {
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Work on `store` from the next command on.
+    pub fn switch_to(&self, store: Arc<Store>) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = store;
+    }
 }
 
 /// What the UI receives on failure: a stable code, a translated sentence, and parameters.
@@ -70,7 +84,7 @@ where
     T: Send + 'static,
     F: FnOnce(&Store) -> khachquen_core::Result<T> + Send + 'static,
 {
-    let store = Arc::clone(&state.store);
+    let store = state.store();
     let joined = tauri::async_runtime::spawn_blocking(move || {
         let out = f(&store);
         out.map_err(|e| IpcError::from_core(&store, e))
@@ -78,7 +92,7 @@ where
     .await;
     joined.unwrap_or_else(|e| {
         Err(IpcError::from_core(
-            &state.store,
+            &state.store(),
             CoreError::Internal(e.to_string()),
         ))
     })

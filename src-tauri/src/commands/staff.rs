@@ -9,8 +9,16 @@ pub async fn auth_status(state: State<'_, AppState>) -> IpcResult<SessionInfo> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn auth_setup(state: State<'_, AppState>, name: String, pin: String) -> IpcResult<Actor> {
-    run_open(&state, move |s| s.setup_owner(&name, &pin)).await
+pub async fn auth_setup(
+    state: State<'_, AppState>,
+    name: String,
+    pin: String,
+    shop_name: Option<String>,
+) -> IpcResult<Actor> {
+    run_open(&state, move |s| {
+        s.setup_shop(shop_name.as_deref(), &name, &pin)
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]

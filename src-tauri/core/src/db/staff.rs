@@ -77,6 +77,24 @@ pub fn insert(conn: &Connection, name: &str, role: &str, pin_hash: &str, now: i6
     Ok(id)
 }
 
+/// An account copied from another shop file as it is (its id, PIN hash and state), sealed here.
+pub fn insert_copy(conn: &Connection, r: &StaffRow, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO staff (id, name, role, pin_hash, active, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        r.id,
+        r.name,
+        r.role,
+        r.pin_hash,
+        r.active,
+        r.created_at,
+        now
+    ])?;
+    super::seal::staff_written(conn, r.id)
+}
+
 pub fn update(conn: &Connection, id: i64, name: &str, role: &str, now: i64) -> Result<()> {
     conn.prepare_cached("UPDATE staff SET name = ?2, role = ?3, updated_at = ?4 WHERE id = ?1")?
         .execute(params![id, name, role, now])?;
