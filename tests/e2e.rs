@@ -620,3 +620,43 @@ async fn a_cashier_signs_in_sells_and_cannot_open_export_or_audit() -> R<()> {
     assert!(acts.contains(&"auth.failed"), "{acts:?}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn first_run_names_the_shop_and_the_demo_stays_apart() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4604, |_| {}).await?;
+    s.wait_text("#brand-shop", crate::support_driver::SHOP)
+        .await?;
+    // The welcome offers the owner's own list beside the demo.
+    s.wait_text("#welcome-import", "Excel").await?;
+    s.screenshot("welcome").await?;
+    s.click("#demo-create").await?;
+    s.wait_text("#demo-bar", "cửa hàng mẫu").await?;
+    s.wait_text("#brand-shop", "Cửa hàng mẫu").await?;
+    s.screenshot("demo-bar").await?;
+    let customers = |p: &Path| -> i64 {
+        rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0)))
+            .unwrap_or(-1)
+    };
+    let own = s.dir().join("khachquen.db");
+    let demo = s.dir().join("demo-shop").join("khachquen.db");
+    assert_eq!(customers(&own), 0, "the owner's shop is untouched");
+    assert!(customers(&demo) > 0);
+    // Back to the owner's own (empty) shop, signed in as before.
+    s.click("#demo-leave").await?;
+    s.wait_for("#welcome").await?;
+    s.wait_text("#brand-shop", crate::support_driver::SHOP)
+        .await?;
+    assert_eq!(s.text("#demo-bar").await?, None);
+    // The demo again (the same one), then delete it.
+    s.click("#demo-create").await?;
+    s.wait_for("#demo-bar").await?;
+    s.click("#demo-delete").await?;
+    s.click("#dialog-confirm").await?;
+    s.wait_for("#welcome").await?;
+    assert!(!s.dir().join("demo-shop").exists());
+    assert_eq!(customers(&own), 0);
+    s.close().await.map(drop)
+}

@@ -56,11 +56,14 @@ pub struct Session {
 
 /// The owner the first-run form creates in `start`.
 pub const OWNER: (&str, &str) = ("Chủ cửa hàng", "2468");
+/// The shop's name the first-run form is given.
+pub const SHOP: &str = "Tiệm Cô Ba";
 
 /// Start tauri-driver on its own ports and open the app on a fresh data folder, creating
 /// the owner account through the first-run form (the data folder has no staff yet).
 pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
     let s = launch(port, prepare).await?;
+    s.type_into("#setup-shop-name", SHOP).await?;
     s.type_into("#setup-name", OWNER.0).await?;
     s.type_into("#setup-pin", OWNER.1).await?;
     s.type_into("#setup-pin-confirm", OWNER.1).await?;
@@ -121,6 +124,11 @@ async fn launch(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
 }
 
 impl Session {
+    /// The shop's data folder.
+    pub fn dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
     /// Wait until `css` is on the page. Returns nothing on purpose: an element handle read
     /// in a later step may have been re-rendered in between (StaleElementReference), so every
     /// read or action goes through [`Session::act`] or one script call instead.

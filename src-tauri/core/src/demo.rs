@@ -550,7 +550,8 @@ impl Store {
                     }
                 }
                 db::settings::set(conn, "language", &language)?;
-                db::settings::set(conn, "shop_name", DEMO_SHOP_NAME)?;
+                let name = if language == "en" { "Demo shop" } else { "Cửa hàng mẫu" };
+                db::settings::set(conn, "shop_name", name)?;
                 db::settings::set(conn, DEMO_MARK, "1")
             })?;
             let made = crate::staff::as_system(|| {
@@ -602,9 +603,6 @@ impl Store {
         Ok(std::fs::remove_dir_all(&folder)?)
     }
 }
-
-/// The demo shop's name, in both languages so it is never taken for the real shop.
-const DEMO_SHOP_NAME: &str = "Cửa hàng mẫu · Demo shop";
 
 #[cfg(test)]
 mod tests {
