@@ -441,8 +441,12 @@ impl Store {
                     }
                 }
                 card.expire(&mut w, id, &rules, end)?;
-                let spend = card.spend(end);
-                card.move_tier(&mut w, id, &tiers, end, spend)?;
+                // A customer who never bought has no tier yet, as one just added at the
+                // counter: the first purchase places them (loyalty::evaluate_tier).
+                if !times.is_empty() {
+                    let spend = card.spend(end);
+                    card.move_tier(&mut w, id, &tiers, end, spend)?;
+                }
                 written += n;
                 if id % 10_000 == 0 {
                     progress(id as u64, customers);

@@ -545,6 +545,26 @@ fn demo_is_deterministic_and_realistic() {
     assert!(rows.iter().any(|r| r.visits == 1));
     assert!(rows.iter().any(|r| (2..=6).contains(&r.visits)));
     assert!(rows.iter().any(|r| r.visits >= 10));
+    // Nobody who never bought has a tier, the same as a customer just added at the counter.
+    assert!(rows.iter().any(|r| r.visits == 0));
+    assert!(rows.iter().filter(|r| r.visits == 0).all(|r| r.tier.is_none()));
+    a.add_customer(khachquen_core::model::CustomerInput {
+        name: Some("Khách Mới".into()),
+        phone: Some("0911222333".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let added = a
+        .list_customers(&ListQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| r.name == "Khách Mới")
+        .unwrap();
+    assert_eq!(added.tier, None);
     assert!(a.check().unwrap().ok);
     assert_eq!(
         a.create_demo(1, 1, 1, &mut |_, _| {}).unwrap_err().code(),
