@@ -2218,9 +2218,9 @@ fn amounts_and_point_deltas_past_the_limits_are_refused() {
     refused(
         d,
         &add("9223372036854775807"),
-        "at most 10000000000 per bill",
+        "at most 10,000,000,000 per bill",
     );
-    refused(d, &add("10000000001"), "10000000000");
+    refused(d, &add("10000000001"), "10,000,000,000");
     let adjust = |delta: &'static str| -> Vec<&'static str> {
         vec![
             "points",
@@ -2232,11 +2232,15 @@ fn amounts_and_point_deltas_past_the_limits_are_refused() {
             "thử",
         ]
     };
-    refused(d, &adjust("9223372036854775807"), "at most 10000000 points");
+    refused(
+        d,
+        &adjust("9223372036854775807"),
+        "at most 10,000,000 points",
+    );
     refused(
         d,
         &adjust("-9223372036854775808"),
-        "at most 10000000 points",
+        "at most 10,000,000 points",
     );
     // The limits themselves go through, and everything still reads and checks.
     ok(d, &add("10000000000"));

@@ -75,3 +75,27 @@ fn every_cli_label_is_translated() {
     }
     assert!(found > 10, "the scan found the CLI's labels");
 }
+
+#[test]
+fn limits_in_messages_read_as_numbers() {
+    use khachquen_app::i18n::{core_error, group_digits, Lang};
+    assert_eq!(
+        group_digits(Lang::Vi, "10000000000").as_deref(),
+        Some("10.000.000.000")
+    );
+    assert_eq!(
+        group_digits(Lang::En, "1250000.5").as_deref(),
+        Some("1,250,000.5")
+    );
+    assert_eq!(group_digits(Lang::Vi, "-1000").as_deref(), Some("-1.000"));
+    assert_eq!(group_digits(Lang::Vi, "999").as_deref(), Some("999"));
+    assert_eq!(group_digits(Lang::Vi, "0912x"), None);
+    assert_eq!(group_digits(Lang::Vi, ""), None);
+    let e = khachquen_core::CoreError::AmountOverLimit {
+        max: "10000000000".into(),
+    };
+    let vi = core_error(Lang::Vi, &e);
+    assert!(vi.contains("10.000.000.000"), "{vi}");
+    let en = core_error(Lang::En, &e);
+    assert!(en.contains("10,000,000,000"), "{en}");
+}

@@ -87,12 +87,60 @@ pub fn error_message(lang: Lang, code: &str, params: &Map<String, Value>) -> Str
 
 pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
     let mut params = e.params();
+    // Limits and balances read as numbers do: 10.000.000.000, never 10000000000.
+    for key in NUMBER_PARAMS {
+        if let Some(v) = params.get_mut(*key) {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if let Some(grouped) = group_digits(lang, &text) {
+                *v = Value::String(grouped);
+            }
+        }
+    }
     // A refusal names what was refused in the user's words: "Only the owner may refund…".
     if let Some(Value::String(p)) = params.get("permission") {
         let what = t(lang, &format!("permissions.{p}"));
         params.insert("what".into(), Value::String(what));
     }
     error_message(lang, e.code(), &params)
+}
+
+/// Error parameters that are amounts or points.
+const NUMBER_PARAMS: &[&str] = &["max", "min", "balance", "total", "items_total"];
+
+/// `1234567.5` as the language writes it (1.234.567,5 / 1,234,567.5); None for anything
+/// that is not a plain decimal number.
+pub fn group_digits(lang: Lang, text: &str) -> Option<String> {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text),
+    };
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let (sep, point) = match lang {
+        Lang::Vi => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    Some(out)
 }
 
 /// Headers and coded values of an exported file, in the user's language.

@@ -554,7 +554,11 @@ impl Store {
                     }
                 }
                 db::settings::set(conn, "language", &language)?;
-                let name = if language == "en" { "Demo shop" } else { "Cửa hàng mẫu" };
+                let name = if language == "en" {
+                    "Demo shop"
+                } else {
+                    "Cửa hàng mẫu"
+                };
                 db::settings::set(conn, "shop_name", name)?;
                 db::settings::set(conn, DEMO_MARK, "1")
             })?;

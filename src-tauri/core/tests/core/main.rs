@@ -547,7 +547,10 @@ fn demo_is_deterministic_and_realistic() {
     assert!(rows.iter().any(|r| r.visits >= 10));
     // Nobody who never bought has a tier, the same as a customer just added at the counter.
     assert!(rows.iter().any(|r| r.visits == 0));
-    assert!(rows.iter().filter(|r| r.visits == 0).all(|r| r.tier.is_none()));
+    assert!(rows
+        .iter()
+        .filter(|r| r.visits == 0)
+        .all(|r| r.tier.is_none()));
     a.add_customer(khachquen_core::model::CustomerInput {
         name: Some("Khách Mới".into()),
         phone: Some("0911222333".into()),
