@@ -11,6 +11,7 @@
 // restore show their progress ("backup-progress" events) on the busy button.
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError, confirmDialog } from '../lib/dom.js';
+import { autosave } from '../lib/autosave.js';
 
 const REPORT_KEY = 'kq-restore-report';
 const BACKUP_FILTERS = (t) => [
@@ -37,13 +38,25 @@ export function backupSection(context) {
     crypto: h('div', { class: 'backup-crypto-form', id: 'backup-crypto' }),
     cryptoResult: h('div', { class: 'backup-crypto-result', 'aria-live': 'polite' }),
   };
-  const commitKeep = () => {
-    const value = Number(els.keep.value);
-    if (status && value === status.keep) return;
-    configure({ keep: Number.isInteger(value) && els.keep.value.trim() !== '' ? value : els.keep.value }, els.keep);
-  };
-  els.keep.addEventListener('change', commitKeep);
-  els.keep.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); commitKeep(); } });
+  autosave(els.keep, {
+    read: () => els.keep.value.trim() || null,
+    held: () => status?.keep,
+    show: (v) => { els.keep.value = v === undefined || v === null ? '' : String(v); },
+    t: (k) => ctx.t(k),
+    save: async (v) => {
+      const n = Number(v);
+      status = await api.backupConfigure({ keep: Number.isInteger(n) ? n : v });
+      renderStatus();
+      return status.keep;
+    },
+    clearError: () => { clearFieldError(els.folder); clearFieldError(els.keep.parentElement); },
+    showError: (err) => {
+      if (!els.keep.isConnected) { ctx.showError(err); return; }
+      const target = err.params?.field === 'folder' ? els.folder : els.keep.parentElement;
+      showFieldError(target, ctx.t.error(err));
+      if (target !== els.folder) els.keep.setAttribute('aria-invalid', 'true');
+    },
+  });
 
   const section = h('section', { class: 'card backup-settings', id: 'settings-backup' },
     h('h2', {}, icon('archive'), t('settings.backup_title')),

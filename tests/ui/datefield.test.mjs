@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDateText, formatIsoDate, addDaysIso, addMonthsIso } from '../../ui/lib/datefield.js';
+
+test('a day typed day first reads as ISO, whatever the OS region', () => {
+  assert.deepEqual(parseDateText('02/12/2026'), { iso: '2026-12-02' });
+  assert.deepEqual(parseDateText('2/12/2026'), { iso: '2026-12-02' }, 'no leading zeros');
+  assert.deepEqual(parseDateText('  02/12/2026 \t'), { iso: '2026-12-02' }, 'spaces around');
+  assert.deepEqual(parseDateText('2.12.2026'), { iso: '2026-12-02' });
+  assert.deepEqual(parseDateText('2-12-2026'), { iso: '2026-12-02' });
+  assert.deepEqual(parseDateText('02122026'), { iso: '2026-12-02' }, 'digits only');
+  assert.deepEqual(parseDateText('2/12/26'), { iso: '2026-12-02' }, 'two-digit year');
+});
+
+test('an ISO day pasted in is kept as it is', () => {
+  assert.deepEqual(parseDateText('2026-12-02'), { iso: '2026-12-02' });
+  assert.deepEqual(parseDateText(' 2026-12-02 '), { iso: '2026-12-02' });
+});
+
+test('a day that is not in the calendar is refused', () => {
+  assert.deepEqual(parseDateText('31/02/2026'), { iso: null });
+  assert.deepEqual(parseDateText('29/02/2025'), { iso: null });
+  assert.deepEqual(parseDateText('29/02/2024'), { iso: '2024-02-29' }, 'leap year');
+  assert.deepEqual(parseDateText('00/12/2026'), { iso: null });
+  assert.deepEqual(parseDateText('12/13/2026'), { iso: null }, 'month first is not read');
+  assert.deepEqual(parseDateText('2026-02-30'), { iso: null });
+  assert.deepEqual(parseDateText('hôm qua'), { iso: null });
+  assert.deepEqual(parseDateText('1/1/0099'), { iso: null });
+});
+
+test('empty is empty, not an error', () => {
+  assert.deepEqual(parseDateText(''), { iso: '' });
+  assert.deepEqual(parseDateText('   '), { iso: '' });
+  assert.deepEqual(parseDateText(null), { iso: '' });
+});
+
+test('ISO days show as dd/mm/yyyy', () => {
+  assert.equal(formatIsoDate('2026-12-02'), '02/12/2026');
+  assert.equal(formatIsoDate('1990-01-31'), '31/01/1990');
+  assert.equal(formatIsoDate(''), '');
+  assert.equal(formatIsoDate('02/12/2026'), '');
+  assert.equal(formatIsoDate(undefined), '');
+  for (const iso of ['2026-12-02', '2024-02-29', '2000-01-01']) assert.deepEqual(parseDateText(formatIsoDate(iso)), { iso }, 'round trip');
+});
+
+test('the arrow keys move by calendar days and months', () => {
+  assert.equal(addDaysIso('2026-12-31', 1), '2027-01-01');
+  assert.equal(addDaysIso('2026-03-01', -1), '2026-02-28');
+  assert.equal(addMonthsIso('2026-01-31', 1), '2026-02-28');
+  assert.equal(addMonthsIso('2026-01-15', -1), '2025-12-15');
+  assert.equal(addMonthsIso('2024-02-29', 12), '2025-02-28');
+});
