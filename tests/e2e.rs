@@ -667,6 +667,9 @@ async fn a_setting_saves_on_tab_and_a_refused_one_shows_what_core_holds() -> R<(
         None
     );
     s.screenshot("settings-refused-restored").await?;
+    // Item 14: an amount in a care rule carries its currency ("từ 500.000 ₫ trở lên").
+    let check_in = s.wait_text("#care-rule-check_in", "₫").await?;
+    assert!(check_in.contains("trở lên"), "{check_in}");
     let dir = s.close().await?;
     // And core holds it.
     let out = crate::cli::kq_env(

@@ -42,4 +42,5 @@ test('audit entries name who and what they are about', () => {
     'the customer link beside it names her');
   assert.equal(auditEntity('Nhập', { entity: 'import', entity_id: '/home/lan/khach.xlsx' }), 'Nhập: khach.xlsx');
   assert.equal(auditEntity('Sao lưu', { entity: 'backup', entity_id: null }), 'Sao lưu');
+  assert.equal(auditEntity('Cài đặt', { entity: 'setting', entity_id: 'language' }), 'Cài đặt: language', 'a key is no number');
 });

@@ -41,5 +41,6 @@ export function auditEntity(kind, e) {
   if (e.entity === 'customer' && e.customer_id != null && String(e.customer_id) === String(e.entity_id)) return kind;
   if (e.entity_name) return `${kind}: ${e.entity_name}`;
   if (looksLikePath(e.entity_id)) return `${kind}: ${fileName(e.entity_id)}`;
-  return `${kind} #${e.entity_id}`;
+  // A number is an id; anything else (a setting's key, a report's name) reads as it is.
+  return /^\d+$/.test(String(e.entity_id)) ? `${kind} #${e.entity_id}` : `${kind}: ${e.entity_id}`;
 }

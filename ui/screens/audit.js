@@ -5,7 +5,7 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError } from '../lib/dom.js';
 import { ACTION_PREFIXES, buildFilter, parseAuditParam, diffKeys, showValue, shortHash } from '../lib/audit.js';
-import { dateInput, dateValue } from '../lib/datefield.js';
+import { dateInput, dateValue, formatIsoDate } from '../lib/datefield.js';
 import { auditEntity, fileName, looksLikePath, templateTitle } from '../lib/names.js';
 
 const FIELDS = ['staff', 'action', 'customer', 'since', 'until'];
@@ -203,9 +203,11 @@ function details(e) {
     h('p', { class: 'hint audit-hash' }, T('hash_line', { id: e.id, hash: shortHash(e.hash), prev: shortHash(e.prev_hash) })));
 }
 
-/** A diff cell: a file path shows its name, the whole path on hover. */
+/** A diff cell: a file path shows its name (the whole path on hover), a day dd/mm/yyyy. */
 function valueCell(v) {
-  return looksLikePath(v) ? h('span', { class: 'audit-file', title: v }, fileName(v)) : showValue(v);
+  if (looksLikePath(v)) return h('span', { class: 'audit-file', title: v }, fileName(v));
+  if (typeof v === 'string' && formatIsoDate(v)) return h('span', { title: v }, formatIsoDate(v));
+  return showValue(v);
 }
 
 async function verify() {

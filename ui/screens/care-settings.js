@@ -95,9 +95,11 @@ function rulesForm(rules) {
         mark),
       h('p', { class: 'care-rule-text' }, sentence),
       anchor);
-    if (!numbers.every((n) => sentence.some((x) => x?.name === `${rule}.${n}`))) {
+    // A money number comes wrapped with its currency sign: look for the input inside too.
+    const has = (n) => sentence.some((x) => (x?.name ?? x?.querySelector?.('input')?.name) === `${rule}.${n}`);
+    if (!numbers.every(has)) {
       // A catalog sentence without a placeholder must not hide a number.
-      row.querySelector('.care-rule-text').append(' ', ...numbers.filter((n) => !sentence.some((x) => x?.name === `${rule}.${n}`)).map((n) => numberInput(row, rule, n, r[n])));
+      row.querySelector('.care-rule-text').append(' ', ...numbers.filter((n) => !has(n)).map((n) => numberInput(row, rule, n, r[n])));
     }
     form.append(row);
   }
@@ -142,7 +144,8 @@ function numberInput(row, rule, field, value) {
       return input.dataset.saved;
     },
   });
-  return input;
+  // "từ 500.000 ₫ trở lên": an amount shows its currency like every other amount.
+  return money ? h('span', { class: 'suffix-wrap compact care-money' }, input, h('span', { class: 'suffix' }, fmt.symbol)) : input;
 }
 
 function clearRuleError(row) {
@@ -229,7 +232,7 @@ function drawTemplates() {
       else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { e.preventDefault(); (e.key === 'ArrowDown' ? e.currentTarget.nextElementSibling : e.currentTarget.previousElementSibling)?.focus(); }
     },
   },
-  h('div', { class: 'template-item-head' }, h('span', { class: 'template-name', title: x.name }, templateTitle(ctx.t, x)),
+  h('div', { class: 'template-item-head' }, h('span', { class: 'template-name', title: templateTitle(ctx.t, x) }, templateTitle(ctx.t, x)),
     x.builtin && h('span', { class: 'badge muted' }, C('builtin'))),
   h('div', { class: 'template-snippet' }, x.body)))
     : h('li', { class: 'muted template-none' }, C('no_templates')));
