@@ -50,3 +50,11 @@ test('the arrow keys move by calendar days and months', () => {
   assert.equal(addMonthsIso('2026-01-15', -1), '2025-12-15');
   assert.equal(addMonthsIso('2024-02-29', 12), '2025-02-28');
 });
+
+test('times are 24-hour HH:MM whatever the OS region', async () => {
+  const { parseTimeText } = await import('../../ui/lib/datefield.js');
+  for (const [typed, want] of [['9:30', '09:30'], [' 09:30 ', '09:30'], ['930', '09:30'], ['0930', '09:30'], ['9h30', '09:30'],
+    ['9h', '09:00'], ['21', '21:00'], ['2359', '23:59'], ['', ''], ['24:00', null], ['12:60', null], ['9:30 PM', null], ['abc', null]]) {
+    assert.equal(parseTimeText(typed), want, typed);
+  }
+});

@@ -6,7 +6,7 @@
 // Also the small helpers both screens need: shop-local dates, reminder reasons, icons.
 import * as api from './api.js';
 import { h, fill, icon, toast, clearFieldErrors, showFieldError } from './dom.js';
-import { dateInput, dateValue, setDateValue } from './datefield.js';
+import { dateInput, dateValue, setDateValue, timeInput } from './datefield.js';
 import { templateTitle } from './names.js';
 
 export const CHANNELS = ['phone', 'zalo', 'sms', 'email', 'facebook', 'in_store', 'other'];
@@ -271,7 +271,7 @@ export function openReminderDialog(ctx, { customerId, customerName = null, title
   const due = dateInput({ name: 'due_date', id: 'reminder-due-date', value: addDays(today, 1), min: today, required: true, placeholder: t('datefield.placeholder') });
   const quick = h('div', { class: 'quick-dates' }, [[0, 'today'], [1, 'tomorrow'], [3, 'in_3_days'], [7, 'in_a_week'], [30, 'in_a_month']].map(([n, key]) =>
     h('button', { type: 'button', class: 'ghost small', dataset: { days: String(n) }, onclick: () => { setDateValue(due, addDays(today, n)); due.focus(); } }, P(`quick.${key}`))));
-  const time = h('input', { type: 'time', name: 'due_time', id: 'reminder-due-time' });
+  const time = timeInput({ name: 'due_time', id: 'reminder-due-time' });
   const titleBox = h('input', { name: 'title', id: 'reminder-title', autocomplete: 'off', maxlength: '200', value: title, placeholder: P('reminder_title_placeholder') });
   const note = h('textarea', { name: 'note', id: 'reminder-note', rows: '2', maxlength: '2000' });
   const assignee = h('input', { name: 'assignee', id: 'reminder-assignee', autocomplete: 'off', maxlength: '100', placeholder: P('assignee_placeholder') });

@@ -125,3 +125,32 @@ export function setDateRange(input, { min, max } = {}) {
   if (min !== undefined) { if (min) input.dataset.min = min; else delete input.dataset.min; }
   if (max !== undefined) { if (max) input.dataset.max = max; else delete input.dataset.max; }
 }
+
+/**
+ * A time typed as the shop writes it -> "HH:MM" ('' when empty, null when no time):
+ * "9:30", "09:30", "930", "0930", "9h30", "9h", "21". 24-hour, like dates, whatever the
+ * OS region (<input type=time> shows 9:30 AM on an American desktop).
+ */
+export function parseTimeText(text) {
+  const s = String(text ?? '').trim().toLowerCase();
+  if (s === '') return '';
+  const m = /^(\d{1,2})(?:\s*[:h.]\s*(\d{1,2})?)?$/.exec(s) ?? /^(\d{1,2})(\d{2})$/.exec(s);
+  if (!m) return null;
+  const hh = Number(m[1]);
+  const mm = Number(m[2] ?? 0);
+  if (hh > 23 || mm > 59) return null;
+  return `${pad(hh)}:${pad(mm)}`;
+}
+
+/** A time input (text, "hh:mm"): what is typed is normalised to HH:MM when it is left. */
+export function timeInput(attrs = {}) {
+  const { placeholder = 'hh:mm', ...rest } = attrs;
+  const input = h('input', { ...rest, type: 'text', class: ['time-input', rest.class], inputmode: 'numeric', autocomplete: 'off',
+    maxlength: '8', placeholder, spellcheck: 'false' });
+  input.addEventListener('change', () => {
+    const v = parseTimeText(input.value);
+    if (v === null) input.setAttribute('aria-invalid', 'true');
+    else { input.removeAttribute('aria-invalid'); input.value = v; }
+  });
+  return input;
+}

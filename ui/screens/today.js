@@ -9,7 +9,7 @@ import * as api from '../lib/api.js';
 import { h, fill, icon, toast, confirmDialog, clearFieldErrors, showFieldError } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { openMessageDialog, reminderReason, showDate, shopToday, addDays, daysBetween, careIcon, CHANNELS } from '../lib/care-dialogs.js';
-import { dateInput, dateValue, setDateValue } from '../lib/datefield.js';
+import { dateInput, dateValue, setDateValue, timeInput } from '../lib/datefield.js';
 
 const GROUPS = ['overdue', 'today', 'week'];
 const PAGE = 50;
@@ -446,7 +446,7 @@ function addForm() {
     }
   }, 150);
   const due = dateInput({ name: 'due_date', id: 'today-add-due', value: today, min: today, required: true, placeholder: t('datefield.placeholder') });
-  const time = h('input', { type: 'time', name: 'due_time', id: 'today-add-time' });
+  const time = timeInput({ name: 'due_time', id: 'today-add-time' });
   const title = h('input', { name: 'title', id: 'today-add-title', autocomplete: 'off', maxlength: '200', placeholder: T('title_placeholder') });
   const note = h('input', { name: 'note', id: 'today-add-note', autocomplete: 'off', maxlength: '2000' });
   const assignee = h('input', { name: 'assignee', id: 'today-add-assignee', autocomplete: 'off', maxlength: '100', placeholder: T('assignee_placeholder') });
