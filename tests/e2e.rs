@@ -670,6 +670,15 @@ async fn a_setting_saves_on_tab_and_a_refused_one_shows_what_core_holds() -> R<(
     // Item 14: an amount in a care rule carries its currency ("từ 500.000 ₫ trở lên").
     let check_in = s.wait_text("#care-rule-check_in", "₫").await?;
     assert!(check_in.contains("trở lên"), "{check_in}");
+    // A shop setting (settings_set re-renders the screen) saves on Tab the same way.
+    retype(&s, "#settings-idle-lock", "15").await?;
+    s.keys(&Key::Tab.to_string()).await?;
+    s.wait_text("label[for=settings-idle-lock] .saved-mark", "Đã lưu")
+        .await?;
+    s.click("#nav-counter").await?;
+    s.wait_for("#counter-search").await?;
+    s.click("#nav-settings").await?;
+    assert_eq!(s.wait_value("#settings-idle-lock", "15").await?, "15");
     let dir = s.close().await?;
     // And core holds it.
     let out = crate::cli::kq_env(
