@@ -730,6 +730,20 @@ async fn report_dates_are_day_first_whatever_the_os_region() -> R<()> {
         s.attr("#reports-to", "type").await?.as_deref(),
         Some("text")
     );
+    // The calendar, by keyboard: Alt+Down opens it on the day shown, Left and Enter pick.
+    s.click("#reports-to").await?;
+    s.wait_for(".date-popup").await?;
+    s.keys(&format!("{}{}{}", Key::Alt, Key::Down, Key::Null))
+        .await?;
+    s.wait_attr(".date-popup-day[tabindex=\"0\"]", "data-iso", "2026-12-02")
+        .await?;
+    s.screenshot("reports-calendar").await?;
+    s.keys(&format!("{}{}", Key::Left, Key::Enter)).await?;
+    assert_eq!(
+        s.wait_value("#reports-to", "01/12/2026").await?,
+        "01/12/2026"
+    );
+    s.wait_focus("reports-to").await?;
     s.screenshot("reports-dates-en-us").await?;
     // 31/02 is no day: marked, and nothing is asked of core.
     retype(&s, "#reports-to", "31/02/2026").await?;

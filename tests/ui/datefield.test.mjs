@@ -58,3 +58,15 @@ test('times are 24-hour HH:MM whatever the OS region', async () => {
     assert.equal(parseTimeText(typed), want, typed);
   }
 });
+
+test('the calendar shows six weeks from the Monday on or before the 1st', async () => {
+  const { monthGrid } = await import('../../ui/lib/datefield.js');
+  const dec = monthGrid(2026, 12); // 1 December 2026 is a Tuesday
+  assert.equal(dec.length, 42);
+  assert.equal(dec[0], '2026-11-30');
+  assert.equal(dec[1], '2026-12-01');
+  assert.equal(dec[41], '2027-01-10');
+  const feb = monthGrid(2027, 2); // 1 February 2027 is a Monday
+  assert.equal(feb[0], '2027-02-01');
+  assert.ok(feb.includes('2027-02-28') && !feb.includes('2027-02-29'));
+});

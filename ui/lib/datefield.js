@@ -64,8 +64,9 @@ export function addMonthsIso(iso, n) {
 /**
  * A date input: attrs as for h('input') plus value/min/max as ISO days. The text shows
  * dd/mm/yyyy; dateValue(input) gives the ISO day back. Up/Down move a day, PageUp/PageDown
- * a month, each followed by a change event. An unreadable or out-of-range text marks the
- * field aria-invalid and reads as null.
+ * a month, each followed by a change event. A click or Alt+Down (F4) opens a month calendar
+ * (arrows, Enter, Escape). An unreadable or out-of-range text marks the field aria-invalid
+ * and reads as null.
  */
 export function dateInput(attrs = {}) {
   const { value = '', min = null, max = null, onchange = null, placeholder = 'dd/mm/yyyy', ...rest } = attrs;
@@ -79,7 +80,11 @@ export function dateInput(attrs = {}) {
     if (iso) input.value = formatIsoDate(iso);
   };
   input.addEventListener('change', normalise);
+  input.addEventListener('click', () => openCalendar(input));
   input.addEventListener('keydown', (e) => {
+    if ((e.altKey && e.key === 'ArrowDown') || e.key === 'F4') { e.preventDefault(); openCalendar(input, true); return; }
+    if (e.key === 'Escape' && closeCalendar()) { e.preventDefault(); e.stopPropagation(); return; }
+    if (e.key === 'Tab') closeCalendar();
     const step = { ArrowUp: [1, 0], ArrowDown: [-1, 0], PageUp: [0, 1], PageDown: [0, -1] }[e.key];
     if (!step || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
@@ -153,4 +158,83 @@ export function timeInput(attrs = {}) {
     else { input.removeAttribute('aria-invalid'); input.value = v; }
   });
   return input;
+}
+
+/** The 42 days (6 weeks, Monday first) shown for a month (1-12), as ISO days. */
+export function monthGrid(year, month) {
+  const first = `${pad(year, 4)}-${pad(month)}-01`;
+  const x = new Date(0);
+  x.setUTCFullYear(year, month - 1, 1);
+  const back = (x.getUTCDay() + 6) % 7; // days since Monday
+  const start = addDaysIso(first, -back);
+  return Array.from({ length: 42 }, (_, i) => addDaysIso(start, i));
+}
+
+let open = null; // {input, box, onDoc}
+// Another screen: the calendar of a field that is gone goes too.
+if (typeof window !== 'undefined') window.addEventListener('hashchange', () => closeCalendar());
+
+function closeCalendar() {
+  if (!open) return false;
+  open.box.remove();
+  document.removeEventListener('mousedown', open.onDoc, true);
+  open = null;
+  return true;
+}
+
+/** The month calendar under `input`; focusGrid moves the focus into it (keyboard). */
+function openCalendar(input, focusGrid = false) {
+  if (open?.input === input) { if (focusGrid) open.box.querySelector('[tabindex="0"]')?.focus(); return; }
+  closeCalendar();
+  const locale = document.documentElement.lang === 'en' ? 'en-GB' : 'vi-VN';
+  const today = new Date();
+  const todayIso = `${pad(today.getFullYear(), 4)}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
+  let focus = readDate(input) || input.dataset.min || todayIso;
+  const box = h('div', { class: 'date-popup', role: 'dialog', 'aria-label': input.getAttribute('aria-label') ?? input.placeholder });
+  const outOf = (iso) => (input.dataset.min && iso < input.dataset.min) || (input.dataset.max && iso > input.dataset.max);
+  const pick = (iso) => {
+    if (outOf(iso)) return;
+    setDateValue(input, iso);
+    closeCalendar();
+    input.focus();
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  };
+  const draw = (focusIt) => {
+    const [y, m] = focus.split('-').map(Number);
+    const title = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 15)));
+    const names = monthGrid(2024, 1).slice(0, 7).map((iso) => new Intl.DateTimeFormat(locale, { weekday: 'narrow', timeZone: 'UTC' }).format(new Date(`${iso}T12:00:00Z`)));
+    const chosen = input.dataset.iso;
+    const move = (n, months = false) => { focus = months ? addMonthsIso(focus, n) : addDaysIso(focus, n); draw(true); };
+    box.replaceChildren(
+      h('div', { class: 'date-popup-head' },
+        h('button', { type: 'button', class: 'ghost small', tabindex: '-1', 'aria-label': '‹', onclick: () => move(-1, true) }, '‹'),
+        h('span', { class: 'date-popup-title', 'aria-live': 'polite' }, title),
+        h('button', { type: 'button', class: 'ghost small', tabindex: '-1', 'aria-label': '›', onclick: () => move(1, true) }, '›')),
+      h('div', { class: 'date-popup-grid', role: 'grid' },
+        names.map((n) => h('span', { class: 'date-popup-dow', 'aria-hidden': 'true' }, n)),
+        monthGrid(y, m).map((iso) => h('button', {
+          type: 'button', tabindex: iso === focus ? '0' : '-1', disabled: !!outOf(iso), dataset: { iso },
+          class: ['date-popup-day', iso.slice(0, 7) !== focus.slice(0, 7) && 'other', iso === chosen && 'chosen', iso === todayIso && 'today'],
+          'aria-label': formatIsoDate(iso), 'aria-pressed': String(iso === chosen),
+          onclick: () => pick(iso),
+          onkeydown: (e) => {
+            const k = { ArrowLeft: [-1], ArrowRight: [1], ArrowUp: [-7], ArrowDown: [7], PageUp: [-1, true], PageDown: [1, true] }[e.key];
+            if (k) { e.preventDefault(); move(k[0], k[1]); }
+            else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(iso); }
+            else if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); closeCalendar(); input.focus(); }
+            else if (e.key === 'Tab') { e.preventDefault(); closeCalendar(); input.focus(); }
+          },
+        }, String(Number(iso.slice(8)))))));
+    if (focusIt) box.querySelector('[tabindex="0"]')?.focus();
+  };
+  draw(false);
+  const r = input.getBoundingClientRect();
+  const below = r.bottom + 4;
+  box.style.left = `${Math.max(4, Math.min(r.left, innerWidth - 264))}px`;
+  box.style.top = `${below + 280 > innerHeight ? Math.max(4, r.top - 284) : below}px`;
+  (input.closest('dialog') ?? document.body).append(box);
+  const onDoc = (e) => { if (!input.isConnected || (!box.contains(e.target) && e.target !== input)) closeCalendar(); };
+  document.addEventListener('mousedown', onDoc, true);
+  open = { input, box, onDoc };
+  if (focusGrid) box.querySelector('[tabindex="0"]')?.focus();
 }
