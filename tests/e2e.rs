@@ -660,3 +660,144 @@ async fn first_run_names_the_shop_and_the_demo_stays_apart() -> R<()> {
     assert_eq!(customers(&own), 0);
     s.close().await.map(drop)
 }
+
+/// Select what `css` holds and type `text` over it, as a user would.
+async fn retype(s: &crate::support_driver::Session, css: &str, text: &str) -> R<()> {
+    s.click(css).await?;
+    s.keys(&format!("{}a{}", Key::Control, Key::Null)).await?;
+    s.keys(text).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_setting_saves_on_tab_and_a_refused_one_shows_what_core_holds() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4624, |_| {}).await?;
+    s.click("#nav-settings").await?;
+    s.wait_value("#settings-rule-earn-per", "10.000").await?;
+    // Issue 15 item 5: Tab used to save nothing (only Enter did).
+    retype(&s, "#settings-rule-earn-per", "20000").await?;
+    s.keys(&Key::Tab.to_string()).await?;
+    s.wait_focus("settings-rule-point-value").await?;
+    let mark = "label[for=settings-rule-earn-per] .saved-mark";
+    s.wait_text(mark, "Đã lưu").await?;
+    assert_eq!(s.value("#settings-rule-earn-per").await?, "20.000");
+    s.screenshot("settings-saved-on-tab").await?;
+    // Reopened, the screen reads core again.
+    s.click("#nav-counter").await?;
+    s.wait_for("#counter-search").await?;
+    s.click("#nav-settings").await?;
+    s.wait_value("#settings-rule-earn-per", "20.000").await?;
+    assert_eq!(
+        s.text(mark).await?.unwrap_or_default(),
+        "",
+        "a fresh screen claims nothing"
+    );
+
+    // A value core refuses: the message, and once the field is left, core's value again.
+    retype(&s, "#settings-rule-earn-per", "0").await?;
+    s.wait_text("label[for=settings-rule-earn-per] .saved-mark", "Chưa lưu")
+        .await?;
+    s.keys(&Key::Tab.to_string()).await?;
+    s.wait_for("#settings-rule-earn-per-error").await?;
+    let shown = s.wait_value("#settings-rule-earn-per", "20.000").await?;
+    assert_eq!(shown, "20.000", "the field shows what the shop runs on");
+    assert_eq!(
+        s.attr("#settings-rule-earn-per", "aria-invalid").await?,
+        None
+    );
+    s.screenshot("settings-refused-restored").await?;
+    // Item 14: an amount in a care rule carries its currency ("từ 500.000 ₫ trở lên").
+    let check_in = s.wait_text("#care-rule-check_in", "₫").await?;
+    assert!(check_in.contains("trở lên"), "{check_in}");
+    // A shop setting (settings_set re-renders the screen) saves on Tab the same way.
+    retype(&s, "#settings-idle-lock", "15").await?;
+    s.keys(&Key::Tab.to_string()).await?;
+    s.wait_text("label[for=settings-idle-lock] .saved-mark", "Đã lưu")
+        .await?;
+    s.click("#nav-counter").await?;
+    s.wait_for("#counter-search").await?;
+    s.click("#nav-settings").await?;
+    assert_eq!(s.wait_value("#settings-idle-lock", "15").await?, "15");
+    let dir = s.close().await?;
+    // And core holds it.
+    let out = crate::cli::kq_env(
+        dir.path(),
+        &[("KHACHQUEN_PIN", crate::support_driver::OWNER.1)],
+        &["loyalty", "show", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["rules"]["earn_per"], "20000", "{v}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn report_dates_are_day_first_whatever_the_os_region() -> R<()> {
+    let _one = SERIAL.lock().await;
+    // An American desktop: <input type=date> would show 12/02/2026 for 2 December. The
+    // window inherits this through tauri-driver and WebKitWebDriver. Tests in this module
+    // hold SERIAL, so no other window starts while it is set.
+    let saved: Vec<_> = ["LANG", "LC_ALL"]
+        .iter()
+        .map(|k| (*k, std::env::var_os(k)))
+        .collect();
+    std::env::set_var("LANG", "en_US.UTF-8");
+    std::env::set_var("LC_ALL", "en_US.UTF-8");
+    let started = start(4634, |_| {}).await;
+    for (k, v) in saved {
+        match v {
+            Some(v) => std::env::set_var(k, v),
+            None => std::env::remove_var(k),
+        }
+    }
+    let s = started?;
+    s.click("#nav-reports").await?;
+    s.wait_for("#reports-to").await?;
+    retype(&s, "#reports-to", "2/12/2026").await?;
+    s.keys(&Key::Tab.to_string()).await?;
+    let to = s.wait_value("#reports-to", "02/12/2026").await?;
+    assert_eq!(to, "02/12/2026");
+    let from = s.value("#reports-from").await?;
+    let day_first = regex_like_dd_mm_yyyy(&from);
+    assert!(day_first, "{from}");
+    assert_eq!(
+        s.attr("#reports-to", "type").await?.as_deref(),
+        Some("text")
+    );
+    // The calendar, by keyboard: Alt+Down opens it on the day shown, Left and Enter pick.
+    s.click("#reports-to").await?;
+    s.wait_for(".date-popup").await?;
+    s.keys(&format!("{}{}{}", Key::Alt, Key::Down, Key::Null))
+        .await?;
+    s.wait_attr(".date-popup-day[tabindex=\"0\"]", "data-iso", "2026-12-02")
+        .await?;
+    s.screenshot("reports-calendar").await?;
+    s.keys(&format!("{}{}", Key::Left, Key::Enter)).await?;
+    assert_eq!(
+        s.wait_value("#reports-to", "01/12/2026").await?,
+        "01/12/2026"
+    );
+    s.wait_focus("reports-to").await?;
+    s.screenshot("reports-dates-en-us").await?;
+    // 31/02 is no day: marked, and nothing is asked of core.
+    retype(&s, "#reports-to", "31/02/2026").await?;
+    s.keys(&Key::Tab.to_string()).await?;
+    s.wait_attr("#reports-to", "aria-invalid", "true").await?;
+    s.close().await.map(drop)
+}
+
+fn regex_like_dd_mm_yyyy(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[2] == b'/'
+        && b[5] == b'/'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || i == 5 || c.is_ascii_digit())
+}

@@ -852,3 +852,56 @@ fn role_matrix_every_command_for_owner_cashier_and_locked() {
         }
     }
 }
+
+#[test]
+fn template_list_offers_the_shop_language_and_the_audit_log_names_people() {
+    let a = app();
+    let names = |a: &App| -> Vec<String> {
+        invoke(a, "template_list", json!({})).unwrap()["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let vi = names(&a);
+    assert!(vi.contains(&"cam-on".to_owned()), "{vi:?}");
+    assert!(
+        !vi.contains(&"thank-you".to_owned()),
+        "English built-ins in a Vietnamese shop: {vi:?}"
+    );
+    invoke(
+        &a,
+        "settings_set",
+        json!({"key": "language", "value": "en"}),
+    )
+    .unwrap();
+    let en = names(&a);
+    assert!(
+        en.contains(&"thank-you".to_owned()) && !en.contains(&"cam-on".to_owned()),
+        "{en:?}"
+    );
+
+    let c = invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Võ Thị Ánh", "phone": "0977123456"}}),
+    )
+    .unwrap();
+    let id = c["id"].as_i64().unwrap();
+    invoke(&a, "customer_archive", json!({"id": id})).unwrap();
+    let page = invoke(
+        &a,
+        "audit_list",
+        json!({"filter": {"customer_id": id, "offset": 0}}),
+    )
+    .unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert!(entries.len() >= 2, "{page}");
+    for e in entries {
+        assert_eq!(
+            e["customer_name"], "Võ Thị Ánh",
+            "archived, still named: {e}"
+        );
+    }
+}

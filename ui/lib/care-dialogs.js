@@ -6,6 +6,8 @@
 // Also the small helpers both screens need: shop-local dates, reminder reasons, icons.
 import * as api from './api.js';
 import { h, fill, icon, toast, clearFieldErrors, showFieldError } from './dom.js';
+import { dateInput, dateValue, setDateValue, timeInput } from './datefield.js';
+import { templateTitle } from './names.js';
 
 export const CHANNELS = ['phone', 'zalo', 'sms', 'email', 'facebook', 'in_store', 'other'];
 export const DIRECTIONS = ['out', 'in'];
@@ -266,10 +268,10 @@ export function openReminderDialog(ctx, { customerId, customerName = null, title
   const { t, fmt } = ctx;
   const P = (k, p) => t(`profile_care.${k}`, p);
   const today = shopToday(fmt);
-  const due = h('input', { type: 'date', name: 'due_date', id: 'reminder-due-date', value: addDays(today, 1), min: today, required: true });
+  const due = dateInput({ name: 'due_date', id: 'reminder-due-date', value: addDays(today, 1), min: today, required: true, placeholder: t('datefield.placeholder') });
   const quick = h('div', { class: 'quick-dates' }, [[0, 'today'], [1, 'tomorrow'], [3, 'in_3_days'], [7, 'in_a_week'], [30, 'in_a_month']].map(([n, key]) =>
-    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(n) }, onclick: () => { due.value = addDays(today, n); due.focus(); } }, P(`quick.${key}`))));
-  const time = h('input', { type: 'time', name: 'due_time', id: 'reminder-due-time' });
+    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(n) }, onclick: () => { setDateValue(due, addDays(today, n)); due.focus(); } }, P(`quick.${key}`))));
+  const time = timeInput({ name: 'due_time', id: 'reminder-due-time' });
   const titleBox = h('input', { name: 'title', id: 'reminder-title', autocomplete: 'off', maxlength: '200', value: title, placeholder: P('reminder_title_placeholder') });
   const note = h('textarea', { name: 'note', id: 'reminder-note', rows: '2', maxlength: '2000' });
   const assignee = h('input', { name: 'assignee', id: 'reminder-assignee', autocomplete: 'off', maxlength: '100', placeholder: P('assignee_placeholder') });
@@ -287,8 +289,9 @@ export function openReminderDialog(ctx, { customerId, customerName = null, title
     focus: (form) => form.querySelector('#reminder-title'),
     submit: (form) => {
       const e = form.elements;
-      if (!e.due_date.value) throw { code: 'reminder.date_invalid', params: { field: 'due_date', value: '' } };
-      const input = { customer_id: customerId, due_date: e.due_date.value };
+      const day = dateValue(due);
+      if (!day) throw { code: 'reminder.date_invalid', params: { field: 'due_date', value: due.value.trim() } };
+      const input = { customer_id: customerId, due_date: day };
       for (const k of ['due_time', 'title', 'note', 'assignee']) if (trimmed(e[k].value)) input[k] = trimmed(e[k].value);
       // A list filter instead of one customer: the same reminder for every customer in it.
       if (filter) return api.reminderAddBulk(filter, { dueDate: input.due_date, dueTime: input.due_time, title: input.title, note: input.note, assignee: input.assignee });
@@ -296,8 +299,8 @@ export function openReminderDialog(ctx, { customerId, customerName = null, title
     },
     onSaved: (r) => {
       const msg = filter
-        ? P('reminder_bulk_saved', { count: fmt.number(r ?? 0), date: showDate(fmt, due.value) })
-        : P('reminder_saved', { date: showDate(fmt, r?.due_date ?? due.value) });
+        ? P('reminder_bulk_saved', { count: fmt.number(r ?? 0), date: showDate(fmt, due.dataset.iso) })
+        : P('reminder_saved', { date: showDate(fmt, r?.due_date ?? due.dataset.iso) });
       toast(msg, 'success');
       onDone?.(r);
     },
@@ -525,7 +528,7 @@ export function openMessageDialog(ctx, customerId, opts = {}) {
         return;
       }
       const pick = templates.find((x) => x.name === opts.template) ?? preferredTemplate(templates, ctx.settings?.language);
-      fill(templateSel, templates.map((x) => h('option', { value: x.name, selected: x === pick }, x.name)));
+      fill(templateSel, templates.map((x) => h('option', { value: x.name, selected: x === pick }, templateTitle(t, x))));
       templateSel.disabled = false;
       templateSel.focus();
       await render();

@@ -5,6 +5,8 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError } from '../lib/dom.js';
 import { ACTION_PREFIXES, buildFilter, parseAuditParam, diffKeys, showValue, shortHash } from '../lib/audit.js';
+import { dateInput, dateValue, formatIsoDate } from '../lib/datefield.js';
+import { auditEntity, fileName, looksLikePath, templateTitle } from '../lib/names.js';
 
 const FIELDS = ['staff', 'action', 'customer', 'since', 'until'];
 let ctx = null;
@@ -18,7 +20,8 @@ function mount(root, context, param) {
   ctx = context;
   const pre = parseAuditParam(param);
   state = { fields: Object.fromEntries(FIELDS.map((k) => [k, pre[k] ?? ''])), entries: [], total: 0, seq: 0 };
-  const onChange = () => { readFields(); load(true); };
+  // A day that cannot be read stays marked on its field and asks nothing.
+  const onChange = () => { if (readFields()) load(true); };
   const inputs = {
     staff: h('select', { id: 'audit-staff', name: 'staff', onchange: onChange },
       h('option', { value: '' }, T('all_staff')),
@@ -27,8 +30,8 @@ function mount(root, context, param) {
       h('option', { value: '' }, T('all_actions')),
       ACTION_PREFIXES.map((p) => h('option', { value: p, selected: p === state.fields.action }, T(`prefix.${p}`)))),
     customer: h('input', { id: 'audit-customer', name: 'customer', inputmode: 'numeric', autocomplete: 'off', class: 'num', value: state.fields.customer, placeholder: T('customer_placeholder') }),
-    since: h('input', { id: 'audit-since', name: 'since', type: 'date', value: state.fields.since, onchange: onChange }),
-    until: h('input', { id: 'audit-until', name: 'until', type: 'date', value: state.fields.until, onchange: onChange }),
+    since: dateInput({ id: 'audit-since', name: 'since', value: state.fields.since, placeholder: ctx.t('datefield.placeholder'), onchange: onChange }),
+    until: dateInput({ id: 'audit-until', name: 'until', value: state.fields.until, placeholder: ctx.t('datefield.placeholder'), onchange: onChange }),
   };
   // A customer id is typed: wait for a pause (or Enter) rather than ask on every digit.
   inputs.customer.addEventListener('input', () => { clearTimeout(typingTimer); typingTimer = setTimeout(onChange, 400); });
@@ -70,8 +73,17 @@ function unmount() {
   els = null;
 }
 
+/** False when a date field holds no readable day. */
 function readFields() {
-  for (const k of FIELDS) state.fields[k] = els.inputs[k].value;
+  let ok = true;
+  for (const k of FIELDS) {
+    const el = els.inputs[k];
+    if (el.classList.contains('date-input')) {
+      const iso = dateValue(el);
+      if (iso === null) ok = false; else state.fields[k] = iso;
+    } else state.fields[k] = el.value;
+  }
+  return ok;
 }
 
 function clearFilters() {
@@ -141,7 +153,8 @@ function entityLabel(e) {
   const { t } = ctx;
   if (e.entity === 'permission' && e.entity_id && t.has(`permissions.${e.entity_id}`)) return t(`permissions.${e.entity_id}`);
   const name = t.has(`audit_view.entity.${e.entity}`) ? T(`entity.${e.entity}`) : e.entity;
-  return e.entity_id ? `${name} #${e.entity_id}` : name;
+  const shown = e.entity === 'template' && e.entity_name ? { ...e, entity_name: templateTitle(t, { name: e.entity_name, builtin: true }) } : e;
+  return auditEntity(name, shown);
 }
 
 function rowsOf(e) {
@@ -161,7 +174,8 @@ function rowsOf(e) {
     h('td', {}, h('span', { class: 'cell-name' }, actorLabel(e)), ' ', h('span', { class: ['badge', 'via', `via-${e.via}`] }, viaLabel(e.via))),
     h('td', {}, h('span', { class: 'audit-action', title: e.action }, actionLabel(e.action))),
     h('td', {}, h('span', {}, entityLabel(e)),
-      e.customer_id && [' · ', h('a', { href: `#profile/${e.customer_id}`, class: 'audit-customer' }, T('customer_link', { id: e.customer_id }))]),
+      e.customer_id && [' · ', h('a', { href: `#profile/${e.customer_id}`, class: 'audit-customer', title: T('customer_link', { id: e.customer_id }) },
+        e.customer_name ?? T('customer_link', { id: e.customer_id }))]),
     h('td', { class: 'row-actions' }, toggle));
   return [row, detail];
 }
@@ -181,12 +195,19 @@ function details(e) {
         h('thead', {}, h('tr', {}, h('th', {}, T('field')), h('th', {}, T('before')), h('th', {}, T('after')))),
         h('tbody', {}, changes.map((c) => h('tr', {},
           h('th', { scope: 'row' }, c.key || T('value')),
-          h('td', { class: 'before' }, showValue(c.before)),
-          h('td', { class: 'after' }, showValue(c.after))))))
+          h('td', { class: 'before' }, valueCell(c.before)),
+          h('td', { class: 'after' }, valueCell(c.after))))))
       : h('p', { class: 'muted' }, T('no_data')),
     (e.before !== null || e.after !== null) && h('details', { class: 'audit-raw' }, h('summary', {}, T('raw')),
       h('div', { class: 'audit-json-pair' }, pre(T('before'), e.before), pre(T('after'), e.after))),
     h('p', { class: 'hint audit-hash' }, T('hash_line', { id: e.id, hash: shortHash(e.hash), prev: shortHash(e.prev_hash) })));
+}
+
+/** A diff cell: a file path shows its name (the whole path on hover), a day dd/mm/yyyy. */
+function valueCell(v) {
+  if (looksLikePath(v)) return h('span', { class: 'audit-file', title: v }, fileName(v));
+  if (typeof v === 'string' && formatIsoDate(v)) return h('span', { title: v }, formatIsoDate(v));
+  return showValue(v);
 }
 
 async function verify() {

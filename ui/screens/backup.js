@@ -11,6 +11,8 @@
 // restore show their progress ("backup-progress" events) on the busy button.
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError, confirmDialog } from '../lib/dom.js';
+import { autosave } from '../lib/autosave.js';
+import { fileName } from '../lib/names.js';
 
 const REPORT_KEY = 'kq-restore-report';
 const BACKUP_FILTERS = (t) => [
@@ -37,13 +39,25 @@ export function backupSection(context) {
     crypto: h('div', { class: 'backup-crypto-form', id: 'backup-crypto' }),
     cryptoResult: h('div', { class: 'backup-crypto-result', 'aria-live': 'polite' }),
   };
-  const commitKeep = () => {
-    const value = Number(els.keep.value);
-    if (status && value === status.keep) return;
-    configure({ keep: Number.isInteger(value) && els.keep.value.trim() !== '' ? value : els.keep.value }, els.keep);
-  };
-  els.keep.addEventListener('change', commitKeep);
-  els.keep.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); commitKeep(); } });
+  autosave(els.keep, {
+    read: () => els.keep.value.trim() || null,
+    held: () => status?.keep,
+    show: (v) => { els.keep.value = v === undefined || v === null ? '' : String(v); },
+    t: (k) => ctx.t(k),
+    save: async (v) => {
+      const n = Number(v);
+      status = await api.backupConfigure({ keep: Number.isInteger(n) ? n : v });
+      renderStatus();
+      return status.keep;
+    },
+    clearError: () => { clearFieldError(els.folder); clearFieldError(els.keep.parentElement); },
+    showError: (err) => {
+      if (!els.keep.isConnected) { ctx.showError(err); return; }
+      const target = err.params?.field === 'folder' ? els.folder : els.keep.parentElement;
+      showFieldError(target, ctx.t.error(err));
+      if (target !== els.folder) els.keep.setAttribute('aria-invalid', 'true');
+    },
+  });
 
   const section = h('section', { class: 'card backup-settings', id: 'settings-backup' },
     h('h2', {}, icon('archive'), t('settings.backup_title')),
@@ -99,7 +113,7 @@ function renderStatus() {
     ? h('div', { class: 'backup-last ok' }, icon('check'),
       h('div', {}, h('div', { class: 'stat-label' }, t('backup.last_ok')),
         h('div', { class: 'backup-last-when' }, h('strong', {}, fmt.dateTime(s.last_ok_at)), ' · ', h('span', { class: 'backup-age' }, fmt.age(s.age_seconds))),
-        s.last_file && h('div', { class: 'path muted' }, s.last_file)))
+        s.last_file && h('div', { class: 'path muted', title: s.last_file }, fileName(s.last_file))))
     : h('div', { class: 'backup-last none' }, icon('archive'), h('div', {}, h('strong', {}, t('backup.never')), h('div', { class: 'muted' }, t('backup.never_hint'))));
   fill(els.status, last,
     s.due && s.last_ok_at && h('p', { class: 'hint' }, t('backup.due')),
@@ -270,10 +284,11 @@ async function loadList() {
 function renderList(entries) {
   const { t, fmt } = ctx;
   if (!entries.length) { fill(els.list, h('p', { class: 'muted empty' }, t('backup.list_empty'))); return; }
+  // Four columns, the time and size under the file name: the buttons always fit (at 1024 px
+  // "Khôi phục" was cut off by a six-column table).
   fill(els.list, h('div', { class: 'table-scroll' }, h('table', { class: 'list backup-table' },
     h('thead', {}, h('tr', {},
-      h('th', {}, t('backup.col_file')), h('th', {}, t('backup.col_when')), h('th', { class: 'num' }, t('backup.col_size')),
-      h('th', {}, t('backup.col_content')), h('th', {}, t('backup.col_state')), h('th'))),
+      h('th', {}, t('backup.col_file')), h('th', {}, t('backup.col_content')), h('th', {}, t('backup.col_state')), h('th'))),
     h('tbody', {}, entries.map((e) => {
       const state = h('td', { class: 'backup-state' }, entryState(e));
       const info = e.info;
@@ -281,12 +296,13 @@ function renderList(entries) {
         ? t('backup.counts', { customers: fmt.number(info.counts.customers), purchases: fmt.number(info.counts.purchases) })
         : e.encrypted && e.ok ? t('backup_crypto.not_checked') : t('common.none');
       return h('tr', { dataset: { file: e.file }, class: e.encrypted ? 'backup-row-encrypted' : null },
-        h('td', {}, h('div', { class: 'cell-name' }, e.name),
+        h('td', { class: 'backup-file' }, h('div', { class: 'cell-name', title: e.file }, e.name),
+          h('div', { class: 'backup-when muted' },
+            h('span', { title: t('backup.col_when') }, fmt.dateTime(info?.created_at ?? e.modified)), ' · ',
+            h('span', { title: t('backup.col_size') }, fmt.bytes(e.size))),
           e.encrypted && h('span', { class: 'chip backup-encrypted', title: t('backup_crypto.state_on') }, icon('lock'), t('backup_crypto.badge')),
           info?.kind && h('span', { class: ['chip', `backup-kind-${info.kind}`] }, t(`backup.kind_${info.kind}`))),
-        h('td', {}, fmt.dateTime(info?.created_at ?? e.modified)),
-        h('td', { class: 'num' }, fmt.bytes(e.size)),
-        h('td', { class: 'muted' }, content),
+        h('td', { class: 'muted backup-content' }, content),
         state,
         h('td', { class: 'row-actions' },
           h('button', { type: 'button', class: 'ghost small backup-verify', onclick: (ev) => verify(e, state, ev.currentTarget) }, t('backup.verify')),

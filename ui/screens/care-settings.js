@@ -5,6 +5,8 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast, confirmDialog, clearFieldError, clearFieldErrors, showFieldError, bindAmountInput } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
+import { autosave } from '../lib/autosave.js';
+import { templateTitle } from '../lib/names.js';
 import { decimalToInput, decimalFromInput } from '../lib/loyalty.js';
 
 // Each rule and its numbers, in the order the sentence of care_settings.rule.<rule> uses them.
@@ -82,7 +84,7 @@ function rulesForm(rules) {
     const row = h('div', { class: ['care-rule', !r.enabled && 'off'], id: `care-rule-${rule}`, dataset: { rule } });
     enabled.addEventListener('change', () => {
       row.classList.toggle('off', !enabled.checked);
-      saveRule(row, `${rule}.enabled`, enabled.checked, enabled);
+      saveToggle(row, `${rule}.enabled`, enabled);
     });
     // The sentence with its numbers as inline inputs: "{days} ngày sau lần mua đầu tiên".
     const sentence = C(`rule.${rule}`).split(/\{(\w+)\}/).map((part, i) => (i % 2 ? numberInput(row, rule, part, r[part]) : part));
@@ -93,9 +95,11 @@ function rulesForm(rules) {
         mark),
       h('p', { class: 'care-rule-text' }, sentence),
       anchor);
-    if (!numbers.every((n) => sentence.some((x) => x?.name === `${rule}.${n}`))) {
+    // A money number comes wrapped with its currency sign: look for the input inside too.
+    const has = (n) => sentence.some((x) => (x?.name ?? x?.querySelector?.('input')?.name) === `${rule}.${n}`);
+    if (!numbers.every(has)) {
       // A catalog sentence without a placeholder must not hide a number.
-      row.querySelector('.care-rule-text').append(' ', ...numbers.filter((n) => !sentence.some((x) => x?.name === `${rule}.${n}`)).map((n) => numberInput(row, rule, n, r[n])));
+      row.querySelector('.care-rule-text').append(' ', ...numbers.filter((n) => !has(n)).map((n) => numberInput(row, rule, n, r[n])));
     }
     form.append(row);
   }
@@ -121,22 +125,27 @@ function numberInput(row, rule, field, value) {
     input.value = value === undefined || value === null ? '' : String(value);
     read = () => input.value.trim();
   }
-  const restore = () => {
-    const saved = input.dataset.saved;
-    input.value = money ? fmt.amountToInput(saved) : field === 'factor' ? decimalToInput(saved, fmt.locale) : saved;
+  const show = (saved) => {
+    input.value = money ? fmt.amountToInput(saved) : field === 'factor' ? decimalToInput(saved, fmt.locale) : String(saved ?? '');
     if (money) input.dispatchEvent(new Event('input'));
   };
-  const commit = () => {
-    const raw = read();
-    if (raw === '') { restore(); return; }
-    if (raw === input.dataset.saved) return;
-    const ok = money || field === 'factor' ? /^\d+(\.\d+)?$/.test(raw) : /^\d+$/.test(raw);
-    if (!ok) { ruleError(row, input, { code: 'care.rule_invalid', params: { key, value: input.value } }); return; }
-    saveRule(row, key, money || field === 'factor' ? raw : Number(raw), input);
-  };
-  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); commit(); } else if (e.key === 'Escape') { restore(); clearRuleError(row); } });
-  input.addEventListener('change', commit);
-  return input;
+  autosave(input, {
+    read: () => read() || null,
+    held: () => input.dataset.saved,
+    show,
+    t: (k) => ctx.t(k),
+    mark: () => row.querySelector('.saved-mark'),
+    clearError: () => clearRuleError(row),
+    showError: (err) => ruleError(row, input, err),
+    save: async (raw) => {
+      const ok = money || field === 'factor' ? /^\d+(\.\d+)?$/.test(raw) : /^\d+$/.test(raw);
+      if (!ok) throw { code: 'care.rule_invalid', params: { key, value: input.value } };
+      await saveRule(row, key, money || field === 'factor' ? raw : Number(raw));
+      return input.dataset.saved;
+    },
+  });
+  // "từ 500.000 ₫ trở lên": an amount shows its currency like every other amount.
+  return money ? h('span', { class: 'suffix-wrap compact care-money' }, input, h('span', { class: 'suffix' }, fmt.symbol)) : input;
 }
 
 function clearRuleError(row) {
@@ -159,22 +168,29 @@ function ruleError(row, input, err) {
   if (!active || active === document.body || active === target) target.focus();
 }
 
-async function saveRule(row, key, value, input) {
+/** Saves one key; the caller shows the outcome. Every input's "saved" value follows core. */
+async function saveRule(row, key, value) {
+  const rules = await api.reminderRulesSet({ [key]: value });
+  const form = row.closest('form');
+  if (!form) return;
+  for (const el of form.querySelectorAll('input.care-num')) {
+    const [r, f] = el.name.split('.');
+    if (rules?.[r]?.[f] !== undefined) el.dataset.saved = String(rules[r][f]);
+  }
+}
+
+/** The on/off switch of a rule: saved at once, put back when core refuses. */
+async function saveToggle(row, key, input) {
   const mark = row.querySelector('.saved-mark');
   clearRuleError(row);
   fill(mark);
   try {
-    const rules = await api.reminderRulesSet({ [key]: value });
-    if (!row.isConnected) return;
-    // Keep every input's "saved" value in step with what the back end now holds.
-    for (const el of row.closest('form').querySelectorAll('input.care-num')) {
-      const [r, f] = el.name.split('.');
-      if (rules?.[r]?.[f] !== undefined) el.dataset.saved = String(rules[r][f]);
-    }
-    fill(mark, icon('check'), ctx.t('settings.saved_field'));
+    await saveRule(row, key, input.checked);
+    if (row.isConnected) fill(mark, icon('check'), ctx.t('autosave.saved'));
   } catch (err) {
     if (!row.isConnected) { ctx.showError(err); return; }
-    if (input.type === 'checkbox') { input.checked = !input.checked; row.classList.toggle('off', !input.checked); }
+    input.checked = !input.checked;
+    row.classList.toggle('off', !input.checked);
     ruleError(row, input, err);
   }
 }
@@ -216,7 +232,7 @@ function drawTemplates() {
       else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { e.preventDefault(); (e.key === 'ArrowDown' ? e.currentTarget.nextElementSibling : e.currentTarget.previousElementSibling)?.focus(); }
     },
   },
-  h('div', { class: 'template-item-head' }, h('span', { class: 'template-name', title: x.name }, x.name),
+  h('div', { class: 'template-item-head' }, h('span', { class: 'template-name', title: templateTitle(ctx.t, x) }, templateTitle(ctx.t, x)),
     x.builtin && h('span', { class: 'badge muted' }, C('builtin'))),
   h('div', { class: 'template-snippet' }, x.body)))
     : h('li', { class: 'muted template-none' }, C('no_templates')));

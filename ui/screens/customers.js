@@ -8,6 +8,7 @@ import * as api from '../lib/api.js';
 import { h, fill, icon, toast } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { careIcon, fieldLabel, shopToday, preferredTemplate, openReminderDialog } from '../lib/care-dialogs.js';
+import { templateTitle } from '../lib/names.js';
 
 const PAGE_SIZE = 50;
 // Route filters (key=value pairs joined by &) and the values they accept.
@@ -367,7 +368,7 @@ function openBulkDialog() {
         return;
       }
       const pick = preferredTemplate(templates, ctx.settings?.language);
-      fill(templateSel, templates.map((x) => h('option', { value: x.name, selected: x === pick }, x.name)));
+      fill(templateSel, templates.map((x) => h('option', { value: x.name, selected: x === pick }, templateTitle(t, x))));
       templateSel.disabled = false;
       templateSel.focus();
       await loadPreview();

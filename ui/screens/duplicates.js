@@ -5,6 +5,7 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon } from '../lib/dom.js';
 import { formatBirthday } from '../lib/format.js';
+import { duplicateReason } from '../lib/names.js';
 
 let ctx = null;
 let els = null;
@@ -56,8 +57,7 @@ async function load(autoOpen = true) {
 }
 
 function reasonText(g) {
-  const { t } = ctx;
-  return g.reasons.map((r, i) => t(`duplicates.reason_${r}`, { key: g.keys[i] ?? '' }));
+  return g.reasons.map((r, i) => duplicateReason(ctx.t, r, g.shared?.[i] ?? ''));
 }
 
 function renderList() {

@@ -11,6 +11,7 @@ import { h, fill, icon, toast, showFieldError, showFieldErrorBelow, clearFieldEr
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { careIcon, shopToday } from '../lib/care-dialogs.js';
 import * as charts from '../lib/charts.js';
+import { dateInput, dateValue, setDateValue } from '../lib/datefield.js';
 
 export const SEGMENTS = ['champions', 'loyal', 'potential_loyalist', 'new', 'at_risk', 'cant_lose', 'hibernating', 'lost'];
 export const STAGES = ['reach', 'purchase', 'develop', 'retain', 'advocacy'];
@@ -165,10 +166,10 @@ async function loadRules() {
 function mount(root, context) {
   ctx = context;
   if (!state.from) Object.assign(state, defaultRange());
-  const from = h('input', { type: 'date', id: 'reports-from', name: 'from', value: state.from, max: state.to, 'aria-label': T('from'),
-    onchange: (e) => setRange('from', e.target) });
-  const to = h('input', { type: 'date', id: 'reports-to', name: 'to', value: state.to, min: state.from, 'aria-label': T('to'),
-    onchange: (e) => setRange('to', e.target) });
+  const from = dateInput({ id: 'reports-from', name: 'from', value: state.from, 'aria-label': T('from'),
+    placeholder: ctx.t('datefield.placeholder'), onchange: (e) => setRange('from', e.target) });
+  const to = dateInput({ id: 'reports-to', name: 'to', value: state.to, 'aria-label': T('to'),
+    placeholder: ctx.t('datefield.placeholder'), onchange: (e) => setRange('to', e.target) });
   const period = h('select', { id: 'reports-period', 'aria-label': T('period'), onchange: (e) => { state.period = e.target.value; load('churn'); } },
     ['month', 'quarter'].map((p) => h('option', { value: p, selected: state.period === p }, T(`period_${p}`))));
   const refresh = h('button', { type: 'button', class: 'primary', id: 'reports-refresh', title: T('refresh_hint'), onclick: runRefresh });
@@ -203,24 +204,20 @@ function unmount() {
 }
 
 function setRange(key, input) {
-  const value = input.value;
+  const value = dateValue(input);
   clearFieldErrors(input.parentElement);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) { showFieldError(input, T('date_invalid')); return; }
+  if (!value) { showFieldError(input, T('date_invalid')); input.setAttribute('aria-invalid', 'true'); return; }
   const from = key === 'from' ? value : state.from;
   const to = key === 'to' ? value : state.to;
   if (from > to) { showFieldError(input, T('range_invalid')); return; }
   Object.assign(state, { from, to });
-  els.from.max = to;
-  els.to.min = from;
   reloadRanged();
 }
 
 function resetRange() {
   Object.assign(state, defaultRange());
-  els.from.value = state.from;
-  els.to.value = state.to;
-  els.from.max = state.to;
-  els.to.min = state.from;
+  setDateValue(els.from, state.from);
+  setDateValue(els.to, state.to);
   clearFieldErrors(els.root.querySelector('.rpt-toolbar'));
   reloadRanged.cancel();
   RANGED.forEach(load);

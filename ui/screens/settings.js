@@ -4,6 +4,7 @@
 // staff accounts and the audit log. The whole screen is the owner's (app.js keeps cashiers out).
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
+import { autosave } from '../lib/autosave.js';
 import { backupSection, unmountBackup } from './backup.js';
 import { careSection } from './care-settings.js';
 import { RULE_KEYS, MONEY_RULES, rulesExample, formatPointsTyping, pointsToInput, decimalToInput, decimalFromInput } from '../lib/loyalty.js';
@@ -26,7 +27,7 @@ function mount(root, context) {
   const { t, settings: s, info } = ctx;
 
   const shopName = h('input', { id: 'settings-shop-name', name: 'shop_name', value: s.shop_name, autocomplete: 'off' });
-  commitOnEnterOrBlur(shopName, () => shopName.value.trim() !== s.shop_name && save('shop_name', shopName.value.trim(), shopName));
+  autosaveSetting(shopName, 'shop_name', { read: () => shopName.value.trim() || null, show: (v) => { shopName.value = v; } });
 
   const codes = CURRENCIES.includes(s.currency) ? CURRENCIES : [s.currency, ...CURRENCIES];
   const currencyOther = h('input', { id: 'settings-currency-other', name: 'currency_other', class: 'hidden', maxlength: '3',
@@ -34,35 +35,32 @@ function mount(root, context) {
   const currency = h('select', { id: 'settings-currency', name: 'currency', disabled: s.currency_locked },
     codes.map((c) => h('option', { value: c, selected: c === s.currency }, currencyLabel(c))),
     h('option', { value: OTHER }, t('settings.currency_other')));
+  // Back to what core holds: the list shows it and the free-entry box goes away.
+  const showCurrency = (v) => { currencyOther.value = ''; currencyOther.classList.add('hidden'); currency.value = v; };
   currency.addEventListener('change', () => {
     const other = currency.value === OTHER;
     currencyOther.classList.toggle('hidden', !other);
-    if (other) currencyOther.focus(); else save('currency', currency.value, currency);
+    if (other) currencyOther.focus();
   });
-  commitOnEnterOrBlur(currencyOther, () => currencyOther.value.trim() && save('currency', currencyOther.value.trim().toUpperCase(), currencyOther));
+  // "Other…" itself is no value to save: the free-entry box saves.
+  autosaveSetting(currency, 'currency', { read: () => (currency.value === OTHER ? s.currency : currency.value), show: showCurrency });
+  autosaveSetting(currencyOther, 'currency', { read: () => currencyOther.value.trim().toUpperCase() || null, show: showCurrency });
 
   const zones = TIMEZONES.includes(s.timezone) ? TIMEZONES : [s.timezone, ...TIMEZONES];
   const timezone = h('select', { id: 'settings-timezone', name: 'timezone' },
     zones.map((z) => h('option', { value: z, selected: z === s.timezone }, z.replaceAll('_', ' '))));
-  timezone.addEventListener('change', () => save('timezone', timezone.value, timezone));
+  autosaveSetting(timezone, 'timezone', { read: () => timezone.value, show: (v) => { timezone.value = v; } });
 
   const language = h('select', { id: 'settings-language', name: 'language' },
     ['vi', 'en'].map((l) => h('option', { value: l, selected: l === s.language, lang: l }, t(`language.${l}`))));
-  language.addEventListener('change', () => save('language', language.value, language));
+  autosaveSetting(language, 'language', { read: () => language.value, show: (v) => { language.value = v; } });
 
   const field = (labelKey, control, hint) => h('label', { class: 'field' },
     h('span', { class: 'label' }, t(labelKey), h('span', { class: 'saved-mark', 'aria-live': 'polite' })), control,
     hint && h('span', { class: 'hint' }, hint));
   const idle = h('input', { id: 'settings-idle-lock', name: 'idle_lock_minutes', class: 'num', type: 'number', min: '1', max: '240', step: '1',
     inputmode: 'numeric', autocomplete: 'off', value: String(s.idle_lock_minutes ?? 10) });
-  // Enter and the change that follows it must not save twice.
-  let idleSent = String(s.idle_lock_minutes ?? 10);
-  commitOnEnterOrBlur(idle, () => {
-    const value = idle.value.trim();
-    if (value === idleSent) return;
-    idleSent = value;
-    save('idle_lock_minutes', value, idle, idle.parentElement);
-  });
+  autosaveSetting(idle, 'idle_lock_minutes', { read: () => idle.value.trim() || null, show: (v) => { idle.value = String(v ?? ''); }, below: () => idle.parentElement });
 
   fill(root, h('div', { class: 'settings' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('settings.title'))),
@@ -138,10 +136,12 @@ function rulesForm() {
     const money = MONEY_RULES.includes(key);
     const input = h('input', { id, name: key, class: 'num', inputmode: money ? 'decimal' : 'numeric', autocomplete: 'off' });
     let read; // the value to send, or null when the field is empty
+    let show; // core's value into the field
     if (money) {
       input.value = fmt.amountToInput(rules[key]);
       bindAmountInput(input, fmt);
       read = () => input.dataset.value || null;
+      show = (v) => { input.value = fmt.amountToInput(v); input.dispatchEvent(new Event('input')); };
     } else {
       input.value = pointsToInput(rules[key], fmt.locale);
       input.addEventListener('input', () => {
@@ -149,14 +149,28 @@ function rulesForm() {
         if (input.value !== r.text) { input.value = r.text; input.setSelectionRange(r.caret, r.caret); }
       });
       read = () => formatPointsTyping(input.value, 0, { locale: fmt.locale }).value;
+      show = (v) => { input.value = pointsToInput(v, fmt.locale); };
     }
     const suffix = money ? fmt.symbol : key === 'max_redeem_percent' ? '%' : t(RULE_UNITS[key]);
-    commitOnEnterOrBlur(input, () => {
-      const value = read();
-      const current = loyalty.config.rules[key];
-      if (value === null) { input.value = money ? fmt.amountToInput(current) : pointsToInput(current, fmt.locale); input.dispatchEvent(new Event('input')); return; }
-      if (String(value) === String(current)) return;
-      saveRule(key, value, input);
+    autosave(input, {
+      read, show, t: (k) => ctx.t(k),
+      held: () => loyalty.config.rules[key],
+      save: async (value) => {
+        loyalty.config = await api.loyaltySet({ [key]: value });
+        renderExample();
+        return loyalty.config.rules[key];
+      },
+      clearError: () => { clearFieldError(input); clearFieldError(input.parentElement); },
+      showError: (err) => {
+        if (!input.isConnected) { ctx.showError(err); return; }
+        // params.field names the rule (e.g. "earn_per"); it is this input unless told otherwise.
+        const target = input.form?.elements[err.params?.field] ?? input;
+        clearFieldError(target.parentElement);
+        showFieldErrorBelow(target, target.parentElement, ctx.t.error(err));
+        // Saved on blur too: do not pull the user back from the field they moved on to.
+        const active = document.activeElement;
+        if (!active || active === document.body || active === target) target.focus();
+      },
     });
     return h('div', { class: 'field' },
       h('label', { class: 'label', for: id }, t(`settings.rule_${key}`), h('span', { class: 'saved-mark', 'aria-live': 'polite' })),
@@ -164,28 +178,6 @@ function rulesForm() {
       h('span', { class: 'hint' }, t(`settings.rule_${key}_hint`)));
   };
   return h('form', { class: 'rules-form', id: 'settings-rules', novalidate: true, onsubmit: (e) => e.preventDefault() }, RULE_KEYS.map(rule));
-}
-
-async function saveRule(key, value, input) {
-  const field = input.closest('.field');
-  clearFieldError(input);
-  clearFieldError(input.parentElement);
-  fill(field.querySelector('.saved-mark'));
-  try {
-    loyalty.config = await api.loyaltySet({ [key]: value });
-    if (!input.isConnected) return;
-    fill(field.querySelector('.saved-mark'), icon('check'), ctx.t('settings.saved_field'));
-    renderExample();
-  } catch (err) {
-    if (!input.isConnected) { ctx.showError(err); return; }
-    // params.field names the rule (e.g. "earn_per"); it is this input unless told otherwise.
-    const target = input.form?.elements[err.params?.field] ?? input;
-    clearFieldError(target.parentElement);
-    showFieldErrorBelow(target, target.parentElement, ctx.t.error(err));
-    // Saved on blur too: do not pull the user back from the field they moved on to.
-    const active = document.activeElement;
-    if (!active || active === document.body || active === target) target.focus();
-  }
 }
 
 function renderExample() {
@@ -278,26 +270,29 @@ function currencyLabel(code) {
   }
 }
 
-function commitOnEnterOrBlur(input, commit) {
-  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); commit(); } });
-  input.addEventListener('change', commit);
-}
-
-/** below: the box around the input (with its unit) under which an error goes, if any. */
-async function save(key, value, input, below = null) {
-  const form = input.closest('form') ?? input.parentElement;
-  clearFieldErrors(form);
-  try {
-    const s = await api.settingsSet(key, value);
-    // applySettings re-renders this screen (and relabels everything on a language change).
-    await ctx.applySettings(s);
-    const mark = document.getElementById(input.id)?.closest('.field')?.querySelector('.saved-mark');
-    if (mark) fill(mark, icon('check'), ctx.t('settings.saved_field'));
-  } catch (err) {
-    // Show the message after the control the user actually used (the free-entry
-    // currency box reports field "currency" too).
-    if (err.params?.field && below) { showFieldErrorBelow(input, below, ctx.t.error(err)); input.focus(); } else if (err.params?.field) { showFieldError(input, ctx.t.error(err)); input.focus(); } else ctx.showError(err);
-  }
+/**
+ * A setting saved on its own (settings_set) through the shared autosave behaviour.
+ * opts: read, show, and below() (the box under which an error goes, if not the input).
+ */
+function autosaveSetting(input, key, { read, show, below = null }) {
+  const s = ctx.settings;
+  autosave(input, {
+    read, show, t: (k) => ctx.t(k),
+    held: () => s[key],
+    save: async (value) => {
+      const saved = await api.settingsSet(key, value);
+      // applySettings re-renders this screen (and relabels everything on a language change).
+      await ctx.applySettings(saved);
+      return saved[key];
+    },
+    clearError: () => { clearFieldError(input); if (below) clearFieldError(below()); },
+    showError: (err) => {
+      if (!input.isConnected || !err.params?.field) { ctx.showError(err); return; }
+      if (below) showFieldErrorBelow(input, below(), ctx.t.error(err)); else showFieldError(input, ctx.t.error(err));
+      const active = document.activeElement;
+      if (!active || active === document.body || active === input) input.focus();
+    },
+  });
 }
 
 export default { mount, unmount: unmountBackup };

@@ -9,6 +9,7 @@ import * as api from '../lib/api.js';
 import { h, fill, icon, toast, confirmDialog, clearFieldErrors, showFieldError } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { openMessageDialog, reminderReason, showDate, shopToday, addDays, daysBetween, careIcon, CHANNELS } from '../lib/care-dialogs.js';
+import { dateInput, dateValue, setDateValue, timeInput } from '../lib/datefield.js';
 
 const GROUPS = ['overdue', 'today', 'week'];
 const PAGE = 50;
@@ -288,18 +289,19 @@ function snoozeForm(li, r) {
   const { t, fmt } = ctx;
   const today = state.data?.as_of ?? shopToday(fmt);
   const base = r.due_date > today ? r.due_date : today;
-  const to = h('input', { type: 'date', name: 'to', id: `today-snooze-to-${r.id}`, value: addDays(base, 1), min: today, required: true });
+  const to = dateInput({ name: 'to', id: `today-snooze-to-${r.id}`, value: addDays(base, 1), min: today, required: true, placeholder: t('datefield.placeholder') });
   const submit = h('button', { type: 'submit', class: 'primary today-snooze-submit' }, careIcon('clock'), T('snooze_submit'));
   const quick = [[1, 'quick_tomorrow'], [3, 'quick_3_days'], [7, 'quick_week']].map(([n, key]) =>
-    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(n) }, onclick: () => { to.value = addDays(today, n); to.focus(); } }, T(key)));
+    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(n) }, onclick: () => { setDateValue(to, addDays(today, n)); to.focus(); } }, T(key)));
   const form = h('form', { class: 'today-form today-snooze-form', novalidate: true, onkeydown: formKeys, onsubmit: async (e) => {
     e.preventDefault();
     clearFieldErrors(form);
-    if (!to.value) { showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: '' } })); to.focus(); return; }
+    const day = dateValue(to);
+    if (!day) { showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: to.value.trim() } })); to.focus(); return; }
     submit.disabled = true;
     try {
-      const out = await api.reminderSnooze(r.id, to.value);
-      toast(T('snoozed_toast', { name: r.customer?.name ?? '', date: showDate(fmt, out?.due_date ?? to.value) }), 'success');
+      const out = await api.reminderSnooze(r.id, day);
+      toast(T('snoozed_toast', { name: r.customer?.name ?? '', date: showDate(fmt, out?.due_date ?? day) }), 'success');
       const next = neighbour(r);
       closeForm(false);
       await load();
@@ -443,8 +445,8 @@ function addForm() {
       ctx.showError(err);
     }
   }, 150);
-  const due = h('input', { type: 'date', name: 'due_date', id: 'today-add-due', value: today, min: today, required: true });
-  const time = h('input', { type: 'time', name: 'due_time', id: 'today-add-time' });
+  const due = dateInput({ name: 'due_date', id: 'today-add-due', value: today, min: today, required: true, placeholder: t('datefield.placeholder') });
+  const time = timeInput({ name: 'due_time', id: 'today-add-time' });
   const title = h('input', { name: 'title', id: 'today-add-title', autocomplete: 'off', maxlength: '200', placeholder: T('title_placeholder') });
   const note = h('input', { name: 'note', id: 'today-add-note', autocomplete: 'off', maxlength: '2000' });
   const assignee = h('input', { name: 'assignee', id: 'today-add-assignee', autocomplete: 'off', maxlength: '100', placeholder: T('assignee_placeholder') });
@@ -455,7 +457,9 @@ function addForm() {
     e.preventDefault();
     clearFieldErrors(form);
     if (!chosen) { showFieldError(search.classList.contains('hidden') ? picked : search, T('customer_required')); search.focus(); return; }
-    const input = { customer_id: chosen.id, due_date: due.value };
+    const day = dateValue(due);
+    if (!day) { showFieldError(due, ctx.t.error({ code: 'reminder.date_invalid', params: { value: due.value.trim() } })); due.focus(); return; }
+    const input = { customer_id: chosen.id, due_date: day };
     for (const [k, el] of [['due_time', time], ['title', title], ['note', note], ['assignee', assignee]]) if (el.value.trim()) input[k] = el.value.trim();
     save.disabled = true;
     try {

@@ -218,6 +218,14 @@ pub struct AuditEntry {
     pub after: Option<Value>,
     pub prev_hash: String,
     pub hash: String,
+    /// The name of `customer_id` as the customer list has it (archived and merged ones
+    /// keep theirs), resolved when the log is listed; not part of the hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    /// A human name for `entity_id` (a customer's or staff member's name, a template's
+    /// name), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_name: Option<String>,
 }
 
 /// The viewer's filters; all optional.
@@ -572,7 +580,55 @@ fn entry_from(r: AuditRow) -> AuditEntry {
         after: parse_json(r.after_json),
         prev_hash: r.prev_hash,
         hash: r.hash,
+        customer_name: None,
+        entity_name: None,
     }
+}
+
+/// The id an entry's `entity_id` names, when its entity is a customer or a staff member.
+fn entity_key(e: &AuditEntry, entity: &str) -> Option<i64> {
+    (e.entity == entity)
+        .then(|| e.entity_id.as_deref()?.parse().ok())
+        .flatten()
+}
+
+/// Fill in the names the viewer shows instead of "#4066": from the customers and staff
+/// tables, else (a template since deleted) the `name` the entry's own data recorded.
+fn resolve_names(conn: &Connection, entries: &mut [AuditEntry]) -> Result<()> {
+    let mut customers: Vec<i64> = entries
+        .iter()
+        .flat_map(|e| [e.customer_id, entity_key(e, "customer")])
+        .flatten()
+        .collect();
+    customers.sort_unstable();
+    customers.dedup();
+    let mut staff: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| entity_key(e, "staff"))
+        .collect();
+    staff.sort_unstable();
+    staff.dedup();
+    let customers = db::audit::customer_names(conn, &customers)?;
+    let staff = db::audit::staff_names(conn, &staff)?;
+    for e in entries.iter_mut() {
+        e.customer_name = e.customer_id.and_then(|id| customers.get(&id).cloned());
+        let recorded = || {
+            [&e.after, &e.before]
+                .into_iter()
+                .find_map(|v| v.as_ref()?.get("name")?.as_str().map(str::to_owned))
+        };
+        e.entity_name = match e.entity.as_str() {
+            "customer" => entity_key(e, "customer").and_then(|id| customers.get(&id).cloned()),
+            "staff" => entity_key(e, "staff").and_then(|id| staff.get(&id).cloned()),
+            _ => None,
+        }
+        .or_else(|| {
+            matches!(e.entity.as_str(), "customer" | "staff" | "template")
+                .then(recorded)
+                .flatten()
+        });
+    }
+    Ok(())
 }
 
 /// A day (YYYY-MM-DD, shop-local) or an instant; `end` gives the first second after it.
@@ -706,10 +762,9 @@ impl Store {
         let w = resolve(&conn, f)?;
         let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
         let (total, rows) = db::audit::list(&conn, &w, limit, f.offset)?;
-        Ok(AuditPage {
-            total,
-            entries: rows.into_iter().map(entry_from).collect(),
-        })
+        let mut entries: Vec<AuditEntry> = rows.into_iter().map(entry_from).collect();
+        resolve_names(&conn, &mut entries)?;
+        Ok(AuditPage { total, entries })
     }
 
     /// Walk the whole chain (on the reports' reader, in one read snapshot) and name the

@@ -22,6 +22,10 @@ pub struct DuplicateGroup {
     pub reasons: Vec<String>,
     /// What they share, one per reason: the phone, or the folded name with the birthday or email.
     pub keys: Vec<String>,
+    /// What they share in the owner's words, one per reason: the phone as displayed, the
+    /// birthday (YYYY-MM-DD, or --MM-DD without a year) or the email; the window shows it
+    /// ("Cùng tên và ngày sinh 02/12/1990") rather than the folded key.
+    pub shared: Vec<String>,
     /// The active customer with the most visits (then the oldest): the natural one to keep.
     pub suggested_keep: i64,
     pub customers: Vec<CustomerRow>,
@@ -45,8 +49,9 @@ pub struct MergeResult {
     pub loyalty: CustomerLoyalty,
 }
 
-/// Members, reason, what they share, and how strong the match is (0 strongest).
-type Candidate = (Vec<(i64, bool)>, &'static str, String, u8);
+/// Members, reason, what they share (the key, and its human part), and how strong the match
+/// is (0 strongest).
+type Candidate = (Vec<(i64, bool)>, &'static str, String, String, u8);
 
 /// A bucket of same name and birthday month-day, split by year: a birthday without a year
 /// matches any year, two different years never match.
@@ -61,13 +66,19 @@ fn split_by_year(key: &str, members: Vec<(i64, bool, String)>) -> Vec<Candidate>
     let mut out = Vec::new();
     if by_date.is_empty() {
         let b = yearless.first().map(|m| m.2.clone()).unwrap_or_default();
-        out.push((loose, "name_birthday", format!("{key} {b}"), 2));
+        out.push((loose, "name_birthday", format!("{key} {b}"), b, 2));
     } else {
         // A match through a birthday without a year is weaker than one on the full date.
         let strength = if loose.is_empty() { 1 } else { 2 };
         for (date, mut group) in by_date {
             group.extend(loose.iter().copied());
-            out.push((group, "name_birthday", format!("{key} {date}"), strength));
+            out.push((
+                group,
+                "name_birthday",
+                format!("{key} {date}"),
+                date,
+                strength,
+            ));
         }
     }
     out
@@ -76,24 +87,31 @@ fn split_by_year(key: &str, members: Vec<(i64, bool, String)>) -> Vec<Candidate>
 fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
     let mut cands: Vec<Candidate> = Vec::new();
     for (phone, m) in db::merge::same_phone(conn)? {
-        cands.push((m, "phone", crate::phone::display(&phone), 0));
+        let shown = crate::phone::display(&phone);
+        cands.push((m, "phone", shown.clone(), shown, 0));
     }
     for (name, m) in db::merge::same_name_birthday(conn)? {
         cands.extend(split_by_year(&name, m));
     }
     for (key, m) in db::merge::same_name_email(conn)? {
-        cands.push((m, "name_email", key, 1));
+        // The key is "folded name <email>".
+        let email = key
+            .rsplit_once(" <")
+            .map_or(key.as_str(), |(_, e)| e.trim_end_matches('>'))
+            .to_owned();
+        cands.push((m, "name_email", key, email, 1));
     }
     // The same customers found for several reasons make one group, ranked by its best match.
     struct Found {
         ids: Vec<i64>,
         reasons: Vec<String>,
         keys: Vec<String>,
+        shared: Vec<String>,
         strength: u8,
     }
     let mut order: Vec<Found> = Vec::new();
     let mut index: HashMap<Vec<i64>, usize> = HashMap::new();
-    for (members, reason, key, strength) in cands {
+    for (members, reason, key, shared, strength) in cands {
         if members.len() < 2 || !members.iter().any(|m| m.1) {
             continue;
         }
@@ -105,6 +123,7 @@ fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
                 ids,
                 reasons: Vec::new(),
                 keys: Vec::new(),
+                shared: Vec::new(),
                 strength,
             });
             order.len() - 1
@@ -114,6 +133,7 @@ fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
         if !g.reasons.iter().any(|r| r == reason) {
             g.reasons.push(reason.to_owned());
             g.keys.push(key);
+            g.shared.push(shared);
         }
     }
     order.sort_by_key(|g| g.strength);
@@ -121,7 +141,11 @@ fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
     let exp = currency(conn)?.1;
     let mut groups = Vec::new();
     for Found {
-        ids, reasons, keys, ..
+        ids,
+        reasons,
+        keys,
+        shared,
+        ..
     } in order.into_iter().take(limit as usize)
     {
         let customers = db::customers::rows(conn, &ids, exp)?;
@@ -133,6 +157,7 @@ fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
         groups.push(DuplicateGroup {
             reasons,
             keys,
+            shared,
             suggested_keep,
             customers,
         });

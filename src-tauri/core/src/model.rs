@@ -666,12 +666,18 @@ pub struct Template {
     pub body: String,
     pub builtin: bool,
     pub updated_at: DateTime<Utc>,
+    /// "vi" or "en", by the merge fields the body is written with; set when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateList {
     pub fields: Vec<&'static str>,
     pub templates: Vec<Template>,
+    /// The language the list was chosen for (the shop's), when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

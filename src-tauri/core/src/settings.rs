@@ -38,6 +38,11 @@ pub(crate) fn any_purchase_date(conn: &Connection) -> Result<bool> {
     Ok(db::settings::get(conn, limits::DATES_SETTING)?.as_deref() == Some(limits::DATES_ANY))
 }
 
+/// The shop's interface language ("vi" unless chosen otherwise).
+pub(crate) fn language(conn: &Connection) -> Result<String> {
+    Ok(db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()))
+}
+
 fn load(conn: &Connection) -> Result<Settings> {
     let (currency, currency_exponent) = currency(conn)?;
     Ok(Settings {
@@ -45,7 +50,7 @@ fn load(conn: &Connection) -> Result<Settings> {
         currency,
         currency_exponent,
         timezone: timezone(conn)?.name().to_owned(),
-        language: db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()),
+        language: language(conn)?,
         currency_locked: db::purchases::any(conn)?,
         idle_lock_minutes: crate::staff::idle_minutes(conn)?,
     })

@@ -473,12 +473,42 @@ pub fn parse_filters(specs: &[String]) -> Result<CustomerFilter> {
     Ok(f)
 }
 
+/// "en" for a body written with the English field names, else "vi" (also for a body
+/// that cannot be parsed or has no field: the shop's default language).
+pub fn language_of(body: &str) -> &'static str {
+    match parse(body) {
+        Ok(p) if is_english(&p) => "en",
+        _ => "vi",
+    }
+}
+
+fn with_language(mut t: Template) -> Template {
+    t.language = Some(language_of(&t.body).to_owned());
+    t
+}
+
 impl Store {
+    /// Every template, each with its language (the CLI lists and finds them all).
     pub fn templates(&self) -> Result<TemplateList> {
         Ok(TemplateList {
             fields: FIELDS.iter().map(|(vi, _)| *vi).collect(),
-            templates: db::care::templates(&self.reader())?,
+            templates: db::care::templates(&self.reader())?
+                .into_iter()
+                .map(with_language)
+                .collect(),
+            language: None,
         })
+    }
+
+    /// The templates the window offers: the built-in ones in the shop's language, and every
+    /// template the shop wrote itself (in whatever language: they are the shop's own).
+    pub fn shop_templates(&self) -> Result<TemplateList> {
+        let language = crate::settings::language(&self.reader())?;
+        let mut list = self.templates()?;
+        list.templates
+            .retain(|t| !t.builtin || t.language.as_deref() == Some(language.as_str()));
+        list.language = Some(language);
+        Ok(list)
     }
 
     /// Create (no id) or change a template; its fields are checked first.

@@ -140,7 +140,7 @@ pub async fn ticket_set_status(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn template_list(state: State<'_, AppState>) -> IpcResult<TemplateList> {
-    run(&state, |s| s.templates()).await
+    run(&state, |s| s.shop_templates()).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -211,3 +211,35 @@ pub fn seal_of(conn: &Connection, id: i64) -> Result<Option<(Value, Value)>> {
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
+
+/// `id -> name` for the given ids of `table` (customers or staff), archived, merged and
+/// inactive rows included: the log viewer shows who an entry is about, not a number.
+fn names(
+    conn: &Connection,
+    table: &str,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = serde_json::to_string(ids).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let rows = stmt.query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn customer_names(
+    conn: &Connection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    names(conn, "customers", ids)
+}
+
+pub fn staff_names(
+    conn: &Connection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    names(conn, "staff", ids)
+}

@@ -519,6 +519,7 @@ fn template_from(r: &Row) -> rusqlite::Result<Template> {
         body: r.get(2)?,
         builtin: r.get(3)?,
         updated_at: time::from_unix(r.get(4)?),
+        language: None,
     })
 }
 

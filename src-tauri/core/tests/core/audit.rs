@@ -935,3 +935,98 @@ fn a_backup_of_this_shop_keeps_its_seals_and_mends_the_ones_that_do_not_hold() {
     // Every row sealed once, by the same MACs as before (one per row, nothing left over).
     assert_eq!(seals(&path), before);
 }
+
+#[test]
+fn the_log_names_customers_and_staff_even_archived_or_merged() {
+    use khachquen_core::staff::StaffInput;
+    let s = Store::open_in_memory().unwrap();
+    let anh = customer(&s, "Võ Thị Ánh", "0977123456");
+    let dup = customer(&s, "Vo Thi Anh", "0977123457");
+    let gone = customer(&s, "Lê Văn Tám", "0909000111");
+    // Before the first account: afterwards the store asks who is signed in.
+    s.archive_customer(gone).unwrap();
+    s.merge_customers(anh, dup).unwrap();
+    let lan = s
+        .add_staff(
+            StaffInput {
+                name: "Chị Lan".into(),
+                role: Some("owner".into()),
+            },
+            "2468",
+        )
+        .unwrap();
+    s.sign_in(lan.id, "2468").unwrap();
+    let entries = [
+        entry("Lan", "customer.update", "2020-03-01T08:00:00")
+            .customer(dup)
+            .entity_id(dup),
+        entry("Lan", "purchase.add", "2020-03-01T09:00:00")
+            .customer(gone)
+            .entity_id(17),
+        entry("Owner", "staff.update", "2020-03-01T10:00:00").entity_id(lan.id),
+        entry("Owner", "template.delete", "2020-03-01T11:00:00")
+            .entity_id(99)
+            .before(json!({"name": "khuyen-mai", "body": "x"})),
+        entry("Owner", "purchase.add", "2020-03-01T12:00:00").entity_id(18),
+    ];
+    for e in &entries {
+        s.audit_append(e).unwrap();
+    }
+    let page = s
+        .audit_list(&AuditFilter {
+            until: Some("2020-12-31".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let by_action = |a: &str| {
+        page.entries
+            .iter()
+            .find(|e| e.action == a && e.at.timestamp() > 0)
+            .unwrap()
+    };
+    let merged = page
+        .entries
+        .iter()
+        .find(|e| e.action == "customer.update")
+        .unwrap();
+    assert_eq!(
+        merged.customer_name.as_deref(),
+        Some("Vo Thi Anh"),
+        "a merged customer keeps the name it had"
+    );
+    assert_eq!(merged.entity_name.as_deref(), Some("Vo Thi Anh"));
+    let archived = page
+        .entries
+        .iter()
+        .find(|e| e.entity_id.as_deref() == Some("17"))
+        .unwrap();
+    assert_eq!(
+        archived.customer_name.as_deref(),
+        Some("Lê Văn Tám"),
+        "an archived customer too"
+    );
+    assert_eq!(archived.entity_name, None, "a purchase has no name");
+    assert_eq!(
+        by_action("staff.update").entity_name.as_deref(),
+        Some("Chị Lan")
+    );
+    assert_eq!(
+        by_action("template.delete").entity_name.as_deref(),
+        Some("khuyen-mai"),
+        "a deleted template: the name its entry recorded"
+    );
+    let anonymous = page
+        .entries
+        .iter()
+        .find(|e| e.entity_id.as_deref() == Some("18"))
+        .unwrap();
+    assert_eq!(
+        (
+            anonymous.customer_name.as_deref(),
+            anonymous.entity_name.as_deref()
+        ),
+        (None, None)
+    );
+    // The names are for reading only: the chain still verifies.
+    assert!(s.audit_verify().unwrap().ok);
+}

@@ -749,3 +749,63 @@ fn editing_contact_details_counts_as_confirming_them() {
     assert!(s.customer_care(id).unwrap().details_confirmed_at > before);
     s.confirm_details(id).unwrap();
 }
+
+#[test]
+fn the_window_lists_the_built_in_templates_of_the_shop_language_and_all_of_the_shops_own() {
+    let s = Store::open_in_memory().unwrap();
+    s.save_template(None, "Khuyến mãi Tết", "Chào {xung_ho} {ten}, Tết vui!")
+        .unwrap();
+    s.save_template(None, "Sale", "Hi {first_name}, our sale starts today.")
+        .unwrap();
+    let names = |l: &khachquen_core::model::TemplateList| -> Vec<(String, String)> {
+        l.templates
+            .iter()
+            .map(|t| (t.name.clone(), t.language.clone().unwrap_or_default()))
+            .collect()
+    };
+    let vi = s.shop_templates().unwrap();
+    assert_eq!(vi.language.as_deref(), Some("vi"));
+    let got = names(&vi);
+    for slug in ["cam-on", "sinh-nhat", "moi-quay-lai", "diem-sap-het-han"] {
+        assert!(got.contains(&(slug.into(), "vi".into())), "{slug}: {got:?}");
+    }
+    for slug in ["thank-you", "birthday", "win-back", "points-expiring"] {
+        assert!(
+            !got.iter().any(|(n, _)| n == slug),
+            "English built-in {slug} in a Vietnamese shop: {got:?}"
+        );
+    }
+    // The shop's own templates stay, in whatever language they are written.
+    assert!(got.contains(&("Khuyến mãi Tết".into(), "vi".into())));
+    assert!(got.contains(&("Sale".into(), "en".into())));
+
+    s.set_setting("language", "en").unwrap();
+    let got = names(&s.shop_templates().unwrap());
+    assert!(got.contains(&("thank-you".into(), "en".into())), "{got:?}");
+    assert!(!got.iter().any(|(n, _)| n == "cam-on"), "{got:?}");
+    assert!(got.iter().any(|(n, _)| n == "Khuyến mãi Tết"));
+    // The full list (the CLI's) still has every template, each with its language.
+    let all = s.templates().unwrap();
+    assert_eq!(all.templates.len(), 10);
+    assert!(all.templates.iter().all(|t| t.language.is_some()));
+}
+
+#[test]
+fn duplicate_groups_say_what_is_shared_in_the_owners_words() {
+    let s = Store::open_in_memory().unwrap();
+    add(&s, "Nguyễn Văn Đức", "0912345678", Some("1990-12-02"), None);
+    add(&s, "Nguyen Van Duc", "0987654321", Some("1990-12-02"), None);
+    let d = s.duplicates(50).unwrap();
+    let g = &d.groups[0];
+    assert_eq!(g.reasons, vec!["name_birthday"]);
+    assert_eq!(
+        g.shared,
+        vec!["1990-12-02"],
+        "the birthday alone, not the folded key"
+    );
+    assert!(
+        g.keys[0].contains("nguyen van duc"),
+        "the key is kept: {:?}",
+        g.keys
+    );
+}
