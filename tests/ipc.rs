@@ -171,12 +171,20 @@ fn the_demo_shop_lives_in_its_own_folder_and_never_touches_the_owners() {
     assert_eq!(customers_in(&demo_db), 50);
     // Opening it again while on it makes nothing new.
     assert_eq!(invoke(&a, "demo_create", json!({})).unwrap(), Value::Null);
+    // The language chosen on the demo stays chosen on the way back.
+    invoke(
+        &a,
+        "settings_set",
+        json!({"key": "language", "value": "en"}),
+    )
+    .unwrap();
     invoke(&a, "demo_leave", json!({"delete": false})).unwrap();
     let info = invoke(&a, "app_info", json!({})).unwrap();
     assert_eq!(
         (info["demo"].as_bool(), info["customers"].as_i64()),
         (Some(false), Some(1))
     );
+    assert_eq!(info["settings"]["language"], "en");
     // Back to it: the same demo shop, not a second one.
     assert_eq!(invoke(&a, "demo_create", json!({})).unwrap(), Value::Null);
     assert_eq!(invoke(&a, "app_info", json!({})).unwrap()["customers"], 50);

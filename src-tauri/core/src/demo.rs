@@ -587,6 +587,12 @@ impl Store {
         }
         if actor.staff_id.is_some() && home.carry_session(&actor).is_err() {
             home.lock();
+            return Ok(());
+        }
+        // The language chosen on the demo stays chosen (it was the home shop's on the way in).
+        let language = self.setting("language")?;
+        if home.setting("language")? != language {
+            home.set_setting("language", &language)?;
         }
         Ok(())
     }
