@@ -50,6 +50,7 @@ const OWNER_COMMANDS = {
   reminder_generate: 'maintenance',
   analytics_refresh: 'maintenance',
   demo_create: 'demo',
+  reminder_cancel_bulk: 'cancel_reminder',
 };
 
 /** The permission a command needs beyond the counter's work, or null. */
