@@ -463,11 +463,12 @@ pub fn main() -> i32 {
             return 1;
         }
     };
+    // First, so that why the data file would not open is in the log too.
+    init_log(&data_dir);
     let db = match Store::open(&store::db_path(&data_dir)) {
         Ok(s) => s,
         Err(e) => return fail(lang, &e),
     };
-    init_log(&data_dir);
     let Some(command) = cli.command else {
         return match crate::run_window(db, data_dir) {
             Ok(()) => 0,
@@ -1375,6 +1376,8 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
 /// goes to `khachquen.log` in the data folder, never to the owner's message. The log starts
 /// over once it passes 1 MB; a log that cannot be opened is simply not written.
 fn init_log(data_dir: &std::path::Path) {
+    // The data folder may not exist yet on a first run (opening the store makes it anyway).
+    let _ = std::fs::create_dir_all(data_dir);
     let path = data_dir.join("khachquen.log");
     let big = std::fs::metadata(&path).is_ok_and(|m| m.len() > 1024 * 1024);
     let file = std::fs::OpenOptions::new()
