@@ -177,6 +177,8 @@ function dueView(r, group) {
     h('div', { class: 'today-due-date' }, shortDate(r.due_date), r.due_time && h('span', { class: 'today-time' }, r.due_time)),
     h('div', { class: ['today-due-rel', group === 'overdue' && 'late'] }, rel),
     r.snoozed_from && h('div', { class: 'today-snoozed muted small' }, T('snoozed_from', { date: showDate(fmt, r.snoozed_from) })),
+    // Found late (the shop was closed): today's work, and since when it was due.
+    !r.snoozed_from && r.detail?.late_from && h('div', { class: 'today-late-from muted small' }, T('late_from', { date: dayMonth(r.detail.late_from) })),
   ];
 }
 
@@ -186,6 +188,9 @@ function longDate(date) {
   return new Intl.DateTimeFormat(ctx.fmt.locale, { timeZone: 'UTC', weekday: 'long', day: '2-digit', month: '2-digit', year: 'numeric' })
     .format(new Date(`${date}T00:00:00Z`));
 }
+
+/** "27/11" from "2026-11-27": a recent day (Intl writes "27-11" in Vietnamese). */
+const dayMonth = (date) => `${String(date).slice(8, 10)}/${String(date).slice(5, 7)}`;
 
 /** "T5, 27/11" style: the weekday matters more than the year for the coming week. */
 function shortDate(date) {
