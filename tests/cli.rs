@@ -859,7 +859,11 @@ fn malformed_imports_are_refused_with_line_column_and_reason() {
             format!("Điện thoại;Ngày mua;Tổng tiền\n0912345678;01/03/2024;{amount}\n").as_bytes(),
         )
     };
-    refused(d, &["import", "purchases", &sum("1.250")], "ambiguous");
+    refused(
+        d,
+        &["import", "purchases", &sum("12,5")],
+        "at most 0 decimal",
+    );
     let unquoted = put(
         f,
         "mua2.csv",
@@ -897,7 +901,7 @@ fn malformed_imports_are_refused_with_line_column_and_reason() {
             "customers",
             &put(f, "broken.xlsx", b"PK\x03\x04 not a zip"),
         ],
-        "Could not read",
+        "broken.xlsx is not a readable Excel workbook",
     );
     refused(
         d,
@@ -906,7 +910,7 @@ fn malformed_imports_are_refused_with_line_column_and_reason() {
             "customers",
             &f.join("missing.csv").display().to_string(),
         ],
-        "Could not read",
+        "missing.csv could not be opened",
     );
     refused(
         d,
@@ -1240,13 +1244,14 @@ fn customer_care_from_the_command_line() {
         ],
     );
 
-    // A fixed day: the birthday (06-17, 3 days before) falls due on 06-14.
-    let g = json(d, &["reminder", "generate", "--as-of", "2026-06-15"]);
-    assert_eq!(g["as_of"], "2026-06-15");
+    // A fixed day: the birthday (06-17, 3 days before) falls due on 06-14, made that day
+    // (found late, on 06-15, it would be today's work rather than overdue).
+    let g = json(d, &["reminder", "generate", "--as-of", "2026-06-14"]);
+    assert_eq!(g["as_of"], "2026-06-14");
     assert_eq!(g["created"]["birthday"], 1);
     assert_eq!(
         g["created"]["thank_you"], 0,
-        "06-06 is outside 06-09..06-15"
+        "06-06 is outside 06-08..06-14"
     );
     let again = json(d, &["reminder", "generate", "--as-of", "2026-06-15"]);
     assert_eq!(again["total"], 0);
@@ -2827,4 +2832,204 @@ fn a_closed_stderr_or_a_reader_that_left_never_panics() {
     }
     // The import above was a dry run; the shop is as it was.
     assert_eq!(snapshot(d), before);
+}
+
+// ---- issue 15 (today helper): Vietnamese amounts, file errors, what the summary says ----
+
+/// `khachquen` on `dir` in Vietnamese.
+fn kq_vi(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_khachquen"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--lang", "vi"])
+        .args(args)
+        .env_remove("KHACHQUEN_DATA_DIR")
+        .env_remove("KHACHQUEN_PIN")
+        .output()
+        .expect("run khachquen")
+}
+
+/// A purchases workbook whose amounts are text cells, as shops type them.
+fn purchases_xlsx(path: &Path, amounts: &[&str]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["Điện thoại", "Ngày mua", "Tổng tiền"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (i, a) in amounts.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, "0966123456").unwrap();
+        ws.write_string(r, 1, format!("0{}/03/2024", i + 1))
+            .unwrap();
+        ws.write_string(r, 2, *a).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn dong_amounts_with_dots_import_from_csv_and_xlsx() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (d, f) = (data.path(), files.path());
+    one_customer(d);
+    // "99.000" and "1.250.000" in a đồng shop are 99 000 and 1 250 000 đồng.
+    let csv = put(
+        f,
+        "mua.csv",
+        "Điện thoại;Ngày mua;Tổng tiền\n0966123456;01/03/2024;99.000\n0966123456;02/03/2024;1.250.000\n0966123456;03/03/2024;250,000 ₫\n"
+            .as_bytes(),
+    );
+    let r = json(d, &["import", "purchases", &csv]);
+    assert_eq!(
+        (&r["inserted"], &r["rejected"]),
+        (&Value::from(3), &Value::from(0)),
+        "{r}"
+    );
+    let c = json(d, &["customer", "show", "0966123456"]);
+    assert_eq!(c["stats"]["total_spent"], "1599000", "{c}");
+
+    let book = f.join("mua.xlsx");
+    purchases_xlsx(&book, &["99.000", "1.250.000", "2.000"]);
+    let book = book.display().to_string();
+    // Dates 01..03/03/2024 and the same amounts as the CSV's first two: already there.
+    let r = json(d, &["import", "purchases", &book]);
+    assert_eq!(
+        (&r["inserted"], &r["unchanged"], &r["rejected"]),
+        (&Value::from(1), &Value::from(2), &Value::from(0)),
+        "{r}"
+    );
+    let c = json(d, &["customer", "show", "0966123456"]);
+    assert_eq!(c["stats"]["total_spent"], "1601000", "{c}");
+}
+
+/// Each broken file: exit 1, one sentence naming the file, no library words, nothing written.
+#[test]
+fn broken_files_get_one_clear_sentence_and_change_nothing() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (d, f) = (data.path(), files.path());
+    one_customer(d);
+    let good = f.join("good.xlsx");
+    purchases_xlsx(&good, &["99.000"]);
+    let bytes = std::fs::read(&good).unwrap();
+    let truncated = put(f, "cut.xlsx", &bytes[..bytes.len() / 2]);
+    let renamed = put(
+        f,
+        "notes.xlsx",
+        "Tên,Điện thoại\nAn,0966123456\n".as_bytes(),
+    );
+    let binary = put(
+        f,
+        "photo.csv",
+        &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0xff, 0xd8, 0, 1, 2, 3],
+    );
+    let empty = put(f, "empty.csv", b"");
+    let missing = f.join("gone.csv").display().to_string();
+    for (file, kind, en, vi) in [
+        (
+            &truncated,
+            "customers",
+            "cut.xlsx is not a readable Excel workbook",
+            "cut.xlsx không phải là bảng tính Excel",
+        ),
+        (
+            &renamed,
+            "purchases",
+            "notes.xlsx is not a readable Excel workbook",
+            "notes.xlsx không phải là bảng tính Excel",
+        ),
+        (
+            &binary,
+            "customers",
+            "photo.csv is not a table",
+            "photo.csv không phải là bảng dữ liệu",
+        ),
+        (
+            &empty,
+            "customers",
+            "no header row or no data",
+            "không có dòng tiêu đề",
+        ),
+        (
+            &missing,
+            "purchases",
+            "gone.csv could not be opened",
+            "Không mở được tệp gone.csv",
+        ),
+    ] {
+        refused(d, &["import", kind, file], en);
+        let out = kq_vi(d, &["import", kind, file, "--dry-run"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(vi), "{err}");
+        let out = kq(d, &["import", kind, file]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        for raw in [
+            "Zip",
+            "EOCD",
+            "Xlsx error",
+            "os error",
+            "invalid",
+            "No such file",
+        ] {
+            assert!(
+                !err.contains(raw),
+                "{file}: library text {raw:?} leaked: {err}"
+            );
+        }
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+    }
+    // The detail is kept for whoever looks into it.
+    let log = std::fs::read_to_string(d.join("khachquen.log")).unwrap();
+    assert!(
+        log.contains("cut.xlsx") && log.contains("not a readable workbook"),
+        "{log}"
+    );
+    // An export that cannot be written says so in one sentence too.
+    let nowhere = f
+        .join("no-such-folder")
+        .join("khach.csv")
+        .display()
+        .to_string();
+    refused(
+        d,
+        &["export", "customers", &nowhere],
+        "khach.csv could not be written",
+    );
+}
+
+#[test]
+fn the_import_summary_says_what_happened() {
+    let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (d, f) = (data.path(), files.path());
+    let file = put(
+        f,
+        "khach.csv",
+        "Tên,Điện thoại\nAn,0912000001\nBình,0912000002\nChi,0912000003\nDung,12345\n".as_bytes(),
+    );
+    // Refused: nothing written, so nothing "Inserted".
+    let out = kq(d, &["import", "customers", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Nothing was written."), "{text}");
+    assert!(
+        text.contains("To insert: 3") && !text.contains("Inserted"),
+        "{text}"
+    );
+    let out = kq_vi(d, &["import", "customers", &file]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("Không ghi gì") && !text.contains("Đã thêm"),
+        "{text}"
+    );
+    // A dry run says so first.
+    let out = kq(d, &["import", "customers", &file, "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Dry run: nothing was written."), "{text}");
+    assert!(!text.contains("Inserted"), "{text}");
+    // Written: it says so, and counts what was inserted.
+    let text = ok(d, &["import", "customers", &file, "--skip-invalid"]);
+    assert!(text.starts_with("Import complete"), "{text}");
+    assert!(
+        text.contains("Inserted: 3") && text.contains("Rows rejected: 1"),
+        "{text}"
+    );
 }

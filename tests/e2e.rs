@@ -794,3 +794,91 @@ fn regex_like_dd_mm_yyyy(v: &str) -> bool {
             .enumerate()
             .all(|(i, c)| i == 2 || i == 5 || c.is_ascii_digit())
 }
+
+// ---- issue 15 (today helper): Today's bulk snooze, import mapping selects not clipped ----
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn today_bulk_snooze_and_the_import_mapping_reads_whole() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4684, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Phạm Thu Hà",
+                "--phone",
+                "0987654321",
+            ],
+        );
+        for title in ["Gọi hỏi size", "Báo hàng về", "Mời dùng thử"] {
+            cli(
+                d,
+                &[
+                    "reminder",
+                    "add",
+                    "0987654321",
+                    "--due",
+                    "2026-01-05",
+                    "--title",
+                    title,
+                ],
+            );
+        }
+    })
+    .await?;
+    s.keys(&Key::F4.to_string()).await?;
+    s.wait_for(".today-row[data-group=\"overdue\"]").await?;
+    s.click("#today-select-all").await?;
+    s.wait_text("#today-selected-count", "3").await?;
+    s.click("#today-bulk-snooze").await?;
+    s.click("#today-bulk-form [data-days=\"7\"]").await?;
+    s.screenshot("today-bulk-snooze").await?;
+    s.click("#today-bulk-snooze-submit").await?;
+    s.wait_text(".toasts", "Đã hoãn 3 việc").await?;
+    // Nothing is overdue any more: the three moved to next week together.
+    s.wait_text("#today-overdue", "Không có việc nào quá hạn")
+        .await?;
+    s.wait_text("#today-week", "Mời dùng thử").await?;
+
+    // A wide file's short header ("Thanh toán") no longer squeezes its field's name (the
+    // selects were 128 px for "Hình thức thanh toán").
+    go(&s, "#import").await?;
+    s.select("#import-kind", "purchases").await?;
+    let csv = s.data_dir.path().join("mua.csv");
+    std::fs::write(
+        &csv,
+        "Điện thoại,Ngày mua,Tổng tiền,Thanh toán,Mã KH,Tên,Ghi chú,Nhân viên,X1,X2,X3,X4,X5\n\
+         0987654321,01/03/2024,99.000,Tiền mặt,,,,,a,b,c,d,e\n",
+    )?;
+    s.client
+        .execute(
+            "window.__TAURI__.dialog.open = async () => arguments[0];",
+            vec![serde_json::json!(csv)],
+        )
+        .await?;
+    s.click("#import-file").await?;
+    s.wait_text("#import-mapping", "Hình thức thanh toán")
+        .await?;
+    // "99.000" in a đồng shop is 99 000 đồng: the row is accepted, no error list.
+    s.wait_text("#import-report", "sẽ thêm mới").await?;
+    assert_eq!(s.text("#import-report .report-errors").await?, None);
+    let clipped = s
+        .client
+        .execute(
+            "const c = document.createElement('canvas').getContext('2d');
+             return [...document.querySelectorAll('.map-select')].filter((el) => {
+               c.font = getComputedStyle(el).font;
+               const w = c.measureText(el.options[el.selectedIndex].text).width;
+               return el.clientWidth < w + 24;
+             }).map((el) => el.options[el.selectedIndex].text + ' ' + el.clientWidth);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(clipped, serde_json::json!([]), "clipped mapping selects");
+    s.screenshot("import-mapping-whole").await?;
+    s.close().await?;
+    Ok(())
+}

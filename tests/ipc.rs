@@ -749,6 +749,12 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value, Class)> {
         ),
         ("audit_list", json!({"filter": {}}), Owner),
         ("audit_verify", json!({}), Owner),
+        (
+            "reminder_snooze_bulk",
+            json!({"ids": [999], "to": "2099-01-01"}),
+            Serve,
+        ),
+        ("reminder_cancel_bulk", json!({"ids": [999]}), Owner),
     ]
 }
 
@@ -912,4 +918,194 @@ fn template_list_offers_the_shop_language_and_the_audit_log_names_people() {
             "archived, still named: {e}"
         );
     }
+}
+
+// ---- issue 15 (today helper): Today's bulk actions, file errors in one sentence ----
+
+/// Open reminders as (id, due date, status), soonest first.
+fn open_reminders(a: &App) -> Vec<(i64, String)> {
+    invoke(a, "reminder_list", json!({"due": "all"}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_i64().unwrap(),
+                r["due_date"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn bulk_snooze_and_cancel_through_ipc() {
+    let a = app();
+    invoke(&a, "auth_setup", json!({"name": "Chị Lan", "pin": "1234"})).unwrap();
+    invoke(
+        &a,
+        "staff_add",
+        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
+    )
+    .unwrap();
+    let c = invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Nguyễn Văn An", "phone": "0912345678"}}),
+    )
+    .unwrap();
+    let today = invoke(&a, "reminder_today", json!({})).unwrap()["as_of"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ids: Vec<i64> = (0..4)
+        .map(|i| {
+            invoke(
+                &a,
+                "reminder_add",
+                json!({"input": {"customer_id": c["id"], "due_date": today, "title": format!("Việc {i}")}}),
+            )
+            .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    let before = open_reminders(&a);
+    let audits = |a: &App, action: &str| {
+        invoke(
+            a,
+            "audit_list",
+            json!({"filter": {"action": action, "limit": 1}}),
+        )
+        .unwrap()["total"]
+            .as_i64()
+            .unwrap()
+    };
+    // A bad id refuses the whole selection; nothing moves.
+    let e = invoke(
+        &a,
+        "reminder_snooze_bulk",
+        json!({"ids": [ids[0], 424242], "to": "2099-01-01"}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "reminder.not_found", "{e}");
+    assert_eq!(open_reminders(&a), before);
+    // An empty selection changes nothing.
+    assert_eq!(
+        invoke(
+            &a,
+            "reminder_snooze_bulk",
+            json!({"ids": [], "to": "2099-01-01"})
+        )
+        .unwrap(),
+        0
+    );
+    assert_eq!(
+        invoke(&a, "reminder_cancel_bulk", json!({"ids": []})).unwrap(),
+        0
+    );
+    assert_eq!(open_reminders(&a), before);
+    // A date in the past, or not a date: nothing moves.
+    let e = invoke(
+        &a,
+        "reminder_snooze_bulk",
+        json!({"ids": [ids[0]], "to": "2000-01-01"}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "reminder.snooze_past");
+    assert!(invoke(
+        &a,
+        "reminder_snooze_bulk",
+        json!({"ids": "1,2", "to": "2099-01-01"})
+    )
+    .is_err());
+    assert_eq!(open_reminders(&a), before);
+    // The cashier may snooze several, but not cancel them.
+    invoke(&a, "auth_sign_in", json!({"staff_id": 2, "pin": "1111"})).unwrap();
+    let e = invoke(&a, "reminder_cancel_bulk", json!({"ids": [ids[0], ids[1]]})).unwrap_err();
+    assert_eq!(e["code"], "auth.forbidden", "{e}");
+    assert_eq!(open_reminders(&a), before);
+    let n = invoke(
+        &a,
+        "reminder_snooze_bulk",
+        json!({"ids": [ids[0], ids[1], ids[0]], "to": "2099-01-01"}),
+    )
+    .unwrap();
+    assert_eq!(n, 2);
+    // The owner cancels the other two at once; one audit entry per reminder.
+    invoke(&a, "auth_sign_in", json!({"staff_id": 1, "pin": "1234"})).unwrap();
+    let (snoozed, cancelled) = (audits(&a, "reminder.snooze"), audits(&a, "reminder.cancel"));
+    assert_eq!(snoozed, 2);
+    let n = invoke(&a, "reminder_cancel_bulk", json!({"ids": [ids[2], ids[3]]})).unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(audits(&a, "reminder.cancel"), cancelled + 2);
+    let left = open_reminders(&a);
+    assert_eq!(
+        left,
+        vec![
+            (ids[0], "2099-01-01".to_owned()),
+            (ids[1], "2099-01-01".to_owned())
+        ]
+    );
+    // Closed ones in a selection refuse it.
+    let e = invoke(&a, "reminder_cancel_bulk", json!({"ids": [ids[0], ids[2]]})).unwrap_err();
+    assert_eq!(e["code"], "reminder.closed");
+    assert_eq!(open_reminders(&a), left);
+}
+
+#[test]
+fn broken_import_files_answer_in_one_sentence_through_ipc() {
+    let a = app();
+    let d = a.dir.path();
+    invoke(
+        &a,
+        "customer_add",
+        json!({"input": {"name": "Nguyễn Văn An", "phone": "0912345678"}}),
+    )
+    .unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Tên").unwrap();
+    ws.write_string(0, 1, "Điện thoại").unwrap();
+    ws.write_string(1, 0, "Bình").unwrap();
+    ws.write_string(1, 1, "0912000002").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let put = |name: &str, b: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, b).unwrap();
+        p
+    };
+    let cases = [
+        (
+            put("cut.xlsx", &bytes[..bytes.len() - 40]),
+            "import.not_xlsx",
+        ),
+        (put("ghi-chu.xlsx", b"just some notes\n"), "import.not_xlsx"),
+        (
+            put("anh.csv", &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 1, 2]),
+            "import.not_table",
+        ),
+        (put("rong.csv", b""), "import.empty"),
+        (d.join("khong-co.csv"), "import.file_unreadable"),
+    ];
+    for (path, want) in &cases {
+        for cmd in ["import_preview", "import_run"] {
+            let e = invoke(&a, cmd, json!({"kind": "customers", "path": path})).unwrap_err();
+            assert_eq!(e["code"], *want, "{cmd} {path:?}: {e}");
+            let msg = e["message"].as_str().unwrap();
+            for raw in ["Zip", "EOCD", "Xlsx", "os error", "No such file", "{"] {
+                assert!(!msg.contains(raw), "{msg}");
+            }
+            assert!(
+                !msg.contains(&d.display().to_string()),
+                "names the file, not the path: {msg}"
+            );
+            assert!(e["params"].get("detail").is_none(), "{e}");
+        }
+    }
+    assert_eq!(
+        invoke(&a, "app_info", json!({})).unwrap()["customers"],
+        1,
+        "nothing written"
+    );
 }

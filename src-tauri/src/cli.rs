@@ -31,7 +31,7 @@ use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
 use khachquen_core::backup::{BackupInfo, BackupStatus, PassphraseChange};
 use khachquen_core::export::ExportKind;
-use khachquen_core::import::{ImportOptions, ImportReport, Kind, RowError};
+use khachquen_core::import::{ImportOptions, ImportReport, Kind, Phase, RowError};
 use khachquen_core::merge::Duplicates;
 use khachquen_core::model::{
     CustomerInput, CustomerLoyalty, ItemInput, LedgerEntry, LoyaltyConfig, Purchase, PurchaseInput,
@@ -463,6 +463,8 @@ pub fn main() -> i32 {
             return 1;
         }
     };
+    // First, so that why the data file would not open is in the log too.
+    init_log(&data_dir);
     let db = match Store::open(&store::db_path(&data_dir)) {
         Ok(s) => s,
         Err(e) => return fail(lang, &e),
@@ -899,28 +901,37 @@ fn backup(db: &Store, cmd: BackupCmd, o: &Out) -> khachquen_core::Result<i32> {
 }
 
 fn import_text(o: &Out, r: &ImportReport) -> String {
-    let (ins, upd) = if r.dry_run {
-        ("cli.import_to_insert", "cli.import_to_update")
+    // What happened comes first; a run that wrote nothing counts what it would have done.
+    let (head, ins, upd, created) = if r.committed {
+        (
+            "cli.import_written",
+            "cli.import_inserted",
+            "cli.import_updated",
+            "cli.import_customers_created",
+        )
     } else {
-        ("cli.import_inserted", "cli.import_updated")
+        (
+            if r.dry_run {
+                "cli.import_dry_run"
+            } else {
+                "cli.import_not_written"
+            },
+            "cli.import_to_insert",
+            "cli.import_to_update",
+            "cli.import_to_create",
+        )
     };
     let mut lines = vec![
+        o.t(head),
         format!("{}: {}", o.t("cli.import_rows"), r.rows),
         format!("{}: {}", o.t(ins), r.inserted),
         format!("{}: {}", o.t(upd), r.updated),
         format!("{}: {}", o.t("cli.import_unchanged"), r.unchanged),
     ];
     if r.kind == Kind::Purchases {
-        lines.push(format!(
-            "{}: {}",
-            o.t("cli.import_customers_created"),
-            r.customers_created
-        ));
+        lines.push(format!("{}: {}", o.t(created), r.customers_created));
     }
     lines.push(format!("{}: {}", o.t("cli.import_rejected"), r.rejected));
-    if r.dry_run {
-        lines.push(o.t("cli.import_dry_run"));
-    }
     lines.join("\n")
 }
 
@@ -954,9 +965,18 @@ fn import_cmd(db: &Store, cmd: ImportCmd, o: &Out) -> khachquen_core::Result<i32
         skip_invalid: flags.skip_invalid,
     };
     let label = o.t("cli.import_progress");
-    let mut progress = |done: u64, total: u64| {
+    // One percentage over both passes (check, then write), each row counted once a pass.
+    let mut progress = |phase: Phase, done: u64, total: u64| {
         if !o.json {
-            err!("\r{label} {}%", done * 100 / total.max(1));
+            let half = done * 50 / total.max(1);
+            let pct = if opts.dry_run {
+                half * 2
+            } else if phase == Phase::Check {
+                half
+            } else {
+                50 + half
+            };
+            err!("\r{label} {pct}%");
         }
     };
     let mut r = db.import(kind, &file, &opts, &mut progress)?;
@@ -1350,4 +1370,27 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The technical detail behind a one-sentence error (a library's or the system's words)
+/// goes to `khachquen.log` in the data folder, never to the owner's message. The log starts
+/// over once it passes 1 MB; a log that cannot be opened is simply not written.
+fn init_log(data_dir: &std::path::Path) {
+    // The data folder may not exist yet on a first run (opening the store makes it anyway).
+    let _ = std::fs::create_dir_all(data_dir);
+    let path = data_dir.join("khachquen.log");
+    let big = std::fs::metadata(&path).is_ok_and(|m| m.len() > 1024 * 1024);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(!big)
+        .write(true)
+        .truncate(big)
+        .open(&path);
+    if let Ok(file) = file {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+            .try_init();
+    }
 }

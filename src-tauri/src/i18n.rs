@@ -100,6 +100,11 @@ pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
             }
         }
     }
+    // A library's or the system's words ("Zip error…", "os error 28") are for the log:
+    // the file errors' sentences no longer show them.
+    if let Some(detail) = params.get("detail") {
+        tracing::warn!(code = e.code(), %detail, "{e}");
+    }
     // A refusal names what was refused in the user's words: "Only the owner may refund…".
     if let Some(Value::String(p)) = params.get("permission") {
         let what = t(lang, &format!("permissions.{p}"));

@@ -90,6 +90,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::staff::staff_set_active,
             commands::staff::audit_list,
             commands::staff::audit_verify,
+            commands::care::reminder_snooze_bulk,
+            commands::care::reminder_cancel_bulk,
         ])
 }
 

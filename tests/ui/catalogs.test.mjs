@@ -14,8 +14,9 @@ const get = (cat, path) => (path.startsWith('errors.') ? cat.errors[path.slice(7
 const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 const ERROR_CODES = {
-  'db.schema_too_new': ['found', 'supported'], 'db.open_failed': ['detail', 'path'], 'db.sqlite': ['detail'],
-  'db.io': ['detail'], 'db.migration': ['detail'],
+  // File errors are one sentence without the library's words (issue 15): the detail goes to the log.
+  'db.schema_too_new': ['found', 'supported'], 'db.open_failed': ['path'], 'db.sqlite': ['detail'],
+  'db.io': [], 'db.migration': ['detail'],
   'customer.not_found': ['ref'], 'customer.name_required': [], 'customer.name_too_long': ['max'],
   'customer.phone_required': [], 'customer.phone_invalid': ['phone'], 'customer.phone_taken': ['id', 'name', 'phone'],
   'customer.code_taken': ['code', 'id', 'name'], 'customer.code_invalid': ['code'], 'customer.email_invalid': ['email'],

@@ -133,6 +133,8 @@ export const reminderAdd = (input) => call('reminder_add', { input });
 export const reminderDone = (id, log) => call('reminder_done', opt({ id, log }));
 export const reminderSnooze = (id, to) => call('reminder_snooze', { id, to });
 export const reminderCancel = (id) => call('reminder_cancel', { id });
+export const reminderSnoozeBulk = (ids, to) => call('reminder_snooze_bulk', { ids, to });
+export const reminderCancelBulk = (ids) => call('reminder_cancel_bulk', { ids });
 export const reminderGenerate = (asOf) => call('reminder_generate', opt({ as_of: asOf }));
 export const reminderRulesGet = () => call('reminder_rules_get');
 export const reminderRulesSet = (rules) => call('reminder_rules_set', { rules });

@@ -51,6 +51,8 @@ const OWNER_COMMANDS = {
   analytics_refresh: 'maintenance',
   demo_create: 'demo',
   demo_leave: 'demo',
+
+  reminder_cancel_bulk: 'cancel_reminder',
 };
 
 /** The permission a command needs beyond the counter's work, or null. */

@@ -4,12 +4,16 @@
 // reminder_done with log), snoozed to a date, cancelled, or answered with a message from a
 // template. The toolbar runs the automatic rules (reminder_generate) or adds a reminder by hand.
 // Keyboard: ↑/↓ move between rows, Enter opens the done form, H/S snooze, N/M message,
-// Esc closes a form.
+// Space / X selects the row, Esc closes a form. Selected rows (checkboxes, a select-all per
+// group and for everything loaded) are snoozed or cancelled together: one core call, one
+// transaction (reminder_snooze_bulk / reminder_cancel_bulk).
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast, confirmDialog, clearFieldErrors, showFieldError } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { openMessageDialog, reminderReason, showDate, shopToday, addDays, daysBetween, careIcon, CHANNELS } from '../lib/care-dialogs.js';
 import { dateInput, dateValue, setDateValue, timeInput } from '../lib/datefield.js';
+
+import { toggle, setAll, prune, allState, selectedIds } from '../lib/today-select.js';
 
 const GROUPS = ['overdue', 'today', 'week'];
 const PAGE = 50;
@@ -21,7 +25,7 @@ const TEMPLATE_FOR = {
 };
 
 // Kept across mounts: coming back from a profile shows the same list at once, then refreshes.
-const state = { data: null, limit: PAGE, open: null /* {id, type: 'done'|'snooze'} */ };
+const state = { data: null, limit: PAGE, open: null /* {id, type: 'done'|'snooze'} */, selected: new Set(), bulkSnooze: false };
 
 let ctx = null;
 let els = null;
@@ -39,7 +43,8 @@ function mount(root, context) {
     generate: h('button', { type: 'button', class: 'ghost', id: 'today-generate', title: T('generate_hint'), onclick: generate }, icon('sparkle'), T('generate')),
     add: h('button', { type: 'button', class: 'primary', id: 'today-add', onclick: () => toggleAddForm() }, icon('plus'), T('add')),
     date: h('span', { class: 'today-date', id: 'today-date' }),
-    keys: h('p', { class: 'hint today-keys', id: 'today-keys' }, T('keys_hint')),
+    keys: h('p', { class: 'hint today-keys', id: 'today-keys' }, `${T('keys_hint')} · ${T('keys_select')}`),
+    bulk: h('div', { class: 'card today-bulk hidden', id: 'today-bulk', role: 'toolbar', 'aria-label': T('bulk_label') }),
   };
   fill(root, h('div', { class: 'today', id: 'today' },
     h('header', { class: 'screen-header' },
@@ -47,6 +52,7 @@ function mount(root, context) {
       h('div', { class: 'toolbar' }, els.generate, els.add)),
     els.addBox,
     els.keys,
+    els.bulk,
     els.groups));
   if (state.data) render();
   else fill(els.groups, h('p', { class: 'loading' }, t('common.loading')));
@@ -84,6 +90,8 @@ function render() {
   els.date.textContent = longDate(data.as_of);
   const total = GROUPS.reduce((s, g) => s + (data[g]?.total ?? 0), 0);
   els.keys.classList.toggle('hidden', !total);
+  prune(state.selected, loadedIds());
+  renderBulk();
   if (!total) {
     fill(els.groups, h('section', { class: 'card empty-state today-empty', id: 'today-empty' },
       h('div', { class: 'welcome-mark' }, icon('check')),
@@ -99,7 +107,7 @@ function render() {
     const group = data[g] ?? { total: 0, rows: [] };
     const more = group.total - group.rows.length;
     return h('section', { class: ['card', 'today-group', `group-${g}`, !group.total && 'empty'], id: `today-${g}`, dataset: { group: g } },
-      h('h2', {}, careIcon(GROUP_ICONS[g]), T(`groups.${g}`),
+      h('h2', {}, group.rows.length > 0 && groupSelectBox(g, group.rows), careIcon(GROUP_ICONS[g]), T(`groups.${g}`),
         h('span', { class: ['badge', 'today-count', g === 'overdue' && group.total && 'danger'] }, fmt.number(group.total))),
       group.total
         ? h('ul', { class: 'today-list', 'aria-label': T(`groups.${g}`) }, group.rows.map((r) => rowView(r, g)))
@@ -125,11 +133,14 @@ function rowView(r, group) {
     h('span', {}, T('points', { points: fmt.number(c.points ?? 0) })),
     h('span', {}, c.last_purchase_at ? T('last_visit', { date: fmt.date(c.last_purchase_at) }) : T('never_bought')),
   ];
+  const picked = state.selected.has(String(r.id));
   const li = h('li', {
-    class: ['today-row', r.overdue && 'overdue'], tabindex: '0', dataset: { id: String(r.id), group, customer: String(c.id) },
+    class: ['today-row', r.overdue && 'overdue', picked && 'selected'], tabindex: '0', dataset: { id: String(r.id), group, customer: String(c.id) },
     onkeydown: onRowKeydown,
   },
   h('div', { class: 'today-row-main' },
+    h('input', { type: 'checkbox', class: 'today-select', tabindex: '-1', checked: picked, 'aria-label': T('select_row', { name: c.name }),
+      onchange: () => { toggle(state.selected, r.id); li.classList.toggle('selected', state.selected.has(String(r.id))); renderBulk(); } }),
     h('div', { class: 'today-who' },
       h('div', { class: 'today-name-line' },
         h('a', { class: 'today-name', href: `#profile/${encodeURIComponent(c.id)}`, tabindex: '-1' }, c.name),
@@ -168,6 +179,8 @@ function dueView(r, group) {
     h('div', { class: 'today-due-date' }, shortDate(r.due_date), r.due_time && h('span', { class: 'today-time' }, r.due_time)),
     h('div', { class: ['today-due-rel', group === 'overdue' && 'late'] }, rel),
     r.snoozed_from && h('div', { class: 'today-snoozed muted small' }, T('snoozed_from', { date: showDate(fmt, r.snoozed_from) })),
+    // Found late (the shop was closed): today's work, and since when it was due.
+    !r.snoozed_from && r.detail?.late_from && h('div', { class: 'today-late-from muted small' }, T('late_from', { date: dayMonth(r.detail.late_from) })),
   ];
 }
 
@@ -177,6 +190,9 @@ function longDate(date) {
   return new Intl.DateTimeFormat(ctx.fmt.locale, { timeZone: 'UTC', weekday: 'long', day: '2-digit', month: '2-digit', year: 'numeric' })
     .format(new Date(`${date}T00:00:00Z`));
 }
+
+/** "27/11" from "2026-11-27": a recent day (Intl writes "27-11" in Vietnamese). */
+const dayMonth = (date) => `${String(date).slice(8, 10)}/${String(date).slice(5, 7)}`;
 
 /** "T5, 27/11" style: the weekday matters more than the year for the coming week. */
 function shortDate(date) {
@@ -221,6 +237,9 @@ function onRowKeydown(e) {
   } else if (key === 'n' || key === 'm') {
     e.preventDefault();
     message(li.reminder);
+  } else if (key === ' ' || key === 'x') {
+    e.preventDefault();
+    li.querySelector('.today-select')?.click();
   } else if (key === 'Escape' && state.open) {
     e.preventDefault();
     closeForm();
@@ -371,6 +390,104 @@ function message(r) {
   });
 }
 
+// ---------- selection and bulk actions ----------
+
+/** Ids of every loaded row, in screen order. */
+const loadedIds = () => GROUPS.flatMap((g) => (state.data?.[g]?.rows ?? []).map((r) => String(r.id)));
+
+function syncBox(box, ids) {
+  const st = allState(state.selected, ids);
+  box.checked = st === 'all';
+  box.indeterminate = st === 'some';
+}
+
+function groupSelectBox(group, rows) {
+  const ids = rows.map((r) => String(r.id));
+  const box = h('input', { type: 'checkbox', class: 'today-select-group', dataset: { group }, 'aria-label': T('select_group', { group: T(`groups.${group}`) }),
+    onchange: () => { setAll(state.selected, ids, box.checked); render(); } });
+  syncBox(box, ids);
+  return box;
+}
+
+/** The bar over the groups: select all, how many are selected, snooze or cancel them. */
+function renderBulk() {
+  if (!els) return;
+  const { fmt } = ctx;
+  const ids = loadedIds();
+  els.bulk.classList.toggle('hidden', ids.length === 0);
+  if (!ids.length) { fill(els.bulk); return; }
+  const n = selectedIds(state.selected, ids).length;
+  const all = h('input', { type: 'checkbox', id: 'today-select-all', onchange: () => { setAll(state.selected, ids, all.checked); render(); } });
+  syncBox(all, ids);
+  const canCancel = !ctx.can || ctx.can('cancel_reminder');
+  fill(els.bulk,
+    h('label', { class: 'check today-select-all' }, all, T('select_all', { count: fmt.number(ids.length) })),
+    h('span', { class: ['today-selected-count', !n && 'muted'], id: 'today-selected-count', 'aria-live': 'polite' },
+      n ? T('selected', { count: fmt.number(n) }) : T('none_selected')),
+    h('span', { class: 'spacer' }),
+    h('button', { type: 'button', class: 'ghost small', id: 'today-bulk-snooze', disabled: !n, onclick: () => { state.bulkSnooze = !state.bulkSnooze; renderBulk(); } },
+      careIcon('clock'), T('bulk_snooze')),
+    canCancel && h('button', { type: 'button', class: 'ghost small danger-text', id: 'today-bulk-cancel', disabled: !n, onclick: bulkCancel },
+      icon('x'), T('bulk_cancel')),
+    n > 0 && state.bulkSnooze && bulkSnoozeForm(n));
+}
+
+function bulkSnoozeForm(n) {
+  const { t, fmt } = ctx;
+  const today = state.data?.as_of ?? shopToday(fmt);
+  const to = dateInput({ name: 'to', id: 'today-bulk-to', value: addDays(today, 1), min: today, required: true, placeholder: t('datefield.placeholder') });
+  const submit = h('button', { type: 'submit', class: 'primary small', id: 'today-bulk-snooze-submit' }, careIcon('clock'), T('bulk_snooze_submit', { count: fmt.number(n) }));
+  const quick = [[1, 'quick_tomorrow'], [3, 'quick_3_days'], [7, 'quick_week']].map(([d, key]) =>
+    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(d) }, onclick: () => { setDateValue(to, addDays(today, d)); to.focus(); } }, T(key)));
+  const form = h('form', { class: 'today-bulk-form', id: 'today-bulk-form', novalidate: true,
+    onkeydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); state.bulkSnooze = false; renderBulk(); } },
+    onsubmit: async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      const day = dateValue(to);
+      if (!day) { showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: to.value } })); to.focus(); return; }
+      submit.disabled = true;
+      try {
+        const count = await api.reminderSnoozeBulk(selectedIds(state.selected, loadedIds()), day);
+        toast(T('bulk_snoozed', { count: fmt.number(count ?? 0), date: showDate(fmt, day) }), 'success');
+        state.selected.clear();
+        state.bulkSnooze = false;
+        await load();
+      } catch (err) {
+        submit.disabled = false;
+        if (form.isConnected) ctx.showError(err, form); else ctx.showError(err);
+        if (err.code === 'reminder.closed' || err.code === 'reminder.not_found') load();
+      }
+    } },
+  h('label', { class: 'field today-snooze-date' }, h('span', { class: 'label' }, T('snooze_to')), to),
+  h('div', { class: 'today-quick' }, quick),
+  h('div', { class: 'today-form-actions' },
+    h('button', { type: 'button', class: 'ghost small', onclick: () => { state.bulkSnooze = false; renderBulk(); } }, t('common.close')),
+    submit));
+  setTimeout(() => { if (form.isConnected && !form.contains(document.activeElement)) to.focus(); }, 0);
+  return form;
+}
+
+async function bulkCancel() {
+  const { fmt } = ctx;
+  const ids = selectedIds(state.selected, loadedIds());
+  if (!ids.length) return;
+  const ok = await confirmDialog({
+    title: T('bulk_cancel_title', { count: fmt.number(ids.length) }), body: T('bulk_cancel_body'),
+    confirm: T('bulk_cancel_confirm', { count: fmt.number(ids.length) }), cancel: T('cancel_keep'), danger: true,
+  });
+  if (!ok) return;
+  try {
+    const count = await api.reminderCancelBulk(ids);
+    toast(T('bulk_cancelled', { count: fmt.number(count ?? 0) }), 'success');
+    state.selected.clear();
+    await load();
+  } catch (err) {
+    ctx.showError(err);
+    if (err.code === 'reminder.closed' || err.code === 'reminder.not_found') load();
+  }
+}
+
 // ---------- toolbar: generate, add ----------
 
 async function generate() {
@@ -381,7 +498,8 @@ async function generate() {
     const report = await api.reminderGenerate();
     const parts = Object.entries(report.created ?? {}).filter(([, n]) => n > 0)
       .map(([kind, n]) => `${t(`care.kind.${kind}`)}: ${fmt.number(n)}`);
-    toast(report.total ? `${T('generated', { count: fmt.number(report.total) })} (${parts.join(', ')})` : T('generated_none'), report.total ? 'success' : 'info', 6000);
+    const skipped = report.skipped > 0 ? ` ${T('generated_skipped', { count: fmt.number(report.skipped) })}` : '';
+    toast(`${report.total ? `${T('generated', { count: fmt.number(report.total) })} (${parts.join(', ')})` : T('generated_none')}${skipped}`, report.total ? 'success' : 'info', 6000);
     await load();
   } catch (err) {
     ctx.showError(err);

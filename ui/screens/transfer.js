@@ -5,6 +5,7 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon } from '../lib/dom.js';
 import { latestOnly, STALE } from '../lib/async.js';
+import { countLabels, errorsHeading, progressView } from '../lib/import-report.js';
 
 const KINDS = ['customers', 'purchases'];
 const EXPORTS = ['customers', 'purchases', 'points'];
@@ -183,6 +184,8 @@ function renderReport(r) {
   const { t, fmt } = ctx;
   const stat = (key, value, cls) => h('div', { class: ['report-stat', cls] }, h('span', { class: 'stat-value' }, fmt.number(value)), h('span', { class: 'stat-label' }, t(key)));
   const dry = r.dry_run;
+  const labels = countLabels(r);
+  const heading = errorsHeading(r);
   const headline = dry
     ? h('p', { class: 'report-head' }, t('transfer.dry_run_head'))
     : r.committed
@@ -192,13 +195,13 @@ function renderReport(r) {
     headline,
     h('div', { class: 'report-stats' },
       stat('transfer.stat_rows', r.rows),
-      stat(dry ? 'transfer.stat_to_insert' : 'transfer.stat_inserted', r.inserted, 'ok'),
-      stat(dry ? 'transfer.stat_to_update' : 'transfer.stat_updated', r.updated),
+      stat(labels.inserted, r.inserted, 'ok'),
+      stat(labels.updated, r.updated),
       stat('transfer.stat_unchanged', r.unchanged, 'muted'),
-      r.kind === 'purchases' && stat(dry ? 'transfer.stat_to_create' : 'transfer.stat_created', r.customers_created),
+      r.kind === 'purchases' && stat(labels.created, r.customers_created),
       stat('transfer.stat_rejected', r.rejected, r.rejected ? 'bad' : 'muted')),
     r.errors.length > 0 && h('div', { class: 'report-errors' },
-      h('h3', {}, t('transfer.errors_title', { count: fmt.number(r.errors.length) })),
+      h('h3', { id: 'import-errors-title' }, t('transfer.errors_in_rows', { count: fmt.number(heading.count), rows: fmt.number(heading.rows) })),
       h('div', { class: 'table-scroll errors-scroll' }, h('table', { class: 'list errors-table' },
         h('thead', {}, h('tr', {}, h('th', { class: 'num' }, t('transfer.col_line')), h('th', {}, t('transfer.col_column')), h('th', {}, t('transfer.col_reason')))),
         h('tbody', {}, r.errors.map((e) => h('tr', {},
@@ -230,14 +233,14 @@ async function runImport() {
   els.progress.classList.remove('hidden');
   fill(els.progress, h('div', { class: 'track' }, bar), label);
   const mine = els;
-  const unlisten = await api.onImportProgress(({ done, total }) => {
-    if (mine !== els || !total) return;
-    const pct = Math.min(100, Math.round((done / total) * 100));
+  const unlisten = await api.onImportProgress((event) => {
+    if (mine !== els) return;
+    const p = progressView(event);
     // Width by class steps (the CSP forbids inline styles): 0–100 in steps of 5.
-    bar.className = `bar w${Math.round(pct / 5) * 5}`;
-    mine.progress.setAttribute('aria-valuenow', String(pct));
+    bar.className = `bar w${Math.round(p.percent / 5) * 5}`;
+    mine.progress.setAttribute('aria-valuenow', String(p.percent));
     mine.progress.setAttribute('aria-valuemax', '100');
-    label.textContent = t('transfer.progress', { done: fmt.number(done), total: fmt.number(total), percent: pct });
+    label.textContent = t(p.key, { done: fmt.number(p.done), total: fmt.number(p.total), percent: p.percent });
   });
   try {
     const report = await api.importRun({ kind: state.kind, path: state.path, sheet: state.sheet, mapping: state.mapping,

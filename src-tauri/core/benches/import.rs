@@ -137,7 +137,7 @@ fn import(s: &Store, kind: Kind, path: &Path, dry_run: bool) -> (u64, String) {
         dry_run,
         ..Default::default()
     };
-    let r = s.import(kind, path, &o, &mut |_, _| {}).expect("import");
+    let r = s.import(kind, path, &o, &mut |_, _, _| {}).expect("import");
     assert_eq!(r.rejected, 0, "{:?}", r.errors.first());
     (r.rows, summary(&r))
 }

@@ -406,6 +406,17 @@ pub enum CoreError {
     BackupAuditBroken { file: String, entry: i64 },
     #[error("{0} is not encrypted, but this shop's backups are: confirm to restore it")]
     BackupPlainNeedsConfirm(String),
+    // File errors in one sentence (issue 15 item 12): the library's text goes to the log.
+    #[error("{file} could not be opened or read")]
+    ImportFileUnreadable { file: String },
+    #[error("{file} is not a valid Excel workbook (.xlsx)")]
+    ImportNotXlsx { file: String },
+    #[error("{file} is not a table: neither CSV text nor an Excel workbook")]
+    ImportNotTable { file: String },
+    #[error("{file} could not be written")]
+    ExportWriteFailed { file: String },
+    #[error("bulk action on too many reminders: at most {max}")]
+    ReminderBulkTooMany { max: usize },
 }
 
 impl CoreError {
@@ -578,6 +589,11 @@ impl CoreError {
         "backup.schema_altered",
         "backup.audit_broken",
         "backup.plain_needs_confirm",
+        "import.file_unreadable",
+        "import.not_xlsx",
+        "import.not_table",
+        "export.write_failed",
+        "reminder.bulk_too_many",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -750,6 +766,11 @@ impl CoreError {
             BackupSchemaAltered { .. } => "backup.schema_altered",
             BackupAuditBroken { .. } => "backup.audit_broken",
             BackupPlainNeedsConfirm(_) => "backup.plain_needs_confirm",
+            ImportFileUnreadable { .. } => "import.file_unreadable",
+            ImportNotXlsx { .. } => "import.not_xlsx",
+            ImportNotTable { .. } => "import.not_table",
+            ExportWriteFailed { .. } => "export.write_failed",
+            ReminderBulkTooMany { .. } => "reminder.bulk_too_many",
         }
     }
 
@@ -994,6 +1015,11 @@ impl CoreError {
             }
             BackupAuditBroken { file, entry } => json!({"file": file, "entry": entry}),
             BackupPlainNeedsConfirm(f) => json!({"file": f}),
+            ImportFileUnreadable { file }
+            | ImportNotXlsx { file }
+            | ImportNotTable { file }
+            | ExportWriteFailed { file } => json!({"file": file}),
+            ReminderBulkTooMany { max } => json!({"max": max}),
         };
         let mut map = match v {
             Value::Object(m) => m,

@@ -376,6 +376,20 @@ impl Store {
     }
 }
 
+/// A file the export could not write (no room, no permission, a folder gone): one sentence
+/// naming the file; the system's or the library's words go to the log only.
+fn write_failed(path: &Path, e: CoreError) -> CoreError {
+    match e {
+        CoreError::Io(_) | CoreError::Internal(_) => {
+            tracing::warn!(file = %path.display(), error = %e, "export: cannot write the file");
+            CoreError::ExportWriteFailed {
+                file: crate::import::read::shown_name(path),
+            }
+        }
+        other => other,
+    }
+}
+
 impl Store {
     /// Write `kind` to `path` (.csv or .xlsx). `label` translates headers and coded values.
     /// Reads on the reader connection, so the counter keeps working meanwhile.
@@ -469,7 +483,8 @@ impl Store {
                 })?,
             }
             sink.finish(tmp)
-        })?;
+        })
+        .map_err(|e| write_failed(path, e))?;
         drop(conn);
         let report = ExportReport {
             kind,

@@ -498,6 +498,9 @@ pub struct GenerateReport {
     pub as_of: String,
     pub created: GenerateCounts,
     pub total: i64,
+    /// Reminders found too late to be of use and so not created (a catch-up after days
+    /// closed; see `reminders::CATCH_UP_DAYS`).
+    pub skipped: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

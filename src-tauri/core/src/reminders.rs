@@ -22,7 +22,26 @@ use std::str::FromStr;
 
 /// A day the app was closed is caught up: generating for D creates what fell due in the
 /// `CATCH_UP_DAYS` days up to and including D.
+///
+/// Catch-up must not flood Today with work the app itself just found late. A rule's
+/// reminder that fell due before the run's day is, by kind:
+/// - thank_you: created up to [`THANK_YOU_LATE_DAYS`] days late, else skipped (thanks a
+///   week after the first purchase read as an afterthought);
+/// - check_in: up to [`CHECK_IN_LATE_DAYS`] days late, else skipped;
+/// - birthday: until the birthday itself, then skipped (no greeting after the day);
+/// - warranty: until the warranty ends, then skipped (nothing left to remind of);
+/// - win_back: up to [`WIN_BACK_LATE_DAYS`] days late, else skipped (the long-lapsed stay
+///   in the reports' at-risk list instead of piling up here);
+/// - stale: always (asking to confirm details does not go out of date).
+///
+/// What is created late is due on the run's day, not overdue: nobody missed it. Its
+/// detail keeps the date it first fell due as `late_from`.
 pub const CATCH_UP_DAYS: u64 = 7;
+pub const THANK_YOU_LATE_DAYS: i64 = 2;
+pub const CHECK_IN_LATE_DAYS: i64 = 3;
+pub const WIN_BACK_LATE_DAYS: i64 = 3;
+/// The most reminders one bulk snooze or cancel takes.
+pub const BULK_MAX: usize = 1000;
 /// Today's "next days" group.
 pub const WEEK_DAYS: u64 = 7;
 
@@ -292,6 +311,15 @@ fn get_view(conn: &Connection, id: i64) -> Result<Reminder> {
     Ok(reminder_view(r, &Clock::of(conn, None)?))
 }
 
+/// A bulk action's selection: at most [`BULK_MAX`] ids, each once, in the order given.
+fn bulk_ids(ids: &[i64]) -> Result<Vec<i64>> {
+    if ids.len() > BULK_MAX {
+        return Err(CoreError::ReminderBulkTooMany { max: BULK_MAX });
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(ids.iter().copied().filter(|id| seen.insert(*id)).collect())
+}
+
 /// A manual reminder's fields, checked once whether it is for one customer or a list.
 struct Manual {
     customer_id: i64,
@@ -348,6 +376,8 @@ struct Generator<'a> {
     last: NaiveDate,
     now: i64,
     counts: GenerateCounts,
+    /// Found too late to be of use (see [`CATCH_UP_DAYS`]).
+    skipped: i64,
 }
 
 impl Generator<'_> {
@@ -359,19 +389,34 @@ impl Generator<'_> {
         time::day_start(d, self.tz)
     }
 
+    /// Create a rule's reminder due on `due`, worth creating until `useful_until` (see
+    /// [`CATCH_UP_DAYS`]): found late it is due today, found too late it is skipped.
     fn create(
         &mut self,
         kind: &'static str,
         customer_id: i64,
         key: String,
-        due: NaiveDate,
-        detail: serde_json::Value,
+        (due, useful_until): (NaiveDate, NaiveDate),
+        mut detail: serde_json::Value,
     ) -> Result<()> {
         // Purchase-driven candidates are not filtered by SQL; an archived customer gets none.
         if matches!(kind, "check_in" | "warranty") && !db::care::is_active(self.conn, customer_id)?
         {
             return Ok(());
         }
+        let today = self.last;
+        let due = if due >= today {
+            due
+        } else if useful_until < today {
+            // Made on time on an earlier run, it stays; otherwise it is no use any more.
+            if !db::care::rule_key_exists(self.conn, &key)? {
+                self.skipped += 1;
+            }
+            return Ok(());
+        } else {
+            detail["late_from"] = json!(due.to_string());
+            today
+        };
         let created = db::care::insert_reminder(
             self.conn,
             &NewReminder {
@@ -409,7 +454,8 @@ impl Generator<'_> {
             let due = add_days(bought, days);
             if self.due_in_window(due) {
                 let detail = json!({"first_purchase": bought.to_string()});
-                self.create("thank_you", cid, format!("thank_you:{cid}"), due, detail)?;
+                let when = (due, add_days(due, THANK_YOU_LATE_DAYS));
+                self.create("thank_you", cid, format!("thank_you:{cid}"), when, detail)?;
             }
         }
         Ok(())
@@ -428,7 +474,8 @@ impl Generator<'_> {
                     "purchase_date": bought.to_string(),
                     "amount": money::from_minor(total, exp).to_string(),
                 });
-                self.create("check_in", cid, format!("check_in:{pid}"), due, detail)?;
+                let when = (due, add_days(due, CHECK_IN_LATE_DAYS));
+                self.create("check_in", cid, format!("check_in:{pid}"), when, detail)?;
             }
         }
         Ok(())
@@ -456,7 +503,7 @@ impl Generator<'_> {
                 if self.due_in_window(due) {
                     let detail = json!({"birthday": day.to_string(), "month_day": k});
                     let key = format!("birthday:{cid}:{}", day.year());
-                    self.create("birthday", cid, key, due, detail)?;
+                    self.create("birthday", cid, key, (due, *day), detail)?;
                 }
             }
         }
@@ -484,7 +531,8 @@ impl Generator<'_> {
                         "product": product,
                         "ends": ends.to_string(),
                     });
-                    self.create("warranty", cid, format!("warranty:{item}"), due, detail)?;
+                    let key = format!("warranty:{item}");
+                    self.create("warranty", cid, key, (due, ends), detail)?;
                 }
             }
         }
@@ -512,7 +560,7 @@ impl Generator<'_> {
                     "win_back",
                     cid,
                     format!("win_back:{cid}:{last}"),
-                    due,
+                    (due, add_days(due, WIN_BACK_LATE_DAYS)),
                     detail,
                 )?;
             }
@@ -532,7 +580,7 @@ impl Generator<'_> {
                     "stale",
                     cid,
                     format!("stale:{cid}:{confirmed}"),
-                    due,
+                    (due, self.last),
                     detail,
                 )?;
             }
@@ -565,6 +613,7 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
         last: day,
         now: time::now(),
         counts: GenerateCounts::default(),
+        skipped: 0,
     };
     for kind in RULE_KINDS {
         match *kind {
@@ -589,6 +638,7 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
         as_of: day.to_string(),
         total: c.thank_you + c.check_in + c.birthday + c.warranty + c.win_back + c.stale,
         created: c,
+        skipped: g.skipped,
     })
 }
 
@@ -781,6 +831,67 @@ impl Store {
                 &after,
             )?;
             Ok(after)
+        })
+    }
+
+    /// Snooze every selected reminder to `to`, in one transaction: each must exist and be
+    /// open, else nothing changes. One audit entry per reminder, as a single snooze makes.
+    /// Returns how many were snoozed (0 for an empty selection, which changes nothing).
+    pub fn snooze_reminders(&self, ids: &[i64], to: &str) -> Result<i64> {
+        let actor = self.require(Perm::Serve)?;
+        let ids = bulk_ids(ids)?;
+        let to_day = parse_date(to, "to")?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.write(|conn| {
+            if to_day < time::today(timezone(conn)?) {
+                return Err(CoreError::SnoozePast(to_day.to_string()));
+            }
+            for &id in &ids {
+                load_open(conn, id)?;
+                let before = get_view(conn, id)?;
+                db::care::snooze_reminder(conn, id, &to_day.to_string())?;
+                let after = get_view(conn, id)?;
+                audit::record_change(
+                    conn,
+                    actor
+                        .entry("reminder.snooze", "reminder")
+                        .about(id, after.customer_id),
+                    &before,
+                    &after,
+                )?;
+            }
+            Ok(ids.len() as i64)
+        })
+    }
+
+    /// Cancel every selected reminder, in one transaction: each must exist and be open,
+    /// else nothing changes. One audit entry per reminder, as a single cancel makes.
+    pub fn cancel_reminders(&self, ids: &[i64], staff: Option<&str>) -> Result<i64> {
+        let actor = self.require(Perm::CancelReminder)?;
+        let staff = actor.attribution(staff);
+        let ids = bulk_ids(ids)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.write(|conn| {
+            let now = time::now();
+            for &id in &ids {
+                load_open(conn, id)?;
+                let before = get_view(conn, id)?;
+                db::care::close_reminder(conn, id, "cancelled", now, staff.as_deref(), None)?;
+                let after = get_view(conn, id)?;
+                audit::record_change(
+                    conn,
+                    actor
+                        .entry("reminder.cancel", "reminder")
+                        .about(id, after.customer_id),
+                    &before,
+                    &after,
+                )?;
+            }
+            Ok(ids.len() as i64)
         })
     }
 

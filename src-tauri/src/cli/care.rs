@@ -341,7 +341,7 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
             o.print(&r, || {
                 let c = &r.created;
                 format!(
-                    "{} {}: {}\nthank_you\t{}\ncheck_in\t{}\nbirthday\t{}\nwarranty\t{}\nwin_back\t{}\nstale\t{}",
+                    "{} {}: {}\nthank_you\t{}\ncheck_in\t{}\nbirthday\t{}\nwarranty\t{}\nwin_back\t{}\nstale\t{}\n{}: {}",
                     o.t("cli.reminders_generated"),
                     r.as_of,
                     r.total,
@@ -350,7 +350,9 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
                     c.birthday,
                     c.warranty,
                     c.win_back,
-                    c.stale
+                    c.stale,
+                    o.t("cli.reminders_skipped"),
+                    r.skipped
                 )
             })?;
         }

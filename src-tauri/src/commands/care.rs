@@ -67,6 +67,21 @@ pub async fn reminder_cancel(state: State<'_, AppState>, id: i64) -> IpcResult<R
     run(&state, move |s| s.cancel_reminder(id, None)).await
 }
 
+/// Today's bulk actions: every id or none (a bad or closed one refuses the whole list).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reminder_snooze_bulk(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+    to: String,
+) -> IpcResult<i64> {
+    run(&state, move |s| s.snooze_reminders(&ids, &to)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reminder_cancel_bulk(state: State<'_, AppState>, ids: Vec<i64>) -> IpcResult<i64> {
+    run(&state, move |s| s.cancel_reminders(&ids, None)).await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn reminder_generate(
     state: State<'_, AppState>,

@@ -3,7 +3,7 @@
 use super::{run, AppState, IpcResult};
 use crate::i18n::{self, Lang};
 use khachquen_core::export::{ExportKind, ExportReport};
-use khachquen_core::import::{ImportOptions, ImportReport, Kind, Mapping, Preview};
+use khachquen_core::import::{ImportOptions, ImportReport, Kind, Mapping, Phase, Preview};
 use khachquen_core::Store;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -16,8 +16,10 @@ fn lang(s: &Store) -> Lang {
         .unwrap_or(Lang::Vi)
 }
 
+/// Rows done of this phase's total: each row is counted once per phase.
 #[derive(Clone, Serialize)]
 struct Progress {
+    phase: Phase,
     done: u64,
     total: u64,
 }
@@ -68,8 +70,8 @@ pub async fn import_run<R: Runtime>(
             skip_invalid: skip_invalid.unwrap_or(false),
         };
         // A lost progress event only delays the bar; the result still arrives.
-        let mut progress = |done, total| {
-            let _ = app.emit("import-progress", Progress { done, total });
+        let mut progress = |phase, done, total| {
+            let _ = app.emit("import-progress", Progress { phase, done, total });
         };
         let mut r = s.import(kind, &path, &opts, &mut progress)?;
         let lang = lang(s);

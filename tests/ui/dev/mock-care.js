@@ -297,6 +297,19 @@
       return reminderOut(r);
     },
     reminder_cancel: ({ id }) => { const r = findReminder(id); Object.assign(r, { status: 'cancelled', closed_at: now() }); return reminderOut(r); },
+    // As the app: every id is checked before any changes (findReminder throws on a bad one).
+    reminder_snooze_bulk: ({ ids, to }) => {
+      validDate(to, 'to');
+      if (to < today()) fail('reminder.snooze_past', { to, field: 'to' });
+      const rs = [...new Set(ids)].map(findReminder);
+      rs.forEach((r) => Object.assign(r, { snoozed_from: r.snoozed_from ?? r.due_date, due_date: to }));
+      return rs.length;
+    },
+    reminder_cancel_bulk: ({ ids }) => {
+      const rs = [...new Set(ids)].map(findReminder);
+      rs.forEach((r) => Object.assign(r, { status: 'cancelled', closed_at: now() }));
+      return rs.length;
+    },
     reminder_generate: ({ as_of: asOf } = {}) => generate(asOf ? validDate(asOf, 'as_of') : today()),
     reminder_rules_get: () => db.rules,
     reminder_rules_set: ({ rules }) => setRules(rules),

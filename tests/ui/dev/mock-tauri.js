@@ -641,12 +641,15 @@
     const p = preview(args);
     if (p.mapping_error) fail(p.mapping_error.code, p.mapping_error.params);
     const r = importReport(args.kind, p.mapping, { dry: !!args.dry_run, createMissing: !!args.create_missing, skipInvalid: !!args.skip_invalid });
-    const total = r.report.rows * (args.dry_run ? 1 : 2);
-    for (let done = 0; done < total; done += Math.ceil(total / 12)) {
-      emit('import-progress', { done, total });
-      await new Promise((res) => setTimeout(res, 120));
+    // As the app does: each phase counts the rows once (check, then write).
+    const total = r.report.rows;
+    for (const phase of args.dry_run ? ['check'] : ['check', 'write']) {
+      for (let done = 0; done < total; done += Math.ceil(total / 6)) {
+        emit('import-progress', { phase, done, total });
+        await new Promise((res) => setTimeout(res, 120));
+      }
+      emit('import-progress', { phase, done: total, total });
     }
-    emit('import-progress', { done: total, total });
     return r.report;
   }
   function exportRun({ kind, path }) {

@@ -45,6 +45,15 @@ pub fn insert_reminder(conn: &Connection, r: &NewReminder, now: i64) -> Result<O
     Ok((n > 0).then(|| conn.last_insert_rowid()))
 }
 
+/// Whether a rule's reminder with this key was ever made (open, done or cancelled).
+pub fn rule_key_exists(conn: &Connection, key: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM reminders WHERE rule_key = ?1")?
+        .query_row([key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 #[derive(Debug, Clone)]
 pub struct ReminderRec {
     pub id: i64,

@@ -55,6 +55,15 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
 }
 
+/// Which pass an import's progress counts: every row is checked, then (unless it is a dry
+/// run or refused) written; each pass counts the file's data rows once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Check,
+    Write,
+}
+
 /// A problem with a file, in the user's language once translated by the caller.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Problem {
@@ -170,6 +179,8 @@ struct Ctx<'a> {
     tz: Tz,
     /// The owner lifted the purchase-date window (setting `purchase_dates`).
     any_dates: bool,
+    /// The decimal mark the amount column's own values settle on, if they do.
+    decimal_mark: Option<char>,
 }
 
 /// One row being read: its cells by field, and the errors found so far.
@@ -237,7 +248,9 @@ impl<'a> RowReader<'a> {
         let (cur, exp) = (&self.ctx.currency, self.ctx.exp);
         let r = match c {
             Cell::Number(n) => values::amount_from_number(*n, cur, exp),
-            other => parse_amount(&other.display(), cur, exp),
+            other => {
+                values::parse_amount_in_column(&other.display(), cur, exp, self.ctx.decimal_mark)
+            }
         }
         .and_then(|d| crate::money::to_minor(d, exp).map_err(|_| limits::amount_over(exp)))
         .and_then(|m| limits::check_bill(m, exp).map(|()| m));
@@ -805,6 +818,14 @@ fn plan(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Plan> {
     let (currency, exp) = currency(conn)?;
+    // A lone "1.250" means what the rest of its column says ("12.50" elsewhere: a decimal).
+    let decimal_mark = mapping.get(&Field::Amount).and_then(|&col| {
+        let texts = table.rows.iter().filter_map(|r| match table.cell(r, col) {
+            Cell::Text(t) => Some(t.as_str()),
+            _ => None,
+        });
+        values::column_decimal_mark(texts)
+    });
     let ctx = Ctx {
         table,
         mapping,
@@ -812,6 +833,7 @@ fn plan(
         exp,
         tz: timezone(conn)?,
         any_dates: crate::settings::any_purchase_date(conn)?,
+        decimal_mark,
     };
     let mut db = ImportDb::new(conn)?;
     let _cache = crate::db::import::boost_cache(conn)?;
@@ -968,38 +990,44 @@ impl Store {
 
     /// Import a file: every row is checked first; then, unless this is a dry run, all
     /// rows are written in one transaction, or none when any row is rejected (unless
-    /// `skip_invalid`). `progress(done, total)` counts rows checked, then rows written.
+    /// `skip_invalid`). `progress(phase, done, total)` counts the rows checked, then the
+    /// rows written (`total` is the rows to write), never a row twice in one phase.
     pub fn import(
         &self,
         kind: Kind,
         path: &Path,
         opts: &ImportOptions,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &mut dyn FnMut(Phase, u64, u64),
     ) -> Result<ImportReport> {
         let actor = self.require(Perm::Import)?;
         let table = read::read(path, kind, opts.sheet.as_deref())?;
         let mapping = resolve_mapping(kind, &table, opts.mapping.as_ref())?;
         let rows = table.rows.len() as u64;
-        let total = if opts.dry_run { rows } else { rows * 2 };
         let mut report = ImportReport::new(kind, opts.dry_run);
-        progress(0, total);
+        progress(Phase::Check, 0, rows);
         if opts.dry_run {
             let conn = self.reader();
             let tx = read_tx(&conn)?;
             plan(&tx, kind, &table, &mapping, opts, &mut report, &mut |d| {
-                progress(d, total)
+                progress(Phase::Check, d, rows)
             })?;
-            progress(total, total);
+            progress(Phase::Check, rows, rows);
             return Ok(report);
         }
         let report = self.write(|conn| {
             let p = plan(conn, kind, &table, &mapping, opts, &mut report, &mut |d| {
-                progress(d, total)
+                progress(Phase::Check, d, rows)
             })?;
+            progress(Phase::Check, rows, rows);
             if report.rejected > 0 && !opts.skip_invalid {
                 return Ok(report);
             }
-            execute(conn, p, &mut |d| progress(rows + d, total))?;
+            let writes = report.inserted + report.updated;
+            progress(Phase::Write, 0, writes);
+            execute(conn, p, &mut |d| {
+                progress(Phase::Write, d.min(writes), writes)
+            })?;
+            progress(Phase::Write, writes, writes);
             if kind == Kind::Purchases && report.inserted > 0 {
                 // Imported history counts towards 12-month tier spend at once.
                 crate::loyalty::evaluate_all_tiers(conn, crate::time::now())?;
@@ -1026,7 +1054,6 @@ impl Store {
             )?;
             Ok(report)
         })?;
-        progress(total, total);
         Ok(report)
     }
 }

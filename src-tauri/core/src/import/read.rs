@@ -91,11 +91,40 @@ impl Table {
     }
 }
 
-fn unreadable(path: &Path, detail: impl ToString) -> CoreError {
-    CoreError::ImportUnreadable {
-        path: path.display().to_string(),
-        detail: detail.to_string(),
+/// The file's name as the owner knows it (not the whole path) for a one-sentence message.
+pub(crate) fn shown_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The file could not be opened or read; the system's words go to the log only.
+fn unreadable(path: &Path, detail: impl std::fmt::Display) -> CoreError {
+    tracing::warn!(file = %path.display(), error = %detail, "import: cannot read the file");
+    CoreError::ImportFileUnreadable {
+        file: shown_name(path),
     }
+}
+
+/// A workbook the zip or xlsx reader refuses (truncated, or not a workbook at all): the
+/// library's words ("Could not find EOCD") go to the log only.
+fn not_xlsx(path: &Path, detail: impl std::fmt::Display) -> CoreError {
+    tracing::warn!(file = %path.display(), error = %detail, "import: not a readable workbook");
+    CoreError::ImportNotXlsx {
+        file: shown_name(path),
+    }
+}
+
+/// Bytes no table is made of: NUL bytes, or many control characters, in the first 4 KB of
+/// text (a picture or a program chosen by mistake).
+fn looks_binary(text: &[u8]) -> bool {
+    let head = &text[..text.len().min(4096)];
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
+    head.contains(&0) || control * 20 > head.len()
 }
 
 enum Format {
@@ -157,9 +186,28 @@ pub fn read(path: &Path, kind: Kind, sheet: Option<&str>) -> Result<Table> {
         }
         Format::Unsupported(format) => return Err(CoreError::ImportFormatUnsupported { format }),
         Format::Csv => {
-            let text = decode(&bytes)?;
+            let text = match decode(&bytes) {
+                Err(CoreError::ImportEncoding) if looks_binary(&bytes) => {
+                    return Err(CoreError::ImportNotTable {
+                        file: shown_name(path),
+                    })
+                }
+                other => other?,
+            };
             drop(bytes);
-            (read_csv(&text)?, Vec::new(), None)
+            if looks_binary(text.as_bytes()) {
+                return Err(CoreError::ImportNotTable {
+                    file: shown_name(path),
+                });
+            }
+            (
+                read_csv(&text).map_err(|e| match e {
+                    CoreError::ImportUnreadable { detail, .. } => unreadable(path, detail),
+                    other => other,
+                })?,
+                Vec::new(),
+                None,
+            )
         }
     };
     table(kind, raw, sheets, chosen)
@@ -435,20 +483,20 @@ fn unpacked_too_large() -> CoreError {
 /// that unpacks to more than it declares), and no shared-strings table announcing more
 /// strings than a file may hold cells (calamine reserves that many up front).
 fn check_zip(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(path, e))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_xlsx(path, e))?;
     if zip.len() > MAX_PARTS {
         return Err(unpacked_too_large());
     }
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let part = zip.by_index_raw(i).map_err(|e| unreadable(path, e))?;
+        let part = zip.by_index_raw(i).map_err(|e| not_xlsx(path, e))?;
         total = total.saturating_add(part.size());
     }
     if total > MAX_UNPACKED_BYTES {
         return Err(unpacked_too_large());
     }
     for i in 0..zip.len() {
-        let part = zip.by_index(i).map_err(|e| unreadable(path, e))?;
+        let part = zip.by_index(i).map_err(|e| not_xlsx(path, e))?;
         let xml = part
             .name()
             .is_ok_and(|n| n.to_ascii_lowercase().ends_with(".xml"));
@@ -489,7 +537,7 @@ fn check_shared_strings(path: &Path, part: impl Read) -> Result<()> {
             }
             Ok(Event::Eof) => return Ok(()),
             Ok(_) => {}
-            Err(e) => return Err(unreadable(path, e)),
+            Err(e) => return Err(not_xlsx(path, e)),
         }
     }
 }
@@ -516,7 +564,7 @@ fn read_workbook(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<She
     use calamine::{DataRef, Reader};
     check_zip(path, &bytes)?;
     let mut wb: calamine::Xlsx<_> =
-        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(path, e))?;
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| not_xlsx(path, e))?;
     let names = wb.sheet_names();
     let name = match sheet.map(str::trim).filter(|s| !s.is_empty()) {
         Some(want) => names
@@ -532,10 +580,10 @@ fn read_workbook(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<She
     };
     let mut cells = wb
         .worksheet_cells_reader(&name)
-        .map_err(|e| unreadable(path, e))?;
+        .map_err(|e| not_xlsx(path, e))?;
     let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
     let (mut count, mut first_col) = (0u64, u32::MAX);
-    while let Some(c) = cells.next_cell().map_err(|e| unreadable(path, e))? {
+    while let Some(c) = cells.next_cell().map_err(|e| not_xlsx(path, e))? {
         if matches!(c.get_value(), DataRef::Empty) {
             continue;
         }

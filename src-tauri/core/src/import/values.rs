@@ -51,9 +51,63 @@ fn valid_grouping(groups: &[&str]) -> bool {
 
 /// Parse an amount as shops write it: 1.250.000, 1,250,000, 1 250 000, 1250000, 1,250.50,
 /// 1.250.000,50. A single '.' or ',' followed by exactly three digits ("1.250") could be
-/// either a thousands separator or a decimal point, so it is refused as ambiguous.
+/// either a thousands separator or a decimal point: in a currency without a minor unit
+/// (VND) it groups thousands ("99.000" is 99000 đồng); otherwise it is refused as ambiguous
+/// (see [`parse_amount_in_column`] for the column's say).
 /// Decimals beyond the currency's are accepted only when they are zeros ("250000.00").
 pub fn parse_amount(input: &str, currency: &str, exp: u32) -> Result<Decimal> {
+    parse_amount_in_column(input, currency, exp, None)
+}
+
+/// What a column's other values say a lone '.' or ',' before three digits means.
+fn mark_evidence(s: &str) -> Option<char> {
+    let seps: Vec<(usize, char)> = s
+        .char_indices()
+        .filter(|(_, c)| *c == '.' || *c == ',')
+        .collect();
+    let &(at, last) = seps.last()?;
+    if seps.iter().any(|&(_, c)| c != last) {
+        return Some(last); // "1.250,50": the last mark is the decimal one
+    }
+    if seps.len() > 1 {
+        // "1.250.000": that mark groups, so the other one is the decimal mark.
+        return Some(if last == '.' { ',' } else { '.' });
+    }
+    let after = s[at + 1..].chars().take_while(char::is_ascii_digit).count();
+    let before: String = s[..at]
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    // "12,5", "12.50" or "0.500": a decimal mark.
+    (after != 3 || before == "0").then_some(last)
+}
+
+/// The decimal mark a column of amounts uses, when its values settle it: any value with
+/// both marks, a mark repeated as grouping, or a mark followed by other than three digits.
+/// None when no value says, or values disagree (the column is truly ambiguous).
+pub fn column_decimal_mark<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<char> {
+    let mut found = None;
+    for v in values {
+        match (found, mark_evidence(v)) {
+            (_, None) => {}
+            (None, Some(m)) => found = Some(m),
+            (Some(a), Some(b)) if a != b => return None,
+            _ => {}
+        }
+    }
+    found
+}
+
+/// [`parse_amount`], with the decimal mark the whole column settled on, if any: "1.250"
+/// is then 1.25 in a column whose other values write "12.50", and 1250 in one writing
+/// "1.250,50".
+pub fn parse_amount_in_column(
+    input: &str,
+    currency: &str,
+    exp: u32,
+    decimal_mark: Option<char>,
+) -> Result<Decimal> {
     let raw = input.trim();
     let invalid = || CoreError::AmountInvalid(raw.to_owned());
     let mut s = strip_currency(raw, currency);
@@ -126,12 +180,19 @@ pub fn parse_amount(input: &str, currency: &str, exp: u32) -> Result<Decimal> {
             } else if last_count > 1 {
                 (&groups[..], "") // "1.250.000": grouping only
             } else {
-                // One mark: "12.5" and "1250000.00" are decimals; "1.250" is ambiguous.
+                // One mark: "12.5" and "1250000.00" are decimals; "1.250" is thousands
+                // without a minor unit, else what the column says, else ambiguous.
                 let (int, after) = (groups[0], groups[1]);
-                if after.len() == 3 && valid_grouping(&[int]) {
-                    return Err(CoreError::AmountAmbiguous(raw.to_owned()));
+                if after.len() == 3 && valid_grouping(&[int]) && int != "0" {
+                    match decimal_mark {
+                        _ if exp == 0 => (&groups[..], ""),
+                        Some(m) if m == last => (&groups[..1], after),
+                        Some(_) => (&groups[..], ""),
+                        None => return Err(CoreError::AmountAmbiguous(raw.to_owned())),
+                    }
+                } else {
+                    (&groups[..1], after)
                 }
-                (&groups[..1], after)
             }
         }
     };
@@ -407,7 +468,6 @@ mod tests {
     #[test]
     fn ambiguous_and_bad_amounts_are_refused() {
         for a in ["1.250", "1,250", "250.000", "250,000", "999,999"] {
-            assert!(matches!(vnd(a), Err(CoreError::AmountAmbiguous(_))), "{a}");
             assert!(matches!(usd(a), Err(CoreError::AmountAmbiguous(_))), "{a}");
         }
         for a in [
@@ -435,6 +495,45 @@ mod tests {
         assert!(matches!(
             vnd("99999999999999999999"),
             Err(CoreError::AmountTooLarge)
+        ));
+    }
+
+    #[test]
+    fn dong_has_no_decimals_so_groups_of_three_are_thousands() {
+        for (a, want) in [
+            ("99.000", "99000"),
+            ("1.250", "1250"),
+            ("250,000", "250000"),
+            ("1.250.000", "1250000"),
+            ("999,999 ₫", "999999"),
+        ] {
+            assert_eq!(vnd(a).unwrap().to_string(), want, "{a}");
+        }
+        // Still not a grouping: "0.500", "12.5" and "1.25" keep their meaning.
+        assert!(matches!(
+            vnd("12.5"),
+            Err(CoreError::AmountPrecision { .. })
+        ));
+        assert!(matches!(
+            vnd("0.500"),
+            Err(CoreError::AmountPrecision { .. })
+        ));
+    }
+
+    #[test]
+    fn the_column_settles_a_lone_mark() {
+        assert_eq!(column_decimal_mark(["1.250", "12.50", "3"]), Some('.'));
+        assert_eq!(column_decimal_mark(["1.250", "1.250,50"]), Some(','));
+        assert_eq!(column_decimal_mark(["1,250", "2,500,000"]), Some('.'));
+        assert_eq!(column_decimal_mark(["1,250", "2,500"]), None);
+        assert_eq!(column_decimal_mark(["12.50", "12,50"]), None);
+        let col = |s, m| parse_amount_in_column(s, "USD", 2, m).map(|d| d.to_string());
+        assert_eq!(col("1.250", Some('.')).unwrap(), "1.25");
+        assert_eq!(col("1.250", Some(',')).unwrap(), "1250");
+        assert_eq!(col("1,250", Some('.')).unwrap(), "1250");
+        assert!(matches!(
+            col("1,250", None),
+            Err(CoreError::AmountAmbiguous(_))
         ));
     }
 

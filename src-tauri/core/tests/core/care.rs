@@ -38,8 +38,9 @@ struct Shop {
     ids: std::collections::HashMap<&'static str, i64>,
 }
 
-/// A history crafted so that generating for 2026-06-15 (window 06-09..06-15) creates exactly
-/// one reminder per named case, and nothing for the near misses.
+/// A history crafted so that generating each day from 2026-06-09 to 06-15 (the shop last
+/// ran on 06-08) creates exactly one reminder per named case, and nothing for the near
+/// misses.
 fn crafted() -> Shop {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("khachquen.db");
@@ -102,6 +103,12 @@ fn crafted() -> Shop {
         [st],
     )
     .unwrap();
+    // The reminders of 06-08 and before were made on their day.
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('care.generated_through', '2026-06-08')",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let s = Store::open(&path).unwrap();
     Shop {
@@ -110,6 +117,27 @@ fn crafted() -> Shop {
         s,
         ids,
     }
+}
+
+/// The shop open every day from 06-09 to `last`: each day's run makes that day's reminders.
+fn open_daily(s: &Store, last: u32) -> khachquen_core::model::GenerateCounts {
+    let mut c = khachquen_core::model::GenerateCounts::default();
+    for day in 9..=last {
+        let r = s
+            .generate_reminders(Some(&format!("2026-06-{day:02}")))
+            .unwrap();
+        assert_eq!(
+            r.skipped, 0,
+            "nothing is late when the shop opens every day"
+        );
+        c.thank_you += r.created.thank_you;
+        c.check_in += r.created.check_in;
+        c.birthday += r.created.birthday;
+        c.warranty += r.created.warranty;
+        c.win_back += r.created.win_back;
+        c.stale += r.created.stale;
+    }
+    c
 }
 
 fn open_kinds(s: &Store) -> Vec<(String, i64, String)> {
@@ -127,20 +155,18 @@ fn open_kinds(s: &Store) -> Vec<(String, i64, String)> {
 fn rules_create_exactly_the_expected_reminders_once() {
     let shop = crafted();
     let (s, ids) = (&shop.s, &shop.ids);
-    let r = s.generate_reminders(Some("2026-06-15")).unwrap();
-    assert_eq!(r.as_of, "2026-06-15");
+    let c = open_daily(s, 15);
     assert_eq!(
         (
-            r.created.thank_you,
-            r.created.check_in,
-            r.created.birthday,
-            r.created.warranty,
-            r.created.win_back,
-            r.created.stale
+            c.thank_you,
+            c.check_in,
+            c.birthday,
+            c.warranty,
+            c.win_back,
+            c.stale
         ),
         (1, 1, 1, 1, 2, 1)
     );
-    assert_eq!(r.total, 7);
     let mut expected = vec![
         (
             "birthday".to_string(),
@@ -216,6 +242,144 @@ fn rules_create_exactly_the_expected_reminders_once() {
 }
 
 #[test]
+fn a_catch_up_after_days_closed_adds_nothing_overdue_and_skips_what_is_past_use() {
+    let shop = crafted();
+    let (s, ids) = (&shop.s, &shop.ids);
+    // Closed from 06-09 to 06-14: the 06-15 run catches the whole week up at once.
+    let r = s.generate_reminders(Some("2026-06-15")).unwrap();
+    assert_eq!(
+        (
+            r.created.thank_you,
+            r.created.check_in,
+            r.created.birthday,
+            r.created.warranty,
+            r.created.win_back,
+            r.created.stale
+        ),
+        (1, 1, 1, 1, 1, 1)
+    );
+    // The 30-day win-back fell due on 06-09, six days before: no use any more.
+    assert_eq!((r.total, r.skipped), (6, 1));
+    assert!(!open_kinds(s)
+        .iter()
+        .any(|(_, c, _)| *c == ids["win_back_floor"]));
+    // Nothing the app has just made is overdue: it is today's work, and says since when.
+    let t = s.today(Some("2026-06-15"), 50).unwrap();
+    assert_eq!((t.overdue.total, t.today.total), (0, 6));
+    let thanks = t
+        .today
+        .rows
+        .iter()
+        .find(|r| r.reminder.kind == "thank_you")
+        .unwrap();
+    assert_eq!(thanks.reminder.due_date, "2026-06-15");
+    assert_eq!(thanks.reminder.detail["late_from"], "2026-06-13");
+    // Running again skips the same one and makes nothing twice.
+    let again = s.generate_reminders(Some("2026-06-15")).unwrap();
+    assert_eq!((again.total, again.skipped), (0, 1));
+}
+
+#[test]
+fn a_longer_closure_skips_birthdays_already_past_and_old_thanks() {
+    let shop = crafted();
+    let (s, ids) = (&shop.s, &shop.ids);
+    // Closed a week more, until 06-22: Hà's birthday (06-17) and Minh's (06-20) have
+    // passed, the thank-you is 9 days late, the check-in 10, the win-backs 9 and 13; the
+    // warranty (ends 06-25) and the stale details are still worth doing.
+    let r = s.generate_reminders(Some("2026-06-22")).unwrap();
+    assert_eq!(
+        (
+            r.created.thank_you,
+            r.created.check_in,
+            r.created.birthday,
+            r.created.warranty,
+            r.created.win_back,
+            r.created.stale
+        ),
+        (0, 0, 0, 0, 0, 0),
+        "06-22 only looks back 7 days: 06-16..06-22"
+    );
+    // What fell due in the 7 days looked at: Minh's birthday (due 06-17, birthday 06-20:
+    // past) and the 06-10 purchase's check-in (due 06-17, 5 days late): both skipped.
+    assert_eq!(r.skipped, 2);
+    let t = s.today(Some("2026-06-22"), 50).unwrap();
+    assert_eq!(t.overdue.total + t.today.total, 0, "no flood of stale work");
+    let _ = ids;
+}
+
+#[test]
+fn a_big_shop_first_run_puts_nothing_in_overdue() {
+    let s = Store::open_in_memory().unwrap();
+    s.create_demo(600, 3000, 11, &mut |_, _| {}).unwrap();
+    let had: std::collections::HashSet<i64> = s
+        .list_reminders(Some("all"), None, None, 100_000)
+        .unwrap()
+        .iter()
+        .map(|r| r.reminder.id)
+        .collect();
+    // The first run looks back a whole week, as after a week closed.
+    let r = s.generate_reminders(None).unwrap();
+    assert!(r.total > 0, "{r:?}");
+    let made: Vec<_> = s
+        .list_reminders(Some("all"), None, None, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|x| !had.contains(&x.reminder.id))
+        .collect();
+    assert_eq!(made.len() as i64, r.total);
+    for x in &made {
+        assert!(!x.reminder.overdue, "made overdue: {:?}", x.reminder);
+        if x.reminder.kind == "birthday" {
+            let b = x.reminder.detail["birthday"].as_str().unwrap();
+            assert!(b >= r.as_of.as_str(), "a greeting after the day: {b}");
+        }
+    }
+}
+
+#[test]
+fn bulk_snooze_and_cancel_are_all_or_nothing() {
+    let shop = crafted();
+    let s = &shop.s;
+    open_daily(s, 15);
+    let rows = s
+        .list_reminders(Some("all"), Some("2026-06-15"), None, 100)
+        .unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r.reminder.id).collect();
+    assert_eq!(ids.len(), 7);
+    let before = open_kinds(s);
+    // An unknown id refuses the whole list: nothing moved.
+    let far = "2099-01-01";
+    let err = s.snooze_reminders(&[ids[0], 999_999], far).unwrap_err();
+    assert_eq!(err.code(), "reminder.not_found");
+    assert_eq!(open_kinds(s), before);
+    assert_eq!(s.snooze_reminders(&[], far).unwrap(), 0);
+    assert_eq!(
+        s.snooze_reminders(&vec![ids[0]; 1001], far)
+            .unwrap_err()
+            .code(),
+        "reminder.bulk_too_many"
+    );
+    assert_eq!(open_kinds(s), before);
+    // Duplicates count once.
+    assert_eq!(
+        s.snooze_reminders(&[ids[0], ids[1], ids[0]], far).unwrap(),
+        2
+    );
+    assert_eq!(s.reminder(ids[1]).unwrap().due_date, far);
+    // A closed one in the list refuses it all.
+    s.complete_reminder(ids[2], None, None).unwrap();
+    let err = s.cancel_reminders(&[ids[3], ids[2]], None).unwrap_err();
+    assert_eq!(err.code(), "reminder.closed");
+    assert_eq!(s.reminder(ids[3]).unwrap().status, "open");
+    assert_eq!(s.cancel_reminders(&ids[3..], None).unwrap(), 4);
+    assert!(s
+        .list_reminders(Some("all"), Some("2026-06-15"), None, 100)
+        .unwrap()
+        .iter()
+        .all(|r| r.reminder.id == ids[0] || r.reminder.id == ids[1]));
+}
+
+#[test]
 fn rule_values_are_validated_and_nothing_changes_on_error() {
     let s = Store::open_in_memory().unwrap();
     let before = s.reminder_rules().unwrap();
@@ -246,7 +410,7 @@ fn rule_values_are_validated_and_nothing_changes_on_error() {
 fn today_groups_and_ranks_by_what_is_at_stake() {
     let shop = crafted();
     let s = &shop.s;
-    s.generate_reminders(Some("2026-06-15")).unwrap();
+    open_daily(s, 15);
     let mai = shop.ids["thank_you"];
     let manual = |due: &str, title: &str| {
         s.add_reminder(ReminderInput {

@@ -92,7 +92,7 @@ fn dry() -> ImportOptions {
 }
 
 fn import(s: &Store, kind: Kind, path: &Path, o: &ImportOptions) -> ImportReport {
-    s.import(kind, path, o, &mut |_, _| {}).unwrap()
+    s.import(kind, path, o, &mut |_, _, _| {}).unwrap()
 }
 
 fn counts(r: &ImportReport) -> (u64, u64, u64, u64, u64) {
@@ -296,17 +296,17 @@ fn unquoted_separators_and_missing_columns_are_reported() {
         "Tên,Email\nAn,a@b.vn\n".as_bytes(),
     );
     assert!(matches!(
-        s.import(Kind::Customers, &path, &opts(), &mut |_, _| {}),
+        s.import(Kind::Customers, &path, &opts(), &mut |_, _, _| {}),
         Err(CoreError::ImportMappingMissing { .. })
     ));
     let path = write(dir.path(), "empty.csv", b"");
     assert!(matches!(
-        s.import(Kind::Customers, &path, &opts(), &mut |_, _| {}),
+        s.import(Kind::Customers, &path, &opts(), &mut |_, _, _| {}),
         Err(CoreError::ImportEmpty)
     ));
     let path = write(dir.path(), "latin1.csv", b"T\xean,SDT\nAn,0912345678\n");
     assert!(matches!(
-        s.import(Kind::Customers, &path, &opts(), &mut |_, _| {}),
+        s.import(Kind::Customers, &path, &opts(), &mut |_, _, _| {}),
         Err(CoreError::ImportEncoding)
     ));
     assert!(matches!(
@@ -314,9 +314,9 @@ fn unquoted_separators_and_missing_columns_are_reported() {
             Kind::Customers,
             &dir.path().join("missing.csv"),
             &opts(),
-            &mut |_, _| {}
+            &mut |_, _, _| {}
         ),
-        Err(CoreError::ImportUnreadable { .. })
+        Err(CoreError::ImportFileUnreadable { .. })
     ));
 }
 
@@ -357,7 +357,7 @@ fn explicit_mapping_for_headers_nobody_recognises() {
                 mapping: Some(bad),
                 ..Default::default()
             },
-            &mut |_, _| {}
+            &mut |_, _, _| {}
         ),
         Err(CoreError::ImportMappingInvalid(_))
     ));
@@ -483,13 +483,13 @@ fn purchases_match_by_code_or_phone_and_create_missing_customers() {
 fn purchases_without_invoice_numbers_are_still_imported_once() {
     let dir = tempfile::tempdir().unwrap();
     let s = shop_with_customers(dir.path());
-    let text = "phone;date;amount\n0912345678;01/02/2024;35000\n0912345678;01/02/2024;35000\n0987654321;01/02/2024;1.250\n";
+    let text = "phone;date;amount\n0912345678;01/02/2024;35000\n0912345678;01/02/2024;35000\n0987654321;01/02/2024;1.25\n";
     let path = write(dir.path(), "cafe.csv", text.as_bytes());
     let r = import(&s, Kind::Purchases, &path, &dry());
     assert_eq!(r.errors.len(), 1);
     assert_eq!(
         (r.errors[0].line, r.errors[0].code.as_str()),
-        (4, "import.amount_ambiguous")
+        (4, "purchase.amount_precision")
     );
     let skip = ImportOptions {
         skip_invalid: true,
@@ -517,8 +517,19 @@ fn two_decimal_currencies() {
     let text = "Phone,Date,Amount\n+14155552671,2024-03-01,\"1,250.50\"\n+14155552671,2024-03-02,12.5\n+14155552671,2024-03-03,1.255\n";
     let path = write(dir.path(), "usd.csv", text.as_bytes());
     let r = import(&s, Kind::Purchases, &path, &dry());
+    // The column writes decimals with '.', so "1.255" is 1.255 dollars: too many decimals.
     assert_eq!(r.errors.len(), 1);
-    assert_eq!(r.errors[0].code, "import.amount_ambiguous");
+    assert_eq!(r.errors[0].code, "purchase.amount_precision");
+    let lone = write(
+        dir.path(),
+        "usd2.csv",
+        b"Phone,Date,Amount\n+14155552671,2024-03-01,\"1,250\"\n",
+    );
+    let r = import(&s, Kind::Purchases, &lone, &dry());
+    assert_eq!(
+        r.errors[0].code, "import.amount_ambiguous",
+        "nothing settles it"
+    );
     let r = import(
         &s,
         Kind::Purchases,
@@ -575,7 +586,7 @@ fn workbooks_first_or_chosen_sheet_with_typed_cells() {
     let s = Store::open_in_memory().unwrap();
     // The first sheet holds only a note.
     let err = s
-        .import(Kind::Customers, &path, &opts(), &mut |_, _| {})
+        .import(Kind::Customers, &path, &opts(), &mut |_, _, _| {})
         .unwrap_err();
     assert!(matches!(err, CoreError::ImportEmpty), "{err}");
     let err = s
@@ -586,7 +597,7 @@ fn workbooks_first_or_chosen_sheet_with_typed_cells() {
                 sheet: Some("Nope".into()),
                 ..Default::default()
             },
-            &mut |_, _| {},
+            &mut |_, _, _| {},
         )
         .unwrap_err();
     match err {
@@ -614,7 +625,8 @@ fn workbooks_first_or_chosen_sheet_with_typed_cells() {
 }
 
 #[test]
-fn progress_counts_up_to_the_total() {
+fn progress_counts_each_row_once_per_phase() {
+    use khachquen_core::import::Phase;
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open_in_memory().unwrap();
     let mut text = String::from("name,phone\n");
@@ -624,14 +636,31 @@ fn progress_counts_up_to_the_total() {
     let path = write(dir.path(), "many.csv", text.as_bytes());
     let mut seen = Vec::new();
     let r = s
-        .import(Kind::Customers, &path, &opts(), &mut |d, t| {
-            seen.push((d, t))
+        .import(Kind::Customers, &path, &opts(), &mut |p, d, t| {
+            seen.push((p, d, t))
         })
         .unwrap();
     assert_eq!(r.inserted, 2500);
-    assert_eq!(seen.first(), Some(&(0, 5000)));
-    assert_eq!(seen.last(), Some(&(5000, 5000)));
-    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+    // 2,500 rows: checked 0..2500, then written 0..2500; never "5.000 / 5.000".
+    assert_eq!(seen.first(), Some(&(Phase::Check, 0, 2500)));
+    assert!(seen.contains(&(Phase::Check, 2500, 2500)));
+    assert!(seen.contains(&(Phase::Write, 0, 2500)));
+    assert_eq!(seen.last(), Some(&(Phase::Write, 2500, 2500)));
+    assert!(seen.iter().all(|&(_, d, t)| d <= t && t == 2500));
+    for phase in [Phase::Check, Phase::Write] {
+        let ds: Vec<u64> = seen.iter().filter(|s| s.0 == phase).map(|s| s.1).collect();
+        assert!(ds.windows(2).all(|w| w[0] <= w[1]), "{phase:?}: {ds:?}");
+    }
+    // A refused file never reports writing.
+    let bad = write(dir.path(), "bad.csv", "name,phone\nAn,12\n".as_bytes());
+    let mut seen = Vec::new();
+    let r = s
+        .import(Kind::Customers, &bad, &opts(), &mut |p, d, t| {
+            seen.push((p, d, t))
+        })
+        .unwrap();
+    assert!(!r.committed);
+    assert!(seen.iter().all(|s| s.0 == Phase::Check), "{seen:?}");
 }
 
 fn label(l: Label) -> String {
@@ -868,7 +897,9 @@ fn csv_importer(raw: u32, shaped: u32, books: u32) -> u64 {
                         | CoreError::ImportEncoding
                         | CoreError::ImportMappingMissing { .. }
                         | CoreError::ImportMappingInvalid(_)
-                        | CoreError::ImportUnreadable { .. }
+                        | CoreError::ImportFileUnreadable { .. }
+                        | CoreError::ImportNotXlsx { .. }
+                        | CoreError::ImportNotTable { .. }
                         | CoreError::ImportSheetNotFound { .. }
                         | CoreError::ImportCellOutOfRange { .. }
                         | CoreError::ImportTooManyCells { .. }
@@ -903,7 +934,7 @@ fn csv_importer(raw: u32, shaped: u32, books: u32) -> u64 {
             create_missing: true,
             ..Default::default()
         };
-        let committed = match s.import(kind, path, &o, &mut |_, _| {}) {
+        let committed = match s.import(kind, path, &o, &mut |_, _, _| {}) {
             Ok(r) => {
                 rows_have_lines(&r);
                 assert_eq!(r.committed, r.rejected == 0, "{r:?}");
@@ -1143,7 +1174,7 @@ fn fingerprint(s: &Store) -> String {
 fn refused_everywhere(s: &Store, kind: Kind, path: &Path, check: impl Fn(&CoreError) -> bool) {
     let before = fingerprint(s);
     for o in [opts(), dry()] {
-        let e = s.import(kind, path, &o, &mut |_, _| {}).unwrap_err();
+        let e = s.import(kind, path, &o, &mut |_, _, _| {}).unwrap_err();
         assert!(check(&e), "{path:?}: {e:?}");
         assert!(!e.to_string().is_empty());
     }

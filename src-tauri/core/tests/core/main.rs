@@ -680,7 +680,7 @@ fn names_of_invisible_or_control_characters_are_refused() {
             khachquen_core::import::Kind::Customers,
             &path,
             &o,
-            &mut |_, _| {},
+            &mut |_, _, _| {},
         )
         .unwrap();
     let codes: Vec<&str> = r.errors.iter().map(|e| e.code.as_str()).collect();
@@ -734,7 +734,7 @@ fn imported_bills_get_the_same_bounds() {
         ..Default::default()
     };
     let r = s
-        .import(Kind::Purchases, &path, &o, &mut |_, _| {})
+        .import(Kind::Purchases, &path, &o, &mut |_, _, _| {})
         .unwrap();
     assert_eq!((r.inserted, r.rejected), (1, 13));
     let codes: Vec<&str> = r.errors.iter().map(|e| e.code.as_str()).collect();
@@ -764,7 +764,7 @@ fn imported_bills_get_the_same_bounds() {
     let path = dir.path().join("lon.csv");
     std::fs::write(&path, csv).unwrap();
     let r = s
-        .import(Kind::Purchases, &path, &o, &mut |_, _| {})
+        .import(Kind::Purchases, &path, &o, &mut |_, _, _| {})
         .unwrap();
     assert_eq!((r.inserted, r.rejected), (999, 1));
     assert_eq!(r.errors[0].code, "limits.customer_total_over");
