@@ -882,3 +882,34 @@ async fn today_bulk_snooze_and_the_import_mapping_reads_whole() -> R<()> {
     s.close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_cashier_switches_the_language_from_the_sidebar() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = crate::support_driver::start_locked(4614, |d| {
+        cli_env(
+            d,
+            &[("KHACHQUEN_NEW_PIN", "2468")],
+            &["staff", "add", "--name", "Chị Lan", "--role", "owner"],
+        );
+        cli_env(
+            d,
+            &[("KHACHQUEN_PIN", "2468"), ("KHACHQUEN_NEW_PIN", "1111")],
+            &["staff", "add", "--name", "Minh", "--role", "cashier"],
+        );
+    })
+    .await?;
+    s.click(".lock-user[data-staff-id=\"2\"]").await?;
+    s.type_into("#lock-pin", &format!("1111{}", Key::Enter))
+        .await?;
+    s.wait_text("#user-name", "Minh").await?;
+    s.wait_text("#nav-counter", "Quầy").await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#nav-counter", "Counter").await?;
+    s.wait_text("#lang-switch", "VI").await?;
+    s.screenshot("cashier-english").await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#nav-counter", "Quầy").await?;
+    s.close().await.map(drop)
+}
