@@ -908,6 +908,9 @@ async fn a_cashier_switches_the_language_from_the_sidebar() -> R<()> {
     s.click("#lang-switch").await?;
     s.wait_text("#nav-counter", "Counter").await?;
     s.wait_text("#lang-switch", "VI").await?;
+    // The welcome tells a cashier only what a cashier can do.
+    s.wait_text("#welcome", "search box to add them").await?;
+    assert_eq!(s.text("#demo-create").await?, None);
     s.screenshot("cashier-english").await?;
     s.click("#lang-switch").await?;
     s.wait_text("#nav-counter", "Quầy").await?;

@@ -380,7 +380,8 @@ function welcomeView() {
   return h('section', { class: 'card welcome', id: 'welcome' },
     h('div', { class: 'welcome-mark' }, icon('store')),
     h('h2', {}, t('counter.welcome_title')),
-    h('p', {}, t('counter.welcome_body')),
+    // Import and the demo are the owner's: a cashier is told only what they can do.
+    h('p', {}, t(ctx.can('import') || ctx.can('demo') ? 'counter.welcome_body' : 'counter.welcome_body_cashier')),
     h('div', { class: 'welcome-actions' },
       ctx.can('import') && importBtn,
       ctx.can('demo') && btn),
