@@ -116,6 +116,13 @@ pub struct CustomerPage {
     pub rows: Vec<CustomerRow>,
 }
 
+/// A counter search: the best matches and how many there are in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    pub rows: Vec<CustomerRow>,
+    pub total: i64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Purchase {
     pub id: i64,

@@ -7,6 +7,7 @@ mod care;
 mod clv;
 mod import;
 mod loyalty;
+mod search;
 
 use khachquen_core::model::{CustomerInput, ItemInput, ListQuery, PurchaseInput, SortKey};
 use khachquen_core::{db, CoreError, Store};
