@@ -68,7 +68,11 @@ async function runSearch(q) {
     return;
   }
   if (found === STALE || !els) return;
-  Object.assign(state, { searched: q, results: found.rows, total: found.total, selected: 0, confirming: false });
+  // A refresh of the same query (back from a bill) keeps the row the cashier is on.
+  const same = q === state.searched ? found.rows.findIndex((r) => r.id === state.results[state.selected]?.id) : -1;
+  Object.assign(state, same >= 0
+    ? { results: found.rows, total: found.total, selected: same }
+    : { searched: q, results: found.rows, total: found.total, selected: 0, confirming: false });
   renderBody();
   if (pickWhenReady) {
     pickWhenReady = false;
@@ -741,6 +745,7 @@ function onPurchaseKeydown(e) {
 /** Escape from the purchase: back to the results of the same search. */
 function backToSearch() {
   closeBill();
+  state.confirming = false; // the next bill needs its own confirmation
   if (state.query.trim()) search(state.query); // refresh: a customer may just have been added
   renderBody();
   els.search.focus();
