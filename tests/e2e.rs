@@ -692,3 +692,34 @@ async fn a_shared_phone_suffix_asks_before_picking_the_most_recent_visitor() -> 
     s.wait_text(".customer-head", "Đỗ Một Mình").await?;
     s.close().await.map(drop)
 }
+
+/// Issue 15 item 9: a shop with no customer sees a guide on the Customers screen instead of
+/// an empty table, and "Thêm khách" there adds one and opens the profile.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn the_customers_screen_guides_an_empty_shop_and_adds_a_customer() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4634, |_| {}).await?;
+    s.click("#nav-customers").await?;
+    let guide = s.wait_text("#customers-empty", "Nhập từ Excel").await?;
+    assert!(guide.contains("Thêm khách"), "{guide}");
+    assert!(guide.contains("cửa hàng mẫu"), "{guide}");
+    assert!(!s.displayed("#customers-table").await?, "empty table shown");
+    assert!(!s.displayed("#customers-bulk-message").await?, "bulk actions on nobody");
+    s.screenshot("customers-empty-shop").await?;
+    s.click("#customers-add").await?;
+    s.wait_focus("add-customer-name").await?;
+    s.keys("Khách Lẻ Quen").await?;
+    s.type_into("#add-customer-phone", "0912 000 111").await?;
+    s.type_into("#add-customer-code", &format!("THE-07{}", Key::Enter))
+        .await?;
+    let name = s.wait_value("#profile-name", "Khách Lẻ Quen").await?;
+    assert_eq!(name, "Khách Lẻ Quen");
+    assert_eq!(s.value("#profile-code").await?, "THE-07");
+    // Back on the list: the guide is gone and the customer is there.
+    s.click("#nav-customers").await?;
+    s.wait_text("#customers-table tbody", "Khách Lẻ Quen")
+        .await?;
+    assert_eq!(s.text("#customers-empty h2").await?, None);
+    s.close().await.map(drop)
+}
