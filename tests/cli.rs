@@ -357,7 +357,8 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
-        &["customer", "add", "--name", "A"][..],
+        // The name is required; the phone is not (issue 15 item 10).
+        &["customer", "add", "--phone", "0912345678"][..],
         &["purchase"],
         &["nonsense"],
         &["--lang", "fr", "db", "check"],
@@ -2823,4 +2824,50 @@ fn a_closed_stderr_or_a_reader_that_left_never_panics() {
     }
     // The import above was a dry run; the shop is as it was.
     assert_eq!(snapshot(d), before);
+}
+
+/// Issue 15 item 10: a regular known by name and card code only, added and found from the
+/// command line; the missing phone shows as "-".
+#[test]
+fn a_customer_without_a_phone_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = kq(
+        d,
+        &[
+            "customer", "add", "--name", "Cô Ba", "--code", "THE-5", "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (c["phone"].clone(), c["code"].as_str()),
+        (serde_json::Value::Null, Some("THE-5"))
+    );
+    let out = kq(d, &["customer", "show", "THE-5"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().next().unwrap_or("").ends_with("Cô Ba (-)"),
+        "{text}"
+    );
+    let out = kq(d, &["customer", "find", "co ba"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("THE-5\tCô Ba\t-"));
+    // A second one without a phone is fine; a taken code is still refused.
+    let out = kq(d, &["customer", "add", "--name", "Chú Tư"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kq(d, &["customer", "add", "--name", "Khác", "--code", "the-5"]);
+    assert_eq!(out.status.code(), Some(1));
 }

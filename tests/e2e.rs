@@ -705,21 +705,29 @@ async fn the_customers_screen_guides_an_empty_shop_and_adds_a_customer() -> R<()
     assert!(guide.contains("Thêm khách"), "{guide}");
     assert!(guide.contains("cửa hàng mẫu"), "{guide}");
     assert!(!s.displayed("#customers-table").await?, "empty table shown");
-    assert!(!s.displayed("#customers-bulk-message").await?, "bulk actions on nobody");
+    assert!(
+        !s.displayed("#customers-bulk-message").await?,
+        "bulk actions on nobody"
+    );
     s.screenshot("customers-empty-shop").await?;
     s.click("#customers-add").await?;
     s.wait_focus("add-customer-name").await?;
     s.keys("Khách Lẻ Quen").await?;
-    s.type_into("#add-customer-phone", "0912 000 111").await?;
+    // Known by a card code, no phone (item 10).
     s.type_into("#add-customer-code", &format!("THE-07{}", Key::Enter))
         .await?;
     let name = s.wait_value("#profile-name", "Khách Lẻ Quen").await?;
     assert_eq!(name, "Khách Lẻ Quen");
     assert_eq!(s.value("#profile-code").await?, "THE-07");
-    // Back on the list: the guide is gone and the customer is there.
+    assert_eq!(s.value("#profile-phone").await?, "");
+    // Back on the list: the guide is gone and the customer is there, phone "—".
     s.click("#nav-customers").await?;
     s.wait_text("#customers-table tbody", "Khách Lẻ Quen")
         .await?;
+    assert_eq!(
+        s.text("#customers-table tbody td.phone").await?.as_deref(),
+        Some("—")
+    );
     assert_eq!(s.text("#customers-empty h2").await?, None);
     s.close().await.map(drop)
 }

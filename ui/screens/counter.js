@@ -332,7 +332,7 @@ function resultsView() {
     h('div', { class: 'result-main' },
       h('div', { class: 'result-name' }, r.name, r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
       h('div', { class: 'result-sub' },
-        h('span', { class: 'phone' }, r.phone_display), r.code && h('span', { class: 'code' }, r.code))),
+        h('span', { class: 'phone' }, r.phone_display || t('common.none')), r.code && h('span', { class: 'code' }, r.code))),
     stat(t('counter.last_visit'), r.last_purchase_at ? fmt.relativeDay(r.last_purchase_at) : t('counter.never')),
     stat(t('counter.visits'), fmt.number(r.visits)),
     stat(t('counter.tier'), r.tier ? h('span', { class: 'tier-badge' }, r.tier) : t('common.none')),
@@ -681,7 +681,7 @@ function customerHeader(c) {
     h('div', { class: 'avatar' }, initials),
     h('div', { class: 'customer-id' },
       h('a', { class: 'customer-name', href: `#profile/${encodeURIComponent(c.id)}` }, c.name),
-      h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display), c.code && h('span', { class: 'code' }, c.code))),
+      h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display || t('common.none')), c.code && h('span', { class: 'code' }, c.code))),
     stat(t('counter.visits'), fmt.number(c.visits ?? 0)),
     stat(t('counter.total_spent'), fmt.money(c.total_spent ?? '0')),
     stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')));

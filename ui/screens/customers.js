@@ -263,7 +263,7 @@ function renderTable() {
     onkeydown: onRowKeydown,
   },
   h('td', {}, h('div', { class: 'cell-name' }, r.name), r.code && h('div', { class: 'cell-sub' }, r.code)),
-  h('td', { class: 'phone' }, r.phone_display),
+  h('td', { class: 'phone' }, r.phone_display || t('common.none')),
   h('td', {}, r.tags.map((tag) => h('span', { class: 'tag' }, tag)), r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
   h('td', { class: 'num' }, fmt.number(r.visits)),
   h('td', { class: 'num' }, fmt.money(r.total_spent)),

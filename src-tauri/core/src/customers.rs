@@ -169,10 +169,12 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
     } else if id.is_none() {
         return Err(CoreError::NameRequired);
     }
+    // A customer may have no phone (known by name or card code); an empty one clears it.
     if let Some(p) = input.phone {
-        rec.phone = phone::normalize(&p)?;
-    } else if id.is_none() {
-        return Err(CoreError::PhoneRequired);
+        rec.phone = match opt(Some(p)) {
+            None => None,
+            Some(p) => Some(phone::normalize(&p)?),
+        };
     }
     if let Some(c) = input.code {
         rec.code = valid_code(Some(c))?;
@@ -219,12 +221,14 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
             }
         };
     }
-    if let Some((other, name)) = db::customers::active_by_phone(conn, &rec.phone, id)? {
-        return Err(CoreError::PhoneTaken {
-            phone: phone::display(&rec.phone),
-            name,
-            id: other,
-        });
+    if let Some(p) = &rec.phone {
+        if let Some((other, name)) = db::customers::active_by_phone(conn, p, id)? {
+            return Err(CoreError::PhoneTaken {
+                phone: phone::display(p),
+                name,
+                id: other,
+            });
+        }
     }
     if let Some(code) = &rec.code {
         if let Some((other, name)) = db::customers::active_by_code(conn, code, id)? {

@@ -9,7 +9,9 @@ pub struct Customer {
     pub id: i64,
     pub code: Option<String>,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     /// "YYYY-MM-DD", or "--MM-DD" when the year is unknown.
     pub birthday: Option<String>,
@@ -64,7 +66,9 @@ pub struct CustomerRow {
     pub id: i64,
     pub code: Option<String>,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     pub tags: Vec<String>,
     pub source: String,
@@ -403,7 +407,9 @@ pub struct Reminder {
 pub struct ReminderCustomer {
     pub id: i64,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     pub tier: Option<String>,
     pub points: i64,
@@ -685,7 +691,9 @@ pub struct TemplateList {
 pub struct Rendered {
     pub customer_id: i64,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     pub text: String,
     pub missing: Vec<&'static str>,

@@ -10,7 +10,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToS
 pub struct Record {
     pub code: Option<String>,
     pub name: String,
-    pub phone: String,
+    pub phone: Option<String>,
     pub birthday: Option<String>,
     pub gender: Option<String>,
     pub email: Option<String>,
@@ -33,12 +33,12 @@ fn split_tags(s: Option<String>) -> Vec<String> {
 }
 
 fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
-    let phone: String = r.get(3)?;
+    let phone: Option<String> = r.get(3)?;
     Ok(Customer {
         id: r.get(0)?,
         code: r.get(1)?,
         name: r.get(2)?,
-        phone_display: phone::display(&phone),
+        phone_display: phone::display_opt(phone.as_deref()),
         phone,
         birthday: r.get(4)?,
         gender: r.get(5)?,
@@ -121,7 +121,7 @@ pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
         rec.name,
         crate::text::fold(&rec.name),
         rec.phone,
-        phone::reversed(&rec.phone),
+        rec.phone.as_deref().map(phone::reversed),
         rec.birthday,
         rec.gender,
         rec.email,
@@ -154,7 +154,7 @@ pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> 
         rec.name,
         crate::text::fold(&rec.name),
         rec.phone,
-        phone::reversed(&rec.phone),
+        rec.phone.as_deref().map(phone::reversed),
         rec.birthday,
         rec.gender,
         rec.email,
@@ -406,12 +406,12 @@ const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.tot
 const SCORES_JOIN: &str = "LEFT JOIN customer_scores s ON s.customer_id = c.id";
 
 fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
-    let phone: String = r.get(3)?;
+    let phone: Option<String> = r.get(3)?;
     Ok(CustomerRow {
         id: r.get(0)?,
         code: r.get(1)?,
         name: r.get(2)?,
-        phone_display: phone::display(&phone),
+        phone_display: phone::display_opt(phone.as_deref()),
         phone,
         source: r.get(4)?,
         visits: r.get(5)?,
