@@ -145,3 +145,18 @@ fn the_upgrade_keeps_every_customer_row_and_key() {
         .unwrap();
     assert_eq!(fk, 1, "purchases still refer to customers");
 }
+
+#[test]
+fn merging_a_card_only_regular_with_their_phone_record_keeps_the_phone() {
+    let s = Store::open_in_memory().unwrap();
+    let card = s
+        .add_customer(input("Cô Ba", None, Some("THE-09")))
+        .unwrap();
+    let phone = s
+        .add_customer(input("Cô Ba", Some("0912 888 999"), None))
+        .unwrap();
+    let r = s.merge_customers(card.id, phone.id).unwrap();
+    assert_eq!(r.kept.phone.as_deref(), Some("0912888999"));
+    assert_eq!(s.resolve_customer("0912888999").unwrap(), card.id);
+    assert_eq!(s.find_customers("8999", 5).unwrap().rows[0].id, card.id);
+}
