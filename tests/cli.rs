@@ -2871,3 +2871,35 @@ fn a_customer_without_a_phone_from_the_command_line() {
     let out = kq(d, &["customer", "add", "--name", "Khác", "--code", "the-5"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue 15 item 10: `import purchases --create-missing` makes a customer from a card code
+/// alone, with no phone.
+#[test]
+fn importing_purchases_creates_customers_from_a_code_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("p.csv");
+    std::fs::write(
+        &file,
+        "Mã KH,Khách hàng,Thời gian,Tổng tiền\nTHE-31,Bà Sáu,2025-04-01 09:00,90000\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let out = kq(d, &["import", "purchases", f]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unknown code without --create-missing"
+    );
+    let out = kq(d, &["import", "purchases", f, "--create-missing"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kq(d, &["customer", "show", "THE-31", "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["customer"]["name"], "Bà Sáu");
+    assert_eq!(p["customer"]["phone"], serde_json::Value::Null);
+    assert_eq!(p["stats"]["visits"], 1);
+}
