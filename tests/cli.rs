@@ -357,7 +357,8 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
-        &["customer", "add", "--name", "A"][..],
+        // The name is required; the phone is not (issue 15 item 10).
+        &["customer", "add", "--phone", "0912345678"][..],
         &["purchase"],
         &["nonsense"],
         &["--lang", "fr", "db", "check"],
@@ -3032,4 +3033,82 @@ fn the_import_summary_says_what_happened() {
         text.contains("Inserted: 3") && text.contains("Rows rejected: 1"),
         "{text}"
     );
+}
+
+/// Issue 15 item 10: a regular known by name and card code only, added and found from the
+/// command line; the missing phone shows as "-".
+#[test]
+fn a_customer_without_a_phone_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = kq(
+        d,
+        &[
+            "customer", "add", "--name", "Cô Ba", "--code", "THE-5", "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (c["phone"].clone(), c["code"].as_str()),
+        (serde_json::Value::Null, Some("THE-5"))
+    );
+    let out = kq(d, &["customer", "show", "THE-5"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().next().unwrap_or("").ends_with("Cô Ba (-)"),
+        "{text}"
+    );
+    let out = kq(d, &["customer", "find", "co ba"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("THE-5\tCô Ba\t-"));
+    // A second one without a phone is fine; a taken code is still refused.
+    let out = kq(d, &["customer", "add", "--name", "Chú Tư"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kq(d, &["customer", "add", "--name", "Khác", "--code", "the-5"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// Issue 15 item 10: `import purchases --create-missing` makes a customer from a card code
+/// alone, with no phone.
+#[test]
+fn importing_purchases_creates_customers_from_a_code_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("p.csv");
+    std::fs::write(
+        &file,
+        "Mã KH,Khách hàng,Thời gian,Tổng tiền\nTHE-31,Bà Sáu,2025-04-01 09:00,90000\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let out = kq(d, &["import", "purchases", f]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unknown code without --create-missing"
+    );
+    let out = kq(d, &["import", "purchases", f, "--create-missing"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kq(d, &["customer", "show", "THE-31", "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["customer"]["name"], "Bà Sáu");
+    assert_eq!(p["customer"]["phone"], serde_json::Value::Null);
+    assert_eq!(p["stats"]["visits"], 1);
 }

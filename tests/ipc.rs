@@ -60,8 +60,8 @@ fn counter_flow_through_ipc() {
     .unwrap();
     let id = c["id"].as_i64().unwrap();
     let found = invoke(&a, "customer_search", json!({"query": "duc", "limit": 10})).unwrap();
-    assert_eq!(found[0]["id"], id);
-    assert_eq!(found[0]["phone_display"], "0912 345 678");
+    assert_eq!(found["rows"][0]["id"], id);
+    assert_eq!(found["rows"][0]["phone_display"], "0912 345 678");
     let r = invoke(
         &a,
         "purchase_add",
@@ -276,7 +276,8 @@ fn loyalty_through_ipc() {
     )
     .unwrap();
     assert_eq!(r["loyalty"]["balance"], 55);
-    let rows = invoke(&a, "customer_search", json!({"query": "yen", "limit": 5})).unwrap();
+    let rows =
+        invoke(&a, "customer_search", json!({"query": "yen", "limit": 5})).unwrap()["rows"].clone();
     assert_eq!(
         (rows[0]["points"].as_i64(), rows[0]["tier"].as_str()),
         (Some(55), Some("Thành viên"))
@@ -1107,5 +1108,50 @@ fn broken_import_files_answer_in_one_sentence_through_ipc() {
         invoke(&a, "app_info", json!({})).unwrap()["customers"],
         1,
         "nothing written"
+    );
+}
+
+/// Issue 15 item 2: a phone suffix shared by several customers answers the most likely one
+/// first (latest visit, then visits) and says how many matched, so the counter can ask.
+#[test]
+fn customer_search_ranks_by_likelihood_and_counts_the_matches() {
+    let a = app();
+    let add = |name: &str, phone: &str| {
+        invoke(
+            &a,
+            "customer_add",
+            json!({"input": {"name": name, "phone": phone}}),
+        )
+        .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let first = add("Trần Văn Một", "0901 000 777");
+    let second = add("Lê Thị Hai", "0902 000 777");
+    let third = add("Phạm Ba", "0903 000 777");
+    for (id, at) in [
+        (second, "2025-01-02"),
+        (third, "2025-01-01"),
+        (third, "2024-12-01"),
+    ] {
+        invoke(
+            &a,
+            "purchase_add",
+            json!({"input": {"customer_id": id, "amount": "50000", "at": at}}),
+        )
+        .unwrap();
+    }
+    let r = invoke(&a, "customer_search", json!({"query": "0777", "limit": 2})).unwrap();
+    let ids: Vec<i64> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!((ids, r["total"].as_i64()), (vec![second, third], Some(3)));
+    let one = invoke(&a, "customer_search", json!({"query": "mot", "limit": 20})).unwrap();
+    assert_eq!(
+        (one["total"].as_i64(), &one["rows"][0]["id"]),
+        (Some(1), &json!(first))
     );
 }

@@ -184,8 +184,9 @@ enum CustomerCmd {
     Add {
         #[arg(long)]
         name: String,
+        /// Optional: a regular may be known by name or card code (--code) alone
         #[arg(long)]
-        phone: String,
+        phone: Option<String>,
         #[command(flatten)]
         details: Details,
     },
@@ -683,7 +684,7 @@ fn duplicates_text(o: &Out, d: &Duplicates) -> String {
                 "  #{}\t{}\t{}\t{} {}\t{}",
                 c.id,
                 c.name,
-                c.phone_display,
+                phone_or_dash(&c.phone_display),
                 c.visits,
                 o.t("cli.visits_count"),
                 flags.join(", ")
@@ -1004,6 +1005,15 @@ fn import_cmd(db: &Store, cmd: ImportCmd, o: &Out) -> khachquen_core::Result<i32
     Ok(0)
 }
 
+/// A customer without a phone shows "-", as other empty fields do.
+fn phone_or_dash(shown: &str) -> &str {
+    if shown.is_empty() {
+        "-"
+    } else {
+        shown
+    }
+}
+
 fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
     match command {
         Command::Customer(cmd) => match cmd {
@@ -1012,14 +1022,14 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                 phone,
                 details,
             } => {
-                let c = db.add_customer(details.into_input(Some(name), Some(phone)))?;
+                let c = db.add_customer(details.into_input(Some(name), phone))?;
                 o.print(&c, || {
                     format!(
                         "{} #{}: {} ({})",
                         o.t("cli.customer_added"),
                         c.id,
                         c.name,
-                        c.phone_display
+                        phone_or_dash(&c.phone_display)
                     )
                 })?;
             }
@@ -1037,7 +1047,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                         o.t("cli.customer_saved"),
                         c.id,
                         c.name,
-                        c.phone_display
+                        phone_or_dash(&c.phone_display)
                     )
                 })?;
             }
@@ -1061,7 +1071,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                                 r.id,
                                 r.code.as_deref().unwrap_or("-"),
                                 r.name,
-                                r.phone_display
+                                phone_or_dash(&r.phone_display)
                             )
                         })
                         .collect::<Vec<_>>()
@@ -1074,7 +1084,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
                 o.print(&p, || {
                     let c = &p.customer;
                     let mut lines = vec![
-                        format!("#{} {} ({})", c.id, c.name, c.phone_display),
+                        format!("#{} {} ({})", c.id, c.name, phone_or_dash(&c.phone_display)),
                         format!("{}: {}", o.t("cli.code"), or_dash(c.code.as_ref())),
                         format!("{}: {}", o.t("cli.birthday"), or_dash(c.birthday.as_ref())),
                         format!("{}: {}", o.t("cli.email"), or_dash(c.email.as_ref())),

@@ -159,7 +159,7 @@ function showDialogError(ctx, form, general, err) {
  * A form in a modal dialog. submit() does the work and returns a value; on success the
  * dialog closes and onSaved(value) runs; on failure the error is shown and it stays open.
  */
-function formDialog(ctx, { id, title, titleIcon, content, submitLabel, submit, onSaved, focus, className }) {
+export function formDialog(ctx, { id, title, titleIcon, content, submitLabel, submit, onSaved, focus, className }) {
   const { t } = ctx;
   document.getElementById(id)?.remove();
   const general = h('div', { class: 'dialog-error', role: 'alert', id: `${id}-error` });

@@ -21,7 +21,11 @@ const state = {
   query: '',
   searched: null, // the query the current results answer
   results: [],
+  total: 0, // how many customers match in all (results holds the best SEARCH_LIMIT)
   selected: 0,
+  // Several customers match and Enter was pressed once: the selected one is highlighted and
+  // the cashier confirms the name (Enter again) or picks another (arrows) before any bill.
+  confirming: false,
   addDraft: null, // {query, name, phone} for the inline "add customer" form
   customer: null, // the picked customer (CustomerRow-like)
   draft: emptyDraft(),
@@ -50,21 +54,25 @@ async function runSearch(q) {
   const query = q.trim();
   if (!query) {
     latest.invalidate();
-    Object.assign(state, { searched: q, results: [], selected: 0 });
+    Object.assign(state, { searched: q, results: [], total: 0, selected: 0, confirming: false });
     renderBody();
     return;
   }
-  let rows;
+  let found;
   try {
-    rows = await latest(api.customerSearch(query, SEARCH_LIMIT));
+    found = await latest(api.customerFind(query, SEARCH_LIMIT));
   } catch (err) {
     pickWhenReady = false;
     typeAhead = '';
     ctx.showError(err);
     return;
   }
-  if (rows === STALE || !els) return;
-  Object.assign(state, { searched: q, results: rows, selected: 0 });
+  if (found === STALE || !els) return;
+  // A refresh of the same query (back from a bill) keeps the row the cashier is on.
+  const same = q === state.searched ? found.rows.findIndex((r) => r.id === state.results[state.selected]?.id) : -1;
+  Object.assign(state, same >= 0
+    ? { results: found.rows, total: found.total, selected: same }
+    : { searched: q, results: found.rows, total: found.total, selected: 0, confirming: false });
   renderBody();
   if (pickWhenReady) {
     pickWhenReady = false;
@@ -72,7 +80,8 @@ async function runSearch(q) {
   }
 }
 
-/** Enter in the search box: pick the selected result, or go to the add form. */
+/** Enter in the search box: pick the only match or, among several, highlight the most
+ * likely one and pick it on the next Enter; no match: go to the add form. */
 function enterFromSearch() {
   if (!state.query.trim()) return;
   if (state.searched !== state.query) {
@@ -81,8 +90,12 @@ function enterFromSearch() {
     search.flush();
     return;
   }
-  if (state.results.length) pick(state.results[state.selected]);
-  else if (els.addForm) {
+  if (state.results.length === 1 && state.total <= 1) pick(state.results[0]);
+  else if (state.results.length && state.confirming) pick(state.results[state.selected]);
+  else if (state.results.length) {
+    state.confirming = true;
+    markSelected();
+  } else if (els.addForm) {
     typeAhead = ''; // nobody to sell to yet: the cashier must see the add form first
     // Continue in the first field the query did not fill in.
     const { name, phone } = els.addForm.elements;
@@ -155,7 +168,7 @@ function reset({ keepConfirmation = true } = {}) {
   pickWhenReady = false;
   typeAhead = '';
   closeBill();
-  Object.assign(state, { query: '', searched: '', results: [], selected: 0, addDraft: null });
+  Object.assign(state, { query: '', searched: '', results: [], total: 0, selected: 0, confirming: false, addDraft: null });
   if (!keepConfirmation) state.confirmation = null;
   if (!els) return;
   els.search.value = '';
@@ -165,6 +178,7 @@ function reset({ keepConfirmation = true } = {}) {
 
 function onSearchInput() {
   pickWhenReady = false; // an Enter pressed earlier was meant for the previous text
+  typeAhead = ''; // and so was an amount typed after it
   state.query = els.search.value;
   search(state.query);
 }
@@ -185,6 +199,7 @@ function onSearchKeydown(e) {
     if (!n) return;
     e.preventDefault();
     state.selected = (state.selected + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+    state.confirming = true; // choosing with the arrows is choosing: Enter takes this one
     markSelected();
   } else if (e.key === 'Enter') {
     e.preventDefault();
@@ -196,6 +211,9 @@ function onSearchKeydown(e) {
 }
 
 function markSelected() {
+  const list = els.body.querySelector('#search-results');
+  list?.classList.toggle('confirming', state.confirming);
+  renderPickPrompt();
   els.body.querySelectorAll('.result').forEach((el, i) => {
     const on = i === state.selected;
     el.classList.toggle('selected', on);
@@ -254,6 +272,7 @@ function renderBody() {
   else view = null;
   els.search.setAttribute('aria-expanded', String(!state.customer && state.results.length > 0));
   fill(els.body, view);
+  renderPickPrompt();
 }
 
 function renderConfirmation() {
@@ -280,9 +299,30 @@ function renderConfirmation() {
     h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'link' }, t('counter.open_profile')));
 }
 
+/** "2 khách" or "20 / 89 khách": how many matched, and how many of them are listed. */
+function matchCount() {
+  const { t, fmt } = ctx;
+  const shown = state.results.length;
+  const total = Math.max(state.total ?? shown, shown);
+  if (total > shown) return t('counter.match_shown', { shown: fmt.number(shown), total: fmt.number(total) });
+  return total === 1 ? t('counter.match_one') : t('counter.match_count', { count: fmt.number(total) });
+}
+
+/** Under the count: which customer the next Enter records the bill for. */
+function renderPickPrompt() {
+  const prompt = els?.body.querySelector('#search-confirm');
+  if (!prompt) return;
+  const r = state.confirming ? state.results[state.selected] : null;
+  prompt.classList.toggle('hidden', !r);
+  fill(prompt, r ? ctx.t('counter.confirm_pick', { name: r.name, phone: r.phone_display || ctx.t('common.none') }) : null);
+}
+
 function resultsView() {
   const { t, fmt } = ctx;
-  const list = h('ul', { id: 'search-results', class: 'results', role: 'listbox', 'aria-label': t('counter.results'), 'data-query': state.searched },
+  const status = h('div', { class: 'search-status' },
+    h('span', { id: 'search-count', class: 'search-count', 'aria-live': 'polite' }, matchCount()),
+    h('strong', { id: 'search-confirm', class: 'search-confirm hidden', role: 'status' }));
+  const list = h('ul', { id: 'search-results', class: ['results', state.confirming && 'confirming'], role: 'listbox', 'aria-label': t('counter.results'), 'data-query': state.searched },
     state.results.map((r, i) => h('li', {
       id: `result-${i}`, class: ['result', i === state.selected && 'selected', r.archived && 'archived'],
       role: 'option', 'aria-selected': String(i === state.selected), dataset: { id: r.id },
@@ -292,12 +332,12 @@ function resultsView() {
     h('div', { class: 'result-main' },
       h('div', { class: 'result-name' }, r.name, r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
       h('div', { class: 'result-sub' },
-        h('span', { class: 'phone' }, r.phone_display), r.code && h('span', { class: 'code' }, r.code))),
+        h('span', { class: 'phone' }, r.phone_display || t('common.none')), r.code && h('span', { class: 'code' }, r.code))),
     stat(t('counter.last_visit'), r.last_purchase_at ? fmt.relativeDay(r.last_purchase_at) : t('counter.never')),
     stat(t('counter.visits'), fmt.number(r.visits)),
     stat(t('counter.tier'), r.tier ? h('span', { class: 'tier-badge' }, r.tier) : t('common.none')),
     stat(t('counter.points'), r.points === null || r.points === undefined ? t('common.none') : fmt.number(r.points)))));
-  return list;
+  return h('div', { class: 'results-wrap' }, status, list);
 }
 
 const stat = (label, value, cls = null) => h('div', { class: ['result-stat', cls] }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
@@ -643,7 +683,7 @@ function customerHeader(c) {
     h('div', { class: 'avatar' }, initials),
     h('div', { class: 'customer-id' },
       h('a', { class: 'customer-name', href: `#profile/${encodeURIComponent(c.id)}` }, c.name),
-      h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display), c.code && h('span', { class: 'code' }, c.code))),
+      h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display || t('common.none')), c.code && h('span', { class: 'code' }, c.code))),
     stat(t('counter.visits'), fmt.number(c.visits ?? 0)),
     stat(t('counter.total_spent'), fmt.money(c.total_spent ?? '0')),
     stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')));
@@ -707,6 +747,7 @@ function onPurchaseKeydown(e) {
 /** Escape from the purchase: back to the results of the same search. */
 function backToSearch() {
   closeBill();
+  state.confirming = false; // the next bill needs its own confirmation
   if (state.query.trim()) search(state.query); // refresh: a customer may just have been added
   renderBody();
   els.search.focus();

@@ -7,7 +7,7 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
-import { careIcon, fieldLabel, shopToday, preferredTemplate, openReminderDialog } from '../lib/care-dialogs.js';
+import { careIcon, fieldLabel, shopToday, preferredTemplate, openReminderDialog, formDialog } from '../lib/care-dialogs.js';
 import { templateTitle } from '../lib/names.js';
 
 const PAGE_SIZE = 50;
@@ -104,14 +104,18 @@ function mount(root, context, param) {
     tagSelect, chips: h('span', { class: 'filter-chips', id: 'customers-filter-chips' }), analyticsShown: false, thead: h('thead'), tbody: h('tbody'), range: h('span', { class: 'range', 'aria-live': 'polite' }),
     prev: h('button', { type: 'button', class: 'ghost small', id: 'customers-prev', onclick: () => page(-1) }, icon('back'), t('common.previous')),
     next: h('button', { type: 'button', class: 'ghost small', id: 'customers-next', onclick: () => page(1) }, t('common.next'), icon('back', 'icon flip')),
+    empty: h('div'),
   };
+  els.table = h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'customers-table' }, els.thead, els.tbody));
   fill(root, h('div', { class: 'customers' },
     h('header', { class: 'screen-header' }, h('h1', {}, t('customers.title')),
       h('div', { class: 'toolbar' }, els.chips, h('div', { class: 'search-box small' }, icon('search', 'icon search-icon'), search), tagSelect, sourceSelect, archived,
-        h('a', { href: '#duplicates', class: 'button-link ghost small', id: 'customers-duplicates' }, icon('merge'), t('duplicates.title')))),
+        h('a', { href: '#duplicates', class: 'button-link ghost small', id: 'customers-duplicates' }, icon('merge'), t('duplicates.title')),
+        h('button', { type: 'button', class: 'primary small', id: 'customers-add', onclick: openAddDialog }, icon('plus'), t('customers.add')))),
     h('div', { class: 'card table-card' },
-      h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'customers-table' }, els.thead, els.tbody)),
-      h('footer', { class: 'pager' }, els.range,
+      els.empty,
+      els.table,
+      els.pager = h('footer', { class: 'pager' }, els.range,
         h('button', { type: 'button', class: 'ghost small bulk-message-action', id: 'customers-bulk-message', title: t('messages.bulk_button_hint'), onclick: openBulkDialog },
           careIcon('message'), t('messages.bulk_button')),
         h('button', { type: 'button', class: 'ghost small', id: 'customers-bulk-reminder', title: t('messages.bulk_reminder_hint'),
@@ -203,9 +207,53 @@ function analyticsCell(r) {
     (alive || clv) && h('div', { class: 'cell-sub' }, [alive, clv].filter(Boolean).join(' · ')));
 }
 
+/** A shop with no customer yet: the three ways to get some, instead of an empty table. */
+function emptyShop() {
+  const { t } = ctx;
+  return h('div', { class: 'empty-shop', id: 'customers-empty' },
+    h('h2', {}, t('customers.empty_shop_title')),
+    h('p', { class: 'muted' }, t('customers.empty_shop_body')),
+    h('div', { class: 'empty-shop-actions' },
+      h('button', { type: 'button', class: 'primary', id: 'customers-empty-add', onclick: openAddDialog }, icon('plus'), t('customers.add')),
+      h('a', { href: '#import', class: 'button-link ghost', id: 'customers-empty-import' }, t('customers.empty_shop_import')),
+      h('a', { href: '#counter', class: 'button-link ghost', id: 'customers-empty-demo' }, t('customers.empty_shop_demo'))));
+}
+
+/** "Thêm khách": the counter's quick fields (name, phone) plus a card code, then the profile. */
+function openAddDialog() {
+  const { t } = ctx;
+  const input = (name, attrs = {}) => h('input', { name, id: `add-customer-${name}`, autocomplete: 'off', ...attrs });
+  const field = (label, control, hint = null) => h('label', { class: 'field' }, h('span', { class: 'label' }, label), control, hint && h('span', { class: 'hint' }, hint));
+  formDialog(ctx, {
+    id: 'add-customer', title: t('customers.add_title'), titleIcon: null, submitLabel: t('customers.add_save'),
+    content: h('div', { class: 'care-fields' },
+      field(t('fields.name'), input('name', { spellcheck: 'false', maxlength: '200' })),
+      h('div', { class: 'field-row' },
+        field(t('fields.phone'), input('phone', { inputmode: 'tel', maxlength: '30' })),
+        field(t('fields.code'), input('code', { maxlength: '40' }))),
+      h('p', { class: 'hint' }, t('customers.add_hint'))),
+    submit: (form) => {
+      const e = form.elements;
+      const body = { name: e.name.value.trim() };
+      if (e.phone.value.trim()) body.phone = e.phone.value.trim();
+      if (e.code.value.trim()) body.code = e.code.value.trim();
+      return api.customerAdd(body);
+    },
+    onSaved: (c) => {
+      ctx.info.customers = (ctx.info.customers ?? 0) + 1;
+      toast(t('customers.added', { name: c.name }), 'success');
+      ctx.navigate('profile', c.id);
+    },
+  });
+}
+
 function renderTable() {
   const { t, fmt } = ctx;
   const filtered = state.search || state.tag || state.source || Object.keys(state.analytics).length;
+  const emptyShopNow = !filtered && !state.includeArchived && state.loaded && state.total === 0;
+  els.table.classList.toggle('hidden', emptyShopNow);
+  els.pager.classList.toggle('hidden', emptyShopNow);
+  fill(els.empty, emptyShopNow ? emptyShop() : null);
   const showAnalytics = hasAnalytics(state.rows);
   if (showAnalytics !== els.analyticsShown) { els.analyticsShown = showAnalytics; renderHeader(); }
   // A late answer re-renders the rows: the keyboard stays on the same customer.
@@ -216,7 +264,7 @@ function renderTable() {
     onkeydown: onRowKeydown,
   },
   h('td', {}, h('div', { class: 'cell-name' }, r.name), r.code && h('div', { class: 'cell-sub' }, r.code)),
-  h('td', { class: 'phone' }, r.phone_display),
+  h('td', { class: 'phone' }, r.phone_display || t('common.none')),
   h('td', {}, r.tags.map((tag) => h('span', { class: 'tag' }, tag)), r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
   h('td', { class: 'num' }, fmt.number(r.visits)),
   h('td', { class: 'num' }, fmt.money(r.total_spent)),

@@ -75,7 +75,7 @@ function renderList() {
         'aria-current': key === openKey ? 'true' : null, onclick: () => open(g) },
       h('span', { class: 'group-names' }, [...new Set(g.customers.map((c) => c.name))].join(' · ')),
       h('span', { class: 'group-reasons' }, g.reasons.map((r) => h('span', { class: ['chip', `reason-${r}`] }, t(`duplicates.reason_short_${r}`))),
-        h('span', { class: 'muted' }, g.customers.map((c) => c.phone_display).join(', '))));
+        h('span', { class: 'muted' }, g.customers.map((c) => c.phone_display || '—').join(', '))));
     }));
 }
 
@@ -103,7 +103,7 @@ function renderDetail() {
   if (!g) { fill(els.detail, h('p', { class: 'muted empty' }, groups.length ? t('duplicates.pick') : t('duplicates.none_detail'))); return; }
   const rows = [
     ['fields.name', (c) => c.name],
-    ['fields.phone', (c) => c.phone_display],
+    ['fields.phone', (c) => c.phone_display || '—'],
     ['fields.code', (c) => c.code],
     ['fields.birthday', (c, d) => formatBirthday(d?.customer.birthday)],
     ['fields.email', (c, d) => d?.customer.email],
@@ -147,7 +147,7 @@ function confirmMerge(g) {
   const cancel = h('button', { type: 'button', class: 'ghost', id: 'merge-cancel' }, t('common.cancel'));
   const dlg = h('dialog', { class: 'dialog', id: 'merge-dialog', 'aria-labelledby': 'merge-title' },
     h('h2', { id: 'merge-title' }, t('duplicates.confirm_title')),
-    h('p', {}, t('duplicates.confirm_body', { others: others.map((c) => `${c.name} (${c.phone_display})`).join(', '), keep: `${kept.name} (${kept.phone_display})` })),
+    h('p', {}, t('duplicates.confirm_body', { others: others.map((c) => `${c.name} (${c.phone_display || '—'})`).join(', '), keep: `${kept.name} (${kept.phone_display || '—'})` })),
     h('p', {}, t('duplicates.confirm_note')),
     error,
     h('div', { class: 'dialog-actions' }, cancel, confirm));

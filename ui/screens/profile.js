@@ -43,7 +43,7 @@ let remindersAll = false;
 // Editable fields: contract key, how the customer value shows in the input, how input goes back.
 const FIELDS = {
   name: { get: (c) => c.name },
-  phone: { get: (c) => c.phone_display || c.phone },
+  phone: { get: (c) => c.phone_display || c.phone || '' },
   code: { get: (c) => c.code ?? '' },
   birthday: { get: (c) => formatBirthday(c.birthday), put: parseBirthday },
   gender: { get: (c) => c.gender ?? '' },
@@ -108,7 +108,7 @@ function render() {
       h('div', { class: 'avatar large' }, c.name.split(/\s+/).filter(Boolean).slice(-2).map((w) => w[0]).join('').toUpperCase()),
       h('div', { class: 'profile-title' },
         h('h1', {}, c.name, archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
-        h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display), c.code && h('span', { class: 'code' }, c.code),
+        h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display || t('common.none')), c.code && h('span', { class: 'code' }, c.code),
           h('span', {}, t('profile.since', { date: fmt.date(c.created_at) })))),
       h('span', { class: 'spacer' }),
       !archived && h('button', { type: 'button', class: 'primary', id: 'profile-purchase', onclick: recordPurchase }, icon('counter'), t('profile.new_purchase')),

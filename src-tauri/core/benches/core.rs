@@ -3,7 +3,7 @@
 //! Size: KQ_BENCH_CUSTOMERS / KQ_BENCH_PURCHASES (default 1,000,000 / 5,000,000); the
 //! database is generated once under target/bench-data and reused.
 
-use khachquen_core::db::customers::{search_fts, NameColumn};
+use khachquen_core::db::customers::{search, Lookup};
 use khachquen_core::db::purchases::{insert, NewPurchase};
 use khachquen_core::model::PurchaseInput;
 use khachquen_core::{text, Store};
@@ -99,10 +99,18 @@ fn main() {
     rows.push(measure("search: name as you type (core)", 2000, |i| {
         std::hint::black_box(store.search(names[i % names.len()], 20).expect("search"));
     }));
-    rows.push(measure("bare FTS5 prefix query, same names", 2000, |i| {
-        let tokens = text::tokens(&text::fold(names[i % names.len()]));
-        std::hint::black_box(search_fts(&raw, NameColumn::Folded, &tokens, 20).expect("fts"));
-    }));
+    rows.push(measure(
+        "db name search (FTS5 + ranking), same names",
+        2000,
+        |i| {
+            let words = text::tokens(&text::fold(names[i % names.len()]));
+            let l = Lookup {
+                words,
+                ..Default::default()
+            };
+            std::hint::black_box(search(&raw, &l, 20).expect("fts"));
+        },
+    ));
     rows.push(measure("search: phone suffix (core)", 2000, |i| {
         std::hint::black_box(store.search(phones[i % phones.len()], 20).expect("search"));
     }));

@@ -1411,13 +1411,10 @@ fn upgrade(conn: &mut Connection, name: &str, live_page_size: i64) -> Result<()>
     if db::backup::page_size(conn)? != live_page_size {
         db::backup::repage(conn, live_page_size)?;
     }
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    db::MIGRATIONS
-        .to_latest(conn)
-        .map_err(|e| CoreError::BackupCorrupt {
-            file: name.to_owned(),
-            detail: e.to_string(),
-        })
+    db::migrate_latest(conn).map_err(|e| CoreError::BackupCorrupt {
+        file: name.to_owned(),
+        detail: e.to_string(),
+    })
 }
 
 #[cfg(test)]

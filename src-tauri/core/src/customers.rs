@@ -1,10 +1,11 @@
 //! Customers: validation, add / edit / archive, REF lookup, search, list and profile.
 
 use crate::audit;
-use crate::db::{self, customers::NameColumn, customers::Record};
+use crate::db::{self, customers::Lookup, customers::Record};
 use crate::error::{CoreError, Result};
 use crate::model::{
-    Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile, Stats, GENDERS, SOURCES,
+    Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile, SearchResult, Stats,
+    GENDERS, SOURCES,
 };
 use crate::settings::currency;
 use crate::staff::Perm;
@@ -168,10 +169,12 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
     } else if id.is_none() {
         return Err(CoreError::NameRequired);
     }
+    // A customer may have no phone (known by name or card code); an empty one clears it.
     if let Some(p) = input.phone {
-        rec.phone = phone::normalize(&p)?;
-    } else if id.is_none() {
-        return Err(CoreError::PhoneRequired);
+        rec.phone = match opt(Some(p)) {
+            None => None,
+            Some(p) => Some(phone::normalize(&p)?),
+        };
     }
     if let Some(c) = input.code {
         rec.code = valid_code(Some(c))?;
@@ -218,12 +221,14 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
             }
         };
     }
-    if let Some((other, name)) = db::customers::active_by_phone(conn, &rec.phone, id)? {
-        return Err(CoreError::PhoneTaken {
-            phone: phone::display(&rec.phone),
-            name,
-            id: other,
-        });
+    if let Some(p) = &rec.phone {
+        if let Some((other, name)) = db::customers::active_by_phone(conn, p, id)? {
+            return Err(CoreError::PhoneTaken {
+                phone: phone::display(p),
+                name,
+                id: other,
+            });
+        }
     }
     if let Some(code) = &rec.code {
         if let Some((other, name)) = db::customers::active_by_code(conn, code, id)? {
@@ -267,75 +272,57 @@ pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
     })
 }
 
-/// Matches ranked: whole-token hits first, then shorter names.
-fn rank(cands: Vec<(i64, String)>, query_tokens: &[String], marked: bool) -> Vec<i64> {
-    let mut scored: Vec<(usize, usize, i64)> = cands
-        .into_iter()
-        .map(|(id, name_marked)| {
-            let key = if marked {
-                name_marked
-            } else {
-                text::fold(&name_marked)
-            };
-            let name_tokens = text::tokens(&key);
-            let whole = query_tokens
-                .iter()
-                .filter(|q| name_tokens.iter().any(|t| t == *q))
-                .count();
-            (whole, name_tokens.len(), id)
-        })
-        .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    scored.into_iter().map(|s| s.2).collect()
-}
+/// Most counter searches run as the cashier types; a name query also passes through here.
+const SEARCH_LIMIT_MAX: u32 = 100;
 
-fn push_unique(out: &mut Vec<i64>, ids: impl IntoIterator<Item = i64>) {
-    for id in ids {
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-}
-
-/// Ids matching a counter query, best first.
-pub(crate) fn search_ids(conn: &Connection, query: &str, limit: u32) -> Result<Vec<i64>> {
+/// Parse a counter query: a phone (full, or its last 3+ digits), a shop code, or name
+/// words, optionally with digits the phone contains ("huong 2022"). None: nothing to find.
+pub(crate) fn lookup(query: &str) -> Option<Lookup> {
     let q = query.trim();
-    let limit = limit.clamp(1, 100);
-    let mut out = Vec::new();
     if q.is_empty() {
-        return Ok(out);
+        return None;
     }
-    push_unique(&mut out, db::customers::search_code(conn, q)?);
+    let mut l = Lookup {
+        code: q.to_owned(),
+        ..Default::default()
+    };
     if let Some(digits) = phone::query_digits(q) {
-        if let Ok(full) = phone::normalize(q) {
-            push_unique(&mut out, db::customers::search_phone_exact(conn, &full)?);
-        }
-        if digits.len() >= 3 {
-            push_unique(
-                &mut out,
-                db::customers::search_phone_suffix(conn, &digits, limit)?,
-            );
-        }
-    } else {
-        let folded = text::fold(q);
-        let mut exact = db::customers::search_name_exact(conn, &folded, limit)?;
-        // Same letters, so the typed diacritics decide: "Hường" before "Hương".
-        let typed = text::lower_marked(q);
-        exact.sort_by_key(|(_, name)| text::lower_marked(name) != typed);
-        push_unique(&mut out, exact.into_iter().map(|(id, _)| id));
-        // Enough candidates to rank, bounded so that a one-letter query stays cheap.
-        let pool = (limit * 4).min(200);
-        if text::has_marks(q) {
-            let marked = text::tokens(&text::lower_marked(q));
-            let c = db::customers::search_fts(conn, NameColumn::Marked, &marked, pool)?;
-            push_unique(&mut out, rank(c, &marked, true));
-        }
-        let tokens = text::tokens(&folded);
-        let c = db::customers::search_fts(conn, NameColumn::Folded, &tokens, pool)?;
-        push_unique(&mut out, rank(c, &tokens, false));
+        l.phone = phone::normalize(q).ok();
+        // Fewer than 3 digits match too many phones to mean anyone.
+        l.suffix = (digits.len() >= 3).then_some(digits);
+        return Some(l);
     }
-    out.truncate(limit as usize);
-    Ok(out)
+    let folded = text::fold(q);
+    let is_digits = |t: &String| t.chars().all(|c| c.is_ascii_digit());
+    let tokens = text::tokens(&folded);
+    let (parts, words): (Vec<String>, Vec<String>) = tokens.iter().cloned().partition(is_digits);
+    if words.is_empty() {
+        // Only digit groups, but not a phone ("12/34"): look for them in names.
+        l.words = tokens;
+        return Some(l);
+    }
+    l.exact_name = Some(if parts.is_empty() {
+        folded
+    } else {
+        words.join(" ")
+    });
+    l.words = words;
+    l.phone_parts = parts;
+    if text::has_marks(q) {
+        l.marked = text::tokens(&text::lower_marked(q))
+            .into_iter()
+            .filter(|t| !is_digits(t))
+            .collect();
+    }
+    Some(l)
+}
+
+/// Ids matching a counter query, most likely first, and how many match in all.
+pub(crate) fn search_ids(conn: &Connection, query: &str, limit: u32) -> Result<(Vec<i64>, i64)> {
+    match lookup(query) {
+        None => Ok((Vec::new(), 0)),
+        Some(l) => db::customers::search(conn, &l, limit.clamp(1, SEARCH_LIMIT_MAX)),
+    }
 }
 
 impl Store {
@@ -429,29 +416,33 @@ impl Store {
         })
     }
 
-    /// Search as you type at the counter: code, phone (full or last 3+ digits), or name.
+    /// Search as you type at the counter: code, phone (full or last 3+ digits), or name
+    /// (with digits of the phone). The first `limit` matches, most likely first.
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<CustomerRow>> {
+        Ok(self.find_customers(query, limit)?.rows)
+    }
+
+    /// [`Self::search`] with the number of matches, so the counter can say "2 khách" and
+    /// refuse to guess between them.
+    pub fn find_customers(&self, query: &str, limit: u32) -> Result<SearchResult> {
         let conn = self.reader();
-        let ids = search_ids(&conn, query, limit)?;
-        db::customers::rows(&conn, &ids, currency(&conn)?.1)
+        let (ids, total) = search_ids(&conn, query, limit)?;
+        let rows = db::customers::rows(&conn, &ids, currency(&conn)?.1)?;
+        Ok(SearchResult { rows, total })
     }
 
     pub fn list_customers(&self, q: &ListQuery) -> Result<CustomerPage> {
         let conn = self.reader();
         let exp = currency(&conn)?.1;
         let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let (total, rows) = match search {
-            None => db::customers::list(&conn, q, None, exp)?,
-            Some(s) => {
-                let digits = phone::query_digits(s).filter(|d| d.len() >= 3);
-                let fts = if digits.is_some() {
-                    String::new()
-                } else {
-                    db::customers::fts_query(&text::tokens(&text::fold(s)))
-                };
-                db::customers::list(&conn, q, Some((&fts, digits.as_deref())), exp)?
-            }
-        };
+        let l = search.and_then(lookup);
+        if search.is_some() && l.is_none() {
+            return Ok(CustomerPage {
+                total: 0,
+                rows: Vec::new(),
+            });
+        }
+        let (total, rows) = db::customers::list(&conn, q, l.as_ref(), exp)?;
         Ok(CustomerPage { total, rows })
     }
 

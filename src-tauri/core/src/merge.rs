@@ -165,8 +165,9 @@ fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
     Ok(Duplicates { total, groups })
 }
 
-/// The kept customer's details, with the gaps filled from the other's: a code, birthday
-/// (a full date beats one without a year), gender, email, address; notes joined, tags united.
+/// The kept customer's details, with the gaps filled from the other's: a code, a phone,
+/// birthday (a full date beats one without a year), gender, email, address; notes joined,
+/// tags united.
 fn combined(
     conn: &Connection,
     keep: i64,
@@ -178,6 +179,14 @@ fn combined(
         if let Some(code) = theirs.code {
             if db::customers::active_by_code(conn, &code, Some(keep))?.is_none() {
                 rec.code = Some(code);
+            }
+        }
+    }
+    // A card-only regular merged with their phone record keeps the phone.
+    if rec.phone.is_none() {
+        if let Some(p) = theirs.phone {
+            if db::customers::active_by_phone(conn, &p, Some(keep))?.is_none() {
+                rec.phone = Some(p);
             }
         }
     }

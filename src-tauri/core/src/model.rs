@@ -9,7 +9,9 @@ pub struct Customer {
     pub id: i64,
     pub code: Option<String>,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     /// "YYYY-MM-DD", or "--MM-DD" when the year is unknown.
     pub birthday: Option<String>,
@@ -64,7 +66,9 @@ pub struct CustomerRow {
     pub id: i64,
     pub code: Option<String>,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     pub tags: Vec<String>,
     pub source: String,
@@ -114,6 +118,13 @@ pub struct ListQuery {
 pub struct CustomerPage {
     pub total: i64,
     pub rows: Vec<CustomerRow>,
+}
+
+/// A counter search: the best matches and how many there are in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    pub rows: Vec<CustomerRow>,
+    pub total: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -396,7 +407,9 @@ pub struct Reminder {
 pub struct ReminderCustomer {
     pub id: i64,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     pub tier: Option<String>,
     pub points: i64,
@@ -687,7 +700,9 @@ pub struct TemplateList {
 pub struct Rendered {
     pub customer_id: i64,
     pub name: String,
-    pub phone: String,
+    /// Normalised; None for a customer known only by name or card code.
+    pub phone: Option<String>,
+    /// Grouped for reading; empty when there is no phone.
     pub phone_display: String,
     pub text: String,
     pub missing: Vec<&'static str>,

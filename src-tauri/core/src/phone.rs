@@ -79,6 +79,11 @@ pub fn reversed(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).rev().collect()
 }
 
+/// A stored phone for display; empty when the customer has none.
+pub fn display_opt(phone: Option<&str>) -> String {
+    phone.map(display).unwrap_or_default()
+}
+
 /// 0912345678 -> "0912 345 678" for display.
 pub fn display(phone: &str) -> String {
     if phone.len() == 10 && phone.starts_with('0') {

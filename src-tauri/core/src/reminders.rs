@@ -281,7 +281,7 @@ fn rows_of(conn: &Connection, recs: Vec<ReminderRec>, clock: &Clock) -> Result<V
             customer: ReminderCustomer {
                 id: r.customer_id,
                 name,
-                phone_display: phone::display(&phone_no),
+                phone_display: phone::display_opt(phone_no.as_deref()),
                 phone: phone_no,
                 tier,
                 points,

@@ -317,7 +317,7 @@ fn rendered(
     Ok(Rendered {
         customer_id: src.id,
         name: src.name.clone(),
-        phone_display: phone::display(&src.phone),
+        phone_display: phone::display_opt(src.phone.as_deref()),
         phone: src.phone.clone(),
         text,
         missing,
@@ -637,7 +637,8 @@ impl Store {
                 for f in &r.missing {
                     *missing.entry(f).or_default() += 1;
                 }
-                crate::export::write_text_record(&mut w, [&r.phone, &r.name, &r.text])?;
+                let phone_no = r.phone.clone().unwrap_or_default();
+                crate::export::write_text_record(&mut w, [&phone_no, &r.name, &r.text])?;
                 rows += 1;
             }
             crate::export::finish_csv(w)

@@ -1,6 +1,6 @@
 use super::{run, AppState, IpcResult};
 use khachquen_core::model::{
-    Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile,
+    Customer, CustomerInput, CustomerPage, ListQuery, Profile, SearchResult,
 };
 use tauri::State;
 
@@ -12,8 +12,8 @@ pub async fn customer_search(
     state: State<'_, AppState>,
     query: String,
     limit: u32,
-) -> IpcResult<Vec<CustomerRow>> {
-    run(&state, move |s| s.search(&query, limit)).await
+) -> IpcResult<SearchResult> {
+    run(&state, move |s| s.find_customers(&query, limit)).await
 }
 
 #[tauri::command]

@@ -203,7 +203,7 @@
     const known = ['search', 'tag', 'source', 'tier', 'min_visits', 'inactive_days', 'birthday_month', 'has_reminder'];
     for (const [k, v] of Object.entries(filter)) if (!known.includes(k)) fail('filter.invalid', { key: k, value: String(v) });
     let ids = null;
-    if (filter.search) ids = new Set((await original('customer_search', { query: filter.search, limit: 1e9 })).map((r) => r.id));
+    if (filter.search) ids = new Set((await original('customer_search', { query: filter.search, limit: 1e9 })).rows.map((r) => r.id));
     return (await details()).filter(({ row: r, customer: c, stats }) => {
       if (c.archived_at || (ids && !ids.has(r.id))) return false;
       if (filter.tag && !r.tags.includes(filter.tag)) return false;
@@ -329,7 +329,7 @@
     warranty_list: async ({ reference }) => {
       const ref = String(reference ?? '').trim();
       const byId = await rows();
-      const hit = /^\d{1,6}$/.test(ref) && byId.get(Number(ref)) ? byId.get(Number(ref)) : (await original('customer_search', { query: ref, limit: 1 }))[0];
+      const hit = /^\d{1,6}$/.test(ref) && byId.get(Number(ref)) ? byId.get(Number(ref)) : (await original('customer_search', { query: ref, limit: 1 })).rows[0];
       if (!hit) fail('customer.not_found', { ref });
       const d = await detail(hit.id);
       return { customer: byId.get(hit.id) ?? hit, warranties: warrantiesOf(d.purchases), tickets: db.tickets.filter((x) => x.customer_id === hit.id) };

@@ -728,7 +728,7 @@
       customers: [...db.customers.values()].filter((c) => !c.archived_at).length, settings: settings() }),
     settings_get: () => settings(),
     settings_set: ({ key, value }) => setSetting(key, value),
-    customer_search: ({ query, limit }) => search(query, limit),
+    customer_search: ({ query, limit }) => { const all = search(query, 1e9); return { rows: all.slice(0, limit), total: all.length }; },
     customer_list: ({ query }) => list(query),
     customer_tags: () => [...new Set([...db.customers.values()].flatMap((c) => c.tags))].sort(),
     customer_get: ({ id }) => {

@@ -250,7 +250,15 @@ pub fn reminders_of(conn: &Connection, customer_id: i64, limit: u32) -> Result<V
 
 /// What a Today row shows of its customer:
 /// (name, phone, visits, total minor, last purchase, tier, points).
-pub type CustomerBrief = (String, String, i64, i64, Option<i64>, Option<String>, i64);
+pub type CustomerBrief = (
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
 
 pub fn customer_brief(conn: &Connection, id: i64) -> Result<Option<CustomerBrief>> {
     Ok(conn
@@ -583,7 +591,7 @@ pub fn delete_template(conn: &Connection, id: i64) -> Result<()> {
 pub struct MergeSource {
     pub id: i64,
     pub name: String,
-    pub phone: String,
+    pub phone: Option<String>,
     pub gender: Option<String>,
     pub birthday: Option<String>,
     pub last_purchase_at: Option<i64>,

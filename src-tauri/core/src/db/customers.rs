@@ -10,7 +10,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToS
 pub struct Record {
     pub code: Option<String>,
     pub name: String,
-    pub phone: String,
+    pub phone: Option<String>,
     pub birthday: Option<String>,
     pub gender: Option<String>,
     pub email: Option<String>,
@@ -33,12 +33,12 @@ fn split_tags(s: Option<String>) -> Vec<String> {
 }
 
 fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
-    let phone: String = r.get(3)?;
+    let phone: Option<String> = r.get(3)?;
     Ok(Customer {
         id: r.get(0)?,
         code: r.get(1)?,
         name: r.get(2)?,
-        phone_display: phone::display(&phone),
+        phone_display: phone::display_opt(phone.as_deref()),
         phone,
         birthday: r.get(4)?,
         gender: r.get(5)?,
@@ -121,7 +121,7 @@ pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
         rec.name,
         crate::text::fold(&rec.name),
         rec.phone,
-        phone::reversed(&rec.phone),
+        rec.phone.as_deref().map(phone::reversed),
         rec.birthday,
         rec.gender,
         rec.email,
@@ -154,7 +154,7 @@ pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> 
         rec.name,
         crate::text::fold(&rec.name),
         rec.phone,
-        phone::reversed(&rec.phone),
+        rec.phone.as_deref().map(phone::reversed),
         rec.birthday,
         rec.gender,
         rec.email,
@@ -254,57 +254,131 @@ pub fn count_active(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-fn ids(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params, |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// A counter query, parsed by core; this layer finds its matches and ranks them.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// The query as typed, tried as a shop code (exact, any case).
+    pub code: String,
+    /// An exact normalised phone.
+    pub phone: Option<String>,
+    /// Digits a phone ends with.
+    pub suffix: Option<String>,
+    /// Folded prefixes that must all start a word of the name.
+    pub words: Vec<String>,
+    /// The same words as typed with their marks: names that match them rank first.
+    pub marked: Vec<String>,
+    /// A folded full name that ranks first when it matches exactly.
+    pub exact_name: Option<String>,
+    /// Digit groups the phone must also contain ("huong 2022").
+    pub phone_parts: Vec<String>,
 }
 
-pub fn search_code(conn: &Connection, code: &str) -> Result<Vec<i64>> {
-    ids(
-        conn,
-        "SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE AND code IS NOT NULL
-         AND archived_at IS NULL",
-        &[&code],
-    )
+fn arg(args: &mut Vec<Box<dyn ToSql>>, v: impl ToSql + 'static) -> String {
+    args.push(Box::new(v));
+    format!("?{}", args.len())
 }
 
-pub fn search_phone_exact(conn: &Connection, phone: &str) -> Result<Vec<i64>> {
-    ids(
-        conn,
-        "SELECT id FROM customers WHERE phone = ?1 AND archived_at IS NULL",
-        &[&phone],
-    )
+/// The WHERE term that selects a lookup's matches (None: it can match nobody).
+fn match_term(l: &Lookup, args: &mut Vec<Box<dyn ToSql>>) -> Option<String> {
+    let mut any = Vec::new();
+    if !l.code.is_empty() {
+        any.push(format!(
+            "c.id IN (SELECT id FROM customers WHERE code = {} COLLATE NOCASE AND code IS NOT NULL)",
+            arg(args, l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        any.push(format!(
+            "c.id IN (SELECT id FROM customers WHERE phone = {})",
+            arg(args, p.clone())
+        ));
+    }
+    if let Some(d) = &l.suffix {
+        let lo: String = d.chars().rev().collect();
+        // ':' sorts right after '9', so [lo, lo:) is exactly the reversed-prefix range.
+        let hi = format!("{lo}:");
+        any.push(format!(
+            "c.id IN (SELECT id FROM customers WHERE phone_rev >= {} AND phone_rev < {})",
+            arg(args, lo),
+            arg(args, hi)
+        ));
+    }
+    if !l.words.is_empty() {
+        let mut t = format!(
+            "(c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {})",
+            arg(args, fts_expr(NameColumn::Folded, &l.words))
+        );
+        for d in &l.phone_parts {
+            t.push_str(&format!(
+                " AND instr(c.phone, {}) > 0",
+                arg(args, d.clone())
+            ));
+        }
+        t.push(')');
+        any.push(t);
+    }
+    (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
 }
 
-/// Customers whose phone ends with `digits`, most recent visitors first.
-pub fn search_phone_suffix(conn: &Connection, digits: &str, limit: u32) -> Result<Vec<i64>> {
-    let lo: String = digits.chars().rev().collect();
-    // ':' sorts right after '9', so [lo, lo:) is exactly the reversed-prefix range.
-    let hi = format!("{lo}:");
-    ids(
-        conn,
-        "SELECT id FROM customers WHERE phone_rev >= ?1 AND phone_rev < ?2 AND archived_at IS NULL
-         LIMIT ?3",
-        &[&lo, &hi, &limit],
-    )
+/// Who is most likely standing at the counter: the latest visitor, then the most
+/// frequent, then the oldest record (so the order never depends on the plan).
+const LIKELY: &str = "c.last_purchase_at DESC NULLS LAST, c.visits DESC, c.id";
+
+/// Exact code, exact phone, exact name and typed marks first; then [`LIKELY`].
+fn rank_terms(l: &Lookup, args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut order = Vec::new();
+    if !l.code.is_empty() {
+        order.push(format!(
+            "coalesce(c.code = {} COLLATE NOCASE, 0) DESC",
+            arg(args, l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        order.push(format!("(c.phone IS {}) DESC", arg(args, p.clone())));
+    }
+    if let Some(n) = &l.exact_name {
+        order.push(format!("(c.name_fold = {}) DESC", arg(args, n.clone())));
+    }
+    if !l.marked.is_empty() {
+        order.push(format!(
+            "(c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {})) DESC",
+            arg(args, fts_expr(NameColumn::Marked, &l.marked))
+        ));
+    }
+    order.push(LIKELY.to_owned());
+    order.join(", ")
 }
 
-/// (id, name) of active customers whose folded name is exactly `folded`.
-pub fn search_name_exact(
-    conn: &Connection,
-    folded: &str,
-    limit: u32,
-) -> Result<Vec<(i64, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, name FROM customers WHERE name_fold = ?1 AND archived_at IS NULL LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![folded, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// The active customers a lookup matches, best first (at most `limit`), and how many match.
+pub fn search(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64)> {
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let Some(term) = match_term(l, &mut args) else {
+        return Ok((Vec::new(), 0));
+    };
+    let wh = format!("c.archived_at IS NULL AND {term}");
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM customers c WHERE {wh}"))?
+        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?;
+    if total == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    let order = rank_terms(l, &mut args);
+    let lim = arg(&mut args, limit);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.id FROM customers c WHERE {wh} ORDER BY {order} LIMIT {lim}"
+    ))?;
+    let ids = stmt
+        .query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((ids, total))
 }
 
 #[derive(Debug, Clone, Copy)]
-pub enum NameColumn {
+enum NameColumn {
     Folded,
     Marked,
 }
@@ -321,24 +395,6 @@ fn fts_expr(column: NameColumn, tokens: &[String]) -> String {
         .join(" AND ")
 }
 
-/// Prefix match of every token, in index order: cheap even for a one-letter query.
-pub fn search_fts(
-    conn: &Connection,
-    column: NameColumn,
-    tokens: &[String],
-    limit: u32,
-) -> Result<Vec<(i64, String)>> {
-    if tokens.is_empty() {
-        return Ok(Vec::new());
-    }
-    let expr = fts_expr(column, tokens);
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid, name_marked FROM customer_search WHERE customer_search MATCH ?1 LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![expr, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.total_minor,
     c.last_purchase_at, c.archived_at IS NOT NULL,
     (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id),
@@ -350,12 +406,12 @@ const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.tot
 const SCORES_JOIN: &str = "LEFT JOIN customer_scores s ON s.customer_id = c.id";
 
 fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
-    let phone: String = r.get(3)?;
+    let phone: Option<String> = r.get(3)?;
     Ok(CustomerRow {
         id: r.get(0)?,
         code: r.get(1)?,
         name: r.get(2)?,
-        phone_display: phone::display(&phone),
+        phone_display: phone::display_opt(phone.as_deref()),
         phone,
         source: r.get(4)?,
         visits: r.get(5)?,
@@ -389,11 +445,11 @@ pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>
     Ok(out)
 }
 
-/// One page of the customer list. `search_ids` restricts it to a search's matches.
+/// One page of the customer list. `search` restricts it to a lookup's matches.
 pub fn list(
     conn: &Connection,
     q: &ListQuery,
-    search: Option<(&str, Option<&str>)>,
+    search: Option<&Lookup>,
     exp: u32,
 ) -> Result<(i64, Vec<CustomerRow>)> {
     let mut wh: Vec<String> = Vec::new();
@@ -418,29 +474,11 @@ pub fn list(
         q.at_risk,
         &mut args,
     ));
-    if let Some((fts, digits)) = search {
-        let mut any = Vec::new();
-        if !fts.is_empty() {
-            args.push(Box::new(fts.to_owned()));
-            any.push(format!(
-                "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?{})",
-                args.len()
-            ));
+    if let Some(l) = search {
+        match match_term(l, &mut args) {
+            Some(t) => wh.push(t),
+            None => return Ok((0, Vec::new())),
         }
-        if let Some(d) = digits {
-            let lo: String = d.chars().rev().collect();
-            args.push(Box::new(format!("{lo}:")));
-            args.push(Box::new(lo));
-            any.push(format!(
-                "(c.phone_rev >= ?{} AND c.phone_rev < ?{})",
-                args.len(),
-                args.len() - 1
-            ));
-        }
-        if any.is_empty() {
-            return Ok((0, Vec::new()));
-        }
-        wh.push(format!("({})", any.join(" OR ")));
     }
     let where_sql = if wh.is_empty() {
         String::new()

@@ -115,7 +115,7 @@ pub fn same_phone(conn: &Connection) -> Result<Vec<(String, Vec<Member>)>> {
     grouped(
         conn,
         "SELECT phone, json_group_array(json_array(id, archived_at IS NULL, ''))
-         FROM customers WHERE merged_into IS NULL
+         FROM customers WHERE merged_into IS NULL AND phone IS NOT NULL
          GROUP BY phone HAVING count(*) > 1 AND sum(archived_at IS NULL) > 0",
     )
     .map(|g| {

@@ -31,6 +31,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/008_audit.sql")),
     M::up(include_str!("migrations/009_staff.sql")),
     M::up(include_str!("migrations/010_seal.sql")),
+    M::up(include_str!("migrations/011_optional_phone.sql")).foreign_key_check(),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
@@ -42,8 +43,25 @@ pub fn schema_version() -> i64 {
 
 /// Migrate to an exact version: the upgrade tests build every earlier schema with it.
 pub fn migrate_to(conn: &mut Connection, version: usize) -> Result<()> {
-    MIGRATIONS.to_version(conn, version)?;
-    Ok(())
+    without_foreign_keys(conn, |c| Ok(MIGRATIONS.to_version(c, version)?))
+}
+
+/// Migrate to this build's schema (start-up, restore).
+pub fn migrate_latest(conn: &mut Connection) -> Result<()> {
+    without_foreign_keys(conn, |c| Ok(MIGRATIONS.to_latest(c)?))
+}
+
+/// Table rebuilds (011) drop a table others refer to, which SQLite only allows with foreign
+/// keys off; that pragma is a no-op inside the migration's transaction, so it is set around
+/// it. A rebuilding migration checks the keys itself before it commits (`foreign_key_check`).
+fn without_foreign_keys(
+    conn: &mut Connection,
+    run: impl FnOnce(&mut Connection) -> Result<()>,
+) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let r = run(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    r
 }
 
 fn user_version(conn: &Connection) -> Result<i64> {
@@ -91,7 +109,7 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     })?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&conn)?;
-    MIGRATIONS.to_latest(&mut conn)?;
+    migrate_latest(&mut conn)?;
     Ok(conn)
 }
 
@@ -120,7 +138,7 @@ pub fn open_checkpointer(path: &Path) -> Result<Connection> {
 pub fn open_memory() -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
     configure(&conn)?;
-    MIGRATIONS.to_latest(&mut conn)?;
+    migrate_latest(&mut conn)?;
     Ok(conn)
 }
 

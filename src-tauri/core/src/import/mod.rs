@@ -356,12 +356,13 @@ enum Plan {
 fn merge(base: &Record, row: &Record) -> Record {
     let mut m = base.clone();
     m.name = row.name.clone();
-    m.phone = row.phone.clone();
     let over = |dst: &mut Option<String>, src: &Option<String>| {
         if src.is_some() {
             dst.clone_from(src);
         }
     };
+    // A row found by its code alone keeps the stored phone.
+    over(&mut m.phone, &row.phone);
     // "kh001" in the file is the stored "KH001": codes match without case.
     if !m
         .code
@@ -400,16 +401,18 @@ fn read_customer(r: &mut RowReader) -> Option<Record> {
             None
         }
     };
+    let code = {
+        let v = valid_code(r.text(Field::Code));
+        r.take(Field::Code, v)
+    };
+    // A row needs a key to be found again on the next import: a phone or a shop code.
     let phone = match r.cell(Field::Phone) {
-        Some(_) => r.phone(),
+        Some(_) => r.phone().map(Some),
+        None if r.cell(Field::Code).is_some() => Some(None),
         None => {
             r.fail(Some(Field::Phone), &CoreError::PhoneRequired);
             None
         }
-    };
-    let code = {
-        let v = valid_code(r.text(Field::Code));
-        r.take(Field::Code, v)
     };
     let birthday = r.birthday();
     let gender = {
@@ -522,10 +525,13 @@ fn match_customer(
         Some(c) => db.by_code(c)?,
         None => None,
     };
-    let by_phone = db.by_phone(&rec.phone)?;
-    if let (Some(a), Some(b)) = (by_code, by_phone) {
+    let by_phone = match &rec.phone {
+        Some(p) => db.by_phone(p)?,
+        None => None,
+    };
+    if let (Some(a), Some(b), Some(p)) = (by_code, by_phone, &rec.phone) {
         if a != b {
-            let e = phone_taken(db, &rec.phone, b)?;
+            let e = phone_taken(db, p, b)?;
             r.fail(Some(Field::Phone), &e);
             return Ok(None);
         }
@@ -535,14 +541,16 @@ fn match_customer(
         Some(id) => db.existing(id)?,
         None => None,
     };
-    if let (Some(id), Some(e), None, Some(code)) = (target, &existing, by_code, &rec.code) {
+    if let (Some(id), Some(e), None, Some(code), Some(p)) =
+        (target, &existing, by_code, &rec.code, &rec.phone)
+    {
         // Found by phone, but the stored customer carries another shop code.
         if e.record
             .code
             .as_ref()
             .is_some_and(|c| !c.eq_ignore_ascii_case(code))
         {
-            let e = phone_taken(db, &rec.phone, id)?;
+            let e = phone_taken(db, p, id)?;
             r.fail(Some(Field::Phone), &e);
             return Ok(None);
         }
@@ -559,18 +567,25 @@ fn match_customer(
         );
         return Ok(None);
     }
-    if let Some(&first) = seen.phones.get(&rec.phone) {
-        r.fail(Some(Field::Phone), &dup(&phone::display(&rec.phone), first));
+    let shown = phone::display_opt(rec.phone.as_deref());
+    if let Some(&first) = rec.phone.as_ref().and_then(|p| seen.phones.get(p)) {
+        r.fail(Some(Field::Phone), &dup(&shown, first));
         return Ok(None);
     }
     if let Some(&first) = target.and_then(|id| seen.ids.get(&id)) {
-        r.fail(Some(Field::Phone), &dup(&phone::display(&rec.phone), first));
+        let (f, v) = match (&rec.phone, &rec.code) {
+            (None, Some(c)) => (Field::Code, c.clone()),
+            _ => (Field::Phone, shown),
+        };
+        r.fail(Some(f), &dup(&v, first));
         return Ok(None);
     }
     if let Some(k) = code_key {
         seen.codes.insert(k, line);
     }
-    seen.phones.insert(rec.phone.clone(), line);
+    if let Some(p) = &rec.phone {
+        seen.phones.insert(p.clone(), line);
+    }
     Ok(match (target, existing) {
         (Some(id), Some(e)) => {
             seen.ids.insert(id, line);
@@ -732,7 +747,9 @@ fn read_purchase(
     let who = match who {
         Some(w) => w,
         None if create_missing => {
-            let name = match name.map(|n| valid_name(&n)) {
+            // A card code alone makes a customer (no phone); with no name either, the code
+            // stands in for it until the shop edits the profile.
+            let name = match name.or_else(|| code.clone()).map(|n| valid_name(&n)) {
                 Some(Ok(n)) => Some(n),
                 Some(Err(e)) => {
                     r.fail(Some(Field::Name), &e);
@@ -743,24 +760,23 @@ fn read_purchase(
                     None
                 }
             };
-            if phone_no.is_none() {
-                r.fail(Some(Field::Phone), &CoreError::PhoneRequired);
-            }
-            let (Some(name), Some(p)) = (name, phone_no.clone()) else {
+            let Some(name) = name else {
                 return Ok(None);
             };
             let i = new.records.len();
             new.records.push(Record {
                 code: code.clone(),
                 name,
-                phone: p.clone(),
+                phone: phone_no.clone(),
                 source: "walk_in".into(),
                 ..Default::default()
             });
             if let Some(k) = &code_key {
                 new.by_code.insert(k.clone(), i);
             }
-            new.by_phone.insert(p, i);
+            if let Some(p) = &phone_no {
+                new.by_phone.insert(p.clone(), i);
+            }
             Who::New(i)
         }
         None => {

@@ -729,7 +729,7 @@ fn templates_render_every_field_and_leave_missing_ones_empty() {
         )
     );
     assert!(r.missing.is_empty());
-    assert_eq!(r.phone, "0987654321");
+    assert_eq!(r.phone.as_deref(), Some("0987654321"));
     let r = s.render_template("moi-quay-lai", full).unwrap();
     assert!(r.text.contains("(lần cuối 02/11/2026)"), "{}", r.text);
     let r = s.render_template("diem-sap-het-han", full).unwrap();
