@@ -485,6 +485,8 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     assert_eq!(segment, "champions");
     s.click(cell).await?;
     s.wait_text("#customers-filter-chips", "Khách ruột").await?;
+    // The chip shows before the filtered page arrives: wait for its rows, not read once.
+    s.wait_for("#customers-table tbody tr.row[data-id]").await?;
     // Every listed customer carries the segment's badge.
     let rows = s
         .client
