@@ -1155,3 +1155,61 @@ fn customer_search_ranks_by_likelihood_and_counts_the_matches() {
         (Some(1), &json!(first))
     );
 }
+
+/// Issue 15 item 15: a cashier's reports carry no revenue figures at all (the rule is
+/// core's), while the owner's do; the counts stay for both.
+#[test]
+fn a_cashiers_reports_hold_no_revenue() {
+    let a = app();
+    invoke(&a, "auth_setup", json!({"name": "Chị Lan", "pin": "1234"})).unwrap();
+    invoke(
+        &a,
+        "demo_create",
+        json!({"customers": 200, "purchases": 900}),
+    )
+    .unwrap();
+    invoke(
+        &a,
+        "staff_add",
+        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
+    )
+    .unwrap();
+    let money = |v: &Value| v.is_string();
+    let owner = invoke(&a, "report_summary", json!({})).unwrap();
+    assert!(money(&owner["revenue"]) && money(&owner["revenue_split"]["first"]));
+    assert_eq!(owner["revenue_hidden"], false);
+
+    // The cashier opens Reports first, before any scores exist: they are computed as the
+    // app's own work, not refused as the owner's "Tính lại".
+    invoke(&a, "auth_sign_in", json!({"staff_id": 2, "pin": "1111"})).unwrap();
+    let s = invoke(&a, "report_summary", json!({})).unwrap();
+    assert_eq!(s["revenue_hidden"], true);
+    assert!(s["customers"].as_i64().unwrap() > 0);
+    for key in ["revenue", "average_basket", "simple_clv"] {
+        assert!(s[key].is_null(), "{key}: {s}");
+    }
+    for key in ["first", "returning", "returning_share"] {
+        assert!(s["revenue_split"][key].is_null(), "{key}: {s}");
+    }
+    let simple = invoke(&a, "report_clv", json!({"model": "simple"})).unwrap();
+    assert!(simple["revenue"].is_null() && simple["simple_clv"].is_null());
+    let rfm = invoke(&a, "report_rfm", json!({})).unwrap();
+    let segments = rfm["segments"].as_array().unwrap();
+    assert!(segments.iter().all(|x| x["revenue"].is_null()), "{rfm}");
+    assert!(segments.iter().any(|x| x["count"].as_i64() > Some(0)));
+    // Leaving the figures out is not a refusal: nothing lands in the audit log as denied.
+    invoke(&a, "auth_sign_in", json!({"staff_id": 1, "pin": "1234"})).unwrap();
+    let denied = invoke(
+        &a,
+        "audit_list",
+        json!({"filter": {"action": "auth.denied"}}),
+    )
+    .unwrap();
+    assert_eq!(denied["total"], 0, "{denied}");
+    let rfm = invoke(&a, "report_rfm", json!({})).unwrap();
+    assert!(rfm["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| money(&x["revenue"])));
+}

@@ -2,7 +2,8 @@
 // customer list (issue 8).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { niceMax, niceScale, ticks, scale, labelStep, mix, heatColor, heatTextLight, compact } from '../../ui/lib/charts.js';
+import { niceMax, niceScale, ticks, scale, labelStep, mix, heatColor, heatTextLight, compact, fitWidth, count } from '../../ui/lib/charts.js';
+import { may } from '../../ui/lib/roles.js';
 import { parseRouteFilter } from '../../ui/screens/customers.js';
 
 test('axis maxima and ticks are round numbers that cover the data', () => {
@@ -63,4 +64,24 @@ test('the customer list reads its filter from the route', () => {
   assert.deepEqual(parseRouteFilter('segment=<b>'), {});
   assert.deepEqual(parseRouteFilter(null), {});
   assert.deepEqual(parseRouteFilter('42'), {});
+});
+
+test('cohort headers get room for their longest label ("Tháng 10" never runs into "Tháng 11")', () => {
+  assert.equal(fitWidth(['T 0', 'T 1'], { min: 64 }), 64);
+  const wide = fitWidth(['Tháng 0', 'Tháng 10', 'Tháng 11'], { min: 64, charPx: 7.6, pad: 16 });
+  assert.ok(wide >= 8 * 7.6 + 16, String(wide));
+  assert.ok(fitWidth(['Month 12'], { min: 0 }) > fitWidth(['M 1'], { min: 0 }));
+  assert.equal(fitWidth([], { min: 20 }), 20);
+});
+
+test('counts on the CLV chart are grouped in the locale', () => {
+  assert.equal(count(1234567, 'vi-VN'), '1.234.567');
+  assert.equal(count(1200, 'en-GB'), '1,200');
+  assert.equal(count(7, 'vi-VN'), '7');
+  assert.equal(count('x', 'vi-VN'), '');
+});
+
+test('the shop revenue is the owner\'s to see', () => {
+  assert.equal(may('owner', 'shop_revenue'), true);
+  assert.equal(may('cashier', 'shop_revenue'), false);
 });

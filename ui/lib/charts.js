@@ -72,6 +72,22 @@ export function compact(value, locale) {
   return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
+/**
+ * The width a column needs for its longest label (about `charPx` a character, plus `pad`),
+ * never below `min`: headers such as "Tháng 10" then never run into their neighbours.
+ */
+export function fitWidth(labels, { min = 0, charPx = 7.2, pad = 14 } = {}) {
+  const longest = Math.max(0, ...labels.map((l) => [...String(l ?? '')].length));
+  return Math.max(min, Math.ceil(longest * charPx + pad));
+}
+
+/** Whole numbers for counts on an axis, grouped in the locale ("1.200", "1,200"). */
+export function count(value, locale) {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return '';
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+}
+
 // ---------- DOM ----------
 
 /** s('rect', {x: 1, class: 'bar'}, ...children): an SVG element; null/false attributes and children are skipped. */
@@ -104,10 +120,11 @@ const text = (x, y, content, cls, anchor = 'middle', extra = {}) => s('text', { 
 /**
  * Bars and a line on one 0–max percent axis, e.g. churn (bars) and retention (line) per period.
  * opts: {labels: [string], bars: {name, values: [number|null]}, line: {name, values},
- *   format: (v) => string, title, desc, max?: number (default 100), width?, height?}
+ *   format: (v) => string, title, desc, max?: number (default 100), width?, height?,
+ *   partial?: [bool] periods still running (hatched, lighter, `partialLabel` under the label)}
  */
-export function barLineChart({ labels, bars, line, format = String, title, desc, max = 100, width = 960, height = 300 }) {
-  const m = { left: 48, right: 16, top: 40, bottom: 34 };
+export function barLineChart({ labels, bars, line, format = String, title, desc, max = 100, width = 960, height = 300, partial = [], partialLabel = '' }) {
+  const m = { left: 48, right: 16, top: 40, bottom: partial.some(Boolean) ? 48 : 34 };
   const n = labels.length;
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
@@ -117,6 +134,13 @@ export function barLineChart({ labels, bars, line, format = String, title, desc,
   const cx = (i) => m.left + slot * (i + 0.5);
   const barW = Math.max(4, Math.min(44, slot * 0.56));
   const svg = frame({ width, height, title, desc, cls: 'chart-barline' });
+  // Diagonal hatching for a period that is not over yet (its figures are so far).
+  const hatch = `${svg.querySelector('desc')?.id ?? `chart-${++uid}`}-hatch`;
+  if (partial.some(Boolean)) {
+    svg.append(s('defs', {}, s('pattern', { id: hatch, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+      s('rect', { x: 0, y: 0, width: 6, height: 6, class: 'series-bar-partial-bg' }),
+      s('line', { x1: 0, y1: 0, x2: 0, y2: 6, class: 'series-bar-hatch' }))));
+  }
   // Grid and y axis.
   svg.append(s('g', { class: 'chart-grid' }, ticks(top, 4).map((v) => [
     s('line', { x1: m.left, x2: width - m.right, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : null }),
@@ -137,8 +161,10 @@ export function barLineChart({ labels, bars, line, format = String, title, desc,
   bars.values.forEach((v, i) => {
     if (!Number.isFinite(v)) return;
     const y0 = y(v);
-    barsG.append(s('rect', { x: cx(i) - barW / 2, y: y0, width: barW, height: Math.max(0, m.top + plotH - y0), rx: 2, class: 'series-bar' },
-      s('title', {}, `${labels[i]} · ${bars.name}: ${format(v)}`)));
+    const part = Boolean(partial[i]);
+    barsG.append(s('rect', { x: cx(i) - barW / 2, y: y0, width: barW, height: Math.max(0, m.top + plotH - y0), rx: 2,
+      class: part ? 'series-bar-partial' : 'series-bar', fill: part ? `url(#${hatch})` : null, 'data-partial': part ? 'true' : null },
+    s('title', {}, `${labels[i]}${part && partialLabel ? ` (${partialLabel})` : ''} · ${bars.name}: ${format(v)}`)));
     const lv = line.values[i];
     const clash = Number.isFinite(lv) && Math.abs(y(lv) - (y0 - 6)) < 16;
     if (!clash && n <= 24) labelsG.append(text(cx(i), y0 - 6, format(v), 'value bar-value'));
@@ -161,7 +187,9 @@ export function barLineChart({ labels, bars, line, format = String, title, desc,
   });
   svg.append(labelsG);
   // X labels.
-  svg.append(s('g', { class: 'chart-x' }, labels.map((l, i) => i % step === 0 && text(cx(i), height - m.bottom + 18, l, 'tick'))));
+  svg.append(s('g', { class: 'chart-x' }, labels.map((l, i) => (i % step === 0 || partial[i]) && [
+    text(cx(i), height - m.bottom + 18, l, 'tick'),
+    partial[i] && partialLabel && text(cx(i), height - m.bottom + 32, partialLabel, 'tick partial-label')])));
   return svg;
 }
 
@@ -169,7 +197,7 @@ export function barLineChart({ labels, bars, line, format = String, title, desc,
  * A histogram: bins [{from, to, count}] drawn as touching bars, x labels at the edges.
  * opts: {bins, edgeLabel: (value) => string, binLabel: (bin) => string, title, desc, xTitle, yTitle}
  */
-export function histogram({ bins, edgeLabel = String, binLabel, title, desc, xTitle, yTitle, width = 960, height = 280 }) {
+export function histogram({ bins, edgeLabel = String, binLabel, countLabel = String, title, desc, xTitle, yTitle, width = 960, height = 280 }) {
   const m = { left: 52, right: 20, top: 26, bottom: 54 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
@@ -181,14 +209,14 @@ export function histogram({ bins, edgeLabel = String, binLabel, title, desc, xTi
   const yTicks = ticks(top, 4).filter((v) => Number.isInteger(v));
   svg.append(s('g', { class: 'chart-grid' }, yTicks.map((v) => [
     s('line', { x1: m.left, x2: width - m.right, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : null }),
-    text(m.left - 8, y(v) + 4, String(v), 'tick', 'end'),
+    text(m.left - 8, y(v) + 4, countLabel(v), 'tick', 'end'),
   ])));
   svg.append(s('g', { class: 'series-bars' }, bins.map((b, i) => {
     const y0 = y(b.count);
     return s('g', {},
       s('rect', { x: m.left + i * bw + 1, y: y0, width: Math.max(1, bw - 2), height: Math.max(0, m.top + plotH - y0), class: 'series-hist' },
-        s('title', {}, `${binLabel ? binLabel(b) : `${edgeLabel(b.from)}–${edgeLabel(b.to)}`}: ${b.count}`)),
-      b.count > 0 && text(m.left + (i + 0.5) * bw, y0 - 5, String(b.count), 'value'));
+        s('title', {}, `${binLabel ? binLabel(b) : `${edgeLabel(b.from)}–${edgeLabel(b.to)}`}: ${countLabel(b.count)}`)),
+      b.count > 0 && text(m.left + (i + 0.5) * bw, y0 - 5, countLabel(b.count), 'value'));
   })));
   const step = labelStep(n + 1, bw, 52);
   const edges = bins.length ? [...bins.map((b) => b.from), bins.at(-1).to] : [];
@@ -206,9 +234,10 @@ export function histogram({ bins, edgeLabel = String, binLabel, title, desc, xTi
  * Drawn at its natural size (the container scrolls sideways when it is wider than the card).
  */
 export function heatmap({ rows, columns, format = String, scaleMax = 100, skipFirst = false, title, desc, corner = '', subTitle = '' }) {
-  const labelW = 104;
-  const subW = subTitle ? 68 : 0;
-  const cw = 64;
+  const labelW = fitWidth([corner, ...rows.map((r) => r.label)], { min: 104 });
+  const subW = subTitle ? fitWidth([subTitle], { min: 68 }) : 0;
+  // Bold headers ("Tháng 10") are a little wider than the cells' numbers.
+  const cw = fitWidth(columns, { min: 64, charPx: 7.6, pad: 16 });
   const ch = 26;
   const head = 26;
   const width = labelW + subW + columns.length * cw + 2;

@@ -289,12 +289,16 @@ function analyticsCard() {
       item(A('rfm_scores'), h('span', { title: A('rfm_scores_hint') }, rfm)),
       // The predictions only when the shop's history allowed a fit.
       fitted && [
-        item(A('p_alive'), has(sc.p_alive) ? `${fmt.number(sc.p_alive * 100)}%` : none),
+        // No P(alive) without a repeat purchase: the model would say 100% for anyone.
+        item(A('p_alive'), has(sc.p_alive) ? `${fmt.number(sc.p_alive * 100)}%` : h('span', { class: 'muted', id: 'profile-alive-unknown' }, A('p_alive_unknown'))),
         item(A('expected_purchases'), has(sc.expected_purchases) ? fmt.number(sc.expected_purchases, 1) : none, A('expected_purchases_sub')),
         item(A('next_visit'), nextVisit),
         item(A('clv'), has(sc.clv) ? fmt.money(sc.clv) : none, A('clv_sub')),
         item(A('expected_spend'), has(sc.expected_spend) ? fmt.money(sc.expected_spend) : none)]),
     !fitted && h('p', { class: 'hint' }, A('no_fit')),
+    // One sentence when the segment and the chance still buying seem to disagree (core says which).
+    sc.why && h('p', { class: 'hint analytics-why', id: 'profile-why' },
+      A(`why.${sc.why}`, { segment: A(`segments.${sc.segment}`), percent: has(sc.p_alive) ? `${fmt.number(sc.p_alive * 100)}%` : none })),
     sc.computed_at && h('p', { class: 'hint analytics-when' }, A('computed_at', { when: fmt.dateTime(sc.computed_at) })));
 }
 

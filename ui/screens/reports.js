@@ -403,7 +403,11 @@ function kpi(id, label, value, sub, unit = null) {
     sub && h('div', { class: 'stat-sub' }, sub));
 }
 
+/** The shop's money figures are the owner's: core leaves them out of a cashier's answer. */
+const revenueShown = (d) => !d.revenue_hidden && ctx.can('shop_revenue');
+
 function drawSummary(d, asTable) {
+  if (!revenueShown(d)) return drawSummaryCounts(d, asTable);
   const split = d.revenue_split ?? {};
   const share = split.returning_share;
   const firstShare = share === null || share === undefined ? null : Math.round((100 - share) * 10) / 10;
@@ -448,6 +452,29 @@ function drawSummary(d, asTable) {
   ];
 }
 
+/** The summary without money (a cashier): customers, purchases and how often they come back. */
+function drawSummaryCounts(d, asTable) {
+  const period = T('summary.range_counts', { from: showDay(d.from), to: showDay(d.to), customers: num(d.customers), purchases: num(d.purchases) });
+  if (asTable) {
+    return [h('p', { class: 'rpt-range' }, period), table('report-summary-table', [{ label: T('col_metric') }, { label: T('col_value'), num: true }, { label: T('col_unit') }], [
+      [T('summary.customers'), num(d.customers), T('unit_customers')],
+      [T('summary.purchases'), num(d.purchases), T('unit_purchases')],
+      [T('summary.repeat_rate'), pct(d.repeat_rate), '%'],
+      [T('summary.frequency'), num(d.frequency_per_year, 2), T('unit_per_year')],
+      [T('summary.lifespan'), num(d.lifespan_years, 2), T('unit_years')],
+    ], { caption: T('summary.title') })];
+  }
+  return [
+    h('p', { class: 'rpt-range' }, period),
+    h('div', { class: 'rpt-kpis' },
+      kpi('kpi-customers', T('summary.customers'), num(d.customers), T('summary.customers_sub', { purchases: num(d.purchases) })),
+      kpi('kpi-repeat', T('summary.repeat_rate'), pct(d.repeat_rate), T('summary.repeat_rate_sub')),
+      kpi('kpi-frequency', T('summary.frequency'), num(d.frequency_per_year, 2), T('summary.frequency_sub'), T('unit_per_year')),
+      kpi('kpi-lifespan', T('summary.lifespan'), num(d.lifespan_years, 2), T('summary.lifespan_sub', { days: num(d.inactive_days) }), T('unit_years'))),
+    h('p', { class: 'hint', id: 'report-revenue-hidden' }, T('summary.revenue_owner_only')),
+  ];
+}
+
 // ---------- churn ----------
 
 function drawChurn(d, asTable) {
@@ -460,7 +487,8 @@ function drawChurn(d, asTable) {
       { label: T('churn.col_returned'), num: true }, { label: T('churn.col_lost'), num: true }, { label: T('churn.col_end'), num: true },
       { label: A('churn_rate'), num: true }, { label: A('retention_rate'), num: true }],
     periods.map((p) => [
-      h('span', { title: `${showDay(p.start)} – ${showDay(p.end)}` }, periodLabel(p.start, d.period, false)),
+      h('span', { title: `${showDay(p.start)} – ${showDay(p.end)}`, class: p.partial ? 'rpt-partial' : null, dataset: p.partial ? { partial: 'true' } : {} },
+        periodLabel(p.start, d.period, false), p.partial && h('span', { class: 'cell-sub' }, ` (${T('churn.partial')})`)),
       num(p.customers_at_start), num(p.new), num(p.returned), num(p.lost), num(p.customers_at_end), pct(p.churn_rate), pct(p.retention_rate)]),
     { caption: T('churn.title') })];
   }
@@ -473,10 +501,13 @@ function drawChurn(d, asTable) {
     bars: { name: churnName, values: periods.map((p) => p.churn_rate) },
     line: { name: retentionName, values: periods.map((p) => p.retention_rate) },
     format: (v) => pct(v, v >= 10 || Number.isInteger(v) ? 0 : 1),
+    partial: periods.map((p) => Boolean(p.partial)), partialLabel: T('churn.partial'),
     title: T('churn.chart_title'),
     desc: T('churn.chart_desc', { count: num(periods.length), churn: pct(avg('churn_rate')), retention: pct(avg('retention_rate')) }),
   });
+  const running = periods.find((p) => p.partial);
   return [intro, h('div', { class: 'rpt-chart', id: 'report-churn-chart' }, chart),
+    running && h('p', { class: 'hint', id: 'report-churn-partial' }, T('churn.partial_note', { period: periodLabel(running.start, d.period, false), to: showDay(running.end) })),
     h('p', { class: 'hint rpt-formula-small' }, T('churn.formula'))];
 }
 
@@ -518,12 +549,14 @@ function drawRfm(d, asTable) {
   const computed = h('p', { class: 'rpt-range' }, d.computed_at ? T('rfm.computed', { count: num(d.customers), when: fmt.dateTime(d.computed_at) }) : T('never_computed'));
   const segments = (d.segments ?? []).slice().sort((a, b) => SEGMENTS.indexOf(a.segment) - SEGMENTS.indexOf(b.segment));
   const total = d.customers || segments.reduce((s, x) => s + x.count, 0);
-  const segmentList = table('report-rfm-segments', [{ label: A('segment') }, { label: T('col_customers'), num: true }, { label: T('col_share'), num: true }, { label: T('col_revenue'), num: true }],
-    segments.map((s) => [
-      h('button', { type: 'button', class: 'link rpt-segment-link', dataset: { segment: s.segment }, title: T('open_list_hint'), onclick: () => openFiltered('segment', s.segment) },
-        h('span', { class: ['rpt-swatch', `seg-${s.segment}`] }), A(`segments.${s.segment}`)),
-      num(s.count), pct(total ? (100 * s.count) / total : null), money(s.revenue)]),
-    { caption: T('rfm.segments_title') });
+  const withRevenue = ctx.can('shop_revenue') && segments.some((s) => s.revenue !== null && s.revenue !== undefined);
+  const segmentList = table('report-rfm-segments', [{ label: A('segment') }, { label: T('col_customers'), num: true }, { label: T('col_share'), num: true },
+    withRevenue && { label: T('col_revenue'), num: true }].filter(Boolean),
+  segments.map((s) => [
+    h('button', { type: 'button', class: 'link rpt-segment-link', dataset: { segment: s.segment }, title: T('open_list_hint'), onclick: () => openFiltered('segment', s.segment) },
+      h('span', { class: ['rpt-swatch', `seg-${s.segment}`] }), A(`segments.${s.segment}`)),
+    num(s.count), pct(total ? (100 * s.count) / total : null), withRevenue && money(s.revenue)].filter((c) => c !== false)),
+  { caption: T('rfm.segments_title') });
   if (asTable) {
     return [computed, table('report-rfm-table', [{ label: 'R', num: true }, { label: 'F', num: true }, { label: A('segment') }, { label: T('col_customers'), num: true }],
       cells.map((c) => [String(c.r), String(c.f), A(`segments.${c.segment}`), num(c.count)]), { caption: T('rfm.grid_title') }), segmentList];
@@ -554,7 +587,8 @@ function drawRfm(d, asTable) {
         h('li', {}, h('strong', {}, 'R'), ' — ', A('recency_rule')),
         h('li', {}, h('strong', {}, 'F'), ' — ', A('frequency_rule')),
         h('li', {}, h('strong', {}, 'M'), ' — ', A('monetary_rule')),
-        h('li', {}, T('rfm.grid_rule'))))];
+        h('li', {}, T('rfm.grid_rule')),
+        h('li', { id: 'report-rfm-vs-risk' }, T('rfm.vs_at_risk'))))];
 }
 
 // ---------- lifecycle ----------
@@ -599,11 +633,11 @@ function atRiskBlock(d) {
     h('a', { href: filterHash('at_risk', '1'), class: 'rpt-see-all', id: 'report-at-risk-all' }, T('clv.at_risk_all'), icon('back', 'icon flip')));
   if (d.atRiskError) return [head, h('p', { class: 'notice error small' }, explain(d.atRiskError))];
   const rows = d.atRisk ?? [];
-  return [head, h('p', { class: 'hint' }, A('at_risk_rule')), rows.length
+  return [head, h('p', { class: 'hint' }, A('at_risk_rule'), ' ', h('span', { id: 'report-at-risk-why' }, T('clv.at_risk_vs_segment'))), rows.length
     ? table('report-at-risk', [{ label: t('customers.col_name') }, { label: A('p_alive'), num: true }, { label: A('clv'), num: true }, { label: t('customers.col_total_spent'), num: true }],
       rows.map((r) => [
         h('a', { href: `#profile/${encodeURIComponent(r.id)}`, class: 'rpt-customer' }, r.name, r.code && h('span', { class: 'cell-sub' }, ` · ${r.code}`)),
-        pct(r.p_alive === null || r.p_alive === undefined ? null : r.p_alive * 100, 0), money(r.clv), money(r.total_spent)]),
+        r.p_alive === null || r.p_alive === undefined ? h('span', { class: 'muted' }, A('p_alive_unknown')) : pct(r.p_alive * 100, 0), money(r.clv), money(r.total_spent)]),
       { caption: T('clv.at_risk_title') })
     : empty(T('clv.at_risk_none'))];
 }
@@ -619,12 +653,14 @@ function drawClv(d, asTable) {
   } else {
     const b = fit.bgnbd ?? {};
     const g = fit.gamma_gamma ?? {};
-    parts.push(h('div', { class: 'rpt-params', id: 'report-clv-params' },
+    parts.push(h('details', { class: 'rpt-params-details', id: 'report-clv-details' },
+      h('summary', {}, T('clv.details')),
+      h('div', { class: 'rpt-params', id: 'report-clv-params' },
       h('div', { class: 'rpt-param-box' }, h('div', { class: 'rpt-param-title' }, T('clv.bgnbd'), h('span', { class: 'muted' }, T('clv.bgnbd_what'))),
         h('div', { class: 'rpt-param-list' }, param('r', b.r), param('α', b.alpha), param('a', b.a), param('b', b.b))),
       h('div', { class: 'rpt-param-box' }, h('div', { class: 'rpt-param-title' }, T('clv.gamma_gamma'), h('span', { class: 'muted' }, T('clv.gamma_gamma_what'))),
         h('div', { class: 'rpt-param-list' }, param('p', g.p), param('q', g.q), param('γ', g.gamma, 2))),
-      h('p', { class: 'hint rpt-param-note' }, T('clv.fit_note', { date: showDay(fit.calibration_end), days: num(fit.horizon_days) }))));
+      h('p', { class: 'hint rpt-param-note' }, T('clv.fit_note', { date: showDay(fit.calibration_end), days: num(fit.horizon_days) })))));
     const bins = fit.distribution ?? [];
     if (!bins.length) parts.push(empty(T('no_data')));
     else if (asTable) {
@@ -638,7 +674,7 @@ function drawClv(d, asTable) {
       const median = mid ? `${money(mid.from)} – ${money(mid.to)}` : '—';
       parts.push(h('div', { class: 'rpt-chart', id: 'report-clv-chart' }, charts.histogram({
         bins: bins.map((x) => ({ from: Number(x.from), to: Number(x.to), count: x.count })),
-        edgeLabel: moneyAxis, binLabel: (x) => `${money(x.from)} – ${money(x.to)}`,
+        edgeLabel: moneyAxis, binLabel: (x) => `${money(x.from)} – ${money(x.to)}`, countLabel: (v) => charts.count(v, ctx.fmt.locale),
         title: T('clv.chart_title'), desc: T('clv.chart_desc', { count: num(n), days: num(fit.horizon_days), median }),
         xTitle: T('clv.x_title', { currency: fmt.symbol, days: num(fit.horizon_days) }), yTitle: T('col_customers'),
       })));

@@ -93,6 +93,9 @@ pub enum Perm {
     /// Scheduled work (expiry, reminders, analytics) started by hand.
     Maintenance,
     Demo,
+    /// See the shop's money totals in reports (revenue, basket, CLV of the shop, revenue
+    /// per segment); a cashier's reports come without them.
+    ShopRevenue,
 }
 
 impl Perm {
@@ -119,6 +122,7 @@ impl Perm {
             Perm::Settings => "settings",
             Perm::Maintenance => "maintenance",
             Perm::Demo => "demo",
+            Perm::ShopRevenue => "shop_revenue",
         }
     }
 }
@@ -506,6 +510,20 @@ impl Store {
                     _ => CoreError::NotSignedIn,
                 })
             }
+        }
+    }
+
+    /// Whether the one acting now may do `perm`, without refusing or logging anything: for
+    /// reads that leave out what the actor may not see (a cashier's reports lose the
+    /// revenue). Nobody signed in counts as allowed only while no staff account exists.
+    pub fn may(&self, perm: Perm) -> Result<bool> {
+        if AS_SYSTEM.with(Cell::get) {
+            return Ok(true);
+        }
+        let actor = self.session().actor.clone();
+        match actor {
+            Some(a) => Ok(a.role.may(perm)),
+            None => Ok(!db::staff::any(&self.reader())?),
         }
     }
 

@@ -165,10 +165,10 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
                     ];
                     lines.extend(r.customers.iter().map(|c| {
                         format!(
-                            "{}\t{}\t{:.3}\t{:.2}\t{}\t{}",
+                            "{}\t{}\t{}\t{:.2}\t{}\t{}",
                             c.id,
                             c.name,
-                            c.p_alive,
+                            opt(c.p_alive.map(|p| format!("{p:.3}"))),
                             c.expected_purchases,
                             opt(c.expected_spend),
                             opt(c.clv)
@@ -183,7 +183,7 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
             o.print(&r, || {
                 r.segments
                     .iter()
-                    .map(|s| format!("{}\t{}\t{}", s.segment, s.count, s.revenue))
+                    .map(|s| format!("{}\t{}\t{}", s.segment, s.count, opt(s.revenue)))
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;
@@ -205,9 +205,9 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
                 format!(
                     "{}: {}\n{}: {}\n{}: {}%",
                     o.t("cli.revenue_first"),
-                    split.first,
+                    opt(split.first),
                     o.t("cli.revenue_returning"),
-                    split.returning,
+                    opt(split.returning),
                     o.t("cli.returning_share"),
                     opt(split.returning_share)
                 )
@@ -222,7 +222,7 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
                     s.to,
                     s.customers,
                     s.purchases,
-                    s.revenue,
+                    opt(s.revenue),
                     opt(s.repeat_rate),
                     opt(s.average_basket),
                     opt(s.frequency_per_year),

@@ -59,19 +59,16 @@ impl Store {
                     rows: vec![
                         vec![text("customers"), Cell::Int(s.customers)],
                         vec![text("purchases"), Cell::Int(s.purchases)],
-                        vec![text("revenue"), Cell::Money(Some(s.revenue))],
+                        vec![text("revenue"), Cell::Money(s.revenue)],
                         vec![text("repeat_rate"), Cell::Num(s.repeat_rate)],
                         vec![text("average_basket"), Cell::Money(s.average_basket)],
                         vec![text("frequency_per_year"), Cell::Num(s.frequency_per_year)],
                         vec![text("lifespan_years"), Cell::Num(s.lifespan_years)],
                         vec![text("simple_clv"), Cell::Money(s.simple_clv)],
-                        vec![
-                            text("revenue_first"),
-                            Cell::Money(Some(s.revenue_split.first)),
-                        ],
+                        vec![text("revenue_first"), Cell::Money(s.revenue_split.first)],
                         vec![
                             text("revenue_returning"),
-                            Cell::Money(Some(s.revenue_split.returning)),
+                            Cell::Money(s.revenue_split.returning),
                         ],
                         vec![
                             text("returning_share"),
@@ -149,13 +146,7 @@ impl Store {
                     rows: r
                         .segments
                         .into_iter()
-                        .map(|s| {
-                            vec![
-                                text(s.segment),
-                                Cell::Int(s.count),
-                                Cell::Money(Some(s.revenue)),
-                            ]
-                        })
+                        .map(|s| vec![text(s.segment), Cell::Int(s.count), Cell::Money(s.revenue)])
                         .collect(),
                 }
             }
@@ -192,7 +183,7 @@ impl Store {
                                 Cell::Int(c.id),
                                 text(c.code.unwrap_or_default()),
                                 text(c.name),
-                                Cell::Num(Some(c.p_alive)),
+                                Cell::Num(c.p_alive),
                                 Cell::Num(Some(c.expected_purchases)),
                                 Cell::Money(c.expected_spend),
                                 Cell::Money(c.clv),

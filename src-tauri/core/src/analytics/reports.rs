@@ -107,6 +107,8 @@ pub struct ChurnPeriod {
     pub customers_at_end: i64,
     pub churn_rate: Option<f64>,
     pub retention_rate: Option<f64>,
+    /// The period is still running (it ends after now): its figures are so far.
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,6 +161,7 @@ pub(crate) fn churn(h: &History, tz: Tz, sp: &Span, period: Period, now: i64) ->
             customers_at_end: at_end,
             churn_rate: pct(lost, at_start),
             retention_rate: pct(kept, at_start),
+            partial: time::day_start(next, tz) > now,
         });
         p_start = next;
     }
@@ -232,8 +235,8 @@ pub(crate) fn cohorts(h: &History, sp: &Span) -> CohortReport {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RevenueSplit {
-    pub first: Decimal,
-    pub returning: Decimal,
+    pub first: Option<Decimal>,
+    pub returning: Option<Decimal>,
     pub returning_share: Option<f64>,
 }
 
@@ -244,13 +247,30 @@ pub struct Summary {
     pub inactive_days: i64,
     pub customers: i64,
     pub purchases: i64,
-    pub revenue: Decimal,
+    /// The money figures are None when the one asking may not see the shop's revenue
+    /// (`revenue_hidden`), e.g. a cashier.
+    pub revenue: Option<Decimal>,
+    pub revenue_hidden: bool,
     pub repeat_rate: Option<f64>,
     pub average_basket: Option<Decimal>,
     pub frequency_per_year: Option<f64>,
     pub lifespan_years: Option<f64>,
     pub simple_clv: Option<Decimal>,
     pub revenue_split: RevenueSplit,
+}
+
+impl Summary {
+    fn hide_revenue(&mut self) {
+        self.revenue = None;
+        self.revenue_hidden = true;
+        self.average_basket = None;
+        self.simple_clv = None;
+        self.revenue_split = RevenueSplit {
+            first: None,
+            returning: None,
+            returning_share: None,
+        };
+    }
 }
 
 const YEAR: f64 = 365.25 * DAY as f64;
@@ -303,15 +323,16 @@ pub(crate) fn summary(h: &History, sp: &Span, exp: u32) -> Summary {
         inactive_days: h.inactive_days,
         customers,
         purchases,
-        revenue: money::from_minor(revenue, exp),
+        revenue: Some(money::from_minor(revenue, exp)),
+        revenue_hidden: false,
         repeat_rate: pct(repeaters, customers),
         average_basket: average_basket.map(|b| money::from_minor(b.try_into().unwrap_or(0), exp)),
         frequency_per_year: frequency.map(|f| round(f, 2)),
         lifespan_years: lifespan.map(|l| round(l, 2)),
         simple_clv,
         revenue_split: RevenueSplit {
-            first: money::from_minor(first_rev, exp),
-            returning: money::from_minor(revenue.saturating_sub(first_rev), exp),
+            first: Some(money::from_minor(first_rev, exp)),
+            returning: Some(money::from_minor(revenue.saturating_sub(first_rev), exp)),
             returning_share: pct(revenue.saturating_sub(first_rev), revenue),
         },
     }
@@ -430,9 +451,15 @@ impl Store {
         Ok(cohorts(&h, &span(tz, range)?))
     }
 
+    /// Without the shop's money figures for one who may not see them (a cashier): the
+    /// rule is core's, so no window or script can show what the answer never held.
     pub fn report_summary(&self, range: &Range) -> Result<Summary> {
         let (h, _, tz, exp) = load(self, None, false)?;
-        Ok(summary(&h, &span(tz, range)?, exp))
+        let mut s = summary(&h, &span(tz, range)?, exp);
+        if !self.may(Perm::ShopRevenue)? {
+            s.hide_revenue();
+        }
+        Ok(s)
     }
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {

@@ -78,26 +78,63 @@ pub const PROMOTER_NPS: i64 = 9;
 pub const AT_RISK_P_ALIVE: f64 = 0.5;
 const EXPECTED_WEEKS: f64 = 90.0 / 7.0;
 
-/// 1-5 quintile scores by rank; equal values share a score. `higher_is_better` = false
+/// 1-5 quintile scores; equal values always share a score. `higher_is_better` = false
 /// scores the smallest values 5 (recency in days).
+///
+/// The sorted runs of equal values are cut into min(5, runs) groups as near n/5 in size as
+/// the runs allow, each group taking at least one run, so a large tie can no longer swallow
+/// a neighbouring score while other scores stay empty. With fewer than five distinct values
+/// the groups spread over 1..5 (two values score 1 and 5), the lowest value scoring 1.
 pub fn quintiles(values: &[f64], higher_is_better: bool) -> Vec<i64> {
     let n = values.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let mut out = vec![0i64; n];
+    // Runs of equal values, as [start, end) in `order`.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < n {
-        let mut j = i;
-        while j + 1 < n && values[order[j + 1]] == values[order[i]] {
+        let mut j = i + 1;
+        while j < n && values[order[j]].total_cmp(&values[order[i]]).is_eq() {
             j += 1;
         }
-        // The rank of the first of a run of equal values decides its score.
-        let q = (i * 5 / n.max(1)) as i64 + 1;
-        let score = if higher_is_better { q } else { 6 - q };
-        for k in &order[i..=j] {
-            out[*k] = score;
+        runs.push((i, j));
+        i = j;
+    }
+    let groups = runs.len().min(5);
+    let mut out = vec![0i64; n];
+    let mut next = 0; // the first run not yet placed
+    for g in 0..groups {
+        let left_groups = groups - g;
+        let remaining = n - runs.get(next).map_or(n, |r| r.0);
+        let target = remaining as f64 / left_groups as f64;
+        // Runs this group may take while leaving one for every later group.
+        let last_allowed = runs.len() - (left_groups - 1);
+        let mut end = next + 1;
+        let mut size = (runs[next].1 - runs[next].0) as f64;
+        while end < last_allowed {
+            let more = size + (runs[end].1 - runs[end].0) as f64;
+            if (more - target).abs() <= (size - target).abs() {
+                size = more;
+                end += 1;
+            } else {
+                break;
+            }
         }
-        i = j + 1;
+        if g == groups - 1 {
+            end = runs.len();
+        }
+        let q = if groups == 1 {
+            1
+        } else {
+            1 + ((g * 4) as f64 / (groups - 1) as f64).round() as i64
+        };
+        let score = if higher_is_better { q } else { 6 - q };
+        for run in &runs[next..end] {
+            for k in &order[run.0..run.1] {
+                out[*k] = score;
+            }
+        }
+        next = end;
     }
     out
 }
@@ -239,6 +276,8 @@ fn to_money(x: f64, exp: u32) -> Option<Decimal> {
 /// One customer's predictions.
 #[derive(Debug, Clone)]
 struct Prediction {
+    /// Repeat purchase days the model saw (x).
+    repeats: f64,
     p_alive: f64,
     expected_purchases: f64,
     expected_spend: f64,
@@ -255,6 +294,15 @@ fn fit(summaries: &[clv::Summary]) -> Result<Model> {
     let bgnbd = clv::fit_bgnbd(summaries).map_err(fit_error)?;
     let gg = clv::fit_gamma_gamma(summaries).map_err(fit_error)?;
     Ok(Model { bgnbd, gg })
+}
+
+impl Prediction {
+    /// P(alive), or None without a repeat purchase: BG/NBD then says 1 by construction
+    /// (nobody can drop out before a second purchase), which would call a one-time buyer
+    /// from two years ago certainly active. The owner sees "not enough data" instead.
+    fn known_alive(&self) -> Option<f64> {
+        (self.repeats > 0.0).then_some(self.p_alive)
+    }
 }
 
 impl Model {
@@ -274,6 +322,7 @@ impl Model {
                 (last + chrono::Duration::days(gap_days)).max(end_day + chrono::Duration::days(1))
             });
         Prediction {
+            repeats: s.frequency,
             p_alive,
             expected_purchases,
             expected_spend,
@@ -362,8 +411,12 @@ fn compute(
                 .to_owned(),
                 at_risk: pred
                     .as_ref()
-                    .is_some_and(|p| at_risk(p.p_alive, totals[i], p75)),
-                p_alive: pred.as_ref().map(|p| (p.p_alive * 1000.0).round() / 1000.0),
+                    .and_then(|p| p.known_alive())
+                    .is_some_and(|a| at_risk(a, totals[i], p75)),
+                p_alive: pred
+                    .as_ref()
+                    .and_then(|p| p.known_alive())
+                    .map(|a| (a * 1000.0).round() / 1000.0),
                 expected_purchases: pred
                     .as_ref()
                     .map(|p| (p.expected_purchases * 100.0).round() / 100.0),
@@ -399,10 +452,32 @@ pub struct Scores {
     pub clv: Option<Decimal>,
     pub at_risk: bool,
     pub next_visit: Option<String>,
+    /// Why the figures seem to disagree, when they do (see [`why`]).
+    pub why: Option<&'static str>,
     pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Segments that read as "doing well" and those that read as "slipping".
+const GOOD: &[&str] = &["champions", "loyal", "potential_loyalist", "new"];
+const SLIPPING: &[&str] = &["at_risk", "cant_lose", "hibernating", "lost"];
+
+/// The one sentence (a code the window words) reconciling the segment, which ranks a
+/// customer's last visit and visits against the other customers, with P(alive) and the
+/// at-risk flag, which follow the customer's own rhythm:
+/// - `one_purchase`: no repeat purchase, so no P(alive);
+/// - `overdue`: a good segment, but away longer than their own rhythm (P(alive) < 50%);
+/// - `slow_rhythm`: a slipping segment, but they always buy rarely (P(alive) ≥ 50%).
+pub fn why(segment: &str, p_alive: Option<f64>, fitted: bool) -> Option<&'static str> {
+    match p_alive {
+        None if fitted => Some("one_purchase"),
+        Some(p) if p < AT_RISK_P_ALIVE && GOOD.contains(&segment) => Some("overdue"),
+        Some(p) if p >= AT_RISK_P_ALIVE && SLIPPING.contains(&segment) => Some("slow_rhythm"),
+        _ => None,
+    }
+}
+
 pub(crate) fn scores_view(s: ScoreRow, exp: u32) -> Scores {
+    let why = why(&s.segment, s.p_alive, s.expected_purchases.is_some());
     Scores {
         r: s.r,
         f: s.f,
@@ -415,6 +490,7 @@ pub(crate) fn scores_view(s: ScoreRow, exp: u32) -> Scores {
         clv: s.clv_minor.map(|m| money::from_minor(m, exp)),
         at_risk: s.at_risk,
         next_visit: s.next_visit,
+        why,
         computed_at: time::from_unix(s.computed_at),
     }
 }
@@ -431,7 +507,8 @@ pub struct GridCell {
 pub struct SegmentTotal {
     pub segment: &'static str,
     pub count: i64,
-    pub revenue: Decimal,
+    /// None for one who may not see the shop's revenue (a cashier).
+    pub revenue: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -459,7 +536,8 @@ pub struct ClvCustomer {
     pub id: i64,
     pub code: Option<String>,
     pub name: String,
-    pub p_alive: f64,
+    /// None without a repeat purchase (not enough data).
+    pub p_alive: Option<f64>,
     pub expected_purchases: f64,
     pub expected_spend: Option<Decimal>,
     pub clv: Option<Decimal>,
@@ -549,11 +627,12 @@ impl Store {
         })
     }
 
-    /// Scores older than an hour (or none) are recomputed first.
+    /// Scores older than an hour (or none) are recomputed first, as the app's scheduled
+    /// work: a cashier opening Reports is not refused (nor logged) for the owner's button.
     fn fresh_scores(&self) -> Result<()> {
         let at = db::analytics::computed_at(&self.report_reader())?;
         if at.is_none_or(|t| time::now() - t > 3600) {
-            self.refresh_analytics()?;
+            crate::staff::as_system(|| self.refresh_analytics())?;
         }
         Ok(())
     }
@@ -574,6 +653,9 @@ impl Store {
 
     pub fn report_rfm(&self) -> Result<RfmReport> {
         self.fresh_scores()?;
+        // Asked before the report connection is held: may() reads, and in memory both
+        // readers are the one writer connection.
+        let revenue = self.may(Perm::ShopRevenue)?;
         let conn = self.report_reader();
         let exp = currency(&conn)?.1;
         let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
@@ -601,7 +683,7 @@ impl Store {
                 SegmentTotal {
                     segment: s,
                     count,
-                    revenue: money::from_minor(rev, exp),
+                    revenue: revenue.then(|| money::from_minor(rev, exp)),
                 }
             })
             .collect();
@@ -680,7 +762,7 @@ impl Store {
             .zip(&totals)
             .map(|((id, s), total)| {
                 let p = model.predict(s, end_day, horizon_weeks);
-                let risk = at_risk(p.p_alive, *total, p75);
+                let risk = p.known_alive().is_some_and(|a| at_risk(a, *total, p75));
                 (*id, p, risk)
             })
             .collect();
@@ -709,7 +791,7 @@ impl Store {
                 id,
                 code,
                 name,
-                p_alive: (p.p_alive * 1000.0).round() / 1000.0,
+                p_alive: p.known_alive().map(|a| (a * 1000.0).round() / 1000.0),
                 expected_purchases: (p.expected_purchases * 100.0).round() / 100.0,
                 expected_spend: to_money(p.expected_spend, exp),
                 clv: to_money(p.clv, exp),
@@ -750,6 +832,69 @@ mod tests {
             vec![1, 1, 1, 1, 5]
         );
         assert!(quintiles(&[], true).is_empty());
+    }
+
+    fn distinct(q: &[i64]) -> Vec<i64> {
+        let mut d = q.to_vec();
+        d.sort_unstable();
+        d.dedup();
+        d
+    }
+
+    #[test]
+    fn a_long_tie_no_longer_leaves_a_score_empty() {
+        // Before: the run of 2s started in the first fifth and took score 1 whole, so no
+        // customer scored 2 although "five equal groups" were promised.
+        let v = [1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        assert_eq!(distinct(&quintiles(&v, true)), vec![1, 2, 3, 4, 5]);
+        assert_eq!(distinct(&quintiles(&v, false)), vec![1, 2, 3, 4, 5]);
+        // Many customers with the same recency (a demo day, a grand opening): the other
+        // customers still fill every other score, and the tie shares one.
+        let mut days: Vec<f64> = vec![30.0; 700];
+        days.extend((0..300).map(|i| 100.0 + i as f64));
+        let r = quintiles(&days, false);
+        assert_eq!(distinct(&r), vec![1, 2, 3, 4, 5]);
+        assert!(r[..700].iter().all(|&x| x == 5));
+        // Two distinct values: the ends of the scale, not two neighbours.
+        assert_eq!(
+            distinct(&quintiles(&[1.0, 1.0, 1.0, 4.0], true)),
+            vec![1, 5]
+        );
+        assert_eq!(quintiles(&[7.0, 7.0], true), vec![1, 1]);
+        assert_eq!(quintiles(&[7.0, 7.0], false), vec![5, 5]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quintiles_keep_ties_order_and_fill_every_score_they_can(
+            v in proptest::collection::vec(0u8..12, 1..300),
+            higher in proptest::bool::ANY,
+        ) {
+            let values: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+            let q = quintiles(&values, higher);
+            let kinds = distinct(&v.iter().map(|&x| i64::from(x)).collect::<Vec<_>>()).len();
+            proptest::prop_assert_eq!(distinct(&q).len(), kinds.min(5));
+            for i in 0..v.len() {
+                proptest::prop_assert!((1..=5).contains(&q[i]));
+                for j in 0..v.len() {
+                    if v[i] == v[j] {
+                        proptest::prop_assert_eq!(q[i], q[j]);
+                    } else if (v[i] < v[j]) == higher {
+                        proptest::prop_assert!(q[i] <= q[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_sentence_when_segment_and_p_alive_disagree() {
+        assert_eq!(why("champions", None, true), Some("one_purchase"));
+        assert_eq!(why("new", None, false), None); // no fit at all: nothing to reconcile
+        assert_eq!(why("loyal", Some(0.1), true), Some("overdue"));
+        assert_eq!(why("lost", Some(0.9), true), Some("slow_rhythm"));
+        assert_eq!(why("champions", Some(0.9), true), None);
+        assert_eq!(why("lost", Some(0.1), true), None);
     }
 
     #[test]

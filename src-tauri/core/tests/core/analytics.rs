@@ -133,11 +133,11 @@ fn cohorts_summary_revenue_split_and_staff() {
         .report_summary(&range("2026-01-01", "2026-03-31"))
         .unwrap();
     assert_eq!((sum.customers, sum.purchases), (3, 6));
-    assert_eq!(sum.revenue.to_string(), "1200000");
+    assert_eq!(sum.revenue.unwrap().to_string(), "1200000");
     assert_eq!(sum.repeat_rate, Some(66.7));
     assert_eq!(sum.average_basket.unwrap().to_string(), "200000");
-    assert_eq!(sum.revenue_split.first.to_string(), "300000");
-    assert_eq!(sum.revenue_split.returning.to_string(), "900000");
+    assert_eq!(sum.revenue_split.first.unwrap().to_string(), "300000");
+    assert_eq!(sum.revenue_split.returning.unwrap().to_string(), "900000");
     assert_eq!(sum.revenue_split.returning_share, Some(75.0));
     assert!(sum.simple_clv.is_some());
 
@@ -268,7 +268,7 @@ fn a_demo_shop_fits_and_scores_every_buyer() {
     let clv = s.report_clv(None, Some(365), None).unwrap();
     assert_eq!(clv.customers.len() as i64, r.customers);
     for c in &clv.customers {
-        assert!((0.0..=1.0).contains(&c.p_alive), "{c:?}");
+        assert!(c.p_alive.is_none_or(|p| (0.0..=1.0).contains(&p)), "{c:?}");
         assert!(c.expected_purchases.is_finite() && c.expected_purchases >= 0.0);
     }
     // Highest CLV first.
@@ -287,4 +287,105 @@ fn a_demo_shop_fits_and_scores_every_buyer() {
             .code(),
         "analytics.too_thin"
     );
+}
+
+/// Issue 15 item 7: on a demo shop the grid means what it says, one-time buyers get no
+/// P(alive), and segment, stage, P(alive) and at-risk agree or carry their one sentence.
+#[test]
+fn segments_stages_and_p_alive_tell_one_story() {
+    use khachquen_core::analytics::scores::segment;
+    let s = Store::open_in_memory().unwrap();
+    s.create_demo(400, 2000, 11, &mut |_, _| {}).unwrap();
+    let r = s.refresh_analytics().unwrap();
+    assert!(r.fit.is_some(), "{:?}", r.fit_error);
+    let rfm = s.report_rfm().unwrap();
+    // Every R row and every F column holds customers: the scores split into five groups.
+    for k in 1..=5 {
+        let row: i64 = rfm.grid.iter().filter(|c| c.r == k).map(|c| c.count).sum();
+        let col: i64 = rfm.grid.iter().filter(|c| c.f == k).map(|c| c.count).sum();
+        assert!(row > 0 && col > 0, "R{k} {row}, F{k} {col}");
+    }
+    // A segment's total is the sum of its grid cells.
+    for seg in &rfm.segments {
+        let cells: i64 = rfm
+            .grid
+            .iter()
+            .filter(|c| c.segment == seg.segment)
+            .map(|c| c.count)
+            .sum();
+        assert_eq!(cells, seg.count, "{}", seg.segment);
+    }
+    let (mut one_timers, mut scored, mut flagged) = (0, 0, 0);
+    for id in 1..=500 {
+        let Some(sc) = s.customer_scores(id).unwrap() else {
+            continue;
+        };
+        scored += 1;
+        // The customer is counted in the cell his scores name.
+        assert_eq!(sc.segment, segment(sc.r, sc.f), "{id}");
+        let cell = rfm
+            .grid
+            .iter()
+            .find(|c| (c.r, c.f) == (sc.r, sc.f))
+            .unwrap();
+        assert!(cell.count > 0 && cell.segment == sc.segment);
+        let visits = s.customer_stats(id).unwrap().visits;
+        if visits == 1 {
+            // One purchase: no P(alive) (BG/NBD would say 100%), never flagged, and why.
+            one_timers += 1;
+            assert_eq!(sc.p_alive, None, "{id}");
+            assert!(!sc.at_risk);
+            assert_eq!(sc.why, Some("one_purchase"));
+            assert!(["purchase", "advocacy"].contains(&sc.stage.as_str()));
+        }
+        if sc.stage == "purchase" {
+            assert_eq!(sc.p_alive, None, "{id}: one purchase day, so no P(alive)");
+        }
+        if sc.at_risk {
+            flagged += 1;
+            assert!(sc.p_alive.is_some_and(|p| p < 0.5), "{id}");
+        }
+        match sc.p_alive {
+            Some(p)
+                if p < 0.5
+                    && ["champions", "loyal", "potential_loyalist", "new"]
+                        .contains(&sc.segment.as_str()) =>
+            {
+                assert_eq!(sc.why, Some("overdue"), "{id}")
+            }
+            Some(p)
+                if p >= 0.5
+                    && ["at_risk", "cant_lose", "hibernating", "lost"]
+                        .contains(&sc.segment.as_str()) =>
+            {
+                assert_eq!(sc.why, Some("slow_rhythm"), "{id}")
+            }
+            Some(_) => assert_eq!(sc.why, None, "{id}"),
+            None => assert_eq!(sc.why, Some("one_purchase"), "{id}"),
+        }
+    }
+    assert!(scored >= 300 && one_timers > 0, "{scored} {one_timers}");
+    // The at-risk list is the customers flagged, P(alive) known and below one half.
+    let list = s.at_risk_customers(1000).unwrap();
+    assert_eq!(list.len(), flagged);
+    assert!(list.iter().all(|c| c.p_alive.is_some_and(|p| p < 0.5)));
+    // The CLV report agrees: no P(alive) without a repeat purchase.
+    let clv = s.report_clv(None, None, None).unwrap();
+    for c in &clv.customers {
+        if s.customer_stats(c.id).unwrap().visits == 1 {
+            assert_eq!(c.p_alive, None);
+            assert!(!c.at_risk);
+        }
+    }
+}
+
+#[test]
+fn the_current_period_of_the_churn_report_is_marked_partial() {
+    let s = Store::open_in_memory().unwrap();
+    let id = add(&s, 1);
+    buy(&s, id, "2026-01-10", "100000", None);
+    let r = s.report_churn("month", &Range::default(), None).unwrap();
+    let (last, earlier) = r.periods.split_last().unwrap();
+    assert!(last.partial, "{last:?}");
+    assert!(earlier.iter().all(|p| !p.partial));
 }
