@@ -123,3 +123,10 @@ test('birthdays: day first in the form, ISO on the wire', () => {
   assert.equal(formatBirthday('--11-23'), '23/11');
   assert.equal(formatBirthday(null), '');
 });
+
+test('a relative day counts months until two years, then whole years', () => {
+  const opts = { locale: 'vi-VN', timeZone: 'Asia/Ho_Chi_Minh', now: new Date('2026-11-23T05:00:00Z') };
+  assert.equal(formatRelativeDay('2025-02-20T05:00:00Z', opts), '21 tháng trước');
+  assert.equal(formatRelativeDay('2023-12-01T05:00:00Z', opts), '2 năm trước');
+  assert.equal(formatRelativeDay('2024-12-30T05:00:00Z', opts), '23 tháng trước');
+});

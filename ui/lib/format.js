@@ -161,8 +161,10 @@ export function formatRelativeDay(iso, { locale, timeZone, now = new Date() }) {
   const days = dayNumber(new Date(iso), timeZone) - dayNumber(now, timeZone);
   const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   if (Math.abs(days) < 31) return rtf.format(days, 'day');
-  if (Math.abs(days) < 365) return rtf.format(Math.round(days / 30.44), 'month');
-  return rtf.format(Math.round(days / 365.25), 'year');
+  // Months until two years ("21 tháng trước", never "2 năm trước" for 21 months), then
+  // whole years that have passed.
+  if (Math.abs(days) < 730) return rtf.format(Math.round(days / 30.44), 'month');
+  return rtf.format(Math.trunc(days / 365.25), 'year');
 }
 
 /** The warranty end date: `months` calendar months after an instant, in the shop's zone. */

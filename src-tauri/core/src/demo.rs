@@ -329,7 +329,9 @@ impl Store {
                 let span = match seg {
                     Segment::Regular => rng.random_range(window / 2..=window),
                     Segment::Occasional => rng.random_range(window / 4..=window),
-                    _ => window,
+                    // A one-time buyer came on any day of the two years, not all on the first:
+                    // otherwise recency cannot tell the recent from the long gone.
+                    _ => 0,
                 };
                 let first = start + rng.random_range(0..=(window - span).max(1));
                 let churned =
