@@ -799,39 +799,14 @@ impl Store {
             if to_day < time::today(timezone(conn)?) {
                 return Err(CoreError::SnoozePast(to_day.to_string()));
             }
-            let before = get_view(conn, id)?;
-            db::care::snooze_reminder(conn, id, &to_day.to_string())?;
-            let after = get_view(conn, id)?;
-            audit::record_change(
-                conn,
-                actor
-                    .entry("reminder.snooze", "reminder")
-                    .about(id, after.customer_id),
-                &before,
-                &after,
-            )?;
-            Ok(after)
+            snooze_one(conn, &actor, id, to_day)
         })
     }
 
     pub fn cancel_reminder(&self, id: i64, staff: Option<&str>) -> Result<Reminder> {
         let actor = self.require(Perm::CancelReminder)?;
         let staff = actor.attribution(staff);
-        self.write(|conn| {
-            load_open(conn, id)?;
-            let before = get_view(conn, id)?;
-            db::care::close_reminder(conn, id, "cancelled", time::now(), staff.as_deref(), None)?;
-            let after = get_view(conn, id)?;
-            audit::record_change(
-                conn,
-                actor
-                    .entry("reminder.cancel", "reminder")
-                    .about(id, after.customer_id),
-                &before,
-                &after,
-            )?;
-            Ok(after)
-        })
+        self.write(|conn| cancel_one(conn, &actor, id, time::now(), staff.as_deref()))
     }
 
     /// Snooze every selected reminder to `to`, in one transaction: each must exist and be
@@ -850,17 +825,7 @@ impl Store {
             }
             for &id in &ids {
                 load_open(conn, id)?;
-                let before = get_view(conn, id)?;
-                db::care::snooze_reminder(conn, id, &to_day.to_string())?;
-                let after = get_view(conn, id)?;
-                audit::record_change(
-                    conn,
-                    actor
-                        .entry("reminder.snooze", "reminder")
-                        .about(id, after.customer_id),
-                    &before,
-                    &after,
-                )?;
+                snooze_one(conn, &actor, id, to_day)?;
             }
             Ok(ids.len() as i64)
         })
@@ -878,18 +843,7 @@ impl Store {
         self.write(|conn| {
             let now = time::now();
             for &id in &ids {
-                load_open(conn, id)?;
-                let before = get_view(conn, id)?;
-                db::care::close_reminder(conn, id, "cancelled", now, staff.as_deref(), None)?;
-                let after = get_view(conn, id)?;
-                audit::record_change(
-                    conn,
-                    actor
-                        .entry("reminder.cancel", "reminder")
-                        .about(id, after.customer_id),
-                    &before,
-                    &after,
-                )?;
+                cancel_one(conn, &actor, id, now, staff.as_deref())?;
             }
             Ok(ids.len() as i64)
         })
@@ -963,6 +917,50 @@ impl Store {
         )?;
         rows_of(&conn, recs, &clock)
     }
+}
+
+/// Snooze one open reminder (checked by the caller) to `to_day`, with its audit entry.
+fn snooze_one(
+    conn: &Connection,
+    actor: &crate::staff::Actor,
+    id: i64,
+    to_day: NaiveDate,
+) -> Result<Reminder> {
+    let before = get_view(conn, id)?;
+    db::care::snooze_reminder(conn, id, &to_day.to_string())?;
+    let after = get_view(conn, id)?;
+    audit::record_change(
+        conn,
+        actor
+            .entry("reminder.snooze", "reminder")
+            .about(id, after.customer_id),
+        &before,
+        &after,
+    )?;
+    Ok(after)
+}
+
+/// Cancel one reminder, refused unless it is open, with its audit entry.
+fn cancel_one(
+    conn: &Connection,
+    actor: &crate::staff::Actor,
+    id: i64,
+    now: i64,
+    staff: Option<&str>,
+) -> Result<Reminder> {
+    load_open(conn, id)?;
+    let before = get_view(conn, id)?;
+    db::care::close_reminder(conn, id, "cancelled", now, staff, None)?;
+    let after = get_view(conn, id)?;
+    audit::record_change(
+        conn,
+        actor
+            .entry("reminder.cancel", "reminder")
+            .about(id, after.customer_id),
+        &before,
+        &after,
+    )?;
+    Ok(after)
 }
 
 #[cfg(test)]
