@@ -153,7 +153,9 @@ function entityLabel(e) {
   const { t } = ctx;
   if (e.entity === 'permission' && e.entity_id && t.has(`permissions.${e.entity_id}`)) return t(`permissions.${e.entity_id}`);
   const name = t.has(`audit_view.entity.${e.entity}`) ? T(`entity.${e.entity}`) : e.entity;
-  const shown = e.entity === 'template' && e.entity_name ? { ...e, entity_name: templateTitle(t, { name: e.entity_name, builtin: true }) } : e;
+  let shown = e.entity === 'template' && e.entity_name ? { ...e, entity_name: templateTitle(t, { name: e.entity_name, builtin: true }) } : e;
+  // A setting is named as the settings screen names it ("Cài đặt: Ngôn ngữ", not "language").
+  if (e.entity === 'setting' && e.entity_id && t.has(`settings.${e.entity_id}`)) shown = { ...e, entity_name: t(`settings.${e.entity_id}`) };
   return auditEntity(name, shown);
 }
 
