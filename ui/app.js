@@ -18,12 +18,12 @@ import counter from './screens/counter.js';
 import customers from './screens/customers.js';
 import profile from './screens/profile.js';
 import settings from './screens/settings.js';
-import reminders from './screens/today.js';
+import reminders from './screens/reminders.js';
 import reports from './screens/reports.js';
-import transfer from './screens/transfer.js';
+import importScreen from './screens/import.js';
 import duplicates from './screens/duplicates.js';
 
-const SCREENS = { counter, customers, profile, settings, reminders, reports, import: transfer, duplicates, staff, audit };
+const SCREENS = { counter, customers, profile, settings, reminders, reports, import: importScreen, duplicates, staff, audit };
 // Sub-pages highlight the sidebar entry they belong to.
 const NAV_OF = { profile: 'customers', duplicates: 'customers', import: 'settings' };
 

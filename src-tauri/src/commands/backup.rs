@@ -1,10 +1,9 @@
-//! Backup, restore and duplicate customers: each command delegates to core.
+//! Backup and restore: each command delegates to core.
 
 use super::{run, AppState, IpcResult};
 use khachquen_core::backup::{
     BackupEntry, BackupInfo, BackupStatus, PassphraseChange, RestoreReport,
 };
-use khachquen_core::merge::{Duplicates, MergeResult};
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -106,21 +105,4 @@ pub async fn backup_restore<R: Runtime>(
         )
     })
     .await
-}
-
-#[tauri::command]
-pub async fn customer_duplicates(
-    state: State<'_, AppState>,
-    limit: Option<u32>,
-) -> IpcResult<Duplicates> {
-    run(&state, move |s| s.duplicates(limit.unwrap_or(200))).await
-}
-
-#[tauri::command]
-pub async fn customer_merge(
-    state: State<'_, AppState>,
-    keep: i64,
-    other: i64,
-) -> IpcResult<MergeResult> {
-    run(&state, move |s| s.merge_customers(keep, other)).await
 }

@@ -1,4 +1,5 @@
 use super::{run, AppState, IpcResult};
+use khachquen_core::merge::{Duplicates, MergeResult};
 use khachquen_core::model::{
     Customer, CustomerInput, CustomerPage, ListQuery, Profile, SearchResult,
 };
@@ -51,4 +52,21 @@ pub async fn customer_update(
 #[tauri::command]
 pub async fn customer_archive(state: State<'_, AppState>, id: i64) -> IpcResult<Customer> {
     run(&state, move |s| s.archive_customer(id)).await
+}
+
+#[tauri::command]
+pub async fn customer_duplicates(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> IpcResult<Duplicates> {
+    run(&state, move |s| s.duplicates(limit.unwrap_or(200))).await
+}
+
+#[tauri::command]
+pub async fn customer_merge(
+    state: State<'_, AppState>,
+    keep: i64,
+    other: i64,
+) -> IpcResult<MergeResult> {
+    run(&state, move |s| s.merge_customers(keep, other)).await
 }

@@ -1,7 +1,5 @@
 use super::{run, AppState, IpcResult};
-use khachquen_core::model::{
-    AdjustResult, LoyaltyConfig, PurchaseInput, Quote, RefundResult, TierInput,
-};
+use khachquen_core::model::{AdjustResult, LoyaltyConfig, PurchaseInput, Quote, TierInput};
 use serde_json::{Map, Value};
 use tauri::State;
 
@@ -34,15 +32,6 @@ pub async fn loyalty_set_tiers(
 #[tauri::command]
 pub async fn purchase_quote(state: State<'_, AppState>, input: PurchaseInput) -> IpcResult<Quote> {
     run(&state, move |s| s.quote(&input)).await
-}
-
-#[tauri::command]
-pub async fn purchase_refund(
-    state: State<'_, AppState>,
-    id: i64,
-    amount: Option<String>,
-) -> IpcResult<RefundResult> {
-    run(&state, move |s| s.refund(id, amount.as_deref(), None)).await
 }
 
 /// Argument names stay snake_case, as in docs/IPC.md.

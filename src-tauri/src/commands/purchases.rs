@@ -1,5 +1,5 @@
 use super::{run, AppState, IpcResult};
-use khachquen_core::model::{PurchaseInput, PurchaseResult};
+use khachquen_core::model::{PurchaseInput, PurchaseResult, RefundResult};
 use tauri::State;
 
 #[tauri::command]
@@ -8,4 +8,13 @@ pub async fn purchase_add(
     input: PurchaseInput,
 ) -> IpcResult<PurchaseResult> {
     run(&state, move |s| s.add_purchase(input)).await
+}
+
+#[tauri::command]
+pub async fn purchase_refund(
+    state: State<'_, AppState>,
+    id: i64,
+    amount: Option<String>,
+) -> IpcResult<RefundResult> {
+    run(&state, move |s| s.refund(id, amount.as_deref(), None)).await
 }

@@ -1,5 +1,4 @@
 use super::{run, run_open, AppState, IpcResult};
-use khachquen_core::audit::{AuditFilter, AuditPage, AuditVerify};
 use khachquen_core::staff::{Actor, SessionInfo, Staff, StaffInput};
 use tauri::State;
 
@@ -70,14 +69,4 @@ pub async fn staff_set_active(
     active: bool,
 ) -> IpcResult<Staff> {
     run(&state, move |s| s.set_staff_active(id, active)).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn audit_list(state: State<'_, AppState>, filter: AuditFilter) -> IpcResult<AuditPage> {
-    run(&state, move |s| s.audit_list(&filter)).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn audit_verify(state: State<'_, AppState>) -> IpcResult<AuditVerify> {
-    run(&state, |s| s.audit_verify()).await
 }
