@@ -1037,3 +1037,32 @@ impl From<rusqlite_migration::Error> for CoreError {
         CoreError::Migration(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CoreError;
+    use std::collections::BTreeSet;
+
+    /// `CODES` (what the catalogs are checked against) names exactly the codes `code()` can
+    /// return: a variant left out of the list fails here, not in a shop.
+    #[test]
+    fn codes_lists_every_code_the_errors_return() {
+        let src = include_str!("error.rs");
+        let start = src.find("pub fn code(&self)").expect("fn code in error.rs");
+        let body = &src[start..];
+        let body = &body[..body.find("\n    }\n").expect("end of fn code")];
+        let returned: BTreeSet<&str> = body
+            .split("=> \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        let listed: BTreeSet<&str> = CoreError::CODES.iter().copied().collect();
+        assert_eq!(listed.len(), CoreError::CODES.len(), "a code listed twice");
+        let missing: Vec<_> = returned.difference(&listed).collect();
+        let extra: Vec<_> = listed.difference(&returned).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "not in CODES: {missing:?}; in CODES but never returned: {extra:?}"
+        );
+    }
+}
