@@ -813,6 +813,8 @@ fn role_matrix_every_command_for_owner_cashier_and_locked() {
         );
         page.unwrap()["total"].as_i64().unwrap()
     };
+    // Command -> the permission core names when it refuses a cashier.
+    let mut refusals = std::collections::BTreeMap::new();
     for role in ["owner", "cashier", "locked"] {
         let before = denied_before(&a);
         let mut refused = 0;
@@ -850,6 +852,10 @@ fn role_matrix_every_command_for_owner_cashier_and_locked() {
                     "{e}"
                 );
                 assert_eq!(e["params"]["role"], "cashier");
+                refusals.insert(
+                    cmd.to_string(),
+                    e["params"]["permission"].as_str().unwrap_or("").to_owned(),
+                );
             }
         }
         let logged = denied_before(&a) - before;
@@ -866,6 +872,33 @@ fn role_matrix_every_command_for_owner_cashier_and_locked() {
             }
         }
     }
+    // The window's table of owner-only commands (ui/lib/roles.js, which hides what a cashier
+    // cannot use) is exactly what core refuses a cashier, with the same permission.
+    // settings_set is the owner's but for the interface language (commandPermission's one
+    // exception), and the matrix calls it with the language: a cashier was let through.
+    let mut ui = ui_owner_commands();
+    assert_eq!(ui.remove("settings_set").as_deref(), Some("settings"));
+    assert_eq!(ui, refusals);
+}
+
+/// OWNER_COMMANDS of ui/lib/roles.js: `  name: 'permission',` lines.
+fn ui_owner_commands() -> std::collections::BTreeMap<String, String> {
+    let js = include_str!("../ui/lib/roles.js");
+    let table = js
+        .split("const OWNER_COMMANDS = {")
+        .nth(1)
+        .and_then(|rest| rest.split("};").next())
+        .expect("OWNER_COMMANDS in roles.js");
+    table
+        .lines()
+        .filter_map(|l| {
+            let (name, perm) = l.trim().trim_end_matches(',').split_once(':')?;
+            Some((
+                name.trim().to_owned(),
+                perm.trim().trim_matches('\'').to_owned(),
+            ))
+        })
+        .collect()
 }
 
 #[test]
