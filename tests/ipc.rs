@@ -169,6 +169,9 @@ fn the_demo_shop_lives_in_its_own_folder_and_never_touches_the_owners() {
     );
     assert_eq!(customers_in(&own), 1, "the owner's file is untouched");
     assert_eq!(customers_in(&demo_db), 50);
+    // Made with today's reminders, as the hourly pass would (it runs on the owner's shop).
+    let open = invoke(&a, "reminder_list", json!({"due": "all"})).unwrap();
+    assert!(!open.as_array().unwrap().is_empty(), "{open}");
     // Opening it again while on it makes nothing new.
     assert_eq!(invoke(&a, "demo_create", json!({})).unwrap(), Value::Null);
     // The language chosen on the demo stays chosen on the way back.
