@@ -359,7 +359,7 @@ pub fn reseal_all(conn: &Connection) -> Result<bool> {
         } else {
             None
         };
-        match changed {
+        let (n, total) = match changed {
             Some(changed) => {
                 let mut put = conn.prepare_cached(
                     "INSERT OR REPLACE INTO row_seals (tbl, row_id, mac) VALUES (?1, ?2, ?3)",
@@ -376,6 +376,7 @@ pub fn reseal_all(conn: &Connection) -> Result<bool> {
                         [table],
                     )?;
                 }
+                (changed.n, changed.total)
             }
             None => {
                 conn.execute("DELETE FROM row_seals WHERE tbl = ?1", [table])?;
@@ -386,9 +387,9 @@ pub fn reseal_all(conn: &Connection) -> Result<bool> {
                     ),
                     params![table, domain],
                 )?;
+                count_and_sum(conn, table)?
             }
-        }
-        let (n, total) = count_and_sum(conn, table)?;
+        };
         put_totals(conn, table, n, total)?;
     }
     Ok(true)
@@ -410,6 +411,9 @@ struct Changed {
     rows: Vec<(i64, String)>,
     /// Seals of rows that are gone.
     orphans: bool,
+    /// The table's row count and (ledger) sum of points, from the same pass.
+    n: i64,
+    total: i64,
 }
 
 /// One ordered pass over `table` and its seals; None when more than [`CHANGED_MAX`] differ.
@@ -422,15 +426,19 @@ fn changed_seals(
     let mut out = Changed {
         rows: Vec::new(),
         orphans: false,
+        n: 0,
+        total: 0,
     };
     let complete = walk(conn, table, cols, domain, |row| {
         match row {
             Walked::Row {
                 id,
+                points,
                 stored,
                 expected,
-                ..
             } => {
+                out.n += 1;
+                out.total = out.total.wrapping_add(points);
                 if stored != Some(expected) {
                     out.rows.push((id, expected.to_owned()));
                 }
