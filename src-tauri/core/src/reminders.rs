@@ -926,18 +926,9 @@ fn snooze_one(
     id: i64,
     to_day: NaiveDate,
 ) -> Result<Reminder> {
-    let before = get_view(conn, id)?;
-    db::care::snooze_reminder(conn, id, &to_day.to_string())?;
-    let after = get_view(conn, id)?;
-    audit::record_change(
-        conn,
-        actor
-            .entry("reminder.snooze", "reminder")
-            .about(id, after.customer_id),
-        &before,
-        &after,
-    )?;
-    Ok(after)
+    change_one(conn, actor, id, "reminder.snooze", || {
+        db::care::snooze_reminder(conn, id, &to_day.to_string())
+    })
 }
 
 /// Cancel one reminder, refused unless it is open, with its audit entry.
@@ -949,14 +940,25 @@ fn cancel_one(
     staff: Option<&str>,
 ) -> Result<Reminder> {
     load_open(conn, id)?;
+    change_one(conn, actor, id, "reminder.cancel", || {
+        db::care::close_reminder(conn, id, "cancelled", now, staff, None)
+    })
+}
+
+/// Apply `change` to reminder `id` and record `action` with the reminder before and after.
+fn change_one(
+    conn: &Connection,
+    actor: &crate::staff::Actor,
+    id: i64,
+    action: &str,
+    change: impl FnOnce() -> Result<()>,
+) -> Result<Reminder> {
     let before = get_view(conn, id)?;
-    db::care::close_reminder(conn, id, "cancelled", now, staff, None)?;
+    change()?;
     let after = get_view(conn, id)?;
     audit::record_change(
         conn,
-        actor
-            .entry("reminder.cancel", "reminder")
-            .about(id, after.customer_id),
+        actor.entry(action, "reminder").about(id, after.customer_id),
         &before,
         &after,
     )?;
