@@ -30,6 +30,21 @@ fn app() -> App {
     }
 }
 
+/// The owner "Chị Lan" (PIN 1234, signed in) and the cashier "Minh" (PIN 1111).
+fn owner_and_cashier(a: &App) {
+    invoke(a, "auth_setup", json!({"name": "Chị Lan", "pin": "1234"})).unwrap();
+    add_cashier(a);
+}
+
+fn add_cashier(a: &App) {
+    invoke(
+        a,
+        "staff_add",
+        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
+    )
+    .unwrap();
+}
+
 fn invoke(a: &App, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         &a.window,
@@ -771,13 +786,7 @@ fn code(r: &Result<Value, Value>) -> Option<String> {
 #[test]
 fn role_matrix_every_command_for_owner_cashier_and_locked() {
     let a = app();
-    invoke(&a, "auth_setup", json!({"name": "Chị Lan", "pin": "1234"})).unwrap();
-    invoke(
-        &a,
-        "staff_add",
-        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
-    )
-    .unwrap();
+    owner_and_cashier(&a);
     invoke(
         &a,
         "customer_add",
@@ -978,13 +987,7 @@ fn open_reminders(a: &App) -> Vec<(i64, String)> {
 #[test]
 fn bulk_snooze_and_cancel_through_ipc() {
     let a = app();
-    invoke(&a, "auth_setup", json!({"name": "Chị Lan", "pin": "1234"})).unwrap();
-    invoke(
-        &a,
-        "staff_add",
-        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
-    )
-    .unwrap();
+    owner_and_cashier(&a);
     let c = invoke(
         &a,
         "customer_add",
@@ -1204,12 +1207,7 @@ fn a_cashiers_reports_hold_no_revenue() {
         json!({"customers": 200, "purchases": 900}),
     )
     .unwrap();
-    invoke(
-        &a,
-        "staff_add",
-        json!({"input": {"name": "Minh", "role": "cashier"}, "pin": "1111"}),
-    )
-    .unwrap();
+    add_cashier(&a);
     let money = |v: &Value| v.is_string();
     let owner = invoke(&a, "report_summary", json!({})).unwrap();
     assert!(money(&owner["revenue"]) && money(&owner["revenue_split"]["first"]));

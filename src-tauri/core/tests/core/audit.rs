@@ -25,13 +25,7 @@ fn entry(actor: &str, action: &str, when: &str) -> NewAuditEntry {
 }
 
 fn customer(s: &Store, name: &str, phone: &str) -> i64 {
-    s.add_customer(CustomerInput {
-        name: Some(name.into()),
-        phone: Some(phone.into()),
-        ..Default::default()
-    })
-    .unwrap()
-    .id
+    s.add_customer(crate::customer(name, phone)).unwrap().id
 }
 
 /// The entries matching `f`, newest first, among those dated 2020 (so entries the app itself

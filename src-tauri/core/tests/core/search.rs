@@ -1,17 +1,11 @@
 //! Counter search (issue 15 items 2 and 3): who is most likely standing there comes first,
 //! the number of matches comes with the rows, and a name query may carry phone digits.
 
-use khachquen_core::model::{CustomerInput, ListQuery, PurchaseInput};
+use khachquen_core::model::{ListQuery, PurchaseInput};
 use khachquen_core::Store;
 
 fn add(s: &Store, name: &str, phone: &str) -> i64 {
-    s.add_customer(CustomerInput {
-        name: Some(name.into()),
-        phone: Some(phone.into()),
-        ..Default::default()
-    })
-    .unwrap()
-    .id
+    s.add_customer(crate::customer(name, phone)).unwrap().id
 }
 
 fn buy(s: &Store, id: i64, at: &str) {
