@@ -263,10 +263,21 @@ function renderBody() {
   if (!els) return;
   renderConfirmation();
   const hasQuery = state.query.trim() !== '';
+  const shownForm = els.addForm?.isConnected ? els.addForm : null;
   els.addForm = null;
   let view;
   if (state.customer) view = purchaseView();
-  else if (hasQuery && state.searched === state.query && !state.results.length) view = addView();
+  else if (hasQuery && state.searched === state.query && !state.results.length) {
+    // Still nobody: a later answer (the full name after a partial one, or the same query
+    // again) updates the form in place; rebuilding it lost what the cashier was typing into
+    // it and the error shown under it.
+    if (shownForm) {
+      refreshAddForm(shownForm);
+      renderPickPrompt();
+      return;
+    }
+    view = addView();
+  }
   else if (state.results.length) view = resultsView();
   else if (!hasQuery && ctx.info.customers === 0) view = welcomeView();
   else view = null;
@@ -345,8 +356,8 @@ const stat = (label, value, cls = null) => h('div', { class: ['result-stat', cls
 function addView() {
   const { t } = ctx;
   if (state.addDraft?.query !== state.query) {
-    const q = state.query.trim();
-    state.addDraft = { query: state.query, name: isPhoneLike(q) ? '' : q, phone: isPhoneLike(q) ? q : '' };
+    const prefill = prefillOf(state.query);
+    state.addDraft = { query: state.query, prefill, ...prefill };
   }
   const d = state.addDraft;
   const field = (name, id, label, attrs) => h('label', { class: 'field' }, h('span', { class: 'label' }, label),
@@ -363,6 +374,28 @@ function addView() {
       h('button', { type: 'submit', class: 'primary', id: 'new-customer-save' }, t('counter.add_save'))));
   els.addForm = form;
   return form;
+}
+
+/** What the search box fills in the add form: a phone-like query is the phone, else the name. */
+function prefillOf(query) {
+  const q = query.trim();
+  return { name: isPhoneLike(q) ? '' : q, phone: isPhoneLike(q) ? q : '' };
+}
+
+/** The add form shown, brought up to the current query: a field the cashier has not edited
+ * follows the search; one they typed in keeps what they typed. */
+function refreshAddForm(form) {
+  const d = state.addDraft;
+  const prefill = prefillOf(state.query);
+  for (const k of ['name', 'phone']) {
+    if (d[k] === d.prefill[k] && d[k] !== prefill[k]) {
+      d[k] = prefill[k];
+      form.elements[k].value = prefill[k];
+    }
+  }
+  Object.assign(d, { query: state.query, prefill });
+  form.querySelector('.empty-line').textContent = ctx.t('counter.no_results', { query: state.query.trim() });
+  els.addForm = form;
 }
 
 function escapeToSearch(e) {
