@@ -1698,7 +1698,7 @@ fn retention_reports_from_the_command_line() {
 
 #[test]
 fn audit_list_and_verify_from_the_command_line() {
-    use khachquen_core::audit::{NewAuditEntry, Via};
+    use khachquen_core::store::audit::{NewAuditEntry, Via};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let mai = json(
@@ -2416,8 +2416,8 @@ fn parallel_pin_guesses_from_many_processes_check_at_most_five() {
     );
     let checked = || {
         let s = Store::open(&d.join("khachquen.db")).unwrap();
-        let page = khachquen_core::staff::as_system(|| {
-            s.audit_list(&khachquen_core::audit::AuditFilter {
+        let page = khachquen_core::store::session::as_system(|| {
+            s.audit_list(&khachquen_core::staff::audit::AuditFilter {
                 action: Some("auth".into()),
                 limit: Some(1000),
                 ..Default::default()
@@ -2564,7 +2564,7 @@ fn a_rewritten_log_and_rows_edited_with_sql_are_reported_on_the_command_line() {
                 )
                 .unwrap();
             let refs: Vec<rusqlite::types::ValueRef> = fields.iter().map(Into::into).collect();
-            let hash = khachquen_core::audit::entry_hash(&refs.try_into().unwrap());
+            let hash = khachquen_core::store::audit::entry_hash(&refs.try_into().unwrap());
             conn.execute(
                 "UPDATE audit_log SET hash = ?1 WHERE id = ?2",
                 rusqlite::params![hash, id],

@@ -30,13 +30,13 @@ mod staff;
 use crate::i18n::{self, t, Lang};
 use clap::{Args, Parser, Subcommand};
 use khachquen_core::backup::{BackupInfo, BackupStatus, PassphraseChange};
-use khachquen_core::export::ExportKind;
-use khachquen_core::import::{ImportOptions, ImportReport, Kind, Phase, RowError};
-use khachquen_core::merge::Duplicates;
+use khachquen_core::customers::merge::Duplicates;
 use khachquen_core::model::{
     CustomerInput, CustomerLoyalty, ItemInput, LedgerEntry, LoyaltyConfig, Purchase, PurchaseInput,
     Stats, TierInput,
 };
+use khachquen_core::transfer::export::ExportKind;
+use khachquen_core::transfer::import::{ImportOptions, ImportReport, Kind, Phase, RowError};
 use khachquen_core::{store, CoreError, Store};
 use serde::Serialize;
 use std::io::Write;

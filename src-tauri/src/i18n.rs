@@ -149,8 +149,8 @@ pub fn group_digits(lang: Lang, text: &str) -> Option<String> {
 }
 
 /// Headers and coded values of an exported file, in the user's language.
-pub fn export_label(lang: Lang, label: khachquen_core::export::Label) -> String {
-    use khachquen_core::export::Label;
+pub fn export_label(lang: Lang, label: khachquen_core::transfer::export::Label) -> String {
+    use khachquen_core::transfer::export::Label;
     match label {
         Label::Column(c) => t(lang, &format!("cli.col_{c}")),
         Label::Gender(g) => t(lang, &format!("gender.{g}")),

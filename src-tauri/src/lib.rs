@@ -96,7 +96,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
 }
 
 pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
-    store.set_interface(khachquen_core::audit::Via::Window);
+    store.set_interface(khachquen_core::store::audit::Via::Window);
     let home = Arc::new(store);
     AppState {
         current: std::sync::RwLock::new(Arc::clone(&home)),
@@ -116,7 +116,7 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
         loop {
             // Let the window paint first: on a large shop this pass scans every customer.
             std::thread::sleep(std::time::Duration::from_secs(5));
-            khachquen_core::staff::as_system(|| background_pass(&store));
+            khachquen_core::store::session::as_system(|| background_pass(&store));
             std::thread::sleep(std::time::Duration::from_secs(3600 - 5));
         }
     });

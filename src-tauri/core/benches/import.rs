@@ -1,8 +1,8 @@
 //! `cargo bench -p khachquen-core --bench import`: import and export of 100,000 rows
 //! (KQ_BENCH_IMPORT_ROWS to change it) on a real database file, printed as a table.
 
-use khachquen_core::export::{ExportKind, Label};
-use khachquen_core::import::{ImportOptions, ImportReport, Kind};
+use khachquen_core::transfer::export::{ExportKind, Label};
+use khachquen_core::transfer::import::{ImportOptions, ImportReport, Kind};
 use khachquen_core::Store;
 use std::fmt::Write as _;
 use std::path::Path;

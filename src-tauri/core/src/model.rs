@@ -227,7 +227,7 @@ pub struct Profile {
     pub ledger: Vec<LedgerEntry>,
     pub tier_history: Vec<TierMove>,
     /// From the latest analytics refresh; null before it or for a customer who never bought.
-    pub scores: Option<crate::analytics::scores::Scores>,
+    pub scores: Option<Scores>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -739,3 +739,100 @@ pub struct TemplateExport {
     pub rows: i64,
     pub missing: std::collections::BTreeMap<&'static str, i64>,
 }
+
+// A customer's scores (analytics computes them; the profile, the lists and the templates
+// read them).
+
+pub const SEGMENTS: &[&str] = &[
+    "champions",
+    "loyal",
+    "potential_loyalist",
+    "new",
+    "at_risk",
+    "cant_lose",
+    "hibernating",
+    "lost",
+];
+pub const STAGES: &[&str] = &["reach", "purchase", "develop", "retain", "advocacy"];
+
+/// Rows R5..R1, columns F1..F5 (docs/IPC.md shows the same grid).
+const GRID: [[&str; 5]; 5] = [
+    [
+        "new",
+        "potential_loyalist",
+        "potential_loyalist",
+        "champions",
+        "champions",
+    ],
+    [
+        "potential_loyalist",
+        "potential_loyalist",
+        "loyal",
+        "champions",
+        "champions",
+    ],
+    [
+        "hibernating",
+        "potential_loyalist",
+        "loyal",
+        "loyal",
+        "loyal",
+    ],
+    [
+        "hibernating",
+        "hibernating",
+        "at_risk",
+        "at_risk",
+        "cant_lose",
+    ],
+    ["lost", "lost", "at_risk", "cant_lose", "cant_lose"],
+];
+
+pub fn segment(r: i64, f: i64) -> &'static str {
+    let row = (5 - r.clamp(1, 5)) as usize;
+    let col = (f.clamp(1, 5) - 1) as usize;
+    GRID[row][col]
+}
+
+/// At risk: P(alive) below this, with total spent in the top quarter.
+pub const AT_RISK_P_ALIVE: f64 = 0.5;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub r: i64,
+    pub f: i64,
+    pub m: i64,
+    pub segment: String,
+    pub stage: String,
+    pub p_alive: Option<f64>,
+    pub expected_purchases: Option<f64>,
+    pub expected_spend: Option<Decimal>,
+    pub clv: Option<Decimal>,
+    pub at_risk: bool,
+    pub next_visit: Option<String>,
+    /// Why the figures seem to disagree, when they do (see [`why`]).
+    pub why: Option<&'static str>,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Segments that read as "doing well" and those that read as "slipping".
+const GOOD: &[&str] = &["champions", "loyal", "potential_loyalist", "new"];
+const SLIPPING: &[&str] = &["at_risk", "cant_lose", "hibernating", "lost"];
+
+/// The one sentence (a code the window words) reconciling the segment, which ranks a
+/// customer's last visit and visits against the other customers, with P(alive) and the
+/// at-risk flag, which follow the customer's own rhythm:
+/// - `one_purchase`: no repeat purchase, so no P(alive);
+/// - `overdue`: a good segment, but away longer than their own rhythm (P(alive) < 50%);
+/// - `slow_rhythm`: a slipping segment, but they always buy rarely (P(alive) ≥ 50%).
+pub fn why(segment: &str, p_alive: Option<f64>, fitted: bool) -> Option<&'static str> {
+    match p_alive {
+        None if fitted => Some("one_purchase"),
+        Some(p) if p < AT_RISK_P_ALIVE && GOOD.contains(&segment) => Some("overdue"),
+        Some(p) if p >= AT_RISK_P_ALIVE && SLIPPING.contains(&segment) => Some("slow_rhythm"),
+        _ => None,
+    }
+}
+
+/// Today's "next days" group, and the customer filter's "due this week".
+pub const WEEK_DAYS: u64 = 7;

@@ -2,7 +2,8 @@
 
 use super::Out;
 use clap::Subcommand;
-use khachquen_core::audit::{AuditEntry, AuditFilter};
+use khachquen_core::staff::audit::AuditFilter;
+use khachquen_core::store::audit::AuditEntry;
 use khachquen_core::Store;
 
 #[derive(Subcommand)]

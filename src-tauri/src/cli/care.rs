@@ -4,11 +4,11 @@
 use super::Out;
 use crate::i18n::{fill, lookup};
 use clap::Subcommand;
+use khachquen_core::care::templates::parse_filters;
 use khachquen_core::model::{
     CareLog, InteractionInput, Reminder, ReminderInput, ReminderRow, ReminderRules, SurveyInput,
     TicketInput,
 };
-use khachquen_core::templates::parse_filters;
 use khachquen_core::{CoreError, Store};
 use serde_json::{Map, Value};
 use std::path::PathBuf;

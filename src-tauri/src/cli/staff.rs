@@ -4,7 +4,8 @@
 use super::Out;
 use crate::i18n::fill;
 use clap::Subcommand;
-use khachquen_core::staff::{Role, Staff, StaffInput};
+use khachquen_core::staff::{Staff, StaffInput};
+use khachquen_core::store::session::Role;
 use khachquen_core::{CoreError, Store};
 use serde_json::json;
 

@@ -58,7 +58,7 @@ pub async fn demo_create(
         )
     })
     .await?;
-    demo.set_interface(khachquen_core::audit::Via::Window);
+    demo.set_interface(khachquen_core::store::audit::Via::Window);
     state.switch_to(Arc::new(demo));
     Ok(report)
 }

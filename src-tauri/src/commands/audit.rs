@@ -1,7 +1,8 @@
 //! The audit log: listing and verifying it, as core allows.
 
 use super::{run, AppState, IpcResult};
-use khachquen_core::audit::{AuditFilter, AuditPage, AuditVerify};
+use khachquen_core::staff::audit::{AuditFilter, AuditPage};
+use khachquen_core::store::audit::AuditVerify;
 use tauri::State;
 
 #[tauri::command(rename_all = "snake_case")]

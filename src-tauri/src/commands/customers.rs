@@ -1,5 +1,5 @@
 use super::{run, AppState, IpcResult};
-use khachquen_core::merge::{Duplicates, MergeResult};
+use khachquen_core::customers::merge::{Duplicates, MergeResult};
 use khachquen_core::model::{
     Customer, CustomerInput, CustomerPage, ListQuery, Profile, SearchResult,
 };

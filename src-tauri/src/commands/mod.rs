@@ -13,7 +13,7 @@ pub mod staff;
 pub mod transfer;
 
 use crate::i18n::{self, Lang};
-use khachquen_core::staff::Perm;
+use khachquen_core::store::session::Perm;
 use khachquen_core::{CoreError, Store};
 use serde::Serialize;
 use serde_json::{Map, Value};

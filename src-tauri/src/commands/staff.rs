@@ -1,5 +1,6 @@
 use super::{run, run_open, AppState, IpcResult};
-use khachquen_core::staff::{Actor, SessionInfo, Staff, StaffInput};
+use khachquen_core::staff::{SessionInfo, Staff, StaffInput};
+use khachquen_core::store::session::Actor;
 use tauri::State;
 
 #[tauri::command(rename_all = "snake_case")]

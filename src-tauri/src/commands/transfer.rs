@@ -2,8 +2,10 @@
 
 use super::{run, AppState, IpcResult};
 use crate::i18n::{self, Lang};
-use khachquen_core::export::{ExportKind, ExportReport};
-use khachquen_core::import::{ImportOptions, ImportReport, Kind, Mapping, Phase, Preview};
+use khachquen_core::transfer::export::{ExportKind, ExportReport};
+use khachquen_core::transfer::import::{
+    ImportOptions, ImportReport, Kind, Mapping, Phase, Preview,
+};
 use khachquen_core::Store;
 use serde::Serialize;
 use std::path::PathBuf;

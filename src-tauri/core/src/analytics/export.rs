@@ -3,7 +3,7 @@
 
 use super::reports::{Period, Range};
 use crate::error::{CoreError, Result};
-use crate::staff::Perm;
+use crate::store::session::Perm;
 use crate::store::Store;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -280,18 +280,18 @@ fn cell_text(c: &Cell) -> String {
 }
 
 fn write_csv(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {
-    use crate::export::csv_text;
-    let mut w = crate::export::csv_writer(tmp)?;
-    crate::export::write_text_record(&mut w, headers)?;
+    use crate::csvfile::csv_text;
+    let mut w = crate::csvfile::csv_writer(tmp)?;
+    crate::csvfile::write_text_record(&mut w, headers)?;
     for row in &t.rows {
         // Text goes through the one escaping rule; numbers are numbers.
         let cells = row.iter().map(|c| match c {
             Cell::Text(s) => csv_text(s).into_owned(),
             other => cell_text(other),
         });
-        w.write_record(cells).map_err(crate::export::csv_err)?;
+        w.write_record(cells).map_err(crate::csvfile::csv_err)?;
     }
-    crate::export::finish_csv(w)
+    crate::csvfile::finish_csv(w)
 }
 
 fn write_xlsx(tmp: &Path, headers: &[String], t: &Table) -> Result<()> {

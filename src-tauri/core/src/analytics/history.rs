@@ -95,7 +95,7 @@ pub fn load_with(
     with_staff: bool,
 ) -> Result<History> {
     let (mut facts, staff) = db::analytics::purchase_facts(conn, until, with_staff)?;
-    let tz = crate::settings::timezone(conn)?;
+    let tz = crate::store::settings::timezone(conn)?;
     if let (Some(lo), Some(hi)) = (
         facts.iter().map(|f| f.at).min(),
         facts.iter().map(|f| f.at).max(),

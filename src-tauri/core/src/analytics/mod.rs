@@ -8,10 +8,10 @@ pub mod history;
 pub mod reports;
 pub mod scores;
 
-use crate::audit;
 use crate::db;
 use crate::error::{CoreError, Result};
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
 use crate::store::Store;
 use rusqlite::Connection;
 use serde::Serialize;

@@ -6,8 +6,9 @@ use super::history::{self, CustomerHistory, History, DAY};
 use super::rules;
 use crate::db::{self, analytics::ScoreRow};
 use crate::error::{CoreError, Result};
-use crate::settings::{currency, timezone};
-use crate::staff::Perm;
+use crate::model::{segment, Scores, AT_RISK_P_ALIVE, SEGMENTS, STAGES};
+use crate::store::session::Perm;
+use crate::store::settings::{currency, timezone};
 use crate::store::Store;
 use crate::{money, time};
 use chrono::NaiveDate;
@@ -18,64 +19,11 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-pub const SEGMENTS: &[&str] = &[
-    "champions",
-    "loyal",
-    "potential_loyalist",
-    "new",
-    "at_risk",
-    "cant_lose",
-    "hibernating",
-    "lost",
-];
-pub const STAGES: &[&str] = &["reach", "purchase", "develop", "retain", "advocacy"];
-
-/// Rows R5..R1, columns F1..F5 (docs/IPC.md shows the same grid).
-const GRID: [[&str; 5]; 5] = [
-    [
-        "new",
-        "potential_loyalist",
-        "potential_loyalist",
-        "champions",
-        "champions",
-    ],
-    [
-        "potential_loyalist",
-        "potential_loyalist",
-        "loyal",
-        "champions",
-        "champions",
-    ],
-    [
-        "hibernating",
-        "potential_loyalist",
-        "loyal",
-        "loyal",
-        "loyal",
-    ],
-    [
-        "hibernating",
-        "hibernating",
-        "at_risk",
-        "at_risk",
-        "cant_lose",
-    ],
-    ["lost", "lost", "at_risk", "cant_lose", "cant_lose"],
-];
-
-pub fn segment(r: i64, f: i64) -> &'static str {
-    let row = (5 - r.clamp(1, 5)) as usize;
-    let col = (f.clamp(1, 5) - 1) as usize;
-    GRID[row][col]
-}
-
 /// Retain: this many purchase days over at least `RETAIN_SPAN_DAYS`, and not lost.
 pub const RETAIN_VISITS: usize = 4;
 pub const RETAIN_SPAN_DAYS: i64 = 180;
 /// Advocacy through satisfaction: a latest NPS of at least this.
 pub const PROMOTER_NPS: i64 = 9;
-/// At risk: P(alive) below this, with total spent in the top quarter.
-pub const AT_RISK_P_ALIVE: f64 = 0.5;
 const EXPECTED_WEEKS: f64 = 90.0 / 7.0;
 
 /// 1-5 quintile scores; equal values always share a score. `higher_is_better` = false
@@ -440,62 +388,6 @@ fn compute(
 const WRITE_CHUNK: usize = 20_000;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Scores {
-    pub r: i64,
-    pub f: i64,
-    pub m: i64,
-    pub segment: String,
-    pub stage: String,
-    pub p_alive: Option<f64>,
-    pub expected_purchases: Option<f64>,
-    pub expected_spend: Option<Decimal>,
-    pub clv: Option<Decimal>,
-    pub at_risk: bool,
-    pub next_visit: Option<String>,
-    /// Why the figures seem to disagree, when they do (see [`why`]).
-    pub why: Option<&'static str>,
-    pub computed_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Segments that read as "doing well" and those that read as "slipping".
-const GOOD: &[&str] = &["champions", "loyal", "potential_loyalist", "new"];
-const SLIPPING: &[&str] = &["at_risk", "cant_lose", "hibernating", "lost"];
-
-/// The one sentence (a code the window words) reconciling the segment, which ranks a
-/// customer's last visit and visits against the other customers, with P(alive) and the
-/// at-risk flag, which follow the customer's own rhythm:
-/// - `one_purchase`: no repeat purchase, so no P(alive);
-/// - `overdue`: a good segment, but away longer than their own rhythm (P(alive) < 50%);
-/// - `slow_rhythm`: a slipping segment, but they always buy rarely (P(alive) ≥ 50%).
-pub fn why(segment: &str, p_alive: Option<f64>, fitted: bool) -> Option<&'static str> {
-    match p_alive {
-        None if fitted => Some("one_purchase"),
-        Some(p) if p < AT_RISK_P_ALIVE && GOOD.contains(&segment) => Some("overdue"),
-        Some(p) if p >= AT_RISK_P_ALIVE && SLIPPING.contains(&segment) => Some("slow_rhythm"),
-        _ => None,
-    }
-}
-
-pub(crate) fn scores_view(s: ScoreRow, exp: u32) -> Scores {
-    let why = why(&s.segment, s.p_alive, s.expected_purchases.is_some());
-    Scores {
-        r: s.r,
-        f: s.f,
-        m: s.m,
-        segment: s.segment,
-        stage: s.stage,
-        p_alive: s.p_alive,
-        expected_purchases: s.expected_purchases,
-        expected_spend: s.expected_spend_minor.map(|m| money::from_minor(m, exp)),
-        clv: s.clv_minor.map(|m| money::from_minor(m, exp)),
-        at_risk: s.at_risk,
-        next_visit: s.next_visit,
-        why,
-        computed_at: time::from_unix(s.computed_at),
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct GridCell {
     pub r: i64,
     pub f: i64,
@@ -632,7 +524,7 @@ impl Store {
     fn fresh_scores(&self) -> Result<()> {
         let at = db::analytics::computed_at(&self.report_reader())?;
         if at.is_none_or(|t| time::now() - t > 3600) {
-            crate::staff::as_system(|| self.refresh_analytics())?;
+            crate::store::session::as_system(|| self.refresh_analytics())?;
         }
         Ok(())
     }
@@ -648,7 +540,7 @@ impl Store {
     pub fn customer_scores(&self, id: i64) -> Result<Option<Scores>> {
         let conn = self.reader();
         let exp = currency(&conn)?.1;
-        Ok(db::analytics::score(&conn, id)?.map(|s| scores_view(s, exp)))
+        Ok(db::analytics::score(&conn, id)?.map(|s| s.view(exp)))
     }
 
     pub fn report_rfm(&self) -> Result<RfmReport> {
@@ -814,6 +706,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::why;
 
     #[test]
     fn grid_and_quintiles() {

@@ -1,6 +1,8 @@
 //! Reads behind the retention reports, and the per-customer scores table.
 
 use crate::error::Result;
+use crate::model::{why, Scores};
+use crate::{money, time};
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use std::collections::HashMap;
 
@@ -143,6 +145,29 @@ pub struct ScoreRow {
     /// Total spent when computed, for the segments' revenue.
     pub monetary_minor: i64,
     pub computed_at: i64,
+}
+
+impl ScoreRow {
+    /// The scores as the profile shows them, money in the shop's currency.
+    pub fn view(self, exp: u32) -> Scores {
+        let s = self;
+        let why = why(&s.segment, s.p_alive, s.expected_purchases.is_some());
+        Scores {
+            r: s.r,
+            f: s.f,
+            m: s.m,
+            segment: s.segment,
+            stage: s.stage,
+            p_alive: s.p_alive,
+            expected_purchases: s.expected_purchases,
+            expected_spend: s.expected_spend_minor.map(|m| money::from_minor(m, exp)),
+            clv: s.clv_minor.map(|m| money::from_minor(m, exp)),
+            at_risk: s.at_risk,
+            next_visit: s.next_visit,
+            why,
+            computed_at: time::from_unix(s.computed_at),
+        }
+    }
 }
 
 const SCORE_COLS: &str = "customer_id, r, f, m, segment, stage, p_alive, expected_purchases,

@@ -1,11 +1,11 @@
 //! The audit log table (migration 008): append, page through with filters, and read the
-//! raw rows back in id order for the hash-chain check. Hashing lives in crate::audit.
+//! raw rows back in id order for the hash-chain check. Hashing lives in crate::store::audit.
 
 use crate::error::{CoreError, Result};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
 
-/// One row as the app writes it (the hash already computed by crate::audit).
+/// One row as the app writes it (the hash already computed by crate::store::audit).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRow {
     pub id: i64,
@@ -27,7 +27,7 @@ pub struct AuditRow {
     pub mac: Option<String>,
 }
 
-/// The hashed columns in hash order, then `hash` itself, then the seal. crate::audit
+/// The hashed columns in hash order, then `hash` itself, then the seal. crate::store::audit
 /// depends on this order.
 const COLS: &str = "id, at, actor_id, actor_name, via, action, entity, entity_id, customer_id,
                     before_json, after_json, prev_hash, hash, mac_key, mac";

@@ -1,6 +1,6 @@
 //! The customers table, its tags and its FTS5 search index.
 
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::model::{Customer, CustomerRow, ListQuery, SortKey};
 use crate::{money, phone, time};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
@@ -53,6 +53,11 @@ fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
         archived_at: r.get::<_, Option<i64>>(14)?.map(time::from_unix),
         tags: split_tags(r.get(15)?),
     })
+}
+
+/// The customer with this id, or the typed "not found".
+pub fn existing(conn: &Connection, id: i64) -> Result<Customer> {
+    get(conn, id)?.ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {

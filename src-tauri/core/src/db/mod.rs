@@ -3,9 +3,9 @@
 pub mod analytics;
 pub mod audit;
 pub mod backup;
-pub mod bulk;
 pub mod care;
 pub mod customers;
+pub mod demo;
 pub mod import;
 pub mod loyalty;
 pub mod merge;

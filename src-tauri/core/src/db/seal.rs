@@ -1,5 +1,5 @@
 //! Seals: MACs made with the shop's audit key, which lives outside this database (see
-//! crate::seal for the key file and the anchor).
+//! crate::store::seal for the key file and the anchor).
 //!
 //! The key never enters SQL as a value: it is held by two functions registered on the app's
 //! own connections, `kq_seal_key()` (the key's public id, NULL while the key is missing) and
@@ -8,7 +8,7 @@
 //! everything and check the hash chain, but can neither make nor check a seal.
 //!
 //! What is sealed (each message starts with its own domain tag, values in the audit log's
-//! self-delimiting encoding, crate::audit):
+//! self-delimiting encoding, crate::store::audit):
 //! - an audit entry: its id and hash (`khachquen.audit.mac.v1`), stored in the entry itself
 //!   with the key's id, so entries sealed on another computer (a restored backup) are told
 //!   apart from entries nobody sealed;
@@ -76,7 +76,7 @@ impl SealKey {
     }
 }
 
-/// The self-delimiting encoding of crate::audit, after a domain tag.
+/// The self-delimiting encoding of crate::store::audit, after a domain tag.
 pub fn encode(domain: &str, vals: &[ValueRef<'_>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     put_value(&mut out, ValueRef::Text(domain.as_bytes()));

@@ -293,7 +293,7 @@ fn a_demo_shop_fits_and_scores_every_buyer() {
 /// P(alive), and segment, stage, P(alive) and at-risk agree or carry their one sentence.
 #[test]
 fn segments_stages_and_p_alive_tell_one_story() {
-    use khachquen_core::analytics::scores::segment;
+    use khachquen_core::model::segment;
     let s = Store::open_in_memory().unwrap();
     s.create_demo(400, 2000, 11, &mut |_, _| {}).unwrap();
     let r = s.refresh_analytics().unwrap();

@@ -1,9 +1,8 @@
 //! The audit log: filters, and the hash chain catching edits made with plain SQL.
 
-use khachquen_core::audit::{
-    self, AuditFilter, BreakReason, BrokenEntry, NewAuditEntry, Via, GENESIS,
-};
 use khachquen_core::model::CustomerInput;
+use khachquen_core::staff::audit::AuditFilter;
+use khachquen_core::store::audit::{self, BreakReason, BrokenEntry, NewAuditEntry, Via, GENESIS};
 use khachquen_core::Store;
 use proptest::prelude::*;
 use rusqlite::types::Value;
@@ -178,7 +177,8 @@ fn attacker(path: &Path) -> Connection {
 }
 
 fn broken(path: &Path) -> Option<BrokenEntry> {
-    let v = khachquen_core::staff::as_system(|| Store::open(path).unwrap().audit_verify()).unwrap();
+    let v = khachquen_core::store::session::as_system(|| Store::open(path).unwrap().audit_verify())
+        .unwrap();
     assert_eq!(v.ok, v.first_broken.is_none());
     v.first_broken
 }
@@ -441,7 +441,7 @@ proptest! {
 
 #[test]
 fn changes_backups_and_restores_are_logged_with_who_and_before_after() {
-    use khachquen_core::staff::{as_system, Perm};
+    use khachquen_core::store::session::{as_system, Perm};
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("khachquen.db")).unwrap();
     s.set_interface(Via::Window);
@@ -583,7 +583,7 @@ fn parallel_wrong_pins_never_check_more_than_five() {
 
 // ---- Seals and the anchor: the evidence kept with a key outside the database ----
 
-use khachquen_core::staff::as_system;
+use khachquen_core::store::session::as_system;
 
 fn verify_of(path: &Path) -> audit::AuditVerify {
     let v = as_system(|| Store::open(path).unwrap().audit_verify()).unwrap();

@@ -1175,9 +1175,9 @@ mod encrypted {
 /// Issue 14: hostile files around backups and restores, long paths, leftovers, permissions.
 mod hostile {
     use super::*;
-    use khachquen_core::audit::AuditFilter;
     use khachquen_core::backup::{crypto, PassphraseChange};
     use khachquen_core::files;
+    use khachquen_core::staff::audit::AuditFilter;
 
     const PASS: &str = "mật khẩu cửa hàng 2026";
 
@@ -1519,7 +1519,7 @@ mod hostile {
         p
     }
 
-    fn entries(s: &Store, action: &str) -> Vec<khachquen_core::audit::AuditEntry> {
+    fn entries(s: &Store, action: &str) -> Vec<khachquen_core::store::audit::AuditEntry> {
         s.audit_list(&AuditFilter {
             action: Some(action.into()),
             ..Default::default()

@@ -1,12 +1,12 @@
 //! Import and export: every file shape a shop brings, upsert rules, all-or-nothing, and
 //! fuzzing of the CSV importer and value parsers.
 
-use khachquen_core::export::{ExportKind, Label};
-use khachquen_core::import::{
+use khachquen_core::model::{CustomerInput, ListQuery};
+use khachquen_core::transfer::export::{ExportKind, Label};
+use khachquen_core::transfer::import::{
     parse_amount, parse_birthday, parse_date, parse_phone, Field, ImportOptions, ImportReport,
     Kind, Mapping,
 };
-use khachquen_core::model::{CustomerInput, ListQuery};
 use khachquen_core::{CoreError, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -633,7 +633,7 @@ fn workbooks_first_or_chosen_sheet_with_typed_cells() {
 
 #[test]
 fn progress_counts_each_row_once_per_phase() {
-    use khachquen_core::import::Phase;
+    use khachquen_core::transfer::import::Phase;
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open_in_memory().unwrap();
     let mut text = String::from("name,phone\n");
@@ -1157,7 +1157,7 @@ fn imported_purchases_count_towards_tiers_at_once() {
 
 // ---- Issue 14: hostile files, bounded reads, one CSV escaping rule ----
 
-use khachquen_core::import::read::{MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS};
+use khachquen_core::transfer::import::read::{MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS};
 
 /// A file-backed shop with one customer, and a fingerprint of everything in its database.
 fn file_shop(dir: &Path) -> (Store, PathBuf) {
@@ -1340,7 +1340,7 @@ fn rows_columns_and_cells_beyond_the_limits_are_refused_with_their_line() {
         tall.push_str("a,b\n");
     }
     let path = write(dir.path(), "tall-ok.csv", tall.as_bytes());
-    assert!(khachquen_core::import::read::read(&path, Kind::Customers, None).is_ok());
+    assert!(khachquen_core::transfer::import::read::read(&path, Kind::Customers, None).is_ok());
     tall.push_str("a,b\n");
     let path = write(dir.path(), "tall.csv", tall.as_bytes());
     refused_everywhere(&s, Kind::Customers, &path, |e| {
@@ -1385,7 +1385,7 @@ fn workbooks_calamine_reads_whole_are_refused_by_name() {
 
 #[test]
 fn every_csv_writer_escapes_formulas_and_the_importer_takes_it_off() {
-    use khachquen_core::export::csv_text;
+    use khachquen_core::csvfile::csv_text;
     for (raw, want) in [
         ("=1+2", "'=1+2"),
         ("+84912345678", "'+84912345678"),

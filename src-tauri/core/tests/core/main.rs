@@ -6,6 +6,7 @@ mod backup;
 mod care;
 mod clv;
 mod import;
+mod layers;
 mod loyalty;
 mod no_phone;
 mod search;
@@ -675,13 +676,13 @@ fn names_of_invisible_or_control_characters_are_refused() {
         "Họ tên,Điện thoại\n\u{200B}\u{FEFF},0988000111\nAn\u{7}Bình,0988000222\n\u{200B}Mai Hoa,0988000333\n",
     )
     .unwrap();
-    let o = khachquen_core::import::ImportOptions {
+    let o = khachquen_core::transfer::import::ImportOptions {
         skip_invalid: true,
         ..Default::default()
     };
     let r = s
         .import(
-            khachquen_core::import::Kind::Customers,
+            khachquen_core::transfer::import::Kind::Customers,
             &path,
             &o,
             &mut |_, _, _| {},
@@ -716,7 +717,7 @@ fn names_of_invisible_or_control_characters_are_refused() {
 
 #[test]
 fn imported_bills_get_the_same_bounds() {
-    use khachquen_core::import::{ImportOptions, Kind};
+    use khachquen_core::transfer::import::{ImportOptions, Kind};
     let dir = tempfile::tempdir().unwrap();
     let s = shop();
     let id = s
@@ -777,7 +778,7 @@ fn imported_bills_get_the_same_bounds() {
 
 #[test]
 fn an_old_file_with_values_past_the_limits_still_searches_shows_exports_and_checks() {
-    use khachquen_core::export::{ExportKind, Label};
+    use khachquen_core::transfer::export::{ExportKind, Label};
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("khachquen.db");
     let id = {

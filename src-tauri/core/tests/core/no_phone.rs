@@ -1,9 +1,9 @@
 //! Customers without a phone (issue 15 item 10): walk-in regulars known by name or card
 //! code. Uniqueness still holds for the phones and codes that exist.
 
-use khachquen_core::export::{ExportKind, Label};
-use khachquen_core::import::{ImportOptions, Kind};
 use khachquen_core::model::CustomerInput;
+use khachquen_core::transfer::export::{ExportKind, Label};
+use khachquen_core::transfer::import::{ImportOptions, Kind};
 use khachquen_core::{db, CoreError, Store};
 
 fn input(name: &str, phone: Option<&str>, code: Option<&str>) -> CustomerInput {

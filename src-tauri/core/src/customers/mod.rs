@@ -1,14 +1,17 @@
 //! Customers: validation, add / edit / archive, REF lookup, search, list and profile.
 
-use crate::audit;
-use crate::db::{self, customers::Lookup, customers::Record};
+pub mod filter;
+pub mod merge;
+
+use crate::db::{self, customers::existing, customers::Lookup, customers::Record};
 use crate::error::{CoreError, Result};
 use crate::model::{
     Customer, CustomerInput, CustomerPage, CustomerRow, ListQuery, Profile, SearchResult, Stats,
     GENDERS, SOURCES,
 };
-use crate::settings::currency;
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
+use crate::store::settings::currency;
 use crate::store::Store;
 use crate::{money, phone, text, time};
 use chrono::NaiveDate;
@@ -242,10 +245,6 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
     Ok(rec)
 }
 
-pub(crate) fn get(conn: &Connection, id: i64) -> Result<Customer> {
-    db::customers::get(conn, id)?.ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))
-}
-
 /// A customer's figures, from the columns kept in step with every purchase and refund
 /// (`db check` verifies them against the purchases).
 pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
@@ -331,7 +330,7 @@ impl Store {
         self.write(|conn| {
             let rec = apply(conn, Record::default(), input, None)?;
             let id = db::customers::insert(conn, &rec, time::now())?;
-            let c = get(conn, id)?;
+            let c = existing(conn, id)?;
             audit::record(
                 conn,
                 &actor
@@ -351,11 +350,11 @@ impl Store {
                 .ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))?;
             let rec = apply(conn, base.clone(), input, Some(id))?;
             if rec == base {
-                return get(conn, id);
+                return existing(conn, id);
             }
-            let before = get(conn, id)?;
+            let before = existing(conn, id)?;
             db::customers::update(conn, id, &rec, time::now())?;
-            let after = get(conn, id)?;
+            let after = existing(conn, id)?;
             audit::record_change(
                 conn,
                 actor.entry("customer.update", "customer").about(id, id),
@@ -369,13 +368,13 @@ impl Store {
     pub fn archive_customer(&self, id: i64) -> Result<Customer> {
         let actor = self.require(Perm::ArchiveCustomer)?;
         self.write(|conn| {
-            let before = get(conn, id)?;
+            let before = existing(conn, id)?;
             let now = time::now();
             db::customers::archive(conn, id, now)?;
             // Nobody follows up an archived customer; Today never has to look them up.
             db::care::cancel_open_of(conn, id, now)?;
             db::analytics::delete_score(conn, id)?;
-            let after = get(conn, id)?;
+            let after = existing(conn, id)?;
             audit::record_change(
                 conn,
                 actor.entry("customer.archive", "customer").about(id, id),
@@ -391,12 +390,12 @@ impl Store {
     }
 
     pub fn customer(&self, id: i64) -> Result<Customer> {
-        get(&self.reader(), id)
+        existing(&self.reader(), id)
     }
 
     pub fn customer_stats(&self, id: i64) -> Result<Stats> {
         let conn = self.reader();
-        get(&conn, id)?;
+        existing(&conn, id)?;
         stats(&conn, id, currency(&conn)?.1)
     }
 
@@ -405,14 +404,13 @@ impl Store {
         let conn = self.reader();
         let exp = currency(&conn)?.1;
         Ok(Profile {
-            customer: get(&conn, id)?,
+            customer: existing(&conn, id)?,
             stats: stats(&conn, id, exp)?,
             purchases: db::purchases::for_customer(&conn, id, limit, exp)?,
             loyalty: crate::loyalty::view(&conn, id, exp)?,
             ledger: crate::loyalty::ledger(&conn, id, limit)?,
             tier_history: crate::loyalty::tier_history(&conn, id, exp)?,
-            scores: db::analytics::score(&conn, id)?
-                .map(|s| crate::analytics::scores::scores_view(s, exp)),
+            scores: db::analytics::score(&conn, id)?.map(|s| s.view(exp)),
         })
     }
 

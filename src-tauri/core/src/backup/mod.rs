@@ -6,12 +6,12 @@
 
 pub mod crypto;
 
-use crate::audit;
 use crate::db::{self, backup::Counts};
 use crate::error::{CoreError, Result};
 use crate::files;
-use crate::settings::timezone;
-use crate::staff::{Actor, Perm};
+use crate::store::audit;
+use crate::store::session::{Actor, Perm};
+use crate::store::settings::timezone;
 use crate::store::Store;
 use crate::time;
 use age::secrecy::{ExposeSecret, SecretString};
@@ -955,7 +955,7 @@ impl Store {
         let _busy = lock_busy();
         // At start-up: what a killed backup or restore left goes now, due or not.
         self.clear_leftovers(None);
-        if !self.backup_status()?.due || db::bulk::is_empty(&self.reader())? {
+        if !self.backup_status()?.due || db::demo::is_empty(&self.reader())? {
             return Ok(None);
         }
         let job = Job {

@@ -334,7 +334,7 @@ pub fn detect_delimiter(text: &str) -> u8 {
 }
 
 /// Undo what spreadsheets and our own export put around text: `="0912345678"` (kept as
-/// text by Excel) and the leading apostrophe [`crate::export::csv_text`] puts before a cell
+/// text by Excel) and the leading apostrophe [`crate::csvfile::csv_text`] puts before a cell
 /// that a spreadsheet would run as a formula.
 fn clean_text(s: &str) -> String {
     let t = s.trim();

@@ -42,7 +42,7 @@
 //! Cutting the newest entries off (and rewriting the AUTOINCREMENT record) leaves a shorter
 //! log whose seals all hold; for that the newest sealed entry's id and MAC, the chain head,
 //! are copied after writes (within a second) to the anchor file `audit.head` beside the key
-//! (crate::seal). `audit verify` compares: the database may be ahead of the anchor (a process
+//! (crate::store::seal). `audit verify` compares: the database may be ahead of the anchor (a process
 //! died between its commit and the anchor write) but never behind it, and the anchored entry
 //! must be the one anchored. The head's short fingerprint is shown to the owner and
 //! [`chain_head`] gives it to backups.
@@ -59,19 +59,18 @@
 //! `audit verify` says so ([`CoreError::AuditKeyMissing`]) rather than passing.
 
 use crate::db;
-use crate::db::audit::{AuditRow, Where};
+use crate::db::audit::AuditRow;
 use crate::db::seal::{KeyState, RowCheck};
 use crate::error::{CoreError, Result};
-use crate::settings::timezone;
-use crate::store::Store;
 use crate::time;
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -81,9 +80,6 @@ const DOMAIN: &[u8] = b"khachquen.audit.v1";
 pub const RESTORE_ACTION: &str = "backup.restore";
 const NAME_MAX: usize = 100;
 const TOKEN_MAX: usize = 64;
-/// A page of the viewer when the caller names no limit, and the most one page may hold.
-const PAGE_DEFAULT: u32 = 100;
-const PAGE_MAX: u32 = 1000;
 
 /// Where the change was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -226,34 +222,6 @@ pub struct AuditEntry {
     /// name), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
-}
-
-/// The viewer's filters; all optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuditFilter {
-    /// The actor's name (case-insensitive).
-    pub staff: Option<String>,
-    /// The actor's staff account id.
-    pub actor_id: Option<i64>,
-    /// An action ("customer.update"), or everything under a prefix ("customer").
-    pub action: Option<String>,
-    /// This customer, including entries about customers merged into it.
-    pub customer_id: Option<i64>,
-    /// From this shop-local day (YYYY-MM-DD) or instant.
-    pub since: Option<String>,
-    /// Up to and including this shop-local day (YYYY-MM-DD) or instant.
-    pub until: Option<String>,
-    /// Entries per page (default 100, at most 1000).
-    pub limit: Option<u32>,
-    pub offset: u32,
-}
-
-/// One page of entries, newest first, and how many match in all.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub total: i64,
-    pub entries: Vec<AuditEntry>,
 }
 
 /// Why the chain breaks at an entry.
@@ -556,118 +524,9 @@ pub fn record(conn: &Connection, e: &NewAuditEntry) -> Result<i64> {
     }
     db::audit::insert(conn, &row)?;
     if let (true, Some(mac)) = (e.action == RESTORE_ACTION, &row.mac) {
-        crate::seal::note_restore(row.id, mac);
+        note_restore(row.id, mac);
     }
     Ok(row.id)
-}
-
-fn parse_json(s: Option<String>) -> Option<Value> {
-    s.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s)))
-}
-
-fn entry_from(r: AuditRow) -> AuditEntry {
-    AuditEntry {
-        id: r.id,
-        at: time::from_unix(r.at),
-        actor_id: r.actor_id,
-        actor_name: r.actor_name,
-        via: r.via,
-        action: r.action,
-        entity: r.entity,
-        entity_id: r.entity_id,
-        customer_id: r.customer_id,
-        before: parse_json(r.before_json),
-        after: parse_json(r.after_json),
-        prev_hash: r.prev_hash,
-        hash: r.hash,
-        customer_name: None,
-        entity_name: None,
-    }
-}
-
-/// The id an entry's `entity_id` names, when its entity is a customer or a staff member.
-fn entity_key(e: &AuditEntry, entity: &str) -> Option<i64> {
-    (e.entity == entity)
-        .then(|| e.entity_id.as_deref()?.parse().ok())
-        .flatten()
-}
-
-/// Fill in the names the viewer shows instead of "#4066": from the customers and staff
-/// tables, else (a template since deleted) the `name` the entry's own data recorded.
-fn resolve_names(conn: &Connection, entries: &mut [AuditEntry]) -> Result<()> {
-    let mut customers: Vec<i64> = entries
-        .iter()
-        .flat_map(|e| [e.customer_id, entity_key(e, "customer")])
-        .flatten()
-        .collect();
-    customers.sort_unstable();
-    customers.dedup();
-    let mut staff: Vec<i64> = entries
-        .iter()
-        .filter_map(|e| entity_key(e, "staff"))
-        .collect();
-    staff.sort_unstable();
-    staff.dedup();
-    let customers = db::audit::customer_names(conn, &customers)?;
-    let staff = db::audit::staff_names(conn, &staff)?;
-    for e in entries.iter_mut() {
-        e.customer_name = e.customer_id.and_then(|id| customers.get(&id).cloned());
-        let recorded = || {
-            [&e.after, &e.before]
-                .into_iter()
-                .find_map(|v| v.as_ref()?.get("name")?.as_str().map(str::to_owned))
-        };
-        e.entity_name = match e.entity.as_str() {
-            "customer" => entity_key(e, "customer").and_then(|id| customers.get(&id).cloned()),
-            "staff" => entity_key(e, "staff").and_then(|id| staff.get(&id).cloned()),
-            _ => None,
-        }
-        .or_else(|| {
-            matches!(e.entity.as_str(), "customer" | "staff" | "template")
-                .then(recorded)
-                .flatten()
-        });
-    }
-    Ok(())
-}
-
-/// A day (YYYY-MM-DD, shop-local) or an instant; `end` gives the first second after it.
-fn bound(key: &str, s: &str, tz: Tz, end: bool) -> Result<i64> {
-    let bad = || CoreError::FilterInvalid {
-        key: key.to_owned(),
-        value: s.to_owned(),
-    };
-    let t = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        let d = if end {
-            d.succ_opt().ok_or_else(bad)?
-        } else {
-            d
-        };
-        return Ok(time::day_start(d, tz));
-    }
-    let at = time::parse_instant(t, tz).map_err(|_| bad())?;
-    Ok(if end { at + 1 } else { at })
-}
-
-fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn resolve(conn: &Connection, f: &AuditFilter) -> Result<Where> {
-    let tz = timezone(conn)?;
-    Ok(Where {
-        actor_name: non_empty(&f.staff).map(str::to_owned),
-        actor_id: f.actor_id,
-        action: non_empty(&f.action).map(str::to_owned),
-        customer_id: f.customer_id,
-        since: non_empty(&f.since)
-            .map(|s| bound("since", s, tz, false))
-            .transpose()?,
-        until: non_empty(&f.until)
-            .map(|s| bound("until", s, tz, true))
-            .transpose()?,
-    })
 }
 
 /// Walk the whole chain in id order, checking hashes and (with the key) seals, then the
@@ -747,45 +606,37 @@ pub fn verify(conn: &Connection) -> Result<AuditVerify> {
     Ok(v)
 }
 
-impl Store {
-    /// Append one entry in a transaction of its own: for events that change nothing else
-    /// (an export, a backup, a refused action). Changes record theirs with [`record`]
-    /// inside their own transaction instead.
-    pub fn audit_append(&self, e: &NewAuditEntry) -> Result<i64> {
-        self.write(|conn| record(conn, e))
-    }
+// The restore's entry and the anchor: set here by its record, read by the sealer.
+/// The seal of the restore entry this process wrote last: the one way the anchor moves
+/// back (a restore brings in a shorter log). An older restore entry left at the end of a
+/// log cut short does not count.
+static RESTORED: Mutex<Option<(i64, String)>> = Mutex::new(None);
 
-    /// One page of the log, newest first, with the number of entries matching `f`.
-    pub fn audit_list(&self, f: &AuditFilter) -> Result<AuditPage> {
-        self.require(crate::staff::Perm::AuditLog)?;
-        let conn = self.reader();
-        let w = resolve(&conn, f)?;
-        let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
-        let (total, rows) = db::audit::list(&conn, &w, limit, f.offset)?;
-        let mut entries: Vec<AuditEntry> = rows.into_iter().map(entry_from).collect();
-        resolve_names(&conn, &mut entries)?;
-        Ok(AuditPage { total, entries })
-    }
+/// Set by a restore's entry, so the commit that carries it moves the anchor at once.
+static RESTORE_PENDING: AtomicBool = AtomicBool::new(false);
 
-    /// Walk the whole chain (on the reports' reader, in one read snapshot) and name the
-    /// first broken entry.
-    pub fn audit_verify(&self) -> Result<AuditVerify> {
-        self.require(crate::staff::Perm::AuditLog)?;
-        let mut conn = self.report_reader();
-        let tx = conn.transaction()?;
-        let mut v = verify(&tx)?;
-        // Bring the anchor up to this snapshot first: it only ever moves forward over an
-        // intact log (or to this process's restore), so this hides nothing.
-        self.sealer.follow(&tx)?;
-        self.sealer.compare_anchor(&tx, &mut v)?;
-        tx.finish()?;
-        Ok(v)
-    }
+pub(crate) fn note_restore(id: i64, mac: &str) {
+    *RESTORED.lock().unwrap_or_else(|p| p.into_inner()) = Some((id, mac.to_owned()));
+    RESTORE_PENDING.store(true, Ordering::Release);
+}
+
+pub(crate) fn take_restore_pending() -> bool {
+    RESTORE_PENDING.swap(false, Ordering::AcqRel)
+}
+
+pub(crate) fn just_restored(head: &ChainHead) -> bool {
+    RESTORED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .is_some_and(|(id, mac)| *id == head.id && *mac == head.mac)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::staff::audit::AuditFilter;
+    use crate::store::Store;
     use proptest::prelude::*;
     use serde_json::json;
 

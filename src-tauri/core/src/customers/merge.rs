@@ -1,14 +1,14 @@
 //! Duplicate customers: probable duplicates (same phone among active and archived customers,
 //! or same folded name with the same birthday or email), and merging one into another.
 
-use crate::audit;
-use crate::customers::{get, stats};
+use crate::customers::stats;
 use crate::db::{self, customers::Record};
 use crate::error::{CoreError, Result};
 use crate::loyalty::{self, evaluate_tier};
 use crate::model::{Customer, CustomerLoyalty, CustomerRow, Stats};
-use crate::settings::currency;
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
+use crate::store::settings::currency;
 use crate::store::Store;
 use crate::time;
 use rusqlite::Connection;
@@ -233,8 +233,8 @@ impl Store {
             return Err(CoreError::MergeSame);
         }
         self.write(|conn| {
-            let kept = get(conn, keep)?;
-            let gone = get(conn, other)?;
+            let kept = db::customers::existing(conn, keep)?;
+            let gone = db::customers::existing(conn, other)?;
             if kept.archived_at.is_some() {
                 return Err(CoreError::CustomerArchived(kept.name));
             }
@@ -275,8 +275,8 @@ impl Store {
             evaluate_tier(conn, &tiers, other, now)?;
             let exp = currency(conn)?.1;
             let out = MergeResult {
-                kept: get(conn, keep)?,
-                merged: get(conn, other)?,
+                kept: db::customers::existing(conn, keep)?,
+                merged: db::customers::existing(conn, other)?,
                 moved,
                 stats: stats(conn, keep, exp)?,
                 loyalty: loyalty::view(conn, keep, exp)?,

@@ -1,15 +1,15 @@
 //! Loyalty: rules, tiers, the points ledger (balance = its sum), first-in first-out expiry,
 //! birthday bonus, refunds and manual adjustments.
 
-use crate::audit;
 use crate::db::{self, loyalty::NewEntry, loyalty::TierRow};
 use crate::error::{CoreError, Result};
 use crate::model::{
     AdjustResult, CustomerLoyalty, LedgerEntry, LoyaltyConfig, LoyaltyRules, MaintenanceReport,
     PointsView, Tier, TierInput, TierMove,
 };
-use crate::settings::{currency, timezone};
-use crate::staff::{Actor, Perm};
+use crate::store::audit;
+use crate::store::session::{Actor, Perm};
+use crate::store::settings::{currency, timezone};
 use crate::store::Store;
 use crate::{limits, money, text, time};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
@@ -683,13 +683,13 @@ impl Store {
 
     pub fn customer_loyalty(&self, customer_id: i64) -> Result<CustomerLoyalty> {
         let conn = self.reader();
-        crate::customers::get(&conn, customer_id)?;
+        db::customers::existing(&conn, customer_id)?;
         view(&conn, customer_id, currency(&conn)?.1)
     }
 
     pub fn points(&self, customer_id: i64, limit: u32) -> Result<PointsView> {
         let conn = self.reader();
-        crate::customers::get(&conn, customer_id)?;
+        db::customers::existing(&conn, customer_id)?;
         let exp = currency(&conn)?.1;
         Ok(PointsView {
             customer_id,
@@ -716,7 +716,7 @@ impl Store {
         }
         limits::check_adjust(delta)?;
         self.write(|conn| {
-            crate::customers::get(conn, customer_id)?;
+            db::customers::existing(conn, customer_id)?;
             let rules = rules(conn)?;
             let now = time::now();
             apply_expiry(conn, customer_id, &rules, now)?;

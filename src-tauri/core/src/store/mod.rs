@@ -1,7 +1,13 @@
 //! The open database: one writer behind a mutex, and a separate reader for long reads.
 
-use crate::db;
+pub mod access;
+pub mod audit;
+pub mod seal;
+pub mod session;
+pub mod settings;
+
 use crate::error::{CoreError, Result};
+use crate::{db, files};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,9 +22,9 @@ pub struct Store {
     reports: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
     checkpointer: Option<Checkpointer>,
-    pub(crate) session: Mutex<crate::staff::Session>,
-    /// The audit key and the chain's anchor (crate::seal).
-    pub(crate) sealer: Arc<crate::seal::Sealer>,
+    pub(crate) session: Mutex<session::Session>,
+    /// The audit key and the chain's anchor (crate::store::seal).
+    pub(crate) sealer: Arc<crate::store::seal::Sealer>,
 }
 
 /// Copies the WAL into the database every second on its own connection, so the cashier's
@@ -29,7 +35,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(path: &Path, sealer: Arc<crate::seal::Sealer>) -> Result<Checkpointer> {
+    fn start(path: &Path, sealer: Arc<crate::store::seal::Sealer>) -> Result<Checkpointer> {
         let conn = db::open_checkpointer(path)?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
@@ -99,7 +105,7 @@ impl Store {
         make_private(path)?;
         let mut writer = db::open_writer(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let sealer = Arc::new(crate::seal::Sealer::open(dir, &mut writer)?);
+        let sealer = Arc::new(crate::store::seal::Sealer::open(dir, &mut writer)?);
         let reader = db::open_reader(path)?;
         let reports = db::open_reader(path)?;
         sealer.register(&reader)?;
@@ -110,7 +116,7 @@ impl Store {
             reports: Some(Mutex::new(reports)),
             path: Some(path.to_owned()),
             checkpointer: Some(Checkpointer::start(path, Arc::clone(&sealer))?),
-            session: Mutex::new(crate::staff::Session::new()),
+            session: Mutex::new(session::Session::new()),
             sealer,
         })
     }
@@ -118,14 +124,14 @@ impl Store {
     /// An in-memory database for tests: reads share the writer.
     pub fn open_in_memory() -> Result<Store> {
         let writer = db::open_memory()?;
-        let sealer = Arc::new(crate::seal::Sealer::memory(&writer)?);
+        let sealer = Arc::new(crate::store::seal::Sealer::memory(&writer)?);
         Ok(Store {
             writer: Mutex::new(writer),
             reader: None,
             reports: None,
             path: None,
             checkpointer: None,
-            session: Mutex::new(crate::staff::Session::new()),
+            session: Mutex::new(session::Session::new()),
             sealer,
         })
     }
@@ -171,7 +177,7 @@ impl Store {
     /// records its entry in the swap's own transaction): let the audit anchor follow.
     pub(crate) fn audit_committed(&self, conn: &Connection) {
         self.sealer.mark_dirty();
-        if crate::seal::take_restore_pending() {
+        if audit::take_restore_pending() {
             let _ = self.sealer.follow(conn);
         }
     }
@@ -199,6 +205,20 @@ impl Drop for Store {
 }
 
 /// The default database path: `<data dir>/khachquen/khachquen.db`.
+impl Store {
+    /// Write a file the user named, through a fresh temporary renamed into place
+    /// ([`files::write_atomically`]): never through a planted name, never onto the live
+    /// database or its -wal/-shm.
+    pub(crate) fn write_user_file(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
+        let protected = self.path().map(files::live_files).unwrap_or_default();
+        files::write_atomically(path, &protected, write)
+    }
+}
+
 pub fn default_data_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("khachquen"))
 }

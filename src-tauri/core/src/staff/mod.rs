@@ -1,4 +1,5 @@
-//! Staff, PINs, the signed-in session and what each role may do.
+//! Staff accounts, PINs, signing in and the first run. Roles, the session and the check
+//! every method makes are in [`crate::store::session`] and [`crate::store::access`].
 //!
 //! Every changing method of [`Store`] starts with [`Store::require`], so a cashier's session
 //! is refused the owner's work however the call arrives (window, IPC, CLI). Before any staff
@@ -6,14 +7,17 @@
 //! it always did. Once staff exist:
 //! - the window needs a signed-in session, which locks itself after the idle time;
 //! - the CLI needs the owner's PIN for anything that changes or exports data;
-//! - the app's own scheduled work runs in [`as_system`].
+//! - the app's own scheduled work runs in [`crate::store::session::as_system`].
 //!
 //! A refused action changes nothing and is written to the audit log as `auth.denied`.
 
-use crate::audit::{self, NewAuditEntry, Via};
+pub mod audit;
+
 use crate::db;
 use crate::db::staff::StaffRow;
 use crate::error::{CoreError, Result};
+use crate::store::audit::{record, snapshot, Via};
+use crate::store::session::{idle_duration, idle_minutes, Actor, Perm, Role};
 use crate::store::Store;
 use crate::time;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,167 +26,13 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::cell::Cell;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Wrong PINs in a row before an account locks.
 pub const MAX_ATTEMPTS: i64 = 5;
 /// How long a locked account stays locked.
 pub const LOCKOUT_SECS: i64 = 5 * 60;
-pub const IDLE_DEFAULT_MINUTES: u32 = 10;
-pub const IDLE_MAX_MINUTES: u32 = 240;
 const NAME_MAX: usize = 60;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Cashier,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Cashier => "cashier",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Role> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "owner" => Ok(Role::Owner),
-            "cashier" => Ok(Role::Cashier),
-            _ => Err(CoreError::RoleInvalid(s.to_owned())),
-        }
-    }
-
-    pub fn may(self, p: Perm) -> bool {
-        match self {
-            Role::Owner => true,
-            Role::Cashier => matches!(p, Perm::View | Perm::Serve),
-        }
-    }
-}
-
-/// What an action needs. `View` and `Serve` are the counter's work; the rest is the owner's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Perm {
-    /// Read customers, purchases, reminders and reports.
-    View,
-    /// Add customers, edit contact details, record purchases, redeem points, log
-    /// interactions and surveys, complete and snooze reminders.
-    Serve,
-    ArchiveCustomer,
-    MergeCustomers,
-    Refund,
-    AdjustPoints,
-    LoyaltyRules,
-    ReminderRules,
-    CancelReminder,
-    BulkReminders,
-    Templates,
-    Import,
-    Export,
-    Backup,
-    Restore,
-    ManageStaff,
-    AuditLog,
-    StaffReports,
-    Settings,
-    /// Scheduled work (expiry, reminders, analytics) started by hand.
-    Maintenance,
-    Demo,
-    /// See the shop's money totals in reports (revenue, basket, CLV of the shop, revenue
-    /// per segment); a cashier's reports come without them.
-    ShopRevenue,
-}
-
-impl Perm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Perm::View => "view",
-            Perm::Serve => "serve",
-            Perm::ArchiveCustomer => "archive_customer",
-            Perm::MergeCustomers => "merge_customers",
-            Perm::Refund => "refund",
-            Perm::AdjustPoints => "adjust_points",
-            Perm::LoyaltyRules => "loyalty_rules",
-            Perm::ReminderRules => "reminder_rules",
-            Perm::CancelReminder => "cancel_reminder",
-            Perm::BulkReminders => "bulk_reminders",
-            Perm::Templates => "templates",
-            Perm::Import => "import",
-            Perm::Export => "export",
-            Perm::Backup => "backup",
-            Perm::Restore => "restore",
-            Perm::ManageStaff => "manage_staff",
-            Perm::AuditLog => "audit_log",
-            Perm::StaffReports => "staff_reports",
-            Perm::Settings => "settings",
-            Perm::Maintenance => "maintenance",
-            Perm::Demo => "demo",
-            Perm::ShopRevenue => "shop_revenue",
-        }
-    }
-}
-
-/// Who is acting: a staff member, or before staff exist the shop itself, or the app's
-/// scheduled work.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    pub staff_id: Option<i64>,
-    pub name: String,
-    pub role: Role,
-    pub via: Via,
-}
-
-/// The actor's name in the audit log before any staff account exists.
-pub const NO_STAFF: &str = "owner";
-pub const SYSTEM: &str = "system";
-/// A refused action with nobody signed in (a locked window, a CLI call without the PIN).
-pub const ANONYMOUS: &str = "anonymous";
-
-impl Actor {
-    fn unnamed(via: Via) -> Actor {
-        Actor {
-            staff_id: None,
-            name: NO_STAFF.into(),
-            role: Role::Owner,
-            via,
-        }
-    }
-
-    pub fn system() -> Actor {
-        Actor {
-            staff_id: None,
-            name: SYSTEM.into(),
-            role: Role::Owner,
-            via: Via::System,
-        }
-    }
-
-    /// An audit entry made by this actor.
-    pub fn entry(&self, action: &str, entity: &str) -> NewAuditEntry {
-        let e = NewAuditEntry::new(self.name.clone(), self.via, action, entity);
-        match self.staff_id {
-            Some(id) => e.actor_id(id),
-            None => e,
-        }
-    }
-
-    /// The name recorded on a purchase, reminder or interaction: the signed-in staff
-    /// member, whatever the caller claimed; before staff exist, what the caller gave.
-    pub fn attribution(&self, claimed: Option<&str>) -> Option<String> {
-        match self.staff_id {
-            Some(_) => Some(self.name.clone()),
-            None => claimed
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
-        }
-    }
-}
 
 /// One staff account as the owner's staff screen and `staff list` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,45 +70,6 @@ pub struct SessionInfo {
 pub struct StaffInput {
     pub name: String,
     pub role: Option<String>,
-}
-
-/// The store's session: who is signed in through this interface, and since when idle.
-pub(crate) struct Session {
-    via: Via,
-    actor: Option<Actor>,
-    last_active: Instant,
-    idle: Duration,
-}
-
-impl Session {
-    pub(crate) fn new() -> Session {
-        Session {
-            via: Via::Cli,
-            actor: None,
-            last_active: Instant::now(),
-            idle: idle_duration(IDLE_DEFAULT_MINUTES),
-        }
-    }
-}
-
-fn idle_duration(minutes: u32) -> Duration {
-    Duration::from_secs(u64::from(minutes) * 60)
-}
-
-thread_local! {
-    static AS_SYSTEM: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Run `f` as the app's own scheduled work: allowed everything, audited as "system".
-pub fn as_system<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            AS_SYSTEM.with(|s| s.set(self.0));
-        }
-    }
-    let _reset = Reset(AS_SYSTEM.with(|s| s.replace(true)));
-    f()
 }
 
 fn valid_pin(pin: &str) -> Result<()> {
@@ -343,23 +154,6 @@ fn minutes_left(until: i64, now: i64) -> i64 {
     ((until - now) + 59) / 60
 }
 
-/// The idle lock setting, in minutes.
-pub(crate) fn idle_minutes(conn: &rusqlite::Connection) -> Result<u32> {
-    Ok(db::settings::get(conn, "idle_lock_minutes")?
-        .and_then(|v| v.parse().ok())
-        .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))
-        .unwrap_or(IDLE_DEFAULT_MINUTES))
-}
-
-pub(crate) fn parse_idle_minutes(value: &str) -> Result<u32> {
-    value
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))
-        .ok_or_else(|| CoreError::IdleLockInvalid(value.to_owned()))
-}
-
 /// One PIN check paid for in advance: the attempt was counted (and, for the last one
 /// allowed, the lock set) in a write transaction before the hash runs, so however many
 /// processes guess at once, at most [`MAX_ATTEMPTS`] PINs are ever checked per lock period.
@@ -422,7 +216,7 @@ fn failed_attempt(
 ) -> Result<CoreError> {
     match t.locked_until {
         Some(until) => {
-            audit::record(
+            record(
                 conn,
                 &who.entry("auth.lockout", "staff")
                     .entity_id(t.id)
@@ -433,7 +227,7 @@ fn failed_attempt(
             })
         }
         None => {
-            audit::record(
+            record(
                 conn,
                 &who.entry("auth.failed", "staff")
                     .entity_id(t.id)
@@ -447,102 +241,6 @@ fn failed_attempt(
 }
 
 impl Store {
-    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Which interface this store serves: the window locks reads too, the CLI does not.
-    pub fn set_interface(&self, via: Via) {
-        self.session().via = via;
-    }
-
-    /// The idle time changed (settings): applies to the session at once.
-    pub(crate) fn set_idle(&self, minutes: u32) {
-        self.session().idle = idle_duration(minutes);
-    }
-
-    /// The actor allowed to do `perm` now, or the typed refusal (audited unless a mere read).
-    pub fn require(&self, perm: Perm) -> Result<Actor> {
-        if AS_SYSTEM.with(Cell::get) {
-            return Ok(Actor::system());
-        }
-        let (via, current) = {
-            let mut s = self.session();
-            let now = Instant::now();
-            let expired = s.via == Via::Window && now.duration_since(s.last_active) > s.idle;
-            if expired && s.actor.is_some() {
-                s.actor = None;
-            }
-            if s.actor.is_some() {
-                s.last_active = now;
-            }
-            (s.via, s.actor.clone())
-        };
-        match current {
-            Some(a) if a.role.may(perm) => Ok(a),
-            Some(a) => {
-                self.deny(&a, perm);
-                Err(CoreError::Forbidden {
-                    permission: perm.as_str(),
-                    role: a.role.as_str(),
-                })
-            }
-            None => {
-                if perm == Perm::View && via == Via::Cli {
-                    return Ok(Actor::unnamed(via));
-                }
-                if !db::staff::any(&self.reader())? {
-                    return Ok(Actor::unnamed(via));
-                }
-                if perm != Perm::View {
-                    self.deny(
-                        &Actor {
-                            staff_id: None,
-                            name: ANONYMOUS.into(),
-                            role: Role::Cashier,
-                            via,
-                        },
-                        perm,
-                    );
-                }
-                Err(match via {
-                    Via::Cli => CoreError::PinRequired,
-                    _ => CoreError::NotSignedIn,
-                })
-            }
-        }
-    }
-
-    /// Whether the one acting now may do `perm`, without refusing or logging anything: for
-    /// reads that leave out what the actor may not see (a cashier's reports lose the
-    /// revenue). Nobody signed in counts as allowed only while no staff account exists.
-    pub fn may(&self, perm: Perm) -> Result<bool> {
-        if AS_SYSTEM.with(Cell::get) {
-            return Ok(true);
-        }
-        let actor = self.session().actor.clone();
-        match actor {
-            Some(a) => Ok(a.role.may(perm)),
-            None => Ok(!db::staff::any(&self.reader())?),
-        }
-    }
-
-    /// Best effort: a refusal that cannot be logged (a full disk) is still a refusal.
-    fn deny(&self, a: &Actor, perm: Perm) {
-        let entry = a
-            .entry("auth.denied", "permission")
-            .entity_id(perm.as_str())
-            .after(json!({"permission": perm.as_str(), "role": a.role.as_str()}));
-        let _ = self.write(|conn| audit::record(conn, &entry));
-    }
-
-    /// Who is signed in, if anyone (and not idle past the limit).
-    pub fn current_actor(&self) -> Option<Actor> {
-        self.require(Perm::View)
-            .ok()
-            .filter(|a| a.staff_id.is_some())
-    }
-
     pub fn session_info(&self) -> Result<SessionInfo> {
         let conn = self.reader();
         let needs_setup = !db::staff::any(&conn)?;
@@ -603,7 +301,7 @@ impl Store {
     /// The first run with the shop's name: both, or neither, are saved.
     pub fn setup_shop(&self, shop_name: Option<&str>, name: &str, pin: &str) -> Result<Actor> {
         let shop_name = shop_name
-            .map(crate::settings::valid_shop_name)
+            .map(crate::store::settings::valid_shop_name)
             .transpose()?;
         let name = valid_name(name)?;
         let hash = hash_pin(pin)?;
@@ -618,11 +316,11 @@ impl Store {
             let id = db::staff::insert(conn, &name, Role::Owner.as_str(), &hash, time::now())?;
             let row = load(conn, id)?;
             let actor = actor_of(&row, via);
-            let mut after = audit::snapshot(&staff_of(&row))?;
+            let mut after = snapshot(&staff_of(&row))?;
             if let (Some(shop), Some(obj)) = (&shop_name, after.as_object_mut()) {
                 obj.insert("shop_name".into(), shop.clone().into());
             }
-            audit::record(
+            record(
                 conn,
                 &actor
                     .entry("staff.setup", "staff")
@@ -678,7 +376,7 @@ impl Store {
                 // Every CLI command signs in: its own entry already names the owner and "cli".
                 if via != Via::Cli {
                     let who = actor_of(&r, via);
-                    audit::record(conn, &who.entry("auth.sign_in", "staff").entity_id(id))?;
+                    record(conn, &who.entry("auth.sign_in", "staff").entity_id(id))?;
                 }
                 return Ok((Ok(r), idle));
             }
@@ -738,18 +436,6 @@ impl Store {
         self.settle(&outcomes, via, now)
     }
 
-    /// Lock the window: the next action needs a PIN again.
-    pub fn lock(&self) {
-        self.session().actor = None;
-    }
-
-    #[doc(hidden)]
-    /// Tests: pretend the session has been idle this long.
-    pub fn age_session_for_tests(&self, by: Duration) {
-        let mut s = self.session();
-        s.last_active = s.last_active.checked_sub(by).unwrap_or(s.last_active);
-    }
-
     pub fn staff_list(&self) -> Result<Vec<Staff>> {
         self.require(Perm::ManageStaff)?;
         Ok(db::staff::all(&self.reader())?
@@ -771,12 +457,12 @@ impl Store {
             name_free(conn, &name, None)?;
             let id = db::staff::insert(conn, &name, role.as_str(), &hash, time::now())?;
             let s = staff_of(&load(conn, id)?);
-            audit::record(
+            record(
                 conn,
                 &actor
                     .entry("staff.add", "staff")
                     .entity_id(id)
-                    .after(audit::snapshot(&s)?),
+                    .after(snapshot(&s)?),
             )?;
             Ok(s)
         })
@@ -808,16 +494,16 @@ impl Store {
                 db::staff::set_pin(conn, id, h, now)?;
             }
             let after = staff_of(&load(conn, id)?);
-            let mut after_json = audit::snapshot(&after)?;
+            let mut after_json = snapshot(&after)?;
             if hash.is_some() {
                 after_json["pin_changed"] = json!(true);
             }
-            audit::record(
+            record(
                 conn,
                 &actor
                     .entry("staff.update", "staff")
                     .entity_id(id)
-                    .before(audit::snapshot(&before)?)
+                    .before(snapshot(&before)?)
                     .after(after_json),
             )?;
             Ok(after)
@@ -844,13 +530,13 @@ impl Store {
             } else {
                 "staff.deactivate"
             };
-            audit::record(
+            record(
                 conn,
                 &actor
                     .entry(action, "staff")
                     .entity_id(id)
-                    .before(audit::snapshot(&before)?)
-                    .after(audit::snapshot(&after)?),
+                    .before(snapshot(&before)?)
+                    .after(snapshot(&after)?),
             )?;
             Ok(after)
         })
@@ -877,8 +563,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::AuditFilter;
     use crate::model::{CustomerInput, PurchaseInput};
+    use crate::staff::audit::AuditFilter;
+    use crate::store::session::as_system;
+    use std::time::Duration;
 
     fn shop() -> (Store, i64) {
         let s = Store::open_in_memory().unwrap();

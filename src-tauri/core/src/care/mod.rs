@@ -1,102 +1,29 @@
 //! Customer care beyond reminders: the care log, satisfaction surveys, warranties and
 //! after-sales tickets, referrals, and the profile's timeline that brings them together.
 
-use crate::audit;
+pub mod interactions;
+pub mod reminders;
+pub mod templates;
+
+use crate::care::interactions::{active_customer, record_interaction};
+use crate::care::reminders::{reminder_view, Clock};
 use crate::db;
 use crate::error::{CoreError, Result};
 use crate::model::{
     CustomerCare, CustomerRef, Interaction, InteractionInput, NpsSummary, Referrals, Satisfaction,
     ScoreSummary, Survey, SurveyInput, Ticket, TicketInput, TimelineEvent, Warranty, WarrantyView,
-    CHANNELS, TICKET_STATUSES,
+    TICKET_STATUSES,
 };
-use crate::reminders::{reminder_view, Clock};
-use crate::settings::{currency, timezone};
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
+use crate::store::settings::{currency, timezone};
 use crate::store::Store;
-use crate::{customers, loyalty, text, time};
+use crate::{customers, loyalty, time};
 use chrono::{Months, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 
 const TIMELINE_MAX: usize = 200;
-const SUMMARY_MAX: usize = 2000;
-
-/// The customer, refusing an archived one: care goes to the record it was merged into.
-pub(crate) fn active_customer(conn: &Connection, id: i64) -> Result<crate::model::Customer> {
-    let c = customers::get(conn, id)?;
-    if c.archived_at.is_some() {
-        return Err(CoreError::CustomerArchived(c.name));
-    }
-    Ok(c)
-}
-
-fn valid_channel(s: &str) -> Result<&'static str> {
-    let v = text::fold(s).replace(['-', ' '], "_");
-    let v = match v.as_str() {
-        "call" | "goi" | "goi_dien" | "dien_thoai" => "phone",
-        "store" | "visit" | "tai_cua_hang" | "cua_hang" => "in_store",
-        "fb" => "facebook",
-        "khac" => "other",
-        other => other,
-    };
-    CHANNELS
-        .iter()
-        .copied()
-        .find(|c| *c == v)
-        .ok_or_else(|| CoreError::ChannelInvalid(s.to_owned()))
-}
-
-fn valid_direction(s: Option<&str>) -> Result<&'static str> {
-    match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") | Some("out") => Ok("out"),
-        Some("in") => Ok("in"),
-        Some(_) => Err(CoreError::DirectionInvalid(
-            s.unwrap_or_default().to_owned(),
-        )),
-    }
-}
-
-/// Check and insert one care-log entry.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record_interaction(
-    conn: &Connection,
-    customer_id: i64,
-    channel: &str,
-    direction: Option<&str>,
-    summary: &str,
-    outcome: Option<String>,
-    at: i64,
-    staff: Option<&str>,
-    reminder_id: Option<i64>,
-) -> Result<i64> {
-    let channel = valid_channel(channel)?;
-    let direction = valid_direction(direction)?;
-    let summary = summary.trim();
-    if summary.is_empty() {
-        return Err(CoreError::SummaryRequired);
-    }
-    if summary.chars().count() > SUMMARY_MAX {
-        return Err(CoreError::InvalidInput(format!(
-            "summary longer than {SUMMARY_MAX} characters"
-        )));
-    }
-    let outcome = customers::check_len(outcome)?;
-    active_customer(conn, customer_id)?;
-    db::care::insert_interaction(
-        conn,
-        &db::care::NewInteraction {
-            customer_id,
-            channel,
-            direction,
-            summary,
-            outcome: outcome.as_deref(),
-            at,
-            staff,
-            reminder_id,
-        },
-        time::now(),
-    )
-}
 
 fn survey_range(kind: &str) -> Result<(i64, i64)> {
     match kind {
@@ -243,7 +170,7 @@ impl Store {
 
     pub fn interactions(&self, customer_id: i64, limit: u32) -> Result<Vec<Interaction>> {
         let conn = self.reader();
-        customers::get(&conn, customer_id)?;
+        db::customers::existing(&conn, customer_id)?;
         db::care::interactions_of(&conn, customer_id, limit)
     }
 
@@ -371,7 +298,7 @@ impl Store {
         self.write(|conn| {
             active_customer(conn, id)?;
             db::care::confirm_details(conn, id, time::now())?;
-            let c = customers::get(conn, id)?;
+            let c = db::customers::existing(conn, id)?;
             audit::record(
                 conn,
                 &actor
@@ -387,7 +314,7 @@ impl Store {
     /// Everything the profile shows about caring for this customer.
     pub fn customer_care(&self, id: i64) -> Result<CustomerCare> {
         let conn = self.reader();
-        let customer = customers::get(&conn, id)?;
+        let customer = db::customers::existing(&conn, id)?;
         let exp = currency(&conn)?.1;
         let clock = Clock::of(&conn, None)?;
         let mut timeline: Vec<TimelineEvent> = Vec::new();
@@ -510,13 +437,5 @@ mod tests {
         // 2 promoters, 1 detractor of 3: 33%.
         assert_eq!(s.nps.score, Some(33));
         assert_eq!(satisfaction(&[]).nps.score, None);
-    }
-
-    #[test]
-    fn channels_accept_vietnamese_words() {
-        assert_eq!(valid_channel("Gọi điện").unwrap(), "phone");
-        assert_eq!(valid_channel("zalo").unwrap(), "zalo");
-        assert_eq!(valid_channel("in-store").unwrap(), "in_store");
-        assert!(valid_channel("pigeon").is_err());
     }
 }

@@ -1,8 +1,8 @@
 //! Recording purchases: amounts in the shop currency, line items that add up, points earned
 //! and redeemed in the same transaction, idempotent by client id, and refunds.
 
-use crate::audit;
-use crate::customers::{get as get_customer, stats};
+use crate::customers::stats;
+use crate::db::customers::existing;
 use crate::db::{self, loyalty::NewEntry, purchases::NewItem, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
 use crate::loyalty::{
@@ -12,8 +12,9 @@ use crate::model::{
     ItemInput, Purchase, PurchaseInput, PurchaseResult, Quote, Refund, RefundResult,
     PAYMENT_METHODS,
 };
-use crate::settings::{any_purchase_date, currency, timezone};
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
+use crate::store::settings::{any_purchase_date, currency, timezone};
 use crate::store::Store;
 use crate::{limits, money, time};
 use rusqlite::Connection;
@@ -232,7 +233,7 @@ impl Store {
                     return replay(conn, id, &input, exp);
                 }
             }
-            let customer = get_customer(conn, input.customer_id)?;
+            let customer = existing(conn, input.customer_id)?;
             if customer.archived_at.is_some() {
                 return Err(CoreError::CustomerArchived(customer.name));
             }
@@ -355,7 +356,7 @@ impl Store {
     pub fn quote(&self, input: &PurchaseInput) -> Result<Quote> {
         let conn = self.reader();
         let (code, exp) = currency(&conn)?;
-        get_customer(&conn, input.customer_id)?;
+        existing(&conn, input.customer_id)?;
         let total_minor = bill_total(&input.amount, &code, exp)?;
         limits::check_customer_total(
             db::purchases::gross_total(&conn, input.customer_id)?,
@@ -522,7 +523,7 @@ impl Store {
 
     pub fn purchases_of(&self, customer_id: i64, limit: u32) -> Result<Vec<Purchase>> {
         let conn = self.reader();
-        get_customer(&conn, customer_id)?;
+        existing(&conn, customer_id)?;
         db::purchases::for_customer(&conn, customer_id, limit, currency(&conn)?.1)
     }
 

@@ -1,10 +1,10 @@
 //! Shop settings: name, currency, time zone and interface language.
 
-use crate::audit;
 use crate::db;
 use crate::error::{CoreError, Result};
 use crate::model::Settings;
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
 use crate::store::Store;
 use crate::{limits, money, time};
 use rusqlite::Connection;
@@ -52,7 +52,7 @@ fn load(conn: &Connection) -> Result<Settings> {
         timezone: timezone(conn)?.name().to_owned(),
         language: language(conn)?,
         currency_locked: db::purchases::any(conn)?,
-        idle_lock_minutes: crate::staff::idle_minutes(conn)?,
+        idle_lock_minutes: crate::store::session::idle_minutes(conn)?,
     })
 }
 
@@ -110,7 +110,9 @@ impl Store {
                     "vi" | "en" => value.to_owned(),
                     _ => return Err(CoreError::LanguageInvalid(value.into())),
                 },
-                "idle_lock_minutes" => crate::staff::parse_idle_minutes(value)?.to_string(),
+                "idle_lock_minutes" => {
+                    crate::store::session::parse_idle_minutes(value)?.to_string()
+                }
                 limits::DATES_SETTING => match value {
                     limits::DATES_ANY | limits::DATES_RECENT => value.to_owned(),
                     _ => {

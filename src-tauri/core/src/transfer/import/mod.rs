@@ -24,8 +24,8 @@ use crate::db::customers::Record;
 use crate::db::import::ImportDb;
 use crate::db::{self, purchases::NewPurchase};
 use crate::error::{CoreError, Result};
-use crate::settings::{currency, timezone};
-use crate::staff::Perm;
+use crate::store::session::Perm;
+use crate::store::settings::{currency, timezone};
 use crate::store::Store;
 use crate::{limits, phone, time};
 use chrono::{LocalResult, TimeZone};
@@ -848,7 +848,7 @@ fn plan(
         currency,
         exp,
         tz: timezone(conn)?,
-        any_dates: crate::settings::any_purchase_date(conn)?,
+        any_dates: crate::store::settings::any_purchase_date(conn)?,
         decimal_mark,
     };
     let mut db = ImportDb::new(conn)?;
@@ -1049,7 +1049,7 @@ impl Store {
                 crate::loyalty::evaluate_all_tiers(conn, crate::time::now())?;
             }
             report.committed = true;
-            crate::audit::record(
+            crate::store::audit::record(
                 conn,
                 &actor
                     .entry("import.run", "import")

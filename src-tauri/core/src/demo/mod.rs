@@ -1,9 +1,9 @@
 //! A realistic, deterministic Vietnamese demo shop: regulars, occasional and one-time buyers.
 
-use crate::db::{self, bulk::BulkCustomer, bulk::BulkPurchase, bulk::BulkWriter};
+use crate::db::{self, demo::BulkCustomer, demo::BulkPurchase, demo::BulkWriter};
 use crate::error::{CoreError, Result};
 use crate::loyalty::{self, Rules, TierDef};
-use crate::settings::currency;
+use crate::store::settings::currency;
 use crate::store::Store;
 use crate::{phone, text, time};
 use rand::{Rng, SeedableRng};
@@ -231,9 +231,9 @@ impl Store {
         if customers == 0 || customers > 10_000_000 || purchases > 100_000_000 {
             return Err(CoreError::DemoInvalid(format!("{customers} / {purchases}")));
         }
-        let actor = self.require(crate::staff::Perm::Demo)?;
+        let actor = self.require(crate::store::session::Perm::Demo)?;
         self.write(|conn| {
-            if !db::bulk::is_empty(conn)? {
+            if !db::demo::is_empty(conn)? {
                 return Err(CoreError::DemoNotEmpty);
             }
             let (code, exp) = currency(conn)?;
@@ -467,11 +467,11 @@ impl Store {
                 purchases: written,
                 seed,
             };
-            crate::audit::record(
+            crate::store::audit::record(
                 conn,
                 &actor
                     .entry("demo.create", "demo")
-                    .after(crate::audit::snapshot(&report)?),
+                    .after(crate::store::audit::snapshot(&report)?),
             )?;
             Ok(report)
         })
@@ -525,7 +525,7 @@ impl Store {
         customers: u64,
         purchases: u64,
     ) -> Result<(Store, Option<DemoReport>)> {
-        let actor = self.require(crate::staff::Perm::Demo)?;
+        let actor = self.require(crate::store::session::Perm::Demo)?;
         if self.is_demo()? {
             return Err(CoreError::DemoFolderForeign(
                 data_dir.join(DEMO_FOLDER).display().to_string(),
@@ -538,7 +538,7 @@ impl Store {
             let conn = demo.reader();
             (
                 db::settings::get(&conn, DEMO_MARK)?.as_deref() == Some("1"),
-                db::bulk::is_empty(&conn)? && !db::staff::any(&conn)?,
+                db::demo::is_empty(&conn)? && !db::staff::any(&conn)?,
             )
         };
         if !marked && !fresh {
@@ -564,7 +564,7 @@ impl Store {
                 db::settings::set(conn, "shop_name", name)?;
                 db::settings::set(conn, DEMO_MARK, "1")
             })?;
-            let made = crate::staff::as_system(|| {
+            let made = crate::store::session::as_system(|| {
                 let r = demo.create_demo(customers, purchases, 1, &mut |_, _| {})?;
                 demo.refresh_analytics()?;
                 // What the window's hourly pass does for the owner's shop (which it never
@@ -586,7 +586,7 @@ impl Store {
     /// Leave this demo shop for `home`: whoever is signed in here is signed in there (the
     /// same account), anyone else finds it locked.
     pub fn leave_demo(&self, home: &Store) -> Result<()> {
-        let actor = self.require(crate::staff::Perm::Demo)?;
+        let actor = self.require(crate::store::session::Perm::Demo)?;
         if !self.is_demo()? {
             return Ok(());
         }
@@ -604,7 +604,7 @@ impl Store {
 
     /// Delete the demo shop beside this one, whole. Call it once the demo store is closed.
     pub fn delete_demo(&self, data_dir: &Path) -> Result<()> {
-        self.require(crate::staff::Perm::Demo)?;
+        self.require(crate::store::session::Perm::Demo)?;
         let Some(folder) = demo_folder(data_dir)? else {
             return Ok(());
         };

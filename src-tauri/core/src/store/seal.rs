@@ -1,5 +1,5 @@
 //! The audit key and the chain's anchor, the two files outside the database that make the
-//! audit log's evidence hold (see crate::audit and db::seal for what is sealed).
+//! audit log's evidence hold (see crate::store::audit and db::seal for what is sealed).
 //!
 //! - `audit.key` (data folder, 0600): 32 random bytes in hex, made on the first open of a
 //!   database that was never sealed, and never made anew for one that was: a lost key is
@@ -14,11 +14,13 @@
 //!   only while the entry it names is still the one it anchored, so a log cut short and
 //!   written on again keeps showing the cut; the one way back is a restore's own sealed entry.
 
-use crate::audit::{self, AuditVerify, BreakReason, BrokenEntry, ChainHead, NewAuditEntry, Via};
 use crate::db;
 use crate::db::seal::SealKey;
 use crate::error::{CoreError, Result};
 use crate::files;
+use crate::store::audit::{
+    self, just_restored, AuditVerify, BreakReason, BrokenEntry, ChainHead, NewAuditEntry, Via,
+};
 use rand::RngCore;
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -206,8 +208,13 @@ impl Sealer {
             let entries: i64 = tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
             audit::record(
                 &tx,
-                &NewAuditEntry::new(crate::staff::SYSTEM, Via::System, "audit.seal", "audit")
-                    .after(json!({"entries_before": entries})),
+                &NewAuditEntry::new(
+                    crate::store::session::SYSTEM,
+                    Via::System,
+                    "audit.seal",
+                    "audit",
+                )
+                .after(json!({"entries_before": entries})),
             )?;
         }
         tx.commit()?;
@@ -313,29 +320,4 @@ impl Sealer {
         v.settle();
         Ok(())
     }
-}
-
-/// The seal of the restore entry this process wrote last: the one way the anchor moves
-/// back (a restore brings in a shorter log). An older restore entry left at the end of a
-/// log cut short does not count.
-static RESTORED: Mutex<Option<(i64, String)>> = Mutex::new(None);
-
-/// Set by a restore's entry, so the commit that carries it moves the anchor at once.
-static RESTORE_PENDING: AtomicBool = AtomicBool::new(false);
-
-pub(crate) fn note_restore(id: i64, mac: &str) {
-    *RESTORED.lock().unwrap_or_else(|p| p.into_inner()) = Some((id, mac.to_owned()));
-    RESTORE_PENDING.store(true, Ordering::Release);
-}
-
-pub(crate) fn take_restore_pending() -> bool {
-    RESTORE_PENDING.swap(false, Ordering::AcqRel)
-}
-
-fn just_restored(head: &ChainHead) -> bool {
-    RESTORED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .as_ref()
-        .is_some_and(|(id, mac)| *id == head.id && *mac == head.mac)
 }

@@ -1,17 +1,17 @@
 //! Message templates with merge fields ("Chào {xung_ho} {ten}, ..."), rendered for one
 //! customer or exported for a filtered list as phone + message CSV.
 
-use crate::audit;
-use crate::db::{self, care::FilterSql, care::MergeSource};
+use crate::db::{self, care::MergeSource};
 use crate::error::{CoreError, Result};
 use crate::model::{
-    CustomerFilter, Rendered, Template, TemplateExport, TemplateList, TemplatePreview, SOURCES,
+    CustomerFilter, Rendered, Template, TemplateExport, TemplateList, TemplatePreview,
 };
-use crate::settings::timezone;
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
+use crate::store::settings::timezone;
 use crate::store::Store;
-use crate::{loyalty, phone, text, time};
-use chrono::{Days, NaiveDate};
+use crate::{loyalty, phone, time};
+use chrono::NaiveDate;
 use rusqlite::Connection;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -351,88 +351,6 @@ fn by_name(conn: &Connection, name: &str) -> Result<Template> {
         .ok_or_else(|| CoreError::TemplateNotFound(name.trim().to_owned()))
 }
 
-fn nonempty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-pub(crate) fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<FilterSql> {
-    let bad = |key: &str, value: String| CoreError::FilterInvalid {
-        key: key.to_owned(),
-        value,
-    };
-    let mut out = FilterSql::default();
-    if let Some(s) = nonempty(&f.search) {
-        match phone::query_digits(s).filter(|d| d.len() >= 3) {
-            Some(d) => out.digits = Some(d),
-            None => {
-                let tokens = text::tokens(&text::fold(s));
-                if tokens.is_empty() {
-                    return Err(bad("search", s.to_owned()));
-                }
-                out.fts = Some(db::customers::fts_query(&tokens));
-            }
-        }
-    }
-    out.tag = nonempty(&f.tag).map(str::to_owned);
-    if let Some(s) = nonempty(&f.source) {
-        let v = text::fold(s).replace(['-', ' '], "_");
-        if !SOURCES.contains(&v.as_str()) {
-            return Err(bad("source", s.to_owned()));
-        }
-        out.source = Some(v);
-    }
-    out.tier = nonempty(&f.tier).map(str::to_owned);
-    if let Some(v) = f.min_visits {
-        if v < 0 {
-            return Err(bad("min_visits", v.to_string()));
-        }
-        out.min_visits = Some(v);
-    }
-    let tz = timezone(conn)?;
-    let today = time::today(tz);
-    if let Some(d) = f.inactive_days {
-        if !(1..=36_500).contains(&d) {
-            return Err(bad("inactive_days", d.to_string()));
-        }
-        let since = today
-            .checked_sub_days(Days::new(d as u64 - 1))
-            .unwrap_or(today);
-        out.inactive_since = Some(time::day_start(since, tz));
-    }
-    if let Some(m) = f.birthday_month {
-        if !(1..=12).contains(&m) {
-            return Err(bad("birthday_month", m.to_string()));
-        }
-        out.birthday_month = Some(format!("{m:02}"));
-    }
-    if let Some(due) = nonempty(&f.has_reminder) {
-        let week = today
-            .checked_add_days(Days::new(crate::reminders::WEEK_DAYS))
-            .unwrap_or(today);
-        let yesterday = today.pred_opt().unwrap_or(today);
-        out.reminder_due = Some(match due {
-            "overdue" => (None, yesterday.to_string()),
-            "today" => (Some(today.to_string()), today.to_string()),
-            "week" => (None, week.to_string()),
-            other => return Err(bad("has_reminder", other.to_owned())),
-        });
-    }
-    if let Some(seg) = nonempty(&f.segment) {
-        if !crate::analytics::scores::SEGMENTS.contains(&seg) {
-            return Err(bad("segment", seg.to_owned()));
-        }
-        out.segment = Some(seg.to_owned());
-    }
-    if let Some(stage) = nonempty(&f.stage) {
-        if !crate::analytics::scores::STAGES.contains(&stage) {
-            return Err(bad("stage", stage.to_owned()));
-        }
-        out.stage = Some(stage.to_owned());
-    }
-    out.at_risk = f.at_risk.unwrap_or(false);
-    Ok(out)
-}
-
 /// Parse CLI filters: "key=value", keys as in CustomerFilter (dashes allowed).
 pub fn parse_filters(specs: &[String]) -> Result<CustomerFilter> {
     let mut f = CustomerFilter::default();
@@ -503,7 +421,7 @@ impl Store {
     /// The templates the window offers: the built-in ones in the shop's language, and every
     /// template the shop wrote itself (in whatever language: they are the shop's own).
     pub fn shop_templates(&self) -> Result<TemplateList> {
-        let language = crate::settings::language(&self.reader())?;
+        let language = crate::store::settings::language(&self.reader())?;
         let mut list = self.templates()?;
         list.templates
             .retain(|t| !t.builtin || t.language.as_deref() == Some(language.as_str()));
@@ -579,7 +497,8 @@ impl Store {
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
-        let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
+        let ids =
+            db::care::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
         let mut out = TemplatePreview {
             total: ids.len() as i64,
             missing: BTreeMap::new(),
@@ -623,12 +542,13 @@ impl Store {
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
-        let ids = db::care::filter_ids(&conn, &filter_sql(&conn, filter)?)?;
+        let ids =
+            db::care::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
         self.write_user_file(path, |tmp| {
-            let mut w = crate::export::csv_writer(tmp)?;
-            crate::export::write_text_record(&mut w, ["phone", "name", "message"])?;
+            let mut w = crate::csvfile::csv_writer(tmp)?;
+            crate::csvfile::write_text_record(&mut w, ["phone", "name", "message"])?;
             for id in ids {
                 let Some(src) = db::care::merge_source(&conn, id)? else {
                     continue;
@@ -638,10 +558,10 @@ impl Store {
                     *missing.entry(f).or_default() += 1;
                 }
                 let phone_no = r.phone.clone().unwrap_or_default();
-                crate::export::write_text_record(&mut w, [&phone_no, &r.name, &r.text])?;
+                crate::csvfile::write_text_record(&mut w, [&phone_no, &r.name, &r.text])?;
                 rows += 1;
             }
-            crate::export::finish_csv(w)
+            crate::csvfile::finish_csv(w)
         })?;
         drop(conn);
         let out = TemplateExport {

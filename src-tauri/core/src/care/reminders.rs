@@ -1,17 +1,18 @@
 //! Follow-up reminders: manual ones, the rules that generate them, and the Today list.
 
-use crate::audit;
+use crate::care::interactions::{active_customer, record_interaction};
 use crate::db::{self, care::NewReminder, care::ReminderRec};
 use crate::error::{CoreError, Result};
 use crate::model::{
     CareLog, CheckInRule, DaysRule, GenerateCounts, GenerateReport, Reminder, ReminderCustomer,
     ReminderGroup, ReminderInput, ReminderRow, ReminderRules, StaleRule, TodayView, WinBackRule,
-    RULE_KINDS,
+    RULE_KINDS, WEEK_DAYS,
 };
-use crate::settings::{currency, timezone};
-use crate::staff::Perm;
+use crate::store::audit;
+use crate::store::session::Perm;
+use crate::store::settings::{currency, timezone};
 use crate::store::Store;
-use crate::{care, money, phone, time};
+use crate::{money, phone, time};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::Connection;
@@ -42,8 +43,6 @@ pub const CHECK_IN_LATE_DAYS: i64 = 3;
 pub const WIN_BACK_LATE_DAYS: i64 = 3;
 /// The most reminders one bulk snooze or cancel takes.
 pub const BULK_MAX: usize = 1000;
-/// Today's "next days" group.
-pub const WEEK_DAYS: u64 = 7;
 
 pub const RULE_SETTING_KEYS: &[&str] = &[
     "thank_you.enabled",
@@ -698,7 +697,7 @@ impl Store {
         let actor = self.require(Perm::Serve)?;
         let m = Manual::check(input)?;
         self.write(|conn| {
-            care::active_customer(conn, m.customer_id)?;
+            active_customer(conn, m.customer_id)?;
             let id = m
                 .insert(conn, m.customer_id, time::now())?
                 .ok_or_else(|| CoreError::Internal("reminder not inserted".into()))?;
@@ -726,7 +725,8 @@ impl Store {
         let actor = self.require(Perm::BulkReminders)?;
         let m = Manual::check(input)?;
         self.write(|conn| {
-            let ids = db::care::filter_ids(conn, &crate::templates::filter_sql(conn, filter)?)?;
+            let ids =
+                db::care::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
             let now = time::now();
             for id in &ids {
                 m.insert(conn, *id, now)?;
@@ -762,7 +762,7 @@ impl Store {
                         .clone()
                         .filter(|s| !s.trim().is_empty())
                         .unwrap_or_else(|| default_summary(&r));
-                    Some(care::record_interaction(
+                    Some(record_interaction(
                         conn,
                         r.customer_id,
                         &log.channel,
@@ -922,7 +922,7 @@ impl Store {
 /// Snooze one open reminder (checked by the caller) to `to_day`, with its audit entry.
 fn snooze_one(
     conn: &Connection,
-    actor: &crate::staff::Actor,
+    actor: &crate::store::session::Actor,
     id: i64,
     to_day: NaiveDate,
 ) -> Result<Reminder> {
@@ -934,7 +934,7 @@ fn snooze_one(
 /// Cancel one reminder, refused unless it is open, with its audit entry.
 fn cancel_one(
     conn: &Connection,
-    actor: &crate::staff::Actor,
+    actor: &crate::store::session::Actor,
     id: i64,
     now: i64,
     staff: Option<&str>,
@@ -948,7 +948,7 @@ fn cancel_one(
 /// Apply `change` to reminder `id` and record `action` with the reminder before and after.
 fn change_one(
     conn: &Connection,
-    actor: &crate::staff::Actor,
+    actor: &crate::store::session::Actor,
     id: i64,
     action: &str,
     change: impl FnOnce() -> Result<()>,

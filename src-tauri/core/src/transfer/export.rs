@@ -3,11 +3,11 @@
 //! numbers, instants as dates in the shop's time zone, money as numbers with the
 //! currency's decimals. The file appears only once complete.
 
+use crate::csvfile::{csv_err, csv_text, csv_writer, finish_csv, write_text_record};
 use crate::db;
 use crate::error::{CoreError, Result};
-use crate::files;
-use crate::settings::{currency, timezone};
-use crate::staff::Perm;
+use crate::store::session::Perm;
+use crate::store::settings::{currency, timezone};
 use crate::store::Store;
 use crate::{money, time};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -16,7 +16,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::Path;
 
 /// Rows one sheet holds below its header.
@@ -163,31 +163,6 @@ fn format_of(path: &Path) -> Result<FileFormat> {
                 .unwrap_or_default(),
         )),
     }
-}
-
-/// The one escaping rule for every CSV the app writes: a text cell starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it
-/// as text instead of running it as a formula ("+84..." and "-5" included: a formula can
-/// follow the digits). The importer takes the apostrophe off again. Numbers the app formats
-/// itself (counts, money, points) are written as numbers: they cannot hold a formula.
-pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}").into()
-    } else {
-        s.into()
-    }
-}
-
-/// Write one record of text cells, each through [`csv_text`].
-pub(crate) fn write_text_record<W: Write, S: AsRef<str>>(
-    w: &mut csv::Writer<W>,
-    cells: impl IntoIterator<Item = S>,
-) -> Result<()> {
-    for c in cells {
-        w.write_field(csv_text(c.as_ref()).as_bytes())
-            .map_err(csv_err)?;
-    }
-    w.write_record(None::<&[u8]>).map_err(csv_err)
 }
 
 fn local(t: i64, tz: Tz) -> NaiveDateTime {
@@ -339,43 +314,6 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> CoreError {
     }
 }
 
-/// A CSV writer Excel reads as Vietnamese: UTF-8 with a byte-order mark.
-pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
-    // `path` is a fresh name in a private folder; create_new refuses anything already there.
-    let mut file = BufWriter::new(files::create_new_private(path)?);
-    file.write_all(b"\xEF\xBB\xBF")?;
-    Ok(csv::Writer::from_writer(file))
-}
-
-/// Flush a CSV writer and sync its file to disk.
-pub(crate) fn finish_csv(w: csv::Writer<BufWriter<File>>) -> Result<()> {
-    let mut file = w.into_inner().map_err(|e| CoreError::Io(e.into_error()))?;
-    file.flush()?;
-    file.get_ref().sync_all()?;
-    Ok(())
-}
-
-pub(crate) fn csv_err(e: csv::Error) -> CoreError {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => CoreError::Io(io),
-        other => CoreError::Internal(format!("{other:?}")),
-    }
-}
-
-impl Store {
-    /// Write a file the user named, through a fresh temporary renamed into place
-    /// ([`files::write_atomically`]): never through a planted name, never onto the live
-    /// database or its -wal/-shm.
-    pub(crate) fn write_user_file(
-        &self,
-        path: &Path,
-        write: impl FnOnce(&Path) -> Result<()>,
-    ) -> Result<()> {
-        let protected = self.path().map(files::live_files).unwrap_or_default();
-        files::write_atomically(path, &protected, write)
-    }
-}
-
 /// A file the export could not write (no room, no permission, a folder gone): one sentence
 /// naming the file; the system's or the library's words go to the log only.
 fn write_failed(path: &Path, e: CoreError) -> CoreError {
@@ -383,7 +321,7 @@ fn write_failed(path: &Path, e: CoreError) -> CoreError {
         CoreError::Io(_) | CoreError::Internal(_) => {
             tracing::warn!(file = %path.display(), error = %e, "export: cannot write the file");
             CoreError::ExportWriteFailed {
-                file: crate::import::read::shown_name(path),
+                file: crate::transfer::import::read::shown_name(path),
             }
         }
         other => other,
@@ -499,7 +437,7 @@ impl Store {
         self.audit_append(
             &actor
                 .entry("export.run", "export")
-                .after(crate::audit::snapshot(&report)?),
+                .after(crate::store::audit::snapshot(&report)?),
         )?;
         Ok(report)
     }

@@ -1,0 +1,219 @@
+//! Who is acting: the roles, what each may do, the signed-in session and the app's own
+//! scheduled work. [`crate::store::access`] checks them on every call.
+
+use crate::db;
+use crate::error::{CoreError, Result};
+use crate::store::audit::{NewAuditEntry, Via};
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+pub const IDLE_DEFAULT_MINUTES: u32 = 10;
+pub const IDLE_MAX_MINUTES: u32 = 240;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Cashier,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Cashier => "cashier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "owner" => Ok(Role::Owner),
+            "cashier" => Ok(Role::Cashier),
+            _ => Err(CoreError::RoleInvalid(s.to_owned())),
+        }
+    }
+
+    pub fn may(self, p: Perm) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Cashier => matches!(p, Perm::View | Perm::Serve),
+        }
+    }
+}
+
+/// What an action needs. `View` and `Serve` are the counter's work; the rest is the owner's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Perm {
+    /// Read customers, purchases, reminders and reports.
+    View,
+    /// Add customers, edit contact details, record purchases, redeem points, log
+    /// interactions and surveys, complete and snooze reminders.
+    Serve,
+    ArchiveCustomer,
+    MergeCustomers,
+    Refund,
+    AdjustPoints,
+    LoyaltyRules,
+    ReminderRules,
+    CancelReminder,
+    BulkReminders,
+    Templates,
+    Import,
+    Export,
+    Backup,
+    Restore,
+    ManageStaff,
+    AuditLog,
+    StaffReports,
+    Settings,
+    /// Scheduled work (expiry, reminders, analytics) started by hand.
+    Maintenance,
+    Demo,
+    /// See the shop's money totals in reports (revenue, basket, CLV of the shop, revenue
+    /// per segment); a cashier's reports come without them.
+    ShopRevenue,
+}
+
+impl Perm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Perm::View => "view",
+            Perm::Serve => "serve",
+            Perm::ArchiveCustomer => "archive_customer",
+            Perm::MergeCustomers => "merge_customers",
+            Perm::Refund => "refund",
+            Perm::AdjustPoints => "adjust_points",
+            Perm::LoyaltyRules => "loyalty_rules",
+            Perm::ReminderRules => "reminder_rules",
+            Perm::CancelReminder => "cancel_reminder",
+            Perm::BulkReminders => "bulk_reminders",
+            Perm::Templates => "templates",
+            Perm::Import => "import",
+            Perm::Export => "export",
+            Perm::Backup => "backup",
+            Perm::Restore => "restore",
+            Perm::ManageStaff => "manage_staff",
+            Perm::AuditLog => "audit_log",
+            Perm::StaffReports => "staff_reports",
+            Perm::Settings => "settings",
+            Perm::Maintenance => "maintenance",
+            Perm::Demo => "demo",
+            Perm::ShopRevenue => "shop_revenue",
+        }
+    }
+}
+
+/// Who is acting: a staff member, or before staff exist the shop itself, or the app's
+/// scheduled work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub staff_id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+    pub via: Via,
+}
+
+/// The actor's name in the audit log before any staff account exists.
+pub const NO_STAFF: &str = "owner";
+pub const SYSTEM: &str = "system";
+/// A refused action with nobody signed in (a locked window, a CLI call without the PIN).
+pub const ANONYMOUS: &str = "anonymous";
+
+impl Actor {
+    pub(crate) fn unnamed(via: Via) -> Actor {
+        Actor {
+            staff_id: None,
+            name: NO_STAFF.into(),
+            role: Role::Owner,
+            via,
+        }
+    }
+
+    pub fn system() -> Actor {
+        Actor {
+            staff_id: None,
+            name: SYSTEM.into(),
+            role: Role::Owner,
+            via: Via::System,
+        }
+    }
+
+    /// An audit entry made by this actor.
+    pub fn entry(&self, action: &str, entity: &str) -> NewAuditEntry {
+        let e = NewAuditEntry::new(self.name.clone(), self.via, action, entity);
+        match self.staff_id {
+            Some(id) => e.actor_id(id),
+            None => e,
+        }
+    }
+
+    /// The name recorded on a purchase, reminder or interaction: the signed-in staff
+    /// member, whatever the caller claimed; before staff exist, what the caller gave.
+    pub fn attribution(&self, claimed: Option<&str>) -> Option<String> {
+        match self.staff_id {
+            Some(_) => Some(self.name.clone()),
+            None => claimed
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        }
+    }
+}
+
+/// The store's session: who is signed in through this interface, and since when idle.
+pub(crate) struct Session {
+    pub(crate) via: Via,
+    pub(crate) actor: Option<Actor>,
+    pub(crate) last_active: Instant,
+    pub(crate) idle: Duration,
+}
+
+impl Session {
+    pub(crate) fn new() -> Session {
+        Session {
+            via: Via::Cli,
+            actor: None,
+            last_active: Instant::now(),
+            idle: idle_duration(IDLE_DEFAULT_MINUTES),
+        }
+    }
+}
+
+pub(crate) fn idle_duration(minutes: u32) -> Duration {
+    Duration::from_secs(u64::from(minutes) * 60)
+}
+
+thread_local! {
+    pub(crate) static AS_SYSTEM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f` as the app's own scheduled work: allowed everything, audited as "system".
+pub fn as_system<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            AS_SYSTEM.with(|s| s.set(self.0));
+        }
+    }
+    let _reset = Reset(AS_SYSTEM.with(|s| s.replace(true)));
+    f()
+}
+
+/// The idle lock setting, in minutes.
+pub(crate) fn idle_minutes(conn: &rusqlite::Connection) -> Result<u32> {
+    Ok(db::settings::get(conn, "idle_lock_minutes")?
+        .and_then(|v| v.parse().ok())
+        .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))
+        .unwrap_or(IDLE_DEFAULT_MINUTES))
+}
+
+pub(crate) fn parse_idle_minutes(value: &str) -> Result<u32> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))
+        .ok_or_else(|| CoreError::IdleLockInvalid(value.to_owned()))
+}

@@ -1,0 +1,5 @@
+//! Moving the shop's data in and out as files: imports from CSV and Excel, and exports of
+//! lists, reports and messages.
+
+pub mod export;
+pub mod import;
