@@ -578,202 +578,163 @@ enum Class {
     Owner,
 }
 
-/// Every command with arguments that pass deserialisation, and who may call it. Ids that
-/// do not exist (999) keep an allowed call from changing what later rows rely on.
-fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value, Class)> {
-    use Class::*;
+/// Who may call a command, from core's table (`khachquen_core::store::session::COMMANDS`).
+fn class_of(cmd: &str) -> Class {
+    use khachquen_core::store::session::{command_permission, Perm};
+    match command_permission(cmd) {
+        None => panic!("{cmd} is not in core's COMMANDS table"),
+        // The owner's, but for the interface language (commandPermission's one exception),
+        // and the matrix calls it with the language.
+        Some(Some(Perm::Settings)) if cmd == "settings_set" => Class::Serve,
+        Some(None) => Class::Open,
+        Some(Some(Perm::View | Perm::Serve)) => Class::Serve,
+        Some(Some(_)) => Class::Owner,
+    }
+}
+
+/// Every command with arguments that pass deserialisation. Ids that do not exist (999) keep
+/// an allowed call from changing what later rows rely on.
+fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
     let file = |n: &str| dir.join(n).display().to_string();
     vec![
-        ("app_info", json!({}), Open),
-        ("settings_get", json!({}), Open),
-        ("auth_status", json!({}), Open),
-        ("auth_setup", json!({"name": "X", "pin": "1234"}), Open),
-        ("auth_sign_in", json!({"staff_id": 1, "pin": "1234"}), Open),
-        ("auth_lock", json!({}), Open),
-        (
-            "demo_create",
-            json!({"customers": 5, "purchases": 5}),
-            Owner,
-        ),
+        ("app_info", json!({})),
+        ("settings_get", json!({})),
+        ("auth_status", json!({})),
+        ("auth_setup", json!({"name": "X", "pin": "1234"})),
+        ("auth_sign_in", json!({"staff_id": 1, "pin": "1234"})),
+        ("auth_lock", json!({})),
+        ("demo_create", json!({"customers": 5, "purchases": 5})),
         // Straight back, so the rows below run on the owner's shop.
-        ("demo_leave", json!({"delete": false}), Owner),
-        (
-            "settings_set",
-            json!({"key": "language", "value": "vi"}),
-            Serve,
-        ),
-        ("customer_search", json!({"query": "an", "limit": 5}), Serve),
-        (
-            "customer_list",
-            json!({"query": {"offset": 0, "limit": 5}}),
-            Serve,
-        ),
-        ("customer_tags", json!({}), Serve),
-        ("customer_get", json!({"id": 1}), Serve),
+        ("demo_leave", json!({"delete": false})),
+        ("settings_set", json!({"key": "language", "value": "vi"})),
+        ("customer_search", json!({"query": "an", "limit": 5})),
+        ("customer_list", json!({"query": {"offset": 0, "limit": 5}})),
+        ("customer_tags", json!({})),
+        ("customer_get", json!({"id": 1})),
         (
             "customer_add",
             json!({"input": {"name": "Lê Văn Tâm", "phone": "0987000111"}}),
-            Serve,
         ),
         (
             "customer_update",
             json!({"id": 1, "input": {"name": "Nguyễn Văn An"}}),
-            Serve,
         ),
-        ("customer_archive", json!({"id": 999}), Owner),
+        ("customer_archive", json!({"id": 999})),
         (
             "purchase_add",
             json!({"input": {"customer_id": 1, "amount": "50000"}}),
-            Serve,
         ),
-        ("loyalty_get", json!({}), Serve),
-        (
-            "loyalty_set",
-            json!({"rules": {"earn_per": "10000"}}),
-            Owner,
-        ),
-        ("loyalty_set_tiers", json!({"tiers": []}), Owner),
+        ("loyalty_get", json!({})),
+        ("loyalty_set", json!({"rules": {"earn_per": "10000"}})),
+        ("loyalty_set_tiers", json!({"tiers": []})),
         (
             "purchase_quote",
             json!({"input": {"customer_id": 1, "amount": "50000"}}),
-            Serve,
         ),
-        ("purchase_refund", json!({"id": 999}), Owner),
+        ("purchase_refund", json!({"id": 999})),
         (
             "points_adjust",
             json!({"customer_id": 1, "delta": 5, "reason": "gift"}),
-            Owner,
         ),
         (
             "import_preview",
             json!({"kind": "customers", "path": file("none.csv")}),
-            Owner,
         ),
         (
             "import_run",
             json!({"kind": "customers", "path": file("none.csv")}),
-            Owner,
         ),
         (
             "export_run",
             json!({"kind": "customers", "path": file("out.csv")}),
-            Owner,
         ),
-        ("backup_create", json!({"file": file("b.db")}), Owner),
-        ("backup_list", json!({}), Serve),
-        ("backup_status", json!({}), Serve),
-        ("backup_configure", json!({"keep": 7}), Owner),
-        ("backup_verify", json!({"file": file("none.db")}), Owner),
-        ("backup_restore", json!({"file": file("none.db")}), Owner),
-        ("customer_duplicates", json!({}), Serve),
-        ("customer_merge", json!({"keep": 998, "other": 999}), Owner),
-        ("reminder_today", json!({}), Serve),
-        ("reminder_list", json!({}), Serve),
+        ("backup_create", json!({"file": file("b.db")})),
+        ("backup_list", json!({})),
+        ("backup_status", json!({})),
+        ("backup_configure", json!({"keep": 7})),
+        ("backup_verify", json!({"file": file("none.db")})),
+        ("backup_restore", json!({"file": file("none.db")})),
+        ("customer_duplicates", json!({})),
+        ("customer_merge", json!({"keep": 998, "other": 999})),
+        ("reminder_today", json!({})),
+        ("reminder_list", json!({})),
         (
             "reminder_add",
             json!({"input": {"customer_id": 1, "due_date": "2099-01-01"}}),
-            Serve,
         ),
         (
             "reminder_add_bulk",
             json!({"filter": {}, "due_date": "2099-01-01"}),
-            Owner,
         ),
-        ("reminder_done", json!({"id": 999}), Serve),
-        (
-            "reminder_snooze",
-            json!({"id": 999, "to": "2099-01-02"}),
-            Serve,
-        ),
-        ("reminder_cancel", json!({"id": 999}), Owner),
-        ("reminder_generate", json!({}), Owner),
-        ("reminder_rules_get", json!({}), Serve),
-        ("reminder_rules_set", json!({"rules": {}}), Owner),
+        ("reminder_done", json!({"id": 999})),
+        ("reminder_snooze", json!({"id": 999, "to": "2099-01-02"})),
+        ("reminder_cancel", json!({"id": 999})),
+        ("reminder_generate", json!({})),
+        ("reminder_rules_get", json!({})),
+        ("reminder_rules_set", json!({"rules": {}})),
         (
             "interaction_add",
             json!({"input": {"customer_id": 1, "channel": "call", "summary": "hỏi thăm"}}),
-            Serve,
         ),
         (
             "survey_add",
             json!({"input": {"customer_id": 1, "kind": "csat", "score": 5}}),
-            Serve,
         ),
-        ("customer_care", json!({"id": 1}), Serve),
-        ("customer_confirm_details", json!({"id": 1}), Serve),
-        ("warranty_list", json!({"reference": "1"}), Serve),
+        ("customer_care", json!({"id": 1})),
+        ("customer_confirm_details", json!({"id": 1})),
+        ("warranty_list", json!({"reference": "1"})),
         (
             "ticket_add",
             json!({"input": {"customer_id": 1, "title": "Sửa máy"}}),
-            Serve,
         ),
-        (
-            "ticket_set_status",
-            json!({"id": 999, "status": "done"}),
-            Serve,
-        ),
-        ("template_list", json!({}), Serve),
+        ("ticket_set_status", json!({"id": 999, "status": "done"})),
+        ("template_list", json!({})),
         (
             "template_save",
             json!({"name": "Test", "body": "Chào {ten}"}),
-            Owner,
         ),
-        ("template_delete", json!({"id": 999}), Owner),
+        ("template_delete", json!({"id": 999})),
         (
             "template_render",
             json!({"name": "thank-you", "customer_id": 1}),
-            Serve,
         ),
         (
             "template_preview",
             json!({"name": "thank-you", "filter": {}}),
-            Serve,
         ),
         (
             "template_export",
             json!({"name": "thank-you", "filter": {}, "path": file("m.csv")}),
-            Owner,
         ),
-        ("report_summary", json!({}), Serve),
-        ("report_churn", json!({"period": "month"}), Serve),
-        ("report_cohorts", json!({}), Serve),
-        ("report_rfm", json!({}), Serve),
-        ("report_lifecycle", json!({}), Serve),
-        ("report_clv", json!({"model": "simple"}), Serve),
-        ("report_at_risk", json!({}), Serve),
-        ("report_staff", json!({}), Owner),
+        ("report_summary", json!({})),
+        ("report_churn", json!({"period": "month"})),
+        ("report_cohorts", json!({})),
+        ("report_rfm", json!({})),
+        ("report_lifecycle", json!({})),
+        ("report_clv", json!({"model": "simple"})),
+        ("report_at_risk", json!({})),
+        ("report_staff", json!({})),
         (
             "report_export",
             json!({"report": "summary", "args": {}, "path": file("r.csv")}),
-            Owner,
         ),
-        ("analytics_refresh", json!({}), Owner),
-        ("analytics_get_rules", json!({}), Serve),
-        ("analytics_set_rules", json!({"inactive_days": 90}), Owner),
-        ("staff_list", json!({}), Owner),
+        ("analytics_refresh", json!({})),
+        ("analytics_get_rules", json!({})),
+        ("analytics_set_rules", json!({"inactive_days": 90})),
+        ("staff_list", json!({})),
         (
             "staff_add",
             json!({"input": {"name": "Hoa", "role": "cashier"}, "pin": "5555"}),
-            Owner,
         ),
-        (
-            "staff_update",
-            json!({"id": 999, "input": {"name": "Hoa"}}),
-            Owner,
-        ),
-        (
-            "staff_set_active",
-            json!({"id": 999, "active": false}),
-            Owner,
-        ),
-        ("audit_list", json!({"filter": {}}), Owner),
-        ("audit_verify", json!({}), Owner),
+        ("staff_update", json!({"id": 999, "input": {"name": "Hoa"}})),
+        ("staff_set_active", json!({"id": 999, "active": false})),
+        ("audit_list", json!({"filter": {}})),
+        ("audit_verify", json!({})),
         (
             "reminder_snooze_bulk",
             json!({"ids": [999], "to": "2099-01-01"}),
-            Serve,
         ),
-        ("reminder_cancel_bulk", json!({"ids": [999]}), Owner),
+        ("reminder_cancel_bulk", json!({"ids": [999]})),
     ]
 }
 
@@ -830,7 +791,8 @@ fn role_matrix_every_command_for_owner_cashier_and_locked() {
     for role in ["owner", "cashier", "locked"] {
         let before = denied_before(&a);
         let mut refused = 0;
-        for (cmd, args, class) in &rows {
+        for (cmd, args) in &rows {
+            let class = &class_of(cmd);
             match role {
                 "owner" => invoke(&a, "auth_sign_in", json!({"staff_id": 1, "pin": "1234"})),
                 "cashier" => invoke(&a, "auth_sign_in", json!({"staff_id": 2, "pin": "1111"})),
@@ -874,23 +836,45 @@ fn role_matrix_every_command_for_owner_cashier_and_locked() {
         match role {
             "owner" => assert_eq!((refused, logged), (0, 0)),
             "cashier" => {
-                let owner_only = rows.iter().filter(|r| r.2 == Class::Owner).count();
+                let owner_only = rows
+                    .iter()
+                    .filter(|r| class_of(r.0) == Class::Owner)
+                    .count();
                 assert_eq!((refused, logged), (owner_only, owner_only as i64));
             }
             // A locked window refuses everything before any change is tried: nobody to name.
             _ => {
-                let open = rows.iter().filter(|r| r.2 == Class::Open).count();
+                let open = rows.iter().filter(|r| class_of(r.0) == Class::Open).count();
                 assert_eq!((refused, logged), (rows.len() - open, 0));
             }
         }
     }
-    // The window's table of owner-only commands (ui/lib/roles.js, which hides what a cashier
-    // cannot use) is exactly what core refuses a cashier, with the same permission.
+    use khachquen_core::store::session::Perm;
+    // Core's table names every command the window registers, and no other.
+    let table: Vec<&str> = khachquen_core::store::session::COMMANDS
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(table.len(), registered.len());
+    // What core refuses a cashier is what its table says, with the same permission.
     // settings_set is the owner's but for the interface language (commandPermission's one
     // exception), and the matrix calls it with the language: a cashier was let through.
-    let mut ui = ui_owner_commands();
-    assert_eq!(ui.remove("settings_set").as_deref(), Some("settings"));
-    assert_eq!(ui, refusals);
+    let owners: std::collections::BTreeMap<String, String> =
+        khachquen_core::store::session::COMMANDS
+            .iter()
+            .filter(|(_, p)| p.is_some_and(|p| !matches!(p, Perm::View | Perm::Serve)))
+            .map(|(c, p)| {
+                (
+                    c.to_string(),
+                    p.map(|p| p.as_str()).unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+    let mut expected = owners.clone();
+    assert_eq!(expected.remove("settings_set").as_deref(), Some("settings"));
+    assert_eq!(refusals, expected);
+    // The window's table of owner-only commands (ui/lib/roles.js) is core's.
+    assert_eq!(ui_owner_commands(), owners);
 }
 
 /// OWNER_COMMANDS of ui/lib/roles.js: `  name: 'permission',` lines.

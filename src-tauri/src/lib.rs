@@ -116,32 +116,15 @@ pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
         loop {
             // Let the window paint first: on a large shop this pass scans every customer.
             std::thread::sleep(std::time::Duration::from_secs(5));
-            khachquen_core::store::session::as_system(|| background_pass(&store));
+            for (step, e) in store.scheduled_pass() {
+                note(format_args!("{step}: {e}"));
+            }
             std::thread::sleep(std::time::Duration::from_secs(3600 - 5));
         }
     });
     build_app(Builder::default())
         .manage(state)
         .run(tauri::generate_context!())
-}
-
-/// The hourly work, as the app itself (not whoever is signed in).
-fn background_pass(store: &Store) {
-    if let Err(e) = store.loyalty_maintenance(None) {
-        note(format_args!("loyalty maintenance: {e}"));
-    }
-    // Idempotent: the hourly pass creates today's reminders once.
-    if let Err(e) = store.generate_reminders(None) {
-        note(format_args!("reminder generation: {e}"));
-    }
-    // Scores behind the list filters, the profile and Today's ranking.
-    if let Err(e) = store.refresh_analytics() {
-        note(format_args!("analytics: {e}"));
-    }
-    // Once per shop day; a failure also lands in the backup status Settings shows.
-    if let Err(e) = store.auto_backup_if_due() {
-        note(format_args!("automatic backup: {e}"));
-    }
 }
 
 /// A background pass's failure, on stderr when there is one: a closed stderr (the window

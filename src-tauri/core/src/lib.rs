@@ -16,18 +16,36 @@
 //! 4. **Features**, one folder each, in this order; a feature may use the ones before it:
 //!    [`staff`] (accounts, sign-in, the audit viewer), [`loyalty`], [`customers`] (with
 //!    merging), [`purchases`], [`analytics`], [`care`] (interactions, reminders, templates),
-//!    [`transfer`] (import and export), [`backup`], [`demo`].
+//!    [`transfer`] (import and export), [`backup`], [`demo`], and [`scheduled`], the app's
+//!    own hourly work over all of them.
 //!
 //! Features reach each other's data through `db` and each other's services through the
 //! `Store` methods they define; no file imports one above it, and no two files import each
 //! other.
+
+/// An item public only to tests and benches (the `internals` feature), crate-private in
+/// the app: `internal! { /// doc\n fn name(...) {...} }`, also inside an `impl`.
+macro_rules! internal {
+    ($(#[$m:meta])* fn $($rest:tt)*) => {
+        #[cfg(feature = "internals")]
+        $(#[$m])*
+        pub fn $($rest)*
+        #[cfg(not(feature = "internals"))]
+        $(#[$m])*
+        #[allow(dead_code)]
+        pub(crate) fn $($rest)*
+    };
+}
 
 pub mod analytics;
 pub mod backup;
 pub mod care;
 pub mod csvfile;
 pub mod customers;
+#[cfg(feature = "internals")]
 pub mod db;
+#[cfg(not(feature = "internals"))]
+mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
@@ -37,6 +55,7 @@ pub mod model;
 pub mod money;
 pub mod phone;
 pub mod purchases;
+pub mod scheduled;
 pub mod staff;
 pub mod store;
 pub mod text;

@@ -51,6 +51,7 @@ fn text(s: impl Into<String>) -> Cell {
 impl Store {
     /// A report as rows, the same figures the window's table view shows.
     pub fn report_table(&self, report: &str, a: &ReportArgs) -> Result<Table> {
+        self.require(Perm::View)?;
         Ok(match report {
             "summary" => {
                 let s = self.report_summary(&a.range())?;

@@ -440,6 +440,7 @@ impl Store {
         range: &Range,
         inactive_days: Option<i64>,
     ) -> Result<ChurnReport> {
+        self.require(Perm::View)?;
         let period = Period::parse(period)?;
         let (h, _, tz, _) = load(self, inactive_days, false)?;
         let sp = span(tz, range)?;
@@ -447,6 +448,7 @@ impl Store {
     }
 
     pub fn report_cohorts(&self, range: &Range) -> Result<CohortReport> {
+        self.require(Perm::View)?;
         let (h, _, tz, _) = load(self, None, false)?;
         Ok(cohorts(&h, &span(tz, range)?))
     }
@@ -454,6 +456,7 @@ impl Store {
     /// Without the shop's money figures for one who may not see them (a cashier): the
     /// rule is core's, so no window or script can show what the answer never held.
     pub fn report_summary(&self, range: &Range) -> Result<Summary> {
+        self.require(Perm::View)?;
         let (h, _, tz, exp) = load(self, None, false)?;
         let mut s = summary(&h, &span(tz, range)?, exp);
         if !self.may(Perm::ShopRevenue)? {

@@ -531,6 +531,7 @@ impl Store {
 
     /// Customers flagged at risk, those who spent most first.
     pub fn at_risk_customers(&self, limit: u32) -> Result<Vec<crate::model::CustomerRow>> {
+        self.require(Perm::View)?;
         let conn = self.report_reader();
         let exp = currency(&conn)?.1;
         let ids = db::analytics::at_risk_ids(&conn, limit.clamp(1, 1000))?;
@@ -538,12 +539,14 @@ impl Store {
     }
 
     pub fn customer_scores(&self, id: i64) -> Result<Option<Scores>> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let exp = currency(&conn)?.1;
         Ok(db::analytics::score(&conn, id)?.map(|s| s.view(exp)))
     }
 
     pub fn report_rfm(&self) -> Result<RfmReport> {
+        self.require(Perm::View)?;
         self.fresh_scores()?;
         // Asked before the report connection is held: may() reads, and in memory both
         // readers are the one writer connection.
@@ -588,6 +591,7 @@ impl Store {
     }
 
     pub fn report_lifecycle(&self) -> Result<LifecycleReport> {
+        self.require(Perm::View)?;
         self.fresh_scores()?;
         let conn = self.report_reader();
         let counts: HashMap<String, i64> =
@@ -617,6 +621,7 @@ impl Store {
         horizon_days: Option<i64>,
         limit: Option<usize>,
     ) -> Result<ClvReport> {
+        self.require(Perm::View)?;
         let conn = self.report_reader();
         let r = rules(&conn)?;
         let horizon_days = horizon_days

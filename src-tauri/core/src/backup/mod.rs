@@ -967,6 +967,7 @@ impl Store {
     }
 
     pub fn backup_status(&self) -> Result<BackupStatus> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let (folder, folder_is_default) = self.backup_folder(&conn)?;
         let last_ok: Option<i64> = setting(&conn, LAST_OK_KEY)?.and_then(|v| v.parse().ok());
@@ -1108,6 +1109,7 @@ impl Store {
     /// check). An encrypted one gets its header checked only: its content needs the
     /// passphrase.
     pub fn list_backups(&self) -> Result<Vec<BackupEntry>> {
+        self.require(Perm::View)?;
         let (folder, _) = self.backup_folder(&self.reader())?;
         let rd = match fs::read_dir(&folder) {
             Ok(rd) => rd,

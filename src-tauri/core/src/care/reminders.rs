@@ -643,6 +643,7 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
 
 impl Store {
     pub fn reminder_rules(&self) -> Result<ReminderRules> {
+        self.require(Perm::View)?;
         rules(&self.reader())
     }
 
@@ -850,12 +851,14 @@ impl Store {
     }
 
     pub fn reminder(&self, id: i64) -> Result<Reminder> {
+        self.require(Perm::View)?;
         get_view(&self.reader(), id)
     }
 
     /// Overdue, due on `as_of` (default today) and due in the 7 days after; each ranked by
     /// what is at stake and cut at `limit` rows.
     pub fn today(&self, as_of: Option<&str>, limit: u32) -> Result<TodayView> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let (day, _) = as_of_date(&conn, as_of)?;
         let clock = Clock::of(&conn, Some(day))?;
@@ -892,6 +895,7 @@ impl Store {
         customer_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<ReminderRow>> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let (day, _) = as_of_date(&conn, as_of)?;
         let clock = Clock::of(&conn, Some(day))?;

@@ -408,6 +408,7 @@ fn with_language(mut t: Template) -> Template {
 impl Store {
     /// Every template, each with its language (the CLI lists and finds them all).
     pub fn templates(&self) -> Result<TemplateList> {
+        self.require(Perm::View)?;
         Ok(TemplateList {
             fields: FIELDS.iter().map(|(vi, _)| *vi).collect(),
             templates: db::care::templates(&self.reader())?
@@ -421,6 +422,7 @@ impl Store {
     /// The templates the window offers: the built-in ones in the shop's language, and every
     /// template the shop wrote itself (in whatever language: they are the shop's own).
     pub fn shop_templates(&self) -> Result<TemplateList> {
+        self.require(Perm::View)?;
         let language = crate::store::settings::language(&self.reader())?;
         let mut list = self.templates()?;
         list.templates
@@ -482,6 +484,7 @@ impl Store {
     }
 
     pub fn render_template(&self, name: &str, customer_id: i64) -> Result<Rendered> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
@@ -493,6 +496,7 @@ impl Store {
     /// How a bulk message would come out: counts of missing fields, a few samples, and the
     /// customers who lack a field.
     pub fn preview_template(&self, name: &str, filter: &CustomerFilter) -> Result<TemplatePreview> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;

@@ -221,6 +221,7 @@ impl Store {
     /// Probable duplicates, at most `limit` groups; archived customers already merged are
     /// left out.
     pub fn duplicates(&self, limit: u32) -> Result<Duplicates> {
+        self.require(Perm::View)?;
         find_groups(&self.reader(), limit)
     }
 

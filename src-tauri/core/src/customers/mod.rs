@@ -386,14 +386,17 @@ impl Store {
     }
 
     pub fn resolve_customer(&self, reference: &str) -> Result<i64> {
+        self.require(Perm::View)?;
         resolve(&self.reader(), reference)
     }
 
     pub fn customer(&self, id: i64) -> Result<Customer> {
+        self.require(Perm::View)?;
         existing(&self.reader(), id)
     }
 
     pub fn customer_stats(&self, id: i64) -> Result<Stats> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         existing(&conn, id)?;
         stats(&conn, id, currency(&conn)?.1)
@@ -401,6 +404,7 @@ impl Store {
 
     /// Details, stats and the newest purchases (at most `limit`).
     pub fn profile(&self, id: i64, limit: u32) -> Result<Profile> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let exp = currency(&conn)?.1;
         Ok(Profile {
@@ -417,12 +421,14 @@ impl Store {
     /// Search as you type at the counter: code, phone (full or last 3+ digits), or name
     /// (with digits of the phone). The first `limit` matches, most likely first.
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<CustomerRow>> {
+        self.require(Perm::View)?;
         Ok(self.find_customers(query, limit)?.rows)
     }
 
     /// [`Self::search`] with the number of matches, so the counter can say "2 khách" and
     /// refuse to guess between them.
     pub fn find_customers(&self, query: &str, limit: u32) -> Result<SearchResult> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let (ids, total) = search_ids(&conn, query, limit)?;
         let rows = db::customers::rows(&conn, &ids, currency(&conn)?.1)?;
@@ -430,6 +436,7 @@ impl Store {
     }
 
     pub fn list_customers(&self, q: &ListQuery) -> Result<CustomerPage> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let exp = currency(&conn)?.1;
         let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -445,9 +452,12 @@ impl Store {
     }
 
     pub fn customer_tags(&self) -> Result<Vec<String>> {
+        self.require(Perm::View)?;
         db::customers::tags(&self.reader())
     }
 
+    /// Open like the lock screen's calls: start-up asks it to offer the demo to an empty
+    /// shop before anyone signs in. A number, no customer's data.
     pub fn customer_count(&self) -> Result<i64> {
         db::customers::count_active(&self.reader())
     }

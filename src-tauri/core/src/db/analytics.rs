@@ -192,11 +192,6 @@ fn score_from(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
     })
 }
 
-pub fn clear_scores(conn: &Connection) -> Result<()> {
-    conn.execute("DELETE FROM customer_scores", [])?;
-    Ok(())
-}
-
 /// Drop the scores computed before `computed_at` (customers who no longer qualify).
 pub fn clear_scores_before(conn: &Connection, computed_at: i64) -> Result<()> {
     conn.execute(

@@ -40,10 +40,9 @@ fn best(stmt: &mut Statement, key: &str) -> Result<Option<i64>> {
     Ok(pick.map(|p| p.1))
 }
 
-/// A customer as the importer sees it: the editable record and whether it is archived.
+/// A customer as the importer sees it: the editable record.
 pub struct Existing {
     pub record: Record,
-    pub archived: bool,
 }
 
 impl<'c> ImportDb<'c> {
@@ -60,7 +59,7 @@ impl<'c> ImportDb<'c> {
                 .prepare("SELECT id, archived_at IS NULL FROM customers WHERE phone = ?1")?,
             record: conn.prepare(
                 "SELECT code, name, phone, birthday, gender, email, address, note, referred_by,
-                    source, archived_at IS NOT NULL,
+                    source,
                     (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id)
                  FROM customers c WHERE id = ?1",
             )?,
@@ -134,7 +133,7 @@ impl<'c> ImportDb<'c> {
         Ok(self
             .record
             .query_row([id], |r| {
-                let tags: Option<String> = r.get(11)?;
+                let tags: Option<String> = r.get(10)?;
                 Ok(Existing {
                     record: Record {
                         code: r.get(0)?,
@@ -151,7 +150,6 @@ impl<'c> ImportDb<'c> {
                             .map(|t| t.split(TAG_SEP).map(str::to_owned).collect())
                             .unwrap_or_default(),
                     },
-                    archived: r.get(10)?,
                 })
             })
             .optional()?)

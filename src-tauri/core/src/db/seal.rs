@@ -42,7 +42,6 @@ const NAMED_MAX: usize = 100;
 
 /// The shop's audit key.
 pub struct SealKey {
-    bytes: [u8; 32],
     id: String,
     /// HMAC state after the key: cloned per message, so millions of rows are not keyed anew.
     keyed: Option<Hmac<Sha256>>,
@@ -56,15 +55,11 @@ impl SealKey {
         let id = hex::encode(&h.finalize()[..8]);
         // HMAC takes a key of any length; were it ever refused, an empty MAC matches nothing.
         let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&bytes).ok();
-        SealKey { bytes, id, keyed }
+        SealKey { id, keyed }
     }
 
     pub fn id(&self) -> &str {
         &self.id
-    }
-
-    pub fn bytes(&self) -> &[u8; 32] {
-        &self.bytes
     }
 
     pub fn mac(&self, msg: &[u8]) -> String {

@@ -354,6 +354,7 @@ impl Store {
 
     /// What a bill would cost with `redeem` points, checked like a real purchase.
     pub fn quote(&self, input: &PurchaseInput) -> Result<Quote> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         let (code, exp) = currency(&conn)?;
         existing(&conn, input.customer_id)?;
@@ -522,12 +523,14 @@ impl Store {
     }
 
     pub fn purchases_of(&self, customer_id: i64, limit: u32) -> Result<Vec<Purchase>> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         existing(&conn, customer_id)?;
         db::purchases::for_customer(&conn, customer_id, limit, currency(&conn)?.1)
     }
 
     pub fn purchase(&self, id: i64) -> Result<Purchase> {
+        self.require(Perm::View)?;
         let conn = self.reader();
         db::purchases::get(&conn, id, currency(&conn)?.1)?.ok_or(CoreError::PurchaseNotFound(id))
     }

@@ -111,10 +111,11 @@ impl Store {
         self.session().actor = None;
     }
 
-    #[doc(hidden)]
-    /// Tests: pretend the session has been idle this long.
-    pub fn age_session_for_tests(&self, by: Duration) {
-        let mut s = self.session();
-        s.last_active = s.last_active.checked_sub(by).unwrap_or(s.last_active);
+    internal! {
+        /// Tests: pretend the session has been idle this long.
+        fn age_session_for_tests(&self, by: Duration) {
+            let mut s = self.session();
+            s.last_active = s.last_active.checked_sub(by).unwrap_or(s.last_active);
+        }
     }
 }

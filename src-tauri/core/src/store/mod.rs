@@ -7,6 +7,7 @@ pub mod session;
 pub mod settings;
 
 use crate::error::{CoreError, Result};
+use crate::store::session::Perm;
 use crate::{db, files};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -185,6 +186,7 @@ impl Store {
     /// integrity_check, foreign keys, cached figures, and (with the audit key) the seals of
     /// staff and points ledger rows.
     pub fn check(&self) -> Result<db::CheckReport> {
+        self.require(Perm::View)?;
         db::check(&self.writer())
     }
 }

@@ -105,6 +105,99 @@ impl Perm {
     }
 }
 
+/// What each of the window's commands needs once staff exist: the one table that the UI's
+/// role table (`ui/lib/roles.js`, which hides what a cashier cannot use) and the IPC role
+/// matrix are tested against. `None` is the lock screen's own (open to anyone); a cashier
+/// may do what needs `View` or `Serve`; the rest is the owner's. Each command's core
+/// method makes the check itself (`Store::require`); this table names it for the adapters.
+pub const COMMANDS: &[(&str, Option<Perm>)] = &[
+    ("app_info", None),
+    ("settings_get", None),
+    ("auth_status", None),
+    ("auth_setup", None),
+    ("auth_sign_in", None),
+    ("auth_lock", None),
+    ("demo_create", Some(Perm::Demo)),
+    ("demo_leave", Some(Perm::Demo)),
+    ("settings_set", Some(Perm::Settings)),
+    ("customer_search", Some(Perm::View)),
+    ("customer_list", Some(Perm::View)),
+    ("customer_tags", Some(Perm::View)),
+    ("customer_get", Some(Perm::View)),
+    ("customer_add", Some(Perm::Serve)),
+    ("customer_update", Some(Perm::Serve)),
+    ("customer_archive", Some(Perm::ArchiveCustomer)),
+    ("purchase_add", Some(Perm::Serve)),
+    ("loyalty_get", Some(Perm::View)),
+    ("loyalty_set", Some(Perm::LoyaltyRules)),
+    ("loyalty_set_tiers", Some(Perm::LoyaltyRules)),
+    ("purchase_quote", Some(Perm::View)),
+    ("purchase_refund", Some(Perm::Refund)),
+    ("points_adjust", Some(Perm::AdjustPoints)),
+    ("import_preview", Some(Perm::Import)),
+    ("import_run", Some(Perm::Import)),
+    ("export_run", Some(Perm::Export)),
+    ("backup_create", Some(Perm::Backup)),
+    ("backup_list", Some(Perm::View)),
+    ("backup_status", Some(Perm::View)),
+    ("backup_configure", Some(Perm::Backup)),
+    ("backup_verify", Some(Perm::Backup)),
+    ("backup_restore", Some(Perm::Restore)),
+    ("customer_duplicates", Some(Perm::View)),
+    ("customer_merge", Some(Perm::MergeCustomers)),
+    ("reminder_today", Some(Perm::View)),
+    ("reminder_list", Some(Perm::View)),
+    ("reminder_add", Some(Perm::Serve)),
+    ("reminder_add_bulk", Some(Perm::BulkReminders)),
+    ("reminder_done", Some(Perm::Serve)),
+    ("reminder_snooze", Some(Perm::Serve)),
+    ("reminder_cancel", Some(Perm::CancelReminder)),
+    ("reminder_generate", Some(Perm::Maintenance)),
+    ("reminder_rules_get", Some(Perm::View)),
+    ("reminder_rules_set", Some(Perm::ReminderRules)),
+    ("interaction_add", Some(Perm::Serve)),
+    ("survey_add", Some(Perm::Serve)),
+    ("customer_care", Some(Perm::View)),
+    ("customer_confirm_details", Some(Perm::Serve)),
+    ("warranty_list", Some(Perm::View)),
+    ("ticket_add", Some(Perm::Serve)),
+    ("ticket_set_status", Some(Perm::Serve)),
+    ("template_list", Some(Perm::View)),
+    ("template_save", Some(Perm::Templates)),
+    ("template_delete", Some(Perm::Templates)),
+    ("template_render", Some(Perm::View)),
+    ("template_preview", Some(Perm::View)),
+    ("template_export", Some(Perm::Export)),
+    ("report_summary", Some(Perm::View)),
+    ("report_churn", Some(Perm::View)),
+    ("report_cohorts", Some(Perm::View)),
+    ("report_rfm", Some(Perm::View)),
+    ("report_lifecycle", Some(Perm::View)),
+    ("report_clv", Some(Perm::View)),
+    ("report_at_risk", Some(Perm::View)),
+    ("report_staff", Some(Perm::StaffReports)),
+    ("report_export", Some(Perm::Export)),
+    ("analytics_refresh", Some(Perm::Maintenance)),
+    ("analytics_get_rules", Some(Perm::View)),
+    ("analytics_set_rules", Some(Perm::Settings)),
+    ("staff_list", Some(Perm::ManageStaff)),
+    ("staff_add", Some(Perm::ManageStaff)),
+    ("staff_update", Some(Perm::ManageStaff)),
+    ("staff_set_active", Some(Perm::ManageStaff)),
+    ("audit_list", Some(Perm::AuditLog)),
+    ("audit_verify", Some(Perm::AuditLog)),
+    ("reminder_snooze_bulk", Some(Perm::Serve)),
+    ("reminder_cancel_bulk", Some(Perm::CancelReminder)),
+];
+
+/// What `command` needs, if it is one of [`COMMANDS`]; `Some(None)` for an open one.
+pub fn command_permission(command: &str) -> Option<Option<Perm>> {
+    COMMANDS
+        .iter()
+        .find(|(c, _)| *c == command)
+        .map(|(_, p)| *p)
+}
+
 /// Who is acting: a staff member, or before staff exist the shop itself, or the app's
 /// scheduled work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,16 +282,20 @@ thread_local! {
     pub(crate) static AS_SYSTEM: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Run `f` as the app's own scheduled work: allowed everything, audited as "system".
-pub fn as_system<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            AS_SYSTEM.with(|s| s.set(self.0));
+internal! {
+    /// Run `f` as the app's own scheduled work: allowed everything, audited as "system".
+    /// Only core's own entry points (the hourly pass, the demo, a stale score refresh) use
+    /// it; the app asks for that work through them.
+    fn as_system<T>(f: impl FnOnce() -> T) -> T {
+        struct Reset(bool);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                AS_SYSTEM.with(|s| s.set(self.0));
+            }
         }
+        let _reset = Reset(AS_SYSTEM.with(|s| s.replace(true)));
+        f()
     }
-    let _reset = Reset(AS_SYSTEM.with(|s| s.replace(true)));
-    f()
 }
 
 /// The idle lock setting, in minutes.

@@ -26,6 +26,7 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["transfer"], false),
     (&["backup"], false),
     (&["demo"], false),
+    (&["scheduled"], false),
 ];
 
 type Module = Vec<String>;

@@ -1,5 +1,6 @@
 //! Integration tests of khachquen-core: one binary, a module per area.
 
+mod access;
 mod analytics;
 mod audit;
 mod backup;

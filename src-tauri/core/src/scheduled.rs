@@ -1,0 +1,31 @@
+//! The app's own hourly work, done as the app itself (audited as "system", not as whoever
+//! is signed in): the day's loyalty work (expiry, birthday bonuses, tier moves), the day's
+//! reminders, the scores behind the lists, and the daily automatic backup.
+
+use crate::error::CoreError;
+use crate::store::session::as_system;
+use crate::store::Store;
+
+impl Store {
+    /// One pass of the scheduled work. Each step runs even when one before it failed; the
+    /// failures come back named by step, for the log (the backup's also lands in the backup
+    /// status Settings shows). Every step is idempotent, so a pass may run at any time.
+    pub fn scheduled_pass(&self) -> Vec<(&'static str, CoreError)> {
+        as_system(|| {
+            let steps: [(&'static str, &dyn Fn() -> crate::Result<()>); 4] = [
+                ("loyalty maintenance", &|| {
+                    self.loyalty_maintenance(None).map(drop)
+                }),
+                ("reminder generation", &|| {
+                    self.generate_reminders(None).map(drop)
+                }),
+                ("analytics", &|| self.refresh_analytics().map(drop)),
+                ("automatic backup", &|| self.auto_backup_if_due().map(drop)),
+            ];
+            steps
+                .into_iter()
+                .filter_map(|(name, step)| step().err().map(|e| (name, e)))
+                .collect()
+        })
+    }
+}
