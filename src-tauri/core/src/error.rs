@@ -4,7 +4,9 @@
 //! Each error is declared once, in the `core_errors!` table below: its message (thiserror),
 //! its stable code and its params. The enum, `code()`, `params()` and `CODES` are all made
 //! from that table, so an error without a code does not compile and `CODES` cannot miss one.
-//! The catalogs and docs/IPC.md are checked against `CODE_PARAMS` (tests/i18n.rs).
+//! The catalogs and docs/IPC.md are checked against `CODE_PARAMS` (tests/i18n.rs): a new
+//! error needs its message in both catalogs, and `KQ_BLESS=1 cargo test --test tests i18n::`
+//! writes it into docs/IPC.md's list.
 
 use serde_json::{Map, Value};
 
