@@ -1231,3 +1231,32 @@ fn a_cashiers_reports_hold_no_revenue() {
         .iter()
         .all(|x| money(&x["revenue"])));
 }
+
+/// The RFM grid the window draws is core's: report_rfm sends all 25 cells, rows R5..R1 and
+/// columns F1..F5, each named by core's segment(r, f), and docs/IPC.md shows the same table.
+#[test]
+fn report_rfm_carries_cores_grid() {
+    use khachquen_core::analytics::scores::segment;
+    let a = app();
+    let rfm = invoke(&a, "report_rfm", json!({})).unwrap();
+    let sent: Vec<(i64, i64, &str)> = rfm["grid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let n = |k: &str| c[k].as_i64().unwrap();
+            (n("r"), n("f"), c["segment"].as_str().unwrap())
+        })
+        .collect();
+    let cores: Vec<(i64, i64, &str)> = (1..=5)
+        .rev()
+        .flat_map(|r| (1..=5).map(move |f| (r, f, segment(r, f))))
+        .collect();
+    assert_eq!(sent, cores);
+    let doc = include_str!("../docs/IPC.md");
+    for r in 1..=5 {
+        let row: Vec<&str> = (1..=5).map(|f| segment(r, f)).collect();
+        let line = format!("    R{r}: {}\n", row.join(", "));
+        assert!(doc.contains(&line), "docs/IPC.md lacks {line:?}");
+    }
+}

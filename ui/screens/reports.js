@@ -12,17 +12,9 @@ import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { careIcon, shopToday } from '../lib/care-dialogs.js';
 import * as charts from '../lib/charts.js';
 import { dateInput, dateValue, setDateValue } from '../lib/datefield.js';
+import { rfmRows } from '../lib/rfm.js';
 
-export const SEGMENTS = ['champions', 'loyal', 'potential_loyalist', 'new', 'at_risk', 'cant_lose', 'hibernating', 'lost'];
 export const STAGES = ['reach', 'purchase', 'develop', 'retain', 'advocacy'];
-// The contract's grid: rows R5..R1, columns F1..F5 (docs/IPC.md).
-const GRID = {
-  5: ['new', 'potential_loyalist', 'potential_loyalist', 'champions', 'champions'],
-  4: ['potential_loyalist', 'potential_loyalist', 'loyal', 'champions', 'champions'],
-  3: ['hibernating', 'potential_loyalist', 'loyal', 'loyal', 'loyal'],
-  2: ['hibernating', 'hibernating', 'at_risk', 'at_risk', 'cant_lose'],
-  1: ['lost', 'lost', 'at_risk', 'cant_lose', 'cant_lose'],
-};
 const SECTIONS = ['summary', 'churn', 'cohorts', 'rfm', 'lifecycle', 'clv', 'staff'];
 const RANGED = ['summary', 'churn', 'cohorts', 'staff']; // follow the date range
 const TOGGLES = ['summary', 'churn', 'cohorts', 'rfm', 'lifecycle', 'clv']; // have a chart and a table
@@ -544,10 +536,11 @@ function openFiltered(key, value) { location.hash = filterHash(key, value); }
 
 function drawRfm(d, asTable) {
   const { fmt } = ctx;
-  const byCell = new Map((d.grid ?? []).map((c) => [`${c.r}-${c.f}`, c]));
-  const cells = [5, 4, 3, 2, 1].flatMap((r) => [1, 2, 3, 4, 5].map((f) => byCell.get(`${r}-${f}`) ?? { r, f, count: 0, segment: GRID[r][f - 1] }));
+  // Core's grid and segments, drawn in core's order (rows R5..R1, columns F1..F5).
+  const { cols, rows } = rfmRows(d.grid);
+  const cells = rows.flatMap((row) => row.cells);
   const computed = h('p', { class: 'rpt-range' }, d.computed_at ? T('rfm.computed', { count: num(d.customers), when: fmt.dateTime(d.computed_at) }) : T('never_computed'));
-  const segments = (d.segments ?? []).slice().sort((a, b) => SEGMENTS.indexOf(a.segment) - SEGMENTS.indexOf(b.segment));
+  const segments = d.segments ?? [];
   const total = d.customers || segments.reduce((s, x) => s + x.count, 0);
   const withRevenue = ctx.can('shop_revenue') && segments.some((s) => s.revenue !== null && s.revenue !== undefined);
   const segmentList = table('report-rfm-segments', [{ label: A('segment') }, { label: T('col_customers'), num: true }, { label: T('col_share'), num: true },
@@ -564,10 +557,10 @@ function drawRfm(d, asTable) {
   const max = Math.max(1, ...cells.map((c) => c.count));
   const grid = h('div', { class: 'rfm-grid', id: 'report-rfm-grid', role: 'group', 'aria-label': T('rfm.grid_title') },
     h('span', { class: 'rfm-axis rfm-corner', 'aria-hidden': 'true' }),
-    [1, 2, 3, 4, 5].map((f) => h('span', { class: 'rfm-axis rfm-col', title: A('frequency') }, `F${f}`)),
-    [5, 4, 3, 2, 1].map((r) => [
-      h('span', { class: 'rfm-axis rfm-row', title: A('recency') }, `R${r}`),
-      cells.filter((c) => c.r === r).map((c) => {
+    cols.map((f) => h('span', { class: 'rfm-axis rfm-col', title: A('frequency') }, `F${f}`)),
+    rows.map((row) => [
+      h('span', { class: 'rfm-axis rfm-row', title: A('recency') }, `R${row.r}`),
+      row.cells.map((c) => {
         const label = T('rfm.cell_label', { r: c.r, f: c.f, segment: A(`segments.${c.segment}`), count: num(c.count) });
         return h('button', {
           type: 'button', class: ['rfm-cell', `seg-${c.segment}`, c.count === 0 && 'zero', c.count / max > 0.5 && 'strong'],
