@@ -270,7 +270,8 @@ impl Store {
     }
 }
 
-fn cell_text(c: &Cell) -> String {
+/// A cell as text, as the CSV file and the command line show it (empty when unknown).
+pub fn cell_text(c: &Cell) -> String {
     match c {
         Cell::Text(s) => s.clone(),
         Cell::Int(n) => n.to_string(),
