@@ -174,7 +174,7 @@ pub fn run(db: &Store, Cmd::Report(cmd): Cmd, o: &Out) -> khachquen_core::Result
 }
 
 /// With --json the report itself; else its table, the one the export writes, as
-/// tab-separated lines under a header of column keys.
+/// tab-separated lines under its notes and a header of column keys.
 fn table<T: Serialize>(
     db: &Store,
     o: &Out,
@@ -190,7 +190,8 @@ fn table<T: Serialize>(
 }
 
 fn table_text(t: &Table) -> String {
-    let mut lines = vec![t.columns.join("\t")];
+    let mut lines: Vec<String> = t.notes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    lines.push(t.columns.join("\t"));
     lines.extend(t.rows.iter().map(|row| {
         row.iter()
             .map(|c| match cell_text(c) {
