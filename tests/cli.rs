@@ -2914,3 +2914,101 @@ fn importing_purchases_creates_customers_from_a_code_alone() {
     assert_eq!(p["customer"]["phone"], serde_json::Value::Null);
     assert_eq!(p["stats"]["visits"], 1);
 }
+
+// ---- issue 16: adapters only adapt ----
+
+/// The report text is core's report table (the rows the export writes), under its notes; a
+/// `--item` line is split by the command line and checked by core; the CLV list's default
+/// size is core's, the window's too.
+#[test]
+fn report_text_is_cores_table_and_defaults_are_cores() {
+    use khachquen_core::analytics::export::{cell_text, ReportArgs};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    one_customer(d);
+    for (at, amount) in [
+        ("2025-03-02T10:00", "120000"),
+        ("2025-05-09T10:00", "80000"),
+    ] {
+        let args = [
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            amount,
+        ];
+        ok(d, &[&args[..], &["--at", at]].concat());
+    }
+    let range = ["--from", "2025-01-01", "--to", "2025-11-30"];
+    for report in ["summary", "churn", "cohorts", "rfm", "lifecycle", "staff"] {
+        let ranged = !matches!(report, "rfm" | "lifecycle");
+        let text = ok(
+            d,
+            &[
+                &["report", report][..],
+                &range[..if ranged { 4 } else { 0 }],
+            ]
+            .concat(),
+        );
+        let store = Store::open(&d.join("khachquen.db")).expect("open");
+        let args = ReportArgs {
+            from: Some("2025-01-01".into()),
+            to: Some("2025-11-30".into()),
+            period: Some("month".into()),
+            ..Default::default()
+        };
+        let args = if ranged { args } else { ReportArgs::default() };
+        let t = store.report_table(report, &args).expect("table");
+        let mut want: Vec<String> = t.notes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        want.push(t.columns.join("\t"));
+        for row in &t.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| Some(cell_text(c)).filter(|s| !s.is_empty()))
+                .map(|s| s.unwrap_or_else(|| "—".into()))
+                .collect();
+            want.push(cells.join("\t"));
+        }
+        assert_eq!(text.trim_end(), want.join("\n"), "{report}");
+        assert!(!t.rows.is_empty(), "{report} has rows to compare");
+    }
+    let summary = ok(d, &[&["report", "summary"][..], &range].concat());
+    assert!(summary.contains("from: 2025-01-01\nto: 2025-11-30\nmetric\tvalue\n"));
+    assert!(summary.contains("\npurchases\t2\n"), "{summary}");
+    assert!(ok(d, &[&["report", "churn"][..], &range].concat()).starts_with("inactive_days: 90\n"));
+
+    // The item format is the command line's; the values are core's to refuse.
+    refused(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            "1",
+            "--item",
+            "A;1",
+        ],
+        "--item",
+    );
+    let r = json(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            "90000",
+            "--item",
+            " Cáp ; 2 ; 45000 ; 6 ",
+        ],
+    );
+    assert_eq!(r["purchase"]["items"][0]["product"], "Cáp");
+    assert_eq!(r["purchase"]["items"][0]["warranty_months"], 6);
+    assert_eq!(khachquen_core::limits::CLV_TOP, 200);
+    let help = ok(d, &["report", "clv", "--help"]);
+    assert!(help.contains("(default: 200)"), "{help}");
+}
