@@ -1,60 +1,10 @@
 //! The real `khachquen` binary on temp data folders: the stable command-line contract.
 
+use crate::support_cli::*;
 use khachquen_core::Store;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-
-pub fn kq(dir: &Path, args: &[&str]) -> Output {
-    kq_env(dir, &[], args)
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = kq(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 stdout")
-}
-
-fn json(dir: &Path, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    serde_json::from_str(&ok(dir, &a)).expect("one JSON document")
-}
-
-/// Exit 1, a readable message on stderr containing `needle`, and no data changed.
-fn refused(dir: &Path, args: &[&str], needle: &str) {
-    let before = snapshot(dir);
-    let out = kq(dir, args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
-    assert!(
-        !err.contains("customer.") && !err.contains("purchase."),
-        "raw code leaked: {err}"
-    );
-    assert_eq!(snapshot(dir), before, "{args:?} changed the database");
-}
-
-fn snapshot(dir: &Path) -> Value {
-    let s = Store::open(&dir.join("khachquen.db")).expect("open");
-    let rows = s
-        .list_customers(&khachquen_core::model::ListQuery {
-            limit: 500,
-            include_archived: true,
-            ..Default::default()
-        })
-        .expect("list");
-    let profiles: Vec<_> = rows
-        .rows
-        .iter()
-        .map(|r| s.profile(r.id, 500).expect("profile"))
-        .collect();
-    serde_json::to_value((profiles, s.settings().expect("settings"))).expect("json")
-}
 
 #[test]
 fn add_find_show_and_record_a_purchase() {
@@ -370,12 +320,10 @@ fn usage_errors_exit_2() {
 #[test]
 fn messages_follow_lang() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .args(["--lang", "vi", "--data-dir"])
-        .arg(dir.path())
-        .args(["customer", "add", "--name", "A", "--phone", "123"])
-        .output()
-        .unwrap();
+    let out = kq_vi(
+        dir.path(),
+        &["customer", "add", "--name", "A", "--phone", "123"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -418,10 +366,6 @@ fn newer_database_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("999"));
     assert_eq!(std::fs::read(&path).unwrap(), before);
-}
-
-fn rusqlite_conn(path: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
 }
 
 #[test]
@@ -629,27 +573,6 @@ fn loyalty_from_the_command_line() {
 
 // Import and export: real files of every shape a shop brings, through the real binary.
 
-fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.display().to_string()
-}
-
-fn utf16le_with_bom(text: &str) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xFE];
-    b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    b
-}
-
-/// Exit 1 and the JSON report on stdout.
-fn rejected_json(dir: &Path, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = kq(dir, &a);
-    assert_eq!(out.status.code(), Some(1), "{args:?}");
-    serde_json::from_slice(&out.stdout).expect("one JSON report")
-}
-
 #[test]
 fn import_customers_from_csv_utf16_and_xlsx() {
     let (data, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -840,12 +763,7 @@ fn malformed_imports_are_refused_with_line_column_and_reason() {
         "“12345” is not a valid phone number."
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .args(["--lang", "vi", "--data-dir"])
-        .arg(d)
-        .args(["import", "customers", &bad])
-        .output()
-        .unwrap();
+    let out = kq_vi(d, &["import", "customers", &bad]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -957,13 +875,11 @@ fn export_customers_purchases_and_points() {
     );
     assert_eq!(text.lines().count(), 31);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .args(["--lang", "vi", "--data-dir"])
-        .arg(d)
-        .args(["export", "customers"])
-        .arg(f.join("khach-vi.csv"))
-        .output()
-        .unwrap();
+    let vi_file = f.join("khach-vi.csv");
+    let out = kq_vi(
+        d,
+        &["export", "customers", vi_file.to_str().expect("utf-8 path")],
+    );
     assert!(out.status.success());
     let vi = std::fs::read_to_string(f.join("khach-vi.csv")).unwrap();
     assert!(
@@ -1009,13 +925,6 @@ fn export_customers_purchases_and_points() {
         (&Value::from(30), &Value::from(0)),
         "{r}"
     );
-}
-
-fn backup_file(dir: &Path) -> String {
-    json(dir, &["backup", "create"])["file"]
-        .as_str()
-        .expect("the backup's path")
-        .to_owned()
 }
 
 #[test]
@@ -1136,12 +1045,7 @@ fn bad_backups_are_refused_clearly_and_change_nothing() {
         1,
         "no safety copy made"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .args(["--lang", "vi", "--data-dir"])
-        .arg(d)
-        .args(["backup", "restore", &cases[2].0])
-        .output()
-        .unwrap();
+    let out = kq_vi(d, &["backup", "restore", &cases[2].0]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bị thiếu"));
 }
@@ -2034,26 +1938,6 @@ fn encrypted_backups_from_the_command_line() {
     assert!(plain["file"].as_str().unwrap().ends_with(".db"));
 }
 
-/// `khachquen` on `dir` in English with these environment variables (the data folder and
-/// the PINs are never inherited).
-fn kq_command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_khachquen"));
-    c.arg("--data-dir")
-        .arg(dir)
-        .args(["--lang", "en"])
-        .args(args)
-        .env_remove("KHACHQUEN_DATA_DIR")
-        .env_remove("KHACHQUEN_PIN")
-        .env_remove("KHACHQUEN_NEW_PIN")
-        .envs(env.iter().copied());
-    c
-}
-
-/// `kq` with these environment variables (the PINs are never inherited).
-pub fn kq_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    kq_command(dir, env, args).output().expect("run khachquen")
-}
-
 #[test]
 fn staff_and_the_owners_pin_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -2191,20 +2075,6 @@ fn staff_and_the_owners_pin_on_the_command_line() {
 }
 
 // Issue 14: numbers and dates have limits, on the real binary.
-
-fn one_customer(d: &Path) {
-    ok(
-        d,
-        &[
-            "customer",
-            "add",
-            "--name",
-            "Phan Thị Ngọc",
-            "--phone",
-            "0966123456",
-        ],
-    );
-}
 
 #[test]
 fn amounts_and_point_deltas_past_the_limits_are_refused() {
@@ -2394,15 +2264,6 @@ fn names_of_invisible_or_control_characters_are_refused() {
     assert_eq!(c["name"], "Ngô Bảo");
 }
 
-/// `khachquen` started now (not waited for), with these environment variables.
-fn kq_spawn(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
-    kq_command(dir, env, args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start khachquen")
-}
-
 /// Wrong and right PINs from many processes at once: each attempt is counted before the
 /// PIN is checked, so at most five are ever checked, and once locked even the right PIN waits.
 #[test]
@@ -2489,16 +2350,6 @@ fn parallel_pin_guesses_from_many_processes_check_at_most_five() {
         s.search("Khách lạ", 5).unwrap().is_empty(),
         "nothing was added"
     );
-}
-
-fn ok_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
-    let out = kq_env(dir, env, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 stdout")
 }
 
 /// The audit key and anchor outside the database: a log rewritten with every hash
@@ -2627,24 +2478,6 @@ fn a_rewritten_log_and_rows_edited_with_sql_are_reported_on_the_command_line() {
 
 // ---- Issue 14: hostile paths, bounded imports, a closed stderr ----
 
-/// The database is whole: a SQLite header, integrity_check ok, the shop's data as before.
-fn database_intact(d: &Path, before: &Value) {
-    let db = d.join("khachquen.db");
-    let head = std::fs::read(&db).expect("db");
-    assert!(
-        head.starts_with(b"SQLite format 3\0"),
-        "the database was overwritten"
-    );
-    let conn = rusqlite_conn(&db);
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check");
-    assert_eq!(check, "ok");
-    drop(conn);
-    assert_eq!(&snapshot(d), before, "the shop's data changed");
-    ok(d, &["db", "check"]);
-}
-
 #[cfg(unix)]
 #[test]
 fn export_never_writes_through_a_planted_name() {
@@ -2769,24 +2602,6 @@ fn imports_refuse_devices_pipes_folders_and_far_cells_at_once() {
     );
 }
 
-/// Run the binary with stdout and stderr on a pipe whose reader is already gone: every write
-/// fails with EPIPE.
-fn kq_into_a_closed_pipe(dir: &Path, args: &[&str]) -> std::process::ExitStatus {
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    drop(reader);
-    Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["--lang", "en"])
-        .args(args)
-        .env_remove("KHACHQUEN_DATA_DIR")
-        .env_remove("KHACHQUEN_PIN")
-        .stdout(writer.try_clone().expect("clone"))
-        .stderr(writer)
-        .status()
-        .expect("run khachquen")
-}
-
 #[cfg(unix)]
 #[test]
 fn a_closed_stderr_or_a_reader_that_left_never_panics() {
@@ -2836,19 +2651,6 @@ fn a_closed_stderr_or_a_reader_that_left_never_panics() {
 }
 
 // ---- issue 15 (today helper): Vietnamese amounts, file errors, what the summary says ----
-
-/// `khachquen` on `dir` in Vietnamese.
-fn kq_vi(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_khachquen"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["--lang", "vi"])
-        .args(args)
-        .env_remove("KHACHQUEN_DATA_DIR")
-        .env_remove("KHACHQUEN_PIN")
-        .output()
-        .expect("run khachquen")
-}
 
 /// A purchases workbook whose amounts are text cells, as shops type them.
 fn purchases_xlsx(path: &Path, amounts: &[&str]) {
@@ -3111,4 +2913,102 @@ fn importing_purchases_creates_customers_from_a_code_alone() {
     assert_eq!(p["customer"]["name"], "Bà Sáu");
     assert_eq!(p["customer"]["phone"], serde_json::Value::Null);
     assert_eq!(p["stats"]["visits"], 1);
+}
+
+// ---- issue 16: adapters only adapt ----
+
+/// The report text is core's report table (the rows the export writes), under its notes; a
+/// `--item` line is split by the command line and checked by core; the CLV list's default
+/// size is core's, the window's too.
+#[test]
+fn report_text_is_cores_table_and_defaults_are_cores() {
+    use khachquen_core::analytics::export::{cell_text, ReportArgs};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    one_customer(d);
+    for (at, amount) in [
+        ("2025-03-02T10:00", "120000"),
+        ("2025-05-09T10:00", "80000"),
+    ] {
+        let args = [
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            amount,
+        ];
+        ok(d, &[&args[..], &["--at", at]].concat());
+    }
+    let range = ["--from", "2025-01-01", "--to", "2025-11-30"];
+    for report in ["summary", "churn", "cohorts", "rfm", "lifecycle", "staff"] {
+        let ranged = !matches!(report, "rfm" | "lifecycle");
+        let text = ok(
+            d,
+            &[
+                &["report", report][..],
+                &range[..if ranged { 4 } else { 0 }],
+            ]
+            .concat(),
+        );
+        let store = Store::open(&d.join("khachquen.db")).expect("open");
+        let args = ReportArgs {
+            from: Some("2025-01-01".into()),
+            to: Some("2025-11-30".into()),
+            period: Some("month".into()),
+            ..Default::default()
+        };
+        let args = if ranged { args } else { ReportArgs::default() };
+        let t = store.report_table(report, &args).expect("table");
+        let mut want: Vec<String> = t.notes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        want.push(t.columns.join("\t"));
+        for row in &t.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| Some(cell_text(c)).filter(|s| !s.is_empty()))
+                .map(|s| s.unwrap_or_else(|| "—".into()))
+                .collect();
+            want.push(cells.join("\t"));
+        }
+        assert_eq!(text.trim_end(), want.join("\n"), "{report}");
+        assert!(!t.rows.is_empty(), "{report} has rows to compare");
+    }
+    let summary = ok(d, &[&["report", "summary"][..], &range].concat());
+    assert!(summary.contains("from: 2025-01-01\nto: 2025-11-30\nmetric\tvalue\n"));
+    assert!(summary.contains("\npurchases\t2\n"), "{summary}");
+    assert!(ok(d, &[&["report", "churn"][..], &range].concat()).starts_with("inactive_days: 90\n"));
+
+    // The item format is the command line's; the values are core's to refuse.
+    refused(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            "1",
+            "--item",
+            "A;1",
+        ],
+        "--item",
+    );
+    let r = json(
+        d,
+        &[
+            "purchase",
+            "add",
+            "--customer",
+            "0966123456",
+            "--amount",
+            "90000",
+            "--item",
+            " Cáp ; 2 ; 45000 ; 6 ",
+        ],
+    );
+    assert_eq!(r["purchase"]["items"][0]["product"], "Cáp");
+    assert_eq!(r["purchase"]["items"][0]["warranty_months"], 6);
+    assert_eq!(khachquen_core::limits::CLV_TOP, 200);
+    let help = ok(d, &["report", "clv", "--help"]);
+    assert!(help.contains("(default: 200)"), "{help}");
 }

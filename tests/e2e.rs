@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn cli(dir: &Path, args: &[&str]) {
-    let out = crate::cli::kq(dir, args);
+    let out = crate::support_cli::kq(dir, args);
     assert!(
         out.status.success(),
         "{}",
@@ -120,7 +120,7 @@ async fn a_bad_phone_shows_the_error_in_place() -> R<()> {
     assert!(!msg.contains("customer."), "{msg}");
     s.screenshot("bad-phone").await?;
     let dir = s.close().await?;
-    let out = crate::cli::kq(dir.path(), &["customer", "find", "hoa", "--json"]);
+    let out = crate::support_cli::kq(dir.path(), &["customer", "find", "hoa", "--json"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "[]",
@@ -157,7 +157,7 @@ async fn a_fast_cashier_does_not_lose_the_amount() -> R<()> {
     s.wait_text("#purchase-confirmation", "150.000").await?;
     s.screenshot("fast-cashier").await?;
     let dir = s.close().await?;
-    let out = crate::cli::kq(
+    let out = crate::support_cli::kq(
         dir.path(),
         &["purchase", "list", "--customer", "0933222111", "--json"],
     );
@@ -237,7 +237,7 @@ async fn redeem_points_at_the_counter() -> R<()> {
     );
     s.screenshot("settings-loyalty").await?;
     let dir = s.close().await?;
-    let out = crate::cli::kq(dir.path(), &["points", "show", "0977123456", "--json"]);
+    let out = crate::support_cli::kq(dir.path(), &["points", "show", "0977123456", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(v["loyalty"]["balance"], 65);
     Ok(())
@@ -316,7 +316,7 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
     s.wait_text("#duplicates-list", "Nguy").await?;
     s.screenshot("duplicates").await?;
     let dir = s.close().await?;
-    let out = crate::cli::kq(dir.path(), &["backup", "list", "--json"]);
+    let out = crate::support_cli::kq(dir.path(), &["backup", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     // The day's automatic backup may land first (the background pass starts 5 s after the
     // window): exactly one manual backup is the button's, any other is the automatic one.
@@ -340,7 +340,7 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
     assert!(kinds.len() <= 2, "{list}");
     // The two valid rows were imported from the window; the bad one was skipped.
     for (phone, present) in [("0905111222", true), ("0905333444", true)] {
-        let out = crate::cli::kq(dir.path(), &["customer", "show", phone, "--json"]);
+        let out = crate::support_cli::kq(dir.path(), &["customer", "show", phone, "--json"]);
         assert_eq!(out.status.success(), present, "{phone}");
     }
     Ok(())
@@ -453,7 +453,7 @@ async fn today_complete_a_reminder_with_a_logged_call() -> R<()> {
         .await?;
     s.screenshot("profile-care-timeline").await?;
     let dir = s.close().await?;
-    let log = crate::cli::kq(dir.path(), &["interaction", "list", "0987654321", "--json"]);
+    let log = crate::support_cli::kq(dir.path(), &["interaction", "list", "0987654321", "--json"]);
     let log: serde_json::Value = serde_json::from_slice(&log.stdout)?;
     assert_eq!(log[0]["channel"], "phone");
     assert_eq!(log[0]["outcome"], "Khách hài lòng, hẹn ghé thứ bảy");
@@ -492,7 +492,7 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
 }
 
 fn cli_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) {
-    let out = crate::cli::kq_env(dir, env, args);
+    let out = crate::support_cli::kq_env(dir, env, args);
     assert!(
         out.status.success(),
         "{}",
@@ -597,7 +597,7 @@ async fn a_cashier_signs_in_sells_and_cannot_open_export_or_audit() -> R<()> {
 
     // The sale is Minh's, and so is the wrong PIN.
     let d = dir.path();
-    let out = crate::cli::kq_env(
+    let out = crate::support_cli::kq_env(
         d,
         &[("KHACHQUEN_PIN", "2468")],
         &["audit", "list", "--staff", "Minh", "--json"],
@@ -714,7 +714,7 @@ async fn a_setting_saves_on_tab_and_a_refused_one_shows_what_core_holds() -> R<(
     assert_eq!(s.wait_value("#settings-idle-lock", "15").await?, "15");
     let dir = s.close().await?;
     // And core holds it.
-    let out = crate::cli::kq_env(
+    let out = crate::support_cli::kq_env(
         dir.path(),
         &[("KHACHQUEN_PIN", crate::support_driver::OWNER.1)],
         &["loyalty", "show", "--json"],

@@ -1236,7 +1236,7 @@ fn a_cashiers_reports_hold_no_revenue() {
 /// columns F1..F5, each named by core's segment(r, f), and docs/IPC.md shows the same table.
 #[test]
 fn report_rfm_carries_cores_grid() {
-    use khachquen_core::analytics::scores::segment;
+    use khachquen_core::model::segment;
     let a = app();
     let rfm = invoke(&a, "report_rfm", json!({})).unwrap();
     let sent: Vec<(i64, i64, &str)> = rfm["grid"]

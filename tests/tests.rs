@@ -5,4 +5,5 @@ mod crash;
 mod e2e;
 mod i18n;
 mod ipc;
+mod support_cli;
 mod support_driver;

@@ -141,6 +141,22 @@ pub fn from_total(v: f64) -> i64 {
     v.round() as i64
 }
 
+// How many rows a list holds when the caller names no number: the window and the command
+// line take the same from here.
+pub const FIND_ROWS: u32 = 10;
+pub const DUPLICATE_GROUPS: u32 = 200;
+/// A customer's purchases shown with the profile.
+pub const PROFILE_PURCHASES: u32 = 200;
+pub const LEDGER_ROWS: u32 = 1000;
+pub const PURCHASE_ROWS: u32 = 100;
+pub const INTERACTION_ROWS: u32 = 50;
+/// Open reminders in one list; Today shows fewer.
+pub const REMINDER_ROWS: u32 = 1000;
+pub const TODAY_ROWS: u32 = 50;
+pub const AT_RISK_ROWS: u32 = 50;
+/// The customers with the highest CLV in the CLV report.
+pub const CLV_TOP: usize = 200;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,27 +186,6 @@ pub struct ItemInput {
     pub warranty_months: Option<u32>,
 }
 
-impl ItemInput {
-    /// "product;qty;unit price[;warranty months]", as the CLI takes it.
-    pub fn parse_spec(spec: &str) -> crate::Result<ItemInput> {
-        let parts: Vec<&str> = spec.split(';').map(str::trim).collect();
-        let bad = || crate::CoreError::InvalidInput(format!("--item {spec:?}"));
-        let warranty_months = match parts.get(3) {
-            Some(w) if !w.is_empty() => Some(w.parse().map_err(|_| bad())?),
-            _ => None,
-        };
-        match parts.as_slice() {
-            [product, qty, price] | [product, qty, price, _] => Ok(ItemInput {
-                product: (*product).to_owned(),
-                quantity: (*qty).to_owned(),
-                unit_price: (*price).to_owned(),
-                warranty_months,
-            }),
-            _ => Err(bad()),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct PurchaseResult {
     pub purchase: Purchase,

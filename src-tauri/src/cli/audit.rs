@@ -1,10 +1,17 @@
 //! The audit log on the command line: list with filters, verify the chain and its seals.
 
-use super::Out;
+use super::out::Out;
 use clap::Subcommand;
 use khachquen_core::staff::audit::AuditFilter;
 use khachquen_core::store::audit::AuditEntry;
 use khachquen_core::Store;
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// The audit log: who changed what, and a check that nobody edited it
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
 
 #[derive(Subcommand)]
 pub enum AuditCmd {
@@ -25,8 +32,9 @@ pub enum AuditCmd {
         /// Up to and including this day (YYYY-MM-DD, shop time)
         #[arg(long, value_name = "YYYY-MM-DD")]
         until: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
+        /// At most this many entries (default: 100; at most 1000)
+        #[arg(long)]
+        limit: Option<u32>,
         #[arg(long, default_value_t = 0)]
         offset: u32,
     },
@@ -54,7 +62,7 @@ fn entry_line(o: &Out, e: &AuditEntry) -> String {
     )
 }
 
-pub fn audit(db: &Store, cmd: AuditCmd, o: &Out) -> khachquen_core::Result<i32> {
+pub fn run(db: &Store, Cmd::Audit(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
     match cmd {
         AuditCmd::List {
             staff,
@@ -72,7 +80,7 @@ pub fn audit(db: &Store, cmd: AuditCmd, o: &Out) -> khachquen_core::Result<i32> 
                 customer_id,
                 since,
                 until,
-                limit: Some(limit),
+                limit,
                 offset,
                 ..Default::default()
             })?;

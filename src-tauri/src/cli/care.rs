@@ -1,17 +1,51 @@
 //! Customer care on the command line: reminders, the care log, templates, surveys,
 //! warranties and tickets.
 
-use super::Out;
+use super::out::{lines, Out};
 use crate::i18n::{fill, lookup};
 use clap::Subcommand;
 use khachquen_core::care::templates::parse_filters;
 use khachquen_core::model::{
-    CareLog, InteractionInput, Reminder, ReminderInput, ReminderRow, ReminderRules, SurveyInput,
-    TicketInput,
+    CareLog, GenerateReport, InteractionInput, Reminder, ReminderInput, ReminderRow, ReminderRules,
+    SurveyInput, TicketInput,
 };
-use khachquen_core::{CoreError, Store};
+use khachquen_core::{limits, CoreError, Store};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Follow-up reminders: add, list, done, snooze, generate from the rules
+    #[command(subcommand)]
+    Reminder(ReminderCmd),
+    /// The care log: calls, messages and visits
+    #[command(subcommand)]
+    Interaction(InteractionCmd),
+    /// Message templates: render for a customer, export for a list
+    #[command(subcommand)]
+    Template(TemplateCmd),
+    /// Satisfaction surveys (CSAT, NPS)
+    #[command(subcommand)]
+    Survey(SurveyCmd),
+    /// A customer's warranties, found by phone
+    #[command(subcommand)]
+    Warranty(WarrantyCmd),
+    /// After-sales tickets (warranty and repair)
+    #[command(subcommand)]
+    Ticket(TicketCmd),
+}
+
+pub fn run(db: &Store, cmd: Cmd, o: &Out) -> khachquen_core::Result<i32> {
+    match cmd {
+        Cmd::Reminder(cmd) => reminder(db, cmd, o)?,
+        Cmd::Interaction(cmd) => interaction(db, cmd, o)?,
+        Cmd::Template(cmd) => template(db, cmd, o)?,
+        Cmd::Survey(cmd) => survey(db, cmd, o)?,
+        Cmd::Warranty(cmd) => warranty(db, cmd, o)?,
+        Cmd::Ticket(cmd) => ticket(db, cmd, o)?,
+    }
+    Ok(0)
+}
 
 #[derive(Subcommand)]
 pub enum ReminderCmd {
@@ -111,7 +145,7 @@ pub enum InteractionCmd {
     /// A customer's care history, newest first
     List {
         reference: String,
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = limits::INTERACTION_ROWS)]
         limit: u32,
     },
 }
@@ -238,6 +272,24 @@ fn rules_text(r: &ReminderRules) -> String {
     .join("\n")
 }
 
+fn generated_text(o: &Out, r: &GenerateReport) -> String {
+    let c = &r.created;
+    format!(
+        "{} {}: {}\nthank_you\t{}\ncheck_in\t{}\nbirthday\t{}\nwarranty\t{}\nwin_back\t{}\nstale\t{}\n{}: {}",
+        o.t("cli.reminders_generated"),
+        r.as_of,
+        r.total,
+        c.thank_you,
+        c.check_in,
+        c.birthday,
+        c.warranty,
+        c.win_back,
+        c.stale,
+        o.t("cli.reminders_skipped"),
+        r.skipped
+    )
+}
+
 fn pairs(specs: &[String]) -> khachquen_core::Result<Vec<(String, String)>> {
     specs
         .iter()
@@ -249,7 +301,7 @@ fn pairs(specs: &[String]) -> khachquen_core::Result<Vec<(String, String)>> {
         .collect()
 }
 
-pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result<i32> {
+fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result<()> {
     match cmd {
         ReminderCmd::Add {
             reference,
@@ -259,9 +311,8 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
             note,
             assignee,
         } => {
-            let customer_id = db.resolve_customer(&reference)?;
             let r = db.add_reminder(ReminderInput {
-                customer_id,
+                customer_id: db.resolve_customer(&reference)?,
                 due_date: due,
                 due_time: time,
                 title,
@@ -275,39 +326,12 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
             due,
             title,
             note,
-        } => {
-            let n = db.add_reminders_for(
-                &parse_filters(&filters)?,
-                ReminderInput {
-                    customer_id: 0,
-                    due_date: due,
-                    due_time: None,
-                    title,
-                    note,
-                    assignee: None,
-                },
-            )?;
-            o.print(&serde_json::json!({ "added": n }), || {
-                format!("{}: {n}", o.t("cli.reminders_added"))
-            })?;
-        }
+        } => add_list(db, o, &filters, due, title, note)?,
         ReminderCmd::List {
             due,
             as_of,
             customer,
-        } => {
-            let customer = customer.map(|c| db.resolve_customer(&c)).transpose()?;
-            let rows = db.list_reminders(Some(&due), as_of.as_deref(), customer, 100_000)?;
-            o.print(&rows, || {
-                if rows.is_empty() {
-                    return o.t("cli.no_reminders");
-                }
-                rows.iter()
-                    .map(|r| reminder_line(o, r))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
+        } => list(db, o, &due, as_of.as_deref(), customer.as_deref())?,
         ReminderCmd::Done {
             id,
             channel,
@@ -338,23 +362,7 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
         }
         ReminderCmd::Generate { as_of } => {
             let r = db.generate_reminders(as_of.as_deref())?;
-            o.print(&r, || {
-                let c = &r.created;
-                format!(
-                    "{} {}: {}\nthank_you\t{}\ncheck_in\t{}\nbirthday\t{}\nwarranty\t{}\nwin_back\t{}\nstale\t{}\n{}: {}",
-                    o.t("cli.reminders_generated"),
-                    r.as_of,
-                    r.total,
-                    c.thank_you,
-                    c.check_in,
-                    c.birthday,
-                    c.warranty,
-                    c.win_back,
-                    c.stale,
-                    o.t("cli.reminders_skipped"),
-                    r.skipped
-                )
-            })?;
+            o.print(&r, || generated_text(o, &r))?;
         }
         ReminderCmd::Rules { pairs: specs } => {
             let rules = if specs.is_empty() {
@@ -365,10 +373,51 @@ pub fn reminder(db: &Store, cmd: ReminderCmd, o: &Out) -> khachquen_core::Result
             o.print(&rules, || rules_text(&rules))?;
         }
     }
-    Ok(0)
+    Ok(())
 }
 
-pub fn interaction(db: &Store, cmd: InteractionCmd, o: &Out) -> khachquen_core::Result<i32> {
+/// Open reminders, soonest first.
+fn list(
+    db: &Store,
+    o: &Out,
+    due: &str,
+    as_of: Option<&str>,
+    customer: Option<&str>,
+) -> khachquen_core::Result<()> {
+    let customer = customer.map(|c| db.resolve_customer(c)).transpose()?;
+    let rows = db.list_reminders(Some(due), as_of, customer, limits::REMINDER_ROWS)?;
+    o.print(&rows, || {
+        if rows.is_empty() {
+            return o.t("cli.no_reminders");
+        }
+        lines(rows.iter().map(|r| reminder_line(o, r)))
+    })
+}
+
+/// The same reminder for every customer the filters select.
+fn add_list(
+    db: &Store,
+    o: &Out,
+    filters: &[String],
+    due: String,
+    title: Option<String>,
+    note: Option<String>,
+) -> khachquen_core::Result<()> {
+    let input = ReminderInput {
+        customer_id: 0,
+        due_date: due,
+        due_time: None,
+        title,
+        note,
+        assignee: None,
+    };
+    let n = db.add_reminders_for(&parse_filters(filters)?, input)?;
+    o.print(&serde_json::json!({ "added": n }), || {
+        format!("{}: {n}", o.t("cli.reminders_added"))
+    })
+}
+
+fn interaction(db: &Store, cmd: InteractionCmd, o: &Out) -> khachquen_core::Result<()> {
     match cmd {
         InteractionCmd::Add {
             reference,
@@ -412,10 +461,10 @@ pub fn interaction(db: &Store, cmd: InteractionCmd, o: &Out) -> khachquen_core::
             })?;
         }
     }
-    Ok(0)
+    Ok(())
 }
 
-pub fn template(db: &Store, cmd: TemplateCmd, o: &Out) -> khachquen_core::Result<i32> {
+fn template(db: &Store, cmd: TemplateCmd, o: &Out) -> khachquen_core::Result<()> {
     match cmd {
         TemplateCmd::List => {
             let list = db.templates()?;
@@ -472,10 +521,10 @@ pub fn template(db: &Store, cmd: TemplateCmd, o: &Out) -> khachquen_core::Result
             o.print(&t, || format!("{} {}", o.t("cli.template_saved"), t.name))?;
         }
     }
-    Ok(0)
+    Ok(())
 }
 
-pub fn survey(db: &Store, cmd: SurveyCmd, o: &Out) -> khachquen_core::Result<i32> {
+fn survey(db: &Store, cmd: SurveyCmd, o: &Out) -> khachquen_core::Result<()> {
     let SurveyCmd::Add {
         reference,
         csat,
@@ -498,10 +547,10 @@ pub fn survey(db: &Store, cmd: SurveyCmd, o: &Out) -> khachquen_core::Result<i32
         staff: None,
     })?;
     o.print(&s, || format!("{} #{}", o.t("cli.survey_added"), s.id))?;
-    Ok(0)
+    Ok(())
 }
 
-pub fn warranty(db: &Store, cmd: WarrantyCmd, o: &Out) -> khachquen_core::Result<i32> {
+fn warranty(db: &Store, cmd: WarrantyCmd, o: &Out) -> khachquen_core::Result<()> {
     let WarrantyCmd::List { reference } = cmd;
     let w = db.warranty_lookup(&reference)?;
     o.print(&w, || {
@@ -534,10 +583,10 @@ pub fn warranty(db: &Store, cmd: WarrantyCmd, o: &Out) -> khachquen_core::Result
         }
         lines.join("\n")
     })?;
-    Ok(0)
+    Ok(())
 }
 
-pub fn ticket(db: &Store, cmd: TicketCmd, o: &Out) -> khachquen_core::Result<i32> {
+fn ticket(db: &Store, cmd: TicketCmd, o: &Out) -> khachquen_core::Result<()> {
     let t = match cmd {
         TicketCmd::Add {
             reference,
@@ -559,5 +608,5 @@ pub fn ticket(db: &Store, cmd: TicketCmd, o: &Out) -> khachquen_core::Result<i32
     o.print(&t, || {
         format!("{} #{}: {}", o.t("cli.ticket"), t.id, t.status)
     })?;
-    Ok(0)
+    Ok(())
 }

@@ -1,9 +1,12 @@
 //! Retention reports on the command line (all with --json).
 
-use super::Out;
+use super::out::Out;
 use clap::Subcommand;
+use khachquen_core::analytics::export::{cell_text, ReportArgs, Table};
 use khachquen_core::analytics::reports::Range;
-use khachquen_core::Store;
+use khachquen_core::analytics::scores::ClvAnswer;
+use khachquen_core::{limits, Store};
+use serde::Serialize;
 
 #[derive(clap::Args, Clone)]
 pub struct RangeArgs {
@@ -22,6 +25,21 @@ impl RangeArgs {
             to: self.to.clone(),
         }
     }
+
+    fn args(&self) -> ReportArgs {
+        ReportArgs {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Retention reports: churn, cohorts, CLV, RFM, lifecycle, revenue split, staff
+    #[command(subcommand)]
+    Report(ReportCmd),
 }
 
 #[derive(Subcommand)]
@@ -51,7 +69,7 @@ pub enum ReportCmd {
         /// How far ahead the CLV looks (default: the shop's rule, 365)
         #[arg(long, value_name = "N")]
         horizon_days: Option<i64>,
-        /// Only the N customers with the highest CLV
+        /// Only the N customers with the highest CLV (default: 200)
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
     },
@@ -82,49 +100,25 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_else(|| "—".into())
 }
 
-pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32> {
+pub fn run(db: &Store, Cmd::Report(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
     match cmd {
         ReportCmd::Churn {
             period,
             range,
             inactive_days,
         } => {
-            let r = db.report_churn(&period, &range.range(), inactive_days)?;
-            o.print(&r, || {
-                let mut lines = vec![format!(
-                    "{} {}\nstart\tend\tat_start\tnew\treturned\tlost\tat_end\tchurn%\tretention%",
-                    o.t("cli.lost_after_days"),
-                    r.inactive_days
-                )];
-                lines.extend(r.periods.iter().map(|p| {
-                    format!(
-                        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                        p.start,
-                        p.end,
-                        p.customers_at_start,
-                        p.new,
-                        p.returned,
-                        p.lost,
-                        p.customers_at_end,
-                        opt(p.churn_rate),
-                        opt(p.retention_rate)
-                    )
-                }));
-                lines.join("\n")
+            let args = ReportArgs {
+                period: Some(period.clone()),
+                inactive_days,
+                ..range.args()
+            };
+            table(db, o, "churn", &args, || {
+                db.report_churn(&period, &range.range(), inactive_days)
             })?;
         }
         ReportCmd::Cohorts { range } => {
-            let r = db.report_cohorts(&range.range())?;
-            o.print(&r, || {
-                r.cohorts
-                    .iter()
-                    .map(|c| {
-                        let cells: Vec<String> =
-                            c.retention.iter().map(|x| format!("{x:.1}")).collect();
-                        format!("{}\t{}\t{}", c.month, c.size, cells.join("\t"))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            table(db, o, "cohorts", &range.args(), || {
+                db.report_cohorts(&range.range())
             })?;
         }
         ReportCmd::Clv {
@@ -132,70 +126,11 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
             calibration_end,
             horizon_days,
             limit,
-        } => {
-            if model == "simple" {
-                let s = db.report_summary(&Range::default())?;
-                o.print(&s, || {
-                    format!(
-                        "{}: {} {} × {} {} × {} = {}",
-                        o.t("cli.simple_clv"),
-                        opt(s.lifespan_years),
-                        o.t("cli.years"),
-                        opt(s.frequency_per_year),
-                        o.t("cli.per_year"),
-                        opt(s.average_basket),
-                        opt(s.simple_clv)
-                    )
-                })?;
-            } else {
-                let r = db.report_clv(calibration_end.as_deref(), horizon_days, limit)?;
-                o.print(&r, || {
-                    let b = &r.bgnbd;
-                    let g = &r.gamma_gamma;
-                    let mut lines = vec![
-                        format!(
-                            "BG/NBD: r = {:.3}, α = {:.3}, a = {:.3}, b = {:.3}",
-                            b.r, b.alpha, b.a, b.b
-                        ),
-                        format!(
-                            "Gamma-Gamma: p = {:.2}, q = {:.2}, γ = {:.2}",
-                            g.p, g.q, g.gamma
-                        ),
-                        "id\tname\tp_alive\texpected_purchases_90d\texpected_spend\tclv".into(),
-                    ];
-                    lines.extend(r.customers.iter().map(|c| {
-                        format!(
-                            "{}\t{}\t{}\t{:.2}\t{}\t{}",
-                            c.id,
-                            c.name,
-                            opt(c.p_alive.map(|p| format!("{p:.3}"))),
-                            c.expected_purchases,
-                            opt(c.expected_spend),
-                            opt(c.clv)
-                        )
-                    }));
-                    lines.join("\n")
-                })?;
-            }
-        }
-        ReportCmd::Rfm => {
-            let r = db.report_rfm()?;
-            o.print(&r, || {
-                r.segments
-                    .iter()
-                    .map(|s| format!("{}\t{}\t{}", s.segment, s.count, opt(s.revenue)))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
+        } => clv(db, o, &model, calibration_end, horizon_days, limit)?,
+        ReportCmd::Rfm => table(db, o, "rfm", &ReportArgs::default(), || db.report_rfm())?,
         ReportCmd::Lifecycle => {
-            let r = db.report_lifecycle()?;
-            o.print(&r, || {
-                r.stages
-                    .iter()
-                    .map(|s| format!("{}\t{}", s.stage, s.count))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            table(db, o, "lifecycle", &ReportArgs::default(), || {
+                db.report_lifecycle()
             })?;
         }
         ReportCmd::RevenueSplit { range } => {
@@ -214,43 +149,13 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
             })?;
         }
         ReportCmd::Summary { range } => {
-            let s = db.report_summary(&range.range())?;
-            o.print(&s, || {
-                format!(
-                    "{} → {}\ncustomers\t{}\npurchases\t{}\nrevenue\t{}\nrepeat_rate\t{}\naverage_basket\t{}\nfrequency_per_year\t{}\nlifespan_years\t{}\nsimple_clv\t{}",
-                    s.from,
-                    s.to,
-                    s.customers,
-                    s.purchases,
-                    opt(s.revenue),
-                    opt(s.repeat_rate),
-                    opt(s.average_basket),
-                    opt(s.frequency_per_year),
-                    opt(s.lifespan_years),
-                    opt(s.simple_clv)
-                )
+            table(db, o, "summary", &range.args(), || {
+                db.report_summary(&range.range())
             })?;
         }
         ReportCmd::Staff { range } => {
-            let r = db.report_staff(&range.range())?;
-            o.print(&r, || {
-                let mut lines = vec![
-                    "staff\tpurchases\trevenue\tnew\treminders\tserved\tlost\tchurn%".to_owned(),
-                ];
-                lines.extend(r.staff.iter().map(|s| {
-                    format!(
-                        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                        if s.staff.is_empty() { "—" } else { &s.staff },
-                        s.purchases,
-                        s.revenue,
-                        s.new_customers,
-                        s.reminders_completed,
-                        s.customers_served,
-                        s.lost_customers,
-                        opt(s.churn_rate)
-                    )
-                }));
-                lines.join("\n")
+            table(db, o, "staff", &range.args(), || {
+                db.report_staff(&range.range())
             })?;
         }
         ReportCmd::Refresh => {
@@ -266,4 +171,68 @@ pub fn report(db: &Store, cmd: ReportCmd, o: &Out) -> khachquen_core::Result<i32
         }
     }
     Ok(0)
+}
+
+/// With --json the report itself; else its table, the one the export writes, as
+/// tab-separated lines under its notes and a header of column keys.
+fn table<T: Serialize>(
+    db: &Store,
+    o: &Out,
+    report: &str,
+    args: &ReportArgs,
+    json: impl FnOnce() -> khachquen_core::Result<T>,
+) -> khachquen_core::Result<()> {
+    if o.json {
+        return o.print(&json()?, String::new);
+    }
+    let t = db.report_table(report, args)?;
+    o.print(&(), || table_text(&t))
+}
+
+fn table_text(t: &Table) -> String {
+    let mut lines: Vec<String> = t.notes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    lines.push(t.columns.join("\t"));
+    lines.extend(t.rows.iter().map(|row| {
+        row.iter()
+            .map(|c| match cell_text(c) {
+                s if s.is_empty() => "—".to_owned(),
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("\t")
+    }));
+    lines.join("\n")
+}
+
+fn clv(
+    db: &Store,
+    o: &Out,
+    model: &str,
+    calibration_end: Option<String>,
+    horizon_days: Option<i64>,
+    limit: Option<usize>,
+) -> khachquen_core::Result<()> {
+    if o.json || model == "simple" {
+        let r = db.report_clv_of(Some(model), calibration_end.as_deref(), horizon_days, limit)?;
+        return o.print(&r, || match &r {
+            ClvAnswer::Simple(s) => format!(
+                "{}: {} {} × {} {} × {} = {}",
+                o.t("cli.simple_clv"),
+                opt(s.lifespan_years),
+                o.t("cli.years"),
+                opt(s.frequency_per_year),
+                o.t("cli.per_year"),
+                opt(s.average_basket),
+                opt(s.simple_clv)
+            ),
+            ClvAnswer::Bgnbd(_) => String::new(),
+        });
+    }
+    let args = ReportArgs {
+        calibration_end,
+        horizon_days,
+        limit: Some(limit.unwrap_or(limits::CLV_TOP)),
+        ..Default::default()
+    };
+    table(db, o, "clv", &args, || Ok(()))
 }

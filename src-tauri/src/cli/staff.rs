@@ -1,7 +1,7 @@
 //! Staff accounts on the command line. New PINs come from KHACHQUEN_NEW_PIN, never argv,
 //! so they stay out of the shell history and the process list.
 
-use super::Out;
+use super::out::Out;
 use crate::i18n::fill;
 use clap::Subcommand;
 use khachquen_core::staff::{Staff, StaffInput};
@@ -10,6 +10,13 @@ use khachquen_core::{CoreError, Store};
 use serde_json::json;
 
 pub const NEW_PIN_VAR: &str = "KHACHQUEN_NEW_PIN";
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Staff accounts (owner, cashiers) and their PINs
+    #[command(subcommand)]
+    Staff(StaffCmd),
+}
 
 #[derive(Subcommand)]
 pub enum StaffCmd {
@@ -75,7 +82,7 @@ fn said(o: &Out, key: &str, s: &Staff) -> String {
     fill(&o.t(key), params.as_object().unwrap_or(&Default::default()))
 }
 
-pub fn staff(db: &Store, cmd: StaffCmd, o: &Out) -> khachquen_core::Result<i32> {
+pub fn run(db: &Store, Cmd::Staff(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
     match cmd {
         StaffCmd::Add { name, role } => {
             let Some(pin) = new_pin(o) else { return Ok(1) };

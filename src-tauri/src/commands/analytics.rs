@@ -4,8 +4,9 @@ use super::{run, AppState, IpcResult};
 use crate::i18n::{self, Lang};
 use khachquen_core::analytics::export::ReportArgs;
 use khachquen_core::analytics::reports::{ChurnReport, CohortReport, Range, StaffReport, Summary};
-use khachquen_core::analytics::scores::{ClvReport, LifecycleReport, RefreshReport, RfmReport};
+use khachquen_core::analytics::scores::{ClvAnswer, LifecycleReport, RefreshReport, RfmReport};
 use khachquen_core::analytics::Rules;
+use khachquen_core::limits;
 use khachquen_core::model::CustomerRow;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -57,14 +58,6 @@ pub async fn report_lifecycle(state: State<'_, AppState>) -> IpcResult<Lifecycle
     run(&state, |s| s.report_lifecycle()).await
 }
 
-/// The window shows the top `limit` customers (default 200); the simple model is the summary.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum ClvAnswer {
-    Simple(Summary),
-    Bgnbd(ClvReport),
-}
-
 #[tauri::command(rename_all = "snake_case")]
 pub async fn report_clv(
     state: State<'_, AppState>,
@@ -73,13 +66,13 @@ pub async fn report_clv(
     horizon_days: Option<i64>,
     limit: Option<usize>,
 ) -> IpcResult<ClvAnswer> {
-    run(&state, move |s| match model.as_deref().unwrap_or("bgnbd") {
-        "simple" => Ok(ClvAnswer::Simple(s.report_summary(&Range::default())?)),
-        _ => Ok(ClvAnswer::Bgnbd(s.report_clv(
+    run(&state, move |s| {
+        s.report_clv_of(
+            model.as_deref(),
             calibration_end.as_deref(),
             horizon_days,
-            Some(limit.unwrap_or(200)),
-        )?)),
+            limit,
+        )
     })
     .await
 }
@@ -89,7 +82,10 @@ pub async fn report_at_risk(
     state: State<'_, AppState>,
     limit: Option<u32>,
 ) -> IpcResult<Vec<CustomerRow>> {
-    run(&state, move |s| s.at_risk_customers(limit.unwrap_or(50))).await
+    run(&state, move |s| {
+        s.at_risk_customers(limit.unwrap_or(limits::AT_RISK_ROWS))
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]

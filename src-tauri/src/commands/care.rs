@@ -2,6 +2,7 @@
 //! message templates. Argument names are snake_case, as in docs/IPC.md.
 
 use super::{run, AppState, IpcResult};
+use khachquen_core::limits;
 use khachquen_core::model::{
     CareLog, Customer, CustomerCare, CustomerFilter, GenerateReport, Interaction, InteractionInput,
     Reminder, ReminderInput, ReminderRow, ReminderRules, Rendered, Survey, SurveyInput, Template,
@@ -11,9 +12,6 @@ use serde_json::{Map, Value};
 use std::path::PathBuf;
 use tauri::State;
 
-const TODAY_ROWS: u32 = 50;
-const LIST_ROWS: u32 = 1000;
-
 #[tauri::command(rename_all = "snake_case")]
 pub async fn reminder_today(
     state: State<'_, AppState>,
@@ -21,7 +19,7 @@ pub async fn reminder_today(
     limit: Option<u32>,
 ) -> IpcResult<TodayView> {
     run(&state, move |s| {
-        s.today(as_of.as_deref(), limit.unwrap_or(TODAY_ROWS))
+        s.today(as_of.as_deref(), limit.unwrap_or(limits::TODAY_ROWS))
     })
     .await
 }
@@ -34,7 +32,12 @@ pub async fn reminder_list(
     customer_id: Option<i64>,
 ) -> IpcResult<Vec<ReminderRow>> {
     run(&state, move |s| {
-        s.list_reminders(due.as_deref(), as_of.as_deref(), customer_id, LIST_ROWS)
+        s.list_reminders(
+            due.as_deref(),
+            as_of.as_deref(),
+            customer_id,
+            limits::REMINDER_ROWS,
+        )
     })
     .await
 }

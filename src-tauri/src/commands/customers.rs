@@ -1,12 +1,10 @@
 use super::{run, AppState, IpcResult};
 use khachquen_core::customers::merge::{Duplicates, MergeResult};
+use khachquen_core::limits;
 use khachquen_core::model::{
     Customer, CustomerInput, CustomerPage, ListQuery, Profile, SearchResult,
 };
 use tauri::State;
-
-/// Purchases shown in a profile's timeline.
-const TIMELINE: u32 = 200;
 
 #[tauri::command]
 pub async fn customer_search(
@@ -32,7 +30,7 @@ pub async fn customer_tags(state: State<'_, AppState>) -> IpcResult<Vec<String>>
 
 #[tauri::command]
 pub async fn customer_get(state: State<'_, AppState>, id: i64) -> IpcResult<Profile> {
-    run(&state, move |s| s.profile(id, TIMELINE)).await
+    run(&state, move |s| s.profile(id, limits::PROFILE_PURCHASES)).await
 }
 
 #[tauri::command]
@@ -59,7 +57,10 @@ pub async fn customer_duplicates(
     state: State<'_, AppState>,
     limit: Option<u32>,
 ) -> IpcResult<Duplicates> {
-    run(&state, move |s| s.duplicates(limit.unwrap_or(200))).await
+    run(&state, move |s| {
+        s.duplicates(limit.unwrap_or(limits::DUPLICATE_GROUPS))
+    })
+    .await
 }
 
 #[tauri::command]

@@ -42,6 +42,9 @@ pub enum Cell {
 pub struct Table {
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
+    /// What the figures rest on (the range, the rule, the fitted model), keyed like the
+    /// columns: the command line shows them above the table; the files hold the rows only.
+    pub notes: Vec<(&'static str, String)>,
 }
 
 fn text(s: impl Into<String>) -> Cell {
@@ -76,6 +79,7 @@ impl Store {
                             Cell::Num(s.revenue_split.returning_share),
                         ],
                     ],
+                    notes: vec![("from", s.from), ("to", s.to)],
                 }
             }
             "churn" => {
@@ -111,6 +115,7 @@ impl Store {
                             ]
                         })
                         .collect(),
+                    notes: vec![("inactive_days", r.inactive_days.to_string())],
                 }
             }
             "cohorts" => {
@@ -138,6 +143,7 @@ impl Store {
                             row
                         })
                         .collect(),
+                    notes: vec![],
                 }
             }
             "rfm" => {
@@ -149,6 +155,7 @@ impl Store {
                         .into_iter()
                         .map(|s| vec![text(s.segment), Cell::Int(s.count), Cell::Money(s.revenue)])
                         .collect(),
+                    notes: vec![],
                 }
             }
             "lifecycle" => {
@@ -160,10 +167,24 @@ impl Store {
                         .into_iter()
                         .map(|s| vec![text(s.stage), Cell::Int(s.count)])
                         .collect(),
+                    notes: vec![],
                 }
             }
             "clv" => {
                 let r = self.report_clv(a.calibration_end.as_deref(), a.horizon_days, a.limit)?;
+                let (b, g) = (&r.bgnbd, &r.gamma_gamma);
+                let notes = vec![
+                    ("calibration_end", r.calibration_end.clone()),
+                    ("horizon_days", r.horizon_days.to_string()),
+                    (
+                        "bgnbd",
+                        format!("r = {}, α = {}, a = {}, b = {}", b.r, b.alpha, b.a, b.b),
+                    ),
+                    (
+                        "gamma_gamma",
+                        format!("p = {}, q = {}, γ = {}", g.p, g.q, g.gamma),
+                    ),
+                ];
                 Table {
                     columns: vec![
                         "id",
@@ -193,6 +214,7 @@ impl Store {
                             ]
                         })
                         .collect(),
+                    notes,
                 }
             }
             "staff" => {
@@ -224,6 +246,7 @@ impl Store {
                             ]
                         })
                         .collect(),
+                    notes: vec![],
                 }
             }
             other => {
@@ -271,7 +294,8 @@ impl Store {
     }
 }
 
-fn cell_text(c: &Cell) -> String {
+/// A cell as text, as the CSV file and the command line show it (empty when unknown).
+pub fn cell_text(c: &Cell) -> String {
     match c {
         Cell::Text(s) => s.clone(),
         Cell::Int(n) => n.to_string(),
@@ -345,6 +369,7 @@ mod tests {
                 vec![text("\tx"), Cell::Int(0)],
                 vec![text("Lan"), Cell::Int(1)],
             ],
+            notes: vec![],
         };
         write_csv(&tmp, &["=h".into(), "visits".into()], &t).unwrap();
         let body = std::fs::read_to_string(&tmp).unwrap();

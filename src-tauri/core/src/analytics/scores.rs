@@ -708,6 +708,37 @@ impl Store {
     }
 }
 
+/// The CLV report of either model: "simple" is the summary's formula, anything else the
+/// fitted BG/NBD + Gamma-Gamma.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum ClvAnswer {
+    Simple(super::reports::Summary),
+    Bgnbd(ClvReport),
+}
+
+impl Store {
+    /// The CLV report as the window and the command line ask for it: the model (default
+    /// BG/NBD) and, unless `limit` says otherwise, the top [`crate::limits::CLV_TOP`].
+    pub fn report_clv_of(
+        &self,
+        model: Option<&str>,
+        calibration_end: Option<&str>,
+        horizon_days: Option<i64>,
+        limit: Option<usize>,
+    ) -> Result<ClvAnswer> {
+        self.require(Perm::View)?;
+        Ok(match model {
+            Some("simple") => ClvAnswer::Simple(self.report_summary(&Default::default())?),
+            _ => ClvAnswer::Bgnbd(self.report_clv(
+                calibration_end,
+                horizon_days,
+                Some(limit.unwrap_or(crate::limits::CLV_TOP)),
+            )?),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -483,7 +483,7 @@ impl Store {
 pub const DEMO_FOLDER: &str = "demo-shop";
 /// The setting that marks a database as the demo shop (it moves with the file).
 const DEMO_MARK: &str = "demo_shop";
-/// The size of the demo shop the window makes.
+/// The size of the demo shop the window makes, and the command line by default.
 pub const WINDOW_DEMO: (u64, u64) = (300, 1500);
 
 /// The demo shop's database beside the shop whose data folder is `data_dir`.

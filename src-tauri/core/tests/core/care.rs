@@ -1,9 +1,10 @@
 //! Customer care: reminder rules on a crafted history, Today, the care log, templates,
 //! surveys, warranties, tickets and referrals.
 
+use super::item;
 use khachquen_core::model::{
-    CareLog, CustomerFilter, CustomerInput, InteractionInput, ItemInput, PurchaseInput,
-    ReminderInput, SurveyInput, TicketInput,
+    CareLog, CustomerFilter, CustomerInput, InteractionInput, PurchaseInput, ReminderInput,
+    SurveyInput, TicketInput,
 };
 use khachquen_core::{CoreError, Store};
 
@@ -69,10 +70,7 @@ fn crafted() -> Shop {
         customer_id: f,
         amount: "400000".into(),
         at: Some("2025-06-25T15:00".into()),
-        items: vec![
-            ItemInput::parse_spec("Tai nghe;1;300000;12").unwrap(),
-            ItemInput::parse_spec("Sạc nhanh;1;100000;24").unwrap(),
-        ],
+        items: vec![item("Tai nghe;1;300000;12"), item("Sạc nhanh;1;100000;24")],
         ..Default::default()
     })
     .unwrap();
@@ -609,10 +607,7 @@ fn interactions_surveys_tickets_and_referrals() {
         .add_purchase(PurchaseInput {
             customer_id: a,
             amount: "1500000".into(),
-            items: vec![
-                ItemInput::parse_spec("Tai nghe;1;1000000;12").unwrap(),
-                ItemInput::parse_spec("Cáp;1;500000").unwrap(),
-            ],
+            items: vec![item("Tai nghe;1;1000000;12"), item("Cáp;1;500000")],
             ..Default::default()
         })
         .unwrap()

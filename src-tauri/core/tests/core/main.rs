@@ -24,6 +24,17 @@ fn customer(name: &str, phone: &str) -> CustomerInput {
     }
 }
 
+/// A bill line written "product;qty;unit price[;warranty months]".
+fn item(spec: &str) -> ItemInput {
+    let p: Vec<&str> = spec.split(';').collect();
+    ItemInput {
+        product: p[0].into(),
+        quantity: p[1].into(),
+        unit_price: p[2].into(),
+        warranty_months: p.get(3).map(|w| w.parse().expect("months")),
+    }
+}
+
 fn purchase(customer_id: i64, amount: &str) -> PurchaseInput {
     PurchaseInput {
         customer_id,
@@ -229,10 +240,7 @@ fn purchases_are_exact_in_minor_units() {
     let id = s.resolve_customer("0912345678").unwrap();
     s.add_purchase(purchase(id, "250000")).unwrap();
     let mut p = purchase(id, "500000");
-    p.items = vec![
-        ItemInput::parse_spec("Tai nghe;1;350000;12").unwrap(),
-        ItemInput::parse_spec("Ốp lưng;2;75000").unwrap(),
-    ];
+    p.items = vec![item("Tai nghe;1;350000;12"), item("Ốp lưng;2;75000")];
     let r = s.add_purchase(p).unwrap();
     assert_eq!(r.purchase.items.len(), 2);
     assert_eq!(r.purchase.items[0].warranty_months, Some(12));
@@ -252,7 +260,7 @@ fn purchases_are_exact_in_minor_units() {
         );
     }
     let mut bad = purchase(id, "100000");
-    bad.items = vec![ItemInput::parse_spec("X;1;90000").unwrap()];
+    bad.items = vec![item("X;1;90000")];
     assert_eq!(
         s.add_purchase(bad).unwrap_err().code(),
         "purchase.items_mismatch"
@@ -274,7 +282,7 @@ fn two_decimal_currency() {
     s.set_setting("currency", "USD").unwrap();
     let c = s.add_customer(customer("Amy", "0912345678")).unwrap();
     let mut p = purchase(c.id, "12.50");
-    p.items = vec![ItemInput::parse_spec("Tea;2.5;5").unwrap()];
+    p.items = vec![item("Tea;2.5;5")];
     let r = s.add_purchase(p).unwrap();
     assert_eq!(r.purchase.total.to_string(), "12.50");
     assert_eq!(
