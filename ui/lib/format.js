@@ -249,7 +249,8 @@ export function formatBytes(bytes, { locale }) {
     v /= 1000;
     i++;
   }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: i === 0 || v >= 100 ? 0 : 1 }).format(v)} ${units[i]}`;
+  const digits = i === 0 || v >= 100 ? 0 : 1;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v)} ${units[i]}`;
 }
 
 /** An age in seconds as "5 phút trước" / "2 hours ago" (the largest whole unit). */

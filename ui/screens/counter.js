@@ -53,7 +53,9 @@ const state = {
   addDraft: null, // {query, name, phone} for the inline "add customer" form
   customer: null, // the picked customer (CustomerRow-like)
   draft: emptyDraft(),
-  confirmation: null, // {id, name, amount, visits, total_spent, points_earned, points_redeemed, discount, pay, balance, tier, tier_changed, direction}
+  // {id, name, amount, visits, total_spent, points_earned, points_redeemed, discount, pay, balance, tier,
+  //  tier_changed, direction}
+  confirmation: null,
   loyalty: null, // {id, data: CustomerLoyalty|null, failed} for the picked customer
   quote: null, // {key, value: Quote} or {key, error} for the current draft
   maxFor: null, // {key, max}: the most points the bill may use, kept while a redeem is refused

@@ -222,7 +222,8 @@ function rowView(r, group) {
   const { t, fmt } = ctx;
   const c = r.customer ?? { id: r.customer_id, name: `#${r.customer_id}` };
   const reason = reminderReason(ctx, r);
-  const note = r.note && r.note !== reason ? r.note : null; // a manual reminder without a title shows its note as the reason
+  // A manual reminder without a title shows its note as the reason.
+  const note = r.note && r.note !== reason ? r.note : null;
   const meta = [
     h('span', {}, T('total_spent', { amount: fmt.money(c.total_spent) })),
     h('span', {}, T('points', { points: fmt.number(c.points ?? 0) })),
@@ -888,11 +889,10 @@ async function generate() {
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${t(`care.kind.${kind}`)}: ${fmt.number(n)}`);
     const skipped = report.skipped > 0 ? ` ${T('generated_skipped', { count: fmt.number(report.skipped) })}` : '';
-    toast(
-      `${report.total ? `${T('generated', { count: fmt.number(report.total) })} (${parts.join(', ')})` : T('generated_none')}${skipped}`,
-      report.total ? 'success' : 'info',
-      6000,
-    );
+    const made = report.total
+      ? `${T('generated', { count: fmt.number(report.total) })} (${parts.join(', ')})`
+      : T('generated_none');
+    toast(`${made}${skipped}`, report.total ? 'success' : 'info', 6000);
     await load();
   } catch (err) {
     ctx.showError(err);

@@ -327,28 +327,34 @@
   const DEFAULT_TEMPLATES = [
     [
       'cam-on',
-      'Cảm ơn {xung_ho} {ten} đã ghé {cua_hang}! Mong sớm được gặp lại {xung_ho}. Mọi thắc mắc về sản phẩm {xung_ho} cứ nhắn cho shop nhé.',
+      'Cảm ơn {xung_ho} {ten} đã ghé {cua_hang}! Mong sớm được gặp lại {xung_ho}. ' +
+        'Mọi thắc mắc về sản phẩm {xung_ho} cứ nhắn cho shop nhé.',
     ],
     [
       'sinh-nhat',
-      '{cua_hang} chúc mừng sinh nhật {xung_ho} {ten} ({sinh_nhat})! Tặng {xung_ho} ưu đãi sinh nhật khi ghé cửa hàng trong tháng này.',
+      '{cua_hang} chúc mừng sinh nhật {xung_ho} {ten} ({sinh_nhat})! ' +
+        'Tặng {xung_ho} ưu đãi sinh nhật khi ghé cửa hàng trong tháng này.',
     ],
     [
       'moi-quay-lai',
-      'Chào {xung_ho} {ten}, lâu rồi {cua_hang} chưa gặp {xung_ho} (lần cuối {lan_mua_cuoi}). Shop vừa về nhiều mẫu mới, mời {xung_ho} ghé xem ạ!',
+      'Chào {xung_ho} {ten}, lâu rồi {cua_hang} chưa gặp {xung_ho} (lần cuối {lan_mua_cuoi}). ' +
+        'Shop vừa về nhiều mẫu mới, mời {xung_ho} ghé xem ạ!',
     ],
     [
       'diem-sap-het-han',
-      'Chào {xung_ho} {ten}, {xung_ho} đang có {diem} điểm tại {cua_hang}: {han_diem}. Ghé shop để dùng điểm {xung_ho} nhé!',
+      'Chào {xung_ho} {ten}, {xung_ho} đang có {diem} điểm tại {cua_hang}: {han_diem}. ' +
+        'Ghé shop để dùng điểm {xung_ho} nhé!',
     ],
     [
       'thank-you',
-      'Thank you for visiting {shop}, {honorific} {first_name}! Reply to this message if you have any question about your purchase.',
+      'Thank you for visiting {shop}, {honorific} {first_name}! ' +
+        'Reply to this message if you have any question about your purchase.',
     ],
     ['birthday', 'Happy birthday, {first_name} ({birthday})! {shop} has a birthday treat for you this month.'],
     [
       'win-back',
-      'Hi {first_name}, we have not seen you at {shop} since {last_purchase}. New arrivals are in: come and have a look!',
+      'Hi {first_name}, we have not seen you at {shop} since {last_purchase}. ' +
+        'New arrivals are in: come and have a look!',
     ],
     ['points-expiring', 'Hi {first_name}, you have {points} points at {shop}: {points_expiry}. Drop by to use them!'],
   ];
@@ -400,8 +406,8 @@
       .replace(/ ([,.!?:;)])/g, '$1')
       .replace(/\( /g, '(')
       .trim()
-      .replace(/\u0001/g, '{')
-      .replace(/\u0002/g, '}');
+      .replaceAll('\u0001', '{')
+      .replaceAll('\u0002', '}');
     return { customer_id: c.id, name: c.name, phone: c.phone, phone_display: c.phone_display, text, missing };
   }
 

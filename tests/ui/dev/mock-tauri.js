@@ -5,8 +5,9 @@
 // ?currency=USD, ?latency=400 (ms per call, to see the progress bar),
 // ?click=#import-file|#import-run (clicks those elements one by one after loading, ~1 s apart,
 // for screenshots of states behind a button), ?pick=<path>|cancel (what the file pickers answer),
-// ?backup_fail (backup_create fails: folder missing), ?lose=purchase_add (the first call of that command does its work, then rejects with
-// "internal" as if the answer had been lost: exercises the client_id retry).
+// ?backup_fail (backup_create fails: folder missing), ?lose=purchase_add (the first call of that
+// command does its work, then rejects with "internal" as if the answer had been lost: exercises
+// the client_id retry).
 // Staff, PINs and the audit log (?staff, ?staff=lan|minh, ?idle=1): see mock-staff.js.
 (() => {
   const opts = new URLSearchParams(location.search);
@@ -23,6 +24,13 @@
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const pickOne = (a) => a[Math.floor(rand() * a.length)];
+  const pad2 = (n) => String(n).padStart(2, '0');
+  // Draws year, month, day in that order (days up to 28, so every month has them).
+  const randomBirthday = () => {
+    const year = 1970 + Math.floor(rand() * 35);
+    const month = 1 + Math.floor(rand() * 12);
+    return `${year}-${pad2(month)}-${pad2(1 + Math.floor(rand() * 28))}`;
+  };
 
   const EXPONENTS = { VND: 0, JPY: 0, KRW: 0, CLP: 0, ISK: 0, LAK: 0, KHR: 0, TWD: 2 };
   const db = {
@@ -39,7 +47,8 @@
     loyalty: null, // {rules, tiers}, built on first use so that ?currency= applies
     ledger: [], // {id, customer_id, kind, points, at, purchase_id, refund_id, staff, reason}
     tierMoves: [], // {id, customer_id, at, from, to, spend}
-    refunds: [], // {id, purchase_id, amount (minor: the share of the bill undone, as the core stores it), at, shortfall}
+    // {id, purchase_id, amount (minor: the share of the bill undone, as the core stores it), at, shortfall}
+    refunds: [],
     clientIds: new Map(), // client_id -> purchase id
     nextEntry: 1,
   };
@@ -740,11 +749,7 @@
           source: pickOne(SOURCES),
           gender,
           ...(rand() < 0.4 ? { code: `KH${String(i + 1).padStart(5, '0')}` } : {}),
-          ...(rand() < 0.5
-            ? {
-                birthday: `${1970 + Math.floor(rand() * 35)}-${String(1 + Math.floor(rand() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}`,
-              }
-            : {}),
+          ...(rand() < 0.5 ? { birthday: randomBirthday() } : {}),
         },
         new Date(start + rand() * 200 * 86400000).toISOString(),
       );
