@@ -23,7 +23,18 @@ import reports from './screens/reports.js';
 import importScreen from './screens/import.js';
 import duplicates from './screens/duplicates.js';
 
-const SCREENS = { counter, customers, profile, settings, reminders, reports, import: importScreen, duplicates, staff, audit };
+const SCREENS = {
+  counter,
+  customers,
+  profile,
+  settings,
+  reminders,
+  reports,
+  import: importScreen,
+  duplicates,
+  staff,
+  audit,
+};
 // Sub-pages highlight the sidebar entry they belong to.
 const NAV_OF = { profile: 'customers', duplicates: 'customers', import: 'settings' };
 
@@ -73,10 +84,18 @@ function parseHash() {
 /** The language and shop name of the last run: the lock screen shown at start speaks the
  * shop's language even though the settings can only be read once someone signs in. */
 function remembered() {
-  try { return JSON.parse(localStorage.getItem(REMEMBER_KEY)) ?? {}; } catch { return {}; }
+  try {
+    return JSON.parse(localStorage.getItem(REMEMBER_KEY)) ?? {};
+  } catch {
+    return {};
+  }
 }
 function remember(s) {
-  try { localStorage.setItem(REMEMBER_KEY, JSON.stringify({ language: s.language, shop_name: s.shop_name })); } catch { /* private mode */ }
+  try {
+    localStorage.setItem(REMEMBER_KEY, JSON.stringify({ language: s.language, shop_name: s.shop_name }));
+  } catch {
+    /* private mode */
+  }
 }
 
 function setActor(a) {
@@ -114,19 +133,34 @@ const POINT_PARAMS = ['min', 'balance', 'max'];
 
 function buildContext(info, s) {
   const t = createTranslator(catalogs[s.language] ?? catalogs.vi, catalogs.vi);
-  const fmt = makeFormatter({ language: s.language, currency: s.currency, exponent: s.currency_exponent, timeZone: s.timezone });
+  const fmt = makeFormatter({
+    language: s.language,
+    currency: s.currency,
+    exponent: s.currency_exponent,
+    timeZone: s.timezone,
+  });
   const errorText = t.error;
   t.error = (err) => {
     const params = { ...err?.params };
-    for (const k of MONEY_PARAMS) if (typeof params[k] === 'string' && /^-?\d+(\.\d+)?$/.test(params[k])) params[k] = fmt.money(params[k]);
+    for (const k of MONEY_PARAMS)
+      if (typeof params[k] === 'string' && /^-?\d+(\.\d+)?$/.test(params[k])) params[k] = fmt.money(params[k]);
     for (const k of POINT_PARAMS) if (typeof params[k] === 'number') params[k] = fmt.number(params[k]);
     // A loyalty rule is named by its key ("earn_per"): say it the way the settings screen does.
-    if (err?.code === 'loyalty.invalid_rule' && t.has(`settings.rule_${params.key}`)) params.key = t(`settings.rule_${params.key}`);
+    if (err?.code === 'loyalty.invalid_rule' && t.has(`settings.rule_${params.key}`))
+      params.key = t(`settings.rule_${params.key}`);
     return errorText({ ...err, params: withPermission(t, params) });
   };
   return {
-    t, fmt, info, settings: s, navigate, showError, applySettings,
-    refreshInfo: async () => { Object.assign(ctx.info, await api.appInfo()); },
+    t,
+    fmt,
+    info,
+    settings: s,
+    navigate,
+    showError,
+    applySettings,
+    refreshInfo: async () => {
+      Object.assign(ctx.info, await api.appInfo());
+    },
     actor,
     /** May the signed-in user do what `permission` names (the catalogs' "permissions")? */
     can: (permission) => may(actor?.role, permission),
@@ -157,20 +191,45 @@ const forbidden = {
   mount(root, c, _param, route) {
     const { t } = c;
     const what = t(`permissions.${routePermission(route)}`);
-    fill(root, h('div', { class: 'forbidden-wrap' },
-      h('section', { class: 'card forbidden', id: 'forbidden', 'aria-labelledby': 'forbidden-title' },
-        h('div', { class: 'welcome-mark' }, icon('lock')),
-        h('h1', { id: 'forbidden-title' }, t('auth.forbidden_title')),
-        h('p', {}, t('auth.forbidden_body', { what, name: actor?.name ?? '' })),
-        h('div', { class: 'form-actions' },
-          h('button', { type: 'button', class: 'primary', id: 'forbidden-home', onclick: () => navigate('counter') }, icon('counter'), t('auth.forbidden_home')),
-          h('button', { type: 'button', class: 'ghost', id: 'forbidden-switch', onclick: () => lock('manual') }, icon('lock'), t('auth.switch_user'))))));
+    fill(
+      root,
+      h(
+        'div',
+        { class: 'forbidden-wrap' },
+        h(
+          'section',
+          { class: 'card forbidden', id: 'forbidden', 'aria-labelledby': 'forbidden-title' },
+          h('div', { class: 'welcome-mark' }, icon('lock')),
+          h('h1', { id: 'forbidden-title' }, t('auth.forbidden_title')),
+          h('p', {}, t('auth.forbidden_body', { what, name: actor?.name ?? '' })),
+          h(
+            'div',
+            { class: 'form-actions' },
+            h(
+              'button',
+              { type: 'button', class: 'primary', id: 'forbidden-home', onclick: () => navigate('counter') },
+              icon('counter'),
+              t('auth.forbidden_home'),
+            ),
+            h(
+              'button',
+              { type: 'button', class: 'ghost', id: 'forbidden-switch', onclick: () => lock('manual') },
+              icon('lock'),
+              t('auth.switch_user'),
+            ),
+          ),
+        ),
+      ),
+    );
     root.querySelector('#forbidden-home').focus();
   },
 };
 
 function mountCurrent() {
-  if (locked) { pendingMount = true; return; } // mounted on unlock, for whoever signs in
+  if (locked) {
+    pendingMount = true;
+    return;
+  } // mounted on unlock, for whoever signs in
   pendingMount = false;
   const { name, param } = parseHash();
   current?.screen.unmount?.();
@@ -184,7 +243,8 @@ function mountCurrent() {
   const navName = NAV_OF[name] ?? name;
   for (const n of [...NAV, ...OWNER_LINKS]) {
     const el = document.getElementById(`nav-${n.id}`);
-    if (n.id === navName) el.setAttribute('aria-current', 'page'); else el.removeAttribute('aria-current');
+    if (n.id === navName) el.setAttribute('aria-current', 'page');
+    else el.removeAttribute('aria-current');
   }
   screen.mount(screenRoot, ctx, param, name);
 }
@@ -209,27 +269,86 @@ async function applySettings(s) {
 function buildShell() {
   const progress = h('div', { class: 'progress', id: 'progress', role: 'progressbar', 'aria-hidden': 'true' });
   api.onBusyChange((busy) => progress.classList.toggle('active', busy));
-  const nav = h('nav', { class: 'nav', id: 'nav' },
-    NAV.map((n) => h('a', { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item' },
-      icon(n.icon), h('span', { class: 'nav-label' }), h('kbd', { class: 'nav-key' }, n.key))));
+  const nav = h(
+    'nav',
+    { class: 'nav', id: 'nav' },
+    NAV.map((n) =>
+      h(
+        'a',
+        { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item' },
+        icon(n.icon),
+        h('span', { class: 'nav-label' }),
+        h('kbd', { class: 'nav-key' }, n.key),
+      ),
+    ),
+  );
   // Who is signed in, the owner's links, and the lock button, at the bottom of the sidebar.
-  const userBox = h('div', { class: 'user-box', id: 'user-box' },
-    h('div', { class: 'user-chip', id: 'user-chip' },
+  const userBox = h(
+    'div',
+    { class: 'user-box', id: 'user-box' },
+    h(
+      'div',
+      { class: 'user-chip', id: 'user-chip' },
       h('span', { class: 'avatar small', id: 'user-avatar', 'aria-hidden': 'true' }),
-      h('div', { class: 'user-text' }, h('div', { class: 'user-name', id: 'user-name' }), h('div', { class: 'user-role', id: 'user-role' })),
+      h(
+        'div',
+        { class: 'user-text' },
+        h('div', { class: 'user-name', id: 'user-name' }),
+        h('div', { class: 'user-role', id: 'user-role' }),
+      ),
       // Anyone signed in, a cashier too, may switch the interface language.
-      h('button', { type: 'button', class: 'lang-switch', id: 'lang-switch', onclick: switchLanguage })),
-    h('nav', { class: 'nav owner-links', id: 'owner-links' },
-      OWNER_LINKS.map((n) => h('a', { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item small' }, icon(n.icon), h('span', { class: 'nav-label' })))),
-    h('button', { type: 'button', class: 'lock-now', id: 'lock-now', 'aria-keyshortcuts': 'Control+L', onclick: () => lock('manual') },
-      icon('lock'), h('span', { class: 'nav-label' }), h('kbd', { class: 'nav-key' }, 'Ctrl+L')));
-  const sidebar = h('aside', { class: 'sidebar' },
-    h('div', { class: 'brand' }, h('div', { class: 'brand-mark' }, icon('store')),
-      h('div', { class: 'brand-text' }, h('div', { class: 'brand-name' }), h('div', { class: 'brand-shop', id: 'brand-shop' }))),
-    nav, userBox);
+      h('button', { type: 'button', class: 'lang-switch', id: 'lang-switch', onclick: switchLanguage }),
+    ),
+    h(
+      'nav',
+      { class: 'nav owner-links', id: 'owner-links' },
+      OWNER_LINKS.map((n) =>
+        h(
+          'a',
+          { href: `#${n.id}`, id: `nav-${n.id}`, class: 'nav-item small' },
+          icon(n.icon),
+          h('span', { class: 'nav-label' }),
+        ),
+      ),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'lock-now',
+        id: 'lock-now',
+        'aria-keyshortcuts': 'Control+L',
+        onclick: () => lock('manual'),
+      },
+      icon('lock'),
+      h('span', { class: 'nav-label' }),
+      h('kbd', { class: 'nav-key' }, 'Ctrl+L'),
+    ),
+  );
+  const sidebar = h(
+    'aside',
+    { class: 'sidebar' },
+    h(
+      'div',
+      { class: 'brand' },
+      h('div', { class: 'brand-mark' }, icon('store')),
+      h(
+        'div',
+        { class: 'brand-text' },
+        h('div', { class: 'brand-name' }),
+        h('div', { class: 'brand-shop', id: 'brand-shop' }),
+      ),
+    ),
+    nav,
+    userBox,
+  );
   screenRoot = h('main', { class: 'screen', id: 'screen', tabindex: '-1' });
   // Keep what was shown before the shell: a toast ("owner's account made") and its region.
-  document.body.replaceChildren(progress, h('div', { class: 'app' }, sidebar, screenRoot), ...document.querySelectorAll('body > .auth-screen, body > .toasts'));
+  document.body.replaceChildren(
+    progress,
+    h('div', { class: 'app' }, sidebar, screenRoot),
+    ...document.querySelectorAll('body > .auth-screen, body > .toasts'),
+  );
 }
 
 function relabelShell() {
@@ -252,13 +371,17 @@ function relabelUser() {
   const owner = may(actor?.role, 'settings');
   document.getElementById('user-name').textContent = actor?.name ?? '';
   document.getElementById('user-avatar').textContent = (actor?.name?.trim()[0] ?? '?').toUpperCase();
-  document.getElementById('user-role').textContent = t(actor?.role === 'owner' ? 'auth.role_owner' : 'auth.role_cashier');
+  document.getElementById('user-role').textContent = t(
+    actor?.role === 'owner' ? 'auth.role_owner' : 'auth.role_cashier',
+  );
   document.getElementById('user-chip').title = t('auth.signed_in_as', { name: actor?.name ?? '' });
-  for (const n of NAV) document.getElementById(`nav-${n.id}`).classList.toggle('hidden', !routeAllowed(actor?.role, n.id));
+  for (const n of NAV)
+    document.getElementById(`nav-${n.id}`).classList.toggle('hidden', !routeAllowed(actor?.role, n.id));
   const links = document.getElementById('owner-links');
   links.classList.toggle('hidden', !owner);
   links.setAttribute('aria-label', t('nav.owner'));
-  for (const n of OWNER_LINKS) document.getElementById(`nav-${n.id}`).querySelector('.nav-label').textContent = t(`nav.${n.id}`);
+  for (const n of OWNER_LINKS)
+    document.getElementById(`nav-${n.id}`).querySelector('.nav-label').textContent = t(`nav.${n.id}`);
   const lockNow = document.getElementById('lock-now');
   lockNow.querySelector('.nav-label').textContent = t('nav.lock');
   lockNow.title = t('nav.lock_hint');
@@ -280,7 +403,9 @@ async function switchLanguage() {
     const s = await api.settingsSet('language', otherLanguage());
     await applySettings(s);
     document.getElementById('lang-switch')?.focus();
-  } catch (err) { ctx.showError(err); }
+  } catch (err) {
+    ctx.showError(err);
+  }
 }
 
 /** While the window works on the demo shop: a strip that says so, with the way back and the
@@ -292,18 +417,37 @@ function relabelDemo() {
   if (!ctx.info.demo) return;
   const { t } = ctx;
   const leave = async (deleteIt) => {
-    if (deleteIt && !(await confirmDialog({ title: t('demo.delete_title'), body: t('demo.delete_body'),
-      confirm: t('demo.delete'), cancel: t('common.cancel'), danger: true }))) return;
+    if (
+      deleteIt &&
+      !(await confirmDialog({
+        title: t('demo.delete_title'),
+        body: t('demo.delete_body'),
+        confirm: t('demo.delete'),
+        cancel: t('common.cancel'),
+        danger: true,
+      }))
+    )
+      return;
     try {
       await api.demoLeave(deleteIt);
       location.hash = '#counter';
       location.reload();
-    } catch (err) { ctx.showError(err); }
+    } catch (err) {
+      ctx.showError(err);
+    }
   };
-  const bar = h('div', { class: 'demo-bar', id: 'demo-bar', role: 'status' },
-    icon('sparkle'), h('span', { class: 'demo-text' }, h('strong', {}, t('demo.bar_title')), ' ', t('demo.bar_body')),
+  const bar = h(
+    'div',
+    { class: 'demo-bar', id: 'demo-bar', role: 'status' },
+    icon('sparkle'),
+    h('span', { class: 'demo-text' }, h('strong', {}, t('demo.bar_title')), ' ', t('demo.bar_body')),
     h('button', { type: 'button', class: 'small', id: 'demo-leave', onclick: () => leave(false) }, t('demo.leave')),
-    h('button', { type: 'button', class: 'danger-text small', id: 'demo-delete', onclick: () => leave(true) }, t('demo.delete')));
+    h(
+      'button',
+      { type: 'button', class: 'danger-text small', id: 'demo-delete', onclick: () => leave(true) },
+      t('demo.delete'),
+    ),
+  );
   app.insertBefore(bar, screenRoot);
 }
 
@@ -318,8 +462,18 @@ function lock(reason) {
   focusBeforeLock = document.activeElement;
   if (reason !== 'refused') api.authLock().catch(() => {}); // the screen locks at once either way
   const { t } = ctx;
-  const note = { idle: t('auth.lock_idle', { minutes: ctx.fmt.number(idleMinutes ?? 10) }), refused: t('auth.lock_refused') }[reason] ?? '';
-  showLock({ t, shopName: ctx.settings.shop_name, staff: staffList, note, preselect: actor?.staff_id, onUnlocked: unlocked });
+  const note =
+    { idle: t('auth.lock_idle', { minutes: ctx.fmt.number(idleMinutes ?? 10) }), refused: t('auth.lock_refused') }[
+      reason
+    ] ?? '';
+  showLock({
+    t,
+    shopName: ctx.settings.shop_name,
+    staff: staffList,
+    note,
+    preselect: actor?.staff_id,
+    onUnlocked: unlocked,
+  });
 }
 
 /** A call was refused with auth.locked: lock, unless that answer is older than a sign-in. */
@@ -329,7 +483,9 @@ async function onRefusedLocked() {
     const s = await api.authStatus();
     staffList = s.staff ?? staffList;
     if (s.current) return;
-  } catch { /* lock anyway */ }
+  } catch {
+    /* lock anyway */
+  }
   lock('refused');
 }
 
@@ -340,7 +496,10 @@ function unlocked(a) {
   ctx = buildContext(ctx.info, ctx.settings);
   relabelUser();
   idle.start();
-  if (!routeAllowed(a.role, parseHash().name)) { navigate('counter'); return; }
+  if (!routeAllowed(a.role, parseHash().name)) {
+    navigate('counter');
+    return;
+  }
   // The same person coming back finds the screen as they left it (a half-typed bill);
   // someone else gets it fresh, drawn for their role.
   if (!same || pendingMount) mountCurrent();
@@ -352,7 +511,10 @@ function unlocked(a) {
 async function refreshAuth() {
   const s = await api.authStatus();
   staffList = s.staff ?? [];
-  if (!s.current) { lock('refused'); return; }
+  if (!s.current) {
+    lock('refused');
+    return;
+  }
   const roleChanged = s.current.role !== actor?.role;
   setActor(s.current);
   ctx = buildContext(ctx.info, ctx.settings);
@@ -385,10 +547,16 @@ function onKeydown(e) {
 async function showFatal(err) {
   catalogs.en ??= await loadCatalog('en');
   const [vi, en] = [createTranslator(catalogs.vi), createTranslator(catalogs.en)];
-  document.body.replaceChildren(h('div', { class: 'fatal' },
-    h('h1', {}, vi('app.load_failed')), h('p', {}, vi.error(err)),
-    h('p', { class: 'muted', lang: 'en' }, `${en('app.load_failed')}: ${en.error(err)}`),
-    h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, vi('app.retry'))));
+  document.body.replaceChildren(
+    h(
+      'div',
+      { class: 'fatal' },
+      h('h1', {}, vi('app.load_failed')),
+      h('p', {}, vi.error(err)),
+      h('p', { class: 'muted', lang: 'en' }, `${en('app.load_failed')}: ${en.error(err)}`),
+      h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, vi('app.retry')),
+    ),
+  );
 }
 
 let ready = false;
@@ -408,7 +576,10 @@ async function boot() {
     info = await api.appInfo();
   } catch (err) {
     // Locked: the settings wait until someone signs in (the core allows only auth_* then).
-    if (!status || err.code !== 'auth.locked') { showFatal(err); return; }
+    if (!status || err.code !== 'auth.locked') {
+      showFatal(err);
+      return;
+    }
   }
   staffList = status.staff ?? [];
   setIdleMinutes(status.idle_lock_minutes);
@@ -421,10 +592,27 @@ async function boot() {
   document.title = t('app.name');
   if (status.needs_setup) {
     // After the setup the shop's name is the one just given: read it again.
-    showSetup({ t, shopName, onDone: (a) => { if (a) { toast(t('auth.setup_done', { name: a.name }), 'success'); enter(a, null); } else boot(); } });
+    showSetup({
+      t,
+      shopName,
+      onDone: (a) => {
+        if (a) {
+          toast(t('auth.setup_done', { name: a.name }), 'success');
+          enter(a, null);
+        } else boot();
+      },
+    });
   } else if (!status.current) {
     locked = true;
-    showLock({ t, shopName, staff: staffList, onUnlocked: (a) => { locked = false; enter(a, null); } });
+    showLock({
+      t,
+      shopName,
+      staff: staffList,
+      onUnlocked: (a) => {
+        locked = false;
+        enter(a, null);
+      },
+    });
   } else {
     enter(status.current, info);
     return;
@@ -436,7 +624,12 @@ async function boot() {
 async function enter(a, info) {
   setActor(a);
   if (!info) {
-    try { info = await api.appInfo(); } catch (err) { showFatal(err); return; }
+    try {
+      info = await api.appInfo();
+    } catch (err) {
+      showFatal(err);
+      return;
+    }
   }
   const s = info.settings;
   remember(s);
@@ -454,12 +647,17 @@ async function enter(a, info) {
 
 async function start() {
   catalogs.vi = await loadCatalog('vi');
-  window.addEventListener('hashchange', () => { if (ctx) mountCurrent(); });
+  window.addEventListener('hashchange', () => {
+    if (ctx) mountCurrent();
+  });
   document.addEventListener('keydown', onKeydown);
   // Anything the user does counts as activity, wherever it happens (capture phase, so a
   // screen that stops propagation still counts).
-  for (const type of ['keydown', 'pointerdown', 'wheel']) document.addEventListener(type, () => idle.touch(), { capture: true, passive: true });
-  api.onLocked(() => { onRefusedLocked(); });
+  for (const type of ['keydown', 'pointerdown', 'wheel'])
+    document.addEventListener(type, () => idle.touch(), { capture: true, passive: true });
+  api.onLocked(() => {
+    onRefusedLocked();
+  });
   await boot();
 }
 

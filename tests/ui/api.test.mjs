@@ -6,7 +6,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('commands are invoked with the contract names and arguments', async () => {
   const seen = [];
-  globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return { ok: true }; } } };
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async (name, args) => {
+        seen.push([name, args]);
+        return { ok: true };
+      },
+    },
+  };
   await api.customerSearch('0912', 20);
   await api.customerList({ sort: 'name', desc: false, offset: 0, limit: 50 });
   await api.customerUpdate(7, { name: 'An' });
@@ -25,7 +32,14 @@ test('commands are invoked with the contract names and arguments', async () => {
 
 test('loyalty commands follow the contract of issue 5', async () => {
   const seen = [];
-  globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return {}; } } };
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async (name, args) => {
+        seen.push([name, args]);
+        return {};
+      },
+    },
+  };
   await api.loyaltyGet();
   await api.loyaltySet({ earn_per: '20000' });
   await api.loyaltySetTiers([{ name: 'Thành viên', threshold: '0', multiplier: '1' }]);
@@ -49,10 +63,29 @@ test('loyalty commands follow the contract of issue 5', async () => {
 });
 
 test('rejections always have {code, message, params}', async () => {
-  globalThis.__TAURI__ = { core: { invoke: async () => { throw 'command foo not found'; } } };
-  await assert.rejects(api.call('foo'), { code: 'internal', message: 'command foo not found', params: { detail: 'command foo not found' } });
-  globalThis.__TAURI__ = { core: { invoke: async () => { throw { code: 'customer.phone_invalid', message: 'Sai số', params: { phone: '1', field: 'phone' } }; } } };
-  await assert.rejects(api.call('customer_add'), { code: 'customer.phone_invalid', params: { phone: '1', field: 'phone' } });
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async () => {
+        throw 'command foo not found';
+      },
+    },
+  };
+  await assert.rejects(api.call('foo'), {
+    code: 'internal',
+    message: 'command foo not found',
+    params: { detail: 'command foo not found' },
+  });
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async () => {
+        throw { code: 'customer.phone_invalid', message: 'Sai số', params: { phone: '1', field: 'phone' } };
+      },
+    },
+  };
+  await assert.rejects(api.call('customer_add'), {
+    code: 'customer.phone_invalid',
+    params: { phone: '1', field: 'phone' },
+  });
   delete globalThis.__TAURI__;
   await assert.rejects(api.call('app_info'), { code: 'internal' });
 });
@@ -70,7 +103,14 @@ test('the progress indicator shows only for calls slower than 100 ms', async () 
 
 test('staff and audit commands follow the contract of issue 9', async () => {
   const seen = [];
-  globalThis.__TAURI__ = { core: { invoke: async (name, args) => { seen.push([name, args]); return {}; } } };
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async (name, args) => {
+        seen.push([name, args]);
+        return {};
+      },
+    },
+  };
   await api.authStatus();
   await api.authSetup('Chị Lan', '1234', 'Tiệm Cô Ba');
   await api.authSignIn(2, '1111');
@@ -102,9 +142,21 @@ test('staff and audit commands follow the contract of issue 9', async () => {
 test('an auth.locked rejection reaches the onLocked listeners and the caller', async () => {
   const heard = [];
   const off = api.onLocked((err, name) => heard.push([err.code, name]));
-  globalThis.__TAURI__ = { core: { invoke: async () => { throw { code: 'auth.locked', message: 'Khóa', params: {} }; } } };
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async () => {
+        throw { code: 'auth.locked', message: 'Khóa', params: {} };
+      },
+    },
+  };
   await assert.rejects(api.customerSearch('an'), { code: 'auth.locked' });
-  globalThis.__TAURI__ = { core: { invoke: async () => { throw { code: 'customer.not_found', message: '', params: {} }; } } };
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async () => {
+        throw { code: 'customer.not_found', message: '', params: {} };
+      },
+    },
+  };
   await assert.rejects(api.customerGet(1), { code: 'customer.not_found' });
   off();
   assert.deepEqual(heard, [['auth.locked', 'customer_search']]);
@@ -112,11 +164,24 @@ test('an auth.locked rejection reaches the onLocked listeners and the caller', a
 
 test("a cashier's owner-only call is refused without reaching the core", async () => {
   const seen = [];
-  globalThis.__TAURI__ = { core: { invoke: async (name) => { seen.push(name); return {}; } } };
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async (name) => {
+        seen.push(name);
+        return {};
+      },
+    },
+  };
   api.setActor({ staff_id: 2, name: 'Minh', role: 'cashier', via: 'window' });
   try {
-    await assert.rejects(api.purchaseRefund(5), { code: 'auth.forbidden', params: { permission: 'refund', role: 'cashier' } });
-    await assert.rejects(api.settingsSet('shop_name', 'X'), { code: 'auth.forbidden', params: { permission: 'settings', role: 'cashier' } });
+    await assert.rejects(api.purchaseRefund(5), {
+      code: 'auth.forbidden',
+      params: { permission: 'refund', role: 'cashier' },
+    });
+    await assert.rejects(api.settingsSet('shop_name', 'X'), {
+      code: 'auth.forbidden',
+      params: { permission: 'settings', role: 'cashier' },
+    });
     await api.settingsSet('language', 'en');
     await api.purchaseAdd({ customer_id: 1, amount: '1000' });
     api.setActor({ staff_id: 1, name: 'Lan', role: 'owner', via: 'window' });

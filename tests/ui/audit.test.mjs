@@ -11,8 +11,20 @@ test('the route parameter prefills the filters', () => {
 
 test('the filter leaves empty fields out and checks the rest', () => {
   assert.deepEqual(buildFilter({}), { filter: { offset: 0, limit: 50 } });
-  assert.deepEqual(buildFilter({ staff: ' Minh ', action: 'customer', customer: '#7', since: '2026-01-01', until: '2026-01-31' }, 50),
-    { filter: { offset: 50, limit: 50, staff: 'Minh', action: 'customer', customer_id: 7, since: '2026-01-01', until: '2026-01-31' } });
+  assert.deepEqual(
+    buildFilter({ staff: ' Minh ', action: 'customer', customer: '#7', since: '2026-01-01', until: '2026-01-31' }, 50),
+    {
+      filter: {
+        offset: 50,
+        limit: 50,
+        staff: 'Minh',
+        action: 'customer',
+        customer_id: 7,
+        since: '2026-01-01',
+        until: '2026-01-31',
+      },
+    },
+  );
   assert.deepEqual(buildFilter({ customer: 'abc' }), { error: 'customer' });
   assert.deepEqual(buildFilter({ customer: '0' }), { error: 'customer' });
   assert.deepEqual(buildFilter({ since: '1/2/2026' }), { error: 'since' });
@@ -20,8 +32,13 @@ test('the filter leaves empty fields out and checks the rest', () => {
 });
 
 test('diffKeys lists what changed', () => {
-  assert.deepEqual(diffKeys({ name: 'An', phone: '0912', tags: ['VIP'] }, { name: 'An B', phone: '0912', tags: ['VIP'], note: 'x' }),
-    [{ key: 'name', before: 'An', after: 'An B' }, { key: 'note', before: undefined, after: 'x' }]);
+  assert.deepEqual(
+    diffKeys({ name: 'An', phone: '0912', tags: ['VIP'] }, { name: 'An B', phone: '0912', tags: ['VIP'], note: 'x' }),
+    [
+      { key: 'name', before: 'An', after: 'An B' },
+      { key: 'note', before: undefined, after: 'x' },
+    ],
+  );
   assert.deepEqual(diffKeys(null, { name: 'An' }), [{ key: 'name', before: undefined, after: 'An' }]);
   assert.deepEqual(diffKeys({ name: 'An' }, null), [{ key: 'name', before: 'An', after: undefined }]);
   assert.deepEqual(diffKeys(null, null), []);

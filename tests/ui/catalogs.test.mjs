@@ -10,7 +10,8 @@ import { LEDGER_KINDS, RULE_KEYS } from '../../ui/lib/loyalty.js';
 const load = (lang) => JSON.parse(readFileSync(new URL(`../../ui/i18n/${lang}.json`, import.meta.url), 'utf8'));
 const vi = load('vi');
 const en = load('en');
-const get = (cat, path) => (path.startsWith('errors.') ? cat.errors[path.slice(7)] : path.split('.').reduce((o, k) => o?.[k], cat));
+const get = (cat, path) =>
+  path.startsWith('errors.') ? cat.errors[path.slice(7)] : path.split('.').reduce((o, k) => o?.[k], cat);
 const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 // Core's error codes and the names of their params, from the list docs/IPC.md keeps equal to
@@ -25,8 +26,12 @@ const ERROR_CODES = Object.fromEntries(
 const HIDDEN = ['field', 'permission', 'role'];
 // File errors are one sentence without the library's words (issue 15): their detail goes to the log.
 const DETAIL_IN_LOG = [
-  'db.open_failed', 'db.io',
-  'backup.corrupt', 'backup.write_failed', 'backup.restore_rolled_back', 'backup.encrypted_damaged',
+  'db.open_failed',
+  'db.io',
+  'backup.corrupt',
+  'backup.write_failed',
+  'backup.restore_rolled_back',
+  'backup.encrypted_damaged',
 ];
 const shown = (code) => {
   const logOnly = (p) => p === 'detail' && DETAIL_IN_LOG.includes(code);
@@ -72,7 +77,8 @@ test('Vietnamese is written with diacritics', () => {
 test('every ledger kind and loyalty rule has a label', () => {
   for (const cat of [vi, en]) {
     for (const kind of LEDGER_KINDS) assert.ok(cat.loyalty.kinds[kind], `loyalty.kinds.${kind}`);
-    for (const key of RULE_KEYS) assert.ok(cat.settings[`rule_${key}`] && cat.settings[`rule_${key}_hint`], `settings.rule_${key}`);
+    for (const key of RULE_KEYS)
+      assert.ok(cat.settings[`rule_${key}`] && cat.settings[`rule_${key}_hint`], `settings.rule_${key}`);
   }
   assert.equal(vi.profile.loyalty_title, 'Điểm tích lũy');
   assert.equal(vi.counter.redeem, 'Đổi điểm');

@@ -2,7 +2,19 @@
 // customer list (issue 8).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { niceMax, niceScale, ticks, scale, labelStep, mix, heatColor, heatTextLight, compact, fitWidth, count } from '../../ui/lib/charts.js';
+import {
+  niceMax,
+  niceScale,
+  ticks,
+  scale,
+  labelStep,
+  mix,
+  heatColor,
+  heatTextLight,
+  compact,
+  fitWidth,
+  count,
+} from '../../ui/lib/charts.js';
 import { may } from '../../ui/lib/roles.js';
 import { parseRouteFilter } from '../../ui/screens/customers.js';
 
@@ -81,7 +93,7 @@ test('counts on the CLV chart are grouped in the locale', () => {
   assert.equal(count('x', 'vi-VN'), '');
 });
 
-test('the shop revenue is the owner\'s to see', () => {
+test("the shop revenue is the owner's to see", () => {
   assert.equal(may('owner', 'shop_revenue'), true);
   assert.equal(may('cashier', 'shop_revenue'), false);
 });

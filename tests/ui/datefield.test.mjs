@@ -40,7 +40,8 @@ test('ISO days show as dd/mm/yyyy', () => {
   assert.equal(formatIsoDate(''), '');
   assert.equal(formatIsoDate('02/12/2026'), '');
   assert.equal(formatIsoDate(undefined), '');
-  for (const iso of ['2026-12-02', '2024-02-29', '2000-01-01']) assert.deepEqual(parseDateText(formatIsoDate(iso)), { iso }, 'round trip');
+  for (const iso of ['2026-12-02', '2024-02-29', '2000-01-01'])
+    assert.deepEqual(parseDateText(formatIsoDate(iso)), { iso }, 'round trip');
 });
 
 test('the arrow keys move by calendar days and months', () => {
@@ -53,8 +54,21 @@ test('the arrow keys move by calendar days and months', () => {
 
 test('times are 24-hour HH:MM whatever the OS region', async () => {
   const { parseTimeText } = await import('../../ui/lib/datefield.js');
-  for (const [typed, want] of [['9:30', '09:30'], [' 09:30 ', '09:30'], ['930', '09:30'], ['0930', '09:30'], ['9h30', '09:30'],
-    ['9h', '09:00'], ['21', '21:00'], ['2359', '23:59'], ['', ''], ['24:00', null], ['12:60', null], ['9:30 PM', null], ['abc', null]]) {
+  for (const [typed, want] of [
+    ['9:30', '09:30'],
+    [' 09:30 ', '09:30'],
+    ['930', '09:30'],
+    ['0930', '09:30'],
+    ['9h30', '09:30'],
+    ['9h', '09:00'],
+    ['21', '21:00'],
+    ['2359', '23:59'],
+    ['', ''],
+    ['24:00', null],
+    ['12:60', null],
+    ['9:30 PM', null],
+    ['abc', null],
+  ]) {
     assert.equal(parseTimeText(typed), want, typed);
   }
 });

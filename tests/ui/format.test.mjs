@@ -1,8 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  separators, formatAmountTyping, amountToInput, toMinor, fromMinor, itemsTotal, formatMoney,
-  formatDate, formatDateTime, formatRelativeDay, addMonths, parseBirthday, formatBirthday, currencySymbol, localeFor,
+  separators,
+  formatAmountTyping,
+  amountToInput,
+  toMinor,
+  fromMinor,
+  itemsTotal,
+  formatMoney,
+  formatDate,
+  formatDateTime,
+  formatRelativeDay,
+  addMonths,
+  parseBirthday,
+  formatBirthday,
+  currencySymbol,
+  localeFor,
 } from '../../ui/lib/format.js';
 
 // Intl puts no-break spaces in some outputs; compare with plain spaces.
@@ -70,7 +83,16 @@ test('minor units are exact', () => {
 });
 
 test('items total for the live hint', () => {
-  assert.equal(itemsTotal([{ quantity: '2', unit_price: '150000' }, { quantity: '1', unit_price: '90000' }], 0), '390000');
+  assert.equal(
+    itemsTotal(
+      [
+        { quantity: '2', unit_price: '150000' },
+        { quantity: '1', unit_price: '90000' },
+      ],
+      0,
+    ),
+    '390000',
+  );
   assert.equal(itemsTotal([{ quantity: '3', unit_price: '0.10' }], 2), '0.30');
   assert.equal(itemsTotal([{ quantity: '0.5', unit_price: '3.00' }], 2), '1.50');
   assert.equal(itemsTotal([{ quantity: '1', unit_price: '' }], 0), null);

@@ -29,7 +29,11 @@ test('lookup by dotted path with fallback catalog and key as last resort', () =>
 
 test('errors: flat codes with dots, own catalog first, never a raw code', () => {
   const t = createTranslator(vi, en);
-  const err = { code: 'customer.phone_taken', message: 'server text', params: { phone: '0912', name: 'An', field: 'phone' } };
+  const err = {
+    code: 'customer.phone_taken',
+    message: 'server text',
+    params: { phone: '0912', name: 'An', field: 'phone' },
+  };
   assert.equal(t.error(err), 'Số 0912 đã thuộc về An.');
   assert.equal(t.error({ code: 'internal', message: '', params: { detail: 'x' } }), 'Internal error: x');
   // Unknown to us: the back end's translated message.
@@ -40,5 +44,10 @@ test('errors: flat codes with dots, own catalog first, never a raw code', () => 
 });
 
 test('keyPaths lists error codes whole', () => {
-  assert.deepEqual(keyPaths(vi).sort(), ['common.error_unknown', 'counter.confirmation', 'errors.customer.phone_taken', 'nav.counter']);
+  assert.deepEqual(keyPaths(vi).sort(), [
+    'common.error_unknown',
+    'counter.confirmation',
+    'errors.customer.phone_taken',
+    'nav.counter',
+  ]);
 });

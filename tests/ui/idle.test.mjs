@@ -27,7 +27,10 @@ function fakeClock() {
   const timers = new Map();
   return {
     now: () => now,
-    schedule: (fn, ms) => { timers.set(next, { fn, at: now + ms }); return next++; },
+    schedule: (fn, ms) => {
+      timers.set(next, { fn, at: now + ms });
+      return next++;
+    },
     cancel: (id) => timers.delete(id),
     advance(ms) {
       const end = now + ms;

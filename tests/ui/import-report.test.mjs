@@ -19,10 +19,18 @@ test('the error heading counts rows as the stats do, and every listed error', ()
 
 test('progress counts each row once per phase', () => {
   // 3,002 rows: checking then writing, never "6.004 / 6.004".
-  assert.deepEqual(progressView({ phase: 'check', done: 1501, total: 3002 }),
-    { key: 'transfer.progress_check', done: 1501, total: 3002, percent: 25 });
-  assert.deepEqual(progressView({ phase: 'write', done: 3002, total: 3002 }),
-    { key: 'transfer.progress_write', done: 3002, total: 3002, percent: 100 });
+  assert.deepEqual(progressView({ phase: 'check', done: 1501, total: 3002 }), {
+    key: 'transfer.progress_check',
+    done: 1501,
+    total: 3002,
+    percent: 25,
+  });
+  assert.deepEqual(progressView({ phase: 'write', done: 3002, total: 3002 }), {
+    key: 'transfer.progress_write',
+    done: 3002,
+    total: 3002,
+    percent: 100,
+  });
   assert.equal(progressView({ phase: 'check', done: 3002, total: 3002 }, true).percent, 100);
   assert.equal(progressView({ phase: 'write', done: 0, total: 0 }).percent, 100);
   assert.equal(progressView({ phase: 'check', done: 9999, total: 10 }).done, 10);

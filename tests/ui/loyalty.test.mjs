@@ -1,21 +1,40 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tierProgress, formatPointsTyping, pointsToInput, signedPoints, newClientId, mayHaveRecorded,
-  tierDirection, rulesExample, decimalToInput, decimalFromInput, LEDGER_KINDS, RULE_KEYS,
+  tierProgress,
+  formatPointsTyping,
+  pointsToInput,
+  signedPoints,
+  newClientId,
+  mayHaveRecorded,
+  tierDirection,
+  rulesExample,
+  decimalToInput,
+  decimalFromInput,
+  LEDGER_KINDS,
+  RULE_KEYS,
 } from '../../ui/lib/loyalty.js';
 
 const num = (n) => new Intl.NumberFormat('vi-VN').format(n);
 const TIERS = [{ name: 'Thành viên' }, { name: 'Bạc' }, { name: 'Vàng' }, { name: 'Kim cương' }];
 
 test('progress to the next tier, from zero spend to its threshold', () => {
-  const p = tierProgress({ spend_12m: '8800000', next_tier: 'Vàng', next_threshold: '10000000', needed_for_next: '1200000' }, 0);
+  const p = tierProgress(
+    { spend_12m: '8800000', next_tier: 'Vàng', next_threshold: '10000000', needed_for_next: '1200000' },
+    0,
+  );
   assert.deepEqual(p, { next: 'Vàng', needed: '1200000', fraction: 0.88 });
   // needed_for_next missing: worked out from the threshold
   assert.equal(tierProgress({ spend_12m: '12.50', next_tier: 'Gold', next_threshold: '50.00' }, 2).needed, '37.50');
   // at or past the threshold (a stale answer) the bar is full, never more
-  assert.equal(tierProgress({ spend_12m: '120', next_tier: 'B', next_threshold: '100', needed_for_next: '0' }, 0).fraction, 1);
-  assert.equal(tierProgress({ spend_12m: '0', next_tier: 'B', next_threshold: '100', needed_for_next: '100' }, 0).fraction, 0);
+  assert.equal(
+    tierProgress({ spend_12m: '120', next_tier: 'B', next_threshold: '100', needed_for_next: '0' }, 0).fraction,
+    1,
+  );
+  assert.equal(
+    tierProgress({ spend_12m: '0', next_tier: 'B', next_threshold: '100', needed_for_next: '100' }, 0).fraction,
+    0,
+  );
   // top tier, or no loyalty at all
   assert.equal(tierProgress({ spend_12m: '99000000', next_tier: null, next_threshold: null }, 0), null);
   assert.equal(tierProgress(null, 0), null);
@@ -31,8 +50,16 @@ test('points typing groups digits and keeps the caret', () => {
 });
 
 test('signed points for adjustments', () => {
-  assert.deepEqual(formatPointsTyping('-20', 3, { locale: 'vi-VN', signed: true }), { text: '-20', caret: 3, value: -20 });
-  assert.deepEqual(formatPointsTyping('+1500', 5, { locale: 'vi-VN', signed: true }), { text: '+1.500', caret: 6, value: 1500 });
+  assert.deepEqual(formatPointsTyping('-20', 3, { locale: 'vi-VN', signed: true }), {
+    text: '-20',
+    caret: 3,
+    value: -20,
+  });
+  assert.deepEqual(formatPointsTyping('+1500', 5, { locale: 'vi-VN', signed: true }), {
+    text: '+1.500',
+    caret: 6,
+    value: 1500,
+  });
   assert.equal(formatPointsTyping('−7', 2, { locale: 'vi-VN', signed: true }).value, -7); // a true minus sign
   assert.deepEqual(formatPointsTyping('-', 1, { locale: 'vi-VN', signed: true }), { text: '-', caret: 1, value: null });
   assert.equal(formatPointsTyping('-0', 2, { locale: 'vi-VN', signed: true }).value, 0);
@@ -73,9 +100,24 @@ test('tier direction follows the order of the tiers', () => {
 });
 
 test('worked example of the rules', () => {
-  assert.deepEqual(rulesExample({ earn_per: '10000', point_value: '1000' }, 0), { amount: '1000000', points: 100, value: '100000', percent: 10 });
-  assert.deepEqual(rulesExample({ earn_per: '1.00', point_value: '0.01' }, 2), { amount: '100.00', points: 100, value: '1.00', percent: 1 });
-  assert.deepEqual(rulesExample({ earn_per: '30000', point_value: '500' }, 0), { amount: '1000000', points: 33, value: '16500', percent: 1.65 });
+  assert.deepEqual(rulesExample({ earn_per: '10000', point_value: '1000' }, 0), {
+    amount: '1000000',
+    points: 100,
+    value: '100000',
+    percent: 10,
+  });
+  assert.deepEqual(rulesExample({ earn_per: '1.00', point_value: '0.01' }, 2), {
+    amount: '100.00',
+    points: 100,
+    value: '1.00',
+    percent: 1,
+  });
+  assert.deepEqual(rulesExample({ earn_per: '30000', point_value: '500' }, 0), {
+    amount: '1000000',
+    points: 33,
+    value: '16500',
+    percent: 1.65,
+  });
   assert.equal(rulesExample({ earn_per: '0', point_value: '1000' }, 0), null);
   assert.equal(rulesExample({ earn_per: 'abc', point_value: '1000' }, 0), null);
 });
@@ -90,5 +132,12 @@ test('multipliers in the locale and back', () => {
 
 test('the contract lists', () => {
   assert.deepEqual(LEDGER_KINDS, ['earn', 'redeem', 'expire', 'refund', 'bonus', 'adjust']);
-  assert.deepEqual(RULE_KEYS, ['earn_per', 'point_value', 'min_redeem', 'max_redeem_percent', 'expiry_months', 'birthday_bonus']);
+  assert.deepEqual(RULE_KEYS, [
+    'earn_per',
+    'point_value',
+    'min_redeem',
+    'max_redeem_percent',
+    'expiry_months',
+    'birthday_bonus',
+  ]);
 });

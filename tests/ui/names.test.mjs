@@ -10,7 +10,11 @@ const en = createTranslator(JSON.parse(readFileSync(new URL('../../ui/i18n/en.js
 test('built-in templates have human titles, the shop’s own keep their names', () => {
   assert.equal(templateTitle(vi, { name: 'cam-on', builtin: true }), 'Cảm ơn sau mua');
   assert.equal(templateTitle(en, { name: 'win-back', builtin: true }), 'Come back');
-  assert.equal(templateTitle(vi, { name: 'cam-on', builtin: false }), 'cam-on', 'a template the shop wrote is called what it was called');
+  assert.equal(
+    templateTitle(vi, { name: 'cam-on', builtin: false }),
+    'cam-on',
+    'a template the shop wrote is called what it was called',
+  );
   assert.equal(templateTitle(vi, { name: 'Khuyến mãi Tết', builtin: false }), 'Khuyến mãi Tết');
   assert.equal(templateTitle(vi, { name: 'unknown-slug', builtin: true }), 'unknown-slug');
 });
@@ -36,11 +40,31 @@ test('a file path shows its name only', () => {
 });
 
 test('audit entries name who and what they are about', () => {
-  assert.equal(auditEntity('Nhân viên', { entity: 'staff', entity_id: '2', entity_name: 'Chị Lan' }), 'Nhân viên: Chị Lan');
-  assert.equal(auditEntity('Đơn mua', { entity: 'purchase', entity_id: '12' }), 'Đơn mua #12', 'no name known: the number');
-  assert.equal(auditEntity('Khách hàng', { entity: 'customer', entity_id: '4066', customer_id: 4066, customer_name: 'Võ Thị Ánh', entity_name: 'Võ Thị Ánh' }), 'Khách hàng',
-    'the customer link beside it names her');
+  assert.equal(
+    auditEntity('Nhân viên', { entity: 'staff', entity_id: '2', entity_name: 'Chị Lan' }),
+    'Nhân viên: Chị Lan',
+  );
+  assert.equal(
+    auditEntity('Đơn mua', { entity: 'purchase', entity_id: '12' }),
+    'Đơn mua #12',
+    'no name known: the number',
+  );
+  assert.equal(
+    auditEntity('Khách hàng', {
+      entity: 'customer',
+      entity_id: '4066',
+      customer_id: 4066,
+      customer_name: 'Võ Thị Ánh',
+      entity_name: 'Võ Thị Ánh',
+    }),
+    'Khách hàng',
+    'the customer link beside it names her',
+  );
   assert.equal(auditEntity('Nhập', { entity: 'import', entity_id: '/home/lan/khach.xlsx' }), 'Nhập: khach.xlsx');
   assert.equal(auditEntity('Sao lưu', { entity: 'backup', entity_id: null }), 'Sao lưu');
-  assert.equal(auditEntity('Cài đặt', { entity: 'setting', entity_id: 'language' }), 'Cài đặt: language', 'a key is no number');
+  assert.equal(
+    auditEntity('Cài đặt', { entity: 'setting', entity_id: 'language' }),
+    'Cài đặt: language',
+    'a key is no number',
+  );
 });

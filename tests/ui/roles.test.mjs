@@ -23,8 +23,21 @@ test('owner-only commands name the permission the core refuses them with', () =>
   assert.equal(commandPermission('settings_set', { key: 'idle_lock_minutes', value: '5' }), 'settings');
   // The counter's work, and the language switch, are anyone's.
   assert.equal(commandPermission('settings_set', { key: 'language', value: 'en' }), null);
-  for (const c of ['auth_status', 'auth_sign_in', 'customer_add', 'customer_update', 'purchase_add', 'purchase_quote',
-    'reminder_done', 'reminder_snooze', 'reminder_add', 'template_render', 'report_summary', 'settings_get', 'app_info']) {
+  for (const c of [
+    'auth_status',
+    'auth_sign_in',
+    'customer_add',
+    'customer_update',
+    'purchase_add',
+    'purchase_quote',
+    'reminder_done',
+    'reminder_snooze',
+    'reminder_add',
+    'template_render',
+    'report_summary',
+    'settings_get',
+    'app_info',
+  ]) {
     assert.equal(commandPermission(c, {}), null, c);
   }
 });

@@ -20,6 +20,10 @@ test('a reload drops rows that are gone, and the list sent is bounded', () => {
   const s = setAll(new Set(), [1, 2, 3], true);
   prune(s, [2, 3, 9]);
   assert.deepEqual(selectedIds(s, [1, 2, 3, 9]), [2, 3]);
-  const many = setAll(new Set(), Array.from({ length: 1500 }, (_, i) => i + 1), true);
+  const many = setAll(
+    new Set(),
+    Array.from({ length: 1500 }, (_, i) => i + 1),
+    true,
+  );
   assert.equal(selectedIds(many, [...many].map(Number)).length, 1000);
 });

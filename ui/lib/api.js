@@ -61,7 +61,10 @@ export async function call(name, args = {}) {
     if (e.code === 'auth.locked') for (const fn of lockedListeners) fn(e, name);
     throw e;
   } finally {
-    if (--inFlight === 0) { clearTimeout(busyTimer); setBusy(false); }
+    if (--inFlight === 0) {
+      clearTimeout(busyTimer);
+      setBusy(false);
+    }
   }
 }
 
@@ -88,8 +91,10 @@ export const loyaltyGet = () => call('loyalty_get');
 export const loyaltySet = (rules) => call('loyalty_set', { rules });
 export const loyaltySetTiers = (tiers) => call('loyalty_set_tiers', { tiers });
 export const purchaseQuote = (input) => call('purchase_quote', { input });
-export const purchaseRefund = (id, amount) => call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
-export const pointsAdjust = (customerId, delta, reason) => call('points_adjust', { customer_id: customerId, delta, reason });
+export const purchaseRefund = (id, amount) =>
+  call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
+export const pointsAdjust = (customerId, delta, reason) =>
+  call('points_adjust', { customer_id: customerId, delta, reason });
 // Backup / duplicates. Keys are single words, so Tauri's camelCase conversion is moot.
 export const backupCreate = (file) => call('backup_create', file ? { file } : {});
 export const backupList = () => call('backup_list');
@@ -101,11 +106,15 @@ export const backupRestore = (file) => call('backup_restore', { file });
 export const customerDuplicates = (limit) => call('customer_duplicates', limit ? { limit } : {});
 export const customerMerge = (keep, other) => call('customer_merge', { keep, other });
 // Import / export (issue 7). These commands take snake_case keys (rename_all = "snake_case").
-const present = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+const present = (o) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 export const importPreview = ({ kind, path, sheet, mapping, createMissing }) =>
   call('import_preview', present({ kind, path, sheet, mapping, create_missing: createMissing }));
 export const importRun = ({ kind, path, sheet, mapping, createMissing, skipInvalid, dryRun }) =>
-  call('import_run', present({ kind, path, sheet, mapping, create_missing: createMissing, skip_invalid: skipInvalid, dry_run: dryRun }));
+  call(
+    'import_run',
+    present({ kind, path, sheet, mapping, create_missing: createMissing, skip_invalid: skipInvalid, dry_run: dryRun }),
+  );
 export const exportRun = (kind, path) => call('export_run', { kind, path });
 
 /** fn({done, total}) on each "import-progress" event; resolves to an unlisten function. */
@@ -121,15 +130,18 @@ function dialog() {
   if (!d) throw normalizeError('The file dialog is not available');
   return d;
 }
-const onePath = (p) => (Array.isArray(p) ? p[0] ?? null : p ?? null);
+const onePath = (p) => (Array.isArray(p) ? (p[0] ?? null) : (p ?? null));
 /** filters: [{name, extensions: ['csv', 'xlsx']}]. */
-export const pickFile = async (filters = []) => onePath(await dialog().open({ filters, multiple: false, directory: false }));
-export const pickFolder = async (defaultPath) => onePath(await dialog().open({ directory: true, multiple: false, ...(defaultPath ? { defaultPath } : {}) }));
+export const pickFile = async (filters = []) =>
+  onePath(await dialog().open({ filters, multiple: false, directory: false }));
+export const pickFolder = async (defaultPath) =>
+  onePath(await dialog().open({ directory: true, multiple: false, ...(defaultPath ? { defaultPath } : {}) }));
 export const pickSavePath = async (defaultPath, filters = []) => onePath(await dialog().save({ defaultPath, filters }));
 // Customer care (issue 7). snake_case argument names, as in docs/IPC.md.
 const opt = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
 export const reminderToday = (asOf, limit) => call('reminder_today', opt({ as_of: asOf, limit }));
-export const reminderList = ({ due, asOf, customerId } = {}) => call('reminder_list', opt({ due, as_of: asOf, customer_id: customerId }));
+export const reminderList = ({ due, asOf, customerId } = {}) =>
+  call('reminder_list', opt({ due, as_of: asOf, customer_id: customerId }));
 export const reminderAdd = (input) => call('reminder_add', { input });
 /** log: {channel, direction?, summary?, outcome?} or undefined. */
 export const reminderDone = (id, log) => call('reminder_done', opt({ id, log }));
@@ -173,10 +185,15 @@ export const reminderAddBulk = (filter, { dueDate, dueTime, title, note, assigne
 export const backupSetPassphrase = (passphrase) => call('backup_configure', { passphrase });
 export const backupUnlock = (passphrase) => call('backup_configure', { unlock: passphrase });
 export const backupClearPassphrase = () => call('backup_configure', { clear_passphrase: true });
-export const backupVerifyWith = (file, passphrase) => call('backup_verify', passphrase ? { file, passphrase } : { file });
+export const backupVerifyWith = (file, passphrase) =>
+  call('backup_verify', passphrase ? { file, passphrase } : { file });
 /** allowUnencrypted: the owner confirmed restoring a plain file into a shop whose backups are encrypted. */
 export const backupRestoreWith = (file, passphrase, allowUnencrypted) =>
-  call('backup_restore', { file, ...(passphrase ? { passphrase } : {}), ...(allowUnencrypted ? { allow_unencrypted: true } : {}) });
+  call('backup_restore', {
+    file,
+    ...(passphrase ? { passphrase } : {}),
+    ...(allowUnencrypted ? { allow_unencrypted: true } : {}),
+  });
 /** fn({done, total}) on each "backup-progress" event (backup and restore); resolves to an unlisten function. */
 export async function onBackupProgress(fn) {
   const listen = globalThis.__TAURI__?.event?.listen;
@@ -192,7 +209,8 @@ export const authLock = () => call('auth_lock');
 export const staffList = () => call('staff_list');
 export const staffAdd = ({ name, role: r }, pin) => call('staff_add', { input: { name, role: r }, pin });
 /** pin: a new PIN, or null to keep the current one. */
-export const staffUpdate = (id, { name, role: r }, pin = null) => call('staff_update', { id, input: { name, role: r }, pin: pin || null });
+export const staffUpdate = (id, { name, role: r }, pin = null) =>
+  call('staff_update', { id, input: { name, role: r }, pin: pin || null });
 export const staffSetActive = (id, active) => call('staff_set_active', { id, active });
 /** filter: {staff?, action?, customer_id?, since?, until?, limit?, offset}. */
 export const auditList = (filter) => call('audit_list', { filter: opt({ offset: 0, ...filter }) });

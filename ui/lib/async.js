@@ -4,10 +4,26 @@
 export function debounce(fn, ms) {
   let timer = null;
   let pending = null;
-  const run = () => { timer = null; const args = pending; pending = null; if (args) fn(...args); };
-  const d = (...args) => { pending = args; clearTimeout(timer); timer = setTimeout(run, ms); };
-  d.flush = () => { clearTimeout(timer); run(); };
-  d.cancel = () => { clearTimeout(timer); timer = null; pending = null; };
+  const run = () => {
+    timer = null;
+    const args = pending;
+    pending = null;
+    if (args) fn(...args);
+  };
+  const d = (...args) => {
+    pending = args;
+    clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  d.flush = () => {
+    clearTimeout(timer);
+    run();
+  };
+  d.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+    pending = null;
+  };
   d.pending = () => pending !== null;
   return d;
 }
@@ -31,6 +47,8 @@ export function latestOnly() {
       throw err;
     }
   };
-  latest.invalidate = () => { generation++; };
+  latest.invalidate = () => {
+    generation++;
+  };
   return latest;
 }

@@ -2,8 +2,24 @@
 // the "#audit/customer=12&staff=Lan" route parameter, and the changed keys of an entry.
 
 /** The action prefixes the viewer offers (audit_list accepts a prefix as `action`). */
-export const ACTION_PREFIXES = ['customer', 'purchase', 'points', 'loyalty', 'reminder', 'interaction', 'survey', 'ticket',
-  'template', 'import', 'export', 'report', 'backup', 'settings', 'staff', 'auth'];
+export const ACTION_PREFIXES = [
+  'customer',
+  'purchase',
+  'points',
+  'loyalty',
+  'reminder',
+  'interaction',
+  'survey',
+  'ticket',
+  'template',
+  'import',
+  'export',
+  'report',
+  'backup',
+  'settings',
+  'staff',
+  'auth',
+];
 
 export const PAGE_SIZE = 50;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -71,4 +87,5 @@ export function showValue(v) {
 }
 
 /** The first characters of a hash, enough to compare by eye. */
-export const shortHash = (hash) => (typeof hash === 'string' && hash.length > 16 ? `${hash.slice(0, 12)}…` : hash ?? '');
+export const shortHash = (hash) =>
+  typeof hash === 'string' && hash.length > 16 ? `${hash.slice(0, 12)}…` : (hash ?? '');

@@ -43,7 +43,14 @@ export function autosave(input, opts) {
     const el = markOf(live());
     if (!el) return;
     if (state === 'saved') fill(el, icon('check'), opts.t('autosave.saved'));
-    else if (state === 'unsaved') fill(el, Object.assign(document.createElement('span'), { className: 'unsaved', textContent: opts.t('autosave.unsaved') }));
+    else if (state === 'unsaved')
+      fill(
+        el,
+        Object.assign(document.createElement('span'), {
+          className: 'unsaved',
+          textContent: opts.t('autosave.unsaved'),
+        }),
+      );
     else fill(el);
     el.dataset.state = state ?? '';
   };
@@ -57,8 +64,15 @@ export function autosave(input, opts) {
   async function commit() {
     const typed = opts.read();
     const action = commitAction(typed, opts.held(), inflight);
-    if (action === 'restore') { opts.clearError?.(input); restore(); return; }
-    if (action === 'same') { if (markOf(live())?.dataset.state === 'unsaved') setMark(null); return; }
+    if (action === 'restore') {
+      opts.clearError?.(input);
+      restore();
+      return;
+    }
+    if (action === 'same') {
+      if (markOf(live())?.dataset.state === 'unsaved') setMark(null);
+      return;
+    }
     if (action === 'pending') return;
     if (refused !== undefined && String(typed) === String(refused)) {
       if (document.activeElement !== input) restore();
@@ -88,8 +102,13 @@ export function autosave(input, opts) {
   }
 
   input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') { e.preventDefault(); commit(); }
-    else if (e.key === 'Escape' && input.tagName !== 'SELECT') { opts.clearError?.(input); restore(); }
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      commit();
+    } else if (e.key === 'Escape' && input.tagName !== 'SELECT') {
+      opts.clearError?.(input);
+      restore();
+    }
   });
   input.addEventListener('change', commit);
   if (input.tagName !== 'SELECT') {

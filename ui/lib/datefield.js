@@ -70,8 +70,17 @@ export function addMonthsIso(iso, n) {
  */
 export function dateInput(attrs = {}) {
   const { value = '', min = null, max = null, onchange = null, placeholder = 'dd/mm/yyyy', ...rest } = attrs;
-  const input = h('input', { ...rest, type: 'text', class: ['date-input', rest.class], inputmode: 'numeric', autocomplete: 'off',
-    maxlength: '20', placeholder, spellcheck: 'false', value: formatIsoDate(value) });
+  const input = h('input', {
+    ...rest,
+    type: 'text',
+    class: ['date-input', rest.class],
+    inputmode: 'numeric',
+    autocomplete: 'off',
+    maxlength: '20',
+    placeholder,
+    spellcheck: 'false',
+    value: formatIsoDate(value),
+  });
   input.dataset.iso = formatIsoDate(value) ? value : '';
   if (min) input.dataset.min = min;
   if (max) input.dataset.max = max;
@@ -82,8 +91,16 @@ export function dateInput(attrs = {}) {
   input.addEventListener('change', normalise);
   input.addEventListener('click', () => openCalendar(input));
   input.addEventListener('keydown', (e) => {
-    if ((e.altKey && e.key === 'ArrowDown') || e.key === 'F4') { e.preventDefault(); openCalendar(input, true); return; }
-    if (e.key === 'Escape' && closeCalendar()) { e.preventDefault(); e.stopPropagation(); return; }
+    if ((e.altKey && e.key === 'ArrowDown') || e.key === 'F4') {
+      e.preventDefault();
+      openCalendar(input, true);
+      return;
+    }
+    if (e.key === 'Escape' && closeCalendar()) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     if (e.key === 'Tab') closeCalendar();
     const step = { ArrowUp: [1, 0], ArrowDown: [-1, 0], PageUp: [0, 1], PageDown: [0, -1] }[e.key];
     if (!step || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -107,8 +124,11 @@ function clamp(input, iso) {
 /** Reads and validates: the ISO day, '' when empty, null when no day or out of range. */
 function readDate(input) {
   const { iso } = parseDateText(input.value);
-  const bad = iso === null || (iso && ((input.dataset.min && iso < input.dataset.min) || (input.dataset.max && iso > input.dataset.max)));
-  if (bad) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+  const bad =
+    iso === null ||
+    (iso && ((input.dataset.min && iso < input.dataset.min) || (input.dataset.max && iso > input.dataset.max)));
+  if (bad) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
   input.dataset.iso = bad ? '' : iso;
   return bad ? null : iso;
 }
@@ -127,8 +147,14 @@ export function setDateValue(input, iso) {
 
 /** Changes the allowed range (ISO days, or null for none). */
 export function setDateRange(input, { min, max } = {}) {
-  if (min !== undefined) { if (min) input.dataset.min = min; else delete input.dataset.min; }
-  if (max !== undefined) { if (max) input.dataset.max = max; else delete input.dataset.max; }
+  if (min !== undefined) {
+    if (min) input.dataset.min = min;
+    else delete input.dataset.min;
+  }
+  if (max !== undefined) {
+    if (max) input.dataset.max = max;
+    else delete input.dataset.max;
+  }
 }
 
 /**
@@ -137,7 +163,9 @@ export function setDateRange(input, { min, max } = {}) {
  * OS region (<input type=time> shows 9:30 AM on an American desktop).
  */
 export function parseTimeText(text) {
-  const s = String(text ?? '').trim().toLowerCase();
+  const s = String(text ?? '')
+    .trim()
+    .toLowerCase();
   if (s === '') return '';
   const m = /^(\d{1,2})(?:\s*[:h.]\s*(\d{1,2})?)?$/.exec(s) ?? /^(\d{1,2})(\d{2})$/.exec(s);
   if (!m) return null;
@@ -150,12 +178,23 @@ export function parseTimeText(text) {
 /** A time input (text, "hh:mm"): what is typed is normalised to HH:MM when it is left. */
 export function timeInput(attrs = {}) {
   const { placeholder = 'hh:mm', ...rest } = attrs;
-  const input = h('input', { ...rest, type: 'text', class: ['time-input', rest.class], inputmode: 'numeric', autocomplete: 'off',
-    maxlength: '8', placeholder, spellcheck: 'false' });
+  const input = h('input', {
+    ...rest,
+    type: 'text',
+    class: ['time-input', rest.class],
+    inputmode: 'numeric',
+    autocomplete: 'off',
+    maxlength: '8',
+    placeholder,
+    spellcheck: 'false',
+  });
   input.addEventListener('change', () => {
     const v = parseTimeText(input.value);
     if (v === null) input.setAttribute('aria-invalid', 'true');
-    else { input.removeAttribute('aria-invalid'); input.value = v; }
+    else {
+      input.removeAttribute('aria-invalid');
+      input.value = v;
+    }
   });
   return input;
 }
@@ -184,14 +223,22 @@ function closeCalendar() {
 
 /** The month calendar under `input`; focusGrid moves the focus into it (keyboard). */
 function openCalendar(input, focusGrid = false) {
-  if (open?.input === input) { if (focusGrid) open.box.querySelector('[tabindex="0"]')?.focus(); return; }
+  if (open?.input === input) {
+    if (focusGrid) open.box.querySelector('[tabindex="0"]')?.focus();
+    return;
+  }
   closeCalendar();
   const locale = document.documentElement.lang === 'en' ? 'en-GB' : 'vi-VN';
   const today = new Date();
   const todayIso = `${pad(today.getFullYear(), 4)}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
   let focus = readDate(input) || input.dataset.min || todayIso;
-  const box = h('div', { class: 'date-popup', role: 'dialog', 'aria-label': input.getAttribute('aria-label') ?? input.placeholder });
-  const outOf = (iso) => (input.dataset.min && iso < input.dataset.min) || (input.dataset.max && iso > input.dataset.max);
+  const box = h('div', {
+    class: 'date-popup',
+    role: 'dialog',
+    'aria-label': input.getAttribute('aria-label') ?? input.placeholder,
+  });
+  const outOf = (iso) =>
+    (input.dataset.min && iso < input.dataset.min) || (input.dataset.max && iso > input.dataset.max);
   const pick = (iso) => {
     if (outOf(iso)) return;
     setDateValue(input, iso);
@@ -201,30 +248,88 @@ function openCalendar(input, focusGrid = false) {
   };
   const draw = (focusIt) => {
     const [y, m] = focus.split('-').map(Number);
-    const title = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 15)));
-    const names = monthGrid(2024, 1).slice(0, 7).map((iso) => new Intl.DateTimeFormat(locale, { weekday: 'narrow', timeZone: 'UTC' }).format(new Date(`${iso}T12:00:00Z`)));
+    const title = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+      new Date(Date.UTC(y, m - 1, 15)),
+    );
+    const names = monthGrid(2024, 1)
+      .slice(0, 7)
+      .map((iso) =>
+        new Intl.DateTimeFormat(locale, { weekday: 'narrow', timeZone: 'UTC' }).format(new Date(`${iso}T12:00:00Z`)),
+      );
     const chosen = input.dataset.iso;
-    const move = (n, months = false) => { focus = months ? addMonthsIso(focus, n) : addDaysIso(focus, n); draw(true); };
+    const move = (n, months = false) => {
+      focus = months ? addMonthsIso(focus, n) : addDaysIso(focus, n);
+      draw(true);
+    };
     box.replaceChildren(
-      h('div', { class: 'date-popup-head' },
-        h('button', { type: 'button', class: 'ghost small', tabindex: '-1', 'aria-label': '‹', onclick: () => move(-1, true) }, '‹'),
+      h(
+        'div',
+        { class: 'date-popup-head' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', tabindex: '-1', 'aria-label': '‹', onclick: () => move(-1, true) },
+          '‹',
+        ),
         h('span', { class: 'date-popup-title', 'aria-live': 'polite' }, title),
-        h('button', { type: 'button', class: 'ghost small', tabindex: '-1', 'aria-label': '›', onclick: () => move(1, true) }, '›')),
-      h('div', { class: 'date-popup-grid', role: 'grid' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', tabindex: '-1', 'aria-label': '›', onclick: () => move(1, true) },
+          '›',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'date-popup-grid', role: 'grid' },
         names.map((n) => h('span', { class: 'date-popup-dow', 'aria-hidden': 'true' }, n)),
-        monthGrid(y, m).map((iso) => h('button', {
-          type: 'button', tabindex: iso === focus ? '0' : '-1', disabled: !!outOf(iso), dataset: { iso },
-          class: ['date-popup-day', iso.slice(0, 7) !== focus.slice(0, 7) && 'other', iso === chosen && 'chosen', iso === todayIso && 'today'],
-          'aria-label': formatIsoDate(iso), 'aria-pressed': String(iso === chosen),
-          onclick: () => pick(iso),
-          onkeydown: (e) => {
-            const k = { ArrowLeft: [-1], ArrowRight: [1], ArrowUp: [-7], ArrowDown: [7], PageUp: [-1, true], PageDown: [1, true] }[e.key];
-            if (k) { e.preventDefault(); move(k[0], k[1]); }
-            else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(iso); }
-            else if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); closeCalendar(); input.focus(); }
-            else if (e.key === 'Tab') { e.preventDefault(); closeCalendar(); input.focus(); }
-          },
-        }, String(Number(iso.slice(8)))))));
+        monthGrid(y, m).map((iso) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              tabindex: iso === focus ? '0' : '-1',
+              disabled: !!outOf(iso),
+              dataset: { iso },
+              class: [
+                'date-popup-day',
+                iso.slice(0, 7) !== focus.slice(0, 7) && 'other',
+                iso === chosen && 'chosen',
+                iso === todayIso && 'today',
+              ],
+              'aria-label': formatIsoDate(iso),
+              'aria-pressed': String(iso === chosen),
+              onclick: () => pick(iso),
+              onkeydown: (e) => {
+                const k = {
+                  ArrowLeft: [-1],
+                  ArrowRight: [1],
+                  ArrowUp: [-7],
+                  ArrowDown: [7],
+                  PageUp: [-1, true],
+                  PageDown: [1, true],
+                }[e.key];
+                if (k) {
+                  e.preventDefault();
+                  move(k[0], k[1]);
+                } else if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  pick(iso);
+                } else if (e.key === 'Escape') {
+                  e.preventDefault();
+                  e.stopPropagation();
+                  closeCalendar();
+                  input.focus();
+                } else if (e.key === 'Tab') {
+                  e.preventDefault();
+                  closeCalendar();
+                  input.focus();
+                }
+              },
+            },
+            String(Number(iso.slice(8))),
+          ),
+        ),
+      ),
+    );
     if (focusIt) box.querySelector('[tabindex="0"]')?.focus();
   };
   draw(false);
@@ -233,7 +338,9 @@ function openCalendar(input, focusGrid = false) {
   box.style.left = `${Math.max(4, Math.min(r.left, innerWidth - 264))}px`;
   box.style.top = `${below + 280 > innerHeight ? Math.max(4, r.top - 284) : below}px`;
   (input.closest('dialog') ?? document.body).append(box);
-  const onDoc = (e) => { if (!input.isConnected || (!box.contains(e.target) && e.target !== input)) closeCalendar(); };
+  const onDoc = (e) => {
+    if (!input.isConnected || (!box.contains(e.target) && e.target !== input)) closeCalendar();
+  };
   document.addEventListener('mousedown', onDoc, true);
   open = { input, box, onDoc };
   if (focusGrid) box.querySelector('[tabindex="0"]')?.focus();

@@ -37,10 +37,20 @@ export function fill(el, ...children) {
 // Line icons (24×24, stroked with currentColor), drawn as SVG paths.
 const ICONS = {
   counter: 'M3 10h18M5 10V6a1 1 0 0 1 1-1h12a1 1 0 0 1 1 1v4M4 10l1 9a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1l1-9M9 14h6',
-  customers: 'M16 20v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7M21 20v-1a4 4 0 0 0-3-3.9M15.5 4.1a3.5 3.5 0 0 1 0 6.8',
+  customers:
+    'M16 20v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7M21 20v-1' +
+    'a4 4 0 0 0-3-3.9M15.5 4.1a3.5 3.5 0 0 1 0 6.8',
   reminders: 'M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.9 1.9 0 0 0 3.4 0',
   reports: 'M4 20V10M10 20V4M16 20v-7M22 20H2',
-  settings: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1',
+  settings:
+    'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1' +
+    'a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1' +
+    'a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1' +
+    'a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1' +
+    'a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9' +
+    'a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1' +
+    'a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1' +
+    'a1.7 1.7 0 0 0-1.5 1',
   search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14M21 21l-5-5',
   back: 'M15 18l-6-6 6-6',
   check: 'M20 6L9 17l-5-5',
@@ -129,14 +139,31 @@ export function toast(message, kind = 'info', ms = kind === 'error' ? 7000 : 350
 /** A modal confirmation (<dialog>); resolves true when the user confirms. */
 export function confirmDialog({ title, body, confirm, cancel, danger = false }) {
   return new Promise((resolve) => {
-    const done = (ok) => { dlg.close(); dlg.remove(); resolve(ok); };
-    const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' },
+    const done = (ok) => {
+      dlg.close();
+      dlg.remove();
+      resolve(ok);
+    };
+    const dlg = h(
+      'dialog',
+      { class: 'dialog', 'aria-labelledby': 'dialog-title' },
       h('h2', { id: 'dialog-title' }, title),
       h('p', {}, body),
-      h('div', { class: 'dialog-actions' },
+      h(
+        'div',
+        { class: 'dialog-actions' },
         h('button', { type: 'button', class: 'ghost', id: 'dialog-cancel', onclick: () => done(false) }, cancel),
-        h('button', { type: 'button', class: danger ? 'danger' : 'primary', id: 'dialog-confirm', onclick: () => done(true) }, confirm)));
-    dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(false); });
+        h(
+          'button',
+          { type: 'button', class: danger ? 'danger' : 'primary', id: 'dialog-confirm', onclick: () => done(true) },
+          confirm,
+        ),
+      ),
+    );
+    dlg.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      done(false);
+    });
     document.body.append(dlg);
     dlg.showModal();
     dlg.querySelector('#dialog-cancel').focus();

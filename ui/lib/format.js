@@ -47,8 +47,14 @@ export function formatAmountTyping(raw, caret, { locale, exponent }) {
     let kept = false;
     if (ch >= '0' && ch <= '9') {
       if (frac === null) {
-        if (intDigits.length < MAX_INT_DIGITS) { intDigits += ch; kept = true; }
-      } else if (frac.length < exponent) { frac += ch; kept = true; }
+        if (intDigits.length < MAX_INT_DIGITS) {
+          intDigits += ch;
+          kept = true;
+        }
+      } else if (frac.length < exponent) {
+        frac += ch;
+        kept = true;
+      }
     } else if (exponent > 0 && frac === null && (ch === decimal || (ch !== group && (ch === '.' || ch === ',')))) {
       frac = '';
       kept = true;
@@ -59,7 +65,10 @@ export function formatAmountTyping(raw, caret, { locale, exponent }) {
   const stripped = intDigits.replace(/^0+(?=\d)/, '');
   before = Math.max(0, before - (intDigits.length - stripped.length));
   intDigits = stripped;
-  if (frac !== null && intDigits === '') { intDigits = '0'; before++; }
+  if (frac !== null && intDigits === '') {
+    intDigits = '0';
+    before++;
+  }
 
   const text = groupDigits(intDigits, group) + (frac === null ? '' : decimal + frac);
   let pos = 0;
@@ -119,7 +128,10 @@ export function formatMoney(value, { locale, currency, exponent }) {
   if (!Number.isFinite(n)) return String(value);
   try {
     return new Intl.NumberFormat(locale, {
-      style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent,
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
     }).format(n);
   } catch {
     // An unknown ISO code (free entry in settings): show the number and the code.
@@ -135,23 +147,36 @@ export function formatNumber(value, { locale, maximumFractionDigits = 0 }) {
 /** Date of an RFC 3339 instant in the shop's time zone, e.g. "23/11/2026". */
 export function formatDate(iso, { locale, timeZone }) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', year: 'numeric' })
-    .format(new Date(iso));
+  return new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', year: 'numeric' }).format(
+    new Date(iso),
+  );
 }
 
 /** Date and time of an instant in the shop's time zone, e.g. "23/11/2026, 10:04". */
 export function formatDateTime(iso, { locale, timeZone }) {
   if (!iso) return '—';
   return new Intl.DateTimeFormat(locale, {
-    timeZone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit',
+    timeZone,
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
   }).format(new Date(iso));
 }
 
 /** Calendar day (as a UTC-midnight timestamp) of an instant in a time zone. */
 function dayNumber(date, timeZone) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone, year: 'numeric', month: 'numeric', day: 'numeric',
-  }).formatToParts(date).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+    })
+      .formatToParts(date)
+      .map((x) => [x.type, x.value]),
+  );
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day)) / 86400000;
 }
 
@@ -204,8 +229,10 @@ export function formatBirthday(value) {
 /** The currency's symbol in a locale ("₫" for VND in vi-VN), or the code itself. */
 export function currencySymbol({ locale, currency }) {
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).formatToParts(0)
-      .find((p) => p.type === 'currency')?.value ?? currency;
+    return (
+      new Intl.NumberFormat(locale, { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')
+        ?.value ?? currency
+    );
   } catch {
     return currency;
   }
@@ -218,8 +245,12 @@ export function formatBytes(bytes, { locale }) {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   let v = n;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: i === 0 || v >= 100 ? 0 : 1 }).format(v)} ${units[i]}`;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const digits = i === 0 || v >= 100 ? 0 : 1;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v)} ${units[i]}`;
 }
 
 /** An age in seconds as "5 phút trước" / "2 hours ago" (the largest whole unit). */
@@ -239,7 +270,10 @@ export function makeFormatter({ language, currency, exponent, timeZone }) {
   const money = { locale, currency, exponent };
   const when = { locale, timeZone };
   return {
-    locale, currency, exponent, timeZone,
+    locale,
+    currency,
+    exponent,
+    timeZone,
     symbol: currencySymbol(money),
     money: (v) => formatMoney(v, money),
     number: (v, maximumFractionDigits = 0) => formatNumber(v, { locale, maximumFractionDigits }),

@@ -8,7 +8,8 @@
 /** Replaces {name} with params.name; unknown placeholders stay visible rather than vanish. */
 export function interpolate(template, params = {}) {
   return template.replace(/\{(\w+)\}/g, (whole, key) =>
-    params[key] === undefined || params[key] === null ? whole : String(params[key]));
+    params[key] === undefined || params[key] === null ? whole : String(params[key]),
+  );
 }
 
 function lookup(catalog, key) {

@@ -30,7 +30,13 @@ export function shouldLock({ lastActivity, now, minutes, locked = false }) {
  * that slept past the limit therefore locks as soon as the timer fires on waking.
  * onIdle() is called once per start(); call start() again after unlocking.
  */
-export function createIdleWatcher({ minutes = DEFAULT_MINUTES, onIdle, now = Date.now, schedule = setTimeout, cancel = clearTimeout }) {
+export function createIdleWatcher({
+  minutes = DEFAULT_MINUTES,
+  onIdle,
+  now = Date.now,
+  schedule = setTimeout,
+  cancel = clearTimeout,
+}) {
   let limit = minutes;
   let last = now();
   let timer = null;
@@ -51,10 +57,24 @@ export function createIdleWatcher({ minutes = DEFAULT_MINUTES, onIdle, now = Dat
     }
   }
   return {
-    touch() { last = now(); },
-    start() { last = now(); running = true; arm(); },
-    stop() { running = false; arm(); },
-    setMinutes(m) { limit = m; arm(); },
-    get running() { return running; },
+    touch() {
+      last = now();
+    },
+    start() {
+      last = now();
+      running = true;
+      arm();
+    },
+    stop() {
+      running = false;
+      arm();
+    },
+    setMinutes(m) {
+      limit = m;
+      arm();
+    },
+    get running() {
+      return running;
+    },
   };
 }

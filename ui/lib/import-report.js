@@ -35,5 +35,10 @@ export function progressView({ phase, done, total } = {}, dryRun = false) {
   const part = n ? d / n : 1;
   const writing = phase === 'write';
   const pct = Math.round(100 * (dryRun ? part : writing ? 0.5 + part / 2 : part / 2));
-  return { key: writing ? 'transfer.progress_write' : 'transfer.progress_check', done: d, total: n, percent: Math.min(100, pct) };
+  return {
+    key: writing ? 'transfer.progress_write' : 'transfer.progress_check',
+    done: d,
+    total: n,
+    percent: Math.min(100, pct),
+  };
 }

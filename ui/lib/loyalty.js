@@ -4,7 +4,14 @@
 import { separators, formatAmountTyping, toMinor, fromMinor } from './format.js';
 
 export const LEDGER_KINDS = ['earn', 'redeem', 'expire', 'refund', 'bonus', 'adjust'];
-export const RULE_KEYS = ['earn_per', 'point_value', 'min_redeem', 'max_redeem_percent', 'expiry_months', 'birthday_bonus'];
+export const RULE_KEYS = [
+  'earn_per',
+  'point_value',
+  'min_redeem',
+  'max_redeem_percent',
+  'expiry_months',
+  'birthday_bonus',
+];
 export const MONEY_RULES = ['earn_per', 'point_value'];
 
 /**

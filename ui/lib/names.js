@@ -6,7 +6,7 @@ import { formatBirthday } from './format.js';
 /** A built-in template's title in the interface language ("cam-on" -> "Cảm ơn sau mua"). */
 export function templateTitle(t, tpl) {
   const key = `template_names.${tpl?.name}`;
-  return tpl?.builtin && t.has(key) ? t(key) : tpl?.name ?? '';
+  return tpl?.builtin && t.has(key) ? t(key) : (tpl?.name ?? '');
 }
 
 /**
@@ -15,7 +15,7 @@ export function templateTitle(t, tpl) {
  * YYYY-MM-DD or --MM-DD, email).
  */
 export function duplicateReason(t, reason, shared) {
-  const key = reason === 'name_birthday' ? formatBirthday(shared) : shared ?? '';
+  const key = reason === 'name_birthday' ? formatBirthday(shared) : (shared ?? '');
   return t(`duplicates.reason_${reason}`, { key });
 }
 
@@ -28,7 +28,7 @@ export function fileName(path) {
 
 /** Does an audit value look like a file path (so only its name is shown, the path on hover)? */
 export function looksLikePath(v) {
-  return typeof v === 'string' && v.length > 1 && !/\n/.test(v) && (/^(\/|~\/|[A-Za-z]:[\\/]|\\\\)/.test(v));
+  return typeof v === 'string' && v.length > 1 && !/\n/.test(v) && /^(\/|~\/|[A-Za-z]:[\\/]|\\\\)/.test(v);
 }
 
 /**

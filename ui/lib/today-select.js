@@ -4,14 +4,16 @@
 /** Flip one id. */
 export function toggle(selected, id) {
   const k = String(id);
-  if (selected.has(k)) selected.delete(k); else selected.add(k);
+  if (selected.has(k)) selected.delete(k);
+  else selected.add(k);
   return selected;
 }
 
 /** Select (on) or clear (off) every id of a list, e.g. all loaded rows of a group. */
 export function setAll(selected, ids, on) {
   for (const id of ids) {
-    if (on) selected.add(String(id)); else selected.delete(String(id));
+    if (on) selected.add(String(id));
+    else selected.delete(String(id));
   }
   return selected;
 }
@@ -31,5 +33,9 @@ export function allState(selected, ids) {
 
 /** The ids to send, as numbers, in list order; at most `max` (the core's limit). */
 export function selectedIds(selected, ids, max = 1000) {
-  return ids.map(String).filter((id) => selected.has(id)).slice(0, max).map(Number);
+  return ids
+    .map(String)
+    .filter((id) => selected.has(id))
+    .slice(0, max)
+    .map(Number);
 }

@@ -21,49 +21,141 @@ function mount(root, context, param) {
   const pre = parseAuditParam(param);
   state = { fields: Object.fromEntries(FIELDS.map((k) => [k, pre[k] ?? ''])), entries: [], total: 0, seq: 0 };
   // A day that cannot be read stays marked on its field and asks nothing.
-  const onChange = () => { if (readFields()) load(true); };
+  const onChange = () => {
+    if (readFields()) load(true);
+  };
   const inputs = {
-    staff: h('select', { id: 'audit-staff', name: 'staff', onchange: onChange },
+    staff: h(
+      'select',
+      { id: 'audit-staff', name: 'staff', onchange: onChange },
       h('option', { value: '' }, T('all_staff')),
-      state.fields.staff && h('option', { value: state.fields.staff, selected: true }, state.fields.staff)),
-    action: h('select', { id: 'audit-action', name: 'action', onchange: onChange },
+      state.fields.staff && h('option', { value: state.fields.staff, selected: true }, state.fields.staff),
+    ),
+    action: h(
+      'select',
+      { id: 'audit-action', name: 'action', onchange: onChange },
       h('option', { value: '' }, T('all_actions')),
-      ACTION_PREFIXES.map((p) => h('option', { value: p, selected: p === state.fields.action }, T(`prefix.${p}`)))),
-    customer: h('input', { id: 'audit-customer', name: 'customer', inputmode: 'numeric', autocomplete: 'off', class: 'num', value: state.fields.customer, placeholder: T('customer_placeholder') }),
-    since: dateInput({ id: 'audit-since', name: 'since', value: state.fields.since, placeholder: ctx.t('datefield.placeholder'), onchange: onChange }),
-    until: dateInput({ id: 'audit-until', name: 'until', value: state.fields.until, placeholder: ctx.t('datefield.placeholder'), onchange: onChange }),
+      ACTION_PREFIXES.map((p) => h('option', { value: p, selected: p === state.fields.action }, T(`prefix.${p}`))),
+    ),
+    customer: h('input', {
+      id: 'audit-customer',
+      name: 'customer',
+      inputmode: 'numeric',
+      autocomplete: 'off',
+      class: 'num',
+      value: state.fields.customer,
+      placeholder: T('customer_placeholder'),
+    }),
+    since: dateInput({
+      id: 'audit-since',
+      name: 'since',
+      value: state.fields.since,
+      placeholder: ctx.t('datefield.placeholder'),
+      onchange: onChange,
+    }),
+    until: dateInput({
+      id: 'audit-until',
+      name: 'until',
+      value: state.fields.until,
+      placeholder: ctx.t('datefield.placeholder'),
+      onchange: onChange,
+    }),
   };
   // A customer id is typed: wait for a pause (or Enter) rather than ask on every digit.
-  inputs.customer.addEventListener('input', () => { clearTimeout(typingTimer); typingTimer = setTimeout(onChange, 400); });
-  inputs.customer.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); clearTimeout(typingTimer); onChange(); } });
+  inputs.customer.addEventListener('input', () => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(onChange, 400);
+  });
+  inputs.customer.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      clearTimeout(typingTimer);
+      onChange();
+    }
+  });
   els = {
     inputs,
     tbody: h('tbody'),
     count: h('span', { class: 'range', id: 'audit-count', 'aria-live': 'polite' }),
-    more: h('button', { type: 'button', class: 'ghost small hidden', id: 'audit-more', onclick: () => load(false) }, T('more')),
-    verify: h('button', { type: 'button', class: 'ghost', id: 'audit-verify', onclick: verify }, icon('check'), T('verify')),
+    more: h(
+      'button',
+      { type: 'button', class: 'ghost small hidden', id: 'audit-more', onclick: () => load(false) },
+      T('more'),
+    ),
+    verify: h(
+      'button',
+      { type: 'button', class: 'ghost', id: 'audit-verify', onclick: verify },
+      icon('check'),
+      T('verify'),
+    ),
     verifyResult: h('div', { class: 'audit-verify-result', id: 'audit-verify-result', 'aria-live': 'polite' }),
   };
-  const field = (key, label) => h('label', { class: 'field audit-field' }, h('span', { class: 'label' }, T(label)), inputs[key]);
-  fill(root, h('div', { class: 'audit-screen', id: 'audit-screen' },
-    h('header', { class: 'screen-header' },
-      h('button', { type: 'button', class: 'ghost small', id: 'audit-back', onclick: () => ctx.navigate('settings') }, icon('back'), ctx.t('nav.settings')),
-      h('h1', {}, T('title')),
-      h('span', { class: 'spacer' }),
-      els.verify),
-    h('p', { class: 'muted intro' }, T('intro')),
-    els.verifyResult,
-    h('form', { class: 'audit-filters card', id: 'audit-filters', novalidate: true, onsubmit: (e) => e.preventDefault() },
-      field('staff', 'filter_staff'), field('action', 'filter_action'), field('customer', 'filter_customer'),
-      field('since', 'since'), field('until', 'until'),
-      h('button', { type: 'button', class: 'ghost small', id: 'audit-clear', onclick: clearFilters }, icon('x'), T('clear'))),
-    h('div', { class: 'card table-card' },
-      h('div', { class: 'table-scroll' }, h('table', { class: 'list audit-table', id: 'audit-table' },
-        h('thead', {}, h('tr', {},
-          h('th', {}, T('col_time')), h('th', {}, T('col_who')), h('th', {}, T('col_action')), h('th', {}, T('col_entity')),
-          h('th', {}, h('span', { class: 'visually-hidden' }, T('details'))))),
-        els.tbody)),
-      h('footer', { class: 'pager' }, els.count, h('span', { class: 'spacer' }), els.more))));
+  const field = (key, label) =>
+    h('label', { class: 'field audit-field' }, h('span', { class: 'label' }, T(label)), inputs[key]);
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'audit-screen', id: 'audit-screen' },
+      h(
+        'header',
+        { class: 'screen-header' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', id: 'audit-back', onclick: () => ctx.navigate('settings') },
+          icon('back'),
+          ctx.t('nav.settings'),
+        ),
+        h('h1', {}, T('title')),
+        h('span', { class: 'spacer' }),
+        els.verify,
+      ),
+      h('p', { class: 'muted intro' }, T('intro')),
+      els.verifyResult,
+      h(
+        'form',
+        { class: 'audit-filters card', id: 'audit-filters', novalidate: true, onsubmit: (e) => e.preventDefault() },
+        field('staff', 'filter_staff'),
+        field('action', 'filter_action'),
+        field('customer', 'filter_customer'),
+        field('since', 'since'),
+        field('until', 'until'),
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', id: 'audit-clear', onclick: clearFilters },
+          icon('x'),
+          T('clear'),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'card table-card' },
+        h(
+          'div',
+          { class: 'table-scroll' },
+          h(
+            'table',
+            { class: 'list audit-table', id: 'audit-table' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, T('col_time')),
+                h('th', {}, T('col_who')),
+                h('th', {}, T('col_action')),
+                h('th', {}, T('col_entity')),
+                h('th', {}, h('span', { class: 'visually-hidden' }, T('details'))),
+              ),
+            ),
+            els.tbody,
+          ),
+        ),
+        h('footer', { class: 'pager' }, els.count, h('span', { class: 'spacer' }), els.more),
+      ),
+    ),
+  );
   loadStaffNames();
   load(true);
 }
@@ -80,14 +172,18 @@ function readFields() {
     const el = els.inputs[k];
     if (el.classList.contains('date-input')) {
       const iso = dateValue(el);
-      if (iso === null) ok = false; else state.fields[k] = iso;
+      if (iso === null) ok = false;
+      else state.fields[k] = iso;
     } else state.fields[k] = el.value;
   }
   return ok;
 }
 
 function clearFilters() {
-  for (const k of FIELDS) { els.inputs[k].value = ''; clearFieldError(els.inputs[k]); }
+  for (const k of FIELDS) {
+    els.inputs[k].value = '';
+    clearFieldError(els.inputs[k]);
+  }
   readFields();
   load(true);
   els.inputs.staff.focus();
@@ -100,9 +196,17 @@ async function loadStaffNames() {
     const staff = await api.staffList();
     if (els !== mine) return;
     const chosen = els.inputs.staff.value;
-    const names = [...new Set([...staff.map((s) => s.name), chosen].filter(Boolean))].sort((a, b) => a.localeCompare(b, ctx.fmt.locale));
-    fill(els.inputs.staff, h('option', { value: '' }, T('all_staff')), names.map((n) => h('option', { value: n, selected: n === chosen }, n)));
-  } catch { /* the filter keeps "everyone"; the list below reports errors */ }
+    const names = [...new Set([...staff.map((s) => s.name), chosen].filter(Boolean))].sort((a, b) =>
+      a.localeCompare(b, ctx.fmt.locale),
+    );
+    fill(
+      els.inputs.staff,
+      h('option', { value: '' }, T('all_staff')),
+      names.map((n) => h('option', { value: n, selected: n === chosen }, n)),
+    );
+  } catch {
+    /* the filter keeps "everyone"; the list below reports errors */
+  }
 }
 
 /** reset: a new filter (first page); otherwise the next page after what is shown. */
@@ -151,11 +255,16 @@ function actionLabel(action) {
 
 function entityLabel(e) {
   const { t } = ctx;
-  if (e.entity === 'permission' && e.entity_id && t.has(`permissions.${e.entity_id}`)) return t(`permissions.${e.entity_id}`);
+  if (e.entity === 'permission' && e.entity_id && t.has(`permissions.${e.entity_id}`))
+    return t(`permissions.${e.entity_id}`);
   const name = t.has(`audit_view.entity.${e.entity}`) ? T(`entity.${e.entity}`) : e.entity;
-  let shown = e.entity === 'template' && e.entity_name ? { ...e, entity_name: templateTitle(t, { name: e.entity_name, builtin: true }) } : e;
+  let shown =
+    e.entity === 'template' && e.entity_name
+      ? { ...e, entity_name: templateTitle(t, { name: e.entity_name, builtin: true }) }
+      : e;
   // A setting is named as the settings screen names it ("Cài đặt: Ngôn ngữ", not "language").
-  if (e.entity === 'setting' && e.entity_id && t.has(`settings.${e.entity_id}`)) shown = { ...e, entity_name: t(`settings.${e.entity_id}`) };
+  if (e.entity === 'setting' && e.entity_id && t.has(`settings.${e.entity_id}`))
+    shown = { ...e, entity_name: t(`settings.${e.entity_id}`) };
   return auditEntity(name, shown);
 }
 
@@ -163,46 +272,108 @@ function rowsOf(e) {
   const { fmt } = ctx;
   const detailId = `audit-detail-${e.id}`;
   const detail = h('tr', { class: 'audit-detail hidden', id: detailId }, h('td', { colspan: '5' }));
-  const toggle = h('button', { type: 'button', class: 'ghost small audit-toggle', 'aria-expanded': 'false', 'aria-controls': detailId,
-    onclick: () => {
-      const open = detail.classList.toggle('hidden') === false;
-      toggle.setAttribute('aria-expanded', String(open));
-      fill(toggle, T(open ? 'hide_details' : 'details'));
-      if (open && !detail.firstChild.firstChild) fill(detail.firstChild, details(e));
-    } }, T('details'));
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost small audit-toggle',
+      'aria-expanded': 'false',
+      'aria-controls': detailId,
+      onclick: () => {
+        const open = detail.classList.toggle('hidden') === false;
+        toggle.setAttribute('aria-expanded', String(open));
+        fill(toggle, T(open ? 'hide_details' : 'details'));
+        if (open && !detail.firstChild.firstChild) fill(detail.firstChild, details(e));
+      },
+    },
+    T('details'),
+  );
   const denied = e.action === 'auth.denied' || e.action === 'auth.failed' || e.action === 'auth.lockout';
-  const row = h('tr', { class: ['audit-row', denied && 'denied'], dataset: { id: String(e.id), action: e.action } },
+  const row = h(
+    'tr',
+    { class: ['audit-row', denied && 'denied'], dataset: { id: String(e.id), action: e.action } },
     h('td', { class: 'audit-time' }, fmt.dateTime(e.at)),
-    h('td', {}, h('span', { class: 'cell-name' }, actorLabel(e)), ' ', h('span', { class: ['badge', 'via', `via-${e.via}`] }, viaLabel(e.via))),
+    h(
+      'td',
+      {},
+      h('span', { class: 'cell-name' }, actorLabel(e)),
+      ' ',
+      h('span', { class: ['badge', 'via', `via-${e.via}`] }, viaLabel(e.via)),
+    ),
     h('td', {}, h('span', { class: 'audit-action', title: e.action }, actionLabel(e.action))),
-    h('td', {}, h('span', {}, entityLabel(e)),
-      e.customer_id && [' · ', h('a', { href: `#profile/${e.customer_id}`, class: 'audit-customer', title: T('customer_link', { id: e.customer_id }) },
-        e.customer_name ?? T('customer_link', { id: e.customer_id }))]),
-    h('td', { class: 'row-actions' }, toggle));
+    h(
+      'td',
+      {},
+      h('span', {}, entityLabel(e)),
+      e.customer_id && [
+        ' · ',
+        h(
+          'a',
+          {
+            href: `#profile/${e.customer_id}`,
+            class: 'audit-customer',
+            title: T('customer_link', { id: e.customer_id }),
+          },
+          e.customer_name ?? T('customer_link', { id: e.customer_id }),
+        ),
+      ],
+    ),
+    h('td', { class: 'row-actions' }, toggle),
+  );
   return [row, detail];
 }
 
 // Core's own names for who acted when no staff member did: shown in the user's words.
-const actorLabel = (e) => (e.actor_id == null && ctx.t.has(`audit_view.actor.${e.actor_name}`) ? T(`actor.${e.actor_name}`) : e.actor_name);
+const actorLabel = (e) =>
+  e.actor_id == null && ctx.t.has(`audit_view.actor.${e.actor_name}`) ? T(`actor.${e.actor_name}`) : e.actor_name;
 const viaLabel = (via) => (ctx.t.has(`audit_view.via.${via}`) ? T(`via.${via}`) : via);
 
 /** What changed (key by key), the raw before/after side by side, and the entry's hashes. */
 function details(e) {
   const changes = diffKeys(e.before, e.after);
-  const pre = (label, v) => h('div', { class: 'audit-json' }, h('div', { class: 'label' }, label),
-    h('pre', {}, v === null || v === undefined ? '—' : JSON.stringify(v, null, 2)));
-  return h('div', { class: 'audit-details' },
+  const pre = (label, v) =>
+    h(
+      'div',
+      { class: 'audit-json' },
+      h('div', { class: 'label' }, label),
+      h('pre', {}, v === null || v === undefined ? '—' : JSON.stringify(v, null, 2)),
+    );
+  return h(
+    'div',
+    { class: 'audit-details' },
     changes.length
-      ? h('table', { class: 'audit-diff' },
-        h('thead', {}, h('tr', {}, h('th', {}, T('field')), h('th', {}, T('before')), h('th', {}, T('after')))),
-        h('tbody', {}, changes.map((c) => h('tr', {},
-          h('th', { scope: 'row' }, c.key || T('value')),
-          h('td', { class: 'before' }, valueCell(c.before)),
-          h('td', { class: 'after' }, valueCell(c.after))))))
+      ? h(
+          'table',
+          { class: 'audit-diff' },
+          h('thead', {}, h('tr', {}, h('th', {}, T('field')), h('th', {}, T('before')), h('th', {}, T('after')))),
+          h(
+            'tbody',
+            {},
+            changes.map((c) =>
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'row' }, c.key || T('value')),
+                h('td', { class: 'before' }, valueCell(c.before)),
+                h('td', { class: 'after' }, valueCell(c.after)),
+              ),
+            ),
+          ),
+        )
       : h('p', { class: 'muted' }, T('no_data')),
-    (e.before !== null || e.after !== null) && h('details', { class: 'audit-raw' }, h('summary', {}, T('raw')),
-      h('div', { class: 'audit-json-pair' }, pre(T('before'), e.before), pre(T('after'), e.after))),
-    h('p', { class: 'hint audit-hash' }, T('hash_line', { id: e.id, hash: shortHash(e.hash), prev: shortHash(e.prev_hash) })));
+    (e.before !== null || e.after !== null) &&
+      h(
+        'details',
+        { class: 'audit-raw' },
+        h('summary', {}, T('raw')),
+        h('div', { class: 'audit-json-pair' }, pre(T('before'), e.before), pre(T('after'), e.after)),
+      ),
+    h(
+      'p',
+      { class: 'hint audit-hash' },
+      T('hash_line', { id: e.id, hash: shortHash(e.hash), prev: shortHash(e.prev_hash) }),
+    ),
+  );
 }
 
 /** A diff cell: a file path shows its name (the whole path on hover), a day dd/mm/yyyy. */
@@ -221,17 +392,44 @@ async function verify() {
     const r = await api.auditVerify();
     if (els !== mine) return;
     // The chain head (newest sealed entry) is what the owner notes down and backups carry.
-    const head = r.head && h('p', { class: 'hint', id: 'audit-verify-head' },
-      T('head_line', { id: r.head.id, fingerprint: r.head.fingerprint }));
-    fill(els.verifyResult, r.ok && !r.first_broken
-      ? h('div', { class: 'notice success', id: 'audit-verify-ok' }, icon('check'),
-        h('span', {}, T('verify_ok', { count: fmt.number(r.entries) }), ' ', h('code', { class: 'hash', title: r.last_hash ?? '' }, shortHash(r.last_hash ?? '—'))))
-      : h('div', { class: 'notice error', id: 'audit-verify-broken', role: 'alert' }, icon('x'),
-        r.first_broken
-          ? T('verify_broken', { id: r.first_broken.id, reason: T(`reason.${r.first_broken.reason}`) })
-          : ctx.t.error(r.problem ?? {})), head);
+    const head =
+      r.head &&
+      h(
+        'p',
+        { class: 'hint', id: 'audit-verify-head' },
+        T('head_line', { id: r.head.id, fingerprint: r.head.fingerprint }),
+      );
+    fill(
+      els.verifyResult,
+      r.ok && !r.first_broken
+        ? h(
+            'div',
+            { class: 'notice success', id: 'audit-verify-ok' },
+            icon('check'),
+            h(
+              'span',
+              {},
+              T('verify_ok', { count: fmt.number(r.entries) }),
+              ' ',
+              h('code', { class: 'hash', title: r.last_hash ?? '' }, shortHash(r.last_hash ?? '—')),
+            ),
+          )
+        : h(
+            'div',
+            { class: 'notice error', id: 'audit-verify-broken', role: 'alert' },
+            icon('x'),
+            r.first_broken
+              ? T('verify_broken', { id: r.first_broken.id, reason: T(`reason.${r.first_broken.reason}`) })
+              : ctx.t.error(r.problem ?? {}),
+          ),
+      head,
+    );
   } catch (err) {
-    if (els === mine) fill(els.verifyResult, h('div', { class: 'notice error', id: 'audit-verify-broken', role: 'alert' }, ctx.t.error(err)));
+    if (els === mine)
+      fill(
+        els.verifyResult,
+        h('div', { class: 'notice error', id: 'audit-verify-broken', role: 'alert' }, ctx.t.error(err)),
+      );
   } finally {
     if (els === mine) els.verify.disabled = false;
   }

@@ -2,10 +2,27 @@
 // earn and redeem points. Keyboard path: phone suffix, Enter, amount, Enter
 // (Tab to the points field, Alt+R for the most points the bill allows).
 import * as api from '../lib/api.js';
-import { h, fill, icon, clearFieldErrors, clearFieldError, showFieldError, showFieldErrorBelow, bindAmountInput } from '../lib/dom.js';
+import {
+  h,
+  fill,
+  icon,
+  clearFieldErrors,
+  clearFieldError,
+  showFieldError,
+  showFieldErrorBelow,
+  bindAmountInput,
+} from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
 import { itemsTotal, toMinor, fromMinor } from '../lib/format.js';
-import { tierProgress, formatPointsTyping, pointsToInput, signedPoints, newClientId, mayHaveRecorded, tierDirection } from '../lib/loyalty.js';
+import {
+  tierProgress,
+  formatPointsTyping,
+  pointsToInput,
+  signedPoints,
+  newClientId,
+  mayHaveRecorded,
+  tierDirection,
+} from '../lib/loyalty.js';
 
 const SEARCH_DELAY_MS = 120;
 const QUOTE_DELAY_MS = 150;
@@ -14,7 +31,14 @@ const PAYMENTS = ['cash', 'card', 'transfer', 'ewallet', 'other'];
 
 // client_id names the bill: made when the purchase form opens, kept while the same bill
 // is retried (double Enter, an error after which it may have been recorded).
-const emptyDraft = () => ({ amount: '', items: [], payment_method: 'cash', note: '', redeem: null, client_id: newClientId() });
+const emptyDraft = () => ({
+  amount: '',
+  items: [],
+  payment_method: 'cash',
+  note: '',
+  redeem: null,
+  client_id: newClientId(),
+});
 
 // Module state outlives a mount, so switching screens or language keeps the work in progress.
 const state = {
@@ -29,7 +53,9 @@ const state = {
   addDraft: null, // {query, name, phone} for the inline "add customer" form
   customer: null, // the picked customer (CustomerRow-like)
   draft: emptyDraft(),
-  confirmation: null, // {id, name, amount, visits, total_spent, points_earned, points_redeemed, discount, pay, balance, tier, tier_changed, direction}
+  // {id, name, amount, visits, total_spent, points_earned, points_redeemed, discount, pay, balance, tier,
+  //  tier_changed, direction}
+  confirmation: null,
   loyalty: null, // {id, data: CustomerLoyalty|null, failed} for the picked customer
   quote: null, // {key, value: Quote} or {key, error} for the current draft
   maxFor: null, // {key, max}: the most points the bill may use, kept while a redeem is refused
@@ -70,9 +96,12 @@ async function runSearch(q) {
   if (found === STALE || !els) return;
   // A refresh of the same query (back from a bill) keeps the row the cashier is on.
   const same = q === state.searched ? found.rows.findIndex((r) => r.id === state.results[state.selected]?.id) : -1;
-  Object.assign(state, same >= 0
-    ? { results: found.rows, total: found.total, selected: same }
-    : { searched: q, results: found.rows, total: found.total, selected: 0, confirming: false });
+  Object.assign(
+    state,
+    same >= 0
+      ? { results: found.rows, total: found.total, selected: same }
+      : { searched: q, results: found.rows, total: found.total, selected: 0, confirming: false },
+  );
   renderBody();
   if (pickWhenReady) {
     pickWhenReady = false;
@@ -135,7 +164,14 @@ function openBill(row) {
 function closeBill() {
   quoteSoon.cancel();
   latestQuote.invalidate();
-  Object.assign(state, { customer: null, draft: emptyDraft(), loyalty: null, quote: null, maxFor: null, saving: false });
+  Object.assign(state, {
+    customer: null,
+    draft: emptyDraft(),
+    loyalty: null,
+    quote: null,
+    maxFor: null,
+    saving: false,
+  });
 }
 
 /** customer_get({id}).loyalty: balance, tier and progress for the purchase form. */
@@ -168,7 +204,15 @@ function reset({ keepConfirmation = true } = {}) {
   pickWhenReady = false;
   typeAhead = '';
   closeBill();
-  Object.assign(state, { query: '', searched: '', results: [], total: 0, selected: 0, confirming: false, addDraft: null });
+  Object.assign(state, {
+    query: '',
+    searched: '',
+    results: [],
+    total: 0,
+    selected: 0,
+    confirming: false,
+    addDraft: null,
+  });
   if (!keepConfirmation) state.confirmation = null;
   if (!els) return;
   els.search.value = '';
@@ -231,20 +275,41 @@ function mount(root, context) {
   ctx = context;
   const { t } = ctx;
   const input = h('input', {
-    id: 'counter-search', class: 'search-input', type: 'search', autocomplete: 'off', spellcheck: 'false',
-    placeholder: t('counter.search_placeholder'), 'aria-label': t('counter.search_label'),
-    role: 'combobox', 'aria-controls': 'search-results', 'aria-expanded': 'false', value: state.query,
-    oninput: onSearchInput, onkeydown: onSearchKeydown,
+    id: 'counter-search',
+    class: 'search-input',
+    type: 'search',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: t('counter.search_placeholder'),
+    'aria-label': t('counter.search_label'),
+    role: 'combobox',
+    'aria-controls': 'search-results',
+    'aria-expanded': 'false',
+    value: state.query,
+    oninput: onSearchInput,
+    onkeydown: onSearchKeydown,
   });
   els = { root, search: input, body: h('div', { class: 'counter-body' }), confirmation: h('div'), addForm: null };
-  fill(root, h('div', { class: 'counter' },
-    h('header', { class: 'screen-header' }, h('h1', {}, t('counter.title'))),
-    // The confirmation goes below the search box, so the box never moves under the
-    // cashier's eyes when a sale is recorded.
-    h('div', { class: 'search-box' }, icon('search', 'icon search-icon'), input, h('kbd', { class: 'search-key' }, 'F2')),
-    h('p', { class: 'hint' }, t('counter.search_hint')),
-    els.confirmation,
-    els.body));
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'counter' },
+      h('header', { class: 'screen-header' }, h('h1', {}, t('counter.title'))),
+      // The confirmation goes below the search box, so the box never moves under the
+      // cashier's eyes when a sale is recorded.
+      h(
+        'div',
+        { class: 'search-box' },
+        icon('search', 'icon search-icon'),
+        input,
+        h('kbd', { class: 'search-key' }, 'F2'),
+      ),
+      h('p', { class: 'hint' }, t('counter.search_hint')),
+      els.confirmation,
+      els.body,
+    ),
+  );
   renderBody();
   if (state.customer) els.body.querySelector('#purchase-amount')?.focus();
   else input.focus();
@@ -277,8 +342,7 @@ function renderBody() {
       return;
     }
     view = addView();
-  }
-  else if (state.results.length) view = resultsView();
+  } else if (state.results.length) view = resultsView();
   else if (!hasQuery && ctx.info.customers === 0) view = welcomeView();
   else view = null;
   els.search.setAttribute('aria-expanded', String(!state.customer && state.results.length > 0));
@@ -288,26 +352,54 @@ function renderBody() {
 
 function renderConfirmation() {
   const c = state.confirmation;
-  if (!c) { fill(els.confirmation); els.confirmation.removeAttribute('id'); els.confirmation.className = ''; return; }
+  if (!c) {
+    fill(els.confirmation);
+    els.confirmation.removeAttribute('id');
+    els.confirmation.className = '';
+    return;
+  }
   const { t, fmt } = ctx;
   els.confirmation.id = 'purchase-confirmation';
   els.confirmation.className = 'confirmation';
   els.confirmation.setAttribute('role', 'status');
   const points = [
     c.points_earned > 0 && t('counter.confirm_earned', { points: signedPoints(c.points_earned, fmt.number) }),
-    c.points_redeemed > 0 && t('counter.confirm_redeemed', { points: fmt.number(c.points_redeemed), discount: fmt.money(c.discount) }),
+    c.points_redeemed > 0 &&
+      t('counter.confirm_redeemed', { points: fmt.number(c.points_redeemed), discount: fmt.money(c.discount) }),
     c.points_redeemed > 0 && t('counter.confirm_pay', { pay: fmt.money(c.pay) }),
     c.balance !== null && c.balance !== undefined && t('counter.confirm_balance', { points: fmt.number(c.balance) }),
   ].filter(Boolean);
-  const tierNote = c.tier_changed && h('span', { class: ['tier-note', c.direction === 'down' && 'down'], id: 'purchase-tier-changed' }, icon('award'),
-    c.tier ? t(c.direction === 'down' ? 'counter.tier_down' : c.direction === 'up' ? 'counter.tier_up' : 'counter.tier_new', { tier: c.tier }) : t('counter.tier_none'));
-  fill(els.confirmation, icon('check', 'icon confirm-icon'),
-    h('div', { class: 'confirm-text' },
+  const tierNote =
+    c.tier_changed &&
+    h(
+      'span',
+      { class: ['tier-note', c.direction === 'down' && 'down'], id: 'purchase-tier-changed' },
+      icon('award'),
+      c.tier
+        ? t(
+            c.direction === 'down'
+              ? 'counter.tier_down'
+              : c.direction === 'up'
+                ? 'counter.tier_up'
+                : 'counter.tier_new',
+            { tier: c.tier },
+          )
+        : t('counter.tier_none'),
+    );
+  fill(
+    els.confirmation,
+    icon('check', 'icon confirm-icon'),
+    h(
+      'div',
+      { class: 'confirm-text' },
       h('strong', {}, t('counter.confirmation', { amount: fmt.money(c.amount), name: c.name })),
       h('span', {}, t('counter.confirmation_stats', { visits: fmt.number(c.visits), total: fmt.money(c.total_spent) })),
-      points.length > 0 && h('span', { class: 'confirm-points', id: 'purchase-confirmation-points' }, points.join(' · ')),
-      tierNote),
-    h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'link' }, t('counter.open_profile')));
+      points.length > 0 &&
+        h('span', { class: 'confirm-points', id: 'purchase-confirmation-points' }, points.join(' · ')),
+      tierNote,
+    ),
+    h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'link' }, t('counter.open_profile')),
+  );
 }
 
 /** "2 khách" or "20 / 89 khách": how many matched, and how many of them are listed. */
@@ -325,33 +417,77 @@ function renderPickPrompt() {
   if (!prompt) return;
   const r = state.confirming ? state.results[state.selected] : null;
   prompt.classList.toggle('hidden', !r);
-  fill(prompt, r ? ctx.t('counter.confirm_pick', { name: r.name, phone: r.phone_display || ctx.t('common.none') }) : null);
+  fill(
+    prompt,
+    r ? ctx.t('counter.confirm_pick', { name: r.name, phone: r.phone_display || ctx.t('common.none') }) : null,
+  );
 }
 
 function resultsView() {
   const { t, fmt } = ctx;
-  const status = h('div', { class: 'search-status' },
+  const status = h(
+    'div',
+    { class: 'search-status' },
     h('span', { id: 'search-count', class: 'search-count', 'aria-live': 'polite' }, matchCount()),
-    h('strong', { id: 'search-confirm', class: 'search-confirm hidden', role: 'status' }));
-  const list = h('ul', { id: 'search-results', class: ['results', state.confirming && 'confirming'], role: 'listbox', 'aria-label': t('counter.results'), 'data-query': state.searched },
-    state.results.map((r, i) => h('li', {
-      id: `result-${i}`, class: ['result', i === state.selected && 'selected', r.archived && 'archived'],
-      role: 'option', 'aria-selected': String(i === state.selected), dataset: { id: r.id },
-      onmousedown: (e) => e.preventDefault(), // keep focus in the search box
-      onclick: () => pick(r),
+    h('strong', { id: 'search-confirm', class: 'search-confirm hidden', role: 'status' }),
+  );
+  const list = h(
+    'ul',
+    {
+      id: 'search-results',
+      class: ['results', state.confirming && 'confirming'],
+      role: 'listbox',
+      'aria-label': t('counter.results'),
+      'data-query': state.searched,
     },
-    h('div', { class: 'result-main' },
-      h('div', { class: 'result-name' }, r.name, r.archived && h('span', { class: 'badge muted' }, t('counter.archived'))),
-      h('div', { class: 'result-sub' },
-        h('span', { class: 'phone' }, r.phone_display || t('common.none')), r.code && h('span', { class: 'code' }, r.code))),
-    stat(t('counter.last_visit'), r.last_purchase_at ? fmt.relativeDay(r.last_purchase_at) : t('counter.never')),
-    stat(t('counter.visits'), fmt.number(r.visits)),
-    stat(t('counter.tier'), r.tier ? h('span', { class: 'tier-badge' }, r.tier) : t('common.none')),
-    stat(t('counter.points'), r.points === null || r.points === undefined ? t('common.none') : fmt.number(r.points)))));
+    state.results.map((r, i) =>
+      h(
+        'li',
+        {
+          id: `result-${i}`,
+          class: ['result', i === state.selected && 'selected', r.archived && 'archived'],
+          role: 'option',
+          'aria-selected': String(i === state.selected),
+          dataset: { id: r.id },
+          onmousedown: (e) => e.preventDefault(), // keep focus in the search box
+          onclick: () => pick(r),
+        },
+        h(
+          'div',
+          { class: 'result-main' },
+          h(
+            'div',
+            { class: 'result-name' },
+            r.name,
+            r.archived && h('span', { class: 'badge muted' }, t('counter.archived')),
+          ),
+          h(
+            'div',
+            { class: 'result-sub' },
+            h('span', { class: 'phone' }, r.phone_display || t('common.none')),
+            r.code && h('span', { class: 'code' }, r.code),
+          ),
+        ),
+        stat(t('counter.last_visit'), r.last_purchase_at ? fmt.relativeDay(r.last_purchase_at) : t('counter.never')),
+        stat(t('counter.visits'), fmt.number(r.visits)),
+        stat(t('counter.tier'), r.tier ? h('span', { class: 'tier-badge' }, r.tier) : t('common.none')),
+        stat(
+          t('counter.points'),
+          r.points === null || r.points === undefined ? t('common.none') : fmt.number(r.points),
+        ),
+      ),
+    ),
+  );
   return h('div', { class: 'results-wrap' }, status, list);
 }
 
-const stat = (label, value, cls = null) => h('div', { class: ['result-stat', cls] }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
+const stat = (label, value, cls = null) =>
+  h(
+    'div',
+    { class: ['result-stat', cls] },
+    h('span', { class: 'stat-label' }, label),
+    h('span', { class: 'stat-value' }, value),
+  );
 
 function addView() {
   const { t } = ctx;
@@ -360,18 +496,41 @@ function addView() {
     state.addDraft = { query: state.query, prefill, ...prefill };
   }
   const d = state.addDraft;
-  const field = (name, id, label, attrs) => h('label', { class: 'field' }, h('span', { class: 'label' }, label),
-    h('input', { id, name, value: d[name], autocomplete: 'off', oninput: (e) => { d[name] = e.target.value; }, ...attrs }));
-  const form = h('form', { class: 'card add-form', novalidate: true, onsubmit: saveCustomer, onkeydown: escapeToSearch },
+  const field = (name, id, label, attrs) =>
+    h(
+      'label',
+      { class: 'field' },
+      h('span', { class: 'label' }, label),
+      h('input', {
+        id,
+        name,
+        value: d[name],
+        autocomplete: 'off',
+        oninput: (e) => {
+          d[name] = e.target.value;
+        },
+        ...attrs,
+      }),
+    );
+  const form = h(
+    'form',
+    { class: 'card add-form', novalidate: true, onsubmit: saveCustomer, onkeydown: escapeToSearch },
     h('p', { class: 'empty-line' }, t('counter.no_results', { query: state.query.trim() })),
     h('h2', {}, icon('plus'), t('counter.add_title')),
-    h('div', { class: 'form-row' },
+    h(
+      'div',
+      { class: 'form-row' },
       field('name', 'new-customer-name', t('fields.name'), { spellcheck: 'false' }),
-      field('phone', 'new-customer-phone', t('fields.phone'), { inputmode: 'tel' })),
-    h('div', { class: 'form-actions' },
+      field('phone', 'new-customer-phone', t('fields.phone'), { inputmode: 'tel' }),
+    ),
+    h(
+      'div',
+      { class: 'form-actions' },
       h('span', { class: 'hint' }, t('counter.add_hint')),
       h('span', { class: 'spacer' }),
-      h('button', { type: 'submit', class: 'primary', id: 'new-customer-save' }, t('counter.add_save'))));
+      h('button', { type: 'submit', class: 'primary', id: 'new-customer-save' }, t('counter.add_save')),
+    ),
+  );
   els.addForm = form;
   return form;
 }
@@ -417,7 +576,11 @@ async function saveCustomer(e) {
   } catch (err) {
     if (err.code === 'customer.phone_taken' && err.params?.id) {
       // Offer the existing customer instead of a dead end.
-      const btn = h('button', { type: 'button', class: 'link', onclick: () => openExisting(err.params.id) }, ctx.t('counter.open_existing'));
+      const btn = h(
+        'button',
+        { type: 'button', class: 'link', onclick: () => openExisting(err.params.id) },
+        ctx.t('counter.open_existing'),
+      );
       showFieldError(form.elements.phone, ctx.t.error(err), btn);
       form.elements.phone.focus();
     } else ctx.showError(err, form);
@@ -427,14 +590,28 @@ async function saveCustomer(e) {
 async function openExisting(id) {
   try {
     const { customer: c, stats, loyalty } = await api.customerGet(id);
-    pick({ ...c, visits: stats.visits, total_spent: stats.total_spent, last_purchase_at: stats.last_purchase_at, archived: !!c.archived_at,
-      tier: loyalty?.tier ?? null, points: loyalty ? loyalty.balance : null });
-  } catch (err) { ctx.showError(err); }
+    pick({
+      ...c,
+      visits: stats.visits,
+      total_spent: stats.total_spent,
+      last_purchase_at: stats.last_purchase_at,
+      archived: !!c.archived_at,
+      tier: loyalty?.tier ?? null,
+      points: loyalty ? loyalty.balance : null,
+    });
+  } catch (err) {
+    ctx.showError(err);
+  }
 }
 
 function welcomeView() {
   const { t } = ctx;
-  const btn = h('button', { type: 'button', class: 'primary', id: 'demo-create' }, icon('sparkle'), t('counter.demo_button'));
+  const btn = h(
+    'button',
+    { type: 'button', class: 'primary', id: 'demo-create' },
+    icon('sparkle'),
+    t('counter.demo_button'),
+  );
   btn.addEventListener('click', async () => {
     btn.disabled = true;
     fill(btn, h('span', { class: 'spinner' }), t('counter.demo_running'));
@@ -449,16 +626,22 @@ function welcomeView() {
       fill(btn, icon('sparkle'), t('counter.demo_button'));
     }
   });
-  const importBtn = h('a', { class: 'button-link big', href: '#import', id: 'welcome-import' }, icon('transfer'), t('counter.import_button'));
-  return h('section', { class: 'card welcome', id: 'welcome' },
+  const importBtn = h(
+    'a',
+    { class: 'button-link big', href: '#import', id: 'welcome-import' },
+    icon('transfer'),
+    t('counter.import_button'),
+  );
+  return h(
+    'section',
+    { class: 'card welcome', id: 'welcome' },
     h('div', { class: 'welcome-mark' }, icon('store')),
     h('h2', {}, t('counter.welcome_title')),
     // Import and the demo are the owner's: a cashier is told only what they can do.
     h('p', {}, t(ctx.can('import') || ctx.can('demo') ? 'counter.welcome_body' : 'counter.welcome_body_cashier')),
-    h('div', { class: 'welcome-actions' },
-      ctx.can('import') && importBtn,
-      ctx.can('demo') && btn),
-    ctx.can('demo') && h('p', { class: 'muted small' }, t('counter.demo_note')));
+    h('div', { class: 'welcome-actions' }, ctx.can('import') && importBtn, ctx.can('demo') && btn),
+    ctx.can('demo') && h('p', { class: 'muted small' }, t('counter.demo_note')),
+  );
 }
 
 // ---------- purchase form ----------
@@ -468,8 +651,13 @@ function purchaseView() {
   const c = state.customer;
   const d = state.draft;
   const amount = h('input', {
-    id: 'purchase-amount', name: 'amount', class: 'amount-input', inputmode: 'decimal', autocomplete: 'off',
-    value: fmt.amountToInput(d.amount), 'aria-label': t('counter.amount'),
+    id: 'purchase-amount',
+    name: 'amount',
+    class: 'amount-input',
+    inputmode: 'decimal',
+    autocomplete: 'off',
+    value: fmt.amountToInput(d.amount),
+    'aria-label': t('counter.amount'),
   });
   const itemsBox = h('div', { class: 'items', 'data-field': 'items' });
   const hint = h('div', { class: 'items-hint', 'aria-live': 'polite' });
@@ -487,33 +675,100 @@ function purchaseView() {
     fill(itemsBox, d.items.length ? itemsTable(refreshHint, renderItems) : null);
     refreshHint();
   };
-  const addItem = h('button', { type: 'button', class: 'ghost small', id: 'purchase-add-item', onclick: () => {
-    d.items.push({ product: '', quantity: '1', unit_price: '', warranty_months: '' });
-    renderItems();
-    itemsBox.querySelector('tr:last-child input')?.focus();
-  } }, icon('plus'), t('counter.items_add'));
+  const addItem = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost small',
+      id: 'purchase-add-item',
+      onclick: () => {
+        d.items.push({ product: '', quantity: '1', unit_price: '', warranty_months: '' });
+        renderItems();
+        itemsBox.querySelector('tr:last-child input')?.focus();
+      },
+    },
+    icon('plus'),
+    t('counter.items_add'),
+  );
 
-  const form = h('form', { class: 'card purchase-form', id: 'purchase-form', novalidate: true, onsubmit: savePurchase, onkeydown: onPurchaseKeydown },
+  const form = h(
+    'form',
+    {
+      class: 'card purchase-form',
+      id: 'purchase-form',
+      novalidate: true,
+      onsubmit: savePurchase,
+      onkeydown: onPurchaseKeydown,
+    },
     customerHeader(c),
     loyaltyView(amount),
     // Grid areas put payment and note beside the amount, the points below it; in the DOM
     // (so for Tab) the points come right after the amount.
-    h('div', { class: 'amount-row' },
-      h('label', { class: 'field amount-field' }, h('span', { class: 'label' }, t('counter.amount')),
-        h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency', title: fmt.currency }, fmt.symbol))),
-      els.bill.row, els.bill.pay,
-      h('label', { class: 'field payment-field' }, h('span', { class: 'label' }, t('counter.payment_method')),
-        h('select', { name: 'payment_method', onchange: (e) => { d.payment_method = e.target.value; } },
-          PAYMENTS.map((p) => h('option', { value: p, selected: p === d.payment_method }, t(`payment.${p}`))))),
-      h('label', { class: 'field grow note-field' }, h('span', { class: 'label' }, t('counter.note')),
-        h('input', { name: 'note', value: d.note, autocomplete: 'off', oninput: (e) => { d.note = e.target.value; } }))),
-    itemsBox, hint,
-    h('div', { class: 'form-actions' },
-      h('button', { type: 'button', class: 'ghost small', id: 'purchase-back', onclick: backToSearch }, icon('back'), t('counter.change_customer')),
+    h(
+      'div',
+      { class: 'amount-row' },
+      h(
+        'label',
+        { class: 'field amount-field' },
+        h('span', { class: 'label' }, t('counter.amount')),
+        h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency', title: fmt.currency }, fmt.symbol)),
+      ),
+      els.bill.row,
+      els.bill.pay,
+      h(
+        'label',
+        { class: 'field payment-field' },
+        h('span', { class: 'label' }, t('counter.payment_method')),
+        h(
+          'select',
+          {
+            name: 'payment_method',
+            onchange: (e) => {
+              d.payment_method = e.target.value;
+            },
+          },
+          PAYMENTS.map((p) => h('option', { value: p, selected: p === d.payment_method }, t(`payment.${p}`))),
+        ),
+      ),
+      h(
+        'label',
+        { class: 'field grow note-field' },
+        h('span', { class: 'label' }, t('counter.note')),
+        h('input', {
+          name: 'note',
+          value: d.note,
+          autocomplete: 'off',
+          oninput: (e) => {
+            d.note = e.target.value;
+          },
+        }),
+      ),
+    ),
+    itemsBox,
+    hint,
+    h(
+      'div',
+      { class: 'form-actions' },
+      h(
+        'button',
+        { type: 'button', class: 'ghost small', id: 'purchase-back', onclick: backToSearch },
+        icon('back'),
+        t('counter.change_customer'),
+      ),
       addItem,
       h('span', { class: 'spacer' }),
-      h('span', { class: 'hint' }, h('kbd', {}, 'Enter'), h('span', {}, t('counter.hint_save')), h('span', {}, '·'), h('kbd', {}, 'Esc'), h('span', {}, t('counter.hint_change'))),
-      h('button', { type: 'submit', class: 'primary', id: 'purchase-save', disabled: state.saving }, t('counter.save'))));
+      h(
+        'span',
+        { class: 'hint' },
+        h('kbd', {}, 'Enter'),
+        h('span', {}, t('counter.hint_save')),
+        h('span', {}, '·'),
+        h('kbd', {}, 'Esc'),
+        h('span', {}, t('counter.hint_change')),
+      ),
+      h('button', { type: 'submit', class: 'primary', id: 'purchase-save', disabled: state.saving }, t('counter.save')),
+    ),
+  );
   renderItems();
   renderLoyalty();
   return form;
@@ -525,8 +780,14 @@ function loyaltyView(amountInput) {
   const { t, fmt } = ctx;
   const d = state.draft;
   const redeem = h('input', {
-    id: 'purchase-redeem', name: 'redeem', class: 'redeem-input', inputmode: 'numeric', autocomplete: 'off',
-    value: pointsToInput(d.redeem, fmt.locale), placeholder: '0', 'aria-label': t('counter.redeem'),
+    id: 'purchase-redeem',
+    name: 'redeem',
+    class: 'redeem-input',
+    inputmode: 'numeric',
+    autocomplete: 'off',
+    value: pointsToInput(d.redeem, fmt.locale),
+    placeholder: '0',
+    'aria-label': t('counter.redeem'),
   });
   redeem.addEventListener('input', () => {
     const r = formatPointsTyping(redeem.value, redeem.selectionStart ?? redeem.value.length, { locale: fmt.locale });
@@ -535,22 +796,40 @@ function loyaltyView(amountInput) {
       redeem.setSelectionRange(r.caret, r.caret);
     }
     const value = r.value || null;
-    if (value !== d.redeem) { d.redeem = value; billChanged(); }
+    if (value !== d.redeem) {
+      d.redeem = value;
+      billChanged();
+    }
   });
-  const max = h('button', {
-    type: 'button', class: 'ghost small', id: 'purchase-redeem-max', 'aria-keyshortcuts': 'Alt+R',
-    title: t('counter.redeem_max_title'), onclick: () => fillMax(),
-  }, t('counter.redeem_max'), h('kbd', {}, 'Alt+R'));
+  const max = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost small',
+      id: 'purchase-redeem-max',
+      'aria-keyshortcuts': 'Alt+R',
+      title: t('counter.redeem_max_title'),
+      onclick: () => fillMax(),
+    },
+    t('counter.redeem_max'),
+    h('kbd', {}, 'Alt+R'),
+  );
   const hint = h('div', { class: 'redeem-hint', id: 'purchase-redeem-hint', 'aria-live': 'polite' });
   const pay = h('div', { class: 'pay-box hidden', id: 'purchase-pay', 'aria-live': 'polite' });
   // Errors go under the field and its button, not inside the narrow box.
-  const controls = h('div', { class: 'redeem-controls', id: 'purchase-redeem-controls' },
+  const controls = h(
+    'div',
+    { class: 'redeem-controls', id: 'purchase-redeem-controls' },
     h('div', { class: 'suffix-wrap' }, redeem, h('span', { class: 'suffix' }, t('loyalty.points_unit'))),
-    max);
-  const row = h('div', { class: 'field redeem-field hidden' },
+    max,
+  );
+  const row = h(
+    'div',
+    { class: 'field redeem-field hidden' },
     h('label', { class: 'label', for: 'purchase-redeem' }, t('counter.redeem')),
     controls,
-    hint);
+    hint,
+  );
   const strip = h('div', { class: 'loyalty-strip', id: 'counter-loyalty' });
   const earn = h('span', { class: 'earn-info', id: 'purchase-earn', 'aria-live': 'polite' });
   els.bill = { strip, row, redeem, controls, hint, pay, earn, amount: amountInput };
@@ -568,30 +847,52 @@ function renderLoyalty() {
   const tier = l ? l.tier : c.tier;
   const known = balance !== null && balance !== undefined;
   const progress = l && tierProgress(l, fmt.exponent);
-  fill(b.strip,
+  fill(
+    b.strip,
     // The star and the badge say what they are; the labels are there for screen readers.
-    h('div', { class: 'loyalty-item', title: t('loyalty.balance') }, icon('star', 'icon star'),
+    h(
+      'div',
+      { class: 'loyalty-item', title: t('loyalty.balance') },
+      icon('star', 'icon star'),
       h('span', { class: 'visually-hidden' }, t('loyalty.balance')),
-      h('strong', { class: 'loyalty-points', id: 'counter-points', dataset: { points: known ? String(balance) : '' } },
-        known ? t('loyalty.points_count', { points: fmt.number(balance) }) : t('common.none'))),
-    h('div', { class: 'loyalty-item', title: t('loyalty.tier') },
+      h(
+        'strong',
+        { class: 'loyalty-points', id: 'counter-points', dataset: { points: known ? String(balance) : '' } },
+        known ? t('loyalty.points_count', { points: fmt.number(balance) }) : t('common.none'),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'loyalty-item', title: t('loyalty.tier') },
       h('span', { class: 'visually-hidden' }, t('loyalty.tier')),
       tier ? h('span', { class: 'tier-badge' }, tier) : h('span', { class: 'muted' }, t('loyalty.no_tier')),
-      l && Number(l.multiplier) !== 1 && h('span', { class: 'muted small' }, t('loyalty.multiplier', { multiplier: fmt.number(Number(l.multiplier), 2) }))),
+      l &&
+        Number(l.multiplier) !== 1 &&
+        h(
+          'span',
+          { class: 'muted small' },
+          t('loyalty.multiplier', { multiplier: fmt.number(Number(l.multiplier), 2) }),
+        ),
+    ),
     l ? progressView(progress) : null,
     h('span', { class: 'spacer' }),
-    b.earn);
+    b.earn,
+  );
   b.row.classList.toggle('hidden', !(known && balance > 0));
   renderQuote();
 }
 
 function progressView(progress) {
   const { t, fmt } = ctx;
-  if (!progress) return h('div', { class: 'loyalty-item tier-progress top' }, h('span', { class: 'muted' }, t('loyalty.top_tier')));
+  if (!progress)
+    return h('div', { class: 'loyalty-item tier-progress top' }, h('span', { class: 'muted' }, t('loyalty.top_tier')));
   const text = t('loyalty.to_next', { amount: fmt.money(progress.needed), tier: progress.next });
-  return h('div', { class: 'loyalty-item tier-progress' },
+  return h(
+    'div',
+    { class: 'loyalty-item tier-progress' },
     h('progress', { max: '1', value: progress.fraction, 'aria-label': text }),
-    h('span', { class: 'progress-text' }, text));
+    h('span', { class: 'progress-text' }, text),
+  );
 }
 
 const amountKey = () => `${state.customer?.id}|${state.draft.amount}`;
@@ -610,16 +911,23 @@ async function runQuote() {
   if (!c || !els?.bill) return;
   const key = quoteKey();
   const minor = d.amount ? toMinor(d.amount, ctx.fmt.exponent) : null;
-  if (minor === null || minor <= 0n) { state.quote = null; renderQuote(); return; }
+  if (minor === null || minor <= 0n) {
+    state.quote = null;
+    renderQuote();
+    return;
+  }
   const akey = amountKey();
   try {
-    const q = await latestQuote(api.purchaseQuote({ customer_id: c.id, amount: d.amount, ...(d.redeem ? { redeem: d.redeem } : {}) }));
+    const q = await latestQuote(
+      api.purchaseQuote({ customer_id: c.id, amount: d.amount, ...(d.redeem ? { redeem: d.redeem } : {}) }),
+    );
     if (q === STALE) return;
     state.quote = { key, value: q };
     state.maxFor = { key: akey, max: q.max_points };
   } catch (err) {
     state.quote = { key, error: err };
-    if (err.code === 'loyalty.redeem_over_cap' && Number.isInteger(err.params?.max)) state.maxFor = { key: akey, max: err.params.max };
+    if (err.code === 'loyalty.redeem_over_cap' && Number.isInteger(err.params?.max))
+      state.maxFor = { key: akey, max: err.params.max };
   }
   renderQuote();
 }
@@ -633,10 +941,13 @@ function renderQuote() {
   const current = state.quote?.key === quoteKey() ? state.quote : null;
   // While the next answer is on its way the last one stays, dimmed (no flicker as digits are typed).
   const sameCustomer = state.quote?.key.startsWith(`${state.customer.id}|`);
-  const q = current?.value ?? (d.amount && sameCustomer ? state.quote?.value ?? null : null);
+  const q = current?.value ?? (d.amount && sameCustomer ? (state.quote?.value ?? null) : null);
   b.strip.parentElement?.classList.toggle('quote-pending', !!d.amount && !current);
 
-  fill(b.earn, q && q.points_to_earn > 0 ? t('counter.earn_line', { points: signedPoints(q.points_to_earn, fmt.number) }) : null);
+  fill(
+    b.earn,
+    q && q.points_to_earn > 0 ? t('counter.earn_line', { points: signedPoints(q.points_to_earn, fmt.number) }) : null,
+  );
 
   const err = current?.error;
   if (err && err.params?.field === 'redeem') showRedeemError(t.error(err));
@@ -649,19 +960,30 @@ function renderQuote() {
   else if (max !== null) {
     const pv = config?.rules?.point_value;
     const unit = pv !== undefined ? toMinor(pv, fmt.exponent) : null;
-    hint = unit !== null
-      ? t('counter.redeem_hint', { max: fmt.number(max), value: fmt.money(fromMinor(BigInt(max) * unit, fmt.exponent)) })
-      : t('counter.redeem_hint_points', { max: fmt.number(max) });
+    hint =
+      unit !== null
+        ? t('counter.redeem_hint', {
+            max: fmt.number(max),
+            value: fmt.money(fromMinor(BigInt(max) * unit, fmt.exponent)),
+          })
+        : t('counter.redeem_hint_points', { max: fmt.number(max) });
   }
   fill(b.hint, hint);
 
-  const discount = q && d.redeem ? toMinor(q.discount, fmt.exponent) ?? 0n : 0n;
+  const discount = q && d.redeem ? (toMinor(q.discount, fmt.exponent) ?? 0n) : 0n;
   b.pay.classList.toggle('hidden', discount <= 0n || b.row.classList.contains('hidden'));
   if (discount > 0n) {
     b.pay.dataset.pay = q.pay;
-    fill(b.pay, h('span', { class: 'label' }, t('counter.pay')),
+    fill(
+      b.pay,
+      h('span', { class: 'label' }, t('counter.pay')),
       h('strong', { class: 'pay-amount' }, fmt.money(q.pay)),
-      h('span', { class: 'pay-sub' }, t('counter.discount_line', { discount: fmt.money(q.discount), points: fmt.number(q.points) })));
+      h(
+        'span',
+        { class: 'pay-sub' },
+        t('counter.discount_line', { discount: fmt.money(q.discount), points: fmt.number(q.points) }),
+      ),
+    );
   } else {
     delete b.pay.dataset.pay;
     fill(b.pay);
@@ -711,44 +1033,133 @@ async function fillMax() {
 
 function customerHeader(c) {
   const { t, fmt } = ctx;
-  const initials = c.name.split(/\s+/).filter(Boolean).slice(-2).map((w) => w[0]).join('').toUpperCase();
-  return h('div', { class: 'customer-head' },
+  const initials = c.name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(-2)
+    .map((w) => w[0])
+    .join('')
+    .toUpperCase();
+  return h(
+    'div',
+    { class: 'customer-head' },
     h('div', { class: 'avatar' }, initials),
-    h('div', { class: 'customer-id' },
+    h(
+      'div',
+      { class: 'customer-id' },
       h('a', { class: 'customer-name', href: `#profile/${encodeURIComponent(c.id)}` }, c.name),
-      h('div', { class: 'result-sub' }, h('span', { class: 'phone' }, c.phone_display || t('common.none')), c.code && h('span', { class: 'code' }, c.code))),
+      h(
+        'div',
+        { class: 'result-sub' },
+        h('span', { class: 'phone' }, c.phone_display || t('common.none')),
+        c.code && h('span', { class: 'code' }, c.code),
+      ),
+    ),
     stat(t('counter.visits'), fmt.number(c.visits ?? 0)),
     stat(t('counter.total_spent'), fmt.money(c.total_spent ?? '0')),
-    stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')));
+    stat(t('counter.last_visit'), c.last_purchase_at ? fmt.relativeDay(c.last_purchase_at) : t('counter.never')),
+  );
 }
 
 function itemsTable(refreshHint, renderItems) {
   const { t, fmt } = ctx;
   const d = state.draft;
-  return h('table', { class: 'items-table' },
-    h('thead', {}, h('tr', {},
-      h('th', {}, t('counter.item_product')), h('th', { class: 'num' }, t('counter.item_quantity')),
-      h('th', { class: 'num' }, t('counter.item_unit_price')), h('th', { class: 'num' }, t('counter.item_warranty')), h('th'))),
-    h('tbody', {}, d.items.map((it, i) => {
-      const price = h('input', { class: 'num', inputmode: 'decimal', value: fmt.amountToInput(it.unit_price), 'aria-label': t('counter.item_unit_price') });
-      bindAmountInput(price, fmt, (v) => { it.unit_price = v; refreshHint(); });
-      const text = (key, attrs) => h('input', { value: it[key], autocomplete: 'off', oninput: (e) => { it[key] = e.target.value; refreshHint(); }, ...attrs });
-      return h('tr', {},
-        h('td', {}, text('product', { 'aria-label': t('counter.item_product') })),
-        h('td', {}, text('quantity', { class: 'num qty', inputmode: 'decimal', 'aria-label': t('counter.item_quantity') })),
-        h('td', {}, price),
-        h('td', {}, text('warranty_months', { class: 'num qty', inputmode: 'numeric', 'aria-label': t('counter.item_warranty') })),
-        h('td', {}, h('button', { type: 'button', class: 'icon-button', title: t('counter.item_remove'), 'aria-label': t('counter.item_remove'),
-          onclick: () => { d.items.splice(i, 1); renderItems(); } }, icon('x'))));
-    })));
+  return h(
+    'table',
+    { class: 'items-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, t('counter.item_product')),
+        h('th', { class: 'num' }, t('counter.item_quantity')),
+        h('th', { class: 'num' }, t('counter.item_unit_price')),
+        h('th', { class: 'num' }, t('counter.item_warranty')),
+        h('th'),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      d.items.map((it, i) => {
+        const price = h('input', {
+          class: 'num',
+          inputmode: 'decimal',
+          value: fmt.amountToInput(it.unit_price),
+          'aria-label': t('counter.item_unit_price'),
+        });
+        bindAmountInput(price, fmt, (v) => {
+          it.unit_price = v;
+          refreshHint();
+        });
+        const text = (key, attrs) =>
+          h('input', {
+            value: it[key],
+            autocomplete: 'off',
+            oninput: (e) => {
+              it[key] = e.target.value;
+              refreshHint();
+            },
+            ...attrs,
+          });
+        return h(
+          'tr',
+          {},
+          h('td', {}, text('product', { 'aria-label': t('counter.item_product') })),
+          h(
+            'td',
+            {},
+            text('quantity', { class: 'num qty', inputmode: 'decimal', 'aria-label': t('counter.item_quantity') }),
+          ),
+          h('td', {}, price),
+          h(
+            'td',
+            {},
+            text('warranty_months', {
+              class: 'num qty',
+              inputmode: 'numeric',
+              'aria-label': t('counter.item_warranty'),
+            }),
+          ),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'icon-button',
+                title: t('counter.item_remove'),
+                'aria-label': t('counter.item_remove'),
+                onclick: () => {
+                  d.items.splice(i, 1);
+                  renderItems();
+                },
+              },
+              icon('x'),
+            ),
+          ),
+        );
+      }),
+    ),
+  );
 }
 
 /** Live hint: do the line items add up to the amount? */
 function renderItemsHint(hint, amountInput) {
   const { t, fmt } = ctx;
   const d = state.draft;
-  if (!d.items.length) { fill(hint); hint.className = 'items-hint'; return; }
-  const total = itemsTotal(d.items.map((it) => ({ ...it, quantity: quantityValue(it.quantity) || '0' })), fmt.exponent);
+  if (!d.items.length) {
+    fill(hint);
+    hint.className = 'items-hint';
+    return;
+  }
+  const total = itemsTotal(
+    d.items.map((it) => ({ ...it, quantity: quantityValue(it.quantity) || '0' })),
+    fmt.exponent,
+  );
   if (total === null || d.items.some((it) => !it.product.trim())) {
     hint.className = 'items-hint warn';
     fill(hint, t('counter.items_incomplete'));
@@ -756,22 +1167,42 @@ function renderItemsHint(hint, amountInput) {
   }
   const amount = toMinor(d.amount || '0', fmt.exponent) ?? 0n;
   const diff = toMinor(total, fmt.exponent) - amount;
-  const useTotal = h('button', { type: 'button', class: 'link', onclick: () => {
-    amountInput.value = fmt.amountToInput(total);
-    amountInput.dispatchEvent(new Event('input'));
-    amountInput.focus();
-  } }, t('counter.items_use_total'));
+  const useTotal = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      onclick: () => {
+        amountInput.value = fmt.amountToInput(total);
+        amountInput.dispatchEvent(new Event('input'));
+        amountInput.focus();
+      },
+    },
+    t('counter.items_use_total'),
+  );
   hint.className = ['items-hint', diff === 0n ? 'ok' : 'warn'].join(' ');
-  fill(hint, t('counter.items_total', { total: fmt.money(total) }), ' — ',
-    diff === 0n ? t('counter.items_match') : [t('counter.items_mismatch', { diff: fmt.money(fromMinor(diff < 0n ? -diff : diff, fmt.exponent)) }), ' ', useTotal]);
+  fill(
+    hint,
+    t('counter.items_total', { total: fmt.money(total) }),
+    ' — ',
+    diff === 0n
+      ? t('counter.items_match')
+      : [
+          t('counter.items_mismatch', { diff: fmt.money(fromMinor(diff < 0n ? -diff : diff, fmt.exponent)) }),
+          ' ',
+          useTotal,
+        ],
+  );
 }
 
 /** Quantities are decimal strings on the wire; accept the locale's comma too. */
 const quantityValue = (q) => String(q).trim().replace(',', '.');
 
 function onPurchaseKeydown(e) {
-  if (e.key === 'Escape') { e.preventDefault(); if (!state.saving) backToSearch(); }
-  else if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyR' || e.key === 'r' || e.key === 'R')) {
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    if (!state.saving) backToSearch();
+  } else if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyR' || e.key === 'r' || e.key === 'R')) {
     e.preventDefault();
     fillMax();
   }
@@ -810,9 +1241,13 @@ async function savePurchase(e) {
     ...(String(it.warranty_months).trim() ? { warranty_months: Number(it.warranty_months) } : {}),
   }));
   const input = {
-    customer_id: state.customer.id, amount: d.amount, payment_method: d.payment_method,
-    ...(items.length ? { items } : {}), ...(d.note.trim() ? { note: d.note.trim() } : {}),
-    ...(d.redeem ? { redeem: d.redeem } : {}), client_id: d.client_id,
+    customer_id: state.customer.id,
+    amount: d.amount,
+    payment_method: d.payment_method,
+    ...(items.length ? { items } : {}),
+    ...(d.note.trim() ? { note: d.note.trim() } : {}),
+    ...(d.redeem ? { redeem: d.redeem } : {}),
+    client_id: d.client_id,
   };
   const save = form.querySelector('#purchase-save');
   const customer = state.customer;
@@ -825,10 +1260,19 @@ async function savePurchase(e) {
     const total = toMinor(purchase.total, ctx.fmt.exponent) ?? 0n;
     const discount = toMinor(r.discount ?? '0', ctx.fmt.exponent) ?? 0n;
     state.confirmation = {
-      id: customer.id, name: customer.name, amount: purchase.total, visits: stats.visits, total_spent: stats.total_spent,
-      points_earned: r.points_earned ?? 0, points_redeemed: r.points_redeemed ?? 0, discount: r.discount ?? '0',
-      pay: fromMinor(total - discount, ctx.fmt.exponent), balance: r.loyalty ? r.loyalty.balance : null,
-      tier: r.loyalty?.tier ?? null, tier_changed: !!r.tier_changed, direction: tierDirection(config?.tiers, tierBefore, r.loyalty?.tier ?? null),
+      id: customer.id,
+      name: customer.name,
+      amount: purchase.total,
+      visits: stats.visits,
+      total_spent: stats.total_spent,
+      points_earned: r.points_earned ?? 0,
+      points_redeemed: r.points_redeemed ?? 0,
+      discount: r.discount ?? '0',
+      pay: fromMinor(total - discount, ctx.fmt.exponent),
+      balance: r.loyalty ? r.loyalty.balance : null,
+      tier: r.loyalty?.tier ?? null,
+      tier_changed: !!r.tier_changed,
+      direction: tierDirection(config?.tiers, tierBefore, r.loyalty?.tier ?? null),
     };
     reset();
   } catch (err) {
@@ -838,7 +1282,10 @@ async function savePurchase(e) {
     if (!mayHaveRecorded(err)) d.client_id = newClientId();
     if (els && form.isConnected) {
       save.disabled = false;
-      if (err.params?.field === 'redeem' && els.bill) { showRedeemError(ctx.t.error(err)); els.bill.redeem.focus(); } else ctx.showError(err, form);
+      if (err.params?.field === 'redeem' && els.bill) {
+        showRedeemError(ctx.t.error(err));
+        els.bill.redeem.focus();
+      } else ctx.showError(err, form);
     } else ctx.showError(err);
   }
 }

@@ -16,22 +16,45 @@ let details = new Map(); // id -> customer_get answer
 let keep = null;
 let merging = false;
 
-const groupKey = (g) => g.customers.map((c) => c.id).sort((a, b) => a - b).join('-');
+const groupKey = (g) =>
+  g.customers
+    .map((c) => c.id)
+    .sort((a, b) => a - b)
+    .join('-');
 
 function mount(root, context) {
   ctx = context;
   const { t } = ctx;
   els = {
-    list: h('div', { class: 'duplicates-list', id: 'duplicates-list', role: 'list' }, h('p', { class: 'loading' }, t('common.loading'))),
+    list: h(
+      'div',
+      { class: 'duplicates-list', id: 'duplicates-list', role: 'list' },
+      h('p', { class: 'loading' }, t('common.loading')),
+    ),
     detail: h('div', { class: 'card duplicate-detail', id: 'duplicate-detail' }),
     count: h('span', { class: 'badge muted', id: 'duplicates-count' }),
   };
-  fill(root, h('div', { class: 'duplicates' },
-    h('header', { class: 'screen-header' },
-      h('button', { type: 'button', class: 'ghost small', id: 'duplicates-back', onclick: () => ctx.navigate('customers') }, icon('back'), t('nav.customers')),
-      h('h1', {}, t('duplicates.title')), els.count),
-    h('p', { class: 'muted intro' }, t('duplicates.intro')),
-    h('div', { class: 'duplicates-grid' }, h('div', { class: 'card duplicates-list-card' }, els.list), els.detail)));
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'duplicates' },
+      h(
+        'header',
+        { class: 'screen-header' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', id: 'duplicates-back', onclick: () => ctx.navigate('customers') },
+          icon('back'),
+          t('nav.customers'),
+        ),
+        h('h1', {}, t('duplicates.title')),
+        els.count,
+      ),
+      h('p', { class: 'muted intro' }, t('duplicates.intro')),
+      h('div', { class: 'duplicates-grid' }, h('div', { class: 'card duplicates-list-card' }, els.list), els.detail),
+    ),
+  );
   renderDetail();
   load();
 }
@@ -64,19 +87,38 @@ function renderList() {
   const { t, fmt } = ctx;
   els.count.textContent = t('duplicates.count', { count: fmt.number(total) });
   if (!groups.length) {
-    fill(els.list, h('div', { class: 'empty-state small' }, icon('check', 'icon big-ok'), h('p', {}, t('duplicates.none'))));
+    fill(
+      els.list,
+      h('div', { class: 'empty-state small' }, icon('check', 'icon big-ok'), h('p', {}, t('duplicates.none'))),
+    );
     return;
   }
-  fill(els.list,
-    total > groups.length && h('p', { class: 'hint' }, t('duplicates.more', { shown: fmt.number(groups.length), total: fmt.number(total) })),
+  fill(
+    els.list,
+    total > groups.length &&
+      h('p', { class: 'hint' }, t('duplicates.more', { shown: fmt.number(groups.length), total: fmt.number(total) })),
     groups.map((g) => {
       const key = groupKey(g);
-      return h('button', { type: 'button', role: 'listitem', class: ['duplicate-group', key === openKey && 'selected'], dataset: { key },
-        'aria-current': key === openKey ? 'true' : null, onclick: () => open(g) },
-      h('span', { class: 'group-names' }, [...new Set(g.customers.map((c) => c.name))].join(' · ')),
-      h('span', { class: 'group-reasons' }, g.reasons.map((r) => h('span', { class: ['chip', `reason-${r}`] }, t(`duplicates.reason_short_${r}`))),
-        h('span', { class: 'muted' }, g.customers.map((c) => c.phone_display || '—').join(', '))));
-    }));
+      return h(
+        'button',
+        {
+          type: 'button',
+          role: 'listitem',
+          class: ['duplicate-group', key === openKey && 'selected'],
+          dataset: { key },
+          'aria-current': key === openKey ? 'true' : null,
+          onclick: () => open(g),
+        },
+        h('span', { class: 'group-names' }, [...new Set(g.customers.map((c) => c.name))].join(' · ')),
+        h(
+          'span',
+          { class: 'group-reasons' },
+          g.reasons.map((r) => h('span', { class: ['chip', `reason-${r}`] }, t(`duplicates.reason_short_${r}`))),
+          h('span', { class: 'muted' }, g.customers.map((c) => c.phone_display || '—').join(', ')),
+        ),
+      );
+    }),
+  );
 }
 
 async function open(g) {
@@ -100,7 +142,13 @@ async function open(g) {
 function renderDetail() {
   const { t, fmt } = ctx;
   const g = groups.find((x) => groupKey(x) === openKey);
-  if (!g) { fill(els.detail, h('p', { class: 'muted empty' }, groups.length ? t('duplicates.pick') : t('duplicates.none_detail'))); return; }
+  if (!g) {
+    fill(
+      els.detail,
+      h('p', { class: 'muted empty' }, groups.length ? t('duplicates.pick') : t('duplicates.none_detail')),
+    );
+    return;
+  }
   const rows = [
     ['fields.name', (c) => c.name],
     ['fields.phone', (c) => c.phone_display || '—'],
@@ -113,28 +161,103 @@ function renderDetail() {
     ['duplicates.last_visit', (c) => (c.last_purchase_at ? fmt.date(c.last_purchase_at) : null)],
   ];
   const columns = g.customers;
-  const keepRow = h('tr', { class: 'keep-row' }, h('th', {}, t('duplicates.keep')),
-    columns.map((c) => h('td', { class: c.id === keep ? 'keep' : null },
-      h('label', { class: 'check keep-choice' },
-        h('input', { type: 'radio', name: 'merge-keep', value: String(c.id), checked: c.id === keep, onchange: () => { keep = c.id; renderDetail(); } }),
-        c.id === keep ? t('duplicates.keep_this') : t('duplicates.merge_this'),
-        c.id === g.suggested_keep && h('span', { class: 'badge' }, t('duplicates.suggested'))))));
+  const keepRow = h(
+    'tr',
+    { class: 'keep-row' },
+    h('th', {}, t('duplicates.keep')),
+    columns.map((c) =>
+      h(
+        'td',
+        { class: c.id === keep ? 'keep' : null },
+        h(
+          'label',
+          { class: 'check keep-choice' },
+          h('input', {
+            type: 'radio',
+            name: 'merge-keep',
+            value: String(c.id),
+            checked: c.id === keep,
+            onchange: () => {
+              keep = c.id;
+              renderDetail();
+            },
+          }),
+          c.id === keep ? t('duplicates.keep_this') : t('duplicates.merge_this'),
+          c.id === g.suggested_keep && h('span', { class: 'badge' }, t('duplicates.suggested')),
+        ),
+      ),
+    ),
+  );
   const kept = columns.find((c) => c.id === keep);
-  fill(els.detail,
+  fill(
+    els.detail,
     h('h2', {}, icon('merge'), t('duplicates.compare_title')),
     h('p', { class: 'muted' }, reasonText(g).join(' · ')),
-    h('div', { class: 'table-scroll' }, h('table', { class: 'compare-table', id: 'merge-keep', role: 'radiogroup', 'aria-label': t('duplicates.keep') },
-      h('thead', {}, h('tr', {}, h('th'), columns.map((c) => h('th', { class: c.id === keep ? 'keep' : null },
-        h('a', { href: `#profile/${c.id}` }, `#${c.id}`), c.archived && h('span', { class: 'badge muted' }, t('counter.archived')))))),
-      h('tbody', {}, keepRow, rows.map(([label, get]) => {
-        const values = columns.map((c) => get(c, details.get(c.id)) || null);
-        const differ = new Set(values.map((v) => v ?? '')).size > 1;
-        return h('tr', { class: differ ? 'differ' : null }, h('th', {}, t(label)),
-          values.map((v, i) => h('td', { class: columns[i].id === keep ? 'keep' : null }, v ?? h('span', { class: 'muted' }, t('common.none')))));
-      })))),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { class: 'compare-table', id: 'merge-keep', role: 'radiogroup', 'aria-label': t('duplicates.keep') },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th'),
+            columns.map((c) =>
+              h(
+                'th',
+                { class: c.id === keep ? 'keep' : null },
+                h('a', { href: `#profile/${c.id}` }, `#${c.id}`),
+                c.archived && h('span', { class: 'badge muted' }, t('counter.archived')),
+              ),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          keepRow,
+          rows.map(([label, get]) => {
+            const values = columns.map((c) => get(c, details.get(c.id)) || null);
+            const differ = new Set(values.map((v) => v ?? '')).size > 1;
+            return h(
+              'tr',
+              { class: differ ? 'differ' : null },
+              h('th', {}, t(label)),
+              values.map((v, i) =>
+                h(
+                  'td',
+                  { class: columns[i].id === keep ? 'keep' : null },
+                  v ?? h('span', { class: 'muted' }, t('common.none')),
+                ),
+              ),
+            );
+          }),
+        ),
+      ),
+    ),
     h('p', { class: 'hint' }, t('duplicates.merge_hint')),
-    h('div', { class: 'form-actions' }, h('span', { class: 'spacer' }),
-      h('button', { type: 'button', class: 'primary', id: 'merge-run', disabled: merging || !kept, onclick: () => confirmMerge(g) }, icon('merge'), t('duplicates.merge'))));
+    h(
+      'div',
+      { class: 'form-actions' },
+      h('span', { class: 'spacer' }),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          id: 'merge-run',
+          disabled: merging || !kept,
+          onclick: () => confirmMerge(g),
+        },
+        icon('merge'),
+        t('duplicates.merge'),
+      ),
+    ),
+  );
 }
 
 /** The confirmation (#merge-dialog, confirmed with #merge-confirm), then the merges. */
@@ -145,15 +268,33 @@ function confirmMerge(g) {
   const error = h('p', { class: 'dialog-error', role: 'alert' });
   const confirm = h('button', { type: 'button', class: 'primary', id: 'merge-confirm' }, t('duplicates.merge'));
   const cancel = h('button', { type: 'button', class: 'ghost', id: 'merge-cancel' }, t('common.cancel'));
-  const dlg = h('dialog', { class: 'dialog', id: 'merge-dialog', 'aria-labelledby': 'merge-title' },
+  const dlg = h(
+    'dialog',
+    { class: 'dialog', id: 'merge-dialog', 'aria-labelledby': 'merge-title' },
     h('h2', { id: 'merge-title' }, t('duplicates.confirm_title')),
-    h('p', {}, t('duplicates.confirm_body', { others: others.map((c) => `${c.name} (${c.phone_display || '—'})`).join(', '), keep: `${kept.name} (${kept.phone_display || '—'})` })),
+    h(
+      'p',
+      {},
+      t('duplicates.confirm_body', {
+        others: others.map((c) => `${c.name} (${c.phone_display || '—'})`).join(', '),
+        keep: `${kept.name} (${kept.phone_display || '—'})`,
+      }),
+    ),
     h('p', {}, t('duplicates.confirm_note')),
     error,
-    h('div', { class: 'dialog-actions' }, cancel, confirm));
-  const close = () => { if (!merging) { dlg.close(); dlg.remove(); } };
+    h('div', { class: 'dialog-actions' }, cancel, confirm),
+  );
+  const close = () => {
+    if (!merging) {
+      dlg.close();
+      dlg.remove();
+    }
+  };
   cancel.addEventListener('click', close);
-  dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(); });
+  dlg.addEventListener('cancel', (e) => {
+    e.preventDefault();
+    close();
+  });
   confirm.addEventListener('click', async () => {
     merging = true;
     confirm.disabled = true;
@@ -166,9 +307,16 @@ function confirmMerge(g) {
       close();
       openKey = null;
       if (els) {
-        fill(els.detail, h('div', { class: 'notice success', id: 'merge-done' }, icon('check'),
-          t('duplicates.merged', { name: result.kept.name, purchases: ctx.fmt.number(result.moved?.purchases ?? 0) }),
-          h('a', { href: `#profile/${result.kept.id}` }, t('duplicates.open_profile'))));
+        fill(
+          els.detail,
+          h(
+            'div',
+            { class: 'notice success', id: 'merge-done' },
+            icon('check'),
+            t('duplicates.merged', { name: result.kept.name, purchases: ctx.fmt.number(result.moved?.purchases ?? 0) }),
+            h('a', { href: `#profile/${result.kept.id}` }, t('duplicates.open_profile')),
+          ),
+        );
         await load(false);
       }
     } catch (err) {

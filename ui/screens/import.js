@@ -12,67 +12,187 @@ const EXPORTS = ['customers', 'purchases', 'points'];
 const SAMPLE_ROWS = 6;
 
 // Kept across mounts (e.g. a language switch re-renders the screen).
-const state = { kind: 'customers', path: null, sheet: null, mapping: null, createMissing: false, skipInvalid: false, preview: null, previewError: null, result: null, exportFormat: 'xlsx' };
+const state = {
+  kind: 'customers',
+  path: null,
+  sheet: null,
+  mapping: null,
+  createMissing: false,
+  skipInvalid: false,
+  preview: null,
+  previewError: null,
+  result: null,
+  exportFormat: 'xlsx',
+};
 
 let ctx = null;
 let els = null;
 let running = false;
 const latest = latestOnly();
 
-const fileName = (p) => String(p ?? '').split(/[\\/]/).pop();
+const fileName = (p) =>
+  String(p ?? '')
+    .split(/[\\/]/)
+    .pop();
 
 function mount(root, context) {
   ctx = context;
   const { t } = ctx;
   els = {
-    kind: h('select', { id: 'import-kind', name: 'kind', onchange: (e) => { state.kind = e.target.value; state.mapping = null; state.sheet = null; renderOptions(); preview(); } },
-      KINDS.map((k) => h('option', { value: k, selected: k === state.kind }, t(`transfer.kind_${k}`)))),
-    file: h('button', { type: 'button', class: 'ghost', id: 'import-file', onclick: chooseFile }, t('transfer.choose_file')),
+    kind: h(
+      'select',
+      {
+        id: 'import-kind',
+        name: 'kind',
+        onchange: (e) => {
+          state.kind = e.target.value;
+          state.mapping = null;
+          state.sheet = null;
+          renderOptions();
+          preview();
+        },
+      },
+      KINDS.map((k) => h('option', { value: k, selected: k === state.kind }, t(`transfer.kind_${k}`))),
+    ),
+    file: h(
+      'button',
+      { type: 'button', class: 'ghost', id: 'import-file', onclick: chooseFile },
+      t('transfer.choose_file'),
+    ),
     path: h('span', { class: 'import-path', id: 'import-path' }),
     sheetField: h('label', { class: 'field hidden' }, h('span', { class: 'label' }, t('transfer.sheet'))),
-    sheet: h('select', { id: 'import-sheet', name: 'sheet', onchange: (e) => { state.sheet = e.target.value; state.mapping = null; preview(); } }),
-    createMissing: h('input', { type: 'checkbox', id: 'import-create-missing', checked: state.createMissing, onchange: (e) => { state.createMissing = e.target.checked; preview(); } }),
-    skipInvalid: h('input', { type: 'checkbox', id: 'import-skip-invalid', checked: state.skipInvalid, onchange: (e) => { state.skipInvalid = e.target.checked; renderRun(); } }),
+    sheet: h('select', {
+      id: 'import-sheet',
+      name: 'sheet',
+      onchange: (e) => {
+        state.sheet = e.target.value;
+        state.mapping = null;
+        preview();
+      },
+    }),
+    createMissing: h('input', {
+      type: 'checkbox',
+      id: 'import-create-missing',
+      checked: state.createMissing,
+      onchange: (e) => {
+        state.createMissing = e.target.checked;
+        preview();
+      },
+    }),
+    skipInvalid: h('input', {
+      type: 'checkbox',
+      id: 'import-skip-invalid',
+      checked: state.skipInvalid,
+      onchange: (e) => {
+        state.skipInvalid = e.target.checked;
+        renderRun();
+      },
+    }),
     mapping: h('div', { class: 'import-mapping', id: 'import-mapping' }),
     report: h('div', { class: 'import-report', id: 'import-report', 'aria-live': 'polite' }),
-    progress: h('div', { class: 'import-progress hidden', id: 'import-progress', role: 'progressbar', 'aria-valuemin': '0' }),
-    run: h('button', { type: 'button', class: 'primary', id: 'import-run', disabled: true, onclick: runImport }, t('transfer.run')),
+    progress: h('div', {
+      class: 'import-progress hidden',
+      id: 'import-progress',
+      role: 'progressbar',
+      'aria-valuemin': '0',
+    }),
+    run: h(
+      'button',
+      { type: 'button', class: 'primary', id: 'import-run', disabled: true, onclick: runImport },
+      t('transfer.run'),
+    ),
     runHint: h('span', { class: 'hint', id: 'import-run-hint' }),
     exportResult: h('div', { class: 'export-result', 'aria-live': 'polite' }),
   };
   els.sheetField.append(els.sheet);
   els.createMissingLabel = h('label', { class: 'check' }, els.createMissing, t('transfer.create_missing'));
-  const format = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': t('transfer.format') },
-    ['xlsx', 'csv'].map((f) => h('label', { class: 'check' },
-      h('input', { type: 'radio', name: 'export-format', id: `export-format-${f}`, value: f, checked: state.exportFormat === f, onchange: () => { state.exportFormat = f; } }),
-      t(`transfer.format_${f}`))));
+  const format = h(
+    'div',
+    { class: 'segmented', role: 'radiogroup', 'aria-label': t('transfer.format') },
+    ['xlsx', 'csv'].map((f) =>
+      h(
+        'label',
+        { class: 'check' },
+        h('input', {
+          type: 'radio',
+          name: 'export-format',
+          id: `export-format-${f}`,
+          value: f,
+          checked: state.exportFormat === f,
+          onchange: () => {
+            state.exportFormat = f;
+          },
+        }),
+        t(`transfer.format_${f}`),
+      ),
+    ),
+  );
 
-  fill(root, h('div', { class: 'transfer' },
-    h('header', { class: 'screen-header' },
-      h('button', { type: 'button', class: 'ghost small', id: 'import-back', onclick: () => ctx.navigate('settings') }, icon('back'), t('nav.settings')),
-      h('h1', {}, t('transfer.title'))),
-    h('section', { class: 'card import-card' },
-      h('h2', {}, icon('transfer'), t('transfer.import_title')),
-      h('p', { class: 'muted intro' }, t('transfer.import_body')),
-      h('div', { class: 'import-source' },
-        h('label', { class: 'field' }, h('span', { class: 'label' }, t('transfer.kind')), els.kind),
-        h('div', { class: 'field import-file-field' }, h('span', { class: 'label' }, t('transfer.file')),
-          h('div', { class: 'file-row' }, els.file, els.path)),
-        els.sheetField),
-      h('div', { class: 'import-options' }, els.createMissingLabel,
-        h('label', { class: 'check' }, els.skipInvalid, t('transfer.skip_invalid'))),
-      els.mapping,
-      els.report,
-      els.progress,
-      h('div', { class: 'form-actions' }, els.run, els.runHint)),
-    h('section', { class: 'card export-card' },
-      h('h2', {}, icon('archive'), t('transfer.export_title')),
-      h('p', { class: 'muted intro' }, t('transfer.export_body')),
-      h('div', { class: 'form-actions' },
-        h('span', { class: 'label' }, t('transfer.format')), format),
-      h('div', { class: 'form-actions export-buttons' },
-        EXPORTS.map((k) => h('button', { type: 'button', class: 'ghost', id: `export-${k}`, onclick: (e) => runExport(k, e.currentTarget) }, t(`transfer.export_${k}`)))),
-      els.exportResult)));
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'transfer' },
+      h(
+        'header',
+        { class: 'screen-header' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', id: 'import-back', onclick: () => ctx.navigate('settings') },
+          icon('back'),
+          t('nav.settings'),
+        ),
+        h('h1', {}, t('transfer.title')),
+      ),
+      h(
+        'section',
+        { class: 'card import-card' },
+        h('h2', {}, icon('transfer'), t('transfer.import_title')),
+        h('p', { class: 'muted intro' }, t('transfer.import_body')),
+        h(
+          'div',
+          { class: 'import-source' },
+          h('label', { class: 'field' }, h('span', { class: 'label' }, t('transfer.kind')), els.kind),
+          h(
+            'div',
+            { class: 'field import-file-field' },
+            h('span', { class: 'label' }, t('transfer.file')),
+            h('div', { class: 'file-row' }, els.file, els.path),
+          ),
+          els.sheetField,
+        ),
+        h(
+          'div',
+          { class: 'import-options' },
+          els.createMissingLabel,
+          h('label', { class: 'check' }, els.skipInvalid, t('transfer.skip_invalid')),
+        ),
+        els.mapping,
+        els.report,
+        els.progress,
+        h('div', { class: 'form-actions' }, els.run, els.runHint),
+      ),
+      h(
+        'section',
+        { class: 'card export-card' },
+        h('h2', {}, icon('archive'), t('transfer.export_title')),
+        h('p', { class: 'muted intro' }, t('transfer.export_body')),
+        h('div', { class: 'form-actions' }, h('span', { class: 'label' }, t('transfer.format')), format),
+        h(
+          'div',
+          { class: 'form-actions export-buttons' },
+          EXPORTS.map((k) =>
+            h(
+              'button',
+              { type: 'button', class: 'ghost', id: `export-${k}`, onclick: (e) => runExport(k, e.currentTarget) },
+              t(`transfer.export_${k}`),
+            ),
+          ),
+        ),
+        els.exportResult,
+      ),
+    ),
+  );
   renderOptions();
   renderPreview();
 }
@@ -85,11 +205,19 @@ function unmount() {
 function renderOptions() {
   if (!els) return;
   els.createMissingLabel.classList.toggle('hidden', state.kind !== 'purchases');
-  fill(els.path, state.path ? [h('strong', {}, fileName(state.path)), h('span', { class: 'muted' }, state.path)] : h('span', { class: 'muted' }, ctx.t('transfer.no_file')));
+  fill(
+    els.path,
+    state.path
+      ? [h('strong', {}, fileName(state.path)), h('span', { class: 'muted' }, state.path)]
+      : h('span', { class: 'muted' }, ctx.t('transfer.no_file')),
+  );
   if (state.path) els.path.title = state.path;
   const sheets = state.preview?.sheets ?? [];
   els.sheetField.classList.toggle('hidden', sheets.length === 0);
-  fill(els.sheet, sheets.map((s) => h('option', { value: s, selected: s === (state.preview?.sheet ?? state.sheet) }, s)));
+  fill(
+    els.sheet,
+    sheets.map((s) => h('option', { value: s, selected: s === (state.preview?.sheet ?? state.sheet) }, s)),
+  );
 }
 
 async function chooseFile() {
@@ -112,7 +240,15 @@ async function preview() {
   fill(els.report, h('p', { class: 'loading' }, ctx.t('transfer.reading')));
   els.run.disabled = true;
   try {
-    const p = await latest(api.importPreview({ kind: state.kind, path: state.path, sheet: state.sheet, mapping: state.mapping, createMissing: state.kind === 'purchases' && state.createMissing }));
+    const p = await latest(
+      api.importPreview({
+        kind: state.kind,
+        path: state.path,
+        sheet: state.sheet,
+        mapping: state.mapping,
+        createMissing: state.kind === 'purchases' && state.createMissing,
+      }),
+    );
     if (p === STALE || !els) return;
     state.preview = p;
     state.previewError = null;
@@ -145,26 +281,72 @@ function renderPreview() {
   }
   const byColumn = new Map(Object.entries(state.mapping ?? {}).map(([field, col]) => [col, field]));
   const fieldLabel = (f) => `${t(`transfer.field_${f}`)}${p.required.includes(f) ? ' *' : ''}`;
-  const selects = p.headers.map((header, col) => h('select', {
-    class: ['map-select', byColumn.has(col) && 'mapped'], dataset: { column: col }, 'aria-label': t('transfer.map_label', { column: header || String(col + 1) }),
-    onchange: (e) => remap(col, e.target.value),
-  },
-  h('option', { value: '' }, t('transfer.field_ignore')),
-  p.fields.map((f) => h('option', { value: f, selected: byColumn.get(col) === f }, fieldLabel(f)))));
+  const selects = p.headers.map((header, col) =>
+    h(
+      'select',
+      {
+        class: ['map-select', byColumn.has(col) && 'mapped'],
+        dataset: { column: col },
+        'aria-label': t('transfer.map_label', { column: header || String(col + 1) }),
+        onchange: (e) => remap(col, e.target.value),
+      },
+      h('option', { value: '' }, t('transfer.field_ignore')),
+      p.fields.map((f) => h('option', { value: f, selected: byColumn.get(col) === f }, fieldLabel(f))),
+    ),
+  );
   const missing = p.required.filter((f) => state.mapping?.[f] === undefined);
-  fill(els.mapping,
+  fill(
+    els.mapping,
     h('h3', {}, t('transfer.mapping_title')),
     h('p', { class: 'hint' }, t('transfer.mapping_hint')),
-    h('div', { class: 'table-scroll mapping-scroll' }, h('table', { class: 'mapping-table' },
-      h('thead', {},
-        h('tr', {}, h('th', { class: 'line' }, t('transfer.col_line')), p.headers.map((x, i) => h('th', { class: byColumn.has(i) ? 'mapped' : 'ignored' }, x || t('transfer.unnamed', { n: i + 1 })))),
-        h('tr', { class: 'map-row' }, h('th', { class: 'line' }), selects.map((s) => h('th', {}, s)))),
-      h('tbody', {}, p.sample.slice(0, SAMPLE_ROWS).map((r) => h('tr', {},
-        h('td', { class: 'line' }, String(r.line)),
-        r.cells.map((c, i) => h('td', { class: byColumn.has(i) ? null : 'ignored' }, c))))))),
+    h(
+      'div',
+      { class: 'table-scroll mapping-scroll' },
+      h(
+        'table',
+        { class: 'mapping-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { class: 'line' }, t('transfer.col_line')),
+            p.headers.map((x, i) =>
+              h('th', { class: byColumn.has(i) ? 'mapped' : 'ignored' }, x || t('transfer.unnamed', { n: i + 1 })),
+            ),
+          ),
+          h(
+            'tr',
+            { class: 'map-row' },
+            h('th', { class: 'line' }),
+            selects.map((s) => h('th', {}, s)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          p.sample.slice(0, SAMPLE_ROWS).map((r) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'line' }, String(r.line)),
+              r.cells.map((c, i) => h('td', { class: byColumn.has(i) ? null : 'ignored' }, c)),
+            ),
+          ),
+        ),
+      ),
+    ),
     p.sample.length > SAMPLE_ROWS && h('p', { class: 'hint' }, t('transfer.sample_more', { shown: SAMPLE_ROWS })),
-    missing.length > 0 && h('p', { class: 'hint warn-text' }, t('transfer.required_missing', { fields: missing.map((f) => t(`transfer.field_${f}`)).join(', ') })));
-  if (p.mapping_error) fill(els.report, h('div', { class: 'notice error' }, p.mapping_error.message || ctx.t.error(p.mapping_error)));
+    missing.length > 0 &&
+      h(
+        'p',
+        { class: 'hint warn-text' },
+        t('transfer.required_missing', { fields: missing.map((f) => t(`transfer.field_${f}`)).join(', ') }),
+      ),
+  );
+  if (p.mapping_error)
+    fill(els.report, h('div', { class: 'notice error' }, p.mapping_error.message || ctx.t.error(p.mapping_error)));
   else if (state.result) renderReport(state.result);
   else if (p.report) renderReport(p.report);
   else fill(els.report);
@@ -182,32 +364,82 @@ function remap(col, field) {
 
 function renderReport(r) {
   const { t, fmt } = ctx;
-  const stat = (key, value, cls) => h('div', { class: ['report-stat', cls] }, h('span', { class: 'stat-value' }, fmt.number(value)), h('span', { class: 'stat-label' }, t(key)));
+  const stat = (key, value, cls) =>
+    h(
+      'div',
+      { class: ['report-stat', cls] },
+      h('span', { class: 'stat-value' }, fmt.number(value)),
+      h('span', { class: 'stat-label' }, t(key)),
+    );
   const dry = r.dry_run;
   const labels = countLabels(r);
   const heading = errorsHeading(r);
   const headline = dry
     ? h('p', { class: 'report-head' }, t('transfer.dry_run_head'))
     : r.committed
-      ? h('div', { class: 'notice success' }, icon('check'), t('transfer.done', { rows: fmt.number(r.inserted + r.updated) }))
+      ? h(
+          'div',
+          { class: 'notice success' },
+          icon('check'),
+          t('transfer.done', { rows: fmt.number(r.inserted + r.updated) }),
+        )
       : h('div', { class: 'notice error' }, icon('x'), t('transfer.refused', { rejected: fmt.number(r.rejected) }));
-  fill(els.report,
+  fill(
+    els.report,
     headline,
-    h('div', { class: 'report-stats' },
+    h(
+      'div',
+      { class: 'report-stats' },
       stat('transfer.stat_rows', r.rows),
       stat(labels.inserted, r.inserted, 'ok'),
       stat(labels.updated, r.updated),
       stat('transfer.stat_unchanged', r.unchanged, 'muted'),
       r.kind === 'purchases' && stat(labels.created, r.customers_created),
-      stat('transfer.stat_rejected', r.rejected, r.rejected ? 'bad' : 'muted')),
-    r.errors.length > 0 && h('div', { class: 'report-errors' },
-      h('h3', { id: 'import-errors-title' }, t('transfer.errors_in_rows', { count: fmt.number(heading.count), rows: fmt.number(heading.rows) })),
-      h('div', { class: 'table-scroll errors-scroll' }, h('table', { class: 'list errors-table' },
-        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, t('transfer.col_line')), h('th', {}, t('transfer.col_column')), h('th', {}, t('transfer.col_reason')))),
-        h('tbody', {}, r.errors.map((e) => h('tr', {},
-          h('td', { class: 'num' }, String(e.line)),
-          h('td', {}, e.column ?? t('common.none')),
-          h('td', {}, e.message || ctx.t.error(e)))))))));
+      stat('transfer.stat_rejected', r.rejected, r.rejected ? 'bad' : 'muted'),
+    ),
+    r.errors.length > 0 &&
+      h(
+        'div',
+        { class: 'report-errors' },
+        h(
+          'h3',
+          { id: 'import-errors-title' },
+          t('transfer.errors_in_rows', { count: fmt.number(heading.count), rows: fmt.number(heading.rows) }),
+        ),
+        h(
+          'div',
+          { class: 'table-scroll errors-scroll' },
+          h(
+            'table',
+            { class: 'list errors-table' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { class: 'num' }, t('transfer.col_line')),
+                h('th', {}, t('transfer.col_column')),
+                h('th', {}, t('transfer.col_reason')),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              r.errors.map((e) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', { class: 'num' }, String(e.line)),
+                  h('td', {}, e.column ?? t('common.none')),
+                  h('td', {}, e.message || ctx.t.error(e)),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+  );
 }
 
 function renderRun() {
@@ -217,9 +449,16 @@ function renderRun() {
   const ready = !!p && !p.mapping_error && !running;
   els.run.disabled = !ready;
   const rejected = p?.report?.rejected ?? 0;
-  fill(els.runHint, !p || !p.report || state.result ? null
-    : rejected && !state.skipInvalid ? t('transfer.hint_all_or_nothing', { rejected: ctx.fmt.number(rejected) })
-      : rejected ? t('transfer.hint_skip', { rejected: ctx.fmt.number(rejected) }) : null);
+  fill(
+    els.runHint,
+    !p || !p.report || state.result
+      ? null
+      : rejected && !state.skipInvalid
+        ? t('transfer.hint_all_or_nothing', { rejected: ctx.fmt.number(rejected) })
+        : rejected
+          ? t('transfer.hint_skip', { rejected: ctx.fmt.number(rejected) })
+          : null,
+  );
 }
 
 async function runImport() {
@@ -243,10 +482,19 @@ async function runImport() {
     label.textContent = t(p.key, { done: fmt.number(p.done), total: fmt.number(p.total), percent: p.percent });
   });
   try {
-    const report = await api.importRun({ kind: state.kind, path: state.path, sheet: state.sheet, mapping: state.mapping,
-      createMissing: state.kind === 'purchases' && state.createMissing, skipInvalid: state.skipInvalid });
+    const report = await api.importRun({
+      kind: state.kind,
+      path: state.path,
+      sheet: state.sheet,
+      mapping: state.mapping,
+      createMissing: state.kind === 'purchases' && state.createMissing,
+      skipInvalid: state.skipInvalid,
+    });
     state.result = report;
-    if (mine === els) { bar.className = 'bar w100'; renderReport(report); }
+    if (mine === els) {
+      bar.className = 'bar w100';
+      renderReport(report);
+    }
   } catch (err) {
     if (mine === els) fill(els.report, h('div', { class: 'notice error' }, ctx.t.error(err)));
     else ctx.showError(err);
@@ -282,8 +530,20 @@ async function runExport(kind, button) {
   try {
     const r = await api.exportRun(kind, path);
     if (!els) return;
-    fill(els.exportResult, h('div', { class: 'notice success', id: 'export-done' }, icon('check'),
-      h('div', {}, h('strong', {}, t('transfer.exported', { rows: fmt.number(r.rows), what: t(`transfer.export_${r.kind}`) })), h('div', { class: 'path' }, r.path))));
+    fill(
+      els.exportResult,
+      h(
+        'div',
+        { class: 'notice success', id: 'export-done' },
+        icon('check'),
+        h(
+          'div',
+          {},
+          h('strong', {}, t('transfer.exported', { rows: fmt.number(r.rows), what: t(`transfer.export_${r.kind}`) })),
+          h('div', { class: 'path' }, r.path),
+        ),
+      ),
+    );
   } catch (err) {
     if (els) fill(els.exportResult, h('div', { class: 'notice error' }, ctx.t.error(err)));
     else ctx.showError(err);

@@ -10,7 +10,16 @@
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast, confirmDialog, clearFieldErrors, showFieldError } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
-import { openMessageDialog, reminderReason, showDate, shopToday, addDays, daysBetween, careIcon, CHANNELS } from '../lib/care-dialogs.js';
+import {
+  openMessageDialog,
+  reminderReason,
+  showDate,
+  shopToday,
+  addDays,
+  daysBetween,
+  careIcon,
+  CHANNELS,
+} from '../lib/care-dialogs.js';
 import { dateInput, dateValue, setDateValue, timeInput } from '../lib/datefield.js';
 
 import { toggle, setAll, prune, allState, selectedIds } from '../lib/today-select.js';
@@ -21,11 +30,23 @@ const GROUP_ICONS = { overdue: 'clock', today: 'reminders', week: 'calendar' };
 // The default template to open the message dialog with, by reminder kind and language.
 const TEMPLATE_FOR = {
   vi: { thank_you: 'cam-on', check_in: 'cam-on', birthday: 'sinh-nhat', win_back: 'moi-quay-lai', default: 'cam-on' },
-  en: { thank_you: 'thank-you', check_in: 'thank-you', birthday: 'birthday', win_back: 'win-back', default: 'thank-you' },
+  en: {
+    thank_you: 'thank-you',
+    check_in: 'thank-you',
+    birthday: 'birthday',
+    win_back: 'win-back',
+    default: 'thank-you',
+  },
 };
 
 // Kept across mounts: coming back from a profile shows the same list at once, then refreshes.
-const state = { data: null, limit: PAGE, open: null /* {id, type: 'done'|'snooze'} */, selected: new Set(), bulkSnooze: false };
+const state = {
+  data: null,
+  limit: PAGE,
+  open: null /* {id, type: 'done'|'snooze'} */,
+  selected: new Set(),
+  bulkSnooze: false,
+};
 
 let ctx = null;
 let els = null;
@@ -40,20 +61,44 @@ function mount(root, context) {
     root,
     groups: h('div', { class: 'today-groups', id: 'today-groups' }),
     addBox: h('div', { class: 'today-add-box' }),
-    generate: h('button', { type: 'button', class: 'ghost', id: 'today-generate', title: T('generate_hint'), onclick: generate }, icon('sparkle'), T('generate')),
-    add: h('button', { type: 'button', class: 'primary', id: 'today-add', onclick: () => toggleAddForm() }, icon('plus'), T('add')),
+    generate: h(
+      'button',
+      { type: 'button', class: 'ghost', id: 'today-generate', title: T('generate_hint'), onclick: generate },
+      icon('sparkle'),
+      T('generate'),
+    ),
+    add: h(
+      'button',
+      { type: 'button', class: 'primary', id: 'today-add', onclick: () => toggleAddForm() },
+      icon('plus'),
+      T('add'),
+    ),
     date: h('span', { class: 'today-date', id: 'today-date' }),
     keys: h('p', { class: 'hint today-keys', id: 'today-keys' }, `${T('keys_hint')} · ${T('keys_select')}`),
-    bulk: h('div', { class: 'card today-bulk hidden', id: 'today-bulk', role: 'toolbar', 'aria-label': T('bulk_label') }),
+    bulk: h('div', {
+      class: 'card today-bulk hidden',
+      id: 'today-bulk',
+      role: 'toolbar',
+      'aria-label': T('bulk_label'),
+    }),
   };
-  fill(root, h('div', { class: 'today', id: 'today' },
-    h('header', { class: 'screen-header' },
-      h('div', { class: 'today-title' }, h('h1', {}, T('title')), els.date),
-      h('div', { class: 'toolbar' }, els.generate, els.add)),
-    els.addBox,
-    els.keys,
-    els.bulk,
-    els.groups));
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'today', id: 'today' },
+      h(
+        'header',
+        { class: 'screen-header' },
+        h('div', { class: 'today-title' }, h('h1', {}, T('title')), els.date),
+        h('div', { class: 'toolbar' }, els.generate, els.add),
+      ),
+      els.addBox,
+      els.keys,
+      els.bulk,
+      els.groups,
+    ),
+  );
   if (state.data) render();
   else fill(els.groups, h('p', { class: 'loading' }, t('common.loading')));
   load({ focusFirst: !state.data });
@@ -75,10 +120,20 @@ async function load({ focusFirst = false } = {}) {
     }
   } catch (err) {
     if (!els) return;
-    if (state.data) { ctx.showError(err); return; }
-    fill(els.groups, h('div', { class: 'notice error', id: 'today-error' }, ctx.t.error(err),
-      h('span', { class: 'spacer' }),
-      h('button', { type: 'button', class: 'ghost small', onclick: () => load() }, ctx.t('app.retry'))));
+    if (state.data) {
+      ctx.showError(err);
+      return;
+    }
+    fill(
+      els.groups,
+      h(
+        'div',
+        { class: 'notice error', id: 'today-error' },
+        ctx.t.error(err),
+        h('span', { class: 'spacer' }),
+        h('button', { type: 'button', class: 'ghost small', onclick: () => load() }, ctx.t('app.retry')),
+      ),
+    );
   }
 }
 
@@ -93,29 +148,69 @@ function render() {
   prune(state.selected, loadedIds());
   renderBulk();
   if (!total) {
-    fill(els.groups, h('section', { class: 'card empty-state today-empty', id: 'today-empty' },
-      h('div', { class: 'welcome-mark' }, icon('check')),
-      h('h2', {}, T('empty_title')),
-      h('p', {}, T('empty_body')),
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'button', class: 'primary', onclick: generate }, icon('sparkle'), T('generate')),
-        h('button', { type: 'button', class: 'ghost', onclick: () => toggleAddForm(true) }, icon('plus'), T('add')))));
+    fill(
+      els.groups,
+      h(
+        'section',
+        { class: 'card empty-state today-empty', id: 'today-empty' },
+        h('div', { class: 'welcome-mark' }, icon('check')),
+        h('h2', {}, T('empty_title')),
+        h('p', {}, T('empty_body')),
+        h(
+          'div',
+          { class: 'form-actions' },
+          h('button', { type: 'button', class: 'primary', onclick: generate }, icon('sparkle'), T('generate')),
+          h('button', { type: 'button', class: 'ghost', onclick: () => toggleAddForm(true) }, icon('plus'), T('add')),
+        ),
+      ),
+    );
     return;
   }
   const keep = document.activeElement?.closest?.('.today-row')?.dataset.id ?? null;
-  fill(els.groups, GROUPS.map((g) => {
-    const group = data[g] ?? { total: 0, rows: [] };
-    const more = group.total - group.rows.length;
-    return h('section', { class: ['card', 'today-group', `group-${g}`, !group.total && 'empty'], id: `today-${g}`, dataset: { group: g } },
-      h('h2', {}, group.rows.length > 0 && groupSelectBox(g, group.rows), careIcon(GROUP_ICONS[g]), T(`groups.${g}`),
-        h('span', { class: ['badge', 'today-count', g === 'overdue' && group.total && 'danger'] }, fmt.number(group.total))),
-      group.total
-        ? h('ul', { class: 'today-list', 'aria-label': T(`groups.${g}`) }, group.rows.map((r) => rowView(r, g)))
-        : h('p', { class: 'muted today-none' }, T(`none.${g}`)),
-      more > 0 && h('div', { class: 'today-more-row' },
-        h('button', { type: 'button', class: 'ghost small today-more', dataset: { group: g }, onclick: () => showMore(g) },
-          T('show_more', { count: fmt.number(more) }))));
-  }));
+  fill(
+    els.groups,
+    GROUPS.map((g) => {
+      const group = data[g] ?? { total: 0, rows: [] };
+      const more = group.total - group.rows.length;
+      return h(
+        'section',
+        {
+          class: ['card', 'today-group', `group-${g}`, !group.total && 'empty'],
+          id: `today-${g}`,
+          dataset: { group: g },
+        },
+        h(
+          'h2',
+          {},
+          group.rows.length > 0 && groupSelectBox(g, group.rows),
+          careIcon(GROUP_ICONS[g]),
+          T(`groups.${g}`),
+          h(
+            'span',
+            { class: ['badge', 'today-count', g === 'overdue' && group.total && 'danger'] },
+            fmt.number(group.total),
+          ),
+        ),
+        group.total
+          ? h(
+              'ul',
+              { class: 'today-list', 'aria-label': T(`groups.${g}`) },
+              group.rows.map((r) => rowView(r, g)),
+            )
+          : h('p', { class: 'muted today-none' }, T(`none.${g}`)),
+        more > 0 &&
+          h(
+            'div',
+            { class: 'today-more-row' },
+            h(
+              'button',
+              { type: 'button', class: 'ghost small today-more', dataset: { group: g }, onclick: () => showMore(g) },
+              T('show_more', { count: fmt.number(more) }),
+            ),
+          ),
+      );
+    }),
+  );
   const again = keep && rowEl(keep);
   if (again) again.focus();
   const open = state.open && rowEl(state.open.id);
@@ -127,42 +222,113 @@ function rowView(r, group) {
   const { t, fmt } = ctx;
   const c = r.customer ?? { id: r.customer_id, name: `#${r.customer_id}` };
   const reason = reminderReason(ctx, r);
-  const note = r.note && r.note !== reason ? r.note : null; // a manual reminder without a title shows its note as the reason
+  // A manual reminder without a title shows its note as the reason.
+  const note = r.note && r.note !== reason ? r.note : null;
   const meta = [
     h('span', {}, T('total_spent', { amount: fmt.money(c.total_spent) })),
     h('span', {}, T('points', { points: fmt.number(c.points ?? 0) })),
     h('span', {}, c.last_purchase_at ? T('last_visit', { date: fmt.date(c.last_purchase_at) }) : T('never_bought')),
   ];
   const picked = state.selected.has(String(r.id));
-  const li = h('li', {
-    class: ['today-row', r.overdue && 'overdue', picked && 'selected'], tabindex: '0', dataset: { id: String(r.id), group, customer: String(c.id) },
-    onkeydown: onRowKeydown,
-  },
-  h('div', { class: 'today-row-main' },
-    h('input', { type: 'checkbox', class: 'today-select', tabindex: '-1', checked: picked, 'aria-label': T('select_row', { name: c.name }),
-      onchange: () => { toggle(state.selected, r.id); li.classList.toggle('selected', state.selected.has(String(r.id))); renderBulk(); } }),
-    h('div', { class: 'today-who' },
-      h('div', { class: 'today-name-line' },
-        h('a', { class: 'today-name', href: `#profile/${encodeURIComponent(c.id)}`, tabindex: '-1' }, c.name),
-        c.tier && h('span', { class: 'tier-badge' }, c.tier),
-        c.phone_display && h('span', { class: 'phone muted' }, c.phone_display),
-        h('span', { class: 'today-meta' }, meta)),
-      h('div', { class: 'today-reason' },
-        h('span', { class: ['chip', 'today-kind', `kind-${r.kind}`] }, t(`care.kind.${r.kind}`)),
-        h('span', { class: 'today-reason-text' }, reason)),
-      (note || r.assignee) && h('div', { class: 'today-note' },
-        r.assignee && h('span', { class: 'today-assignee' }, icon('customers'), T('assignee', { name: r.assignee })),
-        note && h('span', { class: 'today-note-text' }, note))),
-    h('div', { class: 'today-due' }, dueView(r, group)),
-    h('div', { class: 'today-actions' },
-      h('button', { type: 'button', class: 'primary small today-done', onclick: () => openForm(li, 'done') }, icon('check'), T('done')),
-      // In a narrow window these three show only their icon (the label stays as title / aria-label).
-      h('button', { type: 'button', class: 'ghost small today-message', title: T('message'), 'aria-label': T('message'), onclick: () => message(r) },
-        careIcon('message'), h('span', { class: 'btn-text' }, T('message'))),
-      h('button', { type: 'button', class: 'ghost small today-snooze', title: T('snooze'), 'aria-label': T('snooze'), onclick: () => openForm(li, 'snooze') },
-        careIcon('clock'), h('span', { class: 'btn-text' }, T('snooze'))),
-      h('button', { type: 'button', class: 'ghost small today-cancel', title: T('cancel_title'), 'aria-label': T('cancel'), onclick: () => cancel(r) },
-        icon('x'), h('span', { class: 'btn-text' }, T('cancel'))))));
+  const li = h(
+    'li',
+    {
+      class: ['today-row', r.overdue && 'overdue', picked && 'selected'],
+      tabindex: '0',
+      dataset: { id: String(r.id), group, customer: String(c.id) },
+      onkeydown: onRowKeydown,
+    },
+    h(
+      'div',
+      { class: 'today-row-main' },
+      h('input', {
+        type: 'checkbox',
+        class: 'today-select',
+        tabindex: '-1',
+        checked: picked,
+        'aria-label': T('select_row', { name: c.name }),
+        onchange: () => {
+          toggle(state.selected, r.id);
+          li.classList.toggle('selected', state.selected.has(String(r.id)));
+          renderBulk();
+        },
+      }),
+      h(
+        'div',
+        { class: 'today-who' },
+        h(
+          'div',
+          { class: 'today-name-line' },
+          h('a', { class: 'today-name', href: `#profile/${encodeURIComponent(c.id)}`, tabindex: '-1' }, c.name),
+          c.tier && h('span', { class: 'tier-badge' }, c.tier),
+          c.phone_display && h('span', { class: 'phone muted' }, c.phone_display),
+          h('span', { class: 'today-meta' }, meta),
+        ),
+        h(
+          'div',
+          { class: 'today-reason' },
+          h('span', { class: ['chip', 'today-kind', `kind-${r.kind}`] }, t(`care.kind.${r.kind}`)),
+          h('span', { class: 'today-reason-text' }, reason),
+        ),
+        (note || r.assignee) &&
+          h(
+            'div',
+            { class: 'today-note' },
+            r.assignee &&
+              h('span', { class: 'today-assignee' }, icon('customers'), T('assignee', { name: r.assignee })),
+            note && h('span', { class: 'today-note-text' }, note),
+          ),
+      ),
+      h('div', { class: 'today-due' }, dueView(r, group)),
+      h(
+        'div',
+        { class: 'today-actions' },
+        h(
+          'button',
+          { type: 'button', class: 'primary small today-done', onclick: () => openForm(li, 'done') },
+          icon('check'),
+          T('done'),
+        ),
+        // In a narrow window these three show only their icon (the label stays as title / aria-label).
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost small today-message',
+            title: T('message'),
+            'aria-label': T('message'),
+            onclick: () => message(r),
+          },
+          careIcon('message'),
+          h('span', { class: 'btn-text' }, T('message')),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost small today-snooze',
+            title: T('snooze'),
+            'aria-label': T('snooze'),
+            onclick: () => openForm(li, 'snooze'),
+          },
+          careIcon('clock'),
+          h('span', { class: 'btn-text' }, T('snooze')),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost small today-cancel',
+            title: T('cancel_title'),
+            'aria-label': T('cancel'),
+            onclick: () => cancel(r),
+          },
+          icon('x'),
+          h('span', { class: 'btn-text' }, T('cancel')),
+        ),
+      ),
+    ),
+  );
   li.reminder = r;
   return li;
 }
@@ -176,19 +342,32 @@ function dueView(r, group) {
   else if (days === 0) rel = T('due_today');
   else rel = days === 1 ? T('tomorrow') : T('in_days', { days: fmt.number(days) });
   return [
-    h('div', { class: 'today-due-date' }, shortDate(r.due_date), r.due_time && h('span', { class: 'today-time' }, r.due_time)),
+    h(
+      'div',
+      { class: 'today-due-date' },
+      shortDate(r.due_date),
+      r.due_time && h('span', { class: 'today-time' }, r.due_time),
+    ),
     h('div', { class: ['today-due-rel', group === 'overdue' && 'late'] }, rel),
-    r.snoozed_from && h('div', { class: 'today-snoozed muted small' }, T('snoozed_from', { date: showDate(fmt, r.snoozed_from) })),
+    r.snoozed_from &&
+      h('div', { class: 'today-snoozed muted small' }, T('snoozed_from', { date: showDate(fmt, r.snoozed_from) })),
     // Found late (the shop was closed): today's work, and since when it was due.
-    !r.snoozed_from && r.detail?.late_from && h('div', { class: 'today-late-from muted small' }, T('late_from', { date: dayMonth(r.detail.late_from) })),
+    !r.snoozed_from &&
+      r.detail?.late_from &&
+      h('div', { class: 'today-late-from muted small' }, T('late_from', { date: dayMonth(r.detail.late_from) })),
   ];
 }
 
 /** "Thứ Hai, 24/11/2026" for the header. */
 function longDate(date) {
   if (!date) return '';
-  return new Intl.DateTimeFormat(ctx.fmt.locale, { timeZone: 'UTC', weekday: 'long', day: '2-digit', month: '2-digit', year: 'numeric' })
-    .format(new Date(`${date}T00:00:00Z`));
+  return new Intl.DateTimeFormat(ctx.fmt.locale, {
+    timeZone: 'UTC',
+    weekday: 'long',
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+  }).format(new Date(`${date}T00:00:00Z`));
 }
 
 /** "27/11" from "2026-11-27": a recent day (Intl writes "27-11" in Vietnamese). */
@@ -196,8 +375,12 @@ const dayMonth = (date) => `${String(date).slice(8, 10)}/${String(date).slice(5,
 
 /** "T5, 27/11" style: the weekday matters more than the year for the coming week. */
 function shortDate(date) {
-  return new Intl.DateTimeFormat(ctx.fmt.locale, { timeZone: 'UTC', weekday: 'short', day: '2-digit', month: '2-digit' })
-    .format(new Date(`${date}T00:00:00Z`));
+  return new Intl.DateTimeFormat(ctx.fmt.locale, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    day: '2-digit',
+    month: '2-digit',
+  }).format(new Date(`${date}T00:00:00Z`));
 }
 
 const rowEl = (id) => els?.groups.querySelector(`.today-row[data-id="${CSS.escape(String(id))}"]`);
@@ -268,39 +451,78 @@ function openForm(li, type, focus = true) {
 }
 
 function formKeys(e) {
-  if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); closeForm(); }
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    e.stopPropagation();
+    closeForm();
+  }
 }
 
 function doneForm(li, r) {
   const { t } = ctx;
-  const channel = h('select', { name: 'channel', id: `today-channel-${r.id}` },
-    CHANNELS.map((c) => h('option', { value: c, selected: c === 'phone' }, t(`care.channel.${c}`))));
-  const outcome = h('input', { name: 'outcome', id: `today-outcome-${r.id}`, autocomplete: 'off', maxlength: '200', placeholder: T('outcome_placeholder') });
-  const summary = h('input', { name: 'summary', id: `today-summary-${r.id}`, autocomplete: 'off', maxlength: '2000', placeholder: reminderReason(ctx, r) });
+  const channel = h(
+    'select',
+    { name: 'channel', id: `today-channel-${r.id}` },
+    CHANNELS.map((c) => h('option', { value: c, selected: c === 'phone' }, t(`care.channel.${c}`))),
+  );
+  const outcome = h('input', {
+    name: 'outcome',
+    id: `today-outcome-${r.id}`,
+    autocomplete: 'off',
+    maxlength: '200',
+    placeholder: T('outcome_placeholder'),
+  });
+  const summary = h('input', {
+    name: 'summary',
+    id: `today-summary-${r.id}`,
+    autocomplete: 'off',
+    maxlength: '2000',
+    placeholder: reminderReason(ctx, r),
+  });
   const submit = h('button', { type: 'submit', class: 'primary today-log-submit' }, icon('check'), T('log_submit'));
-  const form = h('form', { class: 'today-form today-log', novalidate: true, onkeydown: formKeys, onsubmit: async (e) => {
-    e.preventDefault();
-    clearFieldErrors(form);
-    const log = { channel: channel.value };
-    if (outcome.value.trim()) log.outcome = outcome.value.trim();
-    if (summary.value.trim()) log.summary = summary.value.trim();
-    submit.disabled = true;
-    try {
-      await api.reminderDone(r.id, log);
-      toast(T('done_toast', { name: r.customer?.name ?? '' }), 'success');
-      removeRow(r);
-    } catch (err) {
-      submit.disabled = false;
-      if (form.isConnected) ctx.showError(err, form); else ctx.showError(err);
-      if (err.code === 'reminder.closed' || err.code === 'reminder.not_found') { closeForm(false); load(); }
-    }
-  } },
-  h('label', { class: 'field today-channel' }, h('span', { class: 'label' }, T('channel')), channel),
-  h('label', { class: 'field today-outcome' }, h('span', { class: 'label' }, T('outcome')), outcome),
-  h('label', { class: 'field today-summary' }, h('span', { class: 'label' }, T('summary'), h('span', { class: 'optional' }, t('common.optional'))), summary),
-  h('div', { class: 'today-form-actions' },
-    h('button', { type: 'button', class: 'ghost', onclick: () => closeForm() }, t('common.close')),
-    submit));
+  const form = h(
+    'form',
+    {
+      class: 'today-form today-log',
+      novalidate: true,
+      onkeydown: formKeys,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clearFieldErrors(form);
+        const log = { channel: channel.value };
+        if (outcome.value.trim()) log.outcome = outcome.value.trim();
+        if (summary.value.trim()) log.summary = summary.value.trim();
+        submit.disabled = true;
+        try {
+          await api.reminderDone(r.id, log);
+          toast(T('done_toast', { name: r.customer?.name ?? '' }), 'success');
+          removeRow(r);
+        } catch (err) {
+          submit.disabled = false;
+          if (form.isConnected) ctx.showError(err, form);
+          else ctx.showError(err);
+          if (err.code === 'reminder.closed' || err.code === 'reminder.not_found') {
+            closeForm(false);
+            load();
+          }
+        }
+      },
+    },
+    h('label', { class: 'field today-channel' }, h('span', { class: 'label' }, T('channel')), channel),
+    h('label', { class: 'field today-outcome' }, h('span', { class: 'label' }, T('outcome')), outcome),
+    h(
+      'label',
+      { class: 'field today-summary' },
+      h('span', { class: 'label' }, T('summary'), h('span', { class: 'optional' }, t('common.optional'))),
+      summary,
+    ),
+    h(
+      'div',
+      { class: 'today-form-actions' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => closeForm() }, t('common.close')),
+      submit,
+    ),
+  );
   return form;
 }
 
@@ -308,33 +530,81 @@ function snoozeForm(li, r) {
   const { t, fmt } = ctx;
   const today = state.data?.as_of ?? shopToday(fmt);
   const base = r.due_date > today ? r.due_date : today;
-  const to = dateInput({ name: 'to', id: `today-snooze-to-${r.id}`, value: addDays(base, 1), min: today, required: true, placeholder: t('datefield.placeholder') });
-  const submit = h('button', { type: 'submit', class: 'primary today-snooze-submit' }, careIcon('clock'), T('snooze_submit'));
-  const quick = [[1, 'quick_tomorrow'], [3, 'quick_3_days'], [7, 'quick_week']].map(([n, key]) =>
-    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(n) }, onclick: () => { setDateValue(to, addDays(today, n)); to.focus(); } }, T(key)));
-  const form = h('form', { class: 'today-form today-snooze-form', novalidate: true, onkeydown: formKeys, onsubmit: async (e) => {
-    e.preventDefault();
-    clearFieldErrors(form);
-    const day = dateValue(to);
-    if (!day) { showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: to.value.trim() } })); to.focus(); return; }
-    submit.disabled = true;
-    try {
-      const out = await api.reminderSnooze(r.id, day);
-      toast(T('snoozed_toast', { name: r.customer?.name ?? '', date: showDate(fmt, out?.due_date ?? day) }), 'success');
-      const next = neighbour(r);
-      closeForm(false);
-      await load();
-      ((next && rowEl(next)) ?? rowEl(r.id))?.focus(); // go on down the list, not after the moved row
-    } catch (err) {
-      submit.disabled = false;
-      if (form.isConnected) ctx.showError(err, form); else ctx.showError(err);
-    }
-  } },
-  h('label', { class: 'field today-snooze-date' }, h('span', { class: 'label' }, T('snooze_to')), to),
-  h('div', { class: 'today-quick' }, quick),
-  h('div', { class: 'today-form-actions' },
-    h('button', { type: 'button', class: 'ghost', onclick: () => closeForm() }, t('common.close')),
-    submit));
+  const to = dateInput({
+    name: 'to',
+    id: `today-snooze-to-${r.id}`,
+    value: addDays(base, 1),
+    min: today,
+    required: true,
+    placeholder: t('datefield.placeholder'),
+  });
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'primary today-snooze-submit' },
+    careIcon('clock'),
+    T('snooze_submit'),
+  );
+  const quick = [
+    [1, 'quick_tomorrow'],
+    [3, 'quick_3_days'],
+    [7, 'quick_week'],
+  ].map(([n, key]) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'ghost small',
+        dataset: { days: String(n) },
+        onclick: () => {
+          setDateValue(to, addDays(today, n));
+          to.focus();
+        },
+      },
+      T(key),
+    ),
+  );
+  const form = h(
+    'form',
+    {
+      class: 'today-form today-snooze-form',
+      novalidate: true,
+      onkeydown: formKeys,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clearFieldErrors(form);
+        const day = dateValue(to);
+        if (!day) {
+          showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: to.value.trim() } }));
+          to.focus();
+          return;
+        }
+        submit.disabled = true;
+        try {
+          const out = await api.reminderSnooze(r.id, day);
+          toast(
+            T('snoozed_toast', { name: r.customer?.name ?? '', date: showDate(fmt, out?.due_date ?? day) }),
+            'success',
+          );
+          const next = neighbour(r);
+          closeForm(false);
+          await load();
+          ((next && rowEl(next)) ?? rowEl(r.id))?.focus(); // go on down the list, not after the moved row
+        } catch (err) {
+          submit.disabled = false;
+          if (form.isConnected) ctx.showError(err, form);
+          else ctx.showError(err);
+        }
+      },
+    },
+    h('label', { class: 'field today-snooze-date' }, h('span', { class: 'label' }, T('snooze_to')), to),
+    h('div', { class: 'today-quick' }, quick),
+    h(
+      'div',
+      { class: 'today-form-actions' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => closeForm() }, t('common.close')),
+      submit,
+    ),
+  );
   return form;
 }
 
@@ -366,10 +636,16 @@ function removeRow(r) {
 async function cancel(r) {
   const name = r.customer?.name ?? '';
   const ok = await confirmDialog({
-    title: T('cancel_title'), body: T('cancel_body', { name, reason: reminderReason(ctx, r) }),
-    confirm: T('cancel_confirm'), cancel: T('cancel_keep'), danger: true,
+    title: T('cancel_title'),
+    body: T('cancel_body', { name, reason: reminderReason(ctx, r) }),
+    confirm: T('cancel_confirm'),
+    cancel: T('cancel_keep'),
+    danger: true,
   });
-  if (!ok) { rowEl(r.id)?.focus(); return; }
+  if (!ok) {
+    rowEl(r.id)?.focus();
+    return;
+  }
   try {
     await api.reminderCancel(r.id);
     toast(T('cancelled_toast', { name }), 'success');
@@ -403,8 +679,16 @@ function syncBox(box, ids) {
 
 function groupSelectBox(group, rows) {
   const ids = rows.map((r) => String(r.id));
-  const box = h('input', { type: 'checkbox', class: 'today-select-group', dataset: { group }, 'aria-label': T('select_group', { group: T(`groups.${group}`) }),
-    onchange: () => { setAll(state.selected, ids, box.checked); render(); } });
+  const box = h('input', {
+    type: 'checkbox',
+    class: 'today-select-group',
+    dataset: { group },
+    'aria-label': T('select_group', { group: T(`groups.${group}`) }),
+    onchange: () => {
+      setAll(state.selected, ids, box.checked);
+      render();
+    },
+  });
   syncBox(box, ids);
   return box;
 }
@@ -415,56 +699,158 @@ function renderBulk() {
   const { fmt } = ctx;
   const ids = loadedIds();
   els.bulk.classList.toggle('hidden', ids.length === 0);
-  if (!ids.length) { fill(els.bulk); return; }
+  if (!ids.length) {
+    fill(els.bulk);
+    return;
+  }
   const n = selectedIds(state.selected, ids).length;
-  const all = h('input', { type: 'checkbox', id: 'today-select-all', onchange: () => { setAll(state.selected, ids, all.checked); render(); } });
+  const all = h('input', {
+    type: 'checkbox',
+    id: 'today-select-all',
+    onchange: () => {
+      setAll(state.selected, ids, all.checked);
+      render();
+    },
+  });
   syncBox(all, ids);
   const canCancel = !ctx.can || ctx.can('cancel_reminder');
-  fill(els.bulk,
+  fill(
+    els.bulk,
     h('label', { class: 'check today-select-all' }, all, T('select_all', { count: fmt.number(ids.length) })),
-    h('span', { class: ['today-selected-count', !n && 'muted'], id: 'today-selected-count', 'aria-live': 'polite' },
-      n ? T('selected', { count: fmt.number(n) }) : T('none_selected')),
+    h(
+      'span',
+      { class: ['today-selected-count', !n && 'muted'], id: 'today-selected-count', 'aria-live': 'polite' },
+      n ? T('selected', { count: fmt.number(n) }) : T('none_selected'),
+    ),
     h('span', { class: 'spacer' }),
-    h('button', { type: 'button', class: 'ghost small', id: 'today-bulk-snooze', disabled: !n, onclick: () => { state.bulkSnooze = !state.bulkSnooze; renderBulk(); } },
-      careIcon('clock'), T('bulk_snooze')),
-    canCancel && h('button', { type: 'button', class: 'ghost small danger-text', id: 'today-bulk-cancel', disabled: !n, onclick: bulkCancel },
-      icon('x'), T('bulk_cancel')),
-    n > 0 && state.bulkSnooze && bulkSnoozeForm(n));
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'ghost small',
+        id: 'today-bulk-snooze',
+        disabled: !n,
+        onclick: () => {
+          state.bulkSnooze = !state.bulkSnooze;
+          renderBulk();
+        },
+      },
+      careIcon('clock'),
+      T('bulk_snooze'),
+    ),
+    canCancel &&
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost small danger-text',
+          id: 'today-bulk-cancel',
+          disabled: !n,
+          onclick: bulkCancel,
+        },
+        icon('x'),
+        T('bulk_cancel'),
+      ),
+    n > 0 && state.bulkSnooze && bulkSnoozeForm(n),
+  );
 }
 
 function bulkSnoozeForm(n) {
   const { t, fmt } = ctx;
   const today = state.data?.as_of ?? shopToday(fmt);
-  const to = dateInput({ name: 'to', id: 'today-bulk-to', value: addDays(today, 1), min: today, required: true, placeholder: t('datefield.placeholder') });
-  const submit = h('button', { type: 'submit', class: 'primary small', id: 'today-bulk-snooze-submit' }, careIcon('clock'), T('bulk_snooze_submit', { count: fmt.number(n) }));
-  const quick = [[1, 'quick_tomorrow'], [3, 'quick_3_days'], [7, 'quick_week']].map(([d, key]) =>
-    h('button', { type: 'button', class: 'ghost small', dataset: { days: String(d) }, onclick: () => { setDateValue(to, addDays(today, d)); to.focus(); } }, T(key)));
-  const form = h('form', { class: 'today-bulk-form', id: 'today-bulk-form', novalidate: true,
-    onkeydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); state.bulkSnooze = false; renderBulk(); } },
-    onsubmit: async (e) => {
-      e.preventDefault();
-      clearFieldErrors(form);
-      const day = dateValue(to);
-      if (!day) { showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: to.value } })); to.focus(); return; }
-      submit.disabled = true;
-      try {
-        const count = await api.reminderSnoozeBulk(selectedIds(state.selected, loadedIds()), day);
-        toast(T('bulk_snoozed', { count: fmt.number(count ?? 0), date: showDate(fmt, day) }), 'success');
-        state.selected.clear();
-        state.bulkSnooze = false;
-        await load();
-      } catch (err) {
-        submit.disabled = false;
-        if (form.isConnected) ctx.showError(err, form); else ctx.showError(err);
-        if (err.code === 'reminder.closed' || err.code === 'reminder.not_found') load();
-      }
-    } },
-  h('label', { class: 'field today-snooze-date' }, h('span', { class: 'label' }, T('snooze_to')), to),
-  h('div', { class: 'today-quick' }, quick),
-  h('div', { class: 'today-form-actions' },
-    h('button', { type: 'button', class: 'ghost small', onclick: () => { state.bulkSnooze = false; renderBulk(); } }, t('common.close')),
-    submit));
-  setTimeout(() => { if (form.isConnected && !form.contains(document.activeElement)) to.focus(); }, 0);
+  const to = dateInput({
+    name: 'to',
+    id: 'today-bulk-to',
+    value: addDays(today, 1),
+    min: today,
+    required: true,
+    placeholder: t('datefield.placeholder'),
+  });
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'primary small', id: 'today-bulk-snooze-submit' },
+    careIcon('clock'),
+    T('bulk_snooze_submit', { count: fmt.number(n) }),
+  );
+  const quick = [
+    [1, 'quick_tomorrow'],
+    [3, 'quick_3_days'],
+    [7, 'quick_week'],
+  ].map(([d, key]) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'ghost small',
+        dataset: { days: String(d) },
+        onclick: () => {
+          setDateValue(to, addDays(today, d));
+          to.focus();
+        },
+      },
+      T(key),
+    ),
+  );
+  const form = h(
+    'form',
+    {
+      class: 'today-bulk-form',
+      id: 'today-bulk-form',
+      novalidate: true,
+      onkeydown: (e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          state.bulkSnooze = false;
+          renderBulk();
+        }
+      },
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clearFieldErrors(form);
+        const day = dateValue(to);
+        if (!day) {
+          showFieldError(to, ctx.t.error({ code: 'reminder.date_invalid', params: { value: to.value } }));
+          to.focus();
+          return;
+        }
+        submit.disabled = true;
+        try {
+          const count = await api.reminderSnoozeBulk(selectedIds(state.selected, loadedIds()), day);
+          toast(T('bulk_snoozed', { count: fmt.number(count ?? 0), date: showDate(fmt, day) }), 'success');
+          state.selected.clear();
+          state.bulkSnooze = false;
+          await load();
+        } catch (err) {
+          submit.disabled = false;
+          if (form.isConnected) ctx.showError(err, form);
+          else ctx.showError(err);
+          if (err.code === 'reminder.closed' || err.code === 'reminder.not_found') load();
+        }
+      },
+    },
+    h('label', { class: 'field today-snooze-date' }, h('span', { class: 'label' }, T('snooze_to')), to),
+    h('div', { class: 'today-quick' }, quick),
+    h(
+      'div',
+      { class: 'today-form-actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost small',
+          onclick: () => {
+            state.bulkSnooze = false;
+            renderBulk();
+          },
+        },
+        t('common.close'),
+      ),
+      submit,
+    ),
+  );
+  setTimeout(() => {
+    if (form.isConnected && !form.contains(document.activeElement)) to.focus();
+  }, 0);
   return form;
 }
 
@@ -473,8 +859,11 @@ async function bulkCancel() {
   const ids = selectedIds(state.selected, loadedIds());
   if (!ids.length) return;
   const ok = await confirmDialog({
-    title: T('bulk_cancel_title', { count: fmt.number(ids.length) }), body: T('bulk_cancel_body'),
-    confirm: T('bulk_cancel_confirm', { count: fmt.number(ids.length) }), cancel: T('cancel_keep'), danger: true,
+    title: T('bulk_cancel_title', { count: fmt.number(ids.length) }),
+    body: T('bulk_cancel_body'),
+    confirm: T('bulk_cancel_confirm', { count: fmt.number(ids.length) }),
+    cancel: T('cancel_keep'),
+    danger: true,
   });
   if (!ok) return;
   try {
@@ -496,10 +885,14 @@ async function generate() {
   if (button) button.disabled = true;
   try {
     const report = await api.reminderGenerate();
-    const parts = Object.entries(report.created ?? {}).filter(([, n]) => n > 0)
+    const parts = Object.entries(report.created ?? {})
+      .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${t(`care.kind.${kind}`)}: ${fmt.number(n)}`);
     const skipped = report.skipped > 0 ? ` ${T('generated_skipped', { count: fmt.number(report.skipped) })}` : '';
-    toast(`${report.total ? `${T('generated', { count: fmt.number(report.total) })} (${parts.join(', ')})` : T('generated_none')}${skipped}`, report.total ? 'success' : 'info', 6000);
+    const made = report.total
+      ? `${T('generated', { count: fmt.number(report.total) })} (${parts.join(', ')})`
+      : T('generated_none');
+    toast(`${made}${skipped}`, report.total ? 'success' : 'info', 6000);
     await load();
   } catch (err) {
     ctx.showError(err);
@@ -509,8 +902,15 @@ async function generate() {
 }
 
 function toggleAddForm(show = !els.addBox.firstChild) {
-  if (!show) { fill(els.addBox); els.add.focus(); return; }
-  if (els.addBox.firstChild) { els.addBox.querySelector('input')?.focus(); return; }
+  if (!show) {
+    fill(els.addBox);
+    els.add.focus();
+    return;
+  }
+  if (els.addBox.firstChild) {
+    els.addBox.querySelector('input')?.focus();
+    return;
+  }
   els.addBox.append(addForm());
   els.addBox.querySelector('#today-add-customer')?.focus();
 }
@@ -521,12 +921,28 @@ function addForm() {
   let chosen = null; // {id, name, phone_display}
   const latestSearch = latestOnly();
   const results = h('ul', { class: 'today-picker hidden', id: 'today-add-results', role: 'listbox' });
-  const search = h('input', { type: 'search', id: 'today-add-customer', name: 'customer_id', autocomplete: 'off', placeholder: T('customer_placeholder'),
-    'aria-controls': 'today-add-results', oninput: () => { chosen = null; picked.classList.add('hidden'); runSearch(); },
+  const search = h('input', {
+    type: 'search',
+    id: 'today-add-customer',
+    name: 'customer_id',
+    autocomplete: 'off',
+    placeholder: T('customer_placeholder'),
+    'aria-controls': 'today-add-results',
+    oninput: () => {
+      chosen = null;
+      picked.classList.add('hidden');
+      runSearch();
+    },
     onkeydown: (e) => {
-      if (e.key === 'ArrowDown') { e.preventDefault(); results.querySelector('li')?.focus(); }
-      else if (e.key === 'Enter' && !chosen) { e.preventDefault(); results.querySelector('li')?.click(); }
-    } });
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        results.querySelector('li')?.focus();
+      } else if (e.key === 'Enter' && !chosen) {
+        e.preventDefault();
+        results.querySelector('li')?.click();
+      }
+    },
+  });
   const picked = h('div', { class: 'today-picked hidden', id: 'today-add-picked' });
   const pick = (c) => {
     chosen = c;
@@ -535,75 +951,183 @@ function addForm() {
     results.classList.add('hidden');
     search.classList.add('hidden');
     clearFieldErrors(form);
-    fill(picked, h('span', { class: 'today-picked-name' }, c.name), h('span', { class: 'phone muted' }, c.phone_display),
-      h('button', { type: 'button', class: 'link', id: 'today-add-change', onclick: () => {
-        chosen = null; picked.classList.add('hidden'); search.classList.remove('hidden'); search.focus();
-      } }, T('customer_change')));
+    fill(
+      picked,
+      h('span', { class: 'today-picked-name' }, c.name),
+      h('span', { class: 'phone muted' }, c.phone_display),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          id: 'today-add-change',
+          onclick: () => {
+            chosen = null;
+            picked.classList.add('hidden');
+            search.classList.remove('hidden');
+            search.focus();
+          },
+        },
+        T('customer_change'),
+      ),
+    );
     picked.classList.remove('hidden');
     form.elements.title.focus();
   };
   const runSearch = debounce(async () => {
     const q = search.value.trim();
-    if (!q) { fill(results); results.classList.add('hidden'); return; }
+    if (!q) {
+      fill(results);
+      results.classList.add('hidden');
+      return;
+    }
     try {
       const rows = await latestSearch(api.customerSearch(q, 8));
       if (rows === STALE) return;
-      fill(results, rows.length ? rows.map((c) => h('li', { tabindex: '-1', role: 'option', class: 'today-pick', dataset: { id: String(c.id) },
-        onclick: () => pick(c),
-        onkeydown: (e) => {
-          if (e.key === 'Enter') { e.preventDefault(); pick(c); }
-          else if (e.key === 'ArrowDown') { e.preventDefault(); e.currentTarget.nextElementSibling?.focus(); }
-          else if (e.key === 'ArrowUp') { e.preventDefault(); (e.currentTarget.previousElementSibling ?? search).focus(); }
-        } },
-      h('span', { class: 'cell-name' }, c.name), h('span', { class: 'phone muted' }, c.phone_display),
-      c.archived && h('span', { class: 'badge muted' }, t('counter.archived'))))
-        : h('li', { class: 'muted today-pick-none' }, T('no_match')));
+      fill(
+        results,
+        rows.length
+          ? rows.map((c) =>
+              h(
+                'li',
+                {
+                  tabindex: '-1',
+                  role: 'option',
+                  class: 'today-pick',
+                  dataset: { id: String(c.id) },
+                  onclick: () => pick(c),
+                  onkeydown: (e) => {
+                    if (e.key === 'Enter') {
+                      e.preventDefault();
+                      pick(c);
+                    } else if (e.key === 'ArrowDown') {
+                      e.preventDefault();
+                      e.currentTarget.nextElementSibling?.focus();
+                    } else if (e.key === 'ArrowUp') {
+                      e.preventDefault();
+                      (e.currentTarget.previousElementSibling ?? search).focus();
+                    }
+                  },
+                },
+                h('span', { class: 'cell-name' }, c.name),
+                h('span', { class: 'phone muted' }, c.phone_display),
+                c.archived && h('span', { class: 'badge muted' }, t('counter.archived')),
+              ),
+            )
+          : h('li', { class: 'muted today-pick-none' }, T('no_match')),
+      );
       results.classList.remove('hidden');
     } catch (err) {
       ctx.showError(err);
     }
   }, 150);
-  const due = dateInput({ name: 'due_date', id: 'today-add-due', value: today, min: today, required: true, placeholder: t('datefield.placeholder') });
+  const due = dateInput({
+    name: 'due_date',
+    id: 'today-add-due',
+    value: today,
+    min: today,
+    required: true,
+    placeholder: t('datefield.placeholder'),
+  });
   const time = timeInput({ name: 'due_time', id: 'today-add-time' });
-  const title = h('input', { name: 'title', id: 'today-add-title', autocomplete: 'off', maxlength: '200', placeholder: T('title_placeholder') });
+  const title = h('input', {
+    name: 'title',
+    id: 'today-add-title',
+    autocomplete: 'off',
+    maxlength: '200',
+    placeholder: T('title_placeholder'),
+  });
   const note = h('input', { name: 'note', id: 'today-add-note', autocomplete: 'off', maxlength: '2000' });
-  const assignee = h('input', { name: 'assignee', id: 'today-add-assignee', autocomplete: 'off', maxlength: '100', placeholder: T('assignee_placeholder') });
+  const assignee = h('input', {
+    name: 'assignee',
+    id: 'today-add-assignee',
+    autocomplete: 'off',
+    maxlength: '100',
+    placeholder: T('assignee_placeholder'),
+  });
   const save = h('button', { type: 'submit', class: 'primary', id: 'today-add-save' }, icon('plus'), T('add_save'));
-  const field = (label, control, cls, optional = false) => h('label', { class: ['field', cls] },
-    h('span', { class: 'label' }, label, optional && h('span', { class: 'optional' }, t('common.optional'))), control);
-  const form = h('form', { class: 'card today-add-form', id: 'today-add-form', novalidate: true, onsubmit: async (e) => {
-    e.preventDefault();
-    clearFieldErrors(form);
-    if (!chosen) { showFieldError(search.classList.contains('hidden') ? picked : search, T('customer_required')); search.focus(); return; }
-    const day = dateValue(due);
-    if (!day) { showFieldError(due, ctx.t.error({ code: 'reminder.date_invalid', params: { value: due.value.trim() } })); due.focus(); return; }
-    const input = { customer_id: chosen.id, due_date: day };
-    for (const [k, el] of [['due_time', time], ['title', title], ['note', note], ['assignee', assignee]]) if (el.value.trim()) input[k] = el.value.trim();
-    save.disabled = true;
-    try {
-      const r = await api.reminderAdd(input);
-      toast(T('added', { name: chosen.name, date: showDate(fmt, r?.due_date ?? input.due_date) }), 'success');
-      fill(els.addBox);
-      await load();
-      rowEl(r?.id)?.focus();
-    } catch (err) {
-      save.disabled = false;
-      ctx.showError(err, form);
-    }
-  }, onkeydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); toggleAddForm(false); } } },
-  h('h2', {}, icon('plus'), T('add_title')),
-  h('div', { class: 'today-add-grid' },
-    h('div', { class: 'field today-add-who' }, h('label', { class: 'label', for: 'today-add-customer' }, T('customer')),
-      h('div', { class: 'today-picker-wrap' }, search, picked, results)),
-    field(T('title_field'), title, 'today-add-what'),
-    field(T('due_date'), due, 'today-add-date'),
-    field(T('due_time'), time, 'today-add-time'),
-    field(T('note'), note, 'today-add-note', true),
-    field(T('assignee_field'), assignee, 'today-add-assignee', true)),
-  h('div', { class: 'form-actions' },
-    h('span', { class: 'spacer' }),
-    h('button', { type: 'button', class: 'ghost', id: 'today-add-cancel', onclick: () => toggleAddForm(false) }, t('common.cancel')),
-    save));
+  const field = (label, control, cls, optional = false) =>
+    h(
+      'label',
+      { class: ['field', cls] },
+      h('span', { class: 'label' }, label, optional && h('span', { class: 'optional' }, t('common.optional'))),
+      control,
+    );
+  const form = h(
+    'form',
+    {
+      class: 'card today-add-form',
+      id: 'today-add-form',
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clearFieldErrors(form);
+        if (!chosen) {
+          showFieldError(search.classList.contains('hidden') ? picked : search, T('customer_required'));
+          search.focus();
+          return;
+        }
+        const day = dateValue(due);
+        if (!day) {
+          showFieldError(due, ctx.t.error({ code: 'reminder.date_invalid', params: { value: due.value.trim() } }));
+          due.focus();
+          return;
+        }
+        const input = { customer_id: chosen.id, due_date: day };
+        for (const [k, el] of [
+          ['due_time', time],
+          ['title', title],
+          ['note', note],
+          ['assignee', assignee],
+        ])
+          if (el.value.trim()) input[k] = el.value.trim();
+        save.disabled = true;
+        try {
+          const r = await api.reminderAdd(input);
+          toast(T('added', { name: chosen.name, date: showDate(fmt, r?.due_date ?? input.due_date) }), 'success');
+          fill(els.addBox);
+          await load();
+          rowEl(r?.id)?.focus();
+        } catch (err) {
+          save.disabled = false;
+          ctx.showError(err, form);
+        }
+      },
+      onkeydown: (e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          toggleAddForm(false);
+        }
+      },
+    },
+    h('h2', {}, icon('plus'), T('add_title')),
+    h(
+      'div',
+      { class: 'today-add-grid' },
+      h(
+        'div',
+        { class: 'field today-add-who' },
+        h('label', { class: 'label', for: 'today-add-customer' }, T('customer')),
+        h('div', { class: 'today-picker-wrap' }, search, picked, results),
+      ),
+      field(T('title_field'), title, 'today-add-what'),
+      field(T('due_date'), due, 'today-add-date'),
+      field(T('due_time'), time, 'today-add-time'),
+      field(T('note'), note, 'today-add-note', true),
+      field(T('assignee_field'), assignee, 'today-add-assignee', true),
+    ),
+    h(
+      'div',
+      { class: 'form-actions' },
+      h('span', { class: 'spacer' }),
+      h(
+        'button',
+        { type: 'button', class: 'ghost', id: 'today-add-cancel', onclick: () => toggleAddForm(false) },
+        t('common.cancel'),
+      ),
+      save,
+    ),
+  );
   return form;
 }
 
