@@ -55,206 +55,218 @@ impl Store {
     /// A report as rows, the same figures the window's table view shows.
     pub fn report_table(&self, report: &str, a: &ReportArgs) -> Result<Table> {
         self.require(Perm::View)?;
-        Ok(match report {
-            "summary" => {
-                let s = self.report_summary(&a.range())?;
-                Table {
-                    columns: vec!["metric", "value"],
-                    rows: vec![
-                        vec![text("customers"), Cell::Int(s.customers)],
-                        vec![text("purchases"), Cell::Int(s.purchases)],
-                        vec![text("revenue"), Cell::Money(s.revenue)],
-                        vec![text("repeat_rate"), Cell::Num(s.repeat_rate)],
-                        vec![text("average_basket"), Cell::Money(s.average_basket)],
-                        vec![text("frequency_per_year"), Cell::Num(s.frequency_per_year)],
-                        vec![text("lifespan_years"), Cell::Num(s.lifespan_years)],
-                        vec![text("simple_clv"), Cell::Money(s.simple_clv)],
-                        vec![text("revenue_first"), Cell::Money(s.revenue_split.first)],
-                        vec![
-                            text("revenue_returning"),
-                            Cell::Money(s.revenue_split.returning),
-                        ],
-                        vec![
-                            text("returning_share"),
-                            Cell::Num(s.revenue_split.returning_share),
-                        ],
-                    ],
-                    notes: vec![("from", s.from), ("to", s.to)],
-                }
-            }
-            "churn" => {
-                let period = a.period.as_deref().unwrap_or("month");
-                Period::parse(period)?;
-                let r = self.report_churn(period, &a.range(), a.inactive_days)?;
-                Table {
-                    columns: vec![
-                        "start",
-                        "end",
-                        "customers_at_start",
-                        "new",
-                        "returned",
-                        "lost",
-                        "customers_at_end",
-                        "churn_rate",
-                        "retention_rate",
-                    ],
-                    rows: r
-                        .periods
-                        .into_iter()
-                        .map(|p| {
-                            vec![
-                                text(p.start),
-                                text(p.end),
-                                Cell::Int(p.customers_at_start),
-                                Cell::Int(p.new),
-                                Cell::Int(p.returned),
-                                Cell::Int(p.lost),
-                                Cell::Int(p.customers_at_end),
-                                Cell::Num(p.churn_rate),
-                                Cell::Num(p.retention_rate),
-                            ]
-                        })
-                        .collect(),
-                    notes: vec![("inactive_days", r.inactive_days.to_string())],
-                }
-            }
-            "cohorts" => {
-                let r = self.report_cohorts(&a.range())?;
-                const MONTHS: [&str; 13] = [
-                    "m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12",
-                ];
-                let width = r
-                    .cohorts
-                    .iter()
-                    .map(|c| c.retention.len())
-                    .max()
-                    .unwrap_or(0)
-                    .min(MONTHS.len());
-                let mut columns = vec!["cohort", "size"];
-                columns.extend(&MONTHS[..width]);
-                Table {
-                    columns,
-                    rows: r
-                        .cohorts
-                        .into_iter()
-                        .map(|c| {
-                            let mut row = vec![text(c.month), Cell::Int(c.size)];
-                            row.extend((0..width).map(|k| Cell::Num(c.retention.get(k).copied())));
-                            row
-                        })
-                        .collect(),
-                    notes: vec![],
-                }
-            }
-            "rfm" => {
-                let r = self.report_rfm()?;
-                Table {
-                    columns: vec!["segment", "customers", "revenue"],
-                    rows: r
-                        .segments
-                        .into_iter()
-                        .map(|s| vec![text(s.segment), Cell::Int(s.count), Cell::Money(s.revenue)])
-                        .collect(),
-                    notes: vec![],
-                }
-            }
-            "lifecycle" => {
-                let r = self.report_lifecycle()?;
-                Table {
-                    columns: vec!["stage", "customers"],
-                    rows: r
-                        .stages
-                        .into_iter()
-                        .map(|s| vec![text(s.stage), Cell::Int(s.count)])
-                        .collect(),
-                    notes: vec![],
-                }
-            }
-            "clv" => {
-                let r = self.report_clv(a.calibration_end.as_deref(), a.horizon_days, a.limit)?;
-                let (b, g) = (&r.bgnbd, &r.gamma_gamma);
-                let notes = vec![
-                    ("calibration_end", r.calibration_end.clone()),
-                    ("horizon_days", r.horizon_days.to_string()),
-                    (
-                        "bgnbd",
-                        format!("r = {}, α = {}, a = {}, b = {}", b.r, b.alpha, b.a, b.b),
-                    ),
-                    (
-                        "gamma_gamma",
-                        format!("p = {}, q = {}, γ = {}", g.p, g.q, g.gamma),
-                    ),
-                ];
-                Table {
-                    columns: vec![
-                        "id",
-                        "code",
-                        "name",
-                        "p_alive",
-                        "expected_purchases",
-                        "expected_spend",
-                        "clv",
-                        "at_risk",
-                        "next_visit",
-                    ],
-                    rows: r
-                        .customers
-                        .into_iter()
-                        .map(|c| {
-                            vec![
-                                Cell::Int(c.id),
-                                text(c.code.unwrap_or_default()),
-                                text(c.name),
-                                Cell::Num(c.p_alive),
-                                Cell::Num(Some(c.expected_purchases)),
-                                Cell::Money(c.expected_spend),
-                                Cell::Money(c.clv),
-                                text(if c.at_risk { "1" } else { "" }),
-                                text(c.next_visit.unwrap_or_default()),
-                            ]
-                        })
-                        .collect(),
-                    notes,
-                }
-            }
-            "staff" => {
-                let r = self.report_staff(&a.range())?;
-                Table {
-                    columns: vec![
-                        "staff",
-                        "purchases",
-                        "revenue",
-                        "new_customers",
-                        "reminders_completed",
-                        "customers_served",
-                        "lost_customers",
-                        "churn_rate",
-                    ],
-                    rows: r
-                        .staff
-                        .into_iter()
-                        .map(|s| {
-                            vec![
-                                text(s.staff),
-                                Cell::Int(s.purchases),
-                                Cell::Money(Some(s.revenue)),
-                                Cell::Int(s.new_customers),
-                                Cell::Int(s.reminders_completed),
-                                Cell::Int(s.customers_served),
-                                Cell::Int(s.lost_customers),
-                                Cell::Num(s.churn_rate),
-                            ]
-                        })
-                        .collect(),
-                    notes: vec![],
-                }
-            }
-            other => {
-                return Err(CoreError::ReportInvalid {
-                    key: "report".into(),
-                    value: other.into(),
+        match report {
+            "summary" => self.summary_table(a),
+            "churn" => self.churn_table(a),
+            "cohorts" => self.cohorts_table(a),
+            "rfm" => self.rfm_table(),
+            "lifecycle" => self.lifecycle_table(),
+            "clv" => self.clv_table(a),
+            "staff" => self.staff_table(a),
+            other => Err(CoreError::ReportInvalid {
+                key: "report".into(),
+                value: other.into(),
+            }),
+        }
+    }
+
+    fn summary_table(&self, a: &ReportArgs) -> Result<Table> {
+        let s = self.report_summary(&a.range())?;
+        Ok(Table {
+            columns: vec!["metric", "value"],
+            rows: vec![
+                vec![text("customers"), Cell::Int(s.customers)],
+                vec![text("purchases"), Cell::Int(s.purchases)],
+                vec![text("revenue"), Cell::Money(s.revenue)],
+                vec![text("repeat_rate"), Cell::Num(s.repeat_rate)],
+                vec![text("average_basket"), Cell::Money(s.average_basket)],
+                vec![text("frequency_per_year"), Cell::Num(s.frequency_per_year)],
+                vec![text("lifespan_years"), Cell::Num(s.lifespan_years)],
+                vec![text("simple_clv"), Cell::Money(s.simple_clv)],
+                vec![text("revenue_first"), Cell::Money(s.revenue_split.first)],
+                vec![
+                    text("revenue_returning"),
+                    Cell::Money(s.revenue_split.returning),
+                ],
+                vec![
+                    text("returning_share"),
+                    Cell::Num(s.revenue_split.returning_share),
+                ],
+            ],
+            notes: vec![("from", s.from), ("to", s.to)],
+        })
+    }
+
+    fn churn_table(&self, a: &ReportArgs) -> Result<Table> {
+        let period = a.period.as_deref().unwrap_or("month");
+        Period::parse(period)?;
+        let r = self.report_churn(period, &a.range(), a.inactive_days)?;
+        Ok(Table {
+            columns: vec![
+                "start",
+                "end",
+                "customers_at_start",
+                "new",
+                "returned",
+                "lost",
+                "customers_at_end",
+                "churn_rate",
+                "retention_rate",
+            ],
+            rows: r
+                .periods
+                .into_iter()
+                .map(|p| {
+                    vec![
+                        text(p.start),
+                        text(p.end),
+                        Cell::Int(p.customers_at_start),
+                        Cell::Int(p.new),
+                        Cell::Int(p.returned),
+                        Cell::Int(p.lost),
+                        Cell::Int(p.customers_at_end),
+                        Cell::Num(p.churn_rate),
+                        Cell::Num(p.retention_rate),
+                    ]
                 })
-            }
+                .collect(),
+            notes: vec![("inactive_days", r.inactive_days.to_string())],
+        })
+    }
+
+    fn cohorts_table(&self, a: &ReportArgs) -> Result<Table> {
+        let r = self.report_cohorts(&a.range())?;
+        const MONTHS: [&str; 13] = [
+            "m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12",
+        ];
+        let width = r
+            .cohorts
+            .iter()
+            .map(|c| c.retention.len())
+            .max()
+            .unwrap_or(0)
+            .min(MONTHS.len());
+        let mut columns = vec!["cohort", "size"];
+        columns.extend(&MONTHS[..width]);
+        Ok(Table {
+            columns,
+            rows: r
+                .cohorts
+                .into_iter()
+                .map(|c| {
+                    let mut row = vec![text(c.month), Cell::Int(c.size)];
+                    row.extend((0..width).map(|k| Cell::Num(c.retention.get(k).copied())));
+                    row
+                })
+                .collect(),
+            notes: vec![],
+        })
+    }
+
+    fn rfm_table(&self) -> Result<Table> {
+        let r = self.report_rfm()?;
+        Ok(Table {
+            columns: vec!["segment", "customers", "revenue"],
+            rows: r
+                .segments
+                .into_iter()
+                .map(|s| vec![text(s.segment), Cell::Int(s.count), Cell::Money(s.revenue)])
+                .collect(),
+            notes: vec![],
+        })
+    }
+
+    fn lifecycle_table(&self) -> Result<Table> {
+        let r = self.report_lifecycle()?;
+        Ok(Table {
+            columns: vec!["stage", "customers"],
+            rows: r
+                .stages
+                .into_iter()
+                .map(|s| vec![text(s.stage), Cell::Int(s.count)])
+                .collect(),
+            notes: vec![],
+        })
+    }
+
+    fn clv_table(&self, a: &ReportArgs) -> Result<Table> {
+        let r = self.report_clv(a.calibration_end.as_deref(), a.horizon_days, a.limit)?;
+        let (b, g) = (&r.bgnbd, &r.gamma_gamma);
+        let notes = vec![
+            ("calibration_end", r.calibration_end.clone()),
+            ("horizon_days", r.horizon_days.to_string()),
+            (
+                "bgnbd",
+                format!("r = {}, α = {}, a = {}, b = {}", b.r, b.alpha, b.a, b.b),
+            ),
+            (
+                "gamma_gamma",
+                format!("p = {}, q = {}, γ = {}", g.p, g.q, g.gamma),
+            ),
+        ];
+        Ok(Table {
+            columns: vec![
+                "id",
+                "code",
+                "name",
+                "p_alive",
+                "expected_purchases",
+                "expected_spend",
+                "clv",
+                "at_risk",
+                "next_visit",
+            ],
+            rows: r
+                .customers
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        Cell::Int(c.id),
+                        text(c.code.unwrap_or_default()),
+                        text(c.name),
+                        Cell::Num(c.p_alive),
+                        Cell::Num(Some(c.expected_purchases)),
+                        Cell::Money(c.expected_spend),
+                        Cell::Money(c.clv),
+                        text(if c.at_risk { "1" } else { "" }),
+                        text(c.next_visit.unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+            notes,
+        })
+    }
+
+    fn staff_table(&self, a: &ReportArgs) -> Result<Table> {
+        let r = self.report_staff(&a.range())?;
+        Ok(Table {
+            columns: vec![
+                "staff",
+                "purchases",
+                "revenue",
+                "new_customers",
+                "reminders_completed",
+                "customers_served",
+                "lost_customers",
+                "churn_rate",
+            ],
+            rows: r
+                .staff
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        text(s.staff),
+                        Cell::Int(s.purchases),
+                        Cell::Money(Some(s.revenue)),
+                        Cell::Int(s.new_customers),
+                        Cell::Int(s.reminders_completed),
+                        Cell::Int(s.customers_served),
+                        Cell::Int(s.lost_customers),
+                        Cell::Num(s.churn_rate),
+                    ]
+                })
+                .collect(),
+            notes: vec![],
         })
     }
 
