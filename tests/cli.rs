@@ -2960,7 +2960,14 @@ fn report_text_is_cores_table_and_defaults_are_cores() {
         };
         let args = if ranged { args } else { ReportArgs::default() };
         let t = store.report_table(report, &args).expect("table");
-        let mut want: Vec<String> = t.notes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let mut want: Vec<String> = t
+            .notes
+            .iter()
+            .map(|(k, v)| match *k {
+                "inactive_days" => format!("A customer is lost after days without a purchase: {v}"),
+                _ => format!("{k}: {v}"),
+            })
+            .collect();
         want.push(t.columns.join("\t"));
         for row in &t.rows {
             let cells: Vec<String> = row
@@ -2976,7 +2983,14 @@ fn report_text_is_cores_table_and_defaults_are_cores() {
     let summary = ok(d, &[&["report", "summary"][..], &range].concat());
     assert!(summary.contains("from: 2025-01-01\nto: 2025-11-30\nmetric\tvalue\n"));
     assert!(summary.contains("\npurchases\t2\n"), "{summary}");
-    assert!(ok(d, &[&["report", "churn"][..], &range].concat()).starts_with("inactive_days: 90\n"));
+    assert!(ok(d, &[&["report", "churn"][..], &range].concat())
+        .starts_with("A customer is lost after days without a purchase: 90\n"));
+    let vi = kq_vi(d, &[&["report", "churn"][..], &range].concat());
+    assert!(
+        String::from_utf8_lossy(&vi.stdout)
+            .starts_with("Khách được coi là rời bỏ sau số ngày không mua: 90\n"),
+        "{vi:?}"
+    );
 
     // The item format is the command line's; the values are core's to refuse.
     refused(

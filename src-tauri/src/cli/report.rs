@@ -186,11 +186,19 @@ fn table<T: Serialize>(
         return o.print(&json()?, String::new);
     }
     let t = db.report_table(report, args)?;
-    o.print(&(), || table_text(&t))
+    o.print(&(), || table_text(&t, o))
 }
 
-fn table_text(t: &Table) -> String {
-    let mut lines: Vec<String> = t.notes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+fn table_text(t: &Table, o: &Out) -> String {
+    let mut lines: Vec<String> = t
+        .notes
+        .iter()
+        .map(|(k, v)| match *k {
+            // The churn rule in the user's words, as the command line always said it.
+            "inactive_days" => format!("{} {v}", o.t("cli.lost_after_days")),
+            _ => format!("{k}: {v}"),
+        })
+        .collect();
     lines.push(t.columns.join("\t"));
     lines.extend(t.rows.iter().map(|row| {
         row.iter()
