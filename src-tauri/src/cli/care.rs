@@ -4,10 +4,9 @@
 use super::out::{lines, Out};
 use crate::i18n::{fill, lookup};
 use clap::Subcommand;
-use khachquen_core::care::templates::parse_filters;
 use khachquen_core::model::{
-    CareLog, GenerateReport, InteractionInput, Reminder, ReminderInput, ReminderRow, ReminderRules,
-    SurveyInput, TicketInput,
+    CareLog, CustomerFilter, GenerateReport, InteractionInput, Reminder, ReminderInput,
+    ReminderRow, ReminderRules, SurveyInput, TicketInput,
 };
 use khachquen_core::{limits, CoreError, Store};
 use serde_json::{Map, Value};
@@ -609,4 +608,59 @@ fn ticket(db: &Store, cmd: TicketCmd, o: &Out) -> khachquen_core::Result<()> {
         format!("{} #{}: {}", o.t("cli.ticket"), t.id, t.status)
     })?;
     Ok(())
+}
+
+/// The command line's filters: "key=value", keys as in CustomerFilter (dashes allowed).
+/// Core checks the values (`FilterInvalid`) when the filter is used.
+fn parse_filters(specs: &[String]) -> khachquen_core::Result<CustomerFilter> {
+    let mut f = CustomerFilter::default();
+    for spec in specs {
+        let (k, v) = spec
+            .split_once('=')
+            .ok_or_else(|| CoreError::FilterInvalid {
+                key: spec.clone(),
+                value: String::new(),
+            })?;
+        let key = k.trim().replace('-', "_");
+        let v = v.trim().to_owned();
+        let bad = || CoreError::FilterInvalid {
+            key: key.clone(),
+            value: v.clone(),
+        };
+        match key.as_str() {
+            "search" => f.search = Some(v),
+            "tag" => f.tag = Some(v),
+            "source" => f.source = Some(v),
+            "tier" => f.tier = Some(v),
+            "min_visits" => f.min_visits = Some(v.parse().map_err(|_| bad())?),
+            "inactive_days" => f.inactive_days = Some(v.parse().map_err(|_| bad())?),
+            "birthday_month" => f.birthday_month = Some(v.parse().map_err(|_| bad())?),
+            "has_reminder" => f.has_reminder = Some(v),
+            "segment" => f.segment = Some(v),
+            "stage" => f.stage = Some(v),
+            "at_risk" => {
+                f.at_risk = Some(match v.as_str() {
+                    "1" | "true" | "yes" => true,
+                    "0" | "false" | "no" => false,
+                    _ => return Err(bad()),
+                })
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_filters;
+
+    #[test]
+    fn cli_filters_parse() {
+        let f = parse_filters(&["tag=VIP".into(), "inactive-days=60".into()]).unwrap();
+        assert_eq!(f.tag.as_deref(), Some("VIP"));
+        assert_eq!(f.inactive_days, Some(60));
+        assert!(parse_filters(&["colour=red".into()]).is_err());
+        assert!(parse_filters(&["min_visits=many".into()]).is_err());
+    }
 }

@@ -351,46 +351,6 @@ fn by_name(conn: &Connection, name: &str) -> Result<Template> {
         .ok_or_else(|| CoreError::TemplateNotFound(name.trim().to_owned()))
 }
 
-/// Parse CLI filters: "key=value", keys as in CustomerFilter (dashes allowed).
-pub fn parse_filters(specs: &[String]) -> Result<CustomerFilter> {
-    let mut f = CustomerFilter::default();
-    for spec in specs {
-        let (k, v) = spec
-            .split_once('=')
-            .ok_or_else(|| CoreError::FilterInvalid {
-                key: spec.clone(),
-                value: String::new(),
-            })?;
-        let key = k.trim().replace('-', "_");
-        let v = v.trim().to_owned();
-        let bad = || CoreError::FilterInvalid {
-            key: key.clone(),
-            value: v.clone(),
-        };
-        match key.as_str() {
-            "search" => f.search = Some(v),
-            "tag" => f.tag = Some(v),
-            "source" => f.source = Some(v),
-            "tier" => f.tier = Some(v),
-            "min_visits" => f.min_visits = Some(v.parse().map_err(|_| bad())?),
-            "inactive_days" => f.inactive_days = Some(v.parse().map_err(|_| bad())?),
-            "birthday_month" => f.birthday_month = Some(v.parse().map_err(|_| bad())?),
-            "has_reminder" => f.has_reminder = Some(v),
-            "segment" => f.segment = Some(v),
-            "stage" => f.stage = Some(v),
-            "at_risk" => {
-                f.at_risk = Some(match v.as_str() {
-                    "1" | "true" | "yes" => true,
-                    "0" | "false" | "no" => false,
-                    _ => return Err(bad()),
-                })
-            }
-            _ => return Err(bad()),
-        }
-    }
-    Ok(f)
-}
-
 /// "en" for a body written with the English field names, else "vi" (also for a body
 /// that cannot be parsed or has no field: the shop's default language).
 pub fn language_of(body: &str) -> &'static str {
@@ -652,14 +612,5 @@ mod tests {
         assert_eq!(given_name("Lan"), "Lan");
         assert_eq!(fmt_number(1_250_000), "1.250.000");
         assert_eq!(fmt_number(0), "0");
-    }
-
-    #[test]
-    fn cli_filters_parse() {
-        let f = parse_filters(&["tag=VIP".into(), "inactive-days=60".into()]).unwrap();
-        assert_eq!(f.tag.as_deref(), Some("VIP"));
-        assert_eq!(f.inactive_days, Some(60));
-        assert!(parse_filters(&["colour=red".into()]).is_err());
-        assert!(parse_filters(&["min_visits=many".into()]).is_err());
     }
 }
