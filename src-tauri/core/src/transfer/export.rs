@@ -356,7 +356,7 @@ impl Store {
                 sink.row(&vals, exp, tz)
             };
             match kind {
-                ExportKind::Customers => db::import::each_customer(&conn, |c| {
+                ExportKind::Customers => db::export::each_customer(&conn, |c| {
                     put(vec![
                         Val::Int(c.id),
                         text(c.code),
@@ -379,7 +379,7 @@ impl Store {
                         instant(c.archived_at),
                     ])
                 })?,
-                ExportKind::Purchases => db::import::each_purchase(&conn, |p| {
+                ExportKind::Purchases => db::export::each_purchase(&conn, |p| {
                     let items = p
                         .items
                         .iter()
@@ -404,7 +404,7 @@ impl Store {
                         text(p.staff),
                     ])
                 })?,
-                ExportKind::Points => db::import::each_ledger_entry(&conn, |e| {
+                ExportKind::Points => db::export::each_ledger_entry(&conn, |e| {
                     put(vec![
                         Val::Int(e.id),
                         Val::Instant(e.at),
