@@ -402,29 +402,57 @@ impl Interner {
 }
 
 /// Fits BG/NBD by maximum likelihood on customers' calibration-period histories.
+/// Identical histories (all one-time buyers of the same day, say) as one weighted row.
+struct Histories {
+    /// The distinct frequencies.
+    xs: Vec<f64>,
+    /// The distinct times (of last purchase and age, scaled).
+    ts: Vec<f64>,
+    /// (frequency, time of last purchase, age) as indexes into `xs`/`ts`/`ts`, and how many.
+    hist: Vec<([u32; 3], f64)>,
+    /// How many customers have each frequency.
+    x_count: Vec<f64>,
+}
+
+impl Histories {
+    fn of(rows: &[(f64, f64, f64)], scale: f64) -> Self {
+        let (mut xs, mut ts) = (Interner::default(), Interner::default());
+        let mut seen: HashMap<[u32; 3], usize> = HashMap::new();
+        let mut hist: Vec<([u32; 3], f64)> = Vec::new();
+        for &(x, tx, age) in rows {
+            let key = [xs.id(x), ts.id(tx * scale), ts.id(age * scale)];
+            let i = *seen.entry(key).or_insert_with(|| {
+                hist.push((key, 0.0));
+                hist.len() - 1
+            });
+            hist[i].1 += 1.0;
+        }
+        let (xs, ts) = (xs.values, ts.values);
+        let mut x_count = vec![0.0; xs.len()];
+        for &([xi, _, _], cnt) in &hist {
+            x_count[xi as usize] += cnt;
+        }
+        Histories {
+            xs,
+            ts,
+            hist,
+            x_count,
+        }
+    }
+}
+
 pub fn fit_bgnbd(data: &[Summary]) -> Result<BgNbd, FitError> {
     let rows: Vec<(f64, f64, f64)> = data.iter().filter(|s| usable(s)).map(clean).collect();
     let repeaters = rows.iter().filter(|r| r.0 > 0.0).count();
     thin(rows.len(), repeaters)?;
     let max_age = rows.iter().map(|r| r.2).fold(0.0, f64::max);
     let scale = if max_age > 0.0 { 10.0 / max_age } else { 1.0 };
-    // Identical histories (all one-time buyers of the same day, say) are one weighted row.
-    let (mut xs, mut ts) = (Interner::default(), Interner::default());
-    let mut seen: HashMap<[u32; 3], usize> = HashMap::new();
-    let mut hist: Vec<([u32; 3], f64)> = Vec::new();
-    for &(x, tx, age) in &rows {
-        let key = [xs.id(x), ts.id(tx * scale), ts.id(age * scale)];
-        let i = *seen.entry(key).or_insert_with(|| {
-            hist.push((key, 0.0));
-            hist.len() - 1
-        });
-        hist[i].1 += 1.0;
-    }
-    let (xs, ts) = (xs.values, ts.values);
-    let mut x_count = vec![0.0; xs.len()];
-    for &([xi, _, _], cnt) in &hist {
-        x_count[xi as usize] += cnt;
-    }
+    let Histories {
+        xs,
+        ts,
+        hist,
+        x_count,
+    } = Histories::of(&rows, scale);
     let n = rows.len() as f64;
 
     // Per frequency: ln a − ln(b+x−1) and 1/(b+x−1); per time: ln(α+t) and 1/(α+t).
@@ -611,6 +639,28 @@ const BFGS_GTOL: f64 = 1e-10;
 /// gradient pushes outward are held there and the quasi-Newton step is taken in the
 /// others, with an Armijo backtracking line search. Returns the minimiser and value, or
 /// None if f is not finite at the start or the iterations run out.
+fn dot<const N: usize>(u: &[f64; N], v: &[f64; N]) -> f64 {
+    u.iter().zip(v).map(|(a, b)| a * b).sum()
+}
+
+/// The BFGS update of the inverse Hessian `h` by the step `s` and the change of gradient
+/// `y` (`sy` = s·y > 0): H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ.
+fn update_inverse_hessian<const N: usize>(
+    h: &mut [[f64; N]; N],
+    s: &[f64; N],
+    y: &[f64; N],
+    sy: f64,
+) {
+    let rho = 1.0 / sy;
+    let hy: [f64; N] = std::array::from_fn(|i| dot(&h[i], y));
+    let yhy = dot(y, &hy);
+    for i in 0..N {
+        for j in 0..N {
+            h[i][j] += rho * ((1.0 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
+        }
+    }
+}
+
 fn bfgs<const N: usize>(
     f: &mut impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     x0: [f64; N],
@@ -618,7 +668,6 @@ fn bfgs<const N: usize>(
     hi: [f64; N],
 ) -> Option<([f64; N], f64)> {
     let project = |x: [f64; N]| -> [f64; N] { std::array::from_fn(|i| x[i].clamp(lo[i], hi[i])) };
-    let dot = |u: &[f64; N], v: &[f64; N]| -> f64 { u.iter().zip(v).map(|(a, b)| a * b).sum() };
     let ok = |fx: f64, g: &[f64; N]| fx.is_finite() && g.iter().all(|v| v.is_finite());
     let identity =
         || -> [[f64; N]; N] { std::array::from_fn(|i| std::array::from_fn(|j| f64::from(i == j))) };
@@ -696,16 +745,7 @@ fn bfgs<const N: usize>(
                     std::array::from_fn(|j| if i == j { scale } else { 0.0 })
                 });
             }
-            // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
-            let rho = 1.0 / sy;
-            let hy: [f64; N] = std::array::from_fn(|i| dot(&h[i], &y));
-            let yhy = dot(&y, &hy);
-            for i in 0..N {
-                for j in 0..N {
-                    h[i][j] +=
-                        rho * ((1.0 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
-                }
-            }
+            update_inverse_hessian(&mut h, &s, &y, sy);
             fresh = false;
         }
         x = xn;

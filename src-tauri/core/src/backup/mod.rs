@@ -412,6 +412,19 @@ const OLD_TEMP_SUFFIXES: &[&str] = &[
     ".repage.tmp-journal",
 ];
 
+/// What the verification of a restored copy found (quick_check and foreign keys; a file
+/// failing either is refused). The data figures are `db check`'s.
+fn passed_check() -> db::CheckReport {
+    db::CheckReport {
+        integrity: vec!["ok".into()],
+        foreign_key_violations: Vec::new(),
+        negative_balances: 0,
+        stats_mismatches: 0,
+        sealed_rows: None,
+        ok: true,
+    }
+}
+
 /// `progress` for phase `i` of `n` of one job, as a share of the whole.
 fn phase<'a>(progress: &'a mut dyn FnMut(u64, u64), i: u64, n: u64) -> impl FnMut(u64, u64) + 'a {
     move |done, total| {
@@ -508,6 +521,46 @@ fn place(tmp: &Path, target: &Path) -> Result<()> {
 struct Seal<'a> {
     key: &'a SecretString,
     work: &'a Path,
+}
+
+/// The check of the working copy (`conn`, CPU) beside the safety copy of the live data
+/// `from` (mostly disk): each hides most of the other. A file that fails its check is still
+/// refused with its own error, and the safety copy made meanwhile is removed. What the check
+/// found, and the safety copy.
+fn check_beside_safety_copy(
+    conn: Connection,
+    name: &str,
+    size: u64,
+    from: &Connection,
+    safety: &Path,
+    seal: Option<&Seal>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(BackupInfo, BackupInfo)> {
+    let (checked, safety_out) = std::thread::scope(|s| {
+        let check = s.spawn(move || {
+            let out = inspect(&conn, name, size, true);
+            (conn, out)
+        });
+        let safety_out = snapshot_sealed(from, safety, "before_restore", seal, progress);
+        let checked = check
+            .join()
+            .map_err(|_| CoreError::Internal("the check of the copy stopped".into()));
+        (checked, safety_out)
+    });
+    let restored = match checked {
+        // Closed now: a repage below needs the file to itself.
+        Ok((ro, Ok(info))) => {
+            drop(ro);
+            info
+        }
+        Ok((_, Err(e))) | Err(e) => {
+            if safety_out.is_ok() {
+                let _ = fs::remove_file(safety);
+            }
+            return Err(e);
+        }
+    };
+    Ok((restored, safety_out?))
 }
 
 /// A snapshot of `src` at `target`, encrypted when `seal` is given. Every temporary is a
@@ -1237,13 +1290,7 @@ impl Store {
             check_header(&copy, &name)?;
             fs::metadata(file)?.len()
         } else {
-            let size = check_header(file, &name)?;
-            if !allow_unencrypted && stored_passphrase(&self.reader())?.is_some() {
-                return Err(CoreError::BackupPlainNeedsConfirm(name));
-            }
-            files::check_regular(file)?;
-            copy_in(file, &name, &copy, &mut phase(progress, 0, 3))?;
-            size
+            self.plain_copy(file, &name, allow_unencrypted, &copy, progress)?
         };
         let conn = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
         let folder = self.safety_folder()?;
@@ -1257,38 +1304,16 @@ impl Store {
         });
         // Held from the safety copy to the end, so no bill slips in between.
         let mut writer = self.writer();
-        // The check of the working copy (CPU) runs beside the safety copy of the live data
-        // (mostly disk): each hides most of the other. A file that fails its check is still
-        // refused with its own error, and the safety copy made meanwhile is removed.
-        let (checked, safety_out) = std::thread::scope(|s| {
-            let name = &name;
-            let check = s.spawn(move || {
-                let out = inspect(&conn, name, size, true);
-                (conn, out)
-            });
-            let mut second = phase(progress, 1, 3);
-            let from: &Connection = live_src.as_ref().unwrap_or(&writer);
-            let safety_out =
-                snapshot_sealed(from, &safety, "before_restore", seal.as_ref(), &mut second);
-            let checked = check
-                .join()
-                .map_err(|_| CoreError::Internal("the check of the copy stopped".into()));
-            (checked, safety_out)
-        });
-        let restored = match checked {
-            // Closed now: a repage below needs the file to itself.
-            Ok((ro, Ok(info))) => {
-                drop(ro);
-                info
-            }
-            Ok((_, Err(e))) | Err(e) => {
-                if safety_out.is_ok() {
-                    let _ = fs::remove_file(&safety);
-                }
-                return Err(e);
-            }
-        };
-        let safety_info = safety_out?;
+        let from: &Connection = live_src.as_ref().unwrap_or(&writer);
+        let (restored, safety_info) = check_beside_safety_copy(
+            conn,
+            &name,
+            size,
+            from,
+            &safety,
+            seal.as_ref(),
+            &mut phase(progress, 1, 3),
+        )?;
         let mut conn = db::backup::open_scratch(&copy).map_err(|e| classify(&name, e))?;
         let upgraded_from =
             (restored.schema_version < db::schema_version()).then_some(restored.schema_version);
@@ -1303,19 +1328,9 @@ impl Store {
             },
             safety_copy: safety_info.file,
             upgraded_from,
-            // What the verification of the copy that went in found (quick_check and foreign
-            // keys; a file failing either is refused). The data figures are `db check`'s.
-            check: db::CheckReport {
-                integrity: vec!["ok".into()],
-                foreign_key_violations: Vec::new(),
-                negative_balances: 0,
-                stats_mismatches: 0,
-                sealed_rows: None,
-                ok: true,
-            },
+            check: passed_check(),
             millis: 0,
         };
-        let machine = db::backup::settings_with_prefix(&writer, "backup.")?;
         // The path goes in the entry's data, never in a capped field.
         let entry = actor
             .entry("backup.restore", "backup")
@@ -1324,20 +1339,14 @@ impl Store {
                 "restored": audit::snapshot(&report.restored)?,
                 "safety_copy": report.safety_copy,
             }));
-        // The restore's entry seals the restored staff and ledger anew with this shop's key.
-        self.sealer.register(&conn)?;
-        let tx = conn.transaction()?;
-        db::backup::replace_prefixed_settings(&tx, "backup.", &machine)?;
-        audit::record(&tx, &entry)?;
-        tx.commit()?;
-        drop(conn);
-        let src = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
-        db::backup::copy(&src, &mut writer, &mut phase(progress, 2, 3))?;
-        drop(src);
-        // The swap went through the WAL whole; fold it back now (best effort).
-        let _ = db::checkpoint(&writer);
-        // The anchor steps back to the restore's entry at once (only this process can vouch).
-        self.audit_committed(&writer);
+        self.swap_in(
+            conn,
+            &copy,
+            &name,
+            &entry,
+            &mut writer,
+            &mut phase(progress, 2, 3),
+        )?;
         drop(writer);
         drop(work);
         // The staff and their PINs are the backup's now: whoever restored signs in again.
@@ -1346,6 +1355,55 @@ impl Store {
             millis: start.elapsed().as_millis() as u64,
             ..report
         })
+    }
+
+    /// A plain backup copied in to `copy` (the first of three phases), after its header is
+    /// checked; the file's size. While the shop keeps a passphrase it needs `allow_unencrypted`.
+    fn plain_copy(
+        &self,
+        file: &Path,
+        name: &str,
+        allow_unencrypted: bool,
+        copy: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        let size = check_header(file, name)?;
+        if !allow_unencrypted && stored_passphrase(&self.reader())?.is_some() {
+            return Err(CoreError::BackupPlainNeedsConfirm(name.to_owned()));
+        }
+        files::check_regular(file)?;
+        copy_in(file, name, copy, &mut phase(progress, 0, 3))?;
+        Ok(size)
+    }
+
+    /// The checked working copy (open as `conn`) in place of the live data: this machine's
+    /// backup settings and the restore's audit `entry` go into it, then it is copied over the
+    /// live database through `writer`.
+    fn swap_in(
+        &self,
+        mut conn: Connection,
+        copy: &Path,
+        name: &str,
+        entry: &audit::NewAuditEntry,
+        writer: &mut Connection,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<()> {
+        let machine = db::backup::settings_with_prefix(writer, "backup.")?;
+        // The restore's entry seals the restored staff and ledger anew with this shop's key.
+        self.sealer.register(&conn)?;
+        let tx = conn.transaction()?;
+        db::backup::replace_prefixed_settings(&tx, "backup.", &machine)?;
+        audit::record(&tx, entry)?;
+        tx.commit()?;
+        drop(conn);
+        let src = db::backup::open_read_only(copy).map_err(|e| classify(name, e))?;
+        db::backup::copy(&src, writer, progress)?;
+        drop(src);
+        // The swap went through the WAL whole; fold it back now (best effort).
+        let _ = db::checkpoint(writer);
+        // The anchor steps back to the restore's entry at once (only this process can vouch).
+        self.audit_committed(writer);
+        Ok(())
     }
 }
 

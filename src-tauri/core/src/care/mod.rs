@@ -343,7 +343,7 @@ impl Store {
         }
         let tz = timezone(&conn)?;
         let mut open_reminders = Vec::new();
-        for r in db::care::reminders_of(&conn, id, limit)? {
+        for r in db::reminders::reminders_of(&conn, id, limit)? {
             let view = reminder_view(r, &clock);
             let at = match view.closed_at {
                 Some(t) => t,

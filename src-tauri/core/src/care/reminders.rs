@@ -1,7 +1,7 @@
 //! Follow-up reminders: manual ones, the rules that generate them, and the Today list.
 
 use crate::care::interactions::{active_customer, record_interaction};
-use crate::db::{self, care::NewReminder, care::ReminderRec};
+use crate::db::{self, reminders::NewReminder, reminders::ReminderRec};
 use crate::error::{CoreError, Result};
 use crate::model::{
     CareLog, CheckInRule, DaysRule, GenerateCounts, GenerateReport, Reminder, ReminderCustomer,
@@ -272,7 +272,7 @@ fn rows_of(conn: &Connection, recs: Vec<ReminderRec>, clock: &Clock) -> Result<V
     let mut out = Vec::with_capacity(recs.len());
     for r in recs {
         let Some((name, phone_no, visits, total, last, tier, points)) =
-            db::care::customer_brief(conn, r.customer_id)?
+            db::reminders::customer_brief(conn, r.customer_id)?
         else {
             continue;
         };
@@ -295,7 +295,7 @@ fn rows_of(conn: &Connection, recs: Vec<ReminderRec>, clock: &Clock) -> Result<V
 }
 
 fn load_open(conn: &Connection, id: i64) -> Result<ReminderRec> {
-    let r = db::care::reminder(conn, id)?.ok_or(CoreError::ReminderNotFound(id))?;
+    let r = db::reminders::reminder(conn, id)?.ok_or(CoreError::ReminderNotFound(id))?;
     if r.status != "open" {
         return Err(CoreError::ReminderClosed {
             id,
@@ -306,7 +306,7 @@ fn load_open(conn: &Connection, id: i64) -> Result<ReminderRec> {
 }
 
 fn get_view(conn: &Connection, id: i64) -> Result<Reminder> {
-    let r = db::care::reminder(conn, id)?.ok_or(CoreError::ReminderNotFound(id))?;
+    let r = db::reminders::reminder(conn, id)?.ok_or(CoreError::ReminderNotFound(id))?;
     Ok(reminder_view(r, &Clock::of(conn, None)?))
 }
 
@@ -342,7 +342,7 @@ impl Manual {
     }
 
     fn insert(&self, conn: &Connection, customer_id: i64, now: i64) -> Result<Option<i64>> {
-        db::care::insert_reminder(
+        db::reminders::insert_reminder(
             conn,
             &NewReminder {
                 customer_id,
@@ -399,7 +399,8 @@ impl Generator<'_> {
         mut detail: serde_json::Value,
     ) -> Result<()> {
         // Purchase-driven candidates are not filtered by SQL; an archived customer gets none.
-        if matches!(kind, "check_in" | "warranty") && !db::care::is_active(self.conn, customer_id)?
+        if matches!(kind, "check_in" | "warranty")
+            && !db::reminders::is_active(self.conn, customer_id)?
         {
             return Ok(());
         }
@@ -408,7 +409,7 @@ impl Generator<'_> {
             due
         } else if useful_until < today {
             // Made on time on an earlier run, it stays; otherwise it is no use any more.
-            if !db::care::rule_key_exists(self.conn, &key)? {
+            if !db::reminders::rule_key_exists(self.conn, &key)? {
                 self.skipped += 1;
             }
             return Ok(());
@@ -416,7 +417,7 @@ impl Generator<'_> {
             detail["late_from"] = json!(due.to_string());
             today
         };
-        let created = db::care::insert_reminder(
+        let created = db::reminders::insert_reminder(
             self.conn,
             &NewReminder {
                 customer_id,
@@ -448,7 +449,7 @@ impl Generator<'_> {
     fn thank_you(&mut self, days: i64) -> Result<()> {
         let from = self.start(add_days(self.first, -days));
         let to = self.start(add_days(self.last, 1 - days));
-        for (cid, first) in db::care::first_purchases_between(self.conn, from, to)? {
+        for (cid, first) in db::reminders::first_purchases_between(self.conn, from, to)? {
             let bought = time::local_date(first, self.tz);
             let due = add_days(bought, days);
             if self.due_in_window(due) {
@@ -464,7 +465,9 @@ impl Generator<'_> {
         let from = self.start(add_days(self.first, -days));
         let to = self.start(add_days(self.last, 1 - days));
         let exp = currency(self.conn)?.1;
-        for (pid, cid, at, total) in db::care::purchases_between(self.conn, from, to, min_minor)? {
+        for (pid, cid, at, total) in
+            db::reminders::purchases_between(self.conn, from, to, min_minor)?
+        {
             let bought = time::local_date(at, self.tz);
             let due = add_days(bought, days);
             if self.due_in_window(due) {
@@ -495,7 +498,7 @@ impl Generator<'_> {
             d = add_days(d, 1);
         }
         let keys: Vec<String> = wanted.iter().map(|(k, _)| k.clone()).collect();
-        for (cid, birthday) in db::care::birthdays_on(self.conn, &keys)? {
+        for (cid, birthday) in db::reminders::birthdays_on(self.conn, &keys)? {
             let md = &birthday[birthday.len().saturating_sub(5)..];
             for (k, day) in wanted.iter().filter(|(k, _)| k == md) {
                 let due = add_days(*day, -days);
@@ -514,12 +517,12 @@ impl Generator<'_> {
         // slack because month arithmetic clamps at month ends; the exact end decides.
         let end_first = add_days(self.first, days);
         let end_last = add_days(self.last, days);
-        for months in db::care::warranty_lengths(self.conn)? {
+        for months in db::reminders::warranty_lengths(self.conn)? {
             let m = i64::from(months);
             let from = self.start(add_days(add_months(end_first, -m), -4));
             let to = self.start(add_days(add_months(end_last, -m), 4));
             for (item, pid, cid, product, at) in
-                db::care::warranty_items_bought(self.conn, months, from, to)?
+                db::reminders::warranty_items_bought(self.conn, months, from, to)?
             {
                 let ends = add_months(time::local_date(at, self.tz), m);
                 let due = add_days(ends, -days);
@@ -542,7 +545,7 @@ impl Generator<'_> {
         let factor = factor.to_f64().unwrap_or(2.0);
         // The threshold is at least min_days, so only visits before last - min_days qualify.
         let before = self.start(add_days(self.last, 1 - min_days));
-        for (cid, first, last, visits) in db::care::lapsing_candidates(self.conn, before)? {
+        for (cid, first, last, visits) in db::reminders::lapsing_candidates(self.conn, before)? {
             let gap_days = (last - first) as f64 / 86_400.0 / (visits - 1).max(1) as f64;
             let threshold = ((factor * gap_days).ceil() as i64).max(min_days);
             let last_day = time::local_date(last, self.tz);
@@ -570,7 +573,7 @@ impl Generator<'_> {
     fn stale(&mut self, months: i64) -> Result<()> {
         let from = self.start(add_days(add_months(self.first, -months), -4));
         let to = self.start(add_days(add_months(self.last, -months), 4));
-        for (cid, confirmed) in db::care::confirmed_between(self.conn, from, to)? {
+        for (cid, confirmed) in db::reminders::confirmed_between(self.conn, from, to)? {
             let day = time::local_date(confirmed, self.tz);
             let due = add_months(day, months);
             if self.due_in_window(due) {
@@ -631,7 +634,7 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
         }
     }
     // A customer who came back no longer needs winning back.
-    db::care::close_returned_win_backs(conn, g.now)?;
+    db::reminders::close_returned_win_backs(conn, g.now)?;
     let c = g.counts;
     Ok(GenerateReport {
         as_of: day.to_string(),
@@ -727,7 +730,7 @@ impl Store {
         let m = Manual::check(input)?;
         self.write(|conn| {
             let ids =
-                db::care::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
+                db::filter::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
             let now = time::now();
             for id in &ids {
                 m.insert(conn, *id, now)?;
@@ -777,7 +780,7 @@ impl Store {
                 }
                 None => None,
             };
-            db::care::close_reminder(conn, id, "done", now, staff, interaction)?;
+            db::reminders::close_reminder(conn, id, "done", now, staff, interaction)?;
             let after = get_view(conn, id)?;
             audit::record(
                 conn,
@@ -868,12 +871,12 @@ impl Store {
         let week_end = add_days(day, WEEK_DAYS as i64).to_string();
         let limit = limit.clamp(1, 1000);
         let group = |from: Option<&str>, to: &str| -> Result<ReminderGroup> {
-            let total = db::care::count_open(&conn, from, Some(to))?;
+            let total = db::reminders::count_open(&conn, from, Some(to))?;
             Ok(ReminderGroup {
                 total,
                 rows: rows_of(
                     &conn,
-                    db::care::open_ranked(&conn, from, Some(to), total, limit)?,
+                    db::reminders::open_ranked(&conn, from, Some(to), total, limit)?,
                     &clock,
                 )?,
             })
@@ -912,7 +915,7 @@ impl Store {
             }
         };
         let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
-        let recs = db::care::open_by_date(
+        let recs = db::reminders::open_by_date(
             &conn,
             from.as_deref(),
             to.as_deref(),
@@ -931,7 +934,7 @@ fn snooze_one(
     to_day: NaiveDate,
 ) -> Result<Reminder> {
     change_one(conn, actor, id, "reminder.snooze", || {
-        db::care::snooze_reminder(conn, id, &to_day.to_string())
+        db::reminders::snooze_reminder(conn, id, &to_day.to_string())
     })
 }
 
@@ -945,7 +948,7 @@ fn cancel_one(
 ) -> Result<Reminder> {
     load_open(conn, id)?;
     change_one(conn, actor, id, "reminder.cancel", || {
-        db::care::close_reminder(conn, id, "cancelled", now, staff, None)
+        db::reminders::close_reminder(conn, id, "cancelled", now, staff, None)
     })
 }
 

@@ -1,7 +1,7 @@
 //! Message templates with merge fields ("Chào {xung_ho} {ten}, ..."), rendered for one
 //! customer or exported for a filtered list as phone + message CSV.
 
-use crate::db::{self, care::MergeSource};
+use crate::db::{self, templates::MergeSource};
 use crate::error::{CoreError, Result};
 use crate::model::{
     CustomerFilter, Rendered, Template, TemplateExport, TemplateList, TemplatePreview,
@@ -347,7 +347,7 @@ fn valid_body(body: &str) -> Result<String> {
 }
 
 fn by_name(conn: &Connection, name: &str) -> Result<Template> {
-    db::care::template_by_name(conn, name.trim())?
+    db::templates::template_by_name(conn, name.trim())?
         .ok_or_else(|| CoreError::TemplateNotFound(name.trim().to_owned()))
 }
 
@@ -371,7 +371,7 @@ impl Store {
         self.require(Perm::View)?;
         Ok(TemplateList {
             fields: FIELDS.iter().map(|(vi, _)| *vi).collect(),
-            templates: db::care::templates(&self.reader())?
+            templates: db::templates::templates(&self.reader())?
                 .into_iter()
                 .map(with_language)
                 .collect(),
@@ -397,7 +397,7 @@ impl Store {
         let name = valid_name(name)?;
         let body = valid_body(body)?;
         self.write(|conn| {
-            if let Some(other) = db::care::template_by_name(conn, &name)? {
+            if let Some(other) = db::templates::template_by_name(conn, &name)? {
                 if Some(other.id) != id {
                     return Err(CoreError::TemplateNameTaken(name.clone()));
                 }
@@ -405,14 +405,17 @@ impl Store {
             let now = time::now();
             let (id, before) = match id {
                 Some(id) => {
-                    let before = db::care::template(conn, id)?
+                    let before = db::templates::template(conn, id)?
                         .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
-                    db::care::update_template(conn, id, &name, &body, now)?;
+                    db::templates::update_template(conn, id, &name, &body, now)?;
                     (id, Some(before))
                 }
-                None => (db::care::insert_template(conn, &name, &body, now)?, None),
+                None => (
+                    db::templates::insert_template(conn, &name, &body, now)?,
+                    None,
+                ),
             };
-            let t = db::care::template(conn, id)?
+            let t = db::templates::template(conn, id)?
                 .ok_or_else(|| CoreError::TemplateNotFound(name.clone()))?;
             let mut e = actor
                 .entry("template.save", "template")
@@ -429,9 +432,9 @@ impl Store {
     pub fn delete_template(&self, id: i64) -> Result<()> {
         let actor = self.require(Perm::Templates)?;
         self.write(|conn| {
-            let before = db::care::template(conn, id)?
+            let before = db::templates::template(conn, id)?
                 .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
-            db::care::delete_template(conn, id)?;
+            db::templates::delete_template(conn, id)?;
             audit::record(
                 conn,
                 &actor
@@ -448,7 +451,7 @@ impl Store {
         let conn = self.reader();
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
-        let src = db::care::merge_source(&conn, customer_id)?
+        let src = db::templates::merge_source(&conn, customer_id)?
             .ok_or_else(|| CoreError::CustomerNotFound(customer_id.to_string()))?;
         rendered(&conn, &context(&conn)?, &src, &pieces)
     }
@@ -462,7 +465,7 @@ impl Store {
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
         let ids =
-            db::care::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
+            db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
         let mut out = TemplatePreview {
             total: ids.len() as i64,
             missing: BTreeMap::new(),
@@ -470,7 +473,7 @@ impl Store {
             lacking: Vec::new(),
         };
         for id in ids {
-            let Some(src) = db::care::merge_source(&conn, id)? else {
+            let Some(src) = db::templates::merge_source(&conn, id)? else {
                 continue;
             };
             let r = rendered(&conn, &ctx, &src, &pieces)?;
@@ -507,14 +510,14 @@ impl Store {
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
         let ids =
-            db::care::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
+            db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
         self.write_user_file(path, |tmp| {
             let mut w = crate::csvfile::csv_writer(tmp)?;
             crate::csvfile::write_text_record(&mut w, ["phone", "name", "message"])?;
             for id in ids {
-                let Some(src) = db::care::merge_source(&conn, id)? else {
+                let Some(src) = db::templates::merge_source(&conn, id)? else {
                     continue;
                 };
                 let r = rendered(&conn, &ctx, &src, &pieces)?;

@@ -2,7 +2,7 @@
 //! and turned into what the db layer selects on: the one audience of bulk reminders,
 //! message lists and campaigns.
 
-use crate::db::{self, care::FilterSql};
+use crate::db::{self, filter::FilterSql};
 use crate::error::{CoreError, Result};
 use crate::model::{CustomerFilter, SEGMENTS, SOURCES, STAGES, WEEK_DAYS};
 use crate::store::settings::timezone;

@@ -372,7 +372,7 @@ impl Store {
             let now = time::now();
             db::customers::archive(conn, id, now)?;
             // Nobody follows up an archived customer; Today never has to look them up.
-            db::care::cancel_open_of(conn, id, now)?;
+            db::reminders::cancel_open_of(conn, id, now)?;
             db::analytics::delete_score(conn, id)?;
             let after = existing(conn, id)?;
             audit::record_change(

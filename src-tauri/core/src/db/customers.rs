@@ -21,7 +21,8 @@ pub struct Record {
     pub source: String,
 }
 
-const TAG_SEP: char = '\u{1f}';
+/// Between the tags of one customer in a `group_concat` (char(31)).
+pub(super) const TAG_SEP: char = '\u{1f}';
 
 const CUSTOMER_COLS: &str = "c.id, c.code, c.name, c.phone, c.birthday, c.gender, c.email,
     c.address, c.note, c.referred_by, r.name, c.source, c.created_at, c.updated_at,

@@ -6,13 +6,17 @@ pub mod backup;
 pub mod care;
 pub mod customers;
 pub mod demo;
+pub mod export;
+pub mod filter;
 pub mod import;
 pub mod loyalty;
 pub mod merge;
 pub mod purchases;
+pub mod reminders;
 pub mod seal;
 pub mod settings;
 pub mod staff;
+pub mod templates;
 
 use crate::error::{CoreError, Result};
 use rusqlite::{Connection, OpenFlags};

@@ -8,6 +8,7 @@ use crate::store::Store;
 use crate::{phone, text, time};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -87,6 +88,13 @@ const PRODUCTS: &[(&str, u32, Option<u32>)] = &[
 const TAGS: &[&str] = &["VIP", "Khách sỉ", "Thân thiết", "Gần nhà"];
 const STAFF: &[&str] = &["Lan", "Minh", "Hà"];
 const PAYMENTS: &[(&str, u32)] = &[("cash", 55), ("transfer", 30), ("card", 8), ("ewallet", 7)];
+const SOURCES: &[(&str, u32)] = &[
+    ("walk_in", 50),
+    ("facebook", 20),
+    ("zalo", 20),
+    ("referral", 7),
+    ("other", 3),
+];
 
 #[derive(Debug, Clone, Copy)]
 enum Segment {
@@ -219,6 +227,300 @@ impl Card {
     }
 }
 
+/// Who a demo customer is, drawn before their purchases.
+struct Person {
+    female: bool,
+    name: String,
+    phone: String,
+    birthday: Option<String>,
+    source: &'static str,
+    referred_by: Option<i64>,
+    email: Option<String>,
+    address: Option<String>,
+    tag: Option<&'static str>,
+}
+
+/// One demo being written: every random draw comes from `rng` in a fixed order (the same
+/// seed gives the same shop), and every row goes through `w`.
+struct Filler<'c> {
+    rng: ChaCha8Rng,
+    w: BulkWriter<'c>,
+    /// Phones given out so far: each customer gets a new one.
+    phones: HashSet<String>,
+    /// The simulated history is `[start, end)`, `window` long.
+    start: i64,
+    end: i64,
+    window: i64,
+    currency: (String, u32),
+    rules: Rules,
+    tiers: Vec<TierDef>,
+}
+
+impl<'c> Filler<'c> {
+    fn new(conn: &'c Connection, rng: ChaCha8Rng, customers: u64) -> Result<Self> {
+        let currency = currency(conn)?;
+        // Two years up to the start of today (UTC), so the same seed gives the same shop.
+        let end = time::now() / 86_400 * 86_400;
+        let window = 730 * 86_400;
+        Ok(Filler {
+            rng,
+            phones: HashSet::with_capacity(customers as usize),
+            start: end - window,
+            end,
+            window,
+            currency,
+            rules: loyalty::rules(conn)?,
+            tiers: loyalty::tiers(conn)?,
+            w: BulkWriter::new(conn)?,
+        })
+    }
+
+    /// Customer `id` of segment `seg`, with their `n` purchases and their points and tiers.
+    fn customer(&mut self, id: i64, seg: Segment, n: u64) -> Result<()> {
+        let person = self.person(id);
+        let (times, created_at) = self.purchase_times(seg, n);
+        let amounts = self.amounts(seg, n);
+        let name_fold = text::fold(&person.name);
+        let name_marked = text::lower_marked(&person.name);
+        let phone_rev = phone::reversed(&person.phone);
+        let code_str = format!("KH{id:06}");
+        self.w.customer(&BulkCustomer {
+            id,
+            code: &code_str,
+            name: &person.name,
+            name_fold: &name_fold,
+            name_marked: &name_marked,
+            phone: &person.phone,
+            phone_rev: &phone_rev,
+            birthday: person.birthday.as_deref(),
+            gender: if person.female { "female" } else { "male" },
+            email: person.email.as_deref(),
+            address: person.address.as_deref(),
+            referred_by: person.referred_by,
+            source: person.source,
+            created_at,
+            visits: n as i64,
+            total_minor: amounts.iter().sum(),
+            first_purchase_at: times.first().copied(),
+            last_purchase_at: times.last().copied(),
+            tag: person.tag,
+        })?;
+        self.purchases(id, &times, &amounts)
+    }
+
+    fn person(&mut self, id: i64) -> Person {
+        let rng = &mut self.rng;
+        let female = rng.random_bool(0.55);
+        let surname = weighted(rng, SURNAMES);
+        let (mid, given) = if female {
+            (pick(rng, MIDDLE_F), pick(rng, GIVEN_F))
+        } else {
+            (pick(rng, MIDDLE_M), pick(rng, GIVEN_M))
+        };
+        let name = format!("{surname} {mid} {given}");
+        let phone = loop {
+            let p = format!(
+                "{}{:07}",
+                pick(rng, PREFIXES),
+                rng.random_range(0..10_000_000u32)
+            );
+            if self.phones.insert(p.clone()) {
+                break p;
+            }
+        };
+        let birthday = match rng.random_range(0..100) {
+            0..=14 => None,
+            15..=24 => Some(format!(
+                "--{:02}-{:02}",
+                rng.random_range(1..=12),
+                rng.random_range(1..=28)
+            )),
+            _ => Some(format!(
+                "{}-{:02}-{:02}",
+                rng.random_range(1960..=2006),
+                rng.random_range(1..=12),
+                rng.random_range(1..=28)
+            )),
+        };
+        let source = weighted(rng, SOURCES);
+        let referred_by = (source == "referral" && id > 1).then(|| rng.random_range(1..id));
+        let email = rng
+            .random_bool(0.2)
+            .then(|| format!("{}{}@example.com", text::fold(given).replace(' ', ""), id));
+        let address = rng.random_bool(0.5).then(|| {
+            format!(
+                "{} {}, {}",
+                rng.random_range(1..300),
+                pick(rng, STREETS),
+                pick(rng, CITIES)
+            )
+        });
+        let tag = rng.random_bool(0.1).then(|| *pick(rng, TAGS));
+        Person {
+            female,
+            name,
+            phone,
+            birthday,
+            source,
+            referred_by,
+            email,
+            address,
+            tag,
+        }
+    }
+
+    /// The `n` purchase times, in order, and when the customer was added (an hour before the
+    /// first, or any time for one who never bought). Regulars keep a personal rhythm; some
+    /// stopped coming.
+    fn purchase_times(&mut self, seg: Segment, n: u64) -> (Vec<i64>, i64) {
+        let (start, end, window) = (self.start, self.end, self.window);
+        let rng = &mut self.rng;
+        let span = match seg {
+            Segment::Regular => rng.random_range(window / 2..=window),
+            Segment::Occasional => rng.random_range(window / 4..=window),
+            // A one-time buyer came on any day of the two years, not all on the first:
+            // otherwise recency cannot tell the recent from the long gone.
+            _ => 0,
+        };
+        let first = start + rng.random_range(0..=(window - span).max(1));
+        let churned =
+            matches!(seg, Segment::Regular | Segment::Occasional) && rng.random_bool(0.25);
+        let active_span = if churned {
+            span * rng.random_range(3..=7) / 10
+        } else {
+            span
+        };
+        let gap = if n > 1 { active_span / n as i64 } else { 0 };
+        let mut times: Vec<i64> = (0..n as i64)
+            .map(|k| {
+                let jitter = if gap > 0 {
+                    rng.random_range(-(gap / 3)..=gap / 3)
+                } else {
+                    0
+                };
+                let day = (first + k * gap + jitter).clamp(start, end - 86_400) / 86_400 * 86_400;
+                // Shop hours 08:00-21:00 in Vietnam (UTC+7).
+                day + rng.random_range(1..14) * 3600 + rng.random_range(0..3600)
+            })
+            .collect();
+        times.sort_unstable();
+        // The fallback is drawn whether or not it is used, as it always was: the draws that
+        // follow (and so the whole shop) depend on it.
+        let created_at = times
+            .first()
+            .copied()
+            .unwrap_or(start + rng.random_range(0..window))
+            - 3600;
+        (times, created_at)
+    }
+
+    /// What each of the `n` purchases came to, around a basket typical of the segment.
+    fn amounts(&mut self, seg: Segment, n: u64) -> Vec<i64> {
+        let (code, exp) = (&self.currency.0, self.currency.1);
+        let rng = &mut self.rng;
+        let mut amounts = Vec::with_capacity(n as usize);
+        let basket = match seg {
+            Segment::Regular => rng.random_range(80..=400),
+            _ => rng.random_range(100..=900),
+        };
+        for _ in 0..n {
+            let k = (basket as f64 * rng.random_range(0.4..2.2)) as i64;
+            let vnd = k.max(10) * 1000;
+            amounts.push(if code == "VND" || exp == 0 {
+                vnd
+            } else {
+                vnd * 10i64.pow(exp) / 25_000
+            });
+        }
+        amounts
+    }
+
+    /// The customer's purchases in order, their card following along (expiry, tier, points
+    /// earned and spent), then the card as it stands at `end`.
+    fn purchases(&mut self, id: i64, times: &[i64], amounts: &[i64]) -> Result<()> {
+        let mut card = Card::default();
+        for (&at, &amount) in times.iter().zip(amounts) {
+            self.purchase(&mut card, id, at, amount)?;
+        }
+        card.expire(&mut self.w, id, &self.rules, self.end)?;
+        // A customer who never bought has no tier yet, as one just added at the
+        // counter: the first purchase places them (loyalty::evaluate_tier).
+        if !times.is_empty() {
+            let spend = card.spend(self.end);
+            card.move_tier(&mut self.w, id, &self.tiers, self.end, spend)?;
+        }
+        Ok(())
+    }
+
+    fn purchase(&mut self, card: &mut Card, id: i64, at: i64, amount: i64) -> Result<()> {
+        let (rules, tiers) = (&self.rules, &self.tiers);
+        let (rng, w) = (&mut self.rng, &mut self.w);
+        let payment = weighted(rng, PAYMENTS);
+        let staff = *pick(rng, STAFF);
+        card.expire(w, id, rules, at)?;
+        let spend = card.spend(at);
+        card.move_tier(w, id, tiers, at, spend)?;
+        // Some customers spend their points when they have enough.
+        let max = loyalty::max_points(amount, card.balance(), rules);
+        let redeem = if max > 0 && rng.random_ratio(1, 3) {
+            rng.random_range(rules.min_redeem.max(1)..=max)
+        } else {
+            0
+        };
+        let discount = redeem * rules.point_value;
+        let mult =
+            loyalty::tier_for(tiers, spend).map_or(rust_decimal::Decimal::ONE, |t| t.multiplier);
+        let earn = loyalty::earn_points(amount - discount, rules, mult);
+        let pid = w.purchase(&BulkPurchase {
+            customer_id: id,
+            at,
+            total_minor: amount,
+            discount_minor: discount,
+            payment,
+            staff,
+        })?;
+        if redeem > 0 {
+            w.entry(id, "redeem", -redeem, at, Some(pid), Some(staff), None)?;
+            card.moves.push((at, -redeem));
+        }
+        if earn > 0 {
+            w.entry(id, "earn", earn, at, Some(pid), Some(staff), None)?;
+            card.moves.push((at, earn));
+        }
+        card.bought.push((at, amount));
+        let spend = card.spend(at);
+        card.move_tier(w, id, tiers, at, spend)?;
+        if rng.random_ratio(1, 5) {
+            let (product, _, warranty) = *pick(rng, PRODUCTS);
+            w.item(pid, product, amount, warranty)?;
+        }
+        Ok(())
+    }
+}
+
+/// Each customer's segment: about 15% contacts who never bought, 35% one-time buyers, 35%
+/// occasional and 15% regulars.
+fn draw_segments(rng: &mut ChaCha8Rng, customers: u64) -> Vec<Segment> {
+    (0..customers)
+        .map(|_| match rng.random_range(0..100) {
+            0..=14 => Segment::Contact,
+            15..=49 => Segment::OneTime,
+            50..=84 => Segment::Occasional,
+            _ => Segment::Regular,
+        })
+        .collect()
+}
+
+/// The history is simulated up to `end`: daily maintenance starts from there.
+fn mark_simulated_until(conn: &Connection, end: i64) -> Result<()> {
+    db::settings::set(conn, "loyalty.expired_until", &end.to_string())?;
+    db::settings::set(conn, "loyalty.tiers_until", &end.to_string())?;
+    if db::settings::get(conn, "shop_name")?.is_none() {
+        db::settings::set(conn, "shop_name", "Cửa hàng mẫu")?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Fill an empty database. `progress(done, total)` is called every few thousand customers.
     pub fn create_demo(
@@ -236,232 +538,23 @@ impl Store {
             if !db::demo::is_empty(conn)? {
                 return Err(CoreError::DemoNotEmpty);
             }
-            let (code, exp) = currency(conn)?;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let segs: Vec<Segment> = (0..customers)
-                .map(|_| match rng.random_range(0..100) {
-                    0..=14 => Segment::Contact,
-                    15..=49 => Segment::OneTime,
-                    50..=84 => Segment::Occasional,
-                    _ => Segment::Regular,
-                })
-                .collect();
+            let segs = draw_segments(&mut rng, customers);
             let counts = plan_counts(&mut rng, &segs, purchases);
-            // Two years up to the start of today (UTC), so the same seed gives the same shop.
-            let end = time::now() / 86_400 * 86_400;
-            let window = 730 * 86_400;
-            let start = end - window;
-            let mut phones = HashSet::with_capacity(customers as usize);
-            let rules = loyalty::rules(conn)?;
-            let tiers = loyalty::tiers(conn)?;
-            let mut w = BulkWriter::new(conn)?;
+            let mut filler = Filler::new(conn, rng, customers)?;
             let mut written = 0u64;
-            for (idx, (seg, &n)) in segs.iter().zip(&counts).enumerate() {
+            for (idx, (&seg, &n)) in segs.iter().zip(&counts).enumerate() {
                 let id = idx as i64 + 1;
-                let female = rng.random_bool(0.55);
-                let surname = {
-                    let total: u32 = SURNAMES.iter().map(|s| s.1).sum();
-                    let mut r = rng.random_range(0..total);
-                    let mut pickd = SURNAMES[0].0;
-                    for (s, wgt) in SURNAMES {
-                        if r < *wgt {
-                            pickd = s;
-                            break;
-                        }
-                        r -= wgt;
-                    }
-                    pickd
-                };
-                let (mid, given) = if female {
-                    (pick(&mut rng, MIDDLE_F), pick(&mut rng, GIVEN_F))
-                } else {
-                    (pick(&mut rng, MIDDLE_M), pick(&mut rng, GIVEN_M))
-                };
-                let name = format!("{surname} {mid} {given}");
-                let phone = loop {
-                    let p = format!(
-                        "{}{:07}",
-                        pick(&mut rng, PREFIXES),
-                        rng.random_range(0..10_000_000u32)
-                    );
-                    if phones.insert(p.clone()) {
-                        break p;
-                    }
-                };
-                let birthday = match rng.random_range(0..100) {
-                    0..=14 => None,
-                    15..=24 => Some(format!(
-                        "--{:02}-{:02}",
-                        rng.random_range(1..=12),
-                        rng.random_range(1..=28)
-                    )),
-                    _ => Some(format!(
-                        "{}-{:02}-{:02}",
-                        rng.random_range(1960..=2006),
-                        rng.random_range(1..=12),
-                        rng.random_range(1..=28)
-                    )),
-                };
-                let source = weighted(
-                    &mut rng,
-                    &[
-                        ("walk_in", 50),
-                        ("facebook", 20),
-                        ("zalo", 20),
-                        ("referral", 7),
-                        ("other", 3),
-                    ],
-                );
-                let referred_by = (source == "referral" && id > 1).then(|| rng.random_range(1..id));
-                let email = rng
-                    .random_bool(0.2)
-                    .then(|| format!("{}{}@example.com", text::fold(given).replace(' ', ""), id));
-                let address = rng.random_bool(0.5).then(|| {
-                    format!(
-                        "{} {}, {}",
-                        rng.random_range(1..300),
-                        pick(&mut rng, STREETS),
-                        pick(&mut rng, CITIES)
-                    )
-                });
-                let tag = rng.random_bool(0.1).then(|| *pick(&mut rng, TAGS));
-                // Purchase times: regulars keep a personal rhythm; some stopped coming.
-                let span = match seg {
-                    Segment::Regular => rng.random_range(window / 2..=window),
-                    Segment::Occasional => rng.random_range(window / 4..=window),
-                    // A one-time buyer came on any day of the two years, not all on the first:
-                    // otherwise recency cannot tell the recent from the long gone.
-                    _ => 0,
-                };
-                let first = start + rng.random_range(0..=(window - span).max(1));
-                let churned =
-                    matches!(seg, Segment::Regular | Segment::Occasional) && rng.random_bool(0.25);
-                let active_span = if churned {
-                    span * rng.random_range(3..=7) / 10
-                } else {
-                    span
-                };
-                let gap = if n > 1 { active_span / n as i64 } else { 0 };
-                let mut times: Vec<i64> = (0..n as i64)
-                    .map(|k| {
-                        let jitter = if gap > 0 {
-                            rng.random_range(-(gap / 3)..=gap / 3)
-                        } else {
-                            0
-                        };
-                        let day =
-                            (first + k * gap + jitter).clamp(start, end - 86_400) / 86_400 * 86_400;
-                        // Shop hours 08:00-21:00 in Vietnam (UTC+7).
-                        day + rng.random_range(1..14) * 3600 + rng.random_range(0..3600)
-                    })
-                    .collect();
-                times.sort_unstable();
-                let created_at = times
-                    .first()
-                    .copied()
-                    .unwrap_or(start + rng.random_range(0..window))
-                    - 3600;
-                let mut amounts = Vec::with_capacity(n as usize);
-                let basket = match seg {
-                    Segment::Regular => rng.random_range(80..=400),
-                    _ => rng.random_range(100..=900),
-                };
-                for _ in 0..n {
-                    let k = (basket as f64 * rng.random_range(0.4..2.2)) as i64;
-                    let vnd = k.max(10) * 1000;
-                    amounts.push(if code == "VND" || exp == 0 {
-                        vnd
-                    } else {
-                        vnd * 10i64.pow(exp) / 25_000
-                    });
-                }
-                let name_fold = text::fold(&name);
-                let name_marked = text::lower_marked(&name);
-                let phone_rev = phone::reversed(&phone);
-                let code_str = format!("KH{id:06}");
-                w.customer(&BulkCustomer {
-                    id,
-                    code: &code_str,
-                    name: &name,
-                    name_fold: &name_fold,
-                    name_marked: &name_marked,
-                    phone: &phone,
-                    phone_rev: &phone_rev,
-                    birthday: birthday.as_deref(),
-                    gender: if female { "female" } else { "male" },
-                    email: email.as_deref(),
-                    address: address.as_deref(),
-                    referred_by,
-                    source,
-                    created_at,
-                    visits: n as i64,
-                    total_minor: amounts.iter().sum(),
-                    first_purchase_at: times.first().copied(),
-                    last_purchase_at: times.last().copied(),
-                    tag,
-                })?;
-                let mut card = Card::default();
-                for (&at, &amount) in times.iter().zip(&amounts) {
-                    let payment = weighted(&mut rng, PAYMENTS);
-                    let staff = *pick(&mut rng, STAFF);
-                    card.expire(&mut w, id, &rules, at)?;
-                    let spend = card.spend(at);
-                    card.move_tier(&mut w, id, &tiers, at, spend)?;
-                    // Some customers spend their points when they have enough.
-                    let max = loyalty::max_points(amount, card.balance(), &rules);
-                    let redeem = if max > 0 && rng.random_ratio(1, 3) {
-                        rng.random_range(rules.min_redeem.max(1)..=max)
-                    } else {
-                        0
-                    };
-                    let discount = redeem * rules.point_value;
-                    let mult = loyalty::tier_for(&tiers, spend)
-                        .map_or(rust_decimal::Decimal::ONE, |t| t.multiplier);
-                    let earn = loyalty::earn_points(amount - discount, &rules, mult);
-                    let pid = w.purchase(&BulkPurchase {
-                        customer_id: id,
-                        at,
-                        total_minor: amount,
-                        discount_minor: discount,
-                        payment,
-                        staff,
-                    })?;
-                    if redeem > 0 {
-                        w.entry(id, "redeem", -redeem, at, Some(pid), Some(staff), None)?;
-                        card.moves.push((at, -redeem));
-                    }
-                    if earn > 0 {
-                        w.entry(id, "earn", earn, at, Some(pid), Some(staff), None)?;
-                        card.moves.push((at, earn));
-                    }
-                    card.bought.push((at, amount));
-                    let spend = card.spend(at);
-                    card.move_tier(&mut w, id, &tiers, at, spend)?;
-                    if rng.random_ratio(1, 5) {
-                        let (product, _, warranty) = *pick(&mut rng, PRODUCTS);
-                        w.item(pid, product, amount, warranty)?;
-                    }
-                }
-                card.expire(&mut w, id, &rules, end)?;
-                // A customer who never bought has no tier yet, as one just added at the
-                // counter: the first purchase places them (loyalty::evaluate_tier).
-                if !times.is_empty() {
-                    let spend = card.spend(end);
-                    card.move_tier(&mut w, id, &tiers, end, spend)?;
-                }
+                filler.customer(id, seg, n)?;
                 written += n;
                 if id % 10_000 == 0 {
                     progress(id as u64, customers);
                 }
             }
             progress(customers, customers);
-            drop(w);
-            // The history is simulated up to `end`: daily maintenance starts from there.
-            db::settings::set(conn, "loyalty.expired_until", &end.to_string())?;
-            db::settings::set(conn, "loyalty.tiers_until", &end.to_string())?;
-            if db::settings::get(conn, "shop_name")?.is_none() {
-                db::settings::set(conn, "shop_name", "Cửa hàng mẫu")?;
-            }
+            let end = filler.end;
+            drop(filler);
+            mark_simulated_until(conn, end)?;
             let report = DemoReport {
                 customers,
                 purchases: written,

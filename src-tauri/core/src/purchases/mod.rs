@@ -9,7 +9,7 @@ use crate::loyalty::{
     self, apply_expiry, earn_points, evaluate_tier, redeem_discount, Rules, TierDef,
 };
 use crate::model::{
-    ItemInput, Purchase, PurchaseInput, PurchaseResult, Quote, Refund, RefundResult,
+    Customer, ItemInput, Purchase, PurchaseInput, PurchaseResult, Quote, Refund, RefundResult,
     PAYMENT_METHODS,
 };
 use crate::store::audit;
@@ -216,6 +216,182 @@ fn bill_total(amount: &str, code: &str, exp: u32) -> Result<i64> {
     Ok(minor)
 }
 
+/// The money a refund pays back: `amount`, or all that is left when none is given; more
+/// than is left is refused.
+fn refund_amount(amount: Option<&str>, code: &str, exp: u32, money_left: i64) -> Result<i64> {
+    Ok(match amount.map(str::trim).filter(|s| !s.is_empty()) {
+        None => money_left,
+        Some(a) => {
+            let m = money::to_minor(money::parse_amount(a, code, exp)?, exp)
+                .map_err(|_| limits::amount_over(exp))?;
+            if m <= 0 {
+                return Err(CoreError::AmountInvalid(a.to_owned()));
+            }
+            if m > money_left {
+                return Err(CoreError::RefundTooLarge {
+                    max: money::from_minor(money_left, exp).to_string(),
+                });
+            }
+            m
+        }
+    })
+}
+
+/// `points` × `share` / `total`, half away from zero, in i128: no overflow even on a ledger
+/// from before the limits.
+fn share_of(points: i64, share: i64, total: i64) -> i64 {
+    let (n, d) = (
+        i128::from(points) * i128::from(share),
+        i128::from(total.max(1)),
+    );
+    let cum = if n >= 0 {
+        (2 * n + d) / (2 * d)
+    } else {
+        -((-2 * n + d) / (2 * d))
+    };
+    i64::try_from(cum.min(i128::from(points))).unwrap_or(points)
+}
+
+/// The points a refund of `share` of the bill (cumulative, of `total`) gives back and takes
+/// back for the bill `ids` = (customer, purchase, refund): (given back, taken, owed). What is
+/// owed beyond the balance is recorded as the refund's shortfall.
+fn refund_points(
+    conn: &Connection,
+    (customer_id, purchase_id, refund_id): (i64, i64, i64),
+    staff: Option<&str>,
+    now: i64,
+    share: i64,
+    total: i64,
+) -> Result<(i64, i64, i64)> {
+    // Targets are cumulative, so several partial refunds never drift from the whole.
+    let (earned, redeemed, returned, reversed) = db::loyalty::purchase_points(conn, purchase_id)?;
+    let give_back = share_of(redeemed, share, total)
+        .saturating_sub(returned)
+        .max(0);
+    let ref_entry = |points: i64| -> Result<()> {
+        db::loyalty::insert_entry(
+            conn,
+            &NewEntry {
+                customer_id,
+                kind: "refund",
+                points,
+                at: now,
+                purchase_id: Some(purchase_id),
+                refund_id: Some(refund_id),
+                staff,
+                reason: None,
+            },
+            now,
+        )?;
+        Ok(())
+    };
+    if give_back > 0 {
+        ref_entry(give_back)?;
+    }
+    let owed = share_of(earned, share, total)
+        .saturating_sub(reversed)
+        .saturating_sub(db::loyalty::shortfall(conn, purchase_id)?)
+        .max(0);
+    let take = owed.min(db::loyalty::balance(conn, customer_id)?.max(0));
+    if take > 0 {
+        ref_entry(-take)?;
+    }
+    if owed > take {
+        db::loyalty::set_refund_shortfall(conn, refund_id, owed - take)?;
+    }
+    Ok((give_back, take, owed))
+}
+
+/// The customer a bill is for (refused when archived) and the bill's total, within the
+/// per-bill limit and the customer's.
+fn billable(
+    conn: &Connection,
+    customer_id: i64,
+    amount: &str,
+    code: &str,
+    exp: u32,
+) -> Result<(Customer, i64)> {
+    let customer = existing(conn, customer_id)?;
+    if customer.archived_at.is_some() {
+        return Err(CoreError::CustomerArchived(customer.name));
+    }
+    let total_minor = bill_total(amount, code, exp)?;
+    limits::check_customer_total(
+        db::purchases::gross_total(conn, customer.id)?,
+        total_minor,
+        exp,
+    )?;
+    Ok((customer, total_minor))
+}
+
+/// A tier move from `from` to `to`, recorded when they differ.
+fn tier_move(
+    conn: &Connection,
+    customer_id: i64,
+    at: i64,
+    from: Option<&str>,
+    to: Option<&str>,
+    spend: i64,
+) -> Result<()> {
+    if from != to {
+        db::loyalty::insert_tier_move(conn, customer_id, at, from, to, spend)?;
+    }
+    Ok(())
+}
+
+/// A bill at `at` in the customer's figures, and the tier move it makes (judged at
+/// `judged`): their spend and tier after it.
+fn count_bill(
+    conn: &Connection,
+    tiers: &[TierDef],
+    customer_id: i64,
+    p: &Plan,
+    at: i64,
+    judged: i64,
+    total_minor: i64,
+) -> Result<(i64, Option<String>)> {
+    db::customers::add_purchase_stats(conn, customer_id, at, total_minor)?;
+    let counted = if at <= judged { total_minor } else { 0 };
+    let spend_after = p.spend_before.saturating_add(counted);
+    let tier_after = loyalty::tier_for(tiers, spend_after).map(|t| t.name.clone());
+    tier_move(
+        conn,
+        customer_id,
+        judged,
+        p.tier_before.as_deref(),
+        tier_after.as_deref(),
+        spend_after,
+    )?;
+    Ok((spend_after, tier_after))
+}
+
+/// The points a bill redeems and earns, as entries of the ledger.
+fn bill_points(
+    conn: &Connection,
+    customer_id: i64,
+    p: &Plan,
+    at: i64,
+    purchase_id: i64,
+    staff: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    if p.points > 0 {
+        db::loyalty::insert_entry(
+            conn,
+            &entry(customer_id, "redeem", -p.points, at, purchase_id, staff),
+            now,
+        )?;
+    }
+    if p.earn > 0 {
+        db::loyalty::insert_entry(
+            conn,
+            &entry(customer_id, "earn", p.earn, at, purchase_id, staff),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
     pub fn add_purchase(&self, input: PurchaseInput) -> Result<PurchaseResult> {
         let actor = self.require(Perm::Serve)?;
@@ -233,16 +409,8 @@ impl Store {
                     return replay(conn, id, &input, exp);
                 }
             }
-            let customer = existing(conn, input.customer_id)?;
-            if customer.archived_at.is_some() {
-                return Err(CoreError::CustomerArchived(customer.name));
-            }
-            let total_minor = bill_total(&input.amount, &code, exp)?;
-            limits::check_customer_total(
-                db::purchases::gross_total(conn, customer.id)?,
-                total_minor,
-                exp,
-            )?;
+            let (customer, total_minor) =
+                billable(conn, input.customer_id, &input.amount, &code, exp)?;
             let at = at_or_now(conn, input.at.as_deref())?;
             let items = valid_items(&input.items, total_minor, &code, exp)?;
             let payment = valid_payment(input.payment_method.as_deref())?;
@@ -259,17 +427,15 @@ impl Store {
             )?;
             loyalty::record_expiries(conn, customer.id, &p.due)?;
             let judged = tier_time(at);
-            if p.tier_before != p.recorded_tier {
-                // Time passed since the last evaluation: record where she stands before this bill.
-                db::loyalty::insert_tier_move(
-                    conn,
-                    customer.id,
-                    judged,
-                    p.recorded_tier.as_deref(),
-                    p.tier_before.as_deref(),
-                    p.spend_before,
-                )?;
-            }
+            // Time passed since the last evaluation: record where she stands before this bill.
+            tier_move(
+                conn,
+                customer.id,
+                judged,
+                p.recorded_tier.as_deref(),
+                p.tier_before.as_deref(),
+                p.spend_before,
+            )?;
             let note = input
                 .note
                 .as_deref()
@@ -291,34 +457,9 @@ impl Store {
                 &items,
                 now,
             )?;
-            if p.points > 0 {
-                db::loyalty::insert_entry(
-                    conn,
-                    &entry(customer.id, "redeem", -p.points, at, id, staff),
-                    now,
-                )?;
-            }
-            if p.earn > 0 {
-                db::loyalty::insert_entry(
-                    conn,
-                    &entry(customer.id, "earn", p.earn, at, id, staff),
-                    now,
-                )?;
-            }
-            db::customers::add_purchase_stats(conn, customer.id, at, total_minor)?;
-            let counted = if at <= judged { total_minor } else { 0 };
-            let spend_after = p.spend_before.saturating_add(counted);
-            let tier_after = loyalty::tier_for(&tiers, spend_after).map(|t| t.name.clone());
-            if tier_after != p.tier_before {
-                db::loyalty::insert_tier_move(
-                    conn,
-                    customer.id,
-                    judged,
-                    p.tier_before.as_deref(),
-                    tier_after.as_deref(),
-                    spend_after,
-                )?;
-            }
+            bill_points(conn, customer.id, &p, at, id, staff, now)?;
+            let (spend_after, tier_after) =
+                count_bill(conn, &tiers, customer.id, &p, at, judged, total_minor)?;
             let purchase = db::purchases::get(conn, id, exp)?
                 .ok_or_else(|| CoreError::Internal("purchase vanished".into()))?;
             let balance_after = p.balance.saturating_sub(p.points).saturating_add(p.earn);
@@ -413,22 +554,7 @@ impl Store {
             }
             let money_done = money::refund_money(total, paid, done);
             let money_left = (paid - money_done).max(0);
-            let money_minor = match amount.map(str::trim).filter(|s| !s.is_empty()) {
-                None => money_left,
-                Some(a) => {
-                    let m = money::to_minor(money::parse_amount(a, &code, exp)?, exp)
-                        .map_err(|_| limits::amount_over(exp))?;
-                    if m <= 0 {
-                        return Err(CoreError::AmountInvalid(a.to_owned()));
-                    }
-                    if m > money_left {
-                        return Err(CoreError::RefundTooLarge {
-                            max: money::from_minor(money_left, exp).to_string(),
-                        });
-                    }
-                    m
-                }
-            };
+            let money_minor = refund_amount(amount, &code, exp, money_left)?;
             // Cumulative: several partial refunds end exactly at the whole bill.
             let share_after = if money_minor == money_left {
                 total
@@ -441,55 +567,9 @@ impl Store {
             apply_expiry(conn, customer_id, &rules, now)?;
             let refund_id =
                 db::loyalty::insert_refund(conn, purchase_id, amount_minor, now, staff)?;
-            // Targets are cumulative, so several partial refunds never drift from the whole.
-            let (earned, redeemed, returned, reversed) =
-                db::loyalty::purchase_points(conn, purchase_id)?;
-            // points × share / total, half away from zero, in i128: no overflow even on a
-            // ledger from before the limits.
-            let share = |points: i64| -> i64 {
-                let (n, d) = (
-                    i128::from(points) * i128::from(done + amount_minor),
-                    i128::from(total.max(1)),
-                );
-                let cum = if n >= 0 {
-                    (2 * n + d) / (2 * d)
-                } else {
-                    -((-2 * n + d) / (2 * d))
-                };
-                i64::try_from(cum.min(i128::from(points))).unwrap_or(points)
-            };
-            let give_back = share(redeemed).saturating_sub(returned).max(0);
-            let ref_entry = |points: i64| -> Result<()> {
-                db::loyalty::insert_entry(
-                    conn,
-                    &NewEntry {
-                        customer_id,
-                        kind: "refund",
-                        points,
-                        at: now,
-                        purchase_id: Some(purchase_id),
-                        refund_id: Some(refund_id),
-                        staff,
-                        reason: None,
-                    },
-                    now,
-                )?;
-                Ok(())
-            };
-            if give_back > 0 {
-                ref_entry(give_back)?;
-            }
-            let owed = share(earned)
-                .saturating_sub(reversed)
-                .saturating_sub(db::loyalty::shortfall(conn, purchase_id)?)
-                .max(0);
-            let take = owed.min(db::loyalty::balance(conn, customer_id)?.max(0));
-            if take > 0 {
-                ref_entry(-take)?;
-            }
-            if owed > take {
-                db::loyalty::set_refund_shortfall(conn, refund_id, owed - take)?;
-            }
+            let ids = (customer_id, purchase_id, refund_id);
+            let (give_back, take, owed) =
+                refund_points(conn, ids, staff, now, done + amount_minor, total)?;
             db::customers::add_refund_stats(conn, customer_id, amount_minor)?;
             evaluate_tier(conn, &loyalty::tiers(conn)?, customer_id, now)?;
             let out = RefundResult {

@@ -328,6 +328,75 @@ fn write_failed(path: &Path, e: CoreError) -> CoreError {
     }
 }
 
+/// One customer as a row of the customers export, columns as [`ExportKind::columns`].
+fn customer_row(c: db::export::CustomerOut, label: &dyn Fn(Label) -> String) -> Vec<Val> {
+    vec![
+        Val::Int(c.id),
+        text(c.code),
+        Val::Text(c.name),
+        text(c.phone),
+        birthday(c.birthday),
+        text(c.gender.map(|g| label(Label::Gender(&g)))),
+        text(c.email),
+        text(c.address),
+        text(c.note),
+        text((!c.tags.is_empty()).then(|| c.tags.join(", "))),
+        Val::Text(label(Label::Source(&c.source))),
+        Val::Instant(c.created_at),
+        Val::Int(c.visits),
+        Val::Money(c.total_minor),
+        instant(c.first_purchase_at),
+        instant(c.last_purchase_at),
+        Val::Int(c.points),
+        text(c.tier),
+        instant(c.archived_at),
+    ]
+}
+
+/// One purchase as a row of the purchases export, its items as one text cell.
+fn purchase_row(p: db::export::PurchaseOut, exp: u32, label: &dyn Fn(Label) -> String) -> Vec<Val> {
+    let items = p
+        .items
+        .iter()
+        .map(|(product, qty, unit)| {
+            format!("{product} × {qty} @ {}", money::from_minor(*unit, exp))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    vec![
+        Val::Int(p.id),
+        Val::Instant(p.at),
+        Val::Int(p.customer_id),
+        text(p.code),
+        Val::Text(p.name),
+        text(p.phone),
+        Val::Money(p.total_minor),
+        Val::Money(p.discount_minor),
+        Val::Money(p.refunded_minor),
+        Val::Text(label(Label::Payment(&p.payment_method))),
+        text((!items.is_empty()).then_some(items)),
+        text(p.note),
+        text(p.staff),
+    ]
+}
+
+/// One points-ledger entry as a row of the points export.
+fn ledger_row(e: db::export::LedgerOut, label: &dyn Fn(Label) -> String) -> Vec<Val> {
+    vec![
+        Val::Int(e.id),
+        Val::Instant(e.at),
+        Val::Int(e.customer_id),
+        text(e.code),
+        Val::Text(e.name),
+        text(e.phone),
+        Val::Text(label(Label::PointsKind(&e.kind))),
+        Val::Int(e.points),
+        e.purchase_id.map_or(Val::Empty, Val::Int),
+        text(e.staff),
+        text(e.reason),
+    ]
+}
+
 impl Store {
     /// Write `kind` to `path` (.csv or .xlsx). `label` translates headers and coded values.
     /// Reads on the reader connection, so the counter keeps working meanwhile.
@@ -356,69 +425,15 @@ impl Store {
                 sink.row(&vals, exp, tz)
             };
             match kind {
-                ExportKind::Customers => db::import::each_customer(&conn, |c| {
-                    put(vec![
-                        Val::Int(c.id),
-                        text(c.code),
-                        Val::Text(c.name),
-                        text(c.phone),
-                        birthday(c.birthday),
-                        text(c.gender.map(|g| label(Label::Gender(&g)))),
-                        text(c.email),
-                        text(c.address),
-                        text(c.note),
-                        text((!c.tags.is_empty()).then(|| c.tags.join(", "))),
-                        Val::Text(label(Label::Source(&c.source))),
-                        Val::Instant(c.created_at),
-                        Val::Int(c.visits),
-                        Val::Money(c.total_minor),
-                        instant(c.first_purchase_at),
-                        instant(c.last_purchase_at),
-                        Val::Int(c.points),
-                        text(c.tier),
-                        instant(c.archived_at),
-                    ])
-                })?,
-                ExportKind::Purchases => db::import::each_purchase(&conn, |p| {
-                    let items = p
-                        .items
-                        .iter()
-                        .map(|(product, qty, unit)| {
-                            format!("{product} × {qty} @ {}", money::from_minor(*unit, exp))
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    put(vec![
-                        Val::Int(p.id),
-                        Val::Instant(p.at),
-                        Val::Int(p.customer_id),
-                        text(p.code),
-                        Val::Text(p.name),
-                        text(p.phone),
-                        Val::Money(p.total_minor),
-                        Val::Money(p.discount_minor),
-                        Val::Money(p.refunded_minor),
-                        Val::Text(label(Label::Payment(&p.payment_method))),
-                        text((!items.is_empty()).then_some(items)),
-                        text(p.note),
-                        text(p.staff),
-                    ])
-                })?,
-                ExportKind::Points => db::import::each_ledger_entry(&conn, |e| {
-                    put(vec![
-                        Val::Int(e.id),
-                        Val::Instant(e.at),
-                        Val::Int(e.customer_id),
-                        text(e.code),
-                        Val::Text(e.name),
-                        text(e.phone),
-                        Val::Text(label(Label::PointsKind(&e.kind))),
-                        Val::Int(e.points),
-                        e.purchase_id.map_or(Val::Empty, Val::Int),
-                        text(e.staff),
-                        text(e.reason),
-                    ])
-                })?,
+                ExportKind::Customers => {
+                    db::export::each_customer(&conn, |c| put(customer_row(c, label)))?
+                }
+                ExportKind::Purchases => {
+                    db::export::each_purchase(&conn, |p| put(purchase_row(p, exp, label)))?
+                }
+                ExportKind::Points => {
+                    db::export::each_ledger_entry(&conn, |e| put(ledger_row(e, label)))?
+                }
             }
             sink.finish(tmp)
         })

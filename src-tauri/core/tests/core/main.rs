@@ -548,6 +548,21 @@ fn demo_is_deterministic_and_realistic() {
         .rows
     };
     assert_eq!(page(&a), page(&b));
+    // The whole shop, not only the list: every purchase, item, points entry and tier.
+    let dir = tempfile::tempdir().unwrap();
+    let label = |l: khachquen_core::transfer::export::Label| format!("{l:?}");
+    for kind in [
+        khachquen_core::transfer::export::ExportKind::Customers,
+        khachquen_core::transfer::export::ExportKind::Purchases,
+        khachquen_core::transfer::export::ExportKind::Points,
+    ] {
+        let files = [("a", &a), ("b", &b)].map(|(name, s)| {
+            let path = dir.path().join(format!("{name}-{kind:?}.csv"));
+            assert!(s.export(kind, &path, &label).unwrap().rows > 0);
+            std::fs::read(&path).unwrap()
+        });
+        assert!(files[0] == files[1], "{kind:?} differ between two runs");
+    }
     let rows = page(&a);
     assert!(rows.iter().any(|r| r.name.contains('Đ')), "names use Đ");
     assert!(rows.iter().all(|r| r

@@ -714,71 +714,16 @@ fn read_purchase(
         return Ok(None);
     }
     let code_key = code.as_deref().map(str::to_lowercase);
-    let mut who = None;
-    if let Some(c) = &code {
-        who = db.by_code(c)?.map(Who::Id);
-    }
-    if who.is_none() {
-        if let Some(p) = &phone_no {
-            if let Some(id) = db.by_phone(p)? {
-                let other_code = db.existing(id)?.and_then(|e| e.record.code);
-                if let (Some(mine), Some(theirs)) = (&code, other_code) {
-                    if !mine.eq_ignore_ascii_case(&theirs) {
-                        let e = phone_taken(db, p, id)?;
-                        r.fail(Some(Field::Phone), &e);
-                        return Ok(None);
-                    }
-                }
-                who = Some(Who::Id(id));
-            }
-        }
-    }
-    // History of a merged duplicate belongs to the customer it was merged into.
-    if let Some(Who::Id(id)) = who {
-        who = Some(Who::Id(db.keeper(id)?));
-    }
-    if who.is_none() {
-        who = code_key
-            .as_ref()
-            .and_then(|k| new.by_code.get(k))
-            .or_else(|| phone_no.as_ref().and_then(|p| new.by_phone.get(p)))
-            .map(|&i| Who::New(i));
+    let who = find_buyer(db, r, new, &code, &code_key, &phone_no)?;
+    if !r.errors.is_empty() {
+        return Ok(None);
     }
     let who = match who {
         Some(w) => w,
-        None if create_missing => {
-            // A card code alone makes a customer (no phone); with no name either, the code
-            // stands in for it until the shop edits the profile.
-            let name = match name.or_else(|| code.clone()).map(|n| valid_name(&n)) {
-                Some(Ok(n)) => Some(n),
-                Some(Err(e)) => {
-                    r.fail(Some(Field::Name), &e);
-                    None
-                }
-                None => {
-                    r.fail(Some(Field::Name), &CoreError::NameRequired);
-                    None
-                }
-            };
-            let Some(name) = name else {
-                return Ok(None);
-            };
-            let i = new.records.len();
-            new.records.push(Record {
-                code: code.clone(),
-                name,
-                phone: phone_no.clone(),
-                source: "walk_in".into(),
-                ..Default::default()
-            });
-            if let Some(k) = &code_key {
-                new.by_code.insert(k.clone(), i);
-            }
-            if let Some(p) = &phone_no {
-                new.by_phone.insert(p.clone(), i);
-            }
-            Who::New(i)
-        }
+        None if create_missing => match new_buyer(r, new, name, &code, &code_key, &phone_no) {
+            Some(w) => w,
+            None => return Ok(None),
+        },
         None => {
             let (f, reference) = match (&code, &phone_no) {
                 (Some(c), _) => (Field::Code, c.clone()),
@@ -822,6 +767,90 @@ fn read_purchase(
         note,
         staff,
     }))
+}
+
+/// Who a purchase row's code or phone names: a stored customer (by code, else by phone,
+/// then whom a merged duplicate went to) or one this file creates; None when nobody. A
+/// phone that belongs to a customer with another code fails the row.
+fn find_buyer(
+    db: &mut ImportDb,
+    r: &mut RowReader,
+    new: &NewCustomers,
+    code: &Option<String>,
+    code_key: &Option<String>,
+    phone_no: &Option<String>,
+) -> Result<Option<Who>> {
+    let mut who = None;
+    if let Some(c) = code {
+        who = db.by_code(c)?.map(Who::Id);
+    }
+    if who.is_none() {
+        if let Some(p) = phone_no {
+            if let Some(id) = db.by_phone(p)? {
+                let other_code = db.existing(id)?.and_then(|e| e.record.code);
+                if let (Some(mine), Some(theirs)) = (code, other_code) {
+                    if !mine.eq_ignore_ascii_case(&theirs) {
+                        let e = phone_taken(db, p, id)?;
+                        r.fail(Some(Field::Phone), &e);
+                        return Ok(None);
+                    }
+                }
+                who = Some(Who::Id(id));
+            }
+        }
+    }
+    // History of a merged duplicate belongs to the customer it was merged into.
+    if let Some(Who::Id(id)) = who {
+        who = Some(Who::Id(db.keeper(id)?));
+    }
+    if who.is_none() {
+        who = code_key
+            .as_ref()
+            .and_then(|k| new.by_code.get(k))
+            .or_else(|| phone_no.as_ref().and_then(|p| new.by_phone.get(p)))
+            .map(|&i| Who::New(i));
+    }
+    Ok(who)
+}
+
+/// A customer this purchases file creates (--create-missing); None when the row fails.
+fn new_buyer(
+    r: &mut RowReader,
+    new: &mut NewCustomers,
+    name: Option<String>,
+    code: &Option<String>,
+    code_key: &Option<String>,
+    phone_no: &Option<String>,
+) -> Option<Who> {
+    // A card code alone makes a customer (no phone); with no name either, the code
+    // stands in for it until the shop edits the profile.
+    let name = match name.or_else(|| code.clone()).map(|n| valid_name(&n)) {
+        Some(Ok(n)) => Some(n),
+        Some(Err(e)) => {
+            r.fail(Some(Field::Name), &e);
+            None
+        }
+        None => {
+            r.fail(Some(Field::Name), &CoreError::NameRequired);
+            None
+        }
+    };
+    let name = name?;
+    let i = new.records.len();
+    new.records.push(Record {
+        code: code.clone(),
+        name,
+        phone: phone_no.clone(),
+        source: "walk_in".into(),
+        ..Default::default()
+    });
+    if let Some(k) = code_key {
+        new.by_code.insert(k.clone(), i);
+    }
+    if let Some(p) = phone_no {
+        new.by_phone.insert(p.clone(), i);
+    }
+    Some(Who::New(i))
 }
 
 fn plan(

@@ -123,79 +123,8 @@ pub fn parse_amount_in_column(
     if s.is_empty() {
         return Err(invalid());
     }
-    // Split into digit runs and the single separator between each pair of runs.
-    let mut groups: Vec<&str> = Vec::new();
-    let mut seps: Vec<char> = Vec::new();
-    let mut start = 0;
-    let mut prev_digit = false;
-    for (i, c) in s.char_indices() {
-        if c.is_ascii_digit() {
-            if !prev_digit {
-                start = i;
-            }
-            prev_digit = true;
-            continue;
-        }
-        let sep = if c == '.' || c == ',' {
-            c
-        } else if is_space_sep(c) {
-            ' '
-        } else {
-            return Err(invalid());
-        };
-        if !prev_digit {
-            return Err(invalid()); // leading or doubled separator
-        }
-        groups.push(&s[start..i]);
-        seps.push(sep);
-        prev_digit = false;
-    }
-    if !prev_digit {
-        return Err(invalid()); // trailing separator
-    }
-    groups.push(&s[start..]);
-
-    let (int_groups, frac): (&[&str], &str) = match seps.last().copied() {
-        None => (&groups[..], ""),
-        Some(last) => {
-            let n = groups.len();
-            let last_count = seps.iter().filter(|&&c| c == last).count();
-            let others_differ = seps[..seps.len() - 1].iter().any(|&c| c != last);
-            if last == ' ' {
-                // Spaces only ever group thousands.
-                if seps.iter().any(|&c| c != ' ') {
-                    return Err(invalid());
-                }
-                (&groups[..], "")
-            } else if others_differ {
-                // "1.250.000,50": the last mark is the decimal point, the rest group.
-                if last_count != 1 {
-                    return Err(invalid());
-                }
-                let grouping = seps[0];
-                if seps[..seps.len() - 1].iter().any(|&c| c != grouping) {
-                    return Err(invalid());
-                }
-                (&groups[..n - 1], groups[n - 1])
-            } else if last_count > 1 {
-                (&groups[..], "") // "1.250.000": grouping only
-            } else {
-                // One mark: "12.5" and "1250000.00" are decimals; "1.250" is thousands
-                // without a minor unit, else what the column says, else ambiguous.
-                let (int, after) = (groups[0], groups[1]);
-                if after.len() == 3 && valid_grouping(&[int]) && int != "0" {
-                    match decimal_mark {
-                        _ if exp == 0 => (&groups[..], ""),
-                        Some(m) if m == last => (&groups[..1], after),
-                        Some(_) => (&groups[..], ""),
-                        None => return Err(CoreError::AmountAmbiguous(raw.to_owned())),
-                    }
-                } else {
-                    (&groups[..1], after)
-                }
-            }
-        }
-    };
+    let (groups, seps) = digit_runs(s).ok_or_else(invalid)?;
+    let (int_groups, frac) = int_and_fraction(&groups, &seps, exp, decimal_mark, raw)?;
     if int_groups.len() > 1 && !valid_grouping(int_groups) {
         return Err(invalid());
     }
@@ -219,6 +148,96 @@ pub fn parse_amount_in_column(
     let d = Decimal::from_str(&text).map_err(|_| invalid())?;
     money::to_minor(d, exp)?;
     Ok(d.normalize())
+}
+
+/// The digit runs of an amount and the single separator between each pair of runs (`' '`
+/// for any space); None for any other character, or a separator leading, doubled or trailing.
+fn digit_runs(s: &str) -> Option<(Vec<&str>, Vec<char>)> {
+    let mut groups: Vec<&str> = Vec::new();
+    let mut seps: Vec<char> = Vec::new();
+    let mut start = 0;
+    let mut prev_digit = false;
+    for (i, c) in s.char_indices() {
+        if c.is_ascii_digit() {
+            if !prev_digit {
+                start = i;
+            }
+            prev_digit = true;
+            continue;
+        }
+        let sep = if c == '.' || c == ',' {
+            c
+        } else if is_space_sep(c) {
+            ' '
+        } else {
+            return None;
+        };
+        if !prev_digit {
+            return None; // leading or doubled separator
+        }
+        groups.push(&s[start..i]);
+        seps.push(sep);
+        prev_digit = false;
+    }
+    if !prev_digit {
+        return None; // trailing separator
+    }
+    groups.push(&s[start..]);
+    Some((groups, seps))
+}
+
+/// Which runs make the whole part and which one is the fraction, from the separators
+/// between them (and, for a lone mark, the column's `decimal_mark`); `raw` is the amount as
+/// given, for the error.
+fn int_and_fraction<'g, 's>(
+    groups: &'g [&'s str],
+    seps: &[char],
+    exp: u32,
+    decimal_mark: Option<char>,
+    raw: &str,
+) -> Result<(&'g [&'s str], &'s str)> {
+    let invalid = || CoreError::AmountInvalid(raw.to_owned());
+    Ok(match seps.last().copied() {
+        None => (groups, ""),
+        Some(last) => {
+            let n = groups.len();
+            let last_count = seps.iter().filter(|&&c| c == last).count();
+            let others_differ = seps[..seps.len() - 1].iter().any(|&c| c != last);
+            if last == ' ' {
+                // Spaces only ever group thousands.
+                if seps.iter().any(|&c| c != ' ') {
+                    return Err(invalid());
+                }
+                (groups, "")
+            } else if others_differ {
+                // "1.250.000,50": the last mark is the decimal point, the rest group.
+                if last_count != 1 {
+                    return Err(invalid());
+                }
+                let grouping = seps[0];
+                if seps[..seps.len() - 1].iter().any(|&c| c != grouping) {
+                    return Err(invalid());
+                }
+                (&groups[..n - 1], groups[n - 1])
+            } else if last_count > 1 {
+                (groups, "") // "1.250.000": grouping only
+            } else {
+                // One mark: "12.5" and "1250000.00" are decimals; "1.250" is thousands
+                // without a minor unit, else what the column says, else ambiguous.
+                let (int, after) = (groups[0], groups[1]);
+                if after.len() == 3 && valid_grouping(&[int]) && int != "0" {
+                    match decimal_mark {
+                        _ if exp == 0 => (groups, ""),
+                        Some(m) if m == last => (&groups[..1], after),
+                        Some(_) => (groups, ""),
+                        None => return Err(CoreError::AmountAmbiguous(raw.to_owned())),
+                    }
+                } else {
+                    (&groups[..1], after)
+                }
+            }
+        }
+    })
 }
 
 /// An amount from a numeric spreadsheet cell: already a number, so never ambiguous.

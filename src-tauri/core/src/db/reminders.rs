@@ -1,0 +1,398 @@
+//! Reminders: the rows, the Today queries, and the candidate queries behind the reminder
+//! rules.
+
+use crate::error::Result;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
+
+// ---- reminders ----
+
+pub struct NewReminder<'a> {
+    pub customer_id: i64,
+    pub kind: &'a str,
+    /// Rule reminders carry a key; a second insert with the same key does nothing.
+    pub rule_key: Option<&'a str>,
+    pub due_date: &'a str,
+    pub due_time: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub assignee: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+/// The new id, or None when a reminder with this rule key already exists.
+pub fn insert_reminder(conn: &Connection, r: &NewReminder, now: i64) -> Result<Option<i64>> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO reminders (customer_id, kind, rule_key, due_date, due_time, title, note,
+                assignee, detail, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (rule_key) DO NOTHING",
+        )?
+        .execute(params![
+            r.customer_id,
+            r.kind,
+            r.rule_key,
+            r.due_date,
+            r.due_time,
+            r.title,
+            r.note,
+            r.assignee,
+            r.detail,
+            now
+        ])?;
+    Ok((n > 0).then(|| conn.last_insert_rowid()))
+}
+
+/// Whether a rule's reminder with this key was ever made (open, done or cancelled).
+pub fn rule_key_exists(conn: &Connection, key: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM reminders WHERE rule_key = ?1")?
+        .query_row([key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+#[derive(Debug, Clone)]
+pub struct ReminderRec {
+    pub id: i64,
+    pub customer_id: i64,
+    pub kind: String,
+    pub due_date: String,
+    pub due_time: Option<String>,
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub assignee: Option<String>,
+    pub status: String,
+    pub detail: String,
+    pub snoozed_from: Option<String>,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+    pub interaction_id: Option<i64>,
+}
+
+const REMINDER_COLS: &str = "r.id, r.customer_id, r.kind, r.due_date, r.due_time, r.title, r.note,
+    r.assignee, r.status, r.detail, r.snoozed_from, r.created_at, r.closed_at, r.interaction_id";
+
+fn reminder_from(r: &Row) -> rusqlite::Result<ReminderRec> {
+    Ok(ReminderRec {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        kind: r.get(2)?,
+        due_date: r.get(3)?,
+        due_time: r.get(4)?,
+        title: r.get(5)?,
+        note: r.get(6)?,
+        assignee: r.get(7)?,
+        status: r.get(8)?,
+        detail: r.get(9)?,
+        snoozed_from: r.get(10)?,
+        created_at: r.get(11)?,
+        closed_at: r.get(12)?,
+        interaction_id: r.get(13)?,
+    })
+}
+
+pub fn reminder(conn: &Connection, id: i64) -> Result<Option<ReminderRec>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {REMINDER_COLS} FROM reminders r WHERE r.id = ?1"
+        ))?
+        .query_row([id], reminder_from)
+        .optional()?)
+}
+
+pub fn close_reminder(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    now: i64,
+    by: Option<&str>,
+    interaction_id: Option<i64>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE reminders SET status = ?2, closed_at = ?3, closed_by = ?4, interaction_id = ?5
+         WHERE id = ?1 AND status = 'open'",
+    )?
+    .execute(params![id, status, now, by, interaction_id])?;
+    Ok(())
+}
+
+/// Cancel a customer's open reminders (when archived).
+pub fn cancel_open_of(conn: &Connection, customer_id: i64, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE reminders SET status = 'cancelled', closed_at = ?2
+         WHERE customer_id = ?1 AND status = 'open'",
+    )?
+    .execute(params![customer_id, now])?;
+    Ok(())
+}
+
+/// Close win-back reminders of customers who have bought since; returns how many.
+pub fn close_returned_win_backs(conn: &Connection, now: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE reminders SET status = 'cancelled', closed_at = ?1
+             WHERE kind = 'win_back' AND status = 'open' AND EXISTS (
+                 SELECT 1 FROM customers c WHERE c.id = reminders.customer_id
+                 AND c.last_purchase_at > json_extract(reminders.detail, '$.last_at'))",
+        )?
+        .execute([now])?)
+}
+
+/// Move the due date; the first date it was due is kept.
+pub fn snooze_reminder(conn: &Connection, id: i64, to: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE reminders SET snoozed_from = coalesce(snoozed_from, due_date), due_date = ?2
+         WHERE id = ?1 AND status = 'open'",
+    )?
+    .execute(params![id, to])?;
+    Ok(())
+}
+
+/// Open reminders due in `[from, to]` (dates; None = unbounded). Archiving a customer
+/// cancels theirs, so no join is needed to leave archived customers out.
+fn open_where(from: Option<&str>, to: Option<&str>, args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut wh = vec!["r.status = 'open'".to_owned()];
+    if let Some(f) = from {
+        args.push(Box::new(f.to_owned()));
+        wh.push(format!("r.due_date >= ?{}", args.len()));
+    }
+    if let Some(t) = to {
+        args.push(Box::new(t.to_owned()));
+        wh.push(format!("r.due_date <= ?{}", args.len()));
+    }
+    wh.join(" AND ")
+}
+
+pub fn count_open(conn: &Connection, from: Option<&str>, to: Option<&str>) -> Result<i64> {
+    let mut args = Vec::new();
+    let wh = open_where(from, to, &mut args);
+    Ok(conn
+        .prepare_cached(&format!("SELECT count(*) FROM reminders r WHERE {wh}"))?
+        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?)
+}
+
+/// Below this many, a group is ranked by sorting it; above, by walking the customers from
+/// the highest total down until `limit` rows are found (dense enough to stop early).
+const SORT_AT_MOST: i64 = 10_000;
+
+/// Open reminders due in the range, the customers with most at stake first; `count` is
+/// the group's size, which picks the plan.
+pub fn open_ranked(
+    conn: &Connection,
+    from: Option<&str>,
+    to: Option<&str>,
+    count: i64,
+    limit: u32,
+) -> Result<Vec<ReminderRec>> {
+    let mut args = Vec::new();
+    let wh = open_where(from, to, &mut args);
+    args.push(Box::new(limit));
+    let join = if count <= SORT_AT_MOST {
+        "reminders r JOIN customers c ON c.id = r.customer_id"
+    } else {
+        "customers c INDEXED BY customers_total CROSS JOIN reminders r ON r.customer_id = c.id"
+    };
+    let sql = format!(
+        "SELECT {REMINDER_COLS} FROM {join}
+         WHERE {wh} ORDER BY c.total_minor DESC, c.id DESC, r.due_date, r.id LIMIT ?{}",
+        args.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params_from_iter(args.iter().map(|a| a.as_ref())),
+        reminder_from,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Open reminders due in the range, soonest first; optionally one customer's.
+pub fn open_by_date(
+    conn: &Connection,
+    from: Option<&str>,
+    to: Option<&str>,
+    customer_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<ReminderRec>> {
+    let mut args = Vec::new();
+    let mut wh = open_where(from, to, &mut args);
+    if let Some(cid) = customer_id {
+        args.push(Box::new(cid));
+        wh.push_str(&format!(" AND r.customer_id = ?{}", args.len()));
+    }
+    args.push(Box::new(limit));
+    let sql = format!(
+        "SELECT {REMINDER_COLS} FROM reminders r
+         WHERE {wh} ORDER BY r.due_date, r.due_time IS NULL, r.due_time, r.id LIMIT ?{}",
+        args.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params_from_iter(args.iter().map(|a| a.as_ref())),
+        reminder_from,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every reminder of a customer, open or closed, newest due date first.
+pub fn reminders_of(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<ReminderRec>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REMINDER_COLS} FROM reminders r WHERE r.customer_id = ?1
+         ORDER BY r.due_date DESC, r.id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![customer_id, limit], reminder_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What a Today row shows of its customer:
+/// (name, phone, visits, total minor, last purchase, tier, points).
+pub type CustomerBrief = (
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
+pub fn customer_brief(conn: &Connection, id: i64) -> Result<Option<CustomerBrief>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.name, c.phone, c.visits, c.total_minor, c.last_purchase_at,
+                (SELECT to_tier FROM tier_history WHERE customer_id = c.id
+                 ORDER BY at DESC, id DESC LIMIT 1),
+                (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id)
+             FROM customers c WHERE c.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .optional()?)
+}
+
+// ---- customers the rules look at ----
+
+pub fn is_active(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT archived_at IS NULL FROM customers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+// ---- candidates for the reminder rules (active customers only) ----
+
+/// (customer, first purchase) for first purchases in [from, to).
+pub fn first_purchases_between(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, first_purchase_at FROM customers
+         WHERE first_purchase_at >= ?1 AND first_purchase_at < ?2 AND archived_at IS NULL",
+    )?;
+    let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (purchase, customer, at, total minor) of purchases in [from, to) of at least `min_minor`,
+/// archived customers included.
+pub fn purchases_between(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    min_minor: i64,
+) -> Result<Vec<(i64, i64, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.customer_id, p.at, p.total_minor FROM purchases p
+         WHERE p.at >= ?1 AND p.at < ?2 AND p.total_minor >= ?3",
+    )?;
+    let rows = stmt.query_map(params![from, to, min_minor], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (customer, birthday) for birthdays on any of these "MM-DD" days.
+pub fn birthdays_on(conn: &Connection, month_days: &[String]) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, birthday FROM customers
+         WHERE substr(birthday, -5) = ?1 AND birthday IS NOT NULL AND archived_at IS NULL",
+    )?;
+    let mut out = Vec::new();
+    for md in month_days {
+        let rows = stmt.query_map([md], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+/// The distinct warranty lengths in use, found by index seeks rather than a scan.
+pub fn warranty_lengths(conn: &Connection) -> Result<Vec<u32>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT min(warranty_months) FROM purchase_items
+         WHERE warranty_months IS NOT NULL AND warranty_months > ?1",
+    )?;
+    let mut out = Vec::new();
+    let mut last = 0u32;
+    while let Some(m) = stmt.query_row([last], |r| r.get::<_, Option<u32>>(0))? {
+        out.push(m);
+        last = m;
+    }
+    Ok(out)
+}
+
+/// (item, purchase, customer, product, purchased at).
+pub type BoughtItem = (i64, i64, i64, String, i64);
+
+/// Items with `months` of warranty bought in [from, to), archived customers included.
+pub fn warranty_items_bought(
+    conn: &Connection,
+    months: u32,
+    from: i64,
+    to: i64,
+) -> Result<Vec<BoughtItem>> {
+    // Purchases by date first: a day's purchases are few, items of one length may be many.
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, p.id, p.customer_id, i.product, p.at
+         FROM purchases p CROSS JOIN purchase_items i ON i.purchase_id = p.id
+         WHERE p.at >= ?2 AND p.at < ?3 AND i.warranty_months = ?1",
+    )?;
+    let rows = stmt.query_map(params![months, from, to], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (customer, first purchase, last purchase, visits) of repeat customers last seen before `before`.
+pub fn lapsing_candidates(conn: &Connection, before: i64) -> Result<Vec<(i64, i64, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, first_purchase_at, last_purchase_at, visits FROM customers
+         WHERE last_purchase_at < ?1 AND visits >= 2 AND archived_at IS NULL",
+    )?;
+    let rows = stmt.query_map([before], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (customer, details confirmed at) for confirmations in [from, to).
+pub fn confirmed_between(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, coalesce(details_confirmed_at, created_at) FROM customers
+         WHERE coalesce(details_confirmed_at, created_at) >= ?1
+           AND coalesce(details_confirmed_at, created_at) < ?2 AND archived_at IS NULL",
+    )?;
+    let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
