@@ -20,8 +20,8 @@
 //!    own hourly work over all of them.
 //!
 //! Features reach each other's data through `db` and each other's services through the
-//! `Store` methods they define; no file imports one above it, and no two files import each
-//! other.
+//! `Store` methods they define; no file imports one above it, and no files import one
+//! another in a circle.
 
 /// An item public only to tests and benches (the `internals` feature), crate-private in
 /// the app: `internal! { /// doc\n fn name(...) {...} }`, also inside an `impl`.
