@@ -534,7 +534,10 @@ impl Store {
             return Err(CoreError::DemoInvalid(format!("{customers} / {purchases}")));
         }
         let actor = self.require(crate::store::session::Perm::Demo)?;
-        self.write(|conn| {
+        // A customer (row, search row, indexes) is about 700 bytes, a purchase with its item
+        // and ledger entries about 500.
+        let cache = db::bulk_cache_kib(customers * 700 + purchases * 500);
+        self.write_bulk(cache, |conn| {
             if !db::demo::is_empty(conn)? {
                 return Err(CoreError::DemoNotEmpty);
             }

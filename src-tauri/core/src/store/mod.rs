@@ -174,6 +174,29 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::write`] for one long bulk write, with a page cache of `cache_kib` for its
+    /// duration (put back after, whatever the outcome).
+    pub(crate) fn write_bulk<T>(
+        &self,
+        cache_kib: i64,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.writer();
+        let before = db::cache_size(&conn)?;
+        db::set_cache_size(&conn, -cache_kib)?;
+        let out = (|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        let _ = db::set_cache_size(&conn, before);
+        if out.is_ok() {
+            self.audit_committed(&conn);
+        }
+        out
+    }
+
     /// After a transaction committed on the writer outside [`Store::write`] (a restore that
     /// records its entry in the swap's own transaction): let the audit anchor follow.
     pub(crate) fn audit_committed(&self, conn: &Connection) {
@@ -233,6 +256,25 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_bulk_write_puts_the_page_cache_back_whatever_happens() {
+        let s = Store::open_in_memory().unwrap();
+        let before = db::cache_size(&s.writer()).unwrap();
+        let seen = s.write_bulk(64 * 1024, db::cache_size).unwrap();
+        assert_eq!(seen, -64 * 1024);
+        assert_eq!(db::cache_size(&s.writer()).unwrap(), before);
+        let failed: Result<()> = s.write_bulk(64 * 1024, |conn| {
+            conn.execute("INSERT INTO settings (key, value) VALUES ('x', 'y')", [])?;
+            Err(CoreError::Internal("stop".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(db::cache_size(&s.writer()).unwrap(), before);
+        // and the failed write left nothing behind
+        assert_eq!(db::settings::get(&s.reader(), "x").unwrap(), None);
+        assert_eq!(db::bulk_cache_kib(0), 2 * 1024);
+        assert_eq!(db::bulk_cache_kib(u64::MAX / 2), db::BULK_CACHE_MAX_KIB);
+    }
 
     fn mode(p: &Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777

@@ -1059,7 +1059,8 @@ impl Store {
             progress(Phase::Check, rows, rows);
             return Ok(report);
         }
-        let report = self.write(|conn| {
+        // An imported row (a customer or a purchase, with its index entries) is under 1 KB.
+        let report = self.write_bulk(db::bulk_cache_kib(rows * 1024), |conn| {
             let p = plan(conn, kind, &table, &mapping, opts, &mut report, &mut |d| {
                 progress(Phase::Check, d, rows)
             })?;
