@@ -65,6 +65,14 @@ impl Checkpointer {
     }
 }
 
+/// `f` in an immediate write transaction, committed only when it succeeds.
+fn commit<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A panic while holding the lock leaves SQLite itself consistent (the transaction
     // rolls back on drop), so a poisoned lock is safe to keep using.
@@ -165,9 +173,7 @@ impl Store {
     /// committed on the writer by other means calls [`Store::audit_committed`] after.)
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
+        let out = commit(&mut conn, f)?;
         // The checkpointer moves the audit anchor within a second (and Drop at exit); a
         // restore moves it at once, since only this process can vouch for the step back.
         self.audit_committed(&conn);
@@ -184,17 +190,11 @@ impl Store {
         let mut conn = self.writer();
         let before = db::cache_size(&conn)?;
         db::set_cache_size(&conn, -cache_kib)?;
-        let out = (|| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })();
+        let out = commit(&mut conn, f);
         let _ = db::set_cache_size(&conn, before);
-        if out.is_ok() {
-            self.audit_committed(&conn);
-        }
-        out
+        let out = out?;
+        self.audit_committed(&conn);
+        Ok(out)
     }
 
     /// After a transaction committed on the writer outside [`Store::write`] (a restore that
