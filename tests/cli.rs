@@ -3026,3 +3026,65 @@ fn report_text_is_cores_table_and_defaults_are_cores() {
     let help = ok(d, &["report", "clv", "--help"]);
     assert!(help.contains("(default: 200)"), "{help}");
 }
+
+/// A command never loads the GUI stack: `khachquen` links none of WebKitGTK, GTK or their
+/// kin (the window is `khachquen-window`). Asked of the dynamic loader, as a user's system
+/// would resolve it.
+#[cfg(target_os = "linux")]
+#[test]
+fn commands_link_no_gui_library() {
+    let out = match Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_khachquen"))
+        .output()
+    {
+        Ok(o) if o.status.success() => o,
+        _ => return eprintln!("no ldd here: skipped"),
+    };
+    let libs = String::from_utf8_lossy(&out.stdout);
+    for gui in [
+        "webkit",
+        "gtk",
+        "gdk",
+        "javascriptcore",
+        "soup",
+        "cairo",
+        "glib",
+    ] {
+        assert!(!libs.contains(gui), "{gui} is linked:\n{libs}");
+    }
+    // The window's binary does link them: the check above reads the right output.
+    let window = Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_khachquen-window"))
+        .output()
+        .expect("ldd the window");
+    assert!(String::from_utf8_lossy(&window.stdout).contains("webkit"));
+}
+
+/// With no command and no window program beside it (a copied binary), `khachquen` says so in
+/// the user's language and fails, rather than doing nothing.
+#[test]
+fn no_command_without_the_window_program_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir
+        .path()
+        .join("khachquen")
+        .with_extension(std::env::consts::EXE_EXTENSION);
+    std::fs::copy(env!("CARGO_BIN_EXE_khachquen"), &bin).unwrap();
+    for (lang, says) in [
+        ("vi", "Không tìm thấy chương trình cửa sổ"),
+        ("en", "window program"),
+    ] {
+        let out = Command::new(&bin)
+            .arg("--data-dir")
+            .arg(dir.path().join("shop"))
+            .args(["--lang", lang])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(says) && err.contains("khachquen-window"),
+            "{err}"
+        );
+    }
+}

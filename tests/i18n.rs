@@ -136,11 +136,11 @@ fn both_catalogs_have_the_same_keys() {
 #[test]
 fn every_cli_label_is_translated() {
     let src = [
-        include_str!("../src-tauri/src/cli.rs"),
-        include_str!("../src-tauri/src/cli/care.rs"),
-        include_str!("../src-tauri/src/cli/report.rs"),
-        include_str!("../src-tauri/src/cli/audit.rs"),
-        include_str!("../src-tauri/src/cli/staff.rs"),
+        include_str!("../src-tauri/cli/src/cli.rs"),
+        include_str!("../src-tauri/cli/src/cli/care.rs"),
+        include_str!("../src-tauri/cli/src/cli/report.rs"),
+        include_str!("../src-tauri/cli/src/cli/audit.rs"),
+        include_str!("../src-tauri/cli/src/cli/staff.rs"),
     ]
     .concat();
     let mut found = 0;

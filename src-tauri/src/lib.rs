@@ -1,8 +1,8 @@
-//! The Khách Quen app: the window (Tauri) and the headless command line over khachquen-core.
+//! The Khách Quen window (Tauri) over khachquen-core. The command line is khachquen-cli,
+//! which links no GUI library; its message catalog is shared here.
 
-pub mod cli;
 pub mod commands;
-pub mod i18n;
+pub use khachquen_cli::{cli, i18n};
 
 use commands::AppState;
 use khachquen_core::Store;
@@ -102,6 +102,43 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
         current: std::sync::RwLock::new(Arc::clone(&home)),
         home,
         data_dir,
+    }
+}
+
+/// The window's program (`khachquen-window`): the folder and language options of
+/// `khachquen`, which starts it when given no command; exit code 0 ok, 1 error, 2 usage.
+pub fn window_main() -> i32 {
+    #[derive(clap::Parser)]
+    #[command(name = "khachquen-window", version, about = "Khách Quen: the window")]
+    struct Args {
+        /// Folder holding khachquen.db (default: the user data folder/khachquen)
+        #[arg(long, env = "KHACHQUEN_DATA_DIR", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Language of messages before the window opens (default: the system locale)
+        #[arg(long, value_parser = ["vi", "en"])]
+        lang: Option<String>,
+    }
+    let args = match <Args as clap::Parser>::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let lang = cli::language(args.lang.as_deref());
+    let Some(data_dir) = cli::data_dir(lang, args.data_dir) else {
+        return 1;
+    };
+    let store = match cli::open(lang, &data_dir) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match run_window(store, data_dir) {
+        Ok(()) => 0,
+        Err(e) => {
+            note(format_args!("{e}"));
+            1
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+//! `khachquen`: the command line. It links no GUI library; with no command it starts
+//! `khachquen-window` beside it.
 
 fn main() {
-    std::process::exit(khachquen_app::cli::main());
+    std::process::exit(khachquen_cli::main());
 }

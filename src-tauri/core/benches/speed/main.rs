@@ -5,6 +5,7 @@
 //! `scripts/bench/speed` runs it at 1M / 5M and at 100k / 1M.
 //! Each section lives in its own file and returns its rows.
 
+mod cli;
 mod counter;
 mod customers;
 mod reports;
@@ -143,6 +144,9 @@ pub struct Ctx {
     pub store: Store,
 }
 
+/// A section of the table: its rows on the shop.
+type Section = fn(&Ctx) -> Vec<Row>;
+
 fn env_u64(key: &str, default: u64) -> u64 {
     std::env::var(key)
         .ok()
@@ -182,11 +186,12 @@ fn main() {
     };
     let mut rows = Vec::new();
     let only = std::env::var("KQ_BENCH_ONLY").unwrap_or_default();
-    let sections: [(&str, fn(&Ctx) -> Vec<Row>); 4] = [
+    let sections: [(&str, Section); 5] = [
         ("reports", reports::rows),
         ("scores", scores::rows),
         ("customers", customers::rows),
         ("counter", counter::rows),
+        ("cli", cli::rows),
     ];
     for (name, f) in sections {
         if only.is_empty() || only.split(',').any(|s| s == name) {

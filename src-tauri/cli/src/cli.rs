@@ -40,7 +40,7 @@ use crate::i18n::{self, t, Lang};
 use clap::{Parser, Subcommand};
 use khachquen_core::{store, CoreError, Store};
 use out::Out;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -103,32 +103,16 @@ pub fn main() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let lang = cli
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(Lang::from_env);
-    let data_dir = match cli.data_dir.clone().or_else(store::default_data_dir) {
-        Some(d) => d,
-        None => {
-            errln!("{}", t(lang, "cli.no_data_dir"));
-            return 1;
-        }
-    };
-    // First, so that why the data file would not open is in the log too.
-    init_log(&data_dir);
-    let db = match Store::open(&store::db_path(&data_dir)) {
-        Ok(s) => s,
-        Err(e) => return fail(lang, &e),
+    let lang = language(cli.lang.as_deref());
+    let Some(data_dir) = data_dir(lang, cli.data_dir.clone()) else {
+        return 1;
     };
     let Some(command) = cli.command else {
-        return match crate::run_window(db, data_dir) {
-            Ok(()) => 0,
-            Err(e) => {
-                errln!("{e}");
-                1
-            }
-        };
+        return open_window(lang, cli.lang.as_deref(), &data_dir);
+    };
+    let db = match open(lang, &data_dir) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let out = Out {
         lang,
@@ -146,7 +130,73 @@ pub fn main() -> i32 {
     }
 }
 
-fn fail(lang: Lang, e: &CoreError) -> i32 {
+/// `--lang`, else the system locale.
+pub fn language(lang: Option<&str>) -> Lang {
+    lang.and_then(Lang::parse).unwrap_or_else(Lang::from_env)
+}
+
+/// `--data-dir` (or its variable), else the user data folder; None, said on stderr, when the
+/// system has no such folder.
+pub fn data_dir(lang: Lang, given: Option<PathBuf>) -> Option<PathBuf> {
+    let dir = given.or_else(store::default_data_dir);
+    if dir.is_none() {
+        errln!("{}", t(lang, "cli.no_data_dir"));
+    }
+    dir
+}
+
+/// Start the log, then open the shop; on failure the exit code, the reason said on stderr.
+pub fn open(lang: Lang, data_dir: &Path) -> Result<Store, i32> {
+    // First, so that why the data file would not open is in the log too.
+    init_log(data_dir);
+    Store::open(&store::db_path(data_dir)).map_err(|e| fail(lang, &e))
+}
+
+/// The window's own program, beside this one.
+pub const WINDOW_BIN: &str = "khachquen-window";
+
+fn bin_name() -> String {
+    format!("{WINDOW_BIN}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// With no command: become the window's program, with the same folder and language. The
+/// window lives in its own binary so that commands never load the GUI libraries.
+fn open_window(lang: Lang, given_lang: Option<&str>, data_dir: &Path) -> i32 {
+    let bin = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join(WINDOW_BIN)))
+        .map(|p| p.with_extension(std::env::consts::EXE_EXTENSION));
+    let Some(bin) = bin.filter(|p| p.is_file()) else {
+        errln!(
+            "{}",
+            t(lang, "cli.window_missing").replace("{bin}", &bin_name())
+        );
+        return 1;
+    };
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.arg("--data-dir").arg(data_dir);
+    if let Some(l) = given_lang {
+        cmd.args(["--lang", l]);
+    }
+    #[cfg(unix)]
+    {
+        // Replace this process: the same pid, signals and exit code as before the split.
+        use std::os::unix::process::CommandExt as _;
+        let e = cmd.exec();
+        errln!("{}: {e}", bin.display());
+        1
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(s) => s.code().unwrap_or(1),
+        Err(e) => {
+            errln!("{}: {e}", bin.display());
+            1
+        }
+    }
+}
+
+pub fn fail(lang: Lang, e: &CoreError) -> i32 {
     errln!("{}", i18n::core_error(lang, e));
     1
 }
@@ -171,7 +221,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
 /// The technical detail behind a one-sentence error (a library's or the system's words)
 /// goes to `khachquen.log` in the data folder, never to the owner's message. The log starts
 /// over once it passes 1 MB; a log that cannot be opened is simply not written.
-fn init_log(data_dir: &std::path::Path) {
+fn init_log(data_dir: &Path) {
     // The data folder may not exist yet on a first run (opening the store makes it anyway).
     let _ = std::fs::create_dir_all(data_dir);
     let path = data_dir.join("khachquen.log");

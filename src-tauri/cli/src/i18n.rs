@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
-const VI: &str = include_str!("../../ui/i18n/vi.json");
-const EN: &str = include_str!("../../ui/i18n/en.json");
+const VI: &str = include_str!("../../../ui/i18n/vi.json");
+const EN: &str = include_str!("../../../ui/i18n/en.json");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
