@@ -1,8 +1,11 @@
 //! The counter's durable purchase with points: `Store::add_purchase` (bill, points ledger
 //! rows and their seals, tier, customer figures, audit entry, one IMMEDIATE transaction
 //! committed with synchronous=FULL) beside a bare INSERT + COMMIT of the same bill on its own
-//! connection (synchronous=FULL, no autocheckpoint, as in benches/core.rs), interleaved on the same file so both see the same disk.
+//! connection (synchronous=FULL, no autocheckpoint, as in benches/core.rs), interleaved on
+//! the same file so both see the same disk.
 //! KQ_BENCH_PURCHASES_N: how many of each (default 2000, enough for a stable p99).
+//! The shop's `audit.key` must sit beside the database file (copy it with the file): without
+//! it a sealed shop opens without its key and the purchase skips every seal.
 
 use super::{ms, quantile, Ctx, Row};
 use khachquen_core::db::purchases::{insert, NewPurchase};
