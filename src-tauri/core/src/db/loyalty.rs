@@ -29,6 +29,18 @@ pub fn tiers(conn: &Connection) -> Result<Vec<TierRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The settings a bill reads, as stored (absent keys are left out): the currency and every
+/// `loyalty.*` key (the rules among them), in one statement instead of one per key.
+pub fn bill_settings(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, value FROM settings WHERE key = 'currency'
+         UNION ALL
+         SELECT key, value FROM settings WHERE key >= 'loyalty.' AND key < 'loyalty/'",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn replace_tiers(conn: &Connection, tiers: &[TierRow]) -> Result<()> {
     conn.execute("DELETE FROM tiers", [])?;
     let mut stmt = conn.prepare_cached(

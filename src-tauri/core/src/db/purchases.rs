@@ -180,6 +180,52 @@ pub fn gross_total(conn: &Connection, customer_id: i64) -> Result<i64> {
         .query_row([customer_id], |r| Ok(limits::from_total(r.get(0)?)))?)
 }
 
+/// A bill's two looks at the customer's purchases in one pass over them: what all their bills
+/// add up to, refunds not taken off (as [`gross_total`]), and their spend with
+/// `since < at <= until`, purchases minus refunds (as `db::loyalty::spend`). Same sums, in
+/// the same order, as those two queries: the window is a filter on the one index scan
+/// instead of a second scan of its own.
+pub fn gross_and_spend(
+    conn: &Connection,
+    customer_id: i64,
+    since: i64,
+    until: i64,
+) -> Result<(i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT total(total_minor),
+               total(CASE WHEN at > ?2 AND at <= ?3 THEN total_minor END)
+               - (SELECT total(r.amount_minor) FROM refunds r
+                   JOIN purchases p ON p.id = r.purchase_id
+                   WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)
+             FROM purchases WHERE customer_id = ?1",
+        )?
+        .query_row(params![customer_id, since, until], |r| {
+            Ok((limits::from_total(r.get(0)?), limits::from_total(r.get(1)?)))
+        })?)
+}
+
+/// Count a bill in its customer's cached figures when it is not the customer's first
+/// (`first_purchase_at <= at`, the usual case at the counter): the same row as
+/// `db::customers::add_purchase_stats` gives, but with first_purchase_at left out of the SET,
+/// so its index entry is not rewritten and the commit writes one page less. False when the
+/// bill may be the first (then nothing was changed and the caller uses that function).
+pub fn count_later_bill(
+    conn: &Connection,
+    customer_id: i64,
+    at: i64,
+    total_minor: i64,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE customers SET visits = visits + 1, total_minor = total_minor + ?3,
+                last_purchase_at = max(coalesce(last_purchase_at, ?2), ?2)
+             WHERE id = ?1 AND first_purchase_at <= ?2",
+        )?
+        .execute(params![customer_id, at, total_minor])?;
+    Ok(n > 0)
+}
+
 /// (customer, total minor) of a purchase.
 pub fn owner_and_total(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
     Ok(bill(conn, id)?.map(|(c, t, _)| (c, t)))

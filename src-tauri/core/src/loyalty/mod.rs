@@ -9,7 +9,7 @@ use crate::model::{
 };
 use crate::store::audit;
 use crate::store::session::{Actor, Perm};
-use crate::store::settings::{currency, timezone};
+use crate::store::settings::{currency, timezone, DEFAULT_CURRENCY};
 use crate::store::Store;
 use crate::{limits, money, text, time};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
@@ -69,27 +69,41 @@ fn is_money(key: &str) -> bool {
 }
 
 pub(crate) fn rules(conn: &Connection) -> Result<Rules> {
-    let (_, exp) = currency(conn)?;
-    let get = |key: &str| -> Result<i64> {
-        let stored = db::settings::get(conn, &rule_key(key))?;
-        Ok(match (stored, is_money(key)) {
-            (Some(v), true) => Decimal::from_str(&v)
+    Ok(bill_settings(conn)?.1)
+}
+
+/// The shop's currency (code and exponent, as `store::settings::currency` gives them) and
+/// the loyalty rules, from one read of the settings: what every bill needs.
+pub(crate) fn bill_settings(conn: &Connection) -> Result<((String, u32), Rules)> {
+    let stored = db::loyalty::bill_settings(conn)?;
+    let find = |key: &str| {
+        stored
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let code = find("currency").unwrap_or(DEFAULT_CURRENCY).to_owned();
+    let exp = money::exponent(&code)?;
+    let get = |key: &str| -> i64 {
+        match (find(&rule_key(key)), is_money(key)) {
+            (Some(v), true) => Decimal::from_str(v)
                 .ok()
                 .and_then(|d| money::to_minor(d, exp).ok())
                 .unwrap_or_else(|| default_money(key, exp)),
             (Some(v), false) => v.parse().unwrap_or_else(|_| default_count(key)),
             (None, true) => default_money(key, exp),
             (None, false) => default_count(key),
-        })
+        }
     };
-    Ok(Rules {
-        earn_per: get("earn_per")?,
-        point_value: get("point_value")?,
-        min_redeem: get("min_redeem")?,
-        max_redeem_percent: get("max_redeem_percent")?,
-        expiry_months: get("expiry_months")?,
-        birthday_bonus: get("birthday_bonus")?,
-    })
+    let rules = Rules {
+        earn_per: get("earn_per"),
+        point_value: get("point_value"),
+        min_redeem: get("min_redeem"),
+        max_redeem_percent: get("max_redeem_percent"),
+        expiry_months: get("expiry_months"),
+        birthday_bonus: get("birthday_bonus"),
+    };
+    Ok(((code, exp), rules))
 }
 
 /// Validate one KEY=VALUE and return the text to store.

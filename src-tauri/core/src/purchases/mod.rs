@@ -117,15 +117,14 @@ fn plan(
     customer_id: i64,
     total_minor: i64,
     redeem: i64,
-    at: i64,
+    f: &Figures,
 ) -> Result<Plan> {
     let moves = db::loyalty::movements(conn, customer_id)?;
-    let due = loyalty::expiries_due(&moves, rules.expiry_months, at);
+    let due = loyalty::expiries_due(&moves, rules.expiry_months, f.at);
     let balance =
         points_sum(moves.iter().map(|m| m.1)).saturating_sub(points_sum(due.iter().map(|d| d.1)));
     let discount_minor = redeem_discount(redeem, total_minor, balance, rules)?;
-    let judged = tier_time(at);
-    let spend_before = db::loyalty::spend(conn, customer_id, loyalty::year_ago(judged), judged)?;
+    let spend_before = f.spend_before;
     let before = loyalty::tier_for(tiers, spend_before);
     Ok(Plan {
         total_minor,
@@ -302,8 +301,41 @@ fn refund_points(
     Ok((give_back, take, owed))
 }
 
+/// What a bill reads of the customer's purchases, in one pass over them.
+struct Figures {
+    /// The bill's time (typed, or now).
+    at: i64,
+    /// The instant its tier is judged at ([`tier_time`]).
+    judged: i64,
+    /// The customer's 12-month spend as of `judged`, before the bill.
+    spend_before: i64,
+}
+
+/// The customer's bills so far checked against the per-customer limit with this one, then
+/// the bill's time, in that order (a bill over the limit is refused as such whatever its
+/// date), and the 12-month spend read in the same pass as the total.
+fn figures(
+    conn: &Connection,
+    customer_id: i64,
+    total_minor: i64,
+    exp: u32,
+    at: Option<&str>,
+) -> Result<Figures> {
+    let at = at_or_now(conn, at);
+    // A bad date is reported after the limit; meanwhile any window will do.
+    let judged = tier_time(*at.as_ref().unwrap_or(&time::now()));
+    let (gross, spend_before) =
+        db::purchases::gross_and_spend(conn, customer_id, loyalty::year_ago(judged), judged)?;
+    limits::check_customer_total(gross, total_minor, exp)?;
+    Ok(Figures {
+        at: at?,
+        judged,
+        spend_before,
+    })
+}
+
 /// The customer a bill is for (refused when archived) and the bill's total, within the
-/// per-bill limit and the customer's.
+/// per-bill limit.
 fn billable(
     conn: &Connection,
     customer_id: i64,
@@ -316,11 +348,6 @@ fn billable(
         return Err(CoreError::CustomerArchived(customer.name));
     }
     let total_minor = bill_total(amount, code, exp)?;
-    limits::check_customer_total(
-        db::purchases::gross_total(conn, customer.id)?,
-        total_minor,
-        exp,
-    )?;
     Ok((customer, total_minor))
 }
 
@@ -350,7 +377,9 @@ fn count_bill(
     judged: i64,
     total_minor: i64,
 ) -> Result<(i64, Option<String>)> {
-    db::customers::add_purchase_stats(conn, customer_id, at, total_minor)?;
+    if !db::purchases::count_later_bill(conn, customer_id, at, total_minor)? {
+        db::customers::add_purchase_stats(conn, customer_id, at, total_minor)?;
+    }
     let counted = if at <= judged { total_minor } else { 0 };
     let spend_after = p.spend_before.saturating_add(counted);
     let tier_after = loyalty::tier_for(tiers, spend_after).map(|t| t.name.clone());
@@ -398,7 +427,7 @@ impl Store {
         let staff = actor.attribution(input.staff.as_deref());
         let staff = staff.as_deref();
         self.write(|conn| {
-            let (code, exp) = currency(conn)?;
+            let ((code, exp), rules) = loyalty::bill_settings(conn)?;
             let client_id = input
                 .client_id
                 .as_deref()
@@ -411,10 +440,10 @@ impl Store {
             }
             let (customer, total_minor) =
                 billable(conn, input.customer_id, &input.amount, &code, exp)?;
-            let at = at_or_now(conn, input.at.as_deref())?;
+            let f = figures(conn, customer.id, total_minor, exp, input.at.as_deref())?;
+            let (at, judged) = (f.at, f.judged);
             let items = valid_items(&input.items, total_minor, &code, exp)?;
             let payment = valid_payment(input.payment_method.as_deref())?;
-            let rules = loyalty::rules(conn)?;
             let tiers = loyalty::tiers(conn)?;
             let p = plan(
                 conn,
@@ -423,10 +452,9 @@ impl Store {
                 customer.id,
                 total_minor,
                 input.redeem.unwrap_or(0),
-                at,
+                &f,
             )?;
             loyalty::record_expiries(conn, customer.id, &p.due)?;
-            let judged = tier_time(at);
             // Time passed since the last evaluation: record where she stands before this bill.
             tier_move(
                 conn,
@@ -500,13 +528,14 @@ impl Store {
         let (code, exp) = currency(&conn)?;
         existing(&conn, input.customer_id)?;
         let total_minor = bill_total(&input.amount, &code, exp)?;
-        limits::check_customer_total(
-            db::purchases::gross_total(&conn, input.customer_id)?,
+        let f = figures(
+            &conn,
+            input.customer_id,
             total_minor,
             exp,
+            input.at.as_deref(),
         )?;
         let rules = loyalty::rules(&conn)?;
-        let at = at_or_now(&conn, input.at.as_deref())?;
         let tiers = loyalty::tiers(&conn)?;
         let p = plan(
             &conn,
@@ -515,7 +544,7 @@ impl Store {
             input.customer_id,
             total_minor,
             input.redeem.unwrap_or(0),
-            at,
+            &f,
         )?;
         Ok(Quote {
             total: money::from_minor(p.total_minor, exp),
@@ -613,5 +642,226 @@ impl Store {
         self.require(Perm::View)?;
         let conn = self.reader();
         db::purchases::get(&conn, id, currency(&conn)?.1)?.ok_or(CoreError::PurchaseNotFound(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CustomerInput;
+    use crate::store::settings::currency;
+
+    const DAY: i64 = 86_400;
+
+    fn shop() -> (Store, i64, i64) {
+        let s = Store::open_in_memory().unwrap();
+        let add = |name: &str, phone: &str| {
+            s.add_customer(CustomerInput {
+                name: Some(name.into()),
+                phone: Some(phone.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .id
+        };
+        let (a, b) = (add("Lan", "0912000001"), add("Huệ", "0912000002"));
+        (s, a, b)
+    }
+
+    fn buy(s: &Store, id: i64, amount: &str, at: i64) -> i64 {
+        s.add_purchase(PurchaseInput {
+            customer_id: id,
+            amount: amount.into(),
+            at: Some(time::from_unix(at).to_rfc3339()),
+            ..Default::default()
+        })
+        .unwrap()
+        .purchase
+        .id
+    }
+
+    /// The one pass a bill makes over the customer's purchases gives exactly the two
+    /// queries it replaced, whatever the window, bounds and refunds included.
+    #[test]
+    fn gross_and_spend_is_gross_total_and_spend_in_one_pass() {
+        let (s, a, b) = shop();
+        let now = time::now();
+        let times: Vec<i64> = [400, 366, 365, 200, 30, 1]
+            .iter()
+            .map(|d| now - d * DAY)
+            .collect();
+        let mut bills = Vec::new();
+        for (i, &at) in times.iter().enumerate() {
+            bills.push(buy(&s, a, &format!("{}", 100_000 + i * 7_000), at));
+            buy(&s, b, "55000", at);
+        }
+        // Two refunds of the customer's bills (one old, one recent), one of the other's.
+        s.refund(bills[0], Some("20000"), None).unwrap();
+        s.refund(bills[4], None, None).unwrap();
+        let other = s.purchases_of(b, 1).unwrap()[0].id;
+        s.refund(other, Some("5000"), None).unwrap();
+        let conn = s.writer();
+        let mut edges = vec![i64::MIN, 0, now, now + DAY, i64::MAX];
+        for &t in &times {
+            edges.extend([t - 1, t, t + 1]);
+        }
+        for &until in &edges {
+            for &since in &edges {
+                for id in [a, b, 999] {
+                    assert_eq!(
+                        db::purchases::gross_and_spend(&conn, id, since, until).unwrap(),
+                        (
+                            db::purchases::gross_total(&conn, id).unwrap(),
+                            db::loyalty::spend(&conn, id, since, until).unwrap()
+                        ),
+                        "customer {id}, ({since}, {until}]"
+                    );
+                }
+            }
+        }
+    }
+
+    fn row(conn: &Connection, id: i64) -> Vec<rusqlite::types::Value> {
+        conn.query_row("SELECT * FROM customers WHERE id = ?1", [id], |r| {
+            (0..r.as_ref().column_count()).map(|i| r.get(i)).collect()
+        })
+        .unwrap()
+    }
+
+    /// The bill counted without touching first_purchase_at leaves the same row as the
+    /// general update, and declines (changing nothing) when the bill could be the first.
+    #[test]
+    fn a_later_bill_counts_as_the_general_update_does() {
+        let (s, a, b) = shop();
+        let first = time::now() - 100 * DAY;
+        buy(&s, a, "100000", first);
+        let conn = s.writer();
+        for (id, at, later) in [
+            (a, first + DAY, true),
+            (a, first, true),
+            (a, first - 1, false),
+            (b, first, false), // no purchase yet
+        ] {
+            conn.execute_batch("SAVEPOINT general").unwrap();
+            db::customers::add_purchase_stats(&conn, id, at, 42_000).unwrap();
+            let general = row(&conn, id);
+            conn.execute_batch("ROLLBACK TO general; RELEASE general")
+                .unwrap();
+            let before = row(&conn, id);
+            conn.execute_batch("SAVEPOINT later").unwrap();
+            assert_eq!(
+                db::purchases::count_later_bill(&conn, id, at, 42_000).unwrap(),
+                later,
+                "customer {id} at {at}"
+            );
+            assert_eq!(row(&conn, id), if later { general } else { before });
+            conn.execute_batch("ROLLBACK TO later; RELEASE later")
+                .unwrap();
+        }
+    }
+
+    /// The one read of the settings a bill makes gives the currency and rules that reading
+    /// them key by key gives.
+    #[test]
+    fn bill_settings_read_once_match_key_by_key() {
+        let (s, _, _) = shop();
+        let by_key = |conn: &Connection| {
+            let (_, exp) = currency(conn).unwrap();
+            let get = |k: &str| db::settings::get(conn, &format!("loyalty.{k}")).unwrap();
+            (
+                currency(conn).unwrap(),
+                exp,
+                get("earn_per"),
+                get("expiry_months"),
+            )
+        };
+        let check = |s: &Store| {
+            let conn = s.writer();
+            let ((code, exp), r) = loyalty::bill_settings(&conn).unwrap();
+            let (cur, e, earn_per, expiry) = by_key(&conn);
+            assert_eq!((code, exp), cur);
+            assert_eq!(exp, e);
+            if let Some(v) = earn_per {
+                let d = Decimal::from_str(&v).unwrap();
+                assert_eq!(r.earn_per, money::to_minor(d, exp).unwrap());
+            }
+            if let Some(v) = expiry {
+                assert_eq!(r.expiry_months, v.parse::<i64>().unwrap());
+            }
+            r
+        };
+        // Nothing stored: VND and the defaults.
+        let defaults = check(&s);
+        assert_eq!(
+            (
+                defaults.earn_per,
+                defaults.point_value,
+                defaults.expiry_months
+            ),
+            (10_000, 1_000, 12)
+        );
+        // Keys around the loyalty prefix are not rules.
+        {
+            let conn = s.writer();
+            for k in ["loyalty", "loyalty/", "loyaltyx", "loyalty.zzz"] {
+                db::settings::set(&conn, k, "7").unwrap();
+            }
+        }
+        assert_eq!(check(&s), defaults);
+        s.set_setting("currency", "USD").unwrap();
+        let pairs: Vec<(String, String)> = [
+            ("earn_per", "2.50"),
+            ("point_value", "0.05"),
+            ("min_redeem", "20"),
+            ("max_redeem_percent", "30"),
+            ("expiry_months", "6"),
+            ("birthday_bonus", "5"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        s.set_loyalty_rules(&pairs).unwrap();
+        let r = check(&s);
+        assert_eq!(
+            r,
+            loyalty::Rules {
+                earn_per: 250,
+                point_value: 5,
+                min_redeem: 20,
+                max_redeem_percent: 30,
+                expiry_months: 6,
+                birthday_bonus: 5,
+            }
+        );
+    }
+
+    /// A bill over the customer's limit is refused as such even when its date is bad too
+    /// (the limit is checked before the date, as before the two were read together).
+    #[test]
+    fn the_customer_limit_is_reported_before_a_bad_date() {
+        let (s, a, _) = shop();
+        s.writer()
+            .execute(
+                "INSERT INTO purchases (customer_id, at, total_minor, payment_method, created_at)
+                 VALUES (?1, 1700000000, ?2, 'cash', 1700000000)",
+                rusqlite::params![a, limits::CUSTOMER_TOTAL_MAX_MINOR],
+            )
+            .unwrap();
+        let input = PurchaseInput {
+            customer_id: a,
+            amount: "1000".into(),
+            at: Some("not a date".into()),
+            ..Default::default()
+        };
+        let over = |e: CoreError| matches!(e, CoreError::CustomerTotalOverLimit { .. });
+        assert!(over(s.add_purchase(input.clone()).unwrap_err()));
+        assert!(over(s.quote(&input).unwrap_err()));
+        // Within the limit, the date's own error.
+        let input = PurchaseInput {
+            amount: "0".into(),
+            ..input
+        };
+        assert!(!over(s.add_purchase(input.clone()).unwrap_err()));
+        assert!(!over(s.quote(&input).unwrap_err()));
     }
 }

@@ -1,0 +1,103 @@
+//! The counter's durable purchase with points: `Store::add_purchase` (bill, points ledger
+//! rows and their seals, tier, customer figures, audit entry, one IMMEDIATE transaction
+//! committed with synchronous=FULL) beside a bare INSERT + COMMIT of the same bill on its own
+//! connection (synchronous=FULL, no autocheckpoint, as in benches/core.rs), interleaved on
+//! the same file so both see the same disk.
+//! KQ_BENCH_PURCHASES_N: how many of each (default 2000, enough for a stable p99).
+//! The shop's `audit.key` must sit beside the database file (copy it with the file): without
+//! it a sealed shop opens without its key and the purchase skips every seal.
+
+use super::{ms, quantile, Ctx, Row};
+use khachquen_core::db::purchases::{insert, NewPurchase};
+use khachquen_core::model::PurchaseInput;
+use rusqlite::{Connection, TransactionBehavior};
+use std::time::{Duration, Instant};
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}
+
+pub fn rows(ctx: &Ctx) -> Vec<Row> {
+    let n: usize = std::env::var("KQ_BENCH_PURCHASES_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    // Regulars with a history, points and (some) a tier, as at the counter.
+    let ids: Vec<i64> = ctx
+        .store
+        .search("nguyen", 50)
+        .expect("customers")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(!ids.is_empty(), "no customer to sell to");
+    let mut w = Connection::open(&ctx.path).expect("bare writer");
+    w.pragma_update(None, "synchronous", "FULL")
+        .expect("pragma");
+    // Like the store's writer: checkpoints happen on the store's background thread.
+    w.pragma_update(None, "wal_autocheckpoint", 0)
+        .expect("pragma");
+    let product = |i: usize| {
+        let t = Instant::now();
+        ctx.store
+            .add_purchase(PurchaseInput {
+                customer_id: ids[i % ids.len()],
+                amount: "150000".into(),
+                ..Default::default()
+            })
+            .expect("purchase");
+        t.elapsed()
+    };
+    let mut bare = |i: usize| {
+        let t = Instant::now();
+        let tx = w
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .expect("tx");
+        let p = NewPurchase {
+            client_id: None,
+            customer_id: ids[i % ids.len()],
+            at: 1_700_000_000,
+            total_minor: 150_000,
+            payment_method: "cash",
+            note: None,
+            staff: None,
+            discount_minor: 0,
+        };
+        insert(&tx, &p, &[], 1_700_000_000).expect("insert");
+        tx.commit().expect("commit");
+        t.elapsed()
+    };
+    for i in 0..20 {
+        // warm the page cache and both statement caches
+        product(i);
+        bare(i);
+    }
+    // Interleaved, so both see the same disk and CPU conditions; the order alternates so
+    // neither always follows the other's commit.
+    let (mut core, mut raw) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        if i % 2 == 0 {
+            core.push(product(i));
+            raw.push(bare(i));
+        } else {
+            raw.push(bare(i));
+            core.push(product(i));
+        }
+    }
+    let (c99, b99) = (quantile(&mut core, 0.99), quantile(&mut raw, 0.99));
+    let (c50, b50) = (quantile(&mut core, 0.5), quantile(&mut raw, 0.5));
+    vec![
+        Row::new(
+            format!("durable purchase with points, p99 ({n} bills)"),
+            format!("{} ({:.2}× bare)", ms(c99), ratio(c99, b99)),
+            format!("{} (bare INSERT + COMMIT, synchronous=FULL)", ms(b99)),
+            "≤ 1.5× bare",
+        ),
+        Row::new(
+            format!("durable purchase with points, p50 ({n} bills)"),
+            format!("{} ({:.2}× bare)", ms(c50), ratio(c50, b50)),
+            format!("{} (bare INSERT + COMMIT, synchronous=FULL)", ms(b50)),
+            "(the target is on p99)",
+        ),
+    ]
+}
