@@ -8,6 +8,7 @@
 mod cli;
 mod counter;
 mod customers;
+mod purchase;
 mod reports;
 mod scores;
 
@@ -186,11 +187,12 @@ fn main() {
     };
     let mut rows = Vec::new();
     let only = std::env::var("KQ_BENCH_ONLY").unwrap_or_default();
-    let sections: [(&str, Section); 5] = [
+    let sections: [(&str, Section); 6] = [
         ("reports", reports::rows),
         ("scores", scores::rows),
         ("customers", customers::rows),
         ("counter", counter::rows),
+        ("purchase", purchase::rows),
         ("cli", cli::rows),
     ];
     for (name, f) in sections {
