@@ -235,6 +235,77 @@ impl Archived {
     }
 }
 
+/// The state of one scan: each row net of its refunds, its local day and its staff index,
+/// grouped by customer while the rows come in (customer, time) order.
+struct Loader {
+    days: Days,
+    archived: Archived,
+    /// (purchase id, refunded), by purchase id; the next one the scan can meet.
+    refunds: Vec<(i64, i64)>,
+    next_refund: usize,
+    last_id: i64,
+    refunds_in_order: bool,
+    names: Names,
+    facts: Vec<PurchaseFact>,
+    /// While in order: runs of one customer (id, first row).
+    ids: Vec<i64>,
+    starts: Vec<usize>,
+    /// Once out of order: each row's customer.
+    row_customer: Option<Vec<i64>>,
+}
+
+impl db::analytics::PurchaseSink for Loader {
+    fn row(&mut self, id: i64, customer: i64, at: i64, total: i64, name: &str) {
+        if self.archived.contains(customer) {
+            return;
+        }
+        // Refunds are by purchase id, as is the scan: a merge, not a lookup.
+        self.refunds_in_order &= id > self.last_id;
+        self.last_id = id;
+        let refunds = &self.refunds;
+        let mut refunded = 0;
+        if self.refunds_in_order {
+            while self.next_refund < refunds.len() && refunds[self.next_refund].0 < id {
+                self.next_refund += 1;
+            }
+            if refunds.get(self.next_refund).is_some_and(|r| r.0 == id) {
+                refunded = refunds[self.next_refund].1;
+            }
+        } else if let Ok(k) = refunds.binary_search_by_key(&id, |r| r.0) {
+            refunded = refunds[k].1;
+        }
+        let fact = PurchaseFact {
+            at,
+            net_minor: total.saturating_sub(refunded),
+            staff: self.names.get(name),
+            day: self.days.date(at),
+        };
+        match &mut self.row_customer {
+            Some(rows) => rows.push(customer),
+            None => match self.ids.last() {
+                Some(&c) if c == customer && self.facts.last().is_some_and(|f| f.at <= at) => {}
+                Some(&c) if c >= customer => {
+                    // Out of order: from here on, note each row's customer.
+                    let mut rows = Vec::with_capacity(self.facts.capacity());
+                    for (k, c) in self.ids.iter().enumerate() {
+                        let end = self.starts.get(k + 1).copied().unwrap_or(self.facts.len());
+                        rows.extend(std::iter::repeat_n(*c, end - self.starts[k]));
+                    }
+                    rows.push(customer);
+                    self.row_customer = Some(rows);
+                    self.ids = Vec::new();
+                    self.starts = Vec::new();
+                }
+                _ => {
+                    self.ids.push(customer);
+                    self.starts.push(self.facts.len());
+                }
+            },
+        }
+        self.facts.push(fact);
+    }
+}
+
 impl Ledger {
     /// One scan of the purchases up to `until`. Rows arrive in id order; while they are also
     /// in (customer, time) order (a shop loaded customer by customer) they are grouped as
@@ -246,71 +317,28 @@ impl Ledger {
             Some((lo, hi)) => Days::new(tz, lo, hi),
             None => Days::new(tz, 0, 0),
         };
-        let archived = Archived::new(db::analytics::archived_ids(conn)?);
-        let refunds = db::analytics::refunded(conn)?;
-        let mut next_refund = 0;
-        let mut names = Names::new();
         let (max_purchases, max_customers) = db::analytics::row_bounds(conn)?;
-        let mut facts: Vec<PurchaseFact> = Vec::with_capacity(max_purchases);
-        // While in order: runs of one customer. Once out of order: each row's customer.
-        let (mut ids, mut starts): (Vec<i64>, Vec<usize>) = (
-            Vec::with_capacity(max_customers),
-            Vec::with_capacity(max_customers + 1),
-        );
-        let mut row_customer: Option<Vec<i64>> = None;
-        let mut last_id = i64::MIN;
-        let mut refunds_in_order = true;
-        db::analytics::each_purchase(conn, until, with_staff, |id, customer, at, total, name| {
-            if archived.contains(customer) {
-                return;
-            }
-            // Refunds are by purchase id, as is the scan: a merge, not a lookup.
-            refunds_in_order &= id > last_id;
-            last_id = id;
-            let mut refunded = 0;
-            if refunds_in_order {
-                while next_refund < refunds.len() && refunds[next_refund].0 < id {
-                    next_refund += 1;
-                }
-                if refunds.get(next_refund).is_some_and(|r| r.0 == id) {
-                    refunded = refunds[next_refund].1;
-                }
-            } else if let Ok(k) = refunds.binary_search_by_key(&id, |r| r.0) {
-                refunded = refunds[k].1;
-            }
-            let fact = PurchaseFact {
-                at,
-                net_minor: total.saturating_sub(refunded),
-                staff: names.get(name),
-                day: days.date(at),
-            };
-            match &mut row_customer {
-                Some(rows) => rows.push(customer),
-                None => {
-                    let same = ids.last() == Some(&customer);
-                    let in_order = match ids.last() {
-                        Some(&c) if c == customer => facts.last().is_some_and(|f| f.at <= at),
-                        Some(&c) => c < customer,
-                        None => true,
-                    };
-                    if !in_order {
-                        let mut rows = Vec::with_capacity(facts.capacity());
-                        for (k, c) in ids.iter().enumerate() {
-                            let end = starts.get(k + 1).copied().unwrap_or(facts.len());
-                            rows.extend(std::iter::repeat_n(*c, end - starts[k]));
-                        }
-                        rows.push(customer);
-                        row_customer = Some(rows);
-                        ids = Vec::new();
-                        starts = Vec::new();
-                    } else if !same {
-                        ids.push(customer);
-                        starts.push(facts.len());
-                    }
-                }
-            }
-            facts.push(fact);
-        })?;
+        let loader = Loader {
+            days,
+            archived: Archived::new(db::analytics::archived_ids(conn)?),
+            refunds: db::analytics::refunded(conn)?,
+            next_refund: 0,
+            last_id: i64::MIN,
+            refunds_in_order: true,
+            names: Names::new(),
+            facts: Vec::with_capacity(max_purchases),
+            ids: Vec::with_capacity(max_customers),
+            starts: Vec::with_capacity(max_customers + 1),
+            row_customer: None,
+        };
+        let Loader {
+            mut facts,
+            mut ids,
+            mut starts,
+            row_customer,
+            names,
+            ..
+        } = db::analytics::each_purchase(conn, until, with_staff, loader)?;
         if let Some(rows) = row_customer {
             (ids, starts) = group(&mut facts, rows);
         }

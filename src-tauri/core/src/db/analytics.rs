@@ -3,8 +3,12 @@
 use crate::error::Result;
 use crate::model::{why, Scores};
 use crate::{money, time};
+use rusqlite::functions::{Aggregate, Context, FunctionFlags};
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 
 /// One purchase as the reports see it: net of refunds. 24 bytes: a million-customer shop's
 /// five million purchases are 120 MB.
@@ -18,33 +22,71 @@ pub struct PurchaseFact {
     pub day: chrono::NaiveDate,
 }
 
-/// Every purchase up to `until` in table order (one plain scan: sequential pages beat
-/// walking an index of the same columns), each as (id, customer_id, at, total_minor, staff)
-/// with staff trimmed and "" when not recorded or not asked for.
-pub fn each_purchase(
+/// Takes the purchases of a scan one row at a time: (id, customer_id, at, total_minor,
+/// staff trimmed, "" when not recorded or not asked for).
+pub trait PurchaseSink {
+    fn row(&mut self, id: i64, customer_id: i64, at: i64, total_minor: i64, staff: &str);
+}
+
+/// Hands each row of an aggregate to the sink, which it borrows from `slot` for the scan.
+struct Scan<S>(Arc<Mutex<Option<S>>>);
+
+impl<S: PurchaseSink + 'static> Aggregate<AssertUnwindSafe<S>, i64> for Scan<S> {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<AssertUnwindSafe<S>> {
+        let sink = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        sink.map(AssertUnwindSafe)
+            .ok_or_else(|| rusqlite::Error::UserFunctionError("scan without a sink".into()))
+    }
+
+    fn step(&self, ctx: &mut Context<'_>, sink: &mut AssertUnwindSafe<S>) -> rusqlite::Result<()> {
+        let int = |i| match ctx.get_raw(i) {
+            ValueRef::Integer(v) => v,
+            _ => 0,
+        };
+        let staff = match ctx.get_raw(4) {
+            ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or("").trim(),
+            _ => "",
+        };
+        sink.row(int(0), int(1), int(2), int(3), staff);
+        Ok(())
+    }
+
+    fn finalize(
+        &self,
+        _: &mut Context<'_>,
+        sink: Option<AssertUnwindSafe<S>>,
+    ) -> rusqlite::Result<i64> {
+        if let Some(AssertUnwindSafe(sink)) = sink {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+        }
+        Ok(0)
+    }
+}
+
+/// Every purchase up to `until`, in table order, into `sink`; the sink back. One plain scan
+/// (sequential pages beat walking an index of the same columns), with the rows handed over
+/// inside SQLite by an aggregate function: a third cheaper than stepping out for each row.
+pub fn each_purchase<S: PurchaseSink + 'static>(
     conn: &Connection,
     until: i64,
     with_staff: bool,
-    mut f: impl FnMut(i64, i64, i64, i64, &str),
-) -> Result<()> {
+    sink: S,
+) -> Result<S> {
+    const NAME: &str = "kq_purchase_scan";
+    let slot = Arc::new(Mutex::new(Some(sink)));
+    conn.create_aggregate_function(NAME, 5, FunctionFlags::SQLITE_UTF8, Scan(Arc::clone(&slot)))?;
     let sql = if with_staff {
-        "SELECT id, customer_id, at, total_minor, staff FROM purchases NOT INDEXED WHERE at <= ?1"
+        "SELECT kq_purchase_scan(id, customer_id, at, total_minor, staff)
+         FROM purchases NOT INDEXED WHERE at <= ?1"
     } else {
-        "SELECT id, customer_id, at, total_minor, NULL FROM purchases NOT INDEXED WHERE at <= ?1"
+        "SELECT kq_purchase_scan(id, customer_id, at, total_minor, NULL)
+         FROM purchases NOT INDEXED WHERE at <= ?1"
     };
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query([until])?;
-    while let Some(r) = rows.next()? {
-        let name = r
-            .get_ref(4)?
-            .as_str_or_null()
-            .ok()
-            .flatten()
-            .unwrap_or("")
-            .trim();
-        f(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, name);
-    }
-    Ok(())
+    let out = conn.query_row(sql, [until], |r| r.get::<_, i64>(0));
+    conn.remove_function(NAME, 5)?;
+    out?;
+    let sink = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    sink.ok_or_else(|| rusqlite::Error::UserFunctionError("scan lost its sink".into()).into())
 }
 
 /// (purchase id, amount refunded), by purchase id.
@@ -120,9 +162,12 @@ pub fn customer_counts(conn: &Connection) -> Result<(i64, i64)> {
     )?)
 }
 
-/// Ids of archived customers, whom the reports leave out.
+/// Ids of archived customers, whom the reports leave out (from an index that holds
+/// `archived_at`: a tenth of the table's pages).
 pub fn archived_ids(conn: &Connection) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare("SELECT id FROM customers WHERE archived_at IS NOT NULL")?;
+    let mut stmt = conn.prepare(
+        "SELECT id FROM customers INDEXED BY customers_last_purchase WHERE archived_at IS NOT NULL",
+    )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
