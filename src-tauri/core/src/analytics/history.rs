@@ -251,7 +251,30 @@ struct Loader {
     ids: Vec<i64>,
     starts: Vec<usize>,
     /// Once out of order: each row's customer.
-    row_customer: Option<Vec<i64>>,
+    row_customer: Option<Rows>,
+}
+
+/// Each row's customer: 4 bytes a row while the ids fit (they are row ids), else 8.
+enum Rows {
+    Narrow(Vec<u32>),
+    Wide(Vec<i64>),
+}
+
+impl Rows {
+    fn push(&mut self, customer: i64) {
+        match self {
+            Rows::Narrow(v) => match u32::try_from(customer) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    let mut wide: Vec<i64> = Vec::with_capacity(v.capacity());
+                    wide.extend(v.iter().map(|&c| i64::from(c)));
+                    wide.push(customer);
+                    *self = Rows::Wide(wide);
+                }
+            },
+            Rows::Wide(v) => v.push(customer),
+        }
+    }
 }
 
 impl db::analytics::PurchaseSink for Loader {
@@ -286,10 +309,12 @@ impl db::analytics::PurchaseSink for Loader {
                 Some(&c) if c == customer && self.facts.last().is_some_and(|f| f.at <= at) => {}
                 Some(&c) if c >= customer => {
                     // Out of order: from here on, note each row's customer.
-                    let mut rows = Vec::with_capacity(self.facts.capacity());
+                    let mut rows = Rows::Narrow(Vec::with_capacity(self.facts.capacity()));
                     for (k, c) in self.ids.iter().enumerate() {
                         let end = self.starts.get(k + 1).copied().unwrap_or(self.facts.len());
-                        rows.extend(std::iter::repeat_n(*c, end - self.starts[k]));
+                        for _ in self.starts[k]..end {
+                            rows.push(*c);
+                        }
                     }
                     rows.push(customer);
                     self.row_customer = Some(rows);
@@ -339,8 +364,10 @@ impl Ledger {
             names,
             ..
         } = db::analytics::each_purchase(conn, until, with_staff, loader)?;
-        if let Some(rows) = row_customer {
-            (ids, starts) = group(&mut facts, rows);
+        match row_customer {
+            Some(Rows::Narrow(rows)) => (ids, starts) = group(&mut facts, rows),
+            Some(Rows::Wide(rows)) => (ids, starts) = group(&mut facts, rows),
+            None => {}
         }
         starts.push(facts.len());
         facts.shrink_to_fit();
@@ -394,10 +421,11 @@ impl Ledger {
 
 /// Put `facts` (in id order, `rows` their customers) in (customer, time, id) order in place;
 /// the customers' ids and where each one's purchases start.
-fn group(facts: &mut [PurchaseFact], rows: Vec<i64>) -> (Vec<i64>, Vec<usize>) {
-    let (lo, hi) = rows
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &c| (lo.min(c), hi.max(c)));
+fn group<C: Copy + Into<i64>>(facts: &mut [PurchaseFact], rows: Vec<C>) -> (Vec<i64>, Vec<usize>) {
+    let (lo, hi) = rows.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &c| {
+        let c: i64 = c.into();
+        (lo.min(c), hi.max(c))
+    });
     // Each customer's slot: straight from the id when ids are dense (they are row ids),
     // by a search of the sorted distinct ids otherwise.
     let dense = rows.is_empty()
@@ -408,7 +436,7 @@ fn group(facts: &mut [PurchaseFact], rows: Vec<i64>) -> (Vec<i64>, Vec<usize>) {
     let (ids, slots): (Vec<i64>, Vec<u32>) = if dense && !rows.is_empty() {
         let mut seen = vec![u32::MAX; (hi - lo) as usize + 1];
         for &c in &rows {
-            seen[(c - lo) as usize] = 0;
+            seen[(c.into() - lo) as usize] = 0;
         }
         let mut ids = Vec::new();
         for (k, s) in seen.iter_mut().enumerate() {
@@ -419,7 +447,7 @@ fn group(facts: &mut [PurchaseFact], rows: Vec<i64>) -> (Vec<i64>, Vec<usize>) {
         }
         (ids, seen)
     } else {
-        let mut ids = rows.clone();
+        let mut ids: Vec<i64> = rows.iter().map(|&c| c.into()).collect();
         ids.sort_unstable();
         ids.dedup();
         (ids, Vec::new())
@@ -433,7 +461,7 @@ fn group(facts: &mut [PurchaseFact], rows: Vec<i64>) -> (Vec<i64>, Vec<usize>) {
     };
     let mut next = vec![0usize; ids.len()];
     for &c in &rows {
-        next[slot(c)] += 1;
+        next[slot(c.into())] += 1;
     }
     let mut at = 0;
     for n in next.iter_mut() {
@@ -446,7 +474,7 @@ fn group(facts: &mut [PurchaseFact], rows: Vec<i64>) -> (Vec<i64>, Vec<usize>) {
     // one customer's rows keep their id order.
     let mut dest: Vec<u32> = Vec::with_capacity(rows.len());
     for &c in &rows {
-        let k = slot(c);
+        let k = slot(c.into());
         dest.push(next[k] as u32);
         next[k] += 1;
     }
@@ -559,7 +587,7 @@ mod tests {
                 ..fact(at)
             })
             .collect();
-        let (ids, starts) = group(&mut facts, rows);
+        let (ids, starts) = group(&mut facts, rows.clone());
         assert_eq!(ids, vec![3, 7, 9]);
         assert_eq!(starts, vec![0, 3, 5]);
         let order: Vec<(i64, i64)> = facts.iter().map(|f| (f.at, f.net_minor)).collect();
@@ -567,5 +595,16 @@ mod tests {
             order,
             vec![(10, 4), (40, 1), (40, 3), (20, 2), (50, 0), (5, 5)]
         );
+        // The same with ids that need 8 bytes, and with ids too sparse for a table.
+        for (offset, want_starts) in [(1i64 << 40, [0, 3, 5]), (-(1 << 40), [0, 1, 3])] {
+            let mut again: Vec<PurchaseFact> =
+                [50, 40, 20, 40, 10, 5].iter().map(|&at| fact(at)).collect();
+            let wide: Vec<i64> = rows.iter().map(|&c| c * offset).collect();
+            let (ids, starts) = group(&mut again, wide);
+            assert_eq!(starts, want_starts.to_vec());
+            let mut want = vec![3 * offset, 7 * offset, 9 * offset];
+            want.sort_unstable();
+            assert_eq!(ids, want);
+        }
     }
 }
