@@ -1,7 +1,7 @@
 //! Shop-level reports: churn and retention per period, cohorts, the summary with the simple
 //! CLV and the revenue split, and per-staff figures.
 
-use super::history::{self, History, DAY};
+use super::history::{self, Cached, Ledger, Stamp, DAY};
 use super::{pct, rules, Rules};
 use crate::db;
 use crate::error::{CoreError, Result};
@@ -11,9 +11,11 @@ use crate::store::Store;
 use crate::{money, time};
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
+use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -119,9 +121,18 @@ pub struct ChurnReport {
 }
 
 /// Churn per period from the customers' active spells. Lost counts where the N days run
-/// out; only spells that have ended by `now` count as lost.
-pub(crate) fn churn(h: &History, tz: Tz, sp: &Span, period: Period, now: i64) -> ChurnReport {
-    let mut periods = Vec::new();
+/// out; only spells that have ended by `now` count as lost. One pass over the customers,
+/// each one's spells made once and counted into every period.
+pub(crate) fn churn(
+    l: &Ledger,
+    inactive_days: i64,
+    tz: Tz,
+    sp: &Span,
+    period: Period,
+    now: i64,
+) -> ChurnReport {
+    // (first day, day after, start instant, end instant) of each period.
+    let mut bounds = Vec::new();
     let mut p_start = period.start_of(sp.from);
     while p_start <= sp.to {
         let next = p_start
@@ -129,48 +140,61 @@ pub(crate) fn churn(h: &History, tz: Tz, sp: &Span, period: Period, now: i64) ->
             .unwrap_or(p_start);
         let s = time::day_start(p_start, tz);
         let e = time::day_start(next, tz).min(now);
-        let (mut at_start, mut new, mut returned, mut lost, mut at_end, mut kept) =
-            (0, 0, 0, 0, 0, 0);
-        for c in &h.customers {
-            let start_active = c.active_at(s);
-            let end_active = c.active_at(e);
-            at_start += i64::from(start_active);
-            at_end += i64::from(end_active);
-            kept += i64::from(start_active && end_active);
-            for (i, &(a, b)) in c.spells.iter().enumerate() {
+        bounds.push((p_start, next, s, e));
+        if next == p_start {
+            break;
+        }
+        p_start = next;
+    }
+    // at_start, new, returned, lost, at_end, kept
+    let mut counts = vec![[0i64; 6]; bounds.len()];
+    let window = inactive_days * DAY;
+    let mut spells = Vec::new();
+    for (_, purchases) in l.iter() {
+        history::spells_into(purchases, window, &mut spells);
+        for (k, &(_, _, s, e)) in bounds.iter().enumerate() {
+            let n = &mut counts[k];
+            let start_active = history::active_at(&spells, s);
+            let end_active = history::active_at(&spells, e);
+            n[0] += i64::from(start_active);
+            n[4] += i64::from(end_active);
+            n[5] += i64::from(start_active && end_active);
+            for (i, &(a, b)) in spells.iter().enumerate() {
                 if a >= s && a < e {
-                    if i == 0 {
-                        new += 1;
-                    } else {
-                        returned += 1;
-                    }
+                    n[if i == 0 { 1 } else { 2 }] += 1;
                 }
                 if b > s && b <= e && b <= now {
-                    lost += 1;
+                    n[3] += 1;
                 }
             }
         }
-        let last_day = next.pred_opt().unwrap_or(next).min(sp.to.max(p_start));
-        periods.push(ChurnPeriod {
-            start: p_start.to_string(),
-            end: last_day.to_string(),
-            customers_at_start: at_start,
-            new,
-            returned,
-            lost,
-            customers_at_end: at_end,
-            churn_rate: pct(lost, at_start),
-            retention_rate: pct(kept, at_start),
-            partial: time::day_start(next, tz) > now,
-        });
-        p_start = next;
     }
+    let periods = bounds
+        .iter()
+        .zip(&counts)
+        .map(|(&(p_start, next, _, _), n)| {
+            let [at_start, new, returned, lost, at_end, kept] = *n;
+            let last_day = next.pred_opt().unwrap_or(next).min(sp.to.max(p_start));
+            ChurnPeriod {
+                start: p_start.to_string(),
+                end: last_day.to_string(),
+                customers_at_start: at_start,
+                new,
+                returned,
+                lost,
+                customers_at_end: at_end,
+                churn_rate: pct(lost, at_start),
+                retention_rate: pct(kept, at_start),
+                partial: time::day_start(next, tz) > now,
+            }
+        })
+        .collect();
     ChurnReport {
         period: match period {
             Period::Month => "month",
             Period::Quarter => "quarter",
         },
-        inactive_days: h.inactive_days,
+        inactive_days,
         periods,
     }
 }
@@ -192,22 +216,27 @@ fn month_index(d: NaiveDate) -> i32 {
 }
 
 /// By the month of the first purchase (within the range): the share buying again k months on.
-pub(crate) fn cohorts(h: &History, sp: &Span) -> CohortReport {
+pub(crate) fn cohorts(l: &Ledger, sp: &Span) -> CohortReport {
     let last = month_index(sp.to);
     let first = month_index(sp.from);
     let mut by_cohort: HashMap<i32, (i64, Vec<i64>)> = HashMap::new();
-    for c in &h.customers {
-        let m0 = month_index(c.purchases[0].day);
+    for (_, purchases) in l.iter() {
+        let m0 = month_index(purchases[0].day);
         if m0 < first || m0 > last {
             continue;
         }
-        let mut months: Vec<i32> = c.purchases.iter().map(|p| month_index(p.day)).collect();
-        months.dedup();
         let entry = by_cohort
             .entry(m0)
             .or_insert_with(|| (0, vec![0; (last - m0 + 1) as usize]));
         entry.0 += 1;
-        for m in months {
+        // Oldest first, so each month's purchases are together: count a month once.
+        let mut prev = None;
+        for p in purchases {
+            let m = month_index(p.day);
+            if prev == Some(m) {
+                continue;
+            }
+            prev = Some(m);
             if m >= m0 && m <= last {
                 entry.1[(m - m0) as usize] += 1;
             }
@@ -280,32 +309,31 @@ fn round(x: f64, dp: i32) -> f64 {
     (x * f).round() / f
 }
 
-pub(crate) fn summary(h: &History, sp: &Span, exp: u32) -> Summary {
+pub(crate) fn summary(l: &Ledger, inactive_days: i64, sp: &Span, exp: u32) -> Summary {
     let (mut customers, mut purchases, mut revenue, mut repeaters) = (0i64, 0i64, 0i64, 0i64);
     let (mut first_rev, mut lifespan_sum) = (0i64, 0f64);
-    for c in &h.customers {
-        let in_range: Vec<_> = c
-            .purchases
-            .iter()
-            .filter(|p| p.at >= sp.start && p.at < sp.end)
-            .collect();
+    let window = inactive_days * DAY;
+    for (_, all) in l.iter() {
+        // Oldest first: the range is one stretch of them.
+        let lo = all.partition_point(|p| p.at < sp.start);
+        let hi = lo + all[lo..].partition_point(|p| p.at < sp.end);
+        let in_range = &all[lo..hi];
         if in_range.is_empty() {
             continue;
         }
         customers += 1;
         purchases += in_range.len() as i64;
         repeaters += i64::from(in_range.len() >= 2);
-        for p in &in_range {
+        for p in in_range {
             revenue = revenue.saturating_add(p.net_minor);
         }
-        if let Some(first) = c.purchases.first() {
-            if first.at >= sp.start && first.at < sp.end {
-                first_rev = first_rev.saturating_add(first.net_minor);
-            }
+        if lo == 0 {
+            first_rev = first_rev.saturating_add(all[0].net_minor);
         }
-        // A customer from their first purchase until lost, or until the end of the range.
-        let lost_at = c.spells.last().map_or(sp.end, |s| s.1.min(sp.end));
-        lifespan_sum += (lost_at - c.first()).max(0) as f64 / YEAR;
+        // A customer from their first purchase until lost (the last spell runs out
+        // `inactive_days` after the last purchase), or until the end of the range.
+        let lost_at = (all[all.len() - 1].at + window).min(sp.end);
+        lifespan_sum += (lost_at - all[0].at).max(0) as f64 / YEAR;
     }
     let years = ((sp.end - sp.start).max(DAY)) as f64 / YEAR;
     let average_basket =
@@ -320,7 +348,7 @@ pub(crate) fn summary(h: &History, sp: &Span, exp: u32) -> Summary {
     Summary {
         from: sp.from.to_string(),
         to: sp.to.to_string(),
-        inactive_days: h.inactive_days,
+        inactive_days,
         customers,
         purchases,
         revenue: Some(money::from_minor(revenue, exp)),
@@ -355,45 +383,55 @@ pub struct StaffReport {
     pub staff: Vec<StaffRow>,
 }
 
-pub(crate) fn staff(h: &History, sp: &Span, exp: u32, done: &HashMap<String, i64>) -> StaffReport {
+pub(crate) fn staff(
+    l: &Ledger,
+    inactive_days: i64,
+    sp: &Span,
+    exp: u32,
+    done: &HashMap<String, i64>,
+) -> StaffReport {
     #[derive(Default)]
     struct Acc {
         purchases: i64,
         revenue: i64,
         new: i64,
-        served: HashSet<i64>,
+        served: i64,
         lost: i64,
     }
     let mut acc: HashMap<u32, Acc> = HashMap::new();
-    for c in &h.customers {
+    let window = inactive_days * DAY;
+    let mut served: Vec<u32> = Vec::new();
+    for (_, all) in l.iter() {
         // Lost by the end of the range: the last spell ran out before it.
-        let lost = c.spells.last().is_some_and(|s| s.1 <= sp.end);
-        for (i, p) in c.purchases.iter().enumerate() {
-            if p.at < sp.start || p.at >= sp.end {
-                continue;
-            }
+        let lost = all[all.len() - 1].at + window <= sp.end;
+        let lo = all.partition_point(|p| p.at < sp.start);
+        let hi = lo + all[lo..].partition_point(|p| p.at < sp.end);
+        served.clear();
+        for (i, p) in all[lo..hi].iter().enumerate() {
             let a = acc.entry(p.staff).or_default();
             a.purchases += 1;
             a.revenue = a.revenue.saturating_add(p.net_minor);
-            a.new += i64::from(i == 0);
-            if a.served.insert(c.id) && lost {
-                a.lost += 1;
+            a.new += i64::from(lo + i == 0);
+            if !served.contains(&p.staff) {
+                served.push(p.staff);
+                a.served += 1;
+                a.lost += i64::from(lost);
             }
         }
     }
     let mut rows: Vec<StaffRow> = acc
         .into_iter()
         .map(|(k, a)| {
-            let name = h.staff.get(k as usize).cloned().unwrap_or_default();
+            let name = l.staff.get(k as usize).cloned().unwrap_or_default();
             StaffRow {
                 reminders_completed: done.get(&name).copied().unwrap_or(0),
                 staff: name,
                 purchases: a.purchases,
                 revenue: money::from_minor(a.revenue, exp),
                 new_customers: a.new,
-                customers_served: a.served.len() as i64,
+                customers_served: a.served,
                 lost_customers: a.lost,
-                churn_rate: pct(a.lost, a.served.len() as i64),
+                churn_rate: pct(a.lost, a.served),
             }
         })
         .collect();
@@ -419,18 +457,51 @@ pub(crate) fn staff(h: &History, sp: &Span, exp: u32, done: &HashMap<String, i64
     StaffReport { staff: rows }
 }
 
+/// The ledger the reports read: the one kept from the last report while nothing has been
+/// committed since and no purchase dated after it has come due, else a fresh one (the old
+/// one let go first, so two never sit in memory together).
+fn ledger(s: &Store, conn: &Connection, now: i64) -> Result<Arc<Ledger>> {
+    let stamp = Stamp {
+        changes: db::analytics::change_stamp(conn)?,
+        tz: timezone(conn)?,
+    };
+    if let Some(l) = s
+        .report_memo
+        .get::<Cached>()
+        .and_then(|c| c.get(&stamp, now))
+    {
+        return Ok(l);
+    }
+    s.report_memo.put::<Cached>(None);
+    let (ledger, next_at) = db::analytics::in_snapshot(conn, |conn| {
+        Ok((
+            Arc::new(Ledger::load(conn, now, true)?),
+            db::analytics::next_purchase_after(conn, now)?,
+        ))
+    })?;
+    s.report_memo.put(Some(Arc::new(Cached {
+        stamp,
+        until: now,
+        next_at,
+        ledger: Arc::clone(&ledger),
+    })));
+    Ok(ledger)
+}
+
+/// A report's inputs: the ledger, the rules (the inactive days overridden if asked), the
+/// time zone and the currency's decimals. Read on the report connection, held by `conn`.
 fn load(
     s: &Store,
+    conn: &Connection,
     inactive_days: Option<i64>,
-    with_staff: bool,
-) -> Result<(History, Rules, Tz, u32)> {
-    let conn = s.report_reader();
-    let mut r = rules(&conn)?;
+    now: i64,
+) -> Result<(Arc<Ledger>, Rules, Tz, u32)> {
+    let mut r = rules(conn)?;
     if let Some(n) = inactive_days {
         r.inactive_days = super::valid_inactive_days(n)?;
     }
-    let h = history::load_with(&conn, time::now(), r.inactive_days, with_staff)?;
-    Ok((h, r, timezone(&conn)?, currency(&conn)?.1))
+    let l = ledger(s, conn, now)?;
+    Ok((l, r, timezone(conn)?, currency(conn)?.1))
 }
 
 impl Store {
@@ -442,23 +513,28 @@ impl Store {
     ) -> Result<ChurnReport> {
         self.require(Perm::View)?;
         let period = Period::parse(period)?;
-        let (h, _, tz, _) = load(self, inactive_days, false)?;
+        let now = time::now();
+        let conn = self.report_reader();
+        let (l, r, tz, _) = load(self, &conn, inactive_days, now)?;
         let sp = span(tz, range)?;
-        Ok(churn(&h, tz, &sp, period, time::now()))
+        Ok(churn(&l, r.inactive_days, tz, &sp, period, now))
     }
 
     pub fn report_cohorts(&self, range: &Range) -> Result<CohortReport> {
         self.require(Perm::View)?;
-        let (h, _, tz, _) = load(self, None, false)?;
-        Ok(cohorts(&h, &span(tz, range)?))
+        let conn = self.report_reader();
+        let (l, _, tz, _) = load(self, &conn, None, time::now())?;
+        Ok(cohorts(&l, &span(tz, range)?))
     }
 
     /// Without the shop's money figures for one who may not see them (a cashier): the
     /// rule is core's, so no window or script can show what the answer never held.
     pub fn report_summary(&self, range: &Range) -> Result<Summary> {
         self.require(Perm::View)?;
-        let (h, _, tz, exp) = load(self, None, false)?;
-        let mut s = summary(&h, &span(tz, range)?, exp);
+        let conn = self.report_reader();
+        let (l, r, tz, exp) = load(self, &conn, None, time::now())?;
+        let mut s = summary(&l, r.inactive_days, &span(tz, range)?, exp);
+        drop(conn);
         if !self.may(Perm::ShopRevenue)? {
             s.hide_revenue();
         }
@@ -467,9 +543,10 @@ impl Store {
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {
         self.require(Perm::StaffReports)?;
-        let (h, _, tz, exp) = load(self, None, true)?;
+        let conn = self.report_reader();
+        let (l, r, tz, exp) = load(self, &conn, None, time::now())?;
         let sp = span(tz, range)?;
-        let done = db::analytics::reminders_done_by(&self.report_reader(), sp.start, sp.end)?;
-        Ok(staff(&h, &sp, exp, &done))
+        let done = db::analytics::reminders_done_by(&conn, sp.start, sp.end)?;
+        Ok(staff(&l, r.inactive_days, &sp, exp, &done))
     }
 }

@@ -26,6 +26,26 @@ pub struct Store {
     pub(crate) session: Mutex<session::Session>,
     /// The audit key and the chain's anchor (crate::store::seal).
     pub(crate) sealer: Arc<crate::store::seal::Sealer>,
+    /// What the reports loaded last (analytics::history::Cached), kept for the next one.
+    pub(crate) report_memo: Memo,
+}
+
+/// A value a feature derives from the database and keeps between calls; the feature checks
+/// that it still holds before using it. Typed by the feature, so the store names no feature.
+#[derive(Default)]
+pub(crate) struct Memo(Mutex<Option<Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl Memo {
+    pub(crate) fn get<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.clone().and_then(|v| v.downcast::<T>().ok())
+    }
+
+    /// Replace what is kept (None: forget it, so its memory goes before a new one is made).
+    pub(crate) fn put<T: std::any::Any + Send + Sync>(&self, value: Option<Arc<T>>) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *slot = value.map(|v| v as Arc<dyn std::any::Any + Send + Sync>);
+    }
 }
 
 /// Copies the WAL into the database every second on its own connection, so the cashier's
@@ -127,6 +147,7 @@ impl Store {
             checkpointer: Some(Checkpointer::start(path, Arc::clone(&sealer))?),
             session: Mutex::new(session::Session::new()),
             sealer,
+            report_memo: Memo::default(),
         })
     }
 
@@ -142,6 +163,7 @@ impl Store {
             checkpointer: None,
             session: Mutex::new(session::Session::new()),
             sealer,
+            report_memo: Memo::default(),
         })
     }
 

@@ -10,6 +10,7 @@ mod import;
 mod layers;
 mod loyalty;
 mod no_phone;
+mod reports_prop;
 mod search;
 
 use khachquen_core::model::{CustomerInput, ItemInput, ListQuery, PurchaseInput, SortKey};
