@@ -8,6 +8,7 @@
 mod cli;
 mod counter;
 mod customers;
+mod demo;
 mod purchase;
 mod reports;
 mod scores;
@@ -187,13 +188,14 @@ fn main() {
     };
     let mut rows = Vec::new();
     let only = std::env::var("KQ_BENCH_ONLY").unwrap_or_default();
-    let sections: [(&str, Section); 6] = [
+    let sections: [(&str, Section); 7] = [
         ("reports", reports::rows),
         ("scores", scores::rows),
         ("customers", customers::rows),
         ("counter", counter::rows),
         ("purchase", purchase::rows),
         ("cli", cli::rows),
+        ("demo", demo::rows),
     ];
     for (name, f) in sections {
         if only.is_empty() || only.split(',').any(|s| s == name) {
