@@ -170,6 +170,10 @@ fn fit_error(e: FitError) -> CoreError {
             min_repeaters,
         },
         FitError::NoConvergence => CoreError::AnalyticsNoConvergence,
+        FitError::AtBound { param, value } => CoreError::AnalyticsFitAtBound {
+            param: param.into(),
+            value: format!("{value:.4}"),
+        },
     }
 }
 
