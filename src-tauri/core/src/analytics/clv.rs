@@ -67,7 +67,10 @@ pub enum FitError {
     /// The likelihood's maximum lies on (or beyond) the edge of the parameter box: the data
     /// do not identify `param`, and predictions from it say more than the data do. Only
     /// the checked fits return it; `value` is in the model's own units.
-    AtBound { param: &'static str, value: f64 },
+    AtBound {
+        param: &'static str,
+        value: f64,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -1389,6 +1392,95 @@ mod tests {
         assert!(close(g.mean_spend(), 20.0, 1e-3));
         let m = fit_bgnbd(&long_gone).unwrap();
         assert!(m.p_alive(&long_gone[1]) < 0.01);
+    }
+
+    /// The checked fits refuse what the plain ones return at the box's edge.
+    #[test]
+    fn a_fit_on_a_bound_is_reported() {
+        let identical = vec![
+            Summary {
+                frequency: 2.0,
+                recency: 5.0,
+                age: 10.0,
+                monetary: 20.0
+            };
+            50
+        ];
+        assert!(fit_bgnbd(&identical).is_ok());
+        let err = fit_bgnbd_checked(&identical).unwrap_err();
+        assert!(matches!(err, FitError::AtBound { .. }), "{err:?}");
+        assert!(err.to_string().contains("bound"));
+        assert!(matches!(
+            fit_gamma_gamma_checked(&identical),
+            Err(FitError::AtBound { .. })
+        ));
+        // A well-identified fit passes.
+        let data = simulate(&CDNOW, &CDNOW_GG, 5_000, 52.0, 3);
+        fit_bgnbd_checked(&data).unwrap();
+        fit_gamma_gamma_checked(&data).unwrap();
+    }
+
+    /// The fits work on grouped rows (identical histories as one weighted row): their
+    /// answer maximises the per-customer likelihood, every customer counted once.
+    #[test]
+    fn grouped_fits_maximise_the_per_customer_likelihood() {
+        // Day resolution and whole prices, as the shop's data: many duplicates.
+        let data: Vec<Summary> = simulate(&bg(0.8, 6.0, 0.9, 3.0), &CDNOW_GG, 8_000, 52.0, 9)
+            .into_iter()
+            .map(|s| Summary {
+                recency: (s.recency * 7.0).round() / 7.0,
+                age: (s.age * 7.0).round() / 7.0,
+                monetary: s.monetary.round(),
+                ..s
+            })
+            .collect();
+        let m = fit_bgnbd_all(&data).unwrap();
+        let best = m.log_likelihood(&data);
+        for (i, f) in [0.99, 1.01].into_iter().enumerate() {
+            for k in 0..4 {
+                let mut p = [m.r, m.alpha, m.a, m.b];
+                p[k] *= f;
+                let other = bg(p[0], p[1], p[2], p[3]).log_likelihood(&data);
+                assert!(best >= other, "{i} {k}: {best} < {other}");
+            }
+        }
+        let g = fit_gamma_gamma_all(&data).unwrap();
+        let best = g.log_likelihood(&data);
+        for f in [0.99, 1.01] {
+            for k in 0..3 {
+                let mut p = [g.p, g.q, g.gamma];
+                p[k] *= f;
+                let other = gg(p[0], p[1], p[2]).log_likelihood(&data);
+                assert!(best >= other, "{k}: {best} < {other}");
+            }
+        }
+    }
+
+    /// Above FIT_SAMPLE customers the fit uses a fixed sample: the same parameters, to
+    /// within the sampling error, as the fit on everyone.
+    #[test]
+    fn the_sampled_fit_matches_the_fit_on_everyone() {
+        let truth = bg(0.5, 5.0, 0.8, 2.5);
+        let data = simulate(&truth, &CDNOW_GG, FIT_SAMPLE * 2, 52.0, 13);
+        let (some, all) = (fit_bgnbd(&data).unwrap(), fit_bgnbd_all(&data).unwrap());
+        for (a, b) in [
+            (some.r, all.r),
+            (some.alpha, all.alpha),
+            (some.a, all.a),
+            (some.b, all.b),
+        ] {
+            assert!(close(a, b, 0.05), "{some:?} vs {all:?}");
+        }
+        let (some, all) = (
+            fit_gamma_gamma(&data).unwrap(),
+            fit_gamma_gamma_all(&data).unwrap(),
+        );
+        assert!(
+            close(some.mean_spend(), all.mean_spend(), 0.02),
+            "{some:?} vs {all:?}"
+        );
+        // The sample is fixed: the same answer twice.
+        assert_eq!(fit_bgnbd(&data).unwrap(), fit_bgnbd(&data).unwrap());
     }
 
     /// Spend in đồng: γ is far outside the parameter box in raw units, which the money

@@ -192,17 +192,17 @@ fn score_from(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
     })
 }
 
-/// Drop the scores computed before `computed_at` (customers who no longer qualify).
-pub fn clear_scores_before(conn: &Connection, computed_at: i64) -> Result<()> {
-    conn.execute(
-        "DELETE FROM customer_scores WHERE computed_at < ?1",
-        [computed_at],
-    )?;
+/// Drop these customers' scores (they no longer qualify).
+pub fn delete_scores(conn: &Connection, ids: &[i64]) -> Result<()> {
+    let mut stmt = conn.prepare_cached("DELETE FROM customer_scores WHERE customer_id = ?1")?;
+    for id in ids {
+        stmt.execute([id])?;
+    }
     Ok(())
 }
 
 /// Insert or update in place: unchanged segments and stages leave their indexes alone.
-pub fn put_scores(conn: &Connection, rows: &[ScoreRow]) -> Result<()> {
+pub fn put_scores(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "INSERT INTO customer_scores ({SCORE_COLS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -230,6 +230,85 @@ pub fn put_scores(conn: &Connection, rows: &[ScoreRow]) -> Result<()> {
         ])?;
     }
     Ok(())
+}
+
+/// A digest of a scores row's values (not its time), the same whether the values come from
+/// a [`ScoreRow`] or from the table: a refresh rewrites only the rows whose digest moved.
+#[derive(Default)]
+struct Digest(std::collections::hash_map::DefaultHasher);
+
+impl Digest {
+    fn int(&mut self, v: Option<i64>) -> &mut Self {
+        use std::hash::Hash;
+        v.hash(&mut self.0);
+        self
+    }
+    fn real(&mut self, v: Option<f64>) -> &mut Self {
+        self.int(v.map(|x| x.to_bits() as i64))
+    }
+    fn text(&mut self, v: Option<&str>) -> &mut Self {
+        use std::hash::Hash;
+        v.hash(&mut self.0);
+        self
+    }
+    fn finish(&self) -> u64 {
+        use std::hash::Hasher;
+        self.0.finish()
+    }
+}
+
+impl ScoreRow {
+    pub fn digest(&self) -> u64 {
+        Digest::default()
+            .int(Some(self.r))
+            .int(Some(self.f))
+            .int(Some(self.m))
+            .text(Some(&self.segment))
+            .text(Some(&self.stage))
+            .real(self.p_alive)
+            .real(self.expected_purchases)
+            .int(self.expected_spend_minor)
+            .int(self.clv_minor)
+            .int(Some(i64::from(self.at_risk)))
+            .text(self.next_visit.as_deref())
+            .int(Some(self.monetary_minor))
+            .finish()
+    }
+}
+
+/// Every stored row's [`ScoreRow::digest`], by customer, read without copying its text.
+pub fn score_digests(conn: &Connection) -> Result<HashMap<i64, u64>> {
+    let mut stmt = conn.prepare(&format!("SELECT {SCORE_COLS} FROM customer_scores"))?;
+    let mut rows = stmt.query([])?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let text =
+            |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
+        let d = Digest::default()
+            .int(Some(r.get(1)?))
+            .int(Some(r.get(2)?))
+            .int(Some(r.get(3)?))
+            .text(text(4)?)
+            .text(text(5)?)
+            .real(r.get(6)?)
+            .real(r.get(7)?)
+            .int(r.get(8)?)
+            .int(r.get(9)?)
+            .int(Some(i64::from(r.get::<_, bool>(10)?)))
+            .text(text(11)?)
+            .int(Some(r.get(12)?))
+            .finish();
+        out.insert(r.get(0)?, d);
+    }
+    Ok(out)
+}
+
+const SCORES_STAMP: &str = "analytics.scores_computed_at";
+
+/// When the scores were last computed as a whole (rows a refresh left unchanged keep the
+/// time they were written).
+pub fn set_scores_computed_at(conn: &Connection, at: i64) -> Result<()> {
+    crate::db::settings::set(conn, SCORES_STAMP, &at.to_string())
 }
 
 pub fn score(conn: &Connection, customer_id: i64) -> Result<Option<ScoreRow>> {
@@ -278,8 +357,13 @@ pub fn names(conn: &Connection) -> Result<HashMap<i64, (Option<String>, String)>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The newest computation time, if scores exist.
+/// When the scores were last computed: the refresh's stamp, or (scores from before the
+/// stamp existed) the newest row's time; None when there are none.
 pub fn computed_at(conn: &Connection) -> Result<Option<i64>> {
+    let stamp = crate::db::settings::get(conn, SCORES_STAMP)?.and_then(|v| v.parse::<i64>().ok());
+    if stamp.is_some() {
+        return Ok(stamp);
+    }
     Ok(
         conn.query_row("SELECT max(computed_at) FROM customer_scores", [], |r| {
             r.get(0)

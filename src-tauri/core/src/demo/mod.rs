@@ -810,7 +810,11 @@ mod fit_tests {
                 recency: (last - first) as f64 / 7.0,
                 age: (end_day - first) as f64 / 7.0,
                 // Spend varies between customers, as Gamma-Gamma wants it to.
-                monetary: if x > 0.0 { 50.0 + (first % 97) as f64 } else { 0.0 },
+                monetary: if x > 0.0 {
+                    50.0 + (first % 97) as f64
+                } else {
+                    0.0
+                },
             });
         }
         out
