@@ -454,7 +454,7 @@ impl Histories {
 /// Above this many customers a fit uses a deterministic random sample of them: the
 /// parameters' sampling error at this size is far below the model's own, and a fit then
 /// costs the same on any shop.
-pub const FIT_SAMPLE: usize = 200_000;
+pub const FIT_SAMPLE: usize = 100_000;
 
 /// Whether row `i` of `n` belongs to the fit's sample of about `FIT_SAMPLE` rows: a hash of
 /// the index against a threshold, so the sample is the same on every run and spread over

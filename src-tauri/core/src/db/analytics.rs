@@ -134,8 +134,9 @@ pub struct ScoreRow {
     pub r: i64,
     pub f: i64,
     pub m: i64,
-    pub segment: String,
-    pub stage: String,
+    /// Borrowed from core's names when computed (no allocation per row), owned when read.
+    pub segment: std::borrow::Cow<'static, str>,
+    pub stage: std::borrow::Cow<'static, str>,
     pub p_alive: Option<f64>,
     pub expected_purchases: Option<f64>,
     pub expected_spend_minor: Option<i64>,
@@ -156,8 +157,8 @@ impl ScoreRow {
             r: s.r,
             f: s.f,
             m: s.m,
-            segment: s.segment,
-            stage: s.stage,
+            segment: s.segment.into_owned(),
+            stage: s.stage.into_owned(),
             p_alive: s.p_alive,
             expected_purchases: s.expected_purchases,
             expected_spend: s.expected_spend_minor.map(|m| money::from_minor(m, exp)),
@@ -179,8 +180,8 @@ fn score_from(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
         r: r.get(1)?,
         f: r.get(2)?,
         m: r.get(3)?,
-        segment: r.get(4)?,
-        stage: r.get(5)?,
+        segment: std::borrow::Cow::Owned(r.get(4)?),
+        stage: std::borrow::Cow::Owned(r.get(5)?),
         p_alive: r.get(6)?,
         expected_purchases: r.get(7)?,
         expected_spend_minor: r.get(8)?,
@@ -232,6 +233,34 @@ pub fn put_scores(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
     Ok(())
 }
 
+/// Update rows in place whose segment, stage and at-risk flag are unchanged: those columns
+/// are left out of the SET, so SQLite leaves their indexes alone (setting an indexed column,
+/// even to its own value, rewrites its index entry: about three times the cost per row).
+pub fn update_score_values(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE customer_scores SET r = ?2, f = ?3, m = ?4, p_alive = ?5,
+             expected_purchases = ?6, expected_spend_minor = ?7, clv_minor = ?8,
+             next_visit = ?9, monetary_minor = ?10, computed_at = ?11
+         WHERE customer_id = ?1",
+    )?;
+    for s in rows {
+        stmt.execute(params![
+            s.customer_id,
+            s.r,
+            s.f,
+            s.m,
+            s.p_alive,
+            s.expected_purchases,
+            s.expected_spend_minor,
+            s.clv_minor,
+            s.next_visit,
+            s.monetary_minor,
+            s.computed_at
+        ])?;
+    }
+    Ok(())
+}
+
 /// A digest of a scores row's values (not its time), the same whether the values come from
 /// a [`ScoreRow`] or from the table: a refresh rewrites only the rows whose digest moved.
 #[derive(Default)]
@@ -257,8 +286,27 @@ impl Digest {
     }
 }
 
+/// What a refresh needs to know of a stored row: the digest of its indexed values (segment,
+/// stage, at-risk) and of all its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digests {
+    pub indexed: u64,
+    pub all: u64,
+}
+
 impl ScoreRow {
-    pub fn digest(&self) -> u64 {
+    pub fn digests(&self) -> Digests {
+        Digests {
+            indexed: Digest::default()
+                .text(Some(&self.segment))
+                .text(Some(&self.stage))
+                .int(Some(i64::from(self.at_risk)))
+                .finish(),
+            all: self.digest(),
+        }
+    }
+
+    fn digest(&self) -> u64 {
         Digest::default()
             .int(Some(self.r))
             .int(Some(self.f))
@@ -276,8 +324,8 @@ impl ScoreRow {
     }
 }
 
-/// Every stored row's [`ScoreRow::digest`], by customer, read without copying its text.
-pub fn score_digests(conn: &Connection) -> Result<HashMap<i64, u64>> {
+/// Every stored row's [`ScoreRow::digests`], by customer, read without copying its text.
+pub fn score_digests(conn: &Connection) -> Result<HashMap<i64, Digests>> {
     let mut stmt = conn.prepare(&format!("SELECT {SCORE_COLS} FROM customer_scores"))?;
     let mut rows = stmt.query([])?;
     let mut out = HashMap::new();
@@ -298,7 +346,12 @@ pub fn score_digests(conn: &Connection) -> Result<HashMap<i64, u64>> {
             .text(text(11)?)
             .int(Some(r.get(12)?))
             .finish();
-        out.insert(r.get(0)?, d);
+        let indexed = Digest::default()
+            .text(text(4)?)
+            .text(text(5)?)
+            .int(Some(i64::from(r.get::<_, bool>(10)?)))
+            .finish();
+        out.insert(r.get(0)?, Digests { indexed, all: d });
     }
     Ok(out)
 }
@@ -327,20 +380,28 @@ pub fn delete_score(conn: &Connection, customer_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// (segment, count, revenue minor).
-pub fn segment_totals(conn: &Connection) -> Result<Vec<(String, i64, i64)>> {
-    let mut stmt = conn.prepare(
-        "SELECT segment, count(*), sum(monetary_minor) FROM customer_scores GROUP BY segment",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// (r, f, count).
-pub fn rfm_grid(conn: &Connection) -> Result<Vec<(i64, i64, i64)>> {
-    let mut stmt = conn.prepare("SELECT r, f, count(*) FROM customer_scores GROUP BY r, f")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// (r, f, count, total spent) for every (r, f) present, in one scan of the table summed
+/// here (a GROUP BY would sort a million rows, and the segment index would add a lookup
+/// per row for the money).
+pub fn rfm_cells(conn: &Connection) -> Result<Vec<(i64, i64, i64, i64)>> {
+    let mut cells = [[(0i64, 0i64); 6]; 6];
+    let mut stmt = conn.prepare("SELECT r, f, monetary_minor FROM customer_scores NOT INDEXED")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (r, f): (i64, i64) = (row.get(0)?, row.get(1)?);
+        let cell = &mut cells[r.clamp(0, 5) as usize][f.clamp(0, 5) as usize];
+        cell.0 += 1;
+        cell.1 = cell.1.saturating_add(row.get(2)?);
+    }
+    let mut out = Vec::new();
+    for (r, row) in cells.iter().enumerate() {
+        for (f, &(n, spent)) in row.iter().enumerate() {
+            if n > 0 {
+                out.push((r as i64, f as i64, n, spent));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// (stage, count).
