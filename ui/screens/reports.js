@@ -409,7 +409,7 @@ function drawRules() {
     : h('span', { class: 'rpt-computed muted', id: 'reports-computed' }, careIcon('clock'), T('never_computed'));
   const busy =
     (state.refreshing &&
-    h('span', { class: 'rpt-busy', role: 'status' }, h('span', { class: 'spinner dark' }), T('refreshing_long'))) ||
+      h('span', { class: 'rpt-busy', role: 'status' }, h('span', { class: 'spinner dark' }), T('refreshing_long'))) ||
     (state.updatingStale &&
       h('span', { class: 'rpt-busy', role: 'status' }, h('span', { class: 'spinner dark' }), T('stale_updating')));
   if (state.editingRules && r) {
