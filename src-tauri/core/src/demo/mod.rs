@@ -152,8 +152,8 @@ fn plan_counts(rng: &mut ChaCha8Rng, segs: &[Segment], purchases: u64) -> Vec<u6
         .map(|s| match s {
             Segment::Contact => 0,
             Segment::OneTime => 1,
-            Segment::Occasional => 1 + repeats(rng, 2.0, 3.0),
-            Segment::Regular => 1 + repeats(rng, 2.0, 25.0),
+            Segment::Occasional => 1 + repeats(rng, 1.0, 2.0),
+            Segment::Regular => 1 + repeats(rng, 1.0, 12.0),
         })
         .collect();
     let fixed: u64 = counts
@@ -487,17 +487,15 @@ fn purchase_times(
     seg: Segment,
     n: u64,
 ) -> (Vec<i64>, i64) {
-    let span = match seg {
-        Segment::Regular => rng.random_range(window / 2..=window),
-        Segment::Occasional => rng.random_range(window / 4..=window),
-        // A one-time buyer came on any day of the two years, not all on the first:
-        // otherwise recency cannot tell the recent from the long gone.
-        _ => 0,
-    };
     // Between purchases the customer comes back at their own rate (exponential gaps, as
-    // BG/NBD assumes), about `span` for all of them; after the last one they have dropped
-    // out (the number of purchases is drawn as BG/NBD's dropout, see `repeats`).
-    let mean_gap = if n > 1 { span as f64 / n as f64 } else { 0.0 };
+    // BG/NBD assumes), drawn apart from how many times they come (BG/NBD's rate and dropout
+    // are independent): regulars every one to eight weeks, others one to six months. After
+    // the last purchase they have dropped out (the count is BG/NBD's dropout, see
+    // `repeats`). A one-time buyer came on any day of the two years.
+    let mean_gap = match seg {
+        Segment::Regular => rng.random_range(7.0..56.0),
+        _ => rng.random_range(30.0..180.0),
+    } * 86_400.0;
     let mut gaps: Vec<f64> = (1..n)
         .map(|_| -rng.random_range(f64::EPSILON..1.0).ln() * mean_gap)
         .collect();
@@ -825,8 +823,14 @@ mod fit_tests {
     /// the fit ended on b = 10000: no spread in dropout at all).
     #[test]
     fn the_demo_fit_is_inside_the_bounds() {
-        for seed in [1, 2] {
-            let data = demo_summaries(20_000, 100_000, seed);
+        // A small demo too: the spread in dropout must show in a few hundred buyers.
+        for (customers, purchases, seed) in [
+            (20_000, 100_000, 1),
+            (20_000, 100_000, 2),
+            (400, 2000, 7),
+            (400, 2000, 11),
+        ] {
+            let data = demo_summaries(customers, purchases, seed);
             let m = clv::fit_bgnbd_checked(&data).unwrap();
             assert!(m.b < 1000.0 && m.a < 1000.0, "{m:?}");
             clv::fit_gamma_gamma_checked(&data).unwrap();
