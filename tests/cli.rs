@@ -2965,6 +2965,8 @@ fn report_text_is_cores_table_and_defaults_are_cores() {
             .iter()
             .map(|(k, v)| match *k {
                 "inactive_days" => format!("A customer is lost after days without a purchase: {v}"),
+                "computed_at" => format!("Scores computed at: {v}"),
+                "stale" => "These scores are over an hour old: run `khachquen report refresh` to recompute them.".into(),
                 _ => format!("{k}: {v}"),
             })
             .collect();

@@ -719,6 +719,7 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
             json!({"report": "summary", "args": {}, "path": file("r.csv")}),
         ),
         ("analytics_refresh", json!({})),
+        ("analytics_refresh_stale", json!({})),
         ("analytics_get_rules", json!({})),
         ("analytics_set_rules", json!({"inactive_days": 90})),
         ("staff_list", json!({})),

@@ -78,6 +78,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::analytics::report_staff,
             commands::analytics::report_export,
             commands::analytics::analytics_refresh,
+            commands::analytics::analytics_refresh_stale,
             commands::analytics::analytics_get_rules,
             commands::analytics::analytics_set_rules,
             commands::staff::auth_status,

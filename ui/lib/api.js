@@ -176,6 +176,7 @@ export const reportAtRisk = (limit) => call('report_at_risk', opt({ limit }));
 export const reportStaff = (args = {}) => call('report_staff', opt(args));
 export const reportExport = (report, args, path) => call('report_export', { report, args: opt(args ?? {}), path });
 export const analyticsRefresh = () => call('analytics_refresh');
+export const analyticsRefreshStale = () => call('analytics_refresh_stale');
 export const analyticsGetRules = () => call('analytics_get_rules');
 export const analyticsSetRules = (rules) => call('analytics_set_rules', opt(rules));
 /** One manual reminder for every customer the filter selects; resolves to the count. */

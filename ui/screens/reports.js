@@ -41,6 +41,9 @@ const state = {
   computedAt: null,
   refreshing: false,
   refreshResult: null,
+  // A background refresh of stale scores: asked for once per visit.
+  staleRequested: false,
+  updatingStale: false,
   editingRules: false,
   rulesError: null,
 };
@@ -173,6 +176,7 @@ async function load(name) {
     state.errors[name] = null;
     if ((name === 'rfm' || name === 'lifecycle') && data.computed_at && !state.refreshResult)
       setComputedAt(data.computed_at);
+    if ((name === 'rfm' || name === 'lifecycle') && data.stale) refreshStale();
   } catch (err) {
     if (els !== mine) return;
     state.errors[name] = err;
@@ -204,6 +208,7 @@ async function loadRules() {
 
 function mount(root, context) {
   ctx = context;
+  state.staleRequested = false;
   if (!state.from) Object.assign(state, defaultRange());
   const from = dateInput({
     id: 'reports-from',
@@ -330,6 +335,32 @@ function setComputedAt(at) {
   drawRules();
 }
 
+// The views show the stored scores at once; stale (or missing) ones are refreshed in the
+// background, once per visit, and the two sections redrawn when that is done.
+async function refreshStale() {
+  if (state.staleRequested || state.refreshing) return;
+  state.staleRequested = true;
+  state.updatingStale = true;
+  const mine = els;
+  drawRules();
+  try {
+    const r = await api.analyticsRefreshStale();
+    if (r && els === mine) {
+      state.computedAt = r.computed_at;
+      if (r.fit_error) toast(T('fit_failed', { reason: explain(r.fit_error) }), 'info', 8000);
+    }
+  } catch {
+    // the hourly pass tries again; the stale figures stay on screen, marked
+  } finally {
+    state.updatingStale = false;
+    if (els === mine) {
+      drawRules();
+      load('rfm');
+      load('lifecycle');
+    }
+  }
+}
+
 function drawRefresh() {
   const b = els.refresh;
   b.disabled = state.refreshing;
@@ -377,8 +408,10 @@ function drawRules() {
       )
     : h('span', { class: 'rpt-computed muted', id: 'reports-computed' }, careIcon('clock'), T('never_computed'));
   const busy =
-    state.refreshing &&
-    h('span', { class: 'rpt-busy', role: 'status' }, h('span', { class: 'spinner dark' }), T('refreshing_long'));
+    (state.refreshing &&
+      h('span', { class: 'rpt-busy', role: 'status' }, h('span', { class: 'spinner dark' }), T('refreshing_long'))) ||
+    (state.updatingStale &&
+      h('span', { class: 'rpt-busy', role: 'status' }, h('span', { class: 'spinner dark' }), T('stale_updating')));
   if (state.editingRules && r) {
     fill(els.rules, rulesForm(r), when);
     return;
@@ -987,6 +1020,7 @@ function drawRfm(d, asTable) {
     d.computed_at
       ? T('rfm.computed', { count: num(d.customers), when: fmt.dateTime(d.computed_at) })
       : T('never_computed'),
+    d.stale && d.computed_at ? [' ', h('span', { class: 'rpt-stale' }, T('stale_updating'))] : null,
   );
   const segments = d.segments ?? [];
   const total = d.customers || segments.reduce((s, x) => s + x.count, 0);
@@ -1102,6 +1136,7 @@ function drawLifecycle(d, asTable) {
     d.computed_at
       ? T('lifecycle.computed', { count: num(total), when: fmt.dateTime(d.computed_at) })
       : T('never_computed'),
+    d.stale && d.computed_at ? [' ', h('span', { class: 'rpt-stale' }, T('stale_updating'))] : null,
   );
   if (asTable) {
     return [

@@ -325,6 +325,9 @@ core_errors! {
     },
     #[error("the model did not converge")]
     AnalyticsNoConvergence => "analytics.no_convergence" {},
+    #[error("the model fit ended on the bound of {param} ({value}): the data do not identify it")]
+    AnalyticsFitAtBound { param: String, value: String }
+        => "analytics.fit_at_bound" {"param": param, "value": value},
     #[error("invalid report argument {key}: {value}")]
     ReportInvalid { key: String, value: String } => "report.invalid" {"key": key, "value": value},
     #[error("invalid analytics rule {key}: {value}")]

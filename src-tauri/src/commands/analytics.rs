@@ -127,6 +127,15 @@ pub async fn analytics_refresh(state: State<'_, AppState>) -> IpcResult<RefreshR
     run(&state, |s| s.refresh_analytics()).await
 }
 
+/// Asked by the window after it showed stale scores: refreshes them (as the app's own work)
+/// while the view stays as it is; None when they were fresh or a refresh was running.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn analytics_refresh_stale(
+    state: State<'_, AppState>,
+) -> IpcResult<Option<RefreshReport>> {
+    run(&state, |s| s.refresh_stale_scores()).await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn analytics_get_rules(state: State<'_, AppState>) -> IpcResult<Rules> {
     run(&state, |s| s.analytics_rules()).await

@@ -127,8 +127,14 @@ pub fn run(db: &Store, Cmd::Report(cmd): Cmd, o: &Out) -> khachquen_core::Result
             horizon_days,
             limit,
         } => clv(db, o, &model, calibration_end, horizon_days, limit)?,
-        ReportCmd::Rfm => table(db, o, "rfm", &ReportArgs::default(), || db.report_rfm())?,
+        // No background here to refresh in: a shop without scores gets them computed first;
+        // stale ones are shown with their time and a note, as in the window.
+        ReportCmd::Rfm => {
+            db.ensure_scores()?;
+            table(db, o, "rfm", &ReportArgs::default(), || db.report_rfm())?;
+        }
         ReportCmd::Lifecycle => {
+            db.ensure_scores()?;
             table(db, o, "lifecycle", &ReportArgs::default(), || {
                 db.report_lifecycle()
             })?;
@@ -196,6 +202,8 @@ fn table_text(t: &Table, o: &Out) -> String {
         .map(|(k, v)| match *k {
             // The churn rule in the user's words, as the command line always said it.
             "inactive_days" => format!("{} {v}", o.t("cli.lost_after_days")),
+            "computed_at" => format!("{}: {v}", o.t("cli.scores_computed_at")),
+            "stale" => o.t("cli.scores_stale"),
             _ => format!("{k}: {v}"),
         })
         .collect();

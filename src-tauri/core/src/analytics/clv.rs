@@ -55,7 +55,7 @@ pub struct GammaGamma {
     pub gamma: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FitError {
     TooThin {
         customers: usize,
@@ -64,6 +64,13 @@ pub enum FitError {
         min_repeaters: usize,
     },
     NoConvergence,
+    /// The likelihood's maximum lies on (or beyond) the edge of the parameter box: the data
+    /// do not identify `param`, and predictions from it say more than the data do. Only
+    /// the checked fits return it; `value` is in the model's own units.
+    AtBound {
+        param: &'static str,
+        value: f64,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -80,6 +87,9 @@ impl fmt::Display for FitError {
                  (need {min_customers} and {min_repeaters})"
             ),
             FitError::NoConvergence => write!(f, "the model fit did not converge"),
+            FitError::AtBound { param, value } => {
+                write!(f, "the fit ended on the bound of {param} ({value})")
+            }
         }
     }
 }
@@ -441,10 +451,86 @@ impl Histories {
     }
 }
 
+/// Above this many customers a fit uses a deterministic random sample of them: the
+/// parameters' sampling error at this size is far below the model's own, and a fit then
+/// costs the same on any shop.
+pub const FIT_SAMPLE: usize = 100_000;
+
+/// Whether row `i` of `n` belongs to the fit's sample of about `FIT_SAMPLE` rows: a hash of
+/// the index against a threshold, so the sample is the same on every run and spread over
+/// the whole list.
+fn sampled(i: usize, n: usize) -> bool {
+    if n <= FIT_SAMPLE {
+        return true;
+    }
+    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z as u128 * n as u128) < ((FIT_SAMPLE as u128) << 64)
+}
+
+/// A fitted model and the first parameter that ended on the box's edge, if any.
+struct Fitted<M> {
+    model: M,
+    at_bound: Option<(&'static str, f64)>,
+}
+
+/// Within this (in log-parameter units, 0.1%) of an edge counts as on it.
+const BOUND_TOL: f64 = 1e-3;
+
+fn bound_hit<const N: usize>(
+    theta: &[f64; N],
+    lo: &[f64; N],
+    hi: &[f64; N],
+    names: [&'static str; N],
+    values: [f64; N],
+) -> Option<(&'static str, f64)> {
+    (0..N)
+        .find(|&i| theta[i] - lo[i] <= BOUND_TOL || hi[i] - theta[i] <= BOUND_TOL)
+        .map(|i| (names[i], values[i]))
+}
+
+fn checked<M>(f: Fitted<M>) -> Result<M, FitError> {
+    match f.at_bound {
+        Some((param, value)) => Err(FitError::AtBound { param, value }),
+        None => Ok(f.model),
+    }
+}
+
+/// BG/NBD by maximum likelihood, the maximum searched inside the parameter box: a
+/// maximum on its edge is returned as it is (see [`fit_bgnbd_checked`]).
 pub fn fit_bgnbd(data: &[Summary]) -> Result<BgNbd, FitError> {
-    let rows: Vec<(f64, f64, f64)> = data.iter().filter(|s| usable(s)).map(clean).collect();
-    let repeaters = rows.iter().filter(|r| r.0 > 0.0).count();
-    thin(rows.len(), repeaters)?;
+    bgnbd_fit(data, true).map(|f| f.model)
+}
+
+/// As [`fit_bgnbd`], refusing a fit that ends on a parameter bound.
+pub fn fit_bgnbd_checked(data: &[Summary]) -> Result<BgNbd, FitError> {
+    bgnbd_fit(data, true).and_then(checked)
+}
+
+/// As [`fit_bgnbd`], on every customer however many there are (for tests that compare it
+/// with the sampled fit).
+pub fn fit_bgnbd_all(data: &[Summary]) -> Result<BgNbd, FitError> {
+    bgnbd_fit(data, false).map(|f| f.model)
+}
+
+/// The likelihood depends on a customer only through (x, t_x, T): identical triples are
+/// one weighted row (see `Histories`), so an evaluation costs O(distinct triples).
+fn bgnbd_fit(data: &[Summary], sample: bool) -> Result<Fitted<BgNbd>, FitError> {
+    let all: Vec<(f64, f64, f64)> = data.iter().filter(|s| usable(s)).map(clean).collect();
+    let repeaters = all.iter().filter(|r| r.0 > 0.0).count();
+    thin(all.len(), repeaters)?;
+    let n_all = all.len();
+    let rows: Vec<(f64, f64, f64)> = if sample && n_all > FIT_SAMPLE {
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, _)| sampled(*i, n_all))
+            .map(|(_, r)| r)
+            .collect()
+    } else {
+        all
+    };
     let max_age = rows.iter().map(|r| r.2).fold(0.0, f64::max);
     let scale = if max_age > 0.0 { 10.0 / max_age } else { 1.0 };
     let Histories {
@@ -531,33 +617,74 @@ pub fn fit_bgnbd(data: &[Summary]) -> Result<BgNbd, FitError> {
         a,
         b,
     };
-    finite(&[m.r, m.alpha, m.a, m.b])
-        .then_some(m)
-        .ok_or(FitError::NoConvergence)
+    if !finite(&[m.r, m.alpha, m.a, m.b]) {
+        return Err(FitError::NoConvergence);
+    }
+    Ok(Fitted {
+        at_bound: bound_hit(
+            &best,
+            &lo,
+            &hi,
+            ["r", "alpha", "a", "b"],
+            [m.r, m.alpha, m.a, m.b],
+        ),
+        model: m,
+    })
 }
 
 /// Fits Gamma-Gamma by maximum likelihood on the repeat buyers' mean spends (customers
-/// with frequency > 0 and monetary > 0).
+/// with frequency > 0 and monetary > 0); a maximum on the box's edge is returned as it is.
 pub fn fit_gamma_gamma(data: &[Summary]) -> Result<GammaGamma, FitError> {
+    gamma_gamma_fit(data, true).map(|f| f.model)
+}
+
+/// As [`fit_gamma_gamma`], refusing a fit that ends on a parameter bound.
+pub fn fit_gamma_gamma_checked(data: &[Summary]) -> Result<GammaGamma, FitError> {
+    gamma_gamma_fit(data, true).and_then(checked)
+}
+
+/// As [`fit_gamma_gamma`], on every repeat buyer however many there are.
+pub fn fit_gamma_gamma_all(data: &[Summary]) -> Result<GammaGamma, FitError> {
+    gamma_gamma_fit(data, false).map(|f| f.model)
+}
+
+/// The likelihood depends on a buyer only through (x, mean spend): identical pairs (whole
+/// prices make many) are one weighted row.
+fn gamma_gamma_fit(data: &[Summary], sample: bool) -> Result<Fitted<GammaGamma>, FitError> {
     let customers = data.iter().filter(|s| usable(s)).count();
-    let rows: Vec<(f64, f64)> = data.iter().filter_map(spend_row).collect();
-    thin(customers, rows.len())?;
-    let mean = rows.iter().map(|r| r.1).sum::<f64>() / rows.len() as f64;
+    let all: Vec<(f64, f64)> = data.iter().filter_map(spend_row).collect();
+    thin(customers, all.len())?;
+    let n_all = all.len();
+    let mut seen: HashMap<(u64, u64), usize> = HashMap::new();
+    // (x, m, how many).
+    let mut rows: Vec<(f64, f64, f64)> = Vec::new();
+    for (i, &(x, m)) in all.iter().enumerate() {
+        if sample && !sampled(i, n_all) {
+            continue;
+        }
+        let k = *seen.entry((x.to_bits(), m.to_bits())).or_insert_with(|| {
+            rows.push((x, m, 0.0));
+            rows.len() - 1
+        });
+        rows[k].2 += 1.0;
+    }
+    drop(all);
+    let n: f64 = rows.iter().map(|r| r.2).sum();
+    let mean = rows.iter().map(|r| r.1 * r.2).sum::<f64>() / n;
     let scale = 1.0 / mean;
     let mut xs = Interner::default();
     let index: Vec<u32> = rows.iter().map(|r| xs.id(r.0)).collect();
     let xs = xs.values;
     let mut counts = vec![0.0; xs.len()];
-    for &i in &index {
-        counts[i as usize] += 1.0;
+    for (&i, r) in index.iter().zip(&rows) {
+        counts[i as usize] += r.2;
     }
-    // Per row: x·(ln m + ln x) and m·x, in scaled money.
-    let pre: Vec<(f64, f64)> = rows
+    // Per row: x·(ln m + ln x), m·x in scaled money, and how many.
+    let pre: Vec<(f64, f64, f64)> = rows
         .iter()
-        .map(|&(x, m)| (x * ((m * scale).ln() + x.ln()), m * scale * x))
+        .map(|&(x, m, c)| (x * ((m * scale).ln() + x.ln()), m * scale * x, c))
         .collect();
-    let ln_m_sum: f64 = rows.iter().map(|&(_, m)| (m * scale).ln()).sum();
-    let n = rows.len() as f64;
+    let ln_m_sum: f64 = rows.iter().map(|&(_, m, c)| c * (m * scale).ln()).sum();
 
     let mut group = vec![[0.0f64; 2]; xs.len()];
     let nll = |theta: &[f64; 3], grad: &mut [f64; 3]| -> f64 {
@@ -573,14 +700,14 @@ pub fn fit_gamma_gamma(data: &[Summary]) -> Result<GammaGamma, FitError> {
         ll += n * (q * ln_g - ln_gamma(q)) - ln_m_sum;
         d[1] += n * (ln_g - dg_q);
         d[2] += n * q / g;
-        for (&gi, &(xlnmx, mx)) in index.iter().zip(&pre) {
+        for (&gi, &(xlnmx, mx, c)) in index.iter().zip(&pre) {
             let x = xs[gi as usize];
             let [dg_diff, dg_pxq] = group[gi as usize];
             let l = (g + mx).ln();
-            ll += p * xlnmx - (p * x + q) * l;
-            d[0] += x * dg_diff + xlnmx - x * l;
-            d[1] += dg_pxq - l;
-            d[2] -= (p * x + q) / (g + mx);
+            ll += c * (p * xlnmx - (p * x + q) * l);
+            d[0] += c * (x * dg_diff + xlnmx - x * l);
+            d[1] += c * (dg_pxq - l);
+            d[2] -= c * (p * x + q) / (g + mx);
         }
         for (i, v) in [p, q, g].into_iter().enumerate() {
             grad[i] = -v * d[i] / n;
@@ -598,9 +725,13 @@ pub fn fit_gamma_gamma(data: &[Summary]) -> Result<GammaGamma, FitError> {
         q,
         gamma: gamma / scale,
     };
-    finite(&[m.p, m.q, m.gamma])
-        .then_some(m)
-        .ok_or(FitError::NoConvergence)
+    if !finite(&[m.p, m.q, m.gamma]) {
+        return Err(FitError::NoConvergence);
+    }
+    Ok(Fitted {
+        at_bound: bound_hit(&best, &lo, &hi, ["p", "q", "gamma"], [m.p, m.q, m.gamma]),
+        model: m,
+    })
 }
 
 fn finite(v: &[f64]) -> bool {
@@ -1261,6 +1392,95 @@ mod tests {
         assert!(close(g.mean_spend(), 20.0, 1e-3));
         let m = fit_bgnbd(&long_gone).unwrap();
         assert!(m.p_alive(&long_gone[1]) < 0.01);
+    }
+
+    /// The checked fits refuse what the plain ones return at the box's edge.
+    #[test]
+    fn a_fit_on_a_bound_is_reported() {
+        let identical = vec![
+            Summary {
+                frequency: 2.0,
+                recency: 5.0,
+                age: 10.0,
+                monetary: 20.0
+            };
+            50
+        ];
+        assert!(fit_bgnbd(&identical).is_ok());
+        let err = fit_bgnbd_checked(&identical).unwrap_err();
+        assert!(matches!(err, FitError::AtBound { .. }), "{err:?}");
+        assert!(err.to_string().contains("bound"));
+        assert!(matches!(
+            fit_gamma_gamma_checked(&identical),
+            Err(FitError::AtBound { .. })
+        ));
+        // A well-identified fit passes.
+        let data = simulate(&CDNOW, &CDNOW_GG, 5_000, 52.0, 3);
+        fit_bgnbd_checked(&data).unwrap();
+        fit_gamma_gamma_checked(&data).unwrap();
+    }
+
+    /// The fits work on grouped rows (identical histories as one weighted row): their
+    /// answer maximises the per-customer likelihood, every customer counted once.
+    #[test]
+    fn grouped_fits_maximise_the_per_customer_likelihood() {
+        // Day resolution and whole prices, as the shop's data: many duplicates.
+        let data: Vec<Summary> = simulate(&bg(0.8, 6.0, 0.9, 3.0), &CDNOW_GG, 8_000, 52.0, 9)
+            .into_iter()
+            .map(|s| Summary {
+                recency: (s.recency * 7.0).round() / 7.0,
+                age: (s.age * 7.0).round() / 7.0,
+                monetary: s.monetary.round(),
+                ..s
+            })
+            .collect();
+        let m = fit_bgnbd_all(&data).unwrap();
+        let best = m.log_likelihood(&data);
+        for (i, f) in [0.99, 1.01].into_iter().enumerate() {
+            for k in 0..4 {
+                let mut p = [m.r, m.alpha, m.a, m.b];
+                p[k] *= f;
+                let other = bg(p[0], p[1], p[2], p[3]).log_likelihood(&data);
+                assert!(best >= other, "{i} {k}: {best} < {other}");
+            }
+        }
+        let g = fit_gamma_gamma_all(&data).unwrap();
+        let best = g.log_likelihood(&data);
+        for f in [0.99, 1.01] {
+            for k in 0..3 {
+                let mut p = [g.p, g.q, g.gamma];
+                p[k] *= f;
+                let other = gg(p[0], p[1], p[2]).log_likelihood(&data);
+                assert!(best >= other, "{k}: {best} < {other}");
+            }
+        }
+    }
+
+    /// Above FIT_SAMPLE customers the fit uses a fixed sample: the same parameters, to
+    /// within the sampling error, as the fit on everyone.
+    #[test]
+    fn the_sampled_fit_matches_the_fit_on_everyone() {
+        let truth = bg(0.5, 5.0, 0.8, 2.5);
+        let data = simulate(&truth, &CDNOW_GG, FIT_SAMPLE * 2, 52.0, 13);
+        let (some, all) = (fit_bgnbd(&data).unwrap(), fit_bgnbd_all(&data).unwrap());
+        for (a, b) in [
+            (some.r, all.r),
+            (some.alpha, all.alpha),
+            (some.a, all.a),
+            (some.b, all.b),
+        ] {
+            assert!(close(a, b, 0.05), "{some:?} vs {all:?}");
+        }
+        let (some, all) = (
+            fit_gamma_gamma(&data).unwrap(),
+            fit_gamma_gamma_all(&data).unwrap(),
+        );
+        assert!(
+            close(some.mean_spend(), all.mean_spend(), 0.02),
+            "{some:?} vs {all:?}"
+        );
+        // The sample is fixed: the same answer twice.
+        assert_eq!(fit_bgnbd(&data).unwrap(), fit_bgnbd(&data).unwrap());
     }
 
     /// Spend in đồng: γ is far outside the parameter box in raw units, which the money

@@ -51,6 +51,22 @@ fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
+/// When the scores in a table were computed, and "stale" when a refresh is due.
+fn scores_notes(
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    stale: bool,
+) -> Vec<(&'static str, String)> {
+    let mut notes = vec![(
+        "computed_at",
+        at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+    )];
+    if stale {
+        notes.push(("stale", String::new()));
+    }
+    notes
+}
+
 impl Store {
     /// A report as rows, the same figures the window's table view shows.
     pub fn report_table(&self, report: &str, a: &ReportArgs) -> Result<Table> {
@@ -167,12 +183,12 @@ impl Store {
         let r = self.report_rfm()?;
         Ok(Table {
             columns: vec!["segment", "customers", "revenue"],
+            notes: scores_notes(r.computed_at, r.stale),
             rows: r
                 .segments
                 .into_iter()
                 .map(|s| vec![text(s.segment), Cell::Int(s.count), Cell::Money(s.revenue)])
                 .collect(),
-            notes: vec![],
         })
     }
 
@@ -180,12 +196,12 @@ impl Store {
         let r = self.report_lifecycle()?;
         Ok(Table {
             columns: vec!["stage", "customers"],
+            notes: scores_notes(r.computed_at, r.stale),
             rows: r
                 .stages
                 .into_iter()
                 .map(|s| vec![text(s.stage), Cell::Int(s.count)])
                 .collect(),
-            notes: vec![],
         })
     }
 

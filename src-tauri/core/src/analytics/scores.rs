@@ -124,6 +124,7 @@ fn at_risk(p_alive: f64, total: f64, top_quarter: f64) -> bool {
 }
 
 /// A customer's purchase days up to `end` (local dates, spend per day in major units).
+#[cfg(test)]
 fn days_of(c: &CustomerHistory, end: i64, exp: u32) -> Vec<(NaiveDate, f64)> {
     let mut out: Vec<(NaiveDate, f64)> = Vec::new();
     let unit = 10f64.powi(exp as i32);
@@ -136,6 +137,52 @@ fn days_of(c: &CustomerHistory, end: i64, exp: u32) -> Vec<(NaiveDate, f64)> {
         }
     }
     out
+}
+
+/// What [`summary_of`] says of [`days_of`], in one pass and without a list per customer:
+/// the number of purchase days up to `end` and BG/NBD's view of them.
+fn days_and_summary(
+    c: &CustomerHistory,
+    end: i64,
+    exp: u32,
+    end_day: NaiveDate,
+) -> (usize, Option<clv::Summary>) {
+    let unit = 10f64.powi(exp as i32);
+    let mut days = 0usize;
+    let (mut first, mut last) = (None::<NaiveDate>, None::<NaiveDate>);
+    // Spend of every day but the first, each day summed in order as days_of does.
+    let (mut repeat_spend, mut day_spend) = (0.0f64, 0.0f64);
+    for p in c.purchases.iter().filter(|p| p.at <= end) {
+        let v = p.net_minor as f64 / unit;
+        if last == Some(p.day) {
+            day_spend += v;
+            continue;
+        }
+        if days > 1 {
+            repeat_spend += day_spend;
+        }
+        days += 1;
+        first.get_or_insert(p.day);
+        last = Some(p.day);
+        day_spend = v;
+    }
+    if days > 1 {
+        repeat_spend += day_spend;
+    }
+    let summary = first.zip(last).map(|(first, last)| {
+        let repeats = days - 1;
+        clv::Summary {
+            frequency: repeats as f64,
+            recency: (last - first).num_days() as f64 / 7.0,
+            age: ((end_day - first).num_days().max(0)) as f64 / 7.0,
+            monetary: if repeats == 0 {
+                0.0
+            } else {
+                repeat_spend / repeats as f64
+            },
+        }
+    });
+    (days, summary)
 }
 
 /// BG/NBD's view of one customer: repeat days, and weeks from the first purchase day.
@@ -170,6 +217,10 @@ fn fit_error(e: FitError) -> CoreError {
             min_repeaters,
         },
         FitError::NoConvergence => CoreError::AnalyticsNoConvergence,
+        FitError::AtBound { param, value } => CoreError::AnalyticsFitAtBound {
+            param: param.into(),
+            value: format!("{value:.4}"),
+        },
     }
 }
 
@@ -238,9 +289,11 @@ struct Model {
     gg: GammaGamma,
 }
 
+/// Both models, refusing a fit on a parameter bound: its predictions would say more than
+/// the data do (the owner sees why instead).
 fn fit(summaries: &[clv::Summary]) -> Result<Model> {
-    let bgnbd = clv::fit_bgnbd(summaries).map_err(fit_error)?;
-    let gg = clv::fit_gamma_gamma(summaries).map_err(fit_error)?;
+    let bgnbd = clv::fit_bgnbd_checked(summaries).map_err(fit_error)?;
+    let gg = clv::fit_gamma_gamma_checked(summaries).map_err(fit_error)?;
     Ok(Model { bgnbd, gg })
 }
 
@@ -253,12 +306,34 @@ impl Prediction {
     }
 }
 
+/// BG/NBD's answers for one (x, t_x, T): one-time buyers share a few hundred (day
+/// resolution), and the expectations sum series, so each of those is computed once.
+type BgMemo = HashMap<[u64; 3], (f64, f64, f64)>;
+
 impl Model {
-    fn predict(&self, s: &clv::Summary, end_day: NaiveDate, horizon_weeks: f64) -> Prediction {
-        let p_alive = self.bgnbd.p_alive(s);
-        let expected_purchases = self.bgnbd.expected_purchases(s, EXPECTED_WEEKS);
+    fn predict(
+        &self,
+        s: &clv::Summary,
+        end_day: NaiveDate,
+        horizon_weeks: f64,
+        memo: &mut BgMemo,
+    ) -> Prediction {
+        let key = [s.frequency.to_bits(), s.recency.to_bits(), s.age.to_bits()];
+        let answer = || {
+            (
+                self.bgnbd.p_alive(s),
+                self.bgnbd.expected_purchases(s, EXPECTED_WEEKS),
+                self.bgnbd.expected_purchases(s, horizon_weeks),
+            )
+        };
+        // Only one-time buyers repeat their history often enough to be worth remembering
+        // (a few hundred distinct first days); repeat buyers' triples are mostly distinct.
+        let (p_alive, expected_purchases, horizon) = if s.frequency == 0.0 {
+            *memo.entry(key).or_insert_with(answer)
+        } else {
+            answer()
+        };
         let expected_spend = self.gg.expected_spend(s);
-        let horizon = self.bgnbd.expected_purchases(s, horizon_weeks);
         // The posterior mean purchase rate of a customer still active, in days between visits.
         let b = &self.bgnbd;
         let rate = (b.r + s.frequency) / (b.alpha + s.age);
@@ -283,6 +358,8 @@ impl Model {
 #[derive(Debug, Clone, Serialize)]
 pub struct RefreshReport {
     pub customers: i64,
+    /// Rows whose values changed, the only ones written.
+    pub written: i64,
     pub computed_at: chrono::DateTime<chrono::Utc>,
     pub fit: Option<Fit>,
     pub fit_error: Option<FitErrorView>,
@@ -306,18 +383,20 @@ fn compute(
     nps: &HashMap<i64, i64>,
 ) -> (Vec<ScoreRow>, std::result::Result<Fit, CoreError>) {
     let end_day = time::local_date(now, tz);
-    let days: Vec<Vec<(NaiveDate, f64)>> =
-        h.customers.iter().map(|c| days_of(c, now, exp)).collect();
-    let summaries: Vec<Option<clv::Summary>> =
-        days.iter().map(|d| summary_of(d, end_day)).collect();
+    let (days, summaries): (Vec<usize>, Vec<Option<clv::Summary>>) = h
+        .customers
+        .iter()
+        .map(|c| days_and_summary(c, now, exp, end_day))
+        .unzip();
     let fit_input: Vec<clv::Summary> = summaries.iter().flatten().copied().collect();
     let model = fit(&fit_input);
+    drop(fit_input);
     let recency: Vec<f64> = h
         .customers
         .iter()
         .map(|c| ((now - c.last()) / DAY) as f64)
         .collect();
-    let freq: Vec<f64> = days.iter().map(|d| d.len() as f64).collect();
+    let freq: Vec<f64> = days.iter().map(|d| *d as f64).collect();
     let totals: Vec<f64> = h
         .customers
         .iter()
@@ -330,6 +409,7 @@ fn compute(
     );
     let p75 = top_quarter(&totals);
     let horizon_weeks = horizon_days as f64 / 7.0;
+    let mut memo = BgMemo::new();
     let rows = h
         .customers
         .iter()
@@ -338,7 +418,7 @@ fn compute(
             let lost = c.spells.last().is_some_and(|s| s.1 <= now);
             let span = (c.last() - c.first()) / DAY;
             let pred = match (&model, &summaries[i]) {
-                (Ok(m), Some(s)) => Some(m.predict(s, end_day, horizon_weeks)),
+                (Ok(m), Some(s)) => Some(m.predict(s, end_day, horizon_weeks, &mut memo)),
                 _ => None,
             };
             let unit = 10f64.powi(exp as i32);
@@ -348,15 +428,15 @@ fn compute(
                 r: rq[i],
                 f: fq[i],
                 m: mq[i],
-                segment: segment(rq[i], fq[i]).to_owned(),
+                segment: segment(rq[i], fq[i]).into(),
                 stage: stage(
-                    days[i].len(),
+                    days[i],
                     span,
                     lost,
                     referrals.get(&c.id).copied().unwrap_or(0),
                     nps.get(&c.id).copied(),
                 )
-                .to_owned(),
+                .into(),
                 at_risk: pred
                     .as_ref()
                     .and_then(|p| p.known_alive())
@@ -386,6 +466,9 @@ fn compute(
 /// Rows written per transaction (~0.1 s of the write lock), so the counter's purchases slip
 /// in between.
 const WRITE_CHUNK: usize = 20_000;
+/// The page cache a chunk is written with: the table's and its three indexes' pages being
+/// written stay in memory between rows instead of going back and forth to the WAL.
+const WRITE_CACHE_KIB: i64 = 64 * 1024;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GridCell {
@@ -405,7 +488,10 @@ pub struct SegmentTotal {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RfmReport {
+    /// When the scores shown were computed; None before the first refresh.
     pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Older than [`STALE_AFTER_SECS`] or missing: a refresh is due (the window starts one).
+    pub stale: bool,
     pub customers: i64,
     pub grid: Vec<GridCell>,
     pub segments: Vec<SegmentTotal>,
@@ -420,6 +506,7 @@ pub struct StageCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct LifecycleReport {
     pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub stale: bool,
     pub stages: Vec<StageCount>,
 }
 
@@ -479,14 +566,48 @@ fn histogram(values: &[f64], exp: u32) -> Vec<Bucket> {
         .collect()
 }
 
+/// Scores older than this are stale: a view says so, and the window asks for a refresh.
+pub const STALE_AFTER_SECS: i64 = 3600;
+
+/// Stores whose scores are being refreshed right now (by address): a second request while
+/// one runs (the window's, the hourly pass's) returns at once instead of doing it twice.
+static REFRESHING: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+/// Holds a store's place in [`REFRESHING`] while its refresh runs.
+struct Refreshing(usize);
+
+impl Refreshing {
+    fn claim(store: &Store) -> Option<Refreshing> {
+        let key = store as *const Store as usize;
+        let mut busy = REFRESHING.lock().unwrap_or_else(|e| e.into_inner());
+        if busy.contains(&key) {
+            return None;
+        }
+        busy.push(key);
+        Some(Refreshing(key))
+    }
+}
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        let mut busy = REFRESHING.lock().unwrap_or_else(|e| e.into_inner());
+        busy.retain(|k| *k != self.0);
+    }
+}
+
+fn is_stale(computed_at: Option<i64>, now: i64) -> bool {
+    computed_at.is_none_or(|t| now - t > STALE_AFTER_SECS)
+}
+
 impl Store {
-    /// Recompute every customer's scores; a fit refused for thin data still stores RFM and
-    /// lifecycle, and says why there are no predictions.
+    /// Recompute every customer's scores; a fit refused for thin data (or one that ends on
+    /// a parameter bound) still stores RFM and lifecycle, and says why there are no
+    /// predictions. Only rows whose values changed are written: within a day most do not.
     pub fn refresh_analytics(&self) -> Result<RefreshReport> {
         self.require(Perm::Maintenance)?;
         let started = Instant::now();
         let now = time::now();
-        let (rows, fit) = {
+        let (rows, fit, old) = {
             let conn = self.report_reader();
             let r = rules(&conn)?;
             let tz = timezone(&conn)?;
@@ -494,12 +615,42 @@ impl Store {
             let h = history::load(&conn, now, r.inactive_days)?;
             let referrals = db::analytics::referral_counts(&conn)?;
             let nps = db::analytics::latest_nps(&conn)?;
-            compute(&h, tz, exp, now, r.horizon_days, &referrals, &nps)
+            let (rows, fit) = compute(&h, tz, exp, now, r.horizon_days, &referrals, &nps);
+            drop(h);
+            let d = db::analytics::score_digests(&conn)?;
+            (rows, fit, d)
         };
-        for chunk in rows.chunks(WRITE_CHUNK) {
-            self.write(|conn| db::analytics::put_scores(conn, chunk))?;
+        // Unchanged rows are left alone; changed ones whose indexed values held are updated
+        // without touching the indexes; the rest (new customers, moved segments) upserted.
+        let (mut upsert, mut update): (Vec<&ScoreRow>, Vec<&ScoreRow>) = (vec![], vec![]);
+        for r in &rows {
+            let d = r.digests();
+            match old.get(&r.customer_id) {
+                Some(o) if o.all == d.all => {}
+                Some(o) if o.indexed == d.indexed => update.push(r),
+                _ => upsert.push(r),
+            }
         }
-        self.write(|conn| db::analytics::clear_scores_before(conn, now))?;
+        let mut kept: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+        kept.sort_unstable();
+        let gone: Vec<i64> = old
+            .into_keys()
+            .filter(|id| kept.binary_search(id).is_err())
+            .collect();
+        for chunk in upsert.chunks(WRITE_CHUNK) {
+            self.write_bulk(WRITE_CACHE_KIB, |conn| {
+                db::analytics::put_scores(conn, chunk)
+            })?;
+        }
+        for chunk in update.chunks(WRITE_CHUNK) {
+            self.write_bulk(WRITE_CACHE_KIB, |conn| {
+                db::analytics::update_score_values(conn, chunk)
+            })?;
+        }
+        self.write(|conn| {
+            db::analytics::delete_scores(conn, &gone)?;
+            db::analytics::set_scores_computed_at(conn, now)
+        })?;
         let (fit, fit_error) = match fit {
             Ok(f) => (Some(f), None),
             Err(e) => (
@@ -512,6 +663,7 @@ impl Store {
         };
         Ok(RefreshReport {
             customers: rows.len() as i64,
+            written: (upsert.len() + update.len()) as i64,
             computed_at: time::from_unix(now),
             fit,
             fit_error,
@@ -519,12 +671,40 @@ impl Store {
         })
     }
 
-    /// Scores older than an hour (or none) are recomputed first, as the app's scheduled
-    /// work: a cashier opening Reports is not refused (nor logged) for the owner's button.
-    fn fresh_scores(&self) -> Result<()> {
-        let at = db::analytics::computed_at(&self.report_reader())?;
-        if at.is_none_or(|t| time::now() - t > 3600) {
-            crate::store::session::as_system(|| self.refresh_analytics())?;
+    /// When the scores were computed and whether that is too long ago (or never).
+    fn scores_age(&self, conn: &rusqlite::Connection) -> Result<(Option<i64>, bool)> {
+        let at = db::analytics::computed_at(conn)?;
+        Ok((at, is_stale(at, time::now())))
+    }
+
+    /// The refresh as the app's own work, skipped when one is already running for this
+    /// store: None then.
+    pub(crate) fn refresh_once(&self) -> Result<Option<RefreshReport>> {
+        let Some(_claim) = Refreshing::claim(self) else {
+            return Ok(None);
+        };
+        crate::store::session::as_system(|| self.refresh_analytics()).map(Some)
+    }
+
+    /// Refresh the scores if they are stale (or missing), as the app's own work: a cashier
+    /// who opened Reports is not refused (nor logged) for the owner's button. The window
+    /// asks for it after showing stale scores, on a thread of its own; the views never wait
+    /// for it. None when the scores were fresh or a refresh was already running.
+    pub fn refresh_stale_scores(&self) -> Result<Option<RefreshReport>> {
+        self.require(Perm::View)?;
+        if !self.scores_age(&self.report_reader())?.1 {
+            return Ok(None);
+        }
+        self.refresh_once()
+    }
+
+    /// For the command line, which has no background to refresh in: compute the scores
+    /// when there are none at all, so `report rfm` on a new shop still answers. Stale scores
+    /// are shown as they are (with their time and a note), as in the window.
+    pub fn ensure_scores(&self) -> Result<()> {
+        self.require(Perm::View)?;
+        if self.scores_age(&self.report_reader())?.0.is_none() {
+            self.refresh_once()?;
         }
         Ok(())
     }
@@ -542,20 +722,36 @@ impl Store {
         self.require(Perm::View)?;
         let conn = self.reader();
         let exp = currency(&conn)?.1;
-        Ok(db::analytics::score(&conn, id)?.map(|s| s.view(exp)))
+        let Some(mut row) = db::analytics::score(&conn, id)? else {
+            return Ok(None);
+        };
+        // A row a refresh found unchanged keeps the time it was written; it is as current
+        // as that refresh.
+        if let Some(at) = db::analytics::computed_at(&conn)? {
+            row.computed_at = row.computed_at.max(at);
+        }
+        Ok(Some(row.view(exp)))
     }
 
+    /// The RFM grid from the stored scores, at once: stale scores come with `stale` set
+    /// (the window then asks for [`Store::refresh_stale_scores`]), none at all with
+    /// `computed_at` None.
     pub fn report_rfm(&self) -> Result<RfmReport> {
         self.require(Perm::View)?;
-        self.fresh_scores()?;
         // Asked before the report connection is held: may() reads, and in memory both
         // readers are the one writer connection.
         let revenue = self.may(Perm::ShopRevenue)?;
         let conn = self.report_reader();
         let exp = currency(&conn)?.1;
+        // One pass over the scores: the segment is a function of (r, f), so the grid's
+        // cells carry the segments' counts and revenue too.
         let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
-        for (r, f, n) in db::analytics::rfm_grid(&conn)? {
+        let mut totals: BTreeMap<&'static str, (i64, i64)> = BTreeMap::new();
+        for (r, f, n, spent) in db::analytics::rfm_cells(&conn)? {
             *counts.entry((r, f)).or_default() += n;
+            let t = totals.entry(segment(r, f)).or_default();
+            t.0 += n;
+            t.1 = t.1.saturating_add(spent);
         }
         let grid = (1..=5)
             .rev()
@@ -567,10 +763,6 @@ impl Store {
                 segment: segment(r, f),
             })
             .collect::<Vec<_>>();
-        let totals: BTreeMap<String, (i64, i64)> = db::analytics::segment_totals(&conn)?
-            .into_iter()
-            .map(|(s, n, m)| (s, (n, m)))
-            .collect();
         let segments = SEGMENTS
             .iter()
             .map(|s| {
@@ -582,23 +774,27 @@ impl Store {
                 }
             })
             .collect();
+        let (at, stale) = self.scores_age(&conn)?;
         Ok(RfmReport {
-            computed_at: db::analytics::computed_at(&conn)?.map(time::from_unix),
+            computed_at: at.map(time::from_unix),
+            stale,
             customers: grid.iter().map(|c| c.count).sum(),
             grid,
             segments,
         })
     }
 
+    /// Customers per stage from the stored scores, at once (see [`Store::report_rfm`]).
     pub fn report_lifecycle(&self) -> Result<LifecycleReport> {
         self.require(Perm::View)?;
-        self.fresh_scores()?;
         let conn = self.report_reader();
         let counts: HashMap<String, i64> =
             db::analytics::stage_counts(&conn)?.into_iter().collect();
         let (_, never) = db::analytics::customer_counts(&conn)?;
+        let (at, stale) = self.scores_age(&conn)?;
         Ok(LifecycleReport {
-            computed_at: db::analytics::computed_at(&conn)?.map(time::from_unix),
+            computed_at: at.map(time::from_unix),
+            stale,
             stages: STAGES
                 .iter()
                 .map(|s| StageCount {
@@ -644,8 +840,7 @@ impl Store {
         let mut summaries = Vec::with_capacity(h.customers.len());
         let mut totals = Vec::with_capacity(h.customers.len());
         for c in &h.customers {
-            let d = days_of(c, end, exp);
-            if let Some(s) = summary_of(&d, end_day) {
+            if let (_, Some(s)) = days_and_summary(c, end, exp, end_day) {
                 summaries.push((c.id, s));
                 totals.push(c.purchases.iter().map(|p| p.net_minor as f64).sum::<f64>());
             }
@@ -653,12 +848,15 @@ impl Store {
         let inputs: Vec<clv::Summary> = summaries.iter().map(|(_, s)| *s).collect();
         let model = fit(&inputs)?;
         let p75 = top_quarter(&totals);
+        drop(inputs);
+        drop(h);
         let horizon_weeks = horizon_days as f64 / 7.0;
+        let mut memo = BgMemo::new();
         let mut preds: Vec<(i64, Prediction, bool)> = summaries
             .iter()
             .zip(&totals)
             .map(|((id, s), total)| {
-                let p = model.predict(s, end_day, horizon_weeks);
+                let p = model.predict(s, end_day, horizon_weeks, &mut memo);
                 let risk = p.known_alive().is_some_and(|a| at_risk(a, *total, p75));
                 (*id, p, risk)
             })
@@ -824,6 +1022,176 @@ mod tests {
         assert_eq!(why("lost", Some(0.9), true), Some("slow_rhythm"));
         assert_eq!(why("champions", Some(0.9), true), None);
         assert_eq!(why("lost", Some(0.1), true), None);
+    }
+
+    #[test]
+    fn one_pass_summary_matches_the_days() {
+        use crate::db::analytics::PurchaseFact;
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let fact = |at: i64, day: &str, net: i64| PurchaseFact {
+            customer_id: 1,
+            at,
+            net_minor: net,
+            staff: 0,
+            day: d(day),
+        };
+        let end_day = d("2026-06-30");
+        for purchases in [
+            vec![],
+            vec![fact(1, "2026-01-01", 5)],
+            vec![fact(1, "2026-01-01", 5), fact(2, "2026-01-01", 7)],
+            vec![
+                fact(1, "2026-01-01", 5),
+                fact(2, "2026-01-01", 7),
+                fact(3, "2026-02-11", 130),
+                fact(4, "2026-02-11", 1),
+                fact(5, "2026-05-03", 99),
+                fact(99, "2026-07-03", 1000), // after `end`
+            ],
+        ] {
+            let c = CustomerHistory {
+                id: 1,
+                purchases,
+                spells: vec![],
+            };
+            for exp in [0, 2] {
+                let days = days_of(&c, 50, exp);
+                let (n, s) = days_and_summary(&c, 50, exp, end_day);
+                assert_eq!(n, days.len());
+                assert_eq!(s, summary_of(&days, end_day));
+            }
+        }
+    }
+
+    fn shop() -> Store {
+        let s = Store::open_in_memory().unwrap();
+        s.create_demo(80, 400, 3, &mut |_, _| {}).unwrap();
+        s
+    }
+
+    fn age_scores(s: &Store, at: i64) {
+        s.write(|c| {
+            c.execute("UPDATE customer_scores SET computed_at = ?1", [at])?;
+            db::analytics::set_scores_computed_at(c, at)
+        })
+        .unwrap();
+    }
+
+    fn buy_new(s: &Store) -> i64 {
+        use crate::model::{CustomerInput, PurchaseInput};
+        let id = s
+            .add_customer(CustomerInput {
+                name: Some("Khách mới".into()),
+                phone: Some("0909000111".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .id;
+        s.add_purchase(PurchaseInput {
+            customer_id: id,
+            amount: "150000".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        id
+    }
+
+    /// A view never recomputes: stale scores come back at once, with their old time and
+    /// the stale flag; the hourly pass (or the window's request) refreshes them.
+    #[test]
+    fn stale_scores_are_shown_at_once_and_refreshed_in_the_background() {
+        let s = shop();
+        let first = s.refresh_analytics().unwrap();
+        // Right after, nothing changed: nothing is written again.
+        assert_eq!(s.refresh_analytics().unwrap().written, 0);
+        let old = time::now() - 2 * STALE_AFTER_SECS;
+        age_scores(&s, old);
+        let id = buy_new(&s);
+        let rfm = s.report_rfm().unwrap();
+        assert!(rfm.stale);
+        assert_eq!(rfm.computed_at, Some(time::from_unix(old)));
+        assert_eq!(rfm.customers, first.customers);
+        let life = s.report_lifecycle().unwrap();
+        assert!(life.stale);
+        assert_eq!(life.computed_at, Some(time::from_unix(old)));
+        assert!(s.customer_scores(id).unwrap().is_none());
+        // The hourly pass.
+        let failed = s.scheduled_pass();
+        assert!(
+            failed.iter().all(|(step, _)| *step != "analytics"),
+            "{failed:?}"
+        );
+        let rfm = s.report_rfm().unwrap();
+        assert!(!rfm.stale);
+        assert!(rfm.computed_at.unwrap() > time::from_unix(old));
+        assert_eq!(rfm.customers, first.customers + 1);
+        assert!(s.customer_scores(id).unwrap().is_some());
+        // The window's request: refreshes stale scores once, then has nothing to do.
+        age_scores(&s, old);
+        let r = s
+            .refresh_stale_scores()
+            .unwrap()
+            .expect("stale scores are refreshed");
+        assert_eq!(r.customers, first.customers + 1);
+        assert!(s.refresh_stale_scores().unwrap().is_none());
+        let life = s.report_lifecycle().unwrap();
+        assert!(!life.stale);
+    }
+
+    /// No scores at all: the views say so (no recompute), the command line's
+    /// ensure_scores computes them.
+    #[test]
+    fn missing_scores_are_flagged_and_the_cli_computes_them() {
+        let s = shop();
+        let rfm = s.report_rfm().unwrap();
+        assert!(rfm.stale && rfm.computed_at.is_none() && rfm.customers == 0);
+        s.ensure_scores().unwrap();
+        let rfm = s.report_rfm().unwrap();
+        assert!(!rfm.stale && rfm.computed_at.is_some() && rfm.customers > 0);
+    }
+
+    /// Identical histories identify no spread at all: the fit ends on a bound, and that is
+    /// reported with its code instead of used.
+    #[test]
+    fn a_fit_on_a_bound_is_reported_with_its_code() {
+        use crate::model::{CustomerInput, PurchaseInput};
+        assert_eq!(
+            fit_error(FitError::AtBound {
+                param: "b",
+                value: 1e4
+            })
+            .code(),
+            "analytics.fit_at_bound"
+        );
+        let s = Store::open_in_memory().unwrap();
+        for i in 0..30 {
+            let id = s
+                .add_customer(CustomerInput {
+                    name: Some(format!("Khách {i}")),
+                    phone: Some(format!("09{i:08}")),
+                    ..Default::default()
+                })
+                .unwrap()
+                .id;
+            for at in ["2026-01-05T10:00", "2026-02-05T10:00", "2026-03-05T10:00"] {
+                s.add_purchase(PurchaseInput {
+                    customer_id: id,
+                    amount: "100000".into(),
+                    at: Some(at.into()),
+                    ..Default::default()
+                })
+                .unwrap();
+            }
+        }
+        let r = s.refresh_analytics().unwrap();
+        assert!(r.fit.is_none());
+        assert_eq!(r.fit_error.unwrap().code, "analytics.fit_at_bound");
+        assert_eq!(
+            s.report_clv(None, None, None).unwrap_err().code(),
+            "analytics.fit_at_bound"
+        );
+        // RFM and lifecycle are still there.
+        assert_eq!(s.report_rfm().unwrap().customers, 30);
     }
 
     #[test]

@@ -210,8 +210,9 @@ pub struct ScoreRow {
     pub r: i64,
     pub f: i64,
     pub m: i64,
-    pub segment: String,
-    pub stage: String,
+    /// Borrowed from core's names when computed (no allocation per row), owned when read.
+    pub segment: std::borrow::Cow<'static, str>,
+    pub stage: std::borrow::Cow<'static, str>,
     pub p_alive: Option<f64>,
     pub expected_purchases: Option<f64>,
     pub expected_spend_minor: Option<i64>,
@@ -232,8 +233,8 @@ impl ScoreRow {
             r: s.r,
             f: s.f,
             m: s.m,
-            segment: s.segment,
-            stage: s.stage,
+            segment: s.segment.into_owned(),
+            stage: s.stage.into_owned(),
             p_alive: s.p_alive,
             expected_purchases: s.expected_purchases,
             expected_spend: s.expected_spend_minor.map(|m| money::from_minor(m, exp)),
@@ -255,8 +256,8 @@ fn score_from(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
         r: r.get(1)?,
         f: r.get(2)?,
         m: r.get(3)?,
-        segment: r.get(4)?,
-        stage: r.get(5)?,
+        segment: std::borrow::Cow::Owned(r.get(4)?),
+        stage: std::borrow::Cow::Owned(r.get(5)?),
         p_alive: r.get(6)?,
         expected_purchases: r.get(7)?,
         expected_spend_minor: r.get(8)?,
@@ -268,17 +269,17 @@ fn score_from(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
     })
 }
 
-/// Drop the scores computed before `computed_at` (customers who no longer qualify).
-pub fn clear_scores_before(conn: &Connection, computed_at: i64) -> Result<()> {
-    conn.execute(
-        "DELETE FROM customer_scores WHERE computed_at < ?1",
-        [computed_at],
-    )?;
+/// Drop these customers' scores (they no longer qualify).
+pub fn delete_scores(conn: &Connection, ids: &[i64]) -> Result<()> {
+    let mut stmt = conn.prepare_cached("DELETE FROM customer_scores WHERE customer_id = ?1")?;
+    for id in ids {
+        stmt.execute([id])?;
+    }
     Ok(())
 }
 
 /// Insert or update in place: unchanged segments and stages leave their indexes alone.
-pub fn put_scores(conn: &Connection, rows: &[ScoreRow]) -> Result<()> {
+pub fn put_scores(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "INSERT INTO customer_scores ({SCORE_COLS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -308,6 +309,137 @@ pub fn put_scores(conn: &Connection, rows: &[ScoreRow]) -> Result<()> {
     Ok(())
 }
 
+/// Update rows in place whose segment, stage and at-risk flag are unchanged: those columns
+/// are left out of the SET, so SQLite leaves their indexes alone (setting an indexed column,
+/// even to its own value, rewrites its index entry: about three times the cost per row).
+pub fn update_score_values(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE customer_scores SET r = ?2, f = ?3, m = ?4, p_alive = ?5,
+             expected_purchases = ?6, expected_spend_minor = ?7, clv_minor = ?8,
+             next_visit = ?9, monetary_minor = ?10, computed_at = ?11
+         WHERE customer_id = ?1",
+    )?;
+    for s in rows {
+        stmt.execute(params![
+            s.customer_id,
+            s.r,
+            s.f,
+            s.m,
+            s.p_alive,
+            s.expected_purchases,
+            s.expected_spend_minor,
+            s.clv_minor,
+            s.next_visit,
+            s.monetary_minor,
+            s.computed_at
+        ])?;
+    }
+    Ok(())
+}
+
+/// A digest of a scores row's values (not its time), the same whether the values come from
+/// a [`ScoreRow`] or from the table: a refresh rewrites only the rows whose digest moved.
+#[derive(Default)]
+struct Digest(std::collections::hash_map::DefaultHasher);
+
+impl Digest {
+    fn int(&mut self, v: Option<i64>) -> &mut Self {
+        use std::hash::Hash;
+        v.hash(&mut self.0);
+        self
+    }
+    fn real(&mut self, v: Option<f64>) -> &mut Self {
+        self.int(v.map(|x| x.to_bits() as i64))
+    }
+    fn text(&mut self, v: Option<&str>) -> &mut Self {
+        use std::hash::Hash;
+        v.hash(&mut self.0);
+        self
+    }
+    fn finish(&self) -> u64 {
+        use std::hash::Hasher;
+        self.0.finish()
+    }
+}
+
+/// What a refresh needs to know of a stored row: the digest of its indexed values (segment,
+/// stage, at-risk) and of all its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digests {
+    pub indexed: u64,
+    pub all: u64,
+}
+
+impl ScoreRow {
+    pub fn digests(&self) -> Digests {
+        Digests {
+            indexed: Digest::default()
+                .text(Some(&self.segment))
+                .text(Some(&self.stage))
+                .int(Some(i64::from(self.at_risk)))
+                .finish(),
+            all: self.digest(),
+        }
+    }
+
+    fn digest(&self) -> u64 {
+        Digest::default()
+            .int(Some(self.r))
+            .int(Some(self.f))
+            .int(Some(self.m))
+            .text(Some(&self.segment))
+            .text(Some(&self.stage))
+            .real(self.p_alive)
+            .real(self.expected_purchases)
+            .int(self.expected_spend_minor)
+            .int(self.clv_minor)
+            .int(Some(i64::from(self.at_risk)))
+            .text(self.next_visit.as_deref())
+            .int(Some(self.monetary_minor))
+            .finish()
+    }
+}
+
+/// Every stored row's [`ScoreRow::digests`], by customer, read without copying its text.
+pub fn score_digests(conn: &Connection) -> Result<HashMap<i64, Digests>> {
+    let mut stmt = conn.prepare(&format!("SELECT {SCORE_COLS} FROM customer_scores"))?;
+    let mut rows = stmt.query([])?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let text =
+            |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
+        let d = Digest::default()
+            .int(Some(r.get(1)?))
+            .int(Some(r.get(2)?))
+            .int(Some(r.get(3)?))
+            .text(text(4)?)
+            .text(text(5)?)
+            .real(r.get(6)?)
+            .real(r.get(7)?)
+            .int(r.get(8)?)
+            .int(r.get(9)?)
+            .int(Some(i64::from(r.get::<_, bool>(10)?)))
+            .text(text(11)?)
+            .int(Some(r.get(12)?))
+            .finish();
+        let indexed = Digest::default()
+            .text(text(4)?)
+            .text(text(5)?)
+            .int(Some(i64::from(r.get::<_, bool>(10)?)))
+            .finish();
+        out.insert(r.get(0)?, Digests { indexed, all: d });
+    }
+    Ok(out)
+}
+
+const SCORES_STAMP: &str = "analytics.scores_computed_at";
+
+/// When the scores were last computed as a whole (rows a refresh left unchanged keep the
+/// time they were written).
+pub fn set_scores_computed_at(conn: &Connection, at: i64) -> Result<()> {
+    crate::db::settings::set(conn, SCORES_STAMP, &at.to_string())
+}
+
 pub fn score(conn: &Connection, customer_id: i64) -> Result<Option<ScoreRow>> {
     Ok(conn
         .prepare_cached(&format!(
@@ -324,20 +456,28 @@ pub fn delete_score(conn: &Connection, customer_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// (segment, count, revenue minor).
-pub fn segment_totals(conn: &Connection) -> Result<Vec<(String, i64, i64)>> {
-    let mut stmt = conn.prepare(
-        "SELECT segment, count(*), sum(monetary_minor) FROM customer_scores GROUP BY segment",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// (r, f, count).
-pub fn rfm_grid(conn: &Connection) -> Result<Vec<(i64, i64, i64)>> {
-    let mut stmt = conn.prepare("SELECT r, f, count(*) FROM customer_scores GROUP BY r, f")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// (r, f, count, total spent) for every (r, f) present, in one scan of the table summed
+/// here (a GROUP BY would sort a million rows, and the segment index would add a lookup
+/// per row for the money).
+pub fn rfm_cells(conn: &Connection) -> Result<Vec<(i64, i64, i64, i64)>> {
+    let mut cells = [[(0i64, 0i64); 6]; 6];
+    let mut stmt = conn.prepare("SELECT r, f, monetary_minor FROM customer_scores NOT INDEXED")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (r, f): (i64, i64) = (row.get(0)?, row.get(1)?);
+        let cell = &mut cells[r.clamp(0, 5) as usize][f.clamp(0, 5) as usize];
+        cell.0 += 1;
+        cell.1 = cell.1.saturating_add(row.get(2)?);
+    }
+    let mut out = Vec::new();
+    for (r, row) in cells.iter().enumerate() {
+        for (f, &(n, spent)) in row.iter().enumerate() {
+            if n > 0 {
+                out.push((r as i64, f as i64, n, spent));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// (stage, count).
@@ -354,8 +494,13 @@ pub fn names(conn: &Connection) -> Result<HashMap<i64, (Option<String>, String)>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The newest computation time, if scores exist.
+/// When the scores were last computed: the refresh's stamp, or (scores from before the
+/// stamp existed) the newest row's time; None when there are none.
 pub fn computed_at(conn: &Connection) -> Result<Option<i64>> {
+    let stamp = crate::db::settings::get(conn, SCORES_STAMP)?.and_then(|v| v.parse::<i64>().ok());
+    if stamp.is_some() {
+        return Ok(stamp);
+    }
     Ok(
         conn.query_row("SELECT max(computed_at) FROM customer_scores", [], |r| {
             r.get(0)

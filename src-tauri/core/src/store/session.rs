@@ -178,6 +178,7 @@ pub const COMMANDS: &[(&str, Option<Perm>)] = &[
     ("report_staff", Some(Perm::StaffReports)),
     ("report_export", Some(Perm::Export)),
     ("analytics_refresh", Some(Perm::Maintenance)),
+    ("analytics_refresh_stale", Some(Perm::View)),
     ("analytics_get_rules", Some(Perm::View)),
     ("analytics_set_rules", Some(Perm::Settings)),
     ("staff_list", Some(Perm::ManageStaff)),

@@ -263,7 +263,9 @@ fn a_demo_shop_fits_and_scores_every_buyer() {
     let s = Store::open_in_memory().unwrap();
     s.create_demo(400, 2000, 7, &mut |_, _| {}).unwrap();
     let r = s.refresh_analytics().unwrap();
-    let fit = r.fit.expect("the demo shop has enough history");
+    let fit = r
+        .fit
+        .unwrap_or_else(|| panic!("the demo shop has enough history: {:?}", r.fit_error));
     assert!(fit.bgnbd.r > 0.0 && fit.bgnbd.alpha > 0.0 && fit.bgnbd.a > 0.0 && fit.bgnbd.b > 0.0);
     let clv = s.report_clv(None, Some(365), None).unwrap();
     assert_eq!(clv.customers.len() as i64, r.customers);
