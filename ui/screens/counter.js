@@ -416,8 +416,7 @@ function matchCount() {
   const { t, fmt } = ctx;
   const shown = state.results.length;
   const total = Math.max(state.total ?? shown, shown);
-  if (state.totalCapped)
-    return t('counter.match_shown_more', { shown: fmt.number(shown), total: fmt.number(total) });
+  if (state.totalCapped) return t('counter.match_shown_more', { shown: fmt.number(shown), total: fmt.number(total) });
   if (total > shown) return t('counter.match_shown', { shown: fmt.number(shown), total: fmt.number(total) });
   return total === 1 ? t('counter.match_one') : t('counter.match_count', { count: fmt.number(total) });
 }

@@ -256,9 +256,12 @@ function mount(root, context, param) {
               onclick: () =>
                 openReminderDialog(ctx, {
                   filter: currentFilter(),
-                  customerName: t(state.totalCapped ? 'messages.bulk_reminder_for_more' : 'messages.bulk_reminder_for', {
-                    count: ctx.fmt.number(state.total ?? 0),
-                  }),
+                  customerName: t(
+                    state.totalCapped ? 'messages.bulk_reminder_for_more' : 'messages.bulk_reminder_for',
+                    {
+                      count: ctx.fmt.number(state.total ?? 0),
+                    },
+                  ),
                 }),
             },
             careIcon('reminders'),
