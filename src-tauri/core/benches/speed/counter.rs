@@ -22,7 +22,7 @@ const NAMES: &[&str] = &[
     "nguyễn thị hương",
 ];
 const LIMIT: u32 = 20;
-const ROUNDS: usize = 600;
+const ROUNDS: usize = 240;
 
 fn bare(raw: &Connection, name: &str) -> usize {
     let expr = db::customers::fts_query(&text::tokens(&text::fold(name)));

@@ -489,15 +489,20 @@ pub fn search(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i6
         let n = ids.len() as i64;
         return Ok((ids, n, false));
     }
-    let n: i64 = conn
-        .prepare_cached(&format!(
+    // Name matches are counted in the FTS index's order up to the bound, not gathered
+    // whole again (the ranked query above already built that set once).
+    let n: i64 = if l.words.is_empty() {
+        conn.prepare_cached(&format!(
             "SELECT count(*) FROM (SELECT 1 FROM customers c WHERE {wh} LIMIT {})",
             SEARCH_COUNT_MAX + 1
         ))?
         .query_row(
             params_from_iter(args[..n_where].iter().map(|a| a.as_ref())),
             |r| r.get(0),
-        )?;
+        )?
+    } else {
+        walked_count(conn, &ListQuery::default(), l, SEARCH_COUNT_MAX + 1)?
+    };
     Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
 }
 
@@ -575,9 +580,10 @@ pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>
 pub const LIST_COUNT_MAX: i64 = 1000;
 
 /// From this many name matches on, a list walks its sort's index and tests each row (stopping
-/// at the page); below it, it fetches the matches and sorts them. A walk reads about
-/// customers / matches rows per row shown, a sort every match: they cost the same near the
-/// square root of customers x page; this is measured on the 1M demo (speed bench, customers).
+/// at the page); below it, it fetches the matches and sorts them (about 1-2 µs a match, so
+/// at most some 30 ms). A walk reads about customers / matches index rows per row shown,
+/// more where the matches cluster in the sort order (name sorts split instead: [`Plan`]).
+/// Measured on the 1M demo (speed bench, section customers).
 const WALK_FROM: i64 = 20_000;
 
 /// One page of the customer list and how many match (at most [`LIST_COUNT_MAX`] or the
@@ -669,19 +675,27 @@ fn split_ids(conn: &Connection, q: &ListQuery, l: &Lookup) -> Result<Vec<i64>> {
         phone_parts: Vec::new(),
         ..l.clone()
     };
+    // One IN of a UNION ALL of indexed parts, which SQLite gathers first: as an OR of
+    // terms it scanned every customer.
     let later = arg(&mut args, later_word_expr(w));
-    let mut any = vec![format!(
-        "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {later})"
+    let mut sets = vec![format!(
+        "SELECT rowid FROM customer_search WHERE customer_search MATCH {later}"
     )];
     if let Some(t) = match_term(&name_only, &mut args, NameTest::Row) {
-        any.push(format!(
-            "((c.name_fold < '0' OR (c.name_fold >= ':' AND c.name_fold < 'a')
-                OR c.name_fold >= '{{') AND {t})"
-        ));
+        for range in [
+            "c.name_fold < '0'",
+            "c.name_fold >= ':' AND c.name_fold < 'a'",
+            "c.name_fold >= '{'",
+        ] {
+            sets.push(format!(
+                "SELECT c.id FROM customers c WHERE {range} AND {t}"
+            ));
+        }
     }
     if let Some(t) = match_term(&others, &mut args, NameTest::Fts) {
-        any.push(t);
+        sets.push(format!("SELECT c.id FROM customers c WHERE {t}"));
     }
+    let any = [format!("c.id IN ({})", sets.join(" UNION ALL "))];
     let mut rest = vec![format!("({})", any.join(" OR ")), format!("NOT {in_range}")];
     rest.extend(list_filters(q, &mut args));
     let dir = if q.desc { "DESC" } else { "ASC" };

@@ -244,3 +244,44 @@ fn words_match_answers_like_the_fts_index_for_ascii_names_and_defers_the_rest() 
     assert_eq!(words_match("ørsted", "rs"), None);
     assert_eq!(words_match("李小龙", "李"), None);
 }
+
+#[test]
+fn counts_stop_at_a_thousand_and_say_more() {
+    let conn = db::open_memory().unwrap();
+    for i in 0..1005 {
+        let rec = Record {
+            name: format!("Nguyễn Văn {}", if i % 2 == 0 { "An" } else { "Bình" }),
+            source: "walk_in".into(),
+            ..Default::default()
+        };
+        customers::insert(&conn, &rec, 1_700_000_000 + i).unwrap();
+    }
+    let search = |q: &str, limit| customers::search(&conn, &lookup(q).unwrap(), limit).unwrap();
+    // The counter: a full page counts, up to 1,000.
+    let (ids, total, more) = search("nguyen", 20);
+    assert_eq!((ids.len(), total, more), (20, 1000, true));
+    let (ids, total, more) = search("an", 20);
+    assert_eq!((ids.len(), total, more), (20, 503, false));
+    // Fewer than the page: those are all.
+    let (ids, total, more) = search("an", 600);
+    assert_eq!((ids.len(), total, more), (503, 503, false));
+    let (ids, total, more) = search("xyz", 20);
+    assert_eq!((ids.len(), total, more), (0, 0, false));
+    // The list: up to 1,000, or to the end of the page asked for.
+    let page = |q: &str, offset| {
+        let lq = ListQuery {
+            search: Some(q.into()).filter(|s: &String| !s.is_empty()),
+            offset,
+            limit: 50,
+            ..Default::default()
+        };
+        let l = lq.search.as_deref().and_then(lookup);
+        let p = customers::list(&conn, &lq, l.as_ref(), 0).unwrap();
+        (p.rows.len(), p.total, p.capped)
+    };
+    assert_eq!(page("", 0), (50, 1000, true));
+    assert_eq!(page("nguyen", 0), (50, 1000, true));
+    assert_eq!(page("nguyen", 980), (25, 1005, false));
+    assert_eq!(page("nguyen", 950), (50, 1000, true));
+    assert_eq!(page("binh", 0), (50, 502, false));
+}
