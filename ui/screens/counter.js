@@ -45,7 +45,8 @@ const state = {
   query: '',
   searched: null, // the query the current results answer
   results: [],
-  total: 0, // how many customers match in all (results holds the best SEARCH_LIMIT)
+  total: 0, // how many customers match, counted up to 1,000 (results holds the best SEARCH_LIMIT)
+  totalCapped: false, // more than `total` match
   selected: 0,
   // Several customers match and Enter was pressed once: the selected one is highlighted and
   // the cashier confirms the name (Enter again) or picks another (arrows) before any bill.
@@ -80,7 +81,7 @@ async function runSearch(q) {
   const query = q.trim();
   if (!query) {
     latest.invalidate();
-    Object.assign(state, { searched: q, results: [], total: 0, selected: 0, confirming: false });
+    Object.assign(state, { searched: q, results: [], total: 0, totalCapped: false, selected: 0, confirming: false });
     renderBody();
     return;
   }
@@ -99,8 +100,15 @@ async function runSearch(q) {
   Object.assign(
     state,
     same >= 0
-      ? { results: found.rows, total: found.total, selected: same }
-      : { searched: q, results: found.rows, total: found.total, selected: 0, confirming: false },
+      ? { results: found.rows, total: found.total, totalCapped: !!found.total_capped, selected: same }
+      : {
+          searched: q,
+          results: found.rows,
+          total: found.total,
+          totalCapped: !!found.total_capped,
+          selected: 0,
+          confirming: false,
+        },
   );
   renderBody();
   if (pickWhenReady) {
@@ -209,6 +217,7 @@ function reset({ keepConfirmation = true } = {}) {
     searched: '',
     results: [],
     total: 0,
+    totalCapped: false,
     selected: 0,
     confirming: false,
     addDraft: null,
@@ -402,11 +411,12 @@ function renderConfirmation() {
   );
 }
 
-/** "2 khách" or "20 / 89 khách": how many matched, and how many of them are listed. */
+/** "2 khách", "20 / 89 khách" or "20 / hơn 1.000 khách": how many matched, and how many are listed. */
 function matchCount() {
   const { t, fmt } = ctx;
   const shown = state.results.length;
   const total = Math.max(state.total ?? shown, shown);
+  if (state.totalCapped) return t('counter.match_shown_more', { shown: fmt.number(shown), total: fmt.number(total) });
   if (total > shown) return t('counter.match_shown', { shown: fmt.number(shown), total: fmt.number(total) });
   return total === 1 ? t('counter.match_one') : t('counter.match_count', { count: fmt.number(total) });
 }

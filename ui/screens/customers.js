@@ -58,6 +58,8 @@ const state = {
   includeArchived: false,
   offset: 0,
   total: 0,
+  // customer_list counts up to 1,000 (or the page's end): more match when this is set.
+  totalCapped: false,
   rows: [],
   loaded: false,
 };
@@ -85,7 +87,7 @@ async function load() {
   try {
     const page = await latest(api.customerList(query));
     if (page === STALE || !els) return;
-    Object.assign(state, { total: page.total, rows: page.rows, loaded: true });
+    Object.assign(state, { total: page.total, totalCapped: !!page.total_capped, rows: page.rows, loaded: true });
     renderTable();
   } catch (err) {
     ctx.showError(err);
@@ -254,7 +256,12 @@ function mount(root, context, param) {
               onclick: () =>
                 openReminderDialog(ctx, {
                   filter: currentFilter(),
-                  customerName: t('messages.bulk_reminder_for', { count: ctx.fmt.number(state.total ?? 0) }),
+                  customerName: t(
+                    state.totalCapped ? 'messages.bulk_reminder_for_more' : 'messages.bulk_reminder_for',
+                    {
+                      count: ctx.fmt.number(state.total ?? 0),
+                    },
+                  ),
                 }),
             },
             careIcon('reminders'),
@@ -283,7 +290,7 @@ function unmount() {
 
 function page(delta) {
   const offset = state.offset + delta * PAGE_SIZE;
-  if (offset < 0 || offset >= state.total) return;
+  if (offset < 0 || (offset >= state.total && !state.totalCapped)) return;
   state.offset = offset;
   load();
 }
@@ -526,13 +533,13 @@ function renderTable() {
   if (focusedId) els.tbody.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)?.focus();
   const from = state.total ? state.offset + 1 : 0;
   const to = state.offset + state.rows.length;
-  els.range.textContent = t('customers.range', {
+  els.range.textContent = t(state.totalCapped ? 'customers.range_more' : 'customers.range', {
     from: fmt.number(from),
     to: fmt.number(to),
     total: fmt.number(state.total),
   });
   els.prev.disabled = state.offset === 0;
-  els.next.disabled = to >= state.total;
+  els.next.disabled = to >= state.total && !state.totalCapped;
 }
 
 function onRowKeydown(e) {

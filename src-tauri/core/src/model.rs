@@ -116,7 +116,11 @@ pub struct ListQuery {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerPage {
+    /// How many customers match, counted up to 1,000 (or to the end of the page asked for,
+    /// if further): a one-letter search at a million customers stops counting there.
     pub total: i64,
+    /// More customers match than `total` ("hơn 1.000 khách").
+    pub total_capped: bool,
     pub rows: Vec<CustomerRow>,
 }
 
@@ -124,7 +128,10 @@ pub struct CustomerPage {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResult {
     pub rows: Vec<CustomerRow>,
+    /// How many match, counted up to 1,000.
     pub total: i64,
+    /// More than `total` match ("20 / hơn 1.000 khách").
+    pub total_capped: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -872,8 +872,11 @@
       const kb = key(b);
       return (ka < kb ? -1 : ka > kb ? 1 : a.id - b.id) * (q.desc ? -1 : 1);
     });
+    // Like core: counted up to 1,000 or the page's end, then "more than".
+    const bound = Math.max(1000, (q.offset ?? 0) + (q.limit || 50));
     return {
-      total: r.length,
+      total: Math.min(r.length, bound),
+      total_capped: r.length > bound,
       rows: r.slice(q.offset ?? 0, (q.offset ?? 0) + (q.limit || 50)).map(({ created_at, ...x }) => x),
     };
   }
@@ -1254,7 +1257,7 @@
     settings_set: ({ key, value }) => setSetting(key, value),
     customer_search: ({ query, limit }) => {
       const all = search(query, 1e9);
-      return { rows: all.slice(0, limit), total: all.length };
+      return { rows: all.slice(0, limit), total: Math.min(all.length, 1000), total_capped: all.length > 1000 };
     },
     customer_list: ({ query }) => list(query),
     customer_tags: () => [...new Set([...db.customers.values()].flatMap((c) => c.tags))].sort(),

@@ -274,9 +274,10 @@ pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
 /// Most counter searches run as the cashier types; a name query also passes through here.
 const SEARCH_LIMIT_MAX: u32 = 100;
 
-/// Parse a counter query: a phone (full, or its last 3+ digits), a shop code, or name
-/// words, optionally with digits the phone contains ("huong 2022"). None: nothing to find.
-pub(crate) fn lookup(query: &str) -> Option<Lookup> {
+internal! {
+    /// Parse a counter query: a phone (full, or its last 3+ digits), a shop code, or name
+    /// words, optionally with digits the phone contains ("huong 2022"). None: nothing to find.
+    fn lookup(query: &str) -> Option<Lookup> {
     let q = query.trim();
     if q.is_empty() {
         return None;
@@ -315,11 +316,17 @@ pub(crate) fn lookup(query: &str) -> Option<Lookup> {
     }
     Some(l)
 }
+}
 
-/// Ids matching a counter query, most likely first, and how many match in all.
-pub(crate) fn search_ids(conn: &Connection, query: &str, limit: u32) -> Result<(Vec<i64>, i64)> {
+/// Ids matching a counter query, most likely first, how many match (counted up to
+/// 1,000) and whether more do.
+pub(crate) fn search_ids(
+    conn: &Connection,
+    query: &str,
+    limit: u32,
+) -> Result<(Vec<i64>, i64, bool)> {
     match lookup(query) {
-        None => Ok((Vec::new(), 0)),
+        None => Ok((Vec::new(), 0, false)),
         Some(l) => db::customers::search(conn, &l, limit.clamp(1, SEARCH_LIMIT_MAX)),
     }
 }
@@ -430,9 +437,13 @@ impl Store {
     pub fn find_customers(&self, query: &str, limit: u32) -> Result<SearchResult> {
         self.require(Perm::View)?;
         let conn = self.reader();
-        let (ids, total) = search_ids(&conn, query, limit)?;
+        let (ids, total, total_capped) = search_ids(&conn, query, limit)?;
         let rows = db::customers::rows(&conn, &ids, currency(&conn)?.1)?;
-        Ok(SearchResult { rows, total })
+        Ok(SearchResult {
+            rows,
+            total,
+            total_capped,
+        })
     }
 
     pub fn list_customers(&self, q: &ListQuery) -> Result<CustomerPage> {
@@ -444,11 +455,16 @@ impl Store {
         if search.is_some() && l.is_none() {
             return Ok(CustomerPage {
                 total: 0,
+                total_capped: false,
                 rows: Vec::new(),
             });
         }
-        let (total, rows) = db::customers::list(&conn, q, l.as_ref(), exp)?;
-        Ok(CustomerPage { total, rows })
+        let page = db::customers::list(&conn, q, l.as_ref(), exp)?;
+        Ok(CustomerPage {
+            total: page.total,
+            total_capped: page.capped,
+            rows: page.rows,
+        })
     }
 
     pub fn customer_tags(&self) -> Result<Vec<String>> {

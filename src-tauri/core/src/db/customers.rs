@@ -284,18 +284,36 @@ fn arg(args: &mut Vec<Box<dyn ToSql>>, v: impl ToSql + 'static) -> String {
     format!("?{}", args.len())
 }
 
+/// How a lookup's name words are tested against a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameTest {
+    /// `id IN (the FTS5 matches)`: SQLite builds the whole match set first. Best when the
+    /// words match few customers.
+    Fts,
+    /// [`words_match`] on the row's own folded name (the FTS index only for names it cannot
+    /// decide), so a list can walk its sort index and stop at the page. Best when the words
+    /// match many customers. Only for ASCII words ([`ascii_words`]).
+    Row,
+}
+
 /// The WHERE term that selects a lookup's matches (None: it can match nobody).
-fn match_term(l: &Lookup, args: &mut Vec<Box<dyn ToSql>>) -> Option<String> {
-    let mut any = Vec::new();
+///
+/// The ways a lookup can match (code, phone, phone suffix, name words) are one
+/// `c.id IN (... UNION ALL ...)`: SQLite builds that set once and reads the customers it
+/// names, where an OR of separate INs made it run a multi-index OR (a rowid set and a row
+/// read per match, several times slower). With [`NameTest::Row`] the name words are
+/// instead tested on each row, beside the IN of the other ways.
+fn match_term(l: &Lookup, args: &mut Vec<Box<dyn ToSql>>, names: NameTest) -> Option<String> {
+    let mut sets = Vec::new();
     if !l.code.is_empty() {
-        any.push(format!(
-            "c.id IN (SELECT id FROM customers WHERE code = {} COLLATE NOCASE AND code IS NOT NULL)",
+        sets.push(format!(
+            "SELECT id FROM customers WHERE code = {} COLLATE NOCASE AND code IS NOT NULL",
             arg(args, l.code.clone())
         ));
     }
     if let Some(p) = &l.phone {
-        any.push(format!(
-            "c.id IN (SELECT id FROM customers WHERE phone = {})",
+        sets.push(format!(
+            "SELECT id FROM customers WHERE phone = {}",
             arg(args, p.clone())
         ));
     }
@@ -303,27 +321,117 @@ fn match_term(l: &Lookup, args: &mut Vec<Box<dyn ToSql>>) -> Option<String> {
         let lo: String = d.chars().rev().collect();
         // ':' sorts right after '9', so [lo, lo:) is exactly the reversed-prefix range.
         let hi = format!("{lo}:");
-        any.push(format!(
-            "c.id IN (SELECT id FROM customers WHERE phone_rev >= {} AND phone_rev < {})",
+        sets.push(format!(
+            "SELECT id FROM customers WHERE phone_rev >= {} AND phone_rev < {}",
             arg(args, lo),
             arg(args, hi)
         ));
     }
+    let mut row_test = None;
     if !l.words.is_empty() {
-        let mut t = format!(
-            "(c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {})",
-            arg(args, fts_expr(NameColumn::Folded, &l.words))
-        );
+        let fts = arg(args, fts_expr(NameColumn::Folded, &l.words));
+        let mut parts = String::new();
         for d in &l.phone_parts {
-            t.push_str(&format!(
-                " AND instr(c.phone, {}) > 0",
+            parts.push_str(&format!(
+                " AND instr(p.phone, {}) > 0",
                 arg(args, d.clone())
             ));
         }
-        t.push(')');
-        any.push(t);
+        match names {
+            NameTest::Fts if parts.is_empty() => sets.push(format!(
+                "SELECT rowid FROM customer_search WHERE customer_search MATCH {fts}"
+            )),
+            NameTest::Fts => sets.push(format!(
+                "SELECT p.id FROM customer_search JOIN customers p ON p.id = customer_search.rowid
+                 WHERE customer_search MATCH {fts}{parts}"
+            )),
+            // The index holds active customers only. On an ASCII name of lowercase letters
+            // (every name fold() writes) instr() is a cheap necessary test that most rows of
+            // a long walk fail; any other name goes on to kq_words, and a name it cannot
+            // decide (not ASCII) is looked up in the FTS index, one row at a time.
+            NameTest::Row => {
+                let mut t = Vec::new();
+                let mut has = Vec::new();
+                for w in &l.words {
+                    has.push(format!("instr(c.name_fold, {}) > 0", arg(args, w.clone())));
+                }
+                t.push(format!(
+                    "({} OR c.name_fold GLOB '*[^ -@[-~]*')",
+                    has.join(" AND ")
+                ));
+                t.push(format!(
+                    "CASE kq_words(c.name_fold, {}) WHEN 1 THEN 1 WHEN 0 THEN 0
+                        ELSE EXISTS (SELECT 1 FROM customer_search
+                            WHERE customer_search MATCH {fts} AND rowid = c.id) END",
+                    arg(args, l.words.join(" "))
+                ));
+                // Last: the only test that reads the table rather than the sort index.
+                t.push("c.archived_at IS NULL".into());
+                row_test = Some(format!(
+                    "({}{})",
+                    t.join(" AND "),
+                    parts.replace("p.phone", "c.phone")
+                ));
+            }
+        }
     }
-    (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
+    let set = (!sets.is_empty()).then(|| format!("c.id IN ({})", sets.join(" UNION ALL ")));
+    match (set, row_test) {
+        (None, None) => None,
+        (Some(s), None) => Some(s),
+        (None, Some(t)) => Some(t),
+        (Some(s), Some(t)) => Some(format!("({s} OR {t})")),
+    }
+}
+
+/// Words [`NameTest::Row`] can test: ASCII letters and digits, which FTS5's unicode61
+/// tokenizer always keeps inside a token (and whose case it folds like ASCII).
+fn ascii_words(words: &[String]) -> bool {
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Whether every prefix (ASCII letters and digits, separated by spaces) starts a word of
+/// `name`, exactly as the FTS5 index would answer `name_fold : "p"*` for each: Some when
+/// `name` is ASCII, where unicode61's tokens are exactly the runs of ASCII letters and
+/// digits; None for any other name (its tokens depend on Unicode tables: ask the index).
+pub fn words_match(name: &str, prefixes: &str) -> Option<bool> {
+    if !name.is_ascii() {
+        return None;
+    }
+    let b = name.as_bytes();
+    Some(prefixes.split(' ').filter(|p| !p.is_empty()).all(|p| {
+        let p = p.as_bytes();
+        (0..b.len()).any(|i| {
+            (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && b.len() - i >= p.len()
+                && b[i..i + p.len()].eq_ignore_ascii_case(p)
+        })
+    }))
+}
+
+/// `kq_words(name_fold, prefixes)`: [`words_match`] for SQL (1, 0 or NULL). Every
+/// connection that lists customers has it.
+pub fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "kq_words",
+        2,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let name = ctx.get_raw(0).as_str_or_null()?;
+            let prefixes = ctx.get_raw(1).as_str_or_null()?;
+            Ok(match (name, prefixes) {
+                (Some(n), Some(p)) => words_match(n, p),
+                _ => None,
+            })
+        },
+    )?;
+    Ok(())
 }
 
 /// Who is most likely standing at the counter: the latest visitor, then the most
@@ -355,32 +463,47 @@ fn rank_terms(l: &Lookup, args: &mut Vec<Box<dyn ToSql>>) -> String {
     order.join(", ")
 }
 
-/// The active customers a lookup matches, best first (at most `limit`), and how many match.
-pub fn search(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64)> {
+/// The counter counts its matches up to this many, then says "more than".
+pub const SEARCH_COUNT_MAX: i64 = 1000;
+
+/// The active customers a lookup matches, best first (at most `limit`), how many match
+/// (up to [`SEARCH_COUNT_MAX`]) and whether more do.
+pub fn search(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let Some(term) = match_term(l, &mut args) else {
-        return Ok((Vec::new(), 0));
+    let Some(term) = match_term(l, &mut args, NameTest::Fts) else {
+        return Ok((Vec::new(), 0, false));
     };
-    let wh = format!("c.archived_at IS NULL AND {term}");
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM customers c WHERE {wh}"))?
-        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
-            r.get(0)
-        })?;
-    if total == 0 {
-        return Ok((Vec::new(), 0));
-    }
+    let wh = format!("{term} AND c.archived_at IS NULL");
+    let n_where = args.len();
     let order = rank_terms(l, &mut args);
-    let lim = arg(&mut args, limit);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT c.id FROM customers c WHERE {wh} ORDER BY {order} LIMIT {lim}"
+        "SELECT c.id FROM customers c WHERE {wh} ORDER BY {order} LIMIT {limit}"
     ))?;
-    let ids = stmt
+    let ids: Vec<i64> = stmt
         .query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
             r.get(0)
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok((ids, total))
+    // Fewer than the limit: that is every match, no count needed.
+    if ids.len() < limit as usize {
+        let n = ids.len() as i64;
+        return Ok((ids, n, false));
+    }
+    // Name matches are counted in the FTS index's order up to the bound, not gathered
+    // whole again (the ranked query above already built that set once).
+    let n: i64 = if l.words.is_empty() {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM customers c WHERE {wh} LIMIT {})",
+            SEARCH_COUNT_MAX + 1
+        ))?
+        .query_row(
+            params_from_iter(args[..n_where].iter().map(|a| a.as_ref())),
+            |r| r.get(0),
+        )?
+    } else {
+        walked_count(conn, &ListQuery::default(), l, SEARCH_COUNT_MAX + 1)?
+    };
+    Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -451,51 +574,248 @@ pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>
     Ok(out)
 }
 
-/// One page of the customer list. `search` restricts it to a lookup's matches.
-pub fn list(
-    conn: &Connection,
-    q: &ListQuery,
-    search: Option<&Lookup>,
-    exp: u32,
-) -> Result<(i64, Vec<CustomerRow>)> {
-    let mut wh: Vec<String> = Vec::new();
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    if !q.include_archived {
-        wh.push("c.archived_at IS NULL".into());
+/// A list counts its matches up to this many (or to the end of the page asked for, if
+/// further) and then says "more than": counting every match of a one-letter search at a
+/// million customers costs far more than showing its first page.
+pub const LIST_COUNT_MAX: i64 = 1000;
+
+/// From this many name matches on, a list walks its sort's index and tests each row (stopping
+/// at the page); below it, it fetches the matches and sorts them (about 1-2 µs a match, so
+/// at most some 30 ms). A walk reads about customers / matches index rows per row shown,
+/// more where the matches cluster in the sort order (name sorts split instead: [`Plan`]).
+/// Measured on the 1M demo (speed bench, section customers).
+const WALK_FROM: i64 = 20_000;
+
+/// One page of the customer list and how many match (at most [`LIST_COUNT_MAX`] or the
+/// page's end, `capped` when more do).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub total: i64,
+    pub capped: bool,
+    pub rows: Vec<CustomerRow>,
+}
+
+/// How a list with a search finds its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Fetch every match and sort them: few matches.
+    Sort,
+    /// Walk the sort index, testing each row ([`NameTest::Row`]), to the page's end.
+    Walk,
+    /// Sorted by name, one word: the names that start with it are one range of the name
+    /// index, read in order; the few others that match (the word starts a later name)
+    /// come from the FTS index and are sorted. A walk would first cross every name before
+    /// the range (every "vu" is a Vũ, near the end of the names).
+    Split,
+}
+
+/// FTS5: the word starts a word of the name other than its first.
+fn later_word_expr(w: &str) -> String {
+    format!("name_fold : \"{w}\"* NOT name_fold : ^\"{w}\"*")
+}
+
+fn fts_count_upto(conn: &Connection, expr: &str, max: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM customer_search WHERE customer_search MATCH ?1
+             LIMIT ?2)",
+        )?
+        .query_row(params![expr, max], |r| r.get(0))?)
+}
+
+/// Walk the sort index when the name words match many customers and no filter narrows
+/// the list much (tags and scores are sets SQLite starts from better); split a name sort
+/// when few of them match by a later word.
+fn plan(conn: &Connection, q: &ListQuery, l: &Lookup, tuning: Tuning) -> Result<Plan> {
+    let narrowed = q.tag.as_deref().is_some_and(|t| !t.is_empty())
+        || q.segment.as_deref().is_some_and(|s| !s.is_empty())
+        || q.stage.as_deref().is_some_and(|s| !s.is_empty())
+        || q.at_risk;
+    if narrowed || !ascii_words(&l.words) {
+        return Ok(Plan::Sort);
     }
+    let all = fts_expr(NameColumn::Folded, &l.words);
+    if fts_count_upto(conn, &all, tuning.walk_from)? < tuning.walk_from {
+        return Ok(Plan::Sort);
+    }
+    if q.sort == SortKey::Name && l.words.len() == 1 && l.phone_parts.is_empty() {
+        let later = fts_count_upto(conn, &later_word_expr(&l.words[0]), tuning.split_below)?;
+        if later < tuning.split_below {
+            return Ok(Plan::Split);
+        }
+    }
+    Ok(Plan::Walk)
+}
+
+/// The page's ids of a [`Plan::Split`] list.
+fn split_ids(conn: &Connection, q: &ListQuery, l: &Lookup) -> Result<Vec<i64>> {
+    let w = &l.words[0];
+    let Some(&last) = w.as_bytes().last() else {
+        return Ok(Vec::new());
+    };
+    // w is ASCII letters and digits: the names starting with it are [w, hi).
+    let hi = format!("{}{}", &w[..w.len() - 1], char::from(last + 1));
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let in_range = format!(
+        "(c.name_fold >= {} AND c.name_fold < {} AND c.archived_at IS NULL)",
+        arg(&mut args, w.clone()),
+        arg(&mut args, hi)
+    );
+    let mut first = vec![in_range.clone()];
+    first.extend(list_filters(q, &mut args));
+    // The rest: a later word matches, or the name starts with no ASCII letter or digit
+    // (its first word may not start the text: tested row by row), or the lookup's other
+    // ways (code, phone).
+    let name_only = Lookup {
+        words: l.words.clone(),
+        ..Default::default()
+    };
+    let others = Lookup {
+        words: Vec::new(),
+        phone_parts: Vec::new(),
+        ..l.clone()
+    };
+    // One IN of a UNION ALL of indexed parts, which SQLite gathers first: as an OR of
+    // terms it scanned every customer.
+    let later = arg(&mut args, later_word_expr(w));
+    let mut sets = vec![format!(
+        "SELECT rowid FROM customer_search WHERE customer_search MATCH {later}"
+    )];
+    if let Some(t) = match_term(&name_only, &mut args, NameTest::Row) {
+        for range in [
+            "c.name_fold < '0'",
+            "c.name_fold >= ':' AND c.name_fold < 'a'",
+            "c.name_fold >= '{'",
+        ] {
+            sets.push(format!(
+                "SELECT c.id FROM customers c WHERE {range} AND {t}"
+            ));
+        }
+    }
+    if let Some(t) = match_term(&others, &mut args, NameTest::Fts) {
+        sets.push(format!("SELECT c.id FROM customers c WHERE {t}"));
+    }
+    let any = [format!("c.id IN ({})", sets.join(" UNION ALL "))];
+    let mut rest = vec![format!("({})", any.join(" OR ")), format!("NOT {in_range}")];
+    rest.extend(list_filters(q, &mut args));
+    let dir = if q.desc { "DESC" } else { "ASC" };
+    let limit = q.limit.clamp(1, 500);
+    let offset = q.offset;
+    let sql = format!(
+        "SELECT id FROM (
+            SELECT * FROM (SELECT c.id AS id, c.name_fold AS k FROM customers c {}
+                ORDER BY c.name_fold {dir}, c.id {dir} LIMIT {})
+            UNION ALL
+            SELECT c.id, c.name_fold FROM customers c {})
+         ORDER BY k {dir}, id {dir} LIMIT {limit} OFFSET {offset}",
+        where_clause(first),
+        u64::from(offset) + u64::from(limit),
+        where_clause(rest)
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let ids = stmt
+        .query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// The terms of a list's filters other than the search.
+fn list_filters(q: &ListQuery, args: &mut Vec<Box<dyn ToSql>>) -> Vec<String> {
+    let mut wh: Vec<String> = Vec::new();
     if let Some(tag) = q.tag.as_deref().filter(|t| !t.is_empty()) {
-        args.push(Box::new(tag.to_owned()));
         wh.push(format!(
-            "c.id IN (SELECT customer_id FROM customer_tags WHERE tag = ?{})",
-            args.len()
+            "c.id IN (SELECT customer_id FROM customer_tags WHERE tag = {})",
+            arg(args, tag.to_owned())
         ));
     }
     if let Some(src) = q.source.as_deref().filter(|s| !s.is_empty()) {
-        args.push(Box::new(src.to_owned()));
-        wh.push(format!("c.source = ?{}", args.len()));
+        wh.push(format!("c.source = {}", arg(args, src.to_owned())));
     }
     wh.extend(super::analytics::score_conditions(
         q.segment.as_deref().filter(|s| !s.is_empty()),
         q.stage.as_deref().filter(|s| !s.is_empty()),
         q.at_risk,
-        &mut args,
+        args,
     ));
-    if let Some(l) = search {
-        match match_term(l, &mut args) {
-            Some(t) => wh.push(t),
-            None => return Ok((0, Vec::new())),
-        }
+    if !q.include_archived {
+        wh.push("c.archived_at IS NULL".into());
     }
-    let where_sql = if wh.is_empty() {
+    wh
+}
+
+fn where_clause(terms: Vec<String>) -> String {
+    if terms.is_empty() {
         String::new()
     } else {
-        format!("WHERE {}", wh.join(" AND "))
+        format!("WHERE {}", terms.join(" AND "))
+    }
+}
+
+/// The WHERE clause of a list (None: it can match nobody). The search comes first: SQLite
+/// tests terms in order, and a walk's name test needs only the index it walks.
+fn list_where(
+    q: &ListQuery,
+    search: Option<&Lookup>,
+    names: NameTest,
+    args: &mut Vec<Box<dyn ToSql>>,
+) -> Option<String> {
+    let mut wh = Vec::new();
+    if let Some(l) = search {
+        wh.push(match_term(l, args, names)?);
+    }
+    wh.extend(list_filters(q, args));
+    Some(where_clause(wh))
+}
+
+/// The bounded count of a walked list, `SELECT count(*)` of it capped at `cap`. Counting
+/// along the sort index could cross a long run of names without a match (every "ngu" is a
+/// Nguyễn, a third of the way down the names), so the name matches are counted in the
+/// FTS index's order, each checked against the filters, up to `cap`; the customers the
+/// lookup finds another way (code, phone) are added as a set.
+fn walked_count(conn: &Connection, q: &ListQuery, l: &Lookup, cap: i64) -> Result<i64> {
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let fts = arg(&mut args, fts_expr(NameColumn::Folded, &l.words));
+    let mut names = vec![format!("customer_search MATCH {fts}")];
+    for d in &l.phone_parts {
+        names.push(format!("instr(c.phone, {}) > 0", arg(&mut args, d.clone())));
+    }
+    let filters = list_filters(q, &mut args);
+    // The FTS index holds active customers only (archive() takes them out), so with no
+    // filter but that one the index alone counts, without reading a customer.
+    let index_only =
+        l.phone_parts.is_empty() && filters.iter().all(|f| f == "c.archived_at IS NULL");
+    names.extend(filters);
+    let mut sql = if index_only {
+        format!(
+            "SELECT rowid AS id FROM customer_search WHERE customer_search MATCH {fts}
+             LIMIT {cap}"
+        )
+    } else {
+        format!(
+            "SELECT c.id FROM customer_search CROSS JOIN customers c
+                ON c.id = customer_search.rowid {} LIMIT {cap}",
+            where_clause(names)
+        )
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM customers c {where_sql}"),
-        params_from_iter(args.iter().map(|a| a.as_ref())),
-        |r| r.get(0),
-    )?;
+    let others = Lookup {
+        words: Vec::new(),
+        phone_parts: Vec::new(),
+        ..l.clone()
+    };
+    if let Some(w) = list_where(q, Some(&others), NameTest::Fts, &mut args) {
+        sql = format!("SELECT * FROM ({sql}) UNION SELECT c.id FROM customers c {w}");
+    }
+    Ok(conn
+        .prepare_cached(&format!("SELECT count(*) FROM ({sql})"))?
+        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?)
+}
+
+/// The ORDER BY of a list: the sort key, then the id (the key's index, read either way).
+fn list_order(q: &ListQuery) -> String {
     let col = match q.sort {
         SortKey::Name => "c.name_fold",
         SortKey::LastVisit => "c.last_purchase_at",
@@ -504,19 +824,125 @@ pub fn list(
         SortKey::Created => "c.id",
     };
     let dir = if q.desc { "DESC" } else { "ASC" };
-    args.push(Box::new(q.limit.clamp(1, 500)));
-    args.push(Box::new(q.offset));
+    format!("{col} {dir}, c.id {dir}")
+}
+
+fn list_rows(
+    conn: &Connection,
+    q: &ListQuery,
+    where_sql: &str,
+    args: Vec<Box<dyn ToSql>>,
+    exp: u32,
+) -> Result<Vec<CustomerRow>> {
+    // Numbers in the text, not parameters: with `LIMIT ?` SQLite cannot know the page is
+    // small and sorts every match rather than walk the sort index.
+    let limit = q.limit.clamp(1, 500);
+    let offset = q.offset;
+    // The page's ids first, then their rows: the row's subqueries (tags, tier, points) run
+    // for the page only, not for every match a sort takes in.
     let sql = format!(
-        "SELECT {ROW_COLS} FROM customers c {SCORES_JOIN} {where_sql} ORDER BY {col} {dir}, c.id {dir}
-         LIMIT ?{} OFFSET ?{}",
-        args.len() - 1,
-        args.len()
+        "SELECT c.id FROM customers c {where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+        list_order(q)
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
-        row_from(r, exp)
-    })?;
-    Ok((total, rows.collect::<rusqlite::Result<_>>()?))
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let ids: Vec<i64> = stmt
+        .query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows(conn, &ids, exp)
+}
+
+/// Where a list changes its ways: the app uses [`Tuning::APP`]; tests move the edges so a
+/// small shop takes every path.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Count at most this many (or to the end of the page).
+    pub count_max: i64,
+    /// Walk the sort index from this many name matches on.
+    pub walk_from: i64,
+    /// Split a name sort when fewer than this many match by a later word.
+    pub split_below: i64,
+}
+
+impl Tuning {
+    pub const APP: Tuning = Tuning {
+        count_max: LIST_COUNT_MAX,
+        walk_from: WALK_FROM,
+        split_below: WALK_FROM,
+    };
+}
+
+/// One page of the customer list. `search` restricts it to a lookup's matches.
+pub fn list(conn: &Connection, q: &ListQuery, search: Option<&Lookup>, exp: u32) -> Result<Page> {
+    list_tuned(conn, q, search, exp, Tuning::APP)
+}
+
+/// [`list`] with its edges moved.
+pub fn list_tuned(
+    conn: &Connection,
+    q: &ListQuery,
+    search: Option<&Lookup>,
+    exp: u32,
+    tuning: Tuning,
+) -> Result<Page> {
+    let plan = match search {
+        Some(l) => plan(conn, q, l, tuning)?,
+        None => Plan::Sort,
+    };
+    let names = match plan {
+        Plan::Sort => NameTest::Fts,
+        Plan::Walk | Plan::Split => NameTest::Row,
+    };
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let Some(where_sql) = list_where(q, search, names, &mut args) else {
+        return Ok(Page::default());
+    };
+    let bound = tuning
+        .count_max
+        .max(i64::from(q.offset) + i64::from(q.limit.clamp(1, 500)));
+    let n = match (names, search) {
+        (NameTest::Row, Some(l)) => walked_count(conn, q, l, bound + 1)?,
+        _ => conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM customers c {where_sql} LIMIT {})",
+                bound + 1
+            ))?
+            .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+                r.get(0)
+            })?,
+    };
+    let rows = match (plan, search) {
+        (Plan::Split, Some(l)) => rows(conn, &split_ids(conn, q, l)?, exp)?,
+        _ => list_rows(conn, q, &where_sql, args, exp)?,
+    };
+    Ok(Page {
+        total: n.min(bound),
+        capped: n > bound,
+        rows,
+    })
+}
+
+internal! {
+    /// The list as it was before bounded counts and index walks: every match counted, the
+    /// FTS matches fetched and sorted. The reference the fast list is tested against.
+    fn list_plain(
+        conn: &Connection,
+        q: &ListQuery,
+        search: Option<&Lookup>,
+        exp: u32,
+    ) -> Result<(i64, Vec<CustomerRow>)> {
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let Some(where_sql) = list_where(q, search, NameTest::Fts, &mut args) else {
+            return Ok((0, Vec::new()));
+        };
+        let total: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM customers c {where_sql}"),
+            params_from_iter(args.iter().map(|a| a.as_ref())),
+            |r| r.get(0),
+        )?;
+        Ok((total, list_rows(conn, q, &where_sql, args, exp)?))
+    }
 }
 
 pub fn fts_query(tokens: &[String]) -> String {

@@ -36,6 +36,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/009_staff.sql")),
     M::up(include_str!("migrations/010_seal.sql")),
     M::up(include_str!("migrations/011_optional_phone.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/012_list_walks.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
@@ -113,6 +114,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    customers::register_functions(conn)?;
     Ok(())
 }
 
@@ -146,6 +148,7 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    customers::register_functions(&conn)?;
     Ok(conn)
 }
 

@@ -8,6 +8,7 @@ mod care;
 mod clv;
 mod import;
 mod layers;
+mod list;
 mod loyalty;
 mod no_phone;
 mod reports_prop;
