@@ -243,3 +243,8 @@ pub fn staff_names(
 ) -> Result<std::collections::HashMap<i64, String>> {
     names(conn, "staff", ids)
 }
+
+/// How many entries the log holds.
+pub fn entry_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?)
+}

@@ -205,7 +205,7 @@ impl Sealer {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if db::seal::holds_data(&tx)? {
             db::seal::reseal_all(&tx)?;
-            let entries: i64 = tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+            let entries = db::audit::entry_count(&tx)?;
             audit::record(
                 &tx,
                 &NewAuditEntry::new(
