@@ -41,6 +41,18 @@ impl<'a> IntoIterator for &'a Purchases {
     }
 }
 
+impl From<Vec<PurchaseFact>> for Purchases {
+    /// One customer's own purchases, oldest first.
+    fn from(v: Vec<PurchaseFact>) -> Purchases {
+        let end = v.len();
+        Purchases {
+            all: Arc::new(v),
+            start: 0,
+            end,
+        }
+    }
+}
+
 impl std::fmt::Debug for Purchases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()

@@ -1029,7 +1029,6 @@ mod tests {
         use crate::db::analytics::PurchaseFact;
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let fact = |at: i64, day: &str, net: i64| PurchaseFact {
-            customer_id: 1,
             at,
             net_minor: net,
             staff: 0,
@@ -1051,7 +1050,7 @@ mod tests {
         ] {
             let c = CustomerHistory {
                 id: 1,
-                purchases,
+                purchases: purchases.into(),
                 spells: vec![],
             };
             for exp in [0, 2] {
