@@ -64,7 +64,7 @@ pub const BULK_CACHE_MAX_KIB: i64 = 256 * 1024;
 /// default 2 MB, a one-transaction write of millions of rows spills the same index pages to
 /// the WAL again and again (the 1M demo wrote 10 GB for a 1.7 GB file).
 pub fn bulk_cache_kib(bytes: u64) -> i64 {
-    ((bytes / 1024) as i64).clamp(2 * 1024, BULK_CACHE_MAX_KIB)
+    ((bytes / 1024) as i64).clamp(WRITER_CACHE_KIB, BULK_CACHE_MAX_KIB)
 }
 
 /// The connection's page cache setting (SQLite's own: negative is KiB, positive pages).
@@ -105,6 +105,9 @@ fn check_not_newer(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The writer's page cache, in KiB.
+pub const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // The purchase and import paths use more statements than rusqlite's default cache of
@@ -135,6 +138,9 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     })?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&conn)?;
+    // A purchase touches a dozen index pages of a large shop; SQLite's default 2 MB cache
+    // reads most of them again from the OS on every commit. Allocated only as pages are used.
+    set_cache_size(&conn, -WRITER_CACHE_KIB)?;
     migrate_latest(&mut conn)?;
     Ok(conn)
 }

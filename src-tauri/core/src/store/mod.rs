@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(db::cache_size(&s.writer()).unwrap(), before);
         // and the failed write left nothing behind
         assert_eq!(db::settings::get(&s.reader(), "x").unwrap(), None);
-        assert_eq!(db::bulk_cache_kib(0), 2 * 1024);
+        assert_eq!(db::bulk_cache_kib(0), db::WRITER_CACHE_KIB);
         assert_eq!(db::bulk_cache_kib(u64::MAX / 2), db::BULK_CACHE_MAX_KIB);
     }
 
