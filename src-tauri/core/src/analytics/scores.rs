@@ -837,23 +837,26 @@ impl Store {
         };
         let end = time::day_start(end_day.succ_opt().unwrap_or(end_day), tz) - 1;
         let h = history::load(&conn, end, r.inactive_days)?;
+        // Ids apart from the summaries, so the fit reads them in place (no copy of 1M rows
+        // beside the history at the peak).
+        let mut ids = Vec::with_capacity(h.customers.len());
         let mut summaries = Vec::with_capacity(h.customers.len());
         let mut totals = Vec::with_capacity(h.customers.len());
         for c in &h.customers {
             if let (_, Some(s)) = days_and_summary(c, end, exp, end_day) {
-                summaries.push((c.id, s));
+                ids.push(c.id);
+                summaries.push(s);
                 totals.push(c.purchases.iter().map(|p| p.net_minor as f64).sum::<f64>());
             }
         }
-        let inputs: Vec<clv::Summary> = summaries.iter().map(|(_, s)| *s).collect();
-        let model = fit(&inputs)?;
-        let p75 = top_quarter(&totals);
-        drop(inputs);
         drop(h);
+        let model = fit(&summaries)?;
+        let p75 = top_quarter(&totals);
         let horizon_weeks = horizon_days as f64 / 7.0;
         let mut memo = BgMemo::new();
-        let mut preds: Vec<(i64, Prediction, bool)> = summaries
+        let mut preds: Vec<(i64, Prediction, bool)> = ids
             .iter()
+            .zip(&summaries)
             .zip(&totals)
             .map(|((id, s), total)| {
                 let p = model.predict(s, end_day, horizon_weeks, &mut memo);
