@@ -278,7 +278,8 @@ pub fn delete_scores(conn: &Connection, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
-/// Insert or update in place: unchanged segments and stages leave their indexes alone.
+/// Insert new rows, or rewrite every column of rows whose segment, stage or at-risk flag
+/// changed (the others go through [`update_score_values`]).
 pub fn put_scores(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "INSERT INTO customer_scores ({SCORE_COLS})
