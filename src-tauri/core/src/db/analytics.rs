@@ -63,9 +63,10 @@ impl<S: PurchaseSink + 'static> Aggregate<AssertUnwindSafe<S>, i64> for Scan<S> 
     }
 }
 
-/// Every purchase up to `until`, in table order, into `sink`; the sink back. One plain scan
-/// (sequential pages beat walking an index of the same columns), with the rows handed over
-/// inside SQLite by an aggregate function: a third cheaper than stepping out for each row.
+/// Every purchase up to `until`, in (customer, time, id) order, into `sink`; the sink back.
+/// One walk of the covering index (migration 013), so the rows come grouped by customer with
+/// no table page read and nothing to sort after, handed over inside SQLite by an aggregate
+/// function: a third cheaper than stepping out for each row.
 pub fn each_purchase<S: PurchaseSink + 'static>(
     conn: &Connection,
     until: i64,
@@ -77,10 +78,10 @@ pub fn each_purchase<S: PurchaseSink + 'static>(
     conn.create_aggregate_function(NAME, 5, FunctionFlags::SQLITE_UTF8, Scan(Arc::clone(&slot)))?;
     let sql = if with_staff {
         "SELECT kq_purchase_scan(id, customer_id, at, total_minor, staff)
-         FROM purchases NOT INDEXED WHERE at <= ?1"
+         FROM purchases INDEXED BY purchases_customer_at WHERE at <= ?1"
     } else {
         "SELECT kq_purchase_scan(id, customer_id, at, total_minor, NULL)
-         FROM purchases NOT INDEXED WHERE at <= ?1"
+         FROM purchases INDEXED BY purchases_customer_at WHERE at <= ?1"
     };
     let out = conn.query_row(sql, [until], |r| r.get::<_, i64>(0));
     conn.remove_function(NAME, 5)?;

@@ -37,6 +37,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/010_seal.sql")),
     M::up(include_str!("migrations/011_optional_phone.sql")).foreign_key_check(),
     M::up(include_str!("migrations/012_list_walks.sql")),
+    M::up(include_str!("migrations/013_covering_history.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
