@@ -2,12 +2,14 @@
 //! which they were an active customer under the "lost after N days" rule.
 //!
 //! The shop-level reports read one compact [`Ledger`] (24 bytes a purchase, 16 a customer),
-//! loaded by one table scan and kept by the store until anything is committed, so the
-//! Reports screen's several reports and repeat views share one pass. [`History`] is the
-//! per-customer view of the same facts that the scores use.
+//! loaded by one walk of the covering (customer, time) index (two at once, one per half of
+//! the customers, when the store has a second report connection free) and kept by the
+//! store until anything is committed, so the Reports screen's several reports and repeat
+//! views share one pass. [`History`] is the per-customer view of the same facts that the
+//! scores use.
 
 use crate::db::{self, analytics::PurchaseFact};
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::time;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -128,6 +130,7 @@ pub fn load_with(
 
 /// Local days by precomputed day starts: one time-zone conversion per calendar day instead
 /// of one per purchase.
+#[derive(Clone)]
 pub struct Days {
     starts: Vec<i64>,
     first: NaiveDate,
@@ -175,12 +178,18 @@ impl Days {
 /// Every purchase up to a moment, net of refunds, archived customers left out, grouped by
 /// customer and ordered by (customer, time, id): the facts the reports read.
 pub struct Ledger {
+    /// One part per scan, each a run of customers in id order after the part before it.
+    parts: Vec<Part>,
+    /// Staff names, indexed by `PurchaseFact::staff` ("" first).
+    pub staff: Vec<String>,
+}
+
+/// The customers one scan met, in id order.
+struct Part {
     facts: Arc<Vec<PurchaseFact>>,
     /// Per customer: id, and where their purchases start in `facts` (one more: the end).
     ids: Vec<i64>,
     starts: Vec<usize>,
-    /// Staff names, indexed by `PurchaseFact::staff` ("" first).
-    pub staff: Vec<String>,
 }
 
 /// Names repeat: a few of them, so a short list beats hashing each row's name.
@@ -216,6 +225,7 @@ impl Names {
 }
 
 /// Archived customers, by id: a bitmap when ids are dense enough, else a set.
+#[derive(Clone)]
 enum Archived {
     Bits(Vec<u64>),
     Set(HashSet<i64>),
@@ -343,31 +353,60 @@ impl db::analytics::PurchaseSink for Loader {
     }
 }
 
-impl Ledger {
-    /// One scan of the purchases up to `until`. Rows arrive in id order; while they are also
-    /// in (customer, time) order (a shop loaded customer by customer) they are grouped as
-    /// they come; otherwise (purchases recorded as they happen) they are put in order after,
-    /// in place, by a stable counting sort on the customer.
-    pub fn load(conn: &Connection, until: i64, with_staff: bool) -> Result<Ledger> {
+/// What every scan of one load shares: read once, on the first connection.
+struct Inputs {
+    days: Days,
+    archived: Archived,
+    refunds: Vec<(i64, i64)>,
+    max_purchases: usize,
+    max_customers: usize,
+}
+
+impl Inputs {
+    fn read(conn: &Connection, until: i64) -> Result<Inputs> {
         let tz = crate::store::settings::timezone(conn)?;
         let days = match db::analytics::purchase_span(conn, until)? {
             Some((lo, hi)) => Days::new(tz, lo, hi),
             None => Days::new(tz, 0, 0),
         };
         let (max_purchases, max_customers) = db::analytics::row_bounds(conn)?;
-        let loader = Loader {
+        Ok(Inputs {
             days,
             archived: Archived::new(db::analytics::archived_ids(conn)?),
             refunds: db::analytics::refunded(conn)?,
+            max_purchases,
+            max_customers,
+        })
+    }
+
+    /// A loader for a scan expected to meet `share` (out of 16) of the rows.
+    fn loader(&self, share: usize) -> Loader {
+        let part = |n: usize| {
+            if share >= 16 {
+                n
+            } else {
+                n / 16 * share + n / 32
+            }
+        };
+        Loader {
+            days: self.days.clone(),
+            archived: self.archived.clone(),
+            refunds: self.refunds.clone(),
             next_refund: 0,
             last_id: i64::MIN,
             refunds_in_order: true,
             names: Names::new(),
-            facts: Vec::with_capacity(max_purchases),
-            ids: Vec::with_capacity(max_customers),
-            starts: Vec::with_capacity(max_customers + 1),
+            facts: Vec::with_capacity(part(self.max_purchases)),
+            ids: Vec::with_capacity(part(self.max_customers)),
+            starts: Vec::with_capacity(part(self.max_customers) + 1),
             row_customer: None,
-        };
+        }
+    }
+}
+
+impl Loader {
+    /// The scanned rows as one part, in (customer, time, id) order, and the staff names.
+    fn finish(self) -> (Part, Vec<String>) {
         let Loader {
             mut facts,
             mut ids,
@@ -375,7 +414,7 @@ impl Ledger {
             row_customer,
             names,
             ..
-        } = db::analytics::each_purchase(conn, until, with_staff, loader)?;
+        } = self;
         match row_customer {
             Some(Rows::Narrow(rows)) => (ids, starts) = group(&mut facts, rows),
             Some(Rows::Wide(rows)) => (ids, starts) = group(&mut facts, rows),
@@ -385,42 +424,106 @@ impl Ledger {
         facts.shrink_to_fit();
         ids.shrink_to_fit();
         starts.shrink_to_fit();
-        Ok(Ledger {
+        let part = Part {
             facts: Arc::new(facts),
             ids,
             starts,
-            staff: names.names,
+        };
+        (part, names.names)
+    }
+}
+
+impl Ledger {
+    /// One scan of the purchases up to `until`, in (customer, time, id) order by the
+    /// covering index; rows met out of that order (a stored order the index does not give)
+    /// are put in order after, in place, by a stable counting sort on the customer.
+    pub fn load(conn: &Connection, until: i64, with_staff: bool) -> Result<Ledger> {
+        let inputs = Inputs::read(conn, until)?;
+        let loader = inputs.loader(16);
+        drop(inputs);
+        let (part, staff) =
+            db::analytics::each_purchase(conn, until, with_staff, .., loader)?.finish();
+        Ok(Ledger {
+            parts: vec![part],
+            staff,
+        })
+    }
+
+    /// As `load`, in two scans at once: customers below the middle id on `a`, the rest on
+    /// `b`. The two connections must read one snapshot (db::analytics::twin_snapshots).
+    pub fn load_twin(
+        a: &Connection,
+        b: &mut Connection,
+        until: i64,
+        with_staff: bool,
+    ) -> Result<Ledger> {
+        let inputs = Inputs::read(a, until)?;
+        let Some(mid) = db::analytics::middle_customer(a)? else {
+            return Ledger::load(a, until, with_staff);
+        };
+        let (low, high) = (inputs.loader(8), inputs.loader(8));
+        drop(inputs);
+        let (low, high) = std::thread::scope(|sc| {
+            // `&mut` moves to the thread (a shared `&Connection` may not).
+            let high =
+                sc.spawn(move || db::analytics::each_purchase(&*b, until, with_staff, mid.., high));
+            let low = db::analytics::each_purchase(a, until, with_staff, ..mid, low);
+            let high = high
+                .join()
+                .unwrap_or_else(|_| Err(CoreError::Internal("report scan failed".into())));
+            (low, high)
+        });
+        let ((low, mut staff), (mut high, high_staff)) = (low?.finish(), high?.finish());
+        // The second scan numbered its staff names on its own: renumber into the first's.
+        if high_staff.len() > 1 {
+            let mut names = Names::new();
+            for n in &staff[1..] {
+                names.get(n);
+            }
+            let map: Vec<u32> = high_staff.iter().map(|n| names.get(n)).collect();
+            if let Some(facts) = Arc::get_mut(&mut high.facts) {
+                for f in facts.iter_mut() {
+                    f.staff = map[f.staff as usize];
+                }
+            }
+            staff = names.names;
+        }
+        Ok(Ledger {
+            parts: vec![low, high],
+            staff,
         })
     }
 
     pub fn customers(&self) -> usize {
-        self.ids.len()
+        self.parts.iter().map(|p| p.ids.len()).sum()
     }
 
-    /// Customer `i`'s id and purchases, oldest first (never empty).
-    pub fn customer(&self, i: usize) -> (i64, &[PurchaseFact]) {
-        (self.ids[i], &self.facts[self.starts[i]..self.starts[i + 1]])
-    }
-
+    /// Each customer's id and purchases (oldest first, never empty), in id order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, &[PurchaseFact])> + '_ {
-        (0..self.ids.len()).map(|i| self.customer(i))
+        self.parts.iter().flat_map(|p| {
+            (0..p.ids.len()).map(move |i| (p.ids[i], &p.facts[p.starts[i]..p.starts[i + 1]]))
+        })
     }
 
     /// The per-customer view, with the spells under `inactive_days`.
     pub fn history(self, inactive_days: i64) -> History {
         let window = inactive_days * DAY;
-        let customers = (0..self.ids.len())
-            .map(|i| {
-                let purchases = Purchases {
-                    all: Arc::clone(&self.facts),
-                    start: self.starts[i],
-                    end: self.starts[i + 1],
-                };
-                CustomerHistory {
-                    id: self.ids[i],
-                    spells: spells(&purchases, window),
-                    purchases,
-                }
+        let customers = self
+            .parts
+            .iter()
+            .flat_map(|p| {
+                (0..p.ids.len()).map(move |i| {
+                    let purchases = Purchases {
+                        all: Arc::clone(&p.facts),
+                        start: p.starts[i],
+                        end: p.starts[i + 1],
+                    };
+                    CustomerHistory {
+                        id: p.ids[i],
+                        spells: spells(&purchases, window),
+                        purchases,
+                    }
+                })
             })
             .collect();
         History {

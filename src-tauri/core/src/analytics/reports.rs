@@ -473,12 +473,27 @@ fn ledger(s: &Store, conn: &Connection, now: i64) -> Result<Arc<Ledger>> {
         return Ok(l);
     }
     s.report_memo.put::<Cached>(None);
-    let (ledger, next_at) = db::analytics::in_snapshot(conn, |conn| {
-        Ok((
-            Arc::new(Ledger::load(conn, now, true)?),
-            db::analytics::next_purchase_after(conn, now)?,
-        ))
-    })?;
+    // Two scans at once on one snapshot when the second connection and the write lock are
+    // free (a large shop's cold report is mostly the scan); one scan otherwise.
+    let twin = s.report_twin().and_then(|(mut twin, writer)| {
+        db::analytics::twin_snapshots(&writer, conn, &twin).then(|| {
+            drop(writer);
+            let out = Ledger::load_twin(conn, &mut twin, now, true)
+                .and_then(|l| Ok((Arc::new(l), db::analytics::next_purchase_after(conn, now)?)));
+            db::analytics::end_read(conn);
+            db::analytics::end_read(&twin);
+            out
+        })
+    });
+    let (ledger, next_at) = match twin {
+        Some(loaded) => loaded?,
+        None => db::analytics::in_snapshot(conn, |conn| {
+            Ok((
+                Arc::new(Ledger::load(conn, now, true)?),
+                db::analytics::next_purchase_after(conn, now)?,
+            ))
+        })?,
+    };
     s.report_memo.put(Some(Arc::new(Cached {
         stamp,
         until: now,

@@ -7,6 +7,7 @@ use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use std::collections::HashMap;
+use std::ops::{Bound, RangeBounds};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
@@ -71,23 +72,83 @@ pub fn each_purchase<S: PurchaseSink + 'static>(
     conn: &Connection,
     until: i64,
     with_staff: bool,
+    customers: impl RangeBounds<i64>,
     sink: S,
 ) -> Result<S> {
     const NAME: &str = "kq_purchase_scan";
+    let lo = match customers.start_bound() {
+        Bound::Included(&c) => c,
+        Bound::Excluded(&c) => c.saturating_add(1),
+        Bound::Unbounded => i64::MIN,
+    };
+    let hi = match customers.end_bound() {
+        Bound::Included(&c) => c,
+        Bound::Excluded(&c) => c.saturating_sub(1),
+        Bound::Unbounded => i64::MAX,
+    };
     let slot = Arc::new(Mutex::new(Some(sink)));
     conn.create_aggregate_function(NAME, 5, FunctionFlags::SQLITE_UTF8, Scan(Arc::clone(&slot)))?;
     let sql = if with_staff {
         "SELECT kq_purchase_scan(id, customer_id, at, total_minor, staff)
-         FROM purchases INDEXED BY purchases_customer_at WHERE at <= ?1"
+         FROM purchases INDEXED BY purchases_customer_at
+         WHERE customer_id BETWEEN ?2 AND ?3 AND at <= ?1"
     } else {
         "SELECT kq_purchase_scan(id, customer_id, at, total_minor, NULL)
-         FROM purchases INDEXED BY purchases_customer_at WHERE at <= ?1"
+         FROM purchases INDEXED BY purchases_customer_at
+         WHERE customer_id BETWEEN ?2 AND ?3 AND at <= ?1"
     };
-    let out = conn.query_row(sql, [until], |r| r.get::<_, i64>(0));
+    let out = conn.query_row(sql, params![until, lo, hi], |r| r.get::<_, i64>(0));
     conn.remove_function(NAME, 5)?;
     out?;
     let sink = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     sink.ok_or_else(|| rusqlite::Error::UserFunctionError("scan lost its sink".into()).into())
+}
+
+/// The customer id halfway between the lowest and highest that bought (two index seeks):
+/// where two scans split the purchases. None with fewer than two such customers.
+pub fn middle_customer(conn: &Connection) -> Result<Option<i64>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT (SELECT min(customer_id) FROM purchases), (SELECT max(customer_id) FROM purchases)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(match (lo, hi) {
+        (Some(lo), Some(hi)) if lo < hi => Some(lo + (hi - lo) / 2 + 1),
+        _ => None,
+    })
+}
+
+/// Begin read transactions on `a` and `b` that see the same committed state: both begun
+/// while `writer` holds the database's write lock, so no commit from any process can land
+/// between them. False, with nothing begun, when that lock cannot be had (a write is
+/// running) or a connection is already in a transaction; end each with [`end_read`].
+pub fn twin_snapshots(writer: &Connection, a: &Connection, b: &Connection) -> bool {
+    if !(writer.is_autocommit() && a.is_autocommit() && b.is_autocommit()) {
+        return false;
+    }
+    if writer.execute_batch("BEGIN IMMEDIATE").is_err() {
+        return false;
+    }
+    let begin = |c: &Connection| -> rusqlite::Result<()> {
+        c.execute_batch("BEGIN")?;
+        // The first read takes the snapshot.
+        c.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+    };
+    let begun = begin(a).and_then(|()| begin(b));
+    let released = writer.execute_batch("ROLLBACK");
+    if begun.is_err() || released.is_err() {
+        end_read(a);
+        end_read(b);
+        return false;
+    }
+    true
+}
+
+/// End a read transaction begun by [`twin_snapshots`] (nothing to keep: it only read).
+pub fn end_read(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
 }
 
 /// (purchase id, amount refunded), by purchase id.

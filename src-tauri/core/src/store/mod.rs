@@ -21,6 +21,8 @@ pub struct Store {
     reader: Option<Mutex<Connection>>,
     /// Reports scan whole tables: their own connection, so a search never waits on one.
     reports: Option<Mutex<Connection>>,
+    /// A second report connection, so a long report scan can use both cores.
+    reports_twin: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
     checkpointer: Option<Checkpointer>,
     pub(crate) session: Mutex<session::Session>,
@@ -137,12 +139,15 @@ impl Store {
         let sealer = Arc::new(crate::store::seal::Sealer::open(dir, &mut writer)?);
         let reader = db::open_reader(path)?;
         let reports = db::open_reader(path)?;
+        let reports_twin = db::open_reader(path)?;
         sealer.register(&reader)?;
         sealer.register(&reports)?;
+        sealer.register(&reports_twin)?;
         Ok(Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             reports: Some(Mutex::new(reports)),
+            reports_twin: Some(Mutex::new(reports_twin)),
             path: Some(path.to_owned()),
             checkpointer: Some(Checkpointer::start(path, Arc::clone(&sealer))?),
             session: Mutex::new(session::Session::new()),
@@ -159,6 +164,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: None,
             reports: None,
+            reports_twin: None,
             path: None,
             checkpointer: None,
             session: Mutex::new(session::Session::new()),
@@ -189,6 +195,16 @@ impl Store {
             Some(r) => lock(r),
             None => lock(&self.writer),
         }
+    }
+
+    /// The second report connection and the writer, when neither is busy (none in memory):
+    /// for two report scans at once, begun under the write lock (db::analytics::twin_snapshots).
+    pub(crate) fn report_twin(
+        &self,
+    ) -> Option<(MutexGuard<'_, Connection>, MutexGuard<'_, Connection>)> {
+        let twin = self.reports_twin.as_ref()?.try_lock().ok()?;
+        let writer = self.writer.try_lock().ok()?;
+        Some((twin, writer))
     }
 
     /// Run `f` in an immediate write transaction, committed only when it succeeds. (A write
