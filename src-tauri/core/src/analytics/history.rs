@@ -10,6 +10,7 @@
 
 use crate::db::{self, analytics::PurchaseFact};
 use crate::error::{CoreError, Result};
+use crate::store::Store;
 use crate::time;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -112,20 +113,58 @@ fn spells(purchases: &[PurchaseFact], window: i64) -> Vec<(i64, i64)> {
     out
 }
 
-/// Load every purchase up to `until` once and group it by customer (archived left out).
-pub fn load(conn: &Connection, until: i64, inactive_days: i64) -> Result<History> {
-    load_with(conn, until, inactive_days, false)
-}
-
-/// As `load`, with who recorded each purchase.
-pub fn load_with(
+/// The ledger up to `until` with `then` read on the same snapshot of `conn` (the store's
+/// report reader): two scans at once when the second report connection and the write lock
+/// are free (a large shop's cold report is mostly the scan), one scan otherwise.
+pub(crate) fn scan<T>(
+    s: &Store,
     conn: &Connection,
     until: i64,
-    inactive_days: i64,
     with_staff: bool,
-) -> Result<History> {
-    let ledger = db::analytics::in_snapshot(conn, |conn| Ledger::load(conn, until, with_staff))?;
-    Ok(ledger.history(inactive_days))
+    then: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<(Ledger, T)> {
+    if let Some((mut twin, writer)) = s.report_twin() {
+        if db::analytics::twin_snapshots(&writer, conn, &twin) {
+            drop(writer);
+            let out = Ledger::load_twin(conn, &mut twin, until, with_staff)
+                .and_then(|l| Ok((l, then(conn)?)));
+            db::analytics::end_read(conn);
+            db::analytics::end_read(&twin);
+            return out;
+        }
+    }
+    db::analytics::in_snapshot(conn, |conn| {
+        Ok((Ledger::load(conn, until, with_staff)?, then(conn)?))
+    })
+}
+
+/// The ledger up to now that the reports and the score refresh read: the one kept from the
+/// last read while nothing has been committed since and no purchase dated after it has
+/// come due, else a fresh one (the old one let go first, so two never sit in memory).
+pub(crate) fn ledger(s: &Store, conn: &Connection, now: i64) -> Result<Arc<Ledger>> {
+    let stamp = Stamp {
+        changes: db::analytics::change_stamp(conn)?,
+        tz: crate::store::settings::timezone(conn)?,
+    };
+    if let Some(l) = s
+        .report_memo
+        .get::<Cached>()
+        .and_then(|c| c.get(&stamp, now))
+    {
+        return Ok(l);
+    }
+    s.report_memo.put::<Cached>(None);
+    let (ledger, next_at) = scan(s, conn, now, true, |conn| {
+        db::analytics::next_purchase_after(conn, now)
+    })?;
+    let ledger = Arc::new(ledger);
+    s.report_memo.put(Some(Arc::new(Cached {
+        stamp,
+        until: now,
+        next_at,
+        ledger: Arc::clone(&ledger),
+    })));
+    Ok(ledger)
 }
 
 /// Local days by precomputed day starts: one time-zone conversion per calendar day instead
@@ -505,8 +544,8 @@ impl Ledger {
         })
     }
 
-    /// The per-customer view, with the spells under `inactive_days`.
-    pub fn history(self, inactive_days: i64) -> History {
+    /// The per-customer view, with the spells under `inactive_days` (sharing the facts).
+    pub fn history(&self, inactive_days: i64) -> History {
         let window = inactive_days * DAY;
         let customers = self
             .parts
@@ -528,7 +567,7 @@ impl Ledger {
             .collect();
         History {
             customers,
-            staff: self.staff,
+            staff: self.staff.clone(),
             inactive_days,
         }
     }

@@ -1,7 +1,7 @@
 //! Shop-level reports: churn and retention per period, cohorts, the summary with the simple
 //! CLV and the revenue split, and per-staff figures.
 
-use super::history::{self, Cached, Ledger, Stamp, DAY};
+use super::history::{self, Ledger, DAY};
 use super::{pct, rules, Rules};
 use crate::db;
 use crate::error::{CoreError, Result};
@@ -457,52 +457,6 @@ pub(crate) fn staff(
     StaffReport { staff: rows }
 }
 
-/// The ledger the reports read: the one kept from the last report while nothing has been
-/// committed since and no purchase dated after it has come due, else a fresh one (the old
-/// one let go first, so two never sit in memory together).
-fn ledger(s: &Store, conn: &Connection, now: i64) -> Result<Arc<Ledger>> {
-    let stamp = Stamp {
-        changes: db::analytics::change_stamp(conn)?,
-        tz: timezone(conn)?,
-    };
-    if let Some(l) = s
-        .report_memo
-        .get::<Cached>()
-        .and_then(|c| c.get(&stamp, now))
-    {
-        return Ok(l);
-    }
-    s.report_memo.put::<Cached>(None);
-    // Two scans at once on one snapshot when the second connection and the write lock are
-    // free (a large shop's cold report is mostly the scan); one scan otherwise.
-    let twin = s.report_twin().and_then(|(mut twin, writer)| {
-        db::analytics::twin_snapshots(&writer, conn, &twin).then(|| {
-            drop(writer);
-            let out = Ledger::load_twin(conn, &mut twin, now, true)
-                .and_then(|l| Ok((Arc::new(l), db::analytics::next_purchase_after(conn, now)?)));
-            db::analytics::end_read(conn);
-            db::analytics::end_read(&twin);
-            out
-        })
-    });
-    let (ledger, next_at) = match twin {
-        Some(loaded) => loaded?,
-        None => db::analytics::in_snapshot(conn, |conn| {
-            Ok((
-                Arc::new(Ledger::load(conn, now, true)?),
-                db::analytics::next_purchase_after(conn, now)?,
-            ))
-        })?,
-    };
-    s.report_memo.put(Some(Arc::new(Cached {
-        stamp,
-        until: now,
-        next_at,
-        ledger: Arc::clone(&ledger),
-    })));
-    Ok(ledger)
-}
-
 /// A report's inputs: the ledger, the rules (the inactive days overridden if asked), the
 /// time zone and the currency's decimals. Read on the report connection, held by `conn`.
 fn load(
@@ -515,7 +469,7 @@ fn load(
     if let Some(n) = inactive_days {
         r.inactive_days = super::valid_inactive_days(n)?;
     }
-    let l = ledger(s, conn, now)?;
+    let l = history::ledger(s, conn, now)?;
     Ok((l, r, timezone(conn)?, currency(conn)?.1))
 }
 

@@ -612,7 +612,8 @@ impl Store {
             let r = rules(&conn)?;
             let tz = timezone(&conn)?;
             let exp = currency(&conn)?.1;
-            let h = history::load(&conn, now, r.inactive_days)?;
+            // The reports' kept ledger when it still holds; a fresh one is kept for them.
+            let h = history::ledger(self, &conn, now)?.history(r.inactive_days);
             let referrals = db::analytics::referral_counts(&conn)?;
             let nps = db::analytics::latest_nps(&conn)?;
             let (rows, fit) = compute(&h, tz, exp, now, r.horizon_days, &referrals, &nps);
@@ -836,7 +837,9 @@ impl Store {
             None => time::today(tz),
         };
         let end = time::day_start(end_day.succ_opt().unwrap_or(end_day), tz) - 1;
-        let h = history::load(&conn, end, r.inactive_days)?;
+        let h = history::scan(self, &conn, end, false, |_| Ok(()))?
+            .0
+            .history(r.inactive_days);
         // Ids apart from the summaries, so the fit reads them in place (no copy of 1M rows
         // beside the history at the peak).
         let mut ids = Vec::with_capacity(h.customers.len());
