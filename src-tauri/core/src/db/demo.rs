@@ -175,6 +175,48 @@ impl<'c> BulkWriter<'c> {
     }
 }
 
+/// The tables a demo fill writes millions of rows to.
+const FILLED: &[&str] = &[
+    "customers",
+    "customer_tags",
+    "purchases",
+    "purchase_items",
+    "points_ledger",
+    "tier_history",
+];
+
+/// Drop the secondary indexes of the tables a demo fill writes, returning what recreates
+/// them: one sorted build each at the end costs far less than millions of inserts into
+/// every index in random order. Only in the fill's own transaction on an empty shop, whose
+/// reads go by row id; [`create_indexes`] before it commits.
+pub fn drop_indexes(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT name, sql FROM sqlite_schema
+         WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ?1 ORDER BY rowid",
+    )?;
+    let mut found = Vec::new();
+    for t in FILLED {
+        let rows = st.query_map([t], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            found.push(row?);
+        }
+    }
+    for (name, _) in &found {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(found.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Recreate the indexes [`drop_indexes`] dropped.
+pub fn create_indexes(conn: &Connection, sqls: &[String]) -> Result<()> {
+    for sql in sqls {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
 /// True when the shop has neither customers nor purchases.
 pub fn is_empty(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row(
