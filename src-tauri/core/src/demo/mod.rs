@@ -197,34 +197,79 @@ fn plan_counts(rng: &mut ChaCha8Rng, segs: &[Segment], purchases: u64) -> Vec<u6
     counts
 }
 
-/// One customer's loyalty card while the demo walks through their purchases in order.
-#[derive(Default)]
+/// One customer's loyalty card while the demo walks through their purchases in order
+/// (times never go back), kept incrementally: a regular's hundreds of bills would
+/// otherwise replay the whole card at each one.
 struct Card {
     moves: Vec<(i64, i64)>,
+    balance: i64,
+    /// No lot expires before this (i64::MAX: no points).
+    next_expiry: i64,
     bought: Vec<(i64, i64)>,
+    /// Bills before `window_from` are a year old already; the rest sum to `window_sum`.
+    window_from: usize,
+    window_sum: i64,
     tier: Option<String>,
+}
+
+impl Default for Card {
+    fn default() -> Card {
+        Card {
+            moves: Vec::new(),
+            balance: 0,
+            next_expiry: i64::MAX,
+            bought: Vec::new(),
+            window_from: 0,
+            window_sum: 0,
+            tier: None,
+        }
+    }
 }
 
 impl Card {
     fn balance(&self) -> i64 {
-        self.moves.iter().map(|m| m.1).sum()
+        self.balance
     }
 
-    fn spend(&self, at: i64) -> i64 {
+    fn points(&mut self, at: i64, points: i64, rules: &Rules) {
+        self.moves.push((at, points));
+        self.balance += points;
+        if points > 0 && rules.expiry_months > 0 {
+            let expires = loyalty::lot_expiry(at, rules.expiry_months);
+            self.next_expiry = self.next_expiry.min(expires);
+        }
+    }
+
+    fn buy(&mut self, at: i64, amount: i64) {
+        self.bought.push((at, amount));
+        self.window_sum += amount;
+    }
+
+    /// What was bought in the year up to `at` (no later than any bill recorded yet).
+    fn spend(&mut self, at: i64) -> i64 {
         let since = loyalty::year_ago(at);
-        self.bought
-            .iter()
-            .filter(|b| b.0 > since && b.0 <= at)
-            .map(|b| b.1)
-            .sum()
+        while let Some(&(t, amount)) = self.bought.get(self.window_from) {
+            if t > since {
+                break;
+            }
+            self.window_sum -= amount;
+            self.window_from += 1;
+        }
+        self.window_sum
     }
 
     fn expire(&mut self, w: &mut BulkWriter, id: i64, rules: &Rules, at: i64) -> Result<()> {
+        if at < self.next_expiry {
+            return Ok(());
+        }
         for (when, points) in loyalty::expiries_due(&self.moves, rules.expiry_months, at) {
             w.entry(id, "expire", -points, when, None, None, Some("expired"))?;
             self.moves.push((when, -points));
+            self.balance -= points;
         }
         self.moves.sort_by_key(|m| m.0);
+        self.next_expiry =
+            loyalty::next_expiry(&self.moves, rules.expiry_months).unwrap_or(i64::MAX);
         Ok(())
     }
 
@@ -461,13 +506,13 @@ impl<'c> Filler<'c> {
         })?;
         if redeem > 0 {
             w.entry(id, "redeem", -redeem, at, Some(pid), Some(staff), None)?;
-            card.moves.push((at, -redeem));
+            card.points(at, -redeem, rules);
         }
         if earn > 0 {
             w.entry(id, "earn", earn, at, Some(pid), Some(staff), None)?;
-            card.moves.push((at, earn));
+            card.points(at, earn, rules);
         }
-        card.bought.push((at, amount));
+        card.buy(at, amount);
         let spend = card.spend(at);
         card.move_tier(w, id, tiers, at, spend)?;
         if rng.random_ratio(1, 5) {
@@ -573,6 +618,7 @@ impl Store {
             if !db::demo::is_empty(conn)? {
                 return Err(CoreError::DemoNotEmpty);
             }
+            let indexes = db::demo::drop_indexes(conn)?;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let segs = draw_segments(&mut rng, customers);
             let counts = plan_counts(&mut rng, &segs, purchases);
@@ -589,6 +635,7 @@ impl Store {
             progress(customers, customers);
             let end = filler.end;
             drop(filler);
+            db::demo::create_indexes(conn, &indexes)?;
             mark_simulated_until(conn, end)?;
             let report = DemoReport {
                 customers,

@@ -233,6 +233,38 @@ pub fn expiries_due(movements: &[(i64, i64)], months: i64, as_of: i64) -> Vec<(i
     if months <= 0 {
         return Vec::new();
     }
+    let mut due: Vec<(i64, i64)> = Vec::new();
+    for (expires, left) in lots(movements, months) {
+        if expires > as_of || left == 0 {
+            continue;
+        }
+        match due.last_mut() {
+            Some(last) if last.0 == expires => last.1 = last.1.saturating_add(left),
+            _ => due.push((expires, left)),
+        }
+    }
+    due
+}
+
+/// When the first lot still holding points expires (None: no points, or none expire).
+/// Appending movements never brings it earlier, except a new lot when there was none.
+pub(crate) fn next_expiry(movements: &[(i64, i64)], months: i64) -> Option<i64> {
+    if months <= 0 {
+        return None;
+    }
+    lots(movements, months)
+        .into_iter()
+        .find(|l| l.1 > 0)
+        .map(|l| l.0)
+}
+
+/// When points earned at `at` expire.
+pub(crate) fn lot_expiry(at: i64, months: i64) -> i64 {
+    shift_months(at, months)
+}
+
+/// The lots left after replaying `movements` first-in first-out: (expiry, points left).
+fn lots(movements: &[(i64, i64)], months: i64) -> VecDeque<(i64, i64)> {
     let mut lots: VecDeque<(i64, i64)> = VecDeque::new();
     for &(at, points) in movements {
         if points > 0 {
@@ -250,17 +282,7 @@ pub fn expiries_due(movements: &[(i64, i64)], months: i64, as_of: i64) -> Vec<(i
             }
         }
     }
-    let mut due: Vec<(i64, i64)> = Vec::new();
-    for (expires, left) in lots {
-        if expires > as_of || left == 0 {
-            continue;
-        }
-        match due.last_mut() {
-            Some(last) if last.0 == expires => last.1 = last.1.saturating_add(left),
-            _ => due.push((expires, left)),
-        }
-    }
-    due
+    lots
 }
 
 /// Record what has expired for one customer by `as_of`; returns the points expired.
