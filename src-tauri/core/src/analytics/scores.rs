@@ -607,7 +607,7 @@ impl Store {
         self.require(Perm::Maintenance)?;
         let started = Instant::now();
         let now = time::now();
-        let (rows, fit, old) = {
+        let (rows, fit, changes) = {
             let conn = self.report_reader();
             let r = rules(&conn)?;
             let tz = timezone(&conn)?;
@@ -618,26 +618,14 @@ impl Store {
             let nps = db::analytics::latest_nps(&conn)?;
             let (rows, fit) = compute(&h, tz, exp, now, r.horizon_days, &referrals, &nps);
             drop(h);
-            let d = db::analytics::score_digests(&conn)?;
-            (rows, fit, d)
+            let changes = db::analytics::score_changes(&conn, &rows)?;
+            (rows, fit, changes)
         };
         // Unchanged rows are left alone; changed ones whose indexed values held are updated
         // without touching the indexes; the rest (new customers, moved segments) upserted.
-        let (mut upsert, mut update): (Vec<&ScoreRow>, Vec<&ScoreRow>) = (vec![], vec![]);
-        for r in &rows {
-            let d = r.digests();
-            match old.get(&r.customer_id) {
-                Some(o) if o.all == d.all => {}
-                Some(o) if o.indexed == d.indexed => update.push(r),
-                _ => upsert.push(r),
-            }
-        }
-        let mut kept: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
-        kept.sort_unstable();
-        let gone: Vec<i64> = old
-            .into_keys()
-            .filter(|id| kept.binary_search(id).is_err())
-            .collect();
+        let upsert: Vec<&ScoreRow> = changes.upsert.iter().map(|&i| &rows[i]).collect();
+        let update: Vec<&ScoreRow> = changes.update.iter().map(|&i| &rows[i]).collect();
+        let gone = changes.gone;
         for chunk in upsert.chunks(WRITE_CHUNK) {
             self.write_bulk(WRITE_CACHE_KIB, |conn| {
                 db::analytics::put_scores(conn, chunk)
@@ -1099,6 +1087,60 @@ mod tests {
         })
         .unwrap();
         id
+    }
+
+    /// A refresh compares each row's values with the stored ones: it writes a row whose
+    /// value or indexed value moved and one that is missing, deletes one whose customer no
+    /// longer has scores, and then has nothing left to write.
+    #[test]
+    fn a_refresh_rewrites_exactly_the_rows_that_differ() {
+        let s = shop();
+        s.refresh_analytics().unwrap();
+        let (ids, never): (Vec<i64>, i64) = s
+            .write(|c| {
+                let ids = c
+                    .prepare(
+                        "SELECT customer_id FROM customer_scores ORDER BY customer_id LIMIT 3",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let never = c.query_row(
+                    "SELECT id FROM customers WHERE visits = 0 ORDER BY id LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok((ids, never))
+            })
+            .unwrap();
+        s.write(|c| {
+            c.execute(
+                "UPDATE customer_scores SET monetary_minor = monetary_minor + 1
+                 WHERE customer_id = ?1",
+                [ids[0]],
+            )?;
+            c.execute(
+                "UPDATE customer_scores SET segment = 'x' WHERE customer_id = ?1",
+                [ids[1]],
+            )?;
+            c.execute(
+                "DELETE FROM customer_scores WHERE customer_id = ?1",
+                [ids[2]],
+            )?;
+            c.execute(
+                "INSERT INTO customer_scores (customer_id, r, f, m, segment, stage, at_risk,
+                     monetary_minor, computed_at)
+                 SELECT ?1, r, f, m, segment, stage, at_risk, monetary_minor, computed_at
+                 FROM customer_scores WHERE customer_id = ?2",
+                [never, ids[0]],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.refresh_analytics().unwrap().written, 3);
+        assert!(s.customer_scores(never).unwrap().is_none());
+        let row = |id| db::analytics::score(&s.reader(), id).unwrap().unwrap();
+        assert_ne!(row(ids[1]).segment, "x");
+        assert_eq!(s.refresh_analytics().unwrap().written, 0);
     }
 
     /// A view never recomputes: stale scores come back at once, with their old time and

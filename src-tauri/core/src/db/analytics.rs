@@ -400,98 +400,69 @@ pub fn update_score_values(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> 
     Ok(())
 }
 
-/// A digest of a scores row's values (not its time), the same whether the values come from
-/// a [`ScoreRow`] or from the table: a refresh rewrites only the rows whose digest moved.
-#[derive(Default)]
-struct Digest(std::collections::hash_map::DefaultHasher);
-
-impl Digest {
-    fn int(&mut self, v: Option<i64>) -> &mut Self {
-        use std::hash::Hash;
-        v.hash(&mut self.0);
-        self
-    }
-    fn real(&mut self, v: Option<f64>) -> &mut Self {
-        self.int(v.map(|x| x.to_bits() as i64))
-    }
-    fn text(&mut self, v: Option<&str>) -> &mut Self {
-        use std::hash::Hash;
-        v.hash(&mut self.0);
-        self
-    }
-    fn finish(&self) -> u64 {
-        use std::hash::Hasher;
-        self.0.finish()
-    }
+/// What a refresh must write: of `rows` (by index), those whose indexed values (segment,
+/// stage, at-risk) moved or that are new, to upsert; those where only other values moved,
+/// to update in place; and the stored customers no longer in `rows`, to delete.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ScoreChanges {
+    pub upsert: Vec<usize>,
+    pub update: Vec<usize>,
+    pub gone: Vec<i64>,
 }
 
-/// What a refresh needs to know of a stored row: the digest of its indexed values (segment,
-/// stage, at-risk) and of all its values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Digests {
-    pub indexed: u64,
-    pub all: u64,
-}
-
-impl ScoreRow {
-    pub fn digests(&self) -> Digests {
-        Digests {
-            indexed: Digest::default()
-                .text(Some(&self.segment))
-                .text(Some(&self.stage))
-                .int(Some(i64::from(self.at_risk)))
-                .finish(),
-            all: self.digest(),
+/// Compare `rows` with the stored scores, value by value (not the time they were computed),
+/// in one walk of the table in customer order beside the rows in the same order.
+pub fn score_changes(conn: &Connection, rows: &[ScoreRow]) -> Result<ScoreChanges> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    if !rows.windows(2).all(|w| w[0].customer_id < w[1].customer_id) {
+        order.sort_by_key(|&i| rows[i].customer_id);
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SCORE_COLS} FROM customer_scores ORDER BY customer_id"
+    ))?;
+    let mut stored = stmt.query([])?;
+    let mut out = ScoreChanges::default();
+    let mut next = order.iter().copied().peekable();
+    while let Some(r) = stored.next()? {
+        let id: i64 = r.get(0)?;
+        // New customers before this stored one.
+        while let Some(&i) = next.peek() {
+            if rows[i].customer_id >= id {
+                break;
+            }
+            out.upsert.push(i);
+            next.next();
+        }
+        let Some(&i) = next.peek().filter(|&&i| rows[i].customer_id == id) else {
+            out.gone.push(id);
+            continue;
+        };
+        next.next();
+        let row = &rows[i];
+        let text =
+            |k: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(k)?.as_str_or_null()?) };
+        let bits = |v: Option<f64>| v.map(f64::to_bits);
+        let indexed = text(4)? == Some(&*row.segment)
+            && text(5)? == Some(&*row.stage)
+            && r.get::<_, bool>(10)? == row.at_risk;
+        if !indexed {
+            out.upsert.push(i);
+            continue;
+        }
+        let same = r.get::<_, i64>(1)? == row.r
+            && r.get::<_, i64>(2)? == row.f
+            && r.get::<_, i64>(3)? == row.m
+            && bits(r.get(6)?) == bits(row.p_alive)
+            && bits(r.get(7)?) == bits(row.expected_purchases)
+            && r.get::<_, Option<i64>>(8)? == row.expected_spend_minor
+            && r.get::<_, Option<i64>>(9)? == row.clv_minor
+            && text(11)? == row.next_visit.as_deref()
+            && r.get::<_, i64>(12)? == row.monetary_minor;
+        if !same {
+            out.update.push(i);
         }
     }
-
-    fn digest(&self) -> u64 {
-        Digest::default()
-            .int(Some(self.r))
-            .int(Some(self.f))
-            .int(Some(self.m))
-            .text(Some(&self.segment))
-            .text(Some(&self.stage))
-            .real(self.p_alive)
-            .real(self.expected_purchases)
-            .int(self.expected_spend_minor)
-            .int(self.clv_minor)
-            .int(Some(i64::from(self.at_risk)))
-            .text(self.next_visit.as_deref())
-            .int(Some(self.monetary_minor))
-            .finish()
-    }
-}
-
-/// Every stored row's [`ScoreRow::digests`], by customer, read without copying its text.
-pub fn score_digests(conn: &Connection) -> Result<HashMap<i64, Digests>> {
-    let mut stmt = conn.prepare(&format!("SELECT {SCORE_COLS} FROM customer_scores"))?;
-    let mut rows = stmt.query([])?;
-    let mut out = HashMap::new();
-    while let Some(r) = rows.next()? {
-        let text =
-            |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
-        let d = Digest::default()
-            .int(Some(r.get(1)?))
-            .int(Some(r.get(2)?))
-            .int(Some(r.get(3)?))
-            .text(text(4)?)
-            .text(text(5)?)
-            .real(r.get(6)?)
-            .real(r.get(7)?)
-            .int(r.get(8)?)
-            .int(r.get(9)?)
-            .int(Some(i64::from(r.get::<_, bool>(10)?)))
-            .text(text(11)?)
-            .int(Some(r.get(12)?))
-            .finish();
-        let indexed = Digest::default()
-            .text(text(4)?)
-            .text(text(5)?)
-            .int(Some(i64::from(r.get::<_, bool>(10)?)))
-            .finish();
-        out.insert(r.get(0)?, Digests { indexed, all: d });
-    }
+    out.upsert.extend(next);
     Ok(out)
 }
 

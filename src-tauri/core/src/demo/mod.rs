@@ -599,7 +599,8 @@ fn mark_simulated_until(conn: &Connection, end: i64) -> Result<()> {
 }
 
 impl Store {
-    /// Fill an empty database. `progress(done, total)` is called every few thousand customers.
+    /// Fill an empty database. `progress(done, total)` is called every few thousand customers
+    /// and after each index built at the end (the last tenth of `total`).
     pub fn create_demo(
         &self,
         customers: u64,
@@ -619,6 +620,9 @@ impl Store {
                 return Err(CoreError::DemoNotEmpty);
             }
             let indexes = db::demo::drop_indexes(conn)?;
+            // Building the indexes at the end is about a tenth of the work.
+            let tail = customers.div_ceil(10);
+            let total = customers + tail;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let segs = draw_segments(&mut rng, customers);
             let counts = plan_counts(&mut rng, &segs, purchases);
@@ -629,13 +633,19 @@ impl Store {
                 filler.customer(id, seg, n)?;
                 written += n;
                 if id % 10_000 == 0 {
-                    progress(id as u64, customers);
+                    progress(id as u64, total);
                 }
             }
-            progress(customers, customers);
+            progress(customers, total);
             let end = filler.end;
             drop(filler);
-            db::demo::create_indexes(conn, &indexes)?;
+            for (k, sql) in indexes.iter().enumerate() {
+                db::demo::create_index(conn, sql)?;
+                progress(
+                    customers + tail * (k as u64 + 1) / indexes.len() as u64,
+                    total,
+                );
+            }
             mark_simulated_until(conn, end)?;
             let report = DemoReport {
                 customers,
