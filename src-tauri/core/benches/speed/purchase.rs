@@ -80,7 +80,7 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
     let (mut core, mut raw) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for start in (0..n).step_by(BLOCK) {
         let end = (start + BLOCK).min(n);
-        if (start / BLOCK) % 2 == 0 {
+        if (start / BLOCK).is_multiple_of(2) {
             core.extend((start..end).map(&product));
             raw.extend((start..end).map(&mut bare));
         } else {
