@@ -138,6 +138,12 @@ pub(crate) fn scan<T>(
     })
 }
 
+/// Let go of the kept ledger: for work that commits right after reading it (a refresh), so
+/// a stale copy does not sit in memory until the next report.
+pub(crate) fn forget_ledger(s: &Store) {
+    s.report_memo.put::<Cached>(None);
+}
+
 /// The ledger up to now that the reports and the score refresh read: the one kept from the
 /// last read while nothing has been committed since and no purchase dated after it has
 /// come due, else a fresh one (the old one let go first, so two never sit in memory).

@@ -621,6 +621,8 @@ impl Store {
             let changes = db::analytics::score_changes(&conn, &rows)?;
             (rows, fit, changes)
         };
+        // The writes below date the kept ledger whatever they change: free it now.
+        history::forget_ledger(self);
         // Unchanged rows are left alone; changed ones whose indexed values held are updated
         // without touching the indexes; the rest (new customers, moved segments) upserted.
         let upsert: Vec<&ScoreRow> = changes.upsert.iter().map(|&i| &rows[i]).collect();
