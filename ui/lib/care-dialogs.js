@@ -23,6 +23,9 @@ const FIELD_ALIASES = {
   last_purchase: 'lan_mua_cuoi',
   shop: 'cua_hang',
   points_expiry: 'han_diem',
+  voucher_code: 'ma_uu_dai',
+  voucher_expiry: 'han_uu_dai',
+  voucher: 'uu_dai',
 };
 
 // ---------- icons (same drawing rules as dom.js icon()) ----------
@@ -132,8 +135,8 @@ export function fieldLabel(t, field) {
   return t.has(key) ? t(key) : `{${field}}`;
 }
 
-const VI_FIELD_RE = /\{\s*(ten|ho_ten|xung_ho|diem|hang|sinh_nhat|lan_mua_cuoi|cua_hang|han_diem)\s*\}/;
-const EN_FIELD_RE = /\{\s*(first_name|full_name|honorific|points|tier|birthday|last_purchase|shop|points_expiry)\s*\}/;
+const VI_FIELD_RE = /\{\s*(ten|ho_ten|xung_ho|diem|hang|sinh_nhat|lan_mua_cuoi|cua_hang|han_diem|ma_uu_dai|han_uu_dai|uu_dai)\s*\}/;
+const EN_FIELD_RE = /\{\s*(first_name|full_name|honorific|points|tier|birthday|last_purchase|shop|points_expiry|voucher_code|voucher_expiry|voucher)\s*\}/;
 
 /** The first template written for the interface language (by the merge fields it uses:
  * {ten} ... are Vietnamese, {first_name} ... English), else the first one. */

@@ -29,7 +29,20 @@ const RULES = {
   stale: ['months'],
 };
 // Merge fields: Vietnamese names and their English aliases, in the contract's order.
-const VI_FIELDS = ['ten', 'ho_ten', 'xung_ho', 'diem', 'hang', 'sinh_nhat', 'lan_mua_cuoi', 'cua_hang', 'han_diem'];
+const VI_FIELDS = [
+  'ten',
+  'ho_ten',
+  'xung_ho',
+  'diem',
+  'hang',
+  'sinh_nhat',
+  'lan_mua_cuoi',
+  'cua_hang',
+  'han_diem',
+  'ma_uu_dai',
+  'han_uu_dai',
+  'uu_dai',
+];
 const EN_FIELDS = [
   'first_name',
   'full_name',
@@ -40,6 +53,9 @@ const EN_FIELDS = [
   'last_purchase',
   'shop',
   'points_expiry',
+  'voucher_code',
+  'voucher_expiry',
+  'voucher',
 ];
 const VI_OF = Object.fromEntries(EN_FIELDS.map((f, i) => [f, VI_FIELDS[i]]));
 

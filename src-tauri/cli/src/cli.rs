@@ -35,6 +35,7 @@ mod report;
 mod settings;
 mod staff;
 mod transfer;
+mod vouchers;
 
 use crate::i18n::{self, t, Lang};
 use clap::{Parser, Subcommand};
@@ -75,6 +76,8 @@ enum Command {
     Db(db::Cmd),
     #[command(flatten)]
     Loyalty(loyalty::Cmd),
+    #[command(flatten)]
+    Vouchers(vouchers::Cmd),
     #[command(flatten)]
     Backup(backup::Cmd),
     #[command(flatten)]
@@ -208,6 +211,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Settings(cmd) => settings::run(db, cmd, o),
         Command::Db(cmd) => db::run(db, cmd, o),
         Command::Loyalty(cmd) => loyalty::run(db, cmd, o),
+        Command::Vouchers(cmd) => vouchers::run(db, cmd, o),
         Command::Backup(cmd) => backup::run(db, cmd, o),
         Command::Transfer(cmd) => transfer::run(db, cmd, o),
         Command::Care(cmd) => care::run(db, cmd, o),

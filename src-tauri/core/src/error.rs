@@ -178,6 +178,44 @@ core_errors! {
     #[error("this bill id was already used for a different purchase")]
     ClientIdConflict => "purchase.client_id_conflict" {},
 
+    #[error("there is no voucher {0}")]
+    VoucherNotFound(String) => "voucher.not_found" |c| {"code": c},
+    #[error("voucher {0} is mistyped: one of its characters is wrong")]
+    VoucherMistyped(String) => "voucher.mistyped" |c| {"code": c},
+    #[error("voucher {0} belongs to another customer")]
+    VoucherNotYours(String) => "voucher.not_yours" |c| {"code": c},
+    #[error("voucher {0} was already used")]
+    VoucherUsed(String) => "voucher.used" |c| {"code": c},
+    #[error("voucher {code} is valid from {from}")]
+    VoucherNotYet { code: String, from: String }
+        => "voucher.not_yet" {"code": code, "from": from},
+    #[error("voucher {code} expired after {until}")]
+    VoucherExpired { code: String, until: String }
+        => "voucher.expired" {"code": code, "until": until},
+    #[error("the programme of voucher {0} has ended")]
+    VoucherEnded(String) => "voucher.ended" |c| {"code": c},
+    #[error("voucher {code} needs a bill of at least {min}")]
+    VoucherBelowMinimum { code: String, min: String }
+        => "voucher.below_minimum" {"code": code, "min": min},
+    #[error("voucher {code} may be used {limit} times per customer")]
+    VoucherCustomerLimit { code: String, limit: i64 }
+        => "voucher.customer_limit" {"code": code, "limit": limit},
+    #[error("voucher {0} has been used as many times as its programme allows")]
+    VoucherSoldOut(String) => "voucher.sold_out" |c| {"code": c},
+    #[error("the programme of voucher {0} has spent its budget")]
+    VoucherBudgetSpent(String) => "voucher.budget_spent" |c| {"code": c},
+    #[error("voucher programme not found: {0}")]
+    ProgramNotFound(String) => "voucher.program_not_found" |r| {"ref": r},
+    #[error("invalid voucher programme {key}: {value}")]
+    ProgramInvalid { key: String, value: String }
+        => "voucher.program_invalid" {"key": key, "value": value, "field": key},
+    #[error("the programme {0} has ended or expired: no vouchers can be issued")]
+    ProgramClosed(String) => "voucher.program_closed" |n| {"name": n},
+    #[error("the programme {0} has one shared code: it issues no personal vouchers")]
+    ProgramShared(String) => "voucher.program_shared" |n| {"name": n},
+    #[error("the code {0} is already taken by another voucher")]
+    VoucherCodeTaken(String) => "voucher.code_taken" |c| {"code": c},
+
     #[error("cannot merge a customer into themselves")]
     MergeSame => "customer.merge_same" {},
     #[error("{name} was already merged into customer #{into}")]

@@ -15,7 +15,8 @@
 //!    ([`store::audit`], [`store::seal`]) and the shop's settings ([`store::settings`]).
 //! 4. **Features**, one folder each, in this order; a feature may use the ones before it:
 //!    [`staff`] (accounts, sign-in, the audit viewer), [`loyalty`], [`customers`] (with
-//!    merging), [`purchases`], [`analytics`], [`care`] (interactions, reminders, templates),
+//!    merging), [`vouchers`] (programmes, codes, the checks a bill makes), [`purchases`],
+//!    [`analytics`], [`care`] (interactions, reminders, templates),
 //!    [`transfer`] (import and export), [`backup`], [`demo`], and [`scheduled`], the app's
 //!    own hourly work over all of them.
 //!
@@ -61,6 +62,7 @@ pub mod store;
 pub mod text;
 pub mod time;
 pub mod transfer;
+pub mod vouchers;
 
 pub use error::{CoreError, Result};
 pub use store::Store;

@@ -612,7 +612,7 @@ fn ticket(db: &Store, cmd: TicketCmd, o: &Out) -> khachquen_core::Result<()> {
 
 /// The command line's filters: "key=value", keys as in CustomerFilter (dashes allowed).
 /// Core checks the values (`FilterInvalid`) when the filter is used.
-fn parse_filters(specs: &[String]) -> khachquen_core::Result<CustomerFilter> {
+pub(super) fn parse_filters(specs: &[String]) -> khachquen_core::Result<CustomerFilter> {
     let mut f = CustomerFilter::default();
     for spec in specs {
         let (k, v) = spec

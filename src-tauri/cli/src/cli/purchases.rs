@@ -3,7 +3,7 @@
 use super::loyalty::loyalty_text;
 use super::out::{lines, Out};
 use clap::Subcommand;
-use khachquen_core::model::{ItemInput, Purchase, PurchaseInput, RefundResult};
+use khachquen_core::model::{ItemInput, Purchase, PurchaseInput, PurchaseResult, RefundResult};
 use khachquen_core::{limits, CoreError, Store};
 
 #[derive(Subcommand)]
@@ -39,6 +39,9 @@ pub enum PurchaseCmd {
         /// A client-generated id: recording the same id twice records it once
         #[arg(long = "id", value_name = "CLIENT_ID")]
         client_id: Option<String>,
+        /// A voucher code: taken off first, points then pay on what remains
+        #[arg(long, value_name = "CODE")]
+        voucher: Option<String>,
     },
     /// Refund a purchase in full, or --amount of it
     Refund {
@@ -66,6 +69,7 @@ pub fn run(db: &Store, Cmd::Purchase(cmd): Cmd, o: &Out) -> khachquen_core::Resu
             staff,
             redeem,
             client_id,
+            voucher,
         } => {
             let customer_id = db.resolve_customer(&customer)?;
             let items = items
@@ -82,8 +86,9 @@ pub fn run(db: &Store, Cmd::Purchase(cmd): Cmd, o: &Out) -> khachquen_core::Resu
                 staff,
                 redeem,
                 client_id,
+                voucher,
             })?;
-            o.print(&r, || r.purchase.id.to_string())?;
+            o.print(&r, || purchase_text(o, &r))?;
         }
         PurchaseCmd::Refund {
             purchase_id,
@@ -120,9 +125,42 @@ fn parse_item(spec: &str) -> khachquen_core::Result<ItemInput> {
     }
 }
 
+/// The bill's id on the first line (scripts read it), then what a voucher gave and earned.
+fn purchase_text(o: &Out, r: &PurchaseResult) -> String {
+    let mut out = vec![r.purchase.id.to_string()];
+    if let Some(v) = &r.voucher {
+        out.push(format!(
+            "{} {}: -{} (+{} {})",
+            o.t("cli.voucher"),
+            v.code,
+            v.discount,
+            v.bonus_points,
+            o.t("cli.points")
+        ));
+    }
+    for v in &r.vouchers_issued {
+        out.push(format!(
+            "{} {} ({} – {})",
+            o.t("cli.voucher_earned"),
+            v.code,
+            v.from.format("%d/%m/%Y"),
+            v.until.format("%d/%m/%Y")
+        ));
+    }
+    lines(out)
+}
+
 fn refund_text(o: &Out, r: &RefundResult) -> String {
+    let voucher = r.voucher.as_ref().map(|v| {
+        let key = if v.returned {
+            "cli.voucher_returned"
+        } else {
+            "cli.voucher_kept"
+        };
+        format!("\n{} {}", o.t(key), v.code)
+    });
     format!(
-        "{} #{}: {}\n{}: -{} / +{} ({}: {})\n{}",
+        "{} #{}: {}\n{}: -{} / +{} ({}: {})\n{}{}",
         o.t("cli.refunded"),
         r.refund.purchase_id,
         r.refund.amount,
@@ -131,7 +169,8 @@ fn refund_text(o: &Out, r: &RefundResult) -> String {
         r.points_returned,
         o.t("cli.shortfall"),
         r.shortfall,
-        loyalty_text(o, &r.loyalty)
+        loyalty_text(o, &r.loyalty),
+        voucher.unwrap_or_default()
     )
 }
 

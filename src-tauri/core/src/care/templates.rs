@@ -3,16 +3,19 @@
 
 use crate::db::{self, templates::MergeSource};
 use crate::error::{CoreError, Result};
+use crate::model::{Benefit, Voucher};
 use crate::model::{
     CustomerFilter, Rendered, Template, TemplateExport, TemplateList, TemplatePreview,
 };
 use crate::store::audit;
 use crate::store::session::Perm;
+use crate::store::settings::currency;
 use crate::store::settings::timezone;
 use crate::store::Store;
-use crate::{loyalty, phone, time};
+use crate::{loyalty, phone, time, vouchers};
 use chrono::NaiveDate;
 use rusqlite::Connection;
+use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +31,9 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("lan_mua_cuoi", "last_purchase"),
     ("cua_hang", "shop"),
     ("han_diem", "points_expiry"),
+    ("ma_uu_dai", "voucher_code"),
+    ("han_uu_dai", "voucher_expiry"),
+    ("uu_dai", "voucher"),
 ];
 
 const NAME_MAX: usize = 60;
@@ -218,8 +224,52 @@ fn fmt_number(n: i64) -> String {
     }
 }
 
+/// Money as a message writes it: "50.000 ₫" in đồng, "12.50 USD" elsewhere.
+fn fmt_money(d: Decimal, (code, _): &(String, u32)) -> String {
+    if code == "VND" {
+        format!("{} ₫", fmt_number(d.trunc().try_into().unwrap_or(0)))
+    } else {
+        format!("{d} {code}")
+    }
+}
+
+/// What a voucher gives, as a message says it: "giảm 10% (tối đa 100.000 ₫) cho hóa đơn
+/// từ 300.000 ₫".
+fn voucher_text(v: &Voucher, cur: &(String, u32), english: bool) -> String {
+    let b: &Benefit = &v.benefit;
+    let m = |d: Option<Decimal>| fmt_money(d.unwrap_or_default(), cur);
+    let mut out = match (b.kind.as_str(), english) {
+        ("amount", false) => format!("giảm {}", m(b.amount)),
+        ("amount", true) => format!("{} off", m(b.amount)),
+        ("percent", false) => format!("giảm {}%", b.percent.unwrap_or(0)),
+        ("percent", true) => format!("{}% off", b.percent.unwrap_or(0)),
+        ("gift", false) => format!("quà tặng {}", b.gift.clone().unwrap_or_default()),
+        ("gift", true) => format!("a free {}", b.gift.clone().unwrap_or_default()),
+        ("multiplier", false) => format!("nhân {} điểm tích lũy", b.multiplier.unwrap_or_default()),
+        ("multiplier", true) => format!("{}× points", b.multiplier.unwrap_or_default()),
+        (_, false) => format!("tặng {} điểm", fmt_number(b.points.unwrap_or(0))),
+        (_, true) => format!("{} bonus points", fmt_number(b.points.unwrap_or(0))),
+    };
+    if b.cap.is_some() {
+        out += &if english {
+            format!(" (up to {})", m(b.cap))
+        } else {
+            format!(" (tối đa {})", m(b.cap))
+        };
+    }
+    if v.min_bill > Decimal::ZERO {
+        out += &if english {
+            format!(" on a bill of {} or more", m(Some(v.min_bill)))
+        } else {
+            format!(" cho hóa đơn từ {}", m(Some(v.min_bill)))
+        };
+    }
+    out
+}
+
 struct Context {
     shop: String,
+    currency: (String, u32),
     tz: chrono_tz::Tz,
     expiry_months: i64,
     today: NaiveDate,
@@ -229,6 +279,7 @@ fn context(conn: &Connection) -> Result<Context> {
     let tz = timezone(conn)?;
     Ok(Context {
         shop: db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into()),
+        currency: currency(conn)?,
         tz,
         expiry_months: loyalty::rules(conn)?.expiry_months,
         today: time::today(tz),
@@ -281,6 +332,19 @@ fn values(
     }
     if uses(pieces, "han_diem") {
         map.insert("han_diem", next_expiry(conn, ctx, src.id, english)?);
+    }
+    if ["ma_uu_dai", "han_uu_dai", "uu_dai"]
+        .iter()
+        .any(|f| uses(pieces, f))
+    {
+        let v = vouchers::usable_of(conn, src.id)?;
+        let v = v.as_ref();
+        map.insert("ma_uu_dai", v.map(|v| v.code.clone()));
+        map.insert(
+            "han_uu_dai",
+            v.map(|v| v.until.format("%d/%m/%Y").to_string()),
+        );
+        map.insert("uu_dai", v.map(|v| voucher_text(v, &ctx.currency, english)));
     }
     Ok(Values { map })
 }

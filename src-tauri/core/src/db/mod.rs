@@ -17,6 +17,7 @@ pub mod seal;
 pub mod settings;
 pub mod staff;
 pub mod templates;
+pub mod vouchers;
 
 use crate::error::{CoreError, Result};
 use rusqlite::{Connection, OpenFlags};
@@ -38,6 +39,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/011_optional_phone.sql")).foreign_key_check(),
     M::up(include_str!("migrations/012_list_walks.sql")),
     M::up(include_str!("migrations/013_covering_history.sql")),
+    M::up(include_str!("migrations/014_vouchers.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

@@ -16,6 +16,7 @@ use crate::store::audit;
 use crate::store::session::Perm;
 use crate::store::settings::{any_purchase_date, currency, timezone};
 use crate::store::Store;
+use crate::vouchers::{self, Applied};
 use crate::{limits, money, time};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -87,7 +88,12 @@ fn valid_items<'a>(
 /// Everything a bill needs to know about the customer's card, read once.
 struct Plan {
     total_minor: i64,
+    /// Taken off by the voucher, before points.
+    voucher_minor: i64,
+    /// Paid with points, on what the voucher leaves.
     discount_minor: i64,
+    /// The voucher's bonus points, within `earn`.
+    bonus: i64,
     points: i64,
     earn: i64,
     /// Spendable: the ledger sum less what is due to expire by the bill's time.
@@ -118,33 +124,48 @@ fn plan(
     total_minor: i64,
     redeem: i64,
     f: &Figures,
+    voucher: Option<&Applied>,
 ) -> Result<Plan> {
     let moves = db::loyalty::movements(conn, customer_id)?;
     let due = loyalty::expiries_due(&moves, rules.expiry_months, f.at);
     let balance =
         points_sum(moves.iter().map(|m| m.1)).saturating_sub(points_sum(due.iter().map(|d| d.1)));
-    let discount_minor = redeem_discount(redeem, total_minor, balance, rules)?;
+    // The fixed order: the voucher first, then points on what remains, under their cap.
+    let voucher_minor = voucher.map_or(0, |a| a.discount_minor);
+    let left = total_minor - voucher_minor;
+    let discount_minor = redeem_discount(redeem, left, balance, rules)?;
     let spend_before = f.spend_before;
     let before = loyalty::tier_for(tiers, spend_before);
+    let earned = earn_points(
+        left - discount_minor,
+        rules,
+        before.map_or(Decimal::ONE, |t| t.multiplier),
+    );
+    let bonus = voucher.map_or(0, |a| vouchers::bonus(a, earned));
+    let earn = limits::cap_earned(earned.saturating_add(bonus), balance - redeem);
     Ok(Plan {
         total_minor,
+        voucher_minor,
         discount_minor,
+        bonus: bonus.min(earn),
         points: redeem,
-        earn: limits::cap_earned(
-            earn_points(
-                total_minor - discount_minor,
-                rules,
-                before.map_or(Decimal::ONE, |t| t.multiplier),
-            ),
-            balance - redeem,
-        ),
+        earn,
         balance,
         due,
-        max_points: loyalty::max_points(total_minor, balance, rules),
+        max_points: loyalty::max_points(left, balance, rules),
         spend_before,
         recorded_tier: db::loyalty::current_tier(conn, customer_id)?,
         tier_before: before.map(|t| t.name.clone()),
     })
+}
+
+/// The voucher code typed on the bill, if any.
+fn voucher_code(input: &PurchaseInput) -> Option<&str> {
+    input
+        .voucher
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// The stored result of a purchase, for a replay of its client id.
@@ -163,13 +184,16 @@ fn replay(
         return Err(CoreError::ClientIdConflict);
     }
     let (earned, redeemed, _, _) = db::loyalty::purchase_points(conn, purchase_id)?;
+    let voucher = vouchers::used_on(conn, purchase_id, exp)?;
     Ok(PurchaseResult {
         stats: stats(conn, purchase.customer_id, exp)?,
         loyalty: loyalty::view(conn, purchase.customer_id, exp)?,
         points_earned: earned,
         points_redeemed: redeemed,
-        discount: purchase.discount,
+        discount: purchase.discount - voucher.as_ref().map_or(Decimal::ZERO, |v| v.discount),
         tier_changed: false,
+        voucher,
+        vouchers_issued: Vec::new(),
         purchase,
     })
 }
@@ -445,6 +469,9 @@ impl Store {
             let items = valid_items(&input.items, total_minor, &code, exp)?;
             let payment = valid_payment(input.payment_method.as_deref())?;
             let tiers = loyalty::tiers(conn)?;
+            let applied = voucher_code(&input)
+                .map(|c| vouchers::apply(conn, c, customer.id, total_minor, at))
+                .transpose()?;
             let p = plan(
                 conn,
                 &rules,
@@ -453,6 +480,7 @@ impl Store {
                 total_minor,
                 input.redeem.unwrap_or(0),
                 &f,
+                applied.as_ref(),
             )?;
             loyalty::record_expiries(conn, customer.id, &p.due)?;
             // Time passed since the last evaluation: record where she stands before this bill.
@@ -480,12 +508,18 @@ impl Store {
                     payment_method: &payment,
                     note,
                     staff,
-                    discount_minor: p.discount_minor,
+                    discount_minor: p.discount_minor + p.voucher_minor,
                 },
                 &items,
                 now,
             )?;
             bill_points(conn, customer.id, &p, at, id, staff, now)?;
+            if let Some(a) = &applied {
+                vouchers::record(conn, a, customer.id, id, at, p.bonus)?;
+            }
+            let vouchers_issued =
+                vouchers::issue_earned(conn, customer.id, id, at, total_minor, now)?;
+            let voucher = applied.as_ref().map(|a| vouchers::used(a, p.bonus, exp));
             let (spend_after, tier_after) =
                 count_bill(conn, &tiers, customer.id, &p, at, judged, total_minor)?;
             let purchase = db::purchases::get(conn, id, exp)?
@@ -501,6 +535,8 @@ impl Store {
                         "purchase": audit::snapshot(&purchase)?,
                         "points_earned": p.earn,
                         "points_redeemed": p.points,
+                        "voucher": voucher,
+                        "vouchers_issued": vouchers_issued.iter().map(|v| &v.code).collect::<Vec<_>>(),
                     })),
             )?;
             // A bill dated now needs no second look at the window; a back-dated one does.
@@ -517,6 +553,8 @@ impl Store {
                 discount: money::from_minor(p.discount_minor, exp),
                 loyalty,
                 tier_changed: tier_after != p.tier_before,
+                voucher,
+                vouchers_issued,
             })
         })
     }
@@ -537,6 +575,9 @@ impl Store {
         )?;
         let rules = loyalty::rules(&conn)?;
         let tiers = loyalty::tiers(&conn)?;
+        let applied = voucher_code(input)
+            .map(|c| vouchers::apply(&conn, c, input.customer_id, total_minor, f.at))
+            .transpose()?;
         let p = plan(
             &conn,
             &rules,
@@ -545,12 +586,14 @@ impl Store {
             total_minor,
             input.redeem.unwrap_or(0),
             &f,
+            applied.as_ref(),
         )?;
         Ok(Quote {
             total: money::from_minor(p.total_minor, exp),
             points: p.points,
             discount: money::from_minor(p.discount_minor, exp),
-            pay: money::from_minor(p.total_minor - p.discount_minor, exp),
+            voucher: applied.as_ref().map(|a| vouchers::used(a, p.bonus, exp)),
+            pay: money::from_minor(p.total_minor - p.voucher_minor - p.discount_minor, exp),
             points_to_earn: p.earn,
             max_points: p.max_points,
             balance: p.balance,
@@ -601,6 +644,8 @@ impl Store {
                 refund_points(conn, ids, staff, now, done + amount_minor, total)?;
             db::customers::add_refund_stats(conn, customer_id, amount_minor)?;
             evaluate_tier(conn, &loyalty::tiers(conn)?, customer_id, now)?;
+            let full = done + amount_minor >= total;
+            let voucher = vouchers::after_refund(conn, purchase_id, full, now)?;
             let out = RefundResult {
                 refund: Refund {
                     id: refund_id,
@@ -612,6 +657,7 @@ impl Store {
                 points_returned: give_back,
                 shortfall: owed - take,
                 loyalty: loyalty::view(conn, customer_id, exp)?,
+                voucher,
             };
             audit::record(
                 conn,
@@ -625,6 +671,7 @@ impl Store {
                         "points_reversed": take,
                         "points_returned": give_back,
                         "shortfall": owed - take,
+                        "voucher": out.voucher,
                     })),
             )?;
             Ok(out)

@@ -20,6 +20,7 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["staff"], false),
     (&["loyalty"], false),
     (&["customers"], false),
+    (&["vouchers"], false),
     (&["purchases"], false),
     (&["analytics"], false),
     (&["care"], false),

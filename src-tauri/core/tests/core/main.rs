@@ -13,6 +13,7 @@ mod loyalty;
 mod no_phone;
 mod reports_prop;
 mod search;
+mod vouchers;
 
 use khachquen_core::model::{CustomerInput, ItemInput, ListQuery, PurchaseInput, SortKey};
 use khachquen_core::{db, CoreError, Store};

@@ -1,0 +1,377 @@
+//! Voucher programmes, their codes and the bills that redeemed them.
+
+use crate::error::Result;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::HashSet;
+
+/// A programme as stored; amounts in minor units, times as unix instants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub amount_minor: Option<i64>,
+    pub percent: Option<i64>,
+    pub gift: Option<String>,
+    pub gift_cost_minor: i64,
+    pub multiplier: Option<String>,
+    pub points: Option<i64>,
+    pub min_bill_minor: i64,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub per_customer: Option<i64>,
+    pub quantity: Option<i64>,
+    pub budget_minor: Option<i64>,
+    pub audience: String,
+    pub next_min_minor: Option<i64>,
+    pub next_days: Option<i64>,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+const PROGRAM_COLS: &str = "p.id, p.name, p.kind, p.amount_minor, p.percent, p.gift,
+    p.gift_cost_minor, p.multiplier, p.points, p.min_bill_minor, p.valid_from, p.valid_until,
+    p.per_customer, p.quantity, p.budget_minor, p.audience, p.next_min_minor, p.next_days,
+    p.created_at, p.ended_at";
+
+fn program_row(r: &Row, at: usize) -> rusqlite::Result<ProgramRow> {
+    Ok(ProgramRow {
+        id: r.get(at)?,
+        name: r.get(at + 1)?,
+        kind: r.get(at + 2)?,
+        amount_minor: r.get(at + 3)?,
+        percent: r.get(at + 4)?,
+        gift: r.get(at + 5)?,
+        gift_cost_minor: r.get(at + 6)?,
+        multiplier: r.get(at + 7)?,
+        points: r.get(at + 8)?,
+        min_bill_minor: r.get(at + 9)?,
+        valid_from: r.get(at + 10)?,
+        valid_until: r.get(at + 11)?,
+        per_customer: r.get(at + 12)?,
+        quantity: r.get(at + 13)?,
+        budget_minor: r.get(at + 14)?,
+        audience: r.get(at + 15)?,
+        next_min_minor: r.get(at + 16)?,
+        next_days: r.get(at + 17)?,
+        created_at: r.get(at + 18)?,
+        ended_at: r.get(at + 19)?,
+    })
+}
+
+/// A new programme (the `id`, `created_at` and `ended_at` of `p` are ignored).
+pub fn insert_program(conn: &Connection, p: &ProgramRow, staff: Option<&str>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO voucher_programs (name, kind, amount_minor, percent, gift, gift_cost_minor,
+            multiplier, points, min_bill_minor, valid_from, valid_until, per_customer, quantity,
+            budget_minor, audience, next_min_minor, next_days, created_at, staff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19)",
+        params![
+            p.name,
+            p.kind,
+            p.amount_minor,
+            p.percent,
+            p.gift,
+            p.gift_cost_minor,
+            p.multiplier,
+            p.points,
+            p.min_bill_minor,
+            p.valid_from,
+            p.valid_until,
+            p.per_customer,
+            p.quantity,
+            p.budget_minor,
+            p.audience,
+            p.next_min_minor,
+            p.next_days,
+            p.created_at,
+            staff
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn program(conn: &Connection, id: i64) -> Result<Option<ProgramRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {PROGRAM_COLS} FROM voucher_programs p WHERE p.id = ?1"),
+            [id],
+            |r| program_row(r, 0),
+        )
+        .optional()?)
+}
+
+/// Ids of the programmes with this exact name, newest first.
+pub fn program_ids_named(conn: &Connection, name: &str) -> Result<Vec<i64>> {
+    let mut stmt =
+        conn.prepare("SELECT id FROM voucher_programs WHERE name = ?1 ORDER BY id DESC")?;
+    let rows = stmt.query_map([name], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every programme, newest first.
+pub fn programs(conn: &Connection) -> Result<Vec<ProgramRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {PROGRAM_COLS} FROM voucher_programs p ORDER BY p.id DESC"
+    ))?;
+    let rows = stmt.query_map([], |r| program_row(r, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn end_program(conn: &Connection, id: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE voucher_programs SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// The next-purchase rules a bill of `total` at `at` meets.
+pub fn rules_met(conn: &Connection, at: i64, total: i64) -> Result<Vec<ProgramRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PROGRAM_COLS} FROM voucher_programs p
+         WHERE p.next_min_minor IS NOT NULL AND p.ended_at IS NULL
+           AND p.valid_until > ?1 AND p.valid_from <= ?1 AND p.next_min_minor <= ?2
+         ORDER BY p.id"
+    ))?;
+    let rows = stmt.query_map(params![at, total], |r| program_row(r, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub struct NewVoucher<'a> {
+    pub program_id: i64,
+    pub code: &'a str,
+    pub customer_id: Option<i64>,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub source_purchase_id: Option<i64>,
+}
+
+/// Insert a voucher; None when its code is taken (the caller draws another).
+pub fn insert_voucher(conn: &Connection, v: &NewVoucher, now: i64) -> Result<Option<i64>> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO vouchers (program_id, code, customer_id, valid_from, valid_until,
+                issued_at, source_purchase_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING",
+        )?
+        .execute(params![
+            v.program_id,
+            v.code,
+            v.customer_id,
+            v.valid_from,
+            v.valid_until,
+            now,
+            v.source_purchase_id
+        ])?;
+    Ok((n == 1).then(|| conn.last_insert_rowid()))
+}
+
+pub fn code_exists(conn: &Connection, code: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM vouchers WHERE code = ?1")?
+        .exists([code])?)
+}
+
+/// The customers who already hold a voucher of the programme.
+pub fn holders(conn: &Connection, program_id: i64) -> Result<HashSet<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT customer_id FROM vouchers WHERE program_id = ?1 AND customer_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([program_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The shared code of a programme open to anyone with it.
+pub fn shared_code(conn: &Connection, program_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT code FROM vouchers WHERE program_id = ?1 AND customer_id IS NULL
+             ORDER BY id LIMIT 1",
+            [program_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// A voucher with its programme and how often it was used (returned uses left out).
+#[derive(Debug, Clone)]
+pub struct VoucherRow {
+    pub id: i64,
+    pub code: String,
+    pub customer_id: Option<i64>,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub uses: i64,
+    pub program: ProgramRow,
+}
+
+const VOUCHER_COLS: &str = "v.id, v.code, v.customer_id, v.valid_from, v.valid_until,
+    (SELECT count(*) FROM voucher_redemptions r
+                  WHERE r.voucher_id = v.id AND r.returned_at IS NULL)";
+
+fn voucher_row(r: &Row) -> rusqlite::Result<VoucherRow> {
+    Ok(VoucherRow {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        customer_id: r.get(2)?,
+        valid_from: r.get(3)?,
+        valid_until: r.get(4)?,
+        uses: r.get(5)?,
+        program: program_row(r, 6)?,
+    })
+}
+
+pub fn by_code(conn: &Connection, code: &str) -> Result<Option<VoucherRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
+             JOIN voucher_programs p ON p.id = v.program_id WHERE v.code = ?1"
+        ))?
+        .query_row([code], voucher_row)
+        .optional()?)
+}
+
+/// A customer's vouchers, the latest to expire first, at most `limit`.
+pub fn of_customer(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<VoucherRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
+         JOIN voucher_programs p ON p.id = v.program_id
+         WHERE v.customer_id = ?1 ORDER BY v.valid_until DESC, v.id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![customer_id, limit], voucher_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A programme's redemptions that count: (all of them, the customer's, discount and gift
+/// cost so far).
+pub fn program_uses(
+    conn: &Connection,
+    program_id: i64,
+    customer_id: i64,
+) -> Result<(i64, i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(customer_id = ?2), 0),
+                    coalesce(sum(discount_minor + gift_cost_minor), 0)
+             FROM voucher_redemptions WHERE program_id = ?1 AND returned_at IS NULL",
+        )?
+        .query_row(params![program_id, customer_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?)
+}
+
+pub struct NewRedemption {
+    pub voucher_id: i64,
+    pub program_id: i64,
+    pub customer_id: i64,
+    pub purchase_id: i64,
+    pub at: i64,
+    pub discount_minor: i64,
+    pub gift_cost_minor: i64,
+    pub bonus_points: i64,
+}
+
+pub fn insert_redemption(conn: &Connection, r: &NewRedemption) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO voucher_redemptions (voucher_id, program_id, customer_id, purchase_id, at,
+            discount_minor, gift_cost_minor, bonus_points)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        r.voucher_id,
+        r.program_id,
+        r.customer_id,
+        r.purchase_id,
+        r.at,
+        r.discount_minor,
+        r.gift_cost_minor,
+        r.bonus_points
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A bill's redemption.
+pub struct Redeemed {
+    pub id: i64,
+    pub voucher: VoucherRow,
+    pub discount_minor: i64,
+    pub bonus_points: i64,
+    pub returned_at: Option<i64>,
+}
+
+pub fn redemption_of(conn: &Connection, purchase_id: i64) -> Result<Option<Redeemed>> {
+    let found: Option<(i64, String, i64, i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT r.id, v.code, r.discount_minor, r.bonus_points, r.returned_at
+             FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
+             WHERE r.purchase_id = ?1",
+        )?
+        .query_row([purchase_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let Some((id, code, discount_minor, bonus_points, returned_at)) = found else {
+        return Ok(None);
+    };
+    Ok(by_code(conn, &code)?.map(|voucher| Redeemed {
+        id,
+        voucher,
+        discount_minor,
+        bonus_points,
+        returned_at,
+    }))
+}
+
+pub fn return_redemption(conn: &Connection, id: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE voucher_redemptions SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// What a programme gave and brought: vouchers issued (and to how many customers), the
+/// redemptions that count, their discount and gift cost, and the revenue of those bills
+/// (less what was refunded of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramFigures {
+    pub issued: i64,
+    pub redeemed: i64,
+    pub customers: i64,
+    pub discount_minor: i64,
+    pub gift_cost_minor: i64,
+    pub bonus_points: i64,
+    pub revenue_minor: i64,
+}
+
+pub fn figures(conn: &Connection, program_id: i64) -> Result<ProgramFigures> {
+    let issued: i64 = conn.query_row(
+        "SELECT count(*) FROM vouchers WHERE program_id = ?1",
+        [program_id],
+        |r| r.get(0),
+    )?;
+    let mut f = conn.query_row(
+        "SELECT count(*), count(DISTINCT r.customer_id), coalesce(sum(r.discount_minor), 0),
+                coalesce(sum(r.gift_cost_minor), 0), coalesce(sum(r.bonus_points), 0),
+                coalesce(sum(p.total_minor - coalesce(
+                    (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0)), 0)
+         FROM voucher_redemptions r JOIN purchases p ON p.id = r.purchase_id
+         WHERE r.program_id = ?1 AND r.returned_at IS NULL",
+        [program_id],
+        |r| {
+            Ok(ProgramFigures {
+                issued: 0,
+                redeemed: r.get(0)?,
+                customers: r.get(1)?,
+                discount_minor: r.get(2)?,
+                gift_cost_minor: r.get(3)?,
+                bonus_points: r.get(4)?,
+                revenue_minor: r.get(5)?,
+            })
+        },
+    )?;
+    f.issued = issued;
+    Ok(f)
+}
