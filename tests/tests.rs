@@ -7,3 +7,4 @@ mod i18n;
 mod ipc;
 mod support_cli;
 mod support_driver;
+mod vouchers;
