@@ -1076,3 +1076,110 @@ async fn the_customer_list_fits_a_1024_window() -> R<()> {
     );
     s.close().await.map(drop)
 }
+
+/// The picked customer's voucher shows at the counter; a mistyped code is caught in place,
+/// Alt+V applies the voucher, the pay box shows it taken before the points, and the
+/// confirmation names it. The voucher is then used.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn apply_a_voucher_at_the_counter() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4704, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Đặng Thu Trang",
+                "--phone",
+                "0977 222 333",
+            ],
+        );
+        cli(
+            d,
+            &[
+                "purchase",
+                "add",
+                "--customer",
+                "0977222333",
+                "--amount",
+                "1000000",
+            ],
+        );
+        let until = format!("{}-12-31", {
+            use chrono::Datelike;
+            chrono::Utc::now().year() + 1
+        });
+        cli(
+            d,
+            &[
+                "voucher",
+                "program",
+                "add",
+                "--name",
+                "Tri ân 50k",
+                "--kind",
+                "amount",
+                "--value",
+                "50000",
+                "--min-bill",
+                "200000",
+                "--until",
+                &until,
+            ],
+        );
+        cli(d, &["voucher", "issue", "Tri ân 50k"]);
+    })
+    .await?;
+    let code = {
+        let out = crate::support_cli::kq(s.dir(), &["voucher", "list", "0977222333", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        v[0]["code"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(code.len(), 9, "{code}");
+    s.wait_focus("counter-search").await?;
+    s.keys("2333").await?;
+    s.wait_text("#search-results", "Đặng Thu Trang").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    s.wait_focus("purchase-amount").await?;
+    s.wait_text("#purchase-voucher-list", &code).await?;
+    s.keys("300000").await?;
+    // A code with one wrong character is caught at once, under the field.
+    let mut wrong = code.clone().into_bytes();
+    wrong[2] = if wrong[2] == b'A' { b'B' } else { b'A' };
+    s.type_into("#purchase-voucher", std::str::from_utf8(&wrong)?)
+        .await?;
+    s.wait_text(".voucher-field", "gõ sai").await?;
+    // Cleared, then Alt+V applies her voucher: 300.000 − 50.000.
+    s.keys(&format!("{}a{}{}", Key::Control, Key::Null, Key::Backspace))
+        .await?;
+    s.keys(&format!("{}v{}", Key::Alt, Key::Null)).await?;
+    s.wait_text("#purchase-pay", "250.000").await?;
+    s.wait_attr(".voucher-chip", "aria-pressed", "true").await?;
+    s.screenshot("counter-voucher").await?;
+    // The applied code is quoted: Enter saves the bill.
+    s.keys(&Key::Enter.to_string()).await?;
+    let done = s.wait_text("#purchase-confirmation", &code).await?;
+    assert!(done.contains("250.000"), "what the customer paid: {done}");
+    s.screenshot("counter-voucher-done").await?;
+    {
+        let out = crate::support_cli::kq(s.dir(), &["voucher", "list", "0977222333", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        assert_eq!(v[0]["status"], "used");
+    }
+    // Refunded in full from her profile: the dialog says the rule, the result gives it back.
+    s.click("#purchase-confirmation a").await?;
+    s.wait_text(".chip.voucher", &code).await?;
+    s.click(".refund-action").await?;
+    s.wait_text("#refund-voucher-rule", &code).await?;
+    s.click("#refund-confirm").await?;
+    let back = s.wait_text("#refund-voucher", &code).await?;
+    assert!(back.contains("trả lại"), "{back}");
+    s.screenshot("refund-voucher-returned").await?;
+    let dir = s.close().await?;
+    let out = crate::support_cli::kq(dir.path(), &["voucher", "list", "0977222333", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v[0]["status"], "usable");
+    Ok(())
+}

@@ -33,6 +33,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::loyalty::loyalty_set_tiers,
             commands::loyalty::purchase_quote,
             commands::purchases::purchase_refund,
+            commands::purchases::customer_vouchers,
             commands::loyalty::points_adjust,
             commands::transfer::import_preview,
             commands::transfer::import_run,

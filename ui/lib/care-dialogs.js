@@ -135,8 +135,9 @@ export function fieldLabel(t, field) {
   return t.has(key) ? t(key) : `{${field}}`;
 }
 
-const VI_FIELD_RE = /\{\s*(ten|ho_ten|xung_ho|diem|hang|sinh_nhat|lan_mua_cuoi|cua_hang|han_diem|ma_uu_dai|han_uu_dai|uu_dai)\s*\}/;
-const EN_FIELD_RE = /\{\s*(first_name|full_name|honorific|points|tier|birthday|last_purchase|shop|points_expiry|voucher_code|voucher_expiry|voucher)\s*\}/;
+const fieldRe = (names) => new RegExp(`\\{\\s*(${names.join('|')})\\s*\\}`);
+const VI_FIELD_RE = fieldRe(Object.values(FIELD_ALIASES));
+const EN_FIELD_RE = fieldRe(Object.keys(FIELD_ALIASES));
 
 /** The first template written for the interface language (by the merge fields it uses:
  * {ten} ... are Vietnamese, {first_name} ... English), else the first one. */

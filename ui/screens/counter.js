@@ -37,6 +37,7 @@ const emptyDraft = () => ({
   payment_method: 'cash',
   note: '',
   redeem: null,
+  voucher: '',
   client_id: newClientId(),
 });
 
@@ -58,6 +59,7 @@ const state = {
   //  tier_changed, direction}
   confirmation: null,
   loyalty: null, // {id, data: CustomerLoyalty|null, failed} for the picked customer
+  vouchers: null, // {id, list: [Voucher]}: the picked customer's usable vouchers
   quote: null, // {key, value: Quote} or {key, error} for the current draft
   maxFor: null, // {key, max}: the most points the bill may use, kept while a redeem is refused
   saving: false,
@@ -167,6 +169,20 @@ function openBill(row) {
   closeBill();
   Object.assign(state, { customer: row, draft: emptyDraft(), loyalty: { id: row.id, data: null } });
   loadLoyalty(row.id);
+  loadVouchers(row.id);
+}
+
+/** customer_vouchers({id}): the codes the cashier can apply with one key. */
+async function loadVouchers(id) {
+  let list = [];
+  try {
+    list = (await api.customerVouchers(id)).filter((v) => v.status === 'usable');
+  } catch {
+    list = []; // a code can still be typed or scanned
+  }
+  if (state.customer?.id !== id) return;
+  state.vouchers = { id, list };
+  renderVouchers();
 }
 
 function closeBill() {
@@ -176,6 +192,7 @@ function closeBill() {
     customer: null,
     draft: emptyDraft(),
     loyalty: null,
+    vouchers: null,
     quote: null,
     maxFor: null,
     saving: false,
@@ -375,7 +392,15 @@ function renderConfirmation() {
     c.points_earned > 0 && t('counter.confirm_earned', { points: signedPoints(c.points_earned, fmt.number) }),
     c.points_redeemed > 0 &&
       t('counter.confirm_redeemed', { points: fmt.number(c.points_redeemed), discount: fmt.money(c.discount) }),
-    c.points_redeemed > 0 && t('counter.confirm_pay', { pay: fmt.money(c.pay) }),
+    c.voucher &&
+      t('counter.confirm_voucher', {
+        code: c.voucher.code,
+        benefit:
+          toMinor(c.voucher.discount, fmt.exponent) > 0n
+            ? `−${fmt.money(c.voucher.discount)}`
+            : benefitText(c.voucher.benefit),
+      }),
+    (c.points_redeemed > 0 || c.voucher) && t('counter.confirm_pay', { pay: fmt.money(c.pay) }),
     c.balance !== null && c.balance !== undefined && t('counter.confirm_balance', { points: fmt.number(c.balance) }),
   ].filter(Boolean);
   const tierNote =
@@ -406,6 +431,19 @@ function renderConfirmation() {
       points.length > 0 &&
         h('span', { class: 'confirm-points', id: 'purchase-confirmation-points' }, points.join(' · ')),
       tierNote,
+      (c.vouchers_issued ?? []).map((v) =>
+        h(
+          'span',
+          { class: 'confirm-voucher', id: 'purchase-confirmation-voucher' },
+          icon('award'),
+          t('counter.voucher_earned', {
+            code: v.code,
+            benefit: benefitText(v.benefit),
+            from: dayText(v.from),
+            until: dayText(v.until),
+          }),
+        ),
+      ),
     ),
     h('a', { href: `#profile/${encodeURIComponent(c.id)}`, class: 'link' }, t('counter.open_profile')),
   );
@@ -724,6 +762,7 @@ function purchaseView() {
         h('div', { class: 'amount-wrap' }, amount, h('span', { class: 'currency', title: fmt.currency }, fmt.symbol)),
       ),
       els.bill.row,
+      els.bill.voucherRow,
       els.bill.pay,
       h(
         'label',
@@ -842,8 +881,134 @@ function loyaltyView(amountInput) {
   );
   const strip = h('div', { class: 'loyalty-strip', id: 'counter-loyalty' });
   const earn = h('span', { class: 'earn-info', id: 'purchase-earn', 'aria-live': 'polite' });
-  els.bill = { strip, row, redeem, controls, hint, pay, earn, amount: amountInput };
+  els.bill = { strip, row, redeem, controls, hint, pay, earn, amount: amountInput, ...voucherView() };
   return strip;
+}
+
+/** The voucher field: a code typed or scanned (a scanner's Enter applies it, never saves the
+ * bill), and the customer's usable vouchers as buttons; Alt+V applies the first one. */
+function voucherView() {
+  const { t } = ctx;
+  const d = state.draft;
+  const voucher = h('input', {
+    id: 'purchase-voucher',
+    name: 'voucher',
+    class: 'voucher-input',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    maxlength: '40',
+    value: d.voucher,
+    placeholder: t('counter.voucher_placeholder'),
+    'aria-label': t('counter.voucher'),
+  });
+  voucher.addEventListener('input', () => setVoucher(voucher.value, { typed: true }));
+  voucher.addEventListener('keydown', (e) => {
+    // A scanner ends the code with Enter: the first Enter checks a new code (the bill is
+    // saved by the next one, once the cashier has seen what it gives).
+    if (e.key === 'Enter' && state.draft.voucher && state.quote?.key !== quoteKey()) {
+      e.preventDefault();
+      if (quoteSoon.pending()) quoteSoon.flush();
+      else runQuote();
+    }
+  });
+  const chips = h('div', { class: 'voucher-chips', id: 'purchase-voucher-list' });
+  const voucherHint = h('div', { class: 'voucher-hint', id: 'purchase-voucher-hint', 'aria-live': 'polite' });
+  const voucherControls = h('div', { class: 'voucher-controls', id: 'purchase-voucher-controls' }, voucher, chips);
+  const voucherRow = h(
+    'div',
+    { class: 'field voucher-field' },
+    h(
+      'label',
+      { class: 'label', for: 'purchase-voucher' },
+      t('counter.voucher'),
+      ' ',
+      h('kbd', { 'aria-keyshortcuts': 'Alt+V' }, 'Alt+V'),
+    ),
+    voucherControls,
+    voucherHint,
+  );
+  return { voucher, chips, voucherHint, voucherControls, voucherRow };
+}
+
+/** A new code on the bill (typed, from a button or cleared): the quote follows. */
+function setVoucher(code, { typed = false } = {}) {
+  const d = state.draft;
+  const v = String(code ?? '').trim();
+  if (v === d.voucher) return;
+  d.voucher = v;
+  const b = els?.bill;
+  if (b && !typed) b.voucher.value = v;
+  if (b) clearVoucherError();
+  renderVouchers();
+  billChanged();
+}
+
+/** Alt+V: the first usable voucher (the focus stays, so Enter still saves), or the field
+ * itself when the customer has none to type or scan one. */
+function applyFirstVoucher() {
+  const list = state.vouchers?.id === state.customer?.id ? state.vouchers.list : [];
+  if (list.length && !state.draft.voucher) setVoucher(list[0].code);
+  else els?.bill?.voucher.focus();
+}
+
+function renderVouchers() {
+  const b = els?.bill;
+  if (!b || !state.customer) return;
+  const { t } = ctx;
+  const list = state.vouchers?.id === state.customer.id ? state.vouchers.list : [];
+  const applied = normalizeCode(state.draft.voucher);
+  fill(
+    b.chips,
+    list.map((v) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: ['voucher-chip', normalizeCode(v.code) === applied && 'applied'],
+          dataset: { code: v.code },
+          'aria-pressed': String(normalizeCode(v.code) === applied),
+          title: t('counter.voucher_until', { date: dayText(v.until) }),
+          onclick: () => setVoucher(normalizeCode(v.code) === applied ? '' : v.code),
+        },
+        h('strong', {}, benefitText(v.benefit)),
+        h('span', { class: 'muted small' }, v.code),
+      ),
+    ),
+  );
+}
+
+/** A calendar day "YYYY-MM-DD" as dd/mm/yyyy (no time zone to shift it). */
+const dayText = (ymd) => String(ymd).split('-').reverse().join('/');
+
+const normalizeCode = (c) =>
+  String(c ?? '')
+    .replace(/[\s-]/g, '')
+    .toUpperCase();
+
+/** "−50.000 ₫", "−10% (tối đa 20.000 ₫)", "Quà: Móc khóa", "×2 điểm", "+500 điểm". */
+function benefitText(b) {
+  const { t, fmt } = ctx;
+  switch (b.kind) {
+    case 'amount':
+      return `−${fmt.money(b.amount)}`;
+    case 'percent':
+      return b.cap ? t('counter.voucher_percent_cap', { percent: b.percent, cap: fmt.money(b.cap) }) : `−${b.percent}%`;
+    case 'gift':
+      return t('counter.voucher_gift', { gift: b.gift });
+    case 'multiplier':
+      return t('counter.voucher_multiplier', { multiplier: fmt.number(Number(b.multiplier), 2) });
+    default:
+      return t('counter.voucher_points', { points: fmt.number(b.points) });
+  }
+}
+
+function showVoucherError(message) {
+  showFieldErrorBelow(els.bill.voucher, els.bill.voucherControls, message);
+}
+
+function clearVoucherError() {
+  clearFieldError(els.bill.voucherControls);
+  clearFieldError(els.bill.voucher);
 }
 
 /** Balance, tier and progress: from customer_get once it answers, the search row before. */
@@ -889,6 +1054,7 @@ function renderLoyalty() {
     b.earn,
   );
   b.row.classList.toggle('hidden', !(known && balance > 0));
+  renderVouchers();
   renderQuote();
 }
 
@@ -906,7 +1072,7 @@ function progressView(progress) {
 }
 
 const amountKey = () => `${state.customer?.id}|${state.draft.amount}`;
-const quoteKey = () => `${amountKey()}|${state.draft.redeem ?? 0}`;
+const quoteKey = () => `${amountKey()}|${state.draft.redeem ?? 0}|${normalizeCode(state.draft.voucher)}`;
 
 /** The amount or the points changed: the quote on screen is stale until the next answer. */
 function billChanged() {
@@ -929,7 +1095,12 @@ async function runQuote() {
   const akey = amountKey();
   try {
     const q = await latestQuote(
-      api.purchaseQuote({ customer_id: c.id, amount: d.amount, ...(d.redeem ? { redeem: d.redeem } : {}) }),
+      api.purchaseQuote({
+        customer_id: c.id,
+        amount: d.amount,
+        ...(d.redeem ? { redeem: d.redeem } : {}),
+        ...(d.voucher ? { voucher: d.voucher } : {}),
+      }),
     );
     if (q === STALE) return;
     state.quote = { key, value: q };
@@ -962,6 +1133,17 @@ function renderQuote() {
   const err = current?.error;
   if (err && err.params?.field === 'redeem') showRedeemError(t.error(err));
   else if (current || !d.redeem) clearRedeemError();
+  if (err && err.code?.startsWith('voucher.')) showVoucherError(t.error(err));
+  else if (current || !d.voucher) clearVoucherError();
+  const vu = current?.value?.voucher ?? null;
+  fill(
+    b.voucherHint,
+    vu && [
+      h('span', { id: 'purchase-voucher-applied' }, t('counter.voucher_applied', { benefit: benefitText(vu.benefit) })),
+      vu.bonus_points > 0 &&
+        h('span', {}, ' · ', t('counter.voucher_bonus', { points: signedPoints(vu.bonus_points, fmt.number) })),
+    ],
+  );
 
   const max = state.maxFor?.key === amountKey() ? state.maxFor.max : null;
   let hint = null;
@@ -981,18 +1163,28 @@ function renderQuote() {
   fill(b.hint, hint);
 
   const discount = q && d.redeem ? (toMinor(q.discount, fmt.exponent) ?? 0n) : 0n;
-  b.pay.classList.toggle('hidden', discount <= 0n || b.row.classList.contains('hidden'));
-  if (discount > 0n) {
+  const qv = q && d.voucher ? q.voucher : null;
+  const off = qv ? (toMinor(qv.discount, fmt.exponent) ?? 0n) : 0n;
+  b.pay.classList.toggle('hidden', (discount <= 0n || b.row.classList.contains('hidden')) && off <= 0n);
+  if (discount > 0n || off > 0n) {
     b.pay.dataset.pay = q.pay;
     fill(
       b.pay,
       h('span', { class: 'label' }, t('counter.pay')),
       h('strong', { class: 'pay-amount' }, fmt.money(q.pay)),
-      h(
-        'span',
-        { class: 'pay-sub' },
-        t('counter.discount_line', { discount: fmt.money(q.discount), points: fmt.number(q.points) }),
-      ),
+      // The fixed order, as the core applies it: the voucher first, then points on the rest.
+      off > 0n &&
+        h(
+          'span',
+          { class: 'pay-sub', id: 'purchase-pay-voucher' },
+          t('counter.voucher_line', { discount: fmt.money(qv.discount), code: qv.code }),
+        ),
+      discount > 0n &&
+        h(
+          'span',
+          { class: 'pay-sub' },
+          t('counter.discount_line', { discount: fmt.money(q.discount), points: fmt.number(q.points) }),
+        ),
     );
   } else {
     delete b.pay.dataset.pay;
@@ -1215,6 +1407,9 @@ function onPurchaseKeydown(e) {
   } else if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyR' || e.key === 'r' || e.key === 'R')) {
     e.preventDefault();
     fillMax();
+  } else if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyV' || e.key === 'v' || e.key === 'V')) {
+    e.preventDefault();
+    applyFirstVoucher();
   }
 }
 
@@ -1257,6 +1452,7 @@ async function savePurchase(e) {
     ...(items.length ? { items } : {}),
     ...(d.note.trim() ? { note: d.note.trim() } : {}),
     ...(d.redeem ? { redeem: d.redeem } : {}),
+    ...(d.voucher ? { voucher: d.voucher } : {}),
     client_id: d.client_id,
   };
   const save = form.querySelector('#purchase-save');
@@ -1268,7 +1464,8 @@ async function savePurchase(e) {
     const r = await api.purchaseAdd(input);
     const { purchase, stats } = r;
     const total = toMinor(purchase.total, ctx.fmt.exponent) ?? 0n;
-    const discount = toMinor(r.discount ?? '0', ctx.fmt.exponent) ?? 0n;
+    // purchase.discount is the voucher's and the points' together: what the customer paid.
+    const discount = toMinor(purchase.discount ?? r.discount ?? '0', ctx.fmt.exponent) ?? 0n;
     state.confirmation = {
       id: customer.id,
       name: customer.name,
@@ -1283,6 +1480,8 @@ async function savePurchase(e) {
       tier: r.loyalty?.tier ?? null,
       tier_changed: !!r.tier_changed,
       direction: tierDirection(config?.tiers, tierBefore, r.loyalty?.tier ?? null),
+      voucher: r.voucher ?? null,
+      vouchers_issued: r.vouchers_issued ?? [],
     };
     reset();
   } catch (err) {
@@ -1295,6 +1494,9 @@ async function savePurchase(e) {
       if (err.params?.field === 'redeem' && els.bill) {
         showRedeemError(ctx.t.error(err));
         els.bill.redeem.focus();
+      } else if (err.code?.startsWith('voucher.') && els.bill) {
+        showVoucherError(ctx.t.error(err));
+        els.bill.voucher.focus();
       } else ctx.showError(err, form);
     } else ctx.showError(err);
   }

@@ -791,7 +791,11 @@ function refundDialog(p) {
   const { t, fmt } = ctx;
   const left = fromMinor(refundable(p), fmt.exponent);
   const partly = (toMinor(p.refunded ?? '0', fmt.exponent) ?? 0n) > 0n;
-  const withPoints = (toMinor(p.discount ?? '0', fmt.exponent) ?? 0n) > 0n;
+  // The points' part of the discount: the voucher's is apart (p.voucher_discount).
+  const pointsMinor =
+    (toMinor(p.discount ?? '0', fmt.exponent) ?? 0n) - (toMinor(p.voucher_discount ?? '0', fmt.exponent) ?? 0n);
+  const pointsPaid = fromMinor(pointsMinor, fmt.exponent);
+  const withPoints = pointsMinor > 0n;
   const amount = h('input', {
     id: 'refund-amount',
     name: 'amount',
@@ -825,8 +829,10 @@ function refundDialog(p) {
       h(
         'p',
         { id: 'refund-rule' },
-        t('profile.refund_rule', { paid: fmt.money(p.paid ?? p.total), discount: fmt.money(p.discount) }),
+        t('profile.refund_rule', { paid: fmt.money(p.paid ?? p.total), discount: fmt.money(pointsPaid) }),
       ),
+    // A voucher comes back only with the whole bill, and only while it is still valid.
+    p.voucher && h('p', { id: 'refund-voucher-rule' }, t('profile.refund_voucher_rule', { code: p.voucher })),
     h(
       'ul',
       { class: 'refund-points' },
@@ -907,6 +913,14 @@ function refundDialog(p) {
               t('profile.refund_shortfall', { points: fmt.number(r.shortfall) }),
             ),
           r.loyalty && h('li', {}, t('counter.confirm_balance', { points: fmt.number(r.loyalty.balance) })),
+          r.voucher &&
+            h(
+              'li',
+              { id: 'refund-voucher' },
+              t(r.voucher.returned ? 'profile.refund_voucher_returned' : 'profile.refund_voucher_kept', {
+                code: r.voucher.code,
+              }),
+            ),
         ),
         h('div', { class: 'dialog-actions' }, done),
       ),
@@ -1281,15 +1295,27 @@ function purchaseFoot(p) {
 function purchaseChips(p) {
   const { t, fmt } = ctx;
   const exp = fmt.exponent;
-  const discount = toMinor(p.discount ?? '0', exp) ?? 0n;
+  const byVoucher = toMinor(p.voucher_discount ?? '0', exp) ?? 0n;
+  // Purchase.discount holds the voucher's part too.
+  const discount = (toMinor(p.discount ?? '0', exp) ?? 0n) - byVoucher;
   const refunded = toMinor(p.refunded ?? '0', exp) ?? 0n;
   const earned = (data.ledger ?? [])
     .filter((e) => e.purchase_id === p.id && e.kind === 'earn')
     .reduce((sum, e) => sum + e.points, 0);
   return [
     earned > 0 && h('span', { class: 'chip kind-earn' }, P('points_earned', { points: fmt.number(earned) })),
+    p.voucher &&
+      h(
+        'span',
+        { class: 'chip voucher', title: p.voucher },
+        t('profile.voucher_used', { code: p.voucher, discount: fmt.money(p.voucher_discount ?? '0') }),
+      ),
     discount > 0n &&
-      h('span', { class: 'chip points' }, t('profile.paid_with_points', { discount: fmt.money(p.discount) })),
+      h(
+        'span',
+        { class: 'chip points' },
+        t('profile.paid_with_points', { discount: fmt.money(fromMinor(discount, exp)) }),
+      ),
     refunded > 0n &&
       h(
         'span',

@@ -155,6 +155,9 @@ pub struct Purchase {
     pub refundable: Decimal,
     /// Points redeemed on this bill that a refund of the rest gives back.
     pub points_back: i64,
+    /// The voucher code the bill used, and its part of `discount`.
+    pub voucher: Option<String>,
+    pub voucher_discount: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

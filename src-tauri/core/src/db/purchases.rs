@@ -87,7 +87,10 @@ const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staf
     discount_minor,
     (SELECT total(amount_minor) FROM refunds WHERE purchase_id = purchases.id),
     (SELECT -total(points) FROM points_ledger WHERE purchase_id = purchases.id
-       AND (kind = 'redeem' OR (kind = 'refund' AND points > 0)))";
+       AND (kind = 'redeem' OR (kind = 'refund' AND points > 0))),
+    (SELECT v.code FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
+       WHERE r.purchase_id = purchases.id),
+    (SELECT total(discount_minor) FROM voucher_redemptions WHERE purchase_id = purchases.id)";
 
 fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
     let total: i64 = r.get(3)?;
@@ -110,6 +113,8 @@ fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
         paid: money::from_minor(paid, exp),
         refundable: money::from_minor(refundable.max(0), exp),
         points_back: limits::from_total(r.get(10)?).max(0),
+        voucher: r.get(11)?,
+        voucher_discount: money::from_minor(limits::from_total(r.get(12)?), exp),
         items: Vec::new(),
     })
 }

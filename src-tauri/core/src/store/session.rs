@@ -137,6 +137,7 @@ pub const COMMANDS: &[(&str, Option<Perm>)] = &[
     ("loyalty_set_tiers", Some(Perm::LoyaltyRules)),
     ("purchase_quote", Some(Perm::View)),
     ("purchase_refund", Some(Perm::Refund)),
+    ("customer_vouchers", Some(Perm::View)),
     ("points_adjust", Some(Perm::AdjustPoints)),
     ("import_preview", Some(Perm::Import)),
     ("import_run", Some(Perm::Import)),

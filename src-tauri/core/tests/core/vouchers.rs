@@ -145,6 +145,8 @@ fn amount_off_comes_first_then_points_under_their_cap() {
     assert_eq!(r.points_earned, 15);
     assert_eq!(r.purchase.discount, dec("150000"));
     assert_eq!(r.purchase.paid, dec("150000"));
+    assert_eq!(r.purchase.voucher.as_deref(), Some(code.as_str()));
+    assert_eq!(r.purchase.voucher_discount, dec("50000"));
     assert_eq!(r.loyalty.balance, 200 - 100 + 15);
 
     assert_eq!(refused(&s, lan, "300000", &code), "voucher.used");
