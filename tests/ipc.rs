@@ -632,6 +632,7 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
             json!({"input": {"customer_id": 1, "amount": "50000"}}),
         ),
         ("purchase_refund", json!({"id": 999})),
+        ("customer_vouchers", json!({"id": 1})),
         (
             "points_adjust",
             json!({"customer_id": 1, "delta": 5, "reason": "gift"}),

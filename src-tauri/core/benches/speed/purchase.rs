@@ -2,14 +2,15 @@
 //! rows and their seals, tier, customer figures, audit entry, one IMMEDIATE transaction
 //! committed with synchronous=FULL) beside a bare INSERT + COMMIT of the same bill on its own
 //! connection (synchronous=FULL, no autocheckpoint, as in benches/core.rs), in alternating
-//! runs on the same file so both see the same disk.
+//! runs on the same file so both see the same disk. Then the same with a voucher (a shared
+//! code, checked against its limits and budget, its redemption recorded) and 10 points.
 //! KQ_BENCH_PURCHASES_N: how many of each (default 2000, enough for a stable p99).
 //! The shop's `audit.key` must sit beside the database file (copy it with the file): without
 //! it a sealed shop opens without its key and the purchase skips every seal.
 
 use super::{ms, quantile, Ctx, Row};
 use khachquen_core::db::purchases::{insert, NewPurchase};
-use khachquen_core::model::PurchaseInput;
+use khachquen_core::model::{ProgramInput, PurchaseInput};
 use rusqlite::{Connection, TransactionBehavior};
 use std::time::{Duration, Instant};
 
@@ -17,20 +18,14 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(1e-9)
 }
 
-pub fn rows(ctx: &Ctx) -> Vec<Row> {
-    let n: usize = std::env::var("KQ_BENCH_PURCHASES_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    // Regulars with a history, points and (some) a tier, as at the counter.
-    let ids: Vec<i64> = ctx
-        .store
-        .search("nguyen", 50)
-        .expect("customers")
-        .iter()
-        .map(|r| r.id)
-        .collect();
-    assert!(!ids.is_empty(), "no customer to sell to");
+/// Bills by `input(customer, i)` through the store and bare INSERT + COMMITs of the same
+/// bill, alternating in runs: (store times, bare times).
+fn measure(
+    ctx: &Ctx,
+    n: usize,
+    ids: &[i64],
+    input: impl Fn(i64) -> PurchaseInput,
+) -> (Vec<Duration>, Vec<Duration>) {
     let mut w = Connection::open(&ctx.path).expect("bare writer");
     w.pragma_update(None, "synchronous", "FULL")
         .expect("pragma");
@@ -40,11 +35,7 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
     let product = |i: usize| {
         let t = Instant::now();
         ctx.store
-            .add_purchase(PurchaseInput {
-                customer_id: ids[i % ids.len()],
-                amount: "150000".into(),
-                ..Default::default()
-            })
+            .add_purchase(input(ids[i % ids.len()]))
             .expect("purchase");
         t.elapsed()
     };
@@ -88,20 +79,94 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
             core.extend((start..end).map(&product));
         }
     }
+    (core, raw)
+}
+
+fn table(what: &str, n: usize, target: &str, (mut core, mut raw): (Vec<Duration>, Vec<Duration>)) -> Vec<Row> {
     let (c99, b99) = (quantile(&mut core, 0.99), quantile(&mut raw, 0.99));
     let (c50, b50) = (quantile(&mut core, 0.5), quantile(&mut raw, 0.5));
     vec![
         Row::new(
-            format!("durable purchase with points, p99 ({n} bills)"),
+            format!("{what}, p99 ({n} bills)"),
             format!("{} ({:.2}× bare)", ms(c99), ratio(c99, b99)),
             format!("{} (bare INSERT + COMMIT, synchronous=FULL)", ms(b99)),
-            "≤ 1.5× bare",
+            target,
         ),
         Row::new(
-            format!("durable purchase with points, p50 ({n} bills)"),
+            format!("{what}, p50 ({n} bills)"),
             format!("{} ({:.2}× bare)", ms(c50), ratio(c50, b50)),
             format!("{} (bare INSERT + COMMIT, synchronous=FULL)", ms(b50)),
             "(the target is on p99)",
         ),
     ]
+}
+
+pub fn rows(ctx: &Ctx) -> Vec<Row> {
+    let n: usize = std::env::var("KQ_BENCH_PURCHASES_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    // Regulars with a history, points and (some) a tier, as at the counter.
+    let ids: Vec<i64> = ctx
+        .store
+        .search("nguyen", 50)
+        .expect("customers")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(!ids.is_empty(), "no customer to sell to");
+    let plain = |id| PurchaseInput {
+        customer_id: id,
+        amount: "150000".into(),
+        ..Default::default()
+    };
+    let mut out = table(
+        "durable purchase with points",
+        n,
+        "≤ 1.5× bare",
+        measure(ctx, n, &ids, plain),
+    );
+    // A shared code with no practical per-customer limit, a quantity and a budget to check.
+    let until = khachquen_core::time::today(khachquen_core::time::parse_tz("Asia/Ho_Chi_Minh").expect("tz"))
+        .checked_add_days(chrono::Days::new(365))
+        .expect("date")
+        .to_string();
+    let program = ctx
+        .store
+        .add_program(&ProgramInput {
+            name: "Bench".into(),
+            kind: "amount".into(),
+            value: Some("10000".into()),
+            until: Some(until),
+            per_customer: Some(i64::from(i32::MAX)),
+            quantity: Some(i64::from(i32::MAX)),
+            budget: Some("1000000000".into()),
+            shared_code: Some("auto".into()),
+            ..Default::default()
+        })
+        .expect("programme");
+    let code = program.shared_code.expect("shared code");
+    let with_voucher = |id| PurchaseInput {
+        voucher: Some(code.clone()),
+        redeem: Some(10),
+        ..plain(id)
+    };
+    // Customers who can pay 10 points on such a bill, enough for every bill to run.
+    let payers: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|&id| {
+            ctx.store
+                .customer_loyalty(id)
+                .is_ok_and(|l| l.balance >= 10 * (n as i64 / 40 + 30))
+        })
+        .collect();
+    assert!(!payers.is_empty(), "no customer with points to redeem");
+    out.extend(table(
+        "durable purchase with a voucher and 10 points",
+        n,
+        "≤ 2× bare",
+        measure(ctx, n, &payers, with_voucher),
+    ));
+    out
 }
