@@ -215,6 +215,11 @@ core_errors! {
     ProgramShared(String) => "voucher.program_shared" |n| {"name": n},
     #[error("the code {0} is already taken by another voucher")]
     VoucherCodeTaken(String) => "voucher.code_taken" |c| {"code": c},
+    #[error("campaign not found: {0}")]
+    CampaignNotFound(String) => "campaign.not_found" |r| {"ref": r},
+    #[error("invalid campaign {key}: {value}")]
+    CampaignInvalid { key: String, value: String }
+        => "campaign.invalid" {"key": key, "value": value, "field": key},
 
     #[error("cannot merge a customer into themselves")]
     MergeSame => "customer.merge_same" {},

@@ -16,7 +16,8 @@
 //! 4. **Features**, one folder each, in this order; a feature may use the ones before it:
 //!    [`staff`] (accounts, sign-in, the audit viewer), [`loyalty`], [`customers`] (with
 //!    merging), [`vouchers`] (programmes, codes, the checks a bill makes), [`purchases`],
-//!    [`analytics`], [`care`] (interactions, reminders, templates),
+//!    [`analytics`], [`care`] (interactions, reminders, templates), [`campaigns`]
+//!    (appreciation campaigns with a holdout),
 //!    [`transfer`] (import and export), [`backup`], [`demo`], and [`scheduled`], the app's
 //!    own hourly work over all of them.
 //!
@@ -40,6 +41,7 @@ macro_rules! internal {
 
 pub mod analytics;
 pub mod backup;
+pub mod campaigns;
 pub mod care;
 pub mod csvfile;
 pub mod customers;

@@ -972,3 +972,116 @@ pub struct VoucherRefund {
     /// programme ended: it stays used.
     pub returned: bool,
 }
+
+// Appreciation campaigns (chương trình tri ân).
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    pub name: String,
+    /// "date" (default: one day for everyone) or "first_purchase" (each customer's
+    /// first-purchase anniversary within the window).
+    pub occasion: Option<String>,
+    /// The first day of the window, YYYY-MM-DD (default today).
+    pub date: Option<String>,
+    /// How long the benefit runs and the results are read (default 30 days).
+    pub window_days: Option<i64>,
+    /// The audience: a customer-list filter (segment, stage, tier, tag...)...
+    #[serde(default)]
+    pub filter: CustomerFilter,
+    /// ...and, optionally, only its top N by 12-month spend.
+    pub top: Option<i64>,
+    /// A voucher programme with personal codes: each treated customer gets one.
+    pub program: Option<String>,
+    /// Bonus points for each treated customer.
+    pub points: Option<i64>,
+    /// A gift to hand over at the next visit (recorded, nothing is issued).
+    pub gift: Option<String>,
+    /// A message template: launching writes the treated customers' messages.
+    pub template: Option<String>,
+    /// Call reminders for this many of the treated, the biggest spenders first.
+    pub call_top: Option<i64>,
+    /// The share held back, who get nothing (default 10).
+    pub holdout_percent: Option<i64>,
+    /// The holdout's random seed (default: drawn, and recorded).
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub occasion: String,
+    pub from: chrono::NaiveDate,
+    /// The last day of the window.
+    pub until: chrono::NaiveDate,
+    pub filter: CustomerFilter,
+    pub top: Option<i64>,
+    pub program_id: Option<i64>,
+    pub program: Option<String>,
+    pub points: Option<i64>,
+    pub gift: Option<String>,
+    pub template: Option<String>,
+    pub call_top: Option<i64>,
+    pub holdout_percent: i64,
+    pub seed: u64,
+    pub created_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LaunchResult {
+    pub campaign: Campaign,
+    /// False when it had been launched before: nothing changed.
+    pub launched_now: bool,
+    pub treated: i64,
+    pub holdout: i64,
+    pub vouchers: i64,
+    pub points: i64,
+    pub reminders: i64,
+    pub messages: Option<TemplateExport>,
+}
+
+/// One group's figures over the campaign window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupFigures {
+    pub customers: i64,
+    /// Customers with at least one bill in the window.
+    pub returned: i64,
+    pub return_rate: f64,
+    pub revenue: Decimal,
+    pub revenue_per_customer: Decimal,
+}
+
+/// An estimate with its 95% interval.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Estimate<T> {
+    pub value: T,
+    pub low: T,
+    pub high: T,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignResults {
+    pub campaign: Campaign,
+    /// The window read: from its first day to `as_of` (today while it runs).
+    pub as_of: chrono::NaiveDate,
+    pub treated: GroupFigures,
+    pub holdout: GroupFigures,
+    /// Treated minus holdout return rate.
+    pub return_rate_difference: Estimate<f64>,
+    /// Customers brought back beyond doing nothing: the difference × the treated.
+    pub extra_customers: Estimate<f64>,
+    pub revenue_per_customer_difference: Estimate<Decimal>,
+    /// Revenue beyond doing nothing: the difference per customer × the treated.
+    pub extra_revenue: Estimate<Decimal>,
+    pub issued: i64,
+    pub redeemed: i64,
+    pub redemption_rate: Option<f64>,
+    pub discounts: Decimal,
+    pub gift_cost: Decimal,
+    /// Bonus points at the point's worth.
+    pub points_cost: Decimal,
+    /// Discounts, gifts and points together.
+    pub cost: Decimal,
+}

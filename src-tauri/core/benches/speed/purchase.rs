@@ -82,7 +82,12 @@ fn measure(
     (core, raw)
 }
 
-fn table(what: &str, n: usize, target: &str, (mut core, mut raw): (Vec<Duration>, Vec<Duration>)) -> Vec<Row> {
+fn table(
+    what: &str,
+    n: usize,
+    target: &str,
+    (mut core, mut raw): (Vec<Duration>, Vec<Duration>),
+) -> Vec<Row> {
     let (c99, b99) = (quantile(&mut core, 0.99), quantile(&mut raw, 0.99));
     let (c50, b50) = (quantile(&mut core, 0.5), quantile(&mut raw, 0.5));
     vec![
@@ -127,10 +132,12 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
         measure(ctx, n, &ids, plain),
     );
     // A shared code with no practical per-customer limit, a quantity and a budget to check.
-    let until = khachquen_core::time::today(khachquen_core::time::parse_tz("Asia/Ho_Chi_Minh").expect("tz"))
-        .checked_add_days(chrono::Days::new(365))
-        .expect("date")
-        .to_string();
+    let until = khachquen_core::time::today(
+        khachquen_core::time::parse_tz("Asia/Ho_Chi_Minh").expect("tz"),
+    )
+    .checked_add_days(chrono::Days::new(365))
+    .expect("date")
+    .to_string();
     let program = ctx
         .store
         .add_program(&ProgramInput {

@@ -410,7 +410,7 @@ fn valid_body(body: &str) -> Result<String> {
     Ok(b.to_owned())
 }
 
-fn by_name(conn: &Connection, name: &str) -> Result<Template> {
+pub(crate) fn by_name(conn: &Connection, name: &str) -> Result<Template> {
     db::templates::template_by_name(conn, name.trim())?
         .ok_or_else(|| CoreError::TemplateNotFound(name.trim().to_owned()))
 }
@@ -562,6 +562,30 @@ impl Store {
         path: &Path,
     ) -> Result<TemplateExport> {
         let actor = self.require(Perm::Export)?;
+        let ids = {
+            let conn = self.reader();
+            db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?
+        };
+        let (t, out) = self.write_messages(name, &ids, path)?;
+        self.audit_append(
+            &actor
+                .entry("template.export", "export")
+                .entity_id(&t.name)
+                .after(
+                    json!({"file": out.path, "rows": out.rows, "filter": audit::snapshot(filter)?}),
+                ),
+        )?;
+        Ok(out)
+    }
+
+    /// The phone + message CSV of the template for these customers (a campaign's treated):
+    /// the template and what was written. The caller checks who acts and records it.
+    pub(crate) fn write_messages(
+        &self,
+        name: &str,
+        ids: &[i64],
+        path: &Path,
+    ) -> Result<(Template, TemplateExport)> {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -573,14 +597,12 @@ impl Store {
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
-        let ids =
-            db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
         self.write_user_file(path, |tmp| {
             let mut w = crate::csvfile::csv_writer(tmp)?;
             crate::csvfile::write_text_record(&mut w, ["phone", "name", "message"])?;
-            for id in ids {
+            for &id in ids {
                 let Some(src) = db::templates::merge_source(&conn, id)? else {
                     continue;
                 };
@@ -600,13 +622,7 @@ impl Store {
             rows,
             missing,
         };
-        self.audit_append(
-            &actor
-                .entry("template.export", "export")
-                .entity_id(&t.name)
-                .after(json!({"file": out.path, "rows": rows, "filter": audit::snapshot(filter)?})),
-        )?;
-        Ok(out)
+        Ok((t, out))
     }
 }
 

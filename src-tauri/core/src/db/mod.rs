@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod backup;
+pub mod campaigns;
 pub mod care;
 pub mod customers;
 pub mod demo;
@@ -40,6 +41,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/012_list_walks.sql")),
     M::up(include_str!("migrations/013_covering_history.sql")),
     M::up(include_str!("migrations/014_vouchers.sql")),
+    M::up(include_str!("migrations/015_campaigns.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

@@ -25,6 +25,9 @@ pub struct ProgramRow {
     pub audience: String,
     pub next_min_minor: Option<i64>,
     pub next_days: Option<i64>,
+    /// Redemptions that count, and their discounts and gift costs.
+    pub uses: i64,
+    pub spent_minor: i64,
     pub created_at: i64,
     pub ended_at: Option<i64>,
 }
@@ -32,7 +35,7 @@ pub struct ProgramRow {
 const PROGRAM_COLS: &str = "p.id, p.name, p.kind, p.amount_minor, p.percent, p.gift,
     p.gift_cost_minor, p.multiplier, p.points, p.min_bill_minor, p.valid_from, p.valid_until,
     p.per_customer, p.quantity, p.budget_minor, p.audience, p.next_min_minor, p.next_days,
-    p.created_at, p.ended_at";
+    p.uses, p.spent_minor, p.created_at, p.ended_at";
 
 fn program_row(r: &Row, at: usize) -> rusqlite::Result<ProgramRow> {
     Ok(ProgramRow {
@@ -54,12 +57,14 @@ fn program_row(r: &Row, at: usize) -> rusqlite::Result<ProgramRow> {
         audience: r.get(at + 15)?,
         next_min_minor: r.get(at + 16)?,
         next_days: r.get(at + 17)?,
-        created_at: r.get(at + 18)?,
-        ended_at: r.get(at + 19)?,
+        uses: r.get(at + 18)?,
+        spent_minor: r.get(at + 19)?,
+        created_at: r.get(at + 20)?,
+        ended_at: r.get(at + 21)?,
     })
 }
 
-/// A new programme (the `id`, `created_at` and `ended_at` of `p` are ignored).
+/// A new programme (its `id`, `uses`, `spent_minor` and `ended_at` are ignored).
 pub fn insert_program(conn: &Connection, p: &ProgramRow, staff: Option<&str>) -> Result<i64> {
     conn.execute(
         "INSERT INTO voucher_programs (name, kind, amount_minor, percent, gift, gift_cost_minor,
@@ -207,9 +212,7 @@ pub struct VoucherRow {
     pub program: ProgramRow,
 }
 
-const VOUCHER_COLS: &str = "v.id, v.code, v.customer_id, v.valid_from, v.valid_until,
-    (SELECT count(*) FROM voucher_redemptions r
-                  WHERE r.voucher_id = v.id AND r.returned_at IS NULL)";
+const VOUCHER_COLS: &str = "v.id, v.code, v.customer_id, v.valid_from, v.valid_until, v.uses";
 
 fn voucher_row(r: &Row) -> rusqlite::Result<VoucherRow> {
     Ok(VoucherRow {
@@ -244,22 +247,14 @@ pub fn of_customer(conn: &Connection, customer_id: i64, limit: u32) -> Result<Ve
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// A programme's redemptions that count: (all of them, the customer's, discount and gift
-/// cost so far).
-pub fn program_uses(
-    conn: &Connection,
-    program_id: i64,
-    customer_id: i64,
-) -> Result<(i64, i64, i64)> {
+/// The customer's redemptions of a programme that count.
+pub fn customer_uses(conn: &Connection, program_id: i64, customer_id: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(*), coalesce(sum(customer_id = ?2), 0),
-                    coalesce(sum(discount_minor + gift_cost_minor), 0)
-             FROM voucher_redemptions WHERE program_id = ?1 AND returned_at IS NULL",
+            "SELECT count(*) FROM voucher_redemptions
+             WHERE program_id = ?1 AND customer_id = ?2 AND returned_at IS NULL",
         )?
-        .query_row(params![program_id, customer_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?)
+        .query_row(params![program_id, customer_id], |r| r.get(0))?)
 }
 
 pub struct NewRedemption {
@@ -273,7 +268,15 @@ pub struct NewRedemption {
     pub bonus_points: i64,
 }
 
+/// Record a redemption, counted on its voucher and programme.
 pub fn insert_redemption(conn: &Connection, r: &NewRedemption) -> Result<i64> {
+    count_use(
+        conn,
+        r.voucher_id,
+        r.program_id,
+        1,
+        r.discount_minor + r.gift_cost_minor,
+    )?;
     conn.prepare_cached(
         "INSERT INTO voucher_redemptions (voucher_id, program_id, customer_id, purchase_id, at,
             discount_minor, gift_cost_minor, bonus_points)
@@ -324,11 +327,33 @@ pub fn redemption_of(conn: &Connection, purchase_id: i64) -> Result<Option<Redee
     }))
 }
 
+fn count_use(conn: &Connection, voucher_id: i64, program_id: i64, n: i64, cost: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE vouchers SET uses = uses + ?2 WHERE id = ?1")?
+        .execute(params![voucher_id, n])?;
+    conn.prepare_cached(
+        "UPDATE voucher_programs SET uses = uses + ?2, spent_minor = spent_minor + ?3 WHERE id = ?1",
+    )?
+    .execute(params![program_id, n, n * cost])?;
+    Ok(())
+}
+
+/// Give a redemption back: it no longer counts on its voucher and programme.
 pub fn return_redemption(conn: &Connection, id: i64, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE voucher_redemptions SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL",
-        params![id, now],
-    )?;
+    let row: Option<(i64, i64, i64)> = conn
+        .query_row(
+            "SELECT voucher_id, program_id, discount_minor + gift_cost_minor
+             FROM voucher_redemptions WHERE id = ?1 AND returned_at IS NULL",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((voucher_id, program_id, cost)) = row {
+        conn.execute(
+            "UPDATE voucher_redemptions SET returned_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        count_use(conn, voucher_id, program_id, -1, cost)?;
+    }
     Ok(())
 }
 

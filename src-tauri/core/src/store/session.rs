@@ -74,9 +74,9 @@ pub enum Perm {
     /// See the shop's money totals in reports (revenue, basket, CLV of the shop, revenue
     /// per segment); a cashier's reports come without them.
     ShopRevenue,
-    /// Voucher programmes: create, end, issue and read their results (applying a voucher
-    /// on a bill is the counter's `Serve`).
-    Vouchers,
+    /// Voucher programmes, appreciation campaigns and loyalty cards: create, end, issue,
+    /// launch, print and read their results (applying a voucher on a bill is `Serve`).
+    Promotions,
 }
 
 impl Perm {
@@ -104,7 +104,7 @@ impl Perm {
             Perm::Maintenance => "maintenance",
             Perm::Demo => "demo",
             Perm::ShopRevenue => "shop_revenue",
-            Perm::Vouchers => "vouchers",
+            Perm::Promotions => "promotions",
         }
     }
 }

@@ -117,6 +117,8 @@ fn checked(
         audience: "issued".into(),
         next_min_minor: None,
         next_days: None,
+        uses: 0,
+        spent_minor: 0,
         created_at: now,
         ended_at: None,
     };
@@ -255,20 +257,58 @@ fn fresh_code(conn: &Connection) -> Result<String> {
     }
 }
 
-/// Insert a personal voucher under a fresh code (drawing again on the rare collision).
+/// Insert a personal voucher under a fresh code (drawing again on the rare collision):
+/// its id and code.
 fn insert_personal(
     conn: &Connection,
     rng: &mut impl rand::Rng,
     v: NewVoucher<'_>,
     now: i64,
-) -> Result<String> {
+) -> Result<(i64, String)> {
     loop {
         let c = code::generate(rng);
         let attempt = NewVoucher { code: &c, ..v };
-        if db::vouchers::insert_voucher(conn, &attempt, now)?.is_some() {
-            return Ok(c);
+        if let Some(id) = db::vouchers::insert_voucher(conn, &attempt, now)? {
+            return Ok((id, c));
         }
     }
+}
+
+/// A programme that can issue personal vouchers now: not a shared code, not ended or
+/// expired.
+pub(crate) fn issuable(conn: &Connection, reference: &str, now: i64) -> Result<ProgramRow> {
+    let p = resolve(conn, reference)?;
+    if p.audience == "code" {
+        return Err(CoreError::ProgramShared(p.name));
+    }
+    if p.ended_at.is_some() || now >= p.valid_until {
+        return Err(CoreError::ProgramClosed(p.name));
+    }
+    Ok(p)
+}
+
+/// One personal voucher of `p` for the customer, valid over the programme's window: its id.
+pub(crate) fn issue_one(
+    conn: &Connection,
+    rng: &mut impl rand::Rng,
+    p: &ProgramRow,
+    customer_id: i64,
+    now: i64,
+) -> Result<i64> {
+    Ok(insert_personal(
+        conn,
+        rng,
+        NewVoucher {
+            program_id: p.id,
+            code: "",
+            customer_id: Some(customer_id),
+            valid_from: p.valid_from,
+            valid_until: p.valid_until,
+            source_purchase_id: None,
+        },
+        now,
+    )?
+    .0)
 }
 
 fn benefit(p: &ProgramRow, exp: u32) -> Benefit {
@@ -421,11 +461,12 @@ pub(crate) fn apply(
         let min = money::from_minor(p.min_bill_minor, exp).to_string();
         return Err(CoreError::VoucherBelowMinimum { code, min });
     }
-    let (all, mine, spent) = db::vouchers::program_uses(conn, p.id, customer_id)?;
-    if let Some(limit) = p.per_customer.filter(|l| mine >= *l) {
-        return Err(CoreError::VoucherCustomerLimit { code, limit });
+    if let Some(limit) = p.per_customer {
+        if db::vouchers::customer_uses(conn, p.id, customer_id)? >= limit {
+            return Err(CoreError::VoucherCustomerLimit { code, limit });
+        }
     }
-    if p.quantity.is_some_and(|q| all >= q) {
+    if p.quantity.is_some_and(|q| p.uses >= q) {
         return Err(CoreError::VoucherSoldOut(code));
     }
     let discount_minor = match p.kind.as_str() {
@@ -439,7 +480,7 @@ pub(crate) fn apply(
     };
     let cost = discount_minor.saturating_add(gift_cost(p));
     if p.budget_minor
-        .is_some_and(|b| spent.saturating_add(cost) > b)
+        .is_some_and(|b| p.spent_minor.saturating_add(cost) > b)
     {
         return Err(CoreError::VoucherBudgetSpent(code));
     }
@@ -572,7 +613,7 @@ pub(crate) fn issue_earned(
         let until = day
             .checked_add_days(Days::new(days + 1))
             .map_or(i64::MAX / 2, |d| time::day_start(d, tz));
-        let code = insert_personal(
+        let (_, code) = insert_personal(
             conn,
             &mut rng,
             NewVoucher {
@@ -603,7 +644,7 @@ pub(crate) fn usable_of(conn: &Connection, customer_id: i64) -> Result<Option<Vo
 }
 
 /// A programme by id ("12", "#12") or exact name (the newest of that name).
-fn resolve(conn: &Connection, reference: &str) -> Result<ProgramRow> {
+pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<ProgramRow> {
     let r = reference.trim();
     let not_found = || CoreError::ProgramNotFound(r.to_owned());
     if let Ok(id) = r.trim_start_matches('#').parse::<i64>() {
@@ -619,7 +660,7 @@ fn resolve(conn: &Connection, reference: &str) -> Result<ProgramRow> {
 
 impl Store {
     pub fn add_program(&self, input: &ProgramInput) -> Result<VoucherProgram> {
-        let actor = self.require(Perm::Vouchers)?;
+        let actor = self.require(Perm::Promotions)?;
         let staff = actor.attribution(None);
         self.write(|conn| {
             let now = time::now();
@@ -673,7 +714,7 @@ impl Store {
 
     /// What a programme gave and what its redeeming bills brought.
     pub fn program_results(&self, reference: &str) -> Result<ProgramResults> {
-        self.require(Perm::Vouchers)?;
+        self.require(Perm::Promotions)?;
         let conn = self.reader();
         let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
         let p = resolve(&conn, reference)?;
@@ -697,7 +738,7 @@ impl Store {
 
     /// End a programme now: its codes stop working and nothing more is issued.
     pub fn end_program(&self, reference: &str) -> Result<VoucherProgram> {
-        let actor = self.require(Perm::Vouchers)?;
+        let actor = self.require(Perm::Promotions)?;
         self.write(|conn| {
             let p = resolve(conn, reference)?;
             let (tz, exp) = (timezone(conn)?, currency(conn)?.1);
@@ -723,16 +764,10 @@ impl Store {
     /// Give each customer of the list a personal code of the programme; customers who
     /// already hold one are skipped, so issuing again to the same list changes nothing.
     pub fn issue_vouchers(&self, reference: &str, filter: &CustomerFilter) -> Result<IssueResult> {
-        let actor = self.require(Perm::Vouchers)?;
+        let actor = self.require(Perm::Promotions)?;
         self.write(|conn| {
-            let p = resolve(conn, reference)?;
             let now = time::now();
-            if p.audience == "code" {
-                return Err(CoreError::ProgramShared(p.name));
-            }
-            if p.ended_at.is_some() || now >= p.valid_until {
-                return Err(CoreError::ProgramClosed(p.name));
-            }
+            let p = issuable(conn, reference, now)?;
             let ids = db::filter::filter_ids(conn, &filter_sql(conn, filter)?)?;
             let held = db::vouchers::holders(conn, p.id)?;
             let mut rng = rand::rng();
@@ -741,19 +776,7 @@ impl Store {
                 if held.contains(&id) {
                     continue;
                 }
-                insert_personal(
-                    conn,
-                    &mut rng,
-                    NewVoucher {
-                        program_id: p.id,
-                        code: "",
-                        customer_id: Some(id),
-                        valid_from: p.valid_from,
-                        valid_until: p.valid_until,
-                        source_purchase_id: None,
-                    },
-                    now,
-                )?;
+                issue_one(conn, &mut rng, &p, id, now)?;
                 issued += 1;
             }
             let out = IssueResult {

@@ -24,6 +24,7 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["purchases"], false),
     (&["analytics"], false),
     (&["care"], false),
+    (&["campaigns"], false),
     (&["transfer"], false),
     (&["backup"], false),
     (&["demo"], false),

@@ -4,6 +4,7 @@ mod access;
 mod analytics;
 mod audit;
 mod backup;
+mod campaigns;
 mod care;
 mod clv;
 mod import;

@@ -617,6 +617,18 @@ proptest! {
                 |r| r.get(0),
             ).unwrap();
             prop_assert!(most <= per_customer, "{most} > {per_customer}");
+            // The counters a bill checks agree with the redemptions they count.
+            let off: i64 = db.query_row(
+                "SELECT (SELECT count(*) FROM voucher_programs p WHERE p.uses <> (SELECT count(*)
+                           FROM voucher_redemptions r WHERE r.program_id = p.id AND r.returned_at IS NULL)
+                         OR p.spent_minor <> (SELECT coalesce(sum(discount_minor + gift_cost_minor), 0)
+                           FROM voucher_redemptions r WHERE r.program_id = p.id AND r.returned_at IS NULL))
+                      + (SELECT count(*) FROM vouchers v WHERE v.uses <> (SELECT count(*)
+                           FROM voucher_redemptions r WHERE r.voucher_id = v.id AND r.returned_at IS NULL))",
+                [],
+                |r| r.get(0),
+            ).unwrap();
+            prop_assert_eq!(off, 0);
         }
     }
 }

@@ -26,6 +26,10 @@ CREATE TABLE voucher_programs (
     -- day for next_days days
     next_min_minor INTEGER CHECK (next_min_minor > 0),
     next_days      INTEGER CHECK (next_days > 0),
+    -- redemptions that count, and their discounts and gift costs: kept in step with
+    -- voucher_redemptions in the bill's transaction, so a bill checks its limits in O(1)
+    uses           INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0),
+    spent_minor    INTEGER NOT NULL DEFAULT 0 CHECK (spent_minor >= 0),
     created_at     INTEGER NOT NULL,
     ended_at       INTEGER,
     staff          TEXT
@@ -43,7 +47,9 @@ CREATE TABLE vouchers (
     valid_until INTEGER NOT NULL CHECK (valid_until > valid_from),
     issued_at   INTEGER NOT NULL,
     -- the bill whose amount issued it (the next-purchase rule)
-    source_purchase_id INTEGER REFERENCES purchases(id)
+    source_purchase_id INTEGER REFERENCES purchases(id),
+    -- redemptions that count (kept in step like the programme's)
+    uses        INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0)
 ) STRICT;
 CREATE INDEX vouchers_customer ON vouchers(customer_id, valid_until) WHERE customer_id IS NOT NULL;
 CREATE INDEX vouchers_program ON vouchers(program_id, customer_id);
@@ -62,5 +68,5 @@ CREATE TABLE voucher_redemptions (
     -- used again, and this redemption no longer counts
     returned_at     INTEGER
 ) STRICT;
-CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id) WHERE returned_at IS NULL;
-CREATE INDEX voucher_redemptions_program ON voucher_redemptions(program_id, customer_id);
+CREATE INDEX voucher_redemptions_customer ON voucher_redemptions(program_id, customer_id)
+    WHERE returned_at IS NULL;
