@@ -24,6 +24,7 @@ macro_rules! errln {
 
 mod audit;
 mod backup;
+mod campaigns;
 mod care;
 mod customers;
 mod db;
@@ -78,6 +79,8 @@ enum Command {
     Loyalty(loyalty::Cmd),
     #[command(flatten)]
     Vouchers(vouchers::Cmd),
+    #[command(flatten)]
+    Campaigns(campaigns::Cmd),
     #[command(flatten)]
     Backup(backup::Cmd),
     #[command(flatten)]
@@ -212,6 +215,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Db(cmd) => db::run(db, cmd, o),
         Command::Loyalty(cmd) => loyalty::run(db, cmd, o),
         Command::Vouchers(cmd) => vouchers::run(db, cmd, o),
+        Command::Campaigns(cmd) => campaigns::run(db, cmd, o),
         Command::Backup(cmd) => backup::run(db, cmd, o),
         Command::Transfer(cmd) => transfer::run(db, cmd, o),
         Command::Care(cmd) => care::run(db, cmd, o),

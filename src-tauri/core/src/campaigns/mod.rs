@@ -16,8 +16,6 @@ use crate::store::Store;
 use crate::{limits, loyalty, money, text, time, vouchers};
 use chrono::{Datelike, Days, NaiveDate};
 use chrono_tz::Tz;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use rusqlite::Connection;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
@@ -195,14 +193,25 @@ fn audience(conn: &Connection, c: &CampaignRow, tz: Tz) -> Result<(Vec<i64>, Vec
     Ok((ids, by_spend))
 }
 
-/// Split the audience: a seeded shuffle of it in customer order, its first share held back.
+/// Whether a customer is held back: a seeded hash of the customer, below `percent` of its
+/// range. Each customer's lot depends only on the seed and their id, never on who else is
+/// in the audience or in what order, so the split can be drawn while customers stream by
+/// (the demo) and redrawn by anyone who has the seed.
+pub fn held_back(seed: u64, customer_id: i64, percent: i64) -> bool {
+    // splitmix64: a well-mixed 64-bit hash of (seed, id).
+    let mut z = seed ^ (customer_id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z % 10_000) < (percent.clamp(0, 100) as u64) * 100
+}
+
+/// The held-back share of an audience ([`held_back`] for each).
 pub fn holdout_of(ids: &[i64], percent: i64, seed: u64) -> HashSet<i64> {
-    let mut order = ids.to_vec();
-    order.sort_unstable();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    order.shuffle(&mut rng);
-    let n = (order.len() as i64 * percent + 50) / 100;
-    order.into_iter().take(n as usize).collect()
+    ids.iter()
+        .copied()
+        .filter(|&id| held_back(seed, id, percent))
+        .collect()
 }
 
 /// The share `x` of `n` with its 95% interval (normal approximation).
