@@ -169,7 +169,18 @@ fn results_text(o: &Out, r: &CampaignResults) -> String {
         ),
         o.t("cli.campaign_summary")
             .replace("{customers}", &format!("{:.0}", r.extra_customers.value))
+            .replace(
+                "{customers_range}",
+                &format!(
+                    "{:.0} … {:.0}",
+                    r.extra_customers.low, r.extra_customers.high
+                ),
+            )
             .replace("{revenue}", &r.extra_revenue.value.to_string())
+            .replace(
+                "{revenue_range}",
+                &format!("{} … {}", r.extra_revenue.low, r.extra_revenue.high),
+            )
             .replace("{cost}", &r.cost.to_string()),
         format!(
             "{}: {}/{} · {}: {} · {}: {} · {}: {}",

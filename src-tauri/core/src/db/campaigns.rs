@@ -99,6 +99,15 @@ pub fn all(conn: &Connection) -> Result<Vec<CampaignRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The size of a campaign's top-N audience, once it is known (the demo's).
+pub fn set_top(conn: &Connection, id: i64, n: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE campaigns SET top_n = ?2 WHERE id = ?1",
+        params![id, n],
+    )?;
+    Ok(())
+}
+
 pub fn set_launched(conn: &Connection, id: i64, at: i64) -> Result<()> {
     conn.execute(
         "UPDATE campaigns SET launched_at = ?2 WHERE id = ?1 AND launched_at IS NULL",

@@ -46,6 +46,11 @@ pub struct BulkWriter<'c> {
 }
 
 impl<'c> BulkWriter<'c> {
+    /// The connection the writer writes on (for the rare rows it has no statement for).
+    pub fn conn(&self) -> &'c Connection {
+        self.conn
+    }
+
     pub fn new(conn: &'c Connection) -> Result<Self> {
         Ok(BulkWriter {
             conn,

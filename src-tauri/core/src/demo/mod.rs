@@ -317,15 +317,170 @@ struct Filler<'c> {
     currency: (String, u32),
     rules: Rules,
     tiers: Vec<TierDef>,
+    campaign: DemoCampaign,
+}
+
+/// The demo's past appreciation campaign: the customers who spent at least `threshold` in
+/// the year before it (its top N by 12-month spend), 10% of them held back by the seeded
+/// hash; the treated got a personal voucher, and some of them came back sooner for it.
+/// Its draws come from its own `rng`, so the rest of the shop is as without it.
+struct DemoCampaign {
+    id: i64,
+    program: db::vouchers::ProgramRow,
+    threshold: i64,
+    seed: u64,
+    rng: ChaCha8Rng,
+    members: i64,
+}
+
+const CAMPAIGN_HOLDOUT: i64 = 10;
+
+impl DemoCampaign {
+    /// The programme and the campaign, 60 days before `end` for 30 days.
+    fn new(conn: &Connection, seed: u64, end: i64, exp: u32) -> Result<DemoCampaign> {
+        let day = 86_400;
+        let (starts_at, ends_at) = (end - 60 * day, end - 30 * day);
+        let unit = 10i64.pow(exp);
+        let (money, min_bill, threshold) = if exp == 0 {
+            (50_000, 300_000, 3_000_000)
+        } else {
+            (2 * unit, 12 * unit, 200 * unit)
+        };
+        let mut program = db::vouchers::ProgramRow {
+            id: 0,
+            name: "Tri ân khách thân thiết".into(),
+            kind: "amount".into(),
+            amount_minor: Some(money),
+            percent: None,
+            gift: None,
+            gift_cost_minor: 0,
+            multiplier: None,
+            points: None,
+            min_bill_minor: min_bill,
+            valid_from: starts_at,
+            valid_until: ends_at,
+            per_customer: Some(1),
+            quantity: None,
+            budget_minor: None,
+            audience: "issued".into(),
+            next_min_minor: None,
+            next_days: None,
+            uses: 0,
+            spent_minor: 0,
+            created_at: starts_at - 2 * day,
+            ended_at: None,
+        };
+        program.id = db::vouchers::insert_program(conn, &program, Some("Chị Lan"))?;
+        let seed = seed.wrapping_add(0x5EED);
+        let id = db::campaigns::insert(
+            conn,
+            &db::campaigns::CampaignRow {
+                id: 0,
+                name: program.name.clone(),
+                occasion: "date".into(),
+                starts_at,
+                ends_at,
+                filter: "{}".into(),
+                top_n: None,
+                program_id: Some(program.id),
+                points: None,
+                gift: None,
+                template: None,
+                call_top: None,
+                holdout_percent: CAMPAIGN_HOLDOUT,
+                seed: seed as i64,
+                created_at: starts_at - 2 * day,
+                launched_at: None,
+            },
+            Some("Chị Lan"),
+        )?;
+        db::campaigns::set_launched(conn, id, starts_at - day)?;
+        Ok(DemoCampaign {
+            id,
+            program,
+            threshold,
+            seed,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            members: 0,
+        })
+    }
+
+    /// Customer `id` with these purchases: a member or not, and whether held back. A treated
+    /// member may come back sooner for the voucher (one of their later bills moves into the
+    /// window), and may use it on their first bill there (its index).
+    fn decide(&mut self, id: i64, times: &mut [i64], amounts: &[i64]) -> Option<Member> {
+        let (from, to) = (self.program.valid_from, self.program.valid_until);
+        let year = loyalty::year_ago(from);
+        let spend: i64 = times
+            .iter()
+            .zip(amounts)
+            .filter(|(t, _)| (year..from).contains(*t))
+            .map(|(_, a)| a)
+            .sum();
+        if spend < self.threshold {
+            return None;
+        }
+        self.members += 1;
+        if crate::campaigns::held_back(self.seed, id, CAMPAIGN_HOLDOUT) {
+            return Some(Member {
+                held: true,
+                uses: None,
+            });
+        }
+        if !times.iter().any(|t| (from..to).contains(t)) && self.rng.random_ratio(1, 2) {
+            if let Some(k) = times.iter().position(|&t| t >= to) {
+                // The earliest bill after the window: every earlier one is before it.
+                times[k] = self.rng.random_range(from..to);
+            }
+        }
+        let uses = times
+            .iter()
+            .position(|t| (from..to).contains(t))
+            .filter(|&k| amounts[k] >= self.program.min_bill_minor && self.rng.random_ratio(3, 4));
+        Some(Member { held: false, uses })
+    }
+
+    /// The member's row and, for the treated, their voucher (once the customer row exists):
+    /// the voucher and the bill that uses it.
+    fn record(&mut self, conn: &Connection, id: i64, m: &Member) -> Result<Option<(i64, usize)>> {
+        let voucher = if m.held {
+            None
+        } else {
+            let (from, to) = (self.program.valid_from, self.program.valid_until);
+            Some(loop {
+                let code = crate::vouchers::code::generate(&mut self.rng);
+                let v = db::vouchers::NewVoucher {
+                    program_id: self.program.id,
+                    code: &code,
+                    customer_id: Some(id),
+                    valid_from: from,
+                    valid_until: to,
+                    source_purchase_id: None,
+                };
+                if let Some(vid) = db::vouchers::insert_voucher(conn, &v, from - 86_400)? {
+                    break vid;
+                }
+            })
+        };
+        db::campaigns::insert_member(conn, self.id, id, m.held, voucher)?;
+        Ok(voucher.zip(m.uses))
+    }
+}
+
+/// A demo campaign member: held back, or treated and maybe using the voucher on a bill.
+struct Member {
+    held: bool,
+    uses: Option<usize>,
 }
 
 impl<'c> Filler<'c> {
-    fn new(conn: &'c Connection, rng: ChaCha8Rng, customers: u64) -> Result<Self> {
+    fn new(conn: &'c Connection, rng: ChaCha8Rng, customers: u64, seed: u64) -> Result<Self> {
         let currency = currency(conn)?;
         // Two years up to the start of today (UTC), so the same seed gives the same shop.
         let end = time::now() / 86_400 * 86_400;
         let window = 730 * 86_400;
         Ok(Filler {
+            campaign: DemoCampaign::new(conn, seed, end, currency.1)?,
             rng,
             phones: HashSet::with_capacity(customers as usize),
             start: end - window,
@@ -341,8 +496,9 @@ impl<'c> Filler<'c> {
     /// Customer `id` of segment `seg`, with their `n` purchases and their points and tiers.
     fn customer(&mut self, id: i64, seg: Segment, n: u64) -> Result<()> {
         let person = self.person(id);
-        let (times, created_at) = self.purchase_times(seg, n);
+        let (mut times, created_at) = self.purchase_times(seg, n);
         let amounts = self.amounts(seg, n);
+        let member = self.campaign.decide(id, &mut times, &amounts);
         let name_fold = text::fold(&person.name);
         let name_marked = text::lower_marked(&person.name);
         let phone_rev = phone::reversed(&person.phone);
@@ -368,7 +524,11 @@ impl<'c> Filler<'c> {
             last_purchase_at: times.last().copied(),
             tag: person.tag,
         })?;
-        self.purchases(id, &times, &amounts)
+        let voucher = match &member {
+            Some(m) => self.campaign.record(self.w.conn(), id, m)?,
+            None => None,
+        };
+        self.purchases(id, &times, &amounts, voucher)
     }
 
     fn person(&mut self, id: i64) -> Person {
@@ -462,10 +622,17 @@ impl<'c> Filler<'c> {
 
     /// The customer's purchases in order, their card following along (expiry, tier, points
     /// earned and spent), then the card as it stands at `end`.
-    fn purchases(&mut self, id: i64, times: &[i64], amounts: &[i64]) -> Result<()> {
+    fn purchases(
+        &mut self,
+        id: i64,
+        times: &[i64],
+        amounts: &[i64],
+        voucher: Option<(i64, usize)>,
+    ) -> Result<()> {
         let mut card = Card::default();
-        for (&at, &amount) in times.iter().zip(amounts) {
-            self.purchase(&mut card, id, at, amount)?;
+        for (k, (&at, &amount)) in times.iter().zip(amounts).enumerate() {
+            let v = voucher.filter(|v| v.1 == k).map(|v| v.0);
+            self.purchase(&mut card, id, at, amount, v)?;
         }
         card.expire(&mut self.w, id, &self.rules, self.end)?;
         // A customer who never bought has no tier yet, as one just added at the
@@ -477,7 +644,18 @@ impl<'c> Filler<'c> {
         Ok(())
     }
 
-    fn purchase(&mut self, card: &mut Card, id: i64, at: i64, amount: i64) -> Result<()> {
+    fn purchase(
+        &mut self,
+        card: &mut Card,
+        id: i64,
+        at: i64,
+        amount: i64,
+        voucher: Option<i64>,
+    ) -> Result<()> {
+        // A campaign voucher comes off first; points pay on what remains.
+        let off = voucher.map_or(0, |_| {
+            self.campaign.program.amount_minor.unwrap_or(0).min(amount)
+        });
         let (rules, tiers) = (&self.rules, &self.tiers);
         let (rng, w) = (&mut self.rng, &mut self.w);
         let payment = weighted(rng, PAYMENTS);
@@ -486,13 +664,13 @@ impl<'c> Filler<'c> {
         let spend = card.spend(at);
         card.move_tier(w, id, tiers, at, spend)?;
         // Some customers spend their points when they have enough.
-        let max = loyalty::max_points(amount, card.balance(), rules);
+        let max = loyalty::max_points(amount - off, card.balance(), rules);
         let redeem = if max > 0 && rng.random_ratio(1, 3) {
             rng.random_range(rules.min_redeem.max(1)..=max)
         } else {
             0
         };
-        let discount = redeem * rules.point_value;
+        let discount = redeem * rules.point_value + off;
         let mult =
             loyalty::tier_for(tiers, spend).map_or(rust_decimal::Decimal::ONE, |t| t.multiplier);
         let earn = loyalty::earn_points(amount - discount, rules, mult);
@@ -504,6 +682,21 @@ impl<'c> Filler<'c> {
             payment,
             staff,
         })?;
+        if let Some(voucher_id) = voucher {
+            db::vouchers::insert_redemption(
+                w.conn(),
+                &db::vouchers::NewRedemption {
+                    voucher_id,
+                    program_id: self.campaign.program.id,
+                    customer_id: id,
+                    purchase_id: pid,
+                    at,
+                    discount_minor: off,
+                    gift_cost_minor: 0,
+                    bonus_points: 0,
+                },
+            )?;
+        }
         if redeem > 0 {
             w.entry(id, "redeem", -redeem, at, Some(pid), Some(staff), None)?;
             card.points(at, -redeem, rules);
@@ -626,7 +819,7 @@ impl Store {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let segs = draw_segments(&mut rng, customers);
             let counts = plan_counts(&mut rng, &segs, purchases);
-            let mut filler = Filler::new(conn, rng, customers)?;
+            let mut filler = Filler::new(conn, rng, customers, seed)?;
             let mut written = 0u64;
             for (idx, (&seg, &n)) in segs.iter().zip(&counts).enumerate() {
                 let id = idx as i64 + 1;
@@ -638,6 +831,7 @@ impl Store {
             }
             progress(customers, total);
             let end = filler.end;
+            db::campaigns::set_top(conn, filler.campaign.id, filler.campaign.members.max(1))?;
             drop(filler);
             for (k, sql) in indexes.iter().enumerate() {
                 db::demo::create_index(conn, sql)?;

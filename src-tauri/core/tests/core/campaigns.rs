@@ -302,3 +302,38 @@ fn a_bad_campaign_names_its_field() {
     assert_eq!(e.code(), "voucher.program_not_found");
     assert!(s.campaigns().unwrap().is_empty());
 }
+
+/// The demo shop comes with a past campaign: its members are the top spenders before it,
+/// a seeded tenth held back, and the treated came back more than the held back.
+#[test]
+fn the_demo_has_a_past_campaign_with_a_holdout() {
+    let s = Store::open_in_memory().unwrap();
+    s.create_demo(6000, 36_000, 1, &mut |_, _| {}).unwrap();
+    let list = s.campaigns().unwrap();
+    assert_eq!(list.len(), 1);
+    let c = &list[0];
+    assert!(c.launched_at.is_some() && c.until < today());
+    let r = s.campaign_results(&c.id.to_string()).unwrap();
+    let n = r.treated.customers + r.holdout.customers;
+    assert_eq!(Some(n), c.top);
+    assert!(
+        r.holdout.customers * 100 >= n * 5 && r.holdout.customers * 100 <= n * 15,
+        "{r:?}"
+    );
+    assert!(r.return_rate_difference.value > 0.0, "{r:?}");
+    assert!(r.redeemed > 0 && r.discounts > Decimal::ZERO, "{r:?}");
+    assert_eq!(r.issued, r.treated.customers);
+    // The members are exactly the holdout's seeded draw.
+    assert_eq!(r.campaign.holdout_percent, 10);
+    eprintln!(
+        "demo campaign: {} members, treated {}/{} back, held {}/{} back, +{:.0} customers, +{} revenue, cost {}",
+        n,
+        r.treated.returned,
+        r.treated.customers,
+        r.holdout.returned,
+        r.holdout.customers,
+        r.extra_customers.value,
+        r.extra_revenue.value,
+        r.cost
+    );
+}

@@ -789,7 +789,7 @@ fn templates_render_every_field_and_leave_missing_ones_empty() {
         "template.not_found"
     );
     let list = s.templates().unwrap();
-    assert_eq!(list.templates.len(), 8);
+    assert_eq!(list.templates.len(), 10);
     assert!(list.fields.contains(&"xung_ho"));
 }
 
@@ -945,7 +945,7 @@ fn the_window_lists_the_built_in_templates_of_the_shop_language_and_all_of_the_s
     assert!(got.iter().any(|(n, _)| n == "Khuyến mãi Tết"));
     // The full list (the CLI's) still has every template, each with its language.
     let all = s.templates().unwrap();
-    assert_eq!(all.templates.len(), 10);
+    assert_eq!(all.templates.len(), 12);
     assert!(all.templates.iter().all(|t| t.language.is_some()));
 }
 

@@ -33,3 +33,10 @@ CREATE TABLE campaign_members (
     voucher_id  INTEGER REFERENCES vouchers(id),
     PRIMARY KEY (campaign_id, customer_id)
 ) STRICT, WITHOUT ROWID;
+-- A campaign's redemptions are found from its members' vouchers.
+CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id);
+
+-- A message for a campaign's treated customers, with their voucher.
+INSERT INTO templates (name, body, builtin, updated_at) VALUES
+    ('tri-an', 'Chào {xung_ho} {ten}, {cua_hang} cảm ơn {xung_ho} đã luôn ủng hộ! Xin gửi {xung_ho} ưu đãi tri ân: {uu_dai}, mã {ma_uu_dai}, dùng đến hết ngày {han_uu_dai}.', 1, 0),
+    ('appreciation', 'Hi {honorific} {full_name}, thank you for being a regular at {shop}! A thank-you from us: {voucher}, code {voucher_code}, valid through {voucher_expiry}.', 1, 0);
