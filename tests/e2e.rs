@@ -1183,3 +1183,54 @@ async fn apply_a_voucher_at_the_counter() -> R<()> {
     assert_eq!(v[0]["status"], "usable");
     Ok(())
 }
+
+/// A USB scanner types the card number and Enter at the counter: that customer is picked at
+/// once, without a list to choose from.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_scanned_card_number_picks_its_customer() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4714, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Lý Minh Châu",
+                "--phone",
+                "0905 000 015",
+            ],
+        );
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Tạ Thu Hà",
+                "--phone",
+                "0906 111 222",
+            ],
+        );
+        cli(d, &["card", "assign", "--filter", "search=Hà"]);
+    })
+    .await?;
+    let number = {
+        let out = crate::support_cli::kq(s.dir(), &["customer", "show", "0906111222", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        v["customer"]["card_no"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(number.len(), 13, "{number}");
+    s.wait_focus("counter-search").await?;
+    // As a scanner does: the digits and Enter at once, before any answer arrives.
+    s.keys(&format!("{number}{}", Key::Enter)).await?;
+    s.wait_focus("purchase-amount").await?;
+    let head = s.wait_text(".customer-head", "Tạ Thu Hà").await?;
+    assert!(!head.contains("Lý Minh Châu"), "{head}");
+    s.screenshot("counter-card-scanned").await?;
+    s.close().await.map(drop)
+}

@@ -634,6 +634,10 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
         ("purchase_refund", json!({"id": 999})),
         ("customer_vouchers", json!({"id": 1})),
         (
+            "card_print",
+            json!({"id": 1, "path": "/nonexistent/cards.pdf", "label": "Thẻ"}),
+        ),
+        (
             "points_adjust",
             json!({"customer_id": 1, "delta": 5, "reason": "gift"}),
         ),

@@ -176,3 +176,162 @@ fn processes_racing_with_one_code_redeem_it_once() {
         .unwrap();
     assert_eq!((redemptions, bills), (1, 1));
 }
+
+/// A campaign through the binary: created, launched once (again changes nothing), its
+/// messages written, and its results in both languages.
+#[test]
+fn a_campaign_launches_once_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, phone) in [
+        ("An", "0912000101"),
+        ("Bình", "0912000102"),
+        ("Chi", "0912000103"),
+    ] {
+        ok(d, &["customer", "add", "--name", name, "--phone", phone]);
+        ok(
+            d,
+            &["purchase", "add", "--customer", phone, "--amount", "500000"],
+        );
+    }
+    json(
+        d,
+        &[
+            "voucher",
+            "program",
+            "add",
+            "--name",
+            "Tri ân",
+            "--kind",
+            "gift",
+            "--gift",
+            "Móc khóa",
+            "--gift-cost",
+            "15000",
+            "--until",
+            &until(),
+        ],
+    );
+    let c = json(
+        d,
+        &[
+            "campaign",
+            "add",
+            "--name",
+            "Cuối năm",
+            "--top",
+            "2",
+            "--program",
+            "Tri ân",
+            "--points",
+            "20",
+            "--holdout",
+            "0",
+            "--template",
+            "tri-an",
+        ],
+    );
+    assert_eq!(c["top"], 2);
+    let csv = d.join("tin.csv");
+    let l = json(
+        d,
+        &[
+            "campaign",
+            "launch",
+            "Cuối năm",
+            "--messages",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        (l["launched_now"].as_bool(), l["treated"].as_i64()),
+        (Some(true), Some(2))
+    );
+    assert_eq!(
+        (l["vouchers"].as_i64(), l["points"].as_i64()),
+        (Some(2), Some(40))
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let again = json(d, &["campaign", "launch", "Cuối năm"]);
+    assert_eq!(
+        (again["launched_now"].as_bool(), again["treated"].as_i64()),
+        (Some(false), Some(2))
+    );
+    let r = json(d, &["campaign", "results", "Cuối năm"]);
+    assert_eq!(
+        (
+            r["treated"]["customers"].as_i64(),
+            r["holdout"]["customers"].as_i64()
+        ),
+        (Some(2), Some(0))
+    );
+    assert_eq!(r["points_cost"], "40000");
+    let vi = kq_vi(d, &["campaign", "results", "Cuối năm"]);
+    let out = String::from_utf8_lossy(&vi.stdout);
+    assert!(out.contains("So với không làm gì"), "{out}");
+    refused(
+        d,
+        &["campaign", "add", "--name", "x", "--holdout", "95"],
+        "holdout_percent",
+    );
+}
+
+/// Cards through the binary: numbers for a list (kept on a second run), a shop's own number
+/// refused when taken, a purchase found by card number, and a PDF sheet of the list.
+#[test]
+fn cards_are_numbered_found_and_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, phone) in [
+        ("Nguyễn Thị Hường", "0912000201"),
+        ("Trần Văn Đức", "0912000202"),
+        ("Lê Ánh", "0912000203"),
+    ] {
+        ok(d, &["customer", "add", "--name", name, "--phone", phone]);
+    }
+    let a = json(d, &["card", "assign", "--filter", "search=Nguyen"]);
+    assert_eq!(
+        (a["customers"].as_i64(), a["assigned"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let again = json(d, &["card", "assign", "--filter", "search=Nguyen"]);
+    assert_eq!(again["assigned"], 0);
+    let show = json(d, &["customer", "show", "0912000201"]);
+    let card = show["customer"]["card_no"].as_str().unwrap().to_owned();
+    assert_eq!(card, "2000000000015");
+    // The card number is a customer reference like a phone.
+    let p = json(
+        d,
+        &["purchase", "add", "--customer", &card, "--amount", "120000"],
+    );
+    assert_eq!(p["purchase"]["customer_id"], show["customer"]["id"]);
+    ok(d, &["card", "set", "0912000202", "vip-0042"]);
+    refused(
+        d,
+        &["card", "set", "0912000203", "VIP-0042"],
+        "already belongs to Trần Văn Đức",
+    );
+    refused(
+        d,
+        &["card", "set", "0912000203", "x!"],
+        "Invalid card number",
+    );
+    let pdf = d.join("the.pdf");
+    let r = json(d, &["card", "print", pdf.to_str().unwrap()]);
+    assert_eq!(
+        (
+            r["cards"].as_i64(),
+            r["pages"].as_i64(),
+            r["assigned"].as_i64()
+        ),
+        (Some(3), Some(1), Some(1))
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    refused(
+        d,
+        &["card", "print", d.join("the.txt").to_str().unwrap()],
+        "choose a .pdf file",
+    );
+}

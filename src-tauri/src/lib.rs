@@ -34,6 +34,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::loyalty::purchase_quote,
             commands::purchases::purchase_refund,
             commands::purchases::customer_vouchers,
+            commands::customers::card_print,
             commands::loyalty::points_adjust,
             commands::transfer::import_preview,
             commands::transfer::import_run,

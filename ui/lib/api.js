@@ -92,6 +92,7 @@ export const loyaltySet = (rules) => call('loyalty_set', { rules });
 export const loyaltySetTiers = (tiers) => call('loyalty_set_tiers', { tiers });
 export const purchaseQuote = (input) => call('purchase_quote', { input });
 export const customerVouchers = (id) => call('customer_vouchers', { id });
+export const cardPrint = (id, path, label) => call('card_print', { id, path, label });
 export const purchaseRefund = (id, amount) =>
   call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
 export const pointsAdjust = (customerId, delta, reason) =>

@@ -53,6 +53,7 @@ const OWNER_COMMANDS = {
   demo_leave: 'demo',
 
   reminder_cancel_bulk: 'cancel_reminder',
+  card_print: 'promotions',
 };
 
 /** The permission a command needs beyond the counter's work, or null. */

@@ -104,6 +104,7 @@ async function mount(root, context, param) {
     data = loaded;
     ({ care, error: careError } = careResult);
     render();
+    loadVouchers(loaded.customer.id);
   } catch (err) {
     if (els !== mine) return;
     fill(root, h('div', { class: 'profile' }, backLink(), h('p', { class: 'notice error' }, ctx.t.error(err))));
@@ -573,8 +574,99 @@ function loyaltyCard() {
           ]
         : h('span', { class: 'muted' }, t('loyalty.top_tier')),
     ),
+    cardRow(),
+    h('div', { id: 'profile-vouchers', class: 'profile-vouchers' }),
     adjustForm(),
   );
+}
+
+/** The loyalty card's number, and (for the owner) a PDF of the card to print. */
+function cardRow() {
+  const { t } = ctx;
+  const c = data.customer;
+  const general = h('span', { class: 'field-error', role: 'alert' });
+  const print = async () => {
+    fill(general);
+    try {
+      const file = `${t('profile.card_file')}-${c.card_no ?? c.id}.pdf`;
+      const path = await api.pickSavePath(file, [{ name: 'PDF', extensions: ['pdf'] }]);
+      if (!path) return;
+      const r = await api.cardPrint(c.id, path, t('cards.label'));
+      toast(t('profile.card_printed', { path: r.path }), 'success', 6000);
+      if (!c.card_no) reloadSide();
+    } catch (err) {
+      fill(general, t.error(err));
+    }
+  };
+  return h(
+    'div',
+    { class: 'card-row', id: 'profile-card' },
+    h('span', { class: 'label' }, t('profile.card_no')),
+    c.card_no
+      ? h('strong', { class: 'card-no', id: 'profile-card-no' }, c.card_no)
+      : h('span', { class: 'muted' }, t('profile.card_none')),
+    h('span', { class: 'spacer' }),
+    ctx.can('promotions') &&
+      h(
+        'button',
+        { type: 'button', class: 'ghost small', id: 'profile-card-print', onclick: print },
+        icon('print'),
+        t(c.card_no ? 'profile.card_print' : 'profile.card_issue_print'),
+      ),
+    general,
+  );
+}
+
+/** The customer's vouchers: usable ones with what they give and until when. */
+async function loadVouchers(id) {
+  let list = [];
+  try {
+    list = await api.customerVouchers(id);
+  } catch {
+    return; // the profile works without them
+  }
+  const box = els?.root?.querySelector('#profile-vouchers');
+  if (!box || data?.customer.id !== id) return;
+  const { t, fmt } = ctx;
+  const usable = list.filter((v) => v.status === 'usable' || v.status === 'not_yet');
+  fill(
+    box,
+    usable.length > 0 && [
+      h('span', { class: 'label' }, t('profile.vouchers')),
+      h(
+        'ul',
+        { class: 'voucher-list' },
+        usable.map((v) =>
+          h(
+            'li',
+            { dataset: { code: v.code } },
+            h('strong', {}, v.code),
+            ' · ',
+            v.program,
+            ' · ',
+            voucherBenefit(t, fmt, v.benefit),
+            ' · ',
+            t('profile.voucher_until', { date: String(v.until).split('-').reverse().join('/') }),
+          ),
+        ),
+      ),
+    ],
+  );
+}
+
+function voucherBenefit(t, fmt, b) {
+  switch (b.kind) {
+    case 'amount':
+      return `−${fmt.money(b.amount)}`;
+    case 'percent':
+      return b.cap ? `−${b.percent}% (≤ ${fmt.money(b.cap)})` : `−${b.percent}%`;
+    case 'gift':
+      return t('counter.voucher_gift', { gift: b.gift });
+    case 'multiplier':
+      return t('counter.voucher_multiplier', { multiplier: fmt.number(Number(b.multiplier), 2) });
+    default:
+      return t('counter.voucher_points', { points: fmt.number(b.points) });
+  }
 }
 
 /** "Điều chỉnh điểm": a signed number and a reason, both required (points_adjust). */

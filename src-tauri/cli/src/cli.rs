@@ -25,6 +25,7 @@ macro_rules! errln {
 mod audit;
 mod backup;
 mod campaigns;
+mod cards;
 mod care;
 mod customers;
 mod db;
@@ -81,6 +82,8 @@ enum Command {
     Vouchers(vouchers::Cmd),
     #[command(flatten)]
     Campaigns(campaigns::Cmd),
+    #[command(flatten)]
+    Cards(cards::Cmd),
     #[command(flatten)]
     Backup(backup::Cmd),
     #[command(flatten)]
@@ -216,6 +219,7 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Loyalty(cmd) => loyalty::run(db, cmd, o),
         Command::Vouchers(cmd) => vouchers::run(db, cmd, o),
         Command::Campaigns(cmd) => campaigns::run(db, cmd, o),
+        Command::Cards(cmd) => cards::run(db, cmd, o),
         Command::Backup(cmd) => backup::run(db, cmd, o),
         Command::Transfer(cmd) => transfer::run(db, cmd, o),
         Command::Care(cmd) => care::run(db, cmd, o),

@@ -217,6 +217,16 @@ core_errors! {
     VoucherCodeTaken(String) => "voucher.code_taken" |c| {"code": c},
     #[error("campaign not found: {0}")]
     CampaignNotFound(String) => "campaign.not_found" |r| {"ref": r},
+    #[error("invalid card number: {0}")]
+    CardInvalid(String) => "card.invalid" |v| {"value": v},
+    #[error("card {number} already belongs to {name}")]
+    CardTaken { number: String, name: String } => "card.taken" {"number": number, "name": name},
+    #[error("cannot print cards to {0}: use a .pdf file")]
+    CardFormat(String) => "card.format" |ext| {"ext": ext},
+    #[error("no customer to print a card for")]
+    CardNone => "card.none" {},
+    #[error("at most {max} cards per file")]
+    CardTooMany { max: usize } => "card.too_many" {"max": max},
     #[error("invalid campaign {key}: {value}")]
     CampaignInvalid { key: String, value: String }
         => "campaign.invalid" {"key": key, "value": value, "field": key},

@@ -17,7 +17,7 @@
 //!    [`staff`] (accounts, sign-in, the audit viewer), [`loyalty`], [`customers`] (with
 //!    merging), [`vouchers`] (programmes, codes, the checks a bill makes), [`purchases`],
 //!    [`analytics`], [`care`] (interactions, reminders, templates), [`campaigns`]
-//!    (appreciation campaigns with a holdout),
+//!    (appreciation campaigns with a holdout), [`cards`] (loyalty card numbers and sheets),
 //!    [`transfer`] (import and export), [`backup`], [`demo`], and [`scheduled`], the app's
 //!    own hourly work over all of them.
 //!
@@ -42,6 +42,7 @@ macro_rules! internal {
 pub mod analytics;
 pub mod backup;
 pub mod campaigns;
+pub mod cards;
 pub mod care;
 pub mod csvfile;
 pub mod customers;

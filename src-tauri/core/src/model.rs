@@ -26,6 +26,8 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
+    /// The loyalty card's number, when the customer has one.
+    pub card_no: Option<String>,
 }
 
 /// Add or edit. On edit an absent field is left alone and an empty string clears it.
@@ -1084,4 +1086,23 @@ pub struct CampaignResults {
     pub points_cost: Decimal,
     /// Discounts, gifts and points together.
     pub cost: Decimal,
+}
+
+// Loyalty cards.
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardAssignResult {
+    /// Customers the command was for.
+    pub customers: i64,
+    /// Of them, those who got a new card number (the others had one).
+    pub assigned: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardPrintResult {
+    pub path: String,
+    pub cards: i64,
+    pub pages: i64,
+    /// Customers who got a card number for this sheet.
+    pub assigned: i64,
 }

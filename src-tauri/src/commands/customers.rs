@@ -2,7 +2,8 @@ use super::{run, AppState, IpcResult};
 use khachquen_core::customers::merge::{Duplicates, MergeResult};
 use khachquen_core::limits;
 use khachquen_core::model::{
-    Customer, CustomerInput, CustomerPage, ListQuery, Profile, SearchResult,
+    CardPrintResult, Customer, CustomerFilter, CustomerInput, CustomerPage, ListQuery, Profile,
+    SearchResult,
 };
 use tauri::State;
 
@@ -70,4 +71,23 @@ pub async fn customer_merge(
     other: i64,
 ) -> IpcResult<MergeResult> {
     run(&state, move |s| s.merge_customers(keep, other)).await
+}
+
+/// A PDF sheet with the customer's loyalty card (a number is given first if they have none).
+#[tauri::command]
+pub async fn card_print(
+    state: State<'_, AppState>,
+    id: i64,
+    path: String,
+    label: String,
+) -> IpcResult<CardPrintResult> {
+    run(&state, move |s| {
+        s.print_cards(
+            Some(&format!("#{id}")),
+            &CustomerFilter::default(),
+            std::path::Path::new(&path),
+            &label,
+        )
+    })
+    .await
 }

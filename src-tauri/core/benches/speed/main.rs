@@ -9,6 +9,7 @@ mod cli;
 mod counter;
 mod customers;
 mod demo;
+mod promotions;
 mod purchase;
 mod reports;
 mod scores;
@@ -149,7 +150,7 @@ pub struct Ctx {
 /// A section of the table: its rows on the shop.
 type Section = fn(&Ctx) -> Vec<Row>;
 
-fn env_u64(key: &str, default: u64) -> u64 {
+pub fn env_u64(key: &str, default: u64) -> u64 {
     std::env::var(key)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -188,12 +189,13 @@ fn main() {
     };
     let mut rows = Vec::new();
     let only = std::env::var("KQ_BENCH_ONLY").unwrap_or_default();
-    let sections: [(&str, Section); 7] = [
+    let sections: [(&str, Section); 8] = [
         ("reports", reports::rows),
         ("scores", scores::rows),
         ("customers", customers::rows),
         ("counter", counter::rows),
         ("purchase", purchase::rows),
+        ("promotions", promotions::rows),
         ("cli", cli::rows),
         ("demo", demo::rows),
     ];

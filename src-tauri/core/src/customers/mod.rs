@@ -161,6 +161,11 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
             return Ok(id);
         }
     }
+    if r.len() <= CARD_MAX {
+        if let Some(id) = card_holder(conn, r)? {
+            return Ok(id);
+        }
+    }
     kept(db::customers::by_code(conn, r)?.ok_or_else(not_found)?)
 }
 
@@ -320,11 +325,31 @@ internal! {
 
 /// Ids matching a counter query, most likely first, how many match (counted up to
 /// 1,000) and whether more do.
+/// The longest card number (a shop's own pre-printed cards included).
+pub const CARD_MAX: usize = 32;
+
+/// The active customer a card number leads to: its holder, or the customer a merged-away
+/// holder was merged into.
+fn card_holder(conn: &Connection, typed: &str) -> Result<Option<i64>> {
+    let Some((id, _)) = db::customers::card_holder(conn, &typed.to_ascii_uppercase())? else {
+        return Ok(None);
+    };
+    let id = db::merge::merged_into(conn, id)?.unwrap_or(id);
+    Ok(db::customers::is_active(conn, id)?.then_some(id))
+}
+
 pub(crate) fn search_ids(
     conn: &Connection,
     query: &str,
     limit: u32,
 ) -> Result<(Vec<i64>, i64, bool)> {
+    // A card number, typed or scanned, is one exact match.
+    let typed: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+    if (4..=CARD_MAX).contains(&typed.len()) {
+        if let Some(id) = card_holder(conn, &typed)? {
+            return Ok((vec![id], 1, false));
+        }
+    }
     match lookup(query) {
         None => Ok((Vec::new(), 0, false)),
         Some(l) => db::customers::search(conn, &l, limit.clamp(1, SEARCH_LIMIT_MAX)),

@@ -26,7 +26,8 @@ pub(super) const TAG_SEP: char = '\u{1f}';
 
 const CUSTOMER_COLS: &str = "c.id, c.code, c.name, c.phone, c.birthday, c.gender, c.email,
     c.address, c.note, c.referred_by, r.name, c.source, c.created_at, c.updated_at,
-    c.archived_at, (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id)";
+    c.archived_at, (SELECT group_concat(tag, char(31)) FROM customer_tags WHERE customer_id = c.id),
+    c.card_no";
 
 fn split_tags(s: Option<String>) -> Vec<String> {
     s.map(|s| s.split(TAG_SEP).map(str::to_owned).collect())
@@ -53,6 +54,7 @@ fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
         updated_at: time::from_unix(r.get(13)?),
         archived_at: r.get::<_, Option<i64>>(14)?.map(time::from_unix),
         tags: split_tags(r.get(15)?),
+        card_no: r.get(16)?,
     })
 }
 
@@ -234,6 +236,38 @@ pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<i64>> {
 }
 
 /// Any customer (archived too) with this shop code, active ones first.
+pub fn is_active(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM customers WHERE id = ?1 AND archived_at IS NULL")?
+        .exists([id])?)
+}
+
+/// Whoever holds this card number, archived customers included (a card is never reused).
+pub fn card_holder(conn: &Connection, card_no: &str) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, name FROM customers WHERE card_no = ?1")?
+        .query_row([card_no], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+pub fn set_card(conn: &Connection, id: i64, card_no: Option<&str>, now: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE customers SET card_no = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, card_no, now])?;
+    Ok(())
+}
+
+/// Of these customers, the ones without a card number.
+pub fn without_card(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT card_no IS NULL FROM customers WHERE id = ?1")?;
+    let mut out = Vec::new();
+    for &id in ids {
+        if stmt.query_row([id], |r| r.get::<_, bool>(0)).optional()? == Some(true) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
 pub fn by_code(conn: &Connection, code: &str) -> Result<Option<i64>> {
     Ok(conn
         .query_row(

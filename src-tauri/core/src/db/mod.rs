@@ -42,6 +42,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/013_covering_history.sql")),
     M::up(include_str!("migrations/014_vouchers.sql")),
     M::up(include_str!("migrations/015_campaigns.sql")),
+    M::up(include_str!("migrations/016_cards.sql")),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);

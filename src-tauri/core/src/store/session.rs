@@ -138,6 +138,7 @@ pub const COMMANDS: &[(&str, Option<Perm>)] = &[
     ("purchase_quote", Some(Perm::View)),
     ("purchase_refund", Some(Perm::Refund)),
     ("customer_vouchers", Some(Perm::View)),
+    ("card_print", Some(Perm::Promotions)),
     ("points_adjust", Some(Perm::AdjustPoints)),
     ("import_preview", Some(Perm::Import)),
     ("import_run", Some(Perm::Import)),

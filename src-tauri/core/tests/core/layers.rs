@@ -25,6 +25,7 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["analytics"], false),
     (&["care"], false),
     (&["campaigns"], false),
+    (&["cards"], false),
     (&["transfer"], false),
     (&["backup"], false),
     (&["demo"], false),
