@@ -637,6 +637,16 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
             "card_print",
             json!({"id": 1, "path": "/nonexistent/cards.pdf", "label": "Thẻ"}),
         ),
+        ("program_overview", json!({})),
+        (
+            "program_add",
+            json!({"input": {"name": "Giảm 5k", "kind": "amount", "value": "5000", "until": "2099-12-31"}}),
+        ),
+        ("program_end", json!({"id": 999})),
+        ("voucher_issue", json!({"id": 999, "filter": {}})),
+        ("campaign_overview", json!({})),
+        ("campaign_add", json!({"input": {"name": "Tri ân"}})),
+        ("campaign_launch", json!({"id": 999})),
         (
             "points_adjust",
             json!({"customer_id": 1, "delta": 5, "reason": "gift"}),

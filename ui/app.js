@@ -1,6 +1,6 @@
 // Shell of the app: loads settings and messages, draws the sidebar, routes between
 // screens (#counter, #customers, #profile/<id>, #duplicates, #settings, #import, #reminders,
-// #reports, #staff, #audit) and owns the global shortcuts, progress bar and error reporting.
+// #reports, #staff, #audit, #promotions) and owns the global shortcuts, progress bar and error reporting.
 // Staff (issue 9): before anything else it asks auth_status and shows the first-run form or
 // the lock screen (screens/lock.js); it knows who is signed in (ctx.actor, ctx.can), hides
 // the owner's things from a cashier, and locks after idle time, on Ctrl+L, or whenever the
@@ -22,6 +22,7 @@ import reminders from './screens/reminders.js';
 import reports from './screens/reports.js';
 import importScreen from './screens/import.js';
 import duplicates from './screens/duplicates.js';
+import promotions from './screens/promotions.js';
 
 const SCREENS = {
   counter,
@@ -34,6 +35,7 @@ const SCREENS = {
   duplicates,
   staff,
   audit,
+  promotions,
 };
 // Sub-pages highlight the sidebar entry they belong to.
 const NAV_OF = { profile: 'customers', duplicates: 'customers', import: 'settings' };
@@ -49,6 +51,7 @@ const NAV = [
 ];
 // The owner's links under the user chip.
 const OWNER_LINKS = [
+  { id: 'promotions', icon: 'award' },
   { id: 'staff', icon: 'customers' },
   { id: 'audit', icon: 'archive' },
 ];

@@ -93,6 +93,13 @@ export const loyaltySetTiers = (tiers) => call('loyalty_set_tiers', { tiers });
 export const purchaseQuote = (input) => call('purchase_quote', { input });
 export const customerVouchers = (id) => call('customer_vouchers', { id });
 export const cardPrint = (id, path, label) => call('card_print', { id, path, label });
+export const programOverview = () => call('program_overview');
+export const programAdd = (input) => call('program_add', { input });
+export const programEnd = (id) => call('program_end', { id });
+export const voucherIssue = (id, filter) => call('voucher_issue', { id, filter });
+export const campaignOverview = () => call('campaign_overview');
+export const campaignAdd = (input) => call('campaign_add', { input });
+export const campaignLaunch = (id) => call('campaign_launch', { id });
 export const purchaseRefund = (id, amount) =>
   call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
 export const pointsAdjust = (customerId, delta, reason) =>

@@ -54,6 +54,13 @@ const OWNER_COMMANDS = {
 
   reminder_cancel_bulk: 'cancel_reminder',
   card_print: 'promotions',
+  program_overview: 'promotions',
+  program_add: 'promotions',
+  program_end: 'promotions',
+  voucher_issue: 'promotions',
+  campaign_overview: 'promotions',
+  campaign_add: 'promotions',
+  campaign_launch: 'promotions',
 };
 
 /** The permission a command needs beyond the counter's work, or null. */
@@ -70,6 +77,7 @@ const OWNER_ROUTES = {
   duplicates: 'merge_customers',
   staff: 'manage_staff',
   audit: 'audit_log',
+  promotions: 'promotions',
 };
 
 /** The permission a route needs, or null when every signed-in user may open it. */

@@ -13,6 +13,7 @@ import {
   bindAmountInput,
 } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
+import { benefitText, dayText, normalizeCode } from '../lib/vouchers.js';
 import { itemsTotal, toMinor, fromMinor } from '../lib/format.js';
 import {
   tierProgress,
@@ -398,7 +399,7 @@ function renderConfirmation() {
         benefit:
           toMinor(c.voucher.discount, fmt.exponent) > 0n
             ? `−${fmt.money(c.voucher.discount)}`
-            : benefitText(c.voucher.benefit),
+            : benefitText(ctx.t, ctx.fmt, c.voucher.benefit),
       }),
     (c.points_redeemed > 0 || c.voucher) && t('counter.confirm_pay', { pay: fmt.money(c.pay) }),
     c.balance !== null && c.balance !== undefined && t('counter.confirm_balance', { points: fmt.number(c.balance) }),
@@ -438,7 +439,7 @@ function renderConfirmation() {
           icon('award'),
           t('counter.voucher_earned', {
             code: v.code,
-            benefit: benefitText(v.benefit),
+            benefit: benefitText(ctx.t, ctx.fmt, v.benefit),
             from: dayText(v.from),
             until: dayText(v.until),
           }),
@@ -970,36 +971,11 @@ function renderVouchers() {
           title: t('counter.voucher_until', { date: dayText(v.until) }),
           onclick: () => setVoucher(normalizeCode(v.code) === applied ? '' : v.code),
         },
-        h('strong', {}, benefitText(v.benefit)),
+        h('strong', {}, benefitText(ctx.t, ctx.fmt, v.benefit)),
         h('span', { class: 'muted small' }, v.code),
       ),
     ),
   );
-}
-
-/** A calendar day "YYYY-MM-DD" as dd/mm/yyyy (no time zone to shift it). */
-const dayText = (ymd) => String(ymd).split('-').reverse().join('/');
-
-const normalizeCode = (c) =>
-  String(c ?? '')
-    .replace(/[\s-]/g, '')
-    .toUpperCase();
-
-/** "−50.000 ₫", "−10% (tối đa 20.000 ₫)", "Quà: Móc khóa", "×2 điểm", "+500 điểm". */
-function benefitText(b) {
-  const { t, fmt } = ctx;
-  switch (b.kind) {
-    case 'amount':
-      return `−${fmt.money(b.amount)}`;
-    case 'percent':
-      return b.cap ? t('counter.voucher_percent_cap', { percent: b.percent, cap: fmt.money(b.cap) }) : `−${b.percent}%`;
-    case 'gift':
-      return t('counter.voucher_gift', { gift: b.gift });
-    case 'multiplier':
-      return t('counter.voucher_multiplier', { multiplier: fmt.number(Number(b.multiplier), 2) });
-    default:
-      return t('counter.voucher_points', { points: fmt.number(b.points) });
-  }
 }
 
 function showVoucherError(message) {
@@ -1139,7 +1115,11 @@ function renderQuote() {
   fill(
     b.voucherHint,
     vu && [
-      h('span', { id: 'purchase-voucher-applied' }, t('counter.voucher_applied', { benefit: benefitText(vu.benefit) })),
+      h(
+        'span',
+        { id: 'purchase-voucher-applied' },
+        t('counter.voucher_applied', { benefit: benefitText(ctx.t, ctx.fmt, vu.benefit) }),
+      ),
       vu.bonus_points > 0 &&
         h('span', {}, ' · ', t('counter.voucher_bonus', { points: signedPoints(vu.bonus_points, fmt.number) })),
     ],

@@ -8,6 +8,7 @@ import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldErrors, showFieldError, confirmDialog, toast, bindAmountInput } from '../lib/dom.js';
 import { addMonths, formatBirthday, parseBirthday, toMinor, fromMinor } from '../lib/format.js';
 import { tierProgress, formatPointsTyping, signedPoints } from '../lib/loyalty.js';
+import { benefitText, dayText } from '../lib/vouchers.js';
 import {
   openLogDialog,
   openReminderDialog,
@@ -644,29 +645,14 @@ async function loadVouchers(id) {
             ' · ',
             v.program,
             ' · ',
-            voucherBenefit(t, fmt, v.benefit),
+            benefitText(t, fmt, v.benefit),
             ' · ',
-            t('profile.voucher_until', { date: String(v.until).split('-').reverse().join('/') }),
+            t('profile.voucher_until', { date: dayText(v.until) }),
           ),
         ),
       ),
     ],
   );
-}
-
-function voucherBenefit(t, fmt, b) {
-  switch (b.kind) {
-    case 'amount':
-      return `−${fmt.money(b.amount)}`;
-    case 'percent':
-      return b.cap ? `−${b.percent}% (≤ ${fmt.money(b.cap)})` : `−${b.percent}%`;
-    case 'gift':
-      return t('counter.voucher_gift', { gift: b.gift });
-    case 'multiplier':
-      return t('counter.voucher_multiplier', { multiplier: fmt.number(Number(b.multiplier), 2) });
-    default:
-      return t('counter.voucher_points', { points: fmt.number(b.points) });
-  }
 }
 
 /** "Điều chỉnh điểm": a signed number and a reason, both required (points_adjust). */

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod care;
 pub mod customers;
 pub mod loyalty;
+pub mod promotions;
 pub mod purchases;
 pub mod settings;
 pub mod staff;

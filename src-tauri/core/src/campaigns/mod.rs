@@ -439,6 +439,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Every campaign, newest first, with its results once launched.
+    pub fn campaign_overview(&self) -> Result<Vec<(Campaign, Option<CampaignResults>)>> {
+        self.require(Perm::Promotions)?;
+        self.campaigns()?
+            .into_iter()
+            .map(|c| {
+                let r = match c.launched_at {
+                    Some(_) => Some(self.campaign_results(&c.id.to_string())?),
+                    None => None,
+                };
+                Ok((c, r))
+            })
+            .collect()
+    }
+
     /// The treated against the holdout over the window so far: return rates, revenue per
     /// customer, their differences with 95% intervals, and what the benefit cost.
     pub fn campaign_results(&self, reference: &str) -> Result<CampaignResults> {

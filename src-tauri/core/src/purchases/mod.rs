@@ -118,8 +118,7 @@ fn tier_time(at: i64) -> i64 {
 
 fn plan(
     conn: &Connection,
-    rules: &Rules,
-    tiers: &[TierDef],
+    (rules, tiers): (&Rules, &[TierDef]),
     customer_id: i64,
     total_minor: i64,
     redeem: i64,
@@ -474,8 +473,7 @@ impl Store {
                 .transpose()?;
             let p = plan(
                 conn,
-                &rules,
-                &tiers,
+                (&rules, &tiers),
                 customer.id,
                 total_minor,
                 input.redeem.unwrap_or(0),
@@ -580,8 +578,7 @@ impl Store {
             .transpose()?;
         let p = plan(
             &conn,
-            &rules,
-            &tiers,
+            (&rules, &tiers),
             input.customer_id,
             total_minor,
             input.redeem.unwrap_or(0),

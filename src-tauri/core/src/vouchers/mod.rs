@@ -736,6 +736,18 @@ impl Store {
         })
     }
 
+    /// Every programme with its results, newest first (the owner's promotions screen).
+    pub fn program_overview(&self) -> Result<Vec<ProgramResults>> {
+        self.require(Perm::Promotions)?;
+        let ids: Vec<i64> = db::vouchers::programs(&self.reader())?
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        ids.iter()
+            .map(|id| self.program_results(&id.to_string()))
+            .collect()
+    }
+
     /// End a programme now: its codes stop working and nothing more is issued.
     pub fn end_program(&self, reference: &str) -> Result<VoucherProgram> {
         let actor = self.require(Perm::Promotions)?;
