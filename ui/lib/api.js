@@ -99,7 +99,7 @@ export const programEnd = (id) => call('program_end', { id });
 export const voucherIssue = (id, filter) => call('voucher_issue', { id, filter });
 export const campaignOverview = () => call('campaign_overview');
 export const campaignAdd = (input) => call('campaign_add', { input });
-export const campaignLaunch = (id) => call('campaign_launch', { id });
+export const campaignLaunch = (id, messages) => call('campaign_launch', { id, messages: messages ?? null });
 export const purchaseRefund = (id, amount) =>
   call('purchase_refund', amount === undefined || amount === null || amount === '' ? { id } : { id, amount });
 export const pointsAdjust = (customerId, delta, reason) =>

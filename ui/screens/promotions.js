@@ -7,6 +7,7 @@ import * as api from '../lib/api.js';
 import { h, fill, icon, toast, clearFieldErrors, showFieldError } from '../lib/dom.js';
 import { dateInput, dateValue } from '../lib/datefield.js';
 import { benefitText, dayText } from '../lib/vouchers.js';
+import { templateTitle } from '../lib/names.js';
 
 const KINDS = ['amount', 'percent', 'gift', 'multiplier', 'points'];
 // Who a programme is issued to: everyone, or one RFM segment.
@@ -257,6 +258,18 @@ function fillProgramSelect(programs) {
 function campaignForm() {
   const date = dateInput({ id: 'campaign-date' });
   const program = h('select', { id: 'campaign-program' });
+  const segment = h(
+    'select',
+    { id: 'campaign-segment' },
+    AUDIENCES.map((a) => h('option', { value: a }, a === 'all' ? P('everyone') : ctx.t(`reports.segments.${a}`))),
+  );
+  const template = h('select', { id: 'campaign-template' }, h('option', { value: '' }, P('no_message')));
+  api
+    .templateList()
+    .then(({ templates }) =>
+      template.append(...templates.map((x) => h('option', { value: x.name }, templateTitle(ctx.t, x)))),
+    )
+    .catch(() => {}); // messages are optional
   const form = h(
     'form',
     { class: 'promo-form', id: 'campaign-form', novalidate: true },
@@ -265,12 +278,15 @@ function campaignForm() {
       'div',
       { class: 'form-grid' },
       field('name', text({ id: 'campaign-name' }), true),
+      field('filter', segment),
       field('top', text({ inputmode: 'numeric', placeholder: P('top_hint') })),
       field('program', program),
       field('points', text({ inputmode: 'numeric' })),
       field('holdout_percent', text({ inputmode: 'numeric', value: '10' })),
       field('date', date),
       field('window_days', text({ inputmode: 'numeric', value: '30' })),
+      field('template', template),
+      field('call_top', text({ inputmode: 'numeric', placeholder: P('call_top_hint') })),
     ),
     h('p', { class: 'hint' }, P('holdout_hint')),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, P('add_campaign'))),
@@ -282,7 +298,10 @@ function campaignForm() {
     const int = (n) => (v(n) === '' ? undefined : Number(v(n)));
     const input = {
       name: v('name'),
+      filter: segment.value === 'all' ? {} : { segment: segment.value },
       top: int('top'),
+      template: template.value || undefined,
+      call_top: int('call_top'),
       program: v('program') || undefined,
       points: int('points'),
       holdout_percent: int('holdout_percent'),
@@ -330,12 +349,25 @@ function campaignCard(c, r) {
           class: 'primary small',
           dataset: { launch: c.id },
           onclick: async (e) => {
-            e.currentTarget.disabled = true;
+            const btn = e.currentTarget;
+            btn.disabled = true;
             try {
-              const l = await api.campaignLaunch(c.id);
+              // With a message template, the treated customers' messages are saved as CSV.
+              let path = null;
+              if (c.template) {
+                path = await api.pickSavePath(`${P('messages_file')}-${c.id}.csv`, [
+                  { name: 'CSV', extensions: ['csv'] },
+                ]);
+                if (!path) {
+                  btn.disabled = false;
+                  return;
+                }
+              }
+              const l = await api.campaignLaunch(c.id, path);
               toast(P('launched', { treated: fmt.number(l.treated), holdout: fmt.number(l.holdout) }), 'success', 6000);
               load();
             } catch (err) {
+              btn.disabled = false;
               ctx.showError(err);
             }
           },

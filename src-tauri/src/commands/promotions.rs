@@ -56,7 +56,18 @@ pub async fn campaign_add(state: State<'_, AppState>, input: CampaignInput) -> I
     run(&state, move |s| s.add_campaign(&input)).await
 }
 
+/// Launch once; with `messages`, the treated customers' messages go to that CSV.
 #[tauri::command]
-pub async fn campaign_launch(state: State<'_, AppState>, id: i64) -> IpcResult<LaunchResult> {
-    run(&state, move |s| s.launch_campaign(&id.to_string(), None)).await
+pub async fn campaign_launch(
+    state: State<'_, AppState>,
+    id: i64,
+    messages: Option<String>,
+) -> IpcResult<LaunchResult> {
+    run(&state, move |s| {
+        s.launch_campaign(
+            &id.to_string(),
+            messages.as_deref().map(std::path::Path::new),
+        )
+    })
+    .await
 }
