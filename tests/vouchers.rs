@@ -228,7 +228,7 @@ fn a_campaign_launches_once_from_the_command_line() {
             "--holdout",
             "0",
             "--template",
-            "tri-an",
+            "uu-dai-tri-an",
         ],
     );
     assert_eq!(c["top"], 2);

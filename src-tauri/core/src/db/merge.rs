@@ -11,6 +11,9 @@ const STAYS: &[(&str, &str)] = &[
     ("tier_history", "customer_id"),
     // One row per customer, recomputed by the next analytics refresh.
     ("customer_scores", "customer_id"),
+    // A campaign's members are who it chose when it launched (one row per customer): the
+    // merged customer stays a member, held back or treated, as it was drawn.
+    ("campaign_members", "customer_id"),
 ];
 
 /// Every (table, column) with a foreign key to customers(id), from the schema itself, so a

@@ -430,7 +430,15 @@ pub(crate) fn apply(
     at: i64,
 ) -> Result<Applied> {
     let (_, exp) = currency(conn)?;
-    let code = code::normalize(typed).ok_or_else(|| CoreError::VoucherNotFound(typed.into()))?;
+    // Said back as typed, but never more of it than a code could be.
+    let shown = || {
+        typed
+            .trim()
+            .chars()
+            .take(code::MAX_LEN + 4)
+            .collect::<String>()
+    };
+    let code = code::normalize(typed).ok_or_else(|| CoreError::VoucherNotFound(shown()))?;
     let Some(v) = db::vouchers::by_code(conn, &code)? else {
         return Err(if code::looks_mistyped(&code) {
             CoreError::VoucherMistyped(code)

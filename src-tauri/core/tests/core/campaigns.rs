@@ -337,3 +337,21 @@ fn the_demo_has_a_past_campaign_with_a_holdout() {
         r.cost
     );
 }
+
+/// Two members of one campaign merged: the merge goes through, and the campaign keeps its
+/// members as they were drawn.
+#[test]
+fn merging_two_members_keeps_the_campaign_whole() {
+    let (s, ids) = shop();
+    s.add_campaign(&CampaignInput {
+        name: "Tất cả".into(),
+        points: Some(10),
+        holdout_percent: Some(0),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.launch_campaign("Tất cả", None).unwrap().treated, 20);
+    s.merge_customers(ids[0], ids[1]).unwrap();
+    let r = s.campaign_results("Tất cả").unwrap();
+    assert_eq!(r.treated.customers, 20);
+}

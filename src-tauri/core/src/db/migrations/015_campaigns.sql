@@ -36,7 +36,8 @@ CREATE TABLE campaign_members (
 -- A campaign's redemptions are found from its members' vouchers.
 CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id);
 
--- A message for a campaign's treated customers, with their voucher.
-INSERT INTO templates (name, body, builtin, updated_at) VALUES
-    ('tri-an', 'Chào {xung_ho} {ten}, {cua_hang} cảm ơn {xung_ho} đã luôn ủng hộ! Xin gửi {xung_ho} ưu đãi tri ân: {uu_dai}, mã {ma_uu_dai}, dùng đến hết ngày {han_uu_dai}.', 1, 0),
-    ('appreciation', 'Hi {honorific} {full_name}, thank you for being a regular at {shop}! A thank-you from us: {voucher}, code {voucher_code}, valid through {voucher_expiry}.', 1, 0);
+-- A message for a campaign's treated customers, with their voucher. A shop's own template of
+-- the same name (written before this version) is left as it is.
+INSERT OR IGNORE INTO templates (name, body, builtin, updated_at) VALUES
+    ('uu-dai-tri-an', 'Chào {xung_ho} {ten}, {cua_hang} cảm ơn {xung_ho} đã luôn ủng hộ! Xin gửi {xung_ho} ưu đãi tri ân: {uu_dai}, mã {ma_uu_dai}, dùng đến hết ngày {han_uu_dai}.', 1, 0),
+    ('appreciation-voucher', 'Hi {honorific} {full_name}, thank you for being a regular at {shop}! A thank-you from us: {voucher}, code {voucher_code}, valid through {voucher_expiry}.', 1, 0);
