@@ -1273,5 +1273,17 @@ async fn promotions_show_the_demo_campaign_and_add_a_programme() -> R<()> {
     s.wait_text("#program-table tbody tr:first-child", "400")
         .await?;
     s.screenshot("promotions").await?;
+    // In English in a 1024 × 640 window: relabelled, and the programme row still fits.
+    s.act("#promotions-screen", |e| {
+        Box::pin(async move { e.client().set_window_size(1024, 640).await })
+    })
+    .await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#campaign-list", "Against doing nothing")
+        .await?;
+    s.wait_text("#program-table thead", "Redeemed").await?;
+    s.wait_for("#program-table tbody tr:first-child [data-issue]")
+        .await?;
+    s.screenshot("promotions-1024-en").await?;
     s.close().await.map(drop)
 }

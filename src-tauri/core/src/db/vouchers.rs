@@ -32,6 +32,36 @@ pub struct ProgramRow {
     pub ended_at: Option<i64>,
 }
 
+impl ProgramRow {
+    /// A programme of `kind` with no value, limits or window yet, for its maker to fill in.
+    pub fn blank(name: String, kind: &str, created_at: i64) -> ProgramRow {
+        ProgramRow {
+            id: 0,
+            name,
+            kind: kind.to_owned(),
+            amount_minor: None,
+            percent: None,
+            gift: None,
+            gift_cost_minor: 0,
+            multiplier: None,
+            points: None,
+            min_bill_minor: 0,
+            valid_from: 0,
+            valid_until: 0,
+            per_customer: None,
+            quantity: None,
+            budget_minor: None,
+            audience: "issued".into(),
+            next_min_minor: None,
+            next_days: None,
+            uses: 0,
+            spent_minor: 0,
+            created_at,
+            ended_at: None,
+        }
+    }
+}
+
 const PROGRAM_COLS: &str = "p.id, p.name, p.kind, p.amount_minor, p.percent, p.gift,
     p.gift_cost_minor, p.multiplier, p.points, p.min_bill_minor, p.valid_from, p.valid_until,
     p.per_customer, p.quantity, p.budget_minor, p.audience, p.next_min_minor, p.next_days,

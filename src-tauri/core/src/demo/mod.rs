@@ -347,28 +347,16 @@ impl DemoCampaign {
             (2 * unit, 12 * unit, 200 * unit)
         };
         let mut program = db::vouchers::ProgramRow {
-            id: 0,
-            name: "Tri ân khách thân thiết".into(),
-            kind: "amount".into(),
             amount_minor: Some(money),
-            percent: None,
-            gift: None,
-            gift_cost_minor: 0,
-            multiplier: None,
-            points: None,
             min_bill_minor: min_bill,
             valid_from: starts_at,
             valid_until: ends_at,
             per_customer: Some(1),
-            quantity: None,
-            budget_minor: None,
-            audience: "issued".into(),
-            next_min_minor: None,
-            next_days: None,
-            uses: 0,
-            spent_minor: 0,
-            created_at: starts_at - 2 * day,
-            ended_at: None,
+            ..db::vouchers::ProgramRow::blank(
+                "Tri ân khách thân thiết".into(),
+                "amount",
+                starts_at - 2 * day,
+            )
         };
         program.id = db::vouchers::insert_program(conn, &program, Some("Chị Lan"))?;
         let seed = seed.wrapping_add(0x5EED);

@@ -98,30 +98,7 @@ fn checked(
     }
     let value = given(&input.value);
     let need_value = || value.ok_or_else(|| invalid("value", ""));
-    let mut p = ProgramRow {
-        id: 0,
-        name,
-        kind: kind.clone(),
-        amount_minor: None,
-        percent: None,
-        gift: None,
-        gift_cost_minor: 0,
-        multiplier: None,
-        points: None,
-        min_bill_minor: 0,
-        valid_from: 0,
-        valid_until: 0,
-        per_customer: None,
-        quantity: None,
-        budget_minor: None,
-        audience: "issued".into(),
-        next_min_minor: None,
-        next_days: None,
-        uses: 0,
-        spent_minor: 0,
-        created_at: now,
-        ended_at: None,
-    };
+    let mut p = ProgramRow::blank(name, &kind, now);
     match kind.as_str() {
         "amount" => p.amount_minor = Some(money_field("value", need_value()?, &cur, false)?),
         "percent" => {
