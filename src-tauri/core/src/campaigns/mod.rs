@@ -32,9 +32,11 @@ const NAME_MAX: usize = 80;
 const Z95: f64 = 1.959_963_984_540_054;
 
 fn invalid(key: &str, value: impl Into<String>) -> CoreError {
+    // Said back to the owner: a hostile value is cut, never echoed whole.
+    let value: String = value.into();
     CoreError::CampaignInvalid {
         key: key.to_owned(),
-        value: value.into(),
+        value: value.chars().take(80).collect(),
     }
 }
 

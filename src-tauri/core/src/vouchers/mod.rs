@@ -39,9 +39,11 @@ pub const MULTIPLIER_MAX: i64 = 10;
 pub const LIST_MAX: u32 = 200;
 
 fn invalid(key: &str, value: impl Into<String>) -> CoreError {
+    // Said back to the owner: a hostile value is cut, never echoed whole.
+    let value: String = value.into();
     CoreError::ProgramInvalid {
         key: key.to_owned(),
-        value: value.into(),
+        value: value.chars().take(80).collect(),
     }
 }
 

@@ -498,6 +498,14 @@ fn a_bad_programme_names_its_field_and_stores_nothing() {
         }
     }
     assert!(s.programs().unwrap().is_empty());
+    // A megabyte of name is refused, and said back cut short.
+    let huge = "A".repeat(1 << 20);
+    match s.add_program(&program(&huge, "amount", Some("1000"))) {
+        Err(CoreError::ProgramInvalid { key, value }) => {
+            assert_eq!((key.as_str(), value.chars().count()), ("name", 80))
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// A cashier applies vouchers but may not create programmes or issue them.
