@@ -266,6 +266,27 @@ pub fn by_code(conn: &Connection, code: &str) -> Result<Option<VoucherRow>> {
         .optional()?)
 }
 
+/// The vouchers a bill earned (the next-purchase rule).
+pub fn earned_by(conn: &Connection, purchase_id: i64) -> Result<Vec<VoucherRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
+         JOIN voucher_programs p ON p.id = v.program_id
+         WHERE v.source_purchase_id = ?1 ORDER BY v.id"
+    ))?;
+    let rows = stmt.query_map([purchase_id], voucher_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// End an unused voucher now (the bill that earned it was refunded in full).
+pub fn expire_unused(conn: &Connection, voucher_id: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE vouchers SET valid_from = min(valid_from, ?2 - 1), valid_until = ?2
+         WHERE id = ?1 AND uses = 0 AND valid_until > ?2",
+        params![voucher_id, now],
+    )?;
+    Ok(())
+}
+
 /// A customer's vouchers, the latest to expire first, at most `limit`.
 pub fn of_customer(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<VoucherRow>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -192,7 +192,7 @@ fn replay(
         discount: purchase.discount - voucher.as_ref().map_or(Decimal::ZERO, |v| v.discount),
         tier_changed: false,
         voucher,
-        vouchers_issued: Vec::new(),
+        vouchers_issued: vouchers::earned_by(conn, purchase_id)?,
         purchase,
     })
 }

@@ -554,13 +554,20 @@ pub(crate) fn used_on(conn: &Connection, purchase_id: i64, exp: u32) -> Result<O
 }
 
 /// After a refund of the bill: a bill refunded in full gives its voucher back while the
-/// voucher is still valid and its programme running; otherwise it stays used.
+/// voucher is still valid and its programme running (otherwise it stays used), and the
+/// vouchers it earned for a next purchase end unless already used.
 pub(crate) fn after_refund(
     conn: &Connection,
     purchase_id: i64,
     full: bool,
     now: i64,
 ) -> Result<Option<VoucherRefund>> {
+    // A bill refunded in full earned nothing: its unused next-purchase vouchers end now.
+    if full {
+        for v in db::vouchers::earned_by(conn, purchase_id)? {
+            db::vouchers::expire_unused(conn, v.id, now)?;
+        }
+    }
     let Some(r) = db::vouchers::redemption_of(conn, purchase_id)? else {
         return Ok(None);
     };
@@ -618,6 +625,15 @@ pub(crate) fn issue_earned(
         }
     }
     Ok(out)
+}
+
+/// The vouchers a stored bill earned, as they stand now (for a replay of its client id).
+pub(crate) fn earned_by(conn: &Connection, purchase_id: i64) -> Result<Vec<Voucher>> {
+    let (tz, exp, now) = (timezone(conn)?, currency(conn)?.1, time::now());
+    Ok(db::vouchers::earned_by(conn, purchase_id)?
+        .iter()
+        .map(|v| voucher_view(v, tz, exp, now))
+        .collect())
 }
 
 /// The usable voucher of a customer that expires first, for the message templates.

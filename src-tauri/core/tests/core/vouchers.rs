@@ -417,6 +417,25 @@ fn a_big_bill_earns_a_voucher_for_the_next_purchase() {
     assert_eq!(v.status, "not_yet");
     // Not usable on the day it was earned.
     assert_eq!(refused(&s, lan, "500000", &v.code), "voucher.not_yet");
+    // A retry of the same bill says what it earned, and earns nothing more.
+    let input = PurchaseInput {
+        client_id: Some("big-1".into()),
+        ..bill(lan, "2000000", None, 0)
+    };
+    let first = s.add_purchase(input.clone()).unwrap();
+    let replay = s.add_purchase(input).unwrap();
+    assert_eq!(replay.vouchers_issued, first.vouchers_issued);
+    assert_eq!(s.vouchers_of(lan).unwrap().len(), 2);
+    // Refunded in full, the bill takes back the voucher it earned (still unused).
+    s.refund(first.purchase.id, None, None).unwrap();
+    let code = &first.vouchers_issued[0].code;
+    let after = s.vouchers_of(lan).unwrap();
+    let earned = after.iter().find(|x| &x.code == code).unwrap();
+    assert_eq!(earned.status, "expired");
+    // The other bill's voucher is untouched.
+    assert!(after
+        .iter()
+        .any(|x| x.code == v.code && x.status == "not_yet"));
     // A shared code cannot carry the rule, and the rule needs both halves.
     for bad in [
         ProgramInput {
