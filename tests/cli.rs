@@ -974,7 +974,12 @@ fn backup_create_list_verify_and_restore() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["name"].as_str().unwrap().ends_with("-before-restore.db"))
+        .find(|e| {
+            e["name"]
+                .as_str()
+                .unwrap()
+                .ends_with("-before-restore.kqbackup")
+        })
         .expect("a safety copy");
     assert_eq!(safety["info"]["counts"]["customers"], 51);
 
@@ -1797,7 +1802,10 @@ fn encrypted_backups_from_the_command_line() {
     );
     let b = json(&["backup", "create", "--encrypt"], &pass);
     let file = b["file"].as_str().unwrap().to_owned();
-    assert!(file.ends_with(".db.age") && b["encrypted"] == true, "{b}");
+    assert!(
+        file.ends_with(".kqbackup.age") && b["encrypted"] == true,
+        "{b}"
+    );
     let bytes = std::fs::read(&file).unwrap();
     for needle in ["0987654321", "Bí Mật", "1987-11-23", "SQLite format 3"] {
         assert!(
@@ -1918,7 +1926,10 @@ fn encrypted_backups_from_the_command_line() {
     );
     let r = json(&["backup", "restore", &plain, "--allow-unencrypted"], &[]);
     assert_eq!(r["restored"]["encrypted"], false);
-    assert!(r["safety_copy"].as_str().unwrap().ends_with(".db.age"));
+    assert!(r["safety_copy"]
+        .as_str()
+        .unwrap()
+        .ends_with(".kqbackup.age"));
     // The key file gone (the data moved to another computer): paused until unlocked.
     std::fs::remove_file(d.join("backup.key")).unwrap();
     assert_eq!(json(&["backup", "status"], &[])["encryption"], "paused");
@@ -1935,7 +1946,7 @@ fn encrypted_backups_from_the_command_line() {
     );
     let plain = json(&["backup", "create"], &[]);
     assert_eq!(plain["encrypted"], false);
-    assert!(plain["file"].as_str().unwrap().ends_with(".db"));
+    assert!(plain["file"].as_str().unwrap().ends_with(".kqbackup"));
 }
 
 #[test]
@@ -2781,7 +2792,7 @@ fn broken_files_get_one_clear_sentence_and_change_nothing() {
         assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
     }
     // The detail is kept for whoever looks into it.
-    let log = std::fs::read_to_string(d.join("khachquen.log")).unwrap();
+    let log = std::fs::read_to_string(d.join("logs/khachquen.log")).unwrap();
     assert!(
         log.contains("cut.xlsx") && log.contains("not a readable workbook"),
         "{log}"

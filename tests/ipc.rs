@@ -20,6 +20,12 @@ fn app() -> App {
         .unwrap();
     // .setup() does not run under the mock runtime, so state is managed after build().
     app.manage(khachquen_app::app_state(store, dir.path().to_owned()));
+    app.manage(khachquen_app::commands::app::Startup::new(
+        khachquen_app::commands::app::StartupStatus {
+            state: "ready",
+            ..Default::default()
+        },
+    ));
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -598,6 +604,13 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
     let file = |n: &str| dir.join(n).display().to_string();
     vec![
         ("app_info", json!({})),
+        ("app_startup", json!({})),
+        ("app_about", json!({})),
+        // An unknown folder: refused before anything is opened.
+        ("app_open_folder", json!({"which": "nope"})),
+        ("logs_export", json!({"path": file("logs.txt")})),
+        // Refused: the window was not started for the panic test.
+        ("debug_panic", json!({})),
         ("settings_get", json!({})),
         ("auth_status", json!({})),
         ("auth_setup", json!({"name": "X", "pin": "1234"})),

@@ -7,4 +7,5 @@ mod i18n;
 mod ipc;
 mod support_cli;
 mod support_driver;
+mod upgrade;
 mod vouchers;

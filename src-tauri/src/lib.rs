@@ -16,6 +16,11 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::app_startup,
+            commands::app::app_about,
+            commands::app::app_open_folder,
+            commands::app::logs_export,
+            commands::app::debug_panic,
             commands::app::demo_create,
             commands::app::demo_leave,
             commands::settings::settings_get,
@@ -127,6 +132,9 @@ pub fn window_main() -> i32 {
         /// Language of messages before the window opens (default: the system locale)
         #[arg(long, value_parser = ["vi", "en"])]
         lang: Option<String>,
+        /// A backup to offer for restore once someone signs in (a double-clicked .kqbackup)
+        #[arg(long, value_name = "FILE")]
+        restore: Option<PathBuf>,
     }
     let args = match <Args as clap::Parser>::try_parse() {
         Ok(a) => a,
@@ -139,11 +147,25 @@ pub fn window_main() -> i32 {
     let Some(data_dir) = cli::data_dir(lang, args.data_dir) else {
         return 1;
     };
-    let store = match cli::open(lang, &data_dir) {
-        Ok(s) => s,
-        Err(code) => return code,
+    khachquen_cli::log::init(&data_dir, "window");
+    let restore_file = args
+        .restore
+        .map(|f| std::path::absolute(&f).unwrap_or(f).display().to_string());
+    let path = khachquen_core::store::db_path(&data_dir);
+    // A newer or foreign file is refused before any window, as before; an older one opens
+    // the window at once, which shows the backup and the migration as they go.
+    let pending = match khachquen_core::upgrade::pending(&path) {
+        Ok(p) => p,
+        Err(e) => return cli::fail(lang, &e),
     };
-    match run_window(store, data_dir) {
+    let start = match pending {
+        None => match cli::open(lang, &data_dir) {
+            Ok(store) => Start::Open(store),
+            Err(code) => return code,
+        },
+        Some((from, to)) => Start::Upgrade { from, to, lang },
+    };
+    match run_window(start, data_dir, restore_file) {
         Ok(()) => 0,
         Err(e) => {
             note(format_args!("{e}"));
@@ -152,26 +174,108 @@ pub fn window_main() -> i32 {
     }
 }
 
-/// Open the window on an already opened store. The day's loyalty work (expiry, birthday
-/// bonuses, tier moves) and the day's reminders run in the background at start-up and then every hour, so a
-/// counter left open for days never shows points that have expired.
-pub fn run_window(store: Store, data_dir: PathBuf) -> Result<(), tauri::Error> {
-    let state = app_state(store, data_dir);
-    let store = Arc::clone(&state.home);
+/// How the window starts: on a shop already open, or on an older file still to upgrade.
+pub enum Start {
+    Open(Store),
+    Upgrade {
+        from: i64,
+        to: i64,
+        lang: i18n::Lang,
+    },
+}
+
+/// Open the window. The day's loyalty work (expiry, birthday bonuses, tier moves) and the
+/// day's reminders run in the background at start-up and then every hour, so a counter left
+/// open for days never shows points that have expired. An older file is upgraded on a
+/// thread while the window shows its progress; the shop's commands answer once it is open.
+pub fn run_window(
+    start: Start,
+    data_dir: PathBuf,
+    restore_file: Option<String>,
+) -> Result<(), tauri::Error> {
+    use commands::app::{Startup, StartupStatus};
+    let builder = build_app(Builder::default());
+    match start {
+        Start::Open(store) => {
+            let state = app_state(store, data_dir);
+            background(Arc::clone(&state.home));
+            builder
+                .manage(Startup::new(StartupStatus {
+                    state: "ready",
+                    restore_file,
+                    ..Default::default()
+                }))
+                .manage(state)
+                .run(tauri::generate_context!())
+        }
+        Start::Upgrade { from, to, lang } => builder
+            .manage(Startup::new(StartupStatus {
+                state: "upgrading",
+                from: Some(from),
+                to: Some(to),
+                restore_file,
+                ..Default::default()
+            }))
+            .setup(move |app| {
+                let handle = app.handle().clone();
+                std::thread::spawn(move || upgrade_then_serve(handle, data_dir, lang));
+                Ok(())
+            })
+            .run(tauri::generate_context!()),
+    }
+}
+
+/// Back up and migrate the older file, telling the window as it goes; then serve the shop.
+fn upgrade_then_serve<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    data_dir: PathBuf,
+    lang: i18n::Lang,
+) {
+    use commands::app::Startup;
+    use tauri::Manager;
+    let startup = handle.state::<Startup>();
+    let path = khachquen_core::store::db_path(&data_dir);
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        khachquen_core::upgrade::open(&path, &mut |p| startup.update(|s| s.progress = Some(p)))
+    }))
+    .unwrap_or(Err(khachquen_core::CoreError::Panicked));
+    match opened {
+        Ok((store, upgraded)) => {
+            let state = app_state(store, data_dir);
+            background(Arc::clone(&state.home));
+            handle.manage(state);
+            startup.update(|s| {
+                s.upgraded = upgraded;
+                s.state = "ready";
+            });
+        }
+        Err(e) => {
+            // Said in the window (and logged by the translation): the file is as it was.
+            let err = commands::IpcError::in_lang(lang, e);
+            startup.update(|s| {
+                s.error = Some(err);
+                s.state = "failed";
+            });
+        }
+    }
+}
+
+/// The hourly background work, each pass guarded so that a panic (logged with its
+/// backtrace) never ends the loop.
+fn background(store: Arc<Store>) {
     std::thread::spawn(move || {
         lower_priority();
         loop {
             // Let the window paint first: on a large shop this pass scans every customer.
             std::thread::sleep(std::time::Duration::from_secs(5));
-            for (step, e) in store.scheduled_pass() {
+            let pass =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.scheduled_pass()));
+            for (step, e) in pass.unwrap_or_default() {
                 note(format_args!("{step}: {e}"));
             }
             std::thread::sleep(std::time::Duration::from_secs(3600 - 5));
         }
     });
-    build_app(Builder::default())
-        .manage(state)
-        .run(tauri::generate_context!())
 }
 
 /// A background pass's failure, on stderr when there is one: a closed stderr (the window

@@ -30,6 +30,7 @@ mod care;
 mod customers;
 mod db;
 mod demo;
+mod logs;
 mod loyalty;
 mod out;
 mod purchases;
@@ -41,14 +42,13 @@ mod vouchers;
 
 use crate::i18n::{self, t, Lang};
 use clap::{Parser, Subcommand};
-use khachquen_core::{store, CoreError, Store};
+use khachquen_core::{store, upgrade, CoreError, Store};
 use out::Out;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
     name = "khachquen",
-    version,
     about = "Khách Quen: the CRM for a shop's regulars"
 )]
 struct Cli {
@@ -61,6 +61,9 @@ struct Cli {
     /// Print one JSON document on stdout
     #[arg(long, global = true)]
     json: bool,
+    /// A backup (.kqbackup) to open in the window, which offers to restore it
+    #[arg(value_name = "BACKUP")]
+    backup: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -98,6 +101,8 @@ enum Command {
     Staff(staff::Cmd),
     #[command(flatten)]
     Demo(demo::Cmd),
+    #[command(flatten)]
+    Logs(logs::Cmd),
 }
 
 /// The owner's PIN, for commands that change or export data once staff exist.
@@ -105,7 +110,12 @@ pub const PIN_VAR: &str = "KHACHQUEN_PIN";
 
 /// Parse, run, print; returns the exit code (0 ok, 1 error, 2 usage).
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let parsed = Cli::command()
+        .version(version())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -117,7 +127,15 @@ pub fn main() -> i32 {
         return 1;
     };
     let Some(command) = cli.command else {
-        return open_window(lang, cli.lang.as_deref(), &data_dir);
+        // A word that is neither a command nor a file is a mistyped command, not a backup.
+        if let Some(b) = cli.backup.as_deref().filter(|b| !b.is_file()) {
+            errln!(
+                "{}",
+                t(lang, "cli.not_a_command").replace("{word}", &b.display().to_string())
+            );
+            return 2;
+        }
+        return open_window(lang, cli.lang.as_deref(), &data_dir, cli.backup.as_deref());
     };
     let db = match open(lang, &data_dir) {
         Ok(s) => s,
@@ -133,10 +151,21 @@ pub fn main() -> i32 {
             return fail(lang, &e);
         }
     }
-    match run(&db, command, &out) {
+    match run(&db, command, &out, &data_dir) {
         Ok(code) => code,
         Err(e) => fail(lang, &e),
     }
+}
+
+/// `khachquen --version`: the app's version and the schema its data files are at. (Made
+/// once per process; clap keeps a `'static` string.)
+fn version() -> &'static str {
+    let text = format!(
+        "{} (schema {})",
+        env!("CARGO_PKG_VERSION"),
+        upgrade::schema_version()
+    );
+    Box::leak(text.into_boxed_str())
 }
 
 /// `--lang`, else the system locale.
@@ -155,10 +184,42 @@ pub fn data_dir(lang: Lang, given: Option<PathBuf>) -> Option<PathBuf> {
 }
 
 /// Start the log, then open the shop; on failure the exit code, the reason said on stderr.
+/// An older file is backed up and upgraded first, its progress on stderr.
 pub fn open(lang: Lang, data_dir: &Path) -> Result<Store, i32> {
     // First, so that why the data file would not open is in the log too.
-    init_log(data_dir);
-    Store::open(&store::db_path(data_dir)).map_err(|e| fail(lang, &e))
+    crate::log::init(data_dir, "cli");
+    let path = store::db_path(data_dir);
+    let mut shown = None;
+    let opened = upgrade::open(&path, &mut |p| {
+        let (key, done, total) = match p {
+            upgrade::Progress::Backup { done, total } => ("cli.upgrade_backup", done, total),
+            upgrade::Progress::Migrate { done, total } => ("cli.upgrade_migrate", done, total),
+        };
+        if shown != Some(key) {
+            if shown.is_some() {
+                errln!();
+            }
+            shown = Some(key);
+        }
+        err!("\r{} {}%", t(lang, key), done * 100 / total.max(1));
+    });
+    let (store, upgraded) = opened.map_err(|e| {
+        if shown.is_some() {
+            errln!();
+        }
+        fail(lang, &e)
+    })?;
+    if let Some(u) = upgraded {
+        errln!();
+        errln!(
+            "{}",
+            t(lang, "cli.upgraded")
+                .replace("{from}", &u.from.to_string())
+                .replace("{to}", &u.to.to_string())
+                .replace("{backup}", &u.backup)
+        );
+    }
+    Ok(store)
 }
 
 /// The window's own program, beside this one.
@@ -170,7 +231,12 @@ fn bin_name() -> String {
 
 /// With no command: become the window's program, with the same folder and language. The
 /// window lives in its own binary so that commands never load the GUI libraries.
-fn open_window(lang: Lang, given_lang: Option<&str>, data_dir: &Path) -> i32 {
+fn open_window(
+    lang: Lang,
+    given_lang: Option<&str>,
+    data_dir: &Path,
+    backup: Option<&Path>,
+) -> i32 {
     let bin = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.join(WINDOW_BIN)))
@@ -186,6 +252,9 @@ fn open_window(lang: Lang, given_lang: Option<&str>, data_dir: &Path) -> i32 {
     cmd.arg("--data-dir").arg(data_dir);
     if let Some(l) = given_lang {
         cmd.args(["--lang", l]);
+    }
+    if let Some(b) = backup {
+        cmd.arg("--restore").arg(b);
     }
     #[cfg(unix)]
     {
@@ -210,7 +279,7 @@ pub fn fail(lang: Lang, e: &CoreError) -> i32 {
     1
 }
 
-fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
+fn run(db: &Store, command: Command, o: &Out, data_dir: &Path) -> khachquen_core::Result<i32> {
     match command {
         Command::Customers(cmd) => customers::run(db, cmd, o),
         Command::Purchases(cmd) => purchases::run(db, cmd, o),
@@ -227,28 +296,6 @@ fn run(db: &Store, command: Command, o: &Out) -> khachquen_core::Result<i32> {
         Command::Audit(cmd) => audit::run(db, cmd, o),
         Command::Staff(cmd) => staff::run(db, cmd, o),
         Command::Demo(cmd) => demo::run(db, cmd, o),
-    }
-}
-
-/// The technical detail behind a one-sentence error (a library's or the system's words)
-/// goes to `khachquen.log` in the data folder, never to the owner's message. The log starts
-/// over once it passes 1 MB; a log that cannot be opened is simply not written.
-fn init_log(data_dir: &Path) {
-    // The data folder may not exist yet on a first run (opening the store makes it anyway).
-    let _ = std::fs::create_dir_all(data_dir);
-    let path = data_dir.join("khachquen.log");
-    let big = std::fs::metadata(&path).is_ok_and(|m| m.len() > 1024 * 1024);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(!big)
-        .write(true)
-        .truncate(big)
-        .open(&path);
-    if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
-            .try_init();
+        Command::Logs(cmd) => logs::run(db, data_dir, cmd, o),
     }
 }

@@ -102,8 +102,14 @@ pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
     }
     // A library's or the system's words ("Zip error…", "os error 28") are for the log:
     // the file errors' sentences no longer show them.
-    if let Some(detail) = params.get("detail") {
-        tracing::warn!(code = e.code(), %detail, "{e}");
+    // Every error is logged by its code. Its params and sentence are not: they may hold a
+    // customer's phone number; a file error's detail names only the file and the cause.
+    match params.get("detail") {
+        Some(detail) => {
+            let detail = redact_numbers(&detail.to_string());
+            tracing::warn!(code = e.code(), %detail, "error")
+        }
+        None => tracing::warn!(code = e.code(), "error"),
     }
     // A refusal names what was refused in the user's words: "Only the owner may refund…".
     if let Some(Value::String(p)) = params.get("permission") {
@@ -111,6 +117,39 @@ pub fn core_error(lang: Lang, e: &khachquen_core::CoreError) -> String {
         params.insert("what".into(), Value::String(what));
     }
     error_message(lang, e.code(), &params)
+}
+
+/// `text` with every run of 9 or more digits (spaces and dots between them allowed, as a
+/// phone number is typed) replaced by `…`: a library's detail can quote a value it refused.
+pub fn redact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let mut digits = 0;
+    let flush = |out: &mut String, run: &mut String, digits: &mut usize| {
+        if *digits >= 9 {
+            let kept = run.trim_end_matches([' ', '.']);
+            let tail = &run[kept.len()..];
+            out.push('…');
+            out.push_str(tail);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+        *digits = 0;
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+            digits += 1;
+        } else if (c == ' ' || c == '.') && digits > 0 {
+            run.push(c);
+        } else {
+            flush(&mut out, &mut run, &mut digits);
+            out.push(c);
+        }
+    }
+    flush(&mut out, &mut run, &mut digits);
+    out
 }
 
 /// Error parameters that are amounts or points.
@@ -163,4 +202,25 @@ pub fn export_label(lang: Lang, label: khachquen_core::transfer::export::Label) 
 /// A report table's column header; the key itself if untranslated.
 pub fn report_column(lang: Lang, column: &str) -> String {
     t(lang, &format!("report_columns.{column}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_numbers;
+
+    #[test]
+    fn phone_numbers_never_reach_the_log() {
+        assert_eq!(redact_numbers("phone 0912345678 taken"), "phone … taken");
+        assert_eq!(redact_numbers("0912 345 678."), "….");
+        assert_eq!(redact_numbers("+84.912.345.678"), "+…");
+        // Dates, times, sizes and row numbers stay.
+        for kept in [
+            "khachquen-20261203-093000.kqbackup",
+            "line 12345678",
+            "os error 28",
+            "2026-12-03",
+        ] {
+            assert_eq!(redact_numbers(kept), kept);
+        }
+    }
 }

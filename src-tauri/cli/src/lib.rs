@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod i18n;
+pub mod log;
 
 pub use cli::main;

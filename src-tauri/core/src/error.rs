@@ -64,6 +64,14 @@ core_errors! {
     Sqlite(#[from] rusqlite::Error) => "db.sqlite" |e| {"detail": e.to_string()},
     #[error("migration failed: {0}")]
     Migration(String) => "db.migration" |d| {"detail": d},
+    #[error("the data was not upgraded from schema {from} to {to}: it could not be backed up first ({folder})")]
+    UpgradeBackupFailed { from: i64, to: i64, folder: String }
+        => "upgrade.backup_failed" {"from": from, "to": to, "folder": folder},
+    #[error("the upgrade from schema {from} to {to} failed; the data file is unchanged, backed up as {backup}")]
+    UpgradeFailed { from: i64, to: i64, backup: String }
+        => "upgrade.failed" {"from": from, "to": to, "backup": backup},
+    #[error("an unexpected error stopped this action; nothing of it was saved")]
+    Panicked => "app.panic" {},
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error) => "db.io" |e| {"detail": e.to_string()},
     #[error("{0} is not a regular file")]
@@ -596,12 +604,6 @@ impl CoreError {
             map.insert("field".into(), Value::String(f.into()));
         }
         map
-    }
-}
-
-impl From<rusqlite_migration::Error> for CoreError {
-    fn from(e: rusqlite_migration::Error) -> Self {
-        CoreError::Migration(e.to_string())
     }
 }
 

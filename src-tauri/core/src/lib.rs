@@ -18,8 +18,9 @@
 //!    merging), [`vouchers`] (programmes, codes, the checks a bill makes), [`purchases`],
 //!    [`analytics`], [`care`] (interactions, reminders, templates), [`campaigns`]
 //!    (appreciation campaigns with a holdout), [`cards`] (loyalty card numbers and sheets),
-//!    [`transfer`] (import and export), [`backup`], [`demo`], and [`scheduled`], the app's
-//!    own hourly work over all of them.
+//!    [`transfer`] (import and export), [`backup`], [`upgrade`] (opening an older file:
+//!    backup, migration, audit), [`demo`], [`scheduled`], the app's own hourly work over
+//!    all of them, and [`support`] (the log's place and size, the About facts, log export).
 //!
 //! Features reach each other's data through `db` and each other's services through the
 //! `Store` methods they define; no file imports one above it, and no files import one
@@ -62,9 +63,11 @@ pub mod purchases;
 pub mod scheduled;
 pub mod staff;
 pub mod store;
+pub mod support;
 pub mod text;
 pub mod time;
 pub mod transfer;
+pub mod upgrade;
 pub mod vouchers;
 
 pub use error::{CoreError, Result};

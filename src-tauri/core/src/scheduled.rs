@@ -25,7 +25,23 @@ impl Store {
             ];
             steps
                 .into_iter()
-                .filter_map(|(name, step)| step().err().map(|e| (name, e)))
+                .filter_map(|(name, step)| {
+                    let start = std::time::Instant::now();
+                    let out = step();
+                    let millis = start.elapsed().as_millis() as u64;
+                    match &out {
+                        Ok(()) => tracing::info!(step = name, millis, "background pass"),
+                        Err(e) => {
+                            tracing::warn!(
+                                step = name,
+                                millis,
+                                code = e.code(),
+                                "background pass failed"
+                            )
+                        }
+                    }
+                    out.err().map(|e| (name, e))
+                })
                 .collect()
         })
     }

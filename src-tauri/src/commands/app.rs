@@ -80,3 +80,99 @@ pub async fn demo_leave(state: State<'_, AppState>, delete: bool) -> IpcResult<(
     }
     Ok(())
 }
+
+/// How the window's start is going: "ready", "upgrading" (an older file is being backed up
+/// and migrated: the UI shows `progress`) or "failed" (the reason in `error`, the file as it
+/// was). `upgraded` tells what an upgrade did; `restore_file` is a backup the window was
+/// opened with (a double-clicked .kqbackup), offered for restore once someone signs in.
+#[derive(Clone, Serialize, Default)]
+pub struct StartupStatus {
+    pub state: &'static str,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub progress: Option<khachquen_core::upgrade::Progress>,
+    pub upgraded: Option<khachquen_core::upgrade::Upgraded>,
+    pub error: Option<super::IpcError>,
+    pub restore_file: Option<String>,
+}
+
+pub struct Startup(pub std::sync::Mutex<StartupStatus>);
+
+impl Startup {
+    pub fn new(status: StartupStatus) -> Self {
+        Startup(std::sync::Mutex::new(status))
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut StartupStatus)) {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    fn get(&self) -> StartupStatus {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[tauri::command]
+pub fn app_startup(startup: State<'_, Startup>) -> StartupStatus {
+    startup.get()
+}
+
+/// Version, schema, data and log folders (Settings → About).
+#[tauri::command]
+pub async fn app_about(state: State<'_, AppState>) -> IpcResult<khachquen_core::support::About> {
+    let data_dir = state.data_dir.clone();
+    run(&state, move |s| s.about(&data_dir)).await
+}
+
+/// Show the data folder ("data") or the log folder ("logs") in the system's file manager.
+#[tauri::command]
+pub async fn app_open_folder(state: State<'_, AppState>, which: String) -> IpcResult<()> {
+    let data_dir = state.data_dir.clone();
+    run(&state, move |s| {
+        let about = s.about(&data_dir)?;
+        let dir = match which.as_str() {
+            "data" => about.data_dir,
+            "logs" => about.log_dir,
+            other => {
+                return Err(khachquen_core::CoreError::InvalidInput(format!(
+                    "unknown folder {other:?}"
+                )))
+            }
+        };
+        std::fs::create_dir_all(&dir)?;
+        opener::open(&dir).map_err(|e| khachquen_core::CoreError::OpenFailed {
+            path: dir.clone(),
+            detail: e.to_string(),
+        })
+    })
+    .await
+}
+
+/// Gather the logs into one text file for support ("Xuất nhật ký"); the bytes written.
+#[tauri::command]
+pub async fn logs_export(state: State<'_, AppState>, path: String) -> IpcResult<u64> {
+    let data_dir = state.data_dir.clone();
+    run(&state, move |s| {
+        s.export_logs(&data_dir, std::path::Path::new(&path))
+    })
+    .await
+}
+
+/// The variable that lets `debug_panic` panic: set by the end-to-end tests only.
+pub const TEST_PANIC_VAR: &str = "KHACHQUEN_TEST_PANIC";
+
+/// For the tests of the panic guard: panics inside a command when the window was started
+/// with KHACHQUEN_TEST_PANIC=1; otherwise refused.
+#[tauri::command]
+pub async fn debug_panic(state: State<'_, AppState>) -> IpcResult<()> {
+    let armed = std::env::var(TEST_PANIC_VAR).is_ok_and(|v| v == "1");
+    run(&state, move |_| {
+        if armed {
+            panic!("debug_panic: the test asked for a panic");
+        }
+        Err(khachquen_core::CoreError::InvalidInput(
+            "debug_panic is for tests".into(),
+        ))
+    })
+    .await
+}

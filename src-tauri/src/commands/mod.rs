@@ -41,7 +41,7 @@ impl AppState {
 }
 
 /// What the UI receives on failure: a stable code, a translated sentence, and parameters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct IpcError {
     pub code: String,
     pub message: String,
@@ -55,6 +55,11 @@ impl IpcError {
             .ok()
             .and_then(|l| Lang::parse(&l))
             .unwrap_or(Lang::Vi);
+        Self::in_lang(lang, e)
+    }
+
+    /// Before the shop is open (an upgrade failed), in the language the window started in.
+    pub(crate) fn in_lang(lang: Lang, e: CoreError) -> Self {
         IpcError {
             code: e.code().to_owned(),
             message: i18n::core_error(lang, &e),
@@ -88,14 +93,12 @@ where
 {
     let store = state.store();
     let joined = tauri::async_runtime::spawn_blocking(move || {
-        let out = f(&store);
+        // A panic (logged with its backtrace by the hook) becomes one sentence for the
+        // window, which carries on: its transaction, if any, rolled back as it unwound.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&store)))
+            .unwrap_or(Err(CoreError::Panicked));
         out.map_err(|e| IpcError::from_core(&store, e))
     })
     .await;
-    joined.unwrap_or_else(|e| {
-        Err(IpcError::from_core(
-            &state.store(),
-            CoreError::Internal(e.to_string()),
-        ))
-    })
+    joined.unwrap_or_else(|_| Err(IpcError::from_core(&state.store(), CoreError::Panicked)))
 }

@@ -49,7 +49,7 @@ pub struct BackupInfo {
     pub size: u64,
     /// When the snapshot was taken (from the file's manifest; absent for a plain database).
     pub created_at: Option<DateTime<Utc>>,
-    /// "manual", "auto" or "before_restore".
+    /// "manual", "auto", "before_restore" or "before_upgrade".
     pub kind: Option<String>,
     pub schema_version: i64,
     pub app_version: Option<String>,
@@ -620,6 +620,43 @@ fn snapshot_sealed(
     })
 }
 
+/// Before an older file is migrated (`upgrade::open`): a verified backup of it as it is
+/// (`conn`, the still unchanged writer), named for the schema it had and never rotated
+/// away. It goes to the backup folder, or to `<data dir>/backups` when a chosen drive is
+/// not there. It is encrypted when this machine holds the backup passphrase; while the
+/// passphrase waits to be entered again it is plain, on the disk that holds the data in the
+/// clear already.
+pub(crate) fn before_upgrade(
+    conn: &Connection,
+    data_dir: &Path,
+    from: i64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<BackupInfo> {
+    let chosen = setting(conn, FOLDER_KEY)?
+        .filter(|f| !f.trim().is_empty())
+        .map(PathBuf::from)
+        .filter(|f| f.is_dir());
+    let folder = match chosen {
+        Some(f) => f,
+        None => {
+            let f = data_dir.join("backups");
+            fs::create_dir_all(&f).map_err(|e| write_failed(&f, e))?;
+            f
+        }
+    };
+    let key = stored_passphrase(conn)
+        .ok()
+        .flatten()
+        .and_then(|st| Some(st.unseal(&crypto::machine_key(Some(data_dir), false).ok()??)?));
+    let suffix = format!("-before-upgrade-schema{from}");
+    let path = fresh_name(conn, &folder, &suffix, key.is_some())?;
+    let seal = key.as_ref().map(|key| Seal {
+        key,
+        work: data_dir,
+    });
+    snapshot_sealed(conn, &path, "before_upgrade", seal.as_ref(), progress)
+}
+
 fn stored_passphrase(conn: &Connection) -> Result<Option<crypto::Stored>> {
     match setting(conn, PASSPHRASE_KEY)? {
         None => Ok(None),
@@ -629,12 +666,21 @@ fn stored_passphrase(conn: &Connection) -> Result<Option<crypto::Stored>> {
     }
 }
 
-/// `khachquen-YYYYMMDD-HHMMSS[-N].db[.age]`: the names rotation may delete, as (stamp, N).
+/// A backup's name ends in `.kqbackup` (`.kqbackup.age` encrypted), which the system opens
+/// with this app; older versions named them `.db` (`.db.age`), still listed and rotated.
+const EXT: &str = ".kqbackup";
+const BACKUP_SUFFIXES: &[&str] = &[".kqbackup.age", ".kqbackup", ".db.age", ".db"];
+
+/// The name without its backup suffix, when it has one.
+fn backup_stem(name: &str) -> Option<&str> {
+    BACKUP_SUFFIXES.iter().find_map(|s| name.strip_suffix(s))
+}
+
+/// `khachquen-YYYYMMDD-HHMMSS[-N].kqbackup[.age]` (or an older version's `.db[.age]`): the
+/// names rotation may delete, as (stamp, N).
 fn rotated_key(name: &str) -> Option<(String, u32)> {
     let rest = name.strip_prefix(PREFIX)?;
-    let rest = rest
-        .strip_suffix(".db.age")
-        .or_else(|| rest.strip_suffix(".db"))?;
+    let rest = backup_stem(rest)?;
     let (stamp, n) = match rest.get(15..) {
         Some("") => (rest, 0),
         Some(tail) => (&rest[..15], tail.strip_prefix('-')?.parse().ok()?),
@@ -650,7 +696,7 @@ fn rotated_key(name: &str) -> Option<(String, u32)> {
 }
 
 /// A name that does not exist yet in `folder` for a backup taken now (shop time), plain
-/// or encrypted (`.db.age`); neither kind may hold the name already.
+/// or encrypted (`.kqbackup.age`); neither kind may hold the name already.
 fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -> Result<PathBuf> {
     let stamp = Utc::now()
         .with_timezone(&timezone(conn)?)
@@ -660,8 +706,8 @@ fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -
     let free = |p: &Path| fs::symlink_metadata(p).is_err();
     for n in 1..1000 {
         let stem = match n {
-            1 => format!("{PREFIX}{stamp}{suffix}.db"),
-            n => format!("{PREFIX}{stamp}-{n}{suffix}.db"),
+            1 => format!("{PREFIX}{stamp}{suffix}{EXT}"),
+            n => format!("{PREFIX}{stamp}-{n}{suffix}{EXT}"),
         };
         let plain = folder.join(&stem);
         let sealed = crypto::encrypted_name(&plain);
@@ -1157,7 +1203,8 @@ impl Store {
             .ok_or_else(|| CoreError::Internal("no machine key".into()))
     }
 
-    /// The backup folder's backups (`.db` and encrypted `.db.age`), newest first, each given
+    /// The backup folder's backups (`.kqbackup`, encrypted `.kqbackup.age`, and the `.db` and
+    /// `.db.age` of older versions), newest first, each given
     /// a quick check (header, schema, manifest counts; `verify` adds the full integrity
     /// check). An encrypted one gets its header checked only: its content needs the
     /// passphrase.
@@ -1174,7 +1221,7 @@ impl Store {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            let listed = name.ends_with(".db") || name.ends_with(".db.age");
+            let listed = backup_stem(&name).is_some();
             if !listed || !path.is_file() {
                 continue;
             }
@@ -1495,7 +1542,17 @@ mod tests {
             rotated_key("khachquen-20261123-093000-2.db.age"),
             Some(("20261123-093000".into(), 2))
         );
+        assert_eq!(
+            rotated_key("khachquen-20261123-093000.kqbackup"),
+            Some(("20261123-093000".into(), 0))
+        );
+        assert_eq!(
+            rotated_key("khachquen-20261123-093000-4.kqbackup.age"),
+            Some(("20261123-093000".into(), 4))
+        );
         for n in [
+            "khachquen-20261123-093000-before-upgrade-schema12.kqbackup",
+            "khachquen-20261123-093000.kqbackup.tmp",
             "khachquen-20261123-093000-before-restore.db.age",
             "khachquen-20261123-093000.age",
             "khachquen-20261123-093000-before-restore.db",

@@ -177,9 +177,24 @@ pub fn list(conn: &Connection, w: &Where, limit: u32, offset: u32) -> Result<(i6
 /// row whose types were tampered with is still read, and simply fails its hash.
 pub type RawRow = (i64, [Value; WIDTH]);
 
-/// Every row in id order, handed to `f` one at a time (the log may be long).
+/// The log has seal columns (schema 10 on; an older backup's has not).
+pub fn has_seals(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('audit_log') WHERE name = 'mac'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Every row in id order, handed to `f` one at a time (the log may be long). A log from
+/// before seals (schema 8 and 9, in an older backup) reads its missing seal as NULL.
 pub fn walk(conn: &Connection, mut f: impl FnMut(RawRow) -> Result<()>) -> Result<()> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM audit_log ORDER BY id"))?;
+    let cols = if has_seals(conn)? {
+        COLS.to_owned()
+    } else {
+        COLS.replace("mac_key, mac", "NULL, NULL")
+    };
+    let mut stmt = conn.prepare(&format!("SELECT {cols} FROM audit_log ORDER BY id"))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let vals: Vec<Value> = (0..WIDTH)

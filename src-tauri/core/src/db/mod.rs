@@ -22,44 +22,122 @@ pub mod vouchers;
 
 use crate::error::{CoreError, Result};
 use rusqlite::{Connection, OpenFlags};
-use rusqlite_migration::{Migrations, M};
 use std::path::Path;
 use std::time::Duration;
 
-const MIGRATION_SLICE: &[M<'static>] = &[
-    M::up(include_str!("migrations/001_init.sql")),
-    M::up(include_str!("migrations/002_lookup_indexes.sql")),
-    M::up(include_str!("migrations/003_search_prefixes.sql")),
-    M::up(include_str!("migrations/004_loyalty.sql")),
-    M::up(include_str!("migrations/005_merge.sql")),
-    M::up(include_str!("migrations/006_care.sql")),
-    M::up(include_str!("migrations/007_analytics.sql")),
-    M::up(include_str!("migrations/008_audit.sql")),
-    M::up(include_str!("migrations/009_staff.sql")),
-    M::up(include_str!("migrations/010_seal.sql")),
-    M::up(include_str!("migrations/011_optional_phone.sql")).foreign_key_check(),
-    M::up(include_str!("migrations/012_list_walks.sql")),
-    M::up(include_str!("migrations/013_covering_history.sql")),
-    M::up(include_str!("migrations/014_vouchers.sql")),
-    M::up(include_str!("migrations/015_campaigns.sql")),
-    M::up(include_str!("migrations/016_cards.sql")),
-];
+/// One schema step: its SQL, and whether it rebuilds tables others refer to (the foreign
+/// keys are checked before the migration commits).
+struct Step {
+    sql: &'static str,
+    check_keys: bool,
+}
 
-pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
+const fn step(sql: &'static str) -> Step {
+    Step {
+        sql,
+        check_keys: false,
+    }
+}
+
+/// Every schema version's step, in order: version N is the first N steps. The file's
+/// `user_version` says how many it has had.
+const STEPS: &[Step] = &[
+    step(include_str!("migrations/001_init.sql")),
+    step(include_str!("migrations/002_lookup_indexes.sql")),
+    step(include_str!("migrations/003_search_prefixes.sql")),
+    step(include_str!("migrations/004_loyalty.sql")),
+    step(include_str!("migrations/005_merge.sql")),
+    step(include_str!("migrations/006_care.sql")),
+    step(include_str!("migrations/007_analytics.sql")),
+    step(include_str!("migrations/008_audit.sql")),
+    step(include_str!("migrations/009_staff.sql")),
+    step(include_str!("migrations/010_seal.sql")),
+    Step {
+        sql: include_str!("migrations/011_optional_phone.sql"),
+        check_keys: true,
+    },
+    step(include_str!("migrations/012_list_walks.sql")),
+    step(include_str!("migrations/013_covering_history.sql")),
+    step(include_str!("migrations/014_vouchers.sql")),
+    step(include_str!("migrations/015_campaigns.sql")),
+    step(include_str!("migrations/016_cards.sql")),
+];
 
 /// The schema version this build writes (SQLite user_version after migrating).
 pub fn schema_version() -> i64 {
-    MIGRATION_SLICE.len() as i64
+    STEPS.len() as i64
 }
 
 /// Migrate to an exact version: the upgrade tests build every earlier schema with it.
 pub fn migrate_to(conn: &mut Connection, version: usize) -> Result<()> {
-    without_foreign_keys(conn, |c| Ok(MIGRATIONS.to_version(c, version)?))
+    migrate(conn, version, &mut |_, _| {})
 }
 
 /// Migrate to this build's schema (start-up, restore).
 pub fn migrate_latest(conn: &mut Connection) -> Result<()> {
-    without_foreign_keys(conn, |c| Ok(MIGRATIONS.to_latest(c)?))
+    migrate(conn, STEPS.len(), &mut |_, _| {})
+}
+
+/// Migrate up to `target` in one transaction, so a failed step leaves the file exactly at
+/// its old version. `progress` gets (steps done, steps to do) after each step.
+pub fn migrate(
+    conn: &mut Connection,
+    target: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    let found = usize::try_from(user_version(conn)?).unwrap_or(0);
+    if target > STEPS.len() || found > target {
+        return Err(CoreError::Migration(format!(
+            "cannot go from schema {found} to {target}"
+        )));
+    }
+    if found == target {
+        return Ok(());
+    }
+    let failed =
+        |v: usize, e: rusqlite::Error| CoreError::Migration(format!("step {}: {e}", v + 1));
+    without_foreign_keys(conn, |c| {
+        let tx = c.transaction()?;
+        for v in found..target {
+            let s = &STEPS[v];
+            tx.execute_batch(s.sql).map_err(|e| failed(v, e))?;
+            if s.check_keys && backup::foreign_key_violations(&tx).map_err(|e| failed(v, e))? > 0 {
+                return Err(CoreError::Migration(format!(
+                    "step {}: broken references",
+                    v + 1
+                )));
+            }
+            progress(v + 1 - found, target - found);
+        }
+        tx.pragma_update(None, "user_version", target as i64)?;
+        tx.commit()?;
+        Ok(())
+    })
+}
+
+/// Rows written by schema 1 (the first release's layout), as raw SQL so the fixture never
+/// changes when the db layer does.
+#[cfg(feature = "internals")]
+const V1_ROWS: &str = "
+    INSERT INTO settings (key, value) VALUES ('shop_name', 'Tiệm cũ');
+    INSERT INTO customers (id, code, name, name_fold, phone, phone_rev, source, created_at,
+        updated_at, visits, total_minor, first_purchase_at, last_purchase_at)
+    VALUES (1, 'kh001', 'Nguyễn Văn Đức', 'nguyen van duc', '0912345678', '8765432190',
+        'walk_in', 1700000000, 1700000000, 1, 250000, 1700000000, 1700000000);
+    INSERT INTO customer_search (rowid, name_fold, name_marked)
+    VALUES (1, 'nguyen van duc', 'nguyễn văn đức');
+    INSERT INTO purchases (id, customer_id, at, total_minor, payment_method, created_at)
+    VALUES (1, 1, 1700000000, 250000, 'cash', 1700000000);";
+
+/// Tests only: a shop file at schema `version` as an older app left it, holding the first
+/// release's rows (the shop "Tiệm cũ", customer KH001 Nguyễn Văn Đức, one 250.000 ₫ bill).
+#[cfg(feature = "internals")]
+pub fn old_shop(path: &Path, version: usize) -> Result<()> {
+    let mut conn = Connection::open(path)?;
+    migrate_to(&mut conn, 1)?;
+    conn.execute_batch(V1_ROWS)?;
+    migrate_to(&mut conn, version)?;
+    Ok(())
 }
 
 /// The most page cache one bulk write may take (the demo, an import): enough for the indexes
@@ -127,13 +205,14 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Open the writer connection: check the version, switch to WAL, migrate.
+/// Open the writer connection: check the version, switch to WAL. The caller migrates
+/// (`Store::open_with`, which may back the file up first).
 pub fn open_writer(path: &Path) -> Result<Connection> {
     let open_failed = |detail: String| CoreError::OpenFailed {
         path: path.display().to_string(),
         detail,
     };
-    let mut conn = Connection::open(path).map_err(|e| open_failed(e.to_string()))?;
+    let conn = Connection::open(path).map_err(|e| open_failed(e.to_string()))?;
     // Before anything that takes a lock: beside a busy writer (the window, when the CLI
     // opens the same file) the version check and the WAL switch must wait, not fail.
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -147,8 +226,37 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     // A purchase touches a dozen index pages of a large shop; SQLite's default 2 MB cache
     // reads most of them again from the OS on every commit. Allocated only as pages are used.
     set_cache_size(&conn, -WRITER_CACHE_KIB)?;
-    migrate_latest(&mut conn)?;
     Ok(conn)
+}
+
+/// The schema version of an open file (0 for a new, empty one).
+pub fn version_of(conn: &Connection) -> Result<i64> {
+    user_version(conn)
+}
+
+/// The schema version of the file at `path` without changing it: None when there is no
+/// file yet; refused when it is newer than this app or not a database.
+pub fn peek_version(path: &Path) -> Result<Option<i64>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    // Read-write without create (a read-only one may not open a WAL file): it only reads.
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
+            CoreError::OpenFailed {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }
+        })?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    check_not_newer(&conn).map_err(|e| match e {
+        CoreError::Sqlite(s) => CoreError::OpenFailed {
+            path: path.display().to_string(),
+            detail: s.to_string(),
+        },
+        other => other,
+    })?;
+    Ok(Some(user_version(&conn)?))
 }
 
 /// A read-only connection for long reads, so a report never blocks the counter.
@@ -264,8 +372,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migrations_validate() {
-        MIGRATIONS.validate().unwrap();
+    fn every_step_applies_in_order_and_a_failed_one_leaves_the_old_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let mut seen = Vec::new();
+        migrate(&mut conn, 3, &mut |d, t| seen.push((d, t))).unwrap();
+        assert_eq!(seen, [(1, 3), (2, 3), (3, 3)]);
+        assert_eq!(user_version(&conn).unwrap(), 3);
+        // A step that fails (its table is already there) rolls the whole run back.
+        conn.execute_batch("CREATE TABLE vouchers (x)").unwrap();
+        let r = migrate(&mut conn, STEPS.len(), &mut |_, _| {});
+        assert!(
+            matches!(r, Err(CoreError::Migration(ref m)) if m.starts_with("step 14:")),
+            "{r:?}"
+        );
+        assert_eq!(user_version(&conn).unwrap(), 3);
+        assert!(migrate(&mut conn, 2, &mut |_, _| {}).is_err(), "never down");
     }
 
     #[test]

@@ -534,6 +534,7 @@ pub fn record(conn: &Connection, e: &NewAuditEntry) -> Result<i64> {
 /// [`Store::audit_verify`]. On a connection without the app's key (a backup being checked)
 /// only the hash chain is checked.
 pub fn verify(conn: &Connection) -> Result<AuditVerify> {
+    let sealed_log = db::audit::has_seals(conn)?;
     let key = db::seal::key_state(conn);
     let local = match &key {
         KeyState::Present(id) => Some(SqlValue::Text(id.clone())),
@@ -596,10 +597,15 @@ pub fn verify(conn: &Connection) -> Result<AuditVerify> {
         first_broken,
         sealed: local.is_some(),
         key_missing: key == KeyState::Missing,
-        head: chain_head(conn)?,
+        // A log from before seals (an older backup) has its hash chain only.
+        head: if sealed_log { chain_head(conn)? } else { None },
         anchor: None,
         anchor_missing: false,
-        rows: db::seal::check_rows(conn)?,
+        rows: if sealed_log {
+            db::seal::check_rows(conn)?
+        } else {
+            None
+        },
         problem: None,
     };
     v.settle();

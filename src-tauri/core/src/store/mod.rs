@@ -124,9 +124,28 @@ fn make_private(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What opening a file did to its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migrated {
+    pub from: i64,
+    pub to: i64,
+}
+
 impl Store {
-    /// Open (creating if needed) the database file at `path`.
+    /// Open (creating if needed) the database file at `path`, migrating an older one as it
+    /// is. The apps open through `upgrade::open`, which backs an older file up first.
     pub fn open(path: &Path) -> Result<Store> {
+        Ok(Self::open_with(path, &mut |_, _| Ok(()), &mut |_, _| {})?.0)
+    }
+
+    /// `open`, calling `before(conn, from)` on the still unchanged writer connection when
+    /// an existing file (schema `from` ≥ 1) needs migrating; an error there stops the open
+    /// with the file untouched. `progress` gets (steps done, steps to do) while migrating.
+    pub(crate) fn open_with(
+        path: &Path,
+        before: &mut dyn FnMut(&Connection, i64) -> Result<()>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Store, Option<Migrated>)> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| CoreError::OpenFailed {
                 path: path.display().to_string(),
@@ -135,6 +154,14 @@ impl Store {
         }
         make_private(path)?;
         let mut writer = db::open_writer(path)?;
+        let from = db::version_of(&writer)?;
+        let to = db::schema_version();
+        // A new file (schema 0) is created, not upgraded.
+        let migrated = (from >= 1 && from < to).then_some(Migrated { from, to });
+        if migrated.is_some() {
+            before(&writer, from)?;
+        }
+        db::migrate(&mut writer, to as usize, progress)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let sealer = Arc::new(crate::store::seal::Sealer::open(dir, &mut writer)?);
         let reader = db::open_reader(path)?;
@@ -143,7 +170,7 @@ impl Store {
         sealer.register(&reader)?;
         sealer.register(&reports)?;
         sealer.register(&reports_twin)?;
-        Ok(Store {
+        let store = Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             reports: Some(Mutex::new(reports)),
@@ -153,7 +180,8 @@ impl Store {
             session: Mutex::new(session::Session::new()),
             sealer,
             report_memo: Memo::default(),
-        })
+        };
+        Ok((store, migrated))
     }
 
     /// An in-memory database for tests: reads share the writer.

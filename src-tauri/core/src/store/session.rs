@@ -116,6 +116,11 @@ impl Perm {
 /// method makes the check itself (`Store::require`); this table names it for the adapters.
 pub const COMMANDS: &[(&str, Option<Perm>)] = &[
     ("app_info", None),
+    ("app_startup", None),
+    ("app_about", Some(Perm::View)),
+    ("app_open_folder", Some(Perm::View)),
+    ("logs_export", Some(Perm::View)),
+    ("debug_panic", Some(Perm::View)),
     ("settings_get", None),
     ("auth_status", None),
     ("auth_setup", None),

@@ -83,7 +83,7 @@ fn backup_is_online_verified_and_renamed_into_place() {
     assert_eq!(names.len(), 1, "no temp file left: {names:?}");
     assert!(
         names[0].starts_with("khachquen-")
-            && names[0].len() == "khachquen-20261123-093000.db".len()
+            && names[0].len() == "khachquen-20261123-093000.kqbackup".len()
     );
     assert_eq!(info.counts.customers, 300);
     assert_eq!(info.counts.purchases, 1500);
@@ -132,7 +132,7 @@ fn restore_swaps_the_data_keeps_a_safety_copy_and_this_machines_settings() {
     // The data just replaced is in the safety copy.
     let safety = backup::verify(Path::new(&r.safety_copy)).unwrap();
     assert_eq!(safety.counts.customers, 301);
-    assert!(r.safety_copy.ends_with("-before-restore.db"));
+    assert!(r.safety_copy.ends_with("-before-restore.kqbackup"));
     assert!(files_in(&dir.path().join("backups")).len() == 2);
     // The store keeps working, and nothing of the manifest leaked into the live data.
     let c = s
@@ -820,7 +820,7 @@ mod encrypted {
         let before = fingerprint(&s);
         let info = backup_now(&s);
         assert!(info.encrypted);
-        assert!(info.file.ends_with(".db.age"), "{}", info.file);
+        assert!(info.file.ends_with(".kqbackup.age"), "{}", info.file);
         assert!(Path::new(&info.file).starts_with(usb.path()));
         assert_eq!((info.counts.customers, info.counts.purchases), (2, 1));
         assert_eq!(
@@ -905,14 +905,17 @@ mod encrypted {
         assert!(r.check.ok && r.restored.encrypted);
         assert_eq!(fingerprint(&s), before, "the backup's data is back");
         // The copy of what was there before is a backup like any other: encrypted.
-        assert!(r.safety_copy.ends_with("-before-restore.db.age"));
+        assert!(r.safety_copy.ends_with("-before-restore.kqbackup.age"));
         assert!(crypto::is_encrypted(Path::new(&r.safety_copy)));
         let safety = s
             .verify_backup(Path::new(&r.safety_copy), Some(PASS))
             .unwrap();
         assert_eq!(safety.counts.customers, 3);
         for name in files_in(usb.path()) {
-            assert!(name.ends_with(".db.age"), "plain file on the drive: {name}");
+            assert!(
+                name.ends_with(".kqbackup.age"),
+                "plain file on the drive: {name}"
+            );
         }
         no_staging_left(dir.path());
         // This machine's passphrase survives the restore; the store keeps working.
@@ -936,7 +939,10 @@ mod encrypted {
         assert!(crypto::is_encrypted(Path::new(&r.safety_copy)));
         assert_eq!(fingerprint(&s), before);
         for name in files_in(usb.path()) {
-            assert!(name.ends_with(".db.age"), "plain file on the drive: {name}");
+            assert!(
+                name.ends_with(".kqbackup.age"),
+                "plain file on the drive: {name}"
+            );
         }
         no_staging_left(dir.path());
     }

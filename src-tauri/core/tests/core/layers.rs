@@ -28,8 +28,10 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["cards"], false),
     (&["transfer"], false),
     (&["backup"], false),
+    (&["upgrade"], false),
     (&["demo"], false),
     (&["scheduled"], false),
+    (&["support"], false),
 ];
 
 type Module = Vec<String>;

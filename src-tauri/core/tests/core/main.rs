@@ -421,30 +421,12 @@ fn newer_schema_is_refused_and_left_unchanged() {
     assert!(!dir.path().join("khachquen.db-wal").exists());
 }
 
-/// Rows written by schema 1 (the first release's layout), as raw SQL so the fixture never
-/// changes when the db layer does.
-const V1_FIXTURE: &str = "
-    INSERT INTO settings (key, value) VALUES ('shop_name', 'Tiệm cũ');
-    INSERT INTO customers (id, code, name, name_fold, phone, phone_rev, source, created_at,
-        updated_at, visits, total_minor, first_purchase_at, last_purchase_at)
-    VALUES (1, 'kh001', 'Nguyễn Văn Đức', 'nguyen van duc', '0912345678', '8765432190',
-        'walk_in', 1700000000, 1700000000, 1, 250000, 1700000000, 1700000000);
-    INSERT INTO customer_search (rowid, name_fold, name_marked)
-    VALUES (1, 'nguyen van duc', 'nguyễn văn đức');
-    INSERT INTO purchases (id, customer_id, at, total_minor, payment_method, created_at)
-    VALUES (1, 1, 1700000000, 250000, 'cash', 1700000000);";
-
 #[test]
 fn upgrades_from_every_earlier_schema_with_data() {
     for version in 1..db::schema_version() as usize {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("khachquen.db");
-        {
-            let mut conn = rusqlite::Connection::open(&path).unwrap();
-            db::migrate_to(&mut conn, 1).unwrap();
-            conn.execute_batch(V1_FIXTURE).unwrap();
-            db::migrate_to(&mut conn, version).unwrap();
-        }
+        db::old_shop(&path, version).unwrap();
         let s = Store::open(&path).unwrap();
         assert_eq!(
             s.setting("shop_name").unwrap(),
