@@ -160,7 +160,7 @@ pub fn window_main() -> i32 {
     };
     let start = match pending {
         None => match cli::open(lang, &data_dir) {
-            Ok(store) => Start::Open(store),
+            Ok(store) => Start::Open(Box::new(store)),
             Err(code) => return code,
         },
         Some((from, to)) => Start::Upgrade { from, to, lang },
@@ -176,7 +176,7 @@ pub fn window_main() -> i32 {
 
 /// How the window starts: on a shop already open, or on an older file still to upgrade.
 pub enum Start {
-    Open(Store),
+    Open(Box<Store>),
     Upgrade {
         from: i64,
         to: i64,
@@ -197,7 +197,7 @@ pub fn run_window(
     let builder = build_app(Builder::default());
     match start {
         Start::Open(store) => {
-            let state = app_state(store, data_dir);
+            let state = app_state(*store, data_dir);
             background(Arc::clone(&state.home));
             builder
                 .manage(Startup::new(StartupStatus {
@@ -287,10 +287,23 @@ fn note(msg: std::fmt::Arguments) {
 
 /// Background work (loyalty, the daily backup) yields the CPU to the counter: on a 2-core
 /// laptop a 1 GB backup otherwise slows every search the cashier types.
+/// (Elsewhere, e.g. macOS, where `setpriority` would lower the whole process, it is left
+/// as it is.)
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only reads its arguments; on Linux `who = 0` is the calling thread.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+    // Below normal, not background mode: that also lowers the thread's I/O priority while
+    // it may hold SQLite's write lock, which would stall the counter. (Not compiled here:
+    // this machine cannot build for Windows.)
+    #[cfg(windows)]
+    // SAFETY: GetCurrentThread returns a pseudo-handle that needs no closing.
+    unsafe {
+        use windows_sys::Win32::System::Threading::{
+            GetCurrentThread, SetThreadPriority, THREAD_PRIORITY_BELOW_NORMAL,
+        };
+        SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
     }
 }
