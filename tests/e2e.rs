@@ -1287,3 +1287,335 @@ async fn promotions_show_the_demo_campaign_and_add_a_programme() -> R<()> {
     s.screenshot("promotions-1024-en").await?;
     s.close().await.map(drop)
 }
+
+// ---- issue 19: install, upgrade and support ----
+
+/// The Vietnamese sentence of `errors.<code>` in the window's catalog.
+fn vi_error(code: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/i18n/vi.json");
+    let catalog: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
+            .unwrap_or_default();
+    catalog["errors"][code]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Close the toasts on screen (their close buttons), so that a screenshot shows what is under them.
+async fn close_toasts(s: &crate::support_driver::Session) -> R<()> {
+    s.client
+        .execute(
+            "document.querySelectorAll('.toasts .toast-close').forEach((b) => b.click());",
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The support log the window writes, `<data dir>/logs/khachquen.log`.
+fn window_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("logs").join("khachquen.log")).unwrap_or_default()
+}
+
+/// Settings → About shows the app's version, the data's schema version and the two folders;
+/// "Xuất nhật ký" writes the logs to the file picked (the native save dialog alone is
+/// replaced) and says where. It fits a 1280×800 window in Vietnamese and a 1024×640 one in
+/// English without a sideways scroll.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn settings_about_shows_the_versions_and_exports_the_logs() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = start(4734, |_| {}).await?;
+    s.click("#nav-settings").await?;
+    let version = env!("CARGO_PKG_VERSION");
+    // "0.1.0" and "16" today; read from the package and core so a new migration needs no edit.
+    let schema = khachquen_core::upgrade::schema_version().to_string();
+    s.wait_text("#settings-about-version", version).await?;
+    assert_eq!(
+        s.text("#settings-about-version").await?.as_deref(),
+        Some(version)
+    );
+    assert_eq!(
+        s.text("#settings-about-schema").await?.as_deref(),
+        Some(schema.as_str())
+    );
+    let data_dir = s.dir().display().to_string();
+    assert_eq!(
+        s.text("#settings-data-dir").await?.as_deref(),
+        Some(data_dir.as_str())
+    );
+    let log_dir = s.dir().join("logs").display().to_string();
+    assert_eq!(
+        s.text("#settings-log-dir").await?.as_deref(),
+        Some(log_dir.as_str())
+    );
+    for button in ["#settings-data-dir-open", "#settings-log-dir-open"] {
+        s.wait_for(button).await?;
+    }
+    // No sideways scroll, and the long paths stay inside their card.
+    let overflow = "const screen = document.getElementById('screen');
+                    const card = document.getElementById('settings-about');
+                    card.scrollIntoView({block: 'start'});
+                    const right = card.getBoundingClientRect().right;
+                    const out = [...card.querySelectorAll('.path, button, dd')]
+                      .filter((e) => e.getBoundingClientRect().right > right + 0.5).length;
+                    return [window.innerWidth, screen.scrollWidth - screen.clientWidth,
+                            card.scrollWidth - card.clientWidth, out];";
+    let m: Vec<i64> = serde_json::from_value(s.client.execute(overflow, vec![]).await?)?;
+    assert_eq!(m[1..], [0, 0, 0], "overflow at 1280×800 (vi): {m:?}");
+    close_toasts(&s).await?;
+    s.screenshot("settings-about").await?;
+
+    // WebDriver cannot drive the native save dialog: it alone is replaced, to answer a path
+    // and keep what it was asked.
+    let target = s.dir().join("nhat-ky-ho-tro.txt");
+    s.client
+        .execute(
+            "window.__kqSaveAsked = null;
+             window.__TAURI__.dialog.save = async (o) => { window.__kqSaveAsked = o; return arguments[0]; };",
+            vec![serde_json::json!(target)],
+        )
+        .await?;
+    s.click("#settings-logs-export").await?;
+    let toast = s.wait_text(".toasts", "Đã xuất nhật ký").await?;
+    assert!(toast.contains(&target.display().to_string()), "{toast}");
+    let asked = s.wait_js("return window.__kqSaveAsked;", vec![]).await?;
+    let proposed = asked["defaultPath"].as_str().unwrap_or_default();
+    assert!(
+        proposed.starts_with("khachquen-nhat-ky-") && proposed.ends_with(".txt"),
+        "{asked}"
+    );
+    assert_eq!(
+        asked["filters"][0]["extensions"],
+        serde_json::json!(["txt"])
+    );
+    let text = std::fs::read_to_string(&target)?;
+    assert!(
+        text.starts_with(&format!("Khách Quen {version}")),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("start") && l.contains("window") && l.contains(version)),
+        "no start line from the window:\n{text}"
+    );
+    // The toast has said it: closed, so that it hides nothing in the next screenshot.
+    close_toasts(&s).await?;
+
+    s.act("#settings-about", |e| {
+        Box::pin(async move { e.client().set_window_size(1024, 640).await })
+    })
+    .await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#settings-about-title", "About").await?;
+    s.wait_text("#settings-about", "Export logs").await?;
+    let m: Vec<i64> = serde_json::from_value(s.client.execute(overflow, vec![]).await?)?;
+    assert!(m[0] <= 1024, "window not narrowed: {m:?}");
+    assert_eq!(m[1..], [0, 0, 0], "overflow at 1024×640 (en): {m:?}");
+    s.screenshot("settings-about-1024-en").await?;
+    s.close().await.map(drop)
+}
+
+/// A command that panics (debug_panic, armed by KHACHQUEN_TEST_PANIC=1) is said as one
+/// translated sentence, once, in an error toast; the window carries on, and the log holds
+/// the panic.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_panic_in_a_command_is_one_sentence_and_the_window_carries_on() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let how = crate::support_driver::Launch {
+        env: &[("KHACHQUEN_TEST_PANIC", "1")],
+        ..Default::default()
+    };
+    let s = crate::support_driver::start_with(4744, &how, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Trần Thị Mai",
+                "--phone",
+                "0987654321",
+            ],
+        )
+    })
+    .await?;
+    let sentence = vi_error("app.panic");
+    assert!(sentence.ends_with('.') && sentence.len() > 40, "{sentence}");
+    // Through the window's own api module, as a screen would call it.
+    s.client
+        .execute(
+            "window.__kqPanic = null;
+             import('/lib/api.js')
+               .then((api) => api.debugPanic())
+               .then(() => { window.__kqPanic = {ok: true}; }, (e) => { window.__kqPanic = e; });",
+            vec![],
+        )
+        .await?;
+    let err = s.wait_js("return window.__kqPanic;", vec![]).await?;
+    assert_eq!(err["code"], "app.panic", "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert_eq!(message, sentence, "one translated sentence: {err}");
+    let shown = s.wait_text(".toasts .toast.error", &sentence).await?;
+    assert!(!shown.contains("debug_panic"), "{shown}");
+    s.screenshot("panic-toast").await?;
+    let toasts = s
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.toasts .toast')]
+               .filter((t) => t.textContent.includes(arguments[0])).length;",
+            vec![serde_json::json!(sentence)],
+        )
+        .await?;
+    assert_eq!(toasts, 1, "said once");
+
+    // The window lives: the customer list answers.
+    s.click("#nav-customers").await?;
+    s.wait_text("#customers-table tbody", "Trần Thị Mai")
+        .await?;
+    s.keys(&Key::F2.to_string()).await?;
+    s.wait_focus("counter-search").await?;
+    s.keys("mai").await?;
+    s.wait_text("#search-results", "Trần Thị Mai").await?;
+    let dir = s.close().await?;
+    let log = window_log(dir.path());
+    assert!(
+        log.contains("panic") && log.contains("debug_panic"),
+        "the panic is logged:\n{log}"
+    );
+    Ok(())
+}
+
+/// A data file left by an older version (schema 12) opens in the window: it is backed up
+/// (one "before-upgrade-schema12" backup) and upgraded while the window shows it; then the
+/// first-run form (the old shop had no staff), the upgrade's toast, and the old customer.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn an_older_shop_is_backed_up_and_upgraded_as_the_window_opens() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let s = crate::support_driver::launch(4754, &Default::default(), |d| {
+        if let Err(e) = khachquen_core::db::old_shop(&d.join("khachquen.db"), 12) {
+            panic!("the old shop: {e}");
+        }
+    })
+    .await?;
+    // The upgrade is over by the time the first-run form shows (nothing to wait for here:
+    // the form only comes once app_startup says "ready").
+    s.wait_for("#setup-shop-name").await?;
+    assert_eq!(s.text("#upgrade-screen").await?, None);
+    s.set_up_owner().await?;
+    let toast = s
+        .wait_text(".toasts", "Đã nâng cấp dữ liệu từ phiên bản 12 lên 16")
+        .await?;
+    let backups: Vec<std::path::PathBuf> = std::fs::read_dir(s.dir().join("backups"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("before-upgrade-schema12"))
+        })
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let backup = backups[0].display().to_string();
+    assert!(backup.ends_with(".kqbackup"), "{backup}");
+    assert!(
+        toast.contains(&backup),
+        "the toast names the backup: {toast}"
+    );
+    s.screenshot("upgraded-toast").await?;
+
+    // The old shop's customer and bill came through.
+    s.wait_focus("counter-search").await?;
+    s.keys("duc").await?;
+    s.wait_text("#search-results", "Nguyễn Văn Đức").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    s.wait_focus("purchase-amount").await?;
+    s.wait_text(".customer-head", "Nguyễn Văn Đức").await?;
+    go(&s, "#profile/1").await?;
+    s.wait_text("#profile-timeline", "250.000").await?;
+    // And the audit log has the upgrade.
+    go(&s, "#audit").await?;
+    s.wait_text("#audit-table", "Nâng cấp dữ liệu").await?;
+    // Said once per window: not again after a reload (as after a restore).
+    s.client
+        .execute("window.__kqOldPage = true; location.reload();", vec![])
+        .await?;
+    s.wait_js(
+        "return !window.__kqOldPage && document.getElementById('audit-screen') ? true : null;",
+        vec![],
+    )
+    .await?;
+    let again = s.text(".toasts").await?.unwrap_or_default();
+    assert!(!again.contains("Đã nâng cấp"), "{again}");
+    let dir = s.close().await?;
+    let log = window_log(dir.path());
+    assert!(log.contains("upgrade"), "the upgrade is logged:\n{log}");
+    Ok(())
+}
+
+/// A backup opened with the app (a double-clicked .kqbackup: `khachquen FILE`, which starts
+/// the window with `--restore FILE`) is offered to the owner once signed in, in the backup
+/// section's own confirmation; cancelled, it is not offered again in this window.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test"]
+async fn a_backup_opened_with_the_app_is_offered_for_restore() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let outside = tempfile::tempdir()?;
+    let file = outside.path().join("cua-hang-cu.kqbackup");
+    let file_arg = file.display().to_string();
+    let how = crate::support_driver::Launch {
+        args: &[&file_arg],
+        ..Default::default()
+    };
+    let s = crate::support_driver::launch(4764, &how, |d| {
+        cli(
+            d,
+            &[
+                "customer",
+                "add",
+                "--name",
+                "Lê Thị Hoa",
+                "--phone",
+                "0905111222",
+            ],
+        );
+        cli(d, &["backup", "create", &file_arg]);
+    })
+    .await?;
+    // The first run: the owner's account first (the counter shows only for a moment).
+    s.submit_setup().await?;
+    s.wait_text("#restore-dialog .path", &file_arg).await?;
+    s.wait_for("#settings-backup").await?;
+    assert_eq!(
+        s.attr("#screen", "data-screen").await?.as_deref(),
+        Some("settings")
+    );
+    close_toasts(&s).await?;
+    s.screenshot("restore-offered").await?;
+    s.click("#restore-cancel").await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.text("#restore-dialog").await?.is_some() {
+        assert!(Instant::now() < deadline, "the dialog stays open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Once per window: back on Settings, nothing is offered again.
+    s.click("#nav-counter").await?;
+    s.wait_for("#counter-search").await?;
+    s.click("#nav-settings").await?;
+    s.wait_for("#settings-backup").await?;
+    s.wait_for("#settings-about-version").await?;
+    assert_eq!(s.text("#restore-dialog").await?, None);
+    // Nor after a reload (as after a restore): the window's start is the same.
+    s.client
+        .execute("window.__kqOldPage = true; location.reload();", vec![])
+        .await?;
+    s.wait_js(
+        "return !window.__kqOldPage && document.getElementById('settings-about-version') ? true : null;",
+        vec![],
+    )
+    .await?;
+    assert_eq!(s.text("#restore-dialog").await?, None);
+    s.close().await.map(drop)
+}

@@ -1289,3 +1289,42 @@ fn report_rfm_carries_cores_grid() {
         assert!(doc.contains(&line), "docs/IPC.md lacks {line:?}");
     }
 }
+
+#[test]
+fn about_names_the_version_schema_and_folders_and_the_logs_export_to_one_file() {
+    let a = app();
+    let st = invoke(&a, "app_startup", json!({})).unwrap();
+    assert_eq!(st["state"], "ready");
+    assert!(st["restore_file"].is_null() && st["upgraded"].is_null());
+    let about = invoke(&a, "app_about", json!({})).unwrap();
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        about["schema_version"],
+        khachquen_core::db::schema_version()
+    );
+    let dir = a.dir.path();
+    assert_eq!(about["data_dir"], dir.display().to_string());
+    assert_eq!(about["log_dir"], dir.join("logs").display().to_string());
+    // A log as the window writes it, then exported for support.
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/khachquen.log.1"), "older line\n").unwrap();
+    std::fs::write(dir.join("logs/khachquen.log"), "newest line\n").unwrap();
+    let target = dir.join("nhat-ky.txt");
+    let bytes = invoke(
+        &a,
+        "logs_export",
+        json!({"path": target.display().to_string()}),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(bytes, text.len());
+    let (older, newest) = (text.find("older line"), text.find("newest line"));
+    assert!(older.is_some() && older < newest, "oldest first: {text}");
+    // Never onto the shop's own database.
+    let db = dir.join("khachquen.db").display().to_string();
+    let e = invoke(&a, "logs_export", json!({"path": db})).unwrap_err();
+    assert_eq!(e["code"], "file.protected");
+    // Only the two folders it knows.
+    let e = invoke(&a, "app_open_folder", json!({"which": "/etc"})).unwrap_err();
+    assert_eq!(e["code"], "input.invalid");
+}

@@ -62,24 +62,35 @@ pub const SHOP: &str = "Tiệm Cô Ba";
 /// Start tauri-driver on its own ports and open the app on a fresh data folder, creating
 /// the owner account through the first-run form (the data folder has no staff yet).
 pub async fn start(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
-    let s = launch(port, prepare).await?;
-    s.type_into("#setup-shop-name", SHOP).await?;
-    s.type_into("#setup-name", OWNER.0).await?;
-    s.type_into("#setup-pin", OWNER.1).await?;
-    s.type_into("#setup-pin-confirm", OWNER.1).await?;
-    s.click("#setup-submit").await?;
-    s.wait_for("#counter-search").await?;
+    start_with(port, &Launch::default(), prepare).await
+}
+
+/// [`start`] with more for the app: environment variables, command-line arguments.
+pub async fn start_with(port: u16, how: &Launch<'_>, prepare: impl FnOnce(&Path)) -> R<Session> {
+    let s = launch(port, how, prepare).await?;
+    s.set_up_owner().await?;
     Ok(s)
 }
 
 /// Start on a data folder whose staff `prepare` created: the app opens on the lock screen.
 pub async fn start_locked(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
-    let s = launch(port, prepare).await?;
+    let s = launch(port, &Launch::default(), prepare).await?;
     s.wait_for("#lock-screen .lock-user").await?;
     Ok(s)
 }
 
-async fn launch(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
+/// What the app is started with beyond `--data-dir`.
+#[derive(Default)]
+pub struct Launch<'a> {
+    /// Environment variables of the app (tauri-driver and WebKitWebDriver pass theirs on).
+    pub env: &'a [(&'a str, &'a str)],
+    /// Arguments after `--data-dir DIR`.
+    pub args: &'a [&'a str],
+}
+
+/// Open the app on a fresh data folder that `prepare` filled, and return at once: the
+/// window may still be starting (an upgrade) and shows what the data folder calls for.
+pub async fn launch(port: u16, how: &Launch<'_>, prepare: impl FnOnce(&Path)) -> R<Session> {
     let data_dir = tempfile::tempdir()?;
     prepare(data_dir.path());
     let child = Command::new(tauri_driver())
@@ -90,6 +101,7 @@ async fn launch(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
             &(port + 1).to_string(),
         ])
         .env("KHACHQUEN_DATA_DIR", data_dir.path())
+        .envs(how.env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
@@ -102,9 +114,11 @@ async fn launch(port: u16, prepare: impl FnOnce(&Path)) -> R<Session> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let app = env!("CARGO_BIN_EXE_khachquen");
+    let mut args = vec![json!("--data-dir"), json!(data_dir.path())];
+    args.extend(how.args.iter().map(|a| json!(a)));
     let caps = json!({
         "browserName": "wry",
-        "tauri:options": {"application": app, "args": ["--data-dir", data_dir.path()]}
+        "tauri:options": {"application": app, "args": args}
     });
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
@@ -127,6 +141,40 @@ impl Session {
     /// The shop's data folder.
     pub fn dir(&self) -> &Path {
         self.data_dir.path()
+    }
+
+    /// Fill the first-run form (the shop's name, the owner's account) and wait for the counter.
+    pub async fn set_up_owner(&self) -> R<()> {
+        self.submit_setup().await?;
+        self.wait_for("#counter-search").await
+    }
+
+    /// Fill and send the first-run form, without waiting for what comes next.
+    pub async fn submit_setup(&self) -> R<()> {
+        self.type_into("#setup-shop-name", SHOP).await?;
+        self.type_into("#setup-name", OWNER.0).await?;
+        self.type_into("#setup-pin", OWNER.1).await?;
+        self.type_into("#setup-pin-confirm", OWNER.1).await?;
+        self.click("#setup-submit").await
+    }
+
+    /// Poll the script (run with `args`) until it returns something other than null.
+    pub async fn wait_js(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> R<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let v = self.client.execute(script, args.clone()).await?;
+            if !v.is_null() {
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("still null after 20 s: {script}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Wait until `css` is on the page. Returns nothing on purpose: an element handle read

@@ -5,6 +5,10 @@
 // the lock screen (screens/lock.js); it knows who is signed in (ctx.actor, ctx.can), hides
 // the owner's things from a cashier, and locks after idle time, on Ctrl+L, or whenever the
 // core answers "auth.locked".
+// Issue 19: first of all it asks app_startup; while an older data file is backed up and
+// upgraded it shows that (the upgrade screen) instead, and once the shop is open it says what
+// the upgrade did, offers to restore a backup the window was opened with (the owner only),
+// and says a command's unexpected failure ("app.panic") once, whichever screen made the call.
 import * as api from './lib/api.js';
 import { createTranslator } from './lib/i18n.js';
 import { makeFormatter } from './lib/format.js';
@@ -12,6 +16,7 @@ import { h, fill, icon, toast, showFieldError, confirmDialog } from './lib/dom.j
 import { may, routeAllowed, routePermission } from './lib/roles.js';
 import { createIdleWatcher } from './lib/idle.js';
 import { showSetup, showLock, isLockShown } from './screens/lock.js';
+import { requestRestore } from './screens/backup.js';
 import staff from './screens/staff.js';
 import audit from './screens/audit.js';
 import counter from './screens/counter.js';
@@ -118,6 +123,7 @@ function navigate(name, param = null) {
 
 /** Shows err next to the form field named by params.field, else as a toast. */
 function showError(err, form = null) {
+  if (api.announced(err)) return; // "app.panic": the shell has said it already
   const field = err?.params?.field;
   const input = field && form?.querySelector(`[name="${field}"], [data-field="${field}"]`);
   const message = ctx.t.error(err);
@@ -508,6 +514,7 @@ function unlocked(a) {
   if (!same || pendingMount) mountCurrent();
   else if (focusBeforeLock?.isConnected) focusBeforeLock.focus();
   focusBeforeLock = null;
+  offerRestore();
 }
 
 /** Reads who is signed in again (after editing staff accounts, one's own included). */
@@ -646,10 +653,198 @@ async function enter(a, info) {
   idle.start();
   mountCurrent();
   markReady();
+  afterSignIn();
+}
+
+// ---------- start-up: the upgrade of an older data file (issue 19) ----------
+
+const STARTUP_POLL_MS = 200;
+let startup = null; // app_startup's last answer once the shop is open
+let restoreFile = null; // a backup the window was opened with, until offered to the owner
+let restoreRefused = false; // the cashier was told once
+// What was said or offered already: a reload (after a restore, or leaving the demo) keeps the
+// window's start-up status, and must not say the upgrade or offer the backup again.
+const UPGRADE_SHOWN_KEY = 'kq-upgrade-shown';
+const RESTORE_OFFERED_KEY = 'kq-restore-offered';
+/** Whether `value` was noted under `key` in this window (sessionStorage outlives a reload). */
+function noted(key, value) {
+  try {
+    return sessionStorage.getItem(key) === value;
+  } catch {
+    return false; // no session storage: once per page
+  }
+}
+function note(key, value) {
+  try {
+    sessionStorage.setItem(key, value);
+  } catch {
+    /* once per page */
+  }
+}
+
+/** The language of the last run (the settings cannot be read before the shop is open). */
+function startLanguage() {
+  const last = remembered().language;
+  return ['vi', 'en'].includes(last) ? last : 'vi';
+}
+
+/** Asks app_startup until the shop is open; meanwhile shows the upgrade's progress. Resolves
+ * to the final status, or null when the upgrade failed (its reason is then on screen). */
+async function awaitStartup() {
+  for (;;) {
+    let s;
+    try {
+      s = await api.appStartup();
+    } catch {
+      return { state: 'ready' }; // nothing to wait for: boot() reports a real problem itself
+    }
+    if (s.state === 'failed') {
+      await showUpgradeFailed(s);
+      return null;
+    }
+    if (s.state !== 'upgrading') {
+      document.getElementById('upgrade-screen')?.remove();
+      return s;
+    }
+    await showUpgrade(s);
+    await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
+  }
+}
+
+async function startTranslator() {
+  const language = startLanguage();
+  if (!catalogs[language]) catalogs[language] = await loadCatalog(language);
+  document.documentElement.lang = language;
+  return bareTranslator(language);
+}
+
+/** The upgrade screen (#upgrade-screen), drawn once and then only updated. */
+async function showUpgrade(s) {
+  const t = await startTranslator();
+  let screen = document.getElementById('upgrade-screen');
+  if (!screen) {
+    document.title = t('app.name');
+    screen = h(
+      'div',
+      { class: 'upgrade-screen', id: 'upgrade-screen' },
+      h(
+        'section',
+        { class: 'auth-card upgrade-card', 'aria-busy': 'true', 'aria-labelledby': 'upgrade-title' },
+        h(
+          'div',
+          { class: 'auth-brand' },
+          h('div', { class: 'welcome-mark' }, icon('archive')),
+          h(
+            'div',
+            {},
+            h('div', { class: 'auth-app' }, t('app.name')),
+            h('div', { class: 'auth-shop' }, t('app.tagline')),
+          ),
+        ),
+        h('h1', { id: 'upgrade-title' }, t('app.upgrade_title')),
+        h(
+          'p',
+          { class: 'upgrade-versions', id: 'upgrade-versions' },
+          t('app.upgrade_versions', { from: s.from ?? '?', to: s.to ?? '?' }),
+        ),
+        h(
+          'div',
+          { class: 'upgrade-progress-box' },
+          h(
+            'div',
+            { class: 'upgrade-progress-line' },
+            // Said when the phase changes; the percent is seen, not read out every 200 ms.
+            h('span', { class: 'upgrade-phase', id: 'upgrade-phase', role: 'status' }),
+            h('span', { class: 'upgrade-percent', id: 'upgrade-percent' }),
+          ),
+          h('progress', { id: 'upgrade-progress', max: '100', 'aria-labelledby': 'upgrade-phase' }),
+        ),
+        h('p', { class: 'muted upgrade-note' }, icon('lock'), h('span', {}, t('app.upgrade_note'))),
+      ),
+    );
+    document.body.replaceChildren(screen);
+  }
+  const p = s.progress;
+  const phase = p?.phase === 'migrate' ? 'migrate' : p?.phase === 'backup' ? 'backup' : null;
+  screen.dataset.phase = phase ?? 'waiting';
+  document.getElementById('upgrade-phase').textContent = t(phase ? `app.upgrade_${phase}` : 'app.upgrade_waiting');
+  // One bar for the whole: the backup is its first half, the migration its second.
+  const bar = document.getElementById('upgrade-progress');
+  const percentText = document.getElementById('upgrade-percent');
+  if (!phase) {
+    bar.removeAttribute('value'); // indeterminate until the first step is known
+    percentText.textContent = '';
+    return;
+  }
+  const part = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const percent = Math.floor((phase === 'backup' ? part : 1 + part) * 50);
+  bar.value = percent;
+  percentText.textContent = t('app.upgrade_percent', { percent });
+}
+
+/** The upgrade failed: its reason (the file is as it was) and what to do, like showFatal. */
+async function showUpgradeFailed(s) {
+  const t = await startTranslator();
+  document.title = t('app.name');
+  const err = s.error ?? { code: 'upgrade.failed', message: '', params: { from: s.from, to: s.to } };
+  document.body.replaceChildren(
+    h(
+      'div',
+      { class: 'upgrade-screen failed', id: 'upgrade-screen' },
+      h(
+        'section',
+        { class: 'auth-card upgrade-card', role: 'alert', 'aria-labelledby': 'upgrade-failed-title' },
+        h('div', { class: 'welcome-mark danger' }, icon('x')),
+        h('h1', { id: 'upgrade-failed-title' }, t('app.upgrade_failed_title')),
+        // What happened, that the file is as it was and where its backup is (the core's
+        // sentence, in the language shown here when the catalog has it).
+        h('p', { class: 'upgrade-error', id: 'upgrade-error' }, t.error(err)),
+        h('p', { class: 'muted' }, t('app.upgrade_failed_hint')),
+      ),
+    ),
+  );
+}
+
+/** Once someone is signed in: what the upgrade did (once), then the backup to restore. */
+function afterSignIn() {
+  const up = startup?.upgraded;
+  if (up && !noted(UPGRADE_SHOWN_KEY, up.backup)) {
+    note(UPGRADE_SHOWN_KEY, up.backup);
+    toast(ctx.t('app.upgraded', { from: up.from, to: up.to, backup: up.backup }), 'success', 12000);
+  }
+  offerRestore();
+}
+
+/** A backup the window was opened with (a double-clicked .kqbackup): the owner is offered
+ * its restore on the backup screen, through that screen's own confirmation; a cashier is
+ * told once that only the owner may. */
+function offerRestore() {
+  if (!restoreFile || !ctx || locked) return;
+  if (noted(RESTORE_OFFERED_KEY, restoreFile)) {
+    restoreFile = null;
+    return;
+  }
+  if (!may(actor?.role, 'restore')) {
+    if (!restoreRefused) {
+      restoreRefused = true;
+      toast(ctx.t('app.restore_owner_only', { file: restoreFile }), 'info', 10000);
+    }
+    return;
+  }
+  const file = restoreFile;
+  restoreFile = null;
+  note(RESTORE_OFFERED_KEY, file);
+  requestRestore(file);
+  navigate('settings');
 }
 
 async function start() {
   catalogs.vi = await loadCatalog('vi');
+  // Said once here, whatever the screen that made the call (ctx.showError then stays quiet).
+  api.onPanic((err) => toast(ctx ? ctx.t.error(err) : err.message, 'error'));
+  startup = await awaitStartup();
+  if (!startup) return;
+  restoreFile = startup.restore_file ?? null;
   window.addEventListener('hashchange', () => {
     if (ctx) mountCurrent();
   });

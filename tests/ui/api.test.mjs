@@ -191,3 +191,62 @@ test("a cashier's owner-only call is refused without reaching the core", async (
   }
   assert.deepEqual(seen, ['settings_set', 'purchase_add', 'purchase_refund']);
 });
+
+test('start-up and support commands follow the contract of issue 19', async () => {
+  const seen = [];
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async (name, args) => {
+        seen.push([name, args]);
+        return null;
+      },
+    },
+  };
+  await api.appStartup();
+  await api.appAbout();
+  await api.appOpenFolder('logs');
+  await api.logsExport('/home/shop/khachquen-nhat-ky-20261203.txt');
+  await api.debugPanic();
+  assert.deepEqual(seen, [
+    ['app_startup', {}],
+    ['app_about', {}],
+    ['app_open_folder', { which: 'logs' }],
+    ['logs_export', { path: '/home/shop/khachquen-nhat-ky-20261203.txt' }],
+    ['debug_panic', {}],
+  ]);
+});
+
+test('an app.panic rejection reaches the onPanic listeners once and is marked as said', async () => {
+  const heard = [];
+  const off = api.onPanic((err, name) => heard.push([err.code, name]));
+  const sentence = 'Đã xảy ra lỗi không lường trước nên việc vừa làm chưa được lưu.';
+  globalThis.__TAURI__ = {
+    core: {
+      invoke: async (name) => {
+        throw name === 'debug_panic'
+          ? { code: 'app.panic', message: sentence, params: {} }
+          : { code: 'customer.not_found', message: '', params: {} };
+      },
+    },
+  };
+  let caught = null;
+  try {
+    await api.debugPanic();
+  } catch (err) {
+    caught = err;
+  }
+  assert.equal(caught?.code, 'app.panic');
+  assert.equal(caught.message, sentence);
+  assert.ok(api.announced(caught), 'the shell said it: a screen need not');
+  let other = null;
+  try {
+    await api.customerGet(1);
+  } catch (err) {
+    other = err;
+  }
+  assert.equal(api.announced(other), false);
+  off();
+  // With nobody listening, nothing is marked as said: the screen shows it itself.
+  await assert.rejects(api.debugPanic(), (err) => err.code === 'app.panic' && !api.announced(err));
+  assert.deepEqual(heard, [['app.panic', 'debug_panic']]);
+});

@@ -142,4 +142,24 @@ test('element ids used by the end-to-end tests exist', () => {
   assert.match(all, /'lock-user'/);
   for (const id of ['staff-add', 'staff-edit'])
     assert.ok(all.includes(`accountFields('${id}'`), `#${id}-name etc. missing`);
+  // Start-up, upgrade and support (issue 19).
+  const supportIds = [
+    'upgrade-screen',
+    'upgrade-versions',
+    'upgrade-phase',
+    'upgrade-progress',
+    'upgrade-percent',
+    'upgrade-error',
+    'settings-about',
+    'settings-about-title',
+    'settings-about-version',
+    'settings-about-schema',
+    'settings-data-dir',
+    'settings-log-dir',
+    'settings-logs-export',
+    'restore-dialog',
+    'restore-cancel',
+  ];
+  for (const id of supportIds) assert.ok(all.includes(`'${id}'`), `#${id} missing`);
+  assert.match(all, /id: `\$\{id\}-open`/); // #settings-data-dir-open, #settings-log-dir-open
 });

@@ -4,6 +4,9 @@
 // Staff (issue 9): an "auth.locked" rejection also tells the onLocked listeners (the shell
 // shows the lock screen), and for a cashier an owner-only command is refused here, as the
 // core would, without calling it (a refusal by the core is logged as auth.denied).
+// Support (issue 19): an "app.panic" rejection (a command that failed unexpectedly; the core
+// caught it and logged it) also tells the onPanic listeners, so the shell says it once
+// whichever screen made the call; announced(err) lets a screen skip saying it again.
 import { commandPermission, may } from './roles.js';
 
 const BUSY_AFTER_MS = 100;
@@ -40,6 +43,16 @@ export function onLocked(fn) {
   return () => lockedListeners.delete(fn);
 }
 
+const panicListeners = new Set();
+const announcedErrors = new WeakSet();
+/** fn(err, command) runs when a call failed with "app.panic". Returns an unsubscribe. */
+export function onPanic(fn) {
+  panicListeners.add(fn);
+  return () => panicListeners.delete(fn);
+}
+/** True when an onPanic listener has already told the user about this rejection. */
+export const announced = (err) => !!err && typeof err === 'object' && announcedErrors.has(err);
+
 let role = null; // of the signed-in actor; null = not known (the core alone decides)
 /** Tells call() who is signed in ({role} or null), so it can spare the core a certain refusal. */
 export function setActor(actor) {
@@ -59,6 +72,10 @@ export async function call(name, args = {}) {
   } catch (err) {
     const e = normalizeError(err);
     if (e.code === 'auth.locked') for (const fn of lockedListeners) fn(e, name);
+    if (e.code === 'app.panic' && panicListeners.size) {
+      announcedErrors.add(e);
+      for (const fn of panicListeners) fn(e, name);
+    }
     throw e;
   } finally {
     if (--inFlight === 0) {
@@ -225,3 +242,15 @@ export const staffSetActive = (id, active) => call('staff_set_active', { id, act
 /** filter: {staff?, action?, customer_id?, since?, until?, limit?, offset}. */
 export const auditList = (filter) => call('audit_list', { filter: opt({ offset: 0, ...filter }) });
 export const auditVerify = () => call('audit_verify');
+// Install, upgrade and support (issue 19). app_startup works before the shop is open (while an
+// older data file is backed up and upgraded every other command fails); app_about and the
+// rest need it open.
+/** {state: "ready"|"upgrading"|"failed", from, to, progress, upgraded, error, restore_file}. */
+export const appStartup = () => call('app_startup');
+export const appAbout = () => call('app_about');
+/** which: "data" | "logs"; shown in the system's file manager. */
+export const appOpenFolder = (which) => call('app_open_folder', { which });
+/** Gathers the logs into one text file at path; resolves to the bytes written. */
+export const logsExport = (path) => call('logs_export', { path });
+/** Tests only: panics inside the command when the window was started with KHACHQUEN_TEST_PANIC=1. */
+export const debugPanic = () => call('debug_panic');

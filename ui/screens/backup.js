@@ -9,6 +9,8 @@
 // A shop with a passphrase restores a plain file only after a second confirmation
 // (backup.plain_needs_confirm, then backup_restore with allow_unencrypted). Backup and
 // restore show their progress ("backup-progress" events) on the busy button.
+// Issue 19: a backup the window was opened with (a double-clicked .kqbackup) is offered for
+// restore through the same confirmation once the owner is here (requestRestore).
 import * as api from '../lib/api.js';
 import { h, fill, icon, clearFieldError, showFieldError, confirmDialog } from '../lib/dom.js';
 import { autosave } from '../lib/autosave.js';
@@ -16,13 +18,19 @@ import { fileName } from '../lib/names.js';
 
 const REPORT_KEY = 'kq-restore-report';
 const BACKUP_FILTERS = (t) => [
-  { name: t('backup.filter_backups'), extensions: ['db', 'age', 'sqlite', 'sqlite3', 'bak'] },
+  { name: t('backup.filter_backups'), extensions: ['kqbackup', 'db', 'age', 'sqlite', 'sqlite3', 'bak'] },
   { name: t('backup.filter_all'), extensions: ['*'] },
 ];
 
 let ctx = null;
 let els = null;
 let status = null;
+let pendingRestore = null; // a file to offer for restore once the section is on screen
+
+/** Offers `file` for restore (the confirmation dialog) when the backup section next shows. */
+export function requestRestore(file) {
+  pendingRestore = file;
+}
 
 /** The section element for the settings grid; loads itself. */
 export function backupSection(context) {
@@ -170,6 +178,20 @@ export function backupSection(context) {
     els.list,
   );
   refresh();
+  if (pendingRestore) {
+    const file = pendingRestore;
+    pendingRestore = null;
+    // Once the section is in the page (the settings screen is drawn after this returns).
+    setTimeout(() => {
+      if (!section.isConnected) return;
+      section.scrollIntoView({ block: 'start' });
+      restore(file, null, /\.age$/i.test(file));
+      // The screen above grows as its parts load: once the dialog is closed, show this section.
+      document
+        .getElementById('restore-dialog')
+        ?.addEventListener('close', () => section.isConnected && section.scrollIntoView({ block: 'start' }));
+    });
+  }
   return section;
 }
 

@@ -2,6 +2,9 @@
 // with loyalty_set({rules}), the tier table as a whole with loyalty_set_tiers); errors show in place.
 // Staff (issue 9): the idle lock time (settings_set idle_lock_minutes) and the links to the
 // staff accounts and the audit log. The whole screen is the owner's (app.js keeps cashiers out).
+// About (issue 19): the version, the data's schema version, the data and log folders (each
+// opened in the file manager with app_open_folder) and the logs exported for support
+// (logs_export to a file the user picks).
 import * as api from '../lib/api.js';
 import {
   h,
@@ -12,10 +15,12 @@ import {
   showFieldError,
   showFieldErrorBelow,
   bindAmountInput,
+  toast,
 } from '../lib/dom.js';
 import { autosave } from '../lib/autosave.js';
 import { backupSection, unmountBackup } from './backup.js';
 import { careSection } from './care-settings.js';
+import { shopToday } from '../lib/care-dialogs.js';
 import {
   RULE_KEYS,
   MONEY_RULES,
@@ -72,10 +77,11 @@ const OTHER = '__other__';
 let ctx = null;
 let loyalty = null; // {config, tiers: [{name, threshold, multiplier}] being edited}
 let loyaltyBox = null;
+let aboutBox = null;
 
 function mount(root, context) {
   ctx = context;
-  const { t, settings: s, info } = ctx;
+  const { t, settings: s } = ctx;
 
   const shopName = h('input', { id: 'settings-shop-name', name: 'shop_name', value: s.shop_name, autocomplete: 'off' });
   autosaveSetting(shopName, 'shop_name', {
@@ -222,14 +228,6 @@ function mount(root, context) {
             { class: 'settings-form', novalidate: true, onsubmit: (e) => e.preventDefault() },
             field('settings.language', language),
           ),
-          h(
-            'dl',
-            { class: 'about' },
-            h('dt', {}, t('settings.version')),
-            h('dd', {}, info.version ?? t('common.none')),
-            h('dt', {}, t('settings.data_dir')),
-            h('dd', { class: 'path' }, info.data_dir ?? t('common.none')),
-          ),
         ),
         (loyaltyBox = h(
           'section',
@@ -298,10 +296,119 @@ function mount(root, context) {
               ),
             ),
           ),
+        (aboutBox = h(
+          'section',
+          { class: 'card about-settings', id: 'settings-about', 'aria-labelledby': 'settings-about-title' },
+          h('h2', { id: 'settings-about-title' }, icon('info'), t('settings.about_title')),
+          h('p', { class: 'loading' }, t('common.loading')),
+        )),
       ),
     ),
   );
   loadLoyalty();
+  loadAbout();
+}
+
+// ---------- about ----------
+
+async function loadAbout() {
+  const box = aboutBox;
+  const title = () => h('h2', { id: 'settings-about-title' }, icon('info'), ctx.t('settings.about_title'));
+  try {
+    const about = await api.appAbout();
+    if (box !== aboutBox || !box.isConnected) return;
+    fill(box, title(), ...aboutBody(about));
+  } catch (err) {
+    if (box !== aboutBox) return;
+    fill(box, title(), h('p', { class: 'notice error' }, ctx.t.error(err)));
+  }
+}
+
+function aboutBody(about) {
+  const { t } = ctx;
+  const folder = (id, labelKey, path, which, buttonKey) => [
+    h('dt', {}, t(labelKey)),
+    h(
+      'dd',
+      { class: 'about-folder' },
+      h('span', { class: 'path', id, title: path }, path || t('common.none')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost small',
+          id: `${id}-open`,
+          onclick: (e) => openFolder(which, e.currentTarget),
+        },
+        icon('folder'),
+        t(buttonKey),
+      ),
+    ),
+  ];
+  const exportButton = h(
+    'button',
+    { type: 'button', class: 'primary', id: 'settings-logs-export', onclick: (e) => exportLogs(e.currentTarget) },
+    icon('download'),
+    t('settings.export_logs'),
+  );
+  return [
+    h(
+      'dl',
+      { class: 'about' },
+      h('dt', {}, t('settings.version')),
+      h('dd', { id: 'settings-about-version' }, about.version),
+      h('dt', {}, t('settings.schema_version')),
+      h('dd', { id: 'settings-about-schema' }, String(about.schema_version)),
+      ...folder('settings-data-dir', 'settings.data_dir', about.data_dir, 'data', 'settings.open_data'),
+      ...folder('settings-log-dir', 'settings.log_dir', about.log_dir, 'logs', 'settings.open_logs'),
+    ),
+    h(
+      'div',
+      { class: 'about-logs' },
+      h('p', { class: 'hint' }, t('settings.logs_hint')),
+      h('div', { class: 'form-actions' }, exportButton),
+    ),
+  ];
+}
+
+async function openFolder(which, button) {
+  button.disabled = true;
+  try {
+    await api.appOpenFolder(which);
+  } catch (err) {
+    // The core names the folder it could not show as a file it could not open: say "folder".
+    if (err.code === 'db.open_failed' && err.params?.path)
+      toast(ctx.t('settings.open_folder_failed', { path: err.params.path }), 'error');
+    else ctx.showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function exportLogs(button) {
+  const { t, fmt } = ctx;
+  let path;
+  try {
+    path = await api.pickSavePath(`${t('settings.logs_file')}-${shopToday(fmt).replaceAll('-', '')}.txt`, [
+      { name: t('settings.logs_filter'), extensions: ['txt'] },
+    ]);
+  } catch (err) {
+    ctx.showError(err);
+    return;
+  }
+  if (!path) return;
+  const label = [...button.childNodes];
+  button.disabled = true;
+  fill(button, h('span', { class: 'spinner' }), t('settings.exporting_logs'));
+  try {
+    const bytes = await api.logsExport(path);
+    toast(t('settings.logs_exported', { size: fmt.bytes(bytes), path }), 'success', 8000);
+  } catch (err) {
+    ctx.showError(err);
+  } finally {
+    button.disabled = false;
+    fill(button, ...label);
+  }
 }
 
 // ---------- loyalty ----------

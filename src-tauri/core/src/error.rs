@@ -78,6 +78,9 @@ core_errors! {
     FileNotRegular(String) => "file.not_regular" |f| {"file": f},
     #[error("{0} is the shop's own database; choose another file")]
     FileProtected(String) => "file.protected" |f| {"file": f},
+    #[error("the folder {path} could not be shown: {detail}")]
+    FolderOpenFailed { path: String, detail: String }
+        => "file.folder_open_failed" {"path": path, "detail": detail},
 
     #[error("customer not found: {0}")]
     CustomerNotFound(String) => "customer.not_found" |r| {"ref": r},

@@ -95,15 +95,22 @@ pub fn open(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<(Store, O
             },
         )
     };
-    let (store, migrated) = match opened {
-        Ok(o) => o,
-        Err(e @ (CoreError::Migration(_) | CoreError::Sqlite(_))) if taken.is_some() => {
-            let backup = taken.map(|b| b.file).unwrap_or_default();
-            let from = db::peek_version(path).ok().flatten().unwrap_or(0);
+    let (store, migrated) = match (opened, taken.as_ref()) {
+        (Ok(o), _) => o,
+        // Failed after the backup: say so, and where the backup is, when the file is still
+        // at its old schema (the migration's transaction rolled back).
+        (Err(e), Some(info))
+            if db::peek_version(path).ok().flatten() == Some(info.schema_version) =>
+        {
+            let from = info.schema_version;
             tracing::error!(code = e.code(), error = %e, from, to, "upgrade: the migration failed");
-            return Err(CoreError::UpgradeFailed { from, to, backup });
+            return Err(CoreError::UpgradeFailed {
+                from,
+                to,
+                backup: info.file.clone(),
+            });
         }
-        Err(e) => return Err(e),
+        (Err(e), _) => return Err(e),
     };
     let upgraded = match (migrated, taken) {
         (Some(m), Some(info)) => {

@@ -140,7 +140,7 @@ pub async fn app_open_folder(state: State<'_, AppState>, which: String) -> IpcRe
             }
         };
         std::fs::create_dir_all(&dir)?;
-        opener::open(&dir).map_err(|e| khachquen_core::CoreError::OpenFailed {
+        opener::open(&dir).map_err(|e| khachquen_core::CoreError::FolderOpenFailed {
             path: dir.clone(),
             detail: e.to_string(),
         })

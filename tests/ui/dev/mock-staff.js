@@ -311,7 +311,15 @@ async function audited(name, args, run) {
 }
 
 // What the lock screen itself needs (the core's run_open): who may sign in, the shop's name and language.
-const AUTH_FREE = new Set(['auth_status', 'auth_setup', 'auth_sign_in', 'auth_lock', 'app_info', 'settings_get']);
+const AUTH_FREE = new Set([
+  'app_startup',
+  'auth_status',
+  'auth_setup',
+  'auth_sign_in',
+  'auth_lock',
+  'app_info',
+  'settings_get',
+]);
 
 async function guarded(name, args) {
   if (!AUTH_FREE.has(name) && db.staff.length) {

@@ -9,6 +9,10 @@
 // command does its work, then rejects with "internal" as if the answer had been lost: exercises
 // the client_id retry).
 // Staff, PINs and the audit log (?staff, ?staff=lan|minh, ?idle=1): see mock-staff.js.
+// Start-up (issue 19): ?upgrade (an older data file: about 4 s of backup and migration, then
+// the app and its toast), ?upgrade=fail (the migration fails after the backup),
+// ?restore=<path> (the window was opened with that backup), ?panic (debug_panic fails as a
+// panic caught by the core does), ?open_fail (app_open_folder finds no file manager).
 (() => {
   const opts = new URLSearchParams(location.search);
   const LATENCY = opts.has('latency') ? Number(opts.get('latency')) : null;
@@ -1245,7 +1249,76 @@
     for (const fn of listeners.get(event) ?? []) fn({ event, payload, id: 0 });
   }
 
+  // An older data file being upgraded as the window opens: the backup, then the migration.
+  const upgradeStarted = Date.now();
+  const UPGRADE_MS = 4000;
+  const UPGRADE_BACKUP = `${DATA_DIR}/backups/khachquen-20261123-090000-before-upgrade-schema12.kqbackup`;
+  function startupStatus() {
+    const base = {
+      from: null,
+      to: null,
+      progress: null,
+      upgraded: null,
+      error: null,
+      restore_file: opts.get('restore') || null,
+    };
+    if (!opts.has('upgrade')) return { ...base, state: 'ready' };
+    const elapsed = (Date.now() - upgradeStarted) / UPGRADE_MS;
+    const versions = { from: 12, to: 16 };
+    if (elapsed < 0.1) return { ...base, ...versions, state: 'upgrading' };
+    if (elapsed < 0.55) {
+      const total = 2400;
+      const done = Math.round((total * (elapsed - 0.1)) / 0.45);
+      return { ...base, ...versions, state: 'upgrading', progress: { phase: 'backup', done, total } };
+    }
+    if (opts.get('upgrade') === 'fail' && elapsed >= 0.8) {
+      return {
+        ...base,
+        ...versions,
+        state: 'failed',
+        error: {
+          code: 'upgrade.failed',
+          message: '[mock] upgrade.failed',
+          params: { ...versions, backup: UPGRADE_BACKUP },
+        },
+      };
+    }
+    if (elapsed < 1) {
+      const done = Math.min(4, Math.floor(((elapsed - 0.55) / 0.45) * 5));
+      return { ...base, ...versions, state: 'upgrading', progress: { phase: 'migrate', done, total: 4 } };
+    }
+    return {
+      ...base,
+      ...versions,
+      state: 'ready',
+      upgraded: { ...versions, backup: UPGRADE_BACKUP, backup_millis: 1800, migrate_millis: 1700 },
+    };
+  }
+
   const commands = {
+    app_startup: () => startupStatus(),
+    app_about: () => ({
+      version: '0.1.0-dev',
+      schema_version: 16,
+      data_dir: DATA_DIR,
+      db_path: `${DATA_DIR}/khachquen.db`,
+      log_dir: `${DATA_DIR}/logs`,
+    }),
+    app_open_folder: ({ which }) => {
+      if (!['data', 'logs'].includes(which)) fail('internal', { detail: `unknown folder ${which}` });
+      // ?open_fail: no file manager to open it with (as under Xvfb).
+      if (opts.has('open_fail'))
+        fail('db.open_failed', { path: which === 'logs' ? `${DATA_DIR}/logs` : DATA_DIR, detail: 'no file manager' });
+      return null;
+    },
+    logs_export: ({ path }) => {
+      if (!path) fail('internal', { detail: 'no path' });
+      return 48213;
+    },
+    debug_panic: () => {
+      if (opts.has('panic')) fail('app.panic');
+      fail('internal', { detail: 'debug_panic is for tests' });
+    },
     app_info: () => ({
       version: '0.1.0-dev',
       data_dir: '/home/shop/.local/share/khachquen',

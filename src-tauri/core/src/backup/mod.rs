@@ -647,7 +647,7 @@ pub(crate) fn before_upgrade(
     let key = stored_passphrase(conn)
         .ok()
         .flatten()
-        .and_then(|st| Some(st.unseal(&crypto::machine_key(Some(data_dir), false).ok()??)?));
+        .and_then(|st| st.unseal(&crypto::machine_key(Some(data_dir), false).ok()??));
     let suffix = format!("-before-upgrade-schema{from}");
     let path = fresh_name(conn, &folder, &suffix, key.is_some())?;
     let seal = key.as_ref().map(|key| Seal {

@@ -98,8 +98,7 @@ pub fn migrate(
         |v: usize, e: rusqlite::Error| CoreError::Migration(format!("step {}: {e}", v + 1));
     without_foreign_keys(conn, |c| {
         let tx = c.transaction()?;
-        for v in found..target {
-            let s = &STEPS[v];
+        for (v, s) in STEPS.iter().enumerate().take(target).skip(found) {
             tx.execute_batch(s.sql).map_err(|e| failed(v, e))?;
             if s.check_keys && backup::foreign_key_violations(&tx).map_err(|e| failed(v, e))? > 0 {
                 return Err(CoreError::Migration(format!(
