@@ -195,13 +195,16 @@ pub fn open(lang: Lang, data_dir: &Path) -> Result<Store, i32> {
             upgrade::Progress::Backup { done, total } => ("cli.upgrade_backup", done, total),
             upgrade::Progress::Migrate { done, total } => ("cli.upgrade_migrate", done, total),
         };
-        if shown != Some(key) {
+        let percent = done * 100 / total.max(1);
+        if shown.map(|(k, _)| k) != Some(key) {
             if shown.is_some() {
                 errln!();
             }
-            shown = Some(key);
+        } else if shown == Some((key, percent)) {
+            return; // once per percent: stderr may be a log file
         }
-        err!("\r{} {}%", t(lang, key), done * 100 / total.max(1));
+        shown = Some((key, percent));
+        err!("\r{} {percent}%", t(lang, key));
     });
     let (store, upgraded) = opened.map_err(|e| {
         if shown.is_some() {

@@ -47,9 +47,13 @@ impl Out {
     /// unless the output is JSON. Call [`Out::end_progress`] when the work returns.
     pub fn progress<'a>(&'a self, key: &str) -> impl FnMut(u64, u64) + 'a {
         let label = self.t(key);
+        let mut shown = None;
         move |done: u64, total: u64| {
-            if !self.json {
-                err!("\r{label} {}%", done * 100 / total.max(1));
+            let percent = done * 100 / total.max(1);
+            // Once per percent: stderr is often a log file, where every `\r` line stays.
+            if !self.json && shown != Some(percent) {
+                shown = Some(percent);
+                err!("\r{label} {percent}%");
             }
         }
     }

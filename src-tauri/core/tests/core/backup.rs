@@ -1056,7 +1056,7 @@ mod encrypted {
         assert_eq!(s.backup_status().unwrap().encryption, "off", "nothing set");
         set(&s, PASS);
         let auto = s.auto_backup_if_due().unwrap().expect("due");
-        assert!(auto.encrypted && auto.file.ends_with(".db.age"));
+        assert!(auto.encrypted && auto.file.ends_with(".kqbackup.age"));
         assert_eq!(auto.kind.as_deref(), Some("auto"));
         let v = s.verify_backup(Path::new(&auto.file), None).unwrap();
         assert_eq!(v.kind.as_deref(), Some("auto"));
@@ -1127,7 +1127,7 @@ mod encrypted {
             .unwrap();
         assert_eq!(st.encryption, "off");
         let plain = backup_now(&s);
-        assert!(!plain.encrypted && plain.file.ends_with(".db"));
+        assert!(!plain.encrypted && plain.file.ends_with(".kqbackup"));
         // --encrypt with no passphrase anywhere is refused; with one it is used.
         let e = s
             .create_backup_with(None, false, true, None, &mut |_, _| {})
