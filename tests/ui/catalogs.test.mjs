@@ -32,6 +32,7 @@ const DETAIL_IN_LOG = [
   'backup.write_failed',
   'backup.restore_rolled_back',
   'backup.encrypted_damaged',
+  'file.folder_open_failed',
 ];
 const shown = (code) => {
   const logOnly = (p) => p === 'detail' && DETAIL_IN_LOG.includes(code);
