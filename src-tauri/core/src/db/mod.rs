@@ -204,14 +204,14 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Open the writer connection: check the version, switch to WAL. The caller migrates
-/// (`Store::open_with`, which may back the file up first).
-pub fn open_writer(path: &Path) -> Result<Connection> {
+/// Open `path` (with `flags`) and refuse a file from a newer app or one that is not a
+/// database, before anything is written to it.
+fn open_checked(path: &Path, flags: OpenFlags) -> Result<Connection> {
     let open_failed = |detail: String| CoreError::OpenFailed {
         path: path.display().to_string(),
         detail,
     };
-    let conn = Connection::open(path).map_err(|e| open_failed(e.to_string()))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_failed(e.to_string()))?;
     // Before anything that takes a lock: beside a busy writer (the window, when the CLI
     // opens the same file) the version check and the WAL switch must wait, not fail.
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -220,6 +220,13 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
         CoreError::Sqlite(s) => open_failed(s.to_string()),
         other => other,
     })?;
+    Ok(conn)
+}
+
+/// Open the writer connection: check the version, switch to WAL. The caller migrates
+/// (`Store::open_with`, which may back the file up first).
+pub fn open_writer(path: &Path) -> Result<Connection> {
+    let conn = open_checked(path, OpenFlags::default())?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&conn)?;
     // A purchase touches a dozen index pages of a large shop; SQLite's default 2 MB cache
@@ -240,22 +247,8 @@ pub fn peek_version(path: &Path) -> Result<Option<i64>> {
         return Ok(None);
     }
     // Read-write without create (a read-only one may not open a WAL file): it only reads.
-    let conn =
-        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
-            CoreError::OpenFailed {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            }
-        })?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    check_not_newer(&conn).map_err(|e| match e {
-        CoreError::Sqlite(s) => CoreError::OpenFailed {
-            path: path.display().to_string(),
-            detail: s.to_string(),
-        },
-        other => other,
-    })?;
-    Ok(Some(user_version(&conn)?))
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Ok(Some(user_version(&open_checked(path, flags)?)?))
 }
 
 /// A read-only connection for long reads, so a report never blocks the counter.
