@@ -3077,12 +3077,15 @@ fn commands_link_no_gui_library() {
 /// the user's language and fails, rather than doing nothing.
 #[test]
 fn no_command_without_the_window_program_says_so() {
-    let dir = tempfile::tempdir().unwrap();
+    // A hard link beside the build, not a copy: a copy is written through a file descriptor
+    // that a child forked by another test thread at that moment keeps open until its own exec,
+    // and running the copy then fails with "Text file busy" (ETXTBSY). A link writes nothing.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let bin = dir
         .path()
         .join("khachquen")
         .with_extension(std::env::consts::EXE_EXTENSION);
-    std::fs::copy(env!("CARGO_BIN_EXE_khachquen"), &bin).unwrap();
+    std::fs::hard_link(env!("CARGO_BIN_EXE_khachquen"), &bin).unwrap();
     for (lang, says) in [
         ("vi", "Không tìm thấy chương trình cửa sổ"),
         ("en", "window program"),
