@@ -10,6 +10,26 @@
 
 use serde_json::{Map, Value};
 
+/// A PostgreSQL error, shown as what the server said: its message and SQLSTATE. Never its
+/// DETAIL, which quotes the row's values (a phone number in a duplicate key).
+#[derive(Debug)]
+pub struct ServerError(pub postgres::Error);
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_db_error() {
+            Some(d) => write!(f, "{} ({})", d.message(), d.code().code()),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl From<postgres::Error> for CoreError {
+    fn from(e: postgres::Error) -> Self {
+        CoreError::Postgres(ServerError(e))
+    }
+}
+
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
 /// One entry per error: `#[error(..)] Variant[(Type) | {fields}] => "code" [|binding|] {params}`.
@@ -62,6 +82,18 @@ core_errors! {
         => "db.open_failed" {"path": path, "detail": detail},
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error) => "db.sqlite" |e| {"detail": e.to_string()},
+    #[error("the database server address is not valid")]
+    BadDatabaseUrl => "db.bad_url" {},
+    #[error("the database server {server} cannot be reached")]
+    ServerUnreachable { server: String } => "db.server_unreachable" {"server": server},
+    #[error("database server error: {0}")]
+    Postgres(ServerError) => "db.postgres" |e| {"detail": e.to_string()},
+    #[error("the server's database holds another program's tables")]
+    ServerNotOurs => "db.server_not_ours" {},
+    #[error("the database {server} already holds a shop; a shop is copied only into an empty database")]
+    ServerNotEmpty { server: String } => "db.server_not_empty" {"server": server},
+    #[error("the copy does not match the original ({what}); nothing was kept")]
+    CopyMismatch { what: String } => "db.copy_mismatch" {"what": what},
     #[error("migration failed: {0}")]
     Migration(String) => "db.migration" |d| {"detail": d},
     #[error("the data was not upgraded from schema {from} to {to}: it could not be backed up first ({folder})")]

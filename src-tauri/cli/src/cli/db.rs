@@ -3,7 +3,9 @@
 use super::out::Out;
 use crate::i18n;
 use clap::Subcommand;
+use khachquen_core::transfer::server::{export_sqlite, Moved};
 use khachquen_core::Store;
+use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum Cmd {
@@ -16,9 +18,64 @@ pub enum Cmd {
 pub enum DbCmd {
     /// integrity_check and foreign_key_check; exits 0 only when clean
     Check,
+    /// Copy this shop into an empty PostgreSQL database and check the copy (rows, money
+    /// sums, every points balance); this file is only read
+    MigrateTo {
+        /// postgres://user[:password]@host[:port]/database (or KHACHQUEN_DATABASE_URL, which
+        /// keeps a password out of the process list)
+        #[arg(env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
+        url: String,
+    },
+    /// Write a PostgreSQL shop to FILE, a new SQLite file, checked against the server
+    ExportSqlite {
+        /// the new file (never replaced if it exists)
+        file: PathBuf,
+        /// the server: postgres://user[:password]@host[:port]/database
+        #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
+        database: String,
+    },
 }
 
-pub fn run(db: &Store, Cmd::Db(DbCmd::Check): Cmd, o: &Out) -> khachquen_core::Result<i32> {
+pub fn run(db: &Store, Cmd::Db(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
+    match cmd {
+        DbCmd::Check => check(db, o),
+        DbCmd::MigrateTo { url } => {
+            let mut p = o.progress("cli.copy_progress");
+            let moved = db.migrate_to(&url, &mut |d, t| p(d as u64, t as u64));
+            o.end_progress();
+            let moved = moved?;
+            o.print(&moved, || moved_text(o, "cli.migrated_to", &moved))?;
+            Ok(0)
+        }
+        DbCmd::ExportSqlite { file, database } => {
+            let mut p = o.progress("cli.copy_progress");
+            let moved = export_sqlite(&database, &file, &mut |d, t| p(d as u64, t as u64));
+            o.end_progress();
+            let moved = moved?;
+            o.print(&moved, || moved_text(o, "cli.exported_sqlite", &moved))?;
+            Ok(0)
+        }
+    }
+}
+
+fn moved_text(o: &Out, key: &str, m: &Moved) -> String {
+    let place = m.file.as_deref().unwrap_or(&m.server);
+    format!(
+        "{} {place}\n{}: {} {}, {} {}, {} {}, {} {}",
+        o.t(key),
+        o.t("cli.copy_checked"),
+        m.customers,
+        o.t("cli.customers_count"),
+        m.purchases,
+        o.t("cli.purchases_count"),
+        m.rows,
+        o.t("cli.rows_count"),
+        m.balances,
+        o.t("cli.balances_count"),
+    )
+}
+
+fn check(db: &Store, o: &Out) -> khachquen_core::Result<i32> {
     let report = db.check()?;
     o.print(&report, || {
         if report.ok {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backup;
 pub mod campaigns;
 pub mod care;
+pub mod copy;
 pub mod customers;
 pub mod demo;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod filter;
 pub mod import;
 pub mod loyalty;
 pub mod merge;
+pub mod pg;
 pub mod purchases;
 pub mod reminders;
 pub mod seal;
@@ -25,23 +27,29 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
 
-/// One schema step: its SQL, and whether it rebuilds tables others refer to (the foreign
-/// keys are checked before the migration commits).
-struct Step {
+/// One schema step: its SQL for each engine, and whether it rebuilds tables others refer to
+/// (SQLite's foreign keys are checked before the migration commits).
+///
+/// One list serves both engines. PostgreSQL arrived at schema 16, so no server holds an
+/// older one: steps 1–15 have no PostgreSQL SQL and step 16 creates its whole schema
+/// (`migrations/pg/016_baseline.sql`). Every later step must carry both.
+pub(crate) struct Step {
     sql: &'static str,
+    pub(crate) pg: Option<&'static str>,
     check_keys: bool,
 }
 
 const fn step(sql: &'static str) -> Step {
     Step {
         sql,
+        pg: None,
         check_keys: false,
     }
 }
 
 /// Every schema version's step, in order: version N is the first N steps. The file's
-/// `user_version` says how many it has had.
-const STEPS: &[Step] = &[
+/// `user_version` (a server's `kq_schema` row) says how many it has had.
+pub(crate) const STEPS: &[Step] = &[
     step(include_str!("migrations/001_init.sql")),
     step(include_str!("migrations/002_lookup_indexes.sql")),
     step(include_str!("migrations/003_search_prefixes.sql")),
@@ -54,14 +62,22 @@ const STEPS: &[Step] = &[
     step(include_str!("migrations/010_seal.sql")),
     Step {
         sql: include_str!("migrations/011_optional_phone.sql"),
+        pg: None,
         check_keys: true,
     },
     step(include_str!("migrations/012_list_walks.sql")),
     step(include_str!("migrations/013_covering_history.sql")),
     step(include_str!("migrations/014_vouchers.sql")),
     step(include_str!("migrations/015_campaigns.sql")),
-    step(include_str!("migrations/016_cards.sql")),
+    Step {
+        sql: include_str!("migrations/016_cards.sql"),
+        pg: Some(include_str!("migrations/pg/016_baseline.sql")),
+        check_keys: false,
+    },
 ];
+
+/// The first schema a PostgreSQL server can hold (its baseline step).
+pub(crate) const PG_BASELINE: usize = 16;
 
 /// The schema version this build writes (SQLite user_version after migrating).
 pub fn schema_version() -> i64 {

@@ -7,6 +7,7 @@ mod backup;
 mod campaigns;
 mod care;
 mod clv;
+mod engines;
 mod import;
 mod layers;
 mod list;

@@ -1,0 +1,249 @@
+//! Copying a whole shop between the engines (`db migrate-to`, `db export-sqlite`), and the
+//! summary both sides are compared on afterwards. The two schemas hold the same tables and
+//! columns (tests/core/engines.rs), so every table is copied column for column, ids and
+//! audit hashes included.
+
+use crate::error::{CoreError, Result};
+use postgres::types::Type;
+use postgres::Transaction;
+use rusqlite::types::ValueRef;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// A new SQLite shop file at `path` (a name the caller made), migrated and still empty of
+/// the shop's rows.
+pub fn create_sqlite(path: &std::path::Path) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    super::configure(&conn)?;
+    super::migrate_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// SQLite's internal tables, and FTS5's shadow tables, which are no data of ours.
+fn copied(table: &str) -> bool {
+    !table.starts_with("sqlite_") && !table.starts_with("customer_search_")
+}
+
+/// Every table a copy writes, with its columns, in SQLite's catalogue order.
+pub fn tables(lite: &Connection) -> Result<Vec<(String, Vec<String>)>> {
+    let names: Vec<String> = lite
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for t in names.into_iter().filter(|t| copied(t)) {
+        let cols: Vec<String> = if t == "customer_search" {
+            // FTS5 keys a row by its rowid, the customer's id; PostgreSQL names it `id`.
+            vec!["id".into(), "name_fold".into(), "name_marked".into()]
+        } else {
+            lite.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
+                .query_map([&t], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        out.push((t, cols));
+    }
+    Ok(out)
+}
+
+fn select_of(table: &str, cols: &[String]) -> String {
+    let list = if table == "customer_search" {
+        "rowid, name_fold, name_marked".to_string()
+    } else {
+        cols.join(", ")
+    };
+    format!("SELECT {list} FROM {table} ORDER BY 1")
+}
+
+/// One value in COPY's text format.
+fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<()> {
+    match v {
+        ValueRef::Null => out.extend_from_slice(b"\\N"),
+        ValueRef::Integer(i) => write!(out, "{i}")?,
+        ValueRef::Real(f) if f.is_nan() => out.extend_from_slice(b"NaN"),
+        ValueRef::Real(f) if f.is_infinite() => {
+            out.extend_from_slice(if f > 0.0 { b"Infinity" } else { b"-Infinity" })
+        }
+        // Rust's shortest form reads back as the same double.
+        ValueRef::Real(f) => write!(out, "{f:?}")?,
+        ValueRef::Text(t) => {
+            for &b in t {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    0 => return Err(CoreError::Migration("a text holds a NUL byte".into())),
+                    _ => out.push(b),
+                }
+            }
+        }
+        ValueRef::Blob(_) => return Err(CoreError::Migration("a value is a blob".into())),
+    }
+    Ok(())
+}
+
+/// Copies every table of an SQLite shop into a server's freshly migrated database, inside
+/// the caller's transaction. `progress` gets (tables done, tables).
+pub fn sqlite_to_pg(
+    lite: &Connection,
+    tx: &mut Transaction<'_>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    let tables = tables(lite)?;
+    // The baseline's own rows (tiers, templates) give way to the shop's; references are
+    // checked at commit, so tables go in any order.
+    tx.batch_execute("SET CONSTRAINTS ALL DEFERRED; DELETE FROM tiers; DELETE FROM templates;")?;
+    for (n, (table, cols)) in tables.iter().enumerate() {
+        let mut stmt = lite.prepare(&select_of(table, cols))?;
+        let mut rows = stmt.query([])?;
+        let mut w = tx.copy_in(&format!("COPY {table} ({}) FROM STDIN", cols.join(", ")))?;
+        let mut line = Vec::with_capacity(256);
+        while let Some(row) = rows.next()? {
+            line.clear();
+            for i in 0..cols.len() {
+                if i > 0 {
+                    line.push(b'\t');
+                }
+                copy_text(&mut line, row.get_ref(i)?)?;
+            }
+            line.push(b'\n');
+            w.write_all(&line)?;
+        }
+        w.finish()?;
+        progress(n + 1, tables.len());
+    }
+    // Identity columns go on after the highest id copied.
+    for (table, cols) in &tables {
+        if table != "customer_search" && cols.first().map(String::as_str) == Some("id") {
+            tx.execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                        COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+                ),
+                &[],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies every table of a server's database into a new, freshly migrated SQLite file,
+/// inside the caller's SQLite transaction, reading in the server transaction `tx`.
+pub fn pg_to_sqlite(
+    tx: &mut Transaction<'_>,
+    lite: &Connection,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    let tables = tables(lite)?;
+    lite.execute_batch("DELETE FROM tiers; DELETE FROM templates;")?;
+    for (n, (table, cols)) in tables.iter().enumerate() {
+        let into = if table == "customer_search" {
+            "rowid, name_fold, name_marked".to_string()
+        } else {
+            cols.join(", ")
+        };
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let mut insert = lite.prepare(&format!(
+            "INSERT INTO {table} ({into}) VALUES ({})",
+            marks.join(", ")
+        ))?;
+        let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let rows = tx.query_raw(
+            &format!("SELECT {} FROM {table} ORDER BY 1", cols.join(", ")),
+            none,
+        )?;
+        let mut rows = rows;
+        use postgres::fallible_iterator::FallibleIterator;
+        while let Some(row) = rows.next()? {
+            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(cols.len());
+            for (i, c) in row.columns().iter().enumerate() {
+                use rusqlite::types::Value;
+                values.push(match *c.type_() {
+                    Type::INT8 => row
+                        .get::<_, Option<i64>>(i)
+                        .map_or(Value::Null, Value::Integer),
+                    Type::FLOAT8 => row
+                        .get::<_, Option<f64>>(i)
+                        .map_or(Value::Null, Value::Real),
+                    Type::TEXT => row
+                        .get::<_, Option<String>>(i)
+                        .map_or(Value::Null, Value::Text),
+                    ref other => {
+                        return Err(CoreError::Migration(format!(
+                            "{table}.{}: type {other}",
+                            c.name()
+                        )))
+                    }
+                });
+            }
+            insert.execute(rusqlite::params_from_iter(values))?;
+        }
+        progress(n + 1, tables.len());
+    }
+    Ok(())
+}
+
+/// What a copy is checked on: rows per table, the money columns' sums, and every customer's
+/// points balance. The same SQL runs on both engines.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub rows: BTreeMap<String, i64>,
+    pub money_minor: BTreeMap<String, i64>,
+    pub balances: BTreeMap<i64, i64>,
+}
+
+const MONEY: &[(&str, &str)] = &[
+    ("customers", "total_minor"),
+    ("purchases", "total_minor"),
+    ("purchases", "discount_minor"),
+    ("purchase_items", "line_total_minor"),
+    ("refunds", "amount_minor"),
+    ("voucher_programs", "spent_minor"),
+    ("voucher_redemptions", "discount_minor"),
+];
+const BALANCES: &str =
+    "SELECT customer_id, CAST(sum(points) AS BIGINT) FROM points_ledger GROUP BY customer_id";
+
+fn count_sql(table: &str) -> String {
+    format!("SELECT count(*) FROM {table}")
+}
+
+fn sum_sql(table: &str, col: &str) -> String {
+    format!("SELECT CAST(COALESCE(sum({col}), 0) AS BIGINT) FROM {table}")
+}
+
+pub fn summary_sqlite(lite: &Connection) -> Result<Summary> {
+    let mut s = Summary::default();
+    for (t, _) in tables(lite)? {
+        let n = lite.query_row(&count_sql(&t), [], |r| r.get(0))?;
+        s.rows.insert(t, n);
+    }
+    for (t, c) in MONEY {
+        let v = lite.query_row(&sum_sql(t, c), [], |r| r.get(0))?;
+        s.money_minor.insert(format!("{t}.{c}"), v);
+    }
+    let mut stmt = lite.prepare(BALANCES)?;
+    for r in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (k, v) = r?;
+        s.balances.insert(k, v);
+    }
+    Ok(s)
+}
+
+/// The same summary of a server's database; `tables` names what to count (SQLite's list).
+pub fn summary_pg(tx: &mut Transaction<'_>, tables: &[(String, Vec<String>)]) -> Result<Summary> {
+    let mut s = Summary::default();
+    for (t, _) in tables {
+        let n: i64 = tx.query_one(&count_sql(t), &[])?.get(0);
+        s.rows.insert(t.clone(), n);
+    }
+    for (t, c) in MONEY {
+        let v: i64 = tx.query_one(&sum_sql(t, c), &[])?.get(0);
+        s.money_minor.insert(format!("{t}.{c}"), v);
+    }
+    for r in tx.query(BALANCES, &[])? {
+        s.balances.insert(r.get(0), r.get(1));
+    }
+    Ok(s)
+}

@@ -1,0 +1,269 @@
+//! PostgreSQL, the shared engine of several counters: a server's address, connections,
+//! and the steps of `STEPS` that carry PostgreSQL SQL. The engine boundary and why it
+//! is an enum are in docs/ARCHITECTURE.md ("Two engines").
+
+use super::{PG_BASELINE, STEPS};
+use crate::error::{CoreError, Result};
+use postgres::{Client, Config, NoTls, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A counter whose server cannot be reached learns it within this, and never hangs.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The longest address accepted: a pasted or hostile value is bounded before it is parsed.
+pub const MAX_URL_BYTES: usize = 2048;
+/// Counters starting at once migrate one after the other: the first holds this lock.
+const MIGRATION_LOCK: i64 = 0x4b51_4d49_4752; // "KQMIGR"
+
+/// A server's address as the owner gave it: `postgres://user[:password]@host[:port]/db`.
+#[derive(Clone)]
+pub struct Server {
+    config: Config,
+    shown: String,
+}
+
+impl std::fmt::Debug for Server {
+    // The address without its password: Debug output reaches logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Server {
+    /// Parses an address. Only the URL form is taken (a key=value string could hide options
+    /// the owner never saw); the connection always times out after `CONNECT_TIMEOUT`.
+    pub fn parse(url: &str) -> Result<Server> {
+        let url = url.trim();
+        if url.len() > MAX_URL_BYTES
+            || !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(CoreError::BadDatabaseUrl);
+        }
+        let mut config = Config::from_str(url).map_err(|_| CoreError::BadDatabaseUrl)?;
+        if config.get_hosts().is_empty() || config.get_dbname().is_none() {
+            return Err(CoreError::BadDatabaseUrl);
+        }
+        config.connect_timeout(CONNECT_TIMEOUT);
+        // A link that drops mid-query (a branch's WAN) fails the query within seconds
+        // instead of waiting on TCP's default of about 15 minutes.
+        config.tcp_user_timeout(Duration::from_secs(10));
+        config.keepalives_idle(Duration::from_secs(10));
+        config.application_name("khachquen");
+        let host = match &config.get_hosts()[0] {
+            postgres::config::Host::Tcp(h) => h.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(p) => p.display().to_string(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let shown = format!("{host}:{port}/{}", config.get_dbname().unwrap_or_default());
+        Ok(Server { config, shown })
+    }
+
+    /// `host:port/database`, never the password: for messages and the log.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// One connection. A server that does not answer is `db.server_unreachable`; one that
+    /// answers and refuses (a wrong password, no such database) says why.
+    ///
+    /// The client's own timeout covers only the TCP connect: a server (or a proxy) that
+    /// accepts and then says nothing would hold the start-up forever. So the connect runs on
+    /// its own thread and is given up after `CONNECT_TIMEOUT`; that thread ends when the
+    /// socket does, and nothing waits for it.
+    pub fn connect(&self) -> Result<Client> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let config = self.config.clone();
+        std::thread::Builder::new()
+            .name("kq-pg-connect".into())
+            .spawn(move || {
+                let _ = tx.send(config.connect(NoTls));
+            })?;
+        match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => Err(self.connect_error(e)),
+            Err(_) => {
+                tracing::warn!(server = %self.shown, "connect: no answer within the timeout");
+                Err(self.unreachable())
+            }
+        }
+    }
+
+    fn connect_error(&self, e: postgres::Error) -> CoreError {
+        if e.as_db_error().is_some() {
+            CoreError::from(e)
+        } else {
+            tracing::warn!(server = %self.shown, "connect: {e}");
+            self.unreachable()
+        }
+    }
+
+    pub(crate) fn unreachable(&self) -> CoreError {
+        CoreError::ServerUnreachable {
+            server: self.shown.clone(),
+        }
+    }
+}
+
+/// The schema version a server's database holds: 0 for a database Khách Quen never used.
+pub fn schema_version(client: &mut impl postgres::GenericClient) -> Result<i64> {
+    let known: bool = client
+        .query_one("SELECT to_regclass('kq_schema') IS NOT NULL", &[])?
+        .get(0);
+    if !known {
+        return Ok(0);
+    }
+    Ok(client
+        .query_one("SELECT version FROM kq_schema", &[])?
+        .get(0))
+}
+
+/// Migrate a server's database to this build's schema. (Tests; a Store on a server will
+/// open through it.)
+#[cfg(feature = "internals")]
+pub fn migrate_latest(client: &mut Client) -> Result<()> {
+    migrate(client, STEPS.len(), &mut |_, _| {})
+}
+
+/// Migrate up to `target` in one transaction (PostgreSQL's DDL is transactional, so a
+/// failed step leaves the database as it was). Counters starting together wait on one lock,
+/// and a database holding anything but Khách Quen's tables is refused, never written.
+#[cfg(feature = "internals")]
+pub fn migrate(
+    client: &mut Client,
+    target: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    let mut tx = client.transaction()?;
+    migrate_in(&mut tx, target, progress)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// `migrate` inside the caller's transaction (a copy into a new database migrates and
+/// fills it in one).
+pub fn migrate_in(
+    tx: &mut Transaction<'_>,
+    target: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    let known: bool = tx
+        .query_one("SELECT to_regclass('kq_schema') IS NOT NULL", &[])?
+        .get(0);
+    let found = if known {
+        tx.query_one("SELECT version FROM kq_schema", &[])?
+            .get::<_, i64>(0)
+    } else {
+        let others: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'S', 'p')",
+                &[],
+            )?
+            .get(0);
+        if others > 0 {
+            return Err(CoreError::ServerNotOurs);
+        }
+        tx.batch_execute(
+            "CREATE TABLE kq_schema (
+                 one     BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+                 version BIGINT NOT NULL
+             );
+             INSERT INTO kq_schema (version) VALUES (0);",
+        )?;
+        0
+    };
+    let found = usize::try_from(found).unwrap_or(usize::MAX);
+    if found > STEPS.len() {
+        return Err(CoreError::SchemaTooNew {
+            found: found as i64,
+            supported: STEPS.len() as i64,
+        });
+    }
+    if target > STEPS.len() || target < PG_BASELINE || found > target {
+        return Err(CoreError::Migration(format!(
+            "cannot go from schema {found} to {target}"
+        )));
+    }
+    if found == target {
+        return Ok(());
+    }
+    for (v, s) in STEPS.iter().enumerate().take(target).skip(found) {
+        match s.pg {
+            Some(sql) => tx
+                .batch_execute(sql)
+                .map_err(|e| CoreError::Migration(format!("step {}: {e}", v + 1)))?,
+            None if v + 1 < PG_BASELINE => {}
+            None => {
+                return Err(CoreError::Migration(format!(
+                    "step {} has no PostgreSQL SQL",
+                    v + 1
+                )))
+            }
+        }
+        progress(v + 1 - found, target - found);
+    }
+    tx.execute("UPDATE kq_schema SET version = $1", &[&(target as i64)])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_bounded_and_shown_without_its_password() {
+        let s = Server::parse("postgres://kq:s3cret@10.0.0.5:6543/shop").unwrap();
+        assert_eq!(s.shown(), "10.0.0.5:6543/shop");
+        assert!(!format!("{s:?}").contains("s3cret"));
+        let s = Server::parse(" postgresql://kq@db.local/shop ").unwrap();
+        assert_eq!(s.shown(), "db.local:5432/shop");
+        for bad in [
+            "",
+            "host=10.0.0.5 dbname=shop",
+            "mysql://kq@h/shop",
+            "postgres://kq@10.0.0.5:99999/shop",
+            "postgres://kq@10.0.0.5",
+            &format!("postgres://kq@h/{}", "a".repeat(MAX_URL_BYTES)),
+        ] {
+            assert!(
+                matches!(Server::parse(bad), Err(CoreError::BadDatabaseUrl)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_step_from_the_baseline_on_has_postgresql_sql() {
+        for (v, s) in STEPS.iter().enumerate() {
+            assert_eq!(s.pg.is_some(), v + 1 >= PG_BASELINE, "step {}", v + 1);
+        }
+    }
+
+    #[test]
+    fn a_server_that_is_down_or_silent_is_unreachable_not_a_hang() {
+        // Nothing listens: refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let s = Server::parse(&format!("postgres://kq@127.0.0.1:{port}/shop")).unwrap();
+        match s.connect() {
+            Err(CoreError::ServerUnreachable { server }) => {
+                assert_eq!(server, format!("127.0.0.1:{port}/shop"))
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        // Accepts the connection and never answers the start-up: given up on, not waited on.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let s = Server::parse(&format!("postgres://kq@127.0.0.1:{port}/shop")).unwrap();
+        assert!(matches!(
+            s.connect(),
+            Err(CoreError::ServerUnreachable { .. })
+        ));
+        drop(silent);
+    }
+}
