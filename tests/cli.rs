@@ -3104,3 +3104,95 @@ fn no_command_without_the_window_program_says_so() {
         );
     }
 }
+
+/// A shop moved to a PostgreSQL server through the real binary, backed up and restored there,
+/// and brought back as a normal file: each command checks its copy and says so in the
+/// shop's language, and the password stays out of argv and of every message.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
+    let admin = std::env::var("KHACHQUEN_TEST_PG_URL")
+        .expect("needs PostgreSQL: KHACHQUEN_TEST_PG_URL (scripts/test starts one)");
+    let name = format!("kq_cli_{}", std::process::id());
+    khachquen_core::db::pg::Server::parse(&admin)
+        .unwrap()
+        .connect()
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let env = [("KHACHQUEN_DATABASE_URL", url.as_str())];
+    let run = |d: &Path, lang: &str, args: &[&str]| {
+        kq_base(d, lang)
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["demo", "--customers", "40", "--purchases", "160"]);
+
+    let out = run(d, "vi", &["db", "migrate-to", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let moved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&moved["customers"], &moved["purchases"]),
+        (&Value::from(40), &Value::from(160))
+    );
+    let again = run(d, "vi", &["db", "migrate-to"]);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{err}");
+    assert!(err.contains("đã có dữ liệu cửa hàng"), "{err}");
+
+    let dump = d.join("may-chu.kqdump");
+    let dump_s = dump.display().to_string();
+    let out = run(d, "vi", &["db", "backup-server", &dump_s]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("Đã sao lưu cửa hàng trên máy chủ"),
+        "{said}"
+    );
+    assert!(
+        said.contains("40 khách hàng") && !said.contains("kq@"),
+        "{said}"
+    );
+    let out = run(d, "en", &["db", "restore-server", &dump_s]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("Restored the shop on the server"),
+        "{said}"
+    );
+
+    let back = tempfile::tempdir().unwrap();
+    let file = back.path().join("khachquen.db");
+    let file_s = file.display().to_string();
+    let out = run(d, "vi", &["db", "export-sqlite", &file_s]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("Đã xuất cửa hàng ra tệp"),
+        "{said}"
+    );
+    assert_eq!(ok(back.path(), &["db", "check"]).trim(), "ok");
+    let customers: i64 = rusqlite_conn(&file)
+        .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(customers, 40);
+
+    let gone = kq_base(d, "vi")
+        .args(["db", "migrate-to", "postgres://kq:bi-mat@127.0.0.1:1/shop"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&gone.stderr);
+    assert_eq!(gone.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Không kết nối được máy chủ dữ liệu 127.0.0.1:1/shop"),
+        "{err}"
+    );
+    assert!(!err.contains("bi-mat"), "{err}");
+}

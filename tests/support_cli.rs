@@ -96,6 +96,7 @@ pub fn kq_base(dir: &Path, lang: &str) -> Command {
         .arg(dir)
         .args(["--lang", lang])
         .env_remove("KHACHQUEN_DATA_DIR")
+        .env_remove("KHACHQUEN_DATABASE_URL")
         .env_remove("KHACHQUEN_PIN")
         .env_remove("KHACHQUEN_NEW_PIN");
     c

@@ -91,7 +91,7 @@ pub struct PassphraseEnv {
 }
 
 impl PassphraseEnv {
-    fn value(&self) -> Option<String> {
+    pub fn value(&self) -> Option<String> {
         env_secret(&self.var)
     }
 }

@@ -1,10 +1,12 @@
 //! Database maintenance on the command line.
 
+use super::backup::PassphraseEnv;
 use super::out::Out;
 use crate::i18n;
 use clap::Subcommand;
+use khachquen_core::backup::server::{backup_server, restore_server, ServerBackup};
 use khachquen_core::transfer::server::{export_sqlite, Moved};
-use khachquen_core::Store;
+use khachquen_core::{CoreError, Store};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -34,6 +36,28 @@ pub enum DbCmd {
         #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
         database: String,
     },
+    /// Back up a PostgreSQL shop with pg_dump to FILE (a new name), checked before it
+    /// counts; with --encrypt, encrypted (FILE.age) with the passphrase in --passphrase-env
+    BackupServer {
+        file: PathBuf,
+        /// the server: postgres://user[:password]@host[:port]/database
+        #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
+        database: String,
+        #[arg(long)]
+        encrypt: bool,
+        #[command(flatten)]
+        passphrase: PassphraseEnv,
+    },
+    /// Replace the shop on a PostgreSQL server with a server backup's, in one transaction;
+    /// the backup is read back and checked first, so a damaged one changes nothing
+    RestoreServer {
+        file: PathBuf,
+        /// the server: postgres://user[:password]@host[:port]/database
+        #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
+        database: String,
+        #[command(flatten)]
+        passphrase: PassphraseEnv,
+    },
 }
 
 pub fn run(db: &Store, Cmd::Db(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
@@ -45,6 +69,33 @@ pub fn run(db: &Store, Cmd::Db(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32
             o.end_progress();
             let moved = moved?;
             o.print(&moved, || moved_text(o, "cli.migrated_to", &moved))?;
+            Ok(0)
+        }
+        DbCmd::BackupServer {
+            file,
+            database,
+            encrypt,
+            passphrase,
+        } => {
+            let secret = match encrypt {
+                true => Some(
+                    passphrase
+                        .value()
+                        .ok_or(CoreError::BackupPassphraseMissing)?,
+                ),
+                false => None,
+            };
+            let b = backup_server(&database, &file, secret.as_deref())?;
+            o.print(&b, || server_backup_text(o, "cli.server_backup_ok", &b))?;
+            Ok(0)
+        }
+        DbCmd::RestoreServer {
+            file,
+            database,
+            passphrase,
+        } => {
+            let b = restore_server(&database, &file, passphrase.value().as_deref())?;
+            o.print(&b, || server_backup_text(o, "cli.server_restored", &b))?;
             Ok(0)
         }
         DbCmd::ExportSqlite { file, database } => {
@@ -72,6 +123,26 @@ fn moved_text(o: &Out, key: &str, m: &Moved) -> String {
         o.t("cli.rows_count"),
         m.balances,
         o.t("cli.balances_count"),
+    )
+}
+
+fn server_backup_text(o: &Out, key: &str, b: &ServerBackup) -> String {
+    let badge = match b.encrypted {
+        true => format!(" [{}]", o.t("backup_crypto.badge")),
+        false => String::new(),
+    };
+    format!(
+        "{} {}{badge} ({})\n{}: {} {}, {} {}, {} {}",
+        o.t(key),
+        b.file,
+        b.server,
+        o.t("cli.copy_checked_rows"),
+        b.customers,
+        o.t("cli.customers_count"),
+        b.purchases,
+        o.t("cli.purchases_count"),
+        b.rows,
+        o.t("cli.rows_count"),
     )
 }
 

@@ -5,6 +5,7 @@
 //! checked in a private folder beside the live database and never reaches the backup folder.
 
 pub mod crypto;
+pub mod server;
 
 use crate::db::{self, backup::Counts};
 use crate::error::{CoreError, Result};

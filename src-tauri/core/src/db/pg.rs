@@ -103,6 +103,79 @@ impl Server {
             server: self.shown.clone(),
         }
     }
+
+    /// The database's name on its server.
+    pub fn dbname(&self) -> &str {
+        self.config.get_dbname().unwrap_or_default()
+    }
+
+    /// The connection as libpq's environment, for pg_dump and pg_restore: the password
+    /// never goes on a command line, where any user could read it in the process list.
+    pub fn libpq_env(&self) -> Vec<(&'static str, String)> {
+        let host = match &self.config.get_hosts()[0] {
+            postgres::config::Host::Tcp(h) => h.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(p) => p.display().to_string(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let mut env = vec![
+            ("PGHOST", host),
+            ("PGPORT", port.to_string()),
+            (
+                "PGDATABASE",
+                self.config.get_dbname().unwrap_or_default().to_string(),
+            ),
+            ("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT.as_secs().to_string()),
+            ("PGAPPNAME", "khachquen".to_string()),
+        ];
+        if let Some(u) = self.config.get_user() {
+            env.push(("PGUSER", u.to_string()));
+        }
+        if let Some(p) = self.config.get_password() {
+            env.push(("PGPASSWORD", String::from_utf8_lossy(p).into_owned()));
+        }
+        env
+    }
+}
+
+/// Where PostgreSQL's own tools are: Debian's versioned folder when it is there (its
+/// pg_dump matches the server we support), else the PATH.
+pub fn tool(name: &str) -> std::path::PathBuf {
+    let debian = std::path::Path::new("/usr/lib/postgresql/15/bin").join(name);
+    if debian.is_file() {
+        debian
+    } else {
+        std::path::PathBuf::from(name)
+    }
+}
+
+/// Hands this transaction's snapshot to another session (pg_dump's `--snapshot`), which
+/// then sees exactly what `tx` sees. Valid while `tx` is open.
+pub fn export_snapshot(tx: &mut Transaction<'_>) -> Result<String> {
+    Ok(tx.query_one("SELECT pg_export_snapshot()", &[])?.get(0))
+}
+
+/// Every table of the database's schema and its rows, as `client` sees them.
+pub fn table_counts(
+    client: &mut impl postgres::GenericClient,
+) -> Result<std::collections::BTreeMap<String, i64>> {
+    let names: Vec<String> = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = std::collections::BTreeMap::new();
+    for t in names {
+        let quoted = format!("\"{}\"", t.replace('"', "\"\""));
+        let n: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {quoted}"), &[])?
+            .get(0);
+        out.insert(t, n);
+    }
+    Ok(out)
 }
 
 /// The schema version a server's database holds: 0 for a database Khách Quen never used.

@@ -1,0 +1,287 @@
+//! Backups of a shop on a PostgreSQL server: pg_dump's custom format, checked before it
+//! counts, encrypted with the passphrase when one is given, and restored in one transaction
+//! only after the same check.
+//!
+//! The check: pg_dump reads a snapshot this process exported, and this process counts every
+//! table's rows in that same snapshot. pg_restore then reads the whole archive back (every
+//! data block decompressed) and the rows of each table's COPY must equal those counts.
+
+use super::crypto;
+use crate::db::{self, pg};
+use crate::error::{CoreError, Result};
+use crate::files;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A checked server backup, or a restored one.
+#[derive(Debug, Serialize)]
+pub struct ServerBackup {
+    pub file: String,
+    /// The server as `host:port/database`, never with its password.
+    pub server: String,
+    pub tables: usize,
+    pub rows: i64,
+    pub customers: i64,
+    pub purchases: i64,
+    pub encrypted: bool,
+    pub bytes: u64,
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn summary(
+    file: &Path,
+    server: &pg::Server,
+    counts: &BTreeMap<String, i64>,
+    encrypted: bool,
+) -> ServerBackup {
+    ServerBackup {
+        file: shown(file),
+        server: server.shown().to_string(),
+        tables: counts.len(),
+        rows: counts.values().sum(),
+        customers: counts.get("customers").copied().unwrap_or(0),
+        purchases: counts.get("purchases").copied().unwrap_or(0),
+        encrypted,
+        bytes: fs::metadata(file).map(|m| m.len()).unwrap_or(0),
+    }
+}
+
+/// Runs one of PostgreSQL's tools with the server's connection in its environment. Its
+/// own words go to the log; the owner gets `failed`.
+fn run_tool(
+    name: &str,
+    args: &[&std::ffi::OsStr],
+    server: Option<&pg::Server>,
+    failed: impl FnOnce() -> CoreError,
+) -> Result<()> {
+    let mut cmd = Command::new(pg::tool(name));
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::null());
+    if let Some(s) = server {
+        cmd.envs(s.libpq_env());
+    }
+    let out = cmd.stderr(Stdio::piped()).output()?;
+    if !out.status.success() {
+        tracing::warn!(
+            tool = name,
+            "{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return Err(failed());
+    }
+    Ok(())
+}
+
+/// Reads a whole archive back and counts the rows of each table's data.
+fn archive_counts(archive: &Path) -> Result<BTreeMap<String, i64>> {
+    let corrupt = || CoreError::BackupCorrupt {
+        file: shown(archive),
+        detail: "pg_restore could not read it".into(),
+    };
+    let mut child = Command::new(pg::tool("pg_restore"))
+        .arg("--data-only")
+        .arg("--file=-")
+        .arg(archive)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(corrupt)?;
+    let mut counts = BTreeMap::new();
+    let mut table: Option<String> = None;
+    for line in BufReader::new(stdout).split(b'\n') {
+        let line = line?;
+        match &table {
+            None => {
+                // `COPY public.customers (id, …) FROM stdin;`
+                if let Some(rest) = line.strip_prefix(b"COPY ") {
+                    let name = rest.split(|&b| b == b' ').next().unwrap_or_default();
+                    let name = String::from_utf8_lossy(name);
+                    let name = name
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or_default()
+                        .trim_matches('"');
+                    table = Some(name.to_string());
+                    counts.insert(name.to_string(), 0);
+                }
+            }
+            Some(_) if line == b"\\." => table = None,
+            Some(t) => *counts.entry(t.clone()).or_insert(0) += 1,
+        }
+    }
+    if !child.wait()?.success() || table.is_some() {
+        return Err(corrupt());
+    }
+    Ok(counts)
+}
+
+/// Whether an archive's counts hold every table of `expected` with the same rows.
+fn check_counts(
+    file: &Path,
+    expected: &BTreeMap<String, i64>,
+    found: &BTreeMap<String, i64>,
+) -> Result<()> {
+    for (t, n) in expected {
+        let got = found.get(t).copied().unwrap_or(0);
+        if got != *n {
+            return Err(CoreError::BackupCountsMismatch {
+                file: shown(file),
+                table: t.clone(),
+                expected: *n,
+                found: got,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Puts a finished file at `target` without ever replacing one (a link fails on an existing
+/// name); the work folder it came from is removed by its owner.
+fn place(done: &Path, target: &Path) -> Result<()> {
+    fs::hard_link(done, target).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CoreError::BackupFileExists(shown(target)),
+        _ => CoreError::BackupWriteFailed {
+            path: shown(target),
+            detail: e.to_string(),
+        },
+    })
+}
+
+/// Backs a server's shop up to `file` (a new name; `.age` is added when `passphrase` is
+/// given), checked before it is kept.
+pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result<ServerBackup> {
+    let server = pg::Server::parse(url)?;
+    let secret = crypto::secret(passphrase);
+    if let Some(s) = &secret {
+        crypto::check_length(s)?;
+    }
+    let target: PathBuf = match &secret {
+        Some(_) => crypto::encrypted_name(file),
+        None => file.to_path_buf(),
+    };
+    if fs::symlink_metadata(&target).is_ok() {
+        return Err(CoreError::BackupFileExists(shown(&target)));
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(CoreError::BackupFolderMissing(shown(dir)));
+    }
+    let mut client = server.connect()?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    if pg::schema_version(&mut tx)? != db::schema_version() {
+        return Err(CoreError::Migration(
+            "the server does not hold this version's shop".into(),
+        ));
+    }
+    let snapshot = pg::export_snapshot(&mut tx)?;
+    let counts = pg::table_counts(&mut tx)?;
+    let write_failed = |detail: &str| CoreError::BackupWriteFailed {
+        path: shown(&target),
+        detail: detail.into(),
+    };
+    // The plain dump is made in a folder of our own (0700): beside the target when it stays
+    // plain, on this computer's temp disk when it is to be encrypted, so no plain copy ever
+    // touches the backup drive.
+    let work = files::private_dir_in(&match &secret {
+        Some(_) => std::env::temp_dir(),
+        None => dir.to_path_buf(),
+    })?;
+    let plain = work.path().join("dump");
+    let snap_arg = format!("--snapshot={snapshot}");
+    run_tool(
+        "pg_dump",
+        &[
+            "--format=custom".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            snap_arg.as_ref(),
+            "--file".as_ref(),
+            plain.as_os_str(),
+        ],
+        Some(&server),
+        || write_failed("pg_dump failed"),
+    )?;
+    // pg_dump has taken the snapshot; the transaction that exported it may end.
+    drop(tx);
+    check_counts(&target, &counts, &archive_counts(&plain)?)?;
+    match &secret {
+        Some(s) => {
+            let out = files::private_dir_in(dir)?;
+            let sealed = out.path().join("sealed");
+            let written = crypto::encrypt_file(&plain, &sealed, s)?;
+            if crypto::checksum(&sealed)? != written {
+                return Err(write_failed(
+                    "the file read back differs from what was written",
+                ));
+            }
+            place(&sealed, &target)?;
+        }
+        None => {
+            // pg_dump made it with the umask's mode; a backup is this user's only.
+            files::make_private(&plain)?;
+            fs::File::open(&plain)?.sync_all()?;
+            place(&plain, &target)?;
+        }
+    }
+    files::sync_dir(dir);
+    tracing::info!(server = %server.shown(), rows = counts.values().sum::<i64>(), "server backup");
+    Ok(summary(&target, &server, &counts, secret.is_some()))
+}
+
+/// Restores a server backup into the server's database, replacing the shop there, in one
+/// transaction. The archive is read back and checked first; a damaged one changes nothing.
+pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result<ServerBackup> {
+    let server = pg::Server::parse(url)?;
+    if !fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return Err(CoreError::FileNotRegular(shown(file)));
+    }
+    let dir = files::private_dir_in(&std::env::temp_dir())?;
+    let encrypted = crypto::is_encrypted(file);
+    let archive = if encrypted {
+        let secret = crypto::secret(passphrase)
+            .ok_or_else(|| CoreError::BackupPassphraseNeeded(shown(file)))?;
+        let out = dir.path().join("dump");
+        crypto::decrypt_file(file, &shown(file), &out, &secret)?;
+        out
+    } else {
+        file.to_path_buf()
+    };
+    let counts = archive_counts(&archive)?;
+    if !counts.contains_key("customers") || !counts.contains_key("kq_schema") {
+        return Err(CoreError::BackupForeign(shown(file)));
+    }
+    // Reach the server before anything else, so an unreachable one is said as such.
+    let mut client = server.connect()?;
+    run_tool(
+        "pg_restore",
+        &[
+            "--clean".as_ref(),
+            "--if-exists".as_ref(),
+            "--single-transaction".as_ref(),
+            "--exit-on-error".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--dbname".as_ref(),
+            server.dbname().as_ref(),
+            archive.as_os_str(),
+        ],
+        Some(&server),
+        || CoreError::RestoreRolledBack("pg_restore failed".into()),
+    )?;
+    check_counts(file, &counts, &pg::table_counts(&mut client)?)?;
+    Ok(summary(file, &server, &counts, encrypted))
+}
