@@ -13,6 +13,7 @@ mod promotions;
 mod purchase;
 mod reports;
 mod scores;
+mod server;
 
 use khachquen_core::Store;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -189,7 +190,7 @@ fn main() {
     };
     let mut rows = Vec::new();
     let only = std::env::var("KQ_BENCH_ONLY").unwrap_or_default();
-    let sections: [(&str, Section); 8] = [
+    let sections: [(&str, Section); 9] = [
         ("reports", reports::rows),
         ("scores", scores::rows),
         ("customers", customers::rows),
@@ -198,6 +199,7 @@ fn main() {
         ("promotions", promotions::rows),
         ("cli", cli::rows),
         ("demo", demo::rows),
+        ("server", server::rows),
     ];
     for (name, f) in sections {
         if only.is_empty() || only.split(',').any(|s| s == name) {

@@ -1,0 +1,91 @@
+//! The PostgreSQL rows of the speed table (KQ_BENCH_ONLY=server; needs KHACHQUEN_TEST_PG_URL,
+//! e.g. from `scripts/pg start DIR`): the bench shop copied into a new database on the
+//! server and exported back to a file, each checked as the commands check them, and a bare
+//! INSERT + COMMIT on the same server, the base a durable purchase there is held against.
+
+use super::{ms, quantile, Ctx, Row};
+use khachquen_core::db::pg;
+use khachquen_core::transfer::server::export_sqlite;
+use std::time::{Duration, Instant};
+
+const BARE_ROUNDS: usize = 2000;
+
+pub fn rows(ctx: &Ctx) -> Vec<Row> {
+    let Ok(admin) = std::env::var("KHACHQUEN_TEST_PG_URL") else {
+        eprintln!("server: KHACHQUEN_TEST_PG_URL is not set (scripts/pg start DIR); skipped");
+        return Vec::new();
+    };
+    let name = format!("kq_bench_{}", std::process::id());
+    let mut a = pg::Server::parse(&admin)
+        .expect("url")
+        .connect()
+        .expect("server");
+    a.batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create");
+    let (base, _) = admin.rsplit_once('/').expect("url");
+    let url = format!("{base}/{name}");
+
+    let t = Instant::now();
+    let moved = ctx.store.migrate_to(&url, &mut |_, _| {}).expect("copy");
+    let copy = t.elapsed();
+    let per_s = moved.rows as f64 / copy.as_secs_f64();
+
+    let file = std::env::temp_dir().join(format!("{name}.db"));
+    let _ = std::fs::remove_file(&file);
+    let t = Instant::now();
+    export_sqlite(&url, &file, &mut |_, _| {}).expect("export");
+    let back = t.elapsed();
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&file);
+
+    // The bare commit: one row, one transaction, durable (synchronous_commit on).
+    let mut c = pg::Server::parse(&url)
+        .expect("url")
+        .connect()
+        .expect("server");
+    c.batch_execute(
+        "CREATE TABLE bare (id BIGSERIAL PRIMARY KEY, customer_id BIGINT, total BIGINT)",
+    )
+    .expect("bare");
+    let mut times: Vec<Duration> = Vec::with_capacity(BARE_ROUNDS);
+    for i in 0..BARE_ROUNDS as i64 {
+        let t = Instant::now();
+        let mut tx = c.transaction().expect("tx");
+        tx.execute(
+            "INSERT INTO bare (customer_id, total) VALUES ($1, $2)",
+            &[&(i % 1000), &250_000i64],
+        )
+        .expect("insert");
+        tx.commit().expect("commit");
+        times.push(t.elapsed());
+    }
+    let p50 = quantile(&mut times, 0.5);
+    let p99 = quantile(&mut times, 0.99);
+    drop(c);
+    a.batch_execute(&format!("DROP DATABASE {name}"))
+        .expect("drop");
+
+    vec![
+        Row::new(
+            format!(
+                "shop copied to PostgreSQL, checked (db migrate-to: {} rows by COPY, counts, money sums, {} balances)",
+                moved.rows, moved.balances
+            ),
+            format!("{}, {:.0} rows/s", ms(copy), per_s),
+            "",
+            "",
+        ),
+        Row::new(
+            "the same shop exported back to a new SQLite file, checked (db export-sqlite)",
+            format!("{}, {:.0} MB file", ms(back), size as f64 / 1e6),
+            "",
+            "",
+        ),
+        Row::new(
+            format!("bare INSERT + COMMIT on the loopback server, p50 / p99 ({BARE_ROUNDS})"),
+            format!("{} / {}", ms(p50), ms(p99)),
+            "",
+            "a durable purchase there: p99 ≤ 2× this",
+        ),
+    ]
+}
