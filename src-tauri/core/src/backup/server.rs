@@ -53,6 +53,55 @@ fn summary(
     }
 }
 
+/// The most schema SQL read from a tool: ours is about 40 KB, so more is no archive of ours.
+const MAX_SCHEMA_BYTES: u64 = 4 << 20;
+
+/// The schema SQL a tool prints (pg_dump of the live database, pg_restore of an archive),
+/// without comments, blank lines and session settings, so that two are equal exactly when
+/// they define the same objects. `None` when the tool fails or prints too much.
+fn schema_of(
+    name: &str,
+    args: &[&std::ffi::OsStr],
+    server: Option<&pg::Server>,
+) -> Result<Option<String>> {
+    use std::io::Read;
+    let mut cmd = Command::new(pg::tool(name));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(s) = server {
+        cmd.envs(s.libpq_env());
+    }
+    let mut child = cmd.spawn()?;
+    let mut text = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        out.take(MAX_SCHEMA_BYTES + 1).read_to_end(&mut text)?;
+    }
+    if text.len() as u64 > MAX_SCHEMA_BYTES {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Ok(None);
+    }
+    if !child.wait()?.success() {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&text);
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("--")
+                && !l.starts_with("SET ")
+                && !l.starts_with("SELECT pg_catalog.set_config")
+                // a random key per run, which psql uses against injected meta-commands
+                && !l.starts_with("\\restrict ")
+                && !l.starts_with("\\unrestrict ")
+        })
+        .collect();
+    Ok(Some(kept.join("\n")))
+}
+
 /// Runs one of PostgreSQL's tools with the server's connection in its environment. Its
 /// own words go to the log; the owner gets `failed`.
 fn run_tool(
@@ -66,6 +115,8 @@ fn run_tool(
     if let Some(s) = server {
         cmd.envs(s.libpq_env());
     }
+    // A restore waits on counters' locks at most this long, then rolls back and says so.
+    cmd.env("PGOPTIONS", "-c lock_timeout=10s");
     let out = cmd.stderr(Stdio::piped()).output()?;
     if !out.status.success() {
         tracing::warn!(
@@ -266,6 +317,52 @@ pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Resul
     }
     // Reach the server before anything else, so an unreachable one is said as such.
     let mut client = server.connect()?;
+    match pg::schema_version(&mut client)? {
+        0 => {
+            // An empty database gets this version's schema first, to compare against.
+            let mut tx = client.transaction()?;
+            pg::migrate_in(&mut tx, db::schema_version() as usize, &mut |_, _| {})?;
+            tx.commit()?;
+        }
+        v if v == db::schema_version() => {}
+        v if v > db::schema_version() => {
+            return Err(CoreError::SchemaTooNew {
+                found: v,
+                supported: db::schema_version(),
+            })
+        }
+        v => {
+            return Err(CoreError::Migration(format!(
+                "the server holds schema {v}; open it with this version first"
+            )))
+        }
+    }
+    // A restore runs the archive's SQL on the server, so only an archive whose schema is
+    // exactly this shop's is run: its objects, functions and triggers are then ours, and
+    // everything else in it is table data, which COPY only stores.
+    let live = schema_of(
+        "pg_dump",
+        &[
+            "--schema-only".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+        ],
+        Some(&server),
+    )?;
+    let theirs = schema_of(
+        "pg_restore",
+        &[
+            "--schema-only".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--file=-".as_ref(),
+            archive.as_os_str(),
+        ],
+        None,
+    )?;
+    if live.is_none() || live != theirs {
+        return Err(CoreError::BackupForeign(shown(file)));
+    }
     run_tool(
         "pg_restore",
         &[

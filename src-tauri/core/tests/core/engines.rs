@@ -687,6 +687,11 @@ fn a_server_shop_is_backed_up_checked_and_restored() {
         Ok(_) => panic!("restored an encrypted backup without its passphrase"),
     }
     restore_server(&url, &sealed_path, Some("một câu thật dài")).unwrap();
+    // Into a new, empty database: it gets this version's schema, then the shop.
+    let fresh = scratch_db();
+    restore_server(&fresh, &plain, None).unwrap();
+    let mut f = pg::Server::parse(&fresh).unwrap().connect().unwrap();
+    assert_eq!(count(&mut f), before);
 
     // A damaged archive is refused before the server is touched.
     let bytes = std::fs::read(&plain).unwrap();
@@ -713,5 +718,62 @@ fn a_server_shop_is_backed_up_checked_and_restored() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&plain).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+}
+
+/// A restore runs the archive's SQL on the server, so an archive whose schema is not exactly
+/// this shop's is refused before anything runs: one whose append-only rule was neutered,
+/// or one that brings a function of its own.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_backup_with_anything_but_our_schema_is_never_run() {
+    use khachquen_core::backup::server::{backup_server, restore_server};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    shop.create_demo(60, 200, 5, &mut |_, _| {}).unwrap();
+    let target = scratch_db();
+    shop.migrate_to(&target, &mut |_, _| {}).unwrap();
+    let entries = |url: &str| -> i64 {
+        pg::Server::parse(url)
+            .unwrap()
+            .connect()
+            .unwrap()
+            .query_one("SELECT count(*) FROM audit_log", &[])
+            .unwrap()
+            .get(0)
+    };
+    let before = entries(&target);
+    for (n, change) in [
+        "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
+             LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$;",
+        "CREATE FUNCTION kq_extra() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let source = scratch_db();
+        shop.migrate_to(&source, &mut |_, _| {}).unwrap();
+        pg::Server::parse(&source)
+            .unwrap()
+            .connect()
+            .unwrap()
+            .batch_execute(change)
+            .unwrap();
+        let archive = dir.path().join(format!("la-{n}.kqdump"));
+        backup_server(&source, &archive, None).unwrap();
+        match restore_server(&target, &archive, None) {
+            Err(e) => assert_eq!(e.code(), "backup.foreign", "{change}"),
+            Ok(_) => panic!("ran a foreign schema: {change}"),
+        }
+        let mut c = pg::Server::parse(&target).unwrap().connect().unwrap();
+        let e = c.batch_execute("DELETE FROM audit_log").unwrap_err();
+        assert!(e.as_db_error().unwrap().message().contains("append-only"));
+        let extra: bool = c
+            .query_one("SELECT to_regproc('kq_extra') IS NOT NULL", &[])
+            .unwrap()
+            .get(0);
+        assert!(!extra);
+        assert_eq!(entries(&target), before);
     }
 }
