@@ -124,6 +124,19 @@ fn same_inode(_: &Metadata, _: &Metadata) -> bool {
     false
 }
 
+/// The existing folder a new file `path` goes into, refusing a name already taken (a file or
+/// a link: nothing is ever written through it).
+pub fn new_file_folder(path: &Path) -> Result<PathBuf> {
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(CoreError::BackupFileExists(shown(path)));
+    }
+    let dir = folder_of(path);
+    if !dir.is_dir() {
+        return Err(CoreError::BackupFolderMissing(shown(&dir)));
+    }
+    Ok(dir)
+}
+
 /// The folder `path` will be written into ("." for a bare name).
 fn folder_of(path: &Path) -> PathBuf {
     match path.parent() {

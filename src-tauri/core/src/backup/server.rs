@@ -217,27 +217,10 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
         Some(_) => crypto::encrypted_name(file),
         None => file.to_path_buf(),
     };
-    if fs::symlink_metadata(&target).is_ok() {
-        return Err(CoreError::BackupFileExists(shown(&target)));
-    }
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(CoreError::BackupFolderMissing(shown(dir)));
-    }
+    let dir = files::new_file_folder(&target)?;
     let mut client = server.connect()?;
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()?;
-    if pg::schema_version(&mut tx)? != db::schema_version() {
-        return Err(CoreError::Migration(
-            "the server does not hold this version's shop".into(),
-        ));
-    }
+    let mut tx = pg::snapshot(&mut client)?;
+    pg::require_current(&mut tx)?;
     let snapshot = pg::export_snapshot(&mut tx)?;
     let counts = pg::table_counts(&mut tx)?;
     let write_failed = |detail: &str| CoreError::BackupWriteFailed {
@@ -249,7 +232,7 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
     // touches the backup drive.
     let work = files::private_dir_in(&match &secret {
         Some(_) => std::env::temp_dir(),
-        None => dir.to_path_buf(),
+        None => dir.clone(),
     })?;
     let plain = work.path().join("dump");
     let snap_arg = format!("--snapshot={snapshot}");
@@ -271,7 +254,7 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
     check_counts(&target, &counts, &archive_counts(&plain)?)?;
     match &secret {
         Some(s) => {
-            let out = files::private_dir_in(dir)?;
+            let out = files::private_dir_in(&dir)?;
             let sealed = out.path().join("sealed");
             let written = crypto::encrypt_file(&plain, &sealed, s)?;
             if crypto::checksum(&sealed)? != written {
@@ -288,7 +271,7 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
             place(&plain, &target)?;
         }
     }
-    files::sync_dir(dir);
+    files::sync_dir(&dir);
     tracing::info!(server = %server.shown(), rows = counts.values().sum::<i64>(), "server backup");
     Ok(summary(&target, &server, &counts, secret.is_some()))
 }
@@ -317,26 +300,13 @@ pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Resul
     }
     // Reach the server before anything else, so an unreachable one is said as such.
     let mut client = server.connect()?;
-    match pg::schema_version(&mut client)? {
-        0 => {
-            // An empty database gets this version's schema first, to compare against.
-            let mut tx = client.transaction()?;
-            pg::migrate_in(&mut tx, db::schema_version() as usize, &mut |_, _| {})?;
-            tx.commit()?;
-        }
-        v if v == db::schema_version() => {}
-        v if v > db::schema_version() => {
-            return Err(CoreError::SchemaTooNew {
-                found: v,
-                supported: db::schema_version(),
-            })
-        }
-        v => {
-            return Err(CoreError::Migration(format!(
-                "the server holds schema {v}; open it with this version first"
-            )))
-        }
+    if pg::schema_version(&mut client)? == 0 {
+        // An empty database gets this version's schema first, to compare against.
+        let mut tx = client.transaction()?;
+        pg::migrate_in(&mut tx, db::schema_version() as usize, &mut |_, _| {})?;
+        tx.commit()?;
     }
+    pg::require_current(&mut client)?;
     // A restore runs the archive's SQL on the server, so only an archive whose schema is
     // exactly this shop's is run: its objects, functions and triggers are then ours, and
     // everything else in it is table data, which COPY only stores.

@@ -191,6 +191,32 @@ pub fn schema_version(client: &mut impl postgres::GenericClient) -> Result<i64> 
         .get(0))
 }
 
+/// A read-only transaction on one snapshot: what a backup or an export reads stays
+/// consistent while counters keep writing.
+pub fn snapshot(client: &mut Client) -> Result<Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?)
+}
+
+/// Refuses a server's database unless it holds this version's shop: a newer one is
+/// `db.schema_too_new`, an older (or empty) one must be opened with this version first.
+pub fn require_current(client: &mut impl postgres::GenericClient) -> Result<()> {
+    let ours = super::schema_version();
+    match schema_version(client)? {
+        v if v == ours => Ok(()),
+        v if v > ours => Err(CoreError::SchemaTooNew {
+            found: v,
+            supported: ours,
+        }),
+        v => Err(CoreError::Migration(format!(
+            "the server holds schema {v}; open it with this version first"
+        ))),
+    }
+}
+
 /// Migrate a server's database to this build's schema. (Tests; a Store on a server will
 /// open through it.)
 #[cfg(feature = "internals")]

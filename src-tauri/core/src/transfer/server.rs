@@ -6,10 +6,10 @@
 use crate::db::copy::{self, Summary};
 use crate::db::{self, pg};
 use crate::error::{CoreError, Result};
+use crate::files;
 use crate::store::session::Perm;
 use crate::store::Store;
 use serde::Serialize;
-use std::fs;
 use std::path::Path;
 
 fn shown(path: &Path) -> String {
@@ -111,43 +111,16 @@ pub fn export_sqlite(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Moved> {
     let server = pg::Server::parse(url)?;
-    if fs::symlink_metadata(file).is_ok() {
-        return Err(CoreError::BackupFileExists(shown(file)));
-    }
-    let dir = match file.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(CoreError::BackupFolderMissing(shown(dir)));
-    }
+    let dir = files::new_file_folder(file)?;
     let mut client = server.connect()?;
-    // A consistent snapshot of a server other counters keep writing to.
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()?;
-    match pg::schema_version(&mut tx)? {
-        v if v == db::schema_version() => {}
-        v if v > db::schema_version() => {
-            return Err(CoreError::SchemaTooNew {
-                found: v,
-                supported: db::schema_version(),
-            })
-        }
-        v => {
-            return Err(CoreError::Migration(format!(
-                "the server holds schema {v}; open it with this version first"
-            )))
-        }
-    }
+    let mut tx = pg::snapshot(&mut client)?;
+    pg::require_current(&mut tx)?;
     // Written under a name of our own beside the target, then moved into place without
     // replacing anything: a failed export leaves no half file behind.
     let tmp = tempfile::Builder::new()
         .prefix(".khachquen-export-")
         .suffix(".db")
-        .tempfile_in(dir)?;
+        .tempfile_in(&dir)?;
     let summary = {
         let mut lite = copy::create_sqlite(tmp.path())?;
         let ltx = lite.transaction()?;
