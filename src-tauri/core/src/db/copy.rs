@@ -4,9 +4,10 @@
 //! audit hashes included.
 
 use crate::error::{CoreError, Result};
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
 use postgres::Transaction;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -46,13 +47,20 @@ pub fn tables(lite: &Connection) -> Result<Vec<(String, Vec<String>)>> {
     Ok(out)
 }
 
-fn select_of(table: &str, cols: &[String]) -> String {
-    let list = if table == "customer_search" {
+/// A table's columns as SQLite names them: FTS5 keys its rows by rowid, not `id`.
+fn sqlite_columns(table: &str, cols: &[String]) -> String {
+    if table == "customer_search" {
         "rowid, name_fold, name_marked".to_string()
     } else {
         cols.join(", ")
-    };
-    format!("SELECT {list} FROM {table} ORDER BY 1")
+    }
+}
+
+fn select_of(table: &str, cols: &[String]) -> String {
+    format!(
+        "SELECT {} FROM {table} ORDER BY 1",
+        sqlite_columns(table, cols)
+    )
 }
 
 /// One value in COPY's text format.
@@ -138,27 +146,20 @@ pub fn pg_to_sqlite(
     let tables = tables(lite)?;
     lite.execute_batch("DELETE FROM tiers; DELETE FROM templates;")?;
     for (n, (table, cols)) in tables.iter().enumerate() {
-        let into = if table == "customer_search" {
-            "rowid, name_fold, name_marked".to_string()
-        } else {
-            cols.join(", ")
-        };
+        let into = sqlite_columns(table, cols);
         let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
         let mut insert = lite.prepare(&format!(
             "INSERT INTO {table} ({into}) VALUES ({})",
             marks.join(", ")
         ))?;
         let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
-        let rows = tx.query_raw(
+        let mut rows = tx.query_raw(
             &format!("SELECT {} FROM {table} ORDER BY 1", cols.join(", ")),
             none,
         )?;
-        let mut rows = rows;
-        use postgres::fallible_iterator::FallibleIterator;
         while let Some(row) = rows.next()? {
-            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(cols.len());
+            let mut values: Vec<Value> = Vec::with_capacity(cols.len());
             for (i, c) in row.columns().iter().enumerate() {
-                use rusqlite::types::Value;
                 values.push(match *c.type_() {
                     Type::INT8 => row
                         .get::<_, Option<i64>>(i)
