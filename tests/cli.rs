@@ -3169,6 +3169,48 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         "{said}"
     );
 
+    // The counter on the server (the variable names it): the same search, the same rows.
+    for q in ["nguyen", "đức", "09", "KH000007", "tran thi"] {
+        let on_server = run(d, "vi", &["customer", "find", q, "--json"]);
+        assert!(on_server.status.success(), "{q}");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&on_server.stdout).unwrap(),
+            json(d, &["customer", "find", q]),
+            "{q}"
+        );
+    }
+    // --database names it too; what is not on the server yet says so and changes nothing.
+    let out = kq_base(d, "vi")
+        .args([
+            "--database",
+            &url,
+            "customer",
+            "add",
+            "--name",
+            "Lan",
+            "--phone",
+            "0912000111",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("chưa làm được trên máy chủ PostgreSQL"),
+        "{err}"
+    );
+    assert!(json(d, &["customer", "find", "0912000111"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let on_server = run(d, "vi", &["customer", "find", "0912000111", "--json"]);
+    assert_eq!(
+        on_server.stdout,
+        b"[]\n",
+        "{:?}",
+        String::from_utf8_lossy(&on_server.stdout)
+    );
+
     let back = tempfile::tempdir().unwrap();
     let file = back.path().join("khachquen.db");
     let file_s = file.display().to_string();

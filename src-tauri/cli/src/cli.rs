@@ -55,6 +55,17 @@ struct Cli {
     /// Folder holding khachquen.db (default: the user data folder/khachquen)
     #[arg(long, global = true, env = "KHACHQUEN_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The shop on a PostgreSQL server, postgres://user[:password]@host[:port]/database
+    /// (default: the file in the data folder). KHACHQUEN_DATABASE_URL keeps a password out
+    /// of the process list
+    #[arg(
+        long,
+        global = true,
+        env = "KHACHQUEN_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    database: Option<String>,
     /// Language of messages (default: the system locale)
     #[arg(long, global = true, value_parser = ["vi", "en"])]
     lang: Option<String>,
@@ -135,15 +146,45 @@ pub fn main() -> i32 {
             );
             return 2;
         }
+        if cli.database.is_some() {
+            // The window does not open a server's shop yet (issue 20's next step).
+            return fail(lang, &CoreError::NotOnServer);
+        }
         return open_window(lang, cli.lang.as_deref(), &data_dir, cli.backup.as_deref());
-    };
-    let db = match open(lang, &data_dir) {
-        Ok(s) => s,
-        Err(code) => return code,
     };
     let out = Out {
         lang,
         json: cli.json,
+    };
+    let server = cli.database.as_deref();
+    let command = match command {
+        // Backing up, restoring and exporting a server's shop need no file of this machine.
+        Command::Db(cmd) if db::on_server_alone(&cmd) => {
+            crate::log::init(&data_dir, "cli");
+            return match db::run_on_server(cmd, server, &out) {
+                Ok(code) => code,
+                Err(e) => fail(lang, &e),
+            };
+        }
+        other => other,
+    };
+    let server = match &command {
+        // Copying a file to a server reads the file, whichever shop the variable names.
+        Command::Db(cmd) if db::reads_the_file(cmd) => None,
+        _ => server,
+    };
+    let db = match server {
+        Some(url) => {
+            crate::log::init(&data_dir, "cli");
+            match Store::open_server(url) {
+                Ok(s) => s,
+                Err(e) => return fail(lang, &e),
+            }
+        }
+        None => match open(lang, &data_dir) {
+            Ok(s) => s,
+            Err(code) => return code,
+        },
     };
     // Once staff exist, changes and exports need the owner's PIN; without it reads still work.
     if let Some(pin) = std::env::var(PIN_VAR).ok().filter(|p| !p.is_empty()) {
@@ -151,7 +192,7 @@ pub fn main() -> i32 {
             return fail(lang, &e);
         }
     }
-    match run(&db, command, &out, &data_dir) {
+    match run(&db, command, &out, &data_dir, cli.database.as_deref()) {
         Ok(code) => code,
         Err(e) => fail(lang, &e),
     }
@@ -282,12 +323,18 @@ pub fn fail(lang: Lang, e: &CoreError) -> i32 {
     1
 }
 
-fn run(db: &Store, command: Command, o: &Out, data_dir: &Path) -> khachquen_core::Result<i32> {
+fn run(
+    db: &Store,
+    command: Command,
+    o: &Out,
+    data_dir: &Path,
+    server: Option<&str>,
+) -> khachquen_core::Result<i32> {
     match command {
         Command::Customers(cmd) => customers::run(db, cmd, o),
         Command::Purchases(cmd) => purchases::run(db, cmd, o),
         Command::Settings(cmd) => settings::run(db, cmd, o),
-        Command::Db(cmd) => db::run(db, cmd, o),
+        Command::Db(cmd) => db::run(db, cmd, o, server),
         Command::Loyalty(cmd) => loyalty::run(db, cmd, o),
         Command::Vouchers(cmd) => vouchers::run(db, cmd, o),
         Command::Campaigns(cmd) => campaigns::run(db, cmd, o),

@@ -94,6 +94,8 @@ core_errors! {
     ServerNotEmpty { server: String } => "db.server_not_empty" {"server": server},
     #[error("the copy does not match the original ({what}); nothing was kept")]
     CopyMismatch { what: String } => "db.copy_mismatch" {"what": what},
+    #[error("this is not yet done on a PostgreSQL server; do it on the shop's own file")]
+    NotOnServer => "db.not_on_server" {},
     #[error("migration failed: {0}")]
     Migration(String) => "db.migration" |d| {"detail": d},
     #[error("the data was not upgraded from schema {from} to {to}: it could not be backed up first ({folder})")]

@@ -23,57 +23,83 @@ pub enum DbCmd {
     /// Copy this shop into an empty PostgreSQL database and check the copy (rows, money
     /// sums, every points balance); this file is only read
     MigrateTo {
-        /// postgres://user[:password]@host[:port]/database (or KHACHQUEN_DATABASE_URL, which
-        /// keeps a password out of the process list)
-        #[arg(env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
-        url: String,
+        /// postgres://user[:password]@host[:port]/database (default: --database, or
+        /// KHACHQUEN_DATABASE_URL, which keeps a password out of the process list)
+        url: Option<String>,
     },
-    /// Write a PostgreSQL shop to FILE, a new SQLite file, checked against the server
+    /// Write the PostgreSQL shop of --database to FILE, a new SQLite file, checked against
+    /// the server
     ExportSqlite {
         /// the new file (never replaced if it exists)
         file: PathBuf,
-        /// the server: postgres://user[:password]@host[:port]/database
-        #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
-        database: String,
     },
-    /// Back up a PostgreSQL shop with pg_dump to FILE (a new name), checked before it
+    /// Back up the PostgreSQL shop of --database with pg_dump to FILE (a new name), checked before it
     /// counts; with --encrypt, encrypted (FILE.age) with the passphrase in --passphrase-env
     BackupServer {
         file: PathBuf,
-        /// the server: postgres://user[:password]@host[:port]/database
-        #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
-        database: String,
         #[arg(long)]
         encrypt: bool,
         #[command(flatten)]
         passphrase: PassphraseEnv,
     },
-    /// Replace the shop on a PostgreSQL server with a server backup's, in one transaction;
+    /// Replace the shop on the PostgreSQL server of --database with a server backup's, in one transaction;
     /// the backup is read back and checked first, so a damaged one changes nothing
     RestoreServer {
         file: PathBuf,
-        /// the server: postgres://user[:password]@host[:port]/database
-        #[arg(long, env = "KHACHQUEN_DATABASE_URL", hide_env_values = true)]
-        database: String,
         #[command(flatten)]
         passphrase: PassphraseEnv,
     },
 }
 
-pub fn run(db: &Store, Cmd::Db(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
+/// The commands that act on a server's shop alone, never on this machine's file.
+pub fn on_server_alone(Cmd::Db(cmd): &Cmd) -> bool {
+    matches!(
+        cmd,
+        DbCmd::ExportSqlite { .. } | DbCmd::BackupServer { .. } | DbCmd::RestoreServer { .. }
+    )
+}
+
+/// Whether the command reads this machine's file even when a server is named.
+pub fn reads_the_file(Cmd::Db(cmd): &Cmd) -> bool {
+    matches!(cmd, DbCmd::MigrateTo { .. })
+}
+
+/// The server a command needs: `--database` (or its variable), else a usage error.
+fn server_of(given: Option<&str>) -> khachquen_core::Result<&str> {
+    given.ok_or(CoreError::BadDatabaseUrl)
+}
+
+pub fn run(
+    db: &Store,
+    Cmd::Db(cmd): Cmd,
+    o: &Out,
+    server: Option<&str>,
+) -> khachquen_core::Result<i32> {
     match cmd {
         DbCmd::Check => check(db, o),
         DbCmd::MigrateTo { url } => {
+            let url = server_of(url.as_deref().or(server))?;
             let mut p = o.progress("cli.copy_progress");
-            let moved = db.migrate_to(&url, &mut |d, t| p(d as u64, t as u64));
+            let moved = db.migrate_to(url, &mut |d, t| p(d as u64, t as u64));
             o.end_progress();
             let moved = moved?;
             o.print(&moved, || moved_text(o, "cli.migrated_to", &moved))?;
             Ok(0)
         }
+        cmd => run_on_server(Cmd::Db(cmd), server, o),
+    }
+}
+
+/// [`on_server_alone`]'s commands.
+pub fn run_on_server(
+    Cmd::Db(cmd): Cmd,
+    server: Option<&str>,
+    o: &Out,
+) -> khachquen_core::Result<i32> {
+    let database = server_of(server)?;
+    match cmd {
         DbCmd::BackupServer {
             file,
-            database,
             encrypt,
             passphrase,
         } => {
@@ -85,27 +111,24 @@ pub fn run(db: &Store, Cmd::Db(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32
                 ),
                 false => None,
             };
-            let b = backup_server(&database, &file, secret.as_deref())?;
+            let b = backup_server(database, &file, secret.as_deref())?;
             o.print(&b, || server_backup_text(o, "cli.server_backup_ok", &b))?;
             Ok(0)
         }
-        DbCmd::RestoreServer {
-            file,
-            database,
-            passphrase,
-        } => {
-            let b = restore_server(&database, &file, passphrase.value().as_deref())?;
+        DbCmd::RestoreServer { file, passphrase } => {
+            let b = restore_server(database, &file, passphrase.value().as_deref())?;
             o.print(&b, || server_backup_text(o, "cli.server_restored", &b))?;
             Ok(0)
         }
-        DbCmd::ExportSqlite { file, database } => {
+        DbCmd::ExportSqlite { file } => {
             let mut p = o.progress("cli.copy_progress");
-            let moved = export_sqlite(&database, &file, &mut |d, t| p(d as u64, t as u64));
+            let moved = export_sqlite(database, &file, &mut |d, t| p(d as u64, t as u64));
             o.end_progress();
             let moved = moved?;
             o.print(&moved, || moved_text(o, "cli.exported_sqlite", &moved))?;
             Ok(0)
         }
+        DbCmd::Check | DbCmd::MigrateTo { .. } => Err(CoreError::NotOnServer),
     }
 }
 

@@ -70,7 +70,7 @@ pub(crate) fn pct(part: i64, whole: i64) -> Option<f64> {
 impl Store {
     pub fn analytics_rules(&self) -> Result<Rules> {
         self.require(Perm::View)?;
-        rules(&self.reader())
+        rules(&*self.reader()?)
     }
 
     pub fn set_analytics_rules(

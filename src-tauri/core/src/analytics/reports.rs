@@ -483,7 +483,7 @@ impl Store {
         self.require(Perm::View)?;
         let period = Period::parse(period)?;
         let now = time::now();
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let (l, r, tz, _) = load(self, &conn, inactive_days, now)?;
         let sp = span(tz, range)?;
         Ok(churn(&l, r.inactive_days, tz, &sp, period, now))
@@ -491,7 +491,7 @@ impl Store {
 
     pub fn report_cohorts(&self, range: &Range) -> Result<CohortReport> {
         self.require(Perm::View)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let (l, _, tz, _) = load(self, &conn, None, time::now())?;
         Ok(cohorts(&l, &span(tz, range)?))
     }
@@ -500,7 +500,7 @@ impl Store {
     /// rule is core's, so no window or script can show what the answer never held.
     pub fn report_summary(&self, range: &Range) -> Result<Summary> {
         self.require(Perm::View)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let (l, r, tz, exp) = load(self, &conn, None, time::now())?;
         let mut s = summary(&l, r.inactive_days, &span(tz, range)?, exp);
         drop(conn);
@@ -512,7 +512,7 @@ impl Store {
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {
         self.require(Perm::StaffReports)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let (l, r, tz, exp) = load(self, &conn, None, time::now())?;
         let sp = span(tz, range)?;
         let done = db::analytics::reminders_done_by(&conn, sp.start, sp.end)?;

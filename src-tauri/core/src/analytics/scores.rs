@@ -608,7 +608,7 @@ impl Store {
         let started = Instant::now();
         let now = time::now();
         let (rows, fit, changes) = {
-            let conn = self.report_reader();
+            let conn = self.report_reader()?;
             let r = rules(&conn)?;
             let tz = timezone(&conn)?;
             let exp = currency(&conn)?.1;
@@ -683,7 +683,7 @@ impl Store {
     /// for it. None when the scores were fresh or a refresh was already running.
     pub fn refresh_stale_scores(&self) -> Result<Option<RefreshReport>> {
         self.require(Perm::View)?;
-        if !self.scores_age(&self.report_reader())?.1 {
+        if !self.scores_age(&*self.report_reader()?)?.1 {
             return Ok(None);
         }
         self.refresh_once()
@@ -694,7 +694,7 @@ impl Store {
     /// are shown as they are (with their time and a note), as in the window.
     pub fn ensure_scores(&self) -> Result<()> {
         self.require(Perm::View)?;
-        if self.scores_age(&self.report_reader())?.0.is_none() {
+        if self.scores_age(&*self.report_reader()?)?.0.is_none() {
             self.refresh_once()?;
         }
         Ok(())
@@ -703,7 +703,7 @@ impl Store {
     /// Customers flagged at risk, those who spent most first.
     pub fn at_risk_customers(&self, limit: u32) -> Result<Vec<crate::model::CustomerRow>> {
         self.require(Perm::View)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let exp = currency(&conn)?.1;
         let ids = db::analytics::at_risk_ids(&conn, limit.clamp(1, 1000))?;
         db::customers::rows(&conn, &ids, exp)
@@ -711,7 +711,7 @@ impl Store {
 
     pub fn customer_scores(&self, id: i64) -> Result<Option<Scores>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let exp = currency(&conn)?.1;
         let Some(mut row) = db::analytics::score(&conn, id)? else {
             return Ok(None);
@@ -732,7 +732,7 @@ impl Store {
         // Asked before the report connection is held: may() reads, and in memory both
         // readers are the one writer connection.
         let revenue = self.may(Perm::ShopRevenue)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let exp = currency(&conn)?.1;
         // One pass over the scores: the segment is a function of (r, f), so the grid's
         // cells carry the segments' counts and revenue too.
@@ -778,7 +778,7 @@ impl Store {
     /// Customers per stage from the stored scores, at once (see [`Store::report_rfm`]).
     pub fn report_lifecycle(&self) -> Result<LifecycleReport> {
         self.require(Perm::View)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let counts: HashMap<String, i64> =
             db::analytics::stage_counts(&conn)?.into_iter().collect();
         let (_, never) = db::analytics::customer_counts(&conn)?;
@@ -809,7 +809,7 @@ impl Store {
         limit: Option<usize>,
     ) -> Result<ClvReport> {
         self.require(Perm::View)?;
-        let conn = self.report_reader();
+        let conn = self.report_reader()?;
         let r = rules(&conn)?;
         let horizon_days = horizon_days
             .map(super::valid_horizon_days)
@@ -1140,7 +1140,11 @@ mod tests {
         .unwrap();
         assert_eq!(s.refresh_analytics().unwrap().written, 3);
         assert!(s.customer_scores(never).unwrap().is_none());
-        let row = |id| db::analytics::score(&s.reader(), id).unwrap().unwrap();
+        let row = |id| {
+            db::analytics::score(&s.reader().unwrap(), id)
+                .unwrap()
+                .unwrap()
+        };
         assert_ne!(row(ids[1]).segment, "x");
         assert_eq!(s.refresh_analytics().unwrap().written, 0);
     }

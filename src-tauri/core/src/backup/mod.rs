@@ -783,7 +783,7 @@ impl Store {
     /// Where the copy made before a restore goes: the backup folder, or the default one
     /// when the chosen drive is not there (the file to restore may come from elsewhere).
     fn safety_folder(&self) -> Result<PathBuf> {
-        let chosen = self.ready_folder(&self.reader());
+        let chosen = self.ready_folder(&*self.reader()?);
         match (chosen, self.path().and_then(Path::parent)) {
             (Err(CoreError::BackupFolderMissing(_)), Some(dir)) => {
                 let folder = dir.join("backups");
@@ -812,7 +812,7 @@ impl Store {
     ) -> Result<BackupInfo> {
         match self.snapshot_source()? {
             Some(src) => snapshot_sealed(&src, target, kind, seal, progress),
-            None => snapshot_sealed(&self.writer(), target, kind, seal, progress),
+            None => snapshot_sealed(&*self.writer()?, target, kind, seal, progress),
         }
     }
 
@@ -847,7 +847,7 @@ impl Store {
             files::clear_abandoned(&self.work_folder(), &[], &[]);
         }
         let mut dirs: Vec<PathBuf> = self.data_dir().map(Path::to_owned).into_iter().collect();
-        if let Ok((folder, _)) = self.backup_folder(&self.reader()) {
+        if let Some(Ok((folder, _))) = self.reader().ok().map(|r| self.backup_folder(&r)) {
             dirs.push(folder);
         }
         dirs.extend(also.map(Path::to_owned));
@@ -880,7 +880,7 @@ impl Store {
     /// passphrase set every backup is encrypted; `encrypt` asks for it when none is set.
     /// A given passphrase must be the one set here, if any.
     fn backup_key(&self, encrypt: bool, given: Option<&str>) -> Result<Option<SecretString>> {
-        let stored = stored_passphrase(&self.reader())?;
+        let stored = stored_passphrase(&*self.reader()?)?;
         match (stored, crypto::secret(given)) {
             (None, _) if !encrypt => Ok(None),
             (None, Some(p)) => {
@@ -902,7 +902,7 @@ impl Store {
     /// The passphrase the copy made before a restore is encrypted with: the one set here
     /// (`given` serves when it is that one and the sealed copy does not open).
     fn safety_key(&self, given: Option<&SecretString>) -> Result<Option<SecretString>> {
-        let Some(st) = stored_passphrase(&self.reader())? else {
+        let Some(st) = stored_passphrase(&*self.reader()?)? else {
             return Ok(None);
         };
         if let Some(held) = self.held_passphrase(&st) {
@@ -999,12 +999,12 @@ impl Store {
         };
         let sealed = key.is_some();
         let (path, in_folder) = match target {
-            Some(t) if t.is_dir() => (fresh_name(&self.reader(), t, "", sealed)?, false),
+            Some(t) if t.is_dir() => (fresh_name(&*self.reader()?, t, "", sealed)?, false),
             Some(t) if sealed => (crypto::encrypted_name(t), false),
             Some(t) => (t.to_owned(), false),
             None => {
                 // A missing backup drive is news for the status line, like a failed copy.
-                let folder = self.ready_folder(&self.reader());
+                let folder = self.ready_folder(&*self.reader()?);
                 let folder = match folder {
                     Ok(f) => f,
                     Err(e) => {
@@ -1013,7 +1013,7 @@ impl Store {
                         return out;
                     }
                 };
-                (fresh_name(&self.reader(), &folder, "", sealed)?, true)
+                (fresh_name(&*self.reader()?, &folder, "", sealed)?, true)
             }
         };
         if is_live(self, &path) {
@@ -1035,7 +1035,7 @@ impl Store {
         let seal = key.as_ref().map(|key| Seal { key, work: &work });
         let out = self.snapshot(&path, kind, seal.as_ref(), progress);
         if let (Ok(_), true, Some(dir)) = (&out, in_folder, path.parent()) {
-            let keep = keep_setting(&self.reader())?;
+            let keep = keep_setting(&*self.reader()?)?;
             // Best effort: a backup that could not prune old ones is still a good backup.
             let _ = rotate(dir, keep);
         }
@@ -1055,7 +1055,7 @@ impl Store {
         let _busy = lock_busy();
         // At start-up: what a killed backup or restore left goes now, due or not.
         self.clear_leftovers(None);
-        if !self.backup_status()?.due || db::demo::is_empty(&self.reader())? {
+        if !self.backup_status()?.due || db::demo::is_empty(&*self.reader()?)? {
             return Ok(None);
         }
         let job = Job {
@@ -1068,7 +1068,7 @@ impl Store {
 
     pub fn backup_status(&self) -> Result<BackupStatus> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (folder, folder_is_default) = self.backup_folder(&conn)?;
         let last_ok: Option<i64> = setting(&conn, LAST_OK_KEY)?.and_then(|v| v.parse().ok());
         let now = time::now();
@@ -1157,7 +1157,7 @@ impl Store {
             }
             Some(PassphraseChange::Unlock(p)) => {
                 let p = crypto::secret(Some(p)).ok_or(CoreError::BackupPassphraseMissing)?;
-                match stored_passphrase(&self.reader())? {
+                match stored_passphrase(&*self.reader()?)? {
                     // Nothing to unlock: backups are plain, as the status says.
                     None => None,
                     Some(mut st) => {
@@ -1211,7 +1211,7 @@ impl Store {
     /// passphrase.
     pub fn list_backups(&self) -> Result<Vec<BackupEntry>> {
         self.require(Perm::View)?;
-        let (folder, _) = self.backup_folder(&self.reader())?;
+        let (folder, _) = self.backup_folder(&*self.reader()?)?;
         let rd = match fs::read_dir(&folder) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -1274,7 +1274,7 @@ impl Store {
         let (key, given) = match crypto::secret(passphrase) {
             Some(p) => (p, true),
             None => {
-                let st = stored_passphrase(&self.reader())?.ok_or_else(needed)?;
+                let st = stored_passphrase(&*self.reader()?)?.ok_or_else(needed)?;
                 (self.held_passphrase(&st).ok_or_else(needed)?, false)
             }
         };
@@ -1343,15 +1343,15 @@ impl Store {
         let conn = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
         let folder = self.safety_folder()?;
         let key = self.safety_key(given.as_ref())?;
-        let safety = fresh_name(&self.reader(), &folder, "-before-restore", key.is_some())?;
+        let safety = fresh_name(&*self.reader()?, &folder, "-before-restore", key.is_some())?;
         let live_src = self.snapshot_source()?;
-        let live_page_size = db::backup::page_size(&self.reader())?;
+        let live_page_size = db::backup::page_size(&*self.reader()?)?;
         let seal = key.as_ref().map(|key| Seal {
             key,
             work: work.path(),
         });
         // Held from the safety copy to the end, so no bill slips in between.
-        let mut writer = self.writer();
+        let mut writer = self.writer()?;
         let from: &Connection = live_src.as_ref().unwrap_or(&writer);
         let (restored, safety_info) = check_beside_safety_copy(
             conn,
@@ -1416,7 +1416,7 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
         let size = check_header(file, name)?;
-        if !allow_unencrypted && stored_passphrase(&self.reader())?.is_some() {
+        if !allow_unencrypted && stored_passphrase(&*self.reader()?)?.is_some() {
             return Err(CoreError::BackupPlainNeedsConfirm(name.to_owned()));
         }
         files::check_regular(file)?;
@@ -1438,7 +1438,7 @@ impl Store {
     ) -> Result<()> {
         let machine = db::backup::settings_with_prefix(writer, "backup.")?;
         // The restore's entry seals the restored staff and ledger anew with this shop's key.
-        self.sealer.register(&conn)?;
+        self.sealer()?.register(&conn)?;
         let tx = conn.transaction()?;
         db::backup::replace_prefixed_settings(&tx, "backup.", &machine)?;
         audit::record(&tx, entry)?;

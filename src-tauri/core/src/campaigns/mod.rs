@@ -296,7 +296,7 @@ impl Store {
 
     pub fn campaigns(&self) -> Result<Vec<Campaign>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let tz = timezone(&conn)?;
         db::campaigns::all(&conn)?
             .iter()
@@ -428,7 +428,7 @@ impl Store {
         if let (Some(path), Some(template), true) =
             (messages, out.campaign.template.clone(), out.launched_now)
         {
-            let ids = db::campaigns::treated(&self.reader(), out.campaign.id)?;
+            let ids = db::campaigns::treated(&*self.reader()?, out.campaign.id)?;
             let (_, export) = self.write_messages(&template, &ids, path)?;
             self.audit_append(
                 &actor
@@ -460,7 +460,7 @@ impl Store {
     /// customer, their differences with 95% intervals, and what the benefit cost.
     pub fn campaign_results(&self, reference: &str) -> Result<CampaignResults> {
         self.require(Perm::Promotions)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
         let c = resolve(&conn, reference)?;
         // Up to and including this second; never before the window's start.

@@ -175,7 +175,7 @@ impl Store {
             let assigned = assign(conn, &ids, time::now())?;
             Ok((ids, assigned))
         })?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let shop = db::settings::get(&conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into());
         let mut faces = Vec::with_capacity(ids.len());
         for &id in &ids {

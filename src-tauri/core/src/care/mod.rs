@@ -170,7 +170,7 @@ impl Store {
 
     pub fn interactions(&self, customer_id: i64, limit: u32) -> Result<Vec<Interaction>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         db::customers::existing(&conn, customer_id)?;
         db::care::interactions_of(&conn, customer_id, limit)
     }
@@ -222,7 +222,7 @@ impl Store {
     /// A customer's warranties and tickets, found by phone, id or code.
     pub fn warranty_lookup(&self, reference: &str) -> Result<WarrantyView> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let id = customers::resolve(&conn, reference)?;
         let exp = currency(&conn)?.1;
         let customer = db::customers::rows(&conn, &[id], exp)?
@@ -316,7 +316,7 @@ impl Store {
     /// Everything the profile shows about caring for this customer.
     pub fn customer_care(&self, id: i64) -> Result<CustomerCare> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let customer = db::customers::existing(&conn, id)?;
         let exp = currency(&conn)?.1;
         let clock = Clock::of(&conn, None)?;

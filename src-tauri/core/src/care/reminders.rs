@@ -647,7 +647,7 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
 impl Store {
     pub fn reminder_rules(&self) -> Result<ReminderRules> {
         self.require(Perm::View)?;
-        rules(&self.reader())
+        rules(&*self.reader()?)
     }
 
     /// Change some rule values ("thank_you.days" = "2"); all are checked before any is stored.
@@ -855,14 +855,14 @@ impl Store {
 
     pub fn reminder(&self, id: i64) -> Result<Reminder> {
         self.require(Perm::View)?;
-        get_view(&self.reader(), id)
+        get_view(&*self.reader()?, id)
     }
 
     /// Overdue, due on `as_of` (default today) and due in the 7 days after; each ranked by
     /// what is at stake and cut at `limit` rows.
     pub fn today(&self, as_of: Option<&str>, limit: u32) -> Result<TodayView> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (day, _) = as_of_date(&conn, as_of)?;
         let clock = Clock::of(&conn, Some(day))?;
         let yesterday = add_days(day, -1).to_string();
@@ -899,7 +899,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ReminderRow>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (day, _) = as_of_date(&conn, as_of)?;
         let clock = Clock::of(&conn, Some(day))?;
         let (from, to) = match due.unwrap_or("all") {

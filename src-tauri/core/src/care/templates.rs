@@ -435,7 +435,7 @@ impl Store {
         self.require(Perm::View)?;
         Ok(TemplateList {
             fields: FIELDS.iter().map(|(vi, _)| *vi).collect(),
-            templates: db::templates::templates(&self.reader())?
+            templates: db::templates::templates(&*self.reader()?)?
                 .into_iter()
                 .map(with_language)
                 .collect(),
@@ -447,7 +447,7 @@ impl Store {
     /// template the shop wrote itself (in whatever language: they are the shop's own).
     pub fn shop_templates(&self) -> Result<TemplateList> {
         self.require(Perm::View)?;
-        let language = crate::store::settings::language(&self.reader())?;
+        let language = crate::store::settings::language(&*self.reader()?)?;
         let mut list = self.templates()?;
         list.templates
             .retain(|t| !t.builtin || t.language.as_deref() == Some(language.as_str()));
@@ -512,7 +512,7 @@ impl Store {
 
     pub fn render_template(&self, name: &str, customer_id: i64) -> Result<Rendered> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
         let src = db::templates::merge_source(&conn, customer_id)?
@@ -524,7 +524,7 @@ impl Store {
     /// customers who lack a field.
     pub fn preview_template(&self, name: &str, filter: &CustomerFilter) -> Result<TemplatePreview> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;
@@ -563,7 +563,7 @@ impl Store {
     ) -> Result<TemplateExport> {
         let actor = self.require(Perm::Export)?;
         let ids = {
-            let conn = self.reader();
+            let conn = self.reader()?;
             db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?
         };
         let (t, out) = self.write_messages(name, &ids, path)?;
@@ -593,7 +593,7 @@ impl Store {
         if ext != "csv" {
             return Err(CoreError::ExportFormat(ext));
         }
-        let conn = self.reader();
+        let conn = self.reader()?;
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
         let ctx = context(&conn)?;

@@ -222,7 +222,7 @@ impl Store {
     /// left out.
     pub fn duplicates(&self, limit: u32) -> Result<Duplicates> {
         self.require(Perm::View)?;
-        find_groups(&self.reader(), limit)
+        find_groups(&*self.reader()?, limit)
     }
 
     /// Merge `other` into `keep`: purchases, points, referrals and everything else that

@@ -162,7 +162,7 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
         }
     }
     if r.len() <= CARD_MAX {
-        if let Some(id) = card_holder(conn, r)? {
+        if let Some(id) = card_holder(conn.into(), r)? {
             return Ok(id);
         }
     }
@@ -330,7 +330,7 @@ pub const CARD_MAX: usize = 32;
 
 /// The active customer a card number leads to: its holder, or the customer a merged-away
 /// holder was merged into.
-fn card_holder(conn: &Connection, typed: &str) -> Result<Option<i64>> {
+fn card_holder(conn: db::Conn, typed: &str) -> Result<Option<i64>> {
     let Some((id, _)) = db::customers::card_holder(conn, &typed.to_ascii_uppercase())? else {
         return Ok(None);
     };
@@ -338,11 +338,7 @@ fn card_holder(conn: &Connection, typed: &str) -> Result<Option<i64>> {
     Ok(db::customers::is_active(conn, id)?.then_some(id))
 }
 
-pub(crate) fn search_ids(
-    conn: &Connection,
-    query: &str,
-    limit: u32,
-) -> Result<(Vec<i64>, i64, bool)> {
+pub(crate) fn search_ids(conn: db::Conn, query: &str, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
     // A card number, typed or scanned, is one exact match.
     let typed: String = query.chars().filter(|c| !c.is_whitespace()).collect();
     if (4..=CARD_MAX).contains(&typed.len()) {
@@ -419,17 +415,17 @@ impl Store {
 
     pub fn resolve_customer(&self, reference: &str) -> Result<i64> {
         self.require(Perm::View)?;
-        resolve(&self.reader(), reference)
+        resolve(&*self.reader()?, reference)
     }
 
     pub fn customer(&self, id: i64) -> Result<Customer> {
         self.require(Perm::View)?;
-        existing(&self.reader(), id)
+        existing(&*self.reader()?, id)
     }
 
     pub fn customer_stats(&self, id: i64) -> Result<Stats> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         existing(&conn, id)?;
         stats(&conn, id, currency(&conn)?.1)
     }
@@ -437,7 +433,7 @@ impl Store {
     /// Details, stats and the newest purchases (at most `limit`).
     pub fn profile(&self, id: i64, limit: u32) -> Result<Profile> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let exp = currency(&conn)?.1;
         Ok(Profile {
             customer: existing(&conn, id)?,
@@ -461,19 +457,20 @@ impl Store {
     /// refuse to guess between them.
     pub fn find_customers(&self, query: &str, limit: u32) -> Result<SearchResult> {
         self.require(Perm::View)?;
-        let conn = self.reader();
-        let (ids, total, total_capped) = search_ids(&conn, query, limit)?;
-        let rows = db::customers::rows(&conn, &ids, currency(&conn)?.1)?;
-        Ok(SearchResult {
-            rows,
-            total,
-            total_capped,
+        self.read(|conn| {
+            let (ids, total, total_capped) = search_ids(conn, query, limit)?;
+            let rows = db::customers::rows(conn, &ids, currency(conn)?.1)?;
+            Ok(SearchResult {
+                rows,
+                total,
+                total_capped,
+            })
         })
     }
 
     pub fn list_customers(&self, q: &ListQuery) -> Result<CustomerPage> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let exp = currency(&conn)?.1;
         let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let l = search.and_then(lookup);
@@ -494,12 +491,12 @@ impl Store {
 
     pub fn customer_tags(&self) -> Result<Vec<String>> {
         self.require(Perm::View)?;
-        db::customers::tags(&self.reader())
+        db::customers::tags(&*self.reader()?)
     }
 
     /// Open like the lock screen's calls: start-up asks it to offer the demo to an empty
     /// shop before anyone signs in. A number, no customer's data.
     pub fn customer_count(&self) -> Result<i64> {
-        db::customers::count_active(&self.reader())
+        self.read(|c| db::customers::count_active(c))
     }
 }

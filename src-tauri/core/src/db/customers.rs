@@ -1,5 +1,6 @@
 //! The customers table, its tags and its FTS5 search index.
 
+use super::Conn;
 use crate::error::{CoreError, Result};
 use crate::model::{Customer, CustomerRow, ListQuery, SortKey};
 use crate::{money, phone, time};
@@ -236,18 +237,34 @@ pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<i64>> {
 }
 
 /// Any customer (archived too) with this shop code, active ones first.
-pub fn is_active(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM customers WHERE id = ?1 AND archived_at IS NULL")?
-        .exists([id])?)
+pub fn is_active<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<bool> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached("SELECT 1 FROM customers WHERE id = ?1 AND archived_at IS NULL")?
+            .exists([id])?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(
+                "SELECT 1 FROM customers WHERE id = $1 AND archived_at IS NULL",
+                &[&id],
+            )?
+            .is_some())
+        }),
+    }
 }
 
 /// Whoever holds this card number, archived customers included (a card is never reused).
-pub fn card_holder(conn: &Connection, card_no: &str) -> Result<Option<(i64, String)>> {
-    Ok(conn
-        .prepare_cached("SELECT id, name FROM customers WHERE card_no = ?1")?
-        .query_row([card_no], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+pub fn card_holder<'a>(conn: impl Into<Conn<'a>>, card_no: &str) -> Result<Option<(i64, String)>> {
+    const SQL: &str = "SELECT id, name FROM customers WHERE card_no = ";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached(&format!("{SQL}?1"))?
+            .query_row([card_no], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(&format!("{SQL}$1"), &[&card_no])?
+                .map(|r| (r.get(0), r.get(1))))
+        }),
+    }
 }
 
 pub fn set_card(conn: &Connection, id: i64, card_no: Option<&str>, now: i64) -> Result<()> {
@@ -286,12 +303,12 @@ pub fn exists(conn: &Connection, id: i64) -> Result<bool> {
         .is_some())
 }
 
-pub fn count_active(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM customers WHERE archived_at IS NULL",
-        [],
-        |r| r.get(0),
-    )?)
+pub fn count_active<'a>(conn: impl Into<Conn<'a>>) -> Result<i64> {
+    const SQL: &str = "SELECT count(*) FROM customers WHERE archived_at IS NULL";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c.query_row(SQL, [], |r| r.get(0))?),
+        Conn::Pg(p) => p.with(|c| Ok(c.query_one(SQL, &[])?.get(0))),
+    }
 }
 
 /// A counter query, parsed by core; this layer finds its matches and ranks them.
@@ -502,7 +519,18 @@ pub const SEARCH_COUNT_MAX: i64 = 1000;
 
 /// The active customers a lookup matches, best first (at most `limit`), how many match
 /// (up to [`SEARCH_COUNT_MAX`]) and whether more do.
-pub fn search(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
+pub fn search<'a>(
+    conn: impl Into<Conn<'a>>,
+    l: &Lookup,
+    limit: u32,
+) -> Result<(Vec<i64>, i64, bool)> {
+    match conn.into() {
+        Conn::Lite(c) => search_lite(c, l, limit),
+        Conn::Pg(p) => search_pg(p, l, limit),
+    }
+}
+
+fn search_lite(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     let Some(term) = match_term(l, &mut args, NameTest::Fts) else {
         return Ok((Vec::new(), 0, false));
@@ -538,6 +566,117 @@ pub fn search(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i6
         walked_count(conn, &ListQuery::default(), l, SEARCH_COUNT_MAX + 1)?
     };
     Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
+}
+
+/// PostgreSQL's side of [`search`]: the same matches and the same order. Names are matched
+/// word by word, by prefix, in `customer_search` through its GIN index on the 'simple'
+/// configuration (no stemming, no stop words), as FTS5 matches them here; the rest is the
+/// same SQL in PostgreSQL's words.
+fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
+    let mut args: Vec<String> = Vec::new();
+    let arg = |args: &mut Vec<String>, v: String| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let mut sets = Vec::new();
+    if !l.code.is_empty() {
+        sets.push(format!(
+            "SELECT id FROM customers WHERE lower(code) = lower({})",
+            arg(&mut args, l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        sets.push(format!(
+            "SELECT id FROM customers WHERE phone = {}",
+            arg(&mut args, p.clone())
+        ));
+    }
+    if let Some(d) = &l.suffix {
+        // Digits only, so no LIKE wildcard can hide in it; text_pattern_ops serves the prefix.
+        let lo: String = d.chars().rev().collect();
+        sets.push(format!(
+            "SELECT id FROM customers WHERE phone_rev LIKE {}",
+            arg(&mut args, format!("{lo}%"))
+        ));
+    }
+    if !l.words.is_empty() {
+        let q = arg(&mut args, ts_prefixes(&l.words));
+        let parts: String = l
+            .phone_parts
+            .iter()
+            .map(|d| format!(" AND strpos(p.phone, {}) > 0", arg(&mut args, d.clone())))
+            .collect();
+        sets.push(format!(
+            "SELECT p.id FROM customer_search s JOIN customers p ON p.id = s.id
+             WHERE to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q}){parts}"
+        ));
+    }
+    if sets.is_empty() {
+        return Ok((Vec::new(), 0, false));
+    }
+    let wh = format!(
+        "c.id IN ({}) AND c.archived_at IS NULL",
+        sets.join(" UNION ALL ")
+    );
+    let n_where = args.len();
+    let mut order = Vec::new();
+    if !l.code.is_empty() {
+        order.push(format!(
+            "coalesce(lower(c.code) = lower({}), false) DESC",
+            arg(&mut args, l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        order.push(format!(
+            "coalesce(c.phone = {}, false) DESC",
+            arg(&mut args, p.clone())
+        ));
+    }
+    if let Some(n) = &l.exact_name {
+        order.push(format!(
+            "(c.name_fold = {}) DESC",
+            arg(&mut args, n.clone())
+        ));
+    }
+    if !l.marked.is_empty() {
+        order.push(format!(
+            "EXISTS (SELECT 1 FROM customer_search m WHERE m.id = c.id
+                 AND to_tsvector('simple', m.name_marked) @@ to_tsquery('simple', {})) DESC",
+            arg(&mut args, ts_prefixes(&l.marked))
+        ));
+    }
+    order.push(LIKELY.to_owned());
+    let sql = format!(
+        "SELECT c.id FROM customers c WHERE {wh} ORDER BY {} LIMIT {limit}",
+        order.join(", ")
+    );
+    let count = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM customers c WHERE {wh} LIMIT {}) AS m",
+        SEARCH_COUNT_MAX + 1
+    );
+    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = args
+        .iter()
+        .map(|a| a as &(dyn postgres::types::ToSql + Sync))
+        .collect();
+    link.with(|c| {
+        let ids: Vec<i64> = c.query(&sql, &params)?.iter().map(|r| r.get(0)).collect();
+        if ids.len() < limit as usize {
+            let n = ids.len() as i64;
+            return Ok((ids, n, false));
+        }
+        let n: i64 = c.query_one(&count, &params[..n_where])?.get(0);
+        Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
+    })
+}
+
+/// Words as a tsquery that each must start a word: `'w1':* & 'w2':*`, every word quoted so
+/// that nothing typed is read as tsquery syntax.
+fn ts_prefixes(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -595,7 +734,60 @@ fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
 }
 
 /// Rows for these ids, in the given order.
-pub fn rows(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
+pub fn rows<'a>(conn: impl Into<Conn<'a>>, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
+    match conn.into() {
+        Conn::Lite(c) => rows_lite(c, ids, exp),
+        Conn::Pg(p) => rows_pg(p, ids, exp),
+    }
+}
+
+/// [`ROW_COLS`] in PostgreSQL's words: `string_agg` for `group_concat`, a float sum for
+/// `total()` (read the same way), a boolean for at risk.
+const ROW_COLS_PG: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.total_minor,
+    c.last_purchase_at, c.archived_at IS NOT NULL,
+    (SELECT string_agg(tag, chr(31) ORDER BY tag) FROM customer_tags WHERE customer_id = c.id),
+    (SELECT to_tier FROM tier_history WHERE customer_id = c.id ORDER BY at DESC, id DESC LIMIT 1),
+    (SELECT coalesce(sum(points), 0)::float8 FROM points_ledger WHERE customer_id = c.id),
+    s.segment, s.stage, s.p_alive, s.clv_minor, coalesce(s.at_risk, 0) <> 0";
+
+fn rows_pg(link: &super::pg::Link, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
+    let sql = format!(
+        "SELECT {ROW_COLS_PG} FROM customers c {SCORES_JOIN}
+         JOIN unnest($1::bigint[]) WITH ORDINALITY AS w(id, n) ON w.id = c.id ORDER BY w.n"
+    );
+    link.with(|c| {
+        Ok(c.query(&sql, &[&ids])?
+            .iter()
+            .map(|r| {
+                let phone: Option<String> = r.get(3);
+                CustomerRow {
+                    id: r.get(0),
+                    code: r.get(1),
+                    name: r.get(2),
+                    phone_display: phone::display_opt(phone.as_deref()),
+                    phone,
+                    source: r.get(4),
+                    visits: r.get(5),
+                    total_spent: money::from_minor(r.get(6), exp),
+                    last_purchase_at: r.get::<_, Option<i64>>(7).map(time::from_unix),
+                    archived: r.get(8),
+                    tags: split_tags(r.get(9)),
+                    tier: r.get(10),
+                    points: Some(crate::limits::from_total(r.get(11))),
+                    segment: r.get(12),
+                    stage: r.get(13),
+                    p_alive: r.get(14),
+                    clv: r
+                        .get::<_, Option<i64>>(15)
+                        .map(|m| money::from_minor(m, exp)),
+                    at_risk: r.get(16),
+                }
+            })
+            .collect())
+    })
+}
+
+fn rows_lite(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ROW_COLS} FROM customers c {SCORES_JOIN} WHERE c.id = ?1"
     ))?;

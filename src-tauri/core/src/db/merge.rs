@@ -83,12 +83,12 @@ pub fn move_customer_links(conn: &Connection, from: i64, to: i64) -> Result<usiz
     Ok(referrals)
 }
 
-pub fn merged_into(conn: &Connection, id: i64) -> Result<Option<i64>> {
-    Ok(conn.query_row(
-        "SELECT merged_into FROM customers WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?)
+pub fn merged_into<'a>(conn: impl Into<super::Conn<'a>>, id: i64) -> Result<Option<i64>> {
+    const SQL: &str = "SELECT merged_into FROM customers WHERE id = ";
+    match conn.into() {
+        super::Conn::Lite(c) => Ok(c.query_row(&format!("{SQL}?1"), [id], |r| r.get(0))?),
+        super::Conn::Pg(p) => p.with(|c| Ok(c.query_one(&format!("{SQL}$1"), &[&id])?.get(0))),
+    }
 }
 
 pub fn set_merged_into(conn: &Connection, id: i64, into: i64, now: i64) -> Result<()> {

@@ -27,6 +27,35 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
 
+/// The engine boundary: one open connection of either engine. A db function that serves
+/// both takes `&Conn` and keeps each engine's SQL beside the other's; the rules above it
+/// are written once (docs/ARCHITECTURE.md, "Two engines").
+#[derive(Clone, Copy)]
+pub enum Conn<'a> {
+    Lite(&'a Connection),
+    Pg(&'a pg::Link),
+}
+
+// So that a function ported to both engines still takes the SQLite connections its
+// callers hold (`impl Into<Conn>`).
+impl<'a> From<&'a Connection> for Conn<'a> {
+    fn from(c: &'a Connection) -> Self {
+        Conn::Lite(c)
+    }
+}
+
+impl<'a> From<&'a std::sync::MutexGuard<'_, Connection>> for Conn<'a> {
+    fn from(c: &'a std::sync::MutexGuard<'_, Connection>) -> Self {
+        Conn::Lite(c)
+    }
+}
+
+impl<'a> From<&'a rusqlite::Transaction<'_>> for Conn<'a> {
+    fn from(c: &'a rusqlite::Transaction<'_>) -> Self {
+        Conn::Lite(c)
+    }
+}
+
 /// One schema step: its SQL for each engine, and whether it rebuilds tables others refer to
 /// (SQLite's foreign keys are checked before the migration commits).
 ///

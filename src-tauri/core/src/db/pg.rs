@@ -81,20 +81,11 @@ impl Server {
             })?;
         match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
             Ok(Ok(client)) => Ok(client),
-            Ok(Err(e)) => Err(self.connect_error(e)),
+            Ok(Err(e)) => Err(self.failed(e)),
             Err(_) => {
                 tracing::warn!(server = %self.shown, "connect: no answer within the timeout");
                 Err(self.unreachable())
             }
-        }
-    }
-
-    fn connect_error(&self, e: postgres::Error) -> CoreError {
-        if e.as_db_error().is_some() {
-            CoreError::from(e)
-        } else {
-            tracing::warn!(server = %self.shown, "connect: {e}");
-            self.unreachable()
         }
     }
 
@@ -135,6 +126,72 @@ impl Server {
             env.push(("PGPASSWORD", String::from_utf8_lossy(p).into_owned()));
         }
         env
+    }
+}
+
+/// A counter's connection to its server, as the store holds it: reconnected on the next call
+/// after the link dropped, so a server back from a restart is used again without a restart
+/// of the counter.
+pub struct Link {
+    server: Server,
+    client: std::cell::RefCell<Option<Client>>,
+}
+
+impl Link {
+    /// Connect and bring the database to this build's schema (one transaction under the
+    /// migration lock; a foreign or newer database is refused untouched).
+    pub fn open(server: Server) -> Result<Link> {
+        let mut client = server.connect()?;
+        let mut tx = client.transaction().map_err(|e| server.failed(e))?;
+        migrate_in(&mut tx, STEPS.len(), &mut |_, _| {})?;
+        tx.commit().map_err(|e| server.failed(e))?;
+        Ok(Link {
+            server,
+            client: std::cell::RefCell::new(Some(client)),
+        })
+    }
+
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// Run `f` on the connection, connecting first when the last one dropped. A link that
+    /// fails under `f` is dropped and the call is `db.server_unreachable`; the server's own
+    /// refusals (a constraint, a lock timeout) come back as they are.
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let mut slot = self.client.borrow_mut();
+        if slot.as_ref().is_none_or(Client::is_closed) {
+            *slot = None;
+            *slot = Some(self.server.connect()?);
+        }
+        let Some(client) = slot.as_mut() else {
+            return Err(self.server.unreachable());
+        };
+        match f(client) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if e.as_db_error().is_none() {
+                    *slot = None;
+                }
+                Err(self.server.failed(e))
+            }
+        }
+    }
+}
+
+impl Server {
+    /// A query's failure: what the server said, or `db.server_unreachable` when the link
+    /// itself failed (the reason goes to the log).
+    pub(crate) fn failed(&self, e: postgres::Error) -> CoreError {
+        if e.as_db_error().is_some() {
+            CoreError::from(e)
+        } else {
+            tracing::warn!(server = %self.shown, "link: {e}");
+            self.unreachable()
+        }
     }
 }
 

@@ -1,13 +1,22 @@
 //! The settings table: one value per key.
 
+use super::Conn;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+pub fn get<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<Option<String>> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(
+                c.query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?
+                    .map(|r| r.get(0)),
+            )
+        }),
+    }
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {

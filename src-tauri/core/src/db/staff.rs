@@ -31,10 +31,12 @@ fn row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
 }
 
 /// Whether any account exists, active or not: the first-run prompt asks only once.
-pub fn any(conn: &Connection) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM staff)")?
-        .query_row([], |r| r.get(0))?)
+pub fn any<'a>(conn: impl Into<super::Conn<'a>>) -> Result<bool> {
+    const SQL: &str = "SELECT EXISTS (SELECT 1 FROM staff)";
+    match conn.into() {
+        super::Conn::Lite(c) => Ok(c.prepare_cached(SQL)?.query_row([], |r| r.get(0))?),
+        super::Conn::Pg(p) => p.with(|c| Ok(c.query_one(SQL, &[])?.get(0))),
+    }
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<StaffRow>> {

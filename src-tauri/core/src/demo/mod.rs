@@ -879,7 +879,7 @@ fn demo_folder(data_dir: &Path) -> Result<Option<PathBuf>> {
 impl Store {
     /// Whether this is the demo shop.
     pub fn is_demo(&self) -> Result<bool> {
-        Ok(db::settings::get(&self.reader(), DEMO_MARK)?.as_deref() == Some("1"))
+        Ok(db::settings::get(&*self.reader()?, DEMO_MARK)?.as_deref() == Some("1"))
     }
 
     /// Open the demo shop beside this one (`data_dir` is this shop's data folder), making it
@@ -902,7 +902,7 @@ impl Store {
         let path = demo_path(data_dir);
         let demo = Store::open(&path)?;
         let (marked, fresh) = {
-            let conn = demo.reader();
+            let conn = demo.reader()?;
             (
                 db::settings::get(&conn, DEMO_MARK)?.as_deref() == Some("1"),
                 db::demo::is_empty(&conn)? && !db::staff::any(&conn)?,
@@ -914,7 +914,7 @@ impl Store {
         let report = if marked && demo.customer_count()? > 0 {
             None
         } else {
-            let staff = db::staff::all(&self.reader())?;
+            let staff = db::staff::all(&*self.reader()?)?;
             let language = self.setting("language")?;
             demo.write(|conn| {
                 if !db::staff::any(conn)? {

@@ -667,7 +667,7 @@ fn adjust_reason(reason: &str) -> Result<String> {
 impl Store {
     pub fn loyalty_config(&self) -> Result<LoyaltyConfig> {
         self.require(Perm::View)?;
-        config(&self.reader())
+        config(&*self.reader()?)
     }
 
     /// Change some rules; all are checked before any is stored.
@@ -720,14 +720,14 @@ impl Store {
 
     pub fn customer_loyalty(&self, customer_id: i64) -> Result<CustomerLoyalty> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         db::customers::existing(&conn, customer_id)?;
         view(&conn, customer_id, currency(&conn)?.1)
     }
 
     pub fn points(&self, customer_id: i64, limit: u32) -> Result<PointsView> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         db::customers::existing(&conn, customer_id)?;
         let exp = currency(&conn)?.1;
         Ok(PointsView {

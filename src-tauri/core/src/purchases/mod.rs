@@ -560,7 +560,7 @@ impl Store {
     /// What a bill would cost with `redeem` points, checked like a real purchase.
     pub fn quote(&self, input: &PurchaseInput) -> Result<Quote> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (code, exp) = currency(&conn)?;
         existing(&conn, input.customer_id)?;
         let total_minor = bill_total(&input.amount, &code, exp)?;
@@ -677,14 +677,14 @@ impl Store {
 
     pub fn purchases_of(&self, customer_id: i64, limit: u32) -> Result<Vec<Purchase>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         existing(&conn, customer_id)?;
         db::purchases::for_customer(&conn, customer_id, limit, currency(&conn)?.1)
     }
 
     pub fn purchase(&self, id: i64) -> Result<Purchase> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         db::purchases::get(&conn, id, currency(&conn)?.1)?.ok_or(CoreError::PurchaseNotFound(id))
     }
 }
@@ -744,7 +744,7 @@ mod tests {
         s.refund(bills[4], None, None).unwrap();
         let other = s.purchases_of(b, 1).unwrap()[0].id;
         s.refund(other, Some("5000"), None).unwrap();
-        let conn = s.writer();
+        let conn = s.writer().unwrap();
         let mut edges = vec![i64::MIN, 0, now, now + DAY, i64::MAX];
         for &t in &times {
             edges.extend([t - 1, t, t + 1]);
@@ -779,7 +779,7 @@ mod tests {
         let (s, a, b) = shop();
         let first = time::now() - 100 * DAY;
         buy(&s, a, "100000", first);
-        let conn = s.writer();
+        let conn = s.writer().unwrap();
         for (id, at, later) in [
             (a, first + DAY, true),
             (a, first, true),
@@ -820,7 +820,7 @@ mod tests {
             )
         };
         let check = |s: &Store| {
-            let conn = s.writer();
+            let conn = s.writer().unwrap();
             let ((code, exp), r) = loyalty::bill_settings(&conn).unwrap();
             let (cur, e, earn_per, expiry) = by_key(&conn);
             assert_eq!((code, exp), cur);
@@ -846,7 +846,7 @@ mod tests {
         );
         // Keys around the loyalty prefix are not rules.
         {
-            let conn = s.writer();
+            let conn = s.writer().unwrap();
             for k in ["loyalty", "loyalty/", "loyaltyx", "loyalty.zzz"] {
                 db::settings::set(&conn, k, "7").unwrap();
             }
@@ -885,6 +885,7 @@ mod tests {
     fn the_customer_limit_is_reported_before_a_bad_date() {
         let (s, a, _) = shop();
         s.writer()
+            .unwrap()
             .execute(
                 "INSERT INTO purchases (customer_id, at, total_minor, payment_method, created_at)
                  VALUES (?1, 1700000000, ?2, 'cash', 1700000000)",

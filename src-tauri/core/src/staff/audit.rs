@@ -170,7 +170,7 @@ impl Store {
     /// One page of the log, newest first, with the number of entries matching `f`.
     pub fn audit_list(&self, f: &AuditFilter) -> Result<AuditPage> {
         self.require(Perm::AuditLog)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let w = resolve(&conn, f)?;
         let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
         let (total, rows) = db::audit::list(&conn, &w, limit, f.offset)?;
@@ -183,13 +183,13 @@ impl Store {
     /// first broken entry.
     pub fn audit_verify(&self) -> Result<AuditVerify> {
         self.require(Perm::AuditLog)?;
-        let mut conn = self.report_reader();
+        let mut conn = self.report_reader()?;
         let tx = conn.transaction()?;
         let mut v = verify(&tx)?;
         // Bring the anchor up to this snapshot first: it only ever moves forward over an
         // intact log (or to this process's restore), so this hides nothing.
-        self.sealer.follow(&tx)?;
-        self.sealer.compare_anchor(&tx, &mut v)?;
+        self.sealer()?.follow(&tx)?;
+        self.sealer()?.compare_anchor(&tx, &mut v)?;
         tx.finish()?;
         Ok(v)
     }

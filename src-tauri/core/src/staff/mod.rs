@@ -242,7 +242,7 @@ fn failed_attempt(
 
 impl Store {
     pub fn session_info(&self) -> Result<SessionInfo> {
-        let conn = self.reader();
+        let conn = self.reader()?;
         let needs_setup = !db::staff::any(&conn)?;
         let staff = db::staff::all(&conn)?
             .iter()
@@ -284,7 +284,7 @@ impl Store {
             .staff_id
             .ok_or_else(|| CoreError::StaffNotFound(actor.name.clone()))?;
         let (row, idle) = {
-            let conn = self.reader();
+            let conn = self.reader()?;
             (load(&conn, id)?, idle_minutes(&conn)?)
         };
         if !row.active || row.name != actor.name || role_of(&row) != actor.role {
@@ -438,7 +438,7 @@ impl Store {
 
     pub fn staff_list(&self) -> Result<Vec<Staff>> {
         self.require(Perm::ManageStaff)?;
-        Ok(db::staff::all(&self.reader())?
+        Ok(db::staff::all(&*self.reader()?)?
             .iter()
             .map(staff_of)
             .collect())
@@ -613,7 +613,7 @@ mod tests {
             ));
         }
         s.setup_owner("Lan", "20261123").unwrap();
-        let row = db::staff::all(&s.reader()).unwrap().remove(0);
+        let row = db::staff::all(&s.reader().unwrap()).unwrap().remove(0);
         assert!(row.pin_hash.starts_with("$argon2id$"), "{}", row.pin_hash);
         assert!(!row.pin_hash.contains("20261123"));
         assert!(matches!(

@@ -54,7 +54,7 @@ impl Store {
                 if perm == Perm::View && via == Via::Cli {
                     return Ok(Actor::unnamed(via));
                 }
-                if !db::staff::any(&self.reader())? {
+                if !self.read(|c| db::staff::any(c))? {
                     return Ok(Actor::unnamed(via));
                 }
                 if perm != Perm::View {
@@ -86,7 +86,7 @@ impl Store {
         let actor = self.session().actor.clone();
         match actor {
             Some(a) => Ok(a.role.may(perm)),
-            None => Ok(!db::staff::any(&self.reader())?),
+            None => Ok(!self.read(|c| db::staff::any(c))?),
         }
     }
 

@@ -847,7 +847,7 @@ mod tests {
     #[test]
     fn the_table_is_append_only() {
         let s = store_with(2);
-        let conn = s.writer();
+        let conn = s.writer().unwrap();
         assert!(conn
             .execute("UPDATE audit_log SET actor_name = 'X'", [])
             .is_err());

@@ -17,6 +17,21 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub struct Store {
+    engine: Engine,
+    pub(crate) session: Mutex<session::Session>,
+    /// What the reports loaded last (analytics::history::Cached), kept for the next one.
+    pub(crate) report_memo: Memo,
+}
+
+/// Where the shop's data lives: its own SQLite file (the default), or a PostgreSQL server
+/// shared by several counters, which serves the features ported to it so far (the others
+/// say `db.not_on_server`).
+enum Engine {
+    Lite(Lite),
+    Server(Mutex<db::pg::Link>),
+}
+
+struct Lite {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     /// Reports scan whole tables: their own connection, so a search never waits on one.
@@ -25,11 +40,8 @@ pub struct Store {
     reports_twin: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
     checkpointer: Option<Checkpointer>,
-    pub(crate) session: Mutex<session::Session>,
     /// The audit key and the chain's anchor (crate::store::seal).
-    pub(crate) sealer: Arc<crate::store::seal::Sealer>,
-    /// What the reports loaded last (analytics::history::Cached), kept for the next one.
-    pub(crate) report_memo: Memo,
+    sealer: Arc<crate::store::seal::Sealer>,
 }
 
 /// A value a feature derives from the database and keeps between calls; the feature checks
@@ -98,6 +110,11 @@ fn commit<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) ->
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A panic while holding the lock leaves SQLite itself consistent (the transaction
     // rolls back on drop), so a poisoned lock is safe to keep using.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn link_lock(m: &Mutex<db::pg::Link>) -> MutexGuard<'_, db::pg::Link> {
+    // Likewise: an open transaction is rolled back by the server when its client drops.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -170,59 +187,106 @@ impl Store {
         sealer.register(&reader)?;
         sealer.register(&reports)?;
         sealer.register(&reports_twin)?;
-        let store = Store {
+        let store = Store::lite(Lite {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             reports: Some(Mutex::new(reports)),
             reports_twin: Some(Mutex::new(reports_twin)),
             path: Some(path.to_owned()),
             checkpointer: Some(Checkpointer::start(path, Arc::clone(&sealer))?),
-            session: Mutex::new(session::Session::new()),
             sealer,
-            report_memo: Memo::default(),
-        };
+        });
         Ok((store, migrated))
+    }
+
+    fn lite(lite: Lite) -> Store {
+        Store {
+            engine: Engine::Lite(lite),
+            session: Mutex::new(session::Session::new()),
+            report_memo: Memo::default(),
+        }
     }
 
     /// An in-memory database for tests: reads share the writer.
     pub fn open_in_memory() -> Result<Store> {
         let writer = db::open_memory()?;
         let sealer = Arc::new(crate::store::seal::Sealer::memory(&writer)?);
-        Ok(Store {
+        Ok(Store::lite(Lite {
             writer: Mutex::new(writer),
             reader: None,
             reports: None,
             reports_twin: None,
             path: None,
             checkpointer: None,
-            session: Mutex::new(session::Session::new()),
             sealer,
+        }))
+    }
+
+    /// The shop on a PostgreSQL server (`postgres://…`), brought to this build's schema under
+    /// the migration lock. A server that does not answer is `db.server_unreachable` within
+    /// seconds.
+    pub fn open_server(url: &str) -> Result<Store> {
+        let link = db::pg::Link::open(db::pg::Server::parse(url)?)?;
+        Ok(Store {
+            engine: Engine::Server(Mutex::new(link)),
+            session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
         })
     }
 
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+    /// The server as `host:port/database` when the shop is on one.
+    pub fn server(&self) -> Option<String> {
+        match &self.engine {
+            Engine::Server(link) => Some(link_lock(link).server().shown().to_owned()),
+            Engine::Lite(_) => None,
+        }
     }
 
-    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.writer)
+    /// The SQLite side of the store; `db.not_on_server` for a feature not yet on the server.
+    fn sqlite(&self) -> Result<&Lite> {
+        match &self.engine {
+            Engine::Lite(l) => Ok(l),
+            Engine::Server(_) => Err(CoreError::NotOnServer),
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        match &self.engine {
+            Engine::Lite(l) => l.path.as_deref(),
+            Engine::Server(_) => None,
+        }
+    }
+
+    /// The audit key and anchor of a SQLite shop.
+    pub(crate) fn sealer(&self) -> Result<&Arc<crate::store::seal::Sealer>> {
+        Ok(&self.sqlite()?.sealer)
+    }
+
+    /// `f` on the reading connection of either engine: for the features ported to both.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(db::Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Lite(l) => {
+                let conn = lock(l.reader.as_ref().unwrap_or(&l.writer));
+                f(db::Conn::Lite(&conn))
+            }
+            Engine::Server(link) => f(db::Conn::Pg(&link_lock(link))),
+        }
+    }
+
+    pub(crate) fn writer(&self) -> Result<MutexGuard<'_, Connection>> {
+        Ok(lock(&self.sqlite()?.writer))
     }
 
     /// The reader, for searches and reports; never waits on the cashier's writes.
-    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
-        match &self.reader {
-            Some(r) => lock(r),
-            None => lock(&self.writer),
-        }
+    pub(crate) fn reader(&self) -> Result<MutexGuard<'_, Connection>> {
+        let l = self.sqlite()?;
+        Ok(lock(l.reader.as_ref().unwrap_or(&l.writer)))
     }
 
     /// The reports' own reader (the writer's connection for an in-memory store).
-    pub(crate) fn report_reader(&self) -> MutexGuard<'_, Connection> {
-        match &self.reports {
-            Some(r) => lock(r),
-            None => lock(&self.writer),
-        }
+    pub(crate) fn report_reader(&self) -> Result<MutexGuard<'_, Connection>> {
+        let l = self.sqlite()?;
+        Ok(lock(l.reports.as_ref().unwrap_or(&l.writer)))
     }
 
     /// The second report connection and the writer, when neither is busy (none in memory):
@@ -230,15 +294,16 @@ impl Store {
     pub(crate) fn report_twin(
         &self,
     ) -> Option<(MutexGuard<'_, Connection>, MutexGuard<'_, Connection>)> {
-        let twin = self.reports_twin.as_ref()?.try_lock().ok()?;
-        let writer = self.writer.try_lock().ok()?;
+        let l = self.sqlite().ok()?;
+        let twin = l.reports_twin.as_ref()?.try_lock().ok()?;
+        let writer = l.writer.try_lock().ok()?;
         Some((twin, writer))
     }
 
     /// Run `f` in an immediate write transaction, committed only when it succeeds. (A write
     /// committed on the writer by other means calls [`Store::audit_committed`] after.)
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer();
+        let mut conn = self.writer()?;
         let out = commit(&mut conn, f)?;
         // The checkpointer moves the audit anchor within a second (and Drop at exit); a
         // restore moves it at once, since only this process can vouch for the step back.
@@ -253,7 +318,7 @@ impl Store {
         cache_kib: i64,
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = self.writer();
+        let mut conn = self.writer()?;
         let before = db::cache_size(&conn)?;
         db::set_cache_size(&conn, -cache_kib)?;
         let out = commit(&mut conn, f);
@@ -266,9 +331,10 @@ impl Store {
     /// After a transaction committed on the writer outside [`Store::write`] (a restore that
     /// records its entry in the swap's own transaction): let the audit anchor follow.
     pub(crate) fn audit_committed(&self, conn: &Connection) {
-        self.sealer.mark_dirty();
+        let Ok(sealer) = self.sealer() else { return };
+        sealer.mark_dirty();
         if audit::take_restore_pending() {
-            let _ = self.sealer.follow(conn);
+            let _ = sealer.follow(conn);
         }
     }
 
@@ -276,21 +342,24 @@ impl Store {
     /// staff and points ledger rows.
     pub fn check(&self) -> Result<db::CheckReport> {
         self.require(Perm::View)?;
-        db::check(&self.writer())
+        db::check(&*self.writer()?)
     }
 }
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if let Some(c) = self.checkpointer.take() {
+        let Engine::Lite(l) = &mut self.engine else {
+            return;
+        };
+        if let Some(c) = l.checkpointer.take() {
             c.stop();
         }
-        if self.path.is_some() && self.sealer.take_dirty() {
-            let _ = self.sealer.follow(&lock(&self.writer));
+        if l.path.is_some() && l.sealer.take_dirty() {
+            let _ = l.sealer.follow(&lock(&l.writer));
         }
-        if self.path.is_some() {
+        if l.path.is_some() {
             // Best effort: fold the WAL back so the file is self-contained on exit.
-            let _ = db::checkpoint(&lock(&self.writer));
+            let _ = db::checkpoint(&lock(&l.writer));
         }
     }
 }
@@ -326,18 +395,18 @@ mod tests {
     #[test]
     fn a_bulk_write_puts_the_page_cache_back_whatever_happens() {
         let s = Store::open_in_memory().unwrap();
-        let before = db::cache_size(&s.writer()).unwrap();
+        let before = db::cache_size(&s.writer().unwrap()).unwrap();
         let seen = s.write_bulk(64 * 1024, db::cache_size).unwrap();
         assert_eq!(seen, -64 * 1024);
-        assert_eq!(db::cache_size(&s.writer()).unwrap(), before);
+        assert_eq!(db::cache_size(&s.writer().unwrap()).unwrap(), before);
         let failed: Result<()> = s.write_bulk(64 * 1024, |conn| {
             conn.execute("INSERT INTO settings (key, value) VALUES ('x', 'y')", [])?;
             Err(CoreError::Internal("stop".into()))
         });
         assert!(failed.is_err());
-        assert_eq!(db::cache_size(&s.writer()).unwrap(), before);
+        assert_eq!(db::cache_size(&s.writer().unwrap()).unwrap(), before);
         // and the failed write left nothing behind
-        assert_eq!(db::settings::get(&s.reader(), "x").unwrap(), None);
+        assert_eq!(db::settings::get(&s.reader().unwrap(), "x").unwrap(), None);
         assert_eq!(db::bulk_cache_kib(0), db::WRITER_CACHE_KIB);
         assert_eq!(db::bulk_cache_kib(u64::MAX / 2), db::BULK_CACHE_MAX_KIB);
     }

@@ -22,19 +22,19 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// Currency code and exponent, read where money is handled.
-pub(crate) fn currency(conn: &Connection) -> Result<(String, u32)> {
+pub(crate) fn currency<'a>(conn: impl Into<db::Conn<'a>>) -> Result<(String, u32)> {
     let code = db::settings::get(conn, "currency")?.unwrap_or_else(|| DEFAULT_CURRENCY.into());
     let exp = money::exponent(&code)?;
     Ok((code, exp))
 }
 
-pub(crate) fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
+pub(crate) fn timezone<'a>(conn: impl Into<db::Conn<'a>>) -> Result<chrono_tz::Tz> {
     let tz = db::settings::get(conn, "timezone")?.unwrap_or_else(|| DEFAULT_TIMEZONE.into());
     time::parse_tz(&tz)
 }
 
 /// Whether the owner lifted the 2000-01-01..tomorrow window on purchase dates.
-pub(crate) fn any_purchase_date(conn: &Connection) -> Result<bool> {
+pub(crate) fn any_purchase_date<'a>(conn: impl Into<db::Conn<'a>>) -> Result<bool> {
     Ok(db::settings::get(conn, limits::DATES_SETTING)?.as_deref() == Some(limits::DATES_ANY))
 }
 
@@ -58,13 +58,13 @@ fn load(conn: &Connection) -> Result<Settings> {
 
 impl Store {
     pub fn settings(&self) -> Result<Settings> {
-        load(&self.reader())
+        load(&*self.reader()?)
     }
 
     /// The value of one key, as the CLI prints it.
     pub fn setting(&self, key: &str) -> Result<String> {
         if key == limits::DATES_SETTING {
-            let any = any_purchase_date(&self.reader())?;
+            let any = any_purchase_date(&*self.reader()?)?;
             return Ok(if any {
                 limits::DATES_ANY
             } else {

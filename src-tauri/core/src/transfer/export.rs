@@ -408,7 +408,7 @@ impl Store {
     ) -> Result<ExportReport> {
         let actor = self.require(Perm::Export)?;
         let fmt = format_of(path)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (_, exp) = currency(&conn)?;
         let tz = timezone(&conn)?;
         let headers: Vec<String> = kind

@@ -77,7 +77,7 @@ impl Store {
         self.require(Perm::Backup)?;
         let server = pg::Server::parse(url)?;
         let mut client = server.connect()?;
-        let reader = self.reader();
+        let reader = self.reader()?;
         // One read transaction: the copy and its check see the same snapshot, whatever a
         // counter records meanwhile.
         let snap = reader.unchecked_transaction()?;

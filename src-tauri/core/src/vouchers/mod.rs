@@ -700,7 +700,7 @@ impl Store {
 
     pub fn programs(&self) -> Result<Vec<VoucherProgram>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
         db::vouchers::programs(&conn)?
             .iter()
@@ -710,7 +710,7 @@ impl Store {
 
     pub fn program(&self, reference: &str) -> Result<VoucherProgram> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let p = resolve(&conn, reference)?;
         program_view(&conn, &p, timezone(&conn)?, currency(&conn)?.1)
     }
@@ -718,7 +718,7 @@ impl Store {
     /// What a programme gave and what its redeeming bills brought.
     pub fn program_results(&self, reference: &str) -> Result<ProgramResults> {
         self.require(Perm::Promotions)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
         let p = resolve(&conn, reference)?;
         let f = db::vouchers::figures(&conn, p.id)?;
@@ -742,7 +742,7 @@ impl Store {
     /// Every programme with its results, newest first (the owner's promotions screen).
     pub fn program_overview(&self) -> Result<Vec<ProgramResults>> {
         self.require(Perm::Promotions)?;
-        let ids: Vec<i64> = db::vouchers::programs(&self.reader())?
+        let ids: Vec<i64> = db::vouchers::programs(&*self.reader()?)?
             .iter()
             .map(|p| p.id)
             .collect();
@@ -817,7 +817,7 @@ impl Store {
     /// A customer's vouchers, usable ones first, then by the last valid day.
     pub fn vouchers_of(&self, customer_id: i64) -> Result<Vec<Voucher>> {
         self.require(Perm::View)?;
-        let conn = self.reader();
+        let conn = self.reader()?;
         crate::db::customers::existing(&conn, customer_id)?;
         let (tz, exp, now) = (timezone(&conn)?, currency(&conn)?.1, time::now());
         let mut list: Vec<Voucher> = db::vouchers::of_customer(&conn, customer_id, LIST_MAX)?

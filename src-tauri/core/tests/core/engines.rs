@@ -777,3 +777,46 @@ fn a_backup_with_anything_but_our_schema_is_never_run() {
         assert_eq!(entries(&target), before);
     }
 }
+
+/// A scenario's shop built in a file and checked there, then copied to a new database on the
+/// server and checked again through a store on the server: the same assertions on both.
+pub fn on_both_engines(scenario: fn(&khachquen_core::Store) -> crate::search::Checks) {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    let check = scenario(&file);
+    check(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    assert!(server.path().is_none() && server.server().is_some());
+    check(&server);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_search_ranking_is_the_same_on_both_engines() {
+    for scenario in crate::search::SCENARIOS {
+        on_both_engines(*scenario);
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_counter_on_a_server_finds_and_refuses_what_is_not_ported_yet() {
+    use khachquen_core::Store;
+    let url = scratch_db();
+    let s = Store::open_server(&url).unwrap();
+    // A new database is given the schema on open, and is an empty shop.
+    assert_eq!(s.customer_count().unwrap(), 0);
+    assert!(s.search("nguyen", 10).unwrap().is_empty());
+    // What is not on the server yet says so, and writes nothing.
+    let err = s
+        .add_customer(crate::customer("Lan", "0912 000 111"))
+        .unwrap_err();
+    assert!(matches!(err, CoreError::NotOnServer), "{err:?}");
+    assert_eq!(s.customer_count().unwrap(), 0);
+    // A second counter opening the same database finds it current and opens it as is.
+    let t = Store::open_server(&url).unwrap();
+    assert_eq!(t.customer_count().unwrap(), 0);
+}

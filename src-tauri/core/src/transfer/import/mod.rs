@@ -1002,7 +1002,7 @@ impl Store {
                     ..opts.clone()
                 };
                 let mut report = ImportReport::new(kind, true);
-                let conn = self.reader();
+                let conn = self.reader()?;
                 let tx = read_tx(&conn)?;
                 plan(&tx, kind, &table, &mapping, &opts, &mut report, &mut |_| {})?;
                 (Some(report), None)
@@ -1051,7 +1051,7 @@ impl Store {
         let mut report = ImportReport::new(kind, opts.dry_run);
         progress(Phase::Check, 0, rows);
         if opts.dry_run {
-            let conn = self.reader();
+            let conn = self.reader()?;
             let tx = read_tx(&conn)?;
             plan(&tx, kind, &table, &mapping, opts, &mut report, &mut |d| {
                 progress(Phase::Check, d, rows)
