@@ -7,7 +7,7 @@ use khachquen_core::{db, text};
 use rusqlite::Connection;
 use std::time::{Duration, Instant};
 
-const NAMES: &[&str] = &[
+pub(super) const NAMES: &[&str] = &[
     "n",
     "ng",
     "nguy",
@@ -21,8 +21,8 @@ const NAMES: &[&str] = &[
     "ngu hu",
     "nguyễn thị hương",
 ];
-const LIMIT: u32 = 20;
-const ROUNDS: usize = 240;
+pub(super) const LIMIT: u32 = 20;
+pub(super) const ROUNDS: usize = 240;
 
 fn bare(raw: &Connection, name: &str) -> usize {
     let expr = db::customers::fts_query(&text::tokens(&text::fold(name)));

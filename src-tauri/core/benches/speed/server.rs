@@ -1,11 +1,14 @@
 //! The PostgreSQL rows of the speed table (KQ_BENCH_ONLY=server; needs KHACHQUEN_TEST_PG_URL,
 //! e.g. from `scripts/pg start DIR`): the bench shop copied into a new database on the
 //! server and exported back to a file, each checked as the commands check them, and a bare
-//! INSERT + COMMIT on the same server, the base a durable purchase there is held against.
+//! INSERT + COMMIT on the same server, the base a durable purchase there is held against; and
+//! the counter's name search through a store on the server (the names of the counter rows).
 
+use super::counter::{LIMIT, NAMES, ROUNDS};
 use super::{ms, quantile, Ctx, Row};
 use khachquen_core::db::pg;
 use khachquen_core::transfer::server::export_sqlite;
+use khachquen_core::Store;
 use std::time::{Duration, Instant};
 
 const BARE_ROUNDS: usize = 2000;
@@ -37,6 +40,24 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
     let back = t.elapsed();
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     let _ = std::fs::remove_file(&file);
+
+    // The counter on the server: the same names as the SQLite row, through core.
+    let server = Store::open_server(&url).expect("open on the server");
+    for n in NAMES {
+        server.find_customers(n, LIMIT).expect("search");
+    }
+    let mut search: Vec<Duration> = Vec::with_capacity(ROUNDS);
+    let mut slowest = (Duration::ZERO, "");
+    for i in 0..ROUNDS {
+        let n = NAMES[i % NAMES.len()];
+        let t = Instant::now();
+        std::hint::black_box(server.find_customers(n, LIMIT).expect("search"));
+        let took = t.elapsed();
+        slowest = slowest.max((took, n));
+        search.push(took);
+    }
+    let (s50, s99) = (quantile(&mut search, 0.5), quantile(&mut search, 0.99));
+    drop(server);
 
     // The bare commit: one row, one transaction, durable (synchronous_commit on).
     let mut c = pg::Server::parse(&url)
@@ -80,6 +101,22 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
             format!("{}, {:.0} MB file", ms(back), size as f64 / 1e6),
             "",
             "",
+        ),
+        Row::new(
+            format!(
+                "counter name search on the server, first {LIMIT} with the count ({} names × {})",
+                NAMES.len(),
+                ROUNDS / NAMES.len()
+            ),
+            format!(
+                "p50 {}, p99 {} (slowest: “{}” {})",
+                ms(s50),
+                ms(s99),
+                slowest.1,
+                ms(slowest.0)
+            ),
+            "",
+            "p99 ≤ 10 ms",
         ),
         Row::new(
             format!("bare INSERT + COMMIT on the loopback server, p50 / p99 ({BARE_ROUNDS})"),

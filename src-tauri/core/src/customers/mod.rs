@@ -142,7 +142,8 @@ pub(crate) fn valid_tags(tags: Vec<String>) -> Result<Vec<String>> {
 }
 
 /// Resolve a REF: a phone in any format, a customer id (or #id), or a shop code.
-pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
+pub(crate) fn resolve<'a>(conn: impl Into<db::Conn<'a>>, reference: &str) -> Result<i64> {
+    let conn = conn.into();
     let r = reference.trim();
     let not_found = || CoreError::CustomerNotFound(r.to_owned());
     if r.is_empty() {
@@ -162,7 +163,7 @@ pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<i64> {
         }
     }
     if r.len() <= CARD_MAX {
-        if let Some(id) = card_holder(conn.into(), r)? {
+        if let Some(id) = card_holder(conn, r)? {
             return Ok(id);
         }
     }
@@ -252,7 +253,7 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
 
 /// A customer's figures, from the columns kept in step with every purchase and refund
 /// (`db check` verifies them against the purchases).
-pub(crate) fn stats(conn: &Connection, id: i64, exp: u32) -> Result<Stats> {
+pub(crate) fn stats<'a>(conn: impl Into<db::Conn<'a>>, id: i64, exp: u32) -> Result<Stats> {
     let (visits, total, first, last) = db::customers::cached_stats(conn, id)?;
     let total_spent = money::from_minor(total, exp);
     let average_basket = (visits > 0).then(|| {
@@ -415,34 +416,36 @@ impl Store {
 
     pub fn resolve_customer(&self, reference: &str) -> Result<i64> {
         self.require(Perm::View)?;
-        resolve(&*self.reader()?, reference)
+        self.read(|conn| resolve(conn, reference))
     }
 
     pub fn customer(&self, id: i64) -> Result<Customer> {
         self.require(Perm::View)?;
-        existing(&*self.reader()?, id)
+        self.read(|conn| existing(conn, id))
     }
 
     pub fn customer_stats(&self, id: i64) -> Result<Stats> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        existing(&conn, id)?;
-        stats(&conn, id, currency(&conn)?.1)
+        self.read(|conn| {
+            existing(conn, id)?;
+            stats(conn, id, currency(conn)?.1)
+        })
     }
 
     /// Details, stats and the newest purchases (at most `limit`).
     pub fn profile(&self, id: i64, limit: u32) -> Result<Profile> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let exp = currency(&conn)?.1;
-        Ok(Profile {
-            customer: existing(&conn, id)?,
-            stats: stats(&conn, id, exp)?,
-            purchases: db::purchases::for_customer(&conn, id, limit, exp)?,
-            loyalty: crate::loyalty::view(&conn, id, exp)?,
-            ledger: crate::loyalty::ledger(&conn, id, limit)?,
-            tier_history: crate::loyalty::tier_history(&conn, id, exp)?,
-            scores: db::analytics::score(&conn, id)?.map(|s| s.view(exp)),
+        self.read(|conn| {
+            let exp = currency(conn)?.1;
+            Ok(Profile {
+                customer: existing(conn, id)?,
+                stats: stats(conn, id, exp)?,
+                purchases: db::purchases::for_customer(conn, id, limit, exp)?,
+                loyalty: crate::loyalty::view(conn, id, exp)?,
+                ledger: crate::loyalty::ledger(conn, id, limit)?,
+                tier_history: crate::loyalty::tier_history(conn, id, exp)?,
+                scores: db::analytics::score(conn, id)?.map(|s| s.view(exp)),
+            })
         })
     }
 

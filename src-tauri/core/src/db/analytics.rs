@@ -5,7 +5,7 @@ use crate::model::{why, Scores};
 use crate::{money, time};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension, ToSql};
+use rusqlite::{params, Connection, ToSql};
 use std::collections::HashMap;
 use std::ops::{Bound, RangeBounds};
 use std::panic::AssertUnwindSafe;
@@ -312,22 +312,26 @@ impl ScoreRow {
 const SCORE_COLS: &str = "customer_id, r, f, m, segment, stage, p_alive, expected_purchases,
     expected_spend_minor, clv_minor, at_risk, next_visit, monetary_minor, computed_at";
 
-fn score_from(r: &rusqlite::Row) -> rusqlite::Result<ScoreRow> {
+/// [`SCORE_COLS`] for PostgreSQL, where at risk is stored as a number and read as a flag.
+const SCORE_COLS_PG: &str = "customer_id, r, f, m, segment, stage, p_alive, expected_purchases,
+    expected_spend_minor, clv_minor, at_risk <> 0, next_visit, monetary_minor, computed_at";
+
+fn score_from(r: &impl super::Row) -> crate::error::Result<ScoreRow> {
     Ok(ScoreRow {
-        customer_id: r.get(0)?,
-        r: r.get(1)?,
-        f: r.get(2)?,
-        m: r.get(3)?,
-        segment: std::borrow::Cow::Owned(r.get(4)?),
-        stage: std::borrow::Cow::Owned(r.get(5)?),
-        p_alive: r.get(6)?,
-        expected_purchases: r.get(7)?,
-        expected_spend_minor: r.get(8)?,
-        clv_minor: r.get(9)?,
-        at_risk: r.get(10)?,
-        next_visit: r.get(11)?,
-        monetary_minor: r.get(12)?,
-        computed_at: r.get(13)?,
+        customer_id: r.col(0)?,
+        r: r.col(1)?,
+        f: r.col(2)?,
+        m: r.col(3)?,
+        segment: std::borrow::Cow::Owned(r.col(4)?),
+        stage: std::borrow::Cow::Owned(r.col(5)?),
+        p_alive: r.col(6)?,
+        expected_purchases: r.col(7)?,
+        expected_spend_minor: r.col(8)?,
+        clv_minor: r.col(9)?,
+        at_risk: r.col(10)?,
+        next_visit: r.col(11)?,
+        monetary_minor: r.col(12)?,
+        computed_at: r.col(13)?,
     })
 }
 
@@ -474,13 +478,24 @@ pub fn set_scores_computed_at(conn: &Connection, at: i64) -> Result<()> {
     crate::db::settings::set(conn, SCORES_STAMP, &at.to_string())
 }
 
-pub fn score(conn: &Connection, customer_id: i64) -> Result<Option<ScoreRow>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {SCORE_COLS} FROM customer_scores WHERE customer_id = ?1"
-        ))?
-        .query_row([customer_id], score_from)
-        .optional()?)
+pub fn score<'a>(conn: impl Into<super::Conn<'a>>, customer_id: i64) -> Result<Option<ScoreRow>> {
+    match conn.into() {
+        super::Conn::Lite(c) => c
+            .prepare_cached(&format!(
+                "SELECT {SCORE_COLS} FROM customer_scores WHERE customer_id = ?1"
+            ))?
+            .query_and_then([customer_id], |r| score_from(r))?
+            .next()
+            .transpose(),
+        super::Conn::Pg(p) => Ok(p
+            .with_rows(
+                &format!("SELECT {SCORE_COLS_PG} FROM customer_scores WHERE customer_id = $1"),
+                &[&customer_id],
+                score_from,
+            )?
+            .into_iter()
+            .next()),
+    }
 }
 
 /// Archiving a customer drops their scores (the next refresh would anyway).

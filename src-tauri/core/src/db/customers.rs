@@ -4,7 +4,7 @@ use super::Conn;
 use crate::error::{CoreError, Result};
 use crate::model::{Customer, CustomerRow, ListQuery, SortKey};
 use crate::{money, phone, time};
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ToSql};
 
 /// Every stored column a user edits, already validated and normalised.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,44 +35,58 @@ fn split_tags(s: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
-    let phone: Option<String> = r.get(3)?;
+/// [`CUSTOMER_COLS`] in PostgreSQL's words.
+const CUSTOMER_COLS_PG: &str = "c.id, c.code, c.name, c.phone, c.birthday, c.gender, c.email,
+    c.address, c.note, c.referred_by, r.name, c.source, c.created_at, c.updated_at,
+    c.archived_at,
+    (SELECT string_agg(tag, chr(31) ORDER BY tag) FROM customer_tags WHERE customer_id = c.id),
+    c.card_no";
+
+fn customer_from_row(r: &impl super::Row) -> Result<Customer> {
+    let phone: Option<String> = r.col(3)?;
     Ok(Customer {
-        id: r.get(0)?,
-        code: r.get(1)?,
-        name: r.get(2)?,
+        id: r.col(0)?,
+        code: r.col(1)?,
+        name: r.col(2)?,
         phone_display: phone::display_opt(phone.as_deref()),
         phone,
-        birthday: r.get(4)?,
-        gender: r.get(5)?,
-        email: r.get(6)?,
-        address: r.get(7)?,
-        note: r.get(8)?,
-        referred_by: r.get(9)?,
-        referred_by_name: r.get(10)?,
-        source: r.get(11)?,
-        created_at: time::from_unix(r.get(12)?),
-        updated_at: time::from_unix(r.get(13)?),
-        archived_at: r.get::<_, Option<i64>>(14)?.map(time::from_unix),
-        tags: split_tags(r.get(15)?),
-        card_no: r.get(16)?,
+        birthday: r.col(4)?,
+        gender: r.col(5)?,
+        email: r.col(6)?,
+        address: r.col(7)?,
+        note: r.col(8)?,
+        referred_by: r.col(9)?,
+        referred_by_name: r.col(10)?,
+        source: r.col(11)?,
+        created_at: time::from_unix(r.col(12)?),
+        updated_at: time::from_unix(r.col(13)?),
+        archived_at: r.col::<Option<i64>>(14)?.map(time::from_unix),
+        tags: split_tags(r.col(15)?),
+        card_no: r.col(16)?,
     })
 }
 
 /// The customer with this id, or the typed "not found".
-pub fn existing(conn: &Connection, id: i64) -> Result<Customer> {
+pub fn existing<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Customer> {
     get(conn, id)?.ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {
-    let sql = format!(
-        "SELECT {CUSTOMER_COLS} FROM customers c LEFT JOIN customers r ON r.id = c.referred_by
-         WHERE c.id = ?1"
-    );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], customer_from_row)
-        .optional()?)
+pub fn get<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<Customer>> {
+    const FROM: &str = "FROM customers c LEFT JOIN customers r ON r.id = c.referred_by";
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&format!("SELECT {CUSTOMER_COLS} {FROM} WHERE c.id = ?1"))?
+            .query_and_then([id], |r| customer_from_row(r))?
+            .next()
+            .transpose(),
+        Conn::Pg(p) => p
+            .with_rows(
+                &format!("SELECT {CUSTOMER_COLS_PG} {FROM} WHERE c.id = $1"),
+                &[&id],
+                customer_from_row,
+            )
+            .map(|v| v.into_iter().next()),
+    }
 }
 
 pub fn record(conn: &Connection, id: i64) -> Result<Option<Record>> {
@@ -225,15 +239,16 @@ pub fn active_by_code(
 }
 
 /// Any customer (archived too) with this phone, active ones first, then the newest.
-pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM customers WHERE phone = ?1
-             ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1",
-            [phone],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn by_phone<'a>(conn: impl Into<Conn<'a>>, phone: &str) -> Result<Option<i64>> {
+    const SQL: &str = "SELECT id FROM customers WHERE phone = ?1
+         ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c.query_row(SQL, [phone], |r| r.get(0)).optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(&SQL.replace("?1", "$1"), &[&phone])?
+                .map(|r| r.get(0)))
+        }),
+    }
 }
 
 /// Any customer (archived too) with this shop code, active ones first.
@@ -285,22 +300,39 @@ pub fn without_card(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
     Ok(out)
 }
 
-pub fn by_code(conn: &Connection, code: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE AND code IS NOT NULL
-             ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1",
-            [code],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn by_code<'a>(conn: impl Into<Conn<'a>>, code: &str) -> Result<Option<i64>> {
+    const ORDER: &str = "AND code IS NOT NULL ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .query_row(
+                &format!("SELECT id FROM customers WHERE code = ?1 COLLATE NOCASE {ORDER}"),
+                [code],
+                |r| r.get(0),
+            )
+            .optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(
+                &format!("SELECT id FROM customers WHERE lower(code) = lower($1) {ORDER}"),
+                &[&code],
+            )?
+            .map(|r| r.get(0)))
+        }),
+    }
 }
 
-pub fn exists(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM customers WHERE id = ?1", [id], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn exists<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<bool> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .query_row("SELECT 1 FROM customers WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some()),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(
+                c.query_opt("SELECT 1 FROM customers WHERE id = $1", &[&id])?
+                    .is_some(),
+            )
+        }),
+    }
 }
 
 pub fn count_active<'a>(conn: impl Into<Conn<'a>>) -> Result<i64> {
@@ -707,29 +739,27 @@ const ROW_COLS: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.tot
 /// The scores a row shows come from this join.
 const SCORES_JOIN: &str = "LEFT JOIN customer_scores s ON s.customer_id = c.id";
 
-fn row_from(r: &Row, exp: u32) -> rusqlite::Result<CustomerRow> {
-    let phone: Option<String> = r.get(3)?;
+fn row_from(r: &impl super::Row, exp: u32) -> Result<CustomerRow> {
+    let phone: Option<String> = r.col(3)?;
     Ok(CustomerRow {
-        id: r.get(0)?,
-        code: r.get(1)?,
-        name: r.get(2)?,
+        id: r.col(0)?,
+        code: r.col(1)?,
+        name: r.col(2)?,
         phone_display: phone::display_opt(phone.as_deref()),
         phone,
-        source: r.get(4)?,
-        visits: r.get(5)?,
-        total_spent: money::from_minor(r.get(6)?, exp),
-        last_purchase_at: r.get::<_, Option<i64>>(7)?.map(time::from_unix),
-        archived: r.get(8)?,
-        tags: split_tags(r.get(9)?),
-        tier: r.get(10)?,
-        points: Some(crate::limits::from_total(r.get(11)?)),
-        segment: r.get(12)?,
-        stage: r.get(13)?,
-        p_alive: r.get(14)?,
-        clv: r
-            .get::<_, Option<i64>>(15)?
-            .map(|m| money::from_minor(m, exp)),
-        at_risk: r.get(16)?,
+        source: r.col(4)?,
+        visits: r.col(5)?,
+        total_spent: money::from_minor(r.col(6)?, exp),
+        last_purchase_at: r.col::<Option<i64>>(7)?.map(time::from_unix),
+        archived: r.col(8)?,
+        tags: split_tags(r.col(9)?),
+        tier: r.col(10)?,
+        points: Some(crate::limits::from_total(r.col(11)?)),
+        segment: r.col(12)?,
+        stage: r.col(13)?,
+        p_alive: r.col(14)?,
+        clv: r.col::<Option<i64>>(15)?.map(|m| money::from_minor(m, exp)),
+        at_risk: r.col(16)?,
     })
 }
 
@@ -751,40 +781,14 @@ const ROW_COLS_PG: &str = "c.id, c.code, c.name, c.phone, c.source, c.visits, c.
     s.segment, s.stage, s.p_alive, s.clv_minor, coalesce(s.at_risk, 0) <> 0";
 
 fn rows_pg(link: &super::pg::Link, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
-    let sql = format!(
-        "SELECT {ROW_COLS_PG} FROM customers c {SCORES_JOIN}
-         JOIN unnest($1::bigint[]) WITH ORDINALITY AS w(id, n) ON w.id = c.id ORDER BY w.n"
-    );
-    link.with(|c| {
-        Ok(c.query(&sql, &[&ids])?
-            .iter()
-            .map(|r| {
-                let phone: Option<String> = r.get(3);
-                CustomerRow {
-                    id: r.get(0),
-                    code: r.get(1),
-                    name: r.get(2),
-                    phone_display: phone::display_opt(phone.as_deref()),
-                    phone,
-                    source: r.get(4),
-                    visits: r.get(5),
-                    total_spent: money::from_minor(r.get(6), exp),
-                    last_purchase_at: r.get::<_, Option<i64>>(7).map(time::from_unix),
-                    archived: r.get(8),
-                    tags: split_tags(r.get(9)),
-                    tier: r.get(10),
-                    points: Some(crate::limits::from_total(r.get(11))),
-                    segment: r.get(12),
-                    stage: r.get(13),
-                    p_alive: r.get(14),
-                    clv: r
-                        .get::<_, Option<i64>>(15)
-                        .map(|m| money::from_minor(m, exp)),
-                    at_risk: r.get(16),
-                }
-            })
-            .collect())
-    })
+    link.with_rows(
+        &format!(
+            "SELECT {ROW_COLS_PG} FROM customers c {SCORES_JOIN}
+             JOIN unnest($1::bigint[]) WITH ORDINALITY AS w(id, n) ON w.id = c.id ORDER BY w.n"
+        ),
+        &[&ids],
+        |r| row_from(r, exp),
+    )
 }
 
 fn rows_lite(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow>> {
@@ -793,7 +797,11 @@ fn rows_lite(conn: &Connection, ids: &[i64], exp: u32) -> Result<Vec<CustomerRow
     ))?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(row) = stmt.query_row([id], |r| row_from(r, exp)).optional()? {
+        if let Some(row) = stmt
+            .query_and_then([id], |r| row_from(r, exp))?
+            .next()
+            .transpose()?
+        {
             out.push(row);
         }
     }
@@ -1184,13 +1192,21 @@ pub fn tags(conn: &Connection) -> Result<Vec<String>> {
 
 /// The per-customer figures kept in step with purchases and refunds:
 /// (visits, total minus refunds, first, last).
-pub fn cached_stats(conn: &Connection, id: i64) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT visits, total_minor, first_purchase_at, last_purchase_at FROM customers
-             WHERE id = ?1",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?)
+pub fn cached_stats<'a>(
+    conn: impl Into<Conn<'a>>,
+    id: i64,
+) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
+    const SQL: &str = "SELECT visits, total_minor, first_purchase_at, last_purchase_at
+         FROM customers WHERE id = ";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached(&format!("{SQL}?1"))?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?),
+        Conn::Pg(p) => p.with(|c| {
+            let r = c.query_one(&format!("{SQL}$1"), &[&id])?;
+            Ok((r.get(0), r.get(1), r.get(2), r.get(3)))
+        }),
+    }
 }
 
 /// Take a refund off the cached total spent.

@@ -3,6 +3,7 @@
 //! Per-customer sums use SQLite's `total()`: exact for every sum within the limits, and it
 //! never fails, so a value past them from an old file cannot lock a customer's card.
 
+use super::{Conn, Row};
 use crate::error::Result;
 use crate::limits::from_total;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -15,18 +16,23 @@ pub struct TierRow {
     pub multiplier: String,
 }
 
-pub fn tiers(conn: &Connection) -> Result<Vec<TierRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, threshold_minor, multiplier FROM tiers ORDER BY threshold_minor, id",
-    )?;
-    let rows = stmt.query_map([], |r| {
+pub fn tiers<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<TierRow>> {
+    const SQL: &str =
+        "SELECT name, threshold_minor, multiplier FROM tiers ORDER BY threshold_minor, id";
+    fn tier(r: &impl Row) -> Result<TierRow> {
         Ok(TierRow {
-            name: r.get(0)?,
-            threshold_minor: r.get(1)?,
-            multiplier: r.get(2)?,
+            name: r.col(0)?,
+            threshold_minor: r.col(1)?,
+            multiplier: r.col(2)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(SQL)?
+            .query_and_then([], |r| tier(r))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(SQL, &[], tier),
+    }
 }
 
 /// The settings a bill reads, as stored (absent keys are left out): the currency and every
@@ -84,10 +90,20 @@ pub fn insert_entry(conn: &Connection, e: &NewEntry, now: i64) -> Result<i64> {
     Ok(id)
 }
 
-pub fn balance(conn: &Connection, customer_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT total(points) FROM points_ledger WHERE customer_id = ?1")?
-        .query_row([customer_id], |r| Ok(from_total(r.get(0)?)))?)
+pub fn balance<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<i64> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached("SELECT total(points) FROM points_ledger WHERE customer_id = ?1")?
+            .query_row([customer_id], |r| Ok(from_total(r.get(0)?)))?),
+        Conn::Pg(p) => p.with(|c| {
+            let r = c.query_one(
+                "SELECT coalesce(sum(points), 0)::float8 FROM points_ledger
+                 WHERE customer_id = $1",
+                &[&customer_id],
+            )?;
+            Ok(from_total(r.get(0)))
+        }),
+    }
 }
 
 /// (at, points) in ledger order, for the first-in first-out expiry replay.
@@ -112,34 +128,47 @@ pub struct EntryRow {
 
 const ENTRY_COLS: &str = "id, kind, points, at, purchase_id, staff, reason";
 
-fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<EntryRow> {
+fn entry_row(r: &impl Row) -> Result<EntryRow> {
     Ok(EntryRow {
-        id: r.get(0)?,
-        kind: r.get(1)?,
-        points: r.get(2)?,
-        at: r.get(3)?,
-        purchase_id: r.get(4)?,
-        staff: r.get(5)?,
-        reason: r.get(6)?,
+        id: r.col(0)?,
+        kind: r.col(1)?,
+        points: r.col(2)?,
+        at: r.col(3)?,
+        purchase_id: r.col(4)?,
+        staff: r.col(5)?,
+        reason: r.col(6)?,
     })
 }
 
-pub fn entries(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<EntryRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn entries<'a>(
+    conn: impl Into<Conn<'a>>,
+    customer_id: i64,
+    limit: u32,
+) -> Result<Vec<EntryRow>> {
+    let sql = format!(
         "SELECT {ENTRY_COLS} FROM points_ledger WHERE customer_id = ?1
          ORDER BY at DESC, id DESC LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(params![customer_id, limit], entry_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    );
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&sql)?
+            .query_and_then(params![customer_id, limit], |r| entry_row(r))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(
+            &sql.replace("?1", "$1").replace("?2", "$2"),
+            &[&customer_id, &i64::from(limit)],
+            entry_row,
+        ),
+    }
 }
 
 pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {ENTRY_COLS} FROM points_ledger WHERE id = ?1"
-        ))?
-        .query_row([id], entry_row)
-        .optional()?)
+    conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLS} FROM points_ledger WHERE id = ?1"
+    ))?
+    .query_and_then([id], |r| entry_row(r))?
+    .next()
+    .transpose()
 }
 
 /// Points a purchase moved: (earned, redeemed, returned by refunds, reversed by refunds),
@@ -165,19 +194,38 @@ pub fn purchase_points(conn: &Connection, purchase_id: i64) -> Result<(i64, i64,
 }
 
 /// Purchases minus refunds of one customer with `since < at <= until`.
-pub fn spend(conn: &Connection, customer_id: i64, since: i64, until: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT
-               (SELECT total(total_minor) FROM purchases
-                 WHERE customer_id = ?1 AND at > ?2 AND at <= ?3)
-             - (SELECT total(r.amount_minor) FROM refunds r
-                 JOIN purchases p ON p.id = r.purchase_id
-                 WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)",
-        )?
-        .query_row(params![customer_id, since, until], |r| {
-            Ok(from_total(r.get(0)?))
-        })?)
+pub fn spend<'a>(
+    conn: impl Into<Conn<'a>>,
+    customer_id: i64,
+    since: i64,
+    until: i64,
+) -> Result<i64> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached(
+                "SELECT
+                   (SELECT total(total_minor) FROM purchases
+                     WHERE customer_id = ?1 AND at > ?2 AND at <= ?3)
+                 - (SELECT total(r.amount_minor) FROM refunds r
+                     JOIN purchases p ON p.id = r.purchase_id
+                     WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)",
+            )?
+            .query_row(params![customer_id, since, until], |r| {
+                Ok(from_total(r.get(0)?))
+            })?),
+        Conn::Pg(p) => p.with(|c| {
+            let r = c.query_one(
+                "SELECT
+                   (SELECT coalesce(sum(total_minor), 0)::float8 FROM purchases
+                     WHERE customer_id = $1 AND at > $2 AND at <= $3)
+                 - (SELECT coalesce(sum(r.amount_minor), 0)::float8 FROM refunds r
+                     JOIN purchases p ON p.id = r.purchase_id
+                     WHERE p.customer_id = $1 AND r.at > $2 AND r.at <= $3)",
+                &[&customer_id, &since, &until],
+            )?;
+            Ok(from_total(r.get(0)))
+        }),
+    }
 }
 
 /// The same for every customer with activity in the window.
@@ -208,14 +256,20 @@ pub fn spend_all(conn: &Connection, since: i64, until: i64) -> Result<HashMap<i6
     Ok(out)
 }
 
-pub fn current_tier(conn: &Connection, customer_id: i64) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT to_tier FROM tier_history WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
-        )?
-        .query_row([customer_id], |r| r.get(0))
-        .optional()?
-        .flatten())
+pub fn current_tier<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<Option<String>> {
+    const SQL: &str = "SELECT to_tier FROM tier_history WHERE customer_id = ?1
+         ORDER BY at DESC, id DESC LIMIT 1";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached(SQL)?
+            .query_row([customer_id], |r| r.get(0))
+            .optional()?
+            .flatten()),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(&SQL.replace("?1", "$1"), &[&customer_id])?
+                .and_then(|r| r.get(0)))
+        }),
+    }
 }
 
 /// Every customer's latest recorded tier (customers never evaluated are absent).
@@ -249,15 +303,27 @@ pub fn insert_tier_move(
 pub type TierMoveRow = (i64, Option<String>, Option<String>, i64);
 
 /// Tier moves, newest first.
-pub fn tier_history(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<TierMoveRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, from_tier, to_tier, spend_minor FROM tier_history WHERE customer_id = ?1
-         ORDER BY at DESC, id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![customer_id, limit], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn tier_history<'a>(
+    conn: impl Into<Conn<'a>>,
+    customer_id: i64,
+    limit: u32,
+) -> Result<Vec<TierMoveRow>> {
+    const SQL: &str = "SELECT at, from_tier, to_tier, spend_minor FROM tier_history
+         WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2";
+    fn step(r: &impl Row) -> Result<TierMoveRow> {
+        Ok((r.col(0)?, r.col(1)?, r.col(2)?, r.col(3)?))
+    }
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(SQL)?
+            .query_and_then(params![customer_id, limit], |r| step(r))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(
+            &SQL.replace("?1", "$1").replace("?2", "$2"),
+            &[&customer_id, &i64::from(limit)],
+            step,
+        ),
+    }
 }
 
 fn id_list(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<i64>> {

@@ -36,6 +36,37 @@ pub enum Conn<'a> {
     Pg(&'a pg::Link),
 }
 
+/// A value both engines hand back alike: i64 (INTEGER, BIGINT), f64 (REAL, DOUBLE
+/// PRECISION), String (TEXT), bool (SQLite's 0/1, PostgreSQL's boolean), and their Options.
+/// Only these: a u32 reads SQLite's integers but PostgreSQL's OIDs, so it is not one.
+pub trait Value: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> {}
+impl Value for i64 {}
+impl Value for f64 {}
+impl Value for String {}
+impl Value for bool {}
+impl Value for Option<i64> {}
+impl Value for Option<f64> {}
+impl Value for Option<String> {}
+impl Value for Option<bool> {}
+
+/// A result row of either engine, read by column index: a row is turned into a model once,
+/// whichever engine's SQL produced it.
+pub trait Row {
+    fn col<T: Value>(&self, i: usize) -> Result<T>;
+}
+
+impl Row for rusqlite::Row<'_> {
+    fn col<T: Value>(&self, i: usize) -> Result<T> {
+        Ok(self.get(i)?)
+    }
+}
+
+impl Row for postgres::Row {
+    fn col<T: Value>(&self, i: usize) -> Result<T> {
+        Ok(self.try_get(i)?)
+    }
+}
+
 // So that a function ported to both engines still takes the SQLite connections its
 // callers hold (`impl Into<Conn>`).
 impl<'a> From<&'a Connection> for Conn<'a> {

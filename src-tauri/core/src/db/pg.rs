@@ -180,6 +180,16 @@ impl Link {
             }
         }
     }
+
+    /// The rows of one query, each turned into a `T` by `f` (the same mapper as SQLite's).
+    pub fn with_rows<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        f: impl Fn(&postgres::Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.with(|c| c.query(sql, params))?.iter().map(f).collect()
+    }
 }
 
 impl Server {

@@ -1,5 +1,6 @@
 //! The purchases table and its line items.
 
+use super::{Conn, Row};
 use crate::error::Result;
 use crate::model::{Purchase, PurchaseItem};
 use crate::{limits, money, time};
@@ -63,22 +64,30 @@ pub fn insert(conn: &Connection, p: &NewPurchase, items: &[NewItem], now: i64) -
     Ok(id)
 }
 
-fn items(conn: &Connection, purchase_id: i64, exp: u32) -> Result<Vec<PurchaseItem>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT product, quantity, unit_price_minor, line_total_minor, warranty_months
-         FROM purchase_items WHERE purchase_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([purchase_id], |r| {
-        let qty: String = r.get(1)?;
-        Ok(PurchaseItem {
-            product: r.get(0)?,
-            quantity: Decimal::from_str(&qty).unwrap_or_default(),
-            unit_price: money::from_minor(r.get(2)?, exp),
-            line_total: money::from_minor(r.get(3)?, exp),
-            warranty_months: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+fn item_from(r: &impl Row, exp: u32) -> Result<PurchaseItem> {
+    let qty: String = r.col(1)?;
+    Ok(PurchaseItem {
+        product: r.col(0)?,
+        quantity: Decimal::from_str(&qty).unwrap_or_default(),
+        unit_price: money::from_minor(r.col(2)?, exp),
+        line_total: money::from_minor(r.col(3)?, exp),
+        // Bounded on the way in; a value past u32 (an old file) shows as none, not an error.
+        warranty_months: r.col::<Option<i64>>(4)?.and_then(|m| u32::try_from(m).ok()),
+    })
+}
+
+fn items(conn: Conn, purchase_id: i64, exp: u32) -> Result<Vec<PurchaseItem>> {
+    const SQL: &str = "SELECT product, quantity, unit_price_minor, line_total_minor,
+         warranty_months FROM purchase_items WHERE purchase_id = ?1 ORDER BY id";
+    match conn {
+        Conn::Lite(c) => c
+            .prepare_cached(SQL)?
+            .query_and_then([purchase_id], |r| item_from(r, exp))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(&SQL.replace("?1", "$1"), &[&purchase_id], |r| {
+            item_from(r, exp)
+        }),
+    }
 }
 
 /// Sums are read as `total()`, which never fails: a stored value past the limits (an old
@@ -92,38 +101,63 @@ const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staf
        WHERE r.purchase_id = purchases.id),
     (SELECT total(discount_minor) FROM voucher_redemptions WHERE purchase_id = purchases.id)";
 
-fn purchase_from(r: &rusqlite::Row, exp: u32) -> rusqlite::Result<Purchase> {
-    let total: i64 = r.get(3)?;
-    let discount: i64 = r.get(8)?;
+/// [`COLS`] in PostgreSQL's words: SQLite's `total()` is a float sum that is 0 over no rows.
+const COLS_PG: &str = "id, customer_id, at, total_minor, payment_method, note, staff, created_at,
+    discount_minor,
+    (SELECT coalesce(sum(amount_minor), 0)::float8 FROM refunds
+       WHERE purchase_id = purchases.id),
+    (SELECT -coalesce(sum(points), 0)::float8 FROM points_ledger
+       WHERE purchase_id = purchases.id
+       AND (kind = 'redeem' OR (kind = 'refund' AND points > 0))),
+    (SELECT v.code FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
+       WHERE r.purchase_id = purchases.id),
+    (SELECT coalesce(sum(discount_minor), 0)::float8 FROM voucher_redemptions
+       WHERE purchase_id = purchases.id)";
+
+fn purchase_from(r: &impl Row, exp: u32) -> Result<Purchase> {
+    let total: i64 = r.col(3)?;
+    let discount: i64 = r.col(8)?;
     let paid = total.saturating_sub(discount).max(0);
-    let share = limits::from_total(r.get(9)?);
+    let share = limits::from_total(r.col(9)?);
     let refunded = money::refund_money(total, paid, share);
     let refundable = if share >= total { 0 } else { paid - refunded };
     Ok(Purchase {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        at: time::from_unix(r.get(2)?),
+        id: r.col(0)?,
+        customer_id: r.col(1)?,
+        at: time::from_unix(r.col(2)?),
         total: money::from_minor(total, exp),
-        payment_method: r.get(4)?,
-        note: r.get(5)?,
-        staff: r.get(6)?,
-        created_at: time::from_unix(r.get(7)?),
+        payment_method: r.col(4)?,
+        note: r.col(5)?,
+        staff: r.col(6)?,
+        created_at: time::from_unix(r.col(7)?),
         discount: money::from_minor(discount, exp),
         refunded: money::from_minor(refunded, exp),
         paid: money::from_minor(paid, exp),
         refundable: money::from_minor(refundable.max(0), exp),
-        points_back: limits::from_total(r.get(10)?).max(0),
-        voucher: r.get(11)?,
-        voucher_discount: money::from_minor(limits::from_total(r.get(12)?), exp),
+        points_back: limits::from_total(r.col(10)?).max(0),
+        voucher: r.col(11)?,
+        voucher_discount: money::from_minor(limits::from_total(r.col(12)?), exp),
         items: Vec::new(),
     })
 }
 
-pub fn get(conn: &Connection, id: i64, exp: u32) -> Result<Option<Purchase>> {
-    let p = conn
-        .prepare_cached(&format!("SELECT {COLS} FROM purchases WHERE id = ?1"))?
-        .query_row([id], |r| purchase_from(r, exp))
-        .optional()?;
+pub fn get<'a>(conn: impl Into<Conn<'a>>, id: i64, exp: u32) -> Result<Option<Purchase>> {
+    let conn = conn.into();
+    let p = match conn {
+        Conn::Lite(c) => c
+            .prepare_cached(&format!("SELECT {COLS} FROM purchases WHERE id = ?1"))?
+            .query_and_then([id], |r| purchase_from(r, exp))?
+            .next()
+            .transpose()?,
+        Conn::Pg(p) => p
+            .with_rows(
+                &format!("SELECT {COLS_PG} FROM purchases WHERE id = $1"),
+                &[&id],
+                |r| purchase_from(r, exp),
+            )?
+            .into_iter()
+            .next(),
+    };
     match p {
         Some(mut p) => {
             p.items = items(conn, p.id, exp)?;
@@ -134,18 +168,28 @@ pub fn get(conn: &Connection, id: i64, exp: u32) -> Result<Option<Purchase>> {
 }
 
 /// A customer's purchases, newest first.
-pub fn for_customer(
-    conn: &Connection,
+pub fn for_customer<'a>(
+    conn: impl Into<Conn<'a>>,
     customer_id: i64,
     limit: u32,
     exp: u32,
 ) -> Result<Vec<Purchase>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM purchases WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
-    ))?;
-    let list: Vec<Purchase> = stmt
-        .query_map(params![customer_id, limit], |r| purchase_from(r, exp))?
-        .collect::<rusqlite::Result<_>>()?;
+    const WHERE: &str = "FROM purchases WHERE customer_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2";
+    let conn = conn.into();
+    let list: Vec<Purchase> = match conn {
+        Conn::Lite(c) => c
+            .prepare_cached(&format!("SELECT {COLS} {WHERE}"))?
+            .query_and_then(params![customer_id, limit], |r| purchase_from(r, exp))?
+            .collect::<Result<_>>()?,
+        Conn::Pg(p) => p.with_rows(
+            &format!(
+                "SELECT {COLS_PG} {}",
+                WHERE.replace("?1", "$1").replace("?2", "$2")
+            ),
+            &[&customer_id, &i64::from(limit)],
+            |r| purchase_from(r, exp),
+        )?,
+    };
     list.into_iter()
         .map(|mut p| {
             p.items = items(conn, p.id, exp)?;

@@ -140,7 +140,7 @@ pub(crate) struct TierDef {
     pub multiplier: Decimal,
 }
 
-pub(crate) fn tiers(conn: &Connection) -> Result<Vec<TierDef>> {
+pub(crate) fn tiers<'a>(conn: impl Into<db::Conn<'a>>) -> Result<Vec<TierDef>> {
     Ok(db::loyalty::tiers(conn)?
         .into_iter()
         .map(|t| TierDef {
@@ -359,7 +359,12 @@ pub(crate) fn evaluate_tier(
     Ok((current, target))
 }
 
-pub(crate) fn view(conn: &Connection, customer_id: i64, exp: u32) -> Result<CustomerLoyalty> {
+pub(crate) fn view<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    customer_id: i64,
+    exp: u32,
+) -> Result<CustomerLoyalty> {
+    let conn = conn.into();
     let now = time::now();
     let tiers = tiers(conn)?;
     Ok(view_of(
@@ -395,7 +400,11 @@ pub(crate) fn view_of(
     }
 }
 
-pub(crate) fn ledger(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<LedgerEntry>> {
+pub(crate) fn ledger<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    customer_id: i64,
+    limit: u32,
+) -> Result<Vec<LedgerEntry>> {
     Ok(db::loyalty::entries(conn, customer_id, limit)?
         .into_iter()
         .map(entry_view)
@@ -414,7 +423,11 @@ fn entry_view(e: db::loyalty::EntryRow) -> LedgerEntry {
     }
 }
 
-pub(crate) fn tier_history(conn: &Connection, customer_id: i64, exp: u32) -> Result<Vec<TierMove>> {
+pub(crate) fn tier_history<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    customer_id: i64,
+    exp: u32,
+) -> Result<Vec<TierMove>> {
     Ok(db::loyalty::tier_history(conn, customer_id, 100)?
         .into_iter()
         .map(|(at, from, to, spend)| TierMove {

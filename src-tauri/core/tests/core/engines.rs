@@ -820,3 +820,129 @@ fn a_counter_on_a_server_finds_and_refuses_what_is_not_ported_yet() {
     let t = Store::open_server(&url).unwrap();
     assert_eq!(t.customer_count().unwrap(), 0);
 }
+
+/// A private server in its own folder (scripts/pg), for a test that stops it.
+struct OwnServer(tempfile::TempDir);
+
+impl OwnServer {
+    fn pg(&self, cmd: &str) -> String {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg");
+        let out = std::process::Command::new(script)
+            .arg(cmd)
+            .arg(self.0.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.pg("stop");
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_counter_finds_the_server_again_after_it_was_cut_off_and_restarted() {
+    use khachquen_core::Store;
+    let own = OwnServer(tempfile::tempdir().unwrap());
+    let admin = own.pg("start");
+    let mut c = pg::Server::parse(&admin).unwrap().connect().unwrap();
+    c.batch_execute("CREATE DATABASE shop").unwrap();
+    drop(c);
+    let url = format!("{}/shop", admin.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let counter = Store::open_server(&url).unwrap();
+    let names = |s: &Store| -> Vec<String> {
+        s.search("nguyen", 20)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
+    };
+    let before = names(&counter);
+    assert_eq!(before.len(), 3);
+
+    // Cut off as by a power cut: the counter is told, not left waiting.
+    own.pg("crash");
+    let port = admin
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    match counter.search("nguyen", 20) {
+        Err(CoreError::ServerUnreachable { server }) => {
+            assert_eq!(server, format!("127.0.0.1:{port}/shop"))
+        }
+        other => panic!("{:?}", other.map(|r| r.len())),
+    }
+    // Still down: said again at once (the connect is refused), never a stale answer.
+    assert!(matches!(
+        counter.customer_count(),
+        Err(CoreError::ServerUnreachable { .. })
+    ));
+
+    // Back on the same address after recovery: the same store reconnects and finds the same.
+    assert_eq!(own.pg("start"), admin);
+    assert_eq!(names(&counter), before);
+    assert_eq!(counter.customer_count().unwrap(), 5);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_customer_profile_reads_the_same_on_both_engines() {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    // The demo shop: items, redemptions, refunds, tiers, vouchers; then scores and a card.
+    file.create_demo(60, 400, 7, &mut |_, _| {}).unwrap();
+    file.refresh_analytics().unwrap();
+    file.set_card_number(9, Some("KQ-0009-A")).unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let json = |p: &khachquen_core::model::Profile| serde_json::to_value(p).unwrap();
+    let mut scored = 0;
+    for id in 1..=60 {
+        let here = file.profile(id, 200).unwrap();
+        scored += usize::from(here.scores.is_some());
+        assert_eq!(
+            json(&here),
+            json(&server.profile(id, 200).unwrap()),
+            "customer {id}"
+        );
+        let c = &here.customer;
+        for reference in [Some(format!("#{id}")), c.phone.clone(), c.code.clone()]
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(
+                server.resolve_customer(&reference).unwrap(),
+                file.resolve_customer(&reference).unwrap(),
+                "{reference}"
+            );
+        }
+    }
+    assert!(scored > 30, "{scored} scored customers");
+    assert_eq!(server.resolve_customer("kq-0009-a").unwrap(), 9);
+    assert!(matches!(
+        server.resolve_customer("nobody"),
+        Err(CoreError::CustomerNotFound(_))
+    ));
+    assert!(matches!(
+        server.profile(999, 10),
+        Err(CoreError::CustomerNotFound(_))
+    ));
+}
