@@ -638,10 +638,16 @@ fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>
             .iter()
             .map(|d| format!(" AND strpos(p.phone, {}) > 0", arg(&mut args, d.clone())))
             .collect();
-        sets.push(format!(
-            "SELECT p.id FROM customer_search s JOIN customers p ON p.id = s.id
-             WHERE to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q}){parts}"
-        ));
+        let words = format!("to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q})");
+        // The customers row only when the phone must also hold digits: each join is a
+        // lookup per match, and a short prefix matches tens of thousands.
+        sets.push(match parts.is_empty() {
+            true => format!("SELECT s.id FROM customer_search s WHERE {words}"),
+            false => format!(
+                "SELECT p.id FROM customer_search s JOIN customers p ON p.id = s.id
+                 WHERE {words}{parts}"
+            ),
+        });
     }
     if sets.is_empty() {
         return Ok((Vec::new(), 0, false));
