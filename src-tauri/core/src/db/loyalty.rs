@@ -37,14 +37,27 @@ pub fn tiers<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<TierRow>> {
 
 /// The settings a bill reads, as stored (absent keys are left out): the currency and every
 /// `loyalty.*` key (the rules among them), in one statement instead of one per key.
-pub fn bill_settings(conn: &Connection) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, value FROM settings WHERE key = 'currency'
-         UNION ALL
-         SELECT key, value FROM settings WHERE key >= 'loyalty.' AND key < 'loyalty/'",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn bill_settings<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<(String, String)>> {
+    fn pair(r: &impl Row) -> Result<(String, String)> {
+        Ok((r.col(0)?, r.col(1)?))
+    }
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(
+                "SELECT key, value FROM settings WHERE key = 'currency'
+                 UNION ALL
+                 SELECT key, value FROM settings WHERE key >= 'loyalty.' AND key < 'loyalty/'",
+            )?
+            .query_and_then([], |r| pair(r))?
+            .collect(),
+        // A prefix test, not a range: a server's collation may not order '.' before '/'.
+        Conn::Pg(p) => p.with_rows(
+            "SELECT key, value FROM settings
+             WHERE key = 'currency' OR left(key, 8) = 'loyalty.'",
+            &[],
+            pair,
+        ),
+    }
 }
 
 pub fn replace_tiers(conn: &Connection, tiers: &[TierRow]) -> Result<()> {

@@ -68,13 +68,13 @@ fn is_money(key: &str) -> bool {
     matches!(key, "earn_per" | "point_value")
 }
 
-pub(crate) fn rules(conn: &Connection) -> Result<Rules> {
+pub(crate) fn rules<'a>(conn: impl Into<db::Conn<'a>>) -> Result<Rules> {
     Ok(bill_settings(conn)?.1)
 }
 
 /// The shop's currency (code and exponent, as `store::settings::currency` gives them) and
 /// the loyalty rules, from one read of the settings: what every bill needs.
-pub(crate) fn bill_settings(conn: &Connection) -> Result<((String, u32), Rules)> {
+pub(crate) fn bill_settings<'a>(conn: impl Into<db::Conn<'a>>) -> Result<((String, u32), Rules)> {
     let stored = db::loyalty::bill_settings(conn)?;
     let find = |key: &str| {
         stored
@@ -439,7 +439,8 @@ pub(crate) fn tier_history<'a>(
         .collect())
 }
 
-fn config(conn: &Connection) -> Result<LoyaltyConfig> {
+fn config<'a>(conn: impl Into<db::Conn<'a>>) -> Result<LoyaltyConfig> {
+    let conn = conn.into();
     let (_, exp) = currency(conn)?;
     let r = rules(conn)?;
     Ok(LoyaltyConfig {
@@ -680,7 +681,7 @@ fn adjust_reason(reason: &str) -> Result<String> {
 impl Store {
     pub fn loyalty_config(&self) -> Result<LoyaltyConfig> {
         self.require(Perm::View)?;
-        config(&*self.reader()?)
+        self.read(|conn| config(conn))
     }
 
     /// Change some rules; all are checked before any is stored.
@@ -740,14 +741,15 @@ impl Store {
 
     pub fn points(&self, customer_id: i64, limit: u32) -> Result<PointsView> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        db::customers::existing(&conn, customer_id)?;
-        let exp = currency(&conn)?.1;
-        Ok(PointsView {
-            customer_id,
-            loyalty: view(&conn, customer_id, exp)?,
-            ledger: ledger(&conn, customer_id, limit)?,
-            tier_history: tier_history(&conn, customer_id, exp)?,
+        self.read(|conn| {
+            db::customers::existing(conn, customer_id)?;
+            let exp = currency(conn)?.1;
+            Ok(PointsView {
+                customer_id,
+                loyalty: view(conn, customer_id, exp)?,
+                ledger: ledger(conn, customer_id, limit)?,
+                tier_history: tier_history(conn, customer_id, exp)?,
+            })
         })
     }
 

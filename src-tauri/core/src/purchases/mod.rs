@@ -677,15 +677,17 @@ impl Store {
 
     pub fn purchases_of(&self, customer_id: i64, limit: u32) -> Result<Vec<Purchase>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        existing(&conn, customer_id)?;
-        db::purchases::for_customer(&conn, customer_id, limit, currency(&conn)?.1)
+        self.read(|conn| {
+            existing(conn, customer_id)?;
+            db::purchases::for_customer(conn, customer_id, limit, currency(conn)?.1)
+        })
     }
 
     pub fn purchase(&self, id: i64) -> Result<Purchase> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        db::purchases::get(&conn, id, currency(&conn)?.1)?.ok_or(CoreError::PurchaseNotFound(id))
+        self.read(|conn| {
+            db::purchases::get(conn, id, currency(conn)?.1)?.ok_or(CoreError::PurchaseNotFound(id))
+        })
     }
 }
 

@@ -902,7 +902,7 @@ fn a_counter_finds_the_server_again_after_it_was_cut_off_and_restarted() {
 
 #[test]
 #[ignore = "needs PostgreSQL (scripts/test)"]
-fn a_customer_profile_reads_the_same_on_both_engines() {
+fn a_profile_its_points_and_bills_read_the_same_on_both_engines() {
     use khachquen_core::Store;
     let dir = tempfile::tempdir().unwrap();
     let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
@@ -913,16 +913,31 @@ fn a_customer_profile_reads_the_same_on_both_engines() {
     let url = scratch_db();
     file.migrate_to(&url, &mut |_, _| {}).unwrap();
     let server = Store::open_server(&url).unwrap();
-    let json = |p: &khachquen_core::model::Profile| serde_json::to_value(p).unwrap();
+    fn json(v: impl serde::Serialize) -> serde_json::Value {
+        serde_json::to_value(v).unwrap()
+    }
+    assert_eq!(
+        json(file.loyalty_config().unwrap()),
+        json(server.loyalty_config().unwrap())
+    );
     let mut scored = 0;
     for id in 1..=60 {
         let here = file.profile(id, 200).unwrap();
         scored += usize::from(here.scores.is_some());
         assert_eq!(
             json(&here),
-            json(&server.profile(id, 200).unwrap()),
+            json(server.profile(id, 200).unwrap()),
             "customer {id}"
         );
+        assert_eq!(
+            json(file.points(id, 50).unwrap()),
+            json(server.points(id, 50).unwrap())
+        );
+        let bills = file.purchases_of(id, 3).unwrap();
+        assert_eq!(json(&bills), json(server.purchases_of(id, 3).unwrap()));
+        for b in bills {
+            assert_eq!(json(&b), json(server.purchase(b.id).unwrap()));
+        }
         let c = &here.customer;
         for reference in [Some(format!("#{id}")), c.phone.clone(), c.code.clone()]
             .into_iter()
@@ -944,5 +959,9 @@ fn a_customer_profile_reads_the_same_on_both_engines() {
     assert!(matches!(
         server.profile(999, 10),
         Err(CoreError::CustomerNotFound(_))
+    ));
+    assert!(matches!(
+        server.purchase(99_999),
+        Err(CoreError::PurchaseNotFound(99_999))
     ));
 }
