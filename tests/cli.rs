@@ -3190,6 +3190,53 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
             "{args:?}"
         );
     }
+    // A bill recorded at the counter on the server, once however often it is sent.
+    let before = json(d, &["purchase", "list", "--customer", "KH000007"]);
+    let add = [
+        "purchase",
+        "add",
+        "--customer",
+        "KH000007",
+        "--amount",
+        "120000",
+    ];
+    let first = run(d, "vi", &[&add[..], &["--id", "srv-1", "--json"]].concat());
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let again = run(d, "vi", &[&add[..], &["--id", "srv-1", "--json"]].concat());
+    let (first, again): (Value, Value) = (
+        serde_json::from_slice(&first.stdout).unwrap(),
+        serde_json::from_slice(&again.stdout).unwrap(),
+    );
+    assert_eq!(first["purchase"]["id"], again["purchase"]["id"]);
+    let listed = run(
+        d,
+        "vi",
+        &["purchase", "list", "--customer", "KH000007", "--json"],
+    );
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["id"], first["purchase"]["id"]);
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        before.as_array().unwrap().len() + 1
+    );
+    // The shop's file is not the server: it has not seen the bill.
+    assert_eq!(
+        json(d, &["purchase", "list", "--customer", "KH000007"]),
+        before
+    );
+    // A voucher at a counter on the server is not there yet, and records nothing.
+    let out = run(d, "vi", &[&add[..], &["--voucher", "ABC123"]].concat());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("chưa làm được trên máy chủ PostgreSQL"),
+        "{err}"
+    );
+
     // --database names it too; what is not on the server yet says so and changes nothing.
     let out = kq_base(d, "vi")
         .args([

@@ -77,6 +77,60 @@ pub fn insert(conn: &Connection, e: &AuditRow) -> Result<()> {
     Ok(())
 }
 
+/// The chain's lock on a server: held from reading the head to the commit, so entries from
+/// several counters link one after another.
+const CHAIN_LOCK: i64 = 0x4b51_4155_4449; // "KQAUDI"
+
+/// Append on a server: under the chain's lock, `make(id, prev_hash)` gives the row to insert
+/// after the newest entry (None: the log is empty) (ids are never reused there: the log refuses DELETE and TRUNCATE).
+/// Needs the caller's transaction.
+pub fn append_pg(
+    link: &super::pg::Link,
+    make: impl FnOnce(i64, Option<&str>) -> AuditRow,
+) -> Result<i64> {
+    if !link.in_transaction() {
+        return Err(CoreError::Internal(
+            "audit::record needs the caller's write transaction".into(),
+        ));
+    }
+    link.with(|c| {
+        c.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK])?;
+        let head = c.query_opt(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            &[],
+        )?;
+        let (last, prev): (i64, Option<String>) = match head {
+            Some(r) => (r.get(0), Some(r.get(1))),
+            None => (0, None),
+        };
+        let e = make(last + 1, prev.as_deref());
+        c.execute(
+            &format!(
+                "INSERT INTO audit_log ({COLS})
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            ),
+            &[
+                &e.id,
+                &e.at,
+                &e.actor_id,
+                &e.actor_name,
+                &e.via,
+                &e.action,
+                &e.entity,
+                &e.entity_id,
+                &e.customer_id,
+                &e.before_json,
+                &e.after_json,
+                &e.prev_hash,
+                &e.hash,
+                &e.mac_key,
+                &e.mac,
+            ],
+        )?;
+        Ok(e.id)
+    })
+}
+
 /// Filters already resolved to ids and instants; every one optional.
 #[derive(Debug, Clone, Default)]
 pub struct Where {

@@ -1225,8 +1225,40 @@ pub fn add_refund_stats(conn: &Connection, id: i64, amount_minor: i64) -> Result
 }
 
 /// Fold a new purchase into the cached per-customer figures used for sorting lists.
-pub fn add_purchase_stats(conn: &Connection, id: i64, at: i64, total_minor: i64) -> Result<()> {
-    add_purchases_stats(conn, id, 1, total_minor, at, at)
+pub fn add_purchase_stats<'a>(
+    conn: impl Into<Conn<'a>>,
+    id: i64,
+    at: i64,
+    total_minor: i64,
+) -> Result<()> {
+    match conn.into() {
+        Conn::Lite(c) => add_purchases_stats(c, id, 1, total_minor, at, at),
+        Conn::Pg(p) => {
+            p.with(|c| {
+                c.execute(
+                    "UPDATE customers SET visits = visits + 1, total_minor = total_minor + $2,
+                        first_purchase_at = least(coalesce(first_purchase_at, $3), $3),
+                        last_purchase_at = greatest(coalesce(last_purchase_at, $3), $3)
+                     WHERE id = $1",
+                    &[&id, &total_minor, &at],
+                )
+            })?;
+            Ok(())
+        }
+    }
+}
+
+/// Hold the customer's row until the bill's transaction ends, so that two counters billing
+/// one customer take turns and the second sees the first's points. SQLite's write
+/// transaction already holds the whole file.
+pub fn hold_for_bill<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
+    match conn.into() {
+        Conn::Lite(_) => Ok(()),
+        Conn::Pg(p) => {
+            p.with(|c| c.query_opt("SELECT 1 FROM customers WHERE id = $1 FOR UPDATE", &[&id]))?;
+            Ok(())
+        }
+    }
 }
 
 /// Fold `visits` purchases totalling `total_minor`, from `first` to `last`, into them.

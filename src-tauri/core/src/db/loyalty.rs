@@ -82,7 +82,32 @@ pub struct NewEntry<'a> {
     pub reason: Option<&'a str>,
 }
 
-pub fn insert_entry(conn: &Connection, e: &NewEntry, now: i64) -> Result<i64> {
+pub fn insert_entry<'a>(conn: impl Into<Conn<'a>>, e: &NewEntry, now: i64) -> Result<i64> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        // Not sealed on a server: the seal's key belongs to one computer (store::audit).
+        Conn::Pg(p) => {
+            return p.with(|c| {
+                Ok(c.query_one(
+                    "INSERT INTO points_ledger (customer_id, kind, points, at, purchase_id,
+                        refund_id, staff, reason, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    &[
+                        &e.customer_id,
+                        &e.kind,
+                        &e.points,
+                        &e.at,
+                        &e.purchase_id,
+                        &e.refund_id,
+                        &e.staff,
+                        &e.reason,
+                        &now,
+                    ],
+                )?
+                .get(0))
+            })
+        }
+    };
     conn.prepare_cached(
         "INSERT INTO points_ledger (customer_id, kind, points, at, purchase_id, refund_id, staff,
             reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -120,12 +145,18 @@ pub fn balance<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<i64> {
 }
 
 /// (at, points) in ledger order, for the first-in first-out expiry replay.
-pub fn movements(conn: &Connection, customer_id: i64) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, points FROM points_ledger WHERE customer_id = ?1 ORDER BY at, id",
-    )?;
-    let rows = stmt.query_map([customer_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn movements<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<Vec<(i64, i64)>> {
+    const SQL: &str = "SELECT at, points FROM points_ledger WHERE customer_id = ?1 ORDER BY at, id";
+    fn step(r: &impl Row) -> Result<(i64, i64)> {
+        Ok((r.col(0)?, r.col(1)?))
+    }
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(SQL)?
+            .query_and_then([customer_id], |r| step(r))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(&SQL.replace("?1", "$1"), &[&customer_id], step),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -186,24 +217,47 @@ pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
 
 /// Points a purchase moved: (earned, redeemed, returned by refunds, reversed by refunds),
 /// each as a non-negative number.
-pub fn purchase_points(conn: &Connection, purchase_id: i64) -> Result<(i64, i64, i64, i64)> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT
-               total(CASE WHEN kind = 'earn' THEN points END),
-               -total(CASE WHEN kind = 'redeem' THEN points END),
-               total(CASE WHEN kind = 'refund' AND points > 0 THEN points END),
-               -total(CASE WHEN kind = 'refund' AND points < 0 THEN points END)
-             FROM points_ledger WHERE purchase_id = ?1",
-        )?
-        .query_row([purchase_id], |r| {
-            Ok((
-                from_total(r.get(0)?),
-                from_total(r.get(1)?),
-                from_total(r.get(2)?),
-                from_total(r.get(3)?),
-            ))
-        })?)
+pub fn purchase_points<'a>(
+    conn: impl Into<Conn<'a>>,
+    purchase_id: i64,
+) -> Result<(i64, i64, i64, i64)> {
+    fn four(r: &impl Row) -> Result<(i64, i64, i64, i64)> {
+        Ok((
+            from_total(r.col(0)?),
+            from_total(r.col(1)?),
+            from_total(r.col(2)?),
+            from_total(r.col(3)?),
+        ))
+    }
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(
+                "SELECT
+                   total(CASE WHEN kind = 'earn' THEN points END),
+                   -total(CASE WHEN kind = 'redeem' THEN points END),
+                   total(CASE WHEN kind = 'refund' AND points > 0 THEN points END),
+                   -total(CASE WHEN kind = 'refund' AND points < 0 THEN points END)
+                 FROM points_ledger WHERE purchase_id = ?1",
+            )?
+            .query_and_then([purchase_id], |r| four(r))?
+            .next()
+            .unwrap_or_else(|| Err(crate::error::CoreError::Internal("no sum row".into()))),
+        Conn::Pg(p) => p
+            .with_rows(
+                "SELECT
+                   coalesce(sum(CASE WHEN kind = 'earn' THEN points END), 0)::float8,
+                   -coalesce(sum(CASE WHEN kind = 'redeem' THEN points END), 0)::float8,
+                   coalesce(sum(CASE WHEN kind = 'refund' AND points > 0 THEN points END),
+                            0)::float8,
+                   -coalesce(sum(CASE WHEN kind = 'refund' AND points < 0 THEN points END),
+                             0)::float8
+                 FROM points_ledger WHERE purchase_id = $1",
+                &[&purchase_id],
+                four,
+            )?
+            .pop()
+            .ok_or_else(|| crate::error::CoreError::Internal("no sum row".into())),
+    }
 }
 
 /// Purchases minus refunds of one customer with `since < at <= until`.
@@ -296,19 +350,28 @@ pub fn current_tiers_all(conn: &Connection) -> Result<HashMap<i64, Option<String
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn insert_tier_move(
-    conn: &Connection,
+pub fn insert_tier_move<'a>(
+    conn: impl Into<Conn<'a>>,
     customer_id: i64,
     at: i64,
     from: Option<&str>,
     to: Option<&str>,
     spend_minor: i64,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO tier_history (customer_id, at, from_tier, to_tier, spend_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![customer_id, at, from, to, spend_minor])?;
+    const SQL: &str = "INSERT INTO tier_history (customer_id, at, from_tier, to_tier,
+         spend_minor) VALUES (?1, ?2, ?3, ?4, ?5)";
+    match conn.into() {
+        Conn::Lite(c) => {
+            c.prepare_cached(SQL)?
+                .execute(params![customer_id, at, from, to, spend_minor])?;
+        }
+        Conn::Pg(p) => {
+            let sql = (1..=5).fold(SQL.to_owned(), |s, n| {
+                s.replace(&format!("?{n}"), &format!("${n}"))
+            });
+            p.with(|c| c.execute(&sql, &[&customer_id, &at, &from, &to, &spend_minor]))?;
+        }
+    }
     Ok(())
 }
 

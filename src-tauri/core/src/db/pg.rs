@@ -135,6 +135,9 @@ impl Server {
 pub struct Link {
     server: Server,
     client: std::cell::RefCell<Option<Client>>,
+    /// Inside `begin` … `commit`: a dropped link is then never replaced, since the statements
+    /// left would run outside the transaction on the new one.
+    in_tx: std::cell::Cell<bool>,
 }
 
 impl Link {
@@ -148,6 +151,7 @@ impl Link {
         Ok(Link {
             server,
             client: std::cell::RefCell::new(Some(client)),
+            in_tx: std::cell::Cell::new(false),
         })
     }
 
@@ -165,6 +169,9 @@ impl Link {
         let mut slot = self.client.borrow_mut();
         if slot.as_ref().is_none_or(Client::is_closed) {
             *slot = None;
+            if self.in_tx.get() {
+                return Err(self.server.unreachable());
+            }
             *slot = Some(self.server.connect()?);
         }
         let Some(client) = slot.as_mut() else {
@@ -179,6 +186,35 @@ impl Link {
                 Err(self.server.failed(e))
             }
         }
+    }
+
+    /// `f` in one READ COMMITTED transaction, committed only when it succeeds. A link lost
+    /// on the way is an error and the server rolls the transaction back; it is never
+    /// half-applied.
+    pub fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.in_tx.get() {
+            return Err(CoreError::Internal("nested server transaction".into()));
+        }
+        self.with(|c| c.batch_execute("BEGIN"))?;
+        self.in_tx.set(true);
+        let out = f();
+        let end = match &out {
+            Ok(_) => self.with(|c| c.batch_execute("COMMIT")),
+            Err(_) => self.with(|c| c.batch_execute("ROLLBACK")),
+        };
+        self.in_tx.set(false);
+        if end.is_err() {
+            // Unknown state: a fresh link for the next call.
+            *self.client.borrow_mut() = None;
+        }
+        let v = out?;
+        end?;
+        Ok(v)
+    }
+
+    /// Whether a transaction is open on the link (writes must be inside one).
+    pub fn in_transaction(&self) -> bool {
+        self.in_tx.get()
     }
 
     /// The rows of one query, each turned into a `T` by `f` (the same mapper as SQLite's).

@@ -27,7 +27,53 @@ pub struct NewItem<'a> {
     pub warranty_months: Option<u32>,
 }
 
-pub fn insert(conn: &Connection, p: &NewPurchase, items: &[NewItem], now: i64) -> Result<i64> {
+pub fn insert<'a>(
+    conn: impl Into<Conn<'a>>,
+    p: &NewPurchase,
+    items: &[NewItem],
+    now: i64,
+) -> Result<i64> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        Conn::Pg(link) => {
+            return link.with(|c| {
+                let id: i64 = c
+                    .query_one(
+                        "INSERT INTO purchases (client_id, customer_id, at, total_minor,
+                            payment_method, note, staff, created_at, discount_minor)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                        &[
+                            &p.client_id,
+                            &p.customer_id,
+                            &p.at,
+                            &p.total_minor,
+                            &p.payment_method,
+                            &p.note,
+                            &p.staff,
+                            &now,
+                            &p.discount_minor,
+                        ],
+                    )?
+                    .get(0);
+                for it in items {
+                    c.execute(
+                        "INSERT INTO purchase_items (purchase_id, product, quantity,
+                            unit_price_minor, line_total_minor, warranty_months)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        &[
+                            &id,
+                            &it.product,
+                            &it.quantity.to_string(),
+                            &it.unit_price_minor,
+                            &it.line_total_minor,
+                            &it.warranty_months.map(i64::from),
+                        ],
+                    )?;
+                }
+                Ok(id)
+            })
+        }
+    };
     conn.prepare_cached(
         "INSERT INTO purchases (client_id, customer_id, at, total_minor, payment_method, note,
             staff, created_at, discount_minor)
@@ -234,24 +280,42 @@ pub fn gross_total(conn: &Connection, customer_id: i64) -> Result<i64> {
 /// `since < at <= until`, purchases minus refunds (as `db::loyalty::spend`). Same sums, in
 /// the same order, as those two queries: the window is a filter on the one index scan
 /// instead of a second scan of its own.
-pub fn gross_and_spend(
-    conn: &Connection,
+pub fn gross_and_spend<'a>(
+    conn: impl Into<Conn<'a>>,
     customer_id: i64,
     since: i64,
     until: i64,
 ) -> Result<(i64, i64)> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT total(total_minor),
-               total(CASE WHEN at > ?2 AND at <= ?3 THEN total_minor END)
-               - (SELECT total(r.amount_minor) FROM refunds r
-                   JOIN purchases p ON p.id = r.purchase_id
-                   WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)
-             FROM purchases WHERE customer_id = ?1",
-        )?
-        .query_row(params![customer_id, since, until], |r| {
-            Ok((limits::from_total(r.get(0)?), limits::from_total(r.get(1)?)))
-        })?)
+    fn two(r: &impl Row) -> Result<(i64, i64)> {
+        Ok((limits::from_total(r.col(0)?), limits::from_total(r.col(1)?)))
+    }
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(
+                "SELECT total(total_minor),
+                   total(CASE WHEN at > ?2 AND at <= ?3 THEN total_minor END)
+                   - (SELECT total(r.amount_minor) FROM refunds r
+                       JOIN purchases p ON p.id = r.purchase_id
+                       WHERE p.customer_id = ?1 AND r.at > ?2 AND r.at <= ?3)
+                 FROM purchases WHERE customer_id = ?1",
+            )?
+            .query_and_then(params![customer_id, since, until], |r| two(r))?
+            .next()
+            .unwrap_or_else(|| Err(crate::error::CoreError::Internal("no sum row".into()))),
+        Conn::Pg(p) => p
+            .with_rows(
+                "SELECT coalesce(sum(total_minor), 0)::float8,
+                   coalesce(sum(CASE WHEN at > $2 AND at <= $3 THEN total_minor END), 0)::float8
+                   - (SELECT coalesce(sum(r.amount_minor), 0)::float8 FROM refunds r
+                       JOIN purchases p ON p.id = r.purchase_id
+                       WHERE p.customer_id = $1 AND r.at > $2 AND r.at <= $3)
+                 FROM purchases WHERE customer_id = $1",
+                &[&customer_id, &since, &until],
+                two,
+            )?
+            .pop()
+            .ok_or_else(|| crate::error::CoreError::Internal("no sum row".into())),
+    }
 }
 
 /// Count a bill in its customer's cached figures when it is not the customer's first
@@ -259,12 +323,26 @@ pub fn gross_and_spend(
 /// `db::customers::add_purchase_stats` gives, but with first_purchase_at left out of the SET,
 /// so its index entry is not rewritten and the commit writes one page less. False when the
 /// bill may be the first (then nothing was changed and the caller uses that function).
-pub fn count_later_bill(
-    conn: &Connection,
+pub fn count_later_bill<'a>(
+    conn: impl Into<Conn<'a>>,
     customer_id: i64,
     at: i64,
     total_minor: i64,
 ) -> Result<bool> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        Conn::Pg(p) => {
+            let n = p.with(|c| {
+                c.execute(
+                    "UPDATE customers SET visits = visits + 1, total_minor = total_minor + $3,
+                        last_purchase_at = greatest(coalesce(last_purchase_at, $2), $2)
+                     WHERE id = $1 AND first_purchase_at <= $2",
+                    &[&customer_id, &at, &total_minor],
+                )
+            })?;
+            return Ok(n > 0);
+        }
+    };
     let n = conn
         .prepare_cached(
             "UPDATE customers SET visits = visits + 1, total_minor = total_minor + ?3,
@@ -296,12 +374,21 @@ pub fn any(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM purchases)", [], |r| r.get(0))?)
 }
 
-pub fn id_by_client_id(conn: &Connection, client_id: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM purchases WHERE client_id = ?1",
-            [client_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn id_by_client_id<'a>(conn: impl Into<Conn<'a>>, client_id: &str) -> Result<Option<i64>> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .query_row(
+                "SELECT id FROM purchases WHERE client_id = ?1",
+                [client_id],
+                |r| r.get(0),
+            )
+            .optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(
+                "SELECT id FROM purchases WHERE client_id = $1",
+                &[&client_id],
+            )?
+            .map(|r| r.get(0)))
+        }),
+    }
 }

@@ -1,7 +1,8 @@
 //! Voucher programmes, their codes and the bills that redeemed them.
 
+use super::{Conn, Row};
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
 
 /// A programme as stored; amounts in minor units, times as unix instants.
@@ -67,30 +68,30 @@ const PROGRAM_COLS: &str = "p.id, p.name, p.kind, p.amount_minor, p.percent, p.g
     p.per_customer, p.quantity, p.budget_minor, p.audience, p.next_min_minor, p.next_days,
     p.uses, p.spent_minor, p.created_at, p.ended_at";
 
-fn program_row(r: &Row, at: usize) -> rusqlite::Result<ProgramRow> {
+fn program_row(r: &impl Row, at: usize) -> Result<ProgramRow> {
     Ok(ProgramRow {
-        id: r.get(at)?,
-        name: r.get(at + 1)?,
-        kind: r.get(at + 2)?,
-        amount_minor: r.get(at + 3)?,
-        percent: r.get(at + 4)?,
-        gift: r.get(at + 5)?,
-        gift_cost_minor: r.get(at + 6)?,
-        multiplier: r.get(at + 7)?,
-        points: r.get(at + 8)?,
-        min_bill_minor: r.get(at + 9)?,
-        valid_from: r.get(at + 10)?,
-        valid_until: r.get(at + 11)?,
-        per_customer: r.get(at + 12)?,
-        quantity: r.get(at + 13)?,
-        budget_minor: r.get(at + 14)?,
-        audience: r.get(at + 15)?,
-        next_min_minor: r.get(at + 16)?,
-        next_days: r.get(at + 17)?,
-        uses: r.get(at + 18)?,
-        spent_minor: r.get(at + 19)?,
-        created_at: r.get(at + 20)?,
-        ended_at: r.get(at + 21)?,
+        id: r.col(at)?,
+        name: r.col(at + 1)?,
+        kind: r.col(at + 2)?,
+        amount_minor: r.col(at + 3)?,
+        percent: r.col(at + 4)?,
+        gift: r.col(at + 5)?,
+        gift_cost_minor: r.col(at + 6)?,
+        multiplier: r.col(at + 7)?,
+        points: r.col(at + 8)?,
+        min_bill_minor: r.col(at + 9)?,
+        valid_from: r.col(at + 10)?,
+        valid_until: r.col(at + 11)?,
+        per_customer: r.col(at + 12)?,
+        quantity: r.col(at + 13)?,
+        budget_minor: r.col(at + 14)?,
+        audience: r.col(at + 15)?,
+        next_min_minor: r.col(at + 16)?,
+        next_days: r.col(at + 17)?,
+        uses: r.col(at + 18)?,
+        spent_minor: r.col(at + 19)?,
+        created_at: r.col(at + 20)?,
+        ended_at: r.col(at + 21)?,
     })
 }
 
@@ -128,13 +129,12 @@ pub fn insert_program(conn: &Connection, p: &ProgramRow, staff: Option<&str>) ->
 }
 
 pub fn program(conn: &Connection, id: i64) -> Result<Option<ProgramRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {PROGRAM_COLS} FROM voucher_programs p WHERE p.id = ?1"),
-            [id],
-            |r| program_row(r, 0),
-        )
-        .optional()?)
+    conn.prepare(&format!(
+        "SELECT {PROGRAM_COLS} FROM voucher_programs p WHERE p.id = ?1"
+    ))?
+    .query_and_then([id], |r| program_row(r, 0))?
+    .next()
+    .transpose()
 }
 
 /// Ids of the programmes with this exact name, newest first.
@@ -150,8 +150,8 @@ pub fn programs(conn: &Connection) -> Result<Vec<ProgramRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {PROGRAM_COLS} FROM voucher_programs p ORDER BY p.id DESC"
     ))?;
-    let rows = stmt.query_map([], |r| program_row(r, 0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_and_then([], |r| program_row(r, 0))?;
+    rows.collect()
 }
 
 pub fn end_program(conn: &Connection, id: i64, now: i64) -> Result<()> {
@@ -163,15 +163,24 @@ pub fn end_program(conn: &Connection, id: i64, now: i64) -> Result<()> {
 }
 
 /// The next-purchase rules a bill of `total` at `at` meets.
-pub fn rules_met(conn: &Connection, at: i64, total: i64) -> Result<Vec<ProgramRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn rules_met<'a>(conn: impl Into<Conn<'a>>, at: i64, total: i64) -> Result<Vec<ProgramRow>> {
+    let sql = format!(
         "SELECT {PROGRAM_COLS} FROM voucher_programs p
          WHERE p.next_min_minor IS NOT NULL AND p.ended_at IS NULL
            AND p.valid_until > ?1 AND p.valid_from <= ?1 AND p.next_min_minor <= ?2
          ORDER BY p.id"
-    ))?;
-    let rows = stmt.query_map(params![at, total], |r| program_row(r, 0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    );
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&sql)?
+            .query_and_then(params![at, total], |r| program_row(r, 0))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(
+            &sql.replace("?1", "$1").replace("?2", "$2"),
+            &[&at, &total],
+            |r| program_row(r, 0),
+        ),
+    }
 }
 
 pub struct NewVoucher<'a> {
@@ -184,23 +193,48 @@ pub struct NewVoucher<'a> {
 }
 
 /// Insert a voucher; None when its code is taken (the caller draws another).
-pub fn insert_voucher(conn: &Connection, v: &NewVoucher, now: i64) -> Result<Option<i64>> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO vouchers (program_id, code, customer_id, valid_from, valid_until,
-                issued_at, source_purchase_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING",
-        )?
-        .execute(params![
-            v.program_id,
-            v.code,
-            v.customer_id,
-            v.valid_from,
-            v.valid_until,
-            now,
-            v.source_purchase_id
-        ])?;
-    Ok((n == 1).then(|| conn.last_insert_rowid()))
+pub fn insert_voucher<'a>(
+    conn: impl Into<Conn<'a>>,
+    v: &NewVoucher,
+    now: i64,
+) -> Result<Option<i64>> {
+    const SQL: &str = "INSERT INTO vouchers (program_id, code, customer_id, valid_from,
+            valid_until, issued_at, source_purchase_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING";
+    match conn.into() {
+        Conn::Lite(conn) => {
+            let n = conn.prepare_cached(SQL)?.execute(params![
+                v.program_id,
+                v.code,
+                v.customer_id,
+                v.valid_from,
+                v.valid_until,
+                now,
+                v.source_purchase_id
+            ])?;
+            Ok((n == 1).then(|| conn.last_insert_rowid()))
+        }
+        Conn::Pg(p) => {
+            let sql = (1..=7).fold(format!("{SQL} RETURNING id"), |s, n| {
+                s.replace(&format!("?{n}"), &format!("${n}"))
+            });
+            p.with(|c| {
+                Ok(c.query_opt(
+                    &sql,
+                    &[
+                        &v.program_id,
+                        &v.code,
+                        &v.customer_id,
+                        &v.valid_from,
+                        &v.valid_until,
+                        &now,
+                        &v.source_purchase_id,
+                    ],
+                )?
+                .map(|r| r.get(0)))
+            })
+        }
+    }
 }
 
 pub fn code_exists(conn: &Connection, code: &str) -> Result<bool> {
@@ -244,37 +278,49 @@ pub struct VoucherRow {
 
 const VOUCHER_COLS: &str = "v.id, v.code, v.customer_id, v.valid_from, v.valid_until, v.uses";
 
-fn voucher_row(r: &Row) -> rusqlite::Result<VoucherRow> {
+fn voucher_row(r: &impl Row) -> Result<VoucherRow> {
     Ok(VoucherRow {
-        id: r.get(0)?,
-        code: r.get(1)?,
-        customer_id: r.get(2)?,
-        valid_from: r.get(3)?,
-        valid_until: r.get(4)?,
-        uses: r.get(5)?,
+        id: r.col(0)?,
+        code: r.col(1)?,
+        customer_id: r.col(2)?,
+        valid_from: r.col(3)?,
+        valid_until: r.col(4)?,
+        uses: r.col(5)?,
         program: program_row(r, 6)?,
     })
 }
 
-pub fn by_code(conn: &Connection, code: &str) -> Result<Option<VoucherRow>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
-             JOIN voucher_programs p ON p.id = v.program_id WHERE v.code = ?1"
-        ))?
-        .query_row([code], voucher_row)
-        .optional()?)
+pub fn by_code<'a>(conn: impl Into<Conn<'a>>, code: &str) -> Result<Option<VoucherRow>> {
+    let sql = format!(
+        "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
+         JOIN voucher_programs p ON p.id = v.program_id WHERE v.code = ?1"
+    );
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&sql)?
+            .query_and_then([code], |r| voucher_row(r))?
+            .next()
+            .transpose(),
+        Conn::Pg(p) => Ok(p
+            .with_rows(&sql.replace("?1", "$1"), &[&code], voucher_row)?
+            .pop()),
+    }
 }
 
 /// The vouchers a bill earned (the next-purchase rule).
-pub fn earned_by(conn: &Connection, purchase_id: i64) -> Result<Vec<VoucherRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn earned_by<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<Vec<VoucherRow>> {
+    let sql = format!(
         "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
          JOIN voucher_programs p ON p.id = v.program_id
          WHERE v.source_purchase_id = ?1 ORDER BY v.id"
-    ))?;
-    let rows = stmt.query_map([purchase_id], voucher_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    );
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&sql)?
+            .query_and_then([purchase_id], |r| voucher_row(r))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(&sql.replace("?1", "$1"), &[&purchase_id], voucher_row),
+    }
 }
 
 /// End an unused voucher now (the bill that earned it was refunded in full).
@@ -294,8 +340,8 @@ pub fn of_customer(conn: &Connection, customer_id: i64, limit: u32) -> Result<Ve
          JOIN voucher_programs p ON p.id = v.program_id
          WHERE v.customer_id = ?1 ORDER BY v.valid_until DESC, v.id DESC LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![customer_id, limit], voucher_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_and_then(params![customer_id, limit], |r| voucher_row(r))?;
+    rows.collect()
 }
 
 /// The customer's redemptions of a programme that count.
@@ -355,17 +401,25 @@ pub struct Redeemed {
     pub returned_at: Option<i64>,
 }
 
-pub fn redemption_of(conn: &Connection, purchase_id: i64) -> Result<Option<Redeemed>> {
-    let found: Option<(i64, String, i64, i64, Option<i64>)> = conn
-        .prepare_cached(
-            "SELECT r.id, v.code, r.discount_minor, r.bonus_points, r.returned_at
-             FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
-             WHERE r.purchase_id = ?1",
-        )?
-        .query_row([purchase_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .optional()?;
+pub fn redemption_of<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<Option<Redeemed>> {
+    const SQL: &str = "SELECT r.id, v.code, r.discount_minor, r.bonus_points, r.returned_at
+         FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
+         WHERE r.purchase_id = ?1";
+    type Found = (i64, String, i64, i64, Option<i64>);
+    fn found(r: &impl Row) -> Result<Found> {
+        Ok((r.col(0)?, r.col(1)?, r.col(2)?, r.col(3)?, r.col(4)?))
+    }
+    let conn = conn.into();
+    let found: Option<Found> = match conn {
+        Conn::Lite(c) => c
+            .prepare_cached(SQL)?
+            .query_and_then([purchase_id], |r| found(r))?
+            .next()
+            .transpose()?,
+        Conn::Pg(p) => p
+            .with_rows(&SQL.replace("?1", "$1"), &[&purchase_id], found)?
+            .pop(),
+    };
     let Some((id, code, discount_minor, bonus_points, returned_at)) = found else {
         return Ok(None);
     };

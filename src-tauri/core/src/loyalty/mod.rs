@@ -304,11 +304,12 @@ pub(crate) fn apply_expiry(
 }
 
 /// Write expire entries for lots found due; returns the points expired.
-pub(crate) fn record_expiries(
-    conn: &Connection,
+pub(crate) fn record_expiries<'a>(
+    conn: impl Into<db::Conn<'a>>,
     customer_id: i64,
     due: &[(i64, i64)],
 ) -> Result<i64> {
+    let conn = conn.into();
     let now = time::now();
     let mut total = 0;
     for &(at, points) in due {

@@ -117,7 +117,7 @@ fn tier_time(at: i64) -> i64 {
 }
 
 fn plan(
-    conn: &Connection,
+    conn: db::Conn,
     (rules, tiers): (&Rules, &[TierDef]),
     customer_id: i64,
     total_minor: i64,
@@ -169,7 +169,7 @@ fn voucher_code(input: &PurchaseInput) -> Option<&str> {
 
 /// The stored result of a purchase, for a replay of its client id.
 fn replay(
-    conn: &Connection,
+    conn: db::Conn,
     purchase_id: i64,
     input: &PurchaseInput,
     exp: u32,
@@ -218,7 +218,7 @@ fn entry<'a>(
 }
 
 /// A typed bill time, within the purchase-date window, or now.
-fn at_or_now(conn: &Connection, at: Option<&str>) -> Result<i64> {
+fn at_or_now(conn: db::Conn, at: Option<&str>) -> Result<i64> {
     match at.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
             let tz = timezone(conn)?;
@@ -338,7 +338,7 @@ struct Figures {
 /// the bill's time, in that order (a bill over the limit is refused as such whatever its
 /// date), and the 12-month spend read in the same pass as the total.
 fn figures(
-    conn: &Connection,
+    conn: db::Conn,
     customer_id: i64,
     total_minor: i64,
     exp: u32,
@@ -360,7 +360,7 @@ fn figures(
 /// The customer a bill is for (refused when archived) and the bill's total, within the
 /// per-bill limit.
 fn billable(
-    conn: &Connection,
+    conn: db::Conn,
     customer_id: i64,
     amount: &str,
     code: &str,
@@ -376,7 +376,7 @@ fn billable(
 
 /// A tier move from `from` to `to`, recorded when they differ.
 fn tier_move(
-    conn: &Connection,
+    conn: db::Conn,
     customer_id: i64,
     at: i64,
     from: Option<&str>,
@@ -392,7 +392,7 @@ fn tier_move(
 /// A bill at `at` in the customer's figures, and the tier move it makes (judged at
 /// `judged`): their spend and tier after it.
 fn count_bill(
-    conn: &Connection,
+    conn: db::Conn,
     tiers: &[TierDef],
     customer_id: i64,
     p: &Plan,
@@ -419,7 +419,7 @@ fn count_bill(
 
 /// The points a bill redeems and earns, as entries of the ledger.
 fn bill_points(
-    conn: &Connection,
+    conn: db::Conn,
     customer_id: i64,
     p: &Plan,
     at: i64,
@@ -449,7 +449,7 @@ impl Store {
         let actor = self.require(Perm::Serve)?;
         let staff = actor.attribution(input.staff.as_deref());
         let staff = staff.as_deref();
-        self.write(|conn| {
+        self.write_any(|conn| {
             let ((code, exp), rules) = loyalty::bill_settings(conn)?;
             let client_id = input
                 .client_id
@@ -461,6 +461,8 @@ impl Store {
                     return replay(conn, id, &input, exp);
                 }
             }
+            // Counters billing one customer take turns from here (one on SQLite anyway).
+            db::customers::hold_for_bill(conn, input.customer_id)?;
             let (customer, total_minor) =
                 billable(conn, input.customer_id, &input.amount, &code, exp)?;
             let f = figures(conn, customer.id, total_minor, exp, input.at.as_deref())?;
@@ -560,24 +562,27 @@ impl Store {
     /// What a bill would cost with `redeem` points, checked like a real purchase.
     pub fn quote(&self, input: &PurchaseInput) -> Result<Quote> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let (code, exp) = currency(&conn)?;
-        existing(&conn, input.customer_id)?;
+        self.read(|conn| self.quote_on(conn, input))
+    }
+
+    fn quote_on(&self, conn: db::Conn, input: &PurchaseInput) -> Result<Quote> {
+        let (code, exp) = currency(conn)?;
+        existing(conn, input.customer_id)?;
         let total_minor = bill_total(&input.amount, &code, exp)?;
         let f = figures(
-            &conn,
+            conn,
             input.customer_id,
             total_minor,
             exp,
             input.at.as_deref(),
         )?;
-        let rules = loyalty::rules(&conn)?;
-        let tiers = loyalty::tiers(&conn)?;
+        let rules = loyalty::rules(conn)?;
+        let tiers = loyalty::tiers(conn)?;
         let applied = voucher_code(input)
-            .map(|c| vouchers::apply(&conn, c, input.customer_id, total_minor, f.at))
+            .map(|c| vouchers::apply(conn, c, input.customer_id, total_minor, f.at))
             .transpose()?;
         let p = plan(
-            &conn,
+            conn,
             (&rules, &tiers),
             input.customer_id,
             total_minor,

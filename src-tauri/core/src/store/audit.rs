@@ -488,7 +488,23 @@ fn validate(e: &NewAuditEntry) -> Result<AuditRow> {
 /// Call it inside the caller's write transaction (the one making the change), so the entry
 /// and the change commit or roll back together, and no other writer can slip an entry in
 /// between reading the last hash and appending. Outside a transaction it is refused.
-pub fn record(conn: &Connection, e: &NewAuditEntry) -> Result<i64> {
+///
+/// On a server the chain is the same chain, hash-linked in commit order: the entry takes the
+/// chain's lock (db::audit::append_pg) until the transaction ends. It is not sealed there:
+/// the seal's key belongs to one computer, and several write this log.
+pub fn record<'a>(conn: impl Into<db::Conn<'a>>, e: &NewAuditEntry) -> Result<i64> {
+    let conn = match conn.into() {
+        db::Conn::Lite(c) => c,
+        db::Conn::Pg(p) => {
+            let mut row = validate(e)?;
+            return db::audit::append_pg(p, |id, prev| {
+                row.id = id;
+                row.prev_hash = prev.unwrap_or(GENESIS).to_owned();
+                row.hash = row_hash(&row);
+                row.clone()
+            });
+        }
+    };
     if conn.is_autocommit() {
         return Err(CoreError::Internal(
             "audit::record needs the caller's write transaction".into(),

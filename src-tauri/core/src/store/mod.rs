@@ -311,6 +311,18 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::write`] on either engine, for the features ported to both: SQLite's
+    /// immediate transaction, or a transaction on the server.
+    pub(crate) fn write_any<T>(&self, f: impl FnOnce(db::Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Lite(_) => self.write(|c| f(db::Conn::Lite(c))),
+            Engine::Server(link) => {
+                let link = link_lock(link);
+                link.transaction(|| f(db::Conn::Pg(&link)))
+            }
+        }
+    }
+
     /// [`Store::write`] for one long bulk write, with a page cache of `cache_kib` for its
     /// duration (put back after, whatever the outcome).
     pub(crate) fn write_bulk<T>(

@@ -238,12 +238,13 @@ fn fresh_code(conn: &Connection) -> Result<String> {
 
 /// Insert a personal voucher under a fresh code (drawing again on the rare collision):
 /// its id and code.
-fn insert_personal(
-    conn: &Connection,
+fn insert_personal<'a>(
+    conn: impl Into<db::Conn<'a>>,
     rng: &mut impl rand::Rng,
     v: NewVoucher<'_>,
     now: i64,
 ) -> Result<(i64, String)> {
+    let conn = conn.into();
     loop {
         let c = code::generate(rng);
         let attempt = NewVoucher { code: &c, ..v };
@@ -401,13 +402,17 @@ pub(crate) struct Applied {
 /// the bill's time, not used, minimum bill, the per-customer limit, the quantity and the
 /// budget. Run inside the bill's write transaction, so two tills racing with one code
 /// cannot both pass.
-pub(crate) fn apply(
-    conn: &Connection,
+pub(crate) fn apply<'a>(
+    conn: impl Into<db::Conn<'a>>,
     typed: &str,
     customer_id: i64,
     total_minor: i64,
     at: i64,
 ) -> Result<Applied> {
+    // Vouchers at a counter on a server come with their row locks (docs/ARCHITECTURE.md).
+    let db::Conn::Lite(conn) = conn.into() else {
+        return Err(CoreError::NotOnServer);
+    };
     let (_, exp) = currency(conn)?;
     // Said back as typed, but never more of it than a code could be.
     let shown = || {
@@ -516,14 +521,17 @@ pub(crate) fn used(a: &Applied, bonus_points: i64, exp: u32) -> VoucherUse {
 }
 
 /// Record the redemption of `a` by the bill `purchase_id`.
-pub(crate) fn record(
-    conn: &Connection,
+pub(crate) fn record<'a>(
+    conn: impl Into<db::Conn<'a>>,
     a: &Applied,
     customer_id: i64,
     purchase_id: i64,
     at: i64,
     bonus_points: i64,
 ) -> Result<()> {
+    let db::Conn::Lite(conn) = conn.into() else {
+        return Err(CoreError::NotOnServer);
+    };
     db::vouchers::insert_redemption(
         conn,
         &NewRedemption {
@@ -541,7 +549,11 @@ pub(crate) fn record(
 }
 
 /// The voucher a stored bill used (for a replay of its client id).
-pub(crate) fn used_on(conn: &Connection, purchase_id: i64, exp: u32) -> Result<Option<VoucherUse>> {
+pub(crate) fn used_on<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    purchase_id: i64,
+    exp: u32,
+) -> Result<Option<VoucherUse>> {
     Ok(
         db::vouchers::redemption_of(conn, purchase_id)?.map(|r| VoucherUse {
             code: r.voucher.code.clone(),
@@ -585,14 +597,15 @@ pub(crate) fn after_refund(
 
 /// The vouchers a bill of `total_minor` at `at` earns by the next-purchase rules, valid
 /// from the day after the bill for each rule's days.
-pub(crate) fn issue_earned(
-    conn: &Connection,
+pub(crate) fn issue_earned<'a>(
+    conn: impl Into<db::Conn<'a>>,
     customer_id: i64,
     purchase_id: i64,
     at: i64,
     total_minor: i64,
     now: i64,
 ) -> Result<Vec<Voucher>> {
+    let conn = conn.into();
     let rules = db::vouchers::rules_met(conn, at, total_minor)?;
     if rules.is_empty() {
         return Ok(Vec::new());
@@ -628,7 +641,11 @@ pub(crate) fn issue_earned(
 }
 
 /// The vouchers a stored bill earned, as they stand now (for a replay of its client id).
-pub(crate) fn earned_by(conn: &Connection, purchase_id: i64) -> Result<Vec<Voucher>> {
+pub(crate) fn earned_by<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    purchase_id: i64,
+) -> Result<Vec<Voucher>> {
+    let conn = conn.into();
     let (tz, exp, now) = (timezone(conn)?, currency(conn)?.1, time::now());
     Ok(db::vouchers::earned_by(conn, purchase_id)?
         .iter()
