@@ -3237,7 +3237,8 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         "{err}"
     );
 
-    // --database names it too; what is not on the server yet says so and changes nothing.
+    // --database names it too: a new customer is added there; what is not on the server yet
+    // says so and changes nothing.
     let out = kq_base(d, "vi")
         .args([
             "--database",
@@ -3251,23 +3252,28 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         ])
         .output()
         .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let on_server = run(d, "vi", &["customer", "find", "0912000111", "--json"]);
+    let found: Value = serde_json::from_slice(&on_server.stdout).unwrap();
+    assert_eq!(found[0]["name"], "Lan");
+    assert!(json(d, &["customer", "find", "0912000111"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let out = run(d, "vi", &["customer", "archive", "0912000111"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("chưa làm được trên máy chủ PostgreSQL"),
         "{err}"
     );
-    assert!(json(d, &["customer", "find", "0912000111"])
-        .as_array()
-        .unwrap()
-        .is_empty());
-    let on_server = run(d, "vi", &["customer", "find", "0912000111", "--json"]);
-    assert_eq!(
-        on_server.stdout,
-        b"[]\n",
-        "{:?}",
-        String::from_utf8_lossy(&on_server.stdout)
-    );
+    let on_server = run(d, "vi", &["customer", "show", "0912000111", "--json"]);
+    let shown: Value = serde_json::from_slice(&on_server.stdout).unwrap();
+    assert_eq!(shown["customer"]["archived_at"], Value::Null);
 
     let back = tempfile::tempdir().unwrap();
     let file = back.path().join("khachquen.db");
@@ -3282,7 +3288,8 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
     let customers: i64 = rusqlite_conn(&file)
         .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(customers, 40);
+    // The demo's 40 and Lan, added at the counter on the server.
+    assert_eq!(customers, 41);
 
     let gone = kq_base(d, "vi")
         .args(["db", "migrate-to", "postgres://kq:bi-mat@127.0.0.1:1/shop"])

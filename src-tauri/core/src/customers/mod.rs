@@ -15,7 +15,6 @@ use crate::store::settings::currency;
 use crate::store::Store;
 use crate::{money, phone, text, time};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 
 pub const NAME_MAX: usize = 200;
@@ -171,7 +170,13 @@ pub(crate) fn resolve<'a>(conn: impl Into<db::Conn<'a>>, reference: &str) -> Res
 }
 
 /// Apply `input` over `base` (an empty record when adding), validating every field.
-fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>) -> Result<Record> {
+fn apply<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    base: Record,
+    input: CustomerInput,
+    id: Option<i64>,
+) -> Result<Record> {
+    let conn = conn.into();
     let mut rec = base;
     if let Some(n) = input.name {
         rec.name = valid_name(&n)?;
@@ -230,6 +235,7 @@ fn apply(conn: &Connection, base: Record, input: CustomerInput, id: Option<i64>)
             }
         };
     }
+    db::customers::hold_identity(conn, rec.phone.as_deref(), rec.code.as_deref())?;
     if let Some(p) = &rec.phone {
         if let Some((other, name)) = db::customers::active_by_phone(conn, p, id)? {
             return Err(CoreError::PhoneTaken {
@@ -356,7 +362,7 @@ pub(crate) fn search_ids(conn: db::Conn, query: &str, limit: u32) -> Result<(Vec
 impl Store {
     pub fn add_customer(&self, input: CustomerInput) -> Result<Customer> {
         let actor = self.require(Perm::Serve)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let rec = apply(conn, Record::default(), input, None)?;
             let id = db::customers::insert(conn, &rec, time::now())?;
             let c = existing(conn, id)?;

@@ -133,7 +133,11 @@ fn write_tags(conn: &Connection, id: i64, tags: &[String]) -> Result<()> {
     Ok(())
 }
 
-pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
+pub fn insert<'a>(conn: impl Into<Conn<'a>>, rec: &Record, now: i64) -> Result<i64> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        Conn::Pg(p) => return insert_pg(p, rec, now),
+    };
     let mut stmt = conn.prepare_cached(
         "INSERT INTO customers (code, name, name_fold, phone, phone_rev, birthday, gender, email,
             address, note, referred_by, source, created_at, updated_at)
@@ -160,6 +164,77 @@ pub fn insert(conn: &Connection, rec: &Record, now: i64) -> Result<i64> {
         write_tags(conn, id, &rec.tags)?;
     }
     Ok(id)
+}
+
+/// [`insert`] on a server: the row, its search words and its tags.
+fn insert_pg(link: &super::pg::Link, rec: &Record, now: i64) -> Result<i64> {
+    link.with(|c| {
+        let id: i64 = c
+            .query_one(
+                "INSERT INTO customers (code, name, name_fold, phone, phone_rev, birthday, gender,
+                    email, address, note, referred_by, source, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+                 RETURNING id",
+                &[
+                    &rec.code,
+                    &rec.name,
+                    &crate::text::fold(&rec.name),
+                    &rec.phone,
+                    &rec.phone.as_deref().map(phone::reversed),
+                    &rec.birthday,
+                    &rec.gender,
+                    &rec.email,
+                    &rec.address,
+                    &rec.note,
+                    &rec.referred_by,
+                    &rec.source,
+                    &now,
+                ],
+            )?
+            .get(0);
+        c.execute(
+            "INSERT INTO customer_search (id, name_fold, name_marked) VALUES ($1, $2, $3)",
+            &[
+                &id,
+                &crate::text::fold(&rec.name),
+                &crate::text::lower_marked(&rec.name),
+            ],
+        )?;
+        for t in &rec.tags {
+            c.execute(
+                "INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+                &[&id, t],
+            )?;
+        }
+        Ok(id)
+    })
+}
+
+/// On a server, hold a phone number and a shop code until the transaction ends, so that two
+/// counters adding the same customer at once take turns and the second is told who has it.
+/// (SQLite's write transaction holds the whole file.)
+pub fn hold_identity<'a>(
+    conn: impl Into<Conn<'a>>,
+    phone: Option<&str>,
+    code: Option<&str>,
+) -> Result<()> {
+    let Conn::Pg(p) = conn.into() else {
+        return Ok(());
+    };
+    let keys = [
+        phone.map(|p| format!("phone:{p}")),
+        code.map(|c| format!("code:{}", c.to_lowercase())),
+    ];
+    for key in keys.iter().flatten() {
+        p.with(|c| {
+            c.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[key],
+            )
+        })?;
+    }
+    Ok(())
 }
 
 pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> {
@@ -209,33 +284,54 @@ pub fn archive(conn: &Connection, id: i64, now: i64) -> Result<()> {
 }
 
 /// The active customer holding this normalised phone, other than `except`.
-pub fn active_by_phone(
-    conn: &Connection,
+pub fn active_by_phone<'a>(
+    conn: impl Into<Conn<'a>>,
     phone: &str,
     except: Option<i64>,
 ) -> Result<Option<(i64, String)>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name FROM customers WHERE phone = ?1 AND archived_at IS NULL AND id IS NOT ?2",
-            params![phone, except],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .query_row(
+                "SELECT id, name FROM customers WHERE phone = ?1 AND archived_at IS NULL
+                 AND id IS NOT ?2",
+                params![phone, except],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(
+                "SELECT id, name FROM customers WHERE phone = $1 AND archived_at IS NULL
+                 AND id IS DISTINCT FROM $2",
+                &[&phone, &except],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+        }),
+    }
 }
 
-pub fn active_by_code(
-    conn: &Connection,
+pub fn active_by_code<'a>(
+    conn: impl Into<Conn<'a>>,
     code: &str,
     except: Option<i64>,
 ) -> Result<Option<(i64, String)>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name FROM customers WHERE code = ?1 COLLATE NOCASE AND code IS NOT NULL
-             AND archived_at IS NULL AND id IS NOT ?2",
-            params![code, except],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .query_row(
+                "SELECT id, name FROM customers WHERE code = ?1 COLLATE NOCASE
+                 AND code IS NOT NULL AND archived_at IS NULL AND id IS NOT ?2",
+                params![code, except],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?),
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_opt(
+                "SELECT id, name FROM customers WHERE lower(code) = lower($1)
+                 AND code IS NOT NULL AND archived_at IS NULL AND id IS DISTINCT FROM $2",
+                &[&code, &except],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+        }),
+    }
 }
 
 /// Any customer (archived too) with this phone, active ones first, then the newest.

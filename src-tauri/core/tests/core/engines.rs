@@ -803,22 +803,56 @@ fn the_search_ranking_is_the_same_on_both_engines() {
 
 #[test]
 #[ignore = "needs PostgreSQL (scripts/test)"]
-fn a_counter_on_a_server_finds_and_refuses_what_is_not_ported_yet() {
+fn a_counter_on_a_server_adds_finds_and_refuses_what_is_not_ported_yet() {
     use khachquen_core::Store;
     let url = scratch_db();
     let s = Store::open_server(&url).unwrap();
     // A new database is given the schema on open, and is an empty shop.
     assert_eq!(s.customer_count().unwrap(), 0);
     assert!(s.search("nguyen", 10).unwrap().is_empty());
-    // What is not on the server yet says so, and writes nothing.
-    let err = s
+    // A new customer at the counter, found at once by name and phone.
+    let lan = s
         .add_customer(crate::customer("Lan", "0912 000 111"))
-        .unwrap_err();
+        .unwrap();
+    assert_eq!(s.search("0912000111", 5).unwrap()[0].id, lan.id);
+    assert_eq!(s.search("lan", 5).unwrap()[0].id, lan.id);
+    // What is not on the server yet says so, and writes nothing.
+    let err = s.archive_customer(lan.id).unwrap_err();
     assert!(matches!(err, CoreError::NotOnServer), "{err:?}");
-    assert_eq!(s.customer_count().unwrap(), 0);
+    assert!(s.customer(lan.id).unwrap().archived_at.is_none());
     // A second counter opening the same database finds it current and opens it as is.
     let t = Store::open_server(&url).unwrap();
-    assert_eq!(t.customer_count().unwrap(), 0);
+    assert_eq!(t.customer_count().unwrap(), 1);
+
+    // Two counters adding the same phone at once: one customer, and the other told who.
+    let (s, t) = (std::sync::Arc::new(s), std::sync::Arc::new(t));
+    for round in 0..5 {
+        let phone = format!("0987 000 10{round}");
+        let gate = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let adds: Vec<_> = [&s, &t]
+            .into_iter()
+            .enumerate()
+            .map(|(i, store)| {
+                let (store, gate, phone) = (store.clone(), gate.clone(), phone.clone());
+                std::thread::spawn(move || {
+                    gate.wait();
+                    store.add_customer(crate::customer(&format!("Khách {i}"), &phone))
+                })
+            })
+            .collect();
+        let results: Vec<_> = adds.into_iter().map(|a| a.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(
+            matches!(refused, CoreError::PhoneTaken { .. }),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(s.customer_count().unwrap(), 6);
 }
 
 /// A private server in its own folder (scripts/pg), for a test that stops it.
