@@ -444,6 +444,45 @@ fn bill_points(
     Ok(())
 }
 
+/// [`Store::quote`] on either engine's connection.
+fn quote_on(conn: db::Conn, input: &PurchaseInput) -> Result<Quote> {
+    let (code, exp) = currency(conn)?;
+    existing(conn, input.customer_id)?;
+    let total_minor = bill_total(&input.amount, &code, exp)?;
+    let f = figures(
+        conn,
+        input.customer_id,
+        total_minor,
+        exp,
+        input.at.as_deref(),
+    )?;
+    let rules = loyalty::rules(conn)?;
+    let tiers = loyalty::tiers(conn)?;
+    let applied = voucher_code(input)
+        .map(|c| vouchers::apply(conn, c, input.customer_id, total_minor, f.at))
+        .transpose()?;
+    let p = plan(
+        conn,
+        (&rules, &tiers),
+        input.customer_id,
+        total_minor,
+        input.redeem.unwrap_or(0),
+        &f,
+        applied.as_ref(),
+    )?;
+    Ok(Quote {
+        total: money::from_minor(p.total_minor, exp),
+        points: p.points,
+        discount: money::from_minor(p.discount_minor, exp),
+        voucher: applied.as_ref().map(|a| vouchers::used(a, p.bonus, exp)),
+        pay: money::from_minor(p.total_minor - p.voucher_minor - p.discount_minor, exp),
+        points_to_earn: p.earn,
+        max_points: p.max_points,
+        balance: p.balance,
+        balance_after: p.balance.saturating_sub(p.points).saturating_add(p.earn),
+    })
+}
+
 impl Store {
     pub fn add_purchase(&self, input: PurchaseInput) -> Result<PurchaseResult> {
         let actor = self.require(Perm::Serve)?;
@@ -562,45 +601,7 @@ impl Store {
     /// What a bill would cost with `redeem` points, checked like a real purchase.
     pub fn quote(&self, input: &PurchaseInput) -> Result<Quote> {
         self.require(Perm::View)?;
-        self.read(|conn| self.quote_on(conn, input))
-    }
-
-    fn quote_on(&self, conn: db::Conn, input: &PurchaseInput) -> Result<Quote> {
-        let (code, exp) = currency(conn)?;
-        existing(conn, input.customer_id)?;
-        let total_minor = bill_total(&input.amount, &code, exp)?;
-        let f = figures(
-            conn,
-            input.customer_id,
-            total_minor,
-            exp,
-            input.at.as_deref(),
-        )?;
-        let rules = loyalty::rules(conn)?;
-        let tiers = loyalty::tiers(conn)?;
-        let applied = voucher_code(input)
-            .map(|c| vouchers::apply(conn, c, input.customer_id, total_minor, f.at))
-            .transpose()?;
-        let p = plan(
-            conn,
-            (&rules, &tiers),
-            input.customer_id,
-            total_minor,
-            input.redeem.unwrap_or(0),
-            &f,
-            applied.as_ref(),
-        )?;
-        Ok(Quote {
-            total: money::from_minor(p.total_minor, exp),
-            points: p.points,
-            discount: money::from_minor(p.discount_minor, exp),
-            voucher: applied.as_ref().map(|a| vouchers::used(a, p.bonus, exp)),
-            pay: money::from_minor(p.total_minor - p.voucher_minor - p.discount_minor, exp),
-            points_to_earn: p.earn,
-            max_points: p.max_points,
-            balance: p.balance,
-            balance_after: p.balance.saturating_sub(p.points).saturating_add(p.earn),
-        })
+        self.read(|conn| quote_on(conn, input))
     }
 
     /// Refund all that is left of a purchase, or `amount` of it. The money paid back is at
