@@ -489,6 +489,9 @@ impl Store {
         let staff = actor.attribution(input.staff.as_deref());
         let staff = staff.as_deref();
         self.write_any(|conn| {
+            // Counters billing one customer take turns from here (one on SQLite anyway), so
+            // a bill sent again by another counter finds the first one committed and replays it.
+            db::customers::hold_for_bill(conn, input.customer_id)?;
             let ((code, exp), rules) = loyalty::bill_settings(conn)?;
             let client_id = input
                 .client_id
@@ -500,8 +503,6 @@ impl Store {
                     return replay(conn, id, &input, exp);
                 }
             }
-            // Counters billing one customer take turns from here (one on SQLite anyway).
-            db::customers::hold_for_bill(conn, input.customer_id)?;
             let (customer, total_minor) =
                 billable(conn, input.customer_id, &input.amount, &code, exp)?;
             let f = figures(conn, customer.id, total_minor, exp, input.at.as_deref())?;
