@@ -19,7 +19,8 @@ pub const TEMP_PREFIX: &str = ".khachquen-tmp-";
 /// write in progress could be.
 pub const STALE_AFTER: Duration = Duration::from_secs(6 * 3600);
 
-fn shown(path: &Path) -> String {
+/// A path as messages show it.
+pub(crate) fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 

@@ -10,6 +10,7 @@ pub mod server;
 use crate::db::{self, backup::Counts};
 use crate::error::{CoreError, Result};
 use crate::files;
+use crate::files::shown;
 use crate::store::audit;
 use crate::store::session::{Actor, Perm};
 use crate::store::settings::timezone;
@@ -164,10 +165,6 @@ pub struct RestoreReport {
 
 fn lock_busy() -> std::sync::MutexGuard<'static, ()> {
     BUSY.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn shown(path: &Path) -> String {
-    path.display().to_string()
 }
 
 fn write_failed(path: &Path, e: impl ToString) -> CoreError {

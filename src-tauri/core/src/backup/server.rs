@@ -10,6 +10,7 @@ use super::crypto;
 use crate::db::{self, pg};
 use crate::error::{CoreError, Result};
 use crate::files;
+use crate::files::shown;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs;
@@ -29,10 +30,6 @@ pub struct ServerBackup {
     pub purchases: i64,
     pub encrypted: bool,
     pub bytes: u64,
-}
-
-fn shown(path: &Path) -> String {
-    path.display().to_string()
 }
 
 fn summary(

@@ -340,10 +340,7 @@ pub fn by_phone<'a>(conn: impl Into<Conn<'a>>, phone: &str) -> Result<Option<i64
          ORDER BY archived_at IS NOT NULL, id DESC LIMIT 1";
     match conn.into() {
         Conn::Lite(c) => Ok(c.query_row(SQL, [phone], |r| r.get(0)).optional()?),
-        Conn::Pg(p) => p.with(|c| {
-            Ok(c.query_opt(&SQL.replace("?1", "$1"), &[&phone])?
-                .map(|r| r.get(0)))
-        }),
+        Conn::Pg(p) => p.with(|c| Ok(c.query_opt(SQL, &[&phone])?.map(|r| r.get(0)))),
     }
 }
 
@@ -365,16 +362,13 @@ pub fn is_active<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<bool> {
 
 /// Whoever holds this card number, archived customers included (a card is never reused).
 pub fn card_holder<'a>(conn: impl Into<Conn<'a>>, card_no: &str) -> Result<Option<(i64, String)>> {
-    const SQL: &str = "SELECT id, name FROM customers WHERE card_no = ";
+    const SQL: &str = "SELECT id, name FROM customers WHERE card_no = ?1";
     match conn.into() {
         Conn::Lite(c) => Ok(c
-            .prepare_cached(&format!("{SQL}?1"))?
+            .prepare_cached(SQL)?
             .query_row([card_no], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?),
-        Conn::Pg(p) => p.with(|c| {
-            Ok(c.query_opt(&format!("{SQL}$1"), &[&card_no])?
-                .map(|r| (r.get(0), r.get(1))))
-        }),
+        Conn::Pg(p) => p.with(|c| Ok(c.query_opt(SQL, &[&card_no])?.map(|r| (r.get(0), r.get(1))))),
     }
 }
 
@@ -1299,13 +1293,13 @@ pub fn cached_stats<'a>(
     id: i64,
 ) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
     const SQL: &str = "SELECT visits, total_minor, first_purchase_at, last_purchase_at
-         FROM customers WHERE id = ";
+         FROM customers WHERE id = ?1";
     match conn.into() {
         Conn::Lite(c) => Ok(c
-            .prepare_cached(&format!("{SQL}?1"))?
+            .prepare_cached(SQL)?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?),
         Conn::Pg(p) => p.with(|c| {
-            let r = c.query_one(&format!("{SQL}$1"), &[&id])?;
+            let r = c.query_one(SQL, &[&id])?;
             Ok((r.get(0), r.get(1), r.get(2), r.get(3)))
         }),
     }

@@ -155,7 +155,7 @@ pub fn movements<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<Vec<
             .prepare_cached(SQL)?
             .query_and_then([customer_id], |r| step(r))?
             .collect(),
-        Conn::Pg(p) => p.with_rows(&SQL.replace("?1", "$1"), &[&customer_id], step),
+        Conn::Pg(p) => p.with_rows(SQL, &[&customer_id], step),
     }
 }
 
@@ -198,11 +198,7 @@ pub fn entries<'a>(
             .prepare_cached(&sql)?
             .query_and_then(params![customer_id, limit], |r| entry_row(r))?
             .collect(),
-        Conn::Pg(p) => p.with_rows(
-            &sql.replace("?1", "$1").replace("?2", "$2"),
-            &[&customer_id, &i64::from(limit)],
-            entry_row,
-        ),
+        Conn::Pg(p) => p.with_rows(&sql, &[&customer_id, &i64::from(limit)], entry_row),
     }
 }
 
@@ -332,10 +328,7 @@ pub fn current_tier<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<O
             .query_row([customer_id], |r| r.get(0))
             .optional()?
             .flatten()),
-        Conn::Pg(p) => p.with(|c| {
-            Ok(c.query_opt(&SQL.replace("?1", "$1"), &[&customer_id])?
-                .and_then(|r| r.get(0)))
-        }),
+        Conn::Pg(p) => p.with(|c| Ok(c.query_opt(SQL, &[&customer_id])?.and_then(|r| r.get(0)))),
     }
 }
 
@@ -366,10 +359,7 @@ pub fn insert_tier_move<'a>(
                 .execute(params![customer_id, at, from, to, spend_minor])?;
         }
         Conn::Pg(p) => {
-            let sql = (1..=5).fold(SQL.to_owned(), |s, n| {
-                s.replace(&format!("?{n}"), &format!("${n}"))
-            });
-            p.with(|c| c.execute(&sql, &[&customer_id, &at, &from, &to, &spend_minor]))?;
+            p.with(|c| c.execute(SQL, &[&customer_id, &at, &from, &to, &spend_minor]))?;
         }
     }
     Ok(())
@@ -394,11 +384,7 @@ pub fn tier_history<'a>(
             .prepare_cached(SQL)?
             .query_and_then(params![customer_id, limit], |r| step(r))?
             .collect(),
-        Conn::Pg(p) => p.with_rows(
-            &SQL.replace("?1", "$1").replace("?2", "$2"),
-            &[&customer_id, &i64::from(limit)],
-            step,
-        ),
+        Conn::Pg(p) => p.with_rows(SQL, &[&customer_id, &i64::from(limit)], step),
     }
 }
 

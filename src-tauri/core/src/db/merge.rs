@@ -84,10 +84,10 @@ pub fn move_customer_links(conn: &Connection, from: i64, to: i64) -> Result<usiz
 }
 
 pub fn merged_into<'a>(conn: impl Into<super::Conn<'a>>, id: i64) -> Result<Option<i64>> {
-    const SQL: &str = "SELECT merged_into FROM customers WHERE id = ";
+    const SQL: &str = "SELECT merged_into FROM customers WHERE id = ?1";
     match conn.into() {
-        super::Conn::Lite(c) => Ok(c.query_row(&format!("{SQL}?1"), [id], |r| r.get(0))?),
-        super::Conn::Pg(p) => p.with(|c| Ok(c.query_one(&format!("{SQL}$1"), &[&id])?.get(0))),
+        super::Conn::Lite(c) => Ok(c.query_row(SQL, [id], |r| r.get(0))?),
+        super::Conn::Pg(p) => p.with(|c| Ok(c.query_one(SQL, &[&id])?.get(0))),
     }
 }
 

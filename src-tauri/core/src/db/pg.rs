@@ -239,6 +239,19 @@ pub struct Session {
 
 type Params<'a> = &'a [&'a (dyn postgres::types::ToSql + Sync)];
 
+/// SQLite's numbered placeholders (`?1`) as PostgreSQL's (`$1`), so a statement the engines
+/// agree on is written once. SQL written for PostgreSQL has none and passes unchanged (the
+/// db layer's SQL holds no `?` in its literals).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next_is_digit = chars.peek().is_some_and(char::is_ascii_digit);
+        out.push(if c == '?' && next_is_digit { '$' } else { c });
+    }
+    out
+}
+
 impl Session {
     fn new(client: Client) -> Session {
         Session {
@@ -254,7 +267,7 @@ impl Session {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let s = self.client.prepare(&numbered(sql))?;
         // Bounded: the SQL texts are the db layer's own, a few hundred at most.
         if self.prepared.len() < 1024 {
             self.prepared.insert(sql.to_owned(), s.clone());
@@ -509,6 +522,16 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn sqlite_placeholders_become_postgresql_ones_and_nothing_else_changes() {
+        assert_eq!(
+            numbered("SELECT a FROM t WHERE x = ?1 AND y > ?12 LIMIT ?2"),
+            "SELECT a FROM t WHERE x = $1 AND y > $12 LIMIT $2"
+        );
+        let pg = "SELECT a FROM t WHERE x = $1 AND note = 'why?' AND z ? 'k'";
+        assert_eq!(numbered(pg), pg);
     }
 
     #[test]

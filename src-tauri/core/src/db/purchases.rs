@@ -130,9 +130,7 @@ fn items(conn: Conn, purchase_id: i64, exp: u32) -> Result<Vec<PurchaseItem>> {
             .prepare_cached(SQL)?
             .query_and_then([purchase_id], |r| item_from(r, exp))?
             .collect(),
-        Conn::Pg(p) => p.with_rows(&SQL.replace("?1", "$1"), &[&purchase_id], |r| {
-            item_from(r, exp)
-        }),
+        Conn::Pg(p) => p.with_rows(SQL, &[&purchase_id], |r| item_from(r, exp)),
     }
 }
 
@@ -228,10 +226,7 @@ pub fn for_customer<'a>(
             .query_and_then(params![customer_id, limit], |r| purchase_from(r, exp))?
             .collect::<Result<_>>()?,
         Conn::Pg(p) => p.with_rows(
-            &format!(
-                "SELECT {COLS_PG} {}",
-                WHERE.replace("?1", "$1").replace("?2", "$2")
-            ),
+            &format!("SELECT {COLS_PG} {}", WHERE),
             &[&customer_id, &i64::from(limit)],
             |r| purchase_from(r, exp),
         )?,

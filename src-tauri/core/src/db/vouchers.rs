@@ -175,11 +175,7 @@ pub fn rules_met<'a>(conn: impl Into<Conn<'a>>, at: i64, total: i64) -> Result<V
             .prepare_cached(&sql)?
             .query_and_then(params![at, total], |r| program_row(r, 0))?
             .collect(),
-        Conn::Pg(p) => p.with_rows(
-            &sql.replace("?1", "$1").replace("?2", "$2"),
-            &[&at, &total],
-            |r| program_row(r, 0),
-        ),
+        Conn::Pg(p) => p.with_rows(&sql, &[&at, &total], |r| program_row(r, 0)),
     }
 }
 
@@ -215,9 +211,7 @@ pub fn insert_voucher<'a>(
             Ok((n == 1).then(|| conn.last_insert_rowid()))
         }
         Conn::Pg(p) => {
-            let sql = (1..=7).fold(format!("{SQL} RETURNING id"), |s, n| {
-                s.replace(&format!("?{n}"), &format!("${n}"))
-            });
+            let sql = format!("{SQL} RETURNING id");
             p.with(|c| {
                 Ok(c.query_opt(
                     &sql,
@@ -301,9 +295,7 @@ pub fn by_code<'a>(conn: impl Into<Conn<'a>>, code: &str) -> Result<Option<Vouch
             .query_and_then([code], |r| voucher_row(r))?
             .next()
             .transpose(),
-        Conn::Pg(p) => Ok(p
-            .with_rows(&sql.replace("?1", "$1"), &[&code], voucher_row)?
-            .pop()),
+        Conn::Pg(p) => Ok(p.with_rows(&sql, &[&code], voucher_row)?.pop()),
     }
 }
 
@@ -319,7 +311,7 @@ pub fn earned_by<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<Vec<
             .prepare_cached(&sql)?
             .query_and_then([purchase_id], |r| voucher_row(r))?
             .collect(),
-        Conn::Pg(p) => p.with_rows(&sql.replace("?1", "$1"), &[&purchase_id], voucher_row),
+        Conn::Pg(p) => p.with_rows(&sql, &[&purchase_id], voucher_row),
     }
 }
 
@@ -416,9 +408,7 @@ pub fn redemption_of<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<
             .query_and_then([purchase_id], |r| found(r))?
             .next()
             .transpose()?,
-        Conn::Pg(p) => p
-            .with_rows(&SQL.replace("?1", "$1"), &[&purchase_id], found)?
-            .pop(),
+        Conn::Pg(p) => p.with_rows(SQL, &[&purchase_id], found)?.pop(),
     };
     let Some((id, code, discount_minor, bonus_points, returned_at)) = found else {
         return Ok(None);

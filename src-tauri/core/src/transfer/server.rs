@@ -7,14 +7,11 @@ use crate::db::copy::{self, Summary};
 use crate::db::{self, pg};
 use crate::error::{CoreError, Result};
 use crate::files;
+use crate::files::shown;
 use crate::store::session::Perm;
 use crate::store::Store;
 use serde::Serialize;
 use std::path::Path;
-
-fn shown(path: &Path) -> String {
-    path.display().to_string()
-}
 
 /// What a copy moved, as checked on both sides.
 #[derive(Debug, Serialize)]
