@@ -265,10 +265,7 @@ impl Store {
     /// `f` on the reading connection of either engine: for the features ported to both.
     pub(crate) fn read<T>(&self, f: impl FnOnce(db::Conn<'_>) -> Result<T>) -> Result<T> {
         match &self.engine {
-            Engine::Lite(l) => {
-                let conn = lock(l.reader.as_ref().unwrap_or(&l.writer));
-                f(db::Conn::Lite(&conn))
-            }
+            Engine::Lite(_) => f(db::Conn::Lite(&*self.reader()?)),
             Engine::Server(link) => f(db::Conn::Pg(&link_lock(link))),
         }
     }
