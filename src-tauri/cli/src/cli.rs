@@ -34,6 +34,7 @@ mod logs;
 mod loyalty;
 mod out;
 mod purchases;
+mod queue;
 mod report;
 mod settings;
 mod staff;
@@ -86,6 +87,8 @@ enum Command {
     Customers(customers::Cmd),
     #[command(flatten)]
     Purchases(purchases::Cmd),
+    #[command(flatten)]
+    Queue(queue::Cmd),
     #[command(flatten)]
     Settings(settings::Cmd),
     #[command(flatten)]
@@ -158,6 +161,14 @@ pub fn main() -> i32 {
     };
     let server = cli.database.as_deref();
     let command = match command {
+        // What waits in this computer's outbox is read without the shop.
+        Command::Queue(cmd) if queue::needs_no_store(&cmd) => {
+            crate::log::init(&data_dir, "cli");
+            return match queue::list(&data_dir, &out) {
+                Ok(code) => code,
+                Err(e) => fail(lang, &e),
+            };
+        }
         // Backing up, restoring and exporting a server's shop need no file of this machine.
         Command::Db(cmd) if db::on_server_alone(&cmd) => {
             crate::log::init(&data_dir, "cli");
@@ -178,7 +189,21 @@ pub fn main() -> i32 {
             crate::log::init(&data_dir, "cli");
             match Store::open_server(url) {
                 Ok(s) => s,
-                Err(e) => return fail(lang, &e),
+                Err(e) => {
+                    return match command {
+                        // A counter's bill waits in its outbox while the server is away.
+                        Command::Purchases(cmd)
+                            if matches!(e, CoreError::ServerUnreachable { .. })
+                                && purchases::records_a_bill(&cmd) =>
+                        {
+                            match purchases::add_offline(e, &data_dir, cmd, &out) {
+                                Ok(code) => code,
+                                Err(e) => fail(lang, &e),
+                            }
+                        }
+                        _ => fail(lang, &e),
+                    };
+                }
             }
         }
         None => match open(lang, &data_dir) {
@@ -192,7 +217,18 @@ pub fn main() -> i32 {
             return fail(lang, &e);
         }
     }
-    match run(&db, command, &out, &data_dir, cli.database.as_deref()) {
+    // A counter on a server sends the bills kept while it was away before anything else,
+    // so they reach the server in the order they were made.
+    let counter = server.map(|_| data_dir.as_path());
+    if counter.is_some() && !matches!(command, Command::Queue(_)) {
+        queue::send_waiting(&db, &data_dir, &out);
+    }
+    let ctx = Ctx {
+        data_dir: &data_dir,
+        server: cli.database.as_deref(),
+        counter,
+    };
+    match run(&db, command, &out, &ctx) {
         Ok(code) => code,
         Err(e) => fail(lang, &e),
     }
@@ -323,18 +359,21 @@ pub fn fail(lang: Lang, e: &CoreError) -> i32 {
     1
 }
 
-fn run(
-    db: &Store,
-    command: Command,
-    o: &Out,
-    data_dir: &Path,
-    server: Option<&str>,
-) -> khachquen_core::Result<i32> {
+/// Where a command runs: the data folder, the server named on the command line, and (for
+/// a counter on a server) the folder of its outbox.
+struct Ctx<'a> {
+    data_dir: &'a Path,
+    server: Option<&'a str>,
+    counter: Option<&'a Path>,
+}
+
+fn run(db: &Store, command: Command, o: &Out, ctx: &Ctx) -> khachquen_core::Result<i32> {
     match command {
         Command::Customers(cmd) => customers::run(db, cmd, o),
-        Command::Purchases(cmd) => purchases::run(db, cmd, o),
+        Command::Purchases(cmd) => purchases::run(db, cmd, o, ctx.counter),
+        Command::Queue(cmd) => queue::run(db, ctx.data_dir, cmd, o),
         Command::Settings(cmd) => settings::run(db, cmd, o),
-        Command::Db(cmd) => db::run(db, cmd, o, server),
+        Command::Db(cmd) => db::run(db, cmd, o, ctx.server),
         Command::Loyalty(cmd) => loyalty::run(db, cmd, o),
         Command::Vouchers(cmd) => vouchers::run(db, cmd, o),
         Command::Campaigns(cmd) => campaigns::run(db, cmd, o),
@@ -346,6 +385,6 @@ fn run(
         Command::Audit(cmd) => audit::run(db, cmd, o),
         Command::Staff(cmd) => staff::run(db, cmd, o),
         Command::Demo(cmd) => demo::run(db, cmd, o),
-        Command::Logs(cmd) => logs::run(db, data_dir, cmd, o),
+        Command::Logs(cmd) => logs::run(db, ctx.data_dir, cmd, o),
     }
 }

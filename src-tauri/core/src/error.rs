@@ -222,6 +222,23 @@ core_errors! {
     FullyRefunded => "purchase.fully_refunded" {},
     #[error("this bill id was already used for a different purchase")]
     ClientIdConflict => "purchase.client_id_conflict" {},
+    #[error("a bill id is 1 to {max} letters, digits, dashes or underscores")]
+    ClientIdInvalid { max: usize } => "purchase.client_id_invalid" {"max": max},
+
+    #[error("the server {server} cannot be reached, and points or a voucher cannot be used offline; nothing was recorded")]
+    OfflineRedeem { server: String } => "outbox.offline_redeem" {"server": server},
+    #[error("the server {server} cannot be reached; offline, a bill is kept only for a customer typed by phone or card number")]
+    OfflineReference { server: String } => "outbox.offline_reference" {"server": server},
+    #[error("{0} is not this app's outbox; it was left untouched")]
+    OutboxInvalid(String) => "outbox.invalid" |f| {"file": f},
+    #[error("{max} bills already wait for the server; no more are kept until it answers")]
+    OutboxFull { max: i64 } => "outbox.full" {"max": max},
+    #[error("a bill kept offline is at most {max_kib} KiB")]
+    OutboxBillTooLarge { max_kib: i64 } => "outbox.bill_too_large" {"max_kib": max_kib},
+    #[error("queued bill {0} cannot be read")]
+    OutboxBillInvalid(i64) => "outbox.bill_invalid" |s| {"seq": s},
+    #[error("no bill {0} waits in the outbox")]
+    OutboxBillNotFound(i64) => "outbox.not_found" |s| {"seq": s},
 
     #[error("there is no voucher {0}")]
     VoucherNotFound(String) => "voucher.not_found" |c| {"code": c},

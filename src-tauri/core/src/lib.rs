@@ -18,8 +18,8 @@
 //!    merging), [`vouchers`] (programmes, codes, the checks a bill makes), [`purchases`],
 //!    [`analytics`], [`care`] (interactions, reminders, templates), [`campaigns`]
 //!    (appreciation campaigns with a holdout), [`cards`] (loyalty card numbers and sheets),
-//!    [`transfer`] (import and export), [`backup`], [`upgrade`] (opening an older file:
-//!    backup, migration, audit), [`demo`], [`scheduled`], the app's own hourly work over
+//!    [`outbox`] (a counter's bills kept while its server is away), [`transfer`] (import
+//!    and export), [`backup`], [`upgrade`] (opening an older file: backup, migration, audit), [`demo`], [`scheduled`], the app's own hourly work over
 //!    all of them, and [`support`] (the log's place and size, the About facts, log export).
 //!
 //! Features reach each other's data through `db` and each other's services through the
@@ -58,6 +58,7 @@ pub mod limits;
 pub mod loyalty;
 pub mod model;
 pub mod money;
+pub mod outbox;
 pub mod phone;
 pub mod purchases;
 pub mod scheduled;

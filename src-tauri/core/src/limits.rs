@@ -157,6 +157,24 @@ pub const AT_RISK_ROWS: u32 = 50;
 /// The customers with the highest CLV in the CLV report.
 pub const CLV_TOP: usize = 200;
 
+/// The longest retry id a client gives a bill.
+pub const CLIENT_ID_MAX: usize = 64;
+
+/// A bill's retry id, trimmed: 1 to `CLIENT_ID_MAX` ASCII letters, digits, `-`, `_`, `.`
+/// or `:`, so that a hostile one is neither large nor able to look like another.
+pub fn check_client_id(id: &str) -> Result<&str> {
+    let id = id.trim();
+    let ok = (1..=CLIENT_ID_MAX).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if ok {
+        Ok(id)
+    } else {
+        Err(CoreError::ClientIdInvalid { max: CLIENT_ID_MAX })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

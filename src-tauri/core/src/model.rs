@@ -171,7 +171,7 @@ pub struct PurchaseItem {
     pub warranty_months: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseInput {
     pub customer_id: i64,
@@ -191,7 +191,7 @@ pub struct PurchaseInput {
     pub voucher: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     pub product: String,

@@ -4,7 +4,9 @@ use super::loyalty::loyalty_text;
 use super::out::{lines, Out};
 use clap::Subcommand;
 use khachquen_core::model::{ItemInput, Purchase, PurchaseInput, PurchaseResult, RefundResult};
+use khachquen_core::outbox::{self, Recorded};
 use khachquen_core::{limits, CoreError, Store};
+use std::path::Path;
 
 #[derive(Subcommand)]
 pub enum Cmd {
@@ -15,34 +17,7 @@ pub enum Cmd {
 
 #[derive(Subcommand)]
 pub enum PurchaseCmd {
-    Add {
-        #[arg(long, value_name = "REF")]
-        customer: String,
-        #[arg(long, allow_negative_numbers = true)]
-        amount: String,
-        /// YYYY-MM-DD[THH:MM] in the shop's time zone (default: now)
-        #[arg(long)]
-        at: Option<String>,
-        /// "product;qty;unit price[;warranty months]"; repeat for several
-        #[arg(long = "item", value_name = "ITEM")]
-        items: Vec<String>,
-        /// cash, card, transfer, ewallet or other
-        #[arg(long)]
-        payment: Option<String>,
-        #[arg(long)]
-        note: Option<String>,
-        #[arg(long)]
-        staff: Option<String>,
-        /// Points to redeem on this bill
-        #[arg(long, value_name = "POINTS", allow_negative_numbers = true)]
-        redeem: Option<i64>,
-        /// A client-generated id: recording the same id twice records it once
-        #[arg(long = "id", value_name = "CLIENT_ID")]
-        client_id: Option<String>,
-        /// A voucher code: taken off first, points then pay on what remains
-        #[arg(long, value_name = "CODE")]
-        voucher: Option<String>,
-    },
+    Add(AddArgs),
     /// Refund a purchase in full, or --amount of it
     Refund {
         purchase_id: i64,
@@ -57,38 +32,60 @@ pub enum PurchaseCmd {
     },
 }
 
-pub fn run(db: &Store, Cmd::Purchase(cmd): Cmd, o: &Out) -> khachquen_core::Result<i32> {
+/// Record a bill. At a counter whose server cannot be reached, a bill without points or a
+/// voucher, for a customer typed by phone or card number, waits in this computer's queue
+#[derive(clap::Args)]
+pub struct AddArgs {
+    #[arg(long, value_name = "REF")]
+    pub customer: String,
+    #[arg(long, allow_negative_numbers = true)]
+    pub amount: String,
+    /// YYYY-MM-DD[THH:MM] in the shop's time zone (default: now)
+    #[arg(long)]
+    pub at: Option<String>,
+    /// "product;qty;unit price[;warranty months]"; repeat for several
+    #[arg(long = "item", value_name = "ITEM")]
+    pub items: Vec<String>,
+    /// cash, card, transfer, ewallet or other
+    #[arg(long)]
+    pub payment: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub staff: Option<String>,
+    /// Points to redeem on this bill
+    #[arg(long, value_name = "POINTS", allow_negative_numbers = true)]
+    pub redeem: Option<i64>,
+    /// A client-generated id: recording the same id twice records it once
+    #[arg(long = "id", value_name = "CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// A voucher code: taken off first, points then pay on what remains
+    #[arg(long, value_name = "CODE")]
+    pub voucher: Option<String>,
+}
+
+/// The commands on a shop: `counter` is the data folder of a counter on a server, whose
+/// bills wait in its outbox when the server cannot be reached.
+pub fn run(
+    db: &Store,
+    Cmd::Purchase(cmd): Cmd,
+    o: &Out,
+    counter: Option<&Path>,
+) -> khachquen_core::Result<i32> {
     match cmd {
-        PurchaseCmd::Add {
-            customer,
-            amount,
-            at,
-            items,
-            payment,
-            note,
-            staff,
-            redeem,
-            client_id,
-            voucher,
-        } => {
-            let customer_id = db.resolve_customer(&customer)?;
-            let items = items
-                .iter()
-                .map(|s| parse_item(s))
-                .collect::<khachquen_core::Result<Vec<_>>>()?;
-            let r = db.add_purchase(PurchaseInput {
-                customer_id,
-                amount,
-                at,
-                items,
-                payment_method: payment,
-                note,
-                staff,
-                redeem,
-                client_id,
-                voucher,
-            })?;
-            o.print(&r, || purchase_text(o, &r))?;
+        PurchaseCmd::Add(add) => {
+            let (reference, input) = bill(add)?;
+            match counter {
+                Some(dir) => return recorded(o, outbox::record(dir, Ok(db), &reference, input)?),
+                None => {
+                    let input = PurchaseInput {
+                        customer_id: db.resolve_customer(&reference)?,
+                        ..input
+                    };
+                    let r = db.add_purchase(input)?;
+                    o.print(&r, || purchase_text(o, &r))?;
+                }
+            }
         }
         PurchaseCmd::Refund {
             purchase_id,
@@ -101,6 +98,74 @@ pub fn run(db: &Store, Cmd::Purchase(cmd): Cmd, o: &Out) -> khachquen_core::Resu
             let list = db.purchases_of(db.resolve_customer(&customer)?, limit)?;
             o.print(&list, || lines(list.iter().map(purchase_line)))?;
         }
+    }
+    Ok(0)
+}
+
+/// `purchase add` at a counter whose server did not answer (`unreachable`): kept in the
+/// outbox of `dir` when it may wait; any other command fails with `unreachable`.
+pub fn add_offline(
+    unreachable: CoreError,
+    dir: &Path,
+    Cmd::Purchase(cmd): Cmd,
+    o: &Out,
+) -> khachquen_core::Result<i32> {
+    match cmd {
+        PurchaseCmd::Add(add) => {
+            let (reference, input) = bill(add)?;
+            recorded(o, outbox::record(dir, Err(unreachable), &reference, input)?)
+        }
+        _ => Err(unreachable),
+    }
+}
+
+/// Whether a command records a bill, which a counter may keep while its server is away.
+pub fn records_a_bill(Cmd::Purchase(cmd): &Cmd) -> bool {
+    matches!(cmd, PurchaseCmd::Add(_))
+}
+
+/// The customer as typed and the bill of `purchase add` (its customer id still 0).
+fn bill(add: AddArgs) -> khachquen_core::Result<(String, PurchaseInput)> {
+    let AddArgs {
+        customer,
+        amount,
+        at,
+        items,
+        payment,
+        note,
+        staff,
+        redeem,
+        client_id,
+        voucher,
+    } = add;
+    let items = items
+        .iter()
+        .map(|s| parse_item(s))
+        .collect::<khachquen_core::Result<Vec<_>>>()?;
+    let input = PurchaseInput {
+        customer_id: 0,
+        amount,
+        at,
+        items,
+        payment_method: payment,
+        note,
+        staff,
+        redeem,
+        client_id,
+        voucher,
+    };
+    Ok((customer, input))
+}
+
+/// A bill the server recorded, as any other; or one kept, said so.
+fn recorded(o: &Out, r: Recorded) -> khachquen_core::Result<i32> {
+    match &r {
+        Recorded::Sent(p) => o.print(p, || purchase_text(o, p))?,
+        Recorded::Queued(q) => o.print(&serde_json::json!({ "queued": q }), || {
+            o.t("cli.queue_kept")
+                .replace("{server}", &q.server)
+                .replace("{seq}", &q.seq.to_string())
+        })?,
     }
     Ok(0)
 }

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod import;
 pub mod loyalty;
 pub mod merge;
+pub mod outbox;
 pub mod pg;
 pub mod purchases;
 pub mod reminders;

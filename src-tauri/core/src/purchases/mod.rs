@@ -488,16 +488,18 @@ impl Store {
         let actor = self.require(Perm::Serve)?;
         let staff = actor.attribution(input.staff.as_deref());
         let staff = staff.as_deref();
+        let client_id = input
+            .client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(limits::check_client_id)
+            .transpose()?;
         self.write_any(|conn| {
             // Counters billing one customer take turns from here (one on SQLite anyway), so
             // a bill sent again by another counter finds the first one committed and replays it.
             db::customers::hold_for_bill(conn, input.customer_id)?;
             let ((code, exp), rules) = loyalty::bill_settings(conn)?;
-            let client_id = input
-                .client_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty());
             if let Some(cid) = client_id {
                 if let Some(id) = db::purchases::id_by_client_id(conn, cid)? {
                     return replay(conn, id, &input, exp);

@@ -1129,3 +1129,179 @@ fn two_counters_redeeming_one_balance_at_once_spend_it_once() {
     assert!(v.first_broken.is_none(), "{v:?}");
     assert_eq!(v.entries, rows.len() as i64);
 }
+
+/// A counter cut off from its server keeps bills for customers typed by phone in its
+/// outbox, refuses what needs the server (points, a voucher, a customer known only by id),
+/// and sends the kept bills when the server is back: in order, each exactly once (one that
+/// reached the server just before the cut is replayed, not doubled), setting aside the ones
+/// the server refuses, with the reason, without stopping the others.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::outbox::{self, Outbox, Recorded};
+    use khachquen_core::Store;
+    let own = OwnServer(tempfile::tempdir().unwrap());
+    let admin = own.pg("start");
+    let mut c = pg::Server::parse(&admin).unwrap().connect().unwrap();
+    c.batch_execute("CREATE DATABASE shop").unwrap();
+    let url = format!("{}/shop", admin.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    drop(file);
+    let counter = Store::open_server(&url).unwrap();
+    let here = tempfile::tempdir().unwrap();
+    let bill = |amount: &str, id: Option<&str>| PurchaseInput {
+        amount: amount.into(),
+        client_id: id.map(Into::into),
+        ..Default::default()
+    };
+    let sent = |r: Recorded| match r {
+        Recorded::Sent(p) => p.purchase.id,
+        Recorded::Queued(q) => panic!("queued {q:?}"),
+    };
+    let kept = |r: Recorded| match r {
+        Recorded::Queued(q) => q.seq,
+        Recorded::Sent(p) => panic!("sent {}", p.purchase.id),
+    };
+    let duc = "0912 345 678";
+    let first = sent(outbox::record(here.path(), Ok(&counter), duc, bill("100000", None)).unwrap());
+    // This one reaches the server; its answer is taken to be lost with the link.
+    let landed =
+        sent(outbox::record(here.path(), Ok(&counter), duc, bill("50000", Some("x-1"))).unwrap());
+    assert!(
+        Outbox::existing(here.path()).unwrap().is_none(),
+        "nothing kept online"
+    );
+
+    own.pg("crash");
+    let down = || CoreError::ServerUnreachable {
+        server: pg::Server::parse(&url).unwrap().shown().to_owned(),
+    };
+    // The open store finds the server gone mid-bill; a counter starting now cannot open.
+    let s1 = kept(outbox::record(here.path(), Ok(&counter), duc, bill("200000", None)).unwrap());
+    let s2 = kept(
+        outbox::record(
+            here.path(),
+            Err(down()),
+            "0987-654-321",
+            bill("300000", None),
+        )
+        .unwrap(),
+    );
+    let s3 =
+        kept(outbox::record(here.path(), Err(down()), duc, bill("50000", Some("x-1"))).unwrap());
+    let s4 =
+        kept(outbox::record(here.path(), Err(down()), "0909 000 111", bill("1000", None)).unwrap());
+    assert!(s1 < s2 && s2 < s3 && s3 < s4);
+    // Kept twice by a retry while offline: it waits once.
+    assert_eq!(
+        kept(outbox::record(here.path(), Err(down()), duc, bill("50000", Some("x-1"))).unwrap()),
+        s3
+    );
+    let redeem = PurchaseInput {
+        redeem: Some(10),
+        ..bill("100000", None)
+    };
+    let voucher = PurchaseInput {
+        voucher: Some("ABC".into()),
+        ..bill("100000", None)
+    };
+    for (reference, input) in [(duc, redeem), (duc, voucher)] {
+        assert!(matches!(
+            outbox::record(here.path(), Err(down()), reference, input),
+            Err(CoreError::OfflineRedeem { .. })
+        ));
+    }
+    for reference in ["#1", "Nguyễn Văn Đức", "1"] {
+        assert!(matches!(
+            outbox::record(here.path(), Err(down()), reference, bill("1000", None)),
+            Err(CoreError::OfflineReference { .. })
+        ));
+    }
+    assert!(matches!(
+        outbox::record(here.path(), Err(down()), duc, bill("1000", Some("a b"))),
+        Err(CoreError::ClientIdInvalid { .. })
+    ));
+    // A damaged bill in the file is set aside by itself.
+    let raw = db::outbox::open(&here.path().join(outbox::FILE)).unwrap();
+    let server = pg::Server::parse(&url).unwrap().shown().to_owned();
+    let s5 = db::outbox::push(&raw, 10, (&server, duc, "x-5", "{not json"), 0)
+        .unwrap()
+        .unwrap()
+        .seq;
+    let ob = Outbox::existing(here.path()).unwrap().unwrap();
+    let waiting: Vec<i64> = ob.list(None).unwrap().iter().map(|q| q.seq).collect();
+    assert_eq!(waiting, [s1, s2, s3, s4, s5]);
+
+    // Still down: the send stops at once, and everything waits.
+    let try1 = ob.send(&counter).unwrap();
+    assert!(try1.sent.is_empty() && try1.waiting == 5, "{try1:?}");
+    assert_eq!(try1.stopped.unwrap().code, "db.server_unreachable");
+
+    assert_eq!(own.pg("start"), admin);
+    let back = ob.send(&counter).unwrap();
+    let order: Vec<i64> = back.sent.iter().map(|b| b.seq).collect();
+    assert_eq!(order, [s1, s2, s3], "{back:?}");
+    assert_eq!(
+        back.sent[2].purchase_id, landed,
+        "replayed, not recorded again"
+    );
+    assert!(
+        back.sent[0].purchase_id > first && back.sent[0].purchase_id < back.sent[1].purchase_id
+    );
+    let held: Vec<(i64, String)> = back
+        .held
+        .iter()
+        .map(|q| (q.seq, q.held.clone().unwrap().code))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            (s4, "customer.not_found".to_string()),
+            (s5, "outbox.bill_invalid".to_string())
+        ]
+    );
+    assert_eq!((back.waiting, back.stopped), (2, None));
+    // Sent again: nothing is sent twice, the refused ones stay with their reason.
+    let again = ob.send(&counter).unwrap();
+    assert!(again.sent.is_empty() && again.held.len() == 2, "{again:?}");
+    let listed = ob.list(None).unwrap();
+    assert_eq!(listed[0].held.as_ref().unwrap().code, "customer.not_found");
+
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let n = |c: &mut postgres::Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        n(
+            &mut c,
+            "SELECT count(*) FROM purchases WHERE client_id = 'x-1'"
+        ),
+        1
+    );
+    assert_eq!(
+        n(
+            &mut c,
+            "SELECT count(*) FROM purchases WHERE total_minor IN (200000, 300000)"
+        ),
+        2
+    );
+    // The owner drops the bill no one can place; the server's audit log keeps it.
+    assert_eq!(
+        ob.drop_bill(&counter, s4).unwrap().reference,
+        "0909 000 111"
+    );
+    assert!(matches!(
+        ob.drop_bill(&counter, s4),
+        Err(CoreError::OutboxBillNotFound(_))
+    ));
+    assert_eq!(
+        n(
+            &mut c,
+            "SELECT count(*) FROM audit_log WHERE action = 'purchase.queue_drop'"
+        ),
+        1
+    );
+    assert_eq!(ob.list(None).unwrap().len(), 1);
+}

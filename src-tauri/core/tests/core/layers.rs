@@ -26,6 +26,7 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["care"], false),
     (&["campaigns"], false),
     (&["cards"], false),
+    (&["outbox"], false),
     (&["transfer"], false),
     (&["backup"], false),
     (&["upgrade"], false),

@@ -1,0 +1,177 @@
+//! The counter's outbox: bills kept in their own small SQLite file on this computer while
+//! the shop's server cannot be reached (crate::outbox). Never part of the shop's data.
+
+use crate::error::{CoreError, Result};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::Path;
+use std::time::Duration;
+
+/// Marks the file as an outbox ("KQOB"), so a database of another kind under its name is
+/// refused rather than written to.
+const APPLICATION_ID: i64 = 0x4b51_4f42;
+const VERSION: i64 = 1;
+
+/// One bill as kept: the typed reference and the bill's input as JSON, checked when sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub seq: i64,
+    pub server: String,
+    pub reference: String,
+    pub client_id: String,
+    pub bill: String,
+    pub queued_at: i64,
+    pub held_code: Option<String>,
+    pub held_params: Option<String>,
+}
+
+/// Open the outbox at `path`, which the caller created (0600) or found as a regular file;
+/// a database that is not an outbox, or one from a newer app, is refused untouched.
+pub fn open(path: &Path) -> Result<Connection> {
+    let invalid = || CoreError::OutboxInvalid(path.display().to_string());
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|_| invalid())?;
+    // Two commands on one computer share the file: one waits for the other's write.
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // A queued bill is what the cashier was told is safe: on disk before the answer.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let read = |name: &str| -> Result<i64> {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .map_err(|_| invalid())
+    };
+    let (app, version) = (read("application_id")?, read("user_version")?);
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|_| invalid())?;
+    if app == 0 && version == 0 && tables == 0 {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             CREATE TABLE IF NOT EXISTS bills (
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                 server TEXT NOT NULL,
+                 reference TEXT NOT NULL,
+                 client_id TEXT NOT NULL UNIQUE,
+                 bill TEXT NOT NULL,
+                 queued_at INTEGER NOT NULL,
+                 held_code TEXT,
+                 held_params TEXT
+             ) STRICT;
+             PRAGMA application_id = {APPLICATION_ID};
+             PRAGMA user_version = {VERSION};
+             COMMIT;"
+        ))?;
+    } else if app != APPLICATION_ID || version != VERSION {
+        return Err(invalid());
+    }
+    Ok(conn)
+}
+
+const COLUMNS: &str = "seq, server, reference, client_id, bill, queued_at, held_code, held_params";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+    Ok(Row {
+        seq: r.get(0)?,
+        server: r.get(1)?,
+        reference: r.get(2)?,
+        client_id: r.get(3)?,
+        bill: r.get(4)?,
+        queued_at: r.get(5)?,
+        held_code: r.get(6)?,
+        held_params: r.get(7)?,
+    })
+}
+
+/// How many bills wait, for all servers.
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM bills", [], |r| r.get(0))?)
+}
+
+/// Keep one bill, unless `max` wait already or its id is kept (then None). One immediate
+/// transaction, so two commands adding at once cannot pass `max` together.
+pub fn push(
+    conn: &Connection,
+    max: i64,
+    (server, reference, client_id, bill): (&str, &str, &str, &str),
+    at: i64,
+) -> Result<Option<Row>> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let out = (|| -> Result<Option<Row>> {
+        if count(conn)? >= max {
+            return Err(CoreError::OutboxFull { max });
+        }
+        let added = conn.execute(
+            "INSERT INTO bills (server, reference, client_id, bill, queued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (client_id) DO NOTHING",
+            params![server, reference, client_id, bill, at],
+        )?;
+        if added == 0 {
+            return Ok(None);
+        }
+        Ok(conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM bills WHERE seq = ?1"),
+                [conn.last_insert_rowid()],
+                row,
+            )
+            .optional()?)
+    })();
+    match out {
+        Ok(r) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(r)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// The bills waiting for `server` (all servers when None), oldest first, at most `max`; a
+/// bill longer than `bill_max` bytes comes with its text cut to nothing, to be refused, and
+/// no text is longer than anything the app writes (the file may have been changed by hand).
+pub fn list(
+    conn: &Connection,
+    server: Option<&str>,
+    max: i64,
+    bill_max: usize,
+) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, substr(server, 1, 2048), substr(reference, 1, 64), substr(client_id, 1, 64),
+                CASE WHEN length(CAST(bill AS BLOB)) <= ?3 THEN bill ELSE '' END,
+                queued_at, held_code, held_params
+         FROM bills WHERE ?1 IS NULL OR server = ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![server, max, bill_max as i64], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The bill kept as `seq`.
+pub fn get(conn: &Connection, seq: i64) -> Result<Option<Row>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM bills WHERE seq = ?1"),
+            [seq],
+            row,
+        )
+        .optional()?)
+}
+
+/// Set aside (or, with None, clear) why the server refused a bill.
+pub fn hold(conn: &Connection, seq: i64, held: Option<(&str, &str)>) -> Result<()> {
+    conn.execute(
+        "UPDATE bills SET held_code = ?2, held_params = ?3 WHERE seq = ?1",
+        params![seq, held.map(|h| h.0), held.map(|h| h.1)],
+    )?;
+    Ok(())
+}
+
+/// A bill the server has (or the owner dropped); gone from the outbox.
+pub fn remove(conn: &Connection, seq: i64) -> Result<()> {
+    conn.execute("DELETE FROM bills WHERE seq = ?1", [seq])?;
+    Ok(())
+}
