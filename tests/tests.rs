@@ -1,6 +1,7 @@
 //! Integration tests of the app package, one binary with a module per area.
 
 mod cli;
+mod counters;
 mod crash;
 mod e2e;
 mod i18n;

@@ -146,7 +146,7 @@ impl Link {
     pub fn open(server: Server) -> Result<Link> {
         let mut client = server.connect()?;
         let mut tx = client.transaction().map_err(|e| server.failed(e))?;
-        migrate_in(&mut tx, STEPS.len(), &mut |_, _| {})?;
+        migrate_in(&mut tx, STEPS.len(), &mut |_, _| {}).map_err(|e| server.lost(e))?;
         tx.commit().map_err(|e| server.failed(e))?;
         Ok(Link {
             server,
@@ -180,7 +180,7 @@ impl Link {
         match f(client) {
             Ok(v) => Ok(v),
             Err(e) => {
-                if e.as_db_error().is_none() {
+                if e.as_db_error().is_none() || going_away(&e) {
                     *slot = None;
                 }
                 Err(self.server.failed(e))
@@ -319,14 +319,29 @@ impl Session {
 impl Server {
     /// A query's failure: what the server said, or `db.server_unreachable` when the link
     /// itself failed (the reason goes to the log).
+    /// [`Server::failed`] for an error already converted (`?` on a client's call).
+    pub(crate) fn lost(&self, e: CoreError) -> CoreError {
+        match e {
+            CoreError::Postgres(crate::error::ServerError(e)) => self.failed(e),
+            other => other,
+        }
+    }
+
     pub(crate) fn failed(&self, e: postgres::Error) -> CoreError {
-        if e.as_db_error().is_some() {
+        if e.as_db_error().is_some() && !going_away(&e) {
             CoreError::from(e)
         } else {
             tracing::warn!(server = %self.shown, "link: {e}");
             self.unreachable()
         }
     }
+}
+
+/// The server is shutting down or still starting (a restart, a recovery after a crash):
+/// for the counter, as good as unreachable, and the session is not used again.
+fn going_away(e: &postgres::Error) -> bool {
+    e.code()
+        .is_some_and(|c| c.code().starts_with("57P") || c.code().starts_with("08"))
 }
 
 /// Where PostgreSQL's own tools are: Debian's versioned folder when it is there (its
