@@ -1,7 +1,7 @@
 //! The staff table. Every write of a sealed column renews the row's seal (db::seal).
 
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 
 #[derive(Debug, Clone)]
 pub struct StaffRow {
@@ -17,17 +17,28 @@ pub struct StaffRow {
 
 const COLS: &str = "id, name, role, pin_hash, active, failed_attempts, locked_until, created_at";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
+fn row(r: &impl super::Row) -> Result<StaffRow> {
     Ok(StaffRow {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        role: r.get(2)?,
-        pin_hash: r.get(3)?,
-        active: r.get(4)?,
-        failed_attempts: r.get(5)?,
-        locked_until: r.get(6)?,
-        created_at: r.get(7)?,
+        id: r.col(0)?,
+        name: r.col(1)?,
+        role: r.col(2)?,
+        pin_hash: r.col(3)?,
+        active: r.col::<i64>(4)? != 0,
+        failed_attempts: r.col(5)?,
+        locked_until: r.col(6)?,
+        created_at: r.col(7)?,
     })
+}
+
+/// On a server, rows read inside a write transaction are locked until it ends: a sign-in
+/// counts an attempt from what it read, and two counters guessing at once must not both
+/// count from the same number.
+fn for_update(p: &super::pg::Link) -> &'static str {
+    if p.in_transaction() {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
 }
 
 /// Whether any account exists, active or not: the first-run prompt asks only once.
@@ -39,19 +50,44 @@ pub fn any<'a>(conn: impl Into<super::Conn<'a>>) -> Result<bool> {
     }
 }
 
-pub fn all(conn: &Connection) -> Result<Vec<StaffRow>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM staff ORDER BY active DESC, role = 'cashier', name COLLATE NOCASE"
-    ))?;
-    let rows = st.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+pub fn all<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Vec<StaffRow>> {
+    match conn.into() {
+        super::Conn::Lite(c) => {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {COLS} FROM staff
+                 ORDER BY active DESC, role = 'cashier', name COLLATE NOCASE"
+            ))?;
+            let rows = st.query_and_then([], |r| row(r))?.collect::<Result<_>>()?;
+            Ok(rows)
+        }
+        super::Conn::Pg(p) => p.with_rows(
+            &format!(
+                "SELECT {COLS} FROM staff
+                 ORDER BY active DESC, role = 'cashier', lower(name), id{}",
+                for_update(p)
+            ),
+            &[],
+            row,
+        ),
+    }
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<StaffRow>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLS} FROM staff WHERE id = ?1"))?
-        .query_row([id], row)
-        .optional()?)
+pub fn get<'a>(conn: impl Into<super::Conn<'a>>, id: i64) -> Result<Option<StaffRow>> {
+    match conn.into() {
+        super::Conn::Lite(c) => c
+            .prepare_cached(&format!("SELECT {COLS} FROM staff WHERE id = ?1"))?
+            .query_and_then([id], |r| row(r))?
+            .next()
+            .transpose(),
+        super::Conn::Pg(p) => Ok(p
+            .with_rows(
+                &format!("SELECT {COLS} FROM staff WHERE id = $1{}", for_update(p)),
+                &[&id],
+                row,
+            )?
+            .into_iter()
+            .next()),
+    }
 }
 
 /// The id of the account with this name (case-insensitive), if any.
@@ -119,13 +155,21 @@ pub fn set_active(conn: &Connection, id: i64, active: bool, now: i64) -> Result<
     super::seal::staff_written(conn, id)
 }
 
-pub fn set_attempts(
-    conn: &Connection,
+pub fn set_attempts<'a>(
+    conn: impl Into<super::Conn<'a>>,
     id: i64,
     failed_attempts: i64,
     locked_until: Option<i64>,
 ) -> Result<()> {
-    conn.prepare_cached("UPDATE staff SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1")?
-        .execute(params![id, failed_attempts, locked_until])?;
+    const SQL: &str = "UPDATE staff SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1";
+    match conn.into() {
+        super::Conn::Lite(c) => {
+            c.prepare_cached(SQL)?
+                .execute(params![id, failed_attempts, locked_until])?;
+        }
+        super::Conn::Pg(p) => {
+            p.with(|c| c.execute(SQL, &[&id, &failed_attempts, &locked_until]))?;
+        }
+    }
     Ok(())
 }

@@ -139,7 +139,7 @@ fn staff_of(r: &StaffRow) -> Staff {
     }
 }
 
-fn load(conn: &rusqlite::Connection, id: i64) -> Result<StaffRow> {
+fn load<'a>(conn: impl Into<db::Conn<'a>>, id: i64) -> Result<StaffRow> {
     db::staff::get(conn, id)?.ok_or_else(|| CoreError::StaffNotFound(id.to_string()))
 }
 
@@ -168,7 +168,7 @@ struct Ticket {
 
 /// Count an attempt on `r`, or refuse it while the account is locked. Call inside a write
 /// transaction (BEGIN IMMEDIATE) on a freshly read row.
-fn reserve(conn: &rusqlite::Connection, r: &StaffRow, now: i64) -> Result<Ticket> {
+fn reserve(conn: db::Conn, r: &StaffRow, now: i64) -> Result<Ticket> {
     if let Some(until) = r.locked_until.filter(|&t| t > now) {
         return Err(CoreError::AccountLocked {
             minutes: minutes_left(until, now),
@@ -193,7 +193,7 @@ fn reserve(conn: &rusqlite::Connection, r: &StaffRow, now: i64) -> Result<Ticket
 }
 
 /// Give an attempt back (a PIN reserved against several owners matched another one).
-fn release(conn: &rusqlite::Connection, t: &Ticket) -> Result<()> {
+fn release(conn: db::Conn, t: &Ticket) -> Result<()> {
     let r = load(conn, t.id)?;
     match t.locked_until {
         Some(until) if r.locked_until == Some(until) => {
@@ -208,12 +208,7 @@ fn release(conn: &rusqlite::Connection, t: &Ticket) -> Result<()> {
 }
 
 /// Audit one wrong PIN (already counted by [`reserve`]); the error to show.
-fn failed_attempt(
-    conn: &rusqlite::Connection,
-    t: &Ticket,
-    who: &Actor,
-    now: i64,
-) -> Result<CoreError> {
+fn failed_attempt(conn: db::Conn, t: &Ticket, who: &Actor, now: i64) -> Result<CoreError> {
     match t.locked_until {
         Some(until) => {
             record(
@@ -242,19 +237,18 @@ fn failed_attempt(
 
 impl Store {
     pub fn session_info(&self) -> Result<SessionInfo> {
-        let conn = self.reader()?;
-        let needs_setup = !db::staff::any(&conn)?;
-        let staff = db::staff::all(&conn)?
-            .iter()
-            .filter(|r| r.active)
-            .map(|r| Badge {
-                id: r.id,
-                name: r.name.clone(),
-                role: role_of(r),
-            })
-            .collect();
-        let idle_lock_minutes = idle_minutes(&conn)?;
-        drop(conn);
+        let (needs_setup, staff, idle_lock_minutes) = self.read(|conn| {
+            let staff = db::staff::all(conn)?
+                .iter()
+                .filter(|r| r.active)
+                .map(|r| Badge {
+                    id: r.id,
+                    name: r.name.clone(),
+                    role: role_of(r),
+                })
+                .collect::<Vec<_>>();
+            Ok((!db::staff::any(conn)?, staff, idle_minutes(conn)?))
+        })?;
         Ok(SessionInfo {
             needs_setup,
             staff,
@@ -336,7 +330,7 @@ impl Store {
     pub fn sign_in(&self, staff_id: i64, pin: &str) -> Result<Actor> {
         let via = self.session().via;
         let now = time::now();
-        let ticket = self.write(|conn| {
+        let ticket = self.write_any(|conn| {
             let r = load(conn, staff_id)?;
             if !r.active {
                 return Err(CoreError::StaffInactive(r.name));
@@ -352,7 +346,7 @@ impl Store {
     /// signs in and clears the count; each wrong one is audited (it was counted already).
     fn settle(&self, outcomes: &[(Ticket, bool)], via: Via, now: i64) -> Result<Actor> {
         let hit = outcomes.iter().find(|(_, ok)| *ok).map(|(t, _)| t);
-        let (outcome, idle) = self.write(|conn| {
+        let (outcome, idle) = self.write_any(|conn| {
             let idle = idle_minutes(conn)?;
             if let Some(t) = hit {
                 let id = t.id;
@@ -402,7 +396,7 @@ impl Store {
     pub fn sign_in_owner(&self, pin: &str) -> Result<Actor> {
         let via = self.session().via;
         let now = time::now();
-        let tickets = self.write(|conn| {
+        let tickets = self.write_any(|conn| {
             let owners: Vec<StaffRow> = db::staff::all(conn)?
                 .into_iter()
                 .filter(|r| r.active && role_of(r) == Role::Owner)

@@ -96,7 +96,7 @@ impl Store {
             .entry("auth.denied", "permission")
             .entity_id(perm.as_str())
             .after(json!({"permission": perm.as_str(), "role": a.role.as_str()}));
-        let _ = self.write(|conn| audit::record(conn, &entry));
+        let _ = self.write_any(|conn| audit::record(conn, &entry));
     }
 
     /// Who is signed in, if anyone (and not idle past the limit).

@@ -318,7 +318,7 @@ internal! {
 }
 
 /// The idle lock setting, in minutes.
-pub(crate) fn idle_minutes(conn: &rusqlite::Connection) -> Result<u32> {
+pub(crate) fn idle_minutes<'a>(conn: impl Into<db::Conn<'a>>) -> Result<u32> {
     Ok(db::settings::get(conn, "idle_lock_minutes")?
         .and_then(|v| v.parse().ok())
         .filter(|m| (1..=IDLE_MAX_MINUTES).contains(m))

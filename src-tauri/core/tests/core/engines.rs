@@ -1305,3 +1305,113 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
     );
     assert_eq!(ob.list(None).unwrap().len(), 1);
 }
+
+/// A shop with staff accounts works on a server: the owner and a cashier sign in with their
+/// PINs there and record bills under their names. Wrong PINs guessed by several counters at
+/// the same instant are counted together: never more than `MAX_ATTEMPTS` are checked before
+/// the account locks, on every counter.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn staff_sign_in_on_a_server_and_guesses_from_several_counters_lock_once() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::staff::{StaffInput, MAX_ATTEMPTS};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    file.setup_owner("Chị Lan", "2468").unwrap();
+    file.add_staff(
+        StaffInput {
+            name: "Minh".into(),
+            role: Some("cashier".into()),
+        },
+        "1357",
+    )
+    .unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    drop(file);
+
+    let counter = Store::open_server(&url).unwrap();
+    let bill = PurchaseInput {
+        customer_id: 1,
+        amount: "100000".into(),
+        ..Default::default()
+    };
+    // Nothing is recorded until someone signs in.
+    assert!(matches!(
+        counter.add_purchase(bill.clone()),
+        Err(CoreError::PinRequired)
+    ));
+    let info = counter.session_info().unwrap();
+    let minh = info.staff.iter().find(|b| b.name == "Minh").unwrap().id;
+    assert!(matches!(
+        counter.sign_in(minh, "0000"),
+        Err(CoreError::PinWrong { left: 4 })
+    ));
+    assert_eq!(counter.sign_in(minh, "1357").unwrap().name, "Minh");
+    let p = counter.add_purchase(bill.clone()).unwrap();
+    assert_eq!(p.purchase.staff.as_deref(), Some("Minh"));
+    // A cashier may not adjust points, and the refusal is in the server's log.
+    assert!(matches!(
+        counter.adjust_points(1, 10, "quà", None),
+        Err(CoreError::Forbidden { .. })
+    ));
+    // The owner's PIN, as the command line gives it.
+    let owner = Store::open_server(&url).unwrap();
+    assert_eq!(owner.sign_in_owner("2468").unwrap().name, "Chị Lan");
+
+    // Four counters guess the owner's PIN at once, three times each.
+    let barrier = std::sync::Barrier::new(4);
+    let outcomes: Vec<CoreError> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let c = Store::open_server(&url).unwrap();
+                    barrier.wait();
+                    (0..3)
+                        .map(|_| c.sign_in_owner("9999").unwrap_err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let checked = outcomes
+        .iter()
+        .filter(|e| matches!(e, CoreError::PinWrong { .. }))
+        .count();
+    let locked = outcomes
+        .iter()
+        .filter(|e| matches!(e, CoreError::AccountLocked { .. }))
+        .count();
+    assert_eq!(checked + locked, 12, "{outcomes:?}");
+    // The last allowed guess locks the account; it is counted as a locked answer.
+    assert_eq!(checked as i64, MAX_ATTEMPTS - 1, "{outcomes:?}");
+    // Even the right PIN waits out the lock now, on any counter.
+    assert!(matches!(
+        Store::open_server(&url).unwrap().sign_in_owner("2468"),
+        Err(CoreError::AccountLocked { .. })
+    ));
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action IN ('auth.failed', 'auth.lockout')
+             AND entity_id = (SELECT id::text FROM staff WHERE name = 'Chị Lan')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, MAX_ATTEMPTS);
+    let denied: i64 = c
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = 'auth.denied' AND actor_name = 'Minh'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(denied, 1);
+}
