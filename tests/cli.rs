@@ -3228,13 +3228,19 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         json(d, &["purchase", "list", "--customer", "KH000007"]),
         before
     );
-    // A voucher at a counter on the server is not there yet, and records nothing.
+    // A voucher the server does not know is refused there, and the bill is not recorded.
     let out = run(d, "vi", &[&add[..], &["--voucher", "ABC123"]].concat());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("chưa làm được trên máy chủ PostgreSQL"),
-        "{err}"
+    assert!(err.contains("Không có phiếu ưu đãi ABC123"), "{err}");
+    let after = run(
+        d,
+        "vi",
+        &["purchase", "list", "--customer", "KH000007", "--json"],
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&after.stdout).unwrap(),
+        listed
     );
 
     // --database names it too: a new customer is added there; what is not on the server yet

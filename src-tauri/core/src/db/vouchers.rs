@@ -295,7 +295,18 @@ pub fn by_code<'a>(conn: impl Into<Conn<'a>>, code: &str) -> Result<Option<Vouch
             .query_and_then([code], |r| voucher_row(r))?
             .next()
             .transpose(),
-        Conn::Pg(p) => Ok(p.with_rows(&sql, &[&code], voucher_row)?.pop()),
+        // In a bill's transaction the voucher and its programme are held to its end: two
+        // counters using one voucher, or the last of a programme's quantity or budget, take
+        // turns, and the second sees the first's use (SQLite has one writer anyway).
+        Conn::Pg(p) => {
+            let held = if p.in_transaction() {
+                " FOR UPDATE OF v, p"
+            } else {
+                ""
+            };
+            Ok(p.with_rows(&format!("{sql}{held}"), &[&code], voucher_row)?
+                .pop())
+        }
     }
 }
 
@@ -337,13 +348,19 @@ pub fn of_customer(conn: &Connection, customer_id: i64, limit: u32) -> Result<Ve
 }
 
 /// The customer's redemptions of a programme that count.
-pub fn customer_uses(conn: &Connection, program_id: i64, customer_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM voucher_redemptions
-             WHERE program_id = ?1 AND customer_id = ?2 AND returned_at IS NULL",
-        )?
-        .query_row(params![program_id, customer_id], |r| r.get(0))?)
+pub fn customer_uses<'a>(
+    conn: impl Into<Conn<'a>>,
+    program_id: i64,
+    customer_id: i64,
+) -> Result<i64> {
+    const SQL: &str = "SELECT count(*) FROM voucher_redemptions
+                       WHERE program_id = ?1 AND customer_id = ?2 AND returned_at IS NULL";
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached(SQL)?
+            .query_row(params![program_id, customer_id], |r| r.get(0))?),
+        Conn::Pg(p) => p.with(|c| Ok(c.query_one(SQL, &[&program_id, &customer_id])?.get(0))),
+    }
 }
 
 pub struct NewRedemption {
@@ -358,7 +375,8 @@ pub struct NewRedemption {
 }
 
 /// Record a redemption, counted on its voucher and programme.
-pub fn insert_redemption(conn: &Connection, r: &NewRedemption) -> Result<i64> {
+pub fn insert_redemption<'a>(conn: impl Into<Conn<'a>>, r: &NewRedemption) -> Result<i64> {
+    let conn = conn.into();
     count_use(
         conn,
         r.voucher_id,
@@ -366,22 +384,40 @@ pub fn insert_redemption(conn: &Connection, r: &NewRedemption) -> Result<i64> {
         1,
         r.discount_minor + r.gift_cost_minor,
     )?;
-    conn.prepare_cached(
-        "INSERT INTO voucher_redemptions (voucher_id, program_id, customer_id, purchase_id, at,
-            discount_minor, gift_cost_minor, bonus_points)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        r.voucher_id,
-        r.program_id,
-        r.customer_id,
-        r.purchase_id,
-        r.at,
-        r.discount_minor,
-        r.gift_cost_minor,
-        r.bonus_points
-    ])?;
-    Ok(conn.last_insert_rowid())
+    const SQL: &str = "INSERT INTO voucher_redemptions (voucher_id, program_id, customer_id,
+            purchase_id, at, discount_minor, gift_cost_minor, bonus_points)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    match conn {
+        Conn::Lite(c) => {
+            c.prepare_cached(SQL)?.execute(params![
+                r.voucher_id,
+                r.program_id,
+                r.customer_id,
+                r.purchase_id,
+                r.at,
+                r.discount_minor,
+                r.gift_cost_minor,
+                r.bonus_points
+            ])?;
+            Ok(c.last_insert_rowid())
+        }
+        Conn::Pg(p) => p.with(|c| {
+            Ok(c.query_one(
+                &format!("{SQL} RETURNING id"),
+                &[
+                    &r.voucher_id,
+                    &r.program_id,
+                    &r.customer_id,
+                    &r.purchase_id,
+                    &r.at,
+                    &r.discount_minor,
+                    &r.gift_cost_minor,
+                    &r.bonus_points,
+                ],
+            )?
+            .get(0))
+        }),
+    }
 }
 
 /// A bill's redemption.
@@ -422,13 +458,30 @@ pub fn redemption_of<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<
     }))
 }
 
-fn count_use(conn: &Connection, voucher_id: i64, program_id: i64, n: i64, cost: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE vouchers SET uses = uses + ?2 WHERE id = ?1")?
-        .execute(params![voucher_id, n])?;
-    conn.prepare_cached(
-        "UPDATE voucher_programs SET uses = uses + ?2, spent_minor = spent_minor + ?3 WHERE id = ?1",
-    )?
-    .execute(params![program_id, n, n * cost])?;
+fn count_use<'a>(
+    conn: impl Into<Conn<'a>>,
+    voucher_id: i64,
+    program_id: i64,
+    n: i64,
+    cost: i64,
+) -> Result<()> {
+    const VOUCHER: &str = "UPDATE vouchers SET uses = uses + ?2 WHERE id = ?1";
+    const PROGRAM: &str = "UPDATE voucher_programs
+                           SET uses = uses + ?2, spent_minor = spent_minor + ?3 WHERE id = ?1";
+    let spent = n * cost;
+    match conn.into() {
+        Conn::Lite(c) => {
+            c.prepare_cached(VOUCHER)?.execute(params![voucher_id, n])?;
+            c.prepare_cached(PROGRAM)?
+                .execute(params![program_id, n, spent])?;
+        }
+        Conn::Pg(p) => p
+            .with(|c| {
+                c.execute(VOUCHER, &[&voucher_id, &n])?;
+                c.execute(PROGRAM, &[&program_id, &n, &spent])
+            })
+            .map(|_| ())?,
+    }
     Ok(())
 }
 

@@ -409,10 +409,7 @@ pub(crate) fn apply<'a>(
     total_minor: i64,
     at: i64,
 ) -> Result<Applied> {
-    // Vouchers at a counter on a server come with their row locks (docs/ARCHITECTURE.md).
-    let db::Conn::Lite(conn) = conn.into() else {
-        return Err(CoreError::NotOnServer);
-    };
+    let conn = conn.into();
     let (_, exp) = currency(conn)?;
     // Said back as typed, but never more of it than a code could be.
     let shown = || {
@@ -529,9 +526,6 @@ pub(crate) fn record<'a>(
     at: i64,
     bonus_points: i64,
 ) -> Result<()> {
-    let db::Conn::Lite(conn) = conn.into() else {
-        return Err(CoreError::NotOnServer);
-    };
     db::vouchers::insert_redemption(
         conn,
         &NewRedemption {

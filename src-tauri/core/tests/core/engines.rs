@@ -1415,3 +1415,98 @@ fn staff_sign_in_on_a_server_and_guesses_from_several_counters_lock_once() {
         .get(0);
     assert_eq!(denied, 1);
 }
+
+/// Vouchers at counters on one server: a customer's single-use voucher typed at two
+/// counters at the same instant is used once (the other bill is refused as used), and the
+/// last one of a shared code's quantity goes to one of two customers buying at once.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn two_counters_using_one_voucher_at_once_use_it_once() {
+    use khachquen_core::model::{CustomerFilter, ProgramInput, PurchaseInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let until = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let program = |name: &str, value: &str| ProgramInput {
+        name: name.into(),
+        kind: "amount".into(),
+        value: Some(value.into()),
+        until: Some(until.clone()),
+        ..Default::default()
+    };
+    file.add_program(&program("Tặng 50k", "50000")).unwrap();
+    file.issue_vouchers("Tặng 50k", &CustomerFilter::default())
+        .unwrap();
+    file.add_program(&ProgramInput {
+        quantity: Some(1),
+        shared_code: Some("LAST1".into()),
+        ..program("Suất cuối", "20000")
+    })
+    .unwrap();
+    let personal = file.vouchers_of(1).unwrap()[0].code.clone();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    drop(file);
+
+    let race = |bills: [PurchaseInput; 2]| -> Vec<Result<i64, String>> {
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = bills
+                .into_iter()
+                .map(|b| {
+                    let (url, barrier) = (&url, &barrier);
+                    s.spawn(move || {
+                        let c = Store::open_server(url).unwrap();
+                        barrier.wait();
+                        c.add_purchase(b)
+                            .map(|r| r.voucher.map_or(0, |_| r.purchase.id))
+                            .map_err(|e| e.code().to_owned())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    };
+    let bill = |customer_id: i64, code: &str| PurchaseInput {
+        customer_id,
+        amount: "300000".into(),
+        voucher: Some(code.into()),
+        ..Default::default()
+    };
+    let sorted = |mut v: Vec<Result<i64, String>>| {
+        v.sort_by_key(|r| r.is_err());
+        v
+    };
+    let one = sorted(race([bill(1, &personal), bill(1, &personal)]));
+    assert!(matches!(one[0], Ok(id) if id > 0), "{one:?}");
+    assert_eq!(one[1], Err("voucher.used".into()), "{one:?}");
+    let last = sorted(race([bill(2, "LAST1"), bill(3, "last1")]));
+    assert!(matches!(last[0], Ok(id) if id > 0), "{last:?}");
+    assert_eq!(last[1], Err("voucher.sold_out".into()), "{last:?}");
+
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let rows = c
+        .query(
+            "SELECT v.code, v.uses, (SELECT count(*) FROM voucher_redemptions r
+                                     WHERE r.voucher_id = v.id)
+             FROM vouchers v WHERE v.code IN ($1, 'LAST1')",
+            &[&personal],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        let (code, uses, redemptions): (String, i64, i64) = (r.get(0), r.get(1), r.get(2));
+        assert_eq!((uses, redemptions), (1, 1), "{code}");
+    }
+    let p: i64 = c
+        .query_one(
+            "SELECT uses FROM voucher_programs WHERE name = 'Suất cuối'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(p, 1);
+}
