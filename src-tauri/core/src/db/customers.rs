@@ -1306,10 +1306,11 @@ pub fn cached_stats<'a>(
 }
 
 /// Take a refund off the cached total spent.
-pub fn add_refund_stats(conn: &Connection, id: i64, amount_minor: i64) -> Result<()> {
-    conn.execute(
+pub fn add_refund_stats<'a>(conn: impl Into<Conn<'a>>, id: i64, amount_minor: i64) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE customers SET total_minor = total_minor - ?2 WHERE id = ?1",
-        params![id, amount_minor],
+        &[&id, &amount_minor],
     )?;
     Ok(())
 }

@@ -428,37 +428,64 @@ pub fn birthday_candidates(conn: &Connection, month: &str, year_start: i64) -> R
     )
 }
 
-pub fn refunded(conn: &Connection, purchase_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT total(amount_minor) FROM refunds WHERE purchase_id = ?1")?
-        .query_row([purchase_id], |r| Ok(from_total(r.get(0)?)))?)
+/// The sum of a column of a purchase's refunds (0 for none), exact on both engines.
+fn refunds_sum<'a>(conn: impl Into<Conn<'a>>, column: &str, purchase_id: i64) -> Result<i64> {
+    match conn.into() {
+        Conn::Lite(c) => Ok(c
+            .prepare_cached(&format!(
+                "SELECT total({column}) FROM refunds WHERE purchase_id = ?1"
+            ))?
+            .query_row([purchase_id], |r| Ok(from_total(r.get(0)?)))?),
+        pg @ Conn::Pg(_) => super::one(
+            pg,
+            &format!(
+                "SELECT coalesce(sum({column}), 0)::bigint FROM refunds WHERE purchase_id = ?1"
+            ),
+            &[&purchase_id],
+        ),
+    }
 }
 
-pub fn insert_refund(
-    conn: &Connection,
+pub fn refunded<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<i64> {
+    refunds_sum(conn, "amount_minor", purchase_id)
+}
+
+pub fn insert_refund<'a>(
+    conn: impl Into<Conn<'a>>,
     purchase_id: i64,
     amount_minor: i64,
     at: i64,
     staff: Option<&str>,
 ) -> Result<i64> {
-    conn.execute(
-        "INSERT INTO refunds (purchase_id, amount_minor, at, staff) VALUES (?1, ?2, ?3, ?4)",
-        params![purchase_id, amount_minor, at, staff],
-    )?;
-    Ok(conn.last_insert_rowid())
+    const SQL: &str =
+        "INSERT INTO refunds (purchase_id, amount_minor, at, staff) VALUES (?1, ?2, ?3, ?4)";
+    match conn.into() {
+        Conn::Lite(c) => {
+            c.execute(SQL, params![purchase_id, amount_minor, at, staff])?;
+            Ok(c.last_insert_rowid())
+        }
+        pg @ Conn::Pg(_) => super::one(
+            pg,
+            &format!("{SQL} RETURNING id"),
+            &[&purchase_id, &amount_minor, &at, &staff],
+        ),
+    }
 }
 
-pub fn set_refund_shortfall(conn: &Connection, refund_id: i64, shortfall: i64) -> Result<()> {
-    conn.execute(
+pub fn set_refund_shortfall<'a>(
+    conn: impl Into<Conn<'a>>,
+    refund_id: i64,
+    shortfall: i64,
+) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE refunds SET shortfall = ?2 WHERE id = ?1",
-        params![refund_id, shortfall],
+        &[&refund_id, &shortfall],
     )?;
     Ok(())
 }
 
 /// Points a purchase's refunds could not reverse so far.
-pub fn shortfall(conn: &Connection, purchase_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT total(shortfall) FROM refunds WHERE purchase_id = ?1")?
-        .query_row([purchase_id], |r| Ok(from_total(r.get(0)?)))?)
+pub fn shortfall<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<i64> {
+    refunds_sum(conn, "shortfall", purchase_id)
 }

@@ -50,6 +50,71 @@ impl Value for Option<f64> {}
 impl Value for Option<String> {}
 impl Value for Option<bool> {}
 
+/// A parameter both engines take (i64, &str, String and their Options).
+pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
+impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
+
+/// One statement the engines agree on, written once with SQLite's `?N` placeholders; the
+/// number of rows it changed.
+pub fn execute(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+    match conn {
+        Conn::Lite(c) => {
+            let ps: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| *p as _).collect();
+            Ok(c.prepare_cached(sql)?.execute(ps.as_slice())? as u64)
+        }
+        Conn::Pg(p) => {
+            let ps: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| *p as _).collect();
+            p.with(|c| c.execute(sql, &ps))
+        }
+    }
+}
+
+/// The first column of the one row a query the engines agree on returns.
+pub fn one<T: Value>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<T> {
+    match conn {
+        Conn::Lite(c) => {
+            let ps: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| *p as _).collect();
+            Ok(c.prepare_cached(sql)?
+                .query_row(ps.as_slice(), |r| r.get(0))?)
+        }
+        Conn::Pg(p) => {
+            let ps: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| *p as _).collect();
+            p.with(|c| c.query_one(sql, &ps))?.col(0)
+        }
+    }
+}
+
+/// Columns a query's first row holds, read alike from either engine: a tuple of Values.
+pub trait Columns: Sized {
+    fn read(r: &impl Row) -> Result<Self>;
+}
+
+impl<A: Value, B: Value, C: Value> Columns for (A, B, C) {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok((r.col(0)?, r.col(1)?, r.col(2)?))
+    }
+}
+
+/// The first row of a query the engines agree on, if it returns any.
+pub fn first<T: Columns>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<Option<T>> {
+    match conn {
+        Conn::Lite(c) => {
+            let ps: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| *p as _).collect();
+            c.prepare_cached(sql)?
+                .query_and_then(ps.as_slice(), |r| T::read(r))?
+                .next()
+                .transpose()
+        }
+        Conn::Pg(p) => {
+            let ps: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| *p as _).collect();
+            Ok(p.with_rows(sql, &ps, |r| T::read(r))?.into_iter().next())
+        }
+    }
+}
+
 /// A result row of either engine, read by column index: a row is turned into a model once,
 /// whichever engine's SQL produced it.
 pub trait Row {

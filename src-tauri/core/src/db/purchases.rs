@@ -354,14 +354,12 @@ pub fn owner_and_total(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>>
 }
 
 /// (customer, total minor, discount minor) of a purchase.
-pub fn bill(conn: &Connection, id: i64) -> Result<Option<(i64, i64, i64)>> {
-    Ok(conn
-        .query_row(
-            "SELECT customer_id, total_minor, discount_minor FROM purchases WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?)
+pub fn bill<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<(i64, i64, i64)>> {
+    super::first(
+        conn.into(),
+        "SELECT customer_id, total_minor, discount_minor FROM purchases WHERE id = ?1",
+        &[&id],
+    )
 }
 
 /// Whether the shop has any purchase (an O(1) question, unlike count(*)).

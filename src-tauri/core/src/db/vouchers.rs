@@ -327,11 +327,19 @@ pub fn earned_by<'a>(conn: impl Into<Conn<'a>>, purchase_id: i64) -> Result<Vec<
 }
 
 /// End an unused voucher now (the bill that earned it was refunded in full).
-pub fn expire_unused(conn: &Connection, voucher_id: i64, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE vouchers SET valid_from = min(valid_from, ?2 - 1), valid_until = ?2
-         WHERE id = ?1 AND uses = 0 AND valid_until > ?2",
-        params![voucher_id, now],
+pub fn expire_unused<'a>(conn: impl Into<Conn<'a>>, voucher_id: i64, now: i64) -> Result<()> {
+    let conn = conn.into();
+    let least = match conn {
+        Conn::Lite(_) => "min",
+        Conn::Pg(_) => "least",
+    };
+    super::execute(
+        conn,
+        &format!(
+            "UPDATE vouchers SET valid_from = {least}(valid_from, ?2 - 1), valid_until = ?2
+             WHERE id = ?1 AND uses = 0 AND valid_until > ?2"
+        ),
+        &[&voucher_id, &now],
     )?;
     Ok(())
 }
@@ -486,19 +494,19 @@ fn count_use<'a>(
 }
 
 /// Give a redemption back: it no longer counts on its voucher and programme.
-pub fn return_redemption(conn: &Connection, id: i64, now: i64) -> Result<()> {
-    let row: Option<(i64, i64, i64)> = conn
-        .query_row(
-            "SELECT voucher_id, program_id, discount_minor + gift_cost_minor
-             FROM voucher_redemptions WHERE id = ?1 AND returned_at IS NULL",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+pub fn return_redemption<'a>(conn: impl Into<Conn<'a>>, id: i64, now: i64) -> Result<()> {
+    let conn = conn.into();
+    let row: Option<(i64, i64, i64)> = super::first(
+        conn,
+        "SELECT voucher_id, program_id, discount_minor + gift_cost_minor
+         FROM voucher_redemptions WHERE id = ?1 AND returned_at IS NULL",
+        &[&id],
+    )?;
     if let Some((voucher_id, program_id, cost)) = row {
-        conn.execute(
+        super::execute(
+            conn,
             "UPDATE voucher_redemptions SET returned_at = ?2 WHERE id = ?1",
-            params![id, now],
+            &[&id, &now],
         )?;
         count_use(conn, voucher_id, program_id, -1, cost)?;
     }

@@ -286,12 +286,13 @@ fn lots(movements: &[(i64, i64)], months: i64) -> VecDeque<(i64, i64)> {
 }
 
 /// Record what has expired for one customer by `as_of`; returns the points expired.
-pub(crate) fn apply_expiry(
-    conn: &Connection,
+pub(crate) fn apply_expiry<'a>(
+    conn: impl Into<db::Conn<'a>>,
     customer_id: i64,
     rules: &Rules,
     as_of: i64,
 ) -> Result<i64> {
+    let conn = conn.into();
     if rules.expiry_months <= 0 {
         return Ok(0);
     }
@@ -338,12 +339,13 @@ pub(crate) fn year_ago(at: i64) -> i64 {
 
 /// Bring a customer's recorded tier in line with their 12-month spend as of `at`.
 /// Returns (tier before, tier after).
-pub(crate) fn evaluate_tier(
-    conn: &Connection,
+pub(crate) fn evaluate_tier<'a>(
+    conn: impl Into<db::Conn<'a>>,
     tiers: &[TierDef],
     customer_id: i64,
     at: i64,
 ) -> Result<(Option<String>, Option<String>)> {
+    let conn = conn.into();
     let spend = db::loyalty::spend(conn, customer_id, year_ago(at), at)?;
     let current = db::loyalty::current_tier(conn, customer_id)?;
     let target = tier_for(tiers, spend).map(|t| t.name.clone());

@@ -18,7 +18,6 @@ use crate::store::settings::{any_purchase_date, currency, timezone};
 use crate::store::Store;
 use crate::vouchers::{self, Applied};
 use crate::{limits, money, time};
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
@@ -277,14 +276,15 @@ fn share_of(points: i64, share: i64, total: i64) -> i64 {
 /// The points a refund of `share` of the bill (cumulative, of `total`) gives back and takes
 /// back for the bill `ids` = (customer, purchase, refund): (given back, taken, owed). What is
 /// owed beyond the balance is recorded as the refund's shortfall.
-fn refund_points(
-    conn: &Connection,
+fn refund_points<'a>(
+    conn: impl Into<db::Conn<'a>>,
     (customer_id, purchase_id, refund_id): (i64, i64, i64),
     staff: Option<&str>,
     now: i64,
     share: i64,
     total: i64,
 ) -> Result<(i64, i64, i64)> {
+    let conn = conn.into();
     // Targets are cumulative, so several partial refunds never drift from the whole.
     let (earned, redeemed, returned, reversed) = db::loyalty::purchase_points(conn, purchase_id)?;
     let give_back = share_of(redeemed, share, total)
@@ -621,10 +621,13 @@ impl Store {
         let actor = self.require(Perm::Refund)?;
         let staff = actor.attribution(staff);
         let staff = staff.as_deref();
-        self.write(|conn| {
+        self.write_any(|conn| {
             let (code, exp) = currency(conn)?;
             let (customer_id, total, discount) = db::purchases::bill(conn, purchase_id)?
                 .ok_or(CoreError::PurchaseNotFound(purchase_id))?;
+            // Refunds of one bill from several counters take turns on its customer, as its
+            // bills do: the second sees what the first gave back.
+            db::customers::hold_for_bill(conn, customer_id)?;
             let paid = total.saturating_sub(discount).max(0);
             let done = db::loyalty::refunded(conn, purchase_id)?;
             if done >= total {
@@ -705,6 +708,7 @@ mod tests {
     use super::*;
     use crate::model::CustomerInput;
     use crate::store::settings::currency;
+    use rusqlite::Connection;
 
     const DAY: i64 = 86_400;
 

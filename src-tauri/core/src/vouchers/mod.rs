@@ -562,12 +562,13 @@ pub(crate) fn used_on<'a>(
 /// After a refund of the bill: a bill refunded in full gives its voucher back while the
 /// voucher is still valid and its programme running (otherwise it stays used), and the
 /// vouchers it earned for a next purchase end unless already used.
-pub(crate) fn after_refund(
-    conn: &Connection,
+pub(crate) fn after_refund<'a>(
+    conn: impl Into<db::Conn<'a>>,
     purchase_id: i64,
     full: bool,
     now: i64,
 ) -> Result<Option<VoucherRefund>> {
+    let conn = conn.into();
     // A bill refunded in full earned nothing: its unused next-purchase vouchers end now.
     if full {
         for v in db::vouchers::earned_by(conn, purchase_id)? {

@@ -1510,3 +1510,84 @@ fn two_counters_using_one_voucher_at_once_use_it_once() {
         .get(0);
     assert_eq!(p, 1);
 }
+
+/// Refunds at counters on one server: a bill refunded in full by two counters at the same
+/// instant is refunded once (the other is told it already is), and a refund gives the same
+/// money, points and balance on a server as on the shop's file.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_bill_refunded_at_two_counters_at_once_is_refunded_once() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let buy = |s: &Store, customer_id: i64, amount: &str, redeem: Option<i64>| {
+        s.add_purchase(PurchaseInput {
+            customer_id,
+            amount: amount.into(),
+            redeem,
+            ..Default::default()
+        })
+        .unwrap()
+        .purchase
+        .id
+    };
+    let raced = buy(&file, 1, "800000", None);
+    buy(&file, 2, "900000", None);
+    let partial = buy(&file, 2, "400000", Some(20));
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+
+    let barrier = std::sync::Barrier::new(2);
+    let mut outcomes: Vec<Result<String, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let c = Store::open_server(&url).unwrap();
+                    barrier.wait();
+                    c.refund(raced, None, None)
+                        .map(|r| r.refund.amount.to_string())
+                        .map_err(|e| e.code().to_owned())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    outcomes.sort_by_key(|o| o.is_err());
+    assert_eq!(
+        outcomes,
+        [
+            Ok("800000".to_string()),
+            Err("purchase.fully_refunded".into())
+        ]
+    );
+
+    // The same refunds on the file and on the server say the same.
+    let server = Store::open_server(&url).unwrap();
+    let said = |s: &Store, amount: Option<&str>| {
+        let r = s.refund(partial, amount, None).unwrap();
+        serde_json::json!([
+            r.refund.amount,
+            r.points_reversed,
+            r.points_returned,
+            r.shortfall,
+            r.loyalty,
+            r.voucher
+        ])
+    };
+    assert_eq!(said(&file, Some("150000")), said(&server, Some("150000")));
+    assert_eq!(said(&file, None), said(&server, None));
+    assert_eq!(
+        serde_json::to_value(file.points(2, 50).unwrap()).unwrap()["loyalty"],
+        serde_json::to_value(server.points(2, 50).unwrap()).unwrap()["loyalty"]
+    );
+    assert_eq!(
+        server.refund(partial, None, None).unwrap_err().code(),
+        "purchase.fully_refunded"
+    );
+    assert_eq!(
+        file.customer_stats(2).unwrap().total_spent,
+        server.customer_stats(2).unwrap().total_spent
+    );
+}
