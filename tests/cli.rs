@@ -2426,7 +2426,7 @@ fn a_rewritten_log_and_rows_edited_with_sql_are_reported_on_the_command_line() {
                 )
                 .unwrap();
             let refs: Vec<rusqlite::types::ValueRef> = fields.iter().map(Into::into).collect();
-            let hash = khachquen_core::store::audit::entry_hash(&refs.try_into().unwrap());
+            let hash = khachquen_core::store::audit::entry_hash(&refs);
             conn.execute(
                 "UPDATE audit_log SET hash = ?1 WHERE id = ?2",
                 rusqlite::params![hash, id],

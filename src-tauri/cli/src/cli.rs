@@ -67,6 +67,10 @@ struct Cli {
         value_name = "URL"
     )]
     database: Option<String>,
+    /// This counter's name, recorded on its bills, reminders and audit entries (default on
+    /// a server: the computer's name)
+    #[arg(long, global = true, env = "KHACHQUEN_COUNTER", value_name = "NAME")]
+    counter: Option<String>,
     /// Language of messages (default: the system locale)
     #[arg(long, global = true, value_parser = ["vi", "en"])]
     lang: Option<String>,
@@ -211,6 +215,14 @@ pub fn main() -> i32 {
             Err(code) => return code,
         },
     };
+    let counter = match (&cli.counter, server) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Some(_)) => khachquen_core::outbox::default_counter(),
+        (None, None) => None,
+    };
+    if let Err(e) = db.set_counter(counter.as_deref()) {
+        return fail(lang, &e);
+    }
     // Once staff exist, changes and exports need the owner's PIN; without it reads still work.
     if let Some(pin) = std::env::var(PIN_VAR).ok().filter(|p| !p.is_empty()) {
         if let Err(e) = db.sign_in_owner(&pin) {

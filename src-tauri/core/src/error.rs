@@ -222,6 +222,8 @@ core_errors! {
     FullyRefunded => "purchase.fully_refunded" {},
     #[error("this bill id was already used for a different purchase")]
     ClientIdConflict => "purchase.client_id_conflict" {},
+    #[error("a counter's name is 1 to {max} characters")]
+    CounterNameInvalid { max: usize } => "counter.name_invalid" {"max": max},
     #[error("a bill id is 1 to {max} letters, digits, dashes or underscores")]
     ClientIdInvalid { max: usize } => "purchase.client_id_invalid" {"max": max},
 

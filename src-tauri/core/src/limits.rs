@@ -175,6 +175,20 @@ pub fn check_client_id(id: &str) -> Result<&str> {
     }
 }
 
+/// The longest counter name, in characters.
+pub const COUNTER_MAX: usize = 40;
+
+/// A counter's name, trimmed: 1 to `COUNTER_MAX` characters, none of them a control.
+pub fn check_counter(name: &str) -> Result<&str> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if (1..=COUNTER_MAX).contains(&n) && !name.chars().any(char::is_control) {
+        Ok(name)
+    } else {
+        Err(CoreError::CounterNameInvalid { max: COUNTER_MAX })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,6 +160,9 @@ pub struct Purchase {
     /// The voucher code the bill used, and its part of `discount`.
     pub voucher: Option<String>,
     pub voucher_discount: Decimal,
+    /// The counter (computer) that recorded it, when named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

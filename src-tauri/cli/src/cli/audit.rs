@@ -32,6 +32,9 @@ pub enum AuditCmd {
         /// Up to and including this day (YYYY-MM-DD, shop time)
         #[arg(long, value_name = "YYYY-MM-DD")]
         until: Option<String>,
+        /// Only entries written at this counter
+        #[arg(long, value_name = "NAME")]
+        at_counter: Option<String>,
         /// At most this many entries (default: 100; at most 1000)
         #[arg(long)]
         limit: Option<u32>,
@@ -70,6 +73,7 @@ pub fn run(db: &Store, Cmd::Audit(cmd): Cmd, o: &Out) -> khachquen_core::Result<
             customer,
             since,
             until,
+            at_counter,
             limit,
             offset,
         } => {
@@ -80,6 +84,7 @@ pub fn run(db: &Store, Cmd::Audit(cmd): Cmd, o: &Out) -> khachquen_core::Result<
                 customer_id,
                 since,
                 until,
+                counter: at_counter,
                 limit,
                 offset,
                 ..Default::default()

@@ -92,6 +92,14 @@ pub enum ReportCmd {
         #[command(flatten)]
         range: RangeArgs,
     },
+    /// Per counter: bills, revenue after refunds and customers (on a server too)
+    Counters {
+        #[command(flatten)]
+        range: RangeArgs,
+        /// Only this counter's figures
+        #[arg(long, value_name = "NAME")]
+        at_counter: Option<String>,
+    },
     /// Recompute every customer's scores (RFM, lifecycle, predictions)
     Refresh,
 }
@@ -157,6 +165,15 @@ pub fn run(db: &Store, Cmd::Report(cmd): Cmd, o: &Out) -> khachquen_core::Result
         ReportCmd::Summary { range } => {
             table(db, o, "summary", &range.args(), || {
                 db.report_summary(&range.range())
+            })?;
+        }
+        ReportCmd::Counters { range, at_counter } => {
+            let args = ReportArgs {
+                counter: at_counter.clone(),
+                ..range.args()
+            };
+            table(db, o, "counters", &args, || {
+                db.report_counters(&range.range(), at_counter.as_deref())
             })?;
         }
         ReportCmd::Staff { range } => {

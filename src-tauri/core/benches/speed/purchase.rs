@@ -53,6 +53,7 @@ fn measure(
             note: None,
             staff: None,
             discount_minor: 0,
+            counter: None,
         };
         insert(&tx, &p, &[], 1_700_000_000).expect("insert");
         tx.commit().expect("commit");

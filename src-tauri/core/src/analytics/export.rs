@@ -21,6 +21,8 @@ pub struct ReportArgs {
     pub horizon_days: Option<i64>,
     pub model: Option<String>,
     pub limit: Option<usize>,
+    /// One counter's row of the counters report.
+    pub counter: Option<String>,
 }
 
 impl ReportArgs {
@@ -79,6 +81,7 @@ impl Store {
             "lifecycle" => self.lifecycle_table(),
             "clv" => self.clv_table(a),
             "staff" => self.staff_table(a),
+            "counters" => self.counters_table(a),
             other => Err(CoreError::ReportInvalid {
                 key: "report".into(),
                 value: other.into(),
@@ -250,6 +253,26 @@ impl Store {
                 })
                 .collect(),
             notes,
+        })
+    }
+
+    fn counters_table(&self, a: &ReportArgs) -> Result<Table> {
+        let r = self.report_counters(&a.range(), a.counter.as_deref())?;
+        Ok(Table {
+            columns: vec!["counter", "purchases", "revenue", "customers"],
+            rows: r
+                .counters
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        text(c.counter),
+                        Cell::Int(c.purchases),
+                        Cell::Money(Some(c.revenue)),
+                        Cell::Int(c.customers),
+                    ]
+                })
+                .collect(),
+            notes: vec![("from", r.from), ("to", r.to)],
         })
     }
 

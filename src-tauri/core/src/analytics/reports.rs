@@ -378,6 +378,24 @@ pub struct StaffRow {
     pub churn_rate: Option<f64>,
 }
 
+/// One counter's bills over a report's range.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CounterRow {
+    /// The counter's name; empty for bills of no named counter.
+    pub counter: String,
+    pub purchases: i64,
+    /// After refunds, as every report counts revenue.
+    pub revenue: Decimal,
+    pub customers: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CounterReport {
+    pub from: String,
+    pub to: String,
+    pub counters: Vec<CounterRow>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StaffReport {
     pub staff: Vec<StaffRow>,
@@ -508,6 +526,34 @@ impl Store {
             s.hide_revenue();
         }
         Ok(s)
+    }
+
+    /// Bills, revenue and customers per counter over a range, the biggest first; with
+    /// `counter`, that counter's alone. On a shop file and on a server alike.
+    pub fn report_counters(&self, range: &Range, counter: Option<&str>) -> Result<CounterReport> {
+        self.require(Perm::StaffReports)?;
+        let only = counter.map(crate::limits::check_counter).transpose()?;
+        self.read(|conn| {
+            let tz = timezone(conn)?;
+            let sp = span(tz, range)?;
+            let exp = currency(conn)?.1;
+            // Through the end of the last day: a bill recorded this second counts.
+            let end = time::day_start(sp.to.succ_opt().unwrap_or(sp.to), tz);
+            let counters = db::analytics::counters(conn, sp.start, end, only)?
+                .into_iter()
+                .map(|(counter, purchases, revenue, customers)| CounterRow {
+                    counter,
+                    purchases,
+                    revenue: money::from_minor(revenue, exp),
+                    customers,
+                })
+                .collect();
+            Ok(CounterReport {
+                from: sp.from.to_string(),
+                to: sp.to.to_string(),
+                counters,
+            })
+        })
     }
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {

@@ -390,6 +390,7 @@ impl Store {
                         note: c.gift.as_deref(),
                         assignee: None,
                         detail: "{}",
+                        counter: actor.counter.as_deref(),
                     };
                     if db::reminders::insert_reminder(conn, &r, now)?.is_some() {
                         reminders += 1;

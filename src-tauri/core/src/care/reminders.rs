@@ -341,7 +341,13 @@ impl Manual {
         })
     }
 
-    fn insert(&self, conn: &Connection, customer_id: i64, now: i64) -> Result<Option<i64>> {
+    fn insert(
+        &self,
+        conn: &Connection,
+        customer_id: i64,
+        now: i64,
+        counter: Option<&str>,
+    ) -> Result<Option<i64>> {
         db::reminders::insert_reminder(
             conn,
             &NewReminder {
@@ -354,6 +360,7 @@ impl Manual {
                 note: self.note.as_deref(),
                 assignee: self.assignee.as_deref(),
                 detail: "{}",
+                counter,
             },
             now,
         )
@@ -429,6 +436,7 @@ impl Generator<'_> {
                 note: None,
                 assignee: None,
                 detail: &detail.to_string(),
+                counter: None,
             },
             self.now,
         )?;
@@ -703,7 +711,7 @@ impl Store {
         self.write(|conn| {
             active_customer(conn, m.customer_id)?;
             let id = m
-                .insert(conn, m.customer_id, time::now())?
+                .insert(conn, m.customer_id, time::now(), actor.counter.as_deref())?
                 .ok_or_else(|| CoreError::Internal("reminder not inserted".into()))?;
             let r = get_view(conn, id)?;
             audit::record(
@@ -733,7 +741,7 @@ impl Store {
                 db::filter::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
             let now = time::now();
             for id in &ids {
-                m.insert(conn, *id, now)?;
+                m.insert(conn, *id, now, actor.counter.as_deref())?;
             }
             audit::record(
                 conn,

@@ -601,3 +601,38 @@ pub fn score_conditions(
     }
     wh
 }
+
+/// Per counter (`""` for bills of no named counter), the bills made in `[start, end)`, their
+/// revenue after refunds and the customers they were for; one counter when `only` names it.
+pub fn counters<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    start: i64,
+    end: i64,
+    only: Option<&str>,
+) -> Result<Vec<(String, i64, i64, i64)>> {
+    let conn = conn.into();
+    // PostgreSQL sums BIGINTs as NUMERIC; SQLite's integer sums are integers already.
+    let big = match conn {
+        super::Conn::Lite(_) => "",
+        super::Conn::Pg(_) => "::bigint",
+    };
+    let (only_sql, params): (&str, Vec<&dyn super::Param>) = match &only {
+        Some(c) => ("AND p.counter = ?3", vec![&start, &end, c]),
+        None => ("", vec![&start, &end]),
+    };
+    super::rows(
+        conn,
+        &format!(
+            "SELECT coalesce(p.counter, ''), count(*),
+                    (sum(p.total_minor) - coalesce(sum(r.amount), 0)){big},
+                    count(DISTINCT p.customer_id)
+             FROM purchases p
+             LEFT JOIN (SELECT purchase_id, sum(amount_minor) AS amount FROM refunds
+                        GROUP BY purchase_id) r ON r.purchase_id = p.id
+             WHERE p.at >= ?1 AND p.at < ?2 {only_sql}
+             GROUP BY coalesce(p.counter, '')
+             ORDER BY 3 DESC, 1"
+        ),
+        &params,
+    )
+}

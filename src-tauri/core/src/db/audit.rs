@@ -25,14 +25,16 @@ pub struct AuditRow {
     /// absent for entries from before seals, or written while the key was missing.
     pub mac_key: Option<String>,
     pub mac: Option<String>,
+    /// The counter that wrote it (schema 17 on); hashed when present.
+    pub counter: Option<String>,
 }
 
-/// The hashed columns in hash order, then `hash` itself, then the seal. crate::store::audit
-/// depends on this order.
+/// The hashed columns in hash order, then `hash` itself, then the seal, then the counter
+/// (hashed after `prev_hash` when present). crate::store::audit depends on this order.
 const COLS: &str = "id, at, actor_id, actor_name, via, action, entity, entity_id, customer_id,
-                    before_json, after_json, prev_hash, hash, mac_key, mac";
+                    before_json, after_json, prev_hash, hash, mac_key, mac, counter";
 /// Columns read by [`walk`].
-pub const WIDTH: usize = 15;
+pub const WIDTH: usize = 16;
 
 /// The newest entry's id and hash: a walk down the rowid b-tree, however long the log is.
 pub fn last(conn: &Connection) -> Result<Option<(i64, Value)>> {
@@ -55,7 +57,7 @@ pub fn highest_id_ever(conn: &Connection) -> Result<i64> {
 pub fn insert(conn: &Connection, e: &AuditRow) -> Result<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO audit_log ({COLS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     ))?
     .execute(params![
         e.id,
@@ -72,7 +74,8 @@ pub fn insert(conn: &Connection, e: &AuditRow) -> Result<()> {
         e.prev_hash,
         e.hash,
         e.mac_key,
-        e.mac
+        e.mac,
+        e.counter
     ])?;
     Ok(())
 }
@@ -107,7 +110,7 @@ pub fn append_pg(
         c.execute(
             &format!(
                 "INSERT INTO audit_log ({COLS})
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             ),
             &[
                 &e.id,
@@ -125,6 +128,7 @@ pub fn append_pg(
                 &e.hash,
                 &e.mac_key,
                 &e.mac,
+                &e.counter,
             ],
         )?;
         Ok(e.id)
@@ -145,6 +149,8 @@ pub struct Where {
     pub since: Option<i64>,
     /// `at < until`
     pub until: Option<i64>,
+    /// Written at this counter.
+    pub counter: Option<String>,
 }
 
 fn where_sql(w: &Where, args: &mut Vec<Box<dyn ToSql>>) -> String {
@@ -180,6 +186,10 @@ fn where_sql(w: &Where, args: &mut Vec<Box<dyn ToSql>>) -> String {
         args.push(Box::new(t));
         clauses.push(format!("at < ?{}", args.len()));
     }
+    if let Some(c) = &w.counter {
+        args.push(Box::new(c.clone()));
+        clauses.push(format!("counter = ?{}", args.len()));
+    }
     clauses.join(" AND ")
 }
 
@@ -200,6 +210,7 @@ fn row_from(r: &Row) -> rusqlite::Result<AuditRow> {
         hash: r.get(12)?,
         mac_key: r.get(13)?,
         mac: r.get(14)?,
+        counter: r.get(15)?,
     })
 }
 
@@ -227,7 +238,7 @@ pub fn list(conn: &Connection, w: &Where, limit: u32, offset: u32) -> Result<(i6
 }
 
 /// One stored row exactly as SQLite holds it: the id, then the twelve hashed columns
-/// (`id` again first, ..., `prev_hash`), then `hash`, `mac_key` and `mac`. Raw values, so a
+/// (`id` again first, ..., `prev_hash`), then `hash`, `mac_key`, `mac` and `counter`. Raw values, so a
 /// row whose types were tampered with is still read, and simply fails its hash.
 pub type RawRow = (i64, [Value; WIDTH]);
 
@@ -240,14 +251,25 @@ pub fn has_seals(conn: &Connection) -> Result<bool> {
     )?)
 }
 
+/// The log has the counter column (schema 17 on; an older backup's has not).
+fn has_counters(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('audit_log') WHERE name = 'counter'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Every row in id order, handed to `f` one at a time (the log may be long). A log from
 /// before seals (schema 8 and 9, in an older backup) reads its missing seal as NULL.
 pub fn walk(conn: &Connection, mut f: impl FnMut(RawRow) -> Result<()>) -> Result<()> {
-    let cols = if has_seals(conn)? {
-        COLS.to_owned()
-    } else {
-        COLS.replace("mac_key, mac", "NULL, NULL")
-    };
+    let mut cols = COLS.to_owned();
+    if !has_seals(conn)? {
+        cols = cols.replace("mac_key, mac,", "NULL, NULL,");
+    }
+    if !has_counters(conn)? {
+        cols = cols.replace(", counter", ", NULL");
+    }
     let mut stmt = conn.prepare(&format!("SELECT {cols} FROM audit_log ORDER BY id"))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {

@@ -97,6 +97,29 @@ impl<A: Value, B: Value, C: Value> Columns for (A, B, C) {
     }
 }
 
+impl<A: Value, B: Value, C: Value, D: Value> Columns for (A, B, C, D) {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok((r.col(0)?, r.col(1)?, r.col(2)?, r.col(3)?))
+    }
+}
+
+/// Every row of a query the engines agree on.
+pub fn rows<T: Columns>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<Vec<T>> {
+    match conn {
+        Conn::Lite(c) => {
+            let ps: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| *p as _).collect();
+            c.prepare_cached(sql)?
+                .query_and_then(ps.as_slice(), |r| T::read(r))?
+                .collect()
+        }
+        Conn::Pg(p) => {
+            let ps: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| *p as _).collect();
+            p.with_rows(sql, &ps, |r| T::read(r))
+        }
+    }
+}
+
 /// The first row of a query the engines agree on, if it returns any.
 pub fn first<T: Columns>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<Option<T>> {
     match conn {
@@ -198,6 +221,11 @@ pub(crate) const STEPS: &[Step] = &[
     Step {
         sql: include_str!("migrations/016_cards.sql"),
         pg: Some(include_str!("migrations/pg/016_baseline.sql")),
+        check_keys: false,
+    },
+    Step {
+        sql: include_str!("migrations/017_counters.sql"),
+        pg: Some(include_str!("migrations/pg/017_counters.sql")),
         check_keys: false,
     },
 ];

@@ -17,6 +17,8 @@ pub struct NewPurchase<'a> {
     pub note: Option<&'a str>,
     pub staff: Option<&'a str>,
     pub discount_minor: i64,
+    /// The counter that recorded it, when named.
+    pub counter: Option<&'a str>,
 }
 
 pub struct NewItem<'a> {
@@ -40,8 +42,8 @@ pub fn insert<'a>(
                 let id: i64 = c
                     .query_one(
                         "INSERT INTO purchases (client_id, customer_id, at, total_minor,
-                            payment_method, note, staff, created_at, discount_minor)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                            payment_method, note, staff, created_at, discount_minor, counter)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                         &[
                             &p.client_id,
                             &p.customer_id,
@@ -52,6 +54,7 @@ pub fn insert<'a>(
                             &p.staff,
                             &now,
                             &p.discount_minor,
+                            &p.counter,
                         ],
                     )?
                     .get(0);
@@ -76,8 +79,8 @@ pub fn insert<'a>(
     };
     conn.prepare_cached(
         "INSERT INTO purchases (client_id, customer_id, at, total_minor, payment_method, note,
-            staff, created_at, discount_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            staff, created_at, discount_minor, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         p.client_id,
@@ -88,7 +91,8 @@ pub fn insert<'a>(
         p.note,
         p.staff,
         now,
-        p.discount_minor
+        p.discount_minor,
+        p.counter
     ])?;
     let id = conn.last_insert_rowid();
     if !items.is_empty() {
@@ -143,7 +147,8 @@ const COLS: &str = "id, customer_id, at, total_minor, payment_method, note, staf
        AND (kind = 'redeem' OR (kind = 'refund' AND points > 0))),
     (SELECT v.code FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
        WHERE r.purchase_id = purchases.id),
-    (SELECT total(discount_minor) FROM voucher_redemptions WHERE purchase_id = purchases.id)";
+    (SELECT total(discount_minor) FROM voucher_redemptions WHERE purchase_id = purchases.id),
+    counter";
 
 /// [`COLS`] in PostgreSQL's words: SQLite's `total()` is a float sum that is 0 over no rows.
 const COLS_PG: &str = "id, customer_id, at, total_minor, payment_method, note, staff, created_at,
@@ -156,7 +161,8 @@ const COLS_PG: &str = "id, customer_id, at, total_minor, payment_method, note, s
     (SELECT v.code FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id
        WHERE r.purchase_id = purchases.id),
     (SELECT coalesce(sum(discount_minor), 0)::float8 FROM voucher_redemptions
-       WHERE purchase_id = purchases.id)";
+       WHERE purchase_id = purchases.id),
+    counter";
 
 fn purchase_from(r: &impl Row, exp: u32) -> Result<Purchase> {
     let total: i64 = r.col(3)?;
@@ -181,6 +187,7 @@ fn purchase_from(r: &impl Row, exp: u32) -> Result<Purchase> {
         points_back: limits::from_total(r.col(10)?).max(0),
         voucher: r.col(11)?,
         voucher_discount: money::from_minor(limits::from_total(r.col(12)?), exp),
+        counter: r.col(13)?,
         items: Vec::new(),
     })
 }

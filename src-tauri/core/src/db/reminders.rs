@@ -17,6 +17,8 @@ pub struct NewReminder<'a> {
     pub note: Option<&'a str>,
     pub assignee: Option<&'a str>,
     pub detail: &'a str,
+    /// The counter a person made it at; None for the rules' own reminders.
+    pub counter: Option<&'a str>,
 }
 
 /// The new id, or None when a reminder with this rule key already exists.
@@ -24,8 +26,8 @@ pub fn insert_reminder(conn: &Connection, r: &NewReminder, now: i64) -> Result<O
     let n = conn
         .prepare_cached(
             "INSERT INTO reminders (customer_id, kind, rule_key, due_date, due_time, title, note,
-                assignee, detail, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                assignee, detail, created_at, counter)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (rule_key) DO NOTHING",
         )?
         .execute(params![
@@ -38,7 +40,8 @@ pub fn insert_reminder(conn: &Connection, r: &NewReminder, now: i64) -> Result<O
             r.note,
             r.assignee,
             r.detail,
-            now
+            now,
+            r.counter
         ])?;
     Ok((n > 0).then(|| conn.last_insert_rowid()))
 }

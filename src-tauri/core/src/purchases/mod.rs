@@ -551,6 +551,7 @@ impl Store {
                     note,
                     staff,
                     discount_minor: p.discount_minor + p.voucher_minor,
+                    counter: actor.counter.as_deref(),
                 },
                 &items,
                 now,

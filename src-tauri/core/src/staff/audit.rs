@@ -36,6 +36,8 @@ pub struct AuditFilter {
     pub since: Option<String>,
     /// Up to and including this shop-local day (YYYY-MM-DD) or instant.
     pub until: Option<String>,
+    /// Only entries written at this counter.
+    pub counter: Option<String>,
     /// Entries per page (default 100, at most 1000).
     pub limit: Option<u32>,
     pub offset: u32,
@@ -67,6 +69,7 @@ fn entry_from(r: AuditRow) -> AuditEntry {
         after: parse_json(r.after_json),
         prev_hash: r.prev_hash,
         hash: r.hash,
+        counter: r.counter,
         customer_name: None,
         entity_name: None,
     }
@@ -154,6 +157,7 @@ fn resolve(conn: &Connection, f: &AuditFilter) -> Result<Where> {
         until: non_empty(&f.until)
             .map(|s| bound("until", s, tz, true))
             .transpose()?,
+        counter: non_empty(&f.counter).map(str::to_owned),
     })
 }
 

@@ -124,6 +124,7 @@ fn actor_of(r: &StaffRow, via: Via) -> Actor {
         name: r.name.clone(),
         role: role_of(r),
         via,
+        counter: None,
     }
 }
 

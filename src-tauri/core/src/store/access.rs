@@ -29,7 +29,7 @@ impl Store {
         if AS_SYSTEM.with(Cell::get) {
             return Ok(Actor::system());
         }
-        let (via, current) = {
+        let (via, current, counter) = {
             let mut s = self.session();
             let now = Instant::now();
             let expired = s.via == Via::Window && now.duration_since(s.last_active) > s.idle;
@@ -39,7 +39,15 @@ impl Store {
             if s.actor.is_some() {
                 s.last_active = now;
             }
-            (s.via, s.actor.clone())
+            (s.via, s.actor.clone(), s.counter.clone())
+        };
+        let current = current.map(|a| Actor {
+            counter: counter.clone(),
+            ..a
+        });
+        let unnamed = || Actor {
+            counter: counter.clone(),
+            ..Actor::unnamed(via)
         };
         match current {
             Some(a) if a.role.may(perm) => Ok(a),
@@ -52,10 +60,10 @@ impl Store {
             }
             None => {
                 if perm == Perm::View && via == Via::Cli {
-                    return Ok(Actor::unnamed(via));
+                    return Ok(unnamed());
                 }
                 if !self.read(|c| db::staff::any(c))? {
-                    return Ok(Actor::unnamed(via));
+                    return Ok(unnamed());
                 }
                 if perm != Perm::View {
                     self.deny(
@@ -64,6 +72,7 @@ impl Store {
                             name: ANONYMOUS.into(),
                             role: Role::Cashier,
                             via,
+                            counter: counter.clone(),
                         },
                         perm,
                     );
@@ -104,6 +113,18 @@ impl Store {
         self.require(Perm::View)
             .ok()
             .filter(|a| a.staff_id.is_some())
+    }
+
+    /// Name this counter (None: unnamed); its bills, reminders and audit entries carry it.
+    pub fn set_counter(&self, name: Option<&str>) -> Result<()> {
+        let name = name.map(crate::limits::check_counter).transpose()?;
+        self.session().counter = name.map(str::to_owned);
+        Ok(())
+    }
+
+    /// This counter's name, if it has one.
+    pub fn counter(&self) -> Option<String> {
+        self.session().counter.clone()
     }
 
     /// Lock the window: the next action needs a PIN again.

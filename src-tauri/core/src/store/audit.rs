@@ -127,6 +127,8 @@ pub struct NewAuditEntry {
     pub before: Option<Value>,
     /// The record after the change (None for a deletion).
     pub after: Option<Value>,
+    /// The counter (computer) that made the change, when it is named.
+    pub counter: Option<String>,
 }
 
 impl NewAuditEntry {
@@ -143,6 +145,7 @@ impl NewAuditEntry {
             customer_id: None,
             before: None,
             after: None,
+            counter: None,
         }
     }
 
@@ -214,6 +217,9 @@ pub struct AuditEntry {
     pub after: Option<Value>,
     pub prev_hash: String,
     pub hash: String,
+    /// The counter that wrote it, when named (hashed, unlike the names below).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<String>,
     /// The name of `customer_id` as the customer list has it (archived and merged ones
     /// keep theirs), resolved when the log is listed; not part of the hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -388,7 +394,9 @@ fn put(h: &mut Sha256, v: ValueRef<'_>) {
 
 /// The hash of one entry: `fields` are the columns `id` ... `prev_hash` in the order of the
 /// module documentation.
-pub fn entry_hash(fields: &[ValueRef<'_>; 12]) -> String {
+/// The hash of an entry's fields: the twelve of every entry, then the counter when it has
+/// one (so entries from before counters hash as they always did).
+pub fn entry_hash(fields: &[ValueRef<'_>]) -> String {
     let mut h = Sha256::new();
     put(&mut h, ValueRef::Text(DOMAIN));
     for f in fields {
@@ -406,7 +414,7 @@ fn text(v: Option<&str>) -> ValueRef<'_> {
 }
 
 fn row_hash(r: &AuditRow) -> String {
-    entry_hash(&[
+    let mut fields = vec![
         ValueRef::Integer(r.id),
         ValueRef::Integer(r.at),
         int(r.actor_id),
@@ -419,7 +427,11 @@ fn row_hash(r: &AuditRow) -> String {
         text(r.before_json.as_deref()),
         text(r.after_json.as_deref()),
         text(Some(&r.prev_hash)),
-    ])
+    ];
+    if let Some(c) = &r.counter {
+        fields.push(text(Some(c)));
+    }
+    entry_hash(&fields)
 }
 
 fn invalid(key: &'static str, value: &str) -> CoreError {
@@ -480,6 +492,12 @@ fn validate(e: &NewAuditEntry) -> Result<AuditRow> {
         hash: String::new(),
         mac_key: None,
         mac: None,
+        counter: e
+            .counter
+            .as_deref()
+            .map(|c| crate::limits::check_counter(c).map_err(|_| invalid("counter", c)))
+            .transpose()?
+            .map(str::to_owned),
     })
 }
 
@@ -572,7 +590,10 @@ pub fn verify(conn: &Connection) -> Result<AuditVerify> {
             } else if *prev_hash != prev {
                 Some((id, BreakReason::PrevHashMismatch))
             } else {
-                let fields: [ValueRef<'_>; 12] = std::array::from_fn(|i| (&vals[i]).into());
+                let mut fields: Vec<ValueRef<'_>> = vals[..12].iter().map(Into::into).collect();
+                if vals[15] != SqlValue::Null {
+                    fields.push((&vals[15]).into());
+                }
                 let ok = matches!(stored, SqlValue::Text(h) if *h == entry_hash(&fields));
                 if !ok {
                     Some((id, BreakReason::HashMismatch))
@@ -695,6 +716,7 @@ mod tests {
             hash: String::new(),
             mac_key: None,
             mac: None,
+            counter: None,
         }
     }
 
@@ -911,7 +933,8 @@ mod tests {
             8 => m.customer_id = Some(n),
             9 => m.before_json = Some(s.into()),
             10 => m.after_json = Some(s.into()),
-            _ => m.prev_hash = s.into(),
+            11 => m.prev_hash = s.into(),
+            _ => m.counter = Some(s.into()),
         }
         m
     }
@@ -919,7 +942,7 @@ mod tests {
     proptest! {
         /// Changing any one hashed field to any other value changes the hash.
         #[test]
-        fn any_field_change_changes_the_hash(field in 0usize..12, n in any::<i64>(), s in "\\PC{0,12}") {
+        fn any_field_change_changes_the_hash(field in 0usize..13, n in any::<i64>(), s in "\\PC{0,12}") {
             let r = sample();
             let m = mutate(&r, field, n, &s);
             prop_assume!(m != r);

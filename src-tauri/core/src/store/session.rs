@@ -225,6 +225,10 @@ pub struct Actor {
     pub name: String,
     pub role: Role,
     pub via: Via,
+    /// The counter (computer) acting, when it has a name: recorded on its bills, reminders
+    /// and audit entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<String>,
 }
 
 /// The actor's name in the audit log before any staff account exists.
@@ -240,6 +244,7 @@ impl Actor {
             name: NO_STAFF.into(),
             role: Role::Owner,
             via,
+            counter: None,
         }
     }
 
@@ -249,12 +254,14 @@ impl Actor {
             name: SYSTEM.into(),
             role: Role::Owner,
             via: Via::System,
+            counter: None,
         }
     }
 
     /// An audit entry made by this actor.
     pub fn entry(&self, action: &str, entity: &str) -> NewAuditEntry {
-        let e = NewAuditEntry::new(self.name.clone(), self.via, action, entity);
+        let mut e = NewAuditEntry::new(self.name.clone(), self.via, action, entity);
+        e.counter = self.counter.clone();
         match self.staff_id {
             Some(id) => e.actor_id(id),
             None => e,
@@ -280,6 +287,8 @@ pub(crate) struct Session {
     pub(crate) actor: Option<Actor>,
     pub(crate) last_active: Instant,
     pub(crate) idle: Duration,
+    /// This counter's name, given by the app (store::access::set_counter).
+    pub(crate) counter: Option<String>,
 }
 
 impl Session {
@@ -289,6 +298,7 @@ impl Session {
             actor: None,
             last_active: Instant::now(),
             idle: idle_duration(IDLE_DEFAULT_MINUTES),
+            counter: None,
         }
     }
 }

@@ -16,6 +16,9 @@ const OPEN: &[&str] = &[
     "path",
     "server",
     "set_interface",
+    // This process's counter name, given at start as its interface is.
+    "set_counter",
+    "counter",
     "may",
     "lock",
     "session_info",

@@ -1591,3 +1591,120 @@ fn a_bill_refunded_at_two_counters_at_once_is_refunded_once() {
         server.customer_stats(2).unwrap().total_spent
     );
 }
+
+/// Each counter's name is on its bills, reminders and audit entries, on a shop file and on a
+/// server, and the counters report (narrowed to one counter or not) says the same on both.
+/// A counter's name is hashed into its audit entry: changing it breaks the chain there.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn counters_are_named_on_their_bills_and_entries_and_reported_alike_on_both_engines() {
+    use khachquen_core::analytics::reports::Range;
+    use khachquen_core::model::{PurchaseInput, ReminderInput};
+    use khachquen_core::staff::audit::AuditFilter;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khachquen.db");
+    let file = Store::open(&path).unwrap();
+    crate::fill_shop(&file);
+    let bill = |s: &Store, customer_id: i64, amount: &str| {
+        s.add_purchase(PurchaseInput {
+            customer_id,
+            amount: amount.into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .purchase
+    };
+    assert_eq!(bill(&file, 1, "100000").counter, None, "unnamed by default");
+    file.set_counter(Some("  Quầy 1 ")).unwrap();
+    assert_eq!(file.counter().as_deref(), Some("Quầy 1"));
+    assert_eq!(bill(&file, 2, "200000").counter.as_deref(), Some("Quầy 1"));
+    let r = file
+        .add_reminder(ReminderInput {
+            customer_id: 2,
+            due_date: "2030-01-01".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    for bad in ["", "   ", &"q".repeat(41), "Quầy\n2"] {
+        assert!(matches!(
+            file.set_counter(Some(bad)),
+            Err(CoreError::CounterNameInvalid { max: 40 })
+        ));
+    }
+    assert_eq!(file.counter().as_deref(), Some("Quầy 1"), "unchanged");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let at: Option<String> = c
+        .query_row("SELECT counter FROM reminders WHERE id = ?1", [r.id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(at.as_deref(), Some("Quầy 1"));
+    let page = file
+        .audit_list(&AuditFilter {
+            counter: Some("Quầy 1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let actions: Vec<&str> = page.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["reminder.add", "purchase.add"]);
+    assert!(file.audit_verify().unwrap().ok);
+
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    server.set_counter(Some("Quầy 2")).unwrap();
+    let on_server = bill(&server, 3, "300000");
+    assert_eq!(on_server.counter.as_deref(), Some("Quầy 2"));
+    assert_eq!(
+        server.purchase(on_server.id).unwrap().counter.as_deref(),
+        Some("Quầy 2")
+    );
+    file.set_counter(Some("Quầy 2")).unwrap();
+    bill(&file, 3, "300000");
+    let all = Range::default();
+    let json = |v: khachquen_core::analytics::reports::CounterReport| {
+        serde_json::to_value(v.counters).unwrap()
+    };
+    let here = json(file.report_counters(&all, None).unwrap());
+    assert_eq!(here, json(server.report_counters(&all, None).unwrap()));
+    assert_eq!(
+        here,
+        serde_json::json!([
+            {"counter": "Quầy 2", "purchases": 1, "revenue": "300000", "customers": 1},
+            {"counter": "Quầy 1", "purchases": 1, "revenue": "200000", "customers": 1},
+            {"counter": "", "purchases": 1, "revenue": "100000", "customers": 1},
+        ])
+    );
+    assert_eq!(
+        json(server.report_counters(&all, Some("Quầy 1")).unwrap()),
+        serde_json::json!([{"counter": "Quầy 1", "purchases": 1, "revenue": "200000", "customers": 1}])
+    );
+    let mut pg = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let n: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE counter = 'Quầy 2' AND action = 'purchase.add'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+
+    // Another name written over an entry's counter is a broken hash at that entry.
+    drop(file);
+    let id: i64 = c
+        .query_row(
+            "SELECT id FROM audit_log WHERE counter = 'Quầy 1' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    c.execute_batch(&format!(
+        "DROP TRIGGER audit_log_append_only_update;
+         UPDATE audit_log SET counter = 'Quầy 9' WHERE id = {id};"
+    ))
+    .unwrap();
+    drop(c);
+    let v = Store::open(&path).unwrap().audit_verify().unwrap();
+    assert_eq!(v.first_broken.map(|b| b.id), Some(id), "{v:?}");
+}

@@ -948,6 +948,8 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
                         note: p.note.as_deref(),
                         staff: p.staff.as_deref(),
                         discount_minor: 0,
+                        // History from a spreadsheet was not made at a counter.
+                        counter: None,
                     },
                     &[],
                     now,
