@@ -281,7 +281,19 @@ fn two_counters_record_through_a_server_crash_and_lose_or_double_no_bill() {
     assert!(redeemed > 0, "no redemption went through");
     assert!(sums.values().all(|s| *s >= 0), "{sums:?}");
 
-    // The audit chain, brought back as a file, verifies entry by entry.
+    // The audit chain verifies on the server, and brought back as a file, entry by entry.
+    let there = kq_base(counter.path(), "en")
+        .args(["audit", "verify", "--json"])
+        .env("KHACHQUEN_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        there.status.success(),
+        "{}",
+        String::from_utf8_lossy(&there.stderr)
+    );
+    let there: Value = serde_json::from_slice(&there.stdout).unwrap();
+    assert_eq!(there["first_broken"], Value::Null, "{there}");
     let back = tempfile::tempdir().unwrap();
     let file = back.path().join("khachquen.db");
     let exported = kq_base(back.path(), "en")
@@ -296,6 +308,8 @@ fn two_counters_record_through_a_server_crash_and_lose_or_double_no_bill() {
         .unwrap();
     let verify: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verify["first_broken"], Value::Null, "{verify}");
+    assert_eq!(verify["last_hash"], there["last_hash"]);
+    assert_eq!(verify["entries"], there["entries"]);
     let entries = verify["entries"].as_i64().unwrap() as usize;
     assert!(
         entries >= on_server.len(),

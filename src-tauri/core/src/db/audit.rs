@@ -284,6 +284,39 @@ pub fn walk(conn: &Connection, mut f: impl FnMut(RawRow) -> Result<()>) -> Resul
     Ok(())
 }
 
+/// The rows of a server's log in id order, as [`walk`] gives a file's (each value as SQLite
+/// would hold it), read a page at a time so a long log is never held whole.
+pub fn walk_pg(link: &super::pg::Link, mut f: impl FnMut(RawRow) -> Result<()>) -> Result<()> {
+    const PAGE: i64 = 5000;
+    const INTS: [usize; 4] = [0, 1, 2, 8];
+    let mut after = 0i64;
+    loop {
+        let rows = link.with(|c| {
+            c.query(
+                &format!("SELECT {COLS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"),
+                &[&after, &PAGE],
+            )
+        })?;
+        for r in &rows {
+            let mut vals: [Value; WIDTH] = std::array::from_fn(|_| Value::Null);
+            for (i, v) in vals.iter_mut().enumerate() {
+                *v = if INTS.contains(&i) {
+                    r.try_get::<_, Option<i64>>(i)?
+                        .map_or(Value::Null, Value::Integer)
+                } else {
+                    r.try_get::<_, Option<String>>(i)?
+                        .map_or(Value::Null, Value::Text)
+                };
+            }
+            after = r.try_get(0)?;
+            f((after, vals))?;
+        }
+        if (rows.len() as i64) < PAGE {
+            return Ok(());
+        }
+    }
+}
+
 /// The newest entry carrying a seal: its id, key id and MAC.
 pub fn sealed_head(conn: &Connection) -> Result<Option<(i64, String, String)>> {
     Ok(conn

@@ -187,6 +187,12 @@ impl Store {
     /// first broken entry.
     pub fn audit_verify(&self) -> Result<AuditVerify> {
         self.require(Perm::AuditLog)?;
+        if self.server().is_some() {
+            return self.read(|conn| match conn {
+                db::Conn::Pg(link) => crate::store::audit::verify_server(link),
+                db::Conn::Lite(_) => Err(CoreError::Internal("a server's store".into())),
+            });
+        }
         let mut conn = self.report_reader()?;
         let tx = conn.transaction()?;
         let mut v = verify(&tx)?;

@@ -1708,3 +1708,58 @@ fn counters_are_named_on_their_bills_and_entries_and_reported_alike_on_both_engi
     let v = Store::open(&path).unwrap().audit_verify().unwrap();
     assert_eq!(v.first_broken.map(|b| b.id), Some(id), "{v:?}");
 }
+
+/// The audit chain of a shop on a server is verified there: entries written by several
+/// counters link and hash as one chain, with each counter's name; an edit made behind the
+/// app's back (its trigger dropped first) is named at its entry.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_audit_chain_on_a_server_verifies_there_and_an_edit_is_found() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let before = file.audit_verify().unwrap();
+    drop(file);
+    let counters: Vec<Store> = ["Quầy 1", "Quầy 2"]
+        .iter()
+        .map(|n| {
+            let s = Store::open_server(&url).unwrap();
+            s.set_counter(Some(n)).unwrap();
+            s
+        })
+        .collect();
+    for i in 0..6 {
+        counters[i % 2]
+            .add_purchase(PurchaseInput {
+                customer_id: 1 + (i as i64 % 3),
+                amount: "120000".into(),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let v = counters[0].audit_verify().unwrap();
+    assert!(v.ok && v.first_broken.is_none(), "{v:?}");
+    assert_eq!(v.entries, before.entries + 6);
+    assert_eq!(v.last_hash, counters[1].audit_verify().unwrap().last_hash);
+
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let id: i64 = c
+        .query_one(
+            "SELECT min(id) FROM audit_log WHERE counter = 'Quầy 2'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    c.batch_execute(&format!(
+        "DROP TRIGGER audit_log_append_only_update ON audit_log;
+         UPDATE audit_log SET counter = 'Quầy 1' WHERE id = {id};"
+    ))
+    .unwrap();
+    let v = counters[0].audit_verify().unwrap();
+    assert!(!v.ok);
+    assert_eq!(v.first_broken.map(|b| b.id), Some(id), "{v:?}");
+}
