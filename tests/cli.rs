@@ -3270,16 +3270,54 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         .as_array()
         .unwrap()
         .is_empty());
-    let out = run(d, "vi", &["customer", "archive", "0912000111"]);
+    // Her details are corrected there; a points adjustment is not on the server yet and
+    // changes nothing; then she is archived there.
+    let out = run(
+        d,
+        "vi",
+        &["customer", "edit", "0912000111", "--name", "Lan Anh"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        d,
+        "vi",
+        &[
+            "points",
+            "adjust",
+            "0912000111",
+            "--delta",
+            "10",
+            "--reason",
+            "quà",
+        ],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("chưa làm được trên máy chủ PostgreSQL"),
         "{err}"
     );
+    let found = run(d, "vi", &["customer", "find", "lan anh", "--json"]);
+    let found: Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(found[0]["name"], "Lan Anh");
+    assert!(run(d, "vi", &["customer", "archive", "0912000111"])
+        .status
+        .success());
     let on_server = run(d, "vi", &["customer", "show", "0912000111", "--json"]);
     let shown: Value = serde_json::from_slice(&on_server.stdout).unwrap();
-    assert_eq!(shown["customer"]["archived_at"], Value::Null);
+    assert_ne!(shown["customer"]["archived_at"], Value::Null);
+    assert_eq!(shown["loyalty"]["balance"], 0);
+    let found = run(d, "vi", &["customer", "find", "lan anh", "--json"]);
+    let found: Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(
+        found,
+        Value::Array(vec![]),
+        "archived customers leave the search"
+    );
 
     let back = tempfile::tempdir().unwrap();
     let file = back.path().join("khachquen.db");

@@ -380,7 +380,9 @@ impl Store {
 
     pub fn update_customer(&self, id: i64, input: CustomerInput) -> Result<Customer> {
         let actor = self.require(Perm::Serve)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
+            // Two counters editing one customer take turns; each change starts from the last.
+            db::customers::hold(conn, id)?;
             let base = db::customers::record(conn, id)?
                 .ok_or_else(|| CoreError::CustomerNotFound(id.to_string()))?;
             let rec = apply(conn, base.clone(), input, Some(id))?;
@@ -402,7 +404,8 @@ impl Store {
 
     pub fn archive_customer(&self, id: i64) -> Result<Customer> {
         let actor = self.require(Perm::ArchiveCustomer)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
+            db::customers::hold(conn, id)?;
             let before = existing(conn, id)?;
             let now = time::now();
             db::customers::archive(conn, id, now)?;

@@ -499,9 +499,12 @@ pub fn score<'a>(conn: impl Into<super::Conn<'a>>, customer_id: i64) -> Result<O
 }
 
 /// Archiving a customer drops their scores (the next refresh would anyway).
-pub fn delete_score(conn: &Connection, customer_id: i64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM customer_scores WHERE customer_id = ?1")?
-        .execute([customer_id])?;
+pub fn delete_score<'a>(conn: impl Into<super::Conn<'a>>, customer_id: i64) -> Result<()> {
+    super::execute(
+        conn.into(),
+        "DELETE FROM customer_scores WHERE customer_id = ?1",
+        &[&customer_id],
+    )?;
     Ok(())
 }
 

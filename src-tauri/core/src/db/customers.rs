@@ -89,7 +89,7 @@ pub fn get<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<Customer>> {
     }
 }
 
-pub fn record(conn: &Connection, id: i64) -> Result<Option<Record>> {
+pub fn record<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<Record>> {
     Ok(get(conn, id)?.map(|c| Record {
         code: c.code,
         name: c.name,
@@ -237,7 +237,11 @@ pub fn hold_identity<'a>(
     Ok(())
 }
 
-pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> {
+pub fn update<'a>(conn: impl Into<Conn<'a>>, id: i64, rec: &Record, now: i64) -> Result<()> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        Conn::Pg(link) => return update_pg(link, id, rec, now),
+    };
     conn.prepare_cached(
         "UPDATE customers SET code = ?2, name = ?3, name_fold = ?4, phone = ?5, phone_rev = ?6,
             birthday = ?7, gender = ?8, email = ?9, address = ?10, note = ?11, referred_by = ?12,
@@ -273,13 +277,74 @@ pub fn update(conn: &Connection, id: i64, rec: &Record, now: i64) -> Result<()> 
     Ok(())
 }
 
+/// [`update`] on a server: its search row and tags rewritten as SQLite's are.
+fn update_pg(link: &super::pg::Link, id: i64, rec: &Record, now: i64) -> Result<()> {
+    link.with(|c| {
+        c.execute(
+            "UPDATE customers SET code = $2, name = $3, name_fold = $4, phone = $5,
+                phone_rev = $6, birthday = $7, gender = $8, email = $9, address = $10,
+                note = $11, referred_by = $12, source = $13, updated_at = $14,
+                details_confirmed_at = CASE WHEN phone IS DISTINCT FROM $5
+                    OR email IS DISTINCT FROM $9 OR address IS DISTINCT FROM $10
+                    THEN $14 ELSE details_confirmed_at END
+             WHERE id = $1",
+            &[
+                &id,
+                &rec.code,
+                &rec.name,
+                &crate::text::fold(&rec.name),
+                &rec.phone,
+                &rec.phone.as_deref().map(phone::reversed),
+                &rec.birthday,
+                &rec.gender,
+                &rec.email,
+                &rec.address,
+                &rec.note,
+                &rec.referred_by,
+                &rec.source,
+                &now,
+            ],
+        )?;
+        c.execute("DELETE FROM customer_search WHERE id = $1", &[&id])?;
+        c.execute(
+            "INSERT INTO customer_search (id, name_fold, name_marked)
+             SELECT $1, $2, $3 FROM customers WHERE id = $1 AND archived_at IS NULL",
+            &[
+                &id,
+                &crate::text::fold(&rec.name),
+                &crate::text::lower_marked(&rec.name),
+            ],
+        )?;
+        c.execute("DELETE FROM customer_tags WHERE customer_id = $1", &[&id])?;
+        for t in &rec.tags {
+            c.execute(
+                "INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+                &[&id, t],
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// Archived customers leave the search index; their history stays.
-pub fn archive(conn: &Connection, id: i64, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE customers SET archived_at = ?2, updated_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
-        params![id, now],
+pub fn archive<'a>(conn: impl Into<Conn<'a>>, id: i64, now: i64) -> Result<()> {
+    let conn = conn.into();
+    super::execute(
+        conn,
+        "UPDATE customers SET archived_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND archived_at IS NULL",
+        &[&id, &now],
     )?;
-    conn.execute("DELETE FROM customer_search WHERE rowid = ?1", [id])?;
+    let key = match conn {
+        Conn::Lite(_) => "rowid",
+        Conn::Pg(_) => "id",
+    };
+    super::execute(
+        conn,
+        &format!("DELETE FROM customer_search WHERE {key} = ?1"),
+        &[&id],
+    )?;
     Ok(())
 }
 
@@ -1339,10 +1404,10 @@ pub fn add_purchase_stats<'a>(
     }
 }
 
-/// Hold the customer's row until the bill's transaction ends, so that two counters billing
-/// one customer take turns and the second sees the first's points. SQLite's write
-/// transaction already holds the whole file.
-pub fn hold_for_bill<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
+/// Hold the customer's row until the transaction ends (a bill, a refund, an edit), so that
+/// two counters acting on one customer take turns and the second sees the first's points,
+/// refunds and details. SQLite's write transaction already holds the whole file.
+pub fn hold<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
     match conn.into() {
         Conn::Lite(_) => Ok(()),
         Conn::Pg(p) => {

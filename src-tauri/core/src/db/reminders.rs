@@ -121,12 +121,17 @@ pub fn close_reminder(
 }
 
 /// Cancel a customer's open reminders (when archived).
-pub fn cancel_open_of(conn: &Connection, customer_id: i64, now: i64) -> Result<()> {
-    conn.prepare_cached(
+pub fn cancel_open_of<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    customer_id: i64,
+    now: i64,
+) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE reminders SET status = 'cancelled', closed_at = ?2
          WHERE customer_id = ?1 AND status = 'open'",
-    )?
-    .execute(params![customer_id, now])?;
+        &[&customer_id, &now],
+    )?;
     Ok(())
 }
 

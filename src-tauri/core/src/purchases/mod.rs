@@ -498,7 +498,7 @@ impl Store {
         self.write_any(|conn| {
             // Counters billing one customer take turns from here (one on SQLite anyway), so
             // a bill sent again by another counter finds the first one committed and replays it.
-            db::customers::hold_for_bill(conn, input.customer_id)?;
+            db::customers::hold(conn, input.customer_id)?;
             let ((code, exp), rules) = loyalty::bill_settings(conn)?;
             if let Some(cid) = client_id {
                 if let Some(id) = db::purchases::id_by_client_id(conn, cid)? {
@@ -628,7 +628,7 @@ impl Store {
                 .ok_or(CoreError::PurchaseNotFound(purchase_id))?;
             // Refunds of one bill from several counters take turns on its customer, as its
             // bills do: the second sees what the first gave back.
-            db::customers::hold_for_bill(conn, customer_id)?;
+            db::customers::hold(conn, customer_id)?;
             let paid = total.saturating_sub(discount).max(0);
             let done = db::loyalty::refunded(conn, purchase_id)?;
             if done >= total {

@@ -186,8 +186,8 @@ impl NewAuditEntry {
 }
 
 /// Append `e` with the record as it was and as it is now (see [`record`]).
-pub fn record_change(
-    conn: &Connection,
+pub fn record_change<'a>(
+    conn: impl Into<db::Conn<'a>>,
     e: NewAuditEntry,
     before: &impl Serialize,
     after: &impl Serialize,

@@ -1763,3 +1763,71 @@ fn the_audit_chain_on_a_server_verifies_there_and_an_edit_is_found() {
     assert!(!v.ok);
     assert_eq!(v.first_broken.map(|b| b.id), Some(id), "{v:?}");
 }
+
+/// A customer's details corrected and the customer archived at a counter on a server: the
+/// same record, search and refusals as on the shop's file.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_customer_edited_and_archived_on_a_server_reads_as_on_the_file() {
+    use khachquen_core::model::CustomerInput;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let edit = CustomerInput {
+        name: Some("Nguyễn Văn Đạt".into()),
+        phone: Some("0911 222 333".into()),
+        email: Some("dat@example.vn".into()),
+        tags: Some(vec!["VIP".into(), "sỉ".into()]),
+        referred_by: Some("0987654321".into()),
+        ..Default::default()
+    };
+    let shown = |s: &Store| {
+        let mut v = serde_json::to_value(s.customer(1).unwrap()).unwrap();
+        // Instants of the edit itself differ by the moment each engine got it.
+        let o = v.as_object_mut().unwrap();
+        for k in ["updated_at", "details_confirmed_at"] {
+            o.remove(k);
+        }
+        if let Some(at) = o.get_mut("archived_at") {
+            *at = serde_json::Value::Bool(!at.is_null());
+        }
+        v
+    };
+    for s in [&file, &server] {
+        s.update_customer(1, edit.clone()).unwrap();
+        // The phone another customer has is refused, naming them.
+        let taken = s
+            .update_customer(
+                1,
+                CustomerInput {
+                    phone: Some("0358 000 678".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(taken.code(), "customer.phone_taken");
+    }
+    assert_eq!(shown(&file), shown(&server));
+    let names = |s: &Store, q: &str| -> Vec<String> {
+        s.search(q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
+    };
+    for q in ["dat", "đạt", "0911222333", "nguyen van"] {
+        assert_eq!(names(&file, q), names(&server, q), "{q}");
+    }
+    assert_eq!(names(&server, "dat"), ["Nguyễn Văn Đạt"]);
+    assert!(names(&server, "duc").iter().all(|n| n != "Nguyễn Văn Đức"));
+    for s in [&file, &server] {
+        s.archive_customer(1).unwrap();
+    }
+    assert_eq!(shown(&file), shown(&server));
+    assert!(names(&server, "dat").is_empty());
+    assert_eq!(names(&file, "nguyen"), names(&server, "nguyen"));
+}
