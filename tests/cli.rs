@@ -3270,8 +3270,8 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         .as_array()
         .unwrap()
         .is_empty());
-    // Her details are corrected there; a points adjustment is not on the server yet and
-    // changes nothing; then she is archived there.
+    // Her details are corrected there and she is given points; a merge is not on the server
+    // yet and changes nothing; then she is archived there.
     let out = run(
         d,
         "vi",
@@ -3295,6 +3295,12 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
             "quà",
         ],
     );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(d, "vi", &["customer", "merge", "0912000111", "KH000007"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -3310,7 +3316,7 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
     let on_server = run(d, "vi", &["customer", "show", "0912000111", "--json"]);
     let shown: Value = serde_json::from_slice(&on_server.stdout).unwrap();
     assert_ne!(shown["customer"]["archived_at"], Value::Null);
-    assert_eq!(shown["loyalty"]["balance"], 0);
+    assert_eq!(shown["loyalty"]["balance"], 10);
     let found = run(d, "vi", &["customer", "find", "lan anh", "--json"]);
     let found: Value = serde_json::from_slice(&found.stdout).unwrap();
     assert_eq!(

@@ -202,13 +202,16 @@ pub fn entries<'a>(
     }
 }
 
-pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {ENTRY_COLS} FROM points_ledger WHERE id = ?1"
-    ))?
-    .query_and_then([id], |r| entry_row(r))?
-    .next()
-    .transpose()
+pub fn entry<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<EntryRow>> {
+    let sql = format!("SELECT {ENTRY_COLS} FROM points_ledger WHERE id = ?1");
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&sql)?
+            .query_and_then([id], |r| entry_row(r))?
+            .next()
+            .transpose(),
+        Conn::Pg(p) => Ok(p.with_rows(&sql, &[&id], entry_row)?.pop()),
+    }
 }
 
 /// Points a purchase moved: (earned, redeemed, returned by refunds, reversed by refunds),

@@ -772,7 +772,10 @@ impl Store {
             return Err(CoreError::AdjustZero);
         }
         limits::check_adjust(delta)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
+            // Taken with the customer's bills, so a redemption at another counter cannot
+            // spend what this check counted.
+            db::customers::hold(conn, customer_id)?;
             db::customers::existing(conn, customer_id)?;
             let rules = rules(conn)?;
             let now = time::now();
