@@ -192,23 +192,36 @@ fn insert_pg(link: &super::pg::Link, rec: &Record, now: i64) -> Result<i64> {
                 ],
             )?
             .get(0);
-        c.execute(
-            "INSERT INTO customer_search (id, name_fold, name_marked) VALUES ($1, $2, $3)",
-            &[
-                &id,
-                &crate::text::fold(&rec.name),
-                &crate::text::lower_marked(&rec.name),
-            ],
-        )?;
-        for t in &rec.tags {
-            c.execute(
-                "INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)
-                 ON CONFLICT DO NOTHING",
-                &[&id, t],
-            )?;
-        }
+        search_and_tags_pg(c, id, rec)?;
         Ok(id)
     })
+}
+
+/// A customer's search row (unless archived) and tags on a server, written anew.
+fn search_and_tags_pg(
+    c: &mut super::pg::Session,
+    id: i64,
+    rec: &Record,
+) -> std::result::Result<(), postgres::Error> {
+    c.execute("DELETE FROM customer_search WHERE id = $1", &[&id])?;
+    c.execute(
+        "INSERT INTO customer_search (id, name_fold, name_marked)
+         SELECT $1, $2, $3 FROM customers WHERE id = $1 AND archived_at IS NULL",
+        &[
+            &id,
+            &crate::text::fold(&rec.name),
+            &crate::text::lower_marked(&rec.name),
+        ],
+    )?;
+    c.execute("DELETE FROM customer_tags WHERE customer_id = $1", &[&id])?;
+    for t in &rec.tags {
+        c.execute(
+            "INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+            &[&id, t],
+        )?;
+    }
+    Ok(())
 }
 
 /// On a server, hold a phone number and a shop code until the transaction ends, so that two
@@ -305,25 +318,7 @@ fn update_pg(link: &super::pg::Link, id: i64, rec: &Record, now: i64) -> Result<
                 &now,
             ],
         )?;
-        c.execute("DELETE FROM customer_search WHERE id = $1", &[&id])?;
-        c.execute(
-            "INSERT INTO customer_search (id, name_fold, name_marked)
-             SELECT $1, $2, $3 FROM customers WHERE id = $1 AND archived_at IS NULL",
-            &[
-                &id,
-                &crate::text::fold(&rec.name),
-                &crate::text::lower_marked(&rec.name),
-            ],
-        )?;
-        c.execute("DELETE FROM customer_tags WHERE customer_id = $1", &[&id])?;
-        for t in &rec.tags {
-            c.execute(
-                "INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)
-                 ON CONFLICT DO NOTHING",
-                &[&id, t],
-            )?;
-        }
-        Ok(())
+        search_and_tags_pg(c, id, rec)
     })
 }
 

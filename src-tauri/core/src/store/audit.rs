@@ -563,6 +563,25 @@ pub fn record<'a>(conn: impl Into<db::Conn<'a>>, e: &NewAuditEntry) -> Result<i6
     Ok(row.id)
 }
 
+/// Where the chain breaks at a row, if it does: an entry missing before it, a link to
+/// another hash than the previous entry's, or fields that no longer hash to its hash.
+fn chain_break(
+    id: i64,
+    expected: i64,
+    prev: &SqlValue,
+    vals: &[SqlValue; db::audit::WIDTH],
+) -> Option<(i64, BreakReason)> {
+    if id > expected {
+        Some((expected, BreakReason::Missing))
+    } else if vals[11] != *prev {
+        Some((id, BreakReason::PrevHashMismatch))
+    } else if !hash_holds(vals) {
+        Some((id, BreakReason::HashMismatch))
+    } else {
+        None
+    }
+}
+
 /// Whether a stored row's fields still hash to its stored hash.
 fn hash_holds(vals: &[SqlValue; db::audit::WIDTH]) -> bool {
     let mut fields: Vec<ValueRef<'_>> = vals[..12].iter().map(Into::into).collect();
@@ -583,16 +602,8 @@ pub(crate) fn verify_server(link: &db::pg::Link) -> Result<AuditVerify> {
     db::audit::walk_pg(link, |(id, vals)| {
         entries += 1;
         if first_broken.is_none() {
-            let reason = if id > expected {
-                Some((expected, BreakReason::Missing))
-            } else if vals[11] != prev {
-                Some((id, BreakReason::PrevHashMismatch))
-            } else if !hash_holds(&vals) {
-                Some((id, BreakReason::HashMismatch))
-            } else {
-                None
-            };
-            first_broken = reason.map(|(id, reason)| BrokenEntry { id, reason });
+            first_broken = chain_break(id, expected, &prev, &vals)
+                .map(|(id, reason)| BrokenEntry { id, reason });
         }
         expected = id.saturating_add(1);
         prev = vals[12].clone();
@@ -639,27 +650,21 @@ pub fn verify(conn: &Connection) -> Result<AuditVerify> {
     db::audit::walk(conn, |(id, vals)| {
         entries += 1;
         if first_broken.is_none() {
-            let (prev_hash, stored) = (&vals[11], &vals[12]);
-            let (mac_key, mac) = (&vals[13], &vals[14]);
-            let reason = if id > expected {
-                Some((expected, BreakReason::Missing))
-            } else if *prev_hash != prev {
-                Some((id, BreakReason::PrevHashMismatch))
-            } else {
-                if !hash_holds(&vals) {
-                    Some((id, BreakReason::HashMismatch))
-                } else if local.is_some() && Some(mac_key) == local.as_ref() {
+            let (stored, mac_key, mac) = (&vals[12], &vals[13], &vals[14]);
+            let reason = match chain_break(id, expected, &prev, &vals) {
+                Some(broken) => Some(broken),
+                None if local.is_some() && Some(mac_key) == local.as_ref() => {
                     seen_sealed = true;
                     let want = db::seal::seal(conn, &seal_message(id, stored.into()))?
                         .map(|(_, m)| SqlValue::Text(m));
                     (want.as_ref() != Some(mac)).then_some((id, BreakReason::SealBroken))
-                } else if local.is_some() && seen_sealed && *mac_key == SqlValue::Null {
-                    Some((id, BreakReason::Unsealed))
-                } else {
-                    // Sealed on another computer (a restored backup): covered by the next
-                    // entry sealed here, whose hash includes it.
-                    None
                 }
+                None if local.is_some() && seen_sealed && *mac_key == SqlValue::Null => {
+                    Some((id, BreakReason::Unsealed))
+                }
+                // Sealed on another computer (a restored backup): covered by the next entry
+                // sealed here, whose hash includes it.
+                None => None,
             };
             first_broken = reason.map(|(id, reason)| BrokenEntry { id, reason });
         }

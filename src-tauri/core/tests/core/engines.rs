@@ -817,12 +817,15 @@ fn a_counter_on_a_server_adds_finds_and_refuses_what_is_not_ported_yet() {
     assert_eq!(s.search("0912000111", 5).unwrap()[0].id, lan.id);
     assert_eq!(s.search("lan", 5).unwrap()[0].id, lan.id);
     // What is not on the server yet says so, and writes nothing.
-    let err = s.archive_customer(lan.id).unwrap_err();
+    let duc = s
+        .add_customer(crate::customer("Đức", "0912 000 222"))
+        .unwrap();
+    let err = s.merge_customers(lan.id, duc.id).unwrap_err();
     assert!(matches!(err, CoreError::NotOnServer), "{err:?}");
-    assert!(s.customer(lan.id).unwrap().archived_at.is_none());
+    assert!(s.customer(duc.id).unwrap().archived_at.is_none());
     // A second counter opening the same database finds it current and opens it as is.
     let t = Store::open_server(&url).unwrap();
-    assert_eq!(t.customer_count().unwrap(), 1);
+    assert_eq!(t.customer_count().unwrap(), 2);
 
     // Two counters adding the same phone at once: one customer, and the other told who.
     let (s, t) = (std::sync::Arc::new(s), std::sync::Arc::new(t));
@@ -852,7 +855,7 @@ fn a_counter_on_a_server_adds_finds_and_refuses_what_is_not_ported_yet() {
             "{refused:?}"
         );
     }
-    assert_eq!(s.customer_count().unwrap(), 6);
+    assert_eq!(s.customer_count().unwrap(), 7);
 }
 
 /// A private server in its own folder (scripts/pg), for a test that stops it.
