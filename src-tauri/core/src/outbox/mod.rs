@@ -92,7 +92,6 @@ pub struct Sending {
 
 pub struct Outbox {
     conn: rusqlite::Connection,
-    path: PathBuf,
 }
 
 impl Outbox {
@@ -124,11 +123,7 @@ impl Outbox {
             return Err(CoreError::FileNotRegular(files::shown(&path)));
         }
         let conn = db::outbox::open(&path)?;
-        Ok(Outbox { conn, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Outbox { conn })
     }
 
     /// Keep `input` for `server` (`host:port/database`), the customer as typed in `reference`.
