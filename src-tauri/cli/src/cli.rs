@@ -231,14 +231,14 @@ pub fn main() -> i32 {
     }
     // A counter on a server sends the bills kept while it was away before anything else,
     // so they reach the server in the order they were made.
-    let counter = server.map(|_| data_dir.as_path());
-    if counter.is_some() && !matches!(command, Command::Queue(_)) {
+    let outbox_dir = server.map(|_| data_dir.as_path());
+    if outbox_dir.is_some() && !matches!(command, Command::Queue(_)) {
         queue::send_waiting(&db, &data_dir, &out);
     }
     let ctx = Ctx {
         data_dir: &data_dir,
         server: cli.database.as_deref(),
-        counter,
+        outbox_dir,
     };
     match run(&db, command, &out, &ctx) {
         Ok(code) => code,
@@ -376,13 +376,13 @@ pub fn fail(lang: Lang, e: &CoreError) -> i32 {
 struct Ctx<'a> {
     data_dir: &'a Path,
     server: Option<&'a str>,
-    counter: Option<&'a Path>,
+    outbox_dir: Option<&'a Path>,
 }
 
 fn run(db: &Store, command: Command, o: &Out, ctx: &Ctx) -> khachquen_core::Result<i32> {
     match command {
         Command::Customers(cmd) => customers::run(db, cmd, o),
-        Command::Purchases(cmd) => purchases::run(db, cmd, o, ctx.counter),
+        Command::Purchases(cmd) => purchases::run(db, cmd, o, ctx.outbox_dir),
         Command::Queue(cmd) => queue::run(db, ctx.data_dir, cmd, o),
         Command::Settings(cmd) => settings::run(db, cmd, o),
         Command::Db(cmd) => db::run(db, cmd, o, ctx.server),
