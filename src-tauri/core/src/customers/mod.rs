@@ -503,7 +503,7 @@ impl Store {
 
     pub fn customer_tags(&self) -> Result<Vec<String>> {
         self.require(Perm::View)?;
-        db::customers::tags(&*self.reader()?)
+        self.read(db::customers::tags)
     }
 
     /// Open like the lock screen's calls: start-up asks it to offer the demo to an empty

@@ -1340,10 +1340,14 @@ pub fn fts_query(tokens: &[String]) -> String {
     fts_expr(NameColumn::Folded, tokens)
 }
 
-pub fn tags(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT DISTINCT tag FROM customer_tags ORDER BY tag")?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn tags(conn: Conn) -> Result<Vec<String>> {
+    // Byte order on both engines (PostgreSQL's default collation sorts by locale).
+    let sql = match conn {
+        Conn::Lite(_) => "SELECT DISTINCT tag FROM customer_tags ORDER BY tag",
+        Conn::Pg(_) => "SELECT DISTINCT tag COLLATE \"C\" AS tag FROM customer_tags ORDER BY 1",
+    };
+    let rows: Vec<(String,)> = super::rows(conn, sql, &[])?;
+    Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
 /// The per-customer figures kept in step with purchases and refunds:

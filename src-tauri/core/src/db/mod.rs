@@ -91,6 +91,18 @@ pub trait Columns: Sized {
     fn read(r: &impl Row) -> Result<Self>;
 }
 
+impl<A: Value> Columns for (A,) {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok((r.col(0)?,))
+    }
+}
+
+impl<A: Value, B: Value> Columns for (A, B) {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok((r.col(0)?, r.col(1)?))
+    }
+}
+
 impl<A: Value, B: Value, C: Value> Columns for (A, B, C) {
     fn read(r: &impl Row) -> Result<Self> {
         Ok((r.col(0)?, r.col(1)?, r.col(2)?))

@@ -370,8 +370,8 @@ pub fn bill<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<(i64, i64, 
 }
 
 /// Whether the shop has any purchase (an O(1) question, unlike count(*)).
-pub fn any(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM purchases)", [], |r| r.get(0))?)
+pub fn any<'a>(conn: impl Into<Conn<'a>>) -> Result<bool> {
+    super::one(conn.into(), "SELECT EXISTS (SELECT 1 FROM purchases)", &[])
 }
 
 pub fn id_by_client_id<'a>(conn: impl Into<Conn<'a>>, client_id: &str) -> Result<Option<i64>> {

@@ -2,7 +2,7 @@
 
 use super::Conn;
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 
 pub fn get<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<Option<String>> {
     match conn.into() {
@@ -19,17 +19,17 @@ pub fn get<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<Option<String>> {
     }
 }
 
-pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+pub fn set<'a>(conn: impl Into<Conn<'a>>, key: &str, value: &str) -> Result<()> {
+    super::execute(
+        conn.into(),
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, value],
+        &[&key, &value],
     )?;
     Ok(())
 }
 
-pub fn delete(conn: &Connection, key: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?
-        .execute([key])?;
+pub fn delete<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<()> {
+    super::execute(conn.into(), "DELETE FROM settings WHERE key = ?1", &[&key])?;
     Ok(())
 }

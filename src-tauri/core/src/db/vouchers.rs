@@ -345,14 +345,24 @@ pub fn expire_unused<'a>(conn: impl Into<Conn<'a>>, voucher_id: i64, now: i64) -
 }
 
 /// A customer's vouchers, the latest to expire first, at most `limit`.
-pub fn of_customer(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<VoucherRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn of_customer<'a>(
+    conn: impl Into<Conn<'a>>,
+    customer_id: i64,
+    limit: u32,
+) -> Result<Vec<VoucherRow>> {
+    let sql = format!(
         "SELECT {VOUCHER_COLS}, {PROGRAM_COLS} FROM vouchers v
          JOIN voucher_programs p ON p.id = v.program_id
          WHERE v.customer_id = ?1 ORDER BY v.valid_until DESC, v.id DESC LIMIT ?2"
-    ))?;
-    let rows = stmt.query_and_then(params![customer_id, limit], |r| voucher_row(r))?;
-    rows.collect()
+    );
+    let limit = i64::from(limit);
+    match conn.into() {
+        Conn::Lite(c) => c
+            .prepare_cached(&sql)?
+            .query_and_then(params![customer_id, limit], |r| voucher_row(r))?
+            .collect(),
+        Conn::Pg(p) => p.with_rows(&sql, &[&customer_id, &limit], voucher_row),
+    }
 }
 
 /// The customer's redemptions of a programme that count.

@@ -879,7 +879,7 @@ fn demo_folder(data_dir: &Path) -> Result<Option<PathBuf>> {
 impl Store {
     /// Whether this is the demo shop.
     pub fn is_demo(&self) -> Result<bool> {
-        Ok(db::settings::get(&*self.reader()?, DEMO_MARK)?.as_deref() == Some("1"))
+        Ok(self.read(|c| db::settings::get(c, DEMO_MARK))?.as_deref() == Some("1"))
     }
 
     /// Open the demo shop beside this one (`data_dir` is this shop's data folder), making it

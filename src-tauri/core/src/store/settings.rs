@@ -7,7 +7,6 @@ use crate::store::audit;
 use crate::store::session::Perm;
 use crate::store::Store;
 use crate::{limits, money, time};
-use rusqlite::Connection;
 use serde_json::json;
 
 pub const DEFAULT_CURRENCY: &str = "VND";
@@ -39,11 +38,11 @@ pub(crate) fn any_purchase_date<'a>(conn: impl Into<db::Conn<'a>>) -> Result<boo
 }
 
 /// The shop's interface language ("vi" unless chosen otherwise).
-pub(crate) fn language(conn: &Connection) -> Result<String> {
+pub(crate) fn language<'a>(conn: impl Into<db::Conn<'a>>) -> Result<String> {
     Ok(db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()))
 }
 
-fn load(conn: &Connection) -> Result<Settings> {
+fn load(conn: db::Conn<'_>) -> Result<Settings> {
     let (currency, currency_exponent) = currency(conn)?;
     Ok(Settings {
         shop_name: db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into()),
@@ -58,13 +57,13 @@ fn load(conn: &Connection) -> Result<Settings> {
 
 impl Store {
     pub fn settings(&self) -> Result<Settings> {
-        load(&*self.reader()?)
+        self.read(load)
     }
 
     /// The value of one key, as the CLI prints it.
     pub fn setting(&self, key: &str) -> Result<String> {
         if key == limits::DATES_SETTING {
-            let any = any_purchase_date(&*self.reader()?)?;
+            let any = self.read(|c| any_purchase_date(c))?;
             return Ok(if any {
                 limits::DATES_ANY
             } else {
@@ -92,7 +91,7 @@ impl Store {
             Perm::Settings
         })?;
         let value = value.trim();
-        let out = self.write(|conn| {
+        let out = self.write_any(|conn| {
             let before = db::settings::get(conn, key)?;
             let stored = match key {
                 "shop_name" => valid_shop_name(value)?,

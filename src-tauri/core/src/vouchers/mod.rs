@@ -829,13 +829,13 @@ impl Store {
     /// A customer's vouchers, usable ones first, then by the last valid day.
     pub fn vouchers_of(&self, customer_id: i64) -> Result<Vec<Voucher>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        crate::db::customers::existing(&conn, customer_id)?;
-        let (tz, exp, now) = (timezone(&conn)?, currency(&conn)?.1, time::now());
-        let mut list: Vec<Voucher> = db::vouchers::of_customer(&conn, customer_id, LIST_MAX)?
-            .iter()
-            .map(|v| voucher_view(v, tz, exp, now))
-            .collect();
+        let (rows, tz, exp) = self.read(|conn| {
+            crate::db::customers::existing(conn, customer_id)?;
+            let rows = db::vouchers::of_customer(conn, customer_id, LIST_MAX)?;
+            Ok((rows, timezone(conn)?, currency(conn)?.1))
+        })?;
+        let now = time::now();
+        let mut list: Vec<Voucher> = rows.iter().map(|v| voucher_view(v, tz, exp, now)).collect();
         list.sort_by_key(|v| (v.status != "usable", v.until));
         Ok(list)
     }
