@@ -620,6 +620,14 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
         // Straight back, so the rows below run on the owner's shop.
         ("demo_leave", json!({"delete": false})),
         ("settings_set", json!({"key": "language", "value": "vi"})),
+        // The window started on a file: nothing to reconnect, the status as it is.
+        ("app_reconnect", json!({})),
+        // Nothing listens on port 1: refused by the server's absence, after the role check.
+        (
+            "server_connect",
+            json!({"url": "postgres://kq@127.0.0.1:1/shop", "counter": "Quầy 1"}),
+        ),
+        ("server_disconnect", json!({})),
         ("customer_search", json!({"query": "an", "limit": 5})),
         ("customer_list", json!({"query": {"offset": 0, "limit": 5}})),
         ("customer_tags", json!({})),

@@ -185,3 +185,40 @@ pub fn kq_vi(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run khachquen")
 }
+
+/// The address of a database of its own on the test PostgreSQL server (scripts/test starts
+/// one), not yet created.
+pub fn pg_url(tag: &str) -> String {
+    let admin = std::env::var("KHACHQUEN_TEST_PG_URL")
+        .expect("needs PostgreSQL: KHACHQUEN_TEST_PG_URL (scripts/test starts one)");
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/kq_{tag}_{}_{n}", std::process::id())
+}
+
+/// Create the (empty) database `url` names, on the server it names.
+pub fn create_pg_database(url: &str) {
+    let admin = std::env::var("KHACHQUEN_TEST_PG_URL").unwrap();
+    let (_, name) = url.rsplit_once('/').unwrap();
+    let sql = format!("CREATE DATABASE {name}");
+    // On a thread of its own: the sync client runs its own runtime, which an async test's
+    // thread may not start.
+    std::thread::spawn(move || {
+        khachquen_core::db::pg::Server::parse(&admin)
+            .unwrap()
+            .connect()
+            .unwrap()
+            .batch_execute(&sql)
+            .unwrap()
+    })
+    .join()
+    .unwrap();
+}
+
+/// A new, empty database on the test server.
+pub fn new_pg_database(tag: &str) -> String {
+    let url = pg_url(tag);
+    create_pg_database(&url);
+    url
+}

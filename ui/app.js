@@ -346,6 +346,7 @@ function buildShell() {
         { class: 'brand-text' },
         h('div', { class: 'brand-name' }),
         h('div', { class: 'brand-shop', id: 'brand-shop' }),
+        h('div', { class: 'brand-counter hidden', id: 'brand-counter' }),
       ),
     ),
     nav,
@@ -364,6 +365,12 @@ function relabelShell() {
   const { t } = ctx;
   document.querySelector('.brand-name').textContent = t('app.name');
   document.getElementById('brand-shop').textContent = ctx.settings.shop_name || t('app.tagline');
+  // A counter on a server says which counter it is, the server in the tooltip.
+  const counter = document.getElementById('brand-counter');
+  const onServer = !!(ctx.info.server && ctx.info.counter);
+  counter.classList.toggle('hidden', !onServer);
+  counter.textContent = onServer ? ctx.info.counter : '';
+  counter.title = onServer ? t('server.brand_title', { server: ctx.info.server, counter: ctx.info.counter }) : '';
   document.getElementById('nav').setAttribute('aria-label', t('nav.main'));
   for (const n of NAV) {
     const el = document.getElementById(`nav-${n.id}`);
@@ -702,6 +709,11 @@ async function awaitStartup() {
       await showUpgradeFailed(s);
       return null;
     }
+    if (s.state === 'server_failed') {
+      s = await showServerFailed(s);
+      document.getElementById('server-screen')?.remove();
+      return s;
+    }
     if (s.state !== 'upgrading') {
       document.getElementById('upgrade-screen')?.remove();
       return s;
@@ -803,6 +815,54 @@ async function showUpgradeFailed(s) {
       ),
     ),
   );
+}
+
+/** The server this counter works on could not be opened at start: why, and "Try again"
+ * until it opens (app_reconnect). Resolves to the start-up status once the shop is open. */
+async function showServerFailed(first) {
+  const t = await startTranslator();
+  document.title = t('app.name');
+  const reason = h('p', { class: 'upgrade-error', id: 'server-error' }, t.error(first.error));
+  return new Promise((resolve) => {
+    const retry = h(
+      'button',
+      {
+        type: 'button',
+        class: 'primary',
+        id: 'server-retry',
+        onclick: async () => {
+          retry.disabled = true;
+          retry.textContent = t('server.retrying');
+          const s = await api.appReconnect().catch(() => first);
+          if (s.state === 'ready') {
+            resolve(s);
+            return;
+          }
+          if (s.error) reason.textContent = t.error(s.error);
+          retry.disabled = false;
+          retry.textContent = t('server.retry');
+          retry.focus();
+        },
+      },
+      t('server.retry'),
+    );
+    document.body.replaceChildren(
+      h(
+        'div',
+        { class: 'upgrade-screen failed', id: 'server-screen' },
+        h(
+          'section',
+          { class: 'auth-card upgrade-card', role: 'alert', 'aria-labelledby': 'server-failed-title' },
+          h('div', { class: 'welcome-mark danger' }, icon('x')),
+          h('h1', { id: 'server-failed-title' }, t('server.failed_title')),
+          reason,
+          h('p', { class: 'muted' }, t('server.failed_hint')),
+          h('div', { class: 'form-actions' }, retry),
+        ),
+      ),
+    );
+    retry.focus();
+  });
 }
 
 /** Once someone is signed in: what the upgrade did (once), then the backup to restore. */

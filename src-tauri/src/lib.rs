@@ -23,6 +23,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::app::debug_panic,
             commands::app::demo_create,
             commands::app::demo_leave,
+            commands::app::app_reconnect,
+            commands::app::server_connect,
+            commands::app::server_disconnect,
             commands::settings::settings_get,
             commands::settings::settings_set,
             commands::customers::customer_search,
@@ -115,7 +118,8 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
     let home = Arc::new(store);
     AppState {
         current: std::sync::RwLock::new(Arc::clone(&home)),
-        home,
+        started_on: Arc::clone(&home),
+        home: std::sync::RwLock::new(home),
         data_dir,
     }
 }
@@ -135,6 +139,18 @@ pub fn window_main() -> i32 {
         /// A backup to offer for restore once someone signs in (a double-clicked .kqbackup)
         #[arg(long, value_name = "FILE")]
         restore: Option<PathBuf>,
+        /// The shop on a PostgreSQL server (postgres://…) instead of the one Settings
+        /// connected, or this computer's file
+        #[arg(
+            long,
+            env = "KHACHQUEN_DATABASE_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        database: Option<String>,
+        /// This counter's name on a server (default: the saved one, else the computer's)
+        #[arg(long, env = "KHACHQUEN_COUNTER", value_name = "NAME")]
+        counter: Option<String>,
     }
     let args = match <Args as clap::Parser>::try_parse() {
         Ok(a) => a,
@@ -151,6 +167,33 @@ pub fn window_main() -> i32 {
     let restore_file = args
         .restore
         .map(|f| std::path::absolute(&f).unwrap_or(f).display().to_string());
+    // A server named here, else the one Settings connected, else this computer's file.
+    let server = match args.database {
+        Some(url) => Some((url, args.counter)),
+        None => match khachquen_core::connection::saved(&data_dir) {
+            Ok(saved) => saved.map(|s| (s.url, Some(args.counter.unwrap_or(s.counter)))),
+            Err(e) => return cli::fail(lang, &e),
+        },
+    };
+    if let Some((url, counter)) = server {
+        let start = match khachquen_core::connection::open(&url, counter.as_deref()) {
+            Ok(store) => Start::Open(Box::new(store)),
+            // The window says why and offers to try again: a counter is never left blank.
+            Err(e) => Start::Server {
+                url,
+                counter,
+                error: commands::IpcError::in_lang(lang, e),
+                lang,
+            },
+        };
+        return match run_window(start, data_dir, restore_file) {
+            Ok(()) => 0,
+            Err(e) => {
+                note(format_args!("{e}"));
+                1
+            }
+        };
+    }
     let path = khachquen_core::store::db_path(&data_dir);
     // A newer or foreign file is refused before any window, as before; an older one opens
     // the window at once, which shows the backup and the migration as they go.
@@ -174,9 +217,16 @@ pub fn window_main() -> i32 {
     }
 }
 
-/// How the window starts: on a shop already open, or on an older file still to upgrade.
+/// How the window starts: on a shop already open, on an older file still to upgrade, or on
+/// a server that could not be opened (the window says why and tries again when asked).
 pub enum Start {
     Open(Box<Store>),
+    Server {
+        url: String,
+        counter: Option<String>,
+        error: commands::IpcError,
+        lang: i18n::Lang,
+    },
     Upgrade {
         from: i64,
         to: i64,
@@ -198,7 +248,7 @@ pub fn run_window(
     match start {
         Start::Open(store) => {
             let state = app_state(*store, data_dir);
-            background(Arc::clone(&state.home));
+            background(state.home());
             builder
                 .manage(Startup::new(StartupStatus {
                     state: "ready",
@@ -208,6 +258,20 @@ pub fn run_window(
                 .manage(state)
                 .run(tauri::generate_context!())
         }
+        Start::Server {
+            url,
+            counter,
+            error,
+            lang,
+        } => builder
+            .manage(Startup::new(StartupStatus {
+                state: "server_failed",
+                error: Some(error),
+                restore_file,
+                ..Default::default()
+            }))
+            .manage(commands::app::Reconnect::new(url, counter, data_dir, lang))
+            .run(tauri::generate_context!()),
         Start::Upgrade { from, to, lang } => builder
             .manage(Startup::new(StartupStatus {
                 state: "upgrading",
@@ -242,7 +306,7 @@ fn upgrade_then_serve<R: Runtime>(
     match opened {
         Ok((store, upgraded)) => {
             let state = app_state(store, data_dir);
-            background(Arc::clone(&state.home));
+            background(state.home());
             handle.manage(state);
             startup.update(|s| {
                 s.upgraded = upgraded;
@@ -262,7 +326,7 @@ fn upgrade_then_serve<R: Runtime>(
 
 /// The hourly background work, each pass guarded so that a panic (logged with its
 /// backtrace) never ends the loop.
-fn background(store: Arc<Store>) {
+pub(crate) fn background(store: Arc<Store>) {
     std::thread::spawn(move || {
         lower_priority();
         loop {

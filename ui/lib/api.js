@@ -89,6 +89,9 @@ export async function call(name, args = {}) {
 export const appInfo = () => call('app_info');
 export const settingsGet = () => call('settings_get');
 export const settingsSet = (key, value) => call('settings_set', { key, value });
+export const serverConnect = (url, counter) => call('server_connect', { url, counter });
+export const serverDisconnect = () => call('server_disconnect');
+export const appReconnect = () => call('app_reconnect');
 // customer_search answers {rows, total}: the counter shows the count, other pickers need the rows.
 export const customerFind = (query, limit = 20) => call('customer_search', { query, limit });
 export const customerSearch = (query, limit = 20) => customerFind(query, limit).then((r) => r.rows);

@@ -46,6 +46,8 @@ const OWNER_COMMANDS = {
   audit_verify: 'audit_log',
   report_staff: 'staff_reports',
   settings_set: 'settings',
+  server_connect: 'settings',
+  server_disconnect: 'settings',
   analytics_set_rules: 'settings',
   reminder_generate: 'maintenance',
   analytics_refresh: 'maintenance',

@@ -4,7 +4,7 @@
 // staff accounts and the audit log. The whole screen is the owner's (app.js keeps cashiers out).
 // About (issue 19): the version, the data's schema version, the data and log folders (each
 // opened in the file manager with app_open_folder) and the logs exported for support
-// (logs_export to a file the user picks).
+// (logs_export to a file the user picks). The shop's server: ./server-settings.js.
 import * as api from '../lib/api.js';
 import {
   h,
@@ -20,6 +20,7 @@ import {
 import { autosave } from '../lib/autosave.js';
 import { backupSection, unmountBackup } from './backup.js';
 import { careSection } from './care-settings.js';
+import { serverSection } from './server-settings.js';
 import { shopToday } from '../lib/care-dialogs.js';
 import {
   RULE_KEYS,
@@ -237,6 +238,7 @@ function mount(root, context) {
         )),
         careSection(ctx),
         backupSection(ctx),
+        serverSection(ctx),
         h(
           'section',
           { class: 'card', id: 'settings-transfer' },

@@ -153,11 +153,7 @@ pub fn main() -> i32 {
             );
             return 2;
         }
-        if cli.database.is_some() {
-            // The window does not open a server's shop yet (issue 20's next step).
-            return fail(lang, &CoreError::NotOnServer);
-        }
-        return open_window(lang, cli.lang.as_deref(), &data_dir, cli.backup.as_deref());
+        return open_window(lang, &cli, &data_dir);
     };
     let out = Out {
         lang,
@@ -215,12 +211,13 @@ pub fn main() -> i32 {
             Err(code) => return code,
         },
     };
+    // On a server every bill carries a counter's name (this computer's unless given); a
+    // shop's own file names one only when asked.
     let counter = match (&cli.counter, server) {
-        (Some(name), _) => Some(name.clone()),
-        (None, Some(_)) => khachquen_core::outbox::default_counter(),
-        (None, None) => None,
+        (given, Some(_)) => khachquen_core::connection::counter_name(given.as_deref()),
+        (given, None) => Ok(given.clone()),
     };
-    if let Err(e) = db.set_counter(counter.as_deref()) {
+    if let Err(e) = counter.and_then(|c| db.set_counter(c.as_deref())) {
         return fail(lang, &e);
     }
     // Once staff exist, changes and exports need the owner's PIN; without it reads still work.
@@ -323,12 +320,7 @@ fn bin_name() -> String {
 
 /// With no command: become the window's program, with the same folder and language. The
 /// window lives in its own binary so that commands never load the GUI libraries.
-fn open_window(
-    lang: Lang,
-    given_lang: Option<&str>,
-    data_dir: &Path,
-    backup: Option<&Path>,
-) -> i32 {
+fn open_window(lang: Lang, cli: &Cli, data_dir: &Path) -> i32 {
     let bin = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.join(WINDOW_BIN)))
@@ -342,11 +334,18 @@ fn open_window(
     };
     let mut cmd = std::process::Command::new(&bin);
     cmd.arg("--data-dir").arg(data_dir);
-    if let Some(l) = given_lang {
+    if let Some(l) = &cli.lang {
         cmd.args(["--lang", l]);
     }
-    if let Some(b) = backup {
+    if let Some(b) = &cli.backup {
         cmd.arg("--restore").arg(b);
+    }
+    // A server's address goes by the environment, never the command line others can read.
+    if let Some(url) = &cli.database {
+        cmd.env("KHACHQUEN_DATABASE_URL", url);
+    }
+    if let Some(name) = &cli.counter {
+        cmd.env("KHACHQUEN_COUNTER", name);
     }
     #[cfg(unix)]
     {

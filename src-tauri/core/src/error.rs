@@ -222,6 +222,12 @@ core_errors! {
     FullyRefunded => "purchase.fully_refunded" {},
     #[error("this bill id was already used for a different purchase")]
     ClientIdConflict => "purchase.client_id_conflict" {},
+    #[error("{0} is not a saved server connection; it was left untouched")]
+    ConnectionInvalid(String) => "connection.invalid" |f| {"file": f},
+    #[error("this computer is not connected to a server")]
+    NotConnected => "connection.not_connected" {},
+    #[error("the database {server} holds no shop yet; move a shop there first (khachquen db migrate-to)")]
+    ServerNoShop { server: String } => "connection.no_shop" {"server": server},
     #[error("a counter's name is 1 to {max} characters")]
     CounterNameInvalid { max: usize } => "counter.name_invalid" {"max": max},
     #[error("a bill id is 1 to {max} letters, digits, dashes or underscores")]

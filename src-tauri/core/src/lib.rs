@@ -45,6 +45,7 @@ pub mod backup;
 pub mod campaigns;
 pub mod cards;
 pub mod care;
+pub mod connection;
 pub mod csvfile;
 pub mod customers;
 #[cfg(feature = "internals")]

@@ -14,6 +14,12 @@ pub struct AppInfo {
     settings: Settings,
     /// The window works on the demo shop (in its own folder), not the owner's.
     demo: bool,
+    /// The server this counter works on (`host:port/database`), when it is on one.
+    server: Option<String>,
+    /// This counter's name on a server.
+    counter: Option<String>,
+    /// The name Settings offers a counter about to connect: the computer's.
+    counter_default: Option<String>,
 }
 
 #[tauri::command]
@@ -30,6 +36,9 @@ pub async fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
             customers: s.customer_count()?,
             settings: s.settings()?,
             demo: s.is_demo()?,
+            server: s.server(),
+            counter: s.counter(),
+            counter_default: khachquen_core::connection::counter_name(None)?,
         })
     })
     .await
@@ -44,7 +53,7 @@ pub async fn demo_create(
     customers: Option<u64>,
     purchases: Option<u64>,
 ) -> IpcResult<Option<DemoReport>> {
-    let home = Arc::clone(&state.home);
+    let home = state.home();
     if !Arc::ptr_eq(&state.store(), &home) {
         return Ok(None); // already on the demo shop
     }
@@ -67,7 +76,7 @@ pub async fn demo_create(
 /// shop's folder goes too.
 #[tauri::command]
 pub async fn demo_leave(state: State<'_, AppState>, delete: bool) -> IpcResult<()> {
-    let home = Arc::clone(&state.home);
+    let home = state.home();
     let on_demo = !Arc::ptr_eq(&state.store(), &home);
     let back = Arc::clone(&home);
     run(&state, move |current| current.leave_demo(&back)).await?;
@@ -79,6 +88,93 @@ pub async fn demo_leave(state: State<'_, AppState>, delete: bool) -> IpcResult<(
         run(&state, move |s| s.delete_demo(&data_dir)).await?;
     }
     Ok(())
+}
+
+/// The owner connects this computer to a server's shop (Settings): saved for the next
+/// starts, and worked on from the next command on, where its own staff sign in.
+#[tauri::command]
+pub async fn server_connect(
+    state: State<'_, AppState>,
+    url: String,
+    counter: String,
+) -> IpcResult<()> {
+    let data_dir = state.data_dir.clone();
+    let server = run(&state, move |s| s.connect_server(&data_dir, &url, &counter)).await?;
+    state.move_home(Arc::new(server)).await;
+    Ok(())
+}
+
+/// The owner takes this computer off the server: back on its own file.
+#[tauri::command]
+pub async fn server_disconnect(state: State<'_, AppState>) -> IpcResult<()> {
+    let data_dir = state.data_dir.clone();
+    let started_on = Some(Arc::clone(&state.started_on));
+    let local = run(&state, move |s| s.disconnect_server(&data_dir, started_on)).await?;
+    state.move_home(local).await;
+    Ok(())
+}
+
+/// A server the window could not open at start, kept to try again.
+pub struct Reconnect {
+    url: String,
+    counter: Option<String>,
+    data_dir: std::path::PathBuf,
+    lang: crate::i18n::Lang,
+    busy: std::sync::Mutex<()>,
+}
+
+impl Reconnect {
+    pub fn new(
+        url: String,
+        counter: Option<String>,
+        data_dir: std::path::PathBuf,
+        lang: crate::i18n::Lang,
+    ) -> Self {
+        Reconnect {
+            url,
+            counter,
+            data_dir,
+            lang,
+            busy: std::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// Try the server again after a failed start: once it opens, the shop is served and the
+/// start-up status says "ready"; otherwise it says why, as before.
+#[tauri::command]
+pub async fn app_reconnect<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> StartupStatus {
+    use tauri::Manager;
+    let handle = app.clone();
+    let joined = tauri::async_runtime::spawn_blocking(move || {
+        let startup = handle.state::<Startup>();
+        let Some(again) = handle.try_state::<Reconnect>() else {
+            return startup.get();
+        };
+        // One attempt at a time; a second click waits for the first's answer.
+        let _one = again.busy.lock().unwrap_or_else(|p| p.into_inner());
+        if handle.try_state::<AppState>().is_some() {
+            return startup.get();
+        }
+        match khachquen_core::connection::open(&again.url, again.counter.as_deref()) {
+            Ok(store) => {
+                let state = crate::app_state(store, again.data_dir.clone());
+                crate::background(state.home());
+                handle.manage(state);
+                startup.update(|s| {
+                    s.state = "ready";
+                    s.error = None;
+                });
+            }
+            Err(e) => {
+                startup.update(|s| s.error = Some(super::IpcError::in_lang(again.lang, e)));
+            }
+        }
+        startup.get()
+    });
+    joined
+        .await
+        .unwrap_or_else(|_| app.state::<Startup>().get())
 }
 
 /// How the window's start is going: "ready", "upgrading" (an older file is being backed up
@@ -107,7 +203,7 @@ impl Startup {
         f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
     }
 
-    fn get(&self) -> StartupStatus {
+    pub fn get(&self) -> StartupStatus {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }

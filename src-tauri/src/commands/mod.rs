@@ -22,16 +22,38 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 pub struct AppState {
-    /// The shop opened at start-up.
-    pub home: Arc<Store>,
+    /// The shop opened at start-up, or the server's shop Settings connected since.
+    pub home: RwLock<Arc<Store>>,
     /// The shop the window works on: the home shop, or the demo shop beside it.
     pub current: RwLock<Arc<Store>>,
+    /// The shop this process opened first, kept so that leaving a server goes back to it
+    /// rather than opening its file a second time.
+    pub started_on: Arc<Store>,
     pub data_dir: PathBuf,
 }
 
 impl AppState {
     pub fn store(&self) -> Arc<Store> {
         Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn home(&self) -> Arc<Store> {
+        Arc::clone(&self.home.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Work on `store` as the home shop from the next command on (a counter connected to a
+    /// server, or back on this computer's file). The shops left are closed on a blocking
+    /// thread: closing a server's connection blocks, which an async command's thread may not.
+    pub async fn move_home(&self, store: Arc<Store>) {
+        let old_home = std::mem::replace(
+            &mut *self.home.write().unwrap_or_else(|p| p.into_inner()),
+            Arc::clone(&store),
+        );
+        let old_current = std::mem::replace(
+            &mut *self.current.write().unwrap_or_else(|p| p.into_inner()),
+            store,
+        );
+        let _ = tauri::async_runtime::spawn_blocking(move || drop((old_home, old_current))).await;
     }
 
     /// Work on `store` from the next command on.

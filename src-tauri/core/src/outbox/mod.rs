@@ -261,20 +261,6 @@ fn queued(row: &db::outbox::Row) -> Queued {
     }
 }
 
-/// The name a counter on a server goes by when it was given none: the computer's name
-/// (so two counters' bills can be told apart from the first day), bounded as any name.
-pub fn default_counter() -> Option<String> {
-    #[cfg(unix)]
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .ok();
-    #[cfg(not(unix))]
-    let name = std::env::var("COMPUTERNAME").ok();
-    // A hostile or odd file is bounded before it is read as a name.
-    let name: String = name?.chars().take(limits::COUNTER_MAX).collect();
-    limits::check_counter(&name).ok().map(str::to_owned)
-}
-
 /// A new bill's retry id: 16 random bytes, so two counters never make the same one.
 fn new_client_id() -> String {
     let bytes: [u8; 16] = rand::rng().random();

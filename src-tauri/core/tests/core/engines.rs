@@ -1834,3 +1834,150 @@ fn a_customer_edited_and_archived_on_a_server_reads_as_on_the_file() {
     assert!(names(&server, "dat").is_empty());
     assert_eq!(names(&file, "nguyen"), names(&server, "nguyen"));
 }
+
+/// The window's Settings: the owner connects this computer to the shop's server (saved for
+/// the next start, audited on the file), that shop's staff sign in there, and disconnecting
+/// brings back the file, locked, with the server's log naming the counter that left.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_counter_connects_to_a_server_and_back_to_its_file() {
+    use khachquen_core::connection;
+    use khachquen_core::Store;
+    use std::sync::Arc;
+    let shop = tempfile::tempdir().unwrap();
+    let file = Store::open(&shop.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    file.setup_owner("Chị Lan", "2468").unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    drop(file);
+
+    let here = tempfile::tempdir().unwrap();
+    let local = Arc::new(Store::open(&here.path().join("khachquen.db")).unwrap());
+    local.setup_owner("Anh Tư", "1111").unwrap();
+    // An empty database is no shop: refused, nothing saved, nothing made there.
+    let empty = scratch_db();
+    assert!(matches!(
+        local.connect_server(here.path(), &empty, "Quầy 2"),
+        Err(CoreError::ServerNoShop { .. })
+    ));
+    let mut c = pg::Server::parse(&empty).unwrap().connect().unwrap();
+    assert_eq!(pg::schema_version(&mut c).unwrap(), 0);
+    assert_eq!(connection::saved(here.path()).unwrap(), None);
+
+    let server = local.connect_server(here.path(), &url, " Quầy 2 ").unwrap();
+    assert_eq!(server.counter().as_deref(), Some("Quầy 2"));
+    let saved = connection::saved(here.path()).unwrap().unwrap();
+    assert_eq!(saved.counter, "Quầy 2");
+    // The next start opens what was saved.
+    let again = connection::open(&saved.url, Some(&saved.counter)).unwrap();
+    assert_eq!(again.counter().as_deref(), Some("Quầy 2"));
+    assert!(server.current_actor().is_none());
+    assert!(
+        server.disconnect_server(here.path(), None).is_err(),
+        "nobody signed in"
+    );
+    server.sign_in_owner("2468").unwrap();
+
+    let back = server
+        .disconnect_server(here.path(), Some(Arc::clone(&local)))
+        .unwrap();
+    assert!(Arc::ptr_eq(&back, &local), "the file is not opened twice");
+    assert!(back.current_actor().is_none(), "locked");
+    assert_eq!(connection::saved(here.path()).unwrap(), None);
+    back.sign_in_owner("1111").unwrap();
+    let log = back.audit_list(&Default::default()).unwrap();
+    assert!(log.entries.iter().any(|e| e.action == "counter.connect"));
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let left = c
+        .query_one(
+            "SELECT counter, entity_id FROM audit_log WHERE action = 'counter.disconnect'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(left.get::<_, Option<String>>(0).as_deref(), Some("Quầy 2"));
+    assert!(server.audit_verify().unwrap().ok);
+    // Disconnecting a shop that is on no server says so.
+    assert!(matches!(
+        back.disconnect_server(here.path(), None),
+        Err(CoreError::NotConnected)
+    ));
+}
+
+/// What the window reads first on a server (the settings, the tags, whether it is the demo,
+/// a customer's vouchers) reads as on the file, and a setting changed there is audited.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn settings_tags_and_vouchers_read_on_a_server_as_on_the_file() {
+    use khachquen_core::model::{CustomerFilter, CustomerInput, ProgramInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    for (id, tags) in [(1, vec!["VIP", "sỉ"]), (2, vec!["Zalo", "VIP", "ăn chay"])] {
+        file.update_customer(
+            id,
+            CustomerInput {
+                tags: Some(tags.into_iter().map(String::from).collect()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    file.set_setting("shop_name", "Tiệm Cô Ba").unwrap();
+    file.add_purchase(khachquen_core::model::PurchaseInput {
+        customer_id: 3,
+        amount: "100000".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let until = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    file.add_program(&ProgramInput {
+        name: "Tặng 50k".into(),
+        kind: "amount".into(),
+        value: Some("50000".into()),
+        until: Some(until),
+        ..Default::default()
+    })
+    .unwrap();
+    file.issue_vouchers("Tặng 50k", &CustomerFilter::default())
+        .unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    for s in [&file, &server] {
+        assert_eq!(s.customer_tags().unwrap(), ["VIP", "Zalo", "sỉ", "ăn chay"]);
+        assert!(!s.is_demo().unwrap());
+    }
+    let same = |f: &dyn Fn(&Store) -> serde_json::Value| assert_eq!(f(&file), f(&server));
+    same(&|s| serde_json::to_value(s.settings().unwrap()).unwrap());
+    same(&|s| serde_json::to_value(s.vouchers_of(1).unwrap()).unwrap());
+    assert_eq!(server.vouchers_of(1).unwrap().len(), 1);
+    assert_eq!(
+        server.vouchers_of(999).unwrap_err().code(),
+        "customer.not_found"
+    );
+    for s in [&file, &server] {
+        let after = s.set_setting("timezone", "Asia/Bangkok").unwrap();
+        assert_eq!(after.timezone, "Asia/Bangkok");
+        assert_eq!(s.setting("timezone").unwrap(), "Asia/Bangkok");
+        // Purchases exist: the currency is locked on both.
+        assert_eq!(
+            s.set_setting("currency", "USD").unwrap_err().code(),
+            "settings.currency_locked"
+        );
+        assert!(s.settings().unwrap().currency_locked);
+    }
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = 'settings.set' AND entity_id = 'timezone'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    assert!(server.audit_verify().unwrap().ok);
+}

@@ -30,6 +30,7 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["transfer"], false),
     (&["backup"], false),
     (&["upgrade"], false),
+    (&["connection"], false),
     (&["demo"], false),
     (&["scheduled"], false),
     (&["support"], false),
