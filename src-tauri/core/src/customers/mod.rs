@@ -482,8 +482,6 @@ impl Store {
 
     pub fn list_customers(&self, q: &ListQuery) -> Result<CustomerPage> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let exp = currency(&conn)?.1;
         let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let l = search.and_then(lookup);
         if search.is_some() && l.is_none() {
@@ -493,7 +491,10 @@ impl Store {
                 rows: Vec::new(),
             });
         }
-        let page = db::customers::list(&conn, q, l.as_ref(), exp)?;
+        let page = self.read(|conn| {
+            let exp = currency(conn)?.1;
+            db::customers::list(conn, q, l.as_ref(), exp)
+        })?;
         Ok(CustomerPage {
             total: page.total,
             total_capped: page.capped,

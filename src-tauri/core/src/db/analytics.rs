@@ -5,7 +5,7 @@ use crate::model::{why, Scores};
 use crate::{money, time};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, ToSql};
+use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::ops::{Bound, RangeBounds};
 use std::panic::AssertUnwindSafe;
@@ -577,24 +577,22 @@ pub fn score_conditions(
     segment: Option<&str>,
     stage: Option<&str>,
     at_risk: bool,
-    args: &mut Vec<Box<dyn ToSql>>,
+    arg: &mut dyn FnMut(String) -> String,
 ) -> Vec<String> {
     let mut wh = Vec::new();
     if let Some(seg) = segment {
-        args.push(Box::new(seg.to_owned()));
         wh.push(format!(
-            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = ?{})",
-            args.len()
+            "c.id IN (SELECT customer_id FROM customer_scores WHERE segment = {})",
+            arg(seg.to_owned())
         ));
     }
     match stage {
         // Customers who never bought have no scores row.
         Some("reach") => wh.push("c.visits = 0".into()),
         Some(stage) => {
-            args.push(Box::new(stage.to_owned()));
             wh.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = ?{})",
-                args.len()
+                "c.id IN (SELECT customer_id FROM customer_scores WHERE stage = {})",
+                arg(stage.to_owned())
             ));
         }
         None => {}

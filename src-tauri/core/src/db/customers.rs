@@ -760,45 +760,7 @@ fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>
         args.push(v);
         format!("${}", args.len())
     };
-    let mut sets = Vec::new();
-    if !l.code.is_empty() {
-        sets.push(format!(
-            "SELECT id FROM customers WHERE lower(code) = lower({})",
-            arg(&mut args, l.code.clone())
-        ));
-    }
-    if let Some(p) = &l.phone {
-        sets.push(format!(
-            "SELECT id FROM customers WHERE phone = {}",
-            arg(&mut args, p.clone())
-        ));
-    }
-    if let Some(d) = &l.suffix {
-        // Digits only, so no LIKE wildcard can hide in it; text_pattern_ops serves the prefix.
-        let lo: String = d.chars().rev().collect();
-        sets.push(format!(
-            "SELECT id FROM customers WHERE phone_rev LIKE {}",
-            arg(&mut args, format!("{lo}%"))
-        ));
-    }
-    if !l.words.is_empty() {
-        let q = arg(&mut args, ts_prefixes(&l.words));
-        let parts: String = l
-            .phone_parts
-            .iter()
-            .map(|d| format!(" AND strpos(p.phone, {}) > 0", arg(&mut args, d.clone())))
-            .collect();
-        let words = format!("to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q})");
-        // The customers row only when the phone must also hold digits: each join is a
-        // lookup per match, and a short prefix matches tens of thousands.
-        sets.push(match parts.is_empty() {
-            true => format!("SELECT s.id FROM customer_search s WHERE {words}"),
-            false => format!(
-                "SELECT p.id FROM customer_search s JOIN customers p ON p.id = s.id
-                 WHERE {words}{parts}"
-            ),
-        });
-    }
+    let sets = match_sets_pg(l, &mut |v| arg(&mut args, v));
     if sets.is_empty() {
         return Ok((Vec::new(), 0, false));
     }
@@ -854,6 +816,122 @@ fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>
         }
         let n: i64 = c.query_one(&count, &params[..n_where])?.get(0);
         Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
+    })
+}
+
+/// On a server, the ways a lookup matches (code, phone, phone suffix, name words through the
+/// GIN index on the folded name), each a `SELECT id`; `arg` keeps a value and names it.
+fn match_sets_pg(l: &Lookup, arg: &mut dyn FnMut(String) -> String) -> Vec<String> {
+    let mut sets = Vec::new();
+    if !l.code.is_empty() {
+        sets.push(format!(
+            "SELECT id FROM customers WHERE lower(code) = lower({})",
+            arg(l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        sets.push(format!(
+            "SELECT id FROM customers WHERE phone = {}",
+            arg(p.clone())
+        ));
+    }
+    if let Some(d) = &l.suffix {
+        // Digits only, so no LIKE wildcard can hide in it; text_pattern_ops serves the prefix.
+        let lo: String = d.chars().rev().collect();
+        sets.push(format!(
+            "SELECT id FROM customers WHERE phone_rev LIKE {}",
+            arg(format!("{lo}%"))
+        ));
+    }
+    if !l.words.is_empty() {
+        let q = arg(ts_prefixes(&l.words));
+        let parts: String = l
+            .phone_parts
+            .iter()
+            .map(|d| format!(" AND strpos(p.phone, {}) > 0", arg(d.clone())))
+            .collect();
+        let words = format!("to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q})");
+        // The customers row only when the phone must also hold digits: each join is a
+        // lookup per match, and a short prefix matches tens of thousands.
+        sets.push(match parts.is_empty() {
+            true => format!("SELECT s.id FROM customer_search s WHERE {words}"),
+            false => format!(
+                "SELECT p.id FROM customer_search s JOIN customers p ON p.id = s.id
+                 WHERE {words}{parts}"
+            ),
+        });
+    }
+    sets
+}
+
+/// One page of the customer list on a server: the lookup's matches (as the counter's search
+/// finds them) and the filters, in the list's order, counted up to the bound as on SQLite.
+fn list_pg(
+    link: &super::pg::Link,
+    q: &ListQuery,
+    search: Option<&Lookup>,
+    exp: u32,
+    tuning: Tuning,
+) -> Result<Page> {
+    let mut args: Vec<String> = Vec::new();
+    let mut wh = Vec::new();
+    {
+        let mut arg = |v: String| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        if let Some(l) = search {
+            let sets = match_sets_pg(l, &mut arg);
+            if sets.is_empty() {
+                return Ok(Page::default());
+            }
+            wh.push(format!("c.id IN ({})", sets.join(" UNION ALL ")));
+        }
+        wh.extend(list_terms(q, &mut arg));
+    }
+    let where_sql = where_clause(wh);
+    let limit = q.limit.clamp(1, 500);
+    let bound = tuning.count_max.max(i64::from(q.offset) + i64::from(limit));
+    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = args
+        .iter()
+        .map(|a| a as &(dyn postgres::types::ToSql + Sync))
+        .collect();
+    // As SQLite orders: bytes (PostgreSQL's default collation would skip the spaces), and a
+    // missing value (no visit yet) before any other.
+    let (col, dir) = match sort_key(q) {
+        ("c.name_fold", dir) => ("c.name_fold COLLATE \"C\"", dir),
+        other => other,
+    };
+    let nulls = if q.desc { "NULLS LAST" } else { "NULLS FIRST" };
+    let order = format!("{col} {dir} {nulls}, c.id {dir}");
+    let (n, ids) = link.with(|c| {
+        let n: i64 = c
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM customers c {where_sql} LIMIT {}) AS m",
+                    bound + 1
+                ),
+                &params,
+            )?
+            .get(0);
+        let ids: Vec<i64> = c
+            .query(
+                &format!(
+                    "SELECT c.id FROM customers c {where_sql} ORDER BY {order}
+                     LIMIT {limit} OFFSET {}",
+                    q.offset
+                ),
+                &params,
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        Ok((n, ids))
+    })?;
+    Ok(Page {
+        total: n.min(bound),
+        capped: n > bound,
+        rows: rows_pg(link, &ids, exp)?,
     })
 }
 
@@ -1114,21 +1192,26 @@ fn split_ids(conn: &Connection, q: &ListQuery, l: &Lookup) -> Result<Vec<i64>> {
 
 /// The terms of a list's filters other than the search.
 fn list_filters(q: &ListQuery, args: &mut Vec<Box<dyn ToSql>>) -> Vec<String> {
+    list_terms(q, &mut |v| arg(args, v))
+}
+
+/// [`list_filters`] for either engine: `arg` keeps a value and names its `?N`.
+fn list_terms(q: &ListQuery, arg: &mut dyn FnMut(String) -> String) -> Vec<String> {
     let mut wh: Vec<String> = Vec::new();
     if let Some(tag) = q.tag.as_deref().filter(|t| !t.is_empty()) {
         wh.push(format!(
             "c.id IN (SELECT customer_id FROM customer_tags WHERE tag = {})",
-            arg(args, tag.to_owned())
+            arg(tag.to_owned())
         ));
     }
     if let Some(src) = q.source.as_deref().filter(|s| !s.is_empty()) {
-        wh.push(format!("c.source = {}", arg(args, src.to_owned())));
+        wh.push(format!("c.source = {}", arg(src.to_owned())));
     }
     wh.extend(super::analytics::score_conditions(
         q.segment.as_deref().filter(|s| !s.is_empty()),
         q.stage.as_deref().filter(|s| !s.is_empty()),
         q.at_risk,
-        args,
+        arg,
     ));
     if !q.include_archived {
         wh.push("c.archived_at IS NULL".into());
@@ -1207,6 +1290,12 @@ fn walked_count(conn: &Connection, q: &ListQuery, l: &Lookup, cap: i64) -> Resul
 
 /// The ORDER BY of a list: the sort key, then the id (the key's index, read either way).
 fn list_order(q: &ListQuery) -> String {
+    let (col, dir) = sort_key(q);
+    format!("{col} {dir}, c.id {dir}")
+}
+
+/// The list's sort column and direction.
+fn sort_key(q: &ListQuery) -> (&'static str, &'static str) {
     let col = match q.sort {
         SortKey::Name => "c.name_fold",
         SortKey::LastVisit => "c.last_purchase_at",
@@ -1215,7 +1304,7 @@ fn list_order(q: &ListQuery) -> String {
         SortKey::Created => "c.id",
     };
     let dir = if q.desc { "DESC" } else { "ASC" };
-    format!("{col} {dir}, c.id {dir}")
+    (col, dir)
 }
 
 fn list_rows(
@@ -1265,8 +1354,16 @@ impl Tuning {
 }
 
 /// One page of the customer list. `search` restricts it to a lookup's matches.
-pub fn list(conn: &Connection, q: &ListQuery, search: Option<&Lookup>, exp: u32) -> Result<Page> {
-    list_tuned(conn, q, search, exp, Tuning::APP)
+pub fn list<'a>(
+    conn: impl Into<Conn<'a>>,
+    q: &ListQuery,
+    search: Option<&Lookup>,
+    exp: u32,
+) -> Result<Page> {
+    match conn.into() {
+        Conn::Lite(c) => list_tuned(c, q, search, exp, Tuning::APP),
+        Conn::Pg(p) => list_pg(p, q, search, exp, Tuning::APP),
+    }
 }
 
 /// [`list`] with its edges moved.

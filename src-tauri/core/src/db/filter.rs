@@ -79,7 +79,7 @@ pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
         f.segment.as_deref(),
         f.stage.as_deref(),
         f.at_risk,
-        &mut args,
+        &mut |v| format!("?{}", arg(Box::new(v), &mut args)),
     ));
     let mut any = Vec::new();
     if let Some(fts) = &f.fts {

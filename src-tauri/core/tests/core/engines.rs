@@ -1981,3 +1981,120 @@ fn settings_tags_and_vouchers_read_on_a_server_as_on_the_file() {
     assert_eq!(n, 1);
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// The customer list (the window's Customers screen) gives the same page, total and cap on
+/// a server as on the file: every sort both ways, searches by name, marks, phone digits and
+/// code, the tag, channel and score filters, archived customers and later pages.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_customer_list_pages_alike_on_both_engines() {
+    use khachquen_core::model::{ListQuery, SortKey};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(300, 1200, 5, &mut |_, _| {}).unwrap();
+    file.refresh_analytics().unwrap();
+    file.archive_customer(7).unwrap();
+    let tag = file.customer_tags().unwrap()[0].clone();
+    let a_name = file.customer(3).unwrap().name;
+    let first_word = khachquen_core::text::fold(a_name.split(' ').next().unwrap());
+    let code = file.customer(5).unwrap().code.unwrap_or_default();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+
+    let mut queries = Vec::new();
+    for sort in [
+        SortKey::Name,
+        SortKey::LastVisit,
+        SortKey::TotalSpent,
+        SortKey::Visits,
+        SortKey::Created,
+    ] {
+        for desc in [false, true] {
+            queries.push(ListQuery {
+                sort,
+                desc,
+                limit: 50,
+                ..Default::default()
+            });
+        }
+    }
+    let searches = [
+        first_word.clone(),
+        a_name.clone(),
+        "nguyen thi".into(),
+        "Nguyễn".into(),
+        "678".into(),
+        code.clone(),
+        "zzzz".into(),
+    ];
+    for search in searches {
+        queries.push(ListQuery {
+            search: Some(search),
+            limit: 20,
+            ..Default::default()
+        });
+    }
+    queries.push(ListQuery {
+        tag: Some(tag),
+        sort: SortKey::TotalSpent,
+        desc: true,
+        limit: 30,
+        ..Default::default()
+    });
+    queries.push(ListQuery {
+        source: Some("zalo".into()),
+        limit: 30,
+        ..Default::default()
+    });
+    queries.push(ListQuery {
+        include_archived: true,
+        sort: SortKey::Created,
+        limit: 10,
+        ..Default::default()
+    });
+    queries.push(ListQuery {
+        at_risk: true,
+        sort: SortKey::LastVisit,
+        limit: 40,
+        ..Default::default()
+    });
+    queries.push(ListQuery {
+        stage: Some("reach".into()),
+        limit: 40,
+        ..Default::default()
+    });
+    queries.push(ListQuery {
+        segment: Some("champions".into()),
+        limit: 40,
+        ..Default::default()
+    });
+    queries.push(ListQuery {
+        offset: 250,
+        limit: 100,
+        ..Default::default()
+    });
+    let mut seen = 0;
+    for q in &queries {
+        let (a, b) = (
+            file.list_customers(q).unwrap(),
+            server.list_customers(q).unwrap(),
+        );
+        let ids = |p: &khachquen_core::model::CustomerPage| {
+            (
+                p.total,
+                p.total_capped,
+                p.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(ids(&a), ids(&b), "{q:?}");
+        let shown = |p: &khachquen_core::model::CustomerPage| serde_json::to_value(p).unwrap();
+        assert!(shown(&a) == shown(&b), "the rows differ: {q:?}");
+        seen += a.rows.len();
+    }
+    assert!(
+        seen > 500,
+        "the queries found too little to compare: {seen}"
+    );
+}
