@@ -183,7 +183,7 @@ fn valid_time(s: Option<String>) -> Result<Option<String>> {
         .map_err(|_| CoreError::ReminderTimeInvalid(t))
 }
 
-fn as_of_date(conn: &Connection, as_of: Option<&str>) -> Result<(NaiveDate, Tz)> {
+fn as_of_date<'a>(conn: impl Into<db::Conn<'a>>, as_of: Option<&str>) -> Result<(NaiveDate, Tz)> {
     let tz = timezone(conn)?;
     let d = match as_of {
         Some(s) => parse_date(s, "as_of")?,
@@ -229,7 +229,7 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    pub(crate) fn of(conn: &Connection, as_of: Option<NaiveDate>) -> Result<Clock> {
+    pub(crate) fn of<'a>(conn: impl Into<db::Conn<'a>>, as_of: Option<NaiveDate>) -> Result<Clock> {
         let tz = timezone(conn)?;
         let now = Utc::now().with_timezone(&tz);
         Ok(match as_of {
@@ -267,7 +267,12 @@ pub(crate) fn reminder_view(r: ReminderRec, clock: &Clock) -> Reminder {
     }
 }
 
-fn rows_of(conn: &Connection, recs: Vec<ReminderRec>, clock: &Clock) -> Result<Vec<ReminderRow>> {
+fn rows_of<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    recs: Vec<ReminderRec>,
+    clock: &Clock,
+) -> Result<Vec<ReminderRow>> {
+    let conn = conn.into();
     let exp = currency(conn)?.1;
     let mut out = Vec::with_capacity(recs.len());
     for r in recs {
@@ -305,7 +310,8 @@ fn load_open(conn: &Connection, id: i64) -> Result<ReminderRec> {
     Ok(r)
 }
 
-fn get_view(conn: &Connection, id: i64) -> Result<Reminder> {
+fn get_view<'a>(conn: impl Into<db::Conn<'a>>, id: i64) -> Result<Reminder> {
+    let conn = conn.into();
     let r = db::reminders::reminder(conn, id)?.ok_or(CoreError::ReminderNotFound(id))?;
     Ok(reminder_view(r, &Clock::of(conn, None)?))
 }
@@ -863,38 +869,14 @@ impl Store {
 
     pub fn reminder(&self, id: i64) -> Result<Reminder> {
         self.require(Perm::View)?;
-        get_view(&*self.reader()?, id)
+        self.read(|c| get_view(c, id))
     }
 
     /// Overdue, due on `as_of` (default today) and due in the 7 days after; each ranked by
     /// what is at stake and cut at `limit` rows.
     pub fn today(&self, as_of: Option<&str>, limit: u32) -> Result<TodayView> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let (day, _) = as_of_date(&conn, as_of)?;
-        let clock = Clock::of(&conn, Some(day))?;
-        let yesterday = add_days(day, -1).to_string();
-        let today = day.to_string();
-        let tomorrow = add_days(day, 1).to_string();
-        let week_end = add_days(day, WEEK_DAYS as i64).to_string();
-        let limit = limit.clamp(1, 1000);
-        let group = |from: Option<&str>, to: &str| -> Result<ReminderGroup> {
-            let total = db::reminders::count_open(&conn, from, Some(to))?;
-            Ok(ReminderGroup {
-                total,
-                rows: rows_of(
-                    &conn,
-                    db::reminders::open_ranked(&conn, from, Some(to), total, limit)?,
-                    &clock,
-                )?,
-            })
-        };
-        Ok(TodayView {
-            as_of: today.clone(),
-            overdue: group(None, &yesterday)?,
-            today: group(Some(&today), &today)?,
-            week: group(Some(&tomorrow), &week_end)?,
-        })
+        self.read(|conn| today_in(conn, as_of, limit))
     }
 
     /// Open reminders, soonest first: "overdue", "today", "week" (today and the 7 days
@@ -907,30 +889,61 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ReminderRow>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let (day, _) = as_of_date(&conn, as_of)?;
-        let clock = Clock::of(&conn, Some(day))?;
-        let (from, to) = match due.unwrap_or("all") {
-            "overdue" => (None, Some(add_days(day, -1))),
-            "today" => (Some(day), Some(day)),
-            "week" => (None, Some(add_days(day, WEEK_DAYS as i64))),
-            "all" => (None, None),
-            other => {
-                return Err(CoreError::FilterInvalid {
-                    key: "due".into(),
-                    value: other.into(),
-                })
-            }
+        self.read(|conn| {
+            let (day, _) = as_of_date(conn, as_of)?;
+            let clock = Clock::of(conn, Some(day))?;
+            let (from, to) = match due.unwrap_or("all") {
+                "overdue" => (None, Some(add_days(day, -1))),
+                "today" => (Some(day), Some(day)),
+                "week" => (None, Some(add_days(day, WEEK_DAYS as i64))),
+                "all" => (None, None),
+                other => {
+                    return Err(CoreError::FilterInvalid {
+                        key: "due".into(),
+                        value: other.into(),
+                    })
+                }
+            };
+            let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
+            let recs = db::reminders::open_by_date(
+                conn,
+                from.as_deref(),
+                to.as_deref(),
+                customer_id,
+                limit.clamp(1, 100_000),
+            )?;
+            rows_of(conn, recs, &clock)
+        })
+    }
+}
+
+/// [`Store::today`] on one connection.
+fn today_in(conn: db::Conn, as_of: Option<&str>, limit: u32) -> Result<TodayView> {
+    {
+        let (day, _) = as_of_date(conn, as_of)?;
+        let clock = Clock::of(conn, Some(day))?;
+        let yesterday = add_days(day, -1).to_string();
+        let today = day.to_string();
+        let tomorrow = add_days(day, 1).to_string();
+        let week_end = add_days(day, WEEK_DAYS as i64).to_string();
+        let limit = limit.clamp(1, 1000);
+        let group = |from: Option<&str>, to: &str| -> Result<ReminderGroup> {
+            let total = db::reminders::count_open(conn, from, Some(to))?;
+            Ok(ReminderGroup {
+                total,
+                rows: rows_of(
+                    conn,
+                    db::reminders::open_ranked(conn, from, Some(to), total, limit)?,
+                    &clock,
+                )?,
+            })
         };
-        let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
-        let recs = db::reminders::open_by_date(
-            &conn,
-            from.as_deref(),
-            to.as_deref(),
-            customer_id,
-            limit.clamp(1, 100_000),
-        )?;
-        rows_of(&conn, recs, &clock)
+        Ok(TodayView {
+            as_of: today.clone(),
+            overdue: group(None, &yesterday)?,
+            today: group(Some(&today), &today)?,
+            week: group(Some(&tomorrow), &week_end)?,
+        })
     }
 }
 

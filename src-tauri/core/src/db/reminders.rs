@@ -1,8 +1,9 @@
 //! Reminders: the rows, the Today queries, and the candidate queries behind the reminder
 //! rules.
 
+use super::{Conn, Param};
 use crate::error::Result;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{params, Connection, OptionalExtension};
 
 // ---- reminders ----
 
@@ -76,32 +77,33 @@ pub struct ReminderRec {
 const REMINDER_COLS: &str = "r.id, r.customer_id, r.kind, r.due_date, r.due_time, r.title, r.note,
     r.assignee, r.status, r.detail, r.snoozed_from, r.created_at, r.closed_at, r.interaction_id";
 
-fn reminder_from(r: &Row) -> rusqlite::Result<ReminderRec> {
-    Ok(ReminderRec {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        kind: r.get(2)?,
-        due_date: r.get(3)?,
-        due_time: r.get(4)?,
-        title: r.get(5)?,
-        note: r.get(6)?,
-        assignee: r.get(7)?,
-        status: r.get(8)?,
-        detail: r.get(9)?,
-        snoozed_from: r.get(10)?,
-        created_at: r.get(11)?,
-        closed_at: r.get(12)?,
-        interaction_id: r.get(13)?,
-    })
+impl super::Columns for ReminderRec {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(ReminderRec {
+            id: r.col(0)?,
+            customer_id: r.col(1)?,
+            kind: r.col(2)?,
+            due_date: r.col(3)?,
+            due_time: r.col(4)?,
+            title: r.col(5)?,
+            note: r.col(6)?,
+            assignee: r.col(7)?,
+            status: r.col(8)?,
+            detail: r.col(9)?,
+            snoozed_from: r.col(10)?,
+            created_at: r.col(11)?,
+            closed_at: r.col(12)?,
+            interaction_id: r.col(13)?,
+        })
+    }
 }
 
-pub fn reminder(conn: &Connection, id: i64) -> Result<Option<ReminderRec>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {REMINDER_COLS} FROM reminders r WHERE r.id = ?1"
-        ))?
-        .query_row([id], reminder_from)
-        .optional()?)
+pub fn reminder<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<ReminderRec>> {
+    super::first(
+        conn.into(),
+        &format!("SELECT {REMINDER_COLS} FROM reminders r WHERE r.id = ?1"),
+        &[&id],
+    )
 }
 
 pub fn close_reminder(
@@ -159,7 +161,7 @@ pub fn snooze_reminder(conn: &Connection, id: i64, to: &str) -> Result<()> {
 
 /// Open reminders due in `[from, to]` (dates; None = unbounded). Archiving a customer
 /// cancels theirs, so no join is needed to leave archived customers out.
-fn open_where(from: Option<&str>, to: Option<&str>, args: &mut Vec<Box<dyn ToSql>>) -> String {
+fn open_where(from: Option<&str>, to: Option<&str>, args: &mut Vec<Box<dyn Param>>) -> String {
     let mut wh = vec!["r.status = 'open'".to_owned()];
     if let Some(f) = from {
         args.push(Box::new(f.to_owned()));
@@ -172,14 +174,22 @@ fn open_where(from: Option<&str>, to: Option<&str>, args: &mut Vec<Box<dyn ToSql
     wh.join(" AND ")
 }
 
-pub fn count_open(conn: &Connection, from: Option<&str>, to: Option<&str>) -> Result<i64> {
+fn refs(args: &[Box<dyn Param>]) -> Vec<&dyn Param> {
+    args.iter().map(|a| a.as_ref()).collect()
+}
+
+pub fn count_open<'a>(
+    conn: impl Into<Conn<'a>>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<i64> {
     let mut args = Vec::new();
     let wh = open_where(from, to, &mut args);
-    Ok(conn
-        .prepare_cached(&format!("SELECT count(*) FROM reminders r WHERE {wh}"))?
-        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
-            r.get(0)
-        })?)
+    super::one(
+        conn.into(),
+        &format!("SELECT count(*) FROM reminders r WHERE {wh}"),
+        &refs(&args),
+    )
 }
 
 /// Below this many, a group is ranked by sorting it; above, by walking the customers from
@@ -188,37 +198,34 @@ const SORT_AT_MOST: i64 = 10_000;
 
 /// Open reminders due in the range, the customers with most at stake first; `count` is
 /// the group's size, which picks the plan.
-pub fn open_ranked(
-    conn: &Connection,
+pub fn open_ranked<'a>(
+    conn: impl Into<Conn<'a>>,
     from: Option<&str>,
     to: Option<&str>,
     count: i64,
     limit: u32,
 ) -> Result<Vec<ReminderRec>> {
+    let conn = conn.into();
     let mut args = Vec::new();
     let wh = open_where(from, to, &mut args);
-    args.push(Box::new(limit));
-    let join = if count <= SORT_AT_MOST {
-        "reminders r JOIN customers c ON c.id = r.customer_id"
-    } else {
-        "customers c INDEXED BY customers_total CROSS JOIN reminders r ON r.customer_id = c.id"
+    args.push(Box::new(i64::from(limit)));
+    let join = match conn {
+        Conn::Lite(_) if count > SORT_AT_MOST => {
+            "customers c INDEXED BY customers_total CROSS JOIN reminders r ON r.customer_id = c.id"
+        }
+        _ => "reminders r JOIN customers c ON c.id = r.customer_id",
     };
     let sql = format!(
         "SELECT {REMINDER_COLS} FROM {join}
          WHERE {wh} ORDER BY c.total_minor DESC, c.id DESC, r.due_date, r.id LIMIT ?{}",
         args.len()
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params_from_iter(args.iter().map(|a| a.as_ref())),
-        reminder_from,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    super::rows(conn, &sql, &refs(&args))
 }
 
 /// Open reminders due in the range, soonest first; optionally one customer's.
-pub fn open_by_date(
-    conn: &Connection,
+pub fn open_by_date<'a>(
+    conn: impl Into<Conn<'a>>,
     from: Option<&str>,
     to: Option<&str>,
     customer_id: Option<i64>,
@@ -230,28 +237,30 @@ pub fn open_by_date(
         args.push(Box::new(cid));
         wh.push_str(&format!(" AND r.customer_id = ?{}", args.len()));
     }
-    args.push(Box::new(limit));
+    args.push(Box::new(i64::from(limit)));
+    // A reminder with no time after the timed ones of its day, on both engines.
     let sql = format!(
         "SELECT {REMINDER_COLS} FROM reminders r
          WHERE {wh} ORDER BY r.due_date, r.due_time IS NULL, r.due_time, r.id LIMIT ?{}",
         args.len()
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params_from_iter(args.iter().map(|a| a.as_ref())),
-        reminder_from,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    super::rows(conn.into(), &sql, &refs(&args))
 }
 
 /// Every reminder of a customer, open or closed, newest due date first.
-pub fn reminders_of(conn: &Connection, customer_id: i64, limit: u32) -> Result<Vec<ReminderRec>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {REMINDER_COLS} FROM reminders r WHERE r.customer_id = ?1
-         ORDER BY r.due_date DESC, r.id DESC LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(params![customer_id, limit], reminder_from)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn reminders_of<'a>(
+    conn: impl Into<Conn<'a>>,
+    customer_id: i64,
+    limit: u32,
+) -> Result<Vec<ReminderRec>> {
+    super::rows(
+        conn.into(),
+        &format!(
+            "SELECT {REMINDER_COLS} FROM reminders r WHERE r.customer_id = ?1
+             ORDER BY r.due_date DESC, r.id DESC LIMIT ?2"
+        ),
+        &[&customer_id, &i64::from(limit)],
+    )
 }
 
 /// What a Today row shows of its customer:
@@ -266,27 +275,38 @@ pub type CustomerBrief = (
     i64,
 );
 
-pub fn customer_brief(conn: &Connection, id: i64) -> Result<Option<CustomerBrief>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT c.name, c.phone, c.visits, c.total_minor, c.last_purchase_at,
-                (SELECT to_tier FROM tier_history WHERE customer_id = c.id
-                 ORDER BY at DESC, id DESC LIMIT 1),
-                (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer_id = c.id)
-             FROM customers c WHERE c.id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
-        .optional()?)
+pub fn customer_brief<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<CustomerBrief>> {
+    let conn = conn.into();
+    // PostgreSQL sums BIGINTs as NUMERIC.
+    let big = match conn {
+        Conn::Lite(_) => "",
+        Conn::Pg(_) => "::bigint",
+    };
+    let sql = format!(
+        "SELECT c.name, c.phone, c.visits, c.total_minor, c.last_purchase_at,
+            (SELECT to_tier FROM tier_history WHERE customer_id = c.id
+             ORDER BY at DESC, id DESC LIMIT 1),
+            (SELECT coalesce(sum(points), 0){big} FROM points_ledger WHERE customer_id = c.id)
+         FROM customers c WHERE c.id = ?1"
+    );
+    Ok(super::first::<Brief>(conn, &sql, &[&id])?.map(|b| b.0))
+}
+
+/// [`CustomerBrief`] as one row of either engine.
+struct Brief(CustomerBrief);
+
+impl super::Columns for Brief {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(Brief((
+            r.col(0)?,
+            r.col(1)?,
+            r.col(2)?,
+            r.col(3)?,
+            r.col(4)?,
+            r.col(5)?,
+            r.col(6)?,
+        )))
+    }
 }
 
 // ---- customers the rules look at ----

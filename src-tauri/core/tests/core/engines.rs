@@ -2098,3 +2098,75 @@ fn the_customer_list_pages_alike_on_both_engines() {
         "the queries found too little to compare: {seen}"
     );
 }
+
+/// Today and the reminder lists (the window's Today screen) read the same on a server as on
+/// the file: the groups, their totals and order, each row's customer and whether it is late.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn today_and_the_reminder_lists_read_alike_on_both_engines() {
+    use khachquen_core::model::ReminderInput;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(200, 900, 3, &mut |_, _| {}).unwrap();
+    let as_of = "2031-03-10";
+    file.generate_reminders(Some(as_of)).unwrap();
+    for (i, (day, at)) in [
+        ("2031-03-08", None),
+        ("2031-03-10", Some("09:30")),
+        ("2031-03-10", None),
+        ("2031-03-10", Some("08:00")),
+        ("2031-03-12", None),
+        ("2031-03-17", Some("17:00")),
+        ("2031-04-01", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        file.add_reminder(ReminderInput {
+            customer_id: 1 + i as i64 * 7,
+            due_date: day.into(),
+            due_time: at.map(String::from),
+            title: Some(format!("Gọi lại {i}")),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let same = |what: &str, f: &dyn Fn(&Store) -> serde_json::Value| {
+        let (a, b) = (f(&file), f(&server));
+        assert!(a == b, "{what} differs:\n{a}\n{b}");
+        a
+    };
+    let today = same("today", &|s| {
+        serde_json::to_value(s.today(Some(as_of), 50).unwrap()).unwrap()
+    });
+    assert!(today["today"]["total"].as_i64().unwrap() >= 3, "{today}");
+    assert!(today["overdue"]["total"].as_i64().unwrap() >= 1, "{today}");
+    for due in ["overdue", "today", "week", "all"] {
+        same(due, &|s| {
+            serde_json::to_value(s.list_reminders(Some(due), Some(as_of), None, 500).unwrap())
+                .unwrap()
+        });
+    }
+    same("one customer's", &|s| {
+        serde_json::to_value(s.list_reminders(None, Some(as_of), Some(8), 50).unwrap()).unwrap()
+    });
+    let id = server
+        .list_reminders(Some("today"), Some(as_of), None, 1)
+        .unwrap()[0]
+        .reminder
+        .id;
+    same("one", &|s| {
+        serde_json::to_value(s.reminder(id).unwrap()).unwrap()
+    });
+    assert_eq!(
+        server
+            .list_reminders(Some("soon"), None, None, 5)
+            .unwrap_err()
+            .code(),
+        "filter.invalid"
+    );
+}
