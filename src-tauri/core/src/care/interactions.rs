@@ -5,12 +5,11 @@ use crate::db;
 use crate::error::{CoreError, Result};
 use crate::model::{Customer, CHANNELS};
 use crate::{customers, text, time};
-use rusqlite::Connection;
 
 const SUMMARY_MAX: usize = 2000;
 
 /// The customer, refusing an archived one: care goes to the record it was merged into.
-pub(crate) fn active_customer(conn: &Connection, id: i64) -> Result<Customer> {
+pub(crate) fn active_customer<'a>(conn: impl Into<db::Conn<'a>>, id: i64) -> Result<Customer> {
     let c = db::customers::existing(conn, id)?;
     if c.archived_at.is_some() {
         return Err(CoreError::CustomerArchived(c.name));
@@ -47,7 +46,7 @@ fn valid_direction(s: Option<&str>) -> Result<&'static str> {
 /// Check and insert one care-log entry.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record_interaction(
-    conn: &Connection,
+    conn: db::Conn,
     customer_id: i64,
     channel: &str,
     direction: Option<&str>,

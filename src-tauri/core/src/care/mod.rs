@@ -138,7 +138,7 @@ impl Store {
     pub fn add_interaction(&self, input: InteractionInput) -> Result<Interaction> {
         let actor = self.require(Perm::Serve)?;
         let staff = actor.attribution(input.staff.as_deref());
-        self.write(|conn| {
+        self.write_any(|conn| {
             let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(s) => time::parse_instant(s, timezone(conn)?)?,
                 None => time::now(),

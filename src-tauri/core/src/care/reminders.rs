@@ -299,7 +299,7 @@ fn rows_of<'a>(
     Ok(out)
 }
 
-fn load_open(conn: &Connection, id: i64) -> Result<ReminderRec> {
+fn load_open(conn: db::Conn, id: i64) -> Result<ReminderRec> {
     let r = db::reminders::reminder(conn, id)?.ok_or(CoreError::ReminderNotFound(id))?;
     if r.status != "open" {
         return Err(CoreError::ReminderClosed {
@@ -349,7 +349,7 @@ impl Manual {
 
     fn insert(
         &self,
-        conn: &Connection,
+        conn: db::Conn,
         customer_id: i64,
         now: i64,
         counter: Option<&str>,
@@ -714,7 +714,7 @@ impl Store {
     pub fn add_reminder(&self, input: ReminderInput) -> Result<Reminder> {
         let actor = self.require(Perm::Serve)?;
         let m = Manual::check(input)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             active_customer(conn, m.customer_id)?;
             let id = m
                 .insert(conn, m.customer_id, time::now(), actor.counter.as_deref())?
@@ -747,7 +747,7 @@ impl Store {
                 db::filter::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
             let now = time::now();
             for id in &ids {
-                m.insert(conn, *id, now, actor.counter.as_deref())?;
+                m.insert(conn.into(), *id, now, actor.counter.as_deref())?;
             }
             audit::record(
                 conn,
@@ -769,7 +769,7 @@ impl Store {
         let actor = self.require(Perm::Serve)?;
         let staff = actor.attribution(staff);
         let staff = staff.as_deref();
-        self.write(|conn| {
+        self.write_any(|conn| {
             let r = load_open(conn, id)?;
             let before = get_view(conn, id)?;
             let now = time::now();
@@ -812,7 +812,7 @@ impl Store {
     pub fn snooze_reminder(&self, id: i64, to: &str) -> Result<Reminder> {
         let actor = self.require(Perm::Serve)?;
         let to_day = parse_date(to, "to")?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             load_open(conn, id)?;
             if to_day < time::today(timezone(conn)?) {
                 return Err(CoreError::SnoozePast(to_day.to_string()));
@@ -824,7 +824,7 @@ impl Store {
     pub fn cancel_reminder(&self, id: i64, staff: Option<&str>) -> Result<Reminder> {
         let actor = self.require(Perm::CancelReminder)?;
         let staff = actor.attribution(staff);
-        self.write(|conn| cancel_one(conn, &actor, id, time::now(), staff.as_deref()))
+        self.write_any(|conn| cancel_one(conn, &actor, id, time::now(), staff.as_deref()))
     }
 
     /// Snooze every selected reminder to `to`, in one transaction: each must exist and be
@@ -837,7 +837,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        self.write(|conn| {
+        self.write_any(|conn| {
             if to_day < time::today(timezone(conn)?) {
                 return Err(CoreError::SnoozePast(to_day.to_string()));
             }
@@ -858,7 +858,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        self.write(|conn| {
+        self.write_any(|conn| {
             let now = time::now();
             for &id in &ids {
                 cancel_one(conn, &actor, id, now, staff.as_deref())?;
@@ -949,7 +949,7 @@ fn today_in(conn: db::Conn, as_of: Option<&str>, limit: u32) -> Result<TodayView
 
 /// Snooze one open reminder (checked by the caller) to `to_day`, with its audit entry.
 fn snooze_one(
-    conn: &Connection,
+    conn: db::Conn,
     actor: &crate::store::session::Actor,
     id: i64,
     to_day: NaiveDate,
@@ -961,7 +961,7 @@ fn snooze_one(
 
 /// Cancel one reminder, refused unless it is open, with its audit entry.
 fn cancel_one(
-    conn: &Connection,
+    conn: db::Conn,
     actor: &crate::store::session::Actor,
     id: i64,
     now: i64,
@@ -975,7 +975,7 @@ fn cancel_one(
 
 /// Apply `change` to reminder `id` and record `action` with the reminder before and after.
 fn change_one(
-    conn: &Connection,
+    conn: db::Conn,
     actor: &crate::store::session::Actor,
     id: i64,
     action: &str,

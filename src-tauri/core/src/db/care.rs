@@ -1,6 +1,7 @@
 //! Customer care: the care log, surveys, warranties and after-sales tickets, referrals and
 //! confirmed details.
 
+use super::Conn;
 use crate::error::Result;
 use crate::model::{Interaction, Survey, Ticket};
 use crate::time;
@@ -19,63 +20,70 @@ pub struct NewInteraction<'a> {
     pub reminder_id: Option<i64>,
 }
 
-pub fn insert_interaction(conn: &Connection, i: &NewInteraction, now: i64) -> Result<i64> {
-    conn.prepare_cached(
+pub fn insert_interaction<'a>(
+    conn: impl Into<Conn<'a>>,
+    i: &NewInteraction,
+    now: i64,
+) -> Result<i64> {
+    super::one(
+        conn.into(),
         "INSERT INTO interactions (customer_id, channel, direction, summary, outcome, at, staff,
             reminder_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        i.customer_id,
-        i.channel,
-        i.direction,
-        i.summary,
-        i.outcome,
-        i.at,
-        i.staff,
-        i.reminder_id,
-        now
-    ])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+        &[
+            &i.customer_id,
+            &i.channel,
+            &i.direction,
+            &i.summary,
+            &i.outcome,
+            &i.at,
+            &i.staff,
+            &i.reminder_id,
+            &now,
+        ],
+    )
 }
 
 const INTERACTION_COLS: &str =
     "id, customer_id, channel, direction, summary, outcome, at, staff, reminder_id";
 
-fn interaction_from(r: &Row) -> rusqlite::Result<Interaction> {
-    Ok(Interaction {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        channel: r.get(2)?,
-        direction: r.get(3)?,
-        summary: r.get(4)?,
-        outcome: r.get(5)?,
-        at: time::from_unix(r.get(6)?),
-        staff: r.get(7)?,
-        reminder_id: r.get(8)?,
-    })
+impl super::Columns for Interaction {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(Interaction {
+            id: r.col(0)?,
+            customer_id: r.col(1)?,
+            channel: r.col(2)?,
+            direction: r.col(3)?,
+            summary: r.col(4)?,
+            outcome: r.col(5)?,
+            at: time::from_unix(r.col(6)?),
+            staff: r.col(7)?,
+            reminder_id: r.col(8)?,
+        })
+    }
 }
 
-pub fn interaction(conn: &Connection, id: i64) -> Result<Option<Interaction>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {INTERACTION_COLS} FROM interactions WHERE id = ?1"
-        ))?
-        .query_row([id], interaction_from)
-        .optional()?)
+pub fn interaction<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<Interaction>> {
+    super::first(
+        conn.into(),
+        &format!("SELECT {INTERACTION_COLS} FROM interactions WHERE id = ?1"),
+        &[&id],
+    )
 }
 
-pub fn interactions_of(
-    conn: &Connection,
+pub fn interactions_of<'a>(
+    conn: impl Into<Conn<'a>>,
     customer_id: i64,
     limit: u32,
 ) -> Result<Vec<Interaction>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {INTERACTION_COLS} FROM interactions WHERE customer_id = ?1
-         ORDER BY at DESC, id DESC LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(params![customer_id, limit], interaction_from)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    super::rows(
+        conn.into(),
+        &format!(
+            "SELECT {INTERACTION_COLS} FROM interactions WHERE customer_id = ?1
+             ORDER BY at DESC, id DESC LIMIT ?2"
+        ),
+        &[&customer_id, &i64::from(limit)],
+    )
 }
 
 // ---- surveys ----

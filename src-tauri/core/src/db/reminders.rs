@@ -23,28 +23,32 @@ pub struct NewReminder<'a> {
 }
 
 /// The new id, or None when a reminder with this rule key already exists.
-pub fn insert_reminder(conn: &Connection, r: &NewReminder, now: i64) -> Result<Option<i64>> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO reminders (customer_id, kind, rule_key, due_date, due_time, title, note,
-                assignee, detail, created_at, counter)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (rule_key) DO NOTHING",
-        )?
-        .execute(params![
-            r.customer_id,
-            r.kind,
-            r.rule_key,
-            r.due_date,
-            r.due_time,
-            r.title,
-            r.note,
-            r.assignee,
-            r.detail,
-            now,
-            r.counter
-        ])?;
-    Ok((n > 0).then(|| conn.last_insert_rowid()))
+pub fn insert_reminder<'a>(
+    conn: impl Into<Conn<'a>>,
+    r: &NewReminder,
+    now: i64,
+) -> Result<Option<i64>> {
+    let id: Option<(i64,)> = super::first(
+        conn.into(),
+        "INSERT INTO reminders (customer_id, kind, rule_key, due_date, due_time, title, note,
+            assignee, detail, created_at, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (rule_key) DO NOTHING RETURNING id",
+        &[
+            &r.customer_id,
+            &r.kind,
+            &r.rule_key,
+            &r.due_date,
+            &r.due_time,
+            &r.title,
+            &r.note,
+            &r.assignee,
+            &r.detail,
+            &now,
+            &r.counter,
+        ],
+    )?;
+    Ok(id.map(|(id,)| id))
 }
 
 /// Whether a rule's reminder with this key was ever made (open, done or cancelled).
@@ -99,26 +103,35 @@ impl super::Columns for ReminderRec {
 }
 
 pub fn reminder<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<ReminderRec>> {
+    let conn = conn.into();
+    // In a server's transaction the reminder is held to its end: two counters closing or
+    // snoozing it at once take turns, and the second finds it closed (SQLite has one
+    // writer anyway).
+    let held = match conn {
+        Conn::Pg(p) if p.in_transaction() => " FOR UPDATE",
+        _ => "",
+    };
     super::first(
-        conn.into(),
-        &format!("SELECT {REMINDER_COLS} FROM reminders r WHERE r.id = ?1"),
+        conn,
+        &format!("SELECT {REMINDER_COLS} FROM reminders r WHERE r.id = ?1{held}"),
         &[&id],
     )
 }
 
-pub fn close_reminder(
-    conn: &Connection,
+pub fn close_reminder<'a>(
+    conn: impl Into<Conn<'a>>,
     id: i64,
     status: &str,
     now: i64,
     by: Option<&str>,
     interaction_id: Option<i64>,
 ) -> Result<()> {
-    conn.prepare_cached(
+    super::execute(
+        conn.into(),
         "UPDATE reminders SET status = ?2, closed_at = ?3, closed_by = ?4, interaction_id = ?5
          WHERE id = ?1 AND status = 'open'",
-    )?
-    .execute(params![id, status, now, by, interaction_id])?;
+        &[&id, &status, &now, &by, &interaction_id],
+    )?;
     Ok(())
 }
 
@@ -150,12 +163,13 @@ pub fn close_returned_win_backs(conn: &Connection, now: i64) -> Result<usize> {
 }
 
 /// Move the due date; the first date it was due is kept.
-pub fn snooze_reminder(conn: &Connection, id: i64, to: &str) -> Result<()> {
-    conn.prepare_cached(
+pub fn snooze_reminder<'a>(conn: impl Into<Conn<'a>>, id: i64, to: &str) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE reminders SET snoozed_from = coalesce(snoozed_from, due_date), due_date = ?2
          WHERE id = ?1 AND status = 'open'",
-    )?
-    .execute(params![id, to])?;
+        &[&id, &to],
+    )?;
     Ok(())
 }
 

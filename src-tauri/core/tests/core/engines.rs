@@ -2170,3 +2170,153 @@ fn today_and_the_reminder_lists_read_alike_on_both_engines() {
         "filter.invalid"
     );
 }
+
+/// Acting on reminders from the Today screen on a server: add, done with a logged call,
+/// snooze, cancel, one at a time and in bulk, each as on the file and audited; two counters
+/// closing one reminder at the same instant close it once.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn reminders_acted_on_at_a_server_as_on_the_file_and_closed_once() {
+    use khachquen_core::model::{CareLog, InteractionInput, ReminderInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let day = "2031-05-20";
+    let strip = |mut v: serde_json::Value| {
+        // The moment each engine took the action differs.
+        for k in ["closed_at", "created_at", "at"] {
+            if let Some(o) = v.as_object_mut() {
+                o.remove(k);
+            }
+        }
+        v
+    };
+    let mut outcomes = Vec::new();
+    for s in [&file, &server] {
+        let add = |customer_id: i64, title: &str| {
+            s.add_reminder(ReminderInput {
+                customer_id,
+                due_date: day.into(),
+                due_time: Some("10:00".into()),
+                title: Some(title.into()),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let a = add(1, "Gọi chúc mừng");
+        let b = add(2, "Hỏi thăm");
+        let c = add(3, "Nhắc bảo hành");
+        let d = add(4, "Mời ghé");
+        let done = s
+            .complete_reminder(
+                a.id,
+                Some(CareLog {
+                    channel: "goi dien".into(),
+                    summary: Some("Khách hẹn tuần sau".into()),
+                    ..Default::default()
+                }),
+                None,
+            )
+            .unwrap();
+        let again = s.complete_reminder(a.id, None, None).unwrap_err();
+        let snoozed = s.snooze_reminder(b.id, "2031-06-01").unwrap();
+        let past = s.snooze_reminder(c.id, "2001-01-01").unwrap_err();
+        let cancelled = s.cancel_reminder(c.id, None).unwrap();
+        let bulk = s.snooze_reminders(&[d.id, b.id], "2031-07-01").unwrap();
+        let closed_in_bulk = s.cancel_reminders(&[d.id, a.id], None).unwrap_err();
+        let logged = s
+            .add_interaction(InteractionInput {
+                customer_id: 5,
+                channel: "zalo".into(),
+                summary: "Gửi ảnh mẫu mới".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let archived_gone = s.add_reminder(ReminderInput {
+            customer_id: 999,
+            due_date: day.into(),
+            ..Default::default()
+        });
+        outcomes.push(serde_json::json!({
+            "done": strip(serde_json::to_value(&done).unwrap()),
+            "again": again.code(),
+            "snoozed": strip(serde_json::to_value(&snoozed).unwrap()),
+            "past": past.code(),
+            "cancelled": strip(serde_json::to_value(&cancelled).unwrap()),
+            "bulk": bulk,
+            "closed_in_bulk": closed_in_bulk.code(),
+            "d": strip(serde_json::to_value(s.reminder(d.id).unwrap()).unwrap()),
+            "logged": strip(serde_json::to_value(&logged).unwrap()),
+            "missing": archived_gone.unwrap_err().code(),
+        }));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0]["done"]["status"], "done");
+    assert_eq!(
+        outcomes[0]["d"]["due_date"], "2031-07-01",
+        "bulk undone: {}",
+        outcomes[0]
+    );
+
+    // Two counters close one reminder at once: one does, the other is told it is closed.
+    let r = server
+        .add_reminder(ReminderInput {
+            customer_id: 4,
+            due_date: day.into(),
+            ..Default::default()
+        })
+        .unwrap();
+    for round in 0..5 {
+        let r = if round == 0 {
+            r.clone()
+        } else {
+            server
+                .add_reminder(ReminderInput {
+                    customer_id: 4,
+                    due_date: day.into(),
+                    ..Default::default()
+                })
+                .unwrap()
+        };
+        let barrier = std::sync::Barrier::new(2);
+        let results: Vec<Result<(), String>> = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..2)
+                .map(|i| {
+                    let (url, barrier) = (&url, &barrier);
+                    sc.spawn(move || {
+                        let c = Store::open_server(url).unwrap();
+                        barrier.wait();
+                        let out = if i == 0 {
+                            c.complete_reminder(r.id, None, None).map(drop)
+                        } else {
+                            c.cancel_reminder(r.id, None).map(drop)
+                        };
+                        out.map_err(|e| e.code().to_owned())
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 1, "{results:?}");
+        assert!(
+            results.contains(&Err("reminder.closed".into())),
+            "{results:?}"
+        );
+        let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+        let entries: i64 = c
+            .query_one(
+                "SELECT count(*) FROM audit_log WHERE entity = 'reminder' AND entity_id = $1
+                 AND action IN ('reminder.done', 'reminder.cancel')",
+                &[&r.id.to_string()],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(entries, 1, "one close, one entry");
+    }
+    assert!(server.audit_verify().unwrap().ok);
+}
