@@ -20,7 +20,6 @@ use crate::store::settings::{currency, timezone};
 use crate::store::Store;
 use crate::{customers, loyalty, time};
 use chrono::{Months, Utc};
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 
 const TIMELINE_MAX: usize = 200;
@@ -76,7 +75,7 @@ pub(crate) fn satisfaction(surveys: &[Survey]) -> Satisfaction {
     }
 }
 
-fn warranties(conn: &Connection, customer_id: i64) -> Result<Vec<Warranty>> {
+fn warranties(conn: db::Conn, customer_id: i64) -> Result<Vec<Warranty>> {
     let tz = timezone(conn)?;
     let today = time::today(tz);
     let mut out: Vec<Warranty> = db::care::warranty_items(conn, customer_id)?
@@ -170,9 +169,10 @@ impl Store {
 
     pub fn interactions(&self, customer_id: i64, limit: u32) -> Result<Vec<Interaction>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        db::customers::existing(&conn, customer_id)?;
-        db::care::interactions_of(&conn, customer_id, limit)
+        self.read(|conn| {
+            db::customers::existing(conn, customer_id)?;
+            db::care::interactions_of(conn, customer_id, limit)
+        })
     }
 
     pub fn add_survey(&self, input: SurveyInput) -> Result<Survey> {
@@ -188,7 +188,7 @@ impl Store {
             });
         }
         let comment = customers::check_len(input.comment)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             active_customer(conn, input.customer_id)?;
             if let Some(pid) = input.purchase_id {
                 match db::purchases::owner_and_total(conn, pid)? {
@@ -222,17 +222,18 @@ impl Store {
     /// A customer's warranties and tickets, found by phone, id or code.
     pub fn warranty_lookup(&self, reference: &str) -> Result<WarrantyView> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let id = customers::resolve(&conn, reference)?;
-        let exp = currency(&conn)?.1;
-        let customer = db::customers::rows(&conn, &[id], exp)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| CoreError::CustomerNotFound(reference.to_owned()))?;
-        Ok(WarrantyView {
-            customer,
-            warranties: warranties(&conn, id)?,
-            tickets: db::care::tickets_of(&conn, id)?,
+        self.read(|conn| {
+            let id = customers::resolve(conn, reference)?;
+            let exp = currency(conn)?.1;
+            let customer = db::customers::rows(conn, &[id], exp)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CoreError::CustomerNotFound(reference.to_owned()))?;
+            Ok(WarrantyView {
+                customer,
+                warranties: warranties(conn, id)?,
+                tickets: db::care::tickets_of(conn, id)?,
+            })
         })
     }
 
@@ -245,7 +246,7 @@ impl Store {
         }
         let title = customers::check_len(Some(title))?.unwrap_or_default();
         let note = customers::check_len(input.note)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             active_customer(conn, input.customer_id)?;
             if let Some(item) = input.item_id {
                 match db::care::item_owner(conn, item)? {
@@ -278,7 +279,7 @@ impl Store {
     pub fn set_ticket_status(&self, id: i64, status: &str) -> Result<Ticket> {
         let actor = self.require(Perm::Serve)?;
         let status = valid_ticket_status(status)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let before = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
             db::care::set_ticket_status(conn, id, status, time::now())?;
             let after = db::care::ticket(conn, id)?.ok_or(CoreError::TicketNotFound(id))?;
@@ -297,7 +298,7 @@ impl Store {
     /// Record that the customer confirmed their contact details today.
     pub fn confirm_details(&self, id: i64) -> Result<crate::model::Customer> {
         let actor = self.require(Perm::Serve)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             active_customer(conn, id)?;
             db::care::confirm_details(conn, id, time::now())?;
             let c = db::customers::existing(conn, id)?;
@@ -316,93 +317,94 @@ impl Store {
     /// Everything the profile shows about caring for this customer.
     pub fn customer_care(&self, id: i64) -> Result<CustomerCare> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let customer = db::customers::existing(&conn, id)?;
-        let exp = currency(&conn)?.1;
-        let clock = Clock::of(&conn, None)?;
-        let mut timeline: Vec<TimelineEvent> = Vec::new();
-        let limit = TIMELINE_MAX as u32;
-        for p in db::purchases::for_customer(&conn, id, limit, exp)? {
-            let mut e = event("purchase", p.at);
-            e.purchase = Some(p);
-            timeline.push(e);
-        }
-        for entry in loyalty::ledger(&conn, id, limit)? {
-            // Earn and redeem entries are part of their purchase's event.
-            if entry.purchase_id.is_some() && matches!(entry.kind.as_str(), "earn" | "redeem") {
-                continue;
+        self.read(|conn| {
+            let customer = db::customers::existing(conn, id)?;
+            let exp = currency(conn)?.1;
+            let clock = Clock::of(conn, None)?;
+            let mut timeline: Vec<TimelineEvent> = Vec::new();
+            let limit = TIMELINE_MAX as u32;
+            for p in db::purchases::for_customer(conn, id, limit, exp)? {
+                let mut e = event("purchase", p.at);
+                e.purchase = Some(p);
+                timeline.push(e);
             }
-            let mut e = event("points", entry.at);
-            e.entry = Some(entry);
-            timeline.push(e);
-        }
-        for m in loyalty::tier_history(&conn, id, exp)? {
-            let mut e = event("tier", m.at);
-            e.tier_move = Some(m);
-            timeline.push(e);
-        }
-        let tz = timezone(&conn)?;
-        let mut open_reminders = Vec::new();
-        for r in db::reminders::reminders_of(&conn, id, limit)? {
-            let view = reminder_view(r, &clock);
-            let at = match view.closed_at {
-                Some(t) => t,
-                None => chrono::NaiveDate::parse_from_str(&view.due_date, "%Y-%m-%d")
-                    .map(|d| time::from_unix(time::day_start(d, tz)))
-                    .unwrap_or(view.created_at),
+            for entry in loyalty::ledger(conn, id, limit)? {
+                // Earn and redeem entries are part of their purchase's event.
+                if entry.purchase_id.is_some() && matches!(entry.kind.as_str(), "earn" | "redeem") {
+                    continue;
+                }
+                let mut e = event("points", entry.at);
+                e.entry = Some(entry);
+                timeline.push(e);
+            }
+            for m in loyalty::tier_history(conn, id, exp)? {
+                let mut e = event("tier", m.at);
+                e.tier_move = Some(m);
+                timeline.push(e);
+            }
+            let tz = timezone(conn)?;
+            let mut open_reminders = Vec::new();
+            for r in db::reminders::reminders_of(conn, id, limit)? {
+                let view = reminder_view(r, &clock);
+                let at = match view.closed_at {
+                    Some(t) => t,
+                    None => chrono::NaiveDate::parse_from_str(&view.due_date, "%Y-%m-%d")
+                        .map(|d| time::from_unix(time::day_start(d, tz)))
+                        .unwrap_or(view.created_at),
+                };
+                if view.status == "open" {
+                    open_reminders.push(view.clone());
+                }
+                let mut e = event("reminder", at);
+                e.reminder = Some(view);
+                timeline.push(e);
+            }
+            open_reminders.sort_by(|a, b| {
+                (&a.due_date, &a.due_time, a.id).cmp(&(&b.due_date, &b.due_time, b.id))
+            });
+            for i in db::care::interactions_of(conn, id, limit)? {
+                let mut e = event("interaction", i.at);
+                e.interaction = Some(i);
+                timeline.push(e);
+            }
+            let surveys = db::care::surveys_of(conn, id)?;
+            for s in surveys.iter().take(TIMELINE_MAX) {
+                let mut e = event("survey", s.at);
+                e.survey = Some(s.clone());
+                timeline.push(e);
+            }
+            let tickets = db::care::tickets_of(conn, id)?;
+            for t in tickets.iter().take(TIMELINE_MAX) {
+                let mut e = event("ticket", t.created_at);
+                e.ticket = Some(t.clone());
+                timeline.push(e);
+            }
+            // Newest first; a stable sort keeps each source's own order for equal times.
+            timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
+            timeline.truncate(TIMELINE_MAX);
+            let (count, referred) = db::care::referrals(conn, id, 20)?;
+            let referred_by = match (customer.referred_by, customer.referred_by_name) {
+                (Some(rid), Some(name)) => Some(CustomerRef { id: rid, name }),
+                _ => None,
             };
-            if view.status == "open" {
-                open_reminders.push(view.clone());
-            }
-            let mut e = event("reminder", at);
-            e.reminder = Some(view);
-            timeline.push(e);
-        }
-        open_reminders.sort_by(|a, b| {
-            (&a.due_date, &a.due_time, a.id).cmp(&(&b.due_date, &b.due_time, b.id))
-        });
-        for i in db::care::interactions_of(&conn, id, limit)? {
-            let mut e = event("interaction", i.at);
-            e.interaction = Some(i);
-            timeline.push(e);
-        }
-        let surveys = db::care::surveys_of(&conn, id)?;
-        for s in surveys.iter().take(TIMELINE_MAX) {
-            let mut e = event("survey", s.at);
-            e.survey = Some(s.clone());
-            timeline.push(e);
-        }
-        let tickets = db::care::tickets_of(&conn, id)?;
-        for t in tickets.iter().take(TIMELINE_MAX) {
-            let mut e = event("ticket", t.created_at);
-            e.ticket = Some(t.clone());
-            timeline.push(e);
-        }
-        // Newest first; a stable sort keeps each source's own order for equal times.
-        timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
-        timeline.truncate(TIMELINE_MAX);
-        let (count, referred) = db::care::referrals(&conn, id, 20)?;
-        let referred_by = match (customer.referred_by, customer.referred_by_name) {
-            (Some(rid), Some(name)) => Some(CustomerRef { id: rid, name }),
-            _ => None,
-        };
-        Ok(CustomerCare {
-            timeline,
-            open_reminders,
-            satisfaction: satisfaction(&surveys),
-            warranties: warranties(&conn, id)?,
-            tickets,
-            referred_by,
-            referrals: Referrals {
-                count,
-                customers: referred
-                    .into_iter()
-                    .map(|(id, name)| CustomerRef { id, name })
-                    .collect(),
-            },
-            details_confirmed_at: time::from_unix(
-                db::care::details_confirmed_at(&conn, id)?.unwrap_or_default(),
-            ),
+            Ok(CustomerCare {
+                timeline,
+                open_reminders,
+                satisfaction: satisfaction(&surveys),
+                warranties: warranties(conn, id)?,
+                tickets,
+                referred_by,
+                referrals: Referrals {
+                    count,
+                    customers: referred
+                        .into_iter()
+                        .map(|(id, name)| CustomerRef { id, name })
+                        .collect(),
+                },
+                details_confirmed_at: time::from_unix(
+                    db::care::details_confirmed_at(conn, id)?.unwrap_or_default(),
+                ),
+            })
         })
     }
 }

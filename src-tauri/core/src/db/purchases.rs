@@ -356,7 +356,7 @@ pub fn count_later_bill<'a>(
 }
 
 /// (customer, total minor) of a purchase.
-pub fn owner_and_total(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
+pub fn owner_and_total<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<(i64, i64)>> {
     Ok(bill(conn, id)?.map(|(c, t, _)| (c, t)))
 }
 

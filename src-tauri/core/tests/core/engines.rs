@@ -2320,3 +2320,147 @@ fn reminders_acted_on_at_a_server_as_on_the_file_and_closed_once() {
     }
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// A profile's care section on a server (timeline, open reminders, satisfaction,
+/// warranties, tickets, referrals) reads as on the file, and surveys, tickets and confirmed
+/// details are recorded there alike.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_customers_care_reads_and_is_recorded_alike_on_both_engines() {
+    use khachquen_core::model::{
+        CustomerInput, InteractionInput, ItemInput, PurchaseInput, ReminderInput, SurveyInput,
+        TicketInput,
+    };
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    file.update_customer(
+        2,
+        CustomerInput {
+            referred_by: Some("1".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bill = file
+        .add_purchase(PurchaseInput {
+            customer_id: 1,
+            amount: "1800000".into(),
+            items: vec![
+                ItemInput {
+                    product: "Nồi cơm điện".into(),
+                    quantity: "1".into(),
+                    unit_price: "1200000".into(),
+                    warranty_months: Some(12),
+                },
+                ItemInput {
+                    product: "Ấm siêu tốc".into(),
+                    quantity: "2".into(),
+                    unit_price: "300000".into(),
+                    warranty_months: None,
+                },
+            ],
+            ..Default::default()
+        })
+        .unwrap()
+        .purchase;
+    let item = file.warranty_lookup("1").unwrap().warranties[0].item_id;
+    file.add_survey(SurveyInput {
+        customer_id: 1,
+        kind: "nps".into(),
+        score: 9,
+        purchase_id: Some(bill.id),
+        ..Default::default()
+    })
+    .unwrap();
+    file.add_ticket(TicketInput {
+        customer_id: 1,
+        item_id: Some(item),
+        title: "Nồi không nóng".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    file.add_interaction(InteractionInput {
+        customer_id: 1,
+        channel: "phone".into(),
+        summary: "Hẹn mang nồi tới".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    file.add_reminder(ReminderInput {
+        customer_id: 1,
+        due_date: "2031-01-05".into(),
+        title: Some("Hỏi lại nồi".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let json = |v: &dyn Fn(&Store) -> serde_json::Value| (v(&file), v(&server));
+    let (a, b) = json(&|s| serde_json::to_value(s.customer_care(1).unwrap()).unwrap());
+    assert!(a == b, "care differs:\n{a}\n{b}");
+    assert_eq!(a["referrals"]["count"], 1);
+    assert!(a["timeline"].as_array().unwrap().len() >= 5, "{a}");
+    let (a, b) = json(&|s| serde_json::to_value(s.warranty_lookup("0912345678").unwrap()).unwrap());
+    assert!(a == b, "warranties differ:\n{a}\n{b}");
+    let (a, b) = json(&|s| serde_json::to_value(s.interactions(1, 10).unwrap()).unwrap());
+    assert!(a == b);
+
+    let strip = |mut v: serde_json::Value| {
+        for k in ["at", "created_at", "updated_at", "details_confirmed_at"] {
+            v.as_object_mut().map(|o| o.remove(k));
+        }
+        v
+    };
+    let mut outcomes = Vec::new();
+    for s in [&file, &server] {
+        let survey = s
+            .add_survey(SurveyInput {
+                customer_id: 3,
+                kind: "csat".into(),
+                score: 4,
+                comment: Some("Nhân viên vui vẻ".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let wrong_bill = s
+            .add_survey(SurveyInput {
+                customer_id: 3,
+                kind: "csat".into(),
+                score: 4,
+                purchase_id: Some(bill.id),
+                ..Default::default()
+            })
+            .unwrap_err();
+        let ticket = s
+            .add_ticket(TicketInput {
+                customer_id: 1,
+                item_id: Some(item),
+                title: "Thay gioăng".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let moved = s.set_ticket_status(ticket.id, "in progress").unwrap();
+        let not_theirs = s
+            .add_ticket(TicketInput {
+                customer_id: 2,
+                item_id: Some(item),
+                title: "X".into(),
+                ..Default::default()
+            })
+            .unwrap_err();
+        let confirmed = s.confirm_details(4).unwrap();
+        outcomes.push(serde_json::json!({
+            "survey": strip(serde_json::to_value(&survey).unwrap()),
+            "wrong_bill": wrong_bill.code(),
+            "ticket": strip(serde_json::to_value(&moved).unwrap()),
+            "not_theirs": not_theirs.code(),
+            "confirmed": confirmed.id,
+        }));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0]["ticket"]["status"], "in_progress");
+    assert!(server.audit_verify().unwrap().ok);
+}
