@@ -3,7 +3,7 @@
 
 use crate::error::{CoreError, Result};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// One row as the app writes it (the hash already computed by crate::store::audit).
 #[derive(Debug, Clone, PartialEq)]
@@ -153,11 +153,16 @@ pub struct Where {
     pub counter: Option<String>,
 }
 
-fn where_sql(w: &Where, args: &mut Vec<Box<dyn ToSql>>) -> String {
-    let mut clauses = vec!["1".to_owned()];
+fn where_sql(w: &Where, pg: bool, args: &mut Vec<Box<dyn super::Param>>) -> String {
+    let mut clauses = vec!["1 = 1".to_owned()];
     if let Some(name) = &w.actor_name {
         args.push(Box::new(name.clone()));
-        clauses.push(format!("actor_name = ?{} COLLATE NOCASE", args.len()));
+        let n = args.len();
+        clauses.push(if pg {
+            format!("lower(actor_name) = lower(?{n})")
+        } else {
+            format!("actor_name = ?{n} COLLATE NOCASE")
+        });
     }
     if let Some(id) = w.actor_id {
         args.push(Box::new(id));
@@ -193,48 +198,52 @@ fn where_sql(w: &Where, args: &mut Vec<Box<dyn ToSql>>) -> String {
     clauses.join(" AND ")
 }
 
-fn row_from(r: &Row) -> rusqlite::Result<AuditRow> {
-    Ok(AuditRow {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        actor_id: r.get(2)?,
-        actor_name: r.get(3)?,
-        via: r.get(4)?,
-        action: r.get(5)?,
-        entity: r.get(6)?,
-        entity_id: r.get(7)?,
-        customer_id: r.get(8)?,
-        before_json: r.get(9)?,
-        after_json: r.get(10)?,
-        prev_hash: r.get(11)?,
-        hash: r.get(12)?,
-        mac_key: r.get(13)?,
-        mac: r.get(14)?,
-        counter: r.get(15)?,
-    })
+impl super::Columns for AuditRow {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(AuditRow {
+            id: r.col(0)?,
+            at: r.col(1)?,
+            actor_id: r.col(2)?,
+            actor_name: r.col(3)?,
+            via: r.col(4)?,
+            action: r.col(5)?,
+            entity: r.col(6)?,
+            entity_id: r.col(7)?,
+            customer_id: r.col(8)?,
+            before_json: r.col(9)?,
+            after_json: r.col(10)?,
+            prev_hash: r.col(11)?,
+            hash: r.col(12)?,
+            mac_key: r.col(13)?,
+            mac: r.col(14)?,
+            counter: r.col(15)?,
+        })
+    }
 }
 
 /// How many entries match, and one page of them, newest first.
-pub fn list(conn: &Connection, w: &Where, limit: u32, offset: u32) -> Result<(i64, Vec<AuditRow>)> {
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let wh = where_sql(w, &mut args);
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM audit_log WHERE {wh}"))?
-        .query_row(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
-            r.get(0)
-        })?;
-    args.push(Box::new(limit));
-    args.push(Box::new(offset));
+pub fn list<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    w: &Where,
+    limit: u32,
+    offset: u32,
+) -> Result<(i64, Vec<AuditRow>)> {
+    let conn = conn.into();
+    let mut args: Vec<Box<dyn super::Param>> = Vec::new();
+    let wh = where_sql(w, matches!(conn, super::Conn::Pg(_)), &mut args);
+    let total = super::one(
+        conn,
+        &format!("SELECT count(*) FROM audit_log WHERE {wh}"),
+        &super::refs(&args),
+    )?;
+    args.push(Box::new(i64::from(limit)));
+    args.push(Box::new(i64::from(offset)));
     let sql = format!(
         "SELECT {COLS} FROM audit_log WHERE {wh} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
         args.len() - 1,
         args.len()
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args.iter().map(|a| a.as_ref())), row_from)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok((total, rows))
+    Ok((total, super::rows(conn, &sql, &super::refs(&args))?))
 }
 
 /// One stored row exactly as SQLite holds it: the id, then the twelve hashed columns
@@ -339,7 +348,7 @@ pub fn seal_of(conn: &Connection, id: i64) -> Result<Option<(Value, Value)>> {
 /// `id -> name` for the given ids of `table` (customers or staff), archived, merged and
 /// inactive rows included: the log viewer shows who an entry is about, not a number.
 fn names(
-    conn: &Connection,
+    conn: super::Conn,
     table: &str,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, String>> {
@@ -347,25 +356,32 @@ fn names(
         return Ok(Default::default());
     }
     let list = serde_json::to_string(ids).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"
-    ))?;
-    let rows = stmt.query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let sql = match conn {
+        super::Conn::Lite(_) => {
+            format!("SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?1))")
+        }
+        super::Conn::Pg(_) => format!(
+            "SELECT id, name FROM {table}
+             WHERE id IN (SELECT value::bigint
+                          FROM json_array_elements_text(CAST(?1 AS text)::json))"
+        ),
+    };
+    let rows: Vec<(i64, String)> = super::rows(conn, &sql, &[&list])?;
+    Ok(rows.into_iter().collect())
 }
 
-pub fn customer_names(
-    conn: &Connection,
+pub fn customer_names<'a>(
+    conn: impl Into<super::Conn<'a>>,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, String>> {
-    names(conn, "customers", ids)
+    names(conn.into(), "customers", ids)
 }
 
-pub fn staff_names(
-    conn: &Connection,
+pub fn staff_names<'a>(
+    conn: impl Into<super::Conn<'a>>,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, String>> {
-    names(conn, "staff", ids)
+    names(conn.into(), "staff", ids)
 }
 
 /// How many entries the log holds.

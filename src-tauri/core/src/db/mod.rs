@@ -54,6 +54,11 @@ impl Value for Option<bool> {}
 pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
 impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
 
+/// Parameters gathered while a statement was built, as the slice the functions below take.
+pub fn refs(args: &[Box<dyn Param>]) -> Vec<&dyn Param> {
+    args.iter().map(|a| a.as_ref()).collect()
+}
+
 /// One statement the engines agree on, written once with SQLite's `?N` placeholders; the
 /// number of rows it changed.
 pub fn execute(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<u64> {

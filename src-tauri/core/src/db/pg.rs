@@ -180,7 +180,7 @@ impl Link {
         match f(client) {
             Ok(v) => Ok(v),
             Err(e) => {
-                if e.as_db_error().is_none() || going_away(&e) {
+                if link_failed(&e) {
                     *slot = None;
                 }
                 Err(self.server.failed(e))
@@ -328,13 +328,25 @@ impl Server {
     }
 
     pub(crate) fn failed(&self, e: postgres::Error) -> CoreError {
-        if e.as_db_error().is_some() && !going_away(&e) {
-            CoreError::from(e)
-        } else {
+        if link_failed(&e) {
             tracing::warn!(server = %self.shown, "link: {e}");
             self.unreachable()
+        } else {
+            CoreError::from(e)
         }
     }
+}
+
+/// Whether an error is the link's (closed, a socket's error or timeout, the server going
+/// away) rather than the statement's: the server's refusals and a value this client could
+/// not convert are said as they are, not as an unreachable server.
+fn link_failed(e: &postgres::Error) -> bool {
+    if e.as_db_error().is_some() {
+        return going_away(e);
+    }
+    e.is_closed()
+        || std::error::Error::source(e)
+            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
 }
 
 /// The server is shutting down or still starting (a restart, a recovery after a crash):

@@ -188,10 +188,6 @@ fn open_where(from: Option<&str>, to: Option<&str>, args: &mut Vec<Box<dyn Param
     wh.join(" AND ")
 }
 
-fn refs(args: &[Box<dyn Param>]) -> Vec<&dyn Param> {
-    args.iter().map(|a| a.as_ref()).collect()
-}
-
 pub fn count_open<'a>(
     conn: impl Into<Conn<'a>>,
     from: Option<&str>,
@@ -202,7 +198,7 @@ pub fn count_open<'a>(
     super::one(
         conn.into(),
         &format!("SELECT count(*) FROM reminders r WHERE {wh}"),
-        &refs(&args),
+        &super::refs(&args),
     )
 }
 
@@ -234,7 +230,7 @@ pub fn open_ranked<'a>(
          WHERE {wh} ORDER BY c.total_minor DESC, c.id DESC, r.due_date, r.id LIMIT ?{}",
         args.len()
     );
-    super::rows(conn, &sql, &refs(&args))
+    super::rows(conn, &sql, &super::refs(&args))
 }
 
 /// Open reminders due in the range, soonest first; optionally one customer's.
@@ -258,7 +254,7 @@ pub fn open_by_date<'a>(
          WHERE {wh} ORDER BY r.due_date, r.due_time IS NULL, r.due_time, r.id LIMIT ?{}",
         args.len()
     );
-    super::rows(conn.into(), &sql, &refs(&args))
+    super::rows(conn.into(), &sql, &super::refs(&args))
 }
 
 /// Every reminder of a customer, open or closed, newest due date first.

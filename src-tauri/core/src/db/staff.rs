@@ -1,7 +1,7 @@
 //! The staff table. Every write of a sealed column renews the row's seal (db::seal).
 
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 #[derive(Debug, Clone)]
 pub struct StaffRow {
@@ -91,27 +91,60 @@ pub fn get<'a>(conn: impl Into<super::Conn<'a>>, id: i64) -> Result<Option<Staff
 }
 
 /// The id of the account with this name (case-insensitive), if any.
-pub fn id_by_name(conn: &Connection, name: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM staff WHERE name = ?1 COLLATE NOCASE")?
-        .query_row([name], |r| r.get(0))
-        .optional()?)
+/// The id of the account with this name (case-insensitive, as each engine's unique index on
+/// names compares them), if any.
+pub fn id_by_name<'a>(conn: impl Into<super::Conn<'a>>, name: &str) -> Result<Option<i64>> {
+    let conn = conn.into();
+    let sql = match conn {
+        super::Conn::Lite(_) => "SELECT id FROM staff WHERE name = ?1 COLLATE NOCASE",
+        super::Conn::Pg(_) => "SELECT id FROM staff WHERE lower(name) = lower(?1)",
+    };
+    Ok(super::first::<(i64,)>(conn, sql, &[&name])?.map(|(id,)| id))
 }
 
-pub fn active_owners(conn: &Connection) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM staff WHERE active = 1 AND role = 'owner'")?
-        .query_row([], |r| r.get(0))?)
+pub fn active_owners<'a>(conn: impl Into<super::Conn<'a>>) -> Result<i64> {
+    super::one(
+        conn.into(),
+        "SELECT count(*) FROM staff WHERE active = 1 AND role = 'owner'",
+        &[],
+    )
 }
 
-pub fn insert(conn: &Connection, name: &str, role: &str, pin_hash: &str, now: i64) -> Result<i64> {
-    conn.prepare_cached(
+/// Serialise changes to the accounts on a server until the transaction ends: two owners
+/// editing staff at once could otherwise each leave the other as the last owner and then
+/// take that one away too. (SQLite's write transaction holds the whole file.)
+pub fn hold_all<'a>(conn: impl Into<super::Conn<'a>>) -> Result<()> {
+    if let super::Conn::Pg(p) = conn.into() {
+        p.with(|c| c.execute("SELECT pg_advisory_xact_lock($1)", &[&STAFF_LOCK]))?;
+    }
+    Ok(())
+}
+
+const STAFF_LOCK: i64 = 0x4b51_5354_4146; // "KQSTAF"
+
+/// A server's rows carry no seal: the seal's key lives in a shop's file (db::seal).
+fn sealed(conn: super::Conn, id: i64) -> Result<()> {
+    match conn {
+        super::Conn::Lite(c) => super::seal::staff_written(c, id),
+        super::Conn::Pg(_) => Ok(()),
+    }
+}
+
+pub fn insert<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    name: &str,
+    role: &str,
+    pin_hash: &str,
+    now: i64,
+) -> Result<i64> {
+    let conn = conn.into();
+    let id = super::one(
+        conn,
         "INSERT INTO staff (name, role, pin_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?4)",
-    )?
-    .execute(params![name, role, pin_hash, now])?;
-    let id = conn.last_insert_rowid();
-    super::seal::staff_written(conn, id)?;
+         VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+        &[&name, &role, &pin_hash, &now],
+    )?;
+    sealed(conn, id)?;
     Ok(id)
 }
 
@@ -133,26 +166,52 @@ pub fn insert_copy(conn: &Connection, r: &StaffRow, now: i64) -> Result<()> {
     super::seal::staff_written(conn, r.id)
 }
 
-pub fn update(conn: &Connection, id: i64, name: &str, role: &str, now: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE staff SET name = ?2, role = ?3, updated_at = ?4 WHERE id = ?1")?
-        .execute(params![id, name, role, now])?;
-    super::seal::staff_written(conn, id)
+pub fn update<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    id: i64,
+    name: &str,
+    role: &str,
+    now: i64,
+) -> Result<()> {
+    let conn = conn.into();
+    super::execute(
+        conn,
+        "UPDATE staff SET name = ?2, role = ?3, updated_at = ?4 WHERE id = ?1",
+        &[&id, &name, &role, &now],
+    )?;
+    sealed(conn, id)
 }
 
 /// A new PIN also clears a lockout: the owner resetting it is how a locked cashier gets in.
-pub fn set_pin(conn: &Connection, id: i64, pin_hash: &str, now: i64) -> Result<()> {
-    conn.prepare_cached(
+pub fn set_pin<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    id: i64,
+    pin_hash: &str,
+    now: i64,
+) -> Result<()> {
+    let conn = conn.into();
+    super::execute(
+        conn,
         "UPDATE staff SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL,
          updated_at = ?3 WHERE id = ?1",
-    )?
-    .execute(params![id, pin_hash, now])?;
-    super::seal::staff_written(conn, id)
+        &[&id, &pin_hash, &now],
+    )?;
+    sealed(conn, id)
 }
 
-pub fn set_active(conn: &Connection, id: i64, active: bool, now: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE staff SET active = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, active, now])?;
-    super::seal::staff_written(conn, id)
+pub fn set_active<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    id: i64,
+    active: bool,
+    now: i64,
+) -> Result<()> {
+    let conn = conn.into();
+    super::execute(
+        conn,
+        "UPDATE staff SET active = ?2, updated_at = ?3 WHERE id = ?1",
+        &[&id, &i64::from(active), &now],
+    )?;
+    sealed(conn, id)
 }
 
 pub fn set_attempts<'a>(

@@ -12,7 +12,6 @@ use crate::store::Store;
 use crate::time;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -84,7 +83,7 @@ fn entity_key(e: &AuditEntry, entity: &str) -> Option<i64> {
 
 /// Fill in the names the viewer shows instead of "#4066": from the customers and staff
 /// tables, else (a template since deleted) the `name` the entry's own data recorded.
-fn resolve_names(conn: &Connection, entries: &mut [AuditEntry]) -> Result<()> {
+fn resolve_names(conn: db::Conn, entries: &mut [AuditEntry]) -> Result<()> {
     let mut customers: Vec<i64> = entries
         .iter()
         .flat_map(|e| [e.customer_id, entity_key(e, "customer")])
@@ -144,7 +143,7 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn resolve(conn: &Connection, f: &AuditFilter) -> Result<Where> {
+fn resolve(conn: db::Conn, f: &AuditFilter) -> Result<Where> {
     let tz = timezone(conn)?;
     Ok(Where {
         actor_name: non_empty(&f.staff).map(str::to_owned),
@@ -174,13 +173,14 @@ impl Store {
     /// One page of the log, newest first, with the number of entries matching `f`.
     pub fn audit_list(&self, f: &AuditFilter) -> Result<AuditPage> {
         self.require(Perm::AuditLog)?;
-        let conn = self.reader()?;
-        let w = resolve(&conn, f)?;
-        let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
-        let (total, rows) = db::audit::list(&conn, &w, limit, f.offset)?;
-        let mut entries: Vec<AuditEntry> = rows.into_iter().map(entry_from).collect();
-        resolve_names(&conn, &mut entries)?;
-        Ok(AuditPage { total, entries })
+        self.read(|conn| {
+            let w = resolve(conn, f)?;
+            let limit = f.limit.unwrap_or(PAGE_DEFAULT).min(PAGE_MAX);
+            let (total, rows) = db::audit::list(conn, &w, limit, f.offset)?;
+            let mut entries: Vec<AuditEntry> = rows.into_iter().map(entry_from).collect();
+            resolve_names(conn, &mut entries)?;
+            Ok(AuditPage { total, entries })
+        })
     }
 
     /// Walk the whole chain (on the reports' reader, in one read snapshot) and name the

@@ -144,7 +144,7 @@ fn load<'a>(conn: impl Into<db::Conn<'a>>, id: i64) -> Result<StaffRow> {
     db::staff::get(conn, id)?.ok_or_else(|| CoreError::StaffNotFound(id.to_string()))
 }
 
-fn name_free(conn: &rusqlite::Connection, name: &str, except: Option<i64>) -> Result<()> {
+fn name_free(conn: db::Conn, name: &str, except: Option<i64>) -> Result<()> {
     match db::staff::id_by_name(conn, name)? {
         Some(other) if Some(other) != except => Err(CoreError::StaffNameTaken(name.to_owned())),
         _ => Ok(()),
@@ -301,7 +301,8 @@ impl Store {
         let name = valid_name(name)?;
         let hash = hash_pin(pin)?;
         let via = self.session().via;
-        let (row, idle) = self.write(|conn| {
+        let (row, idle) = self.write_any(|conn| {
+            db::staff::hold_all(conn)?;
             if db::staff::any(conn)? {
                 return Err(CoreError::StaffSetupDone);
             }
@@ -433,7 +434,8 @@ impl Store {
 
     pub fn staff_list(&self) -> Result<Vec<Staff>> {
         self.require(Perm::ManageStaff)?;
-        Ok(db::staff::all(&*self.reader()?)?
+        Ok(self
+            .read(|c| db::staff::all(c))?
             .iter()
             .map(staff_of)
             .collect())
@@ -445,7 +447,8 @@ impl Store {
         let name = valid_name(&input.name)?;
         let role = Role::parse(input.role.as_deref().unwrap_or("cashier"))?;
         let hash = hash_pin(pin)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
+            db::staff::hold_all(conn)?;
             if role != Role::Owner && db::staff::active_owners(conn)? == 0 {
                 return Err(CoreError::StaffFirstOwner);
             }
@@ -468,7 +471,8 @@ impl Store {
         let actor = self.require(Perm::ManageStaff)?;
         let name = valid_name(&input.name)?;
         let hash = new_pin.map(hash_pin).transpose()?;
-        self.write(|conn| {
+        self.write_any(|conn| {
+            db::staff::hold_all(conn)?;
             let before_row = load(conn, id)?;
             let before = staff_of(&before_row);
             let role = match input.role.as_deref() {
@@ -509,7 +513,8 @@ impl Store {
     /// Deactivate (or reactivate) an account. The last active owner stays.
     pub fn set_staff_active(&self, id: i64, active: bool) -> Result<Staff> {
         let actor = self.require(Perm::ManageStaff)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
+            db::staff::hold_all(conn)?;
             let before = staff_of(&load(conn, id)?);
             if before.active
                 && !active

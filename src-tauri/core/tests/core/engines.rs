@@ -2464,3 +2464,165 @@ fn a_customers_care_reads_and_is_recorded_alike_on_both_engines() {
     assert_eq!(outcomes[0]["ticket"]["status"], "in_progress");
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// The Staff screen and the audit log viewer on a server: accounts added, edited and
+/// deactivated as on the file, the last owner kept, and the log's pages and filters alike;
+/// two owners taking each other away at the same instant leave one.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn staff_are_managed_and_the_log_read_alike_on_a_server() {
+    use khachquen_core::model::CustomerInput;
+    use khachquen_core::staff::audit::AuditFilter;
+    use khachquen_core::staff::StaffInput;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    file.setup_owner("Chị Lan", "2468").unwrap();
+    file.set_counter(Some("Quầy 1")).unwrap();
+    for id in 1..=3 {
+        file.update_customer(
+            id,
+            CustomerInput {
+                note: Some(format!("ghi chú {id}")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    server.sign_in_owner("2468").unwrap();
+
+    let filters = [
+        AuditFilter::default(),
+        AuditFilter {
+            staff: Some("chị lan".into()),
+            limit: Some(3),
+            offset: 1,
+            ..Default::default()
+        },
+        AuditFilter {
+            action: Some("customer".into()),
+            ..Default::default()
+        },
+        AuditFilter {
+            customer_id: Some(2),
+            ..Default::default()
+        },
+        AuditFilter {
+            counter: Some("Quầy 1".into()),
+            since: Some("2000-01-01".into()),
+            until: Some("2099-12-31".into()),
+            ..Default::default()
+        },
+    ];
+    for f in &filters {
+        let (a, b) = (file.audit_list(f).unwrap(), server.audit_list(f).unwrap());
+        assert!(a.total > 0 || f.customer_id.is_some(), "{f:?}");
+        assert_eq!(a, b, "{f:?}");
+    }
+    assert_eq!(
+        server.audit_list(&filters[2]).unwrap().entries[0]
+            .customer_name
+            .as_deref(),
+        Some(file.customer(3).unwrap().name.as_str())
+    );
+
+    let strip = |v: Vec<khachquen_core::staff::Staff>| {
+        let mut v = serde_json::to_value(v).unwrap();
+        for s in v.as_array_mut().unwrap() {
+            s.as_object_mut().unwrap().remove("created_at");
+        }
+        v
+    };
+    let mut outcomes = Vec::new();
+    for s in [&file, &server] {
+        let minh = s
+            .add_staff(
+                StaffInput {
+                    name: "Minh".into(),
+                    role: Some("cashier".into()),
+                },
+                "1357",
+            )
+            .unwrap();
+        let taken = s
+            .add_staff(
+                StaffInput {
+                    name: "MINH".into(),
+                    role: None,
+                },
+                "1111",
+            )
+            .unwrap_err();
+        s.update_staff(
+            minh.id,
+            StaffInput {
+                name: "Minh Anh".into(),
+                role: None,
+            },
+            Some("9753"),
+        )
+        .unwrap();
+        s.set_staff_active(minh.id, false).unwrap();
+        let last = s.set_staff_active(1, false).unwrap_err();
+        outcomes.push((strip(s.staff_list().unwrap()), taken.code(), last.code()));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0].1, "staff.name_taken");
+    assert_eq!(outcomes[0].2, "staff.last_owner");
+
+    // A second owner; then each owner, at a counter of their own, takes the other away.
+    let hoa = server
+        .add_staff(
+            StaffInput {
+                name: "Chị Hoa".into(),
+                role: Some("owner".into()),
+            },
+            "8642",
+        )
+        .unwrap();
+    for round in 0..4 {
+        if round > 0 {
+            server.set_staff_active(1, true).unwrap();
+            server.set_staff_active(hoa.id, true).unwrap();
+        }
+        let barrier = std::sync::Barrier::new(2);
+        let results: Vec<Result<(), String>> = std::thread::scope(|sc| {
+            let hs: Vec<_> = [("2468", hoa.id), ("8642", 1)]
+                .into_iter()
+                .map(|(pin, other)| {
+                    let (url, barrier) = (&url, &barrier);
+                    sc.spawn(move || {
+                        let c = Store::open_server(url).unwrap();
+                        c.sign_in_owner(pin).unwrap();
+                        barrier.wait();
+                        c.set_staff_active(other, false)
+                            .map(drop)
+                            .map_err(|e| e.code().to_owned())
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let owners = server
+            .staff_list()
+            .unwrap()
+            .iter()
+            .filter(|s| s.active && s.role == khachquen_core::store::session::Role::Owner)
+            .count();
+        assert_eq!(owners, 1);
+        // Sign the server's own session back in as whoever is left.
+        let _ = server
+            .sign_in_owner("2468")
+            .or_else(|_| server.sign_in_owner("8642"));
+    }
+    assert!(server.audit_verify().unwrap().ok);
+}
