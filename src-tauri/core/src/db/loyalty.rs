@@ -60,13 +60,15 @@ pub fn bill_settings<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<(String, Strin
     }
 }
 
-pub fn replace_tiers(conn: &Connection, tiers: &[TierRow]) -> Result<()> {
-    conn.execute("DELETE FROM tiers", [])?;
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO tiers (name, threshold_minor, multiplier) VALUES (?1, ?2, ?3)",
-    )?;
+pub fn replace_tiers<'a>(conn: impl Into<Conn<'a>>, tiers: &[TierRow]) -> Result<()> {
+    let conn = conn.into();
+    super::execute(conn, "DELETE FROM tiers", &[])?;
     for t in tiers {
-        stmt.execute(params![t.name, t.threshold_minor, t.multiplier])?;
+        super::execute(
+            conn,
+            "INSERT INTO tiers (name, threshold_minor, multiplier) VALUES (?1, ?2, ?3)",
+            &[&t.name, &t.threshold_minor, &t.multiplier],
+        )?;
     }
     Ok(())
 }
@@ -295,7 +297,15 @@ pub fn spend<'a>(
 }
 
 /// The same for every customer with activity in the window.
-pub fn spend_all(conn: &Connection, since: i64, until: i64) -> Result<HashMap<i64, i64>> {
+pub fn spend_all<'a>(
+    conn: impl Into<Conn<'a>>,
+    since: i64,
+    until: i64,
+) -> Result<HashMap<i64, i64>> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        Conn::Pg(p) => return spend_all_pg(p, since, until),
+    };
     let mut out: HashMap<i64, i64> = HashMap::new();
     let mut stmt = conn.prepare(
         "SELECT customer_id, total(total_minor) FROM purchases WHERE at > ?1 AND at <= ?2
@@ -336,14 +346,53 @@ pub fn current_tier<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<O
 }
 
 /// Every customer's latest recorded tier (customers never evaluated are absent).
-pub fn current_tiers_all(conn: &Connection) -> Result<HashMap<i64, Option<String>>> {
-    let mut stmt = conn.prepare(
+/// [`spend_all`] on a server, whose sums of BIGINTs are NUMERIC: cast back, whole.
+fn spend_all_pg(p: &super::pg::Link, since: i64, until: i64) -> Result<HashMap<i64, i64>> {
+    let bought: Vec<(i64, i64)> = super::rows(
+        Conn::Pg(p),
+        "SELECT customer_id, sum(total_minor)::bigint FROM purchases WHERE at > ?1 AND at <= ?2
+         GROUP BY customer_id",
+        &[&since, &until],
+    )?;
+    let refunded: Vec<(i64, i64)> = super::rows(
+        Conn::Pg(p),
+        "SELECT p.customer_id, sum(r.amount_minor)::bigint FROM refunds r
+         JOIN purchases p ON p.id = r.purchase_id
+         WHERE r.at > ?1 AND r.at <= ?2 GROUP BY p.customer_id",
+        &[&since, &until],
+    )?;
+    let mut out: HashMap<i64, i64> = bought.into_iter().collect();
+    for (id, s) in refunded {
+        let e = out.entry(id).or_default();
+        *e = e.saturating_sub(s);
+    }
+    Ok(out)
+}
+
+pub fn current_tiers_all<'a>(conn: impl Into<Conn<'a>>) -> Result<HashMap<i64, Option<String>>> {
+    let rows: Vec<(i64, Option<String>)> = super::rows(
+        conn.into(),
         "SELECT customer_id, to_tier FROM tier_history t
          WHERE id = (SELECT id FROM tier_history WHERE customer_id = t.customer_id
                      ORDER BY at DESC, id DESC LIMIT 1)",
+        &[],
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
+}
+
+/// On a server, hold every customer's spend still until the transaction ends: every tier is
+/// being worked out again, and a bill at a counter meanwhile would move a tier this pass
+/// then overwrites. Every bill and refund first holds its customer's row (customers::hold),
+/// so the customers table is the one lock: taken first, it waits for the bills under way
+/// and stops new ones at their first step, which holds nothing this pass needs. (Locking
+/// the purchases instead deadlocked: a bill held its customer while this pass's tier move
+/// waited for that row's key.) Reads go on; counters wait for the owner's change, well under
+/// a second. SQLite's write transaction holds the file anyway.
+pub fn hold_spend<'a>(conn: impl Into<Conn<'a>>) -> Result<()> {
+    if let Conn::Pg(p) = conn.into() {
+        p.with(|c| c.batch_execute("LOCK TABLE customers IN EXCLUSIVE MODE"))?;
+    }
+    Ok(())
 }
 
 pub fn insert_tier_move<'a>(

@@ -520,7 +520,9 @@ fn valid_tiers(input: &[TierInput], currency_code: &str, exp: u32) -> Result<Vec
 
 /// Re-evaluate every customer with spend or a recorded tier (after the tiers change, or an
 /// import of purchase history).
-pub(crate) fn evaluate_all_tiers(conn: &Connection, as_of: i64) -> Result<i64> {
+pub(crate) fn evaluate_all_tiers<'a>(conn: impl Into<db::Conn<'a>>, as_of: i64) -> Result<i64> {
+    let conn = conn.into();
+    db::loyalty::hold_spend(conn)?;
     let tiers = tiers(conn)?;
     let spend = db::loyalty::spend_all(conn, year_ago(as_of), as_of)?;
     let current = db::loyalty::current_tiers_all(conn)?;
@@ -690,7 +692,7 @@ impl Store {
     /// Change some rules; all are checked before any is stored.
     pub fn set_loyalty_rules(&self, pairs: &[(String, String)]) -> Result<LoyaltyConfig> {
         let actor = self.require(Perm::LoyaltyRules)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let before = config(conn)?;
             let (code, exp) = currency(conn)?;
             let mut checked = Vec::with_capacity(pairs.len());
@@ -717,7 +719,7 @@ impl Store {
     /// Replace the tiers and move every customer to the tier their spend now earns.
     pub fn set_tiers(&self, input: &[TierInput]) -> Result<LoyaltyConfig> {
         let actor = self.require(Perm::LoyaltyRules)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let (code, exp) = currency(conn)?;
             let rows = valid_tiers(input, &code, exp)?;
             let before = config(conn)?;
@@ -737,9 +739,10 @@ impl Store {
 
     pub fn customer_loyalty(&self, customer_id: i64) -> Result<CustomerLoyalty> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        db::customers::existing(&conn, customer_id)?;
-        view(&conn, customer_id, currency(&conn)?.1)
+        self.read(|conn| {
+            db::customers::existing(conn, customer_id)?;
+            view(conn, customer_id, currency(conn)?.1)
+        })
     }
 
     pub fn points(&self, customer_id: i64, limit: u32) -> Result<PointsView> {

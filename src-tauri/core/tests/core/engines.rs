@@ -2626,3 +2626,101 @@ fn staff_are_managed_and_the_log_read_alike_on_a_server() {
     }
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// Loyalty rules and tiers changed on a server as on the file (every customer moved to the
+/// tier their spend now earns); a tier change while counters sell leaves no customer in a
+/// tier their spend does not earn.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn loyalty_rules_and_tiers_change_alike_on_a_server_while_counters_sell() {
+    use khachquen_core::model::{PurchaseInput, TierInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(120, 700, 9, &mut |_, _| {}).unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let tiers = |silver: &str, gold: &str| {
+        vec![
+            TierInput {
+                name: "Thành viên".into(),
+                threshold: "0".into(),
+                multiplier: "1".into(),
+            },
+            TierInput {
+                name: "Bạc".into(),
+                threshold: silver.into(),
+                multiplier: "1.2".into(),
+            },
+            TierInput {
+                name: "Vàng".into(),
+                threshold: gold.into(),
+                multiplier: "1.5".into(),
+            },
+        ]
+    };
+    let rules = [("earn_per".to_owned(), "20000".to_owned())];
+    for s in [&file, &server] {
+        s.set_loyalty_rules(&rules).unwrap();
+        s.set_tiers(&tiers("1500000", "6000000")).unwrap();
+    }
+    let same = |f: &dyn Fn(&Store) -> serde_json::Value| assert_eq!(f(&file), f(&server));
+    same(&|s| serde_json::to_value(s.loyalty_config().unwrap()).unwrap());
+    for id in [1, 7, 30, 77, 119] {
+        same(&|s| serde_json::to_value(s.customer_loyalty(id).unwrap()).unwrap());
+    }
+    assert_eq!(
+        server
+            .set_loyalty_rules(&[("earn_per".into(), "-5".into())])
+            .unwrap_err()
+            .code(),
+        "loyalty.invalid_rule"
+    );
+
+    // The owner moves the thresholds 15 times while two counters sell, ending on the
+    // thresholds set again below.
+    std::thread::scope(|sc| {
+        sc.spawn(|| {
+            let owner = Store::open_server(&url).unwrap();
+            for round in 0..15 {
+                let (silver, gold) = match round % 3 {
+                    0 => ("800000", "3000000"),
+                    1 => ("2500000", "9000000"),
+                    _ => ("1000000", "4000000"),
+                };
+                owner.set_tiers(&tiers(silver, gold)).unwrap();
+            }
+        });
+        for k in 0..2 {
+            let url = &url;
+            sc.spawn(move || {
+                let c = Store::open_server(url).unwrap();
+                for i in 0..150 {
+                    c.add_purchase(PurchaseInput {
+                        customer_id: 1 + (i * 3 + k) % 120,
+                        amount: "450000".into(),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    // Setting the same tiers again moves nobody when every tier already matches its spend.
+    server.set_tiers(&tiers("1000000", "4000000")).unwrap();
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let moves: String = c
+        .query_one(
+            "SELECT after_json FROM audit_log WHERE action = 'loyalty.tiers' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let moves: serde_json::Value = serde_json::from_str(&moves).unwrap();
+    assert_eq!(
+        moves["tier_moves"], 0,
+        "tiers out of step with spend after the race"
+    );
+    assert!(server.audit_verify().unwrap().ok);
+}
