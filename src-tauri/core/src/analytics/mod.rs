@@ -13,7 +13,6 @@ use crate::error::{CoreError, Result};
 use crate::store::audit;
 use crate::store::session::Perm;
 use crate::store::Store;
-use rusqlite::Connection;
 use serde::Serialize;
 
 pub const DEFAULT_INACTIVE_DAYS: i64 = 90;
@@ -50,7 +49,8 @@ pub(crate) fn valid_horizon_days(n: i64) -> Result<i64> {
     }
 }
 
-pub(crate) fn rules(conn: &Connection) -> Result<Rules> {
+pub(crate) fn rules<'a>(conn: impl Into<db::Conn<'a>>) -> Result<Rules> {
+    let conn = conn.into();
     let get = |k: &str, d: i64| -> Result<i64> {
         Ok(db::settings::get(conn, k)?
             .and_then(|v| v.parse().ok())
@@ -70,7 +70,7 @@ pub(crate) fn pct(part: i64, whole: i64) -> Option<f64> {
 impl Store {
     pub fn analytics_rules(&self) -> Result<Rules> {
         self.require(Perm::View)?;
-        rules(&*self.reader()?)
+        self.read(|c| rules(c))
     }
 
     pub fn set_analytics_rules(
@@ -81,7 +81,7 @@ impl Store {
         let inactive = inactive_days.map(valid_inactive_days).transpose()?;
         let horizon = horizon_days.map(valid_horizon_days).transpose()?;
         let actor = self.require(Perm::Settings)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let before = rules(conn)?;
             if let Some(n) = inactive {
                 db::settings::set(conn, "analytics.inactive_days", &n.to_string())?;

@@ -124,7 +124,8 @@ fn valid_rule_value(key: &str, value: &str, code: &str, exp: u32) -> Result<Stri
     }
 }
 
-pub(crate) fn rules(conn: &Connection) -> Result<ReminderRules> {
+pub(crate) fn rules<'a>(conn: impl Into<db::Conn<'a>>) -> Result<ReminderRules> {
+    let conn = conn.into();
     let (code, exp) = currency(conn)?;
     let raw = |key: &str| -> Result<String> {
         let stored = db::settings::get(conn, &setting_key(key))?;
@@ -661,13 +662,13 @@ pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<Generat
 impl Store {
     pub fn reminder_rules(&self) -> Result<ReminderRules> {
         self.require(Perm::View)?;
-        rules(&*self.reader()?)
+        self.read(|c| rules(c))
     }
 
     /// Change some rule values ("thank_you.days" = "2"); all are checked before any is stored.
     pub fn set_reminder_rules(&self, pairs: &[(String, String)]) -> Result<ReminderRules> {
         let actor = self.require(Perm::ReminderRules)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let before = rules(conn)?;
             let (code, exp) = currency(conn)?;
             let mut checked = Vec::with_capacity(pairs.len());

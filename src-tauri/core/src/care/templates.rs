@@ -14,7 +14,6 @@ use crate::store::settings::timezone;
 use crate::store::Store;
 use crate::{loyalty, phone, time, vouchers};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -275,7 +274,7 @@ struct Context {
     today: NaiveDate,
 }
 
-fn context(conn: &Connection) -> Result<Context> {
+fn context(conn: db::Conn) -> Result<Context> {
     let tz = timezone(conn)?;
     Ok(Context {
         shop: db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into()),
@@ -288,7 +287,7 @@ fn context(conn: &Connection) -> Result<Context> {
 
 /// Compute only the fields the template uses; points and expiry read the ledger.
 fn values(
-    conn: &Connection,
+    conn: db::Conn,
     ctx: &Context,
     src: &MergeSource,
     pieces: &[Piece],
@@ -350,7 +349,7 @@ fn values(
 }
 
 /// "1.250 điểm hết hạn ngày 01/12/2026": the soonest lot still to expire.
-fn next_expiry(conn: &Connection, ctx: &Context, id: i64, english: bool) -> Result<Option<String>> {
+fn next_expiry(conn: db::Conn, ctx: &Context, id: i64, english: bool) -> Result<Option<String>> {
     if ctx.expiry_months <= 0 {
         return Ok(None);
     }
@@ -370,7 +369,7 @@ fn next_expiry(conn: &Connection, ctx: &Context, id: i64, english: bool) -> Resu
 }
 
 fn rendered(
-    conn: &Connection,
+    conn: db::Conn,
     ctx: &Context,
     src: &MergeSource,
     pieces: &[Piece],
@@ -410,7 +409,7 @@ fn valid_body(body: &str) -> Result<String> {
     Ok(b.to_owned())
 }
 
-pub(crate) fn by_name(conn: &Connection, name: &str) -> Result<Template> {
+pub(crate) fn by_name<'a>(conn: impl Into<db::Conn<'a>>, name: &str) -> Result<Template> {
     db::templates::template_by_name(conn, name.trim())?
         .ok_or_else(|| CoreError::TemplateNotFound(name.trim().to_owned()))
 }
@@ -435,7 +434,8 @@ impl Store {
         self.require(Perm::View)?;
         Ok(TemplateList {
             fields: FIELDS.iter().map(|(vi, _)| *vi).collect(),
-            templates: db::templates::templates(&*self.reader()?)?
+            templates: self
+                .read(|c| db::templates::templates(c))?
                 .into_iter()
                 .map(with_language)
                 .collect(),
@@ -447,7 +447,7 @@ impl Store {
     /// template the shop wrote itself (in whatever language: they are the shop's own).
     pub fn shop_templates(&self) -> Result<TemplateList> {
         self.require(Perm::View)?;
-        let language = crate::store::settings::language(&*self.reader()?)?;
+        let language = self.read(|c| crate::store::settings::language(c))?;
         let mut list = self.templates()?;
         list.templates
             .retain(|t| !t.builtin || t.language.as_deref() == Some(language.as_str()));
@@ -460,7 +460,7 @@ impl Store {
         let actor = self.require(Perm::Templates)?;
         let name = valid_name(name)?;
         let body = valid_body(body)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             if let Some(other) = db::templates::template_by_name(conn, &name)? {
                 if Some(other.id) != id {
                     return Err(CoreError::TemplateNameTaken(name.clone()));
@@ -495,7 +495,7 @@ impl Store {
 
     pub fn delete_template(&self, id: i64) -> Result<()> {
         let actor = self.require(Perm::Templates)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let before = db::templates::template(conn, id)?
                 .ok_or_else(|| CoreError::TemplateNotFound(format!("#{id}")))?;
             db::templates::delete_template(conn, id)?;
@@ -512,12 +512,13 @@ impl Store {
 
     pub fn render_template(&self, name: &str, customer_id: i64) -> Result<Rendered> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let t = by_name(&conn, name)?;
-        let pieces = parse(&t.body)?;
-        let src = db::templates::merge_source(&conn, customer_id)?
-            .ok_or_else(|| CoreError::CustomerNotFound(customer_id.to_string()))?;
-        rendered(&conn, &context(&conn)?, &src, &pieces)
+        self.read(|conn| {
+            let t = by_name(conn, name)?;
+            let pieces = parse(&t.body)?;
+            let src = db::templates::merge_source(conn, customer_id)?
+                .ok_or_else(|| CoreError::CustomerNotFound(customer_id.to_string()))?;
+            rendered(conn, &context(conn)?, &src, &pieces)
+        })
     }
 
     /// How a bulk message would come out: counts of missing fields, a few samples, and the
@@ -527,7 +528,7 @@ impl Store {
         let conn = self.reader()?;
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
-        let ctx = context(&conn)?;
+        let ctx = context((&conn).into())?;
         let ids =
             db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
         let mut out = TemplatePreview {
@@ -540,7 +541,7 @@ impl Store {
             let Some(src) = db::templates::merge_source(&conn, id)? else {
                 continue;
             };
-            let r = rendered(&conn, &ctx, &src, &pieces)?;
+            let r = rendered((&conn).into(), &ctx, &src, &pieces)?;
             for f in &r.missing {
                 *out.missing.entry(f).or_default() += 1;
             }
@@ -596,7 +597,7 @@ impl Store {
         let conn = self.reader()?;
         let t = by_name(&conn, name)?;
         let pieces = parse(&t.body)?;
-        let ctx = context(&conn)?;
+        let ctx = context((&conn).into())?;
         let mut rows = 0i64;
         let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
         self.write_user_file(path, |tmp| {
@@ -606,7 +607,7 @@ impl Store {
                 let Some(src) = db::templates::merge_source(&conn, id)? else {
                     continue;
                 };
-                let r = rendered(&conn, &ctx, &src, &pieces)?;
+                let r = rendered((&conn).into(), &ctx, &src, &pieces)?;
                 for f in &r.missing {
                     *missing.entry(f).or_default() += 1;
                 }

@@ -1,66 +1,79 @@
 //! Message templates, and what their merge fields are made from.
 
+use super::Conn;
 use crate::error::Result;
 use crate::model::Template;
 use crate::time;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const TEMPLATE_COLS: &str = "id, name, body, builtin, updated_at";
 
-fn template_from(r: &Row) -> rusqlite::Result<Template> {
-    Ok(Template {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        body: r.get(2)?,
-        builtin: r.get(3)?,
-        updated_at: time::from_unix(r.get(4)?),
-        language: None,
-    })
+impl super::Columns for Template {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(Template {
+            id: r.col(0)?,
+            name: r.col(1)?,
+            body: r.col(2)?,
+            builtin: r.col::<i64>(3)? != 0,
+            updated_at: time::from_unix(r.col(4)?),
+            language: None,
+        })
+    }
 }
 
-pub fn templates(conn: &Connection) -> Result<Vec<Template>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {TEMPLATE_COLS} FROM templates ORDER BY builtin DESC, id"
-    ))?;
-    let rows = stmt.query_map([], template_from)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn templates<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<Template>> {
+    super::rows(
+        conn.into(),
+        &format!("SELECT {TEMPLATE_COLS} FROM templates ORDER BY builtin DESC, id"),
+        &[],
+    )
 }
 
-pub fn template_by_name(conn: &Connection, name: &str) -> Result<Option<Template>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {TEMPLATE_COLS} FROM templates WHERE name = ?1"
-        ))?
-        .query_row([name], template_from)
-        .optional()?)
+pub fn template_by_name<'a>(conn: impl Into<Conn<'a>>, name: &str) -> Result<Option<Template>> {
+    super::first(
+        conn.into(),
+        &format!("SELECT {TEMPLATE_COLS} FROM templates WHERE name = ?1"),
+        &[&name],
+    )
 }
 
-pub fn template(conn: &Connection, id: i64) -> Result<Option<Template>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {TEMPLATE_COLS} FROM templates WHERE id = ?1"
-        ))?
-        .query_row([id], template_from)
-        .optional()?)
+pub fn template<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<Template>> {
+    super::first(
+        conn.into(),
+        &format!("SELECT {TEMPLATE_COLS} FROM templates WHERE id = ?1"),
+        &[&id],
+    )
 }
 
-pub fn insert_template(conn: &Connection, name: &str, body: &str, now: i64) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO templates (name, body, updated_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![name, body, now])?;
-    Ok(conn.last_insert_rowid())
+pub fn insert_template<'a>(
+    conn: impl Into<Conn<'a>>,
+    name: &str,
+    body: &str,
+    now: i64,
+) -> Result<i64> {
+    super::one(
+        conn.into(),
+        "INSERT INTO templates (name, body, updated_at) VALUES (?1, ?2, ?3) RETURNING id",
+        &[&name, &body, &now],
+    )
 }
 
-pub fn update_template(conn: &Connection, id: i64, name: &str, body: &str, now: i64) -> Result<()> {
-    conn.prepare_cached(
+pub fn update_template<'a>(
+    conn: impl Into<Conn<'a>>,
+    id: i64,
+    name: &str,
+    body: &str,
+    now: i64,
+) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE templates SET name = ?2, body = ?3, updated_at = ?4 WHERE id = ?1",
-    )?
-    .execute(params![id, name, body, now])?;
+        &[&id, &name, &body, &now],
+    )?;
     Ok(())
 }
 
-pub fn delete_template(conn: &Connection, id: i64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM templates WHERE id = ?1")?
-        .execute([id])?;
+pub fn delete_template<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
+    super::execute(conn.into(), "DELETE FROM templates WHERE id = ?1", &[&id])?;
     Ok(())
 }
 
@@ -75,20 +88,23 @@ pub struct MergeSource {
     pub last_purchase_at: Option<i64>,
 }
 
-pub fn merge_source(conn: &Connection, id: i64) -> Result<Option<MergeSource>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, name, phone, gender, birthday, last_purchase_at FROM customers WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(MergeSource {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                phone: r.get(2)?,
-                gender: r.get(3)?,
-                birthday: r.get(4)?,
-                last_purchase_at: r.get(5)?,
-            })
+pub fn merge_source<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<MergeSource>> {
+    super::first(
+        conn.into(),
+        "SELECT id, name, phone, gender, birthday, last_purchase_at FROM customers WHERE id = ?1",
+        &[&id],
+    )
+}
+
+impl super::Columns for MergeSource {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(MergeSource {
+            id: r.col(0)?,
+            name: r.col(1)?,
+            phone: r.col(2)?,
+            gender: r.col(3)?,
+            birthday: r.col(4)?,
+            last_purchase_at: r.col(5)?,
         })
-        .optional()?)
+    }
 }

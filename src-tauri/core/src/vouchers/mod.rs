@@ -649,7 +649,11 @@ pub(crate) fn earned_by<'a>(
 }
 
 /// The usable voucher of a customer that expires first, for the message templates.
-pub(crate) fn usable_of(conn: &Connection, customer_id: i64) -> Result<Option<Voucher>> {
+pub(crate) fn usable_of<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    customer_id: i64,
+) -> Result<Option<Voucher>> {
+    let conn = conn.into();
     let (tz, exp, now) = (timezone(conn)?, currency(conn)?.1, time::now());
     Ok(db::vouchers::of_customer(conn, customer_id, LIST_MAX)?
         .iter()

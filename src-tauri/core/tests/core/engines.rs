@@ -2724,3 +2724,75 @@ fn loyalty_rules_and_tiers_change_alike_on_a_server_while_counters_sell() {
     );
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// Settings' care section on a server: reminder rules, message templates (saved, renamed,
+/// refused when the name is taken, deleted, rendered for a customer) and the analytics
+/// rules change and read as on the file.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn care_settings_and_templates_work_alike_on_a_server() {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let mut outcomes = Vec::new();
+    for s in [&file, &server] {
+        let rules = s
+            .set_reminder_rules(&[
+                ("thank_you.days".into(), "3".into()),
+                ("check_in.enabled".into(), "false".into()),
+            ])
+            .unwrap();
+        let bad = s
+            .set_reminder_rules(&[("thank_you.days".into(), "-1".into())])
+            .unwrap_err();
+        let t = s
+            .save_template(
+                None,
+                "Cảm ơn",
+                "Chào {xung_ho} {ten}, cảm ơn đã ghé {cua_hang}!",
+            )
+            .unwrap();
+        let renamed = s
+            .save_template(
+                Some(t.id),
+                "Cảm ơn khách",
+                "Cảm ơn {ten}, bạn có {diem} điểm.",
+            )
+            .unwrap();
+        let taken = s
+            .save_template(None, "Cảm ơn khách", "x {ten}")
+            .unwrap_err();
+        let rendered = s.render_template("Cảm ơn khách", 1).unwrap();
+        let shop = s.shop_templates().unwrap();
+        s.delete_template(renamed.id).unwrap();
+        let gone = s.render_template("Cảm ơn khách", 1).unwrap_err();
+        let analytics = s.set_analytics_rules(Some(60), Some(180)).unwrap();
+        let strip = |mut v: serde_json::Value| {
+            v.as_object_mut().map(|o| o.remove("updated_at"));
+            v
+        };
+        outcomes.push(serde_json::json!({
+            "rules": rules,
+            "read_back": s.reminder_rules().unwrap(),
+            "bad": bad.code(),
+            "renamed": strip(serde_json::to_value(&renamed).unwrap()),
+            "taken": taken.code(),
+            "rendered": rendered,
+            "shop": shop.templates.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            "gone": gone.code(),
+            "analytics": analytics,
+            "analytics_read": s.analytics_rules().unwrap(),
+        }));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0]["taken"], "template.name_taken");
+    assert!(outcomes[0]["rendered"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("điểm"));
+    assert!(server.audit_verify().unwrap().ok);
+}
