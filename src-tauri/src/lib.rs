@@ -329,6 +329,12 @@ fn upgrade_then_serve<R: Runtime>(
 pub(crate) fn background(store: Arc<Store>) {
     std::thread::spawn(move || {
         lower_priority();
+        // On a server the pass has a link of its own: the counter's commands never queue
+        // behind it (each customer it works on is held only for their own few rows).
+        let store = match store.open_again() {
+            Ok(Some(own)) => Arc::new(own),
+            _ => store,
+        };
         loop {
             // Let the window paint first: on a large shop this pass scans every customer.
             std::thread::sleep(std::time::Duration::from_secs(5));

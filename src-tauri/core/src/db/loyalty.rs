@@ -6,7 +6,7 @@
 use super::{Conn, Row};
 use crate::error::Result;
 use crate::limits::from_total;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -440,43 +440,50 @@ pub fn tier_history<'a>(
     }
 }
 
-fn id_list(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map(p, |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+fn id_list(conn: Conn, sql: &str, p: &[&dyn super::Param]) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = super::rows(conn, sql, p)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Customers with points earned in `(from, to]`: their lots may have reached expiry.
-pub fn customers_with_lots(conn: &Connection, from: i64, to: i64) -> Result<Vec<i64>> {
+pub fn customers_with_lots<'a>(conn: impl Into<Conn<'a>>, from: i64, to: i64) -> Result<Vec<i64>> {
     id_list(
-        conn,
+        conn.into(),
         "SELECT DISTINCT customer_id FROM points_ledger WHERE points > 0 AND at > ?1 AND at <= ?2",
-        params![from, to],
+        &[&from, &to],
     )
 }
 
 /// Customers with a purchase or refund in `(from, to]`: their 12-month spend changed.
-pub fn customers_with_spend(conn: &Connection, from: i64, to: i64) -> Result<Vec<i64>> {
+pub fn customers_with_spend<'a>(conn: impl Into<Conn<'a>>, from: i64, to: i64) -> Result<Vec<i64>> {
     id_list(
-        conn,
+        conn.into(),
         "SELECT customer_id FROM purchases WHERE at > ?1 AND at <= ?2
          UNION SELECT p.customer_id FROM refunds r JOIN purchases p ON p.id = r.purchase_id
                WHERE r.at > ?1 AND r.at <= ?2",
-        params![from, to],
+        &[&from, &to],
     )
 }
 
-/// Active buyers born in `month` ("01".."12") with no birthday bonus since `year_start`.
-pub fn birthday_candidates(conn: &Connection, month: &str, year_start: i64) -> Result<Vec<i64>> {
+/// Active buyers born in `month` ("01".."12") with no birthday bonus since `year_start`;
+/// with `only`, that one customer if they are one.
+pub fn birthday_candidates<'a>(
+    conn: impl Into<Conn<'a>>,
+    month: &str,
+    year_start: i64,
+    only: Option<i64>,
+) -> Result<Vec<i64>> {
     id_list(
-        conn,
+        conn.into(),
         "SELECT id FROM customers c
          WHERE archived_at IS NULL AND visits > 0 AND birthday IS NOT NULL
            AND (CASE WHEN birthday LIKE '--%' THEN substr(birthday, 3, 2)
                      ELSE substr(birthday, 6, 2) END) = ?1
            AND NOT EXISTS (SELECT 1 FROM points_ledger l WHERE l.customer_id = c.id
-                           AND l.kind = 'bonus' AND l.reason = 'birthday' AND l.at >= ?2)",
-        params![month, year_start],
+                           AND l.kind = 'bonus' AND l.reason = 'birthday' AND l.at >= ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR c.id = ?3)
+         ORDER BY id",
+        &[&month, &year_start, &only],
     )
 }
 

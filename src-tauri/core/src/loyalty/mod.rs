@@ -550,7 +550,10 @@ pub(crate) fn evaluate_all_tiers<'a>(conn: impl Into<db::Conn<'a>>, as_of: i64) 
 }
 
 /// The end of a local date in the shop's time zone, or now.
-fn as_of_instant(conn: &Connection, date: Option<&str>) -> Result<(i64, NaiveDate)> {
+fn as_of_instant<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    date: Option<&str>,
+) -> Result<(i64, NaiveDate)> {
     let tz = timezone(conn)?;
     match date {
         None => {
@@ -576,7 +579,7 @@ fn as_of_instant(conn: &Connection, date: Option<&str>) -> Result<(i64, NaiveDat
     }
 }
 
-fn setting_i64(conn: &Connection, key: &str) -> Result<Option<i64>> {
+fn setting_i64<'a>(conn: impl Into<db::Conn<'a>>, key: &str) -> Result<Option<i64>> {
     Ok(db::settings::get(conn, key)?.and_then(|v| v.parse().ok()))
 }
 
@@ -612,31 +615,37 @@ fn birthday_bonuses(conn: &Connection, rules: &Rules, as_of: i64, day: NaiveDate
     if rules.birthday_bonus <= 0 {
         return Ok(0);
     }
-    let tz = timezone(conn)?;
+    let (month, year_start) = birthday_window(timezone(conn)?, day);
+    let ids = db::loyalty::birthday_candidates(conn, &month, year_start, None)?;
+    let now = time::now();
+    for &id in &ids {
+        db::loyalty::insert_entry(conn, &birthday_entry(id, rules.birthday_bonus, as_of), now)?;
+    }
+    Ok(ids.len() as i64)
+}
+
+/// The month whose birthdays get their bonus on `day`, and the start of its year: a bonus
+/// since then was this year's.
+fn birthday_window(tz: chrono_tz::Tz, day: NaiveDate) -> (String, i64) {
     let year_start = NaiveDate::from_ymd_opt(day.year(), 1, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .and_then(|n| tz.from_local_datetime(&n).earliest())
         .map_or(0, |d: DateTime<_>| d.timestamp());
-    let month = format!("{:02}", day.month());
-    let ids = db::loyalty::birthday_candidates(conn, &month, year_start)?;
-    let now = time::now();
-    for &id in &ids {
-        db::loyalty::insert_entry(
-            conn,
-            &NewEntry {
-                customer_id: id,
-                kind: "bonus",
-                points: rules.birthday_bonus,
-                at: as_of,
-                purchase_id: None,
-                refund_id: None,
-                staff: None,
-                reason: Some("birthday"),
-            },
-            now,
-        )?;
+    (format!("{:02}", day.month()), year_start)
+}
+
+/// A birthday bonus entry.
+fn birthday_entry(customer_id: i64, points: i64, at: i64) -> NewEntry<'static> {
+    NewEntry {
+        customer_id,
+        kind: "bonus",
+        points,
+        at,
+        purchase_id: None,
+        refund_id: None,
+        staff: None,
+        reason: Some("birthday"),
     }
-    Ok(ids.len() as i64)
 }
 
 /// Tier moves for customers whose purchases left the 12-month window since the last run.
@@ -662,7 +671,11 @@ fn tiers_catch_up(conn: &Connection, as_of: i64) -> Result<i64> {
 }
 
 /// One entry per run that changed something: the hourly run mostly changes nothing.
-fn record_maintenance(conn: &Connection, actor: &Actor, r: &MaintenanceReport) -> Result<()> {
+fn record_maintenance<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    actor: &Actor,
+    r: &MaintenanceReport,
+) -> Result<()> {
     if r.expired_points + r.birthday_bonuses + r.tier_moves > 0 {
         audit::record(
             conn,
@@ -841,6 +854,9 @@ impl Store {
     /// The daily loyalty work, idempotent: expiry, birthday bonuses, tier moves.
     pub fn loyalty_maintenance(&self, date: Option<&str>) -> Result<MaintenanceReport> {
         let actor = self.require(Perm::Maintenance)?;
+        if self.server().is_some() {
+            return self.maintenance_by_customer(&actor, date);
+        }
         self.write(|conn| {
             let (as_of, day) = as_of_instant(conn, date)?;
             let rules = rules(conn)?;
@@ -855,6 +871,99 @@ impl Store {
             record_maintenance(conn, &actor, &report)?;
             Ok(report)
         })
+    }
+
+    /// [`Store::loyalty_maintenance`] on a server, where counters keep selling meanwhile:
+    /// the candidates are read first, then each customer is worked on in a transaction of
+    /// their own that holds their row, as a bill does. A bill waits at most for one
+    /// customer's few rows, never for the pass; and each step is computed again under that
+    /// hold, so a redemption, a bill or another counter's pass in between is counted, not
+    /// overwritten (expiry and tier moves find nothing left to do; a birthday bonus is
+    /// given once).
+    fn maintenance_by_customer(
+        &self,
+        actor: &Actor,
+        date: Option<&str>,
+    ) -> Result<MaintenanceReport> {
+        let (as_of, day, rules, tz, expired_until, tiers_until) = self.read(|c| {
+            let (as_of, day) = as_of_instant(c, date)?;
+            Ok((
+                as_of,
+                day,
+                rules(c)?,
+                timezone(c)?,
+                setting_i64(c, "loyalty.expired_until")?,
+                setting_i64(c, "loyalty.tiers_until")?,
+            ))
+        })?;
+        let mut report = MaintenanceReport {
+            as_of: day.to_string(),
+            ..Default::default()
+        };
+        if rules.expiry_months > 0 {
+            let from = match expired_until {
+                Some(l) if l <= as_of => shift_months(l, -rules.expiry_months),
+                _ => i64::MIN,
+            };
+            let to = shift_months(as_of, -rules.expiry_months);
+            for id in self.read(|c| db::loyalty::customers_with_lots(c, from, to))? {
+                let p = self.write_any(|c| {
+                    db::customers::hold(c, id)?;
+                    apply_expiry(c, id, &rules, as_of)
+                })?;
+                if p > 0 {
+                    report.expired_points += p;
+                    report.expired_customers += 1;
+                }
+            }
+            let until = expired_until.unwrap_or(as_of).max(as_of);
+            self.write_any(|c| db::settings::set(c, "loyalty.expired_until", &until.to_string()))?;
+        }
+        if rules.birthday_bonus > 0 {
+            let (month, year_start) = birthday_window(tz, day);
+            let ids =
+                self.read(|c| db::loyalty::birthday_candidates(c, &month, year_start, None))?;
+            for id in ids {
+                report.birthday_bonuses += self.write_any(|c| {
+                    db::customers::hold(c, id)?;
+                    // Still owed under the hold: another counter's pass may have given it.
+                    if db::loyalty::birthday_candidates(c, &month, year_start, Some(id))?.is_empty()
+                    {
+                        return Ok(0);
+                    }
+                    let entry = birthday_entry(id, rules.birthday_bonus, as_of);
+                    db::loyalty::insert_entry(c, &entry, time::now())?;
+                    Ok(1)
+                })?;
+            }
+        }
+        if tiers_until.is_none_or(|l| l < as_of) {
+            let (tiers, ids) = self.read(|c| {
+                let ids = match tiers_until {
+                    Some(l) => db::loyalty::customers_with_spend(c, year_ago(l), year_ago(as_of))?,
+                    None => {
+                        let spend = db::loyalty::spend_all(c, year_ago(as_of), as_of)?;
+                        let current = db::loyalty::current_tiers_all(c)?;
+                        let mut ids: Vec<i64> =
+                            spend.keys().chain(current.keys()).copied().collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        ids
+                    }
+                };
+                Ok((tiers(c)?, ids))
+            })?;
+            for id in ids {
+                let (before, after) = self.write_any(|c| {
+                    db::customers::hold(c, id)?;
+                    evaluate_tier(c, &tiers, id, as_of)
+                })?;
+                report.tier_moves += i64::from(before != after);
+            }
+            self.write_any(|c| db::settings::set(c, "loyalty.tiers_until", &as_of.to_string()))?;
+        }
+        self.write_any(|c| record_maintenance(c, actor, &report))?;
+        Ok(report)
     }
 }
 

@@ -234,6 +234,25 @@ impl Store {
         })
     }
 
+    /// A second store on the same server, for work that must not wait behind this one's
+    /// link (the hourly pass while the window serves the counter): the same counter name
+    /// and interface, nobody signed in. None for a shop's own file, whose readers and
+    /// writer are apart already.
+    pub fn open_again(&self) -> Result<Option<Store>> {
+        let Engine::Server(link) = &self.engine else {
+            return Ok(None);
+        };
+        let server = link_lock(link).server().clone();
+        let again = Store {
+            engine: Engine::Server(Mutex::new(db::pg::Link::open(server)?)),
+            session: Mutex::new(session::Session::new()),
+            report_memo: Memo::default(),
+        };
+        again.set_counter(self.counter().as_deref())?;
+        again.set_interface(self.session.lock().unwrap_or_else(|p| p.into_inner()).via);
+        Ok(Some(again))
+    }
+
     /// The server as `host:port/database` when the shop is on one.
     pub fn server(&self) -> Option<String> {
         match &self.engine {

@@ -13,6 +13,8 @@ const OPEN: &[&str] = &[
     "open",
     "open_in_memory",
     "open_server",
+    // A second link to the same server, nobody signed in on it (the hourly pass's).
+    "open_again",
     "path",
     "server",
     "set_interface",

@@ -2796,3 +2796,134 @@ fn care_settings_and_templates_work_alike_on_a_server() {
         .contains("điểm"));
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// The daily loyalty work on a server (expiry, birthday bonuses, tier moves) gives what it
+/// gives on the file, one customer at a time; run by two counters at once while others sell,
+/// it gives each birthday bonus once, expires nothing twice and leaves nothing to redo.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_daily_loyalty_work_on_a_server_matches_the_file_and_runs_beside_sales() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::Store;
+    let shop = |name: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join(name)).unwrap();
+        s.create_demo(250, 2500, 4, &mut |_, _| {}).unwrap();
+        // Every customer born this month, so the bonus has work to do.
+        let month = chrono::Utc::now().format("%m").to_string();
+        for id in 1..=250 {
+            s.update_customer(
+                id,
+                khachquen_core::model::CustomerInput {
+                    birthday: Some(format!("1990-{month}-15")),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        (dir, s)
+    };
+    let (_d1, file) = shop("a.db");
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let (a, b) = (
+        file.loyalty_maintenance(None).unwrap(),
+        server.loyalty_maintenance(None).unwrap(),
+    );
+    assert_eq!(
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
+    assert!(a.birthday_bonuses > 0 && a.expired_points > 0, "{a:?}");
+    for id in [1, 50, 120, 250] {
+        assert_eq!(
+            file.customer_loyalty(id).unwrap(),
+            server.customer_loyalty(id).unwrap()
+        );
+    }
+
+    // The same shop again, worked on by two counters' passes while two others sell.
+    let (_d2, twin) = shop("b.db");
+    let url = scratch_db();
+    twin.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let reports = std::thread::scope(|sc| {
+        for k in 0..2 {
+            let url = &url;
+            sc.spawn(move || {
+                let c = Store::open_server(url).unwrap();
+                for i in 0..60 {
+                    c.add_purchase(PurchaseInput {
+                        customer_id: 1 + (i * 7 + k) % 250,
+                        amount: "350000".into(),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                }
+            });
+        }
+        let passes: Vec<_> = (0..2)
+            .map(|_| {
+                let url = &url;
+                sc.spawn(move || {
+                    Store::open_server(url)
+                        .unwrap()
+                        .loyalty_maintenance(None)
+                        .unwrap()
+                })
+            })
+            .collect();
+        passes
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    // The sales may make a customer a buyer (so owed a bonus) while the passes run.
+    let given: i64 = reports.iter().map(|r| r.birthday_bonuses).sum();
+    assert!(given >= b.birthday_bonuses, "{reports:?}");
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let twice: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT customer_id FROM points_ledger
+              WHERE reason = 'birthday' GROUP BY customer_id HAVING count(*) > 1) AS t",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(twice, 0);
+    let negative: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT customer_id FROM points_ledger
+              GROUP BY customer_id HAVING sum(points) < 0) AS t",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(negative, 0);
+    // Once the sales are over, one more pass catches up and a second finds nothing to do.
+    let counter = Store::open_server(&url).unwrap();
+    counter.loyalty_maintenance(None).unwrap();
+    let again = counter.loyalty_maintenance(None).unwrap();
+    assert_eq!(
+        (
+            again.expired_points,
+            again.birthday_bonuses,
+            again.tier_moves
+        ),
+        (0, 0, 0),
+        "{again:?}"
+    );
+    // The window's hourly pass, on a link of its own: the steps not on a server yet are
+    // skipped, none fails.
+    let own = counter
+        .open_again()
+        .unwrap()
+        .expect("a server's second link");
+    assert_eq!(own.counter(), counter.counter());
+    let failed: Vec<_> = own
+        .scheduled_pass()
+        .into_iter()
+        .map(|(step, e)| format!("{step}: {}", e.code()))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+}
