@@ -130,6 +130,8 @@ impl Store {
     pub fn connect_server(&self, data_dir: &Path, url: &str, counter: &str) -> Result<Store> {
         let actor = self.require(Perm::Settings)?;
         let server = connect(data_dir, url, counter)?;
+        // Entries made there say where they came from, as this shop's do (the window).
+        server.set_interface(self.session().via);
         let shown = server.server().unwrap_or_default();
         // Best effort: the connection is made and saved; a full disk here must not undo it.
         let _ = self.write_any(|c| {

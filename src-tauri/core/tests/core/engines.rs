@@ -1854,6 +1854,7 @@ fn a_counter_connects_to_a_server_and_back_to_its_file() {
 
     let here = tempfile::tempdir().unwrap();
     let local = Arc::new(Store::open(&here.path().join("khachquen.db")).unwrap());
+    local.set_interface(khachquen_core::store::audit::Via::Window);
     local.setup_owner("Anh Tư", "1111").unwrap();
     // An empty database is no shop: refused, nothing saved, nothing made there.
     let empty = scratch_db();
@@ -1891,11 +1892,13 @@ fn a_counter_connects_to_a_server_and_back_to_its_file() {
     let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
     let left = c
         .query_one(
-            "SELECT counter, entity_id FROM audit_log WHERE action = 'counter.disconnect'",
+            "SELECT counter, via FROM audit_log WHERE action = 'counter.disconnect'",
             &[],
         )
         .unwrap();
     assert_eq!(left.get::<_, Option<String>>(0).as_deref(), Some("Quầy 2"));
+    // Made in the window, as the shop it was connected from says.
+    assert_eq!(left.get::<_, String>(1), "window");
     assert!(server.audit_verify().unwrap().ok);
     // Disconnecting a shop that is on no server says so.
     assert!(matches!(
