@@ -1695,6 +1695,10 @@ async fn a_counter_connects_to_the_shops_server_sells_there_and_leaves() -> R<()
     s.wait_focus("purchase-amount").await?;
     s.keys(&format!("250000{}", Key::Enter)).await?;
     s.wait_text("#purchase-confirmation", "250.000").await?;
+    // The server's log names this counter on the bill's entry.
+    go(&s, "#audit").await?;
+    s.wait_text("#audit-table tr[data-action=\"purchase.add\"]", "Quầy 2")
+        .await?;
     go(&s, "#settings").await?;
     s.wait_text("#settings-server-status", "Quầy 2").await?;
     s.screenshot("server-connected").await?;

@@ -299,6 +299,8 @@ function rowsOf(e) {
       h('span', { class: 'cell-name' }, actorLabel(e)),
       ' ',
       h('span', { class: ['badge', 'via', `via-${e.via}`] }, viaLabel(e.via)),
+      // Which counter, on a shop several counters share (issue 20).
+      e.counter && h('span', { class: 'badge via counter-badge', title: T('counter') }, e.counter),
     ),
     h('td', {}, h('span', { class: 'audit-action', title: e.action }, actionLabel(e.action))),
     h(
