@@ -15,7 +15,6 @@ use crate::store::Store;
 use crate::{money, phone, time};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -382,7 +381,7 @@ fn default_summary(r: &ReminderRec) -> String {
 // ---- generation ----
 
 struct Generator<'a> {
-    conn: &'a Connection,
+    conn: db::Conn<'a>,
     tz: Tz,
     /// Due dates in [first, last] are created.
     first: NaiveDate,
@@ -609,7 +608,7 @@ impl Generator<'_> {
 /// The last day generated with the current rules: a later day only looks at the days since.
 const GENERATED_THROUGH: &str = "care.generated_through";
 
-pub(crate) fn generate(conn: &Connection, as_of: Option<&str>) -> Result<GenerateReport> {
+pub(crate) fn generate(conn: db::Conn, as_of: Option<&str>) -> Result<GenerateReport> {
     let (day, tz) = as_of_date(conn, as_of)?;
     let r = rules(conn)?;
     let exp = currency(conn)?.1;
@@ -697,8 +696,26 @@ impl Store {
     /// Create the reminders the rules call for, falling due up to `as_of` (default today).
     pub fn generate_reminders(&self, as_of: Option<&str>) -> Result<GenerateReport> {
         let actor = self.require(Perm::Maintenance)?;
+        if self.server().is_some() {
+            // On a server each reminder commits on its own: a reminder's key to its customer
+            // holds that row until commit, and a bill at a counter must not wait for the
+            // whole pass. Every rule reminder has its key, so a second counter's pass (or
+            // this one run again) adds nothing twice.
+            let report = self.each_committed(|conn| generate(conn, as_of))?;
+            if report.total > 0 {
+                self.write_any(|conn| {
+                    audit::record(
+                        conn,
+                        &actor
+                            .entry("reminder.generate", "reminder")
+                            .after(audit::snapshot(&report)?),
+                    )
+                })?;
+            }
+            return Ok(report);
+        }
         self.write(|conn| {
-            let report = generate(conn, as_of)?;
+            let report = generate(conn.into(), as_of)?;
             // One entry per run that added reminders: most hourly runs add none.
             if report.total > 0 {
                 audit::record(

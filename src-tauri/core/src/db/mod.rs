@@ -120,6 +120,12 @@ impl<A: Value, B: Value, C: Value, D: Value> Columns for (A, B, C, D) {
     }
 }
 
+impl<A: Value, B: Value, C: Value, D: Value, E: Value> Columns for (A, B, C, D, E) {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok((r.col(0)?, r.col(1)?, r.col(2)?, r.col(3)?, r.col(4)?))
+    }
+}
+
 /// Every row of a query the engines agree on.
 pub fn rows<T: Columns>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<Vec<T>> {
     match conn {

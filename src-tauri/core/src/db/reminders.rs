@@ -3,7 +3,6 @@
 
 use super::{Conn, Param};
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
 
 // ---- reminders ----
 
@@ -52,12 +51,13 @@ pub fn insert_reminder<'a>(
 }
 
 /// Whether a rule's reminder with this key was ever made (open, done or cancelled).
-pub fn rule_key_exists(conn: &Connection, key: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM reminders WHERE rule_key = ?1")?
-        .query_row([key], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn rule_key_exists<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<bool> {
+    Ok(super::first::<(i64,)>(
+        conn.into(),
+        "SELECT 1 FROM reminders WHERE rule_key = ?1",
+        &[&key],
+    )?
+    .is_some())
 }
 
 #[derive(Debug, Clone)]
@@ -151,15 +151,22 @@ pub fn cancel_open_of<'a>(
 }
 
 /// Close win-back reminders of customers who have bought since; returns how many.
-pub fn close_returned_win_backs(conn: &Connection, now: i64) -> Result<usize> {
-    Ok(conn
-        .prepare_cached(
+pub fn close_returned_win_backs<'a>(conn: impl Into<Conn<'a>>, now: i64) -> Result<u64> {
+    let conn = conn.into();
+    let last_at = match conn {
+        Conn::Lite(_) => "json_extract(reminders.detail, '$.last_at')",
+        Conn::Pg(_) => "(reminders.detail::json ->> 'last_at')::bigint",
+    };
+    super::execute(
+        conn,
+        &format!(
             "UPDATE reminders SET status = 'cancelled', closed_at = ?1
              WHERE kind = 'win_back' AND status = 'open' AND EXISTS (
                  SELECT 1 FROM customers c WHERE c.id = reminders.customer_id
-                 AND c.last_purchase_at > json_extract(reminders.detail, '$.last_at'))",
-        )?
-        .execute([now])?)
+                 AND c.last_purchase_at > {last_at})"
+        ),
+        &[&now],
+    )
 }
 
 /// Move the due date; the first date it was due is kept.
@@ -321,70 +328,84 @@ impl super::Columns for Brief {
 
 // ---- customers the rules look at ----
 
-pub fn is_active(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT archived_at IS NULL FROM customers WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(false))
+pub fn is_active<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<bool> {
+    Ok(super::first::<(bool,)>(
+        conn.into(),
+        "SELECT archived_at IS NULL FROM customers WHERE id = ?1",
+        &[&id],
+    )?
+    .is_some_and(|(a,)| a))
 }
 
 // ---- candidates for the reminder rules (active customers only) ----
+// Each in id order: reminders are then made, and numbered, alike on both engines.
 
 /// (customer, first purchase) for first purchases in [from, to).
-pub fn first_purchases_between(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn first_purchases_between<'a>(
+    conn: impl Into<Conn<'a>>,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64)>> {
+    super::rows(
+        conn.into(),
         "SELECT id, first_purchase_at FROM customers
-         WHERE first_purchase_at >= ?1 AND first_purchase_at < ?2 AND archived_at IS NULL",
-    )?;
-    let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+         WHERE first_purchase_at >= ?1 AND first_purchase_at < ?2 AND archived_at IS NULL
+         ORDER BY id",
+        &[&from, &to],
+    )
 }
 
 /// (purchase, customer, at, total minor) of purchases in [from, to) of at least `min_minor`,
 /// archived customers included.
-pub fn purchases_between(
-    conn: &Connection,
+pub fn purchases_between<'a>(
+    conn: impl Into<Conn<'a>>,
     from: i64,
     to: i64,
     min_minor: i64,
 ) -> Result<Vec<(i64, i64, i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
+    super::rows(
+        conn.into(),
         "SELECT p.id, p.customer_id, p.at, p.total_minor FROM purchases p
-         WHERE p.at >= ?1 AND p.at < ?2 AND p.total_minor >= ?3",
-    )?;
-    let rows = stmt.query_map(params![from, to, min_minor], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+         WHERE p.at >= ?1 AND p.at < ?2 AND p.total_minor >= ?3 ORDER BY p.id",
+        &[&from, &to, &min_minor],
+    )
 }
 
 /// (customer, birthday) for birthdays on any of these "MM-DD" days.
-pub fn birthdays_on(conn: &Connection, month_days: &[String]) -> Result<Vec<(i64, String)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn birthdays_on<'a>(
+    conn: impl Into<Conn<'a>>,
+    month_days: &[String],
+) -> Result<Vec<(i64, String)>> {
+    let conn = conn.into();
+    // The last five characters: SQLite counts a negative start from the end, PostgreSQL
+    // does not.
+    let tail = match conn {
+        Conn::Lite(_) => "substr(birthday, -5)",
+        Conn::Pg(_) => "right(birthday, 5)",
+    };
+    let sql = format!(
         "SELECT id, birthday FROM customers
-         WHERE substr(birthday, -5) = ?1 AND birthday IS NOT NULL AND archived_at IS NULL",
-    )?;
+         WHERE {tail} = ?1 AND birthday IS NOT NULL AND archived_at IS NULL ORDER BY id"
+    );
     let mut out = Vec::new();
     for md in month_days {
-        let rows = stmt.query_map([md], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        for row in rows {
-            out.push(row?);
-        }
+        out.extend(super::rows::<(i64, String)>(conn, &sql, &[md])?);
     }
     Ok(out)
 }
 
 /// The distinct warranty lengths in use, found by index seeks rather than a scan.
-pub fn warranty_lengths(conn: &Connection) -> Result<Vec<u32>> {
-    let mut stmt = conn.prepare_cached(
+pub fn warranty_lengths<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<u32>> {
+    let conn = conn.into();
+    let mut out = Vec::new();
+    let mut last = 0i64;
+    while let Some(m) = super::one::<Option<i64>>(
+        conn,
         "SELECT min(warranty_months) FROM purchase_items
          WHERE warranty_months IS NOT NULL AND warranty_months > ?1",
-    )?;
-    let mut out = Vec::new();
-    let mut last = 0u32;
-    while let Some(m) = stmt.query_row([last], |r| r.get::<_, Option<u32>>(0))? {
-        out.push(m);
+        &[&last],
+    )? {
+        out.push(u32::try_from(m).unwrap_or(u32::MAX));
         last = m;
     }
     Ok(out)
@@ -394,43 +415,55 @@ pub fn warranty_lengths(conn: &Connection) -> Result<Vec<u32>> {
 pub type BoughtItem = (i64, i64, i64, String, i64);
 
 /// Items with `months` of warranty bought in [from, to), archived customers included.
-pub fn warranty_items_bought(
-    conn: &Connection,
+pub fn warranty_items_bought<'a>(
+    conn: impl Into<Conn<'a>>,
     months: u32,
     from: i64,
     to: i64,
 ) -> Result<Vec<BoughtItem>> {
+    let conn = conn.into();
     // Purchases by date first: a day's purchases are few, items of one length may be many.
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.id, p.id, p.customer_id, i.product, p.at
-         FROM purchases p CROSS JOIN purchase_items i ON i.purchase_id = p.id
-         WHERE p.at >= ?2 AND p.at < ?3 AND i.warranty_months = ?1",
-    )?;
-    let rows = stmt.query_map(params![months, from, to], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    // (SQLite keeps that order for a CROSS JOIN; PostgreSQL plans its own.)
+    let join = match conn {
+        Conn::Lite(_) => "CROSS JOIN",
+        Conn::Pg(_) => "JOIN",
+    };
+    super::rows(
+        conn,
+        &format!(
+            "SELECT i.id, p.id, p.customer_id, i.product, p.at
+             FROM purchases p {join} purchase_items i ON i.purchase_id = p.id
+             WHERE p.at >= ?2 AND p.at < ?3 AND i.warranty_months = ?1 ORDER BY i.id"
+        ),
+        &[&i64::from(months), &from, &to],
+    )
 }
 
 /// (customer, first purchase, last purchase, visits) of repeat customers last seen before `before`.
-pub fn lapsing_candidates(conn: &Connection, before: i64) -> Result<Vec<(i64, i64, i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn lapsing_candidates<'a>(
+    conn: impl Into<Conn<'a>>,
+    before: i64,
+) -> Result<Vec<(i64, i64, i64, i64)>> {
+    super::rows(
+        conn.into(),
         "SELECT id, first_purchase_at, last_purchase_at, visits FROM customers
-         WHERE last_purchase_at < ?1 AND visits >= 2 AND archived_at IS NULL",
-    )?;
-    let rows = stmt.query_map([before], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+         WHERE last_purchase_at < ?1 AND visits >= 2 AND archived_at IS NULL ORDER BY id",
+        &[&before],
+    )
 }
 
 /// (customer, details confirmed at) for confirmations in [from, to).
-pub fn confirmed_between(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn confirmed_between<'a>(
+    conn: impl Into<Conn<'a>>,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64)>> {
+    super::rows(
+        conn.into(),
         "SELECT id, coalesce(details_confirmed_at, created_at) FROM customers
          WHERE coalesce(details_confirmed_at, created_at) >= ?1
-           AND coalesce(details_confirmed_at, created_at) < ?2 AND archived_at IS NULL",
-    )?;
-    let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+           AND coalesce(details_confirmed_at, created_at) < ?2 AND archived_at IS NULL
+         ORDER BY id",
+        &[&from, &to],
+    )
 }

@@ -339,6 +339,16 @@ impl Store {
         }
     }
 
+    /// `f` with each of its statements committed on its own on a server (no transaction
+    /// around them, so no row it touches stays held), for idempotent bulk work that counters
+    /// must not wait behind; on a shop's file, one immediate transaction as [`Store::write`].
+    pub(crate) fn each_committed<T>(&self, f: impl FnOnce(db::Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Lite(_) => self.write(|c| f(db::Conn::Lite(c))),
+            Engine::Server(link) => f(db::Conn::Pg(&link_lock(link))),
+        }
+    }
+
     /// [`Store::write`] for one long bulk write, with a page cache of `cache_kib` for its
     /// duration (put back after, whatever the outcome).
     pub(crate) fn write_bulk<T>(

@@ -2930,3 +2930,70 @@ fn the_daily_loyalty_work_on_a_server_matches_the_file_and_runs_beside_sales() {
         .collect();
     assert!(failed.is_empty(), "{failed:?}");
 }
+
+/// The reminders the rules call for, made on a server as on the file (thank-yous,
+/// check-ins, birthdays, warranties, win-backs, stale details); two counters' passes at
+/// once make each one once, and Today then reads the same on both.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_rules_reminders_are_made_alike_on_a_server_and_once_by_two_counters() {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(300, 2400, 6, &mut |_, _| {}).unwrap();
+    let twin_dir = tempfile::tempdir().unwrap();
+    let twin = Store::open(&twin_dir.path().join("khachquen.db")).unwrap();
+    twin.create_demo(300, 2400, 6, &mut |_, _| {}).unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let (a, b) = (
+        file.generate_reminders(None).unwrap(),
+        server.generate_reminders(None).unwrap(),
+    );
+    assert_eq!(
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
+    assert!(a.total > 0, "{a:?}");
+    let today = |s: &Store| {
+        let mut v = serde_json::to_value(s.today(None, 200).unwrap()).unwrap();
+        // When each engine made a reminder differs by the moment it ran.
+        for g in ["overdue", "today", "week"] {
+            for row in v[g]["rows"].as_array_mut().unwrap() {
+                row.as_object_mut().unwrap().remove("created_at");
+            }
+        }
+        v
+    };
+    let (x, y) = (today(&file), today(&server));
+    assert!(x == y, "Today differs:\n{x}\n{y}");
+
+    let url = scratch_db();
+    twin.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let made: i64 = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let url = &url;
+                sc.spawn(move || {
+                    Store::open_server(url)
+                        .unwrap()
+                        .generate_reminders(None)
+                        .unwrap()
+                        .total
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(made, a.total, "each reminder made once between the two");
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM reminders WHERE rule_key IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, a.total);
+}
