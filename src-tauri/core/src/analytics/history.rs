@@ -147,7 +147,13 @@ pub(crate) fn forget_ledger(s: &Store) {
 /// The ledger up to now that the reports and the score refresh read: the one kept from the
 /// last read while nothing has been committed since and no purchase dated after it has
 /// come due, else a fresh one (the old one let go first, so two never sit in memory).
-pub(crate) fn ledger(s: &Store, conn: &Connection, now: i64) -> Result<Arc<Ledger>> {
+pub(crate) fn ledger(s: &Store, conn: db::Conn, now: i64) -> Result<Arc<Ledger>> {
+    let conn = match conn {
+        db::Conn::Lite(c) => c,
+        // A server's reports read in a snapshot of their own link and keep nothing between
+        // reports: what another counter committed meanwhile has no stamp here to tell.
+        pg => return Ok(Arc::new(Ledger::load(pg, now, true)?)),
+    };
     let stamp = Stamp {
         changes: db::analytics::change_stamp(conn)?,
         tz: crate::store::settings::timezone(conn)?,
@@ -408,7 +414,8 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn read(conn: &Connection, until: i64) -> Result<Inputs> {
+    fn read<'a>(conn: impl Into<db::Conn<'a>>, until: i64) -> Result<Inputs> {
+        let conn = conn.into();
         let tz = crate::store::settings::timezone(conn)?;
         let days = match db::analytics::purchase_span(conn, until)? {
             Some((lo, hi)) => Days::new(tz, lo, hi),
@@ -482,12 +489,16 @@ impl Ledger {
     /// One scan of the purchases up to `until`, in (customer, time, id) order by the
     /// covering index; rows met out of that order (a stored order the index does not give)
     /// are put in order after, in place, by a stable counting sort on the customer.
-    pub fn load(conn: &Connection, until: i64, with_staff: bool) -> Result<Ledger> {
+    pub fn load<'a>(conn: impl Into<db::Conn<'a>>, until: i64, with_staff: bool) -> Result<Ledger> {
+        let conn = conn.into();
         let inputs = Inputs::read(conn, until)?;
         let loader = inputs.loader(16);
         drop(inputs);
-        let (part, staff) =
-            db::analytics::each_purchase(conn, until, with_staff, .., loader)?.finish();
+        let (part, staff) = match conn {
+            db::Conn::Lite(c) => db::analytics::each_purchase(c, until, with_staff, .., loader)?,
+            db::Conn::Pg(p) => db::analytics::each_purchase_pg(p, until, with_staff, loader)?,
+        }
+        .finish();
         Ok(Ledger {
             parts: vec![part],
             staff,

@@ -11,7 +11,6 @@ use crate::store::Store;
 use crate::{money, time};
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -479,7 +478,7 @@ pub(crate) fn staff(
 /// time zone and the currency's decimals. Read on the report connection, held by `conn`.
 fn load(
     s: &Store,
-    conn: &Connection,
+    conn: db::Conn,
     inactive_days: Option<i64>,
     now: i64,
 ) -> Result<(Arc<Ledger>, Rules, Tz, u32)> {
@@ -501,27 +500,29 @@ impl Store {
         self.require(Perm::View)?;
         let period = Period::parse(period)?;
         let now = time::now();
-        let conn = self.report_reader()?;
-        let (l, r, tz, _) = load(self, &conn, inactive_days, now)?;
-        let sp = span(tz, range)?;
-        Ok(churn(&l, r.inactive_days, tz, &sp, period, now))
+        self.report_read(|conn| {
+            let (l, r, tz, _) = load(self, conn, inactive_days, now)?;
+            let sp = span(tz, range)?;
+            Ok(churn(&l, r.inactive_days, tz, &sp, period, now))
+        })
     }
 
     pub fn report_cohorts(&self, range: &Range) -> Result<CohortReport> {
         self.require(Perm::View)?;
-        let conn = self.report_reader()?;
-        let (l, _, tz, _) = load(self, &conn, None, time::now())?;
-        Ok(cohorts(&l, &span(tz, range)?))
+        self.report_read(|conn| {
+            let (l, _, tz, _) = load(self, conn, None, time::now())?;
+            Ok(cohorts(&l, &span(tz, range)?))
+        })
     }
 
     /// Without the shop's money figures for one who may not see them (a cashier): the
     /// rule is core's, so no window or script can show what the answer never held.
     pub fn report_summary(&self, range: &Range) -> Result<Summary> {
         self.require(Perm::View)?;
-        let conn = self.report_reader()?;
-        let (l, r, tz, exp) = load(self, &conn, None, time::now())?;
-        let mut s = summary(&l, r.inactive_days, &span(tz, range)?, exp);
-        drop(conn);
+        let mut s = self.report_read(|conn| {
+            let (l, r, tz, exp) = load(self, conn, None, time::now())?;
+            Ok(summary(&l, r.inactive_days, &span(tz, range)?, exp))
+        })?;
         if !self.may(Perm::ShopRevenue)? {
             s.hide_revenue();
         }
@@ -558,10 +559,11 @@ impl Store {
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {
         self.require(Perm::StaffReports)?;
-        let conn = self.report_reader()?;
-        let (l, r, tz, exp) = load(self, &conn, None, time::now())?;
-        let sp = span(tz, range)?;
-        let done = db::analytics::reminders_done_by(&conn, sp.start, sp.end)?;
-        Ok(staff(&l, r.inactive_days, &sp, exp, &done))
+        self.report_read(|conn| {
+            let (l, r, tz, exp) = load(self, conn, None, time::now())?;
+            let sp = span(tz, range)?;
+            let done = db::analytics::reminders_done_by(conn, sp.start, sp.end)?;
+            Ok(staff(&l, r.inactive_days, &sp, exp, &done))
+        })
     }
 }

@@ -613,7 +613,7 @@ impl Store {
             let tz = timezone(&conn)?;
             let exp = currency(&conn)?.1;
             // The reports' kept ledger when it still holds; a fresh one is kept for them.
-            let h = history::ledger(self, &conn, now)?.history(r.inactive_days);
+            let h = history::ledger(self, (&conn).into(), now)?.history(r.inactive_days);
             let referrals = db::analytics::referral_counts(&conn)?;
             let nps = db::analytics::latest_nps(&conn)?;
             let (rows, fit) = compute(&h, tz, exp, now, r.horizon_days, &referrals, &nps);

@@ -104,6 +104,34 @@ pub fn each_purchase<S: PurchaseSink + 'static>(
     sink.ok_or_else(|| rusqlite::Error::UserFunctionError("scan lost its sink".into()).into())
 }
 
+/// [`each_purchase`] on a server: the rows streamed in (customer, time, id) order, every
+/// customer at once (a server has no second scan to split with).
+pub fn each_purchase_pg<S: PurchaseSink>(
+    link: &super::pg::Link,
+    until: i64,
+    with_staff: bool,
+    mut sink: S,
+) -> Result<S> {
+    let staff = if with_staff { "staff" } else { "NULL::text" };
+    let sql = format!(
+        "SELECT id, customer_id, at, total_minor, {staff} FROM purchases WHERE at <= $1
+         ORDER BY customer_id, at, id"
+    );
+    link.with(|c| {
+        c.for_each(&sql, &[&until], |r| {
+            let staff: Option<&str> = r.get(4);
+            sink.row(
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                staff.unwrap_or("").trim(),
+            )
+        })
+    })?;
+    Ok(sink)
+}
+
 /// The customer id halfway between the lowest and highest that bought (two index seeks):
 /// where two scans split the purchases. None with fewer than two such customers.
 pub fn middle_customer(conn: &Connection) -> Result<Option<i64>> {
@@ -152,7 +180,19 @@ pub fn end_read(conn: &Connection) {
 }
 
 /// (purchase id, amount refunded), by purchase id.
-pub fn refunded(conn: &Connection) -> Result<Vec<(i64, i64)>> {
+pub fn refunded<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Vec<(i64, i64)>> {
+    let conn = match conn.into() {
+        super::Conn::Lite(c) => c,
+        // PostgreSQL sums BIGINTs as NUMERIC: cast back, whole.
+        pg => {
+            return super::rows(
+                pg,
+                "SELECT purchase_id, sum(amount_minor)::bigint FROM refunds
+                 GROUP BY purchase_id ORDER BY purchase_id",
+                &[],
+            )
+        }
+    };
     let mut stmt = conn.prepare(
         "SELECT purchase_id, total(amount_minor) FROM refunds
          GROUP BY purchase_id ORDER BY purchase_id",
@@ -164,12 +204,16 @@ pub fn refunded(conn: &Connection) -> Result<Vec<(i64, i64)>> {
 }
 
 /// The first and last purchase times up to `until` (an index lookup each).
-pub fn purchase_span(conn: &Connection, until: i64) -> Result<Option<(i64, i64)>> {
-    let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
+pub fn purchase_span<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    until: i64,
+) -> Result<Option<(i64, i64)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = super::first(
+        conn.into(),
         "SELECT (SELECT min(at) FROM purchases), (SELECT max(at) FROM purchases WHERE at <= ?1)",
-        [until],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+        &[&until],
+    )?
+    .unwrap_or((None, None));
     Ok(lo.zip(hi).filter(|(lo, hi)| lo <= hi))
 }
 
@@ -184,13 +228,14 @@ pub fn next_purchase_after(conn: &Connection, until: i64) -> Result<Option<i64>>
 
 /// How many purchase and customer rows there can be at most (from the row ids, at once):
 /// what to reserve before a scan.
-pub fn row_bounds(conn: &Connection) -> Result<(usize, usize)> {
-    let (p, c): (Option<i64>, Option<i64>) = conn.query_row(
+pub fn row_bounds<'a>(conn: impl Into<super::Conn<'a>>) -> Result<(usize, usize)> {
+    let (p, c): (Option<i64>, Option<i64>) = super::first(
+        conn.into(),
         "SELECT (SELECT max(id) - min(id) + 1 FROM purchases),
                 (SELECT max(id) - min(id) + 1 FROM customers)",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+        &[],
+    )?
+    .unwrap_or((None, None));
     let size = |n: Option<i64>| usize::try_from(n.unwrap_or(0).clamp(0, 1 << 28)).unwrap_or(0);
     Ok((size(p), size(c)))
 }
@@ -226,7 +271,18 @@ pub fn customer_counts(conn: &Connection) -> Result<(i64, i64)> {
 
 /// Ids of archived customers, whom the reports leave out (from an index that holds
 /// `archived_at`: a tenth of the table's pages).
-pub fn archived_ids(conn: &Connection) -> Result<Vec<i64>> {
+pub fn archived_ids<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Vec<i64>> {
+    let conn = match conn.into() {
+        super::Conn::Lite(c) => c,
+        pg => {
+            let ids: Vec<(i64,)> = super::rows(
+                pg,
+                "SELECT id FROM customers WHERE archived_at IS NOT NULL",
+                &[],
+            )?;
+            return Ok(ids.into_iter().map(|(id,)| id).collect());
+        }
+    };
     let mut stmt = conn.prepare(
         "SELECT id FROM customers INDEXED BY customers_last_purchase WHERE archived_at IS NOT NULL",
     )?;
@@ -256,13 +312,18 @@ pub fn latest_nps(conn: &Connection) -> Result<HashMap<i64, i64>> {
 }
 
 /// Reminders marked done in [from, to], by who closed them.
-pub fn reminders_done_by(conn: &Connection, from: i64, to: i64) -> Result<HashMap<String, i64>> {
-    let mut stmt = conn.prepare(
+pub fn reminders_done_by<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    from: i64,
+    to: i64,
+) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = super::rows(
+        conn.into(),
         "SELECT coalesce(trim(closed_by), ''), count(*) FROM reminders
          WHERE status = 'done' AND closed_at >= ?1 AND closed_at <= ?2 GROUP BY 1",
+        &[&from, &to],
     )?;
-    let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
 /// One customer's stored scores.

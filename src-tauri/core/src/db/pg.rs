@@ -212,6 +212,20 @@ impl Link {
         Ok(v)
     }
 
+    /// `f` in one read-only REPEATABLE READ transaction: a report's several queries see one
+    /// state while counters keep committing, and hold no lock a bill would wait for.
+    pub fn snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.in_tx.get() {
+            return Err(CoreError::Internal("nested server transaction".into()));
+        }
+        self.with(|c| c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
+        let out = f();
+        if self.with(|c| c.batch_execute("COMMIT")).is_err() {
+            *self.client.borrow_mut() = None;
+        }
+        out
+    }
+
     /// Whether a transaction is open on the link (writes must be inside one).
     pub fn in_transaction(&self) -> bool {
         self.in_tx.get()
@@ -313,6 +327,23 @@ impl Session {
 
     pub fn batch_execute(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
         self.client.batch_execute(sql)
+    }
+
+    /// Each row of a query as it arrives, without holding them all: a report's scan of
+    /// millions of purchases.
+    pub fn for_each(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+        mut f: impl FnMut(&postgres::Row),
+    ) -> std::result::Result<(), postgres::Error> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let s = self.statement(sql)?;
+        let mut rows = self.client.query_raw(&s, params.iter().copied())?;
+        while let Some(r) = rows.next()? {
+            f(&r);
+        }
+        Ok(())
     }
 }
 

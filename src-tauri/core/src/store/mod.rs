@@ -21,6 +21,9 @@ pub struct Store {
     pub(crate) session: Mutex<session::Session>,
     /// What the reports loaded last (analytics::history::Cached), kept for the next one.
     pub(crate) report_memo: Memo,
+    /// On a server, the reports' own link (opened at the first report): a report's scan
+    /// never holds the link a counter's bill goes through.
+    server_reports: Mutex<Option<db::pg::Link>>,
 }
 
 /// Where the shop's data lives: its own SQLite file (the default), or a PostgreSQL server
@@ -204,6 +207,7 @@ impl Store {
             engine: Engine::Lite(lite),
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
+            server_reports: Mutex::new(None),
         }
     }
 
@@ -231,6 +235,7 @@ impl Store {
             engine: Engine::Server(Mutex::new(link)),
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
+            server_reports: Mutex::new(None),
         })
     }
 
@@ -247,6 +252,7 @@ impl Store {
             engine: Engine::Server(Mutex::new(db::pg::Link::open(server)?)),
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
+            server_reports: Mutex::new(None),
         };
         again.set_counter(self.counter().as_deref())?;
         again.set_interface(self.session.lock().unwrap_or_else(|p| p.into_inner()).via);
@@ -297,6 +303,28 @@ impl Store {
     pub(crate) fn reader(&self) -> Result<MutexGuard<'_, Connection>> {
         let l = self.sqlite()?;
         Ok(lock(l.reader.as_ref().unwrap_or(&l.writer)))
+    }
+
+    /// `f` on the reports' connection: SQLite's report reader (see [`Store::report_reader`]),
+    /// or on a server the reports' own link, in one read-only snapshot.
+    pub(crate) fn report_read<T>(&self, f: impl FnOnce(db::Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Lite(_) => f(db::Conn::Lite(&*self.report_reader()?)),
+            Engine::Server(link) => {
+                let mut slot = self
+                    .server_reports
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                if slot.is_none() {
+                    let server = link_lock(link).server().clone();
+                    *slot = Some(db::pg::Link::open(server)?);
+                }
+                let Some(reports) = slot.as_ref() else {
+                    return Err(CoreError::Internal("no report link".into()));
+                };
+                reports.snapshot(|| f(db::Conn::Pg(reports)))
+            }
+        }
     }
 
     /// The reports' own reader (the writer's connection for an in-memory store).

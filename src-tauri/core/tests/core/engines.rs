@@ -2997,3 +2997,77 @@ fn the_rules_reminders_are_made_alike_on_a_server_and_once_by_two_counters() {
         .get(0);
     assert_eq!(n, a.total);
 }
+
+/// The Reports screen's overview, churn, cohorts and staff reports on a server read what
+/// they read on the file; on a counter's own store they run on a link of their own, so its
+/// bills keep going while the reports are worked out.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_shop_reports_read_alike_on_a_server_beside_the_counters_bills() {
+    use khachquen_core::analytics::reports::Range;
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(400, 3000, 8, &mut |_, _| {}).unwrap();
+    file.archive_customer(9).unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let ranges = [
+        Range::default(),
+        Range {
+            from: Some("2025-01-01".into()),
+            to: Some("2025-12-31".into()),
+        },
+    ];
+    for range in &ranges {
+        let both = |f: &dyn Fn(&Store) -> serde_json::Value| (f(&file), f(&server));
+        for (what, (a, b)) in [
+            (
+                "summary",
+                both(&|s| serde_json::to_value(s.report_summary(range).unwrap()).unwrap()),
+            ),
+            (
+                "churn",
+                both(&|s| {
+                    serde_json::to_value(s.report_churn("month", range, None).unwrap()).unwrap()
+                }),
+            ),
+            (
+                "cohorts",
+                both(&|s| serde_json::to_value(s.report_cohorts(range).unwrap()).unwrap()),
+            ),
+            (
+                "staff",
+                both(&|s| serde_json::to_value(s.report_staff(range).unwrap()).unwrap()),
+            ),
+        ] {
+            assert!(a == b, "{what} differs for {range:?}:\n{a}\n{b}");
+        }
+    }
+    let s = server.report_summary(&ranges[0]).unwrap();
+    assert!(s.customers > 0 && s.purchases > 0, "{s:?}");
+
+    // One counter's store: reports on one thread, its bills on another, both through.
+    std::thread::scope(|sc| {
+        sc.spawn(|| {
+            for _ in 0..10 {
+                server.report_summary(&ranges[0]).unwrap();
+                server
+                    .report_churn("quarter", &ranges[0], Some(60))
+                    .unwrap();
+            }
+        });
+        for i in 0..40 {
+            server
+                .add_purchase(PurchaseInput {
+                    customer_id: 10 + i % 300,
+                    amount: "200000".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+    });
+    assert!(server.audit_verify().unwrap().ok);
+}
