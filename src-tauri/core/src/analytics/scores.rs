@@ -607,20 +607,19 @@ impl Store {
         self.require(Perm::Maintenance)?;
         let started = Instant::now();
         let now = time::now();
-        let (rows, fit, changes) = {
-            let conn = self.report_reader()?;
-            let r = rules(&conn)?;
-            let tz = timezone(&conn)?;
-            let exp = currency(&conn)?.1;
+        let (rows, fit, changes) = self.report_read(|conn| {
+            let r = rules(conn)?;
+            let tz = timezone(conn)?;
+            let exp = currency(conn)?.1;
             // The reports' kept ledger when it still holds; a fresh one is kept for them.
-            let h = history::ledger(self, (&conn).into(), now)?.history(r.inactive_days);
-            let referrals = db::analytics::referral_counts(&conn)?;
-            let nps = db::analytics::latest_nps(&conn)?;
+            let h = history::ledger(self, conn, now)?.history(r.inactive_days);
+            let referrals = db::analytics::referral_counts(conn)?;
+            let nps = db::analytics::latest_nps(conn)?;
             let (rows, fit) = compute(&h, tz, exp, now, r.horizon_days, &referrals, &nps);
             drop(h);
-            let changes = db::analytics::score_changes(&conn, &rows)?;
-            (rows, fit, changes)
-        };
+            let changes = db::analytics::score_changes(conn, &rows)?;
+            Ok((rows, fit, changes))
+        })?;
         // The writes below date the kept ledger whatever they change: free it now.
         history::forget_ledger(self);
         // Unchanged rows are left alone; changed ones whose indexed values held are updated
@@ -629,16 +628,16 @@ impl Store {
         let update: Vec<&ScoreRow> = changes.update.iter().map(|&i| &rows[i]).collect();
         let gone = changes.gone;
         for chunk in upsert.chunks(WRITE_CHUNK) {
-            self.write_bulk(WRITE_CACHE_KIB, |conn| {
+            self.write_bulk_any(WRITE_CACHE_KIB, |conn| {
                 db::analytics::put_scores(conn, chunk)
             })?;
         }
         for chunk in update.chunks(WRITE_CHUNK) {
-            self.write_bulk(WRITE_CACHE_KIB, |conn| {
+            self.write_bulk_any(WRITE_CACHE_KIB, |conn| {
                 db::analytics::update_score_values(conn, chunk)
             })?;
         }
-        self.write(|conn| {
+        self.write_any(|conn| {
             db::analytics::delete_scores(conn, &gone)?;
             db::analytics::set_scores_computed_at(conn, now)
         })?;
@@ -663,7 +662,7 @@ impl Store {
     }
 
     /// When the scores were computed and whether that is too long ago (or never).
-    fn scores_age(&self, conn: &rusqlite::Connection) -> Result<(Option<i64>, bool)> {
+    fn scores_age(&self, conn: db::Conn) -> Result<(Option<i64>, bool)> {
         let at = db::analytics::computed_at(conn)?;
         Ok((at, is_stale(at, time::now())))
     }
@@ -683,7 +682,7 @@ impl Store {
     /// for it. None when the scores were fresh or a refresh was already running.
     pub fn refresh_stale_scores(&self) -> Result<Option<RefreshReport>> {
         self.require(Perm::View)?;
-        if !self.scores_age(&*self.report_reader()?)?.1 {
+        if !self.report_read(|c| self.scores_age(c))?.1 {
             return Ok(None);
         }
         self.refresh_once()
@@ -694,7 +693,7 @@ impl Store {
     /// are shown as they are (with their time and a note), as in the window.
     pub fn ensure_scores(&self) -> Result<()> {
         self.require(Perm::View)?;
-        if self.scores_age(&*self.report_reader()?)?.0.is_none() {
+        if self.report_read(|c| self.scores_age(c))?.0.is_none() {
             self.refresh_once()?;
         }
         Ok(())
@@ -703,25 +702,27 @@ impl Store {
     /// Customers flagged at risk, those who spent most first.
     pub fn at_risk_customers(&self, limit: u32) -> Result<Vec<crate::model::CustomerRow>> {
         self.require(Perm::View)?;
-        let conn = self.report_reader()?;
-        let exp = currency(&conn)?.1;
-        let ids = db::analytics::at_risk_ids(&conn, limit.clamp(1, 1000))?;
-        db::customers::rows(&conn, &ids, exp)
+        self.report_read(|conn| {
+            let exp = currency(conn)?.1;
+            let ids = db::analytics::at_risk_ids(conn, limit.clamp(1, 1000))?;
+            db::customers::rows(conn, &ids, exp)
+        })
     }
 
     pub fn customer_scores(&self, id: i64) -> Result<Option<Scores>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let exp = currency(&conn)?.1;
-        let Some(mut row) = db::analytics::score(&conn, id)? else {
-            return Ok(None);
-        };
-        // A row a refresh found unchanged keeps the time it was written; it is as current
-        // as that refresh.
-        if let Some(at) = db::analytics::computed_at(&conn)? {
-            row.computed_at = row.computed_at.max(at);
-        }
-        Ok(Some(row.view(exp)))
+        self.read(|conn| {
+            let exp = currency(conn)?.1;
+            let Some(mut row) = db::analytics::score(conn, id)? else {
+                return Ok(None);
+            };
+            // A row a refresh found unchanged keeps the time it was written; it is as
+            // current as that refresh.
+            if let Some(at) = db::analytics::computed_at(conn)? {
+                row.computed_at = row.computed_at.max(at);
+            }
+            Ok(Some(row.view(exp)))
+        })
     }
 
     /// The RFM grid from the stored scores, at once: stale scores come with `stale` set
@@ -732,13 +733,18 @@ impl Store {
         // Asked before the report connection is held: may() reads, and in memory both
         // readers are the one writer connection.
         let revenue = self.may(Perm::ShopRevenue)?;
-        let conn = self.report_reader()?;
-        let exp = currency(&conn)?.1;
+        let (exp, cells, (at, stale)) = self.report_read(|conn| {
+            Ok((
+                currency(conn)?.1,
+                db::analytics::rfm_cells(conn)?,
+                self.scores_age(conn)?,
+            ))
+        })?;
         // One pass over the scores: the segment is a function of (r, f), so the grid's
         // cells carry the segments' counts and revenue too.
         let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
         let mut totals: BTreeMap<&'static str, (i64, i64)> = BTreeMap::new();
-        for (r, f, n, spent) in db::analytics::rfm_cells(&conn)? {
+        for (r, f, n, spent) in cells {
             *counts.entry((r, f)).or_default() += n;
             let t = totals.entry(segment(r, f)).or_default();
             t.0 += n;
@@ -765,7 +771,6 @@ impl Store {
                 }
             })
             .collect();
-        let (at, stale) = self.scores_age(&conn)?;
         Ok(RfmReport {
             computed_at: at.map(time::from_unix),
             stale,
@@ -778,11 +783,15 @@ impl Store {
     /// Customers per stage from the stored scores, at once (see [`Store::report_rfm`]).
     pub fn report_lifecycle(&self) -> Result<LifecycleReport> {
         self.require(Perm::View)?;
-        let conn = self.report_reader()?;
-        let counts: HashMap<String, i64> =
-            db::analytics::stage_counts(&conn)?.into_iter().collect();
-        let (_, never) = db::analytics::customer_counts(&conn)?;
-        let (at, stale) = self.scores_age(&conn)?;
+        let (counts, never, (at, stale)) = self.report_read(|conn| {
+            let counts: HashMap<String, i64> =
+                db::analytics::stage_counts(conn)?.into_iter().collect();
+            Ok((
+                counts,
+                db::analytics::customer_counts(conn)?.1,
+                self.scores_age(conn)?,
+            ))
+        })?;
         Ok(LifecycleReport {
             computed_at: at.map(time::from_unix),
             stale,

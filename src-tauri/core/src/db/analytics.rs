@@ -261,12 +261,14 @@ pub fn change_stamp(conn: &Connection) -> Result<(i64, i64)> {
 }
 
 /// Active customers (not archived), and how many have never bought.
-pub fn customer_counts(conn: &Connection) -> Result<(i64, i64)> {
-    Ok(conn.query_row(
-        "SELECT count(*), coalesce(sum(visits = 0), 0) FROM customers WHERE archived_at IS NULL",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+pub fn customer_counts<'a>(conn: impl Into<super::Conn<'a>>) -> Result<(i64, i64)> {
+    Ok(super::first(
+        conn.into(),
+        "SELECT count(*), count(*) FILTER (WHERE visits = 0) FROM customers
+         WHERE archived_at IS NULL",
+        &[],
+    )?
+    .unwrap_or((0, 0)))
 }
 
 /// Ids of archived customers, whom the reports leave out (from an index that holds
@@ -291,24 +293,26 @@ pub fn archived_ids<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Vec<i64>> {
 }
 
 /// How many customers each customer referred.
-pub fn referral_counts(conn: &Connection) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare(
+pub fn referral_counts<'a>(conn: impl Into<super::Conn<'a>>) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = super::rows(
+        conn.into(),
         "SELECT referred_by, count(*) FROM customers
          WHERE referred_by IS NOT NULL AND merged_into IS NULL GROUP BY referred_by",
+        &[],
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
 /// Each customer's latest NPS score.
-pub fn latest_nps(conn: &Connection) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare(
+pub fn latest_nps<'a>(conn: impl Into<super::Conn<'a>>) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = super::rows(
+        conn.into(),
         "SELECT customer_id, score FROM surveys s WHERE kind = 'nps' AND id = (
              SELECT id FROM surveys WHERE customer_id = s.customer_id AND kind = 'nps'
              ORDER BY at DESC, id DESC LIMIT 1)",
+        &[],
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
 /// Reminders marked done in [from, to], by who closed them.
@@ -397,17 +401,57 @@ fn score_from(r: &impl super::Row) -> crate::error::Result<ScoreRow> {
 }
 
 /// Drop these customers' scores (they no longer qualify).
-pub fn delete_scores(conn: &Connection, ids: &[i64]) -> Result<()> {
-    let mut stmt = conn.prepare_cached("DELETE FROM customer_scores WHERE customer_id = ?1")?;
+pub fn delete_scores<'a>(conn: impl Into<super::Conn<'a>>, ids: &[i64]) -> Result<()> {
+    let conn = conn.into();
     for id in ids {
-        stmt.execute([id])?;
+        super::execute(
+            conn,
+            "DELETE FROM customer_scores WHERE customer_id = ?1",
+            &[id],
+        )?;
     }
     Ok(())
 }
 
 /// Insert new rows, or rewrite every column of rows whose segment, stage or at-risk flag
 /// changed (the others go through [`update_score_values`]).
-pub fn put_scores(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
+pub fn put_scores<'a>(conn: impl Into<super::Conn<'a>>, rows: &[&ScoreRow]) -> Result<()> {
+    let conn = match conn.into() {
+        super::Conn::Lite(c) => c,
+        pg => {
+            for s in rows {
+                super::execute(
+                    pg,
+                    &format!(
+                        "INSERT INTO customer_scores ({SCORE_COLS})
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                         ON CONFLICT (customer_id) DO UPDATE SET r = ?2, f = ?3, m = ?4,
+                             segment = ?5, stage = ?6, p_alive = ?7, expected_purchases = ?8,
+                             expected_spend_minor = ?9, clv_minor = ?10, at_risk = ?11,
+                             next_visit = ?12, monetary_minor = ?13, computed_at = ?14"
+                    ),
+                    &[
+                        &s.customer_id,
+                        &s.r,
+                        &s.f,
+                        &s.m,
+                        &s.segment.as_ref(),
+                        &s.stage.as_ref(),
+                        &s.p_alive,
+                        &s.expected_purchases,
+                        &s.expected_spend_minor,
+                        &s.clv_minor,
+                        // Stored as a number on a server (at_risk BIGINT).
+                        &i64::from(s.at_risk),
+                        &s.next_visit,
+                        &s.monetary_minor,
+                        &s.computed_at,
+                    ],
+                )?;
+            }
+            return Ok(());
+        }
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "INSERT INTO customer_scores ({SCORE_COLS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -440,7 +484,12 @@ pub fn put_scores(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
 /// Update rows in place whose segment, stage and at-risk flag are unchanged: those columns
 /// are left out of the SET, so SQLite leaves their indexes alone (setting an indexed column,
 /// even to its own value, rewrites its index entry: about three times the cost per row).
-pub fn update_score_values(conn: &Connection, rows: &[&ScoreRow]) -> Result<()> {
+pub fn update_score_values<'a>(conn: impl Into<super::Conn<'a>>, rows: &[&ScoreRow]) -> Result<()> {
+    let conn = match conn.into() {
+        super::Conn::Lite(c) => c,
+        // Every value, indexed or not, on a server: [`put_scores`] writes the whole row.
+        pg => return put_scores(pg, rows),
+    };
     let mut stmt = conn.prepare_cached(
         "UPDATE customer_scores SET r = ?2, f = ?3, m = ?4, p_alive = ?5,
              expected_purchases = ?6, expected_spend_minor = ?7, clv_minor = ?8,
@@ -477,7 +526,14 @@ pub struct ScoreChanges {
 
 /// Compare `rows` with the stored scores, value by value (not the time they were computed),
 /// in one walk of the table in customer order beside the rows in the same order.
-pub fn score_changes(conn: &Connection, rows: &[ScoreRow]) -> Result<ScoreChanges> {
+pub fn score_changes<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    rows: &[ScoreRow],
+) -> Result<ScoreChanges> {
+    let conn = match conn.into() {
+        super::Conn::Lite(c) => c,
+        pg => return score_changes_pg(pg, rows),
+    };
     let mut order: Vec<usize> = (0..rows.len()).collect();
     if !rows.windows(2).all(|w| w[0].customer_id < w[1].customer_id) {
         order.sort_by_key(|&i| rows[i].customer_id);
@@ -531,11 +587,70 @@ pub fn score_changes(conn: &Connection, rows: &[ScoreRow]) -> Result<ScoreChange
     Ok(out)
 }
 
+/// [`score_changes`] on a server: the stored rows read whole (a server's shop of a million
+/// customers holds them in about 150 MB for the comparison), then compared the same way.
+fn score_changes_pg(conn: super::Conn, rows: &[ScoreRow]) -> Result<ScoreChanges> {
+    let stored: Vec<StoredScore> = super::rows(
+        conn,
+        &format!("SELECT {SCORE_COLS_PG} FROM customer_scores ORDER BY customer_id"),
+        &[],
+    )?;
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| rows[i].customer_id);
+    let mut out = ScoreChanges::default();
+    let mut next = order.iter().copied().peekable();
+    let bits = |v: Option<f64>| v.map(f64::to_bits);
+    for StoredScore(s) in stored {
+        while let Some(&i) = next.peek() {
+            if rows[i].customer_id >= s.customer_id {
+                break;
+            }
+            out.upsert.push(i);
+            next.next();
+        }
+        let Some(&i) = next
+            .peek()
+            .filter(|&&i| rows[i].customer_id == s.customer_id)
+        else {
+            out.gone.push(s.customer_id);
+            continue;
+        };
+        next.next();
+        let row = &rows[i];
+        if s.segment != row.segment || s.stage != row.stage || s.at_risk != row.at_risk {
+            out.upsert.push(i);
+            continue;
+        }
+        let same = s.r == row.r
+            && s.f == row.f
+            && s.m == row.m
+            && bits(s.p_alive) == bits(row.p_alive)
+            && bits(s.expected_purchases) == bits(row.expected_purchases)
+            && s.expected_spend_minor == row.expected_spend_minor
+            && s.clv_minor == row.clv_minor
+            && s.next_visit == row.next_visit
+            && s.monetary_minor == row.monetary_minor;
+        if !same {
+            out.update.push(i);
+        }
+    }
+    out.upsert.extend(next);
+    Ok(out)
+}
+
+struct StoredScore(ScoreRow);
+
+impl super::Columns for StoredScore {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(StoredScore(score_from(r)?))
+    }
+}
+
 const SCORES_STAMP: &str = "analytics.scores_computed_at";
 
 /// When the scores were last computed as a whole (rows a refresh left unchanged keep the
 /// time they were written).
-pub fn set_scores_computed_at(conn: &Connection, at: i64) -> Result<()> {
+pub fn set_scores_computed_at<'a>(conn: impl Into<super::Conn<'a>>, at: i64) -> Result<()> {
     crate::db::settings::set(conn, SCORES_STAMP, &at.to_string())
 }
 
@@ -572,7 +687,18 @@ pub fn delete_score<'a>(conn: impl Into<super::Conn<'a>>, customer_id: i64) -> R
 /// (r, f, count, total spent) for every (r, f) present, in one scan of the table summed
 /// here (a GROUP BY would sort a million rows, and the segment index would add a lookup
 /// per row for the money).
-pub fn rfm_cells(conn: &Connection) -> Result<Vec<(i64, i64, i64, i64)>> {
+pub fn rfm_cells<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Vec<(i64, i64, i64, i64)>> {
+    let conn = match conn.into() {
+        super::Conn::Lite(c) => c,
+        pg => {
+            return super::rows(
+                pg,
+                "SELECT r, f, count(*), coalesce(sum(monetary_minor), 0)::bigint
+                 FROM customer_scores GROUP BY r, f ORDER BY r, f",
+                &[],
+            )
+        }
+    };
     let mut cells = [[(0i64, 0i64); 6]; 6];
     let mut stmt = conn.prepare("SELECT r, f, monetary_minor FROM customer_scores NOT INDEXED")?;
     let mut rows = stmt.query([])?;
@@ -594,42 +720,47 @@ pub fn rfm_cells(conn: &Connection) -> Result<Vec<(i64, i64, i64, i64)>> {
 }
 
 /// (stage, count).
-pub fn stage_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare("SELECT stage, count(*) FROM customer_scores GROUP BY stage")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn stage_counts<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Vec<(String, i64)>> {
+    super::rows(
+        conn.into(),
+        "SELECT stage, count(*) FROM customer_scores GROUP BY stage",
+        &[],
+    )
 }
 
 /// (code, name) of every customer, for a report over all of them.
-pub fn names(conn: &Connection) -> Result<HashMap<i64, (Option<String>, String)>> {
-    let mut stmt = conn.prepare("SELECT id, code, name FROM customers")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn names<'a>(
+    conn: impl Into<super::Conn<'a>>,
+) -> Result<HashMap<i64, (Option<String>, String)>> {
+    let rows: Vec<(i64, Option<String>, String)> =
+        super::rows(conn.into(), "SELECT id, code, name FROM customers", &[])?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, name)| (id, (code, name)))
+        .collect())
 }
 
 /// When the scores were last computed: the refresh's stamp, or (scores from before the
 /// stamp existed) the newest row's time; None when there are none.
-pub fn computed_at(conn: &Connection) -> Result<Option<i64>> {
+pub fn computed_at<'a>(conn: impl Into<super::Conn<'a>>) -> Result<Option<i64>> {
+    let conn = conn.into();
     let stamp = crate::db::settings::get(conn, SCORES_STAMP)?.and_then(|v| v.parse::<i64>().ok());
     if stamp.is_some() {
         return Ok(stamp);
     }
-    Ok(
-        conn.query_row("SELECT max(computed_at) FROM customer_scores", [], |r| {
-            r.get(0)
-        })?,
-    )
+    super::one(conn, "SELECT max(computed_at) FROM customer_scores", &[])
 }
 
 /// Customers flagged at risk, highest predicted value first.
-pub fn at_risk_ids(conn: &Connection, limit: u32) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
+pub fn at_risk_ids<'a>(conn: impl Into<super::Conn<'a>>, limit: u32) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = super::rows(
+        conn.into(),
         "SELECT s.customer_id FROM customer_scores s JOIN customers c ON c.id = s.customer_id
          WHERE s.at_risk = 1 AND c.archived_at IS NULL
          ORDER BY c.total_minor DESC, s.customer_id LIMIT ?1",
+        &[&i64::from(limit)],
     )?;
-    let rows = stmt.query_map([limit], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// WHERE conditions on `customers c` for the analytics filters of the customer list and the

@@ -394,6 +394,18 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::write_bulk`] on either engine: on a server, a plain transaction.
+    pub(crate) fn write_bulk_any<T>(
+        &self,
+        cache_kib: i64,
+        f: impl FnOnce(db::Conn<'_>) -> Result<T>,
+    ) -> Result<T> {
+        match &self.engine {
+            Engine::Lite(_) => self.write_bulk(cache_kib, |c| f(db::Conn::Lite(c))),
+            Engine::Server(_) => self.write_any(f),
+        }
+    }
+
     /// After a transaction committed on the writer outside [`Store::write`] (a restore that
     /// records its entry in the swap's own transaction): let the audit anchor follow.
     pub(crate) fn audit_committed(&self, conn: &Connection) {

@@ -3071,3 +3071,56 @@ fn the_shop_reports_read_alike_on_a_server_beside_the_counters_bills() {
     });
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// The scores behind the RFM grid, the lifecycle and the at-risk list, refreshed on a
+/// server, are the file's: the same fit and every customer's same segment, stage, chance of
+/// being alive and value; refreshed again, nothing is rewritten.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_scores_refresh_alike_on_a_server() {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(400, 3200, 12, &mut |_, _| {}).unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    assert!(server.report_rfm().unwrap().computed_at.is_none());
+    let (a, b) = (
+        file.refresh_analytics().unwrap(),
+        server.refresh_analytics().unwrap(),
+    );
+    assert_eq!((a.customers, a.written), (b.customers, b.written));
+    assert!(a.customers > 0 && a.fit.is_some(), "{a:?}");
+    assert_eq!(
+        serde_json::to_value(a.fit).unwrap(),
+        serde_json::to_value(b.fit).unwrap()
+    );
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().map(|o| o.remove("computed_at"));
+        v
+    };
+    let both = |f: &dyn Fn(&Store) -> serde_json::Value| (strip(f(&file)), strip(f(&server)));
+    for (what, (x, y)) in [
+        (
+            "rfm",
+            both(&|s| serde_json::to_value(s.report_rfm().unwrap()).unwrap()),
+        ),
+        (
+            "lifecycle",
+            both(&|s| serde_json::to_value(s.report_lifecycle().unwrap()).unwrap()),
+        ),
+        (
+            "at risk",
+            both(&|s| serde_json::to_value(s.at_risk_customers(50).unwrap()).unwrap()),
+        ),
+    ] {
+        assert!(x == y, "{what} differs:\n{x}\n{y}");
+    }
+    for id in [1, 44, 200, 399] {
+        let (x, y) = both(&|s| serde_json::to_value(s.customer_scores(id).unwrap()).unwrap());
+        assert!(x == y, "scores of {id} differ:\n{x}\n{y}");
+    }
+    assert_eq!(server.refresh_analytics().unwrap().written, 0);
+    assert!(server.refresh_stale_scores().unwrap().is_none(), "fresh");
+}
