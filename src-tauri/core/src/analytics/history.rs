@@ -138,6 +138,15 @@ pub(crate) fn scan<T>(
     })
 }
 
+/// The ledger up to `until`, without the staff and not kept (a model's calibration end):
+/// the file's fast scan, or a server's stream.
+pub(crate) fn ledger_until(s: &Store, conn: db::Conn, until: i64) -> Result<Ledger> {
+    match conn {
+        db::Conn::Lite(c) => Ok(scan(s, c, until, false, |_| Ok(()))?.0),
+        pg => Ledger::load(pg, until, false),
+    }
+}
+
 /// Let go of the kept ledger: for work that commits right after reading it (a refresh), so
 /// a stale copy does not sit in memory until the next report.
 pub(crate) fn forget_ledger(s: &Store) {

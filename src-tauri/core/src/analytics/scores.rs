@@ -818,95 +818,94 @@ impl Store {
         limit: Option<usize>,
     ) -> Result<ClvReport> {
         self.require(Perm::View)?;
-        let conn = self.report_reader()?;
-        let r = rules(&conn)?;
-        let horizon_days = horizon_days
-            .map(super::valid_horizon_days)
-            .transpose()?
-            .unwrap_or(r.horizon_days);
-        let tz = timezone(&conn)?;
-        let exp = currency(&conn)?.1;
-        let end_day = match calibration_end.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| CoreError::ReportInvalid {
-                    key: "calibration_end".into(),
-                    value: s.into(),
-                })?
-            }
-            None => time::today(tz),
-        };
-        let end = time::day_start(end_day.succ_opt().unwrap_or(end_day), tz) - 1;
-        let h = history::scan(self, &conn, end, false, |_| Ok(()))?
-            .0
-            .history(r.inactive_days);
-        // Ids apart from the summaries, so the fit reads them in place (no copy of 1M rows
-        // beside the history at the peak).
-        let mut ids = Vec::with_capacity(h.customers.len());
-        let mut summaries = Vec::with_capacity(h.customers.len());
-        let mut totals = Vec::with_capacity(h.customers.len());
-        for c in &h.customers {
-            if let (_, Some(s)) = days_and_summary(c, end, exp, end_day) {
-                ids.push(c.id);
-                summaries.push(s);
-                totals.push(c.purchases.iter().map(|p| p.net_minor as f64).sum::<f64>());
-            }
-        }
-        drop(h);
-        let model = fit(&summaries)?;
-        let p75 = top_quarter(&totals);
-        let horizon_weeks = horizon_days as f64 / 7.0;
-        let mut memo = BgMemo::new();
-        let mut preds: Vec<(i64, Prediction, bool)> = ids
-            .iter()
-            .zip(&summaries)
-            .zip(&totals)
-            .map(|((id, s), total)| {
-                let p = model.predict(s, end_day, horizon_weeks, &mut memo);
-                let risk = p.known_alive().is_some_and(|a| at_risk(a, *total, p75));
-                (*id, p, risk)
-            })
-            .collect();
-        let distribution = histogram(&preds.iter().map(|p| p.1.clv).collect::<Vec<_>>(), exp);
-        preds.sort_by(|a, b| b.1.clv.total_cmp(&a.1.clv).then(a.0.cmp(&b.0)));
-        preds.truncate(limit.unwrap_or(usize::MAX));
-        // Every customer's name in one scan when the answer is long; one by one when short.
-        let all = if preds.len() > 1000 {
-            Some(db::analytics::names(&conn)?)
-        } else {
-            None
-        };
-        let mut customers = Vec::with_capacity(preds.len());
-        for (id, p, at_risk) in preds {
-            let (code, name) = match &all {
-                Some(map) => match map.get(&id) {
-                    Some(v) => v.clone(),
-                    None => continue,
-                },
-                None => match db::customers::get(&conn, id)? {
-                    Some(c) => (c.code, c.name),
-                    None => continue,
-                },
+        self.report_read(|conn| {
+            let r = rules(conn)?;
+            let horizon_days = horizon_days
+                .map(super::valid_horizon_days)
+                .transpose()?
+                .unwrap_or(r.horizon_days);
+            let tz = timezone(conn)?;
+            let exp = currency(conn)?.1;
+            let end_day = match calibration_end.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                    CoreError::ReportInvalid {
+                        key: "calibration_end".into(),
+                        value: s.into(),
+                    }
+                })?,
+                None => time::today(tz),
             };
-            customers.push(ClvCustomer {
-                id,
-                code,
-                name,
-                p_alive: p.known_alive().map(|a| (a * 1000.0).round() / 1000.0),
-                expected_purchases: (p.expected_purchases * 100.0).round() / 100.0,
-                expected_spend: to_money(p.expected_spend, exp),
-                clv: to_money(p.clv, exp),
-                at_risk,
-                next_visit: p.next_visit.map(|d| d.to_string()),
-            });
-        }
-        let fit = params(&model.bgnbd, &model.gg);
-        Ok(ClvReport {
-            calibration_end: end_day.to_string(),
-            horizon_days,
-            bgnbd: fit.bgnbd,
-            gamma_gamma: fit.gamma_gamma,
-            distribution,
-            customers,
+            let end = time::day_start(end_day.succ_opt().unwrap_or(end_day), tz) - 1;
+            let h = history::ledger_until(self, conn, end)?.history(r.inactive_days);
+            // Ids apart from the summaries, so the fit reads them in place (no copy of 1M rows
+            // beside the history at the peak).
+            let mut ids = Vec::with_capacity(h.customers.len());
+            let mut summaries = Vec::with_capacity(h.customers.len());
+            let mut totals = Vec::with_capacity(h.customers.len());
+            for c in &h.customers {
+                if let (_, Some(s)) = days_and_summary(c, end, exp, end_day) {
+                    ids.push(c.id);
+                    summaries.push(s);
+                    totals.push(c.purchases.iter().map(|p| p.net_minor as f64).sum::<f64>());
+                }
+            }
+            drop(h);
+            let model = fit(&summaries)?;
+            let p75 = top_quarter(&totals);
+            let horizon_weeks = horizon_days as f64 / 7.0;
+            let mut memo = BgMemo::new();
+            let mut preds: Vec<(i64, Prediction, bool)> = ids
+                .iter()
+                .zip(&summaries)
+                .zip(&totals)
+                .map(|((id, s), total)| {
+                    let p = model.predict(s, end_day, horizon_weeks, &mut memo);
+                    let risk = p.known_alive().is_some_and(|a| at_risk(a, *total, p75));
+                    (*id, p, risk)
+                })
+                .collect();
+            let distribution = histogram(&preds.iter().map(|p| p.1.clv).collect::<Vec<_>>(), exp);
+            preds.sort_by(|a, b| b.1.clv.total_cmp(&a.1.clv).then(a.0.cmp(&b.0)));
+            preds.truncate(limit.unwrap_or(usize::MAX));
+            // Every customer's name in one scan when the answer is long; one by one when short.
+            let all = if preds.len() > 1000 {
+                Some(db::analytics::names(conn)?)
+            } else {
+                None
+            };
+            let mut customers = Vec::with_capacity(preds.len());
+            for (id, p, at_risk) in preds {
+                let (code, name) = match &all {
+                    Some(map) => match map.get(&id) {
+                        Some(v) => v.clone(),
+                        None => continue,
+                    },
+                    None => match db::customers::get(conn, id)? {
+                        Some(c) => (c.code, c.name),
+                        None => continue,
+                    },
+                };
+                customers.push(ClvCustomer {
+                    id,
+                    code,
+                    name,
+                    p_alive: p.known_alive().map(|a| (a * 1000.0).round() / 1000.0),
+                    expected_purchases: (p.expected_purchases * 100.0).round() / 100.0,
+                    expected_spend: to_money(p.expected_spend, exp),
+                    clv: to_money(p.clv, exp),
+                    at_risk,
+                    next_visit: p.next_visit.map(|d| d.to_string()),
+                });
+            }
+            let fit = params(&model.bgnbd, &model.gg);
+            Ok(ClvReport {
+                calibration_end: end_day.to_string(),
+                horizon_days,
+                bgnbd: fit.bgnbd,
+                gamma_gamma: fit.gamma_gamma,
+                distribution,
+                customers,
+            })
         })
     }
 }

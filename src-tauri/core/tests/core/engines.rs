@@ -3114,6 +3114,15 @@ fn the_scores_refresh_alike_on_a_server() {
             "at risk",
             both(&|s| serde_json::to_value(s.at_risk_customers(50).unwrap()).unwrap()),
         ),
+        (
+            "clv",
+            both(&|s| {
+                let clv = s
+                    .report_clv(Some("2026-06-30"), Some(180), Some(40))
+                    .unwrap();
+                serde_json::to_value(clv).unwrap()
+            }),
+        ),
     ] {
         assert!(x == y, "{what} differs:\n{x}\n{y}");
     }
