@@ -161,6 +161,11 @@ pub fn first<T: Columns>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result
     }
 }
 
+/// The one row a query the engines agree on returns.
+pub fn one_row<T: Columns>(conn: Conn, sql: &str, params: &[&dyn Param]) -> Result<T> {
+    first(conn, sql, params)?.ok_or_else(|| CoreError::Internal("a query returned no row".into()))
+}
+
 /// A result row of either engine, read by column index: a row is turned into a model once,
 /// whichever engine's SQL produced it.
 pub trait Row {

@@ -54,7 +54,8 @@ pub fn insert_reminder<'a>(
 pub fn rule_key_exists<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<bool> {
     Ok(super::first::<(i64,)>(
         conn.into(),
-        "SELECT 1 FROM reminders WHERE rule_key = ?1",
+        // An id: PostgreSQL's literal 1 is a 4-byte integer, not the i64 read here.
+        "SELECT id FROM reminders WHERE rule_key = ?1",
         &[&key],
     )?
     .is_some())

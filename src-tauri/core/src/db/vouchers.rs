@@ -2,7 +2,7 @@
 
 use super::{Conn, Row};
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use std::collections::HashSet;
 
 /// A programme as stored; amounts in minor units, times as unix instants.
@@ -96,68 +96,85 @@ fn program_row(r: &impl Row, at: usize) -> Result<ProgramRow> {
 }
 
 /// A new programme (its `id`, `uses`, `spent_minor` and `ended_at` are ignored).
-pub fn insert_program(conn: &Connection, p: &ProgramRow, staff: Option<&str>) -> Result<i64> {
-    conn.execute(
+pub fn insert_program<'a>(
+    conn: impl Into<Conn<'a>>,
+    p: &ProgramRow,
+    staff: Option<&str>,
+) -> Result<i64> {
+    super::one(
+        conn.into(),
         "INSERT INTO voucher_programs (name, kind, amount_minor, percent, gift, gift_cost_minor,
             multiplier, points, min_bill_minor, valid_from, valid_until, per_customer, quantity,
             budget_minor, audience, next_min_minor, next_days, created_at, staff)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19)",
-        params![
-            p.name,
-            p.kind,
-            p.amount_minor,
-            p.percent,
-            p.gift,
-            p.gift_cost_minor,
-            p.multiplier,
-            p.points,
-            p.min_bill_minor,
-            p.valid_from,
-            p.valid_until,
-            p.per_customer,
-            p.quantity,
-            p.budget_minor,
-            p.audience,
-            p.next_min_minor,
-            p.next_days,
-            p.created_at,
-            staff
+            ?18, ?19) RETURNING id",
+        &[
+            &p.name,
+            &p.kind,
+            &p.amount_minor,
+            &p.percent,
+            &p.gift,
+            &p.gift_cost_minor,
+            &p.multiplier,
+            &p.points,
+            &p.min_bill_minor,
+            &p.valid_from,
+            &p.valid_until,
+            &p.per_customer,
+            &p.quantity,
+            &p.budget_minor,
+            &p.audience,
+            &p.next_min_minor,
+            &p.next_days,
+            &p.created_at,
+            &staff,
         ],
-    )?;
-    Ok(conn.last_insert_rowid())
+    )
 }
 
-pub fn program(conn: &Connection, id: i64) -> Result<Option<ProgramRow>> {
-    conn.prepare(&format!(
-        "SELECT {PROGRAM_COLS} FROM voucher_programs p WHERE p.id = ?1"
-    ))?
-    .query_and_then([id], |r| program_row(r, 0))?
-    .next()
-    .transpose()
+/// One programme as [`program_row`] reads it, for either engine's rows.
+struct Program(ProgramRow);
+
+impl super::Columns for Program {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok(Program(program_row(r, 0)?))
+    }
+}
+
+pub fn program<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<ProgramRow>> {
+    Ok(super::first::<Program>(
+        conn.into(),
+        &format!("SELECT {PROGRAM_COLS} FROM voucher_programs p WHERE p.id = ?1"),
+        &[&id],
+    )?
+    .map(|p| p.0))
 }
 
 /// Ids of the programmes with this exact name, newest first.
-pub fn program_ids_named(conn: &Connection, name: &str) -> Result<Vec<i64>> {
-    let mut stmt =
-        conn.prepare("SELECT id FROM voucher_programs WHERE name = ?1 ORDER BY id DESC")?;
-    let rows = stmt.query_map([name], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn program_ids_named<'a>(conn: impl Into<Conn<'a>>, name: &str) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = super::rows(
+        conn.into(),
+        "SELECT id FROM voucher_programs WHERE name = ?1 ORDER BY id DESC",
+        &[&name],
+    )?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Every programme, newest first.
-pub fn programs(conn: &Connection) -> Result<Vec<ProgramRow>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {PROGRAM_COLS} FROM voucher_programs p ORDER BY p.id DESC"
-    ))?;
-    let rows = stmt.query_and_then([], |r| program_row(r, 0))?;
-    rows.collect()
+pub fn programs<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<ProgramRow>> {
+    let rows: Vec<Program> = super::rows(
+        conn.into(),
+        &format!("SELECT {PROGRAM_COLS} FROM voucher_programs p ORDER BY p.id DESC"),
+        &[],
+    )?;
+    Ok(rows.into_iter().map(|p| p.0).collect())
 }
 
-pub fn end_program(conn: &Connection, id: i64, now: i64) -> Result<()> {
-    conn.execute(
+pub fn end_program<'a>(conn: impl Into<Conn<'a>>, id: i64, now: i64) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE voucher_programs SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
-        params![id, now],
+        &[&id, &now],
     )?;
     Ok(())
 }
@@ -231,31 +248,34 @@ pub fn insert_voucher<'a>(
     }
 }
 
-pub fn code_exists(conn: &Connection, code: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM vouchers WHERE code = ?1")?
-        .exists([code])?)
+pub fn code_exists<'a>(conn: impl Into<Conn<'a>>, code: &str) -> Result<bool> {
+    Ok(super::first::<(i64,)>(
+        conn.into(),
+        "SELECT id FROM vouchers WHERE code = ?1",
+        &[&code],
+    )?
+    .is_some())
 }
 
 /// The customers who already hold a voucher of the programme.
-pub fn holders(conn: &Connection, program_id: i64) -> Result<HashSet<i64>> {
-    let mut stmt = conn.prepare(
+pub fn holders<'a>(conn: impl Into<Conn<'a>>, program_id: i64) -> Result<HashSet<i64>> {
+    let rows: Vec<(i64,)> = super::rows(
+        conn.into(),
         "SELECT customer_id FROM vouchers WHERE program_id = ?1 AND customer_id IS NOT NULL",
+        &[&program_id],
     )?;
-    let rows = stmt.query_map([program_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// The shared code of a programme open to anyone with it.
-pub fn shared_code(conn: &Connection, program_id: i64) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT code FROM vouchers WHERE program_id = ?1 AND customer_id IS NULL
-             ORDER BY id LIMIT 1",
-            [program_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn shared_code<'a>(conn: impl Into<Conn<'a>>, program_id: i64) -> Result<Option<String>> {
+    Ok(super::first::<(String,)>(
+        conn.into(),
+        "SELECT code FROM vouchers WHERE program_id = ?1 AND customer_id IS NULL
+         ORDER BY id LIMIT 1",
+        &[&program_id],
+    )?
+    .map(|(c,)| c))
 }
 
 /// A voucher with its programme and how often it was used (returned uses left out).
@@ -537,32 +557,46 @@ pub struct ProgramFigures {
     pub revenue_minor: i64,
 }
 
-pub fn figures(conn: &Connection, program_id: i64) -> Result<ProgramFigures> {
-    let issued: i64 = conn.query_row(
+pub fn figures<'a>(conn: impl Into<Conn<'a>>, program_id: i64) -> Result<ProgramFigures> {
+    let conn = conn.into();
+    let issued = super::one(
+        conn,
         "SELECT count(*) FROM vouchers WHERE program_id = ?1",
-        [program_id],
-        |r| r.get(0),
+        &[&program_id],
     )?;
-    let mut f = conn.query_row(
-        "SELECT count(*), count(DISTINCT r.customer_id), coalesce(sum(r.discount_minor), 0),
-                coalesce(sum(r.gift_cost_minor), 0), coalesce(sum(r.bonus_points), 0),
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back, whole.
+    let big = match conn {
+        Conn::Lite(_) => "",
+        Conn::Pg(_) => "::bigint",
+    };
+    let f: Figures = super::one_row(
+        conn,
+        &format!(
+            "SELECT count(*), count(DISTINCT r.customer_id), coalesce(sum(r.discount_minor), 0){big},
+                coalesce(sum(r.gift_cost_minor), 0){big}, coalesce(sum(r.bonus_points), 0){big},
                 coalesce(sum(p.total_minor - coalesce(
-                    (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0)), 0)
-         FROM voucher_redemptions r JOIN purchases p ON p.id = r.purchase_id
-         WHERE r.program_id = ?1 AND r.returned_at IS NULL",
-        [program_id],
-        |r| {
-            Ok(ProgramFigures {
-                issued: 0,
-                redeemed: r.get(0)?,
-                customers: r.get(1)?,
-                discount_minor: r.get(2)?,
-                gift_cost_minor: r.get(3)?,
-                bonus_points: r.get(4)?,
-                revenue_minor: r.get(5)?,
-            })
-        },
+                    (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0)),
+                    0){big}
+             FROM voucher_redemptions r JOIN purchases p ON p.id = r.purchase_id
+             WHERE r.program_id = ?1 AND r.returned_at IS NULL"
+        ),
+        &[&program_id],
     )?;
-    f.issued = issued;
-    Ok(f)
+    Ok(ProgramFigures { issued, ..f.0 })
+}
+
+struct Figures(ProgramFigures);
+
+impl super::Columns for Figures {
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok(Figures(ProgramFigures {
+            issued: 0,
+            redeemed: r.col(0)?,
+            customers: r.col(1)?,
+            discount_minor: r.col(2)?,
+            gift_cost_minor: r.col(3)?,
+            bonus_points: r.col(4)?,
+            revenue_minor: r.col(5)?,
+        }))
+    }
 }

@@ -86,11 +86,7 @@ fn day_field(key: &str, s: &str) -> Result<NaiveDate> {
 }
 
 /// The programme the owner wrote, checked, as it will be stored, with its shared code.
-fn checked(
-    conn: &Connection,
-    input: &ProgramInput,
-    now: i64,
-) -> Result<(ProgramRow, Option<String>)> {
+fn checked(conn: db::Conn, input: &ProgramInput, now: i64) -> Result<(ProgramRow, Option<String>)> {
     let cur = currency(conn)?;
     let tz = timezone(conn)?;
     let name = name_field("name", &input.name)?;
@@ -226,7 +222,7 @@ fn last_day(until: i64, tz: Tz) -> NaiveDate {
 }
 
 /// A code no voucher has.
-fn fresh_code(conn: &Connection) -> Result<String> {
+fn fresh_code(conn: db::Conn) -> Result<String> {
     let mut rng = rand::rng();
     loop {
         let c = code::generate(&mut rng);
@@ -327,7 +323,7 @@ fn program_status(p: &ProgramRow, now: i64) -> &'static str {
     }
 }
 
-fn program_view(conn: &Connection, p: &ProgramRow, tz: Tz, exp: u32) -> Result<VoucherProgram> {
+fn program_view(conn: db::Conn, p: &ProgramRow, tz: Tz, exp: u32) -> Result<VoucherProgram> {
     let m = |v: i64| money::from_minor(v, exp);
     Ok(VoucherProgram {
         id: p.id,
@@ -663,7 +659,8 @@ pub(crate) fn usable_of<'a>(
 }
 
 /// A programme by id ("12", "#12") or exact name (the newest of that name).
-pub(crate) fn resolve(conn: &Connection, reference: &str) -> Result<ProgramRow> {
+pub(crate) fn resolve<'a>(conn: impl Into<db::Conn<'a>>, reference: &str) -> Result<ProgramRow> {
+    let conn = conn.into();
     let r = reference.trim();
     let not_found = || CoreError::ProgramNotFound(r.to_owned());
     if let Ok(id) = r.trim_start_matches('#').parse::<i64>() {
@@ -681,7 +678,7 @@ impl Store {
     pub fn add_program(&self, input: &ProgramInput) -> Result<VoucherProgram> {
         let actor = self.require(Perm::Promotions)?;
         let staff = actor.attribution(None);
-        self.write(|conn| {
+        self.write_any(|conn| {
             let now = time::now();
             let (p, shared) = checked(conn, input, now)?;
             let id = db::vouchers::insert_program(conn, &p, staff.as_deref())?;
@@ -716,49 +713,53 @@ impl Store {
 
     pub fn programs(&self) -> Result<Vec<VoucherProgram>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
-        db::vouchers::programs(&conn)?
-            .iter()
-            .map(|p| program_view(&conn, p, tz, exp))
-            .collect()
+        self.read(|conn| {
+            let (tz, exp) = (timezone(conn)?, currency(conn)?.1);
+            db::vouchers::programs(conn)?
+                .iter()
+                .map(|p| program_view(conn, p, tz, exp))
+                .collect()
+        })
     }
 
     pub fn program(&self, reference: &str) -> Result<VoucherProgram> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let p = resolve(&conn, reference)?;
-        program_view(&conn, &p, timezone(&conn)?, currency(&conn)?.1)
+        self.read(|conn| {
+            let p = resolve(conn, reference)?;
+            program_view(conn, &p, timezone(conn)?, currency(conn)?.1)
+        })
     }
 
     /// What a programme gave and what its redeeming bills brought.
     pub fn program_results(&self, reference: &str) -> Result<ProgramResults> {
         self.require(Perm::Promotions)?;
-        let conn = self.reader()?;
-        let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
-        let p = resolve(&conn, reference)?;
-        let f = db::vouchers::figures(&conn, p.id)?;
-        let m = |v: i64| money::from_minor(v, exp);
-        let spent = f.discount_minor.saturating_add(f.gift_cost_minor);
-        Ok(ProgramResults {
-            program: program_view(&conn, &p, tz, exp)?,
-            issued: f.issued,
-            redeemed: f.redeemed,
-            customers: f.customers,
-            redemption_rate: (p.audience == "issued" && f.issued > 0)
-                .then(|| f.redeemed as f64 / f.issued as f64),
-            discount: m(f.discount_minor),
-            gift_cost: m(f.gift_cost_minor),
-            bonus_points: f.bonus_points,
-            revenue: m(f.revenue_minor),
-            budget_left: p.budget_minor.map(|b| m((b - spent).max(0))),
+        self.read(|conn| {
+            let (tz, exp) = (timezone(conn)?, currency(conn)?.1);
+            let p = resolve(conn, reference)?;
+            let f = db::vouchers::figures(conn, p.id)?;
+            let m = |v: i64| money::from_minor(v, exp);
+            let spent = f.discount_minor.saturating_add(f.gift_cost_minor);
+            Ok(ProgramResults {
+                program: program_view(conn, &p, tz, exp)?,
+                issued: f.issued,
+                redeemed: f.redeemed,
+                customers: f.customers,
+                redemption_rate: (p.audience == "issued" && f.issued > 0)
+                    .then(|| f.redeemed as f64 / f.issued as f64),
+                discount: m(f.discount_minor),
+                gift_cost: m(f.gift_cost_minor),
+                bonus_points: f.bonus_points,
+                revenue: m(f.revenue_minor),
+                budget_left: p.budget_minor.map(|b| m((b - spent).max(0))),
+            })
         })
     }
 
     /// Every programme with its results, newest first (the owner's promotions screen).
     pub fn program_overview(&self) -> Result<Vec<ProgramResults>> {
         self.require(Perm::Promotions)?;
-        let ids: Vec<i64> = db::vouchers::programs(&*self.reader()?)?
+        let ids: Vec<i64> = self
+            .read(|c| db::vouchers::programs(c))?
             .iter()
             .map(|p| p.id)
             .collect();
@@ -770,7 +771,7 @@ impl Store {
     /// End a programme now: its codes stop working and nothing more is issued.
     pub fn end_program(&self, reference: &str) -> Result<VoucherProgram> {
         let actor = self.require(Perm::Promotions)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let p = resolve(conn, reference)?;
             let (tz, exp) = (timezone(conn)?, currency(conn)?.1);
             let before = program_view(conn, &p, tz, exp)?;

@@ -3133,3 +3133,85 @@ fn the_scores_refresh_alike_on_a_server() {
     assert_eq!(server.refresh_analytics().unwrap().written, 0);
     assert!(server.refresh_stale_scores().unwrap().is_none(), "fresh");
 }
+
+/// The Promotions screen's programmes on a server: added (a shared code, given or made up),
+/// listed, found by name, their results after a bill uses one, and ended, as on the file.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn voucher_programmes_are_run_alike_on_a_server() {
+    use khachquen_core::model::{ProgramInput, PurchaseInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    crate::fill_shop(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let until = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let strip = |mut v: serde_json::Value| {
+        if let Some(o) = v.as_object_mut() {
+            for k in ["created_at", "ended_at", "valid_from"] {
+                o.remove(k);
+            }
+        }
+        v
+    };
+    let mut outcomes = Vec::new();
+    for s in [&file, &server] {
+        let p = s
+            .add_program(&ProgramInput {
+                name: "Giảm 30k cuối tuần".into(),
+                kind: "amount".into(),
+                value: Some("30000".into()),
+                until: Some(until.clone()),
+                shared_code: Some("CUOITUAN".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let taken = s
+            .add_program(&ProgramInput {
+                name: "Trùng mã".into(),
+                kind: "percent".into(),
+                value: Some("10".into()),
+                until: Some(until.clone()),
+                shared_code: Some("CUOITUAN".into()),
+                ..Default::default()
+            })
+            .unwrap_err();
+        s.add_purchase(PurchaseInput {
+            customer_id: 2,
+            amount: "400000".into(),
+            voucher: Some("CUOITUAN".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let results = s.program_results("Giảm 30k cuối tuần").unwrap();
+        let overview = s.program_overview().unwrap();
+        let ended = s.end_program(&p.id.to_string()).unwrap();
+        let used_after = s
+            .add_purchase(PurchaseInput {
+                customer_id: 3,
+                amount: "400000".into(),
+                voucher: Some("CUOITUAN".into()),
+                ..Default::default()
+            })
+            .unwrap_err();
+        outcomes.push(serde_json::json!({
+            "program": strip(serde_json::to_value(&p).unwrap()),
+            "taken": taken.code(),
+            "redeemed": results.redeemed,
+            "discount": results.discount,
+            "revenue": results.revenue,
+            "overview": overview.len(),
+            "listed": s.programs().unwrap().len(),
+            "ended": ended.status,
+            "used_after": used_after.code(),
+        }));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0]["redeemed"], 1);
+    assert_eq!(outcomes[0]["taken"], "voucher.code_taken");
+    assert!(server.audit_verify().unwrap().ok);
+}
