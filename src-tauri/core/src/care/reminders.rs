@@ -760,12 +760,12 @@ impl Store {
     ) -> Result<i64> {
         let actor = self.require(Perm::BulkReminders)?;
         let m = Manual::check(input)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let ids =
                 db::filter::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
             let now = time::now();
             for id in &ids {
-                m.insert(conn.into(), *id, now, actor.counter.as_deref())?;
+                m.insert(conn, *id, now, actor.counter.as_deref())?;
             }
             audit::record(
                 conn,

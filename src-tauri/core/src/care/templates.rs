@@ -525,34 +525,35 @@ impl Store {
     /// customers who lack a field.
     pub fn preview_template(&self, name: &str, filter: &CustomerFilter) -> Result<TemplatePreview> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let t = by_name(&conn, name)?;
-        let pieces = parse(&t.body)?;
-        let ctx = context((&conn).into())?;
-        let ids =
-            db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?;
-        let mut out = TemplatePreview {
-            total: ids.len() as i64,
-            missing: BTreeMap::new(),
-            samples: Vec::new(),
-            lacking: Vec::new(),
-        };
-        for id in ids {
-            let Some(src) = db::templates::merge_source(&conn, id)? else {
-                continue;
+        self.read(|conn| {
+            let t = by_name(conn, name)?;
+            let pieces = parse(&t.body)?;
+            let ctx = context(conn)?;
+            let ids =
+                db::filter::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)?;
+            let mut out = TemplatePreview {
+                total: ids.len() as i64,
+                missing: BTreeMap::new(),
+                samples: Vec::new(),
+                lacking: Vec::new(),
             };
-            let r = rendered((&conn).into(), &ctx, &src, &pieces)?;
-            for f in &r.missing {
-                *out.missing.entry(f).or_default() += 1;
+            for id in ids {
+                let Some(src) = db::templates::merge_source(conn, id)? else {
+                    continue;
+                };
+                let r = rendered(conn, &ctx, &src, &pieces)?;
+                for f in &r.missing {
+                    *out.missing.entry(f).or_default() += 1;
+                }
+                if !r.missing.is_empty() && out.lacking.len() < PREVIEW_LACKING {
+                    out.lacking.push(r.clone());
+                }
+                if out.samples.len() < PREVIEW_SAMPLES {
+                    out.samples.push(r);
+                }
             }
-            if !r.missing.is_empty() && out.lacking.len() < PREVIEW_LACKING {
-                out.lacking.push(r.clone());
-            }
-            if out.samples.len() < PREVIEW_SAMPLES {
-                out.samples.push(r);
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Write phone, name and message for every filtered customer to a CSV (UTF-8 with a BOM).

@@ -8,13 +8,16 @@ use crate::model::{CustomerFilter, SEGMENTS, SOURCES, STAGES, WEEK_DAYS};
 use crate::store::settings::timezone;
 use crate::{phone, text, time};
 use chrono::Days;
-use rusqlite::Connection;
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-pub(crate) fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<FilterSql> {
+pub(crate) fn filter_sql<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    f: &CustomerFilter,
+) -> Result<FilterSql> {
+    let conn = conn.into();
     let bad = |key: &str, value: String| CoreError::FilterInvalid {
         key: key.to_owned(),
         value,
@@ -28,7 +31,7 @@ pub(crate) fn filter_sql(conn: &Connection, f: &CustomerFilter) -> Result<Filter
                 if tokens.is_empty() {
                     return Err(bad("search", s.to_owned()));
                 }
-                out.fts = Some(db::customers::fts_query(&tokens));
+                out.words = tokens;
             }
         }
     }

@@ -937,7 +937,7 @@ fn list_pg(
 
 /// Words as a tsquery that each must start a word: `'w1':* & 'w2':*`, every word quoted so
 /// that nothing typed is read as tsquery syntax.
-fn ts_prefixes(words: &[String]) -> String {
+pub(crate) fn ts_prefixes(words: &[String]) -> String {
     words
         .iter()
         .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))

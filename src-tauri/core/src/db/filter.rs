@@ -1,12 +1,13 @@
 //! The customer filter behind bulk messages and bulk reminders.
 
+use super::{Conn, Param};
 use crate::error::Result;
-use rusqlite::{params_from_iter, Connection, ToSql};
 
-/// A bulk-message filter, already validated; `fts` and `digits` come from the search text.
+/// A bulk-message filter, already validated; `words` and `digits` come from the search text.
 #[derive(Debug, Clone, Default)]
 pub struct FilterSql {
-    pub fts: Option<String>,
+    /// Folded words that must each start a word of the name.
+    pub words: Vec<String>,
     pub digits: Option<String>,
     pub tag: Option<String>,
     pub source: Option<String>,
@@ -25,10 +26,12 @@ pub struct FilterSql {
 }
 
 /// Ids of the active customers matching every condition, by id.
-pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
+pub fn filter_ids<'a>(conn: impl Into<Conn<'a>>, f: &FilterSql) -> Result<Vec<i64>> {
+    let conn = conn.into();
+    let pg = matches!(conn, Conn::Pg(_));
     let mut wh = vec!["c.archived_at IS NULL".to_owned()];
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let arg = |v: Box<dyn ToSql>, args: &mut Vec<Box<dyn ToSql>>| {
+    let mut args: Vec<Box<dyn Param>> = Vec::new();
+    let arg = |v: Box<dyn Param>, args: &mut Vec<Box<dyn Param>>| {
         args.push(v);
         args.len()
     };
@@ -61,7 +64,13 @@ pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
     }
     if let Some(m) = &f.birthday_month {
         let n = arg(Box::new(m.clone()), &mut args);
-        wh.push(format!("substr(c.birthday, -5, 2) = ?{n}"));
+        // The month of "YYYY-MM-DD" or "--MM-DD": SQLite counts a negative start from the
+        // end, PostgreSQL does not.
+        wh.push(if pg {
+            format!("left(right(c.birthday, 5), 2) = ?{n}")
+        } else {
+            format!("substr(c.birthday, -5, 2) = ?{n}")
+        });
     }
     if let Some((from, to)) = &f.reminder_due {
         let mut cond = "r.status = 'open'".to_owned();
@@ -82,17 +91,31 @@ pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
         &mut |v| format!("?{}", arg(Box::new(v), &mut args)),
     ));
     let mut any = Vec::new();
-    if let Some(fts) = &f.fts {
-        let n = arg(Box::new(fts.clone()), &mut args);
-        any.push(format!(
-            "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?{n})"
-        ));
+    if !f.words.is_empty() {
+        // The name search of each engine: SQLite's FTS index, PostgreSQL's GIN index on the
+        // folded name (as the counter's search).
+        any.push(if pg {
+            let n = arg(Box::new(super::customers::ts_prefixes(&f.words)), &mut args);
+            format!(
+                "c.id IN (SELECT s.id FROM customer_search s
+                          WHERE to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', ?{n}))"
+            )
+        } else {
+            let n = arg(Box::new(super::customers::fts_query(&f.words)), &mut args);
+            format!("c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?{n})")
+        });
     }
     if let Some(d) = &f.digits {
         let lo: String = d.chars().rev().collect();
-        let a = arg(Box::new(lo.clone()), &mut args);
-        let b = arg(Box::new(format!("{lo}:")), &mut args);
-        any.push(format!("(c.phone_rev >= ?{a} AND c.phone_rev < ?{b})"));
+        any.push(if pg {
+            // Digits only, so no LIKE wildcard can hide in it; text_pattern_ops serves it.
+            let a = arg(Box::new(format!("{lo}%")), &mut args);
+            format!("c.phone_rev LIKE ?{a}")
+        } else {
+            let a = arg(Box::new(lo.clone()), &mut args);
+            let b = arg(Box::new(format!("{lo}:")), &mut args);
+            format!("(c.phone_rev >= ?{a} AND c.phone_rev < ?{b})")
+        });
     }
     if !any.is_empty() {
         wh.push(format!("({})", any.join(" OR ")));
@@ -101,9 +124,6 @@ pub fn filter_ids(conn: &Connection, f: &FilterSql) -> Result<Vec<i64>> {
         "SELECT c.id FROM customers c WHERE {} ORDER BY c.id",
         wh.join(" AND ")
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
-        r.get(0)
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let ids: Vec<(i64,)> = super::rows(conn, &sql, &super::refs(&args))?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }

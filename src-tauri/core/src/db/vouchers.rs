@@ -170,6 +170,20 @@ pub fn programs<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<ProgramRow>> {
     Ok(rows.into_iter().map(|p| p.0).collect())
 }
 
+/// On a server, hold a programme until the transaction ends (issuing it, which reads who
+/// holds one first). SQLite's write transaction holds the file anyway.
+pub fn hold_program<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
+    if let Conn::Pg(p) = conn.into() {
+        p.with(|c| {
+            c.query_opt(
+                "SELECT 1 FROM voucher_programs WHERE id = $1 FOR UPDATE",
+                &[&id],
+            )
+        })?;
+    }
+    Ok(())
+}
+
 pub fn end_program<'a>(conn: impl Into<Conn<'a>>, id: i64, now: i64) -> Result<()> {
     super::execute(
         conn.into(),

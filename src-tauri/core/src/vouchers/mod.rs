@@ -22,7 +22,6 @@ use crate::store::Store;
 use crate::{limits, money, text, time};
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -252,8 +251,15 @@ fn insert_personal<'a>(
 
 /// A programme that can issue personal vouchers now: not a shared code, not ended or
 /// expired.
-pub(crate) fn issuable(conn: &Connection, reference: &str, now: i64) -> Result<ProgramRow> {
+pub(crate) fn issuable<'a>(
+    conn: impl Into<db::Conn<'a>>,
+    reference: &str,
+    now: i64,
+) -> Result<ProgramRow> {
+    let conn = conn.into();
     let p = resolve(conn, reference)?;
+    // Who holds one is read next: two owners issuing the programme at once take turns.
+    db::vouchers::hold_program(conn, p.id)?;
     if p.audience == "code" {
         return Err(CoreError::ProgramShared(p.name));
     }
@@ -264,8 +270,8 @@ pub(crate) fn issuable(conn: &Connection, reference: &str, now: i64) -> Result<P
 }
 
 /// One personal voucher of `p` for the customer, valid over the programme's window: its id.
-pub(crate) fn issue_one(
-    conn: &Connection,
+pub(crate) fn issue_one<'a>(
+    conn: impl Into<db::Conn<'a>>,
     rng: &mut impl rand::Rng,
     p: &ProgramRow,
     customer_id: i64,
@@ -797,7 +803,7 @@ impl Store {
     /// already hold one are skipped, so issuing again to the same list changes nothing.
     pub fn issue_vouchers(&self, reference: &str, filter: &CustomerFilter) -> Result<IssueResult> {
         let actor = self.require(Perm::Promotions)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let now = time::now();
             let p = issuable(conn, reference, now)?;
             let ids = db::filter::filter_ids(conn, &filter_sql(conn, filter)?)?;

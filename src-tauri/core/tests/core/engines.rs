@@ -3215,3 +3215,95 @@ fn voucher_programmes_are_run_alike_on_a_server() {
     assert_eq!(outcomes[0]["taken"], "voucher.code_taken");
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// The bulk audience (a list filter: name words, phone digits, tag, channel, tier, visits,
+/// birthday month, reminders, segment) selects the same customers on a server, so vouchers
+/// issued, a message previewed and reminders added in bulk reach the same people; issuing
+/// again skips those who hold one.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_bulk_audience_is_the_same_on_a_server() {
+    use khachquen_core::model::{CustomerFilter, ProgramInput, ReminderInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(300, 2000, 14, &mut |_, _| {}).unwrap();
+    file.refresh_analytics().unwrap();
+    let until = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    file.add_program(&ProgramInput {
+        name: "Tri ân".into(),
+        kind: "percent".into(),
+        value: Some("10".into()),
+        until: Some(until),
+        ..Default::default()
+    })
+    .unwrap();
+    file.save_template(None, "Chào", "Chào {ten}, bạn có {diem} điểm.")
+        .unwrap();
+    let tag = file.customer_tags().unwrap()[0].clone();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let filters = [
+        CustomerFilter {
+            search: Some("nguyen thi".into()),
+            ..Default::default()
+        },
+        CustomerFilter {
+            search: Some("09".into()),
+            ..Default::default()
+        },
+        CustomerFilter {
+            tag: Some(tag),
+            min_visits: Some(2),
+            ..Default::default()
+        },
+        CustomerFilter {
+            birthday_month: Some(3),
+            ..Default::default()
+        },
+        CustomerFilter {
+            segment: Some("champions".into()),
+            ..Default::default()
+        },
+        CustomerFilter {
+            inactive_days: Some(120),
+            source: Some("zalo".into()),
+            ..Default::default()
+        },
+    ];
+    let mut reached = 0;
+    for f in &filters {
+        let preview =
+            |s: &Store| serde_json::to_value(s.preview_template("Chào", f).unwrap()).unwrap();
+        assert_eq!(preview(&file), preview(&server), "{f:?}");
+        let issued = |s: &Store| {
+            let first = s.issue_vouchers("Tri ân", f).unwrap();
+            let again = s.issue_vouchers("Tri ân", f).unwrap();
+            (first.issued, first.skipped, again.issued, again.skipped)
+        };
+        let (a, b) = (issued(&file), issued(&server));
+        assert_eq!(a, b, "{f:?}");
+        assert_eq!(a.2, 0, "issued twice: {f:?}");
+        reached += a.0;
+        let bulk = |s: &Store| {
+            s.add_reminders_for(
+                f,
+                ReminderInput {
+                    due_date: "2031-02-01".into(),
+                    title: Some("Gọi mời".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(bulk(&file), bulk(&server), "{f:?}");
+    }
+    assert!(
+        reached > 20,
+        "the filters reached too few to compare: {reached}"
+    );
+    assert!(server.audit_verify().unwrap().ok);
+}
