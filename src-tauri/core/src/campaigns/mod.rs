@@ -16,7 +16,6 @@ use crate::store::Store;
 use crate::{limits, loyalty, money, text, time, vouchers};
 use chrono::{Datelike, Days, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -44,7 +43,7 @@ fn given(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn checked(conn: &Connection, input: &CampaignInput, now: i64) -> Result<CampaignRow> {
+fn checked(conn: db::Conn, input: &CampaignInput, now: i64) -> Result<CampaignRow> {
     let tz = timezone(conn)?;
     let name = text::clean_name(&input.name).map_err(|_| invalid("name", &input.name))?;
     if name.chars().count() > NAME_MAX {
@@ -121,7 +120,7 @@ fn checked(conn: &Connection, input: &CampaignInput, now: i64) -> Result<Campaig
     })
 }
 
-fn view(conn: &Connection, c: &CampaignRow, tz: Tz) -> Result<Campaign> {
+fn view(conn: db::Conn, c: &CampaignRow, tz: Tz) -> Result<Campaign> {
     let program = match c.program_id {
         Some(id) => db::vouchers::program(conn, id)?.map(|p| p.name),
         None => None,
@@ -147,7 +146,7 @@ fn view(conn: &Connection, c: &CampaignRow, tz: Tz) -> Result<Campaign> {
     })
 }
 
-fn resolve(conn: &Connection, reference: &str) -> Result<CampaignRow> {
+fn resolve(conn: db::Conn, reference: &str) -> Result<CampaignRow> {
     let r = reference.trim();
     let not_found = || CoreError::CampaignNotFound(r.to_owned());
     if let Ok(id) = r.trim_start_matches('#').parse::<i64>() {
@@ -164,7 +163,7 @@ fn resolve(conn: &Connection, reference: &str) -> Result<CampaignRow> {
 /// The audience of a campaign, in customer order: the filter, then (for a first-purchase
 /// occasion) those whose first purchase's day falls in the window in an earlier year, then
 /// the top N by 12-month spend before the window.
-fn audience(conn: &Connection, c: &CampaignRow, tz: Tz) -> Result<(Vec<i64>, Vec<i64>)> {
+fn audience(conn: db::Conn, c: &CampaignRow, tz: Tz) -> Result<(Vec<i64>, Vec<i64>)> {
     let filter: CustomerFilter = serde_json::from_str(&c.filter)
         .map_err(|e| CoreError::Internal(format!("campaign filter: {e}")))?;
     let mut ids = db::filter::filter_ids(conn, &filter_sql(conn, &filter)?)?;
@@ -277,7 +276,7 @@ impl Store {
     pub fn add_campaign(&self, input: &CampaignInput) -> Result<Campaign> {
         let actor = self.require(Perm::Promotions)?;
         let staff = actor.attribution(None);
-        self.write(|conn| {
+        self.write_any(|conn| {
             let row = checked(conn, input, time::now())?;
             let id = db::campaigns::insert(conn, &row, staff.as_deref())?;
             let c = db::campaigns::get(conn, id)?
@@ -296,12 +295,13 @@ impl Store {
 
     pub fn campaigns(&self) -> Result<Vec<Campaign>> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let tz = timezone(&conn)?;
-        db::campaigns::all(&conn)?
-            .iter()
-            .map(|c| view(&conn, c, tz))
-            .collect()
+        self.read(|conn| {
+            let tz = timezone(conn)?;
+            db::campaigns::all(conn)?
+                .iter()
+                .map(|c| view(conn, c, tz))
+                .collect()
+        })
     }
 
     /// Launch once: choose the audience and the holdout, give the treated their benefit,
@@ -315,8 +315,13 @@ impl Store {
         let actor = self.require(Perm::Promotions)?;
         let staff = actor.attribution(None);
         let staff = staff.as_deref();
-        let mut out = self.write(|conn| {
+        let mut out = self.write_any(|conn| {
             let c = resolve(conn, reference)?;
+            // Held on a server, then read again: two owners launching it at once launch it
+            // once (the second finds it launched).
+            db::campaigns::hold(conn, c.id)?;
+            let c = db::campaigns::get(conn, c.id)?
+                .ok_or_else(|| CoreError::Internal("campaign vanished".into()))?;
             let tz = timezone(conn)?;
             if c.launched_at.is_some() {
                 let (treated, holdout, vouchers) = db::campaigns::member_counts(conn, c.id)?;
@@ -429,7 +434,7 @@ impl Store {
         if let (Some(path), Some(template), true) =
             (messages, out.campaign.template.clone(), out.launched_now)
         {
-            let ids = db::campaigns::treated(&*self.reader()?, out.campaign.id)?;
+            let ids = self.read(|c| db::campaigns::treated(c, out.campaign.id))?;
             let (_, export) = self.write_messages(&template, &ids, path)?;
             self.audit_append(
                 &actor
@@ -461,62 +466,63 @@ impl Store {
     /// customer, their differences with 95% intervals, and what the benefit cost.
     pub fn campaign_results(&self, reference: &str) -> Result<CampaignResults> {
         self.require(Perm::Promotions)?;
-        let conn = self.reader()?;
-        let (tz, exp) = (timezone(&conn)?, currency(&conn)?.1);
-        let c = resolve(&conn, reference)?;
-        // Up to and including this second; never before the window's start.
-        let until = c
-            .ends_at
-            .min(time::now().saturating_add(1))
-            .max(c.starts_at + 1);
-        let figures = db::campaigns::member_figures(&conn, c.id, c.starts_at, until)?;
-        let (treated, holdout): (Vec<_>, Vec<_>) = figures.iter().partition(|f| !f.holdout);
-        let (t, h) = (group(&treated, exp), group(&holdout, exp));
-        let (pt, vt) = rate(t.returned, t.customers);
-        let (ph, vh) = rate(h.returned, h.customers);
-        let d = estimate(pt - ph, vt + vh);
-        let nt = t.customers as f64;
-        let rev = |g: &[&db::campaigns::MemberFigures]| {
-            mean(&g.iter().map(|f| f.revenue_minor).collect::<Vec<_>>())
-        };
-        let ((mt, wt), (mh, wh)) = (rev(&treated), rev(&holdout));
-        let r = estimate(mt - mh, wt + wh);
-        let m = |e: &Estimate<f64>, k: f64| Estimate {
-            value: money_of(e.value * k, exp),
-            low: money_of(e.low * k, exp),
-            high: money_of(e.high * k, exp),
-        };
-        let (_, _, issued) = db::campaigns::member_counts(&conn, c.id)?;
-        let (redeemed, discounts, gifts) = db::campaigns::redemptions(&conn, c.id)?;
-        let point_value = loyalty::rules(&conn)?.point_value;
-        let points_minor = c
-            .points
-            .unwrap_or(0)
-            .saturating_mul(t.customers)
-            .saturating_mul(point_value);
-        Ok(CampaignResults {
-            campaign: view(&conn, &c, tz)?,
-            as_of: time::local_date(until - 1, tz),
-            extra_customers: Estimate {
-                value: d.value * nt,
-                low: d.low * nt,
-                high: d.high * nt,
-            },
-            return_rate_difference: d,
-            revenue_per_customer_difference: m(&r, 1.0),
-            extra_revenue: m(&r, nt),
-            treated: t,
-            holdout: h,
-            issued,
-            redeemed,
-            redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
-            discounts: money::from_minor(discounts, exp),
-            gift_cost: money::from_minor(gifts, exp),
-            points_cost: money::from_minor(points_minor, exp),
-            cost: money::from_minor(
-                discounts.saturating_add(gifts).saturating_add(points_minor),
-                exp,
-            ),
+        self.read(|conn| {
+            let (tz, exp) = (timezone(conn)?, currency(conn)?.1);
+            let c = resolve(conn, reference)?;
+            // Up to and including this second; never before the window's start.
+            let until = c
+                .ends_at
+                .min(time::now().saturating_add(1))
+                .max(c.starts_at + 1);
+            let figures = db::campaigns::member_figures(conn, c.id, c.starts_at, until)?;
+            let (treated, holdout): (Vec<_>, Vec<_>) = figures.iter().partition(|f| !f.holdout);
+            let (t, h) = (group(&treated, exp), group(&holdout, exp));
+            let (pt, vt) = rate(t.returned, t.customers);
+            let (ph, vh) = rate(h.returned, h.customers);
+            let d = estimate(pt - ph, vt + vh);
+            let nt = t.customers as f64;
+            let rev = |g: &[&db::campaigns::MemberFigures]| {
+                mean(&g.iter().map(|f| f.revenue_minor).collect::<Vec<_>>())
+            };
+            let ((mt, wt), (mh, wh)) = (rev(&treated), rev(&holdout));
+            let r = estimate(mt - mh, wt + wh);
+            let m = |e: &Estimate<f64>, k: f64| Estimate {
+                value: money_of(e.value * k, exp),
+                low: money_of(e.low * k, exp),
+                high: money_of(e.high * k, exp),
+            };
+            let (_, _, issued) = db::campaigns::member_counts(conn, c.id)?;
+            let (redeemed, discounts, gifts) = db::campaigns::redemptions(conn, c.id)?;
+            let point_value = loyalty::rules(conn)?.point_value;
+            let points_minor = c
+                .points
+                .unwrap_or(0)
+                .saturating_mul(t.customers)
+                .saturating_mul(point_value);
+            Ok(CampaignResults {
+                campaign: view(conn, &c, tz)?,
+                as_of: time::local_date(until - 1, tz),
+                extra_customers: Estimate {
+                    value: d.value * nt,
+                    low: d.low * nt,
+                    high: d.high * nt,
+                },
+                return_rate_difference: d,
+                revenue_per_customer_difference: m(&r, 1.0),
+                extra_revenue: m(&r, nt),
+                treated: t,
+                holdout: h,
+                issued,
+                redeemed,
+                redemption_rate: (issued > 0).then(|| redeemed as f64 / issued as f64),
+                discounts: money::from_minor(discounts, exp),
+                gift_cost: money::from_minor(gifts, exp),
+                points_cost: money::from_minor(points_minor, exp),
+                cost: money::from_minor(
+                    discounts.saturating_add(gifts).saturating_add(points_minor),
+                    exp,
+                ),
+            })
         })
     }
 }

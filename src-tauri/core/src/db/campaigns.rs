@@ -1,8 +1,8 @@
 //! Appreciation campaigns, their members (treated or held back) and what the members did
 //! over the campaign's window.
 
+use super::Conn;
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,127 +29,161 @@ pub struct CampaignRow {
 const COLS: &str = "id, name, occasion, starts_at, ends_at, filter, top_n, program_id, points,
     gift, template, call_top, holdout_percent, seed, created_at, launched_at";
 
-fn row(r: &Row) -> rusqlite::Result<CampaignRow> {
-    Ok(CampaignRow {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        occasion: r.get(2)?,
-        starts_at: r.get(3)?,
-        ends_at: r.get(4)?,
-        filter: r.get(5)?,
-        top_n: r.get(6)?,
-        program_id: r.get(7)?,
-        points: r.get(8)?,
-        gift: r.get(9)?,
-        template: r.get(10)?,
-        call_top: r.get(11)?,
-        holdout_percent: r.get(12)?,
-        seed: r.get(13)?,
-        created_at: r.get(14)?,
-        launched_at: r.get(15)?,
-    })
+impl super::Columns for CampaignRow {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(CampaignRow {
+            id: r.col(0)?,
+            name: r.col(1)?,
+            occasion: r.col(2)?,
+            starts_at: r.col(3)?,
+            ends_at: r.col(4)?,
+            filter: r.col(5)?,
+            top_n: r.col(6)?,
+            program_id: r.col(7)?,
+            points: r.col(8)?,
+            gift: r.col(9)?,
+            template: r.col(10)?,
+            call_top: r.col(11)?,
+            holdout_percent: r.col(12)?,
+            seed: r.col(13)?,
+            created_at: r.col(14)?,
+            launched_at: r.col(15)?,
+        })
+    }
 }
 
 /// A new campaign (its `id` and `launched_at` are ignored).
-pub fn insert(conn: &Connection, c: &CampaignRow, staff: Option<&str>) -> Result<i64> {
-    conn.execute(
+pub fn insert<'a>(conn: impl Into<Conn<'a>>, c: &CampaignRow, staff: Option<&str>) -> Result<i64> {
+    super::one(
+        conn.into(),
         "INSERT INTO campaigns (name, occasion, starts_at, ends_at, filter, top_n, program_id,
             points, gift, template, call_top, holdout_percent, seed, created_at, staff)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        params![
-            c.name,
-            c.occasion,
-            c.starts_at,
-            c.ends_at,
-            c.filter,
-            c.top_n,
-            c.program_id,
-            c.points,
-            c.gift,
-            c.template,
-            c.call_top,
-            c.holdout_percent,
-            c.seed,
-            c.created_at,
-            staff
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+        &[
+            &c.name,
+            &c.occasion,
+            &c.starts_at,
+            &c.ends_at,
+            &c.filter,
+            &c.top_n,
+            &c.program_id,
+            &c.points,
+            &c.gift,
+            &c.template,
+            &c.call_top,
+            &c.holdout_percent,
+            &c.seed,
+            &c.created_at,
+            &staff,
         ],
+    )
+}
+
+pub fn get<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<CampaignRow>> {
+    super::first(
+        conn.into(),
+        &format!("SELECT {COLS} FROM campaigns WHERE id = ?1"),
+        &[&id],
+    )
+}
+
+pub fn ids_named<'a>(conn: impl Into<Conn<'a>>, name: &str) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = super::rows(
+        conn.into(),
+        "SELECT id FROM campaigns WHERE name = ?1 ORDER BY id DESC",
+        &[&name],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<CampaignRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLS} FROM campaigns WHERE id = ?1"),
-            [id],
-            row,
-        )
-        .optional()?)
+pub fn all<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<CampaignRow>> {
+    super::rows(
+        conn.into(),
+        &format!("SELECT {COLS} FROM campaigns ORDER BY id DESC"),
+        &[],
+    )
 }
 
-pub fn ids_named(conn: &Connection, name: &str) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare("SELECT id FROM campaigns WHERE name = ?1 ORDER BY id DESC")?;
-    let rows = stmt.query_map([name], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn all(conn: &Connection) -> Result<Vec<CampaignRow>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM campaigns ORDER BY id DESC"))?;
-    let rows = stmt.query_map([], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// On a server, hold a campaign until the transaction ends (its launch). SQLite's write
+/// transaction holds the file anyway.
+pub fn hold<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
+    if let Conn::Pg(p) = conn.into() {
+        p.with(|c| c.query_opt("SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE", &[&id]))?;
+    }
+    Ok(())
 }
 
 /// The size of a campaign's top-N audience, once it is known (the demo's).
-pub fn set_top(conn: &Connection, id: i64, n: i64) -> Result<()> {
-    conn.execute(
+pub fn set_top<'a>(conn: impl Into<Conn<'a>>, id: i64, n: i64) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE campaigns SET top_n = ?2 WHERE id = ?1",
-        params![id, n],
+        &[&id, &n],
     )?;
     Ok(())
 }
 
-pub fn set_launched(conn: &Connection, id: i64, at: i64) -> Result<()> {
-    conn.execute(
+pub fn set_launched<'a>(conn: impl Into<Conn<'a>>, id: i64, at: i64) -> Result<u64> {
+    super::execute(
+        conn.into(),
         "UPDATE campaigns SET launched_at = ?2 WHERE id = ?1 AND launched_at IS NULL",
-        params![id, at],
-    )?;
-    Ok(())
+        &[&id, &at],
+    )
 }
 
-pub fn insert_member(
-    conn: &Connection,
+pub fn insert_member<'a>(
+    conn: impl Into<Conn<'a>>,
     campaign_id: i64,
     customer_id: i64,
     holdout: bool,
     voucher_id: Option<i64>,
 ) -> Result<()> {
-    conn.prepare_cached(
+    super::execute(
+        conn.into(),
         "INSERT INTO campaign_members (campaign_id, customer_id, holdout, voucher_id)
          VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![campaign_id, customer_id, holdout, voucher_id])?;
+        &[&campaign_id, &customer_id, &i64::from(holdout), &voucher_id],
+    )?;
     Ok(())
 }
 
+/// PostgreSQL sums BIGINTs as NUMERIC: its cast back, whole.
+fn big(conn: Conn) -> &'static str {
+    match conn {
+        Conn::Lite(_) => "",
+        Conn::Pg(_) => "::bigint",
+    }
+}
+
 /// Each customer's spend in [since, until), bills less what was refunded of them.
-pub fn spend_between(conn: &Connection, since: i64, until: i64) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare(
-        "SELECT p.customer_id, sum(p.total_minor - coalesce(
-                (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0))
-         FROM purchases p WHERE p.at >= ?1 AND p.at < ?2 GROUP BY p.customer_id",
+pub fn spend_between<'a>(
+    conn: impl Into<Conn<'a>>,
+    since: i64,
+    until: i64,
+) -> Result<HashMap<i64, i64>> {
+    let conn = conn.into();
+    let rows: Vec<(i64, i64)> = super::rows(
+        conn,
+        &format!(
+            "SELECT p.customer_id, sum(p.total_minor - coalesce(
+                    (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0)){}
+             FROM purchases p WHERE p.at >= ?1 AND p.at < ?2 GROUP BY p.customer_id",
+            big(conn)
+        ),
+        &[&since, &until],
     )?;
-    let rows = stmt.query_map(params![since, until], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
 /// The first purchase of each active customer who has one.
-pub fn first_purchases(conn: &Connection) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare(
+pub fn first_purchases<'a>(conn: impl Into<Conn<'a>>) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = super::rows(
+        conn.into(),
         "SELECT id, first_purchase_at FROM customers
          WHERE archived_at IS NULL AND first_purchase_at IS NOT NULL",
+        &[],
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
 /// One member's figures over a window: (held back, bills, revenue net of refunds).
@@ -160,59 +194,75 @@ pub struct MemberFigures {
     pub revenue_minor: i64,
 }
 
+impl super::Columns for MemberFigures {
+    fn read(r: &impl super::Row) -> Result<Self> {
+        Ok(MemberFigures {
+            holdout: r.col(0)?,
+            bills: r.col(1)?,
+            revenue_minor: r.col(2)?,
+        })
+    }
+}
+
 /// Every member of the campaign with their bills in [since, until).
-pub fn member_figures(
-    conn: &Connection,
+pub fn member_figures<'a>(
+    conn: impl Into<Conn<'a>>,
     campaign_id: i64,
     since: i64,
     until: i64,
 ) -> Result<Vec<MemberFigures>> {
-    let mut stmt = conn.prepare(
-        "SELECT m.holdout, count(p.id),
-                coalesce(sum(p.total_minor - coalesce(
-                    (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0)), 0)
-         FROM campaign_members m
-         LEFT JOIN purchases p ON p.customer_id = m.customer_id AND p.at >= ?2 AND p.at < ?3
-         WHERE m.campaign_id = ?1
-         GROUP BY m.customer_id",
-    )?;
-    let rows = stmt.query_map(params![campaign_id, since, until], |r| {
-        Ok(MemberFigures {
-            holdout: r.get(0)?,
-            bills: r.get(1)?,
-            revenue_minor: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let conn = conn.into();
+    super::rows(
+        conn,
+        &format!(
+            "SELECT m.holdout <> 0, count(p.id),
+                    coalesce(sum(p.total_minor - coalesce(
+                        (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id),
+                        0)), 0){}
+             FROM campaign_members m
+             LEFT JOIN purchases p ON p.customer_id = m.customer_id AND p.at >= ?2 AND p.at < ?3
+             WHERE m.campaign_id = ?1
+             GROUP BY m.customer_id, m.holdout",
+            big(conn)
+        ),
+        &[&campaign_id, &since, &until],
+    )
 }
 
 /// The campaign's voucher redemptions by its members: (count, discounts, gift costs).
-pub fn redemptions(conn: &Connection, campaign_id: i64) -> Result<(i64, i64, i64)> {
-    Ok(conn.query_row(
-        "SELECT count(*), coalesce(sum(r.discount_minor), 0), coalesce(sum(r.gift_cost_minor), 0)
-         FROM campaign_members m JOIN voucher_redemptions r ON r.voucher_id = m.voucher_id
-         WHERE m.campaign_id = ?1 AND r.returned_at IS NULL",
-        [campaign_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?)
+pub fn redemptions<'a>(conn: impl Into<Conn<'a>>, campaign_id: i64) -> Result<(i64, i64, i64)> {
+    let conn = conn.into();
+    super::one_row(
+        conn,
+        &format!(
+            "SELECT count(*), coalesce(sum(r.discount_minor), 0){b},
+                    coalesce(sum(r.gift_cost_minor), 0){b}
+             FROM campaign_members m JOIN voucher_redemptions r ON r.voucher_id = m.voucher_id
+             WHERE m.campaign_id = ?1 AND r.returned_at IS NULL",
+            b = big(conn)
+        ),
+        &[&campaign_id],
+    )
 }
 
 /// (treated, held back, vouchers issued) of a launched campaign.
-pub fn member_counts(conn: &Connection, campaign_id: i64) -> Result<(i64, i64, i64)> {
-    Ok(conn.query_row(
-        "SELECT coalesce(sum(holdout = 0), 0), coalesce(sum(holdout = 1), 0), count(voucher_id)
+pub fn member_counts<'a>(conn: impl Into<Conn<'a>>, campaign_id: i64) -> Result<(i64, i64, i64)> {
+    super::one_row(
+        conn.into(),
+        "SELECT count(*) FILTER (WHERE holdout = 0), count(*) FILTER (WHERE holdout = 1),
+                count(voucher_id)
          FROM campaign_members WHERE campaign_id = ?1",
-        [campaign_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?)
+        &[&campaign_id],
+    )
 }
 
 /// The treated members, for the message list.
-pub fn treated(conn: &Connection, campaign_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
+pub fn treated<'a>(conn: impl Into<Conn<'a>>, campaign_id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = super::rows(
+        conn.into(),
         "SELECT customer_id FROM campaign_members WHERE campaign_id = ?1 AND holdout = 0
          ORDER BY customer_id",
+        &[&campaign_id],
     )?;
-    let rows = stmt.query_map([campaign_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -3307,3 +3307,96 @@ fn a_bulk_audience_is_the_same_on_a_server() {
     );
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// An appreciation campaign launched on a server treats and holds back the same customers
+/// as on the file (the seed travels with it), gives the same points, codes and calls, and
+/// reads the same results; two owners launching it at once launch it once.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_campaign_launches_alike_on_a_server_and_once() {
+    use khachquen_core::model::{CampaignInput, CustomerFilter, ProgramInput};
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(300, 2200, 21, &mut |_, _| {}).unwrap();
+    let until = (chrono::Utc::now() + chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string();
+    file.add_program(&ProgramInput {
+        name: "Quà tri ân".into(),
+        kind: "amount".into(),
+        value: Some("50000".into()),
+        until: Some(until),
+        ..Default::default()
+    })
+    .unwrap();
+    let campaign = CampaignInput {
+        name: "Tri ân khách thân".into(),
+        filter: CustomerFilter {
+            min_visits: Some(2),
+            ..Default::default()
+        },
+        top: Some(80),
+        program: Some("Quà tri ân".into()),
+        points: Some(100),
+        call_top: Some(5),
+        holdout_percent: Some(20),
+        ..Default::default()
+    };
+    file.add_campaign(&campaign).unwrap();
+    file.add_campaign(&CampaignInput {
+        name: "Lần hai".into(),
+        ..campaign.clone()
+    })
+    .unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let strip = |mut v: serde_json::Value| {
+        v["campaign"]
+            .as_object_mut()
+            .map(|o| o.remove("launched_at"));
+        v
+    };
+    let (a, b) = (
+        strip(
+            serde_json::to_value(file.launch_campaign("Tri ân khách thân", None).unwrap()).unwrap(),
+        ),
+        strip(
+            serde_json::to_value(server.launch_campaign("Tri ân khách thân", None).unwrap())
+                .unwrap(),
+        ),
+    );
+    assert_eq!(a, b);
+    assert!(
+        a["treated"].as_i64().unwrap() > 0 && a["holdout"].as_i64().unwrap() > 0,
+        "{a}"
+    );
+    let results = |s: &Store| {
+        let mut v = serde_json::to_value(s.campaign_results("Tri ân khách thân").unwrap()).unwrap();
+        v["campaign"]
+            .as_object_mut()
+            .map(|o| o.remove("launched_at"));
+        v
+    };
+    assert_eq!(results(&file), results(&server));
+    assert_eq!(
+        file.campaigns().unwrap().len(),
+        server.campaigns().unwrap().len()
+    );
+
+    let launched: Vec<bool> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let url = &url;
+                sc.spawn(move || {
+                    let c = Store::open_server(url).unwrap();
+                    c.launch_campaign("Lần hai", None).unwrap().launched_now
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(launched.iter().filter(|l| **l).count(), 1, "{launched:?}");
+    assert!(server.audit_verify().unwrap().ok);
+}
