@@ -13,7 +13,6 @@ use crate::store::audit;
 use crate::store::session::Perm;
 use crate::store::Store;
 use crate::time;
-use rusqlite::Connection;
 use serde_json::json;
 use std::path::Path;
 
@@ -61,11 +60,7 @@ pub fn valid_number(typed: &str) -> Result<String> {
 }
 
 /// The customers a card command is for: one reference, else the filter's list.
-fn targets(
-    conn: &Connection,
-    reference: Option<&str>,
-    filter: &CustomerFilter,
-) -> Result<Vec<i64>> {
+fn targets(conn: db::Conn, reference: Option<&str>, filter: &CustomerFilter) -> Result<Vec<i64>> {
     match reference.map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) => Ok(vec![crate::customers::resolve(conn, r)?]),
         None => db::filter::filter_ids(conn, &filter_sql(conn, filter)?),
@@ -73,10 +68,11 @@ fn targets(
 }
 
 /// Give each of `ids` without a card the shop's number for them: how many were given.
-fn assign(conn: &Connection, ids: &[i64], now: i64) -> Result<i64> {
+fn assign(conn: db::Conn, ids: &[i64], now: i64) -> Result<i64> {
     let mut n = 0;
     for id in db::customers::without_card(conn, ids)? {
         let number = card_number(id);
+        db::customers::hold_card(conn, &number)?;
         // A shop's own pre-printed number may already be this one: leave that customer be.
         if db::customers::card_holder(conn, &number)?.is_none() {
             db::customers::set_card(conn, id, Some(&number), now)?;
@@ -95,7 +91,7 @@ impl Store {
         filter: &CustomerFilter,
     ) -> Result<CardAssignResult> {
         let actor = self.require(Perm::Promotions)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let ids = targets(conn, reference, filter)?;
             let assigned = assign(conn, &ids, time::now())?;
             if assigned > 0 {
@@ -120,10 +116,12 @@ impl Store {
         number: Option<&str>,
     ) -> Result<crate::model::Customer> {
         let actor = self.require(Perm::Promotions)?;
-        self.write(|conn| {
+        self.write_any(|conn| {
             let before = db::customers::existing(conn, customer_id)?;
             let number = number.map(valid_number).transpose()?;
             if let Some(n) = &number {
+                // Held before it is checked: two counters giving it at once take turns.
+                db::customers::hold_card(conn, n)?;
                 if let Some((id, name)) = db::customers::card_holder(conn, n)? {
                     if id != customer_id {
                         return Err(CoreError::CardTaken {
@@ -164,7 +162,7 @@ impl Store {
         if ext != "pdf" {
             return Err(CoreError::CardFormat(ext));
         }
-        let (ids, assigned) = self.write(|conn| {
+        let (ids, assigned) = self.write_any(|conn| {
             let ids = targets(conn, reference, filter)?;
             if ids.is_empty() {
                 return Err(CoreError::CardNone);
@@ -175,15 +173,16 @@ impl Store {
             let assigned = assign(conn, &ids, time::now())?;
             Ok((ids, assigned))
         })?;
-        let conn = self.reader()?;
-        let shop = db::settings::get(&conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into());
-        let mut faces = Vec::with_capacity(ids.len());
-        for &id in &ids {
-            let c = db::customers::existing(&conn, id)?;
-            let Some(number) = c.card_no else { continue };
-            faces.push((c.name, db::loyalty::current_tier(&conn, id)?, number));
-        }
-        drop(conn);
+        let (shop, faces) = self.read(|conn| {
+            let shop = db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into());
+            let mut faces = Vec::with_capacity(ids.len());
+            for &id in &ids {
+                let c = db::customers::existing(conn, id)?;
+                let Some(number) = c.card_no else { continue };
+                faces.push((c.name, db::loyalty::current_tier(conn, id)?, number));
+            }
+            Ok((shop, faces))
+        })?;
         let cards: Vec<pdf::CardFace> = faces
             .iter()
             .map(|(name, tier, number)| pdf::CardFace {

@@ -432,18 +432,45 @@ pub fn card_holder<'a>(conn: impl Into<Conn<'a>>, card_no: &str) -> Result<Optio
     }
 }
 
-pub fn set_card(conn: &Connection, id: i64, card_no: Option<&str>, now: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE customers SET card_no = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, card_no, now])?;
+pub fn set_card<'a>(
+    conn: impl Into<Conn<'a>>,
+    id: i64,
+    card_no: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let conn = conn.into();
+    super::execute(
+        conn,
+        "UPDATE customers SET card_no = ?2, updated_at = ?3 WHERE id = ?1",
+        &[&id, &card_no, &now],
+    )?;
+    Ok(())
+}
+
+/// Hold a card number on a server until the transaction ends, before it is checked.
+pub fn hold_card<'a>(conn: impl Into<Conn<'a>>, card_no: &str) -> Result<()> {
+    if let Conn::Pg(p) = conn.into() {
+        p.with(|c| {
+            c.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&format!("card:{card_no}")],
+            )
+        })?;
+    }
     Ok(())
 }
 
 /// Of these customers, the ones without a card number.
-pub fn without_card(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT card_no IS NULL FROM customers WHERE id = ?1")?;
+pub fn without_card<'a>(conn: impl Into<Conn<'a>>, ids: &[i64]) -> Result<Vec<i64>> {
+    let conn = conn.into();
     let mut out = Vec::new();
     for &id in ids {
-        if stmt.query_row([id], |r| r.get::<_, bool>(0)).optional()? == Some(true) {
+        let none: Option<(bool,)> = super::first(
+            conn,
+            "SELECT card_no IS NULL FROM customers WHERE id = ?1",
+            &[&id],
+        )?;
+        if none == Some((true,)) {
             out.push(id);
         }
     }

@@ -3400,3 +3400,72 @@ fn a_campaign_launches_alike_on_a_server_and_once() {
     assert_eq!(launched.iter().filter(|l| **l).count(), 1, "{launched:?}");
     assert!(server.audit_verify().unwrap().ok);
 }
+
+/// Loyalty cards on a server: numbers given to a list as on the file, one typed in refused
+/// when another customer has it, a printable sheet written; two counters giving one number
+/// to two customers at once give it once.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn loyalty_cards_are_given_alike_on_a_server_and_a_number_once() {
+    use khachquen_core::model::CustomerFilter;
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    file.create_demo(120, 600, 2, &mut |_, _| {}).unwrap();
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = Store::open_server(&url).unwrap();
+    let list = CustomerFilter {
+        min_visits: Some(3),
+        ..Default::default()
+    };
+    let mut outcomes = Vec::new();
+    for (k, s) in [&file, &server].into_iter().enumerate() {
+        let given = serde_json::to_value(s.assign_cards(None, &list).unwrap()).unwrap();
+        let again = serde_json::to_value(s.assign_cards(None, &list).unwrap()).unwrap();
+        let first = s.customer(1).unwrap();
+        let n2 = s.customer(2).unwrap();
+        let taken = match (&first.card_no, n2.card_no.is_some()) {
+            (Some(n), _) => s.set_card_number(2, Some(n)).unwrap_err().code(),
+            (None, _) => s
+                .set_card_number(2, Some("8930000000017"))
+                .map(|_| "set")
+                .unwrap_or_else(|e| e.code()),
+        };
+        let pdf = dir.path().join(format!("the{k}.pdf"));
+        let printed = s.print_cards(
+            Some("3"),
+            &CustomerFilter::default(),
+            &pdf,
+            "Thẻ thành viên",
+        );
+        assert!(printed.is_ok(), "{printed:?}");
+        assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+        outcomes.push((given, again, taken, s.customer(3).unwrap().card_no));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+
+    let number = "8931234567896";
+    let results: Vec<Result<(), String>> = std::thread::scope(|sc| {
+        let hs: Vec<_> = [10, 11]
+            .into_iter()
+            .map(|id| {
+                let url = &url;
+                sc.spawn(move || {
+                    Store::open_server(url)
+                        .unwrap()
+                        .set_card_number(id, Some(number))
+                        .map(drop)
+                        .map_err(|e| e.code().to_owned())
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results.contains(&Err("card.taken".into())), "{results:?}");
+}
