@@ -804,11 +804,7 @@ pub fn counters<'a>(
     only: Option<&str>,
 ) -> Result<Vec<(String, i64, i64, i64)>> {
     let conn = conn.into();
-    // PostgreSQL sums BIGINTs as NUMERIC; SQLite's integer sums are integers already.
-    let big = match conn {
-        super::Conn::Lite(_) => "",
-        super::Conn::Pg(_) => "::bigint",
-    };
+    let big = super::sum_cast(conn);
     let (only_sql, params): (&str, Vec<&dyn super::Param>) = match &only {
         Some(c) => ("AND p.counter = ?3", vec![&start, &end, c]),
         None => ("", vec![&start, &end]),

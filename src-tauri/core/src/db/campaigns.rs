@@ -147,14 +147,6 @@ pub fn insert_member<'a>(
     Ok(())
 }
 
-/// PostgreSQL sums BIGINTs as NUMERIC: its cast back, whole.
-fn big(conn: Conn) -> &'static str {
-    match conn {
-        Conn::Lite(_) => "",
-        Conn::Pg(_) => "::bigint",
-    }
-}
-
 /// Each customer's spend in [since, until), bills less what was refunded of them.
 pub fn spend_between<'a>(
     conn: impl Into<Conn<'a>>,
@@ -168,7 +160,7 @@ pub fn spend_between<'a>(
             "SELECT p.customer_id, sum(p.total_minor - coalesce(
                     (SELECT sum(f.amount_minor) FROM refunds f WHERE f.purchase_id = p.id), 0)){}
              FROM purchases p WHERE p.at >= ?1 AND p.at < ?2 GROUP BY p.customer_id",
-            big(conn)
+            super::sum_cast(conn)
         ),
         &[&since, &until],
     )?;
@@ -223,7 +215,7 @@ pub fn member_figures<'a>(
              LEFT JOIN purchases p ON p.customer_id = m.customer_id AND p.at >= ?2 AND p.at < ?3
              WHERE m.campaign_id = ?1
              GROUP BY m.customer_id, m.holdout",
-            big(conn)
+            super::sum_cast(conn)
         ),
         &[&campaign_id, &since, &until],
     )
@@ -239,7 +231,7 @@ pub fn redemptions<'a>(conn: impl Into<Conn<'a>>, campaign_id: i64) -> Result<(i
                     coalesce(sum(r.gift_cost_minor), 0){b}
              FROM campaign_members m JOIN voucher_redemptions r ON r.voucher_id = m.voucher_id
              WHERE m.campaign_id = ?1 AND r.returned_at IS NULL",
-            b = big(conn)
+            b = super::sum_cast(conn)
         ),
         &[&campaign_id],
     )

@@ -154,12 +154,8 @@ pub fn warranty_items<'a>(
     customer_id: i64,
 ) -> Result<Vec<WarrantyItem>> {
     let conn = conn.into();
-    // SQLite's CROSS JOIN keeps the customer's purchases as the outer loop; PostgreSQL
-    // plans its own (and takes no ON after CROSS JOIN).
-    let join = match conn {
-        Conn::Lite(_) => "CROSS JOIN",
-        Conn::Pg(_) => "JOIN",
-    };
+    // The customer's purchases as the outer loop.
+    let join = super::ordered_join(conn);
     let rows: Vec<Warranty> = super::rows(
         conn,
         &format!(

@@ -54,6 +54,24 @@ impl Value for Option<bool> {}
 pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
 impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
 
+/// What reads a sum of BIGINTs back whole: PostgreSQL sums them as NUMERIC (cast back),
+/// SQLite's sum of integers is an integer already.
+pub fn sum_cast(conn: Conn) -> &'static str {
+    match conn {
+        Conn::Lite(_) => "",
+        Conn::Pg(_) => "::bigint",
+    }
+}
+
+/// A join that keeps its left table as the outer loop on SQLite (CROSS JOIN); PostgreSQL
+/// plans its own, and takes no ON after CROSS JOIN.
+pub fn ordered_join(conn: Conn) -> &'static str {
+    match conn {
+        Conn::Lite(_) => "CROSS JOIN",
+        Conn::Pg(_) => "JOIN",
+    }
+}
+
 /// Parameters gathered while a statement was built, as the slice the functions below take.
 pub fn refs(args: &[Box<dyn Param>]) -> Vec<&dyn Param> {
     args.iter().map(|a| a.as_ref()).collect()

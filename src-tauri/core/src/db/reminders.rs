@@ -295,11 +295,7 @@ pub type CustomerBrief = (
 
 pub fn customer_brief<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<Option<CustomerBrief>> {
     let conn = conn.into();
-    // PostgreSQL sums BIGINTs as NUMERIC.
-    let big = match conn {
-        Conn::Lite(_) => "",
-        Conn::Pg(_) => "::bigint",
-    };
+    let big = super::sum_cast(conn);
     let sql = format!(
         "SELECT c.name, c.phone, c.visits, c.total_minor, c.last_purchase_at,
             (SELECT to_tier FROM tier_history WHERE customer_id = c.id
@@ -424,11 +420,7 @@ pub fn warranty_items_bought<'a>(
 ) -> Result<Vec<BoughtItem>> {
     let conn = conn.into();
     // Purchases by date first: a day's purchases are few, items of one length may be many.
-    // (SQLite keeps that order for a CROSS JOIN; PostgreSQL plans its own.)
-    let join = match conn {
-        Conn::Lite(_) => "CROSS JOIN",
-        Conn::Pg(_) => "JOIN",
-    };
+    let join = super::ordered_join(conn);
     super::rows(
         conn,
         &format!(

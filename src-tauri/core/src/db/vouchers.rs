@@ -578,11 +578,7 @@ pub fn figures<'a>(conn: impl Into<Conn<'a>>, program_id: i64) -> Result<Program
         "SELECT count(*) FROM vouchers WHERE program_id = ?1",
         &[&program_id],
     )?;
-    // PostgreSQL sums BIGINTs as NUMERIC: cast back, whole.
-    let big = match conn {
-        Conn::Lite(_) => "",
-        Conn::Pg(_) => "::bigint",
-    };
+    let big = super::sum_cast(conn);
     let f: Figures = super::one_row(
         conn,
         &format!(

@@ -30,6 +30,51 @@ fn server() -> (pg::Server, postgres::Client) {
     (s, c)
 }
 
+/// The shop of `fill_shop` in a file, copied to a new database on the test server: the
+/// file's folder, the file, the server's address and a store on it.
+fn filled_on_server() -> (
+    tempfile::TempDir,
+    khachquen_core::Store,
+    String,
+    khachquen_core::Store,
+) {
+    on_server(crate::fill_shop)
+}
+
+/// A demo shop (`customers`, `purchases`, `seed`) in a file, copied to the test server.
+fn demo_on_server(
+    customers: u64,
+    purchases: u64,
+    seed: u64,
+) -> (
+    tempfile::TempDir,
+    khachquen_core::Store,
+    String,
+    khachquen_core::Store,
+) {
+    on_server(|s| {
+        s.create_demo(customers, purchases, seed, &mut |_, _| {})
+            .unwrap();
+    })
+}
+
+fn on_server(
+    fill: impl FnOnce(&khachquen_core::Store),
+) -> (
+    tempfile::TempDir,
+    khachquen_core::Store,
+    String,
+    khachquen_core::Store,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = khachquen_core::Store::open(&dir.path().join("khachquen.db")).unwrap();
+    fill(&file);
+    let url = scratch_db();
+    file.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let server = khachquen_core::Store::open_server(&url).unwrap();
+    (dir, file, url, server)
+}
+
 /// column → (type class, not null, default)
 type Columns = BTreeMap<String, (String, bool, Option<String>)>;
 
@@ -1774,12 +1819,7 @@ fn the_audit_chain_on_a_server_verifies_there_and_an_edit_is_found() {
 fn a_customer_edited_and_archived_on_a_server_reads_as_on_the_file() {
     use khachquen_core::model::CustomerInput;
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    crate::fill_shop(&file);
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, _url, server) = filled_on_server();
     let edit = CustomerInput {
         name: Some("Nguyễn Văn Đạt".into()),
         phone: Some("0911 222 333".into()),
@@ -2182,12 +2222,7 @@ fn today_and_the_reminder_lists_read_alike_on_both_engines() {
 fn reminders_acted_on_at_a_server_as_on_the_file_and_closed_once() {
     use khachquen_core::model::{CareLog, InteractionInput, ReminderInput};
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    crate::fill_shop(&file);
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, url, server) = filled_on_server();
     let day = "2031-05-20";
     let strip = |mut v: serde_json::Value| {
         // The moment each engine took the action differs.
@@ -2638,12 +2673,7 @@ fn staff_are_managed_and_the_log_read_alike_on_a_server() {
 fn loyalty_rules_and_tiers_change_alike_on_a_server_while_counters_sell() {
     use khachquen_core::model::{PurchaseInput, TierInput};
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    file.create_demo(120, 700, 9, &mut |_, _| {}).unwrap();
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, url, server) = demo_on_server(120, 700, 9);
     let tiers = |silver: &str, gold: &str| {
         vec![
             TierInput {
@@ -2734,13 +2764,7 @@ fn loyalty_rules_and_tiers_change_alike_on_a_server_while_counters_sell() {
 #[test]
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn care_settings_and_templates_work_alike_on_a_server() {
-    use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    crate::fill_shop(&file);
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, _url, server) = filled_on_server();
     let mut outcomes = Vec::new();
     for s in [&file, &server] {
         let rules = s
@@ -3079,12 +3103,7 @@ fn the_shop_reports_read_alike_on_a_server_beside_the_counters_bills() {
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn the_scores_refresh_alike_on_a_server() {
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    file.create_demo(400, 3200, 12, &mut |_, _| {}).unwrap();
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, _url, server) = demo_on_server(400, 3200, 12);
     assert!(server.report_rfm().unwrap().computed_at.is_none());
     let (a, b) = (
         file.refresh_analytics().unwrap(),
@@ -3140,13 +3159,7 @@ fn the_scores_refresh_alike_on_a_server() {
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn voucher_programmes_are_run_alike_on_a_server() {
     use khachquen_core::model::{ProgramInput, PurchaseInput};
-    use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    crate::fill_shop(&file);
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, _url, server) = filled_on_server();
     let until = (chrono::Utc::now() + chrono::Duration::days(30))
         .format("%Y-%m-%d")
         .to_string();
@@ -3409,12 +3422,7 @@ fn a_campaign_launches_alike_on_a_server_and_once() {
 fn loyalty_cards_are_given_alike_on_a_server_and_a_number_once() {
     use khachquen_core::model::CustomerFilter;
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    file.create_demo(120, 600, 2, &mut |_, _| {}).unwrap();
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (dir, file, url, server) = demo_on_server(120, 600, 2);
     let list = CustomerFilter {
         min_visits: Some(3),
         ..Default::default()
