@@ -583,9 +583,7 @@ async fn a_cashier_signs_in_sells_and_cannot_open_export_or_audit() -> R<()> {
 
     // Switch to the owner: the audit log names Minh for the purchase.
     s.click("#lock-now").await?;
-    s.click(".lock-user[data-staff-id=\"1\"]").await?;
-    s.wait_focus("lock-pin").await?;
-    s.keys(&format!("2468{}", Key::Enter)).await?;
+    s.sign_in(1, "2468").await?;
     s.wait_text("#user-name", "Chị Lan").await?;
     go(&s, "#audit").await?;
     let row = s.wait_text("#audit-table", "Ghi đơn mua").await?;
@@ -1683,9 +1681,7 @@ async fn a_counter_connects_to_the_shops_server_sells_there_and_leaves() -> R<()
 
     // The server's shop: its own owner signs in, and the sidebar names this counter.
     s.wait_text("#lock-screen", "Chị Lan").await?;
-    s.click(".lock-user[data-staff-id=\"1\"]").await?;
-    s.wait_focus("lock-pin").await?;
-    s.keys(&format!("1357{}", Key::Enter)).await?;
+    s.sign_in(1, "1357").await?;
     s.wait_text("#user-name", "Chị Lan").await?;
     s.wait_text("#brand-counter", "Quầy 2").await?;
     s.wait_focus("counter-search").await?;
@@ -1752,9 +1748,7 @@ async fn a_counter_whose_server_is_missing_says_so_and_opens_it_once_there() -> 
     server_shop(&url);
     s.click("#server-retry").await?;
     s.wait_text("#lock-screen", "Chị Lan").await?;
-    s.click(".lock-user[data-staff-id=\"1\"]").await?;
-    s.wait_focus("lock-pin").await?;
-    s.keys(&format!("1357{}", Key::Enter)).await?;
+    s.sign_in(1, "1357").await?;
     s.wait_text("#brand-counter", "Quầy 3").await?;
     s.close().await.map(drop)
 }

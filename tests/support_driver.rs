@@ -374,6 +374,16 @@ impl Session {
         Ok(())
     }
 
+    /// On the lock screen: tap the account `staff_id` and type its PIN (waiting for the PIN
+    /// field to take the keys first).
+    pub async fn sign_in(&self, staff_id: i64, pin: &str) -> R<()> {
+        self.click(&format!(".lock-user[data-staff-id=\"{staff_id}\"]"))
+            .await?;
+        self.wait_focus("lock-pin").await?;
+        self.keys(&format!("{pin}{}", fantoccini::key::Key::Enter))
+            .await
+    }
+
     pub async fn screenshot(&self, name: &str) -> R<()> {
         // WebKitGTK snapshots on the next paint; a still screen (no caret blinking, as on the
         // lock screen) never paints again, so flicker an invisible pixel for two seconds.

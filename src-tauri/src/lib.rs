@@ -175,8 +175,8 @@ pub fn window_main() -> i32 {
             Err(e) => return cli::fail(lang, &e),
         },
     };
-    if let Some((url, counter)) = server {
-        let start = match khachquen_core::connection::open(&url, counter.as_deref()) {
+    let start = match server {
+        Some((url, counter)) => match khachquen_core::connection::open(&url, counter.as_deref()) {
             Ok(store) => Start::Open(Box::new(store)),
             // The window says why and offers to try again: a counter is never left blank.
             Err(e) => Start::Server {
@@ -185,28 +185,23 @@ pub fn window_main() -> i32 {
                 error: commands::IpcError::in_lang(lang, e),
                 lang,
             },
-        };
-        return match run_window(start, data_dir, restore_file) {
-            Ok(()) => 0,
-            Err(e) => {
-                note(format_args!("{e}"));
-                1
-            }
-        };
-    }
-    let path = khachquen_core::store::db_path(&data_dir);
-    // A newer or foreign file is refused before any window, as before; an older one opens
-    // the window at once, which shows the backup and the migration as they go.
-    let pending = match khachquen_core::upgrade::pending(&path) {
-        Ok(p) => p,
-        Err(e) => return cli::fail(lang, &e),
-    };
-    let start = match pending {
-        None => match cli::open(lang, &data_dir) {
-            Ok(store) => Start::Open(Box::new(store)),
-            Err(code) => return code,
         },
-        Some((from, to)) => Start::Upgrade { from, to, lang },
+        None => {
+            let path = khachquen_core::store::db_path(&data_dir);
+            // A newer or foreign file is refused before any window, as before; an older one
+            // opens the window at once, which shows the backup and the migration as they go.
+            let pending = match khachquen_core::upgrade::pending(&path) {
+                Ok(p) => p,
+                Err(e) => return cli::fail(lang, &e),
+            };
+            match pending {
+                None => match cli::open(lang, &data_dir) {
+                    Ok(store) => Start::Open(Box::new(store)),
+                    Err(code) => return code,
+                },
+                Some((from, to)) => Start::Upgrade { from, to, lang },
+            }
+        }
     };
     match run_window(start, data_dir, restore_file) {
         Ok(()) => 0,

@@ -696,7 +696,7 @@ impl Store {
     /// Create the reminders the rules call for, falling due up to `as_of` (default today).
     pub fn generate_reminders(&self, as_of: Option<&str>) -> Result<GenerateReport> {
         let actor = self.require(Perm::Maintenance)?;
-        if self.server().is_some() {
+        if self.on_server() {
             // On a server each reminder commits on its own: a reminder's key to its customer
             // holds that row until commit, and a bill at a counter must not wait for the
             // whole pass. Every rule reminder has its key, so a second counter's pass (or

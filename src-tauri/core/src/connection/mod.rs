@@ -159,7 +159,7 @@ impl Store {
         let Some(shown) = self.server() else {
             return Err(CoreError::NotConnected);
         };
-        let local = match opened.filter(|s| s.server().is_none()) {
+        let local = match opened.filter(|s| !s.on_server()) {
             Some(s) => s,
             None => {
                 let path = crate::store::db_path(data_dir);

@@ -854,7 +854,7 @@ impl Store {
     /// The daily loyalty work, idempotent: expiry, birthday bonuses, tier moves.
     pub fn loyalty_maintenance(&self, date: Option<&str>) -> Result<MaintenanceReport> {
         let actor = self.require(Perm::Maintenance)?;
-        if self.server().is_some() {
+        if self.on_server() {
             return self.maintenance_by_customer(&actor, date);
         }
         self.write(|conn| {

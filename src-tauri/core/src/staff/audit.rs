@@ -187,7 +187,7 @@ impl Store {
     /// first broken entry.
     pub fn audit_verify(&self) -> Result<AuditVerify> {
         self.require(Perm::AuditLog)?;
-        if self.server().is_some() {
+        if self.on_server() {
             return self.read(|conn| match conn {
                 db::Conn::Pg(link) => crate::store::audit::verify_server(link),
                 db::Conn::Lite(_) => Err(CoreError::Internal("a server's store".into())),

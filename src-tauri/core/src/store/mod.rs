@@ -247,9 +247,8 @@ impl Store {
         let Engine::Server(link) = &self.engine else {
             return Ok(None);
         };
-        let server = link_lock(link).server().clone();
         let again = Store {
-            engine: Engine::Server(Mutex::new(db::pg::Link::open(server)?)),
+            engine: Engine::Server(Mutex::new(link_lock(link).another()?)),
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
             server_reports: Mutex::new(None),
@@ -257,6 +256,11 @@ impl Store {
         again.set_counter(self.counter().as_deref())?;
         again.set_interface(self.session.lock().unwrap_or_else(|p| p.into_inner()).via);
         Ok(Some(again))
+    }
+
+    /// Whether the shop is on a server (no lock taken, unlike [`Store::server`]).
+    pub(crate) fn on_server(&self) -> bool {
+        matches!(self.engine, Engine::Server(_))
     }
 
     /// The server as `host:port/database` when the shop is on one.
@@ -316,8 +320,7 @@ impl Store {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner());
                 if slot.is_none() {
-                    let server = link_lock(link).server().clone();
-                    *slot = Some(db::pg::Link::open(server)?);
+                    *slot = Some(link_lock(link).another()?);
                 }
                 let Some(reports) = slot.as_ref() else {
                     return Err(CoreError::Internal("no report link".into()));

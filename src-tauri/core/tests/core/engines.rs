@@ -2513,24 +2513,21 @@ fn staff_are_managed_and_the_log_read_alike_on_a_server() {
     use khachquen_core::staff::audit::AuditFilter;
     use khachquen_core::staff::StaffInput;
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    crate::fill_shop(&file);
-    file.setup_owner("Chị Lan", "2468").unwrap();
-    file.set_counter(Some("Quầy 1")).unwrap();
-    for id in 1..=3 {
-        file.update_customer(
-            id,
-            CustomerInput {
-                note: Some(format!("ghi chú {id}")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    }
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, url, server) = on_server(|file| {
+        crate::fill_shop(file);
+        file.setup_owner("Chị Lan", "2468").unwrap();
+        file.set_counter(Some("Quầy 1")).unwrap();
+        for id in 1..=3 {
+            file.update_customer(
+                id,
+                CustomerInput {
+                    note: Some(format!("ghi chú {id}")),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+    });
     server.sign_in_owner("2468").unwrap();
 
     let filters = [
@@ -3031,13 +3028,10 @@ fn the_shop_reports_read_alike_on_a_server_beside_the_counters_bills() {
     use khachquen_core::analytics::reports::Range;
     use khachquen_core::model::PurchaseInput;
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let file = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    file.create_demo(400, 3000, 8, &mut |_, _| {}).unwrap();
-    file.archive_customer(9).unwrap();
-    let url = scratch_db();
-    file.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let server = Store::open_server(&url).unwrap();
+    let (_dir, file, _url, server) = on_server(|file| {
+        file.create_demo(400, 3000, 8, &mut |_, _| {}).unwrap();
+        file.archive_customer(9).unwrap();
+    });
     let ranges = [
         Range::default(),
         Range {
