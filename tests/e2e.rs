@@ -1540,14 +1540,8 @@ async fn an_older_shop_is_backed_up_and_upgraded_as_the_window_opens() -> R<()> 
     go(&s, "#audit").await?;
     s.wait_text("#audit-table", "Nâng cấp dữ liệu").await?;
     // Said once per window: not again after a reload (as after a restore).
-    s.client
-        .execute("window.__kqOldPage = true; location.reload();", vec![])
+    s.reload_until("return document.getElementById('audit-screen') ? true : null;")
         .await?;
-    s.wait_js(
-        "return !window.__kqOldPage && document.getElementById('audit-screen') ? true : null;",
-        vec![],
-    )
-    .await?;
     let again = s.text(".toasts").await?.unwrap_or_default();
     assert!(!again.contains("Đã nâng cấp"), "{again}");
     let dir = s.close().await?;
@@ -1609,14 +1603,8 @@ async fn a_backup_opened_with_the_app_is_offered_for_restore() -> R<()> {
     s.wait_for("#settings-about-version").await?;
     assert_eq!(s.text("#restore-dialog").await?, None);
     // Nor after a reload (as after a restore): the window's start is the same.
-    s.client
-        .execute("window.__kqOldPage = true; location.reload();", vec![])
+    s.reload_until("return document.getElementById('settings-about-version') ? true : null;")
         .await?;
-    s.wait_js(
-        "return !window.__kqOldPage && document.getElementById('settings-about-version') ? true : null;",
-        vec![],
-    )
-    .await?;
     assert_eq!(s.text("#restore-dialog").await?, None);
     s.close().await.map(drop)
 }

@@ -48,6 +48,18 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
+/// A script that reads one element's text, or null when it is not on the page.
+const TEXT: &str =
+    "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;";
+
+/// Whether a script failed because the page was being replaced (the app reloads itself
+/// after a restore, a connection or leaving the demo): a waiting step asks again.
+fn navigating(e: &CmdError) -> bool {
+    use fantoccini::error::ErrorStatus;
+    matches!(e, CmdError::Standard(w)
+        if matches!(w.error, ErrorStatus::NoSuchFrame | ErrorStatus::JavascriptError))
+}
+
 pub struct Session {
     pub client: Client,
     _driver: Driver,
@@ -166,12 +178,42 @@ impl Session {
     ) -> R<serde_json::Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let v = self.client.execute(script, args.clone()).await?;
+            let v = match self.client.execute(script, args.clone()).await {
+                Ok(v) => v,
+                Err(e) if navigating(&e) && Instant::now() < deadline => serde_json::Value::Null,
+                Err(e) => return Err(e.into()),
+            };
             if !v.is_null() {
                 return Ok(v);
             }
             if Instant::now() > deadline {
                 return Err(format!("still null after 20 s: {script}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Reload the page ourselves (as the app does after a restore) and wait until `ready` (a script
+    /// returning non-null) holds on the new one. The reload is scheduled after the script
+    /// that asks for it has answered: a reload inside it can unload the page before
+    /// WebKitWebDriver hears back ("Callback was not called before the unload event"). A
+    /// check sent while the old page unloads is sent again.
+    pub async fn reload_until(&self, ready: &str) -> R<()> {
+        self.client
+            .execute(
+                "window.__kqOldPage = true; setTimeout(() => location.reload(), 0);",
+                vec![],
+            )
+            .await?;
+        let check = format!("if (window.__kqOldPage) return null; {ready}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.client.execute(&check, vec![]).await {
+                Ok(v) if !v.is_null() => return Ok(()),
+                Ok(_) if Instant::now() < deadline => {}
+                Err(e) if navigating(&e) && Instant::now() < deadline => {}
+                Ok(_) => return Err(format!("still null after the reload: {ready}").into()),
+                Err(e) => return Err(e.into()),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -303,13 +345,7 @@ impl Session {
     /// The element's textContent (WebKitWebDriver's visible-text algorithm skips text in
     /// `overflow: hidden` boxes such as ellipsised names; the screenshots show what is seen).
     pub async fn text(&self, css: &str) -> R<Option<String>> {
-        let v = self
-            .client
-            .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
-                vec![json!(css)],
-            )
-            .await?;
+        let v = self.client.execute(TEXT, vec![json!(css)]).await?;
         Ok(v.as_str().map(str::to_owned))
     }
 
@@ -345,7 +381,11 @@ impl Session {
     pub async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let t = self.text(css).await?;
+            let t = match self.client.execute(TEXT, vec![json!(css)]).await {
+                Ok(v) => v.as_str().map(str::to_owned),
+                Err(e) if navigating(&e) && Instant::now() < deadline => None,
+                Err(e) => return Err(e.into()),
+            };
             if let Some(t) = &t {
                 if t.contains(needle) {
                     return Ok(t.clone());
