@@ -3270,8 +3270,8 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         .as_array()
         .unwrap()
         .is_empty());
-    // Her details are corrected there and she is given points; a merge is not on the server
-    // yet and changes nothing; then she is archived there.
+    // Her details are corrected there and she is given points; the demo is not on the server
+    // and changes nothing; then she is archived there.
     let out = run(
         d,
         "vi",
@@ -3300,7 +3300,7 @@ fn a_shop_moves_to_a_server_is_backed_up_there_and_comes_back() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = run(d, "vi", &["customer", "merge", "0912000111", "KH000007"]);
+    let out = run(d, "vi", &["demo", "--customers", "10", "--purchases", "10"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(

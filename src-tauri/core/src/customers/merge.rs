@@ -11,7 +11,6 @@ use crate::store::session::Perm;
 use crate::store::settings::currency;
 use crate::store::Store;
 use crate::time;
-use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -84,7 +83,7 @@ fn split_by_year(key: &str, members: Vec<(i64, bool, String)>) -> Vec<Candidate>
     out
 }
 
-fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
+fn find_groups(conn: db::Conn, limit: u32) -> Result<Duplicates> {
     let mut cands: Vec<Candidate> = Vec::new();
     for (phone, m) in db::merge::same_phone(conn)? {
         let shown = crate::phone::display(&phone);
@@ -169,7 +168,7 @@ fn find_groups(conn: &Connection, limit: u32) -> Result<Duplicates> {
 /// birthday (a full date beats one without a year), gender, email, address; notes joined,
 /// tags united.
 fn combined(
-    conn: &Connection,
+    conn: db::Conn,
     keep: i64,
     other: i64,
     mut rec: Record,
@@ -222,7 +221,7 @@ impl Store {
     /// left out.
     pub fn duplicates(&self, limit: u32) -> Result<Duplicates> {
         self.require(Perm::View)?;
-        find_groups(&*self.reader()?, limit)
+        self.read(|conn| find_groups(conn, limit))
     }
 
     /// Merge `other` into `keep`: purchases, points, referrals and everything else that
@@ -233,7 +232,12 @@ impl Store {
         if keep == other {
             return Err(CoreError::MergeSame);
         }
-        self.write(|conn| {
+        self.write_any(|conn| {
+            // Both held, in id order, as a bill holds its customer: a counter billing either
+            // one waits for the merge and then sees it, and two merges of one pair take turns.
+            for id in [keep.min(other), keep.max(other)] {
+                db::customers::hold(conn, id)?;
+            }
             let kept = db::customers::existing(conn, keep)?;
             let gone = db::customers::existing(conn, other)?;
             if kept.archived_at.is_some() {

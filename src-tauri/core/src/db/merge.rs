@@ -1,7 +1,7 @@
 //! Duplicate customers: finding probable pairs and moving one customer's history onto another.
 
 use crate::error::Result;
-use rusqlite::{params, Connection};
+use super::Conn;
 
 /// References to customers that stay with the merged customer: its own tags (the kept
 /// customer gets their union through an edit) and its tier history (the kept customer's tier
@@ -18,7 +18,24 @@ const STAYS: &[(&str, &str)] = &[
 
 /// Every (table, column) with a foreign key to customers(id), from the schema itself, so a
 /// table added later (reminders, notes) moves with a merge without being listed here.
-pub fn references(conn: &Connection) -> Result<Vec<(String, String)>> {
+pub fn references<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<(String, String)>> {
+    let conn = match conn.into() {
+        Conn::Lite(c) => c,
+        Conn::Pg(p) => {
+            // The catalogue's foreign keys, ordered as SQLite lists them: by table name.
+            return p.with_rows(
+                "SELECT t.relname::text, a.attname::text
+                 FROM pg_constraint k
+                 JOIN pg_class t ON t.oid = k.conrelid
+                 JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
+                 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+                 WHERE k.contype = 'f' AND k.confrelid = 'customers'::regclass
+                 ORDER BY t.relname COLLATE \"C\", a.attnum",
+                &[],
+                |r| Ok((r.try_get(0)?, r.try_get(1)?)),
+            );
+        }
+    };
     let mut tables = conn.prepare(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
          ORDER BY name",
@@ -50,37 +67,51 @@ pub fn moves(table: &str, column: &str) -> bool {
 
 /// Point `table.column` from `from` to `to`; returns the rows moved. Names come from the
 /// schema (see `references`), never from input.
-pub fn reparent(conn: &Connection, table: &str, column: &str, from: i64, to: i64) -> Result<usize> {
+pub fn reparent<'a>(
+    conn: impl Into<Conn<'a>>,
+    table: &str,
+    column: &str,
+    from: i64,
+    to: i64,
+) -> Result<usize> {
+    let conn = conn.into();
     let q = |s: &str| s.replace('"', "\"\"");
-    // Sealed ledger rows keep their seal through the move (db::seal).
-    let sealed = match table {
-        "points_ledger" => super::seal::points_intact(conn, column, from)?,
+    // Sealed ledger rows keep their seal through the move (db::seal). A server seals
+    // nothing it writes (its entries are vouched for by the audit chain alone).
+    let sealed = match (conn, table) {
+        (Conn::Lite(c), "points_ledger") => super::seal::points_intact(c, column, from)?,
         _ => Vec::new(),
     };
-    let moved = conn.execute(
+    let moved = super::execute(
+        conn,
         &format!(
             "UPDATE \"{t}\" SET \"{c}\" = ?1 WHERE \"{c}\" = ?2",
             t = q(table),
             c = q(column)
         ),
-        params![to, from],
+        &[&to, &from],
     )?;
-    super::seal::points_reseal(conn, &sealed)?;
-    Ok(moved)
+    if let Conn::Lite(c) = conn {
+        super::seal::points_reseal(c, &sealed)?;
+    }
+    Ok(moved as usize)
 }
 
 /// Customers referred by `from` are now referred by `to` (who cannot refer themselves), and
 /// customers merged into `from` earlier now point at `to`. Returns the referrals moved.
-pub fn move_customer_links(conn: &Connection, from: i64, to: i64) -> Result<usize> {
-    let referrals = conn.execute(
+pub fn move_customer_links<'a>(conn: impl Into<Conn<'a>>, from: i64, to: i64) -> Result<usize> {
+    let conn = conn.into();
+    let referrals = super::execute(
+        conn,
         "UPDATE customers SET referred_by = ?1 WHERE referred_by = ?2 AND id <> ?1",
-        params![to, from],
+        &[&to, &from],
     )?;
-    conn.execute(
+    super::execute(
+        conn,
         "UPDATE customers SET merged_into = ?1 WHERE merged_into = ?2",
-        params![to, from],
+        &[&to, &from],
     )?;
-    Ok(referrals)
+    Ok(referrals as usize)
 }
 
 pub fn merged_into<'a>(conn: impl Into<super::Conn<'a>>, id: i64) -> Result<Option<i64>> {
@@ -91,21 +122,24 @@ pub fn merged_into<'a>(conn: impl Into<super::Conn<'a>>, id: i64) -> Result<Opti
     }
 }
 
-pub fn set_merged_into(conn: &Connection, id: i64, into: i64, now: i64) -> Result<()> {
-    conn.execute(
+pub fn set_merged_into<'a>(conn: impl Into<Conn<'a>>, id: i64, into: i64, now: i64) -> Result<()> {
+    super::execute(
+        conn.into(),
         "UPDATE customers SET merged_into = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, into, now],
+        &[&id, &into, &now],
     )?;
     Ok(())
 }
 
 /// Recompute a customer's cached visits / total / first / last from their purchases.
-pub fn refresh_cached_stats(conn: &Connection, id: i64) -> Result<()> {
+pub fn refresh_cached_stats<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
+    let conn = conn.into();
     let (visits, total, first, last) = crate::db::purchases::aggregate(conn, id)?;
-    conn.execute(
+    super::execute(
+        conn,
         "UPDATE customers SET visits = ?2, total_minor = ?3, first_purchase_at = ?4,
             last_purchase_at = ?5 WHERE id = ?1",
-        params![id, visits, total, first, last],
+        &[&id, &visits, &total, &first, &last],
     )?;
     Ok(())
 }
@@ -113,65 +147,108 @@ pub fn refresh_cached_stats(conn: &Connection, id: i64) -> Result<()> {
 /// A member of a candidate group: (id, active).
 pub type Member = (i64, bool);
 
+/// What the members share, and each member as (id, active, birthday or "").
+pub type Group = (String, Vec<(i64, bool, String)>);
+
 /// Customers sharing a normalised phone, with at least one still active.
-pub fn same_phone(conn: &Connection) -> Result<Vec<(String, Vec<Member>)>> {
-    grouped(
-        conn,
-        "SELECT phone, json_group_array(json_array(id, archived_at IS NULL, ''))
-         FROM customers WHERE merged_into IS NULL AND phone IS NOT NULL
-         GROUP BY phone HAVING count(*) > 1 AND sum(archived_at IS NULL) > 0",
-    )
-    .map(|g| {
-        g.into_iter()
-            .map(|(k, m)| (k, m.into_iter().map(|(id, a, _)| (id, a)).collect()))
-            .collect()
-    })
+pub fn same_phone<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<(String, Vec<Member>)>> {
+    let g = grouped(conn.into(), "phone", &["phone"], "''", "phone", true)?;
+    Ok(without_birthdays(g))
 }
 
 /// Customers with the same folded name and birthday month-day, each with their birthday
 /// ("YYYY-MM-DD" or "--MM-DD"), for the caller to split by year.
-pub fn same_name_birthday(conn: &Connection) -> Result<Vec<Group>> {
+pub fn same_name_birthday<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<Group>> {
+    let conn = conn.into();
+    // The birthday's month-day, its last five characters (SQLite's substr counts from the
+    // end, PostgreSQL's does not).
+    let month_day = match conn {
+        Conn::Lite(_) => "substr(birthday, -5)",
+        Conn::Pg(_) => "right(birthday, 5)",
+    };
     grouped(
         conn,
-        "SELECT name_fold, json_group_array(json_array(id, archived_at IS NULL, birthday))
-         FROM customers WHERE merged_into IS NULL AND birthday IS NOT NULL
-         GROUP BY name_fold, substr(birthday, -5) HAVING count(*) > 1",
+        "name_fold",
+        &["name_fold", month_day],
+        "birthday",
+        "birthday",
+        false,
     )
 }
 
 /// Customers with the same folded name and email, with at least one still active.
-pub fn same_name_email(conn: &Connection) -> Result<Vec<(String, Vec<Member>)>> {
-    grouped(
-        conn,
-        "SELECT name_fold || ' <' || email || '>',
-                json_group_array(json_array(id, archived_at IS NULL, ''))
-         FROM customers WHERE merged_into IS NULL AND email IS NOT NULL
-         GROUP BY name_fold, email HAVING count(*) > 1 AND sum(archived_at IS NULL) > 0",
-    )
-    .map(|g| {
-        g.into_iter()
-            .map(|(k, m)| (k, m.into_iter().map(|(id, a, _)| (id, a)).collect()))
-            .collect()
-    })
+pub fn same_name_email<'a>(conn: impl Into<Conn<'a>>) -> Result<Vec<(String, Vec<Member>)>> {
+    let g = grouped(
+        conn.into(),
+        "name_fold || ' <' || email || '>'",
+        &["name_fold", "email"],
+        "''",
+        "email",
+        true,
+    )?;
+    Ok(without_birthdays(g))
 }
 
-/// What the members share, and each member as (id, active, birthday or "").
-pub type Group = (String, Vec<(i64, bool, String)>);
+fn without_birthdays(groups: Vec<Group>) -> Vec<(String, Vec<Member>)> {
+    groups
+        .into_iter()
+        .map(|(k, m)| (k, m.into_iter().map(|(id, a, _)| (id, a)).collect()))
+        .collect()
+}
 
-fn grouped(conn: &Connection, sql: &str) -> Result<Vec<Group>> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (key, json) = row?;
-        // SQLite built this JSON, so it always parses; a bad row is skipped, not fatal.
-        if let Ok(members) = serde_json::from_str::<Vec<(i64, i64, String)>>(&json) {
-            let members = members
-                .into_iter()
-                .map(|(id, a, b)| (id, a != 0, b))
-                .collect();
-            out.push((key, members));
+/// Customers not merged away whose `present` column is set, in groups of two or more alike
+/// in every expression of `by` (with an active member when `needs_active`); each group
+/// shown as `key`, each member with `extra` (text). Groups come in the order of `by`, bytes
+/// compared on both engines.
+fn grouped(
+    conn: Conn,
+    key: &str,
+    by: &[&str],
+    extra: &str,
+    present: &str,
+    needs_active: bool,
+) -> Result<Vec<Group>> {
+    let bytes = match conn {
+        Conn::Lite(_) => "",
+        Conn::Pg(_) => " COLLATE \"C\"",
+    };
+    let active = if needs_active {
+        "AND sum(CASE WHEN archived_at IS NULL THEN 1 ELSE 0 END) > 0"
+    } else {
+        ""
+    };
+    let tuple = by.join(", ");
+    let order: Vec<String> = by.iter().map(|e| format!("{e}{bytes}")).collect();
+    let ident = by
+        .iter()
+        .map(|e| format!("length({e}) || ':' || {e}"))
+        .collect::<Vec<_>>()
+        .join(" || '/' || ");
+    let rows: Vec<(String, String, i64, bool, String)> = super::rows(
+        conn,
+        &format!(
+            "SELECT {key}, {ident}, id, archived_at IS NULL, {extra} FROM customers
+             WHERE merged_into IS NULL AND {present} IS NOT NULL AND ({tuple}) IN (
+               SELECT {tuple} FROM customers
+               WHERE merged_into IS NULL AND {present} IS NOT NULL
+               GROUP BY {tuple} HAVING count(*) > 1 {active})
+             ORDER BY {order}, id",
+            order = order.join(", "),
+        ),
+        &[],
+    )?;
+    // Rows of one group are adjacent; a new group starts where the grouped values change
+    // (each value prefixed with its length, so no two tuples join alike).
+    let mut out: Vec<Group> = Vec::new();
+    let mut last: Option<String> = None;
+    for (k, ident, id, a, b) in rows {
+        match out.last_mut() {
+            Some((_, members)) if last.as_deref() == Some(ident.as_str()) => {
+                members.push((id, a, b))
+            }
+            _ => out.push((k, vec![(id, a, b)])),
         }
+        last = Some(ident);
     }
     Ok(out)
 }

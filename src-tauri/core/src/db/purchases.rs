@@ -247,27 +247,44 @@ pub fn for_customer<'a>(
 }
 
 /// (visits, total minus refunds, first, last) computed from the purchases themselves.
-pub fn aggregate(
-    conn: &Connection,
+pub fn aggregate<'a>(
+    conn: impl Into<Conn<'a>>,
     customer_id: i64,
 ) -> Result<(i64, i64, Option<i64>, Option<i64>)> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT count(*),
-                total(total_minor)
-                  - (SELECT total(r.amount_minor) FROM refunds r
-                     JOIN purchases p ON p.id = r.purchase_id WHERE p.customer_id = ?1),
-                min(at), max(at)
-             FROM purchases WHERE customer_id = ?1",
-        )?
-        .query_row([customer_id], |r| {
-            Ok((
-                r.get(0)?,
-                limits::from_total(r.get(1)?),
-                r.get(2)?,
-                r.get(3)?,
-            ))
-        })?)
+    // Both sum as floats (SQLite's total()), clamped alike by limits::from_total.
+    let sql = match conn.into() {
+        Conn::Lite(c) => {
+            return Ok(c
+                .prepare_cached(
+                    "SELECT count(*),
+                        total(total_minor)
+                          - (SELECT total(r.amount_minor) FROM refunds r
+                             JOIN purchases p ON p.id = r.purchase_id WHERE p.customer_id = ?1),
+                        min(at), max(at)
+                     FROM purchases WHERE customer_id = ?1",
+                )?
+                .query_row([customer_id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        limits::from_total(r.get(1)?),
+                        r.get(2)?,
+                        r.get(3)?,
+                    ))
+                })?)
+        }
+        Conn::Pg(p) => p,
+    };
+    let (visits, total, first, last): (i64, f64, Option<i64>, Option<i64>) = super::one_row(
+        Conn::Pg(sql),
+        "SELECT count(*),
+            coalesce(sum(total_minor), 0)::float8
+              - (SELECT coalesce(sum(r.amount_minor), 0)::float8 FROM refunds r
+                 JOIN purchases p ON p.id = r.purchase_id WHERE p.customer_id = $1),
+            min(at), max(at)
+         FROM purchases WHERE customer_id = $1",
+        &[&customer_id],
+    )?;
+    Ok((visits, limits::from_total(total), first, last))
 }
 
 /// What a customer's bills add up to, refunds not taken off (the per-customer limit).
