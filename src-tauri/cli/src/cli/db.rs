@@ -18,7 +18,8 @@ pub enum Cmd {
 
 #[derive(Subcommand)]
 pub enum DbCmd {
-    /// integrity_check and foreign_key_check; exits 0 only when clean
+    /// integrity_check, foreign_key_check, balances and cached figures (on a server, the
+    /// last two); exits 0 only when clean
     Check,
     /// Copy this shop into an empty PostgreSQL database and check the copy (rows, money
     /// sums, every points balance); this file is only read

@@ -24,6 +24,8 @@ pub struct Store {
     /// On a server, the reports' own link (opened at the first report): a report's scan
     /// never holds the link a counter's bill goes through.
     server_reports: Mutex<Option<db::pg::Link>>,
+    /// On a server, this computer's own shop file ([`Store::keep_clear_of`]).
+    home_file: std::sync::OnceLock<PathBuf>,
 }
 
 /// Where the shop's data lives: its own SQLite file (the default), or a PostgreSQL server
@@ -208,6 +210,7 @@ impl Store {
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
             server_reports: Mutex::new(None),
+            home_file: Default::default(),
         }
     }
 
@@ -236,6 +239,7 @@ impl Store {
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
             server_reports: Mutex::new(None),
+            home_file: Default::default(),
         })
     }
 
@@ -252,10 +256,19 @@ impl Store {
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
             server_reports: Mutex::new(None),
+            home_file: Default::default(),
         };
         again.set_counter(self.counter().as_deref())?;
         again.set_interface(self.session.lock().unwrap_or_else(|p| p.into_inner()).via);
         Ok(Some(again))
+    }
+
+    /// On a server, the data folder of this computer's own shop, whose file an export or a
+    /// message list chosen at this counter must never be written over.
+    pub fn keep_clear_of(&self, data_dir: &Path) {
+        if self.on_server() {
+            let _ = self.home_file.set(db_path(data_dir));
+        }
     }
 
     /// Whether the shop is on a server (no lock taken, unlike [`Store::server`]).
@@ -296,6 +309,21 @@ impl Store {
         match &self.engine {
             Engine::Lite(_) => f(db::Conn::Lite(&*self.reader()?)),
             Engine::Server(link) => f(db::Conn::Pg(&link_lock(link))),
+        }
+    }
+
+    /// `f` for a long read (an export, a message list): SQLite's reader, which never waits
+    /// on the counter's writes; on a server the reports' own link in one read-only
+    /// snapshot, so the counter's link stays free for its bills.
+    pub(crate) fn long_read<T>(&self, f: impl FnOnce(db::Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Lite(_) => {
+                let reader = self.reader()?;
+                // One snapshot for the whole read, as on a server.
+                let tx = reader.unchecked_transaction()?;
+                f(db::Conn::Lite(&tx))
+            }
+            Engine::Server(_) => self.report_read(f),
         }
     }
 
@@ -420,10 +448,13 @@ impl Store {
     }
 
     /// integrity_check, foreign keys, cached figures, and (with the audit key) the seals of
-    /// staff and points ledger rows.
+    /// staff and points ledger rows; on a server, the balances and cached figures.
     pub fn check(&self) -> Result<db::CheckReport> {
         self.require(Perm::View)?;
-        db::check(&*self.writer()?)
+        match &self.engine {
+            Engine::Lite(_) => db::check(&*self.writer()?),
+            Engine::Server(_) => self.report_read(|c| db::check(c)),
+        }
     }
 }
 
@@ -455,7 +486,11 @@ impl Store {
         path: &Path,
         write: impl FnOnce(&Path) -> Result<()>,
     ) -> Result<()> {
-        let protected = self.path().map(files::live_files).unwrap_or_default();
+        let protected = self
+            .path()
+            .or(self.home_file.get().map(PathBuf::as_path))
+            .map(files::live_files)
+            .unwrap_or_default();
         files::write_atomically(path, &protected, write)
     }
 }
