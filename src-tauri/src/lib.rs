@@ -176,16 +176,18 @@ pub fn window_main() -> i32 {
         },
     };
     let start = match server {
-        Some((url, counter)) => match khachquen_core::connection::open(&url, counter.as_deref()) {
-            Ok(store) => Start::Open(Box::new(store)),
-            // The window says why and offers to try again: a counter is never left blank.
-            Err(e) => Start::Server {
-                url,
-                counter,
-                error: commands::IpcError::in_lang(lang, e),
-                lang,
-            },
-        },
+        Some((url, counter)) => {
+            match khachquen_core::connection::open(&data_dir, &url, counter.as_deref()) {
+                Ok(store) => Start::Open(Box::new(store)),
+                // The window says why and offers to try again: a counter is never left blank.
+                Err(e) => Start::Server {
+                    url,
+                    counter,
+                    error: commands::IpcError::in_lang(lang, e),
+                    lang,
+                },
+            }
+        }
         None => {
             let path = khachquen_core::store::db_path(&data_dir);
             // A newer or foreign file is refused before any window, as before; an older one

@@ -188,7 +188,10 @@ pub fn main() -> i32 {
         Some(url) => {
             crate::log::init(&data_dir, "cli");
             match Store::open_server(url) {
-                Ok(s) => s,
+                Ok(s) => {
+                    s.keep_clear_of(&data_dir);
+                    s
+                }
                 Err(e) => {
                     return match command {
                         // A counter's bill waits in its outbox while the server is away.

@@ -156,7 +156,11 @@ pub async fn app_reconnect<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Start
         if handle.try_state::<AppState>().is_some() {
             return startup.get();
         }
-        match khachquen_core::connection::open(&again.url, again.counter.as_deref()) {
+        match khachquen_core::connection::open(
+            &again.data_dir,
+            &again.url,
+            again.counter.as_deref(),
+        ) {
             Ok(store) => {
                 let state = crate::app_state(store, again.data_dir.clone());
                 crate::background(state.home());

@@ -564,10 +564,9 @@ impl Store {
         path: &Path,
     ) -> Result<TemplateExport> {
         let actor = self.require(Perm::Export)?;
-        let ids = {
-            let conn = self.reader()?;
-            db::filter::filter_ids(&conn, &crate::customers::filter::filter_sql(&conn, filter)?)?
-        };
+        let ids = self.read(|conn| {
+            db::filter::filter_ids(conn, &crate::customers::filter::filter_sql(conn, filter)?)
+        })?;
         let (t, out) = self.write_messages(name, &ids, path)?;
         self.audit_append(
             &actor
@@ -595,30 +594,31 @@ impl Store {
         if ext != "csv" {
             return Err(CoreError::ExportFormat(ext));
         }
-        let conn = self.reader()?;
-        let t = by_name(&conn, name)?;
-        let pieces = parse(&t.body)?;
-        let ctx = context((&conn).into())?;
-        let mut rows = 0i64;
-        let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
-        self.write_user_file(path, |tmp| {
-            let mut w = crate::csvfile::csv_writer(tmp)?;
-            crate::csvfile::write_text_record(&mut w, ["phone", "name", "message"])?;
-            for &id in ids {
-                let Some(src) = db::templates::merge_source(&conn, id)? else {
-                    continue;
-                };
-                let r = rendered((&conn).into(), &ctx, &src, &pieces)?;
-                for f in &r.missing {
-                    *missing.entry(f).or_default() += 1;
+        let (t, rows, missing) = self.long_read(|conn| {
+            let t = by_name(conn, name)?;
+            let pieces = parse(&t.body)?;
+            let ctx = context(conn)?;
+            let mut rows = 0i64;
+            let mut missing: BTreeMap<&'static str, i64> = BTreeMap::new();
+            self.write_user_file(path, |tmp| {
+                let mut w = crate::csvfile::csv_writer(tmp)?;
+                crate::csvfile::write_text_record(&mut w, ["phone", "name", "message"])?;
+                for &id in ids {
+                    let Some(src) = db::templates::merge_source(conn, id)? else {
+                        continue;
+                    };
+                    let r = rendered(conn, &ctx, &src, &pieces)?;
+                    for f in &r.missing {
+                        *missing.entry(f).or_default() += 1;
+                    }
+                    let phone_no = r.phone.clone().unwrap_or_default();
+                    crate::csvfile::write_text_record(&mut w, [&phone_no, &r.name, &r.text])?;
+                    rows += 1;
                 }
-                let phone_no = r.phone.clone().unwrap_or_default();
-                crate::csvfile::write_text_record(&mut w, [&phone_no, &r.name, &r.text])?;
-                rows += 1;
-            }
-            crate::csvfile::finish_csv(w)
+                crate::csvfile::finish_csv(w)
+            })?;
+            Ok((t, rows, missing))
         })?;
-        drop(conn);
         let out = TemplateExport {
             path: path.display().to_string(),
             rows,

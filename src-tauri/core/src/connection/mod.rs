@@ -102,16 +102,18 @@ pub fn connect(data_dir: &Path, url: &str, counter: &str) -> Result<Store> {
             });
         }
     }
-    let store = open(&s.url, Some(&s.counter))?;
+    let store = open(data_dir, &s.url, Some(&s.counter))?;
     save(data_dir, &s)?;
     Ok(store)
 }
 
-/// The shop on the server at `url`, its bills named after `counter` ([`counter_name`]).
-pub fn open(url: &str, counter: Option<&str>) -> Result<Store> {
+/// The shop on the server at `url`, its bills named after `counter` ([`counter_name`]), for
+/// the computer whose own shop is in `data_dir`.
+pub fn open(data_dir: &Path, url: &str, counter: Option<&str>) -> Result<Store> {
     let counter = counter_name(counter)?;
     let store = Store::open_server(url)?;
     store.set_counter(counter.as_deref())?;
+    store.keep_clear_of(data_dir);
     Ok(store)
 }
 

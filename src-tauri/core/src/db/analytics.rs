@@ -126,7 +126,8 @@ pub fn each_purchase_pg<S: PurchaseSink>(
                 r.get(2),
                 r.get(3),
                 staff.unwrap_or("").trim(),
-            )
+            );
+            std::ops::ControlFlow::Continue(())
         })
     })?;
     Ok(sink)

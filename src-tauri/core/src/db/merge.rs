@@ -1,7 +1,7 @@
 //! Duplicate customers: finding probable pairs and moving one customer's history onto another.
 
-use crate::error::Result;
 use super::Conn;
+use crate::error::Result;
 
 /// References to customers that stay with the merged customer: its own tags (the kept
 /// customer gets their union through an edit) and its tier history (the kept customer's tier

@@ -339,19 +339,21 @@ impl Session {
         self.client.batch_execute(sql)
     }
 
-    /// Each row of a query as it arrives, without holding them all: a report's scan of
-    /// millions of purchases.
+    /// Each row of a query as it arrives, without holding them all (a report's scan of
+    /// millions of purchases), until `f` says to stop (an export whose file failed).
     pub fn for_each(
         &mut self,
         sql: &str,
         params: Params<'_>,
-        mut f: impl FnMut(&postgres::Row),
+        mut f: impl FnMut(&postgres::Row) -> std::ops::ControlFlow<()>,
     ) -> std::result::Result<(), postgres::Error> {
         use postgres::fallible_iterator::FallibleIterator;
         let s = self.statement(sql)?;
         let mut rows = self.client.query_raw(&s, params.iter().copied())?;
         while let Some(r) = rows.next()? {
-            f(&r);
+            if f(&r).is_break() {
+                break;
+            }
         }
         Ok(())
     }

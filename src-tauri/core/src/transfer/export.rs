@@ -399,7 +399,7 @@ fn ledger_row(e: db::export::LedgerOut, label: &dyn Fn(Label) -> String) -> Vec<
 
 impl Store {
     /// Write `kind` to `path` (.csv or .xlsx). `label` translates headers and coded values.
-    /// Reads on the reader connection, so the counter keeps working meanwhile.
+    /// Reads apart from the counter's writes ([`Store::long_read`]), in one snapshot.
     pub fn export(
         &self,
         kind: ExportKind,
@@ -408,37 +408,38 @@ impl Store {
     ) -> Result<ExportReport> {
         let actor = self.require(Perm::Export)?;
         let fmt = format_of(path)?;
-        let conn = self.reader()?;
-        let (_, exp) = currency(&conn)?;
-        let tz = timezone(&conn)?;
-        let headers: Vec<String> = kind
-            .columns()
-            .iter()
-            .map(|c| label(Label::Column(c)))
-            .collect();
         let mut rows = 0u64;
-        self.write_user_file(path, |tmp| {
-            let mut sink = Sink::open(&fmt, tmp, exp)?;
-            sink.header(&headers)?;
-            let mut put = |vals: Vec<Val>| -> Result<()> {
-                rows += 1;
-                sink.row(&vals, exp, tz)
-            };
-            match kind {
-                ExportKind::Customers => {
-                    db::export::each_customer(&conn, |c| put(customer_row(c, label)))?
+        let write = |conn: db::Conn| -> Result<()> {
+            let (_, exp) = currency(conn)?;
+            let tz = timezone(conn)?;
+            let headers: Vec<String> = kind
+                .columns()
+                .iter()
+                .map(|c| label(Label::Column(c)))
+                .collect();
+            self.write_user_file(path, |tmp| {
+                let mut sink = Sink::open(&fmt, tmp, exp)?;
+                sink.header(&headers)?;
+                let mut put = |vals: Vec<Val>| -> Result<()> {
+                    rows += 1;
+                    sink.row(&vals, exp, tz)
+                };
+                match kind {
+                    ExportKind::Customers => {
+                        db::export::each_customer(conn, |c| put(customer_row(c, label)))?
+                    }
+                    ExportKind::Purchases => {
+                        db::export::each_purchase(conn, |p| put(purchase_row(p, exp, label)))?
+                    }
+                    ExportKind::Points => {
+                        db::export::each_ledger_entry(conn, |e| put(ledger_row(e, label)))?
+                    }
                 }
-                ExportKind::Purchases => {
-                    db::export::each_purchase(&conn, |p| put(purchase_row(p, exp, label)))?
-                }
-                ExportKind::Points => {
-                    db::export::each_ledger_entry(&conn, |e| put(ledger_row(e, label)))?
-                }
-            }
-            sink.finish(tmp)
-        })
-        .map_err(|e| write_failed(path, e))?;
-        drop(conn);
+                sink.finish(tmp)
+            })
+            .map_err(|e| write_failed(path, e))
+        };
+        self.long_read(write)?;
         let report = ExportReport {
             kind,
             path: path.display().to_string(),

@@ -865,8 +865,9 @@ fn a_counter_on_a_server_adds_finds_and_refuses_what_is_not_ported_yet() {
     let duc = s
         .add_customer(crate::customer("Đức", "0912 000 222"))
         .unwrap();
-    let err = s.merge_customers(lan.id, duc.id).unwrap_err();
+    let err = s.create_demo(30, 60, 1, &mut |_, _| {}).unwrap_err();
     assert!(matches!(err, CoreError::NotOnServer), "{err:?}");
+    assert_eq!(s.customer_count().unwrap(), 2);
     assert!(s.customer(duc.id).unwrap().archived_at.is_none());
     // A second counter opening the same database finds it current and opens it as is.
     let t = Store::open_server(&url).unwrap();
@@ -1911,7 +1912,7 @@ fn a_counter_connects_to_a_server_and_back_to_its_file() {
     let saved = connection::saved(here.path()).unwrap().unwrap();
     assert_eq!(saved.counter, "Quầy 2");
     // The next start opens what was saved.
-    let again = connection::open(&saved.url, Some(&saved.counter)).unwrap();
+    let again = connection::open(here.path(), &saved.url, Some(&saved.counter)).unwrap();
     assert_eq!(again.counter().as_deref(), Some("Quầy 2"));
     assert!(server.current_actor().is_none());
     assert!(
@@ -3475,4 +3476,298 @@ fn loyalty_cards_are_given_alike_on_a_server_and_a_number_once() {
         "{results:?}"
     );
     assert!(results.contains(&Err("card.taken".into())), "{results:?}");
+}
+
+/// Probable duplicates and merging them at a counter on a server: the same groups, the same
+/// merge (moved rows, points, tiers, the kept customer's details) and the same profile as on
+/// the shop's file; and two counters merging one pair at once merge it once.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn duplicates_are_found_and_merged_alike_on_a_server_and_once() {
+    use khachquen_core::model::{CustomerInput, PurchaseInput};
+    use khachquen_core::Store;
+    let person =
+        |name: &str, phone: &str, birthday: Option<&str>, email: Option<&str>| CustomerInput {
+            name: Some(name.into()),
+            phone: Some(phone.into()),
+            birthday: birthday.map(Into::into),
+            email: email.map(Into::into),
+            ..Default::default()
+        };
+    let (_dir, file, url, server) = on_server(|s| {
+        crate::fill_shop(s);
+        // Same name and birthday (one without a year), and a third of another year.
+        s.add_customer(person(
+            "Trần Thị Mai",
+            "0911 000 001",
+            Some("1985-03-04"),
+            None,
+        ))
+        .unwrap();
+        s.add_customer(person(
+            "Tran Thi Mai",
+            "0911 000 002",
+            Some("--03-04"),
+            None,
+        ))
+        .unwrap();
+        s.add_customer(person(
+            "TRẦN THỊ MAI",
+            "0911 000 003",
+            Some("1986-03-04"),
+            None,
+        ))
+        .unwrap();
+        // Same name and email.
+        let mut tam = person("Lê Văn Tám", "0911 000 004", None, Some("tam@shop.vn"));
+        tam.code = Some("KH-TAM".into());
+        tam.tags = Some(vec!["sỉ".into()]);
+        s.add_customer(tam).unwrap();
+        let mut tam2 = person("Le Van Tam", "0911 000 005", None, Some("tam@shop.vn"));
+        tam2.address = Some("12 Hàng Bạc".into());
+        tam2.tags = Some(vec!["VIP".into()]);
+        tam2.referred_by = Some("0912345678".into());
+        s.add_customer(tam2).unwrap();
+        // The same phone on an archived customer and a new one.
+        let old = s
+            .add_customer(person("Đức cũ", "0911 000 006", None, None))
+            .unwrap();
+        s.archive_customer(old.id).unwrap();
+        s.add_customer(person("Đức mới", "0911 000 006", None, None))
+            .unwrap();
+        for (id, amount) in [(6, "300000"), (7, "150000"), (9, "420000"), (10, "80000")] {
+            s.add_purchase(PurchaseInput {
+                customer_id: id,
+                amount: amount.into(),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+    });
+    // Instants of the merge itself differ by the moment each engine got it.
+    fn timeless(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for k in ["updated_at", "archived_at", "details_confirmed_at"] {
+                    if let Some(at) = o.get_mut(k) {
+                        *at = serde_json::Value::Bool(!at.is_null());
+                    }
+                }
+                o.values_mut().for_each(timeless);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(timeless),
+            _ => {}
+        }
+    }
+    let shown = |v: &dyn erased::Shown| {
+        let mut v = v.json();
+        timeless(&mut v);
+        v
+    };
+    let dups = |s: &Store| shown(&s.duplicates(50).unwrap());
+    let found = dups(&file);
+    assert_eq!(found, dups(&server));
+    assert_eq!(found["total"], 4, "{found:#}");
+    // Each merge, on each engine, answers alike, and leaves the same profiles behind.
+    for (keep, other) in [(9, 10), (6, 7), (12, 11)] {
+        let a = shown(&file.merge_customers(keep, other).unwrap());
+        let b = shown(&server.merge_customers(keep, other).unwrap());
+        assert_eq!(a, b, "{keep} ← {other}");
+        for id in [keep, other] {
+            assert_eq!(
+                shown(&file.profile(id, 50).unwrap()),
+                shown(&server.profile(id, 50).unwrap()),
+                "{id}"
+            );
+            assert_eq!(
+                shown(&file.points(id, 50).unwrap()),
+                shown(&server.points(id, 50).unwrap())
+            );
+        }
+        assert_eq!(dups(&file), dups(&server));
+    }
+    let kept = server.customer(9).unwrap();
+    assert_eq!(kept.address.as_deref(), Some("12 Hàng Bạc"));
+    assert!(kept.tags.iter().any(|t| t == "VIP") && kept.tags.iter().any(|t| t == "sỉ"));
+    // A refusal says the same on both.
+    for s in [&file, &server] {
+        assert_eq!(
+            s.merge_customers(9, 10).unwrap_err().code(),
+            "customer.already_merged"
+        );
+        assert_eq!(
+            s.merge_customers(9, 9).unwrap_err().code(),
+            "customer.merge_same"
+        );
+    }
+    let v = server.audit_verify().unwrap();
+    assert!(v.ok, "{v:?}");
+
+    // Two counters merging one pair at once, each keeping a different one: one merge, and
+    // the other told the pair is merged already; never each merged into the other.
+    let t = Store::open_server(&url).unwrap();
+    let (s, t) = (std::sync::Arc::new(server), std::sync::Arc::new(t));
+    for round in 0..4 {
+        let pair: Vec<i64> = (0..2)
+            .map(|i| {
+                s.add_customer(person(
+                    &format!("Khách {round}"),
+                    &format!("0977 100 {round}{i}0"),
+                    None,
+                    Some(&format!("k{round}@shop.vn")),
+                ))
+                .unwrap()
+                .id
+            })
+            .collect();
+        let gate = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let merges: Vec<_> = [(&s, pair[0], pair[1]), (&t, pair[1], pair[0])]
+            .into_iter()
+            .map(|(store, keep, other)| {
+                let (store, gate) = (store.clone(), gate.clone());
+                std::thread::spawn(move || {
+                    gate.wait();
+                    store.merge_customers(keep, other).map(|_| ())
+                })
+            })
+            .collect();
+        let results: Vec<_> = merges.into_iter().map(|m| m.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(
+            ["customer.already_merged", "customer.archived"].contains(&refused.code()),
+            "{refused:?}"
+        );
+        let active: Vec<bool> = pair
+            .iter()
+            .map(|id| s.customer(*id).unwrap().archived_at.is_none())
+            .collect();
+        assert_eq!(active.iter().filter(|a| **a).count(), 1, "{active:?}");
+    }
+}
+
+/// Serialising the different answers the merge test compares.
+mod erased {
+    pub trait Shown {
+        fn json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Shown for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap()
+        }
+    }
+}
+
+/// `db check` on a server: clean after bills, merges and refunds; a cached figure gone
+/// wrong and a balance below zero are found as on a file.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_server_shop_is_checked_as_a_file_is() {
+    use khachquen_core::model::PurchaseInput;
+    let (_dir, file, url, server) = filled_on_server();
+    for s in [&file, &server] {
+        for id in [1, 2, 2] {
+            s.add_purchase(PurchaseInput {
+                customer_id: id,
+                amount: "250000".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        s.merge_customers(1, 2).unwrap();
+    }
+    let (a, b) = (file.check().unwrap(), server.check().unwrap());
+    assert!(a.ok && b.ok, "{a:?} {b:?}");
+    assert_eq!((b.negative_balances, b.stats_mismatches), (0, 0));
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    c.batch_execute(
+        "UPDATE customers SET visits = 7 WHERE id = 3;
+         INSERT INTO points_ledger (customer_id, kind, points, at, created_at)
+         VALUES (4, 'adjust', -500, 0, 0);",
+    )
+    .unwrap();
+    let r = server.check().unwrap();
+    assert_eq!(
+        (r.stats_mismatches, r.negative_balances, r.ok),
+        (1, 1, false)
+    );
+}
+
+/// Exports at a counter on a server: customers, purchases and the points ledger, as CSV
+/// byte for byte as the shop's file writes them and as a spreadsheet of the same rows; a
+/// message list from a template likewise; and this computer's own shop file is never a
+/// place an export may land.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn exports_and_message_lists_are_written_alike_from_a_server() {
+    use khachquen_core::model::CustomerFilter;
+    use khachquen_core::transfer::export::{ExportKind, Label};
+    let (dir, file, url, server) = demo_on_server(80, 400, 11);
+    // A refund, so every column has something to say.
+    for s in [&file, &server] {
+        s.refund(3, None, None).unwrap();
+    }
+    let label = |l: Label| format!("{l:?}");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for kind in [
+        ExportKind::Customers,
+        ExportKind::Purchases,
+        ExportKind::Points,
+    ] {
+        let name = format!("{kind:?}");
+        let a = out.join(format!("{name}-file.csv"));
+        let b = out.join(format!("{name}-server.csv"));
+        let ra = file.export(kind, &a, &label).unwrap();
+        let rb = server.export(kind, &b, &label).unwrap();
+        assert_eq!(ra.rows, rb.rows, "{name}");
+        assert!(rb.rows > 2, "{name}: {}", rb.rows);
+        let (ta, tb) = (
+            std::fs::read_to_string(&a).unwrap(),
+            std::fs::read_to_string(&b).unwrap(),
+        );
+        let differ = ta.lines().zip(tb.lines()).find(|(a, b)| a != b);
+        assert_eq!(differ, None, "{name}");
+        assert_eq!(ta, tb, "{name}");
+        let x = out.join(format!("{name}.xlsx"));
+        assert_eq!(server.export(kind, &x, &label).unwrap().rows, rb.rows);
+        let mut book = calamine::open_workbook_auto(&x).unwrap();
+        use calamine::Reader;
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(
+            sheet.height() as u64,
+            rb.rows + 1,
+            "{name}: header and rows"
+        );
+    }
+    let all = CustomerFilter::default();
+    let (a, b) = (out.join("tin-file.csv"), out.join("tin-server.csv"));
+    let ea = file.export_template("cam-on", &all, &a).unwrap();
+    let eb = server.export_template("cam-on", &all, &b).unwrap();
+    assert_eq!((ea.rows, &ea.missing), (eb.rows, &eb.missing));
+    assert_eq!(
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap()
+    );
+    // Written through the server's store, never over this computer's shop file.
+    let here = tempfile::tempdir().unwrap();
+    let home = khachquen_core::Store::open(&here.path().join("khachquen.db")).unwrap();
+    drop(home);
+    let before = std::fs::read(here.path().join("khachquen.db")).unwrap();
+    // A name of the right kind that is the shop file under another name (a hard link).
+    let alias = here.path().join("khach.csv");
+    std::fs::hard_link(here.path().join("khachquen.db"), &alias).unwrap();
+    let counter = khachquen_core::connection::open(here.path(), &url, Some("Quầy 2")).unwrap();
+    let err = counter
+        .export(ExportKind::Customers, &alias, &label)
+        .unwrap_err();
+    assert_eq!(err.code(), "file.protected", "{err:?}");
+    assert_eq!(
+        std::fs::read(here.path().join("khachquen.db")).unwrap(),
+        before
+    );
 }
