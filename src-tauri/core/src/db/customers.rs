@@ -1541,20 +1541,28 @@ pub fn hold<'a>(conn: impl Into<Conn<'a>>, id: i64) -> Result<()> {
 }
 
 /// Fold `visits` purchases totalling `total_minor`, from `first` to `last`, into them.
-pub fn add_purchases_stats(
-    conn: &Connection,
+pub fn add_purchases_stats<'a>(
+    conn: impl Into<Conn<'a>>,
     id: i64,
     visits: i64,
     total_minor: i64,
     first: i64,
     last: i64,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE customers SET visits = visits + ?2, total_minor = total_minor + ?3,
-            first_purchase_at = min(coalesce(first_purchase_at, ?4), ?4),
-            last_purchase_at = max(coalesce(last_purchase_at, ?5), ?5)
-         WHERE id = ?1",
-    )?
-    .execute(params![id, visits, total_minor, first, last])?;
+    let conn = conn.into();
+    let (least, most) = match conn {
+        Conn::Lite(_) => ("min", "max"),
+        Conn::Pg(_) => ("least", "greatest"),
+    };
+    super::execute(
+        conn,
+        &format!(
+            "UPDATE customers SET visits = visits + ?2, total_minor = total_minor + ?3,
+                first_purchase_at = {least}(coalesce(first_purchase_at, ?4), ?4),
+                last_purchase_at = {most}(coalesce(last_purchase_at, ?5), ?5)
+             WHERE id = ?1"
+        ),
+        &[&id, &visits, &total_minor, &first, &last],
+    )?;
     Ok(())
 }

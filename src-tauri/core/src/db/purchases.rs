@@ -4,7 +4,7 @@ use super::{Conn, Row};
 use crate::error::Result;
 use crate::model::{Purchase, PurchaseItem};
 use crate::{limits, money, time};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -288,10 +288,21 @@ pub fn aggregate<'a>(
 }
 
 /// What a customer's bills add up to, refunds not taken off (the per-customer limit).
-pub fn gross_total(conn: &Connection, customer_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT total(total_minor) FROM purchases WHERE customer_id = ?1")?
-        .query_row([customer_id], |r| Ok(limits::from_total(r.get(0)?)))?)
+pub fn gross_total<'a>(conn: impl Into<Conn<'a>>, customer_id: i64) -> Result<i64> {
+    let sql = match conn.into() {
+        Conn::Lite(c) => {
+            return Ok(c
+                .prepare_cached("SELECT total(total_minor) FROM purchases WHERE customer_id = ?1")?
+                .query_row([customer_id], |r| Ok(limits::from_total(r.get(0)?)))?)
+        }
+        Conn::Pg(p) => p,
+    };
+    let total: f64 = super::one(
+        Conn::Pg(sql),
+        "SELECT coalesce(sum(total_minor), 0)::float8 FROM purchases WHERE customer_id = $1",
+        &[&customer_id],
+    )?;
+    Ok(limits::from_total(total))
 }
 
 /// A bill's two looks at the customer's purchases in one pass over them: what all their bills

@@ -21,6 +21,9 @@ const OPEN: &[&str] = &[
     // This process's counter name, given at start as its interface is.
     "set_counter",
     "counter",
+    // On a server, where this computer's own shop file is (kept clear of exports), given at
+    // start as the counter's name is.
+    "keep_clear_of",
     "may",
     "lock",
     "session_info",

@@ -3771,3 +3771,110 @@ fn exports_and_message_lists_are_written_alike_from_a_server() {
         before
     );
 }
+
+/// Spreadsheets imported at a counter on a server: the same dry run, the same refusals,
+/// the same customers and bills written (all or nothing), and the same tiers after, as
+/// on the shop's file.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn spreadsheets_import_alike_on_a_server() {
+    use crate::import::{csv_text, CUSTOMERS, PURCHASES};
+    use khachquen_core::model::ListQuery;
+    use khachquen_core::transfer::import::{ImportOptions, Kind};
+    use khachquen_core::Store;
+    let (dir, file, _url, server) = on_server(|_| {});
+    let write = |name: &str, rows: &[&[&str]]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, csv_text(rows, ',', "\n")).unwrap();
+        p
+    };
+    let customers = write("khach.csv", CUSTOMERS);
+    let purchases = write("hoa-don.csv", PURCHASES);
+    // Yesterday's big bill moves its customer up a tier at once (after the commit, on a
+    // server).
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%d/%m/%Y")
+        .to_string();
+    let big = write(
+        "lon.csv",
+        &[
+            &["phone", "date", "amount"],
+            &["0912345678", &yesterday, "5000000"],
+        ],
+    );
+    let import = |s: &Store, kind, path: &std::path::Path, o: &ImportOptions| {
+        let mut r =
+            serde_json::to_value(s.import(kind, path, o, &mut |_, _, _| {}).unwrap()).unwrap();
+        r.as_object_mut().unwrap().remove("elapsed_ms");
+        r
+    };
+    let dry = ImportOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let create = ImportOptions {
+        create_missing: true,
+        ..Default::default()
+    };
+    let steps: [(Kind, &std::path::Path, &ImportOptions); 6] = [
+        (Kind::Customers, &customers, &dry),
+        (Kind::Customers, &customers, &ImportOptions::default()),
+        // A missing customer refuses the whole file; then it is made.
+        (Kind::Purchases, &purchases, &ImportOptions::default()),
+        (Kind::Purchases, &purchases, &create),
+        (Kind::Purchases, &purchases, &create),
+        (Kind::Purchases, &big, &ImportOptions::default()),
+    ];
+    for (i, (kind, path, o)) in steps.into_iter().enumerate() {
+        let (a, b) = (import(&file, kind, path, o), import(&server, kind, path, o));
+        assert_eq!(a, b, "step {i}");
+        let shape = (
+            &b["committed"],
+            &b["inserted"],
+            &b["rejected"],
+            &b["unchanged"],
+        );
+        match i {
+            2 => assert_eq!((shape.0, shape.2), (&false.into(), &2.into()), "{b:#}"),
+            3 => assert_eq!(
+                shape,
+                (&true.into(), &4.into(), &0.into(), &0.into()),
+                "{b:#}"
+            ),
+            4 => assert_eq!(shape.3, 4, "{b:#}"),
+            _ => {}
+        }
+    }
+    let everyone = |s: &Store| {
+        let page = s
+            .list_customers(&ListQuery {
+                limit: 100,
+                include_archived: true,
+                ..Default::default()
+            })
+            .unwrap();
+        page.rows
+            .into_iter()
+            .map(|c| {
+                let id = c.id;
+                let mut v = serde_json::to_value(s.customer(id).unwrap()).unwrap();
+                let o = v.as_object_mut().unwrap();
+                for k in ["created_at", "updated_at", "details_confirmed_at"] {
+                    o.remove(k);
+                }
+                let bills = serde_json::to_value(s.purchases_of(id, 50).unwrap()).unwrap();
+                let tier = serde_json::to_value(s.points(id, 50).unwrap().loyalty).unwrap();
+                (v, bills, tier)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (everyone(&file), everyone(&server));
+    assert_eq!(a.len(), 4, "{a:?}");
+    assert_eq!(a, b);
+    let duc = server.resolve_customer("0912345678").unwrap();
+    assert_eq!(
+        server.points(duc, 5).unwrap().loyalty.tier.as_deref(),
+        Some("Bạc")
+    );
+    assert!(server.check().unwrap().ok);
+}

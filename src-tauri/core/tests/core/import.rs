@@ -19,7 +19,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 /// Rows as a CSV text with the given delimiter and line ending, quoting where needed.
-fn csv_text(rows: &[&[&str]], delim: char, eol: &str) -> String {
+pub(crate) fn csv_text(rows: &[&[&str]], delim: char, eol: &str) -> String {
     rows.iter()
         .map(|r| {
             r.iter()
@@ -37,7 +37,7 @@ fn csv_text(rows: &[&[&str]], delim: char, eol: &str) -> String {
         .collect()
 }
 
-const CUSTOMERS: &[&[&str]] = &[
+pub(crate) const CUSTOMERS: &[&[&str]] = &[
     &[
         "Mã khách hàng",
         "Tên khách hàng",
@@ -370,7 +370,7 @@ fn explicit_mapping_for_headers_nobody_recognises() {
     ));
 }
 
-const PURCHASES: &[&[&str]] = &[
+pub(crate) const PURCHASES: &[&[&str]] = &[
     &[
         "Mã hóa đơn",
         "Thời gian",

@@ -30,7 +30,6 @@ use crate::store::Store;
 use crate::{limits, phone, time};
 use chrono::{LocalResult, TimeZone};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -854,7 +853,7 @@ fn new_buyer(
 }
 
 fn plan(
-    conn: &Connection,
+    conn: db::Conn,
     kind: Kind,
     table: &Table,
     mapping: &Mapping,
@@ -896,7 +895,7 @@ fn plan(
     })
 }
 
-fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Result<()> {
+fn execute(conn: db::Conn, plan: Plan, progress: &mut dyn FnMut(u64)) -> Result<()> {
     let _cache = crate::db::import::boost_cache(conn)?;
     let now = time::now();
     let mut done = 0u64;
@@ -972,12 +971,6 @@ fn execute(conn: &Connection, plan: Plan, progress: &mut dyn FnMut(u64)) -> Resu
     Ok(())
 }
 
-/// One read transaction for a whole dry run: without it every lookup would open and close
-/// its own, which costs more than the lookup. Dropping it rolls back (nothing was written).
-fn read_tx(conn: &Connection) -> Result<rusqlite::Transaction<'_>> {
-    Ok(conn.unchecked_transaction()?)
-}
-
 fn resolve_mapping(kind: Kind, table: &Table, mapping: Option<&Mapping>) -> Result<Mapping> {
     let m = match mapping {
         Some(m) => m.clone(),
@@ -1004,9 +997,17 @@ impl Store {
                     ..opts.clone()
                 };
                 let mut report = ImportReport::new(kind, true);
-                let conn = self.reader()?;
-                let tx = read_tx(&conn)?;
-                plan(&tx, kind, &table, &mapping, &opts, &mut report, &mut |_| {})?;
+                self.long_read(|conn| {
+                    plan(
+                        conn,
+                        kind,
+                        &table,
+                        &mapping,
+                        &opts,
+                        &mut report,
+                        &mut |_| {},
+                    )
+                })?;
                 (Some(report), None)
             }
             Err(e) => (None, Some(Problem::from(&e))),
@@ -1053,16 +1054,17 @@ impl Store {
         let mut report = ImportReport::new(kind, opts.dry_run);
         progress(Phase::Check, 0, rows);
         if opts.dry_run {
-            let conn = self.reader()?;
-            let tx = read_tx(&conn)?;
-            plan(&tx, kind, &table, &mapping, opts, &mut report, &mut |d| {
-                progress(Phase::Check, d, rows)
+            self.long_read(|conn| {
+                plan(conn, kind, &table, &mapping, opts, &mut report, &mut |d| {
+                    progress(Phase::Check, d, rows)
+                })
             })?;
             progress(Phase::Check, rows, rows);
             return Ok(report);
         }
+        let on_server = self.on_server();
         // An imported row (a customer or a purchase, with its index entries) is under 1 KB.
-        let report = self.write_bulk(db::bulk_cache_kib(rows * 1024), |conn| {
+        let report = self.write_bulk_any(db::bulk_cache_kib(rows * 1024), |conn| {
             let p = plan(conn, kind, &table, &mapping, opts, &mut report, &mut |d| {
                 progress(Phase::Check, d, rows)
             })?;
@@ -1076,7 +1078,7 @@ impl Store {
                 progress(Phase::Write, d.min(writes), writes)
             })?;
             progress(Phase::Write, writes, writes);
-            if kind == Kind::Purchases && report.inserted > 0 {
+            if kind == Kind::Purchases && report.inserted > 0 && !on_server {
                 // Imported history counts towards 12-month tier spend at once.
                 crate::loyalty::evaluate_all_tiers(conn, crate::time::now())?;
             }
@@ -1102,6 +1104,12 @@ impl Store {
             )?;
             Ok(report)
         })?;
+        if on_server && report.committed && kind == Kind::Purchases && report.inserted > 0 {
+            // On a server, after the import commits: the re-evaluation takes the customers
+            // table, and taking it under the import's own row locks could deadlock with a
+            // counter's bill. Should this fail, the daily pass catches the tiers up.
+            self.write_any(|conn| crate::loyalty::evaluate_all_tiers(conn, crate::time::now()))?;
+        }
         Ok(report)
     }
 }
