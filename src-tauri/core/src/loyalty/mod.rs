@@ -837,6 +837,9 @@ impl Store {
     /// Expire due points (first in, first out) as of the end of `date`, or now.
     pub fn expire_points(&self, date: Option<&str>) -> Result<MaintenanceReport> {
         let actor = self.require(Perm::Maintenance)?;
+        if self.on_server() {
+            return self.maintenance_by_customer(&actor, date, true);
+        }
         self.write(|conn| {
             let (as_of, day) = as_of_instant(conn, date)?;
             let (expired_points, expired_customers) = expire_all(conn, &rules(conn)?, as_of)?;
@@ -855,7 +858,7 @@ impl Store {
     pub fn loyalty_maintenance(&self, date: Option<&str>) -> Result<MaintenanceReport> {
         let actor = self.require(Perm::Maintenance)?;
         if self.on_server() {
-            return self.maintenance_by_customer(&actor, date);
+            return self.maintenance_by_customer(&actor, date, false);
         }
         self.write(|conn| {
             let (as_of, day) = as_of_instant(conn, date)?;
@@ -880,10 +883,12 @@ impl Store {
     /// hold, so a redemption, a bill or another counter's pass in between is counted, not
     /// overwritten (expiry and tier moves find nothing left to do; a birthday bonus is
     /// given once).
+    /// With `expiry_only`, the expiry step alone ([`Store::expire_points`]).
     fn maintenance_by_customer(
         &self,
         actor: &Actor,
         date: Option<&str>,
+        expiry_only: bool,
     ) -> Result<MaintenanceReport> {
         let (as_of, day, rules, tz, expired_until, tiers_until) = self.read(|c| {
             let (as_of, day) = as_of_instant(c, date)?;
@@ -919,7 +924,7 @@ impl Store {
             let until = expired_until.unwrap_or(as_of).max(as_of);
             self.write_any(|c| db::settings::set(c, "loyalty.expired_until", &until.to_string()))?;
         }
-        if rules.birthday_bonus > 0 {
+        if rules.birthday_bonus > 0 && !expiry_only {
             let (month, year_start) = birthday_window(tz, day);
             let ids =
                 self.read(|c| db::loyalty::birthday_candidates(c, &month, year_start, None))?;
@@ -937,7 +942,7 @@ impl Store {
                 })?;
             }
         }
-        if tiers_until.is_none_or(|l| l < as_of) {
+        if tiers_until.is_none_or(|l| l < as_of) && !expiry_only {
             let (tiers, ids) = self.read(|c| {
                 let ids = match tiers_until {
                     Some(l) => db::loyalty::customers_with_spend(c, year_ago(l), year_ago(as_of))?,

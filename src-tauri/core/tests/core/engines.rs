@@ -3878,3 +3878,28 @@ fn spreadsheets_import_alike_on_a_server() {
     );
     assert!(server.check().unwrap().ok);
 }
+
+/// Expiring points alone (`points expire`) on a server: the same points and customers as on
+/// the file, the birthdays and tiers left to the daily pass, and a second run finds nothing.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn points_expire_alike_on_a_server_and_once() {
+    let (_dir, file, _url, server) = demo_on_server(250, 2500, 4);
+    let json = |r| serde_json::to_value(r).unwrap();
+    let (a, b) = (
+        file.expire_points(None).unwrap(),
+        server.expire_points(None).unwrap(),
+    );
+    assert_eq!(json(&a), json(&b));
+    assert!(a.expired_points > 0 && a.expired_customers > 0, "{a:?}");
+    assert_eq!((b.birthday_bonuses, b.tier_moves), (0, 0));
+    for id in [1, 50, 120, 250] {
+        assert_eq!(
+            file.customer_loyalty(id).unwrap(),
+            server.customer_loyalty(id).unwrap()
+        );
+    }
+    let again = server.expire_points(None).unwrap();
+    assert_eq!((again.expired_points, again.expired_customers), (0, 0));
+    assert_eq!(json(&again), json(&file.expire_points(None).unwrap()));
+}
