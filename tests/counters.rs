@@ -2,37 +2,10 @@
 //! each with its own data folder (and so its own outbox), on a private server that is
 //! killed and restarted while they work.
 
-use crate::support_cli::{json, kq_base, ok};
+use crate::support_cli::{json, kq_base, ok, OwnServer};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
-
-/// A private server in its own folder (scripts/pg), for a test that kills it.
-struct OwnServer(tempfile::TempDir);
-
-impl OwnServer {
-    fn pg(&self, cmd: &str) -> String {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg");
-        let out = std::process::Command::new(script)
-            .arg(cmd)
-            .arg(self.0.path())
-            .output()
-            .expect("scripts/pg");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
-}
-
-impl Drop for OwnServer {
-    fn drop(&mut self) {
-        self.pg("stop");
-    }
-}
 
 /// What a counter was told about one bill.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +49,7 @@ impl Progress {
 #[test]
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn two_counters_record_through_a_server_crash_and_lose_or_double_no_bill() {
-    let own = OwnServer(tempfile::tempdir().unwrap());
+    let own = OwnServer::new();
     let admin = own.pg("start");
     let mut c = khachquen_core::db::pg::Server::parse(&admin)
         .unwrap()

@@ -1613,6 +1613,11 @@ async fn a_backup_opened_with_the_app_is_offered_for_restore() -> R<()> {
 /// a file made for it; `url` is created first.
 fn server_shop(url: &str) {
     crate::support_cli::create_pg_database(url);
+    fill_server_shop(url);
+}
+
+/// [`server_shop`]'s shop on the (empty) database `url`, which exists already.
+fn fill_server_shop(url: &str) {
     let shop = tempfile::tempdir().unwrap();
     let d = shop.path();
     cli(
@@ -1739,4 +1744,104 @@ async fn a_counter_whose_server_is_missing_says_so_and_opens_it_once_there() -> 
     s.sign_in(1, "1357").await?;
     s.wait_text("#brand-counter", "Quầy 3").await?;
     s.close().await.map(drop)
+}
+
+/// Issue 20: the server goes away while a cashier works. A bill for the customer already
+/// picked, and one for a customer typed by phone, are kept at this counter (the sidebar says
+/// how many wait); once the server is back, "Send now" sends them, each once.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver, WebKitWebDriver and PostgreSQL: run by scripts/test"]
+async fn a_counter_cut_off_from_its_server_keeps_its_bills_and_sends_them_once() -> R<()> {
+    let _one = SERIAL.lock().await;
+    // A server of its own, which this test kills and starts again.
+    let own = crate::support_cli::OwnServer::new();
+    let admin = own.pg("start");
+    let url = format!("{}/shop", admin.rsplit_once('/').ok_or("admin url")?.0);
+    let create = admin.clone();
+    std::thread::spawn(move || {
+        khachquen_core::db::pg::Server::parse(&create)
+            .and_then(|s| s.connect())
+            .and_then(|mut c| Ok(c.batch_execute("CREATE DATABASE shop")?))
+    })
+    .join()
+    .map_err(|_| "create database")??;
+    fill_server_shop(&url);
+    let saved = serde_json::json!({ "url": url, "counter": "Quầy 4" }).to_string();
+    let s = crate::support_driver::launch(4794, &Default::default(), |d| {
+        std::fs::write(d.join("server.json"), &saved).unwrap();
+    })
+    .await?;
+    s.wait_text("#lock-screen", "Chị Lan").await?;
+    s.sign_in(1, "1357").await?;
+    s.wait_focus("counter-search").await?;
+    s.keys("0987654321").await?;
+    s.wait_text("#search-results", "Trần Thị Mai").await?;
+    s.keys(&Key::Enter.to_string()).await?;
+    s.wait_focus("purchase-amount").await?;
+
+    // The server dies with the customer picked: the bill is kept under her phone.
+    own.pg("crash");
+    s.keys(&format!("120000{}", Key::Enter)).await?;
+    s.wait_text("#purchase-kept", "120.000").await?;
+    s.wait_text("#kept-bills", "1").await?;
+    // The next customer is typed by phone into the search, which cannot answer: the
+    // counter offers to keep the bill, the customer taken from what was typed.
+    s.wait_focus("counter-search").await?;
+    s.keys("0987 654 321").await?;
+    s.wait_for("#offline-form").await?;
+    s.wait_js(
+        "const r = document.querySelector('#offline-reference'); return r && r.value === '0987 654 321' ? true : null;",
+        vec![],
+    )
+    .await?;
+    s.click("#offline-amount").await?;
+    s.keys(&format!("80000{}", Key::Enter)).await?;
+    s.wait_text("#purchase-kept", "80.000").await?;
+    s.wait_text("#kept-bills", "2").await?;
+    s.screenshot("counter-offline").await?;
+    s.click("#kept-bills").await?;
+    s.wait_text("#kept-dialog", "0987 654 321").await?;
+    s.screenshot("kept-bills").await?;
+    s.click("#kept-close").await?;
+
+    // Back. In English in a 1024 × 640 window, the counter still offers to keep bills until
+    // a search answers; "Send now" sends both, and nothing waits any more.
+    own.pg("start");
+    s.act("#counter-search", |e| {
+        Box::pin(async move { e.client().set_window_size(1024, 640).await })
+    })
+    .await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#offline-save", "Keep the bill").await?;
+    s.wait_text("#kept-bills", "2 bills waiting").await?;
+    s.screenshot("counter-offline-1024-en").await?;
+    s.click("#kept-bills").await?;
+    s.wait_text("#kept-dialog", "Send now").await?;
+    s.screenshot("kept-bills-1024-en").await?;
+    s.click("#kept-send").await?;
+    s.wait_for("#kept-empty").await?;
+    s.wait_js(
+        "return document.querySelector('#kept-bills.hidden') ? true : null;",
+        vec![],
+    )
+    .await?;
+    let dir = s.close().await?;
+    let out = crate::support_cli::kq_env(
+        dir.path(),
+        &[("KHACHQUEN_DATABASE_URL", &url)],
+        &["purchase", "list", "--customer", "0987654321", "--json"],
+    );
+    let bills: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let mut totals: Vec<String> = bills
+        .as_array()
+        .ok_or(format!("no bills: {bills}"))?
+        .iter()
+        .map(|b| b["total"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    totals.sort();
+    assert_eq!(totals, ["120000", "80000"], "{bills}");
+    assert!(bills
+        .as_array()
+        .is_some_and(|b| b.iter().all(|b| b["counter"] == "Quầy 4")));
+    Ok(())
 }

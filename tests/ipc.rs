@@ -645,6 +645,15 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
             "purchase_add",
             json!({"input": {"customer_id": 1, "amount": "50000"}}),
         ),
+        // On a file the bill is recorded at once (nothing is ever kept for it).
+        (
+            "purchase_keep",
+            json!({"reference": "0987000111", "input": {"customer_id": 0, "amount": "50000"}}),
+        ),
+        ("queue_list", json!({})),
+        ("queue_send", json!({})),
+        // Nothing kept: refused as unknown, after the role check.
+        ("queue_drop", json!({"seq": 999})),
         ("loyalty_get", json!({})),
         ("loyalty_set", json!({"rules": {"earn_per": "10000"}})),
         ("loyalty_set_tiers", json!({"tiers": []})),

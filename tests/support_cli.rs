@@ -222,3 +222,35 @@ pub fn new_pg_database(tag: &str) -> String {
     create_pg_database(&url);
     url
 }
+
+/// A private server in its own folder (scripts/pg), for a test that kills it; stopped when
+/// dropped.
+pub struct OwnServer(tempfile::TempDir);
+
+impl OwnServer {
+    pub fn new() -> OwnServer {
+        OwnServer(tempfile::tempdir().unwrap())
+    }
+
+    /// `scripts/pg CMD` on this server's folder (start, stop, crash); what it printed.
+    pub fn pg(&self, cmd: &str) -> String {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg");
+        let out = std::process::Command::new(script)
+            .arg(cmd)
+            .arg(self.0.path())
+            .output()
+            .expect("scripts/pg");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.pg("stop");
+    }
+}

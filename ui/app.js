@@ -15,6 +15,7 @@ import { makeFormatter } from './lib/format.js';
 import { h, fill, icon, toast, showFieldError, confirmDialog } from './lib/dom.js';
 import { may, routeAllowed, routePermission } from './lib/roles.js';
 import { createIdleWatcher } from './lib/idle.js';
+import { keptChip, refresh as refreshKept } from './lib/kept-bills.js';
 import { showSetup, showLock, isLockShown } from './screens/lock.js';
 import { requestRestore } from './screens/backup.js';
 import staff from './screens/staff.js';
@@ -349,6 +350,7 @@ function buildShell() {
         h('div', { class: 'brand-counter hidden', id: 'brand-counter' }),
       ),
     ),
+    keptChip(() => ctx),
     nav,
     userBox,
   );
@@ -371,6 +373,7 @@ function relabelShell() {
   counter.classList.toggle('hidden', !onServer);
   counter.textContent = onServer ? ctx.info.counter : '';
   counter.title = onServer ? t('server.brand_title', { server: ctx.info.server, counter: ctx.info.counter }) : '';
+  refreshKept();
   document.getElementById('nav').setAttribute('aria-label', t('nav.main'));
   for (const n of NAV) {
     const el = document.getElementById(`nav-${n.id}`);
@@ -522,6 +525,7 @@ function unlocked(a) {
   else if (focusBeforeLock?.isConnected) focusBeforeLock.focus();
   focusBeforeLock = null;
   offerRestore();
+  refreshKept();
 }
 
 /** Reads who is signed in again (after editing staff accounts, one's own included). */

@@ -102,6 +102,10 @@ export const customerAdd = (input) => call('customer_add', { input });
 export const customerUpdate = (id, input) => call('customer_update', { id, input });
 export const customerArchive = (id) => call('customer_archive', { id });
 export const purchaseAdd = (input) => call('purchase_add', { input });
+export const purchaseKeep = (reference, input) => call('purchase_keep', { reference, input });
+export const queueList = () => call('queue_list');
+export const queueSend = () => call('queue_send');
+export const queueDrop = (seq) => call('queue_drop', { seq });
 /** Opens the demo shop in its own folder (made on first use) and works on it from then on. */
 export const demoCreate = () => call('demo_create', {});
 /** Back to the owner's shop; with deleteIt, the demo shop's folder goes too. */

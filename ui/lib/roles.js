@@ -21,6 +21,7 @@ const OWNER_COMMANDS = {
   customer_archive: 'archive_customer',
   customer_merge: 'merge_customers',
   purchase_refund: 'refund',
+  queue_drop: 'refund',
   points_adjust: 'adjust_points',
   loyalty_set: 'loyalty_rules',
   loyalty_set_tiers: 'loyalty_rules',

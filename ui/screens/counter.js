@@ -13,6 +13,8 @@ import {
   bindAmountInput,
 } from '../lib/dom.js';
 import { debounce, latestOnly, STALE } from '../lib/async.js';
+import { CHANGED as KEPT_CHANGED } from '../lib/kept-bills.js';
+import { offlineForm, keptText } from './counter-offline.js';
 import { benefitText, dayText, normalizeCode } from '../lib/vouchers.js';
 import { itemsTotal, toMinor, fromMinor } from '../lib/format.js';
 import {
@@ -64,6 +66,9 @@ const state = {
   quote: null, // {key, value: Quote} or {key, error} for the current draft
   maxFor: null, // {key, max}: the most points the bill may use, kept while a redeem is refused
   saving: false,
+  // The server did not answer the last search: bills for a customer typed by phone or card
+  // number are kept at this counter (counter-offline.js) until it answers again.
+  offline: false,
 };
 let config = null; // LoyaltyConfig, for the point value and the order of the tiers
 
@@ -94,10 +99,16 @@ async function runSearch(q) {
   } catch (err) {
     pickWhenReady = false;
     typeAhead = '';
+    if (err?.code === 'db.server_unreachable' && ctx.info.server) {
+      Object.assign(state, { offline: true, searched: q, results: [], total: 0, selected: 0, confirming: false });
+      renderBody();
+      return;
+    }
     ctx.showError(err);
     return;
   }
   if (found === STALE || !els) return;
+  state.offline = false;
   // A refresh of the same query (back from a bill) keeps the row the cashier is on.
   const same = q === state.searched ? found.rows.findIndex((r) => r.id === state.results[state.selected]?.id) : -1;
   Object.assign(
@@ -358,7 +369,18 @@ function renderBody() {
   const shownForm = els.addForm?.isConnected ? els.addForm : null;
   els.addForm = null;
   let view;
-  if (state.customer) view = purchaseView();
+  if (!state.customer && state.offline) {
+    // Kept as it is while the cashier types (each search fails again), the customer taken
+    // from the search box when it is a phone or a card number.
+    const shown = els.offlineForm?.isConnected ? els.offlineForm : null;
+    const typed = state.query.trim();
+    if (shown) {
+      if (typed) shown.elements.reference.value = typed;
+      renderPickPrompt();
+      return;
+    }
+    view = els.offlineForm = offlineForm(ctx, { reference: typed, done: keptBill });
+  } else if (state.customer) view = purchaseView();
   else if (hasQuery && state.searched === state.query && !state.results.length) {
     // Still nobody: a later answer (the full name after a partial one, or the same query
     // again) updates the form in place; rebuilding it lost what the cashier was typing into
@@ -377,6 +399,19 @@ function renderBody() {
   renderPickPrompt();
 }
 
+/** A bill kept at this counter (or recorded after all): said above an empty search box. */
+function keptBill(r) {
+  state.confirmation = { kept: r };
+  if (r.sent) state.offline = false;
+  state.query = '';
+  state.searched = '';
+  if (!els) return;
+  els.offlineForm = null;
+  els.search.value = '';
+  renderBody();
+  els.search.focus();
+}
+
 function renderConfirmation() {
   const c = state.confirmation;
   if (!c) {
@@ -389,6 +424,14 @@ function renderConfirmation() {
   els.confirmation.id = 'purchase-confirmation';
   els.confirmation.className = 'confirmation';
   els.confirmation.setAttribute('role', 'status');
+  if (c.kept) {
+    fill(
+      els.confirmation,
+      icon(c.kept.queued ? 'clock' : 'check', 'icon confirm-icon'),
+      h('div', { class: 'confirm-text', id: 'purchase-kept' }, h('strong', {}, keptText(ctx, c.kept))),
+    );
+    return;
+  }
   const points = [
     c.points_earned > 0 && t('counter.confirm_earned', { points: signedPoints(c.points_earned, fmt.number) }),
     c.points_redeemed > 0 &&
@@ -1464,7 +1507,23 @@ async function savePurchase(e) {
       vouchers_issued: r.vouchers_issued ?? [],
     };
     reset();
-  } catch (err) {
+  } catch (failed) {
+    let err = failed;
+    // The server went away after the customer was picked: a bill without points or a
+    // voucher waits at this counter under the customer's phone, with the same retry id.
+    if (err?.code === 'db.server_unreachable' && ctx.info.server && customer.phone && !d.redeem && !d.voucher) {
+      try {
+        const r = await api.purchaseKeep(customer.phone_display || customer.phone, input);
+        window.dispatchEvent(new Event(KEPT_CHANGED));
+        state.saving = false;
+        reset();
+        state.confirmation = { kept: { ...r, reference: customer.phone_display || customer.phone, amount: d.amount } };
+        renderBody();
+        return;
+      } catch (again) {
+        err = again;
+      }
+    }
     state.saving = false;
     // Refused by the back end: nothing was recorded, the corrected bill is a new one.
     // Otherwise it may have been, and the retry must carry the same client_id.

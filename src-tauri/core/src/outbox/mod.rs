@@ -330,6 +330,51 @@ pub fn record(
     }
 }
 
+impl Store {
+    /// The window's counter: a bill for a customer typed by phone or card number, recorded
+    /// on the server or, while it cannot be reached, kept in the outbox of the data folder
+    /// `dir` ([`record`]).
+    pub fn record_or_keep(
+        &self,
+        dir: &Path,
+        reference: &str,
+        input: PurchaseInput,
+    ) -> Result<Recorded> {
+        self.require(Perm::Serve)?;
+        record(dir, Ok(self), reference, input)
+    }
+
+    /// The bills this computer keeps for this shop's server, oldest first; none on a file.
+    pub fn kept_bills(&self, dir: &Path) -> Result<Vec<Queued>> {
+        self.require(Perm::View)?;
+        let (Some(server), Some(outbox)) = (self.server(), Outbox::existing(dir)?) else {
+            return Ok(Vec::new());
+        };
+        outbox.list(Some(&server))
+    }
+
+    /// Send the bills kept for this shop's server now, oldest first ([`Outbox::send`]).
+    pub fn send_kept_bills(&self, dir: &Path) -> Result<Sending> {
+        self.require(Perm::Serve)?;
+        match Outbox::existing(dir)? {
+            Some(outbox) => outbox.send(self),
+            None => Ok(Sending::default()),
+        }
+    }
+
+    /// Take kept bill `seq` out unsent ([`Outbox::drop_bill`]).
+    pub fn drop_kept_bill(&self, dir: &Path, seq: i64) -> Result<Queued> {
+        self.require(Perm::Refund)?;
+        let outbox = Outbox::existing(dir)?.ok_or(CoreError::OutboxBillNotFound(seq))?;
+        // Only a bill kept for this server: another's is that server's to log.
+        let server = self.server().ok_or(CoreError::OutboxBillNotFound(seq))?;
+        if !outbox.list(Some(&server))?.iter().any(|q| q.seq == seq) {
+            return Err(CoreError::OutboxBillNotFound(seq));
+        }
+        outbox.drop_bill(self, seq)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
