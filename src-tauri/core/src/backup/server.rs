@@ -347,5 +347,7 @@ pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Resul
         || CoreError::RestoreRolledBack("pg_restore failed".into()),
     )?;
     check_counts(file, &counts, &pg::table_counts(&mut client)?)?;
+    // Restored tables start without statistics (see migrate_to).
+    client.batch_execute("ANALYZE")?;
     Ok(summary(file, &server, &counts, encrypted))
 }

@@ -780,70 +780,412 @@ fn search_lite(conn: &Connection, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i
 /// PostgreSQL's side of [`search`]: the same matches and the same order. Names are matched
 /// word by word, by prefix, in `customer_search` through its GIN index on the 'simple'
 /// configuration (no stemming, no stop words), as FTS5 matches them here; the rest is the
-/// same SQL in PostgreSQL's words.
+/// same SQL in PostgreSQL's words. Words that match many customers (a short prefix) are
+/// found by [`walk_pg`] instead, which reads the counter's order until it has enough.
 fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
-    let mut args: Vec<String> = Vec::new();
-    let arg = |args: &mut Vec<String>, v: String| {
-        args.push(v);
-        format!("${}", args.len())
-    };
-    let sets = match_sets_pg(l, &mut |v| arg(&mut args, v));
+    let mut args: Vec<PgArg> = Vec::new();
+    let sets = match_sets_pg(l, &mut |v| pg_arg(&mut args, v));
     if sets.is_empty() {
         return Ok((Vec::new(), 0, false));
+    }
+    if !l.words.is_empty() {
+        if let Some(found) = walk_pg(link, l, limit, &sets, &args)? {
+            return Ok(found);
+        }
     }
     let wh = format!(
         "c.id IN ({}) AND c.archived_at IS NULL",
         sets.join(" UNION ALL ")
     );
     let n_where = args.len();
+    let order = rank_pg(l, &mut args);
+    let sql = format!("SELECT c.id FROM customers c WHERE {wh} ORDER BY {order} LIMIT {limit}");
+    link.with(|c| {
+        let ids: Vec<i64> = c
+            .query(&sql, &pg_params(&args))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if ids.len() < limit as usize {
+            let n = ids.len() as i64;
+            return Ok((ids, n, false));
+        }
+        let n = count_pg(c, &wh, &args[..n_where])?;
+        Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
+    })
+}
+
+/// A parameter of a server query being built.
+type PgArg = Box<dyn postgres::types::ToSql + Sync>;
+
+fn pg_arg(args: &mut Vec<PgArg>, v: impl postgres::types::ToSql + Sync + 'static) -> String {
+    args.push(Box::new(v));
+    format!("${}", args.len())
+}
+
+fn pg_params(args: &[PgArg]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    args.iter().map(|a| a.as_ref()).collect()
+}
+
+/// The matches of `wh` among active customers, counted up to [`SEARCH_COUNT_MAX`] + 1.
+fn count_pg(
+    c: &mut super::pg::Session,
+    wh: &str,
+    args: &[PgArg],
+) -> std::result::Result<i64, postgres::Error> {
+    let count = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM customers c WHERE {wh} LIMIT {}) AS m",
+        SEARCH_COUNT_MAX + 1
+    );
+    Ok(c.query_one(&count, &pg_params(args))?.get(0))
+}
+
+/// The counter's order on a server: exact code, exact phone, exact name and typed marks
+/// first, then [`LIKELY`], as [`rank_terms`] on SQLite.
+fn rank_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
     let mut order = Vec::new();
     if !l.code.is_empty() {
         order.push(format!(
             "coalesce(lower(c.code) = lower({}), false) DESC",
-            arg(&mut args, l.code.clone())
+            pg_arg(args, l.code.clone())
         ));
     }
     if let Some(p) = &l.phone {
         order.push(format!(
             "coalesce(c.phone = {}, false) DESC",
-            arg(&mut args, p.clone())
+            pg_arg(args, p.clone())
         ));
     }
     if let Some(n) = &l.exact_name {
-        order.push(format!(
-            "(c.name_fold = {}) DESC",
-            arg(&mut args, n.clone())
-        ));
+        order.push(format!("(c.name_fold = {}) DESC", pg_arg(args, n.clone())));
     }
     if !l.marked.is_empty() {
-        order.push(format!(
-            "EXISTS (SELECT 1 FROM customer_search m WHERE m.id = c.id
-                 AND to_tsvector('simple', m.name_marked) @@ to_tsquery('simple', {})) DESC",
-            arg(&mut args, ts_prefixes(&l.marked))
-        ));
+        order.push(format!("{} DESC", marked_pg(l, args)));
     }
     order.push(LIKELY.to_owned());
-    let sql = format!(
-        "SELECT c.id FROM customers c WHERE {wh} ORDER BY {} LIMIT {limit}",
-        order.join(", ")
-    );
-    let count = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM customers c WHERE {wh} LIMIT {}) AS m",
-        SEARCH_COUNT_MAX + 1
-    );
-    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = args
-        .iter()
-        .map(|a| a as &(dyn postgres::types::ToSql + Sync))
-        .collect();
-    link.with(|c| {
-        let ids: Vec<i64> = c.query(&sql, &params)?.iter().map(|r| r.get(0)).collect();
-        if ids.len() < limit as usize {
-            let n = ids.len() as i64;
-            return Ok((ids, n, false));
+    order.join(", ")
+}
+
+/// Whether customer `c`'s name holds the words as typed, marks and all.
+fn marked_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM customer_search m WHERE m.id = c.id
+             AND to_tsvector('simple', m.name_marked) @@ to_tsquery('simple', {}))",
+        pg_arg(args, ts_prefixes(&l.marked))
+    )
+}
+
+/// Rows of the counter's order ([`LIKELY`]) a walk reads at most.
+const WALK_ROWS: i64 = 4000;
+
+/// [`search_pg`] for words that match many customers. Active customers are read in the
+/// counter's order and each tested on its own row (a word's letters looked for in the name
+/// first, then the word index's own test), and the reading stops as soon as enough match,
+/// or at [`WALK_ROWS`]: those are the shop's best matches in that order. They, and the few
+/// customers an exact code, phone or name puts first (found by their indexes), are then
+/// ranked as [`search_pg`] ranks. With typed marks the marked names rank next, so enough
+/// of those are walked for too. None (nothing decided) when too few of the rows read
+/// match: the words are rare, and the word index finds every match at once.
+fn walk_pg(
+    link: &super::pg::Link,
+    l: &Lookup,
+    limit: u32,
+    sets: &[String],
+    set_args: &[PgArg],
+) -> Result<Option<(Vec<i64>, i64, bool)>> {
+    let decided = link.with(|c| {
+        // How often the words match, from the first rows of the search table: too rarely
+        // for a walk to find a page, and the word index answers at once.
+        let sample = match l.suffix.is_none() && l.phone_parts.is_empty() {
+            true => Some(sample_pg(c, l)?),
+            false => None,
+        };
+        if sample.is_some_and(|(matched, read)| read >= WALK_ROWS && matched < limit as i64) {
+            return Ok(None);
         }
-        let n: i64 = c.query_one(&count, &params[..n_where])?.get(0);
-        Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
-    })
+        let firsts = firsts_pg(c, l)?;
+        let need = limit as i64 + firsts.len() as i64;
+        let mut args: Vec<PgArg> = Vec::new();
+        let test = row_test_pg(l, &mut args);
+        let Some((found, whole)) = walked_pg(c, &test, &args, need)? else {
+            return Ok(None);
+        };
+        let mut candidates = firsts;
+        if l.marked.is_empty() {
+            candidates.extend(&found);
+        } else {
+            let mut args: Vec<PgArg> = Vec::new();
+            let test = format!(
+                "({}) AND {}",
+                row_test_pg(l, &mut args),
+                marked_pg(l, &mut args)
+            );
+            match walked_pg(c, &test, &args, need)? {
+                Some((marked, _)) => candidates.extend(marked),
+                None => return Ok(None),
+            }
+            // Fewer marked names than the page: the unmarked ones follow them.
+            candidates.extend(&found);
+        }
+        let count = match (whole, sample) {
+            (true, _) => found.len() as i64,
+            (false, Some(sample)) => count_words_pg(c, l, sample)?,
+            (false, None) => {
+                let wh = format!(
+                    "c.id IN ({}) AND c.archived_at IS NULL",
+                    sets.join(" UNION ALL ")
+                );
+                count_pg(c, &wh, set_args)?
+            }
+        };
+        Ok(Some((candidates, count)))
+    })?;
+    let Some((mut candidates, count)) = decided else {
+        return Ok(None);
+    };
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut args: Vec<PgArg> = Vec::new();
+    let order = rank_pg(l, &mut args);
+    let ids = pg_arg(&mut args, candidates);
+    let sql = format!(
+        "SELECT c.id FROM customers c WHERE c.id = ANY({ids}) ORDER BY {order} LIMIT {limit}"
+    );
+    let ids: Vec<i64> = link.with(|c| {
+        Ok(c.query(&sql, &pg_params(&args))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    })?;
+    Ok(Some((
+        ids,
+        count.min(SEARCH_COUNT_MAX),
+        count > SEARCH_COUNT_MAX,
+    )))
+}
+
+/// The active customers an exact code, phone or name puts first, wherever they are in the
+/// counter's order, that the lookup matches.
+fn firsts_pg(
+    c: &mut super::pg::Session,
+    l: &Lookup,
+) -> std::result::Result<Vec<i64>, postgres::Error> {
+    let mut args: Vec<PgArg> = Vec::new();
+    let mut eq = Vec::new();
+    if !l.code.is_empty() {
+        let k = pg_arg(&mut args, l.code.clone());
+        eq.push(format!(
+            "SELECT id FROM customers WHERE lower(code) = lower({k})"
+        ));
+    }
+    if let Some(p) = &l.phone {
+        let p = pg_arg(&mut args, p.clone());
+        eq.push(format!("SELECT id FROM customers WHERE phone = {p}"));
+    }
+    if let Some(n) = &l.exact_name {
+        let n = pg_arg(&mut args, n.clone());
+        eq.push(format!("SELECT id FROM customers WHERE name_fold = {n}"));
+    }
+    if eq.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT c.id FROM ({}) AS e JOIN customers c USING (id)
+         WHERE c.archived_at IS NULL AND ({})",
+        eq.join(" UNION "),
+        row_test_pg(l, &mut args)
+    );
+    Ok(c.query(&sql, &pg_params(&args))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// The first `need` active customers in the counter's order that pass `test`, read from
+/// the index on the last visit (those who bought, latest first, then those who never did)
+/// and stopping there, or at [`WALK_ROWS`] rows read; and whether every active customer was
+/// read. None when the bound came first.
+fn walked_pg(
+    c: &mut super::pg::Session,
+    test: &str,
+    args: &[PgArg],
+    need: i64,
+) -> std::result::Result<Option<(Vec<i64>, bool)>, postgres::Error> {
+    let cols = "id, code, phone, phone_rev, name_fold, last_purchase_at, visits";
+    // Each part's own order, which its index gives without sorting (a NULLS LAST across
+    // both would sort every customer).
+    let part = |bought: bool, rows: i64, need: i64| {
+        let (which, order) = match bought {
+            true => ("IS NOT NULL", "last_purchase_at DESC, visits DESC, id"),
+            false => ("IS NULL", "visits DESC, id"),
+        };
+        format!(
+            "SELECT c.id FROM (SELECT {cols} FROM customers
+               WHERE archived_at IS NULL AND last_purchase_at {which}
+               ORDER BY {order} LIMIT {rows}) AS c
+             WHERE {test} ORDER BY {order} LIMIT {need}"
+        )
+    };
+    let ids =
+        |c: &mut super::pg::Session, sql: &str| -> std::result::Result<Vec<i64>, postgres::Error> {
+            Ok(c.query(sql, &pg_params(args))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        };
+    let mut found = ids(c, &part(true, WALK_ROWS, need))?;
+    if found.len() as i64 >= need {
+        return Ok(Some((found, false)));
+    }
+    // Too few among the buyers read: the bound was met (the words are rare), or every buyer
+    // was read and those who never bought come next.
+    let count = |c: &mut super::pg::Session,
+                 which: &str,
+                 rows: i64|
+     -> std::result::Result<i64, postgres::Error> {
+        Ok(c.query_one(
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM customers
+                 WHERE archived_at IS NULL AND last_purchase_at {which} LIMIT {rows}) AS b"
+            ),
+            &[],
+        )?
+        .get(0))
+    };
+    let buyers = count(c, "IS NOT NULL", WALK_ROWS)?;
+    if buyers >= WALK_ROWS {
+        return Ok(None);
+    }
+    let left = WALK_ROWS - buyers;
+    found.extend(ids(c, &part(false, left, need - found.len() as i64))?);
+    if found.len() as i64 >= need {
+        return Ok(Some((found, false)));
+    }
+    match count(c, "IS NULL", left)? < left {
+        true => Ok(Some((found, true))),
+        false => Ok(None),
+    }
+}
+
+/// The name words' matches among the first [`WALK_ROWS`] rows of the search table (which
+/// holds the active customers), read in its own order, and how many rows were read.
+fn sample_pg(
+    c: &mut super::pg::Session,
+    l: &Lookup,
+) -> std::result::Result<(i64, i64), postgres::Error> {
+    let mut args: Vec<PgArg> = Vec::new();
+    let q = pg_arg(&mut args, ts_prefixes(&l.words));
+    let letters: String = l
+        .words
+        .iter()
+        .map(|w| {
+            format!(
+                "strpos(s.name_fold, {}) > 0 AND ",
+                pg_arg(&mut args, w.clone())
+            )
+        })
+        .collect();
+    // ts_match_vq is @@ as a function, which no index serves: the rows are read in order.
+    let row = c.query_one(
+        &format!(
+            "SELECT count(*) FILTER (WHERE m), count(*) FROM (
+               SELECT {letters}ts_match_vq(to_tsvector('simple', s.name_fold),
+                                            to_tsquery('simple', {q})) AS m
+               FROM customer_search s LIMIT {WALK_ROWS}) AS r"
+        ),
+        &pg_params(&args),
+    )?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// How many active customers a lookup of name words matches, up to [`SEARCH_COUNT_MAX`] +
+/// 1: from the `sample` ([`sample_pg`]) when it decides (it found more, or read every row),
+/// else through the word index; and the few a code or phone the lookup also matches add.
+fn count_words_pg(
+    c: &mut super::pg::Session,
+    l: &Lookup,
+    (matched, read): (i64, i64),
+) -> std::result::Result<i64, postgres::Error> {
+    let cap = SEARCH_COUNT_MAX + 1;
+    let mut args: Vec<PgArg> = Vec::new();
+    let q = pg_arg(&mut args, ts_prefixes(&l.words));
+    let words = if matched >= cap || read < WALK_ROWS {
+        matched
+    } else {
+        c.query_one(
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM customer_search s
+                 WHERE to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q})
+                 LIMIT {cap}) AS m"
+            ),
+            &pg_params(&args),
+        )?
+        .get(0)
+    };
+    if words >= cap {
+        return Ok(words);
+    }
+    // Customers matched by their code or phone and not by their name.
+    let mut other = Vec::new();
+    if !l.code.is_empty() {
+        other.push(format!(
+            "lower(c.code) = lower({})",
+            pg_arg(&mut args, l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        other.push(format!("c.phone = {}", pg_arg(&mut args, p.clone())));
+    }
+    if other.is_empty() {
+        return Ok(words);
+    }
+    let sql = format!(
+        "SELECT count(*) FROM customers c WHERE c.archived_at IS NULL AND ({})
+         AND NOT EXISTS (SELECT 1 FROM customer_search s WHERE s.id = c.id
+             AND to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q}))",
+        other.join(" OR ")
+    );
+    let others: i64 = c.query_one(&sql, &pg_params(&args))?.get(0);
+    Ok(words + others)
+}
+
+/// Whether customer row `c` matches the lookup, tested on its own columns: any way it
+/// matches ([`match_sets_pg`]'s), each word's letters looked for in the name before the
+/// word index's own test on it.
+fn row_test_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
+    let mut ways = Vec::new();
+    if !l.code.is_empty() {
+        ways.push(format!(
+            "lower(c.code) = lower({})",
+            pg_arg(args, l.code.clone())
+        ));
+    }
+    if let Some(p) = &l.phone {
+        ways.push(format!("c.phone = {}", pg_arg(args, p.clone())));
+    }
+    if let Some(d) = &l.suffix {
+        let lo: String = d.chars().rev().collect();
+        ways.push(format!(
+            "c.phone_rev LIKE {}",
+            pg_arg(args, format!("{lo}%"))
+        ));
+    }
+    if !l.words.is_empty() {
+        let mut words: Vec<String> = l
+            .words
+            .iter()
+            .map(|w| format!("strpos(c.name_fold, {}) > 0", pg_arg(args, w.clone())))
+            .collect();
+        words.push(format!(
+            "to_tsvector('simple', c.name_fold) @@ to_tsquery('simple', {})",
+            pg_arg(args, ts_prefixes(&l.words))
+        ));
+        for d in &l.phone_parts {
+            words.push(format!("strpos(c.phone, {}) > 0", pg_arg(args, d.clone())));
+        }
+        ways.push(format!("({})", words.join(" AND ")));
+    }
+    ways.join(" OR ")
 }
 
 /// On a server, the ways a lookup matches (code, phone, phone suffix, name words through the

@@ -633,6 +633,17 @@ fn a_shop_moves_to_a_server_and_back_unchanged() {
         .unwrap()
         .get(0);
     assert_eq!(customers, original.rows["customers"]);
+    // The copy has its statistics at once, so the first searches are planned on them.
+    let analyzed: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_stat_user_tables
+             WHERE relname IN ('customers', 'purchases', 'customer_search')
+               AND last_analyze IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(analyzed, 3);
     // The server goes on numbering after the copied rows.
     let next: i64 = c
         .query_one(
@@ -3902,4 +3913,57 @@ fn points_expire_alike_on_a_server_and_once() {
     let again = server.expire_points(None).unwrap();
     assert_eq!((again.expired_points, again.expired_customers), (0, 0));
     assert_eq!(json(&again), json(&file.expire_points(None).unwrap()));
+}
+
+/// The counter's search on a shop larger than a walk reads ([`WALK_ROWS`] in db/customers):
+/// common prefixes are walked in the counter's order, rare words found by the word index,
+/// and every answer (rows, order, count) is the file's, for names typed with and without
+/// marks, with phone digits, codes and phone endings.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_large_shops_search_answers_as_the_files_on_a_server() {
+    let (_dir, file, _url, server) = demo_on_server(9000, 30000, 5);
+    let someone = file.customer(4321).unwrap();
+    let full = someone.name.clone();
+    let tail = someone.phone.clone().unwrap_or_default();
+    let tail = &tail[tail.len().saturating_sub(4)..];
+    let code = someone.code.clone().unwrap_or_default();
+    let mut queries: Vec<String> = [
+        "n",
+        "ng",
+        "nguy",
+        "nguyen v",
+        "nguyen van d",
+        "tran thi h",
+        "hu",
+        "le hoang yen",
+        "pham quoc",
+        "duc",
+        "ngu hu",
+        "nguyễn thị hương",
+        "Nguyễn",
+        "hường",
+        "oanh",
+        "vy",
+        "t",
+        "zz",
+        "ng 09",
+        "huong 8",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    queries.extend([full.clone(), full.to_lowercase(), tail.to_owned(), code]);
+    let answer = |s: &khachquen_core::Store, q: &str| {
+        let found = s.find_customers(q, 20).unwrap();
+        let ids: Vec<i64> = found.rows.iter().map(|r| r.id).collect();
+        (ids, found.total, found.total_capped)
+    };
+    for q in &queries {
+        let (a, b) = (answer(&file, q), answer(&server, q));
+        assert_eq!(a, b, "{q:?}");
+    }
+    // The walk and the word index both had work: a common prefix is capped, a rare word not.
+    assert!(answer(&server, "n").2);
+    assert!(!answer(&server, "oanh").2);
 }
