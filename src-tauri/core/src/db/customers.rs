@@ -797,20 +797,15 @@ fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>
         "c.id IN ({}) AND c.archived_at IS NULL",
         sets.join(" UNION ALL ")
     );
-    let n_where = args.len();
     let order = rank_pg(l, &mut args);
-    let sql = format!("SELECT c.id FROM customers c WHERE {wh} ORDER BY {order} LIMIT {limit}");
+    // Every match is gathered to be sorted anyway: it is counted in the same scan.
+    let sql = format!(
+        "SELECT c.id, count(*) OVER () FROM customers c WHERE {wh} ORDER BY {order} LIMIT {limit}"
+    );
     link.with(|c| {
-        let ids: Vec<i64> = c
-            .query(&sql, &pg_params(&args))?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        if ids.len() < limit as usize {
-            let n = ids.len() as i64;
-            return Ok((ids, n, false));
-        }
-        let n = count_pg(c, &wh, &args[..n_where])?;
+        let rows = c.query(&sql, &pg_params(&args))?;
+        let n: i64 = rows.first().map_or(0, |r| r.get(1));
+        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
         Ok((ids, n.min(SEARCH_COUNT_MAX), n > SEARCH_COUNT_MAX))
     })
 }
