@@ -350,7 +350,10 @@ function buildShell() {
         h('div', { class: 'brand-counter hidden', id: 'brand-counter' }),
       ),
     ),
-    keptChip(() => ctx),
+    keptChip(
+      () => ctx,
+      () => !locked,
+    ),
     nav,
     userBox,
   );

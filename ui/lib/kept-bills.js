@@ -9,17 +9,20 @@ const RESEND_MS = 30_000;
 export const CHANGED = 'kq-kept-bills';
 
 let getCtx = () => null;
+let isOpen = () => false;
 let chip = null;
 let dialog = null;
 let kept = [];
 let timer = null;
 let sending = false;
 
-/** The chip for the sidebar; `ctxOf` gives the current context (it changes with the language). */
-export function keptChip(ctxOf) {
+/** The chip for the sidebar; `ctxOf` gives the current context (it changes with the language),
+ * `unlocked` whether someone is signed in: a locked window asks nothing, the core would refuse. */
+export function keptChip(ctxOf, unlocked) {
   getCtx = ctxOf;
+  isOpen = unlocked;
+  if (!chip) window.addEventListener(CHANGED, () => refresh());
   chip = h('button', { type: 'button', class: 'kept-chip hidden', id: 'kept-bills', onclick: openList });
-  window.addEventListener(CHANGED, () => refresh());
   return chip;
 }
 
@@ -31,6 +34,7 @@ export async function refresh() {
     render();
     return;
   }
+  if (!isOpen()) return;
   try {
     kept = await api.queueList();
   } catch {
@@ -53,6 +57,11 @@ function render() {
 async function send(fromButton) {
   const ctx = getCtx();
   if (sending || !ctx) return;
+  if (!isOpen()) {
+    // Locked: tried again once someone signs in (app.js refreshes on unlock).
+    clearTimeout(timer);
+    return;
+  }
   sending = true;
   if (dialog?.open) fillList();
   try {

@@ -347,10 +347,14 @@ impl Store {
     /// The bills this computer keeps for this shop's server, oldest first; none on a file.
     pub fn kept_bills(&self, dir: &Path) -> Result<Vec<Queued>> {
         self.require(Perm::View)?;
-        let (Some(server), Some(outbox)) = (self.server(), Outbox::existing(dir)?) else {
+        // A shop's own file keeps nothing: its outbox is not even looked for.
+        let Some(server) = self.server() else {
             return Ok(Vec::new());
         };
-        outbox.list(Some(&server))
+        match Outbox::existing(dir)? {
+            Some(outbox) => outbox.list(Some(&server)),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Send the bills kept for this shop's server now, oldest first ([`Outbox::send`]).
