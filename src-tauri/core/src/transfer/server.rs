@@ -123,9 +123,12 @@ pub fn export_sqlite(
         .tempfile_in(&dir)?;
     let summary = {
         let mut lite = copy::create_sqlite(tmp.path())?;
+        copy::check_references_at_end(&lite)?;
         let ltx = lite.transaction()?;
-        ltx.pragma_update(None, "defer_foreign_keys", "ON")?;
         copy::pg_to_sqlite(&mut tx, &ltx, progress)?;
+        if let Some(what) = copy::broken_reference(&ltx)? {
+            return Err(CoreError::CopyMismatch { what });
+        }
         let tables = copy::tables(&ltx)?;
         let theirs = copy::summary_pg(&mut tx, &tables)?;
         let ours = copy::summary_sqlite(&ltx)?;

@@ -674,12 +674,31 @@ fn a_shop_moves_to_a_server_and_back_unchanged() {
         Err(e) => assert_eq!(e.code(), "backup.file_exists"),
         Ok(_) => panic!("exported over an existing file"),
     }
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".khachquen-export"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let leftovers = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".khachquen-export"))
+            .collect()
+    };
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
+
+    // A server whose references were broken behind its back (its checks switched off) is
+    // not exported as a file whose own checks would then fail: the copy checks every
+    // reference once at the end, and keeps nothing.
+    c.batch_execute(
+        "SET session_replication_role = replica;
+         INSERT INTO customer_tags (customer_id, tag) VALUES (987654321, 'mồ côi');
+         SET session_replication_role = DEFAULT;",
+    )
+    .unwrap();
+    let broken = dir.path().join("hong.db");
+    match export_sqlite(&url, &broken, &mut |_, _| {}) {
+        Err(CoreError::CopyMismatch { what }) => assert!(what.contains("customer_tags"), "{what}"),
+        other => panic!("{:?}", other.map(|m| m.rows)),
+    }
+    assert!(!broken.exists());
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
 }
 
 /// A server's shop backed up with pg_dump, checked, and restored over later changes; the
