@@ -1746,6 +1746,84 @@ async fn a_counter_whose_server_is_missing_says_so_and_opens_it_once_there() -> 
     s.close().await.map(drop)
 }
 
+/// Issue 20: on a server, the backup card backs up the whole shared shop (pg_dump) into
+/// this computer's backup folder, lists it and reads it back; in English at 1024 × 640 too.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display, tauri-driver, WebKitWebDriver and PostgreSQL: run by scripts/test"]
+async fn the_backup_card_backs_up_the_shops_server() -> R<()> {
+    let _one = SERIAL.lock().await;
+    let url = crate::support_cli::pg_url("e2e_backup");
+    server_shop(&url);
+    let how = crate::support_driver::Launch::default();
+    let saved = serde_json::json!({ "url": url, "counter": "Quầy 1" }).to_string();
+    let s = crate::support_driver::launch(4804, &how, |d| {
+        std::fs::write(d.join("server.json"), &saved).unwrap();
+    })
+    .await?;
+    s.wait_text("#lock-screen", "Chị Lan").await?;
+    s.sign_in(1, "1357").await?;
+    go(&s, "#settings").await?;
+    s.wait_text("#backup-server-hint", "pg_dump").await?;
+    s.click("#backup-now").await?;
+    s.wait_text("#backup-done", ".kqdump").await?;
+    // The newest row is the button's (the day's automatic one may be below it): read back,
+    // it shows the shop's one customer.
+    let newest = "#backup-list tbody tr:first-child";
+    s.wait_text(&format!("{newest} .backup-content"), "bấm “Kiểm tra”")
+        .await?;
+    s.click(&format!("{newest} .backup-verify")).await?;
+    s.wait_text(&format!("{newest} .backup-content"), "1 khách")
+        .await?;
+    s.client
+        .execute(
+            "document.getElementById('settings-backup').scrollIntoView()",
+            vec![],
+        )
+        .await?;
+    s.screenshot("server-backup").await?;
+    s.act("#backup-now", |e| {
+        Box::pin(async move { e.client().set_window_size(1024, 640).await })
+    })
+    .await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#backup-server-hint", "whole shop").await?;
+    s.wait_text(&format!("{newest} .backup-content"), "press “Check”")
+        .await?;
+    s.client
+        .execute(
+            "document.getElementById('settings-backup').scrollIntoView()",
+            vec![],
+        )
+        .await?;
+    s.screenshot("server-backup-1024-en").await?;
+    let dir = s.close().await?;
+
+    // The file is in this computer's folder, and the CLI on the server lists it as the
+    // button's.
+    let out = crate::support_cli::kq_env(
+        dir.path(),
+        &[("KHACHQUEN_DATABASE_URL", &url), ("KHACHQUEN_PIN", "1357")],
+        &["backup", "list", "--json"],
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let names: Vec<&str> = list
+        .as_array()
+        .map(|a| a.iter().filter_map(|b| b["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.ends_with(".kqdump")),
+        "{list}"
+    );
+    let status = crate::support_cli::kq_env(
+        dir.path(),
+        &[("KHACHQUEN_DATABASE_URL", &url), ("KHACHQUEN_PIN", "1357")],
+        &["backup", "status", "--json"],
+    );
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout)?;
+    assert_eq!(status["due"], false, "{status}");
+    Ok(())
+}
+
 /// Issue 20: the server goes away while a cashier works. A bill for the customer already
 /// picked, and one for a customer typed by phone, are kept at this counter (the sidebar says
 /// how many wait); once the server is back, "Send now" sends them, each once.

@@ -18,7 +18,7 @@ import { fileName } from '../lib/names.js';
 
 const REPORT_KEY = 'kq-restore-report';
 const BACKUP_FILTERS = (t) => [
-  { name: t('backup.filter_backups'), extensions: ['kqbackup', 'db', 'age', 'sqlite', 'sqlite3', 'bak'] },
+  { name: t('backup.filter_backups'), extensions: ['kqbackup', 'kqdump', 'db', 'age', 'sqlite', 'sqlite3', 'bak'] },
   { name: t('backup.filter_all'), extensions: ['*'] },
 ];
 
@@ -107,6 +107,9 @@ export function backupSection(context) {
     'section',
     { class: 'card backup-settings', id: 'settings-backup' },
     h('h2', {}, icon('archive'), t('settings.backup_title')),
+    // On a server the whole shared shop is backed up (pg_dump) into this computer's folder.
+    ctx.info.server &&
+      h('p', { class: 'muted', id: 'backup-server-hint' }, t('backup.server_hint', { server: ctx.info.server })),
     restoredNotice(),
     h(
       'div',
@@ -554,14 +557,15 @@ function renderList(entries) {
           entries.map((e) => {
             const state = h('td', { class: 'backup-state' }, entryState(e));
             const info = e.info;
+            // A server's dump is only looked at here: reading it back is "Verify".
             const content = info
-              ? t('backup.counts', {
-                  customers: fmt.number(info.counts.customers),
-                  purchases: fmt.number(info.counts.purchases),
-                })
+              ? countsOf(info)
               : e.encrypted && e.ok
                 ? t('backup_crypto.not_checked')
-                : t('common.none');
+                : e.ok
+                  ? t('backup.not_read')
+                  : t('common.none');
+            const contentCell = h('td', { class: 'muted backup-content' }, content);
             return h(
               'tr',
               { dataset: { file: e.file }, class: e.encrypted ? 'backup-row-encrypted' : null },
@@ -585,7 +589,7 @@ function renderList(entries) {
                   ),
                 info?.kind && h('span', { class: ['chip', `backup-kind-${info.kind}`] }, t(`backup.kind_${info.kind}`)),
               ),
-              h('td', { class: 'muted backup-content' }, content),
+              contentCell,
               state,
               h(
                 'td',
@@ -595,7 +599,7 @@ function renderList(entries) {
                   {
                     type: 'button',
                     class: 'ghost small backup-verify',
-                    onclick: (ev) => verify(e, state, ev.currentTarget),
+                    onclick: (ev) => verify(e, state, ev.currentTarget, contentCell),
                   },
                   t('backup.verify'),
                 ),
@@ -618,6 +622,14 @@ function renderList(entries) {
   );
 }
 
+function countsOf(info) {
+  const { t, fmt } = ctx;
+  return t('backup.counts', {
+    customers: fmt.number(info.counts.customers),
+    purchases: fmt.number(info.counts.purchases),
+  });
+}
+
 function entryState(e) {
   const { t } = ctx;
   return e.ok
@@ -630,7 +642,7 @@ function entryState(e) {
       );
 }
 
-async function verify(entry, cell, button) {
+async function verify(entry, cell, button, contentCell) {
   const { t, fmt } = ctx;
   button.disabled = true;
   fill(cell, h('span', { class: 'state busy' }, h('span', { class: 'spinner dark' }), t('backup.verifying')));
@@ -651,6 +663,7 @@ async function verify(entry, cell, button) {
       cell,
       h('span', { class: 'state ok' }, icon('check'), t('backup.verified', { millis: fmt.number(info.millis) })),
     );
+    fill(contentCell, countsOf(info));
   } catch (err) {
     fill(cell, h('span', { class: 'state bad' }, icon('x'), ctx.t.error(err)));
   } finally {

@@ -630,7 +630,7 @@ pub(crate) fn before_upgrade(
     from: i64,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<BackupInfo> {
-    let chosen = setting(conn, FOLDER_KEY)?
+    let chosen = setting(conn.into(), FOLDER_KEY)?
         .filter(|f| !f.trim().is_empty())
         .map(PathBuf::from)
         .filter(|f| f.is_dir());
@@ -642,12 +642,12 @@ pub(crate) fn before_upgrade(
             f
         }
     };
-    let key = stored_passphrase(conn)
+    let key = stored_passphrase(conn.into())
         .ok()
         .flatten()
         .and_then(|st| st.unseal(&crypto::machine_key(Some(data_dir), false).ok()??));
     let suffix = format!("-before-upgrade-schema{from}");
-    let path = fresh_name(conn, &folder, &suffix, key.is_some())?;
+    let path = fresh_name(conn.into(), &folder, &suffix, key.is_some(), EXT)?;
     let seal = key.as_ref().map(|key| Seal {
         key,
         work: data_dir,
@@ -655,7 +655,7 @@ pub(crate) fn before_upgrade(
     snapshot_sealed(conn, &path, "before_upgrade", seal.as_ref(), progress)
 }
 
-fn stored_passphrase(conn: &Connection) -> Result<Option<crypto::Stored>> {
+fn stored_passphrase(conn: db::Conn) -> Result<Option<crypto::Stored>> {
     match setting(conn, PASSPHRASE_KEY)? {
         None => Ok(None),
         Some(v) => serde_json::from_str(&v)
@@ -667,7 +667,17 @@ fn stored_passphrase(conn: &Connection) -> Result<Option<crypto::Stored>> {
 /// A backup's name ends in `.kqbackup` (`.kqbackup.age` encrypted), which the system opens
 /// with this app; older versions named them `.db` (`.db.age`), still listed and rotated.
 const EXT: &str = ".kqbackup";
-const BACKUP_SUFFIXES: &[&str] = &[".kqbackup.age", ".kqbackup", ".db.age", ".db"];
+/// A shop on a server is backed up with pg_dump (`server::dump`): another format, another
+/// name, so neither kind of shop lists or offers the other's.
+const DUMP_EXT: &str = ".kqdump";
+const BACKUP_SUFFIXES: &[&str] = &[
+    ".kqbackup.age",
+    ".kqbackup",
+    ".db.age",
+    ".db",
+    ".kqdump.age",
+    ".kqdump",
+];
 
 /// The name without its backup suffix, when it has one.
 fn backup_stem(name: &str) -> Option<&str> {
@@ -695,7 +705,13 @@ fn rotated_key(name: &str) -> Option<(String, u32)> {
 
 /// A name that does not exist yet in `folder` for a backup taken now (shop time), plain
 /// or encrypted (`.kqbackup.age`); neither kind may hold the name already.
-fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -> Result<PathBuf> {
+fn fresh_name(
+    conn: db::Conn,
+    folder: &Path,
+    suffix: &str,
+    encrypted: bool,
+    ext: &str,
+) -> Result<PathBuf> {
     let stamp = Utc::now()
         .with_timezone(&timezone(conn)?)
         .format("%Y%m%d-%H%M%S")
@@ -704,8 +720,8 @@ fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -
     let free = |p: &Path| fs::symlink_metadata(p).is_err();
     for n in 1..1000 {
         let stem = match n {
-            1 => format!("{PREFIX}{stamp}{suffix}{EXT}"),
-            n => format!("{PREFIX}{stamp}-{n}{suffix}{EXT}"),
+            1 => format!("{PREFIX}{stamp}{suffix}{ext}"),
+            n => format!("{PREFIX}{stamp}-{n}{suffix}{ext}"),
         };
         let plain = folder.join(&stem);
         let sealed = crypto::encrypted_name(&plain);
@@ -716,12 +732,17 @@ fn fresh_name(conn: &Connection, folder: &Path, suffix: &str, encrypted: bool) -
     Err(write_failed(folder, "no free file name"))
 }
 
-/// Delete all but the newest `keep` rotated backups; returns what was deleted.
-fn rotate(folder: &Path, keep: u32) -> Result<Vec<PathBuf>> {
+/// Delete all but the newest `keep` rotated backups of one kind (a server's dumps, or a
+/// file's backups); returns what was deleted.
+fn rotate(folder: &Path, keep: u32, dumps: bool) -> Result<Vec<PathBuf>> {
     let mut found: Vec<((String, u32), PathBuf)> = Vec::new();
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
-        if let Some(key) = entry.file_name().to_str().and_then(rotated_key) {
+        let name = entry.file_name();
+        let Some(name) = name.to_str().filter(|n| n.contains(DUMP_EXT) == dumps) else {
+            continue;
+        };
+        if let Some(key) = rotated_key(name) {
             found.push((key, entry.path()));
         }
     }
@@ -735,11 +756,11 @@ fn rotate(folder: &Path, keep: u32) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
-fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+fn setting(conn: db::Conn, key: &str) -> Result<Option<String>> {
     db::settings::get(conn, key)
 }
 
-fn keep_setting(conn: &Connection) -> Result<u32> {
+fn keep_setting(conn: db::Conn) -> Result<u32> {
     Ok(setting(conn, KEEP_KEY)?
         .and_then(|v| v.parse().ok())
         .filter(|k| (1..=MAX_KEEP).contains(k))
@@ -747,7 +768,7 @@ fn keep_setting(conn: &Connection) -> Result<u32> {
 }
 
 /// The local day (shop time zone) of an instant.
-fn local_day(conn: &Connection, at: i64) -> Result<chrono::NaiveDate> {
+fn local_day(conn: db::Conn, at: i64) -> Result<chrono::NaiveDate> {
     Ok(time::from_unix(at)
         .with_timezone(&timezone(conn)?)
         .date_naive())
@@ -755,11 +776,11 @@ fn local_day(conn: &Connection, at: i64) -> Result<chrono::NaiveDate> {
 
 impl Store {
     /// `<data dir>/backups` next to the database, or the folder the owner chose.
-    fn backup_folder(&self, conn: &Connection) -> Result<(PathBuf, bool)> {
+    fn backup_folder(&self, conn: db::Conn) -> Result<(PathBuf, bool)> {
         if let Some(f) = setting(conn, FOLDER_KEY)?.filter(|f| !f.trim().is_empty()) {
             return Ok((PathBuf::from(f), false));
         }
-        match self.path().and_then(Path::parent) {
+        match self.home_dir() {
             Some(dir) => Ok((dir.join("backups"), true)),
             None => Err(CoreError::BackupFolderMissing(String::new())),
         }
@@ -767,7 +788,7 @@ impl Store {
 
     /// The backup folder, ready to write to. The default one is created; a chosen one (a
     /// USB drive, say) must exist, so a missing drive is reported, not silently replaced.
-    fn ready_folder(&self, conn: &Connection) -> Result<PathBuf> {
+    fn ready_folder(&self, conn: db::Conn) -> Result<PathBuf> {
         let (folder, default) = self.backup_folder(conn)?;
         if default {
             fs::create_dir_all(&folder).map_err(|e| write_failed(&folder, e))?;
@@ -780,8 +801,8 @@ impl Store {
     /// Where the copy made before a restore goes: the backup folder, or the default one
     /// when the chosen drive is not there (the file to restore may come from elsewhere).
     fn safety_folder(&self) -> Result<PathBuf> {
-        let chosen = self.ready_folder(&*self.reader()?);
-        match (chosen, self.path().and_then(Path::parent)) {
+        let chosen = self.read(|c| self.ready_folder(c));
+        match (chosen, self.home_dir()) {
             (Err(CoreError::BackupFolderMissing(_)), Some(dir)) => {
                 let folder = dir.join("backups");
                 fs::create_dir_all(&folder).map_err(|e| write_failed(&folder, e))?;
@@ -814,10 +835,17 @@ impl Store {
     }
 
     /// The folder holding the live database (None in memory).
+    /// A backup's name ends in: `.kqbackup` for a shop's file, `.kqdump` on a server.
+    fn backup_ext(&self) -> &'static str {
+        if self.on_server() {
+            DUMP_EXT
+        } else {
+            EXT
+        }
+    }
+
     fn data_dir(&self) -> Option<&Path> {
-        self.path()
-            .and_then(Path::parent)
-            .filter(|d| !d.as_os_str().is_empty())
+        self.home_dir()
     }
 
     /// Where plain copies on their way in or out of encryption, and a restore's working
@@ -844,7 +872,7 @@ impl Store {
             files::clear_abandoned(&self.work_folder(), &[], &[]);
         }
         let mut dirs: Vec<PathBuf> = self.data_dir().map(Path::to_owned).into_iter().collect();
-        if let Some(Ok((folder, _))) = self.reader().ok().map(|r| self.backup_folder(&r)) {
+        if let Ok((folder, _)) = self.read(|c| self.backup_folder(c)) {
             dirs.push(folder);
         }
         dirs.extend(also.map(Path::to_owned));
@@ -877,7 +905,7 @@ impl Store {
     /// passphrase set every backup is encrypted; `encrypt` asks for it when none is set.
     /// A given passphrase must be the one set here, if any.
     fn backup_key(&self, encrypt: bool, given: Option<&str>) -> Result<Option<SecretString>> {
-        let stored = stored_passphrase(&*self.reader()?)?;
+        let stored = self.read(stored_passphrase)?;
         match (stored, crypto::secret(given)) {
             (None, _) if !encrypt => Ok(None),
             (None, Some(p)) => {
@@ -899,7 +927,7 @@ impl Store {
     /// The passphrase the copy made before a restore is encrypted with: the one set here
     /// (`given` serves when it is that one and the sealed copy does not open).
     fn safety_key(&self, given: Option<&SecretString>) -> Result<Option<SecretString>> {
-        let Some(st) = stored_passphrase(&*self.reader()?)? else {
+        let Some(st) = self.read(stored_passphrase)? else {
             return Ok(None);
         };
         if let Some(held) = self.held_passphrase(&st) {
@@ -912,12 +940,12 @@ impl Store {
     }
 
     fn record_backup(&self, out: &Result<BackupInfo>, actor: &Actor) -> Result<()> {
-        self.write(|conn| {
+        self.write_any(|conn| {
             match out {
                 Ok(info) => {
                     db::settings::set(conn, LAST_OK_KEY, &time::now().to_string())?;
                     db::settings::set(conn, LAST_FILE_KEY, &info.file)?;
-                    db::backup::delete_setting(conn, LAST_ERROR_KEY)?;
+                    db::settings::delete(conn, LAST_ERROR_KEY)?;
                     audit::record(
                         conn,
                         // The path goes in the entry's data, never in a capped field: a
@@ -995,13 +1023,14 @@ impl Store {
             Err(e) => return Err(e),
         };
         let sealed = key.is_some();
+        let ext = self.backup_ext();
         let (path, in_folder) = match target {
-            Some(t) if t.is_dir() => (fresh_name(&*self.reader()?, t, "", sealed)?, false),
+            Some(t) if t.is_dir() => (self.read(|c| fresh_name(c, t, "", sealed, ext))?, false),
             Some(t) if sealed => (crypto::encrypted_name(t), false),
             Some(t) => (t.to_owned(), false),
             None => {
                 // A missing backup drive is news for the status line, like a failed copy.
-                let folder = self.ready_folder(&*self.reader()?);
+                let folder = self.read(|c| self.ready_folder(c));
                 let folder = match folder {
                     Ok(f) => f,
                     Err(e) => {
@@ -1010,7 +1039,10 @@ impl Store {
                         return out;
                     }
                 };
-                (fresh_name(&*self.reader()?, &folder, "", sealed)?, true)
+                (
+                    self.read(|c| fresh_name(c, &folder, "", sealed, ext))?,
+                    true,
+                )
             }
         };
         if is_live(self, &path) {
@@ -1028,13 +1060,18 @@ impl Store {
             }
             _ => {}
         }
-        let work = self.work_folder();
-        let seal = key.as_ref().map(|key| Seal { key, work: &work });
-        let out = self.snapshot(&path, kind, seal.as_ref(), progress);
+        let out = match self.server_address() {
+            Some(server) => server::backup_info(&server, &path, kind, key.as_ref()),
+            None => {
+                let work = self.work_folder();
+                let seal = key.as_ref().map(|key| Seal { key, work: &work });
+                self.snapshot(&path, kind, seal.as_ref(), progress)
+            }
+        };
         if let (Ok(_), true, Some(dir)) = (&out, in_folder, path.parent()) {
-            let keep = keep_setting(&*self.reader()?)?;
+            let keep = self.read(keep_setting)?;
             // Best effort: a backup that could not prune old ones is still a good backup.
-            let _ = rotate(dir, keep);
+            let _ = rotate(dir, keep, self.on_server());
         }
         // A verified backup stays good even if its status line could not be written (the
         // writer may be busy for longer than the busy timeout); a failure is still an error.
@@ -1052,28 +1089,40 @@ impl Store {
         let _busy = lock_busy();
         // At start-up: what a killed backup or restore left goes now, due or not.
         self.clear_leftovers(None);
-        if !self.backup_status()?.due || db::demo::is_empty(&*self.reader()?)? {
+        // Counters on one server: whoever holds the lock backs up; the others find it
+        // done (or see it under way) and skip.
+        if !self.read(db::backup::hold_auto_backup)? {
             return Ok(None);
         }
-        let job = Job {
-            kind: "auto",
-            actor: &actor,
-        };
-        self.backup_locked(None, false, job, false, None, &mut |_, _| {})
-            .map(Some)
+        let out = (|| {
+            if !self.backup_status()?.due || self.read(|c| db::demo::is_empty(c))? {
+                return Ok(None);
+            }
+            let job = Job {
+                kind: "auto",
+                actor: &actor,
+            };
+            self.backup_locked(None, false, job, false, None, &mut |_, _| {})
+                .map(Some)
+        })();
+        let _ = self.read(db::backup::let_go_of_auto_backup);
+        out
     }
 
     pub fn backup_status(&self) -> Result<BackupStatus> {
         self.require(Perm::View)?;
-        let conn = self.reader()?;
-        let (folder, folder_is_default) = self.backup_folder(&conn)?;
-        let last_ok: Option<i64> = setting(&conn, LAST_OK_KEY)?.and_then(|v| v.parse().ok());
+        self.read(|conn| self.status_on(conn))
+    }
+
+    fn status_on(&self, conn: db::Conn) -> Result<BackupStatus> {
+        let (folder, folder_is_default) = self.backup_folder(conn)?;
+        let last_ok: Option<i64> = setting(conn, LAST_OK_KEY)?.and_then(|v| v.parse().ok());
         let now = time::now();
         let due = match last_ok {
-            Some(at) => local_day(&conn, at)? < local_day(&conn, now)?,
+            Some(at) => local_day(conn, at)? < local_day(conn, now)?,
             None => true,
         };
-        let encryption = match stored_passphrase(&conn)? {
+        let encryption = match stored_passphrase(conn)? {
             None => "off",
             Some(st) if self.held_passphrase(&st).is_some() => "on",
             Some(_) => "paused",
@@ -1081,11 +1130,11 @@ impl Store {
         Ok(BackupStatus {
             folder: shown(&folder),
             folder_is_default,
-            keep: keep_setting(&conn)?,
+            keep: keep_setting(conn)?,
             last_ok_at: last_ok.map(time::from_unix),
-            last_file: setting(&conn, LAST_FILE_KEY)?,
+            last_file: setting(conn, LAST_FILE_KEY)?,
             age_seconds: last_ok.map(|at| (now - at).max(0)),
-            last_error: setting(&conn, LAST_ERROR_KEY)?.and_then(|v| serde_json::from_str(&v).ok()),
+            last_error: setting(conn, LAST_ERROR_KEY)?.and_then(|v| serde_json::from_str(&v).ok()),
             due,
             encryption,
         })
@@ -1154,7 +1203,7 @@ impl Store {
             }
             Some(PassphraseChange::Unlock(p)) => {
                 let p = crypto::secret(Some(p)).ok_or(CoreError::BackupPassphraseMissing)?;
-                match stored_passphrase(&*self.reader()?)? {
+                match self.read(stored_passphrase)? {
                     // Nothing to unlock: backups are plain, as the status says.
                     None => None,
                     Some(mut st) => {
@@ -1167,18 +1216,18 @@ impl Store {
                 }
             }
         };
-        self.write(|conn| {
+        self.write_any(|conn| {
             if let Some(k) = keep {
                 db::settings::set(conn, KEEP_KEY, &k.to_string())?;
             }
             match folder.as_deref() {
-                Some("") => db::backup::delete_setting(conn, FOLDER_KEY)?,
+                Some("") => db::settings::delete(conn, FOLDER_KEY)?,
                 Some(f) => db::settings::set(conn, FOLDER_KEY, f)?,
                 None => {}
             }
             match &stored {
                 Some(Some(json)) => db::settings::set(conn, PASSPHRASE_KEY, json)?,
-                Some(None) => db::backup::delete_setting(conn, PASSPHRASE_KEY)?,
+                Some(None) => db::settings::delete(conn, PASSPHRASE_KEY)?,
                 None => {}
             }
             audit::record(
@@ -1208,7 +1257,7 @@ impl Store {
     /// passphrase.
     pub fn list_backups(&self) -> Result<Vec<BackupEntry>> {
         self.require(Perm::View)?;
-        let (folder, _) = self.backup_folder(&*self.reader()?)?;
+        let (folder, _) = self.read(|c| self.backup_folder(c))?;
         let rd = match fs::read_dir(&folder) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -1219,7 +1268,9 @@ impl Store {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            let listed = backup_stem(&name).is_some();
+            // Each kind of shop lists its own kind of backup (a file's, a server's dump).
+            let listed =
+                backup_stem(&name).is_some() && name.contains(DUMP_EXT) == self.on_server();
             if !listed || !path.is_file() {
                 continue;
             }
@@ -1227,6 +1278,13 @@ impl Store {
             let encrypted = crypto::is_encrypted(&path);
             let checked = if encrypted {
                 crypto::check_header(&path, &shown(&path)).map(|_| None)
+            } else if self.on_server() {
+                // Reading a dump back takes as long as making it: `verify` does that.
+                if server::is_archive(&path) {
+                    Ok(None)
+                } else {
+                    Err(CoreError::BackupForeign(shown(&path)))
+                }
             } else if meta.len() == 0 {
                 Err(CoreError::BackupEmpty(shown(&path)))
             } else {
@@ -1262,6 +1320,9 @@ impl Store {
     pub fn verify_backup(&self, file: &Path, passphrase: Option<&str>) -> Result<BackupInfo> {
         self.require(Perm::Backup)?;
         self.clear_leftovers(None);
+        if self.on_server() {
+            return self.verify_dump(file, passphrase);
+        }
         if !crypto::is_encrypted(file) {
             return verify(file);
         }
@@ -1271,7 +1332,7 @@ impl Store {
         let (key, given) = match crypto::secret(passphrase) {
             Some(p) => (p, true),
             None => {
-                let st = stored_passphrase(&*self.reader()?)?.ok_or_else(needed)?;
+                let st = self.read(stored_passphrase)?.ok_or_else(needed)?;
                 (self.held_passphrase(&st).ok_or_else(needed)?, false)
             }
         };
@@ -1322,6 +1383,9 @@ impl Store {
         if is_live(self, file) {
             return Err(CoreError::BackupIsLive(shown(file)));
         }
+        if let Some(server) = self.server_address() {
+            return self.restore_dump(&server, file, passphrase, allow_unencrypted, &actor);
+        }
         let name = shown(file);
         let encrypted = crypto::is_encrypted(file);
         let given = crypto::secret(passphrase);
@@ -1340,7 +1404,8 @@ impl Store {
         let conn = db::backup::open_read_only(&copy).map_err(|e| classify(&name, e))?;
         let folder = self.safety_folder()?;
         let key = self.safety_key(given.as_ref())?;
-        let safety = fresh_name(&*self.reader()?, &folder, "-before-restore", key.is_some())?;
+        let safety =
+            self.read(|c| fresh_name(c, &folder, "-before-restore", key.is_some(), EXT))?;
         let live_src = self.snapshot_source()?;
         let live_page_size = db::backup::page_size(&*self.reader()?)?;
         let seal = key.as_ref().map(|key| Seal {
@@ -1413,7 +1478,7 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
         let size = check_header(file, name)?;
-        if !allow_unencrypted && stored_passphrase(&*self.reader()?)?.is_some() {
+        if !allow_unencrypted && self.read(stored_passphrase)?.is_some() {
             return Err(CoreError::BackupPlainNeedsConfirm(name.to_owned()));
         }
         files::check_regular(file)?;
@@ -1433,7 +1498,7 @@ impl Store {
         writer: &mut Connection,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<()> {
-        let machine = db::backup::settings_with_prefix(writer, "backup.")?;
+        let machine = db::backup::settings_with_prefix(&*writer, "backup.")?;
         // The restore's entry seals the restored staff and ledger anew with this shop's key.
         self.sealer()?.register(&conn)?;
         let tx = conn.transaction()?;

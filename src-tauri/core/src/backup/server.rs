@@ -7,16 +7,23 @@
 //! data block decompressed) and the rows of each table's COPY must equal those counts.
 
 use super::crypto;
+use super::{BackupInfo, RestoreReport};
+use crate::db::backup::Counts;
 use crate::db::{self, pg};
 use crate::error::{CoreError, Result};
 use crate::files;
 use crate::files::shown;
+use crate::store::audit;
+use crate::store::session::Actor;
+use crate::store::Store;
+use age::secrecy::SecretString;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 /// A checked server backup, or a restored one.
 #[derive(Debug, Serialize)]
@@ -214,20 +221,30 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
         Some(_) => crypto::encrypted_name(file),
         None => file.to_path_buf(),
     };
-    let dir = files::new_file_folder(&target)?;
+    let counts = dump(&server, &target, secret.as_ref())?;
+    Ok(summary(&target, &server, &counts, secret.is_some()))
+}
+
+/// `backup_server` to `target` (its final name), encrypted with `secret` when given.
+pub(super) fn dump(
+    server: &pg::Server,
+    target: &Path,
+    secret: Option<&SecretString>,
+) -> Result<BTreeMap<String, i64>> {
+    let dir = files::new_file_folder(target)?;
     let mut client = server.connect()?;
     let mut tx = pg::snapshot(&mut client)?;
     pg::require_current(&mut tx)?;
     let snapshot = pg::export_snapshot(&mut tx)?;
     let counts = pg::table_counts(&mut tx)?;
     let write_failed = |detail: &str| CoreError::BackupWriteFailed {
-        path: shown(&target),
+        path: shown(target),
         detail: detail.into(),
     };
     // The plain dump is made in a folder of our own (0700): beside the target when it stays
     // plain, on this computer's temp disk when it is to be encrypted, so no plain copy ever
     // touches the backup drive.
-    let work = files::private_dir_in(&match &secret {
+    let work = files::private_dir_in(&match secret {
         Some(_) => std::env::temp_dir(),
         None => dir.clone(),
     })?;
@@ -243,13 +260,13 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
             "--file".as_ref(),
             plain.as_os_str(),
         ],
-        Some(&server),
+        Some(server),
         || write_failed("pg_dump failed"),
     )?;
     // pg_dump has taken the snapshot; the transaction that exported it may end.
     drop(tx);
-    check_counts(&target, &counts, &archive_counts(&plain)?)?;
-    match &secret {
+    check_counts(target, &counts, &archive_counts(&plain)?)?;
+    match secret {
         Some(s) => {
             let out = files::private_dir_in(&dir)?;
             let sealed = out.path().join("sealed");
@@ -259,42 +276,87 @@ pub fn backup_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result
                     "the file read back differs from what was written",
                 ));
             }
-            place(&sealed, &target)?;
+            place(&sealed, target)?;
         }
         None => {
             // pg_dump made it with the umask's mode; a backup is this user's only.
             files::make_private(&plain)?;
             fs::File::open(&plain)?.sync_all()?;
-            place(&plain, &target)?;
+            place(&plain, target)?;
         }
     }
     files::sync_dir(&dir);
     tracing::info!(server = %server.shown(), rows = counts.values().sum::<i64>(), "server backup");
-    Ok(summary(&target, &server, &counts, secret.is_some()))
+    Ok(counts)
 }
 
-/// Restores a server backup into the server's database, replacing the shop there, in one
-/// transaction. The archive is read back and checked first; a damaged one changes nothing.
-pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result<ServerBackup> {
-    let server = pg::Server::parse(url)?;
+/// A server backup read back whole (decrypted with `secret` into a private folder first
+/// when it is encrypted): each table's rows, or why it is no backup of a shop. `work` is
+/// where a decrypted copy may go; the caller removes it.
+pub(super) fn read_back(
+    file: &Path,
+    secret: Option<&SecretString>,
+    work: &Path,
+) -> Result<(PathBuf, BTreeMap<String, i64>)> {
     if !fs::metadata(file).is_ok_and(|m| m.is_file()) {
         return Err(CoreError::FileNotRegular(shown(file)));
     }
-    let dir = files::private_dir_in(&std::env::temp_dir())?;
-    let encrypted = crypto::is_encrypted(file);
-    let archive = if encrypted {
-        let secret = crypto::secret(passphrase)
-            .ok_or_else(|| CoreError::BackupPassphraseNeeded(shown(file)))?;
-        let out = dir.path().join("dump");
-        crypto::decrypt_file(file, &shown(file), &out, &secret)?;
+    let archive = if crypto::is_encrypted(file) {
+        let secret = secret.ok_or_else(|| CoreError::BackupPassphraseNeeded(shown(file)))?;
+        let out = work.join("dump");
+        crypto::decrypt_file(file, &shown(file), &out, secret)?;
         out
     } else {
+        if !is_archive(file) {
+            return Err(CoreError::BackupForeign(shown(file)));
+        }
         file.to_path_buf()
     };
     let counts = archive_counts(&archive)?;
     if !counts.contains_key("customers") || !counts.contains_key("kq_schema") {
         return Err(CoreError::BackupForeign(shown(file)));
     }
+    Ok((archive, counts))
+}
+
+/// pg_dump's custom format, judging by its first bytes.
+pub(super) fn is_archive(file: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(5);
+    fs::File::open(file)
+        .and_then(|f| f.take(5).read_to_end(&mut head))
+        .is_ok()
+        && head == b"PGDMP"
+}
+
+/// Restores a server backup into the server's database, replacing the shop there, in one
+/// transaction. The archive is read back and checked first; a damaged one changes nothing.
+pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Result<ServerBackup> {
+    let server = pg::Server::parse(url)?;
+    restore(&server, file, crypto::secret(passphrase).as_ref())
+}
+
+/// `restore_server` on `server`.
+pub(super) fn restore(
+    server: &pg::Server,
+    file: &Path,
+    secret: Option<&SecretString>,
+) -> Result<ServerBackup> {
+    let dir = files::private_dir_in(&std::env::temp_dir())?;
+    let encrypted = crypto::is_encrypted(file);
+    let (archive, counts) = read_back(file, secret, dir.path())?;
+    restore_archive(server, file, &archive, &counts)?;
+    Ok(summary(file, server, &counts, encrypted))
+}
+
+/// Replaces the shop on `server` with `archive` (read back from `file` as `counts`), in one
+/// transaction, when its schema is exactly this shop's.
+fn restore_archive(
+    server: &pg::Server,
+    file: &Path,
+    archive: &Path,
+    counts: &BTreeMap<String, i64>,
+) -> Result<()> {
     // Reach the server before anything else, so an unreachable one is said as such.
     let mut client = server.connect()?;
     if pg::schema_version(&mut client)? == 0 {
@@ -314,7 +376,7 @@ pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Resul
             "--no-owner".as_ref(),
             "--no-privileges".as_ref(),
         ],
-        Some(&server),
+        Some(server),
     )?;
     let theirs = schema_of(
         "pg_restore",
@@ -343,11 +405,136 @@ pub fn restore_server(url: &str, file: &Path, passphrase: Option<&str>) -> Resul
             server.dbname().as_ref(),
             archive.as_os_str(),
         ],
-        Some(&server),
+        Some(server),
         || CoreError::RestoreRolledBack("pg_restore failed".into()),
     )?;
-    check_counts(file, &counts, &pg::table_counts(&mut client)?)?;
+    check_counts(file, counts, &pg::table_counts(&mut client)?)?;
     // Restored tables start without statistics (see migrate_to).
     client.batch_execute("ANALYZE")?;
-    Ok(summary(file, &server, &counts, encrypted))
+    Ok(())
+}
+
+/// What the backup card shows of a server backup, as of a shop file's: its rows (read back
+/// from the archive) and the schema it holds.
+fn info(
+    file: &Path,
+    counts: &BTreeMap<String, i64>,
+    kind: Option<&str>,
+    started: Instant,
+) -> BackupInfo {
+    let n = |t: &str| counts.get(t).copied().unwrap_or(0);
+    BackupInfo {
+        file: shown(file),
+        size: fs::metadata(file).map(|m| m.len()).unwrap_or(0),
+        created_at: kind.map(|_| chrono::Utc::now()),
+        kind: kind.map(str::to_owned),
+        // A restore runs only an archive whose schema is exactly the server's.
+        schema_version: db::schema_version(),
+        app_version: kind.map(|_| env!("CARGO_PKG_VERSION").to_owned()),
+        shop_name: None,
+        counts: Counts {
+            customers: n("customers"),
+            purchases: n("purchases"),
+            points_entries: n("points_ledger"),
+            refunds: n("refunds"),
+        },
+        millis: started.elapsed().as_millis() as u64,
+        encrypted: crypto::is_encrypted(file),
+        audit_head: None,
+    }
+}
+
+/// The backup card's "back up now" on a server: pg_dump to `path`, read back and checked.
+pub(super) fn backup_info(
+    server: &pg::Server,
+    path: &Path,
+    kind: &str,
+    key: Option<&SecretString>,
+) -> Result<BackupInfo> {
+    let started = Instant::now();
+    let counts = dump(server, path, key)?;
+    Ok(info(path, &counts, Some(kind), started))
+}
+
+impl Store {
+    /// `verify_backup` of a server backup: read back whole, decrypted first when it is
+    /// encrypted (with `passphrase`, or the one this computer holds).
+    pub(super) fn verify_dump(&self, file: &Path, passphrase: Option<&str>) -> Result<BackupInfo> {
+        let started = Instant::now();
+        let label = shown(file);
+        let needed = || CoreError::BackupPassphraseNeeded(label.clone());
+        let key = match crypto::secret(passphrase) {
+            Some(p) => Some(p),
+            None if crypto::is_encrypted(file) => {
+                let st = self.read(super::stored_passphrase)?.ok_or_else(needed)?;
+                Some(self.held_passphrase(&st).ok_or_else(needed)?)
+            }
+            None => None,
+        };
+        let work = self.staging()?;
+        let (_, counts) = read_back(file, key.as_ref(), work.path())?;
+        Ok(info(file, &counts, None, started))
+    }
+
+    /// `restore_backup_with` on a server: the backup is read back and checked, the shop as
+    /// it is now is backed up beside the others (`-before-restore`), then the backup replaces
+    /// it in one transaction. This computer's backup settings stay, and the restore is
+    /// logged; everyone signs in again, as the staff are the backup's.
+    pub(super) fn restore_dump(
+        &self,
+        server: &pg::Server,
+        file: &Path,
+        passphrase: Option<&str>,
+        allow_unencrypted: bool,
+        actor: &Actor,
+    ) -> Result<RestoreReport> {
+        let started = Instant::now();
+        let name = shown(file);
+        let encrypted = crypto::is_encrypted(file);
+        let given = crypto::secret(passphrase);
+        if encrypted && given.is_none() {
+            return Err(CoreError::BackupPassphraseNeeded(name));
+        }
+        if !encrypted && !allow_unencrypted && self.read(super::stored_passphrase)?.is_some() {
+            return Err(CoreError::BackupPlainNeedsConfirm(name));
+        }
+        let work = self.staging()?;
+        let (archive, counts) = read_back(file, given.as_ref(), work.path())?;
+        let folder = self.safety_folder()?;
+        let key = self.safety_key(given.as_ref())?;
+        let safety = self.read(|c| {
+            super::fresh_name(
+                c,
+                &folder,
+                "-before-restore",
+                key.is_some(),
+                super::DUMP_EXT,
+            )
+        })?;
+        let safety_copy = backup_info(server, &safety, "before_restore", key.as_ref())?;
+        let machine = self.read(|c| db::backup::settings_with_prefix(c, "backup."))?;
+        restore_archive(server, file, &archive, &counts)?;
+        let restored = info(file, &counts, None, started);
+        let entry = actor
+            .entry("backup.restore", "backup")
+            .after(serde_json::json!({
+                "file": name,
+                "restored": audit::snapshot(&restored)?,
+                "safety_copy": safety_copy.file,
+            }));
+        self.write_any(|c| {
+            db::backup::replace_prefixed_settings(c, "backup.", &machine)?;
+            audit::record(c, &entry)?;
+            Ok(())
+        })?;
+        let check = self.report_read(|c| db::check(c))?;
+        self.lock();
+        Ok(RestoreReport {
+            restored,
+            safety_copy: safety_copy.file,
+            upgraded_from: None,
+            check,
+            millis: started.elapsed().as_millis() as u64,
+        })
+    }
 }

@@ -265,34 +265,61 @@ pub fn repage(conn: &Connection, page_size: i64) -> Result<()> {
 }
 
 /// Every setting whose key starts with `prefix`.
-pub fn settings_with_prefix(conn: &Connection, prefix: &str) -> Result<Vec<(String, String)>> {
-    let mut stmt =
-        conn.prepare("SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1")?;
-    let rows = stmt.query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn settings_with_prefix<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    prefix: &str,
+) -> Result<Vec<(String, String)>> {
+    super::rows(
+        conn.into(),
+        "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1",
+        &[&prefix],
+    )
 }
 
 /// After a restore: drop the copy's manifest and the backup settings it carried, and put
 /// back this machine's (the folder and history belong to the machine, not to the data).
-pub fn replace_prefixed_settings(
-    conn: &Connection,
+pub fn replace_prefixed_settings<'a>(
+    conn: impl Into<super::Conn<'a>>,
     prefix: &str,
     keep: &[(String, String)],
 ) -> Result<()> {
-    conn.execute(
+    let conn = conn.into();
+    super::execute(
+        conn,
         "DELETE FROM settings WHERE substr(key, 1, length(?1)) = ?1",
-        [prefix],
+        &[&prefix],
     )?;
-    let mut stmt = conn.prepare("INSERT INTO settings (key, value) VALUES (?1, ?2)")?;
     for (k, v) in keep {
         if k != MANIFEST_KEY {
-            stmt.execute(params![k, v])?;
+            super::execute(
+                conn,
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                &[k, v],
+            )?;
         }
     }
     Ok(())
 }
 
-pub fn delete_setting(conn: &Connection, key: &str) -> Result<()> {
-    conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+/// The session lock the automatic backup of a shop on a server is taken under.
+const AUTO_BACKUP_LOCK: i64 = 0x6b71_6275; // "kqbu"
+
+/// On a server: whether this link now holds the shop's automatic backup, so that two
+/// counters due at once make one. A session lock: let go by `let_go_of_auto_backup`, or
+/// when the link closes. A shop's file has one process at its backups (the window's lock).
+pub fn hold_auto_backup(conn: super::Conn) -> Result<bool> {
+    match conn {
+        super::Conn::Lite(_) => Ok(true),
+        super::Conn::Pg(p) => p.with(|c| {
+            c.query_one("SELECT pg_try_advisory_lock($1)", &[&AUTO_BACKUP_LOCK])
+                .map(|r| r.get(0))
+        }),
+    }
+}
+
+pub fn let_go_of_auto_backup(conn: super::Conn) -> Result<()> {
+    if let super::Conn::Pg(p) = conn {
+        p.with(|c| c.execute("SELECT pg_advisory_unlock($1)", &[&AUTO_BACKUP_LOCK]))?;
+    }
     Ok(())
 }

@@ -220,10 +220,10 @@ pub fn create_index(conn: &Connection, sql: &str) -> Result<()> {
 }
 
 /// True when the shop has neither customers nor purchases.
-pub fn is_empty(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row(
+pub fn is_empty<'a>(conn: impl Into<super::Conn<'a>>) -> Result<bool> {
+    super::one(
+        conn.into(),
         "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM purchases)",
-        [],
-        |r| r.get(0),
-    )?)
+        &[],
+    )
 }

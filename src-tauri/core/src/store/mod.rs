@@ -256,7 +256,7 @@ impl Store {
             session: Mutex::new(session::Session::new()),
             report_memo: Memo::default(),
             server_reports: Mutex::new(None),
-            home_file: Default::default(),
+            home_file: self.home_file.clone(),
         };
         again.set_counter(self.counter().as_deref())?;
         again.set_interface(self.session.lock().unwrap_or_else(|p| p.into_inner()).via);
@@ -282,6 +282,24 @@ impl Store {
             Engine::Server(link) => Some(link_lock(link).server().shown().to_owned()),
             Engine::Lite(_) => None,
         }
+    }
+
+    /// The server, with its credentials, when the shop is on one: for the tools (pg_dump)
+    /// that reach it on their own connection.
+    pub(crate) fn server_address(&self) -> Option<db::pg::Server> {
+        match &self.engine {
+            Engine::Server(link) => Some(link_lock(link).server().clone()),
+            Engine::Lite(_) => None,
+        }
+    }
+
+    /// The folder of this computer's own shop: the file's, or on a server the one named by
+    /// [`Store::keep_clear_of`] (where its backups and machine key live).
+    pub(crate) fn home_dir(&self) -> Option<&Path> {
+        self.path()
+            .or(self.home_file.get().map(PathBuf::as_path))
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
     }
 
     /// The SQLite side of the store; `db.not_on_server` for a feature not yet on the server.

@@ -701,6 +701,161 @@ fn a_shop_moves_to_a_server_and_back_unchanged() {
     assert!(leftovers().is_empty(), "{:?}", leftovers());
 }
 
+/// The window's backup card on a server: "back up now" makes a checked pg_dump in this
+/// computer's backup folder, listed and verified there; with a passphrase set it is
+/// encrypted; a restore first backs up the shop as it is, keeps this computer's backup
+/// settings and logs itself; a shop file's backup is no server backup; the daily backup is
+/// made by one counter at a time; and a file shop sharing the folder lists only its own.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn the_backup_card_works_on_a_server() {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    shop.create_demo(120, 600, 3, &mut |_, _| {}).unwrap();
+    let url = scratch_db();
+    shop.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let counter = Store::open_server(&url).unwrap();
+    counter.keep_clear_of(dir.path());
+    let count = || -> i64 {
+        let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+        c.query_one("SELECT count(*) FROM customers", &[])
+            .unwrap()
+            .get(0)
+    };
+    let before = count();
+
+    let status = counter.backup_status().unwrap();
+    assert!(status.due && status.folder_is_default, "{status:?}");
+    assert_eq!(status.encryption, "off");
+    assert!(status.folder.ends_with("backups"), "{}", status.folder);
+    let made = counter.create_backup(None, false, &mut |_, _| {}).unwrap();
+    assert!(made.file.ends_with(".kqdump"), "{}", made.file);
+    assert_eq!(made.counts.customers, before);
+    assert!(made.counts.points_entries > 0 && made.size > 0 && !made.encrypted);
+    let plain = std::path::PathBuf::from(&made.file);
+    assert_eq!(plain.parent().unwrap(), dir.path().join("backups"));
+    let status = counter.backup_status().unwrap();
+    assert!(!status.due, "{status:?}");
+    assert_eq!(status.last_file.as_deref(), Some(made.file.as_str()));
+    // The daily backup is done for today.
+    assert!(counter.auto_backup_if_due().unwrap().is_none());
+
+    let listed = counter.list_backups().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].ok && listed[0].name.ends_with(".kqdump"));
+    let checked = counter.verify_backup(&plain, None).unwrap();
+    assert_eq!(checked.counts, made.counts);
+
+    // With a passphrase set, backups are encrypted, and this computer opens them alone.
+    counter
+        .configure_backups_with(
+            None,
+            Some("5"),
+            Some(khachquen_core::backup::PassphraseChange::Set(
+                "một câu thật dài",
+            )),
+        )
+        .unwrap();
+    let sealed = counter.create_backup(None, false, &mut |_, _| {}).unwrap();
+    assert!(
+        sealed.encrypted && sealed.file.ends_with(".kqdump.age"),
+        "{sealed:?}"
+    );
+    let sealed_path = std::path::PathBuf::from(&sealed.file);
+    assert_eq!(
+        counter.verify_backup(&sealed_path, None).unwrap().counts,
+        made.counts
+    );
+
+    // A restore: refused for a shop file's backup, and for a plain one until confirmed.
+    let file_backup = shop
+        .create_backup(
+            Some(&dir.path().join("tep.kqbackup")),
+            false,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    match counter.restore_backup_with(
+        std::path::Path::new(&file_backup.file),
+        None,
+        true,
+        &mut |_, _| {},
+    ) {
+        Err(e) => assert_eq!(e.code(), "backup.foreign"),
+        Ok(_) => panic!("a shop file's backup restored onto a server"),
+    }
+    match counter.restore_backup(&plain, &mut |_, _| {}) {
+        Err(e) => assert_eq!(e.code(), "backup.plain_needs_confirm"),
+        Ok(_) => panic!("a plain backup restored without confirming"),
+    }
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    c.batch_execute(
+        "INSERT INTO customers (name, name_fold, created_at, updated_at)
+         VALUES ('Sau sao lưu', 'sau sao luu', 1, 1)",
+    )
+    .unwrap();
+    assert_eq!(count(), before + 1);
+    let r = counter
+        .restore_backup_with(&plain, None, true, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(count(), before);
+    assert!(r.check.ok, "{:?}", r.check);
+    // The shop as it was just before is kept, encrypted, as every backup now is.
+    assert!(
+        r.safety_copy.ends_with("-before-restore.kqdump.age"),
+        "{}",
+        r.safety_copy
+    );
+    assert_eq!(
+        counter
+            .verify_backup(std::path::Path::new(&r.safety_copy), None)
+            .unwrap()
+            .counts
+            .customers,
+        before + 1
+    );
+    // This computer's backup settings stayed (the backup had none), and the restore is
+    // logged after the restored entries.
+    let status = counter.backup_status().unwrap();
+    assert_eq!((status.encryption, status.keep), ("on", 5));
+    let logged: i64 = c
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = 'backup.restore'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(logged, 1);
+    assert!(counter.audit_verify().unwrap().ok);
+
+    // The daily backup: a counter that finds another making it skips, and makes it after.
+    c.execute("DELETE FROM settings WHERE key = 'backup.last_ok_at'", &[])
+        .unwrap();
+    let mut other = pg::Server::parse(&url).unwrap().connect().unwrap();
+    other
+        .execute("SELECT pg_advisory_lock($1)", &[&0x6b71_6275i64])
+        .unwrap();
+    assert!(counter.auto_backup_if_due().unwrap().is_none());
+    other
+        .execute("SELECT pg_advisory_unlock($1)", &[&0x6b71_6275i64])
+        .unwrap();
+    let auto = counter.auto_backup_if_due().unwrap().unwrap();
+    assert_eq!(auto.kind.as_deref(), Some("auto"));
+
+    // The shop's own file shares the folder: it lists its backups, not the server's.
+    std::fs::rename(
+        &file_backup.file,
+        dir.path()
+            .join("backups/khachquen-20260101-000000.kqbackup"),
+    )
+    .unwrap();
+    let mine = shop.list_backups().unwrap();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert!(mine[0].name.ends_with(".kqbackup"));
+    assert_eq!(counter.list_backups().unwrap().len(), 4);
+}
+
 /// A server's shop backed up with pg_dump, checked, and restored over later changes; the
 /// encrypted form needs its passphrase; a damaged archive changes nothing.
 #[test]
@@ -2979,8 +3134,11 @@ fn the_daily_loyalty_work_on_a_server_matches_the_file_and_runs_beside_sales() {
         (0, 0, 0),
         "{again:?}"
     );
-    // The window's hourly pass, on a link of its own: the steps not on a server yet are
-    // skipped, none fails.
+    // The window's hourly pass, on a link of its own (with this computer's folder, as the
+    // window gives it): the steps not on a server yet are skipped, none fails, and the
+    // day's backup lands in this computer's backup folder.
+    let home = tempfile::tempdir().unwrap();
+    counter.keep_clear_of(home.path());
     let own = counter
         .open_again()
         .unwrap()
@@ -2992,6 +3150,11 @@ fn the_daily_loyalty_work_on_a_server_matches_the_file_and_runs_beside_sales() {
         .map(|(step, e)| format!("{step}: {}", e.code()))
         .collect();
     assert!(failed.is_empty(), "{failed:?}");
+    let made: Vec<_> = std::fs::read_dir(home.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(made.len() == 1 && made[0].ends_with(".kqdump"), "{made:?}");
 }
 
 /// The reminders the rules call for, made on a server as on the file (thank-yous,
