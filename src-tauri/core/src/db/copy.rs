@@ -49,6 +49,21 @@ fn copied(table: &str) -> bool {
     !table.starts_with("sqlite_") && !table.starts_with("customer_search_")
 }
 
+/// A row's seal vouches for it with one computer's key, and a server seals nothing it
+/// writes. So a shop leaves a server unsealed (`pg_to_sqlite`): without row seals and
+/// without its entries' MACs, as a shop from before seals. The computer that opens it
+/// seals it as its own (the first open's adoption, logged as `audit.seal`), and a restore
+/// of it seals it anew; stale seals would call every row written on the server altered.
+const SEALS: &[&str] = &["row_seals", "seal_totals"];
+
+/// The tables a shop leaving a server is written to and checked on: [`tables`] but seals.
+pub fn unsealed_tables(lite: &Connection) -> Result<Vec<(String, Vec<String>)>> {
+    Ok(tables(lite)?
+        .into_iter()
+        .filter(|(t, _)| !SEALS.contains(&t.as_str()))
+        .collect())
+}
+
 /// Every table a copy writes, with its columns, in SQLite's catalogue order.
 pub fn tables(lite: &Connection) -> Result<Vec<(String, Vec<String>)>> {
     let names: Vec<String> = lite
@@ -166,9 +181,14 @@ pub fn pg_to_sqlite(
     lite: &Connection,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<()> {
-    let tables = tables(lite)?;
+    let tables = unsealed_tables(lite)?;
     lite.execute_batch("DELETE FROM tiers; DELETE FROM templates;")?;
     for (n, (table, cols)) in tables.iter().enumerate() {
+        // An entry's MAC was made with the key of the computer that wrote it, if any.
+        let unsealed: Vec<bool> = cols
+            .iter()
+            .map(|c| table == "audit_log" && (c == "mac_key" || c == "mac"))
+            .collect();
         let into = sqlite_columns(table, cols);
         let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
         let mut insert = lite.prepare(&format!(
@@ -183,6 +203,10 @@ pub fn pg_to_sqlite(
         while let Some(row) = rows.next()? {
             let mut values: Vec<Value> = Vec::with_capacity(cols.len());
             for (i, c) in row.columns().iter().enumerate() {
+                if unsealed[i] {
+                    values.push(Value::Null);
+                    continue;
+                }
                 values.push(match *c.type_() {
                     Type::INT8 => row
                         .get::<_, Option<i64>>(i)

@@ -103,8 +103,9 @@ impl Store {
 }
 
 /// Writes a server's shop to `file`, a new SQLite file (never over an existing one),
-/// checked against the server before it is kept. The server's own credentials are the
-/// permission: whoever holds them can read every row with any client.
+/// checked against the server before it is kept. It comes out unsealed, for the computer
+/// that opens or restores it to seal as its own (see `copy::unsealed_tables`). The
+/// server's own credentials are the permission: whoever holds them can read every row.
 pub fn export_sqlite(
     url: &str,
     file: &Path,
@@ -129,7 +130,7 @@ pub fn export_sqlite(
         if let Some(what) = copy::broken_reference(&ltx)? {
             return Err(CoreError::CopyMismatch { what });
         }
-        let tables = copy::tables(&ltx)?;
+        let tables = copy::unsealed_tables(&ltx)?;
         let theirs = copy::summary_pg(&mut tx, &tables)?;
         let ours = copy::summary_sqlite(&ltx)?;
         if let Some(what) = mismatch(&theirs, &ours) {

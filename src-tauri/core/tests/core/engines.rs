@@ -660,15 +660,65 @@ fn a_shop_moves_to_a_server_and_back_unchanged() {
     c.execute("DELETE FROM tiers WHERE name = 'x'", &[])
         .unwrap();
 
+    // A day at the counter on the server before the shop leaves it.
+    {
+        let counter = Store::open_server(&url).unwrap();
+        let id = counter.find_customers("nguyen", 5).unwrap().rows[0].id;
+        counter
+            .add_purchase(khachquen_core::model::PurchaseInput {
+                customer_id: id,
+                amount: "150000".into(),
+                ..Default::default()
+            })
+            .unwrap();
+    }
     let back = dir.path().join("tro-ve.db");
     let exported = export_sqlite(&url, &back, &mut |_, _| {}).unwrap();
-    assert_eq!(exported.rows, moved.rows);
+    assert_eq!(exported.purchases, moved.purchases + 1);
     let again = db::copy::summary_sqlite(&rusqlite::Connection::open(&back).unwrap()).unwrap();
-    assert_eq!(again, original);
-    let reopened = Store::open(&back).unwrap();
-    assert!(reopened.check().unwrap().ok);
-    let audit = reopened.audit_verify().unwrap();
-    assert!(audit.ok && audit.entries > 0, "{audit:?}");
+    assert_eq!(again.rows["purchases"], original.rows["purchases"] + 1);
+    assert_eq!(
+        again.money_minor["purchases.total_minor"],
+        original.money_minor["purchases.total_minor"] + 150_000
+    );
+    // The file comes out unsealed: seals made on one computer cannot vouch for the rows
+    // the server wrote. Opened on a computer of its own, it is sealed there at once (and
+    // says so in its log); restored into this shop, it is sealed with this shop's key.
+    // Either way it checks clean and its log verifies, the server's bill included.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::copy(&back, elsewhere.path().join("khachquen.db")).unwrap();
+    {
+        let opened = Store::open(&elsewhere.path().join("khachquen.db")).unwrap();
+        let report = opened.check().unwrap();
+        assert!(report.ok && report.sealed_rows.is_some(), "{report:?}");
+        let audit = opened.audit_verify().unwrap();
+        assert!(audit.ok && audit.sealed, "{audit:?}");
+        let adopted = opened.audit_list(&Default::default()).unwrap();
+        assert!(
+            adopted.entries.iter().any(|e| e.action == "audit.seal"),
+            "{:?}",
+            adopted
+                .entries
+                .iter()
+                .map(|e| &e.action)
+                .collect::<Vec<_>>()
+        );
+    }
+    let restored = shop
+        .restore_backup_with(&back, None, true, &mut |_, _| {})
+        .unwrap();
+    assert!(restored.check.ok, "{:?}", restored.check);
+    assert!(shop.check().unwrap().ok);
+    let audit = shop.audit_verify().unwrap();
+    assert!(audit.ok && audit.sealed, "{audit:?}");
+    assert_eq!(
+        db::copy::summary_sqlite(
+            &rusqlite::Connection::open(dir.path().join("khachquen.db")).unwrap()
+        )
+        .unwrap()
+        .rows["purchases"],
+        original.rows["purchases"] + 1
+    );
     // Never over an existing file, and nothing half-written beside it.
     match export_sqlite(&url, &back, &mut |_, _| {}) {
         Err(e) => assert_eq!(e.code(), "backup.file_exists"),
