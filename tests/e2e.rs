@@ -1691,6 +1691,20 @@ async fn a_counter_connects_to_the_shops_server_sells_there_and_leaves() -> R<()
     go(&s, "#settings").await?;
     s.wait_text("#settings-server-status", "Quầy 2").await?;
     s.screenshot("server-connected").await?;
+    // The hourly pass followed the window to its server at once: the server shop's daily
+    // backup lands in this computer's backup folder, not at the next start.
+    let folder = s.dir().join("backups");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_dir(&folder).is_ok_and(|mut d| {
+        d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".kqdump")))
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "no server backup in {}",
+            folder.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Disconnect: back on this computer's shop, whose own owner must sign in again.
     s.click("#settings-server-disconnect").await?;

@@ -123,7 +123,7 @@ pub fn app_state(store: Store, data_dir: PathBuf) -> AppState {
     AppState {
         current: std::sync::RwLock::new(Arc::clone(&home)),
         started_on: Arc::clone(&home),
-        home: std::sync::RwLock::new(home),
+        home: Arc::new(std::sync::RwLock::new(home)),
         data_dir,
     }
 }
@@ -249,7 +249,7 @@ pub fn run_window(
     match start {
         Start::Open(store) => {
             let state = app_state(*store, data_dir);
-            background(state.home());
+            background(Arc::clone(&state.home));
             builder
                 .manage(Startup::new(StartupStatus {
                     state: "ready",
@@ -307,7 +307,7 @@ fn upgrade_then_serve<R: Runtime>(
     match opened {
         Ok((store, upgraded)) => {
             let state = app_state(store, data_dir);
-            background(state.home());
+            background(Arc::clone(&state.home));
             handle.manage(state);
             startup.update(|s| {
                 s.upgraded = upgraded;
@@ -325,26 +325,43 @@ fn upgrade_then_serve<R: Runtime>(
     }
 }
 
-/// The hourly background work, each pass guarded so that a panic (logged with its
-/// backtrace) never ends the loop.
-pub(crate) fn background(store: Arc<Store>) {
+/// The hourly background work on the window's home shop, each pass guarded so that a panic
+/// (logged with its backtrace) never ends the loop. It follows `home`: a counter connected
+/// to its server from Settings (or taken off it) has its pass there within a few seconds,
+/// not at the next start.
+pub(crate) fn background(home: Arc<std::sync::RwLock<Arc<Store>>>) {
+    use std::time::{Duration, Instant};
+    // Let the window paint first: on a large shop a pass scans every customer.
+    const TICK: Duration = Duration::from_secs(5);
+    const EVERY: Duration = Duration::from_secs(3600);
     std::thread::spawn(move || {
         lower_priority();
-        // On a server the pass has a link of its own: the counter's commands never queue
-        // behind it (each customer it works on is held only for their own few rows).
-        let store = match store.open_again() {
-            Ok(Some(own)) => Arc::new(own),
-            _ => store,
-        };
+        // (the home shop, the store its passes run on) and when the next pass is due.
+        let mut on: Option<(Arc<Store>, Arc<Store>)> = None;
+        let mut next = Instant::now();
         loop {
-            // Let the window paint first: on a large shop this pass scans every customer.
-            std::thread::sleep(std::time::Duration::from_secs(5));
+            std::thread::sleep(TICK);
+            let now_home = Arc::clone(&home.read().unwrap_or_else(|p| p.into_inner()));
+            if !on.as_ref().is_some_and(|(h, _)| Arc::ptr_eq(h, &now_home)) {
+                // On a server the pass has a link of its own: the counter's commands never
+                // queue behind it (each customer it works on is held only for its own rows).
+                let runs_on = match now_home.open_again() {
+                    Ok(Some(own)) => Arc::new(own),
+                    _ => Arc::clone(&now_home),
+                };
+                on = Some((now_home, runs_on));
+                next = Instant::now();
+            }
+            let Some((_, store)) = &on else { continue };
+            if Instant::now() < next {
+                continue;
+            }
             let pass =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.scheduled_pass()));
             for (step, e) in pass.unwrap_or_default() {
                 note(format_args!("{step}: {e}"));
             }
-            std::thread::sleep(std::time::Duration::from_secs(3600 - 5));
+            next = Instant::now() + EVERY;
         }
     });
 }

@@ -163,7 +163,7 @@ pub async fn app_reconnect<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Start
         ) {
             Ok(store) => {
                 let state = crate::app_state(store, again.data_dir.clone());
-                crate::background(state.home());
+                crate::background(std::sync::Arc::clone(&state.home));
                 handle.manage(state);
                 startup.update(|s| {
                     s.state = "ready";

@@ -22,8 +22,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 pub struct AppState {
-    /// The shop opened at start-up, or the server's shop Settings connected since.
-    pub home: RwLock<Arc<Store>>,
+    /// The shop opened at start-up, or the server's shop Settings connected since; shared
+    /// with the hourly pass, which follows it (`crate::background`).
+    pub home: Arc<RwLock<Arc<Store>>>,
     /// The shop the window works on: the home shop, or the demo shop beside it.
     pub current: RwLock<Arc<Store>>,
     /// The shop this process opened first, kept so that leaving a server goes back to it
