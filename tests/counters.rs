@@ -281,9 +281,22 @@ fn two_counters_record_through_a_server_crash_and_lose_or_double_no_bill() {
         .unwrap();
     let verify: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verify["first_broken"], Value::Null, "{verify}");
-    assert_eq!(verify["last_hash"], there["last_hash"]);
-    assert_eq!(verify["entries"], there["entries"]);
-    let entries = verify["entries"].as_i64().unwrap() as usize;
+    assert_eq!(verify["ok"], true, "{verify}");
+    // The file came out unsealed, and this computer sealed it on first open: the server's
+    // chain, whole, then that one entry.
+    let entries = there["entries"].as_i64().unwrap();
+    assert_eq!(verify["entries"], entries + 1, "{verify}");
+    let (hash, action): (String, String) = crate::support_cli::rusqlite_conn(&file)
+        .query_row(
+            "SELECT (SELECT hash FROM audit_log WHERE id = ?1),
+                    (SELECT action FROM audit_log WHERE id = ?1 + 1)",
+            [entries],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(Value::String(hash), there["last_hash"]);
+    assert_eq!(action, "audit.seal");
+    let entries = entries as usize;
     assert!(
         entries >= on_server.len(),
         "{entries} entries, {} bills",
