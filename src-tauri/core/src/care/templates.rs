@@ -443,11 +443,11 @@ impl Store {
         })
     }
 
-    /// The templates the window offers: the built-in ones in the shop's language, and every
+    /// The templates the window offers: the built-in ones in its language, and every
     /// template the shop wrote itself (in whatever language: they are the shop's own).
     pub fn shop_templates(&self) -> Result<TemplateList> {
         self.require(Perm::View)?;
-        let language = self.read(|c| crate::store::settings::language(c))?;
+        let language = self.read(|c| self.interface_language(c))?;
         let mut list = self.templates()?;
         list.templates
             .retain(|t| !t.builtin || t.language.as_deref() == Some(language.as_str()));

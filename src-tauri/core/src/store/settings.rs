@@ -42,14 +42,14 @@ pub(crate) fn language<'a>(conn: impl Into<db::Conn<'a>>) -> Result<String> {
     Ok(db::settings::get(conn, "language")?.unwrap_or_else(|| "vi".into()))
 }
 
-fn load(conn: db::Conn<'_>) -> Result<Settings> {
+fn load(store: &Store, conn: db::Conn<'_>) -> Result<Settings> {
     let (currency, currency_exponent) = currency(conn)?;
     Ok(Settings {
         shop_name: db::settings::get(conn, "shop_name")?.unwrap_or_else(|| "Khách Quen".into()),
         currency,
         currency_exponent,
         timezone: timezone(conn)?.name().to_owned(),
-        language: language(conn)?,
+        language: store.interface_language(conn)?,
         currency_locked: db::purchases::any(conn)?,
         idle_lock_minutes: crate::store::session::idle_minutes(conn)?,
     })
@@ -57,7 +57,25 @@ fn load(conn: db::Conn<'_>) -> Result<Settings> {
 
 impl Store {
     pub fn settings(&self) -> Result<Settings> {
-        self.read(load)
+        self.read(|c| load(self, c))
+    }
+
+    /// Where the interface language is kept: on a server, each counter's own
+    /// (`language@Quầy 2`), so one cashier's switch leaves the other counters as they are;
+    /// on a shop's file, the shop's.
+    fn language_key(&self) -> String {
+        match self.counter().filter(|_| self.on_server()) {
+            Some(c) => format!("language@{c}"),
+            None => "language".to_owned(),
+        }
+    }
+
+    /// The interface language here: this counter's on a server, else the shop's.
+    pub(crate) fn interface_language(&self, conn: db::Conn<'_>) -> Result<String> {
+        match db::settings::get(conn, &self.language_key())? {
+            Some(l) => Ok(l),
+            None => language(conn),
+        }
     }
 
     /// The value of one key, as the CLI prints it.
@@ -91,8 +109,12 @@ impl Store {
             Perm::Settings
         })?;
         let value = value.trim();
+        let stored_as = match key {
+            "language" => self.language_key(),
+            _ => key.to_owned(),
+        };
         let out = self.write_any(|conn| {
-            let before = db::settings::get(conn, key)?;
+            let before = db::settings::get(conn, &stored_as)?;
             let stored = match key {
                 "shop_name" => valid_shop_name(value)?,
                 "currency" => {
@@ -123,7 +145,7 @@ impl Store {
                 },
                 other => return Err(CoreError::UnknownSetting(other.into())),
             };
-            db::settings::set(conn, key, &stored)?;
+            db::settings::set(conn, &stored_as, &stored)?;
             audit::record(
                 conn,
                 &actor
@@ -132,7 +154,7 @@ impl Store {
                     .before(json!({ key: before }))
                     .after(json!({ key: stored })),
             )?;
-            load(conn)
+            load(self, conn)
         })?;
         self.set_idle(out.idle_lock_minutes);
         Ok(out)

@@ -751,6 +751,45 @@ fn a_shop_moves_to_a_server_and_back_unchanged() {
     assert!(leftovers().is_empty(), "{:?}", leftovers());
 }
 
+/// On a server each counter keeps its own interface language (and the built-in message
+/// templates it lists): one cashier switching to English leaves the other counters in
+/// Vietnamese. A shop's file keeps one language, as before.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn each_counter_keeps_its_own_language_on_a_server() {
+    use khachquen_core::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    shop.create_demo(20, 40, 1, &mut |_, _| {}).unwrap();
+    let url = scratch_db();
+    shop.migrate_to(&url, &mut |_, _| {}).unwrap();
+    let one = Store::open_server(&url).unwrap();
+    one.set_counter(Some("Quầy 1")).unwrap();
+    let two = Store::open_server(&url).unwrap();
+    two.set_counter(Some("Quầy 2")).unwrap();
+    assert_eq!(one.settings().unwrap().language, "vi");
+    assert_eq!(one.set_setting("language", "en").unwrap().language, "en");
+    assert_eq!(one.settings().unwrap().language, "en");
+    assert_eq!(two.settings().unwrap().language, "vi");
+    assert_eq!(two.setting("language").unwrap(), "vi");
+    assert_eq!(
+        one.shop_templates().unwrap().language.as_deref(),
+        Some("en")
+    );
+    assert_eq!(
+        two.shop_templates().unwrap().language.as_deref(),
+        Some("vi")
+    );
+    // A counter that never chose one follows the shop's.
+    let three = Store::open_server(&url).unwrap();
+    three.set_counter(Some("Quầy 3")).unwrap();
+    assert_eq!(three.settings().unwrap().language, "vi");
+    // The shop's file: one language for all.
+    shop.set_setting("language", "en").unwrap();
+    let again = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    assert_eq!(again.settings().unwrap().language, "en");
+}
+
 /// The window's backup card on a server: "back up now" makes a checked pg_dump in this
 /// computer's backup folder, listed and verified there; with a passphrase set it is
 /// encrypted; a restore first backs up the shop as it is, keeps this computer's backup
