@@ -133,8 +133,9 @@ fn run_tool(
     Ok(())
 }
 
-/// Reads a whole archive back and counts the rows of each table's data.
-fn archive_counts(archive: &Path) -> Result<BTreeMap<String, i64>> {
+/// Reads a whole archive back: the rows of each table's data, and the schema version its
+/// `kq_schema` row holds.
+fn archive_counts(archive: &Path) -> Result<(BTreeMap<String, i64>, Option<i64>)> {
     let corrupt = || CoreError::BackupCorrupt {
         file: shown(archive),
         detail: "pg_restore could not read it".into(),
@@ -150,6 +151,9 @@ fn archive_counts(archive: &Path) -> Result<BTreeMap<String, i64>> {
     let stdout = child.stdout.take().ok_or_else(corrupt)?;
     let mut counts = BTreeMap::new();
     let mut table: Option<String> = None;
+    // Where `kq_schema`'s COPY puts its version column, and the version read there.
+    let mut version_at: Option<usize> = None;
+    let mut version: Option<i64> = None;
     for line in BufReader::new(stdout).split(b'\n') {
         let line = line?;
         match &table {
@@ -163,18 +167,33 @@ fn archive_counts(archive: &Path) -> Result<BTreeMap<String, i64>> {
                         .next()
                         .unwrap_or_default()
                         .trim_matches('"');
+                    if name == "kq_schema" {
+                        let cols = String::from_utf8_lossy(rest);
+                        version_at = cols
+                            .split_once(" (")
+                            .and_then(|(_, c)| c.split(')').next())
+                            .and_then(|c| c.split(", ").position(|c| c == "version"));
+                    }
                     table = Some(name.to_string());
                     counts.insert(name.to_string(), 0);
                 }
             }
             Some(_) if line == b"\\." => table = None,
-            Some(t) => *counts.entry(t.clone()).or_insert(0) += 1,
+            Some(t) => {
+                if let (Some(at), "kq_schema") = (version_at, t.as_str()) {
+                    version = line
+                        .split(|&b| b == b'\t')
+                        .nth(at)
+                        .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok());
+                }
+                *counts.entry(t.clone()).or_insert(0) += 1
+            }
         }
     }
     if !child.wait()?.success() || table.is_some() {
         return Err(corrupt());
     }
-    Ok(counts)
+    Ok((counts, version))
 }
 
 /// Whether an archive's counts hold every table of `expected` with the same rows.
@@ -265,7 +284,7 @@ pub(super) fn dump(
     )?;
     // pg_dump has taken the snapshot; the transaction that exported it may end.
     drop(tx);
-    check_counts(target, &counts, &archive_counts(&plain)?)?;
+    check_counts(target, &counts, &archive_counts(&plain)?.0)?;
     match secret {
         Some(s) => {
             let out = files::private_dir_in(&dir)?;
@@ -290,14 +309,22 @@ pub(super) fn dump(
     Ok(counts)
 }
 
+/// A server backup read back whole: the archive to restore from, each table's rows, and
+/// the schema version it holds.
+pub(super) struct ReadBack {
+    pub(super) archive: PathBuf,
+    pub(super) counts: BTreeMap<String, i64>,
+    pub(super) version: i64,
+}
+
 /// A server backup read back whole (decrypted with `secret` into a private folder first
-/// when it is encrypted): each table's rows, or why it is no backup of a shop. `work` is
+/// when it is encrypted), or why it is no backup of a shop this app can restore. `work` is
 /// where a decrypted copy may go; the caller removes it.
 pub(super) fn read_back(
     file: &Path,
     secret: Option<&SecretString>,
     work: &Path,
-) -> Result<(PathBuf, BTreeMap<String, i64>)> {
+) -> Result<ReadBack> {
     if !fs::metadata(file).is_ok_and(|m| m.is_file()) {
         return Err(CoreError::FileNotRegular(shown(file)));
     }
@@ -312,11 +339,23 @@ pub(super) fn read_back(
         }
         file.to_path_buf()
     };
-    let counts = archive_counts(&archive)?;
-    if !counts.contains_key("customers") || !counts.contains_key("kq_schema") {
-        return Err(CoreError::BackupForeign(shown(file)));
+    let (counts, version) = archive_counts(&archive)?;
+    let version = match version {
+        Some(v) if counts.contains_key("customers") && v >= db::PG_BASELINE as i64 => v,
+        _ => return Err(CoreError::BackupForeign(shown(file))),
+    };
+    if version > db::schema_version() {
+        return Err(CoreError::BackupTooNew {
+            file: shown(file),
+            found: version,
+            supported: db::schema_version(),
+        });
     }
-    Ok((archive, counts))
+    Ok(ReadBack {
+        archive,
+        counts,
+        version,
+    })
 }
 
 /// pg_dump's custom format, judging by its first bytes.
@@ -344,19 +383,15 @@ pub(super) fn restore(
 ) -> Result<ServerBackup> {
     let dir = files::private_dir_in(&std::env::temp_dir())?;
     let encrypted = crypto::is_encrypted(file);
-    let (archive, counts) = read_back(file, secret, dir.path())?;
-    restore_archive(server, file, &archive, &counts)?;
-    Ok(summary(file, server, &counts, encrypted))
+    let read = read_back(file, secret, dir.path())?;
+    restore_archive(server, file, &read)?;
+    Ok(summary(file, server, &read.counts, encrypted))
 }
 
-/// Replaces the shop on `server` with `archive` (read back from `file` as `counts`), in one
-/// transaction, when its schema is exactly this shop's.
-fn restore_archive(
-    server: &pg::Server,
-    file: &Path,
-    archive: &Path,
-    counts: &BTreeMap<String, i64>,
-) -> Result<()> {
+/// Replaces the shop on `server` with the archive `read` back from `file`, in one
+/// transaction: as it is when its schema is this version's, else upgraded on the way in.
+fn restore_archive(server: &pg::Server, file: &Path, read: &ReadBack) -> Result<()> {
+    let (archive, counts) = (read.archive.as_path(), &read.counts);
     // Reach the server before anything else, so an unreachable one is said as such.
     let mut client = server.connect()?;
     if pg::schema_version(&mut client)? == 0 {
@@ -366,6 +401,9 @@ fn restore_archive(
         tx.commit()?;
     }
     pg::require_current(&mut client)?;
+    if read.version < db::schema_version() {
+        return restore_older(&mut client, file, read);
+    }
     // A restore runs the archive's SQL on the server, so only an archive whose schema is
     // exactly this shop's is run: its objects, functions and triggers are then ours, and
     // everything else in it is table data, which COPY only stores.
@@ -414,11 +452,63 @@ fn restore_archive(
     Ok(())
 }
 
+/// Restores an archive of an older schema (a backup made before this version) without
+/// running any of its SQL, in one transaction on our own connection: the shop's tables go,
+/// this version's migrations build the archive's schema, its rows come in through COPY (its
+/// data only), they are counted against the archive, and the migrations bring the shop up
+/// to this version. Any failure leaves the shop as it was.
+fn restore_older(client: &mut postgres::Client, file: &Path, read: &ReadBack) -> Result<()> {
+    let corrupt = |detail: &str| CoreError::BackupCorrupt {
+        file: shown(file),
+        detail: detail.into(),
+    };
+    let mut tx = client.transaction()?;
+    // Counters' links hold the shop's tables between bills: wait for them a while only.
+    tx.batch_execute("SET LOCAL lock_timeout = '10s'")?;
+    db::copy::rebuild_at(&mut tx, read.version as usize)?;
+    let mut child = Command::new(pg::tool("pg_restore"))
+        .arg("--data-only")
+        .arg("--file=-")
+        .arg(&read.archive)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| corrupt("pg_restore could not read it"))?;
+    let copied = db::copy::archive_to_pg(&mut tx, BufReader::new(stdout));
+    let finished = child.wait()?.success();
+    if let Err(e) = copied {
+        tracing::warn!(error = %e, "restore of an older server backup");
+        return Err(corrupt("its rows do not fit its schema"));
+    }
+    if !finished {
+        return Err(corrupt("pg_restore could not read it"));
+    }
+    let mut expected = read.counts.clone();
+    expected.remove("kq_schema");
+    check_counts(file, &expected, &pg::table_counts(&mut tx)?)?;
+    // The rows' references are checked now: a step cannot alter a table with checks pending.
+    db::copy::check_references_now(&mut tx)
+        .map_err(|_| corrupt("its rows do not fit its schema"))?;
+    pg::migrate_in(&mut tx, db::schema_version() as usize, &mut |_, _| {})?;
+    tx.commit()?;
+    client.batch_execute("ANALYZE")?;
+    tracing::info!(
+        from = read.version,
+        "older server backup restored and upgraded"
+    );
+    Ok(())
+}
+
 /// What the backup card shows of a server backup, as of a shop file's: its rows (read back
 /// from the archive) and the schema it holds.
 fn info(
     file: &Path,
     counts: &BTreeMap<String, i64>,
+    version: i64,
     kind: Option<&str>,
     started: Instant,
 ) -> BackupInfo {
@@ -428,8 +518,7 @@ fn info(
         size: fs::metadata(file).map(|m| m.len()).unwrap_or(0),
         created_at: kind.map(|_| chrono::Utc::now()),
         kind: kind.map(str::to_owned),
-        // A restore runs only an archive whose schema is exactly the server's.
-        schema_version: db::schema_version(),
+        schema_version: version,
         app_version: kind.map(|_| env!("CARGO_PKG_VERSION").to_owned()),
         shop_name: None,
         counts: Counts {
@@ -453,7 +542,13 @@ pub(super) fn backup_info(
 ) -> Result<BackupInfo> {
     let started = Instant::now();
     let counts = dump(server, path, key)?;
-    Ok(info(path, &counts, Some(kind), started))
+    Ok(info(
+        path,
+        &counts,
+        db::schema_version(),
+        Some(kind),
+        started,
+    ))
 }
 
 impl Store {
@@ -472,8 +567,8 @@ impl Store {
             None => None,
         };
         let work = self.staging()?;
-        let (_, counts) = read_back(file, key.as_ref(), work.path())?;
-        Ok(info(file, &counts, None, started))
+        let read = read_back(file, key.as_ref(), work.path())?;
+        Ok(info(file, &read.counts, read.version, None, started))
     }
 
     /// `restore_backup_with` on a server: the backup is read back and checked, the shop as
@@ -499,7 +594,7 @@ impl Store {
             return Err(CoreError::BackupPlainNeedsConfirm(name));
         }
         let work = self.staging()?;
-        let (archive, counts) = read_back(file, given.as_ref(), work.path())?;
+        let read = read_back(file, given.as_ref(), work.path())?;
         let folder = self.safety_folder()?;
         let key = self.safety_key(given.as_ref())?;
         let safety = self.read(|c| {
@@ -513,8 +608,8 @@ impl Store {
         })?;
         let safety_copy = backup_info(server, &safety, "before_restore", key.as_ref())?;
         let machine = self.read(|c| db::backup::settings_with_prefix(c, "backup."))?;
-        restore_archive(server, file, &archive, &counts)?;
-        let restored = info(file, &counts, None, started);
+        restore_archive(server, file, &read)?;
+        let restored = info(file, &read.counts, read.version, None, started);
         let entry = actor
             .entry("backup.restore", "backup")
             .after(serde_json::json!({

@@ -174,6 +174,121 @@ pub fn sqlite_to_pg(
     Ok(())
 }
 
+/// Empties a server's shop for a restore from an older schema, in the caller's
+/// transaction: every table and function in the current schema goes (the caller has made
+/// sure it is a shop of ours), and this version's own migrations build schema `from` again,
+/// its default rows cleared for the archive's.
+pub fn rebuild_at(tx: &mut Transaction<'_>, from: usize) -> Result<()> {
+    let tables: Vec<String> = tx
+        .query(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if !tables.is_empty() {
+        tx.batch_execute(&format!("DROP TABLE {} CASCADE", tables.join(", ")))?;
+    }
+    let functions: Vec<String> = tx
+        .query(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p
+             WHERE p.pronamespace = current_schema()::regnamespace",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for f in functions {
+        tx.batch_execute(&format!("DROP FUNCTION {f} CASCADE"))?;
+    }
+    super::pg::migrate_in(tx, from, &mut |_, _| {})?;
+    tx.batch_execute("SET CONSTRAINTS ALL DEFERRED; DELETE FROM tiers; DELETE FROM templates;")?;
+    Ok(())
+}
+
+/// Checks now the references [`rebuild_at`] deferred.
+pub fn check_references_now(tx: &mut Transaction<'_>) -> Result<()> {
+    tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")?;
+    Ok(())
+}
+
+/// A plain lower-case identifier, or one pg_dump quoted.
+fn identifier(s: &str) -> bool {
+    let s = s
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Copies the data of an archive, as `pg_restore --data-only --file=-` prints it, into the
+/// tables [`rebuild_at`] built, in the caller's transaction: only its COPY blocks, each
+/// through COPY into the table it names (a name or column that is not a plain identifier is
+/// refused, and nothing else in the text is run). The schema's own row (`kq_schema`) is the
+/// migrations'. Identity columns go on after the highest id copied.
+pub fn archive_to_pg(tx: &mut Transaction<'_>, data: impl std::io::BufRead) -> Result<()> {
+    let foreign = |what: &str| CoreError::Migration(format!("not a shop's data: {what}"));
+    let mut lines = data.split(b'\n');
+    let mut tables = Vec::new();
+    while let Some(line) = lines.next() {
+        let line = line?;
+        // `COPY public.customers (id, code, …) FROM stdin;`
+        let Some(rest) = line
+            .strip_prefix(b"COPY ")
+            .and_then(|r| r.strip_suffix(b" FROM stdin;"))
+        else {
+            continue;
+        };
+        let rest = std::str::from_utf8(rest).map_err(|_| foreign("a COPY line"))?;
+        let (name, cols) = rest.split_once(" (").ok_or_else(|| foreign(rest))?;
+        let table = name.rsplit('.').next().unwrap_or_default();
+        let cols = cols.strip_suffix(')').ok_or_else(|| foreign(rest))?;
+        if !identifier(table) || !cols.split(", ").all(identifier) {
+            return Err(foreign(rest));
+        }
+        let skip = table == "kq_schema";
+        let mut w = match skip {
+            true => None,
+            false => Some(tx.copy_in(&format!("COPY {table} ({cols}) FROM STDIN"))?),
+        };
+        let mut ended = false;
+        for row in lines.by_ref() {
+            let row = row?;
+            if row == b"\\." {
+                ended = true;
+                break;
+            }
+            if let Some(w) = w.as_mut() {
+                w.write_all(&row)?;
+                w.write_all(b"\n")?;
+            }
+        }
+        if !ended {
+            return Err(foreign("a COPY block without its end"));
+        }
+        if let Some(w) = w {
+            w.finish()?;
+        }
+        if !skip && cols.split(", ").next() == Some("id") && table != "customer_search" {
+            tables.push(table.to_owned());
+        }
+    }
+    for table in tables {
+        tx.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                    COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            ),
+            &[],
+        )?;
+    }
+    Ok(())
+}
+
 /// Copies every table of a server's database into a new, freshly migrated SQLite file,
 /// inside the caller's SQLite transaction, reading in the server transaction `tx`.
 pub fn pg_to_sqlite(
