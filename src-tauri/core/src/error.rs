@@ -84,6 +84,8 @@ core_errors! {
     Sqlite(#[from] rusqlite::Error) => "db.sqlite" |e| {"detail": e.to_string()},
     #[error("the database server address is not valid")]
     BadDatabaseUrl => "db.bad_url" {},
+    #[error("this version cannot reach a database server over TLS yet (sslmode=require)")]
+    ServerTlsUnsupported => "db.tls_unsupported" {},
     #[error("the database server {server} cannot be reached")]
     ServerUnreachable { server: String } => "db.server_unreachable" {"server": server},
     #[error("database server error: {0}")]

@@ -43,6 +43,15 @@ impl Server {
         if config.get_hosts().is_empty() || config.get_dbname().is_none() {
             return Err(CoreError::BadDatabaseUrl);
         }
+        // Connections are plain (`sslmode=prefer` gets no TLS from this client): an address
+        // that asks for TLS is refused in words before anything is sent, never quietly sent
+        // in the clear.
+        if !matches!(
+            config.get_ssl_mode(),
+            postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer
+        ) {
+            return Err(CoreError::ServerTlsUnsupported);
+        }
         config.connect_timeout(CONNECT_TIMEOUT);
         // A link that drops mid-query (a branch's WAN) fails the query within seconds
         // instead of waiting on TCP's default of about 15 minutes.
@@ -591,6 +600,26 @@ mod tests {
                 matches!(Server::parse(bad), Err(CoreError::BadDatabaseUrl)),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn an_address_asking_for_tls_is_refused_never_sent_in_the_clear() {
+        for tls in [
+            "postgres://kq@10.0.0.5/shop?sslmode=require",
+            "postgresql://kq:pw@db.local:5432/shop?sslmode=require&connect_timeout=3",
+        ] {
+            assert!(
+                matches!(Server::parse(tls), Err(CoreError::ServerTlsUnsupported)),
+                "{tls}"
+            );
+        }
+        for plain in [
+            "postgres://kq@10.0.0.5/shop?sslmode=disable",
+            "postgres://kq@10.0.0.5/shop?sslmode=prefer",
+            "postgres://kq@10.0.0.5/shop",
+        ] {
+            assert!(Server::parse(plain).is_ok(), "{plain}");
         }
     }
 
