@@ -6,7 +6,8 @@
 //! and the counter's durable purchase with points there, alternating with the bare commit.
 
 use super::counter::{LIMIT, NAMES, ROUNDS};
-use super::{ms, quantile, Ctx, Row};
+use super::{cell, median, ms, quantile, run, Ctx, Row, Run};
+use khachquen_core::analytics::reports::Range;
 use khachquen_core::db::pg;
 use khachquen_core::model::PurchaseInput;
 use khachquen_core::transfer::server::export_sqlite;
@@ -108,13 +109,65 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
     }
     drop(server);
     let (b50, b99) = (quantile(&mut bills, 0.5), quantile(&mut bills, 0.99));
+
+    // Each report on a store just opened on the server (its own report link, the purchases
+    // streamed in one snapshot), beside the bare per-customer GROUP BY on the same server.
+    let bare = median(3, || {
+        c.query(
+            "SELECT customer_id, count(*), sum(total_minor), min(at), max(at)
+             FROM purchases GROUP BY customer_id",
+            &[],
+        )
+        .expect("bare group by")
+        .len()
+    });
+    let all = Range::default();
+    let cold = |f: &dyn Fn(&Store)| -> Run {
+        let runs: Vec<Run> = (0..3)
+            .map(|_| {
+                let s = Store::open_server(&url).expect("open on the server");
+                run(|| f(&s))
+            })
+            .collect();
+        let mut sorted = runs.clone();
+        sorted.sort_by_key(|r| r.time);
+        Run {
+            heap: runs.iter().map(|r| r.heap).max().unwrap_or(0),
+            ..sorted[1]
+        }
+    };
+    let reports: Vec<(&str, Run)> = vec![
+        (
+            "churn (month)",
+            cold(&|s| drop(s.report_churn("month", &all, None).expect("churn"))),
+        ),
+        (
+            "cohorts",
+            cold(&|s| drop(s.report_cohorts(&all).expect("cohorts"))),
+        ),
+        (
+            "summary + revenue split",
+            cold(&|s| drop(s.report_summary(&all).expect("summary"))),
+        ),
+        ("staff", cold(&|s| drop(s.report_staff(&all).expect("staff")))),
+        (
+            "counters",
+            cold(&|s| drop(s.report_counters(&all, None).expect("counters"))),
+        ),
+        ("RFM", cold(&|s| drop(s.report_rfm().expect("rfm")))),
+        (
+            "lifecycle",
+            cold(&|s| drop(s.report_lifecycle().expect("lifecycle"))),
+        ),
+        ("Today", cold(&|s| drop(s.today(None, 50).expect("today")))),
+    ];
     let p50 = quantile(&mut times, 0.5);
     let p99 = quantile(&mut times, 0.99);
     drop(c);
     a.batch_execute(&format!("DROP DATABASE {name}"))
         .expect("drop");
 
-    vec![
+    let mut rows = vec![
         Row::new(
             format!(
                 "shop copied to PostgreSQL, checked (db migrate-to: {} rows by COPY, counts, money sums, {} balances)",
@@ -160,5 +213,14 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
             format!("bare INSERT + COMMIT on the same server: {} / {}", ms(p50), ms(p99)),
             "p99 ≤ 2× bare",
         ),
-    ]
+    ];
+    for (name, r) in reports {
+        rows.push(Row::new(
+            format!("{name} report on the server, store just opened"),
+            cell(r),
+            format!("GROUP BY customer on the server: {}", ms(bare.time)),
+            "≤ 1 s",
+        ));
+    }
+    rows
 }
