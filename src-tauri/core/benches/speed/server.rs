@@ -149,7 +149,10 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
             "summary + revenue split",
             cold(&|s| drop(s.report_summary(&all).expect("summary"))),
         ),
-        ("staff", cold(&|s| drop(s.report_staff(&all).expect("staff")))),
+        (
+            "staff",
+            cold(&|s| drop(s.report_staff(&all).expect("staff"))),
+        ),
         (
             "counters",
             cold(&|s| drop(s.report_counters(&all, None).expect("counters"))),

@@ -679,6 +679,11 @@ const BACKUP_SUFFIXES: &[&str] = &[
     ".kqdump",
 ];
 
+/// Whether a backup's name is a server's dump (`.kqdump`, `.kqdump.age`).
+fn is_dump(name: &str) -> bool {
+    name.ends_with(DUMP_EXT) || name.ends_with(".kqdump.age")
+}
+
 /// The name without its backup suffix, when it has one.
 fn backup_stem(name: &str) -> Option<&str> {
     BACKUP_SUFFIXES.iter().find_map(|s| name.strip_suffix(s))
@@ -739,7 +744,7 @@ fn rotate(folder: &Path, keep: u32, dumps: bool) -> Result<Vec<PathBuf>> {
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
         let name = entry.file_name();
-        let Some(name) = name.to_str().filter(|n| n.contains(DUMP_EXT) == dumps) else {
+        let Some(name) = name.to_str().filter(|n| is_dump(n) == dumps) else {
             continue;
         };
         if let Some(key) = rotated_key(name) {
@@ -1269,8 +1274,7 @@ impl Store {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
             // Each kind of shop lists its own kind of backup (a file's, a server's dump).
-            let listed =
-                backup_stem(&name).is_some() && name.contains(DUMP_EXT) == self.on_server();
+            let listed = backup_stem(&name).is_some() && is_dump(&name) == self.on_server();
             if !listed || !path.is_file() {
                 continue;
             }

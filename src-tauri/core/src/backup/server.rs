@@ -448,7 +448,7 @@ fn restore_archive(server: &pg::Server, file: &Path, read: &ReadBack) -> Result<
     )?;
     check_counts(file, counts, &pg::table_counts(&mut client)?)?;
     // Restored tables start without statistics (see migrate_to).
-    client.batch_execute("ANALYZE")?;
+    pg::analyze(&mut client)?;
     Ok(())
 }
 
@@ -463,8 +463,6 @@ fn restore_older(client: &mut postgres::Client, file: &Path, read: &ReadBack) ->
         detail: detail.into(),
     };
     let mut tx = client.transaction()?;
-    // Counters' links hold the shop's tables between bills: wait for them a while only.
-    tx.batch_execute("SET LOCAL lock_timeout = '10s'")?;
     db::copy::rebuild_at(&mut tx, read.version as usize)?;
     let mut child = Command::new(pg::tool("pg_restore"))
         .arg("--data-only")
@@ -495,7 +493,7 @@ fn restore_older(client: &mut postgres::Client, file: &Path, read: &ReadBack) ->
         .map_err(|_| corrupt("its rows do not fit its schema"))?;
     pg::migrate_in(&mut tx, db::schema_version() as usize, &mut |_, _| {})?;
     tx.commit()?;
-    client.batch_execute("ANALYZE")?;
+    pg::analyze(client)?;
     tracing::info!(
         from = read.version,
         "older server backup restored and upgraded"

@@ -179,6 +179,8 @@ pub fn sqlite_to_pg(
 /// sure it is a shop of ours), and this version's own migrations build schema `from` again,
 /// its default rows cleared for the archive's.
 pub fn rebuild_at(tx: &mut Transaction<'_>, from: usize) -> Result<()> {
+    // Counters' links hold the shop's tables between bills: wait for them a while only.
+    tx.batch_execute("SET LOCAL lock_timeout = '10s'")?;
     let tables: Vec<String> = tx
         .query(
             "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()",

@@ -511,6 +511,14 @@ pub fn migrate(
 
 /// `migrate` inside the caller's transaction (a copy into a new database migrates and
 /// fills it in one).
+/// Statistics for every table, at once: a copied or restored table has none until
+/// autovacuum comes by, and without them the planner guesses (the counter's first searches
+/// walk the wrong index).
+pub fn analyze(client: &mut Client) -> Result<()> {
+    client.batch_execute("ANALYZE")?;
+    Ok(())
+}
+
 pub fn migrate_in(
     tx: &mut Transaction<'_>,
     target: usize,

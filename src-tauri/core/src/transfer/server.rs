@@ -96,7 +96,7 @@ impl Store {
         tx.commit()?;
         // A copied table has no statistics until autovacuum comes by: without them the
         // planner guesses, and the counter's first searches walk the wrong index.
-        client.batch_execute("ANALYZE")?;
+        pg::analyze(&mut client)?;
         tracing::info!(server = %server.shown(), rows = after.rows.values().sum::<i64>(), "shop copied to the server");
         Ok(moved(&server, None, &after))
     }
