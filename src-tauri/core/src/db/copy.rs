@@ -159,17 +159,26 @@ pub fn sqlite_to_pg(
         w.finish()?;
         progress(n + 1, tables.len());
     }
-    // Identity columns go on after the highest id copied.
-    for (table, cols) in &tables {
-        if table != "customer_search" && cols.first().map(String::as_str) == Some("id") {
-            tx.execute(
-                &format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
-                        COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
-                ),
-                &[],
-            )?;
-        }
+    renumber(
+        tx,
+        tables
+            .iter()
+            .filter(|(_, cols)| cols.first().map(String::as_str) == Some("id"))
+            .map(|(t, _)| t.as_str()),
+    )
+}
+
+/// Identity columns go on after the highest id copied into their tables (`customer_search`,
+/// keyed by the customer's id, has none).
+fn renumber<'a>(tx: &mut Transaction<'_>, tables: impl Iterator<Item = &'a str>) -> Result<()> {
+    for table in tables.filter(|t| *t != "customer_search") {
+        tx.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                    COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            ),
+            &[],
+        )?;
     }
     Ok(())
 }
@@ -275,20 +284,11 @@ pub fn archive_to_pg(tx: &mut Transaction<'_>, data: impl std::io::BufRead) -> R
         if let Some(w) = w {
             w.finish()?;
         }
-        if !skip && cols.split(", ").next() == Some("id") && table != "customer_search" {
+        if !skip && cols.split(", ").next() == Some("id") {
             tables.push(table.to_owned());
         }
     }
-    for table in tables {
-        tx.execute(
-            &format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
-                    COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
-            ),
-            &[],
-        )?;
-    }
-    Ok(())
+    renumber(tx, tables.iter().map(String::as_str))
 }
 
 /// Copies every table of a server's database into a new, freshly migrated SQLite file,
