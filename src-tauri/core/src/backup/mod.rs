@@ -765,8 +765,8 @@ fn setting(conn: db::Conn, key: &str) -> Result<Option<String>> {
     db::settings::get(conn, key)
 }
 
-fn keep_setting(conn: db::Conn) -> Result<u32> {
-    Ok(setting(conn, KEEP_KEY)?
+fn keep_setting(conn: db::Conn, key: &str) -> Result<u32> {
+    Ok(setting(conn, key)?
         .and_then(|v| v.parse().ok())
         .filter(|k| (1..=MAX_KEEP).contains(k))
         .unwrap_or(DEFAULT_KEEP))
@@ -782,7 +782,9 @@ fn local_day(conn: db::Conn, at: i64) -> Result<chrono::NaiveDate> {
 impl Store {
     /// `<data dir>/backups` next to the database, or the folder the owner chose.
     fn backup_folder(&self, conn: db::Conn) -> Result<(PathBuf, bool)> {
-        if let Some(f) = setting(conn, FOLDER_KEY)?.filter(|f| !f.trim().is_empty()) {
+        if let Some(f) =
+            setting(conn, &self.machine_key(FOLDER_KEY))?.filter(|f| !f.trim().is_empty())
+        {
             return Ok((PathBuf::from(f), false));
         }
         match self.home_dir() {
@@ -840,6 +842,18 @@ impl Store {
     }
 
     /// The folder holding the live database (None in memory).
+    /// Where a setting of this computer's backups (the folder, how many to keep) is kept: on
+    /// a server, under this counter's name (`backup.folder@Quầy 2`), since the counters share
+    /// the shop's settings but not their disks; on a file, the shop's own key. The last
+    /// backup's status and the passphrase stay the shop's: one daily backup for the shop,
+    /// and no counter making plain ones once the owner chose encrypted.
+    fn machine_key(&self, key: &str) -> String {
+        match self.counter().filter(|_| self.on_server()) {
+            Some(c) => format!("{key}@{c}"),
+            None => key.to_owned(),
+        }
+    }
+
     /// A backup's name ends in: `.kqbackup` for a shop's file, `.kqdump` on a server.
     fn backup_ext(&self) -> &'static str {
         if self.on_server() {
@@ -1074,7 +1088,7 @@ impl Store {
             }
         };
         if let (Ok(_), true, Some(dir)) = (&out, in_folder, path.parent()) {
-            let keep = self.read(keep_setting)?;
+            let keep = self.read(|c| keep_setting(c, &self.machine_key(KEEP_KEY)))?;
             // Best effort: a backup that could not prune old ones is still a good backup.
             let _ = rotate(dir, keep, self.on_server());
         }
@@ -1135,7 +1149,7 @@ impl Store {
         Ok(BackupStatus {
             folder: shown(&folder),
             folder_is_default,
-            keep: keep_setting(conn)?,
+            keep: keep_setting(conn, &self.machine_key(KEEP_KEY))?,
             last_ok_at: last_ok.map(time::from_unix),
             last_file: setting(conn, LAST_FILE_KEY)?,
             age_seconds: last_ok.map(|at| (now - at).max(0)),
@@ -1223,11 +1237,11 @@ impl Store {
         };
         self.write_any(|conn| {
             if let Some(k) = keep {
-                db::settings::set(conn, KEEP_KEY, &k.to_string())?;
+                db::settings::set(conn, &self.machine_key(KEEP_KEY), &k.to_string())?;
             }
             match folder.as_deref() {
-                Some("") => db::settings::delete(conn, FOLDER_KEY)?,
-                Some(f) => db::settings::set(conn, FOLDER_KEY, f)?,
+                Some("") => db::settings::delete(conn, &self.machine_key(FOLDER_KEY))?,
+                Some(f) => db::settings::set(conn, &self.machine_key(FOLDER_KEY), f)?,
                 None => {}
             }
             match &stored {

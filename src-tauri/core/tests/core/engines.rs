@@ -805,6 +805,7 @@ fn the_backup_card_works_on_a_server() {
     let url = scratch_db();
     shop.migrate_to(&url, &mut |_, _| {}).unwrap();
     let counter = Store::open_server(&url).unwrap();
+    counter.set_counter(Some("Quầy 1")).unwrap();
     counter.keep_clear_of(dir.path());
     let count = || -> i64 {
         let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
@@ -931,6 +932,33 @@ fn the_backup_card_works_on_a_server() {
         .unwrap();
     let auto = counter.auto_backup_if_due().unwrap().unwrap();
     assert_eq!(auto.kind.as_deref(), Some("auto"));
+
+    // Another counter has a disk of its own: its folder and how many it keeps are its own,
+    // while the passphrase and the day's backup are the shop's.
+    let other_home = tempfile::tempdir().unwrap();
+    let second = Store::open_server(&url).unwrap();
+    second.set_counter(Some("Quầy 2")).unwrap();
+    second.keep_clear_of(other_home.path());
+    let theirs = second.backup_status().unwrap();
+    assert_eq!(
+        (theirs.folder_is_default, theirs.keep, theirs.due),
+        (true, khachquen_core::backup::DEFAULT_KEEP, false),
+        "{theirs:?}"
+    );
+    assert!(
+        theirs
+            .folder
+            .starts_with(&*other_home.path().to_string_lossy()),
+        "{}",
+        theirs.folder
+    );
+    assert_eq!(theirs.encryption, "paused");
+    let chosen = tempfile::tempdir().unwrap();
+    second
+        .configure_backups(Some(&chosen.path().to_string_lossy()), Some("3"))
+        .unwrap();
+    let mine = counter.backup_status().unwrap();
+    assert_eq!((mine.folder_is_default, mine.keep), (true, 5), "{mine:?}");
 
     // The shop's own file shares the folder: it lists its backups, not the server's.
     std::fs::rename(
