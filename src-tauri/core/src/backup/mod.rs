@@ -656,7 +656,11 @@ pub(crate) fn before_upgrade(
 }
 
 fn stored_passphrase(conn: db::Conn) -> Result<Option<crypto::Stored>> {
-    match setting(conn, PASSPHRASE_KEY)? {
+    stored_at(conn, PASSPHRASE_KEY)
+}
+
+fn stored_at(conn: db::Conn, key: &str) -> Result<Option<crypto::Stored>> {
+    match setting(conn, key)? {
         None => Ok(None),
         Some(v) => serde_json::from_str(&v)
             .map(Some)
@@ -854,6 +858,19 @@ impl Store {
         }
     }
 
+    /// The backup passphrase as this computer holds it: on a server, this counter's own
+    /// sealed copy once the passphrase was entered here, else the shop's (sealed on the
+    /// computer that set it).
+    fn passphrase_here(&self, conn: db::Conn) -> Result<Option<crypto::Stored>> {
+        let own = self.machine_key(PASSPHRASE_KEY);
+        if own != PASSPHRASE_KEY {
+            if let Some(st) = stored_at(conn, &own)? {
+                return Ok(Some(st));
+            }
+        }
+        stored_passphrase(conn)
+    }
+
     /// A backup's name ends in: `.kqbackup` for a shop's file, `.kqdump` on a server.
     fn backup_ext(&self) -> &'static str {
         if self.on_server() {
@@ -924,7 +941,7 @@ impl Store {
     /// passphrase set every backup is encrypted; `encrypt` asks for it when none is set.
     /// A given passphrase must be the one set here, if any.
     fn backup_key(&self, encrypt: bool, given: Option<&str>) -> Result<Option<SecretString>> {
-        let stored = self.read(stored_passphrase)?;
+        let stored = self.read(|c| self.passphrase_here(c))?;
         match (stored, crypto::secret(given)) {
             (None, _) if !encrypt => Ok(None),
             (None, Some(p)) => {
@@ -946,7 +963,7 @@ impl Store {
     /// The passphrase the copy made before a restore is encrypted with: the one set here
     /// (`given` serves when it is that one and the sealed copy does not open).
     fn safety_key(&self, given: Option<&SecretString>) -> Result<Option<SecretString>> {
-        let Some(st) = self.read(stored_passphrase)? else {
+        let Some(st) = self.read(|c| self.passphrase_here(c))? else {
             return Ok(None);
         };
         if let Some(held) = self.held_passphrase(&st) {
@@ -1141,7 +1158,7 @@ impl Store {
             Some(at) => local_day(conn, at)? < local_day(conn, now)?,
             None => true,
         };
-        let encryption = match stored_passphrase(conn)? {
+        let encryption = match self.passphrase_here(conn)? {
             None => "off",
             Some(st) if self.held_passphrase(&st).is_some() => "on",
             Some(_) => "paused",
@@ -1222,7 +1239,7 @@ impl Store {
             }
             Some(PassphraseChange::Unlock(p)) => {
                 let p = crypto::secret(Some(p)).ok_or(CoreError::BackupPassphraseMissing)?;
-                match self.read(stored_passphrase)? {
+                match self.read(|c| self.passphrase_here(c))? {
                     // Nothing to unlock: backups are plain, as the status says.
                     None => None,
                     Some(mut st) => {
@@ -1244,10 +1261,23 @@ impl Store {
                 Some(f) => db::settings::set(conn, &self.machine_key(FOLDER_KEY), f)?,
                 None => {}
             }
-            match &stored {
-                Some(Some(json)) => db::settings::set(conn, PASSPHRASE_KEY, json)?,
-                Some(None) => db::settings::delete(conn, PASSPHRASE_KEY)?,
-                None => {}
+            // Each counter of a server seals the shop's passphrase with its own key: entered
+            // again at a counter, it is that counter's copy; set anew or cleared, every
+            // counter's copy of the old one goes.
+            let copies = format!("{PASSPHRASE_KEY}@");
+            match (&stored, passphrase_change) {
+                (Some(Some(json)), Some("unlocked")) => {
+                    db::settings::set(conn, &self.machine_key(PASSPHRASE_KEY), json)?
+                }
+                (Some(Some(json)), _) => {
+                    db::settings::delete_prefixed(conn, &copies)?;
+                    db::settings::set(conn, PASSPHRASE_KEY, json)?
+                }
+                (Some(None), _) => {
+                    db::settings::delete_prefixed(conn, &copies)?;
+                    db::settings::delete(conn, PASSPHRASE_KEY)?
+                }
+                (None, _) => {}
             }
             audit::record(
                 conn,
@@ -1350,7 +1380,7 @@ impl Store {
         let (key, given) = match crypto::secret(passphrase) {
             Some(p) => (p, true),
             None => {
-                let st = self.read(stored_passphrase)?.ok_or_else(needed)?;
+                let st = self.read(|c| self.passphrase_here(c))?.ok_or_else(needed)?;
                 (self.held_passphrase(&st).ok_or_else(needed)?, false)
             }
         };
@@ -1496,7 +1526,7 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
         let size = check_header(file, name)?;
-        if !allow_unencrypted && self.read(stored_passphrase)?.is_some() {
+        if !allow_unencrypted && self.read(|c| self.passphrase_here(c))?.is_some() {
             return Err(CoreError::BackupPlainNeedsConfirm(name.to_owned()));
         }
         files::check_regular(file)?;

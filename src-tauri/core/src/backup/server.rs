@@ -559,7 +559,7 @@ impl Store {
         let key = match crypto::secret(passphrase) {
             Some(p) => Some(p),
             None if crypto::is_encrypted(file) => {
-                let st = self.read(super::stored_passphrase)?.ok_or_else(needed)?;
+                let st = self.read(|c| self.passphrase_here(c))?.ok_or_else(needed)?;
                 Some(self.held_passphrase(&st).ok_or_else(needed)?)
             }
             None => None,
@@ -588,7 +588,7 @@ impl Store {
         if encrypted && given.is_none() {
             return Err(CoreError::BackupPassphraseNeeded(name));
         }
-        if !encrypted && !allow_unencrypted && self.read(super::stored_passphrase)?.is_some() {
+        if !encrypted && !allow_unencrypted && self.read(|c| self.passphrase_here(c))?.is_some() {
             return Err(CoreError::BackupPlainNeedsConfirm(name));
         }
         let work = self.staging()?;

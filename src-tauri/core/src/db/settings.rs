@@ -33,3 +33,13 @@ pub fn delete<'a>(conn: impl Into<Conn<'a>>, key: &str) -> Result<()> {
     super::execute(conn.into(), "DELETE FROM settings WHERE key = ?1", &[&key])?;
     Ok(())
 }
+
+/// Every key that starts with `prefix`.
+pub fn delete_prefixed<'a>(conn: impl Into<Conn<'a>>, prefix: &str) -> Result<()> {
+    super::execute(
+        conn.into(),
+        "DELETE FROM settings WHERE substr(key, 1, length(?1)) = ?1",
+        &[&prefix],
+    )?;
+    Ok(())
+}

@@ -959,6 +959,30 @@ fn the_backup_card_works_on_a_server() {
         .unwrap();
     let mine = counter.backup_status().unwrap();
     assert_eq!((mine.folder_is_default, mine.keep), (true, 5), "{mine:?}");
+    // The passphrase entered at the second counter is sealed there, for that counter alone:
+    // the first keeps its own, and both make encrypted backups.
+    use khachquen_core::backup::PassphraseChange;
+    second
+        .configure_backups_with(
+            None,
+            None,
+            Some(PassphraseChange::Unlock("một câu thật dài")),
+        )
+        .unwrap();
+    assert_eq!(second.backup_status().unwrap().encryption, "on");
+    assert_eq!(counter.backup_status().unwrap().encryption, "on");
+    let theirs = second.create_backup(None, false, &mut |_, _| {}).unwrap();
+    assert!(theirs.encrypted && theirs.file.starts_with(&*chosen.path().to_string_lossy()));
+    // A new passphrase set at the first: the second's copy of the old one is gone.
+    counter
+        .configure_backups_with(
+            None,
+            None,
+            Some(PassphraseChange::Set("một câu khác, dài hơn")),
+        )
+        .unwrap();
+    assert_eq!(counter.backup_status().unwrap().encryption, "on");
+    assert_eq!(second.backup_status().unwrap().encryption, "paused");
 
     // The shop's own file shares the folder: it lists its backups, not the server's.
     std::fs::rename(
