@@ -280,12 +280,7 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
     s.wait_for("#settings-backup").await?;
     s.click("#backup-now").await?;
     s.wait_for("#backup-list .backup-restore").await?;
-    s.client
-        .execute(
-            "document.getElementById('settings-backup').scrollIntoView()",
-            vec![],
-        )
-        .await?;
+    show_backup_card(&s).await?;
     s.screenshot("settings-backup").await?;
     s.click("#settings-import-open").await?;
     s.wait_for("#import-kind").await?;
@@ -1609,6 +1604,17 @@ async fn a_backup_opened_with_the_app_is_offered_for_restore() -> R<()> {
     s.close().await.map(drop)
 }
 
+/// Settings' backup card scrolled into view, for its screenshot.
+async fn show_backup_card(s: &crate::support_driver::Session) -> R<()> {
+    s.client
+        .execute(
+            "document.getElementById('settings-backup').scrollIntoView()",
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
 /// A shop on the test server: one customer, the owner Chị Lan (PIN 1357), moved there from
 /// a file made for it; `url` is created first.
 fn server_shop(url: &str) {
@@ -1788,12 +1794,7 @@ async fn the_backup_card_backs_up_the_shops_server() -> R<()> {
     s.click(&format!("{newest} .backup-verify")).await?;
     s.wait_text(&format!("{newest} .backup-content"), "1 khách")
         .await?;
-    s.client
-        .execute(
-            "document.getElementById('settings-backup').scrollIntoView()",
-            vec![],
-        )
-        .await?;
+    show_backup_card(&s).await?;
     s.screenshot("server-backup").await?;
     s.act("#backup-now", |e| {
         Box::pin(async move { e.client().set_window_size(1024, 640).await })
@@ -1803,12 +1804,7 @@ async fn the_backup_card_backs_up_the_shops_server() -> R<()> {
     s.wait_text("#backup-server-hint", "whole shop").await?;
     s.wait_text(&format!("{newest} .backup-content"), "press “Check”")
         .await?;
-    s.client
-        .execute(
-            "document.getElementById('settings-backup').scrollIntoView()",
-            vec![],
-        )
-        .await?;
+    show_backup_card(&s).await?;
     s.screenshot("server-backup-1024-en").await?;
     let dir = s.close().await?;
 

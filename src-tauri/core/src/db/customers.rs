@@ -891,9 +891,10 @@ fn walk_pg(
     let decided = link.with(|c| {
         // How often the words match, from the first rows of the search table: too rarely
         // for a walk to find a page, and the word index answers at once.
-        let sample = match l.suffix.is_none() && l.phone_parts.is_empty() {
-            true => Some(sample_pg(c, l)?),
-            false => None,
+        let sample = if l.suffix.is_none() && l.phone_parts.is_empty() {
+            Some(sample_pg(c, l)?)
+        } else {
+            None
         };
         if sample.is_some_and(|(matched, read)| read >= WALK_ROWS && matched < limit as i64) {
             return Ok(None);
@@ -1010,9 +1011,10 @@ fn walked_pg(
     // Each part's own order, which its index gives without sorting (a NULLS LAST across
     // both would sort every customer).
     let part = |bought: bool, rows: i64, need: i64| {
-        let (which, order) = match bought {
-            true => ("IS NOT NULL", "last_purchase_at DESC, visits DESC, id"),
-            false => ("IS NULL", "visits DESC, id"),
+        let (which, order) = if bought {
+            ("IS NOT NULL", "last_purchase_at DESC, visits DESC, id")
+        } else {
+            ("IS NULL", "visits DESC, id")
         };
         format!(
             "SELECT c.id FROM (SELECT {cols} FROM customers
@@ -1056,10 +1058,9 @@ fn walked_pg(
     if found.len() as i64 >= need {
         return Ok(Some((found, false)));
     }
-    match count(c, "IS NULL", left)? < left {
-        true => Ok(Some((found, true))),
-        false => Ok(None),
-    }
+    // Every active customer read: what was found is every match.
+    let whole = count(c, "IS NULL", left)? < left;
+    Ok(whole.then_some((found, true)))
 }
 
 /// The name words' matches among the first [`WALK_ROWS`] rows of the search table (which
@@ -1121,16 +1122,7 @@ fn count_words_pg(
         return Ok(words);
     }
     // Customers matched by their code or phone and not by their name.
-    let mut other = Vec::new();
-    if !l.code.is_empty() {
-        other.push(format!(
-            "lower(c.code) = lower({})",
-            pg_arg(&mut args, l.code.clone())
-        ));
-    }
-    if let Some(p) = &l.phone {
-        other.push(format!("c.phone = {}", pg_arg(&mut args, p.clone())));
-    }
+    let other = exact_pg(l, &mut args);
     if other.is_empty() {
         return Ok(words);
     }
@@ -1144,20 +1136,26 @@ fn count_words_pg(
     Ok(words + others)
 }
 
-/// Whether customer row `c` matches the lookup, tested on its own columns: any way it
-/// matches ([`match_sets_pg`]'s), each word's letters looked for in the name before the
-/// word index's own test on it.
-fn row_test_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
-    let mut ways = Vec::new();
+/// The tests of customer row `c` against the lookup's exact code and phone, if any.
+fn exact_pg(l: &Lookup, args: &mut Vec<PgArg>) -> Vec<String> {
+    let mut tests = Vec::new();
     if !l.code.is_empty() {
-        ways.push(format!(
+        tests.push(format!(
             "lower(c.code) = lower({})",
             pg_arg(args, l.code.clone())
         ));
     }
     if let Some(p) = &l.phone {
-        ways.push(format!("c.phone = {}", pg_arg(args, p.clone())));
+        tests.push(format!("c.phone = {}", pg_arg(args, p.clone())));
     }
+    tests
+}
+
+/// Whether customer row `c` matches the lookup, tested on its own columns: any way it
+/// matches ([`match_sets_pg`]'s), each word's letters looked for in the name before the
+/// word index's own test on it.
+fn row_test_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
+    let mut ways = exact_pg(l, args);
     if let Some(d) = &l.suffix {
         let lo: String = d.chars().rev().collect();
         ways.push(format!(
