@@ -514,7 +514,8 @@ fn info(
     BackupInfo {
         file: shown(file),
         size: fs::metadata(file).map(|m| m.len()).unwrap_or(0),
-        created_at: kind.map(|_| chrono::Utc::now()),
+        // To the second, as a shop file's backup says it.
+        created_at: kind.map(|_| chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)),
         kind: kind.map(str::to_owned),
         schema_version: version,
         app_version: kind.map(|_| env!("CARGO_PKG_VERSION").to_owned()),
