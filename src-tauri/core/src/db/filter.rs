@@ -92,13 +92,13 @@ pub fn filter_ids<'a>(conn: impl Into<Conn<'a>>, f: &FilterSql) -> Result<Vec<i6
     ));
     let mut any = Vec::new();
     if !f.words.is_empty() {
-        // The name search of each engine: SQLite's FTS index, PostgreSQL's GIN index on the
-        // folded name (as the counter's search).
+        // The name search of each engine: SQLite's FTS index, PostgreSQL's word-start index
+        // (as the counter's search).
         any.push(if pg {
-            let n = arg(Box::new(super::customers::ts_prefixes(&f.words)), &mut args);
+            let n = arg(Box::new(super::customers::ts_starts(&f.words)), &mut args);
             format!(
-                "c.id IN (SELECT s.id FROM customer_search s
-                          WHERE to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', ?{n}))"
+                "c.id IN (SELECT s.id FROM customer_search s WHERE {})",
+                super::customers::starts_pg("s", &format!("?{n}"))
             )
         } else {
             let n = arg(Box::new(super::customers::fts_query(&f.words)), &mut args);

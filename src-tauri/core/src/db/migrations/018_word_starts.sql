@@ -1,0 +1,2 @@
+-- Nothing on SQLite: FTS5 has kept an index of the starts of words since step 3. The
+-- server's step (pg/018_word_starts.sql) gives PostgreSQL the same.
