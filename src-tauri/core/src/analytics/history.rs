@@ -157,14 +157,16 @@ pub(crate) fn forget_ledger(s: &Store) {
 /// last read while nothing has been committed since and no purchase dated after it has
 /// come due, else a fresh one (the old one let go first, so two never sit in memory).
 pub(crate) fn ledger(s: &Store, conn: db::Conn, now: i64) -> Result<Arc<Ledger>> {
-    let conn = match conn {
-        db::Conn::Lite(c) => c,
-        // A server's reports read in a snapshot of their own link and keep nothing between
-        // reports: what another counter committed meanwhile has no stamp here to tell.
-        pg => return Ok(Arc::new(Ledger::load(pg, now, true)?)),
+    // Taken before the read: a commit between the two can only make the stamp older than
+    // what was read, never the other way.
+    let changes = match conn {
+        db::Conn::Lite(c) => Changes::File(db::analytics::change_stamp(c)?),
+        // What another counter committed leaves no mark on this link; the snapshot moves
+        // with any transaction begun or ended anywhere on the server.
+        db::Conn::Pg(link) => Changes::Server(db::analytics::server_snapshot(link)?),
     };
     let stamp = Stamp {
-        changes: db::analytics::change_stamp(conn)?,
+        changes,
         tz: crate::store::settings::timezone(conn)?,
     };
     if let Some(l) = s
@@ -175,9 +177,15 @@ pub(crate) fn ledger(s: &Store, conn: db::Conn, now: i64) -> Result<Arc<Ledger>>
         return Ok(l);
     }
     s.report_memo.put::<Cached>(None);
-    let (ledger, next_at) = scan(s, conn, now, true, |conn| {
-        db::analytics::next_purchase_after(conn, now)
-    })?;
+    let (ledger, next_at) = match conn {
+        db::Conn::Lite(c) => scan(s, c, now, true, |conn| {
+            db::analytics::next_purchase_after(conn, now)
+        })?,
+        pg => (
+            Ledger::load(pg, now, true)?,
+            db::analytics::next_purchase_after(pg, now)?,
+        ),
+    };
     let ledger = Arc::new(ledger);
     s.report_memo.put(Some(Arc::new(Cached {
         stamp,
@@ -682,11 +690,19 @@ fn group<C: Copy + Into<i64>>(facts: &mut [PurchaseFact], rows: Vec<C>) -> (Vec<
 }
 
 /// What a cached ledger was loaded from: it answers only while all of it still holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stamp {
-    /// Nothing committed since (db::analytics::change_stamp).
-    pub changes: (i64, i64),
+    pub changes: Changes,
     pub tz: Tz,
+}
+
+/// Nothing committed since the read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Changes {
+    /// The file's change counters (db::analytics::change_stamp).
+    File((i64, i64)),
+    /// The server's snapshot (db::analytics::server_snapshot).
+    Server(String),
 }
 
 /// A loaded ledger and when it stops being true on its own: at the first purchase dated

@@ -219,12 +219,25 @@ pub fn purchase_span<'a>(
 }
 
 /// The earliest purchase time after `until`, if any (dated in the future when recorded).
-pub fn next_purchase_after(conn: &Connection, until: i64) -> Result<Option<i64>> {
-    Ok(conn.query_row(
+pub fn next_purchase_after<'a>(
+    conn: impl Into<super::Conn<'a>>,
+    until: i64,
+) -> Result<Option<i64>> {
+    super::one(
+        conn.into(),
         "SELECT min(at) FROM purchases WHERE at > ?1",
-        [until],
-        |r| r.get(0),
-    )?)
+        &[&until],
+    )
+}
+
+/// The snapshot a server's read sees (its transaction's, in a report's REPEATABLE READ):
+/// two reads that see the same one see the same rows, since no transaction began or ended
+/// between them anywhere on the server.
+pub fn server_snapshot(link: &super::pg::Link) -> Result<String> {
+    link.with(|c| {
+        Ok(c.query_one("SELECT pg_current_snapshot()::text", &[])?
+            .get(0))
+    })
 }
 
 /// How many purchase and customer rows there can be at most (from the row ids, at once):

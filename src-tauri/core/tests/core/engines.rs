@@ -3555,6 +3555,87 @@ fn the_shop_reports_read_alike_on_a_server_beside_the_counters_bills() {
     assert!(server.audit_verify().unwrap().ok);
 }
 
+/// A counter keeps the purchases it read for its next report, as a file's store does; what
+/// any other counter commits on the server meanwhile (a bill, a refund, an archived
+/// customer, the shop's time zone) shows in that very next report all the same.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_kept_ledger_never_answers_for_what_another_counter_committed() {
+    use khachquen_core::analytics::reports::Range;
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::Store;
+    let (_dir, _file, url, reports) = on_server(|file| {
+        file.create_demo(200, 1500, 3, &mut |_, _| {}).unwrap();
+    });
+    let counter = Store::open_server(&url).unwrap();
+    let all = Range::default();
+    let summary = |s: &Store| s.report_summary(&all).unwrap();
+    let first = summary(&reports);
+    // Asked again with nothing committed: the same answer, from the kept ledger.
+    assert_eq!(
+        serde_json::to_value(summary(&reports)).unwrap(),
+        serde_json::to_value(&first).unwrap()
+    );
+    // An hour ago: a report's range ends at the second it is asked, exclusive.
+    let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let bill = counter
+        .add_purchase(PurchaseInput {
+            customer_id: 7,
+            amount: "123000".into(),
+            at: Some(at),
+            ..Default::default()
+        })
+        .unwrap();
+    let after_bill = summary(&reports);
+    assert_eq!(after_bill.purchases, first.purchases + 1);
+    assert_eq!(
+        after_bill.revenue.unwrap(),
+        first.revenue.unwrap() + rust_decimal::Decimal::from(123_000)
+    );
+    counter.refund(bill.purchase.id, None, None).unwrap();
+    assert_eq!(summary(&reports).revenue, first.revenue);
+    let buyers = summary(&reports).customers;
+    counter.archive_customer(7).unwrap();
+    assert_eq!(summary(&reports).customers, buyers - 1);
+    // The time zone moves purchases across midnight into other days and months: a first
+    // bill at 20:00 UTC on the last day of a month opens the next month's cohort in Hồ Chí
+    // Minh City and that month's in New York. The cohorts read again match a store that
+    // never kept anything.
+    use chrono::Datelike;
+    let month_end = chrono::Utc::now()
+        .date_naive()
+        .with_day(1)
+        .unwrap()
+        .pred_opt()
+        .unwrap();
+    let newcomer = counter
+        .add_customer(crate::customer("Khách mới", "0912 000 333"))
+        .unwrap();
+    counter
+        .add_purchase(PurchaseInput {
+            customer_id: newcomer.id,
+            amount: "50000".into(),
+            at: Some(format!("{month_end}T20:00:00Z")),
+            ..Default::default()
+        })
+        .unwrap();
+    let before = serde_json::to_value(reports.report_cohorts(&all).unwrap()).unwrap();
+    counter.set_setting("timezone", "America/New_York").unwrap();
+    let kept = serde_json::to_value(reports.report_cohorts(&all).unwrap()).unwrap();
+    let fresh = serde_json::to_value(
+        Store::open_server(&url)
+            .unwrap()
+            .report_cohorts(&all)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(kept, fresh);
+    assert_ne!(
+        kept, before,
+        "the time zone changed no cohort: the test proves nothing"
+    );
+}
+
 /// The scores behind the RFM grid, the lifecycle and the at-risk list, refreshed on a
 /// server, are the file's: the same fit and every customer's same segment, stage, chance of
 /// being alive and value; refreshed again, nothing is rewritten.
