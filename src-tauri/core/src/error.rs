@@ -84,8 +84,9 @@ core_errors! {
     Sqlite(#[from] rusqlite::Error) => "db.sqlite" |e| {"detail": e.to_string()},
     #[error("the database server address is not valid")]
     BadDatabaseUrl => "db.bad_url" {},
-    #[error("this version cannot reach a database server over TLS yet (sslmode=require)")]
-    ServerTlsUnsupported => "db.tls_unsupported" {},
+    #[error("no secure connection to the database server {server}: {reason}")]
+    ServerTls { server: String, reason: String }
+        => "db.tls_failed" {"server": server, "reason": reason},
     #[error("the database server {server} cannot be reached")]
     ServerUnreachable { server: String } => "db.server_unreachable" {"server": server},
     #[error("database server error: {0}")]

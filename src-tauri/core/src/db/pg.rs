@@ -5,7 +5,9 @@
 use super::{PG_BASELINE, STEPS};
 use crate::error::{CoreError, Result};
 use postgres::{Client, Config, NoTls, Transaction};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A counter whose server cannot be reached learns it within this, and never hangs.
@@ -15,11 +17,32 @@ pub const MAX_URL_BYTES: usize = 2048;
 /// Counters starting at once migrate one after the other: the first holds this lock.
 const MIGRATION_LOCK: i64 = 0x4b51_4d49_4752; // "KQMIGR"
 
+/// The largest `sslrootcert` file read: a CA bundle is tens of kilobytes.
+const MAX_ROOT_CERT_BYTES: u64 = 1 << 20;
+
 /// A server's address as the owner gave it: `postgres://user[:password]@host[:port]/db`.
 #[derive(Clone)]
 pub struct Server {
     config: Config,
     shown: String,
+    tls: Tls,
+}
+
+/// How the link to a server is protected, from the address's `sslmode` (libpq's words).
+#[derive(Clone)]
+enum Tls {
+    /// No sslmode, `disable`, `allow` or `prefer`: in the clear (a shop's own network, or
+    /// Debian's default server with its self-signed certificate).
+    Off,
+    /// `require`, `verify-ca`, `verify-full`: TLS or no connection. The certificate is
+    /// always checked, against `sslrootcert` when given (else the public roots built in),
+    /// and so is the host name except for `verify-ca`. Stricter than libpq's `require`,
+    /// which checks nothing: an unchecked certificate is no defence on a branch's WAN.
+    On {
+        config: Arc<rustls::ClientConfig>,
+        roots: Option<PathBuf>,
+        check_host: bool,
+    },
 }
 
 impl std::fmt::Debug for Server {
@@ -39,18 +62,10 @@ impl Server {
         {
             return Err(CoreError::BadDatabaseUrl);
         }
-        let mut config = Config::from_str(url).map_err(|_| CoreError::BadDatabaseUrl)?;
+        let (url, mode, roots) = take_tls_options(url)?;
+        let mut config = Config::from_str(&url).map_err(|_| CoreError::BadDatabaseUrl)?;
         if config.get_hosts().is_empty() || config.get_dbname().is_none() {
             return Err(CoreError::BadDatabaseUrl);
-        }
-        // Connections are plain (`sslmode=prefer` gets no TLS from this client): an address
-        // that asks for TLS is refused in words before anything is sent, never quietly sent
-        // in the clear.
-        if !matches!(
-            config.get_ssl_mode(),
-            postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer
-        ) {
-            return Err(CoreError::ServerTlsUnsupported);
         }
         config.connect_timeout(CONNECT_TIMEOUT);
         // A link that drops mid-query (a branch's WAN) fails the query within seconds
@@ -65,7 +80,38 @@ impl Server {
         };
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let shown = format!("{host}:{port}/{}", config.get_dbname().unwrap_or_default());
-        Ok(Server { config, shown })
+        let check_host = match mode.as_deref() {
+            None | Some("disable" | "allow" | "prefer") if roots.is_none() => None,
+            Some("require" | "verify-full") => Some(true),
+            Some("verify-ca") => Some(false),
+            // An unknown mode, or a root certificate with no mode that checks it: what the
+            // owner meant is not what would be done.
+            _ => return Err(CoreError::BadDatabaseUrl),
+        };
+        let tls = match check_host {
+            None => {
+                config.ssl_mode(postgres::config::SslMode::Disable);
+                Tls::Off
+            }
+            Some(check_host) => {
+                config.ssl_mode(postgres::config::SslMode::Require);
+                let refused = |reason: String| CoreError::ServerTls {
+                    server: shown.clone(),
+                    reason,
+                };
+                Tls::On {
+                    config: Arc::new(tls_config(roots.as_deref(), check_host).map_err(refused)?),
+                    roots,
+                    check_host,
+                }
+            }
+        };
+        Ok(Server { config, shown, tls })
+    }
+
+    /// Whether the link is TLS.
+    pub fn uses_tls(&self) -> bool {
+        matches!(self.tls, Tls::On { .. })
     }
 
     /// `host:port/database`, never the password: for messages and the log.
@@ -85,8 +131,16 @@ impl Server {
         let config = self.config.clone();
         std::thread::Builder::new()
             .name("kq-pg-connect".into())
-            .spawn(move || {
-                let _ = tx.send(config.connect(NoTls));
+            .spawn({
+                let tls = self.tls.clone();
+                move || {
+                    let _ = tx.send(match tls {
+                        Tls::Off => config.connect(NoTls),
+                        Tls::On { config: tls, .. } => config.connect(
+                            tokio_postgres_rustls::MakeRustlsConnect::new((*tls).clone()),
+                        ),
+                    });
+                }
             })?;
         match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
             Ok(Ok(client)) => Ok(client),
@@ -133,6 +187,25 @@ impl Server {
         }
         if let Some(p) = self.config.get_password() {
             env.push(("PGPASSWORD", String::from_utf8_lossy(p).into_owned()));
+        }
+        // The tools check what this client checks (libpq's `require` would check nothing).
+        match &self.tls {
+            Tls::Off => env.push(("PGSSLMODE", "disable".into())),
+            Tls::On {
+                roots, check_host, ..
+            } => {
+                let mode = if *check_host {
+                    "verify-full"
+                } else {
+                    "verify-ca"
+                };
+                env.push(("PGSSLMODE", mode.into()));
+                // libpq has no public roots of its own: the system's, where Debian keeps them.
+                let roots = roots
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("/etc/ssl/certs/ca-certificates.crt"));
+                env.push(("PGSSLROOTCERT", roots.display().to_string()));
+            }
         }
         env
     }
@@ -380,6 +453,13 @@ impl Server {
     }
 
     pub(crate) fn failed(&self, e: postgres::Error) -> CoreError {
+        if let Some(reason) = tls_failure(&e) {
+            tracing::warn!(server = %self.shown, "tls: {e}");
+            return CoreError::ServerTls {
+                server: self.shown.clone(),
+                reason,
+            };
+        }
         if link_failed(&e) {
             tracing::warn!(server = %self.shown, "link: {e}");
             self.unreachable()
@@ -387,6 +467,178 @@ impl Server {
             CoreError::from(e)
         }
     }
+}
+
+/// Takes `sslmode` and `sslrootcert` out of an address's query (rust-postgres knows neither
+/// `verify-ca` / `verify-full` nor a root certificate): the address without them, and
+/// their values. A key given twice is refused: which one would count is a guess.
+fn take_tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None, None));
+    };
+    let decode = |s: &str| -> Result<String> {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .map(|v| v.into_owned())
+            .map_err(|_| CoreError::BadDatabaseUrl)
+    };
+    let (mut mode, mut roots, mut kept) = (None, None, Vec::new());
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match decode(k)?.as_str() {
+            "sslmode" => &mut mode,
+            "sslrootcert" => &mut roots,
+            _ => {
+                kept.push(pair);
+                continue;
+            }
+        };
+        if slot.replace(decode(v)?).is_some() {
+            return Err(CoreError::BadDatabaseUrl);
+        }
+    }
+    let url = match kept.is_empty() {
+        true => base.to_owned(),
+        false => format!("{base}?{}", kept.join("&")),
+    };
+    Ok((url, mode, roots.map(PathBuf::from)))
+}
+
+/// The TLS settings of a link: the certificates of `roots` (a PEM file) as the only trusted
+/// roots, else the public ones built in; the host name checked unless `check_host` is off.
+fn tls_config(
+    roots: Option<&Path>,
+    check_host: bool,
+) -> std::result::Result<rustls::ClientConfig, String> {
+    let mut store = rustls::RootCertStore::empty();
+    match roots {
+        Some(path) => {
+            for cert in read_root_certs(path)? {
+                store
+                    .add(cert)
+                    .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+            }
+        }
+        None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    // Deprecated for its lack of post-quantum key exchange, which only aws-lc-rs (a C and
+    // assembly build of its own) brings, and which Debian 12's PostgreSQL does not offer.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let config = if check_host {
+        builder.with_root_certificates(store)
+    } else {
+        let chain =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+                .build()
+                .map_err(|e| e.to_string())?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(ChainOnly(chain)))
+    };
+    Ok(config.with_no_client_auth())
+}
+
+/// The certificates of a PEM file, read only if it is a regular file of a bounded size.
+fn read_root_certs(
+    path: &Path,
+) -> std::result::Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use std::io::Read;
+    let unreadable = |e: &dyn std::fmt::Display| format!("sslrootcert {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
+    let meta = file.metadata().map_err(|e| unreadable(&e))?;
+    if !meta.is_file() || meta.len() > MAX_ROOT_CERT_BYTES {
+        return Err(unreadable(&"not a certificate file"));
+    }
+    let mut pem = Vec::new();
+    file.take(MAX_ROOT_CERT_BYTES)
+        .read_to_end(&mut pem)
+        .map_err(|e| unreadable(&e))?;
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| unreadable(&e))?;
+    if certs.is_empty() {
+        return Err(unreadable(&"no certificate in it"));
+    }
+    Ok(certs)
+}
+
+/// `verify-ca`: the chain up to a trusted root is checked, the name it was issued to is not.
+#[derive(Debug)]
+struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl rustls::client::danger::ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(rustls::client::danger::ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// Why a connection could not be made secure, when that is what failed: the certificate
+/// (rustls's reason), or a server that offers no TLS.
+fn tls_failure(e: &postgres::Error) -> Option<String> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        // An io::Error's source is its inner error's source: the inner one is its get_ref.
+        let inner = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|i| i as &(dyn std::error::Error + 'static));
+        if let Some(r) = [Some(s), inner]
+            .into_iter()
+            .flatten()
+            .find_map(|x| x.downcast_ref::<rustls::Error>())
+        {
+            return Some(r.to_string());
+        }
+        source = s.source();
+    }
+    // rust-postgres's own TLS errors (the server said it has no TLS) carry no type to
+    // look for, only this wording of its error kind.
+    let text = e.to_string();
+    text.strip_prefix("error performing TLS handshake: ")
+        .map(str::to_owned)
 }
 
 /// Whether an error is the link's (closed, a socket's error or timeout, the server going
@@ -612,22 +864,80 @@ mod tests {
     }
 
     #[test]
-    fn an_address_asking_for_tls_is_refused_never_sent_in_the_clear() {
-        for tls in [
-            "postgres://kq@10.0.0.5/shop?sslmode=require",
-            "postgresql://kq:pw@db.local:5432/shop?sslmode=require&connect_timeout=3",
+    fn an_address_asking_for_tls_gets_it_checked_or_is_refused() {
+        let env = |s: &Server, k: &str| {
+            s.libpq_env()
+                .into_iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v)
+        };
+        // require and verify-full check the host name, verify-ca only the chain; the
+        // tools are told to check the same.
+        for (url, mode) in [
+            ("postgres://kq@10.0.0.5/shop?sslmode=require", "verify-full"),
+            (
+                "postgresql://kq:pw@db.local:5432/shop?sslmode=verify-full&connect_timeout=3",
+                "verify-full",
+            ),
+            (
+                "postgres://kq@10.0.0.5/shop?connect_timeout=3&sslmode=verify-ca",
+                "verify-ca",
+            ),
         ] {
-            assert!(
-                matches!(Server::parse(tls), Err(CoreError::ServerTlsUnsupported)),
-                "{tls}"
-            );
+            let s = Server::parse(url).unwrap();
+            assert!(s.uses_tls(), "{url}");
+            assert_eq!(env(&s, "PGSSLMODE").as_deref(), Some(mode), "{url}");
+            assert_eq!(s.config.get_ssl_mode(), postgres::config::SslMode::Require);
         }
         for plain in [
             "postgres://kq@10.0.0.5/shop?sslmode=disable",
             "postgres://kq@10.0.0.5/shop?sslmode=prefer",
+            "postgres://kq@10.0.0.5/shop?sslmode=allow",
             "postgres://kq@10.0.0.5/shop",
         ] {
-            assert!(Server::parse(plain).is_ok(), "{plain}");
+            let s = Server::parse(plain).unwrap();
+            assert!(!s.uses_tls(), "{plain}");
+            assert_eq!(env(&s, "PGSSLMODE").as_deref(), Some("disable"));
+            assert_eq!(s.config.get_ssl_mode(), postgres::config::SslMode::Disable);
+        }
+        // What the owner meant is unclear, or what was given cannot be used: refused before
+        // anything is sent.
+        for bad in [
+            "postgres://kq@10.0.0.5/shop?sslmode=maybe",
+            "postgres://kq@10.0.0.5/shop?sslmode=require&sslmode=disable",
+            "postgres://kq@10.0.0.5/shop?sslrootcert=%2Ftmp%2Fca.crt",
+            "postgres://kq@10.0.0.5/shop?sslmode=prefer&sslrootcert=%2Ftmp%2Fca.crt",
+            "postgres://kq@10.0.0.5/shop?sslmode=%ff",
+        ] {
+            assert!(
+                matches!(Server::parse(bad), Err(CoreError::BadDatabaseUrl)),
+                "{bad}"
+            );
+        }
+        // A root certificate that is missing, a device, too large or holds no certificate.
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'a'; (MAX_ROOT_CERT_BYTES + 1) as usize]).unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate").unwrap();
+        for root in [
+            dir.path().join("none.pem"),
+            PathBuf::from("/dev/zero"),
+            dir.path().to_path_buf(),
+            big,
+            empty,
+        ] {
+            let url = format!(
+                "postgres://kq@10.0.0.5/shop?sslmode=verify-full&sslrootcert={}",
+                root.display()
+            );
+            match Server::parse(&url) {
+                Err(CoreError::ServerTls { server, reason }) => {
+                    assert_eq!(server, "10.0.0.5:5432/shop");
+                    assert!(reason.contains(&root.display().to_string()), "{reason}");
+                }
+                other => panic!("{url}: {other:?}"),
+            }
         }
     }
 

@@ -3555,6 +3555,100 @@ fn the_shop_reports_read_alike_on_a_server_beside_the_counters_bills() {
     assert!(server.audit_verify().unwrap().ok);
 }
 
+/// A branch's counter asks for TLS in its address: the shop moves in, bills and backs up over
+/// it, with the server's certificate checked against the shop's CA (`sslrootcert`), its
+/// host name too unless `verify-ca`; a certificate that cannot be checked is refused in
+/// words, and nothing is sent in the clear. (scripts/pg signs the test server's certificate
+/// with its own CA, for 127.0.0.1 only.)
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_counter_reaches_its_server_over_tls_and_checks_its_certificate() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::{CoreError, Store};
+    let ca = std::env::var("KHACHQUEN_TEST_PG_CA")
+        .expect("KHACHQUEN_TEST_PG_CA: the test server's CA (scripts/test sets it)");
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    shop.create_demo(40, 200, 5, &mut |_, _| {}).unwrap();
+    // A role the server lets in over TLS only (scripts/pg's pg_hba.conf), owning an empty
+    // database: whatever the counter, the copy or pg_dump sent in the clear is refused.
+    let admin_url = std::env::var("KHACHQUEN_TEST_PG_URL").expect(NEEDS_PG);
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let role = format!("kq_tls_{}", std::process::id());
+    let mut admin = pg::Server::parse(&admin_url).unwrap().connect().unwrap();
+    for sql in [
+        "DO $$ BEGIN CREATE ROLE kq_tls_only NOLOGIN;
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            .to_owned(),
+        format!("CREATE ROLE {role} LOGIN IN ROLE kq_tls_only"),
+        format!("CREATE DATABASE {role} OWNER {role}"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    let url = format!(
+        "{}/{role}",
+        base.replacen("postgres://kq@", &format!("postgres://{role}@"), 1)
+    );
+    assert!(
+        matches!(Store::open_server(&url), Err(CoreError::Postgres(_))),
+        "the server let a TLS-only role in in the clear: the test proves nothing"
+    );
+    let tls = format!("{url}?sslmode=verify-full&sslrootcert={ca}");
+    shop.migrate_to(&tls, &mut |_, _| {}).unwrap();
+
+    let counter = Store::open_server(&tls).unwrap();
+    counter.keep_clear_of(dir.path());
+    let bill = counter
+        .add_purchase(PurchaseInput {
+            customer_id: 3,
+            amount: "90000".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    // The server saw TLS on this link, and none on a plain address's.
+    let ssl = |url: &str| -> bool {
+        let mut c = pg::Server::parse(url).unwrap().connect().unwrap();
+        c.query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert!(ssl(&tls));
+    assert!(!ssl(&admin_url));
+    // pg_dump is told to check what the counter checks, and its archive is the shop's.
+    let made = counter.create_backup(None, false, &mut |_, _| {}).unwrap();
+    assert!(made.file.ends_with(".kqdump"), "{}", made.file);
+    assert_eq!(made.counts.purchases, 201);
+    assert!(counter.purchase(bill.purchase.id).is_ok());
+
+    // verify-ca checks the chain and not the name: "localhost" is not the certificate's.
+    let (_, rest) = url.split_once("@127.0.0.1").unwrap();
+    let by_name = format!("postgres://kq@localhost{rest}");
+    let name_ca = format!("{by_name}?sslmode=verify-ca&sslrootcert={ca}");
+    assert!(ssl(&name_ca));
+    for refused in [
+        // The name is not the certificate's.
+        format!("{by_name}?sslmode=verify-full&sslrootcert={ca}"),
+        format!("{by_name}?sslmode=require&sslrootcert={ca}"),
+        // No CA given: the public roots do not know the shop's own.
+        format!("{url}?sslmode=require"),
+    ] {
+        match Store::open_server(&refused) {
+            Err(CoreError::ServerTls { server, reason }) => {
+                assert!(
+                    server.ends_with(url.rsplit('/').next().unwrap()),
+                    "{server}"
+                );
+                assert!(reason.contains("certificate"), "{refused}: {reason}");
+            }
+            Err(e) => panic!("{refused}: {e:?}"),
+            Ok(_) => panic!("{refused}: opened"),
+        }
+    }
+}
+
 /// A counter keeps the purchases it read for its next report, as a file's store does; what
 /// any other counter commits on the server meanwhile (a bill, a refund, an archived
 /// customer, the shop's time zone) shows in that very next report all the same.
