@@ -136,23 +136,17 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
             ..sorted[1]
         }
     };
+    let churn = |s: &Store| drop(s.report_churn("month", &all, None).expect("churn"));
+    let cohorts = |s: &Store| drop(s.report_cohorts(&all).expect("cohorts"));
+    let staff = |s: &Store| drop(s.report_staff(&all).expect("staff"));
     let reports: Vec<(&str, Run)> = vec![
-        (
-            "churn (month)",
-            cold(&|s| drop(s.report_churn("month", &all, None).expect("churn"))),
-        ),
-        (
-            "cohorts",
-            cold(&|s| drop(s.report_cohorts(&all).expect("cohorts"))),
-        ),
+        ("churn (month)", cold(&churn)),
+        ("cohorts", cold(&cohorts)),
         (
             "summary + revenue split",
             cold(&|s| drop(s.report_summary(&all).expect("summary"))),
         ),
-        (
-            "staff",
-            cold(&|s| drop(s.report_staff(&all).expect("staff"))),
-        ),
+        ("staff", cold(&staff)),
         (
             "counters",
             cold(&|s| drop(s.report_counters(&all, None).expect("counters"))),
@@ -172,18 +166,9 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
         median(3, || f(&s))
     };
     let next_reports: Vec<(&str, Run)> = vec![
-        (
-            "churn (month)",
-            warm(&|s| drop(s.report_churn("month", &all, None).expect("churn"))),
-        ),
-        (
-            "cohorts",
-            warm(&|s| drop(s.report_cohorts(&all).expect("cohorts"))),
-        ),
-        (
-            "staff",
-            warm(&|s| drop(s.report_staff(&all).expect("staff"))),
-        ),
+        ("churn (month)", warm(&churn)),
+        ("cohorts", warm(&cohorts)),
+        ("staff", warm(&staff)),
     ];
     let p50 = quantile(&mut times, 0.5);
     let p99 = quantile(&mut times, 0.99);
