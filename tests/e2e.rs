@@ -280,7 +280,7 @@ async fn back_up_from_settings_and_open_import_and_duplicates() -> R<()> {
     s.wait_for("#settings-backup").await?;
     s.click("#backup-now").await?;
     s.wait_for("#backup-list .backup-restore").await?;
-    show_backup_card(&s).await?;
+    show_card(&s, "settings-backup").await?;
     s.screenshot("settings-backup").await?;
     s.click("#settings-import-open").await?;
     s.wait_for("#import-kind").await?;
@@ -1604,12 +1604,12 @@ async fn a_backup_opened_with_the_app_is_offered_for_restore() -> R<()> {
     s.close().await.map(drop)
 }
 
-/// Settings' backup card scrolled into view, for its screenshot.
-async fn show_backup_card(s: &crate::support_driver::Session) -> R<()> {
+/// A card of Settings (its element id) scrolled into view, for its screenshot.
+async fn show_card(s: &crate::support_driver::Session, id: &str) -> R<()> {
     s.client
         .execute(
-            "document.getElementById('settings-backup').scrollIntoView()",
-            vec![],
+            "document.getElementById(arguments[0]).scrollIntoView()",
+            vec![serde_json::json!(id)],
         )
         .await?;
     Ok(())
@@ -1662,6 +1662,25 @@ async fn a_counter_connects_to_the_shops_server_sells_there_and_leaves() -> R<()
     let s = start(4774, |_| {}).await?;
     go(&s, "#settings").await?;
     s.wait_for("#settings-server-form").await?;
+    // The address's hint says how a branch asks for TLS, in English in a 1024×640 window too.
+    s.wait_text("#settings-server-form", "sslmode=verify-full")
+        .await?;
+    s.act("#settings-server-form", |e| {
+        Box::pin(async move { e.client().set_window_size(1024, 640).await })
+    })
+    .await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#settings-server-form", "Over the internet")
+        .await?;
+    close_toasts(&s).await?;
+    show_card(&s, "settings-server-form").await?;
+    s.screenshot("server-connect-1024-en").await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#settings-server-form", "Qua internet").await?;
+    s.act("#settings-server-form", |e| {
+        Box::pin(async move { e.client().set_window_size(1280, 800).await })
+    })
+    .await?;
     // A wrong address, then a database with no shop: said under the address, nothing saved.
     s.type_into("#settings-server-url", "mysql://x/y").await?;
     s.click("#settings-server-connect").await?;
@@ -1673,7 +1692,20 @@ async fn a_counter_connects_to_the_shops_server_sells_there_and_leaves() -> R<()
         .await?;
     let saved = s.dir().join("server.json");
     assert!(!saved.exists());
-    retype(&s, "#settings-server-url", &url).await?;
+    // TLS with the shop's CA, to a name the server's certificate is not for: refused in
+    // words under the address, nothing saved. Then the right name: the counter works on
+    // its server over TLS from here on (its bills, its hourly pass, pg_dump).
+    let ca = std::env::var("KHACHQUEN_TEST_PG_CA")
+        .expect("KHACHQUEN_TEST_PG_CA: the test server's CA (scripts/test sets it)");
+    let tls = |u: &str| format!("{u}?sslmode=verify-full&sslrootcert={ca}");
+    let by_name = url.replacen("@127.0.0.1:", "@localhost:", 1);
+    assert_ne!(by_name, url);
+    retype(&s, "#settings-server-url", &tls(&by_name)).await?;
+    s.click("#settings-server-connect").await?;
+    s.wait_text("#settings-server-url-error", "cấp cho một tên khác")
+        .await?;
+    assert!(!saved.exists());
+    retype(&s, "#settings-server-url", &tls(&url)).await?;
     retype(&s, "#settings-server-counter", "Quầy 2").await?;
     s.screenshot("server-connect").await?;
     s.click("#settings-server-connect").await?;
@@ -1794,7 +1826,7 @@ async fn the_backup_card_backs_up_the_shops_server() -> R<()> {
     s.click(&format!("{newest} .backup-verify")).await?;
     s.wait_text(&format!("{newest} .backup-content"), "1 khách")
         .await?;
-    show_backup_card(&s).await?;
+    show_card(&s, "settings-backup").await?;
     s.screenshot("server-backup").await?;
     s.act("#backup-now", |e| {
         Box::pin(async move { e.client().set_window_size(1024, 640).await })
@@ -1804,7 +1836,7 @@ async fn the_backup_card_backs_up_the_shops_server() -> R<()> {
     s.wait_text("#backup-server-hint", "whole shop").await?;
     s.wait_text(&format!("{newest} .backup-content"), "press “Check”")
         .await?;
-    show_backup_card(&s).await?;
+    show_card(&s, "settings-backup").await?;
     s.screenshot("server-backup-1024-en").await?;
     let dir = s.close().await?;
 

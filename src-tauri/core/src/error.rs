@@ -84,6 +84,16 @@ core_errors! {
     Sqlite(#[from] rusqlite::Error) => "db.sqlite" |e| {"detail": e.to_string()},
     #[error("the database server address is not valid")]
     BadDatabaseUrl => "db.bad_url" {},
+    #[error("the database server {server} shows a certificate for another name")]
+    TlsName { server: String } => "db.tls_name" {"server": server},
+    #[error("the database server {server} shows a certificate from no CA this computer trusts")]
+    TlsUntrusted { server: String } => "db.tls_untrusted" {"server": server},
+    #[error("the database server {server} shows a certificate out of its dates")]
+    TlsExpired { server: String } => "db.tls_expired" {"server": server},
+    #[error("the database server {server} takes no TLS connection")]
+    TlsRefused { server: String } => "db.tls_refused" {"server": server},
+    #[error("the CA file {path} (sslrootcert) cannot be read as certificates")]
+    TlsRootFile { path: String } => "db.tls_root_file" {"path": path},
     #[error("no secure connection to the database server {server}: {reason}")]
     ServerTls { server: String, reason: String }
         => "db.tls_failed" {"server": server, "reason": reason},

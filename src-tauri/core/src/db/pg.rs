@@ -99,8 +99,12 @@ impl Server {
                     server: shown.clone(),
                     reason,
                 };
+                let config = match &roots {
+                    Some(path) => tls_config(Some(read_root_certs(path)?), check_host),
+                    None => tls_config(None, check_host),
+                };
                 Tls::On {
-                    config: Arc::new(tls_config(roots.as_deref(), check_host).map_err(refused)?),
+                    config: Arc::new(config.map_err(refused)?),
                     roots,
                     check_host,
                 }
@@ -455,9 +459,13 @@ impl Server {
     pub(crate) fn failed(&self, e: postgres::Error) -> CoreError {
         if let Some(reason) = tls_failure(&e) {
             tracing::warn!(server = %self.shown, "tls: {e}");
-            return CoreError::ServerTls {
-                server: self.shown.clone(),
-                reason,
+            let server = self.shown.clone();
+            return match reason {
+                TlsFailure::Name => CoreError::TlsName { server },
+                TlsFailure::Untrusted => CoreError::TlsUntrusted { server },
+                TlsFailure::Expired => CoreError::TlsExpired { server },
+                TlsFailure::Refused => CoreError::TlsRefused { server },
+                TlsFailure::Other(reason) => CoreError::ServerTls { server, reason },
             };
         }
         if link_failed(&e) {
@@ -504,23 +512,15 @@ fn take_tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf
     Ok((url, mode, roots.map(PathBuf::from)))
 }
 
-/// The TLS settings of a link: the certificates of `roots` (a PEM file) as the only trusted
-/// roots, else the public ones built in; the host name checked unless `check_host` is off.
+/// The TLS settings of a link: `roots` (an `sslrootcert`'s) as the only trusted roots,
+/// else the public ones built in; the host name checked unless `check_host` is off.
 fn tls_config(
-    roots: Option<&Path>,
+    roots: Option<rustls::RootCertStore>,
     check_host: bool,
 ) -> std::result::Result<rustls::ClientConfig, String> {
-    let mut store = rustls::RootCertStore::empty();
-    match roots {
-        Some(path) => {
-            for cert in read_root_certs(path)? {
-                store
-                    .add(cert)
-                    .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
-            }
-        }
-        None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
+    let store = roots.unwrap_or_else(|| {
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
+    });
     // Deprecated for its lack of post-quantum key exchange, which only aws-lc-rs (a C and
     // assembly build of its own) brings, and which Debian 12's PostgreSQL does not offer.
     #[allow(deprecated)]
@@ -542,29 +542,36 @@ fn tls_config(
     Ok(config.with_no_client_auth())
 }
 
-/// The certificates of a PEM file, read only if it is a regular file of a bounded size.
-fn read_root_certs(
-    path: &Path,
-) -> std::result::Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+/// The certificates of an `sslrootcert` file (PEM), read only if it is a regular file of a
+/// bounded size; `db.tls_root_file` for anything else, the reason to the log.
+fn read_root_certs(path: &Path) -> Result<rustls::RootCertStore> {
     use rustls::pki_types::pem::PemObject;
     use std::io::Read;
-    let unreadable = |e: &dyn std::fmt::Display| format!("sslrootcert {}: {e}", path.display());
+    let unreadable = |e: &dyn std::fmt::Display| {
+        tracing::warn!(path = %path.display(), "sslrootcert: {e}");
+        CoreError::TlsRootFile {
+            path: path.display().to_string(),
+        }
+    };
     let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
     let meta = file.metadata().map_err(|e| unreadable(&e))?;
     if !meta.is_file() || meta.len() > MAX_ROOT_CERT_BYTES {
-        return Err(unreadable(&"not a certificate file"));
+        return Err(unreadable(&"not a file, or larger than 1 MiB"));
     }
     let mut pem = Vec::new();
     file.take(MAX_ROOT_CERT_BYTES)
         .read_to_end(&mut pem)
         .map_err(|e| unreadable(&e))?;
-    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| unreadable(&e))?;
-    if certs.is_empty() {
+    let mut store = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+        store
+            .add(cert.map_err(|e| unreadable(&e))?)
+            .map_err(|e| unreadable(&e))?;
+    }
+    if store.is_empty() {
         return Err(unreadable(&"no certificate in it"));
     }
-    Ok(certs)
+    Ok(store)
 }
 
 /// `verify-ca`: the chain up to a trusted root is checked, the name it was issued to is not.
@@ -615,9 +622,38 @@ impl rustls::client::danger::ServerCertVerifier for ChainOnly {
     }
 }
 
+/// Why a link could not be made secure, in the owner's terms where the cause is a common one.
+enum TlsFailure {
+    Name,
+    Untrusted,
+    Expired,
+    /// The server offers no TLS.
+    Refused,
+    /// rustls's own words.
+    Other(String),
+}
+
+impl From<&rustls::Error> for TlsFailure {
+    fn from(e: &rustls::Error) -> TlsFailure {
+        use rustls::CertificateError as C;
+        match e {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::NotValidForName | C::NotValidForNameContext { .. } => TlsFailure::Name,
+                C::UnknownIssuer | C::BadSignature => TlsFailure::Untrusted,
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. } => TlsFailure::Expired,
+                _ => TlsFailure::Other(e.to_string()),
+            },
+            _ => TlsFailure::Other(e.to_string()),
+        }
+    }
+}
+
 /// Why a connection could not be made secure, when that is what failed: the certificate
-/// (rustls's reason), or a server that offers no TLS.
-fn tls_failure(e: &postgres::Error) -> Option<String> {
+/// (as rustls found it), or a server that offers no TLS.
+fn tls_failure(e: &postgres::Error) -> Option<TlsFailure> {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         // An io::Error's source is its inner error's source: the inner one is its get_ref.
@@ -630,15 +666,20 @@ fn tls_failure(e: &postgres::Error) -> Option<String> {
             .flatten()
             .find_map(|x| x.downcast_ref::<rustls::Error>())
         {
-            return Some(r.to_string());
+            return Some(TlsFailure::from(r));
         }
         source = s.source();
     }
     // rust-postgres's own TLS errors (the server said it has no TLS) carry no type to
-    // look for, only this wording of its error kind.
-    let text = e.to_string();
-    text.strip_prefix("error performing TLS handshake: ")
-        .map(str::to_owned)
+    // look for: only its error kind's wording, and the cause's.
+    if e.to_string() != "error performing TLS handshake" {
+        return None;
+    }
+    let cause = std::error::Error::source(e).map_or_else(String::new, |c| c.to_string());
+    Some(match cause.as_str() {
+        "server does not support TLS" => TlsFailure::Refused,
+        _ => TlsFailure::Other(cause),
+    })
 }
 
 /// Whether an error is the link's (closed, a socket's error or timeout, the server going
@@ -932,13 +973,42 @@ mod tests {
                 root.display()
             );
             match Server::parse(&url) {
-                Err(CoreError::ServerTls { server, reason }) => {
-                    assert_eq!(server, "10.0.0.5:5432/shop");
-                    assert!(reason.contains(&root.display().to_string()), "{reason}");
+                Err(CoreError::TlsRootFile { path }) => {
+                    assert_eq!(path, root.display().to_string());
                 }
                 other => panic!("{url}: {other:?}"),
             }
         }
+    }
+
+    /// A server (or whatever answers on its port) that says it has no TLS when asked: the
+    /// counter says so in words and sends nothing more, its password least of all.
+    #[test]
+    fn a_server_without_tls_is_refused_and_told_nothing() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let plain = std::thread::spawn(move || {
+            let (mut sock, _) = listener.accept().unwrap();
+            let mut request = [0u8; 8];
+            sock.read_exact(&mut request).unwrap();
+            // SSLRequest: length 8, code 80877103.
+            assert_eq!(request, [0, 0, 0, 8, 4, 210, 22, 47]);
+            sock.write_all(b"N").unwrap();
+            let mut rest = Vec::new();
+            let _ = sock.read_to_end(&mut rest);
+            rest
+        });
+        let url = format!("postgres://kq:secret@127.0.0.1:{port}/shop?sslmode=require");
+        let server = Server::parse(&url).unwrap();
+        match server.connect() {
+            Err(CoreError::TlsRefused { server }) => {
+                assert_eq!(server, format!("127.0.0.1:{port}/shop"));
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        let sent_after = plain.join().unwrap();
+        assert!(sent_after.is_empty(), "sent in the clear: {sent_after:?}");
     }
 
     #[test]
