@@ -190,13 +190,9 @@ fn renumber<'a>(tx: &mut Transaction<'_>, tables: impl Iterator<Item = &'a str>)
 pub fn rebuild_at(tx: &mut Transaction<'_>, from: usize) -> Result<()> {
     // Counters' links hold the shop's tables between bills: wait for them a while only.
     tx.batch_execute("SET LOCAL lock_timeout = '10s'")?;
-    let tables: Vec<String> = tx
-        .query(
-            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()",
-            &[],
-        )?
+    let tables: Vec<String> = super::pg::shop_tables(tx)?
         .iter()
-        .map(|r| r.get(0))
+        .map(|t| super::pg::quoted(t))
         .collect();
     if !tables.is_empty() {
         tx.batch_execute(&format!("DROP TABLE {} CASCADE", tables.join(", ")))?;

@@ -718,23 +718,31 @@ pub fn export_snapshot(tx: &mut Transaction<'_>) -> Result<String> {
     Ok(tx.query_one("SELECT pg_export_snapshot()", &[])?.get(0))
 }
 
-/// Every table of the database's schema and its rows, as `client` sees them.
-pub fn table_counts(
-    client: &mut impl postgres::GenericClient,
-) -> Result<std::collections::BTreeMap<String, i64>> {
-    let names: Vec<String> = client
+/// A name as a quoted SQL identifier.
+pub(crate) fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The tables of the database's schema (the shop's), by name.
+pub fn shop_tables(client: &mut impl postgres::GenericClient) -> Result<Vec<String>> {
+    Ok(client
         .query(
             "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
             &[],
         )?
         .iter()
         .map(|r| r.get(0))
-        .collect();
+        .collect())
+}
+
+/// Every table of the database's schema and its rows, as `client` sees them.
+pub fn table_counts(
+    client: &mut impl postgres::GenericClient,
+) -> Result<std::collections::BTreeMap<String, i64>> {
     let mut out = std::collections::BTreeMap::new();
-    for t in names {
-        let quoted = format!("\"{}\"", t.replace('"', "\"\""));
+    for t in shop_tables(client)? {
         let n: i64 = client
-            .query_one(&format!("SELECT count(*) FROM {quoted}"), &[])?
+            .query_one(&format!("SELECT count(*) FROM {}", quoted(&t)), &[])?
             .get(0);
         out.insert(t, n);
     }
