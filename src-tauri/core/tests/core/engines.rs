@@ -758,12 +758,7 @@ fn a_shop_moves_to_a_server_and_back_unchanged() {
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn each_counter_keeps_its_own_language_on_a_server() {
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    shop.create_demo(20, 40, 1, &mut |_, _| {}).unwrap();
-    let url = scratch_db();
-    shop.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let one = Store::open_server(&url).unwrap();
+    let (dir, shop, url, one) = demo_on_server(20, 40, 1);
     one.set_counter(Some("Quầy 1")).unwrap();
     let two = Store::open_server(&url).unwrap();
     two.set_counter(Some("Quầy 2")).unwrap();
@@ -799,12 +794,7 @@ fn each_counter_keeps_its_own_language_on_a_server() {
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn the_backup_card_works_on_a_server() {
     use khachquen_core::Store;
-    let dir = tempfile::tempdir().unwrap();
-    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
-    shop.create_demo(120, 600, 3, &mut |_, _| {}).unwrap();
-    let url = scratch_db();
-    shop.migrate_to(&url, &mut |_, _| {}).unwrap();
-    let counter = Store::open_server(&url).unwrap();
+    let (dir, shop, url, counter) = demo_on_server(120, 600, 3);
     counter.set_counter(Some("Quầy 1")).unwrap();
     counter.keep_clear_of(dir.path());
     let count = || -> i64 {
