@@ -57,7 +57,8 @@ pub struct Range {
 pub(crate) struct Span {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Instants: the start of `from`, and the end of `to` (or now, if sooner).
+    /// Instants: the start of `from`, and the end of `to` or of the second `now` is in,
+    /// whichever is sooner (exclusive): a bill recorded this second counts.
     pub start: i64,
     pub end: i64,
 }
@@ -69,7 +70,7 @@ fn parse_day(s: &str, key: &str) -> Result<NaiveDate> {
     })
 }
 
-pub(crate) fn span(tz: Tz, range: &Range) -> Result<Span> {
+pub(crate) fn span(tz: Tz, range: &Range, now: i64) -> Result<Span> {
     let today = time::today(tz);
     let to = match range.to.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => parse_day(s, "to")?.min(today),
@@ -88,7 +89,7 @@ pub(crate) fn span(tz: Tz, range: &Range) -> Result<Span> {
             value: from.to_string(),
         });
     }
-    let end = time::day_start(to.succ_opt().unwrap_or(to), tz).min(time::now());
+    let end = time::day_start(to.succ_opt().unwrap_or(to), tz).min(now + 1);
     Ok(Span {
         from,
         to,
@@ -138,7 +139,8 @@ pub(crate) fn churn(
             .checked_add_months(Months::new(period.months()))
             .unwrap_or(p_start);
         let s = time::day_start(p_start, tz);
-        let e = time::day_start(next, tz).min(now);
+        // Through the second `now` is in, as the span: a bill recorded this second is new.
+        let e = time::day_start(next, tz).min(now + 1);
         bounds.push((p_start, next, s, e));
         if next == p_start {
             break;
@@ -162,7 +164,7 @@ pub(crate) fn churn(
                 if a >= s && a < e {
                     n[if i == 0 { 1 } else { 2 }] += 1;
                 }
-                if b > s && b <= e && b <= now {
+                if b > s && b <= e {
                     n[3] += 1;
                 }
             }
@@ -502,16 +504,17 @@ impl Store {
         let now = time::now();
         self.report_read(|conn| {
             let (l, r, tz, _) = load(self, conn, inactive_days, now)?;
-            let sp = span(tz, range)?;
+            let sp = span(tz, range, now)?;
             Ok(churn(&l, r.inactive_days, tz, &sp, period, now))
         })
     }
 
     pub fn report_cohorts(&self, range: &Range) -> Result<CohortReport> {
         self.require(Perm::View)?;
+        let now = time::now();
         self.report_read(|conn| {
-            let (l, _, tz, _) = load(self, conn, None, time::now())?;
-            Ok(cohorts(&l, &span(tz, range)?))
+            let (l, _, tz, _) = load(self, conn, None, now)?;
+            Ok(cohorts(&l, &span(tz, range, now)?))
         })
     }
 
@@ -519,9 +522,10 @@ impl Store {
     /// rule is core's, so no window or script can show what the answer never held.
     pub fn report_summary(&self, range: &Range) -> Result<Summary> {
         self.require(Perm::View)?;
+        let now = time::now();
         let mut s = self.report_read(|conn| {
-            let (l, r, tz, exp) = load(self, conn, None, time::now())?;
-            Ok(summary(&l, r.inactive_days, &span(tz, range)?, exp))
+            let (l, r, tz, exp) = load(self, conn, None, now)?;
+            Ok(summary(&l, r.inactive_days, &span(tz, range, now)?, exp))
         })?;
         if !self.may(Perm::ShopRevenue)? {
             s.hide_revenue();
@@ -536,11 +540,11 @@ impl Store {
         let only = counter.map(crate::limits::check_counter).transpose()?;
         self.read(|conn| {
             let tz = timezone(conn)?;
-            let sp = span(tz, range)?;
+            // The span the ledger's reports read: through this second, not bills dated
+            // later today, so the two agree.
+            let sp = span(tz, range, time::now())?;
             let exp = currency(conn)?.1;
-            // Through the end of the last day: a bill recorded this second counts.
-            let end = time::day_start(sp.to.succ_opt().unwrap_or(sp.to), tz);
-            let counters = db::analytics::counters(conn, sp.start, end, only)?
+            let counters = db::analytics::counters(conn, sp.start, sp.end, only)?
                 .into_iter()
                 .map(|(counter, purchases, revenue, customers)| CounterRow {
                     counter,
@@ -559,9 +563,10 @@ impl Store {
 
     pub fn report_staff(&self, range: &Range) -> Result<StaffReport> {
         self.require(Perm::StaffReports)?;
+        let now = time::now();
         self.report_read(|conn| {
-            let (l, r, tz, exp) = load(self, conn, None, time::now())?;
-            let sp = span(tz, range)?;
+            let (l, r, tz, exp) = load(self, conn, None, now)?;
+            let sp = span(tz, range, now)?;
             let done = db::analytics::reminders_done_by(conn, sp.start, sp.end)?;
             Ok(staff(&l, r.inactive_days, &sp, exp, &done))
         })

@@ -291,7 +291,7 @@ fn churn(raw: &Raw, from: NaiveDate, to: NaiveDate, months: u32, inactive: i64) 
     while start <= to {
         let next = start.checked_add_months(Months::new(months)).unwrap();
         let s = time::day_start(start, raw.tz);
-        let e = time::day_start(next, raw.tz).min(now);
+        let e = time::day_start(next, raw.tz).min(now + 1);
         let (mut at_start, mut new, mut returned, mut lost, mut at_end, mut kept) =
             (0, 0, 0, 0, 0, 0);
         for ps in raw.customers.values() {
@@ -308,7 +308,7 @@ fn churn(raw: &Raw, from: NaiveDate, to: NaiveDate, months: u32, inactive: i64) 
                         returned += 1
                     }
                 }
-                if y > s && y <= e && y <= now {
+                if y > s && y <= e {
                     lost += 1;
                 }
             }
@@ -376,7 +376,7 @@ fn round(x: f64, dp: i32) -> f64 {
 
 fn summary(raw: &Raw, from: NaiveDate, to: NaiveDate, inactive: i64) -> Value {
     let start = time::day_start(from, raw.tz);
-    let end = time::day_start(to.succ_opt().unwrap(), raw.tz).min(time::now());
+    let end = time::day_start(to.succ_opt().unwrap(), raw.tz).min(time::now() + 1);
     let (mut customers, mut purchases, mut revenue, mut repeaters, mut first_rev) =
         (0i64, 0i64, 0i64, 0i64, 0i64);
     let mut lifespan = 0f64;
@@ -425,7 +425,7 @@ fn summary(raw: &Raw, from: NaiveDate, to: NaiveDate, inactive: i64) -> Value {
 
 fn staff(raw: &Raw, from: NaiveDate, to: NaiveDate, inactive: i64) -> Value {
     let start = time::day_start(from, raw.tz);
-    let end = time::day_start(to.succ_opt().unwrap(), raw.tz).min(time::now());
+    let end = time::day_start(to.succ_opt().unwrap(), raw.tz).min(time::now() + 1);
     // name -> (purchases, revenue, new, served, lost)
     let mut by: HashMap<String, (i64, i64, i64, BTreeSet<i64>, i64)> = HashMap::new();
     for (&id, ps) in &raw.customers {
