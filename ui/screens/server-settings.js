@@ -4,7 +4,7 @@
 // that shop's own staff sign in. The address may hold the server's password: it is typed
 // here, kept by the core in a file only this user can read, and never shown again.
 import * as api from '../lib/api.js';
-import { h, icon, clearFieldErrors, showFieldError, confirmDialog } from '../lib/dom.js';
+import { h, icon, clearFieldErrors, clearFieldError, showFieldError, confirmDialog } from '../lib/dom.js';
 
 // Which field an error of server_connect belongs under.
 const COUNTER_ERRORS = new Set(['counter.name_invalid']);
@@ -70,6 +70,8 @@ function connectCard(ctx) {
     autocomplete: 'off',
     spellcheck: 'false',
     placeholder: 'postgres://kq:…@192.168.1.10:5432/shop',
+    // The refusal was of what the owner is now retyping: it goes with the first key.
+    oninput: () => clearFieldError(url),
   });
   const counter = h('input', {
     id: 'settings-server-counter',
@@ -77,6 +79,7 @@ function connectCard(ctx) {
     autocomplete: 'off',
     maxlength: '40',
     value: ctx.info.counter_default ?? '',
+    oninput: () => clearFieldError(counter),
   });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'settings-server-connect' }, t('server.connect'));
   const form = h(
