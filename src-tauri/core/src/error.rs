@@ -94,6 +94,10 @@ core_errors! {
     TlsRefused { server: String } => "db.tls_refused" {"server": server},
     #[error("the CA file {path} (sslrootcert) cannot be read as certificates")]
     TlsRootFile { path: String } => "db.tls_root_file" {"path": path},
+    #[error("the certificate {path} or its key (sslcert, sslkey) cannot be read as one")]
+    TlsClientFile { path: String } => "db.tls_client_file" {"path": path},
+    #[error("the key {path} (sslkey) may be read by other users of this computer")]
+    TlsKeyOpen { path: String } => "db.tls_key_open" {"path": path},
     #[error("no secure connection to the database server {server}: {reason}")]
     ServerTls { server: String, reason: String }
         => "db.tls_failed" {"server": server, "reason": reason},

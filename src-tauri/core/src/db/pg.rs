@@ -17,7 +17,8 @@ pub const MAX_URL_BYTES: usize = 2048;
 /// Counters starting at once migrate one after the other: the first holds this lock.
 const MIGRATION_LOCK: i64 = 0x4b51_4d49_4752; // "KQMIGR"
 
-/// The largest `sslrootcert` file read: a CA bundle is tens of kilobytes.
+/// The largest `sslrootcert`, `sslcert` or `sslkey` file read: a CA bundle is tens of
+/// kilobytes, a certificate or a key a few.
 const MAX_ROOT_CERT_BYTES: u64 = 1 << 20;
 
 /// A server's address as the owner gave it: `postgres://user[:password]@host[:port]/db`.
@@ -40,9 +41,18 @@ enum Tls {
     /// which checks nothing: an unchecked certificate is no defence on a branch's WAN.
     On {
         config: Arc<rustls::ClientConfig>,
-        roots: Option<PathBuf>,
         check_host: bool,
+        files: Arc<TlsFiles>,
     },
+}
+
+/// The files a TLS link was set up from, which pg_dump and pg_restore are given too.
+struct TlsFiles {
+    /// `sslrootcert`.
+    roots: Option<PathBuf>,
+    /// `sslcert` and `sslkey`: the certificate this counter proves itself with, for a
+    /// server that asks for one (pg_hba.conf's `cert`).
+    client: Option<(PathBuf, PathBuf)>,
 }
 
 impl std::fmt::Debug for Server {
@@ -62,7 +72,14 @@ impl Server {
         {
             return Err(CoreError::BadDatabaseUrl);
         }
-        let (url, mode, roots) = take_tls_options(url)?;
+        let (url, opts) = take_tls_options(url)?;
+        // A certificate is nothing without its key, and the other way round.
+        let client = match (opts.cert, opts.key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err(CoreError::BadDatabaseUrl),
+        };
+        let roots = opts.roots;
         let mut config = Config::from_str(&url).map_err(|_| CoreError::BadDatabaseUrl)?;
         if config.get_hosts().is_empty() || config.get_dbname().is_none() {
             return Err(CoreError::BadDatabaseUrl);
@@ -80,8 +97,10 @@ impl Server {
         };
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let shown = format!("{host}:{port}/{}", config.get_dbname().unwrap_or_default());
-        let check_host = match mode.as_deref() {
-            None | Some("disable" | "allow" | "prefer") if roots.is_none() => None,
+        let check_host = match opts.mode.as_deref() {
+            None | Some("disable" | "allow" | "prefer") if roots.is_none() && client.is_none() => {
+                None
+            }
             Some("require" | "verify-full") => Some(true),
             Some("verify-ca") => Some(false),
             // An unknown mode, or a root certificate with no mode that checks it: what the
@@ -99,14 +118,24 @@ impl Server {
                     server: shown.clone(),
                     reason,
                 };
-                let config = match &roots {
-                    Some(path) => tls_config(Some(read_root_certs(path)?), check_host),
-                    None => tls_config(None, check_host),
+                let store = roots.as_deref().map(read_root_certs).transpose()?;
+                let builder = tls_config(store, check_host).map_err(refused)?;
+                let config = match &client {
+                    None => builder.with_no_client_auth(),
+                    Some((cert, key)) => {
+                        let (chain, der) = read_client_identity(cert, key)?;
+                        builder.with_client_auth_cert(chain, der).map_err(|e| {
+                            tracing::warn!(path = %cert.display(), "sslcert: {e}");
+                            CoreError::TlsClientFile {
+                                path: cert.display().to_string(),
+                            }
+                        })?
+                    }
                 };
                 Tls::On {
-                    config: Arc::new(config.map_err(refused)?),
-                    roots,
+                    config: Arc::new(config),
                     check_host,
+                    files: Arc::new(TlsFiles { roots, client }),
                 }
             }
         };
@@ -196,7 +225,7 @@ impl Server {
         match &self.tls {
             Tls::Off => env.push(("PGSSLMODE", "disable".into())),
             Tls::On {
-                roots, check_host, ..
+                check_host, files, ..
             } => {
                 let mode = if *check_host {
                     "verify-full"
@@ -205,10 +234,15 @@ impl Server {
                 };
                 env.push(("PGSSLMODE", mode.into()));
                 // libpq has no public roots of its own: the system's, where Debian keeps them.
-                let roots = roots
+                let roots = files
+                    .roots
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("/etc/ssl/certs/ca-certificates.crt"));
                 env.push(("PGSSLROOTCERT", roots.display().to_string()));
+                if let Some((cert, key)) = &files.client {
+                    env.push(("PGSSLCERT", cert.display().to_string()));
+                    env.push(("PGSSLKEY", key.display().to_string()));
+                }
             }
         }
         env
@@ -477,12 +511,22 @@ impl Server {
     }
 }
 
-/// Takes `sslmode` and `sslrootcert` out of an address's query (rust-postgres knows neither
-/// `verify-ca` / `verify-full` nor a root certificate): the address without them, and
-/// their values. A key given twice is refused: which one would count is a guess.
-fn take_tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf>)> {
+/// An address's TLS options, in libpq's words.
+#[derive(Default)]
+struct TlsOptions {
+    mode: Option<String>,
+    roots: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
+/// Takes `sslmode`, `sslrootcert`, `sslcert` and `sslkey` out of an address's query
+/// (rust-postgres knows neither `verify-ca` / `verify-full` nor any certificate file): the
+/// address without them, and their values. A key given twice is refused: which one would
+/// count is a guess.
+fn take_tls_options(url: &str) -> Result<(String, TlsOptions)> {
     let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_owned(), None, None));
+        return Ok((url.to_owned(), TlsOptions::default()));
     };
     let decode = |s: &str| -> Result<String> {
         percent_encoding::percent_decode_str(s)
@@ -490,12 +534,15 @@ fn take_tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf
             .map(|v| v.into_owned())
             .map_err(|_| CoreError::BadDatabaseUrl)
     };
-    let (mut mode, mut roots, mut kept) = (None, None, Vec::new());
+    let (mut mode, mut roots, mut cert, mut key) = (None, None, None, None);
+    let mut kept = Vec::new();
     for pair in query.split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let slot = match decode(k)?.as_str() {
             "sslmode" => &mut mode,
             "sslrootcert" => &mut roots,
+            "sslcert" => &mut cert,
+            "sslkey" => &mut key,
             _ => {
                 kept.push(pair);
                 continue;
@@ -509,15 +556,27 @@ fn take_tls_options(url: &str) -> Result<(String, Option<String>, Option<PathBuf
         true => base.to_owned(),
         false => format!("{base}?{}", kept.join("&")),
     };
-    Ok((url, mode, roots.map(PathBuf::from)))
+    Ok((
+        url,
+        TlsOptions {
+            mode,
+            roots: roots.map(PathBuf::from),
+            cert: cert.map(PathBuf::from),
+            key: key.map(PathBuf::from),
+        },
+    ))
 }
 
-/// The TLS settings of a link: `roots` (an `sslrootcert`'s) as the only trusted roots,
-/// else the public ones built in; the host name checked unless `check_host` is off.
+/// The TLS settings of a link but its own certificate: `roots` (an `sslrootcert`'s) as the
+/// only trusted roots, else the public ones built in; the host name checked unless
+/// `check_host` is off.
 fn tls_config(
     roots: Option<rustls::RootCertStore>,
     check_host: bool,
-) -> std::result::Result<rustls::ClientConfig, String> {
+) -> std::result::Result<
+    rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
+    String,
+> {
     let store = roots.unwrap_or_else(|| {
         rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
     });
@@ -539,29 +598,20 @@ fn tls_config(
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(ChainOnly(chain)))
     };
-    Ok(config.with_no_client_auth())
+    Ok(config)
 }
 
 /// The certificates of an `sslrootcert` file (PEM), read only if it is a regular file of a
 /// bounded size; `db.tls_root_file` for anything else, the reason to the log.
 fn read_root_certs(path: &Path) -> Result<rustls::RootCertStore> {
     use rustls::pki_types::pem::PemObject;
-    use std::io::Read;
     let unreadable = |e: &dyn std::fmt::Display| {
         tracing::warn!(path = %path.display(), "sslrootcert: {e}");
         CoreError::TlsRootFile {
             path: path.display().to_string(),
         }
     };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
-    let meta = file.metadata().map_err(|e| unreadable(&e))?;
-    if !meta.is_file() || meta.len() > MAX_ROOT_CERT_BYTES {
-        return Err(unreadable(&"not a file, or larger than 1 MiB"));
-    }
-    let mut pem = Vec::new();
-    file.take(MAX_ROOT_CERT_BYTES)
-        .read_to_end(&mut pem)
-        .map_err(|e| unreadable(&e))?;
+    let (pem, _) = read_small(path).map_err(|e| unreadable(&e))?;
     let mut store = rustls::RootCertStore::empty();
     for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
         store
@@ -572,6 +622,73 @@ fn read_root_certs(path: &Path) -> Result<rustls::RootCertStore> {
         return Err(unreadable(&"no certificate in it"));
     }
     Ok(store)
+}
+
+/// A file of at most [`MAX_ROOT_CERT_BYTES`], read only if it is a regular file, and what
+/// the open file says of itself (not a second look at the name, which may have changed).
+fn read_small(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() > MAX_ROOT_CERT_BYTES {
+        return Err(std::io::Error::other("not a file, or larger than 1 MiB"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ROOT_CERT_BYTES).read_to_end(&mut bytes)?;
+    Ok((bytes, meta))
+}
+
+/// The certificate (`sslcert`, PEM, with any intermediates after it) and the private key
+/// (`sslkey`, PEM) a counter proves itself with: `db.tls_client_file` for a file that is
+/// missing, too large or not what it should be; `db.tls_key_open` for a key other users
+/// may read, which libpq (so pg_dump) refuses too.
+fn read_client_identity(
+    cert: &Path,
+    key: &Path,
+) -> Result<(
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+)> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let unreadable = |path: &Path, e: &dyn std::fmt::Display| {
+        tracing::warn!(path = %path.display(), "client certificate: {e}");
+        CoreError::TlsClientFile {
+            path: path.display().to_string(),
+        }
+    };
+    let (pem, _) = read_small(cert).map_err(|e| unreadable(cert, &e))?;
+    let chain = CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| unreadable(cert, &e))?;
+    if chain.is_empty() {
+        return Err(unreadable(cert, &"no certificate in it"));
+    }
+    let (pem, meta) = read_small(key).map_err(|e| unreadable(key, &e))?;
+    if !kept_private(&meta) {
+        return Err(CoreError::TlsKeyOpen {
+            path: key.display().to_string(),
+        });
+    }
+    let der = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| unreadable(key, &e))?;
+    Ok((chain, der))
+}
+
+/// libpq's rule for a key file: no access for other users, and for its group at most
+/// reading when root owns it.
+#[cfg(unix)]
+fn kept_private(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let open = meta.mode() & 0o077;
+    match meta.uid() {
+        0 => open & !0o040 == 0,
+        _ => open == 0,
+    }
+}
+
+#[cfg(not(unix))]
+fn kept_private(_: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// `verify-ca`: the chain up to a trusted root is checked, the name it was issued to is not.
@@ -957,6 +1074,14 @@ mod tests {
             "postgres://kq@10.0.0.5/shop?sslrootcert=%2Ftmp%2Fca.crt",
             "postgres://kq@10.0.0.5/shop?sslmode=prefer&sslrootcert=%2Ftmp%2Fca.crt",
             "postgres://kq@10.0.0.5/shop?sslmode=%ff",
+            // A certificate without its key, a key without its certificate, either twice,
+            // or with no TLS to present them in.
+            "postgres://kq@10.0.0.5/shop?sslmode=verify-full&sslcert=%2Ftmp%2Fc.crt",
+            "postgres://kq@10.0.0.5/shop?sslmode=verify-full&sslkey=%2Ftmp%2Fc.key",
+            "postgres://kq@10.0.0.5/shop?sslmode=verify-full&sslcert=a&sslkey=b&sslcert=c",
+            "postgres://kq@10.0.0.5/shop?sslmode=verify-full&sslcert=a&sslkey=b&sslkey=c",
+            "postgres://kq@10.0.0.5/shop?sslcert=%2Ftmp%2Fc.crt&sslkey=%2Ftmp%2Fc.key",
+            "postgres://kq@10.0.0.5/shop?sslmode=disable&sslcert=a&sslkey=b",
         ] {
             assert!(
                 matches!(Server::parse(bad), Err(CoreError::BadDatabaseUrl)),
@@ -987,6 +1112,98 @@ mod tests {
                 other => panic!("{url}: {other:?}"),
             }
         }
+    }
+
+    /// A counter's own certificate and key are read only as bounded regular files, the
+    /// certificate as PEM, and the key only when no other user may read it (libpq's rule,
+    /// which pg_dump applies to the same file); the owner is told which file is wrong.
+    #[cfg(unix)]
+    #[test]
+    fn a_client_certificate_and_key_are_checked_before_anything_is_sent() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let put = |name: &str, body: &[u8], mode: u32| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, body).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            p
+        };
+        let cert = put(
+            "c.crt",
+            b"-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
+            0o644,
+        );
+        let key = put(
+            "c.key",
+            b"-----BEGIN PRIVATE KEY-----\nAAEC\n-----END PRIVATE KEY-----\n",
+            0o600,
+        );
+        let open_key = put(
+            "open.key",
+            b"-----BEGIN PRIVATE KEY-----\nAAEC\n-----END PRIVATE KEY-----\n",
+            0o644,
+        );
+        let big = put(
+            "big.pem",
+            &vec![b'a'; (MAX_ROOT_CERT_BYTES + 1) as usize],
+            0o600,
+        );
+        let text = put("text.pem", b"not a certificate", 0o600);
+        let cert_as_key = put(
+            "cert.key",
+            b"-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
+            0o600,
+        );
+        let parse = |cert: &Path, key: &Path| {
+            Server::parse(&format!(
+                "postgres://kq@10.0.0.5/shop?sslmode=verify-full&sslcert={}&sslkey={}",
+                cert.display(),
+                key.display()
+            ))
+        };
+        let missing = dir.path().join("none.pem");
+        let zero = PathBuf::from("/dev/zero");
+        let folder = dir.path().to_path_buf();
+        for (c, k, wrong) in [
+            (&missing, &key, &missing),
+            (&zero, &key, &zero),
+            (&folder, &key, &folder),
+            (&big, &key, &big),
+            (&text, &key, &text),
+            (&cert, &missing, &missing),
+            (&cert, &zero, &zero),
+            (&cert, &big, &big),
+            // A key file holding a certificate: no key in it.
+            (&cert, &cert_as_key, &cert_as_key),
+        ] {
+            match parse(c, k) {
+                Err(CoreError::TlsClientFile { path }) => {
+                    assert_eq!(path, wrong.display().to_string(), "{c:?} {k:?}");
+                }
+                other => panic!("{c:?} {k:?}: {:?}", other.map(|_| ())),
+            }
+        }
+        // Open to anyone, or to its group beyond reading: said so, whatever it holds. Read
+        // by its group: refused unless root owns it, as libpq does.
+        let root = {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(&open_key).unwrap().uid() == 0
+        };
+        for (mode, open) in [(0o644, true), (0o604, true), (0o660, true), (0o640, !root)] {
+            std::fs::set_permissions(&open_key, std::fs::Permissions::from_mode(mode)).unwrap();
+            match parse(&cert, &open_key) {
+                Err(CoreError::TlsKeyOpen { path }) if open => {
+                    assert_eq!(path, open_key.display().to_string());
+                }
+                Err(CoreError::TlsClientFile { .. }) if !open => {}
+                other => panic!("{mode:o}: {:?}", other.map(|_| ())),
+            }
+        }
+        // Well formed but not a usable key: refused as a file, not sent to a server.
+        assert!(matches!(
+            parse(&cert, &key),
+            Err(CoreError::TlsClientFile { .. })
+        ));
     }
 
     /// A server (or whatever answers on its port) that says it has no TLS when asked: the

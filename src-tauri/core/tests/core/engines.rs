@@ -3643,6 +3643,80 @@ fn a_counter_reaches_its_server_over_tls_and_checks_its_certificate() {
     }
 }
 
+/// A server that lets a role in only with a certificate its CA signed for it (pg_hba.conf's
+/// `cert`): a counter given `sslcert` and `sslkey` shows it, and so does pg_dump for its
+/// backups; without them, the server refuses.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_counter_shows_its_own_certificate_to_a_server_that_asks_for_one() {
+    use khachquen_core::model::PurchaseInput;
+    use khachquen_core::{CoreError, Store};
+    let var = |k: &str| {
+        std::env::var(k).unwrap_or_else(|_| {
+            panic!("{k}: the test server's certificates (scripts/test sets it)")
+        })
+    };
+    let (ca, cert, key) = (
+        var("KHACHQUEN_TEST_PG_CA"),
+        var("KHACHQUEN_TEST_PG_CERT"),
+        var("KHACHQUEN_TEST_PG_KEY"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
+    shop.create_demo(30, 120, 5, &mut |_, _| {}).unwrap();
+    // kq_cert, the name on scripts/pg's client certificate, is let in only with it.
+    let admin_url = std::env::var("KHACHQUEN_TEST_PG_URL").expect(NEEDS_PG);
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let db = format!("kq_cert_{}", std::process::id());
+    let mut admin = pg::Server::parse(&admin_url).unwrap().connect().unwrap();
+    for sql in [
+        "DO $$ BEGIN CREATE ROLE kq_cert_only NOLOGIN;
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            .to_owned(),
+        "DO $$ BEGIN CREATE ROLE kq_cert LOGIN IN ROLE kq_cert_only;
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            .to_owned(),
+        format!("CREATE DATABASE {db} OWNER kq_cert"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    let url = format!(
+        "{}/{db}?sslmode=verify-full&sslrootcert={ca}",
+        base.replacen("postgres://kq@", "postgres://kq_cert@", 1)
+    );
+    assert!(
+        matches!(Store::open_server(&url), Err(CoreError::Postgres(_))),
+        "the server let kq_cert in without its certificate: the test proves nothing"
+    );
+    let with_cert = format!("{url}&sslcert={cert}&sslkey={key}");
+    shop.migrate_to(&with_cert, &mut |_, _| {}).unwrap();
+    let counter = Store::open_server(&with_cert).unwrap();
+    counter.keep_clear_of(dir.path());
+    counter
+        .add_purchase(PurchaseInput {
+            customer_id: 3,
+            amount: "90000".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut c = pg::Server::parse(&with_cert).unwrap().connect().unwrap();
+    let shown: String = c
+        .query_one(
+            "SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, "/CN=kq_cert");
+    // pg_dump shows it too, and its archive is the shop's.
+    let made = counter.create_backup(None, false, &mut |_, _| {}).unwrap();
+    assert_eq!(made.counts.purchases, 121);
+    drop((c, counter));
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .unwrap();
+}
+
 /// A counter keeps the purchases it read for its next report, as a file's store does; what
 /// any other counter commits on the server meanwhile (a bill, a refund, an archived
 /// customer, the shop's time zone) shows in that very next report all the same.
