@@ -98,6 +98,17 @@ core_errors! {
     TlsClientFile { path: String } => "db.tls_client_file" {"path": path},
     #[error("the key {path} (sslkey) may be read by other users of this computer")]
     TlsKeyOpen { path: String } => "db.tls_key_open" {"path": path},
+    #[error("the database server {server} has no database {database}")]
+    ServerNoDatabase { server: String, database: String }
+        => "db.server_no_database" {"server": server, "database": database},
+    #[error("the database server {server} refused the password of {user}")]
+    ServerPassword { server: String, user: String }
+        => "db.server_password" {"server": server, "user": user},
+    #[error("the database server {server} does not let {user} in: {detail}")]
+    ServerNotAllowed { server: String, user: String, detail: String }
+        => "db.server_not_allowed" {"server": server, "user": user, "detail": detail},
+    #[error("the database server {server} has no connection free")]
+    ServerBusy { server: String } => "db.server_busy" {"server": server},
     #[error("no secure connection to the database server {server}: {reason}")]
     ServerTls { server: String, reason: String }
         => "db.tls_failed" {"server": server, "reason": reason},

@@ -177,7 +177,7 @@ impl Server {
             })?;
         match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_millis(500)) {
             Ok(Ok(client)) => Ok(client),
-            Ok(Err(e)) => Err(self.failed(e)),
+            Ok(Err(e)) => Err(self.refused(e)),
             Err(_) => {
                 tracing::warn!(server = %self.shown, "connect: no answer within the timeout");
                 Err(self.unreachable())
@@ -487,6 +487,35 @@ impl Server {
         match e {
             CoreError::Postgres(crate::error::ServerError(e)) => self.failed(e),
             other => other,
+        }
+    }
+
+    /// A connect the server answered and refused: in the owner's words where the owner can
+    /// act (the database's name, the user and password, the server's rules, its connection
+    /// limit), as [`Server::failed`] otherwise. The server's reason stays in the log.
+    fn refused(&self, e: postgres::Error) -> CoreError {
+        use postgres::error::SqlState;
+        let Some(db) = e.as_db_error() else {
+            return self.failed(e);
+        };
+        tracing::warn!(server = %self.shown, "connect refused: {} ({})", db.message(), db.code().code());
+        let server = self.shown.clone();
+        let user = self.config.get_user().unwrap_or_default().to_owned();
+        match db.code() {
+            c if *c == SqlState::INVALID_CATALOG_NAME => CoreError::ServerNoDatabase {
+                server,
+                database: self.dbname().to_owned(),
+            },
+            c if *c == SqlState::INVALID_PASSWORD => CoreError::ServerPassword { server, user },
+            c if *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+                CoreError::ServerNotAllowed {
+                    server,
+                    user,
+                    detail: db.message().to_owned(),
+                }
+            }
+            c if *c == SqlState::TOO_MANY_CONNECTIONS => CoreError::ServerBusy { server },
+            _ => self.failed(e),
         }
     }
 

@@ -569,26 +569,6 @@ fn a_database_not_ours_or_newer_is_refused_unchanged() {
     assert_eq!(pg::schema_version(&mut c).unwrap(), newer);
 }
 
-/// A wrong password or database is the server's own answer, said as such; the address in
-/// messages never carries the password.
-#[test]
-#[ignore = "needs PostgreSQL (scripts/test)"]
-fn a_server_that_refuses_says_why() {
-    let url = scratch_db();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let missing = pg::Server::parse(&format!("{base}/kq_no_such_db")).unwrap();
-    match missing.connect() {
-        Err(e @ CoreError::Postgres(_)) => {
-            assert_eq!(e.code(), "db.postgres");
-            assert!(e.to_string().contains("kq_no_such_db"), "{e}");
-        }
-        other => panic!("{:?}", other.map(|_| ())),
-    }
-    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
-    let one: i32 = c.query_one("SELECT 1", &[]).unwrap().get(0);
-    assert_eq!(one, 1);
-}
-
 /// A demo shop copied to a server and back out as a file: every row, money sum and points
 /// balance equal at each step, and the file that comes back is a normal, checked shop whose
 /// audit chain still verifies.
@@ -3580,7 +3560,10 @@ fn a_counter_reaches_its_server_over_tls_and_checks_its_certificate() {
         base.replacen("postgres://kq@", &format!("postgres://{role}@"), 1)
     );
     assert!(
-        matches!(Store::open_server(&url), Err(CoreError::Postgres(_))),
+        matches!(
+            Store::open_server(&url),
+            Err(CoreError::ServerNotAllowed { .. })
+        ),
         "the server let a TLS-only role in in the clear: the test proves nothing"
     );
     let tls = format!("{url}?sslmode=verify-full&sslrootcert={ca}");
@@ -3684,10 +3667,16 @@ fn a_counter_shows_its_own_certificate_to_a_server_that_asks_for_one() {
         "{}/{db}?sslmode=verify-full&sslrootcert={ca}",
         base.replacen("postgres://kq@", "postgres://kq_cert@", 1)
     );
-    assert!(
-        matches!(Store::open_server(&url), Err(CoreError::Postgres(_))),
-        "the server let kq_cert in without its certificate: the test proves nothing"
-    );
+    match Store::open_server(&url) {
+        Err(CoreError::ServerNotAllowed { user, detail, .. }) => {
+            assert_eq!(user, "kq_cert");
+            assert!(detail.contains("certificate"), "{detail}");
+        }
+        other => panic!(
+            "the server let kq_cert in without its certificate, or said so oddly: {:?}",
+            other.map(|_| ())
+        ),
+    }
     let with_cert = format!("{url}&sslcert={cert}&sslkey={key}");
     shop.migrate_to(&with_cert, &mut |_, _| {}).unwrap();
     let counter = Store::open_server(&with_cert).unwrap();
@@ -3715,6 +3704,68 @@ fn a_counter_shows_its_own_certificate_to_a_server_that_asks_for_one() {
     admin
         .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
         .unwrap();
+}
+
+/// A server that answers and refuses says why in the owner's words, for what the owner can
+/// fix in the address or on the server: no such database, a wrong password, a user the
+/// server does not let in, no connection free. Nothing is opened, and no message carries
+/// the password.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn a_server_that_refuses_says_why() {
+    use khachquen_core::{CoreError, Store};
+    let admin_url = std::env::var("KHACHQUEN_TEST_PG_URL").expect(NEEDS_PG);
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let id = std::process::id();
+    let (keyed, full) = (format!("kq_pw_{id}"), format!("kq_full_{id}"));
+    let mut admin = pg::Server::parse(&admin_url).unwrap().connect().unwrap();
+    for sql in [
+        // scripts/pg's pg_hba.conf asks members of kq_password_only for their password.
+        "DO $$ BEGIN CREATE ROLE kq_password_only NOLOGIN;
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            .to_owned(),
+        format!("CREATE ROLE {keyed} LOGIN PASSWORD 'right-one' IN ROLE kq_password_only"),
+        format!("CREATE ROLE {full} LOGIN CONNECTION LIMIT 0"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    let as_user = |user: &str, db: &str| {
+        format!(
+            "{}/{db}",
+            base.replacen("postgres://kq@", &format!("postgres://{user}@"), 1)
+        )
+    };
+    let missing = format!("kq_none_{id}");
+    match Store::open_server(&as_user("kq", &missing)) {
+        Err(e @ CoreError::ServerNoDatabase { .. }) => {
+            assert_eq!(e.code(), "db.server_no_database");
+            assert_eq!(e.params()["database"], missing.as_str());
+        }
+        other => panic!("no such database: {:?}", other.map(|_| ())),
+    }
+    match Store::open_server(&as_user(&format!("{keyed}:wrong-one"), "postgres")) {
+        Err(e @ CoreError::ServerPassword { .. }) => {
+            assert_eq!(e.params()["user"], keyed.as_str());
+            assert!(!e.to_string().contains("wrong-one"), "{e}");
+        }
+        other => panic!("a wrong password: {:?}", other.map(|_| ())),
+    }
+    // The right password opens the way: the refusal above was of the password.
+    let right = pg::Server::parse(&as_user(&format!("{keyed}:right-one"), "postgres")).unwrap();
+    assert!(right.connect().is_ok());
+    match Store::open_server(&as_user(&format!("kq_nobody_{id}"), "postgres")) {
+        Err(CoreError::ServerNotAllowed { detail, .. }) => {
+            assert!(detail.contains("does not exist"), "{detail}")
+        }
+        other => panic!("no such user: {:?}", other.map(|_| ())),
+    }
+    match Store::open_server(&as_user(&full, "postgres")) {
+        Err(e @ CoreError::ServerBusy { .. }) => assert_eq!(e.code(), "db.server_busy"),
+        other => panic!("no connection free: {:?}", other.map(|_| ())),
+    }
+    for role in [&keyed, &full] {
+        admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+    }
 }
 
 /// A counter keeps the purchases it read for its next report, as a file's store does; what
