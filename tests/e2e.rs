@@ -1681,11 +1681,26 @@ async fn a_counter_connects_to_the_shops_server_sells_there_and_leaves() -> R<()
         Box::pin(async move { e.client().set_window_size(1280, 800).await })
     })
     .await?;
-    // A wrong address, then a database with no shop: said under the address, nothing saved.
+    // A wrong address, a database the server does not have, then one with no shop: said
+    // under the address in the owner's words, nothing saved.
     s.type_into("#settings-server-url", "mysql://x/y").await?;
     s.click("#settings-server-connect").await?;
     s.wait_text("#settings-server-url-error", "postgres://")
         .await?;
+    let (server_base, _) = empty.rsplit_once('/').expect("a database url");
+    retype(
+        &s,
+        "#settings-server-url",
+        &format!("{server_base}/kq_e2e_none"),
+    )
+    .await?;
+    s.click("#settings-server-connect").await?;
+    s.wait_text(
+        "#settings-server-url-error",
+        "không có cơ sở dữ liệu nào tên kq_e2e_none",
+    )
+    .await?;
+    s.screenshot("server-refused").await?;
     retype(&s, "#settings-server-url", &empty).await?;
     s.click("#settings-server-connect").await?;
     s.wait_text("#settings-server-url-error", "chưa có cửa hàng")
