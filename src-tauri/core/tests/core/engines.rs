@@ -3624,6 +3624,13 @@ fn a_counter_reaches_its_server_over_tls_and_checks_its_certificate() {
             Ok(_) => panic!("{refused}: opened"),
         }
     }
+    drop(counter);
+    for sql in [
+        format!("DROP DATABASE {role} WITH (FORCE)"),
+        format!("DROP ROLE {role}"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
 }
 
 /// A server that lets a role in only with a certificate its CA signed for it (pg_hba.conf's
