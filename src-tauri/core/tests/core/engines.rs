@@ -42,6 +42,17 @@ fn filled_on_server() -> (
 }
 
 /// A demo shop (`customers`, `purchases`, `seed`) in a file, copied to the test server.
+/// Make role `spec` (a name and its options) unless a run before made it: the groups
+/// scripts/pg's pg_hba.conf treats apart (kq_tls_only, kq_cert_only, kq_password_only) and
+/// kq_cert, the name on its client certificate, live as long as the server.
+fn make_role(admin: &mut postgres::Client, spec: &str) {
+    admin
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {spec}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        ))
+        .unwrap();
+}
+
 fn demo_on_server(
     customers: u64,
     purchases: u64,
@@ -3546,10 +3557,8 @@ fn a_counter_reaches_its_server_over_tls_and_checks_its_certificate() {
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let role = format!("kq_tls_{}", std::process::id());
     let mut admin = pg::Server::parse(&admin_url).unwrap().connect().unwrap();
+    make_role(&mut admin, "kq_tls_only NOLOGIN");
     for sql in [
-        "DO $$ BEGIN CREATE ROLE kq_tls_only NOLOGIN;
-               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            .to_owned(),
         format!("CREATE ROLE {role} LOGIN IN ROLE kq_tls_only"),
         format!("CREATE DATABASE {role} OWNER {role}"),
     ] {
@@ -3659,17 +3668,11 @@ fn a_counter_shows_its_own_certificate_to_a_server_that_asks_for_one() {
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let db = format!("kq_cert_{}", std::process::id());
     let mut admin = pg::Server::parse(&admin_url).unwrap().connect().unwrap();
-    for sql in [
-        "DO $$ BEGIN CREATE ROLE kq_cert_only NOLOGIN;
-               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            .to_owned(),
-        "DO $$ BEGIN CREATE ROLE kq_cert LOGIN IN ROLE kq_cert_only;
-               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            .to_owned(),
-        format!("CREATE DATABASE {db} OWNER kq_cert"),
-    ] {
-        admin.batch_execute(&sql).unwrap();
-    }
+    make_role(&mut admin, "kq_cert_only NOLOGIN");
+    make_role(&mut admin, "kq_cert LOGIN IN ROLE kq_cert_only");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db} OWNER kq_cert"))
+        .unwrap();
     let url = format!(
         "{}/{db}?sslmode=verify-full&sslrootcert={ca}",
         base.replacen("postgres://kq@", "postgres://kq_cert@", 1)
@@ -3726,11 +3729,9 @@ fn a_server_that_refuses_says_why() {
     let id = std::process::id();
     let (keyed, full) = (format!("kq_pw_{id}"), format!("kq_full_{id}"));
     let mut admin = pg::Server::parse(&admin_url).unwrap().connect().unwrap();
+    // scripts/pg's pg_hba.conf asks members of kq_password_only for their password.
+    make_role(&mut admin, "kq_password_only NOLOGIN");
     for sql in [
-        // scripts/pg's pg_hba.conf asks members of kq_password_only for their password.
-        "DO $$ BEGIN CREATE ROLE kq_password_only NOLOGIN;
-               EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            .to_owned(),
         format!("CREATE ROLE {keyed} LOGIN PASSWORD 'right-one' IN ROLE kq_password_only"),
         format!("CREATE ROLE {full} LOGIN CONNECTION LIMIT 0"),
     ] {
