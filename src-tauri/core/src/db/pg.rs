@@ -103,8 +103,8 @@ impl Server {
             }
             Some("require" | "verify-full") => Some(true),
             Some("verify-ca") => Some(false),
-            // An unknown mode, or a root certificate with no mode that checks it: what the
-            // owner meant is not what would be done.
+            // An unknown mode, or a root or client certificate with no mode that uses it:
+            // what the owner meant is not what would be done.
             _ => return Err(CoreError::BadDatabaseUrl),
         };
         let tls = match check_host {
