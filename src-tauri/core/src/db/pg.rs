@@ -19,7 +19,7 @@ const MIGRATION_LOCK: i64 = 0x4b51_4d49_4752; // "KQMIGR"
 
 /// The largest `sslrootcert`, `sslcert` or `sslkey` file read: a CA bundle is tens of
 /// kilobytes, a certificate or a key a few.
-const MAX_ROOT_CERT_BYTES: u64 = 1 << 20;
+const MAX_TLS_FILE_BYTES: u64 = 1 << 20;
 
 /// A server's address as the owner gave it: `postgres://user[:password]@host[:port]/db`.
 #[derive(Clone)]
@@ -653,17 +653,17 @@ fn read_root_certs(path: &Path) -> Result<rustls::RootCertStore> {
     Ok(store)
 }
 
-/// A file of at most [`MAX_ROOT_CERT_BYTES`], read only if it is a regular file, and what
+/// A file of at most [`MAX_TLS_FILE_BYTES`], read only if it is a regular file, and what
 /// the open file says of itself (not a second look at the name, which may have changed).
 fn read_small(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() > MAX_ROOT_CERT_BYTES {
+    if !meta.is_file() || meta.len() > MAX_TLS_FILE_BYTES {
         return Err(std::io::Error::other("not a file, or larger than 1 MiB"));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_ROOT_CERT_BYTES).read_to_end(&mut bytes)?;
+    file.take(MAX_TLS_FILE_BYTES).read_to_end(&mut bytes)?;
     Ok((bytes, meta))
 }
 
@@ -1120,7 +1120,7 @@ mod tests {
         // A root certificate that is missing, a device, too large or holds no certificate.
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.pem");
-        std::fs::write(&big, vec![b'a'; (MAX_ROOT_CERT_BYTES + 1) as usize]).unwrap();
+        std::fs::write(&big, vec![b'a'; (MAX_TLS_FILE_BYTES + 1) as usize]).unwrap();
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate").unwrap();
         for root in [
@@ -1174,7 +1174,7 @@ mod tests {
         );
         let big = put(
             "big.pem",
-            &vec![b'a'; (MAX_ROOT_CERT_BYTES + 1) as usize],
+            &vec![b'a'; (MAX_TLS_FILE_BYTES + 1) as usize],
             0o600,
         );
         let text = put("text.pem", b"not a certificate", 0o600);
