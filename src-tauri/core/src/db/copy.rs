@@ -133,8 +133,9 @@ fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<()> {
 /// the caller's transaction. `progress` gets (tables done, tables).
 ///
 /// The rows go in frozen (the tables are new in this transaction, as COPY FREEZE needs):
-/// every page is all-visible at once, so the first reports and searches read the indexes
-/// alone instead of each row's page, and no vacuum comes by later to rewrite 5M rows.
+/// every page is all-visible at once, so the first report's scan of the purchases reads
+/// their covering index alone instead of each row's page, and no vacuum has to visit or
+/// freeze them later.
 pub fn sqlite_to_pg(
     lite: &Connection,
     tx: &mut Transaction<'_>,
