@@ -129,13 +129,20 @@ fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A COPY into `table` (`cols` as a column list) of a table made in the caller's
+/// transaction, its rows frozen (as COPY FREEZE needs the table that new): every page is
+/// all-visible at once, so the first report's scan of the purchases reads their covering
+/// index alone instead of each row's page, and no vacuum has to visit or freeze them later.
+fn copy_frozen<'t>(
+    tx: &'t mut Transaction<'_>,
+    table: &str,
+    cols: &str,
+) -> Result<postgres::CopyInWriter<'t>> {
+    Ok(tx.copy_in(&format!("COPY {table} ({cols}) FROM STDIN (FREEZE)"))?)
+}
+
 /// Copies every table of an SQLite shop into a server's freshly migrated database, inside
-/// the caller's transaction. `progress` gets (tables done, tables).
-///
-/// The rows go in frozen (the tables are new in this transaction, as COPY FREEZE needs):
-/// every page is all-visible at once, so the first report's scan of the purchases reads
-/// their covering index alone instead of each row's page, and no vacuum has to visit or
-/// freeze them later.
+/// the caller's transaction, through [`copy_frozen`]. `progress` gets (tables done, tables).
 pub fn sqlite_to_pg(
     lite: &Connection,
     tx: &mut Transaction<'_>,
@@ -148,10 +155,7 @@ pub fn sqlite_to_pg(
     for (n, (table, cols)) in tables.iter().enumerate() {
         let mut stmt = lite.prepare(&select_of(table, cols))?;
         let mut rows = stmt.query([])?;
-        let mut w = tx.copy_in(&format!(
-            "COPY {table} ({}) FROM STDIN (FREEZE)",
-            cols.join(", ")
-        ))?;
+        let mut w = copy_frozen(tx, table, &cols.join(", "))?;
         let mut line = Vec::with_capacity(256);
         while let Some(row) = rows.next()? {
             line.clear();
@@ -244,8 +248,8 @@ fn identifier(s: &str) -> bool {
 /// tables [`rebuild_at`] built, in the caller's transaction: only its COPY blocks, each
 /// through COPY into the table it names (a name or column that is not a plain identifier is
 /// refused, and nothing else in the text is run). The schema's own row (`kq_schema`) is the
-/// migrations'. Identity columns go on after the highest id copied. The rows go in frozen,
-/// as [`sqlite_to_pg`]'s.
+/// migrations'. Identity columns go on after the highest id copied. The rows go in through
+/// [`copy_frozen`].
 pub fn archive_to_pg(tx: &mut Transaction<'_>, data: impl std::io::BufRead) -> Result<()> {
     let foreign = |what: &str| CoreError::Migration(format!("not a shop's data: {what}"));
     let mut lines = data.split(b'\n');
@@ -269,7 +273,7 @@ pub fn archive_to_pg(tx: &mut Transaction<'_>, data: impl std::io::BufRead) -> R
         let skip = table == "kq_schema";
         let mut w = match skip {
             true => None,
-            false => Some(tx.copy_in(&format!("COPY {table} ({cols}) FROM STDIN (FREEZE)"))?),
+            false => Some(copy_frozen(tx, table, cols)?),
         };
         let mut ended = false;
         for row in lines.by_ref() {
