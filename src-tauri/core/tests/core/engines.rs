@@ -607,6 +607,24 @@ fn a_database_not_ours_or_newer_is_refused_unchanged() {
     assert_eq!(pg::schema_version(&mut c).unwrap(), newer);
 }
 
+/// `v` with the value of each of `keys`, at any depth, replaced by whether it is set: the
+/// instants at which each engine was given the same call, which can fall on either side of
+/// a second, compared by their presence alone.
+fn timeless(v: &mut serde_json::Value, keys: &[&str]) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for k in keys {
+                if let Some(at) = o.get_mut(*k) {
+                    *at = serde_json::Value::Bool(!at.is_null());
+                }
+            }
+            o.values_mut().for_each(|v| timeless(v, keys));
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|v| timeless(v, keys)),
+        _ => {}
+    }
+}
+
 /// The big tables of a copied or restored shop that have an empty page, or a page not marked
 /// all-visible in the map the statistics read: (table, pages, all-visible pages).
 fn not_all_visible(c: &mut postgres::Client) -> Vec<(String, i32, i32)> {
@@ -4350,31 +4368,19 @@ fn duplicates_are_found_and_merged_alike_on_a_server_and_once() {
             .unwrap();
         }
     });
-    // Instants differ by the moment each engine got the same call (the fill, the merge and
-    // the tier it records), which can fall on either side of a second.
-    fn timeless(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(o) => {
-                for k in [
-                    "at",
-                    "created_at",
-                    "updated_at",
-                    "archived_at",
-                    "details_confirmed_at",
-                ] {
-                    if let Some(at) = o.get_mut(k) {
-                        *at = serde_json::Value::Bool(!at.is_null());
-                    }
-                }
-                o.values_mut().for_each(timeless);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(timeless),
-            _ => {}
-        }
-    }
+    // The fill, each merge and the tier it records run on each engine in turn.
     let shown = |v: &dyn erased::Shown| {
         let mut v = v.json();
-        timeless(&mut v);
+        timeless(
+            &mut v,
+            &[
+                "at",
+                "created_at",
+                "updated_at",
+                "archived_at",
+                "details_confirmed_at",
+            ],
+        );
         v
     };
     let dups = |s: &Store| shown(&s.duplicates(50).unwrap());
@@ -4672,15 +4678,13 @@ fn spreadsheets_import_alike_on_a_server() {
             .map(|c| {
                 let id = c.id;
                 let mut v = serde_json::to_value(s.customer(id).unwrap()).unwrap();
-                let o = v.as_object_mut().unwrap();
-                for k in ["created_at", "updated_at", "details_confirmed_at"] {
-                    o.remove(k);
-                }
+                timeless(
+                    &mut v,
+                    &["created_at", "updated_at", "details_confirmed_at"],
+                );
+                // When each engine wrote a bill, not when it was bought.
                 let mut bills = serde_json::to_value(s.purchases_of(id, 50).unwrap()).unwrap();
-                // When each engine wrote the bill, not when it was bought.
-                for bill in bills.as_array_mut().unwrap() {
-                    bill.as_object_mut().unwrap().remove("created_at");
-                }
+                timeless(&mut bills, &["created_at"]);
                 let tier = serde_json::to_value(s.points(id, 50).unwrap().loyalty).unwrap();
                 (v, bills, tier)
             })
