@@ -18,10 +18,14 @@ pub fn scratch_db() -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     );
-    let mut c = pg::Server::parse(&admin).unwrap().connect().unwrap();
+    let server = pg::Server::parse(&admin).unwrap();
+    let mut c = server.connect().unwrap();
     static SWEPT: std::sync::Once = std::sync::Once::new();
     // Process ids say which run is over only on this machine's own server.
-    if admin.contains("@127.0.0.1:") || admin.contains("@localhost:") {
+    if ["127.0.0.1:", "localhost:"]
+        .iter()
+        .any(|h| server.shown().starts_with(h))
+    {
         SWEPT.call_once(|| drop_leftovers(&mut c));
     }
     c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
