@@ -205,8 +205,9 @@ fn search_and_tags_pg(
 ) -> std::result::Result<(), postgres::Error> {
     c.execute("DELETE FROM customer_search WHERE id = $1", &[&id])?;
     c.execute(
-        "INSERT INTO customer_search (id, name_fold, name_marked)
-         SELECT $1, $2, $3 FROM customers WHERE id = $1 AND archived_at IS NULL",
+        "INSERT INTO customer_search (id, name_fold, name_marked, last_purchase_at, visits)
+         SELECT $1, $2, $3, last_purchase_at, visits FROM customers
+         WHERE id = $1 AND archived_at IS NULL",
         &[
             &id,
             &crate::text::fold(&rec.name),
@@ -792,6 +793,9 @@ fn search_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>
         if let Some(found) = walk_pg(link, l, limit, &sets, &args)? {
             return Ok(found);
         }
+        if l.phone_parts.is_empty() {
+            return words_pg(link, l, limit);
+        }
     }
     let order = rank_pg(l, &mut args);
     // Every match is gathered to be sorted anyway: it is counted in the same scan. Each
@@ -903,7 +907,7 @@ fn walk_pg(
         if sample.is_some_and(|(matched, read)| read >= WALK_ROWS && matched < limit as i64) {
             return Ok(None);
         }
-        let firsts = firsts_pg(c, l)?;
+        let firsts = firsts_pg(c, l, true)?;
         let need = limit as i64 + firsts.len() as i64;
         let mut args: Vec<PgArg> = Vec::new();
         let test = row_test_pg(l, &mut args);
@@ -940,9 +944,21 @@ fn walk_pg(
         };
         Ok(Some((candidates, count)))
     })?;
-    let Some((mut candidates, count)) = decided else {
+    let Some((candidates, count)) = decided else {
         return Ok(None);
     };
+    ranked_pg(link, l, limit, candidates, count).map(Some)
+}
+
+/// The first `limit` of `candidates` in the counter's order ([`rank_pg`]), with the count
+/// of every match.
+fn ranked_pg(
+    link: &super::pg::Link,
+    l: &Lookup,
+    limit: u32,
+    mut candidates: Vec<i64>,
+    count: i64,
+) -> Result<(Vec<i64>, i64, bool)> {
     candidates.sort_unstable();
     candidates.dedup();
     let mut args: Vec<PgArg> = Vec::new();
@@ -957,44 +973,88 @@ fn walk_pg(
             .map(|r| r.get(0))
             .collect())
     })?;
-    Ok(Some((
-        ids,
-        count.min(SEARCH_COUNT_MAX),
-        count > SEARCH_COUNT_MAX,
-    )))
+    Ok((ids, count.min(SEARCH_COUNT_MAX), count > SEARCH_COUNT_MAX))
 }
 
-/// The active customers an exact code, phone or name puts first, wherever they are in the
-/// counter's order, that the lookup matches.
+/// [`search_pg`] for name words too rare for [`walk_pg`]: every match found through the
+/// word-start index and ranked on the search table's own copy of the counter's order
+/// (pg/019_search_rank.sql), the exact name and the marks typed first, with no customer's
+/// row read; the first of them, and the few an exact code or phone puts first, are then
+/// ranked as [`search_pg`] ranks.
+fn words_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>, i64, bool)> {
+    let (candidates, count) = link.with(|c| {
+        // An exact name is one of the matches, ranked in the same scan.
+        let mut candidates = firsts_pg(c, l, false)?;
+        let need = limit as usize + candidates.len();
+        let mut args: Vec<PgArg> = Vec::new();
+        let q = pg_arg(&mut args, ts_starts(&l.words));
+        let mut order = Vec::new();
+        if let Some(n) = &l.exact_name {
+            order.push(format!(
+                "(s.name_fold = {}) DESC",
+                pg_arg(&mut args, n.clone())
+            ));
+        }
+        if !l.marked.is_empty() {
+            order.push(format!(
+                "to_tsvector('simple', s.name_marked) @@ to_tsquery('simple', {}) DESC",
+                pg_arg(&mut args, ts_prefixes(&l.marked))
+            ));
+        }
+        let rows = c.query(
+            &format!(
+                "SELECT s.id, count(*) OVER () FROM customer_search s WHERE {}
+                 ORDER BY {}s.last_purchase_at DESC NULLS LAST, s.visits DESC, s.id
+                 LIMIT {need}",
+                starts_pg("s", &q),
+                order.iter().map(|o| format!("{o}, ")).collect::<String>()
+            ),
+            &pg_params(&args),
+        )?;
+        let words: i64 = rows.first().map_or(0, |r| r.get(1));
+        candidates.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+        let count = match words > SEARCH_COUNT_MAX {
+            true => words,
+            false => words + others_pg(c, l)?,
+        };
+        Ok((candidates, count))
+    })?;
+    ranked_pg(link, l, limit, candidates, count)
+}
+
+/// The active customers an exact code, phone or (`by_name`) name puts first, wherever they
+/// are in the counter's order, that the lookup matches.
 fn firsts_pg(
     c: &mut super::pg::Session,
     l: &Lookup,
+    by_name: bool,
 ) -> std::result::Result<Vec<i64>, postgres::Error> {
     let mut args: Vec<PgArg> = Vec::new();
     let mut eq = Vec::new();
     if !l.code.is_empty() {
         let k = pg_arg(&mut args, l.code.clone());
-        eq.push(format!(
-            "SELECT id FROM customers WHERE lower(code) = lower({k})"
-        ));
+        eq.push(format!("lower(c.code) = lower({k})"));
     }
     if let Some(p) = &l.phone {
-        let p = pg_arg(&mut args, p.clone());
-        eq.push(format!("SELECT id FROM customers WHERE phone = {p}"));
+        eq.push(format!("c.phone = {}", pg_arg(&mut args, p.clone())));
     }
-    if let Some(n) = &l.exact_name {
-        let n = pg_arg(&mut args, n.clone());
-        eq.push(format!("SELECT id FROM customers WHERE name_fold = {n}"));
+    if let Some(n) = l.exact_name.as_ref().filter(|_| by_name) {
+        eq.push(format!("c.name_fold = {}", pg_arg(&mut args, n.clone())));
     }
     if eq.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT c.id FROM ({}) AS e JOIN customers c USING (id)
-         WHERE c.archived_at IS NULL AND ({})",
-        eq.join(" UNION "),
-        row_test_pg(l, &mut args)
-    );
+    // Each way on its own index and the row tested there: a join of the ways' ids with the
+    // customers was planned, once the plan was the prepared statement's generic one, as a
+    // parallel scan whose start alone took 5 ms.
+    let test = row_test_pg(l, &mut args);
+    let sql = eq
+        .iter()
+        .map(|e| {
+            format!("SELECT c.id FROM customers c WHERE {e} AND c.archived_at IS NULL AND ({test})")
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ");
     Ok(c.query(&sql, &pg_params(&args))?
         .iter()
         .map(|r| r.get(0))
@@ -1068,7 +1128,10 @@ fn walked_pg(
 }
 
 /// The name words' matches among the first [`WALK_ROWS`] rows of the search table (which
-/// holds the active customers), read in its own order, and how many rows were read.
+/// holds the active customers) in the order of their ids, and how many rows were read: the
+/// words come from its primary key, which holds them (pg/019_search_rank.sql). Not in the
+/// order of its pages, where the rows lie in the order of their names: the first would be
+/// the names that sort first, no sample of the shop's.
 fn sample_pg(
     c: &mut super::pg::Session,
     l: &Lookup,
@@ -1078,24 +1141,20 @@ fn sample_pg(
     let row = c.query_one(
         &format!(
             "SELECT count(*) FILTER (WHERE m), count(*) FROM (
-               SELECT {test} AS m FROM customer_search s LIMIT {WALK_ROWS}) AS r"
+               SELECT {test} AS m FROM (SELECT words FROM customer_search
+                                        ORDER BY id LIMIT {WALK_ROWS}) AS s) AS r"
         ),
         &pg_params(&args),
     )?;
     Ok((row.get(0), row.get(1)))
 }
 
-/// Whether `customer_search` row `s` holds the name words, tested on the row itself: each
-/// word's letters looked for first, then the words' own test. `ts_match_vq` is `@@` as a
-/// function, which no index serves, so rows read in order stay in order.
+/// Whether search row `s` holds the name words, tested on its own parsed words
+/// (pg/019_search_rank.sql), the query parsed once. `ts_match_vq` is `@@` as a function,
+/// which no index serves, so rows read in order stay in order.
 fn in_order_test_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
     let q = pg_arg(args, ts_prefixes(&l.words));
-    let letters: String = l
-        .words
-        .iter()
-        .map(|w| format!("strpos(s.name_fold, {}) > 0 AND ", pg_arg(args, w.clone())))
-        .collect();
-    format!("{letters}ts_match_vq(to_tsvector('simple', s.name_fold), to_tsquery('simple', {q}))")
+    format!("ts_match_vq(s.words, (SELECT to_tsquery('simple', {q})))")
 }
 
 /// Rows of the search table [`count_words_pg`] reads in order at most, when the sample
@@ -1118,8 +1177,8 @@ fn count_words_pg(
         let mut args: Vec<PgArg> = Vec::new();
         let test = in_order_test_pg(l, &mut args);
         let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM (SELECT name_fold FROM customer_search
-               LIMIT {COUNT_ROWS}) AS s WHERE {test} LIMIT {cap}) AS m"
+            "SELECT count(*) FROM (SELECT 1 FROM (SELECT words FROM customer_search
+               ORDER BY id LIMIT {COUNT_ROWS}) AS s WHERE {test} LIMIT {cap}) AS m"
         );
         Ok(c.query_one(&sql, &pg_params(&args))?.get(0))
     };
@@ -1139,15 +1198,19 @@ fn count_words_pg(
         )?
         .get(0)
     };
-    let mut args: Vec<PgArg> = Vec::new();
-    let q = pg_arg(&mut args, ts_prefixes(&l.words));
     if words >= cap {
         return Ok(words);
     }
-    // Customers matched by their code or phone and not by their name.
+    Ok(words + others_pg(c, l)?)
+}
+
+/// The active customers a lookup's exact code or phone matches and its name words do not.
+fn others_pg(c: &mut super::pg::Session, l: &Lookup) -> std::result::Result<i64, postgres::Error> {
+    let mut args: Vec<PgArg> = Vec::new();
+    let q = pg_arg(&mut args, ts_prefixes(&l.words));
     let other = exact_pg(l, &mut args);
     if other.is_empty() {
-        return Ok(words);
+        return Ok(0);
     }
     let sql = format!(
         "SELECT count(*) FROM customers c WHERE c.archived_at IS NULL AND ({})
@@ -1155,8 +1218,7 @@ fn count_words_pg(
              AND to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q}))",
         other.join(" OR ")
     );
-    let others: i64 = c.query_one(&sql, &pg_params(&args))?.get(0);
-    Ok(words + others)
+    Ok(c.query_one(&sql, &pg_params(&args))?.get(0))
 }
 
 /// The tests of customer row `c` against the lookup's exact code and phone, if any.

@@ -347,6 +347,8 @@ fn pg_schema(c: &mut postgres::Client) -> Schema {
             "bigint" => "integer",
             "text" => "text",
             "double precision" => "real",
+            // The search table's parsed words (pg/019_search_rank.sql), a server's own.
+            "tsvector" if table == "customer_search" => "words",
             other => panic!("{table}.{name}: type {other}"),
         };
         s.columns.entry(table).or_default().insert(
@@ -442,6 +444,13 @@ fn both_engines_hold_the_same_schema() {
         b.indexes.remove("customer_search_starts"),
         Some(("customer_search".into(), false, false))
     );
+    // So do its copy of the two figures the counter ranks by, the trigger keeping them and
+    // the parsed words (pg/019_search_rank.sql): SQLite's search reads the customers table.
+    let search = b.columns.get_mut("customer_search").unwrap();
+    for c in ["last_purchase_at", "visits", "words"] {
+        assert!(search.remove(c).is_some(), "{c}");
+    }
+    assert!(b.triggers.remove("customers_search_rank"));
     // SQLite's own bookkeeping of AUTOINCREMENT is no column of ours.
     a.columns.remove("sqlite_sequence");
     assert!(a.columns.len() >= 25, "{:?}", a.columns.keys());
@@ -1058,13 +1067,19 @@ fn a_server_backup_from_before_this_version_is_restored_and_upgraded() {
     let dir = tempfile::tempdir().unwrap();
     let shop = Store::open(&dir.path().join("khachquen.db")).unwrap();
     shop.create_demo(60, 300, 2, &mut |_, _| {}).unwrap();
-    // The shop as a server at schema 16 held it: step 17 taken back.
+    // The shop as a server at schema 16 held it: the steps after it taken back that change
+    // what its rows hold (17, 19; 18 adds an index only).
     let old_url = scratch_db();
     shop.migrate_to(&old_url, &mut |_, _| {}).unwrap();
     let old = pg::Server::parse(&old_url).unwrap();
     let mut c = old.connect().unwrap();
     c.batch_execute(
-        "DROP INDEX purchases_counter, audit_log_counter;
+        "DROP TRIGGER customers_search_rank ON customers;
+         DROP FUNCTION kq_search_rank();
+         ALTER TABLE customer_search DROP CONSTRAINT customer_search_pkey,
+             DROP COLUMN last_purchase_at, DROP COLUMN visits, DROP COLUMN words,
+             ADD CONSTRAINT customer_search_pkey PRIMARY KEY (id);
+         DROP INDEX purchases_counter, audit_log_counter;
          ALTER TABLE purchases DROP COLUMN counter;
          ALTER TABLE reminders DROP COLUMN counter;
          ALTER TABLE audit_log DROP COLUMN counter;
@@ -1139,6 +1154,21 @@ fn a_server_backup_from_before_this_version_is_restored_and_upgraded() {
         .unwrap()
         .get(0);
     assert_eq!(named, 0);
+    // Step 19 gave each search row its customer's last visit and visits.
+    let unlike: i64 = s
+        .query_one(
+            "SELECT count(*) FROM customer_search s JOIN customers c USING (id)
+             WHERE s.last_purchase_at IS DISTINCT FROM c.last_purchase_at
+                OR s.visits <> c.visits",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let bought: i64 = s
+        .query_one("SELECT count(*) FROM customer_search WHERE visits > 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!((unlike, bought > 0), (0, true));
     // The append-only rules are this version's, and the log verifies.
     let e = s.batch_execute("DELETE FROM audit_log").unwrap_err();
     assert!(e.as_db_error().unwrap().message().contains("append-only"));
@@ -4742,7 +4772,7 @@ fn points_expire_alike_on_a_server_and_once() {
 #[test]
 #[ignore = "needs PostgreSQL (scripts/test)"]
 fn a_large_shops_search_answers_as_the_files_on_a_server() {
-    let (_dir, file, _url, server) = demo_on_server(9000, 30000, 5);
+    let (_dir, file, url, server) = demo_on_server(9000, 30000, 5);
     let someone = file.customer(4321).unwrap();
     let full = someone.name.clone();
     let tail = someone.phone.clone().unwrap_or_default();
@@ -4786,4 +4816,41 @@ fn a_large_shops_search_answers_as_the_files_on_a_server() {
     // The walk and the word index both had work: a common prefix is capped, a rare word not.
     assert!(answer(&server, "n").2);
     assert!(!answer(&server, "oanh").2);
+    // The search rows went onto the server in the order of their names, so a name's
+    // matches share pages (pg/019_search_rank.sql).
+    let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
+    let out_of_order: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT name_fold COLLATE \"C\"
+                    < lag(name_fold COLLATE \"C\") OVER (ORDER BY ctid) AS back
+                FROM customer_search) AS r WHERE back",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(out_of_order, 0);
+    // A bill moves its customer up the server's ranking of rare words, which picks its
+    // candidates on the search table's own copy of the last visit: the last of every match
+    // comes first on a page of three.
+    let first_three = |s: &khachquen_core::Store| {
+        let found = s.find_customers("pham quoc", 3).unwrap();
+        found.rows.iter().map(|r| r.id).collect::<Vec<i64>>()
+    };
+    let every = server.find_customers("pham quoc", 100).unwrap();
+    assert!(every.rows.len() > 6, "{}", every.rows.len());
+    let last = every.rows.last().unwrap().id;
+    assert!(!first_three(&server).contains(&last));
+    for s in [&file, &server] {
+        s.add_purchase(khachquen_core::model::PurchaseInput {
+            customer_id: last,
+            amount: "120000".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    assert_eq!(first_three(&server)[0], last);
+    assert_eq!(first_three(&server), first_three(&file));
+    for q in ["oanh", "pham quoc", "nguyễn thị hương"] {
+        assert_eq!(answer(&file, q), answer(&server, q), "{q:?}");
+    }
 }

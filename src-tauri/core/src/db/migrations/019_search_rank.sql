@@ -1,0 +1,2 @@
+-- Nothing on SQLite: its search ranks through the customers table, whose rows FTS5's
+-- matches find by rowid. The server's step (pg/019_search_rank.sql) is a server's own.
