@@ -100,8 +100,11 @@ pub fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms >= 1000.0 {
         format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 10.0 {
+    } else if ms >= 100.0 {
         format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        // One decimal: a p99 next to a 10 ms target is not rounded onto it.
+        format!("{ms:.1} ms")
     } else {
         format!("{ms:.2} ms")
     }
