@@ -94,11 +94,24 @@ fn sqlite_columns(table: &str, cols: &[String]) -> String {
     }
 }
 
-fn select_of(table: &str, cols: &[String]) -> String {
-    format!(
-        "SELECT {} FROM {table} ORDER BY 1",
-        sqlite_columns(table, cols)
-    )
+/// What the copy onto a server reads of `table` in SQLite, and the server's columns it
+/// fills: a table's own columns in id order; for the search rows (pg/019_search_rank.sql)
+/// also the two figures the counter ranks by, from each customer's row (every search row
+/// goes, as the copy's count checks, whatever that row holds), in the order of the folded
+/// names, so a name's matches lie together on the server's pages.
+fn copy_source(table: &str, cols: &[String]) -> (String, Vec<String>) {
+    if table != "customer_search" {
+        let select = format!("SELECT {} FROM {table} ORDER BY 1", cols.join(", "));
+        return (select, cols.to_vec());
+    }
+    let mut cols = cols.to_vec();
+    cols.extend(["last_purchase_at".to_owned(), "visits".to_owned()]);
+    let select = "SELECT s.rowid, s.name_fold, s.name_marked, c.last_purchase_at,
+                         coalesce(c.visits, 0)
+                  FROM customer_search s LEFT JOIN customers c ON c.id = s.rowid
+                  ORDER BY s.name_fold, s.rowid"
+        .to_owned();
+    (select, cols)
 }
 
 /// One value in COPY's text format.
@@ -153,10 +166,7 @@ pub fn sqlite_to_pg(
     // checked at commit, so tables go in any order.
     tx.batch_execute("SET CONSTRAINTS ALL DEFERRED; DELETE FROM tiers; DELETE FROM templates;")?;
     for (n, (table, cols)) in tables.iter().enumerate() {
-        let (select, cols) = match table.as_str() {
-            "customer_search" => search_rows(cols),
-            _ => (select_of(table, cols), cols.clone()),
-        };
+        let (select, cols) = copy_source(table, cols);
         let mut stmt = lite.prepare(&select)?;
         let mut rows = stmt.query([])?;
         let mut w = copy_frozen(tx, table, &cols.join(", "))?;
@@ -182,21 +192,6 @@ pub fn sqlite_to_pg(
             .filter(|(_, cols)| cols.first().map(String::as_str) == Some("id"))
             .map(|(t, _)| t.as_str()),
     )
-}
-
-/// The server's search rows (pg/019_search_rank.sql): SQLite's, with the two figures the
-/// counter ranks by from each customer's row, in the order of the folded names, so a
-/// name's matches lie together on the server's pages.
-fn search_rows(cols: &[String]) -> (String, Vec<String>) {
-    let mut cols = cols.to_vec();
-    cols.extend(["last_purchase_at".to_owned(), "visits".to_owned()]);
-    // Every search row goes, as the copy's count checks, whatever its customer's row holds.
-    let select = "SELECT s.rowid, s.name_fold, s.name_marked, c.last_purchase_at,
-                         coalesce(c.visits, 0)
-                  FROM customer_search s LEFT JOIN customers c ON c.id = s.rowid
-                  ORDER BY s.name_fold, s.rowid"
-        .to_owned();
-    (select, cols)
 }
 
 /// Identity columns go on after the highest id copied into their tables (`customer_search`,

@@ -872,8 +872,15 @@ fn rank_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
 /// Whether customer `c`'s name holds the words as typed, marks and all.
 fn marked_pg(l: &Lookup, args: &mut Vec<PgArg>) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM customer_search m WHERE m.id = c.id
-             AND to_tsvector('simple', m.name_marked) @@ to_tsquery('simple', {}))",
+        "EXISTS (SELECT 1 FROM customer_search m WHERE m.id = c.id AND {})",
+        marked_row_pg("m", l, args)
+    )
+}
+
+/// Whether search row `s` holds the words as typed, marks and all.
+fn marked_row_pg(s: &str, l: &Lookup, args: &mut Vec<PgArg>) -> String {
+    format!(
+        "to_tsvector('simple', {s}.name_marked) @@ to_tsquery('simple', {})",
         pg_arg(args, ts_prefixes(&l.marked))
     )
 }
@@ -996,10 +1003,7 @@ fn words_pg(link: &super::pg::Link, l: &Lookup, limit: u32) -> Result<(Vec<i64>,
             ));
         }
         if !l.marked.is_empty() {
-            order.push(format!(
-                "to_tsvector('simple', s.name_marked) @@ to_tsquery('simple', {}) DESC",
-                pg_arg(&mut args, ts_prefixes(&l.marked))
-            ));
+            order.push(format!("{} DESC", marked_row_pg("s", l, &mut args)));
         }
         let rows = c.query(
             &format!(
