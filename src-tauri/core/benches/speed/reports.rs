@@ -82,6 +82,13 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
         "staff report, store just opened",
         cold(ctx, &conn, 3, |s| s.report_staff(&all).expect("staff")),
     );
+    // Not a history report (one query, no ledger), beside the same bare GROUP BY.
+    row(
+        "counters report, store just opened",
+        cold(ctx, &conn, 3, |s| {
+            s.report_counters(&all, None).expect("counters")
+        }),
+    );
     // The Reports screen asks for several in a row: the first loads, the rest reuse.
     ctx.store.report_summary(&all).expect("summary");
     let bare = median(3, || bare_group_by(&conn));

@@ -285,6 +285,11 @@ pub(crate) const STEPS: &[Step] = &[
         pg: Some(include_str!("migrations/pg/019_search_rank.sql")),
         check_keys: false,
     },
+    Step {
+        sql: include_str!("migrations/020_counters_cover.sql"),
+        pg: Some(include_str!("migrations/pg/020_counters_cover.sql")),
+        check_keys: false,
+    },
 ];
 
 /// The first schema a PostgreSQL server can hold (its baseline step).

@@ -2187,7 +2187,8 @@ fn counters_are_named_on_their_bills_and_entries_and_reported_alike_on_both_engi
         .unwrap()
         .purchase
     };
-    assert_eq!(bill(&file, 1, "100000").counter, None, "unnamed by default");
+    let unnamed = bill(&file, 1, "100000");
+    assert_eq!(unnamed.counter, None, "unnamed by default");
     file.set_counter(Some("  Quầy 1 ")).unwrap();
     assert_eq!(file.counter().as_deref(), Some("Quầy 1"));
     assert_eq!(bill(&file, 2, "200000").counter.as_deref(), Some("Quầy 1"));
@@ -2261,6 +2262,29 @@ fn counters_are_named_on_their_bills_and_entries_and_reported_alike_on_both_engi
         .unwrap()
         .get(0);
     assert_eq!(n, 1);
+
+    // A counter's customers are counted once however often they came back, and refunds come
+    // off the counter whose bill they refund, a bill of no named counter's included.
+    for s in [&file, &server] {
+        bill(s, 3, "50000");
+        let refunded = bill(s, 4, "80000");
+        s.refund(refunded.id, Some("30000"), None).unwrap();
+        s.refund(unnamed.id, Some("40000"), None).unwrap();
+    }
+    let here = json(file.report_counters(&all, None).unwrap());
+    assert_eq!(here, json(server.report_counters(&all, None).unwrap()));
+    assert_eq!(
+        here,
+        serde_json::json!([
+            {"counter": "Quầy 2", "purchases": 3, "revenue": "400000", "customers": 2},
+            {"counter": "Quầy 1", "purchases": 1, "revenue": "200000", "customers": 1},
+            {"counter": "", "purchases": 1, "revenue": "60000", "customers": 1},
+        ])
+    );
+    assert_eq!(
+        json(server.report_counters(&all, Some("Quầy 2")).unwrap()),
+        json(file.report_counters(&all, Some("Quầy 2")).unwrap()),
+    );
 
     // Another name written over an entry's counter is a broken hash at that entry.
     drop(file);
