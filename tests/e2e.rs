@@ -461,6 +461,11 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     let _one = SERIAL.lock().await;
     let s = start(4514, |d| {
         cli(d, &["demo", "--customers", "300", "--purchases", "1500"]);
+        // Two bills at a named counter, one customer: the rest of the demo's have no name.
+        for amount in ["120000", "80000"] {
+            let bill = ["--counter", "Quầy 1", "purchase", "add", "--customer", "1"];
+            cli(d, &[&bill[..], &["--amount", amount]].concat());
+        }
     })
     .await?;
     s.keys(&Key::F6.to_string()).await?;
@@ -470,6 +475,34 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     s.wait_for(cell).await?;
     s.wait_text("#report-clv", "BG/NBD").await?;
     s.screenshot("reports").await?;
+    // Per counter: the named one's bills, takings and one customer, the others unnamed;
+    // the rows read (and the card brought into view) in the script that finds them.
+    let rows = s
+        .wait_js(
+            "const t = document.querySelector('#report-counters-table');
+             const rows = t ? [...t.tBodies[0].rows].map((r) =>
+               [...r.cells].map((c) => c.textContent.trim())) : [];
+             if (!rows.some((r) => r[0] === 'Quầy 1')) return null;
+             if (document.querySelector('.rpt-section.is-loading')) return null;
+             t.scrollIntoView();
+             return rows;",
+            vec![],
+        )
+        .await?;
+    let rows: Vec<Vec<String>> = serde_json::from_value(rows)?;
+    assert!(
+        rows.contains(
+            &["Quầy 1", "2", "200.000\u{a0}₫", "1"]
+                .map(String::from)
+                .to_vec()
+        ),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r[0] == "(Quầy chưa đặt tên)"),
+        "{rows:?}"
+    );
+    s.screenshot("reports-counters").await?;
     let segment = s
         .client
         .execute(
@@ -483,6 +516,25 @@ async fn reports_open_and_a_segment_opens_its_customers() -> R<()> {
     // The chip shows before the filtered page arrives: wait for its rows, not a count now.
     s.wait_for("#customers-table tbody tr[data-id]").await?;
     s.screenshot("customers-champions").await?;
+    // The counters card in English, in a 1024×640 window.
+    s.act("#lang-switch", |e| {
+        Box::pin(async move { e.client().set_window_size(1024, 640).await })
+    })
+    .await?;
+    s.click("#lang-switch").await?;
+    s.wait_text("#nav-counter", "Counter").await?;
+    s.keys(&Key::F6.to_string()).await?;
+    s.wait_js(
+        "const t = document.querySelector('#report-counters-table');
+         if (!t || !t.textContent.includes('(Unnamed counter)')) return null;
+         // Once every card has its figures, so none grows above it after the scroll.
+         if (document.querySelector('.rpt-section.is-loading')) return null;
+         t.scrollIntoView();
+         return true;",
+        vec![],
+    )
+    .await?;
+    s.screenshot("reports-counters-1024-en").await?;
     s.close().await.map(drop)
 }
 

@@ -759,6 +759,7 @@ fn matrix(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
         ("report_clv", json!({"model": "simple"})),
         ("report_at_risk", json!({})),
         ("report_staff", json!({})),
+        ("report_counters", json!({})),
         (
             "report_export",
             json!({"report": "summary", "args": {}, "path": file("r.csv")}),

@@ -97,6 +97,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::analytics::report_clv,
             commands::analytics::report_at_risk,
             commands::analytics::report_staff,
+            commands::analytics::report_counters,
             commands::analytics::report_export,
             commands::analytics::analytics_refresh,
             commands::analytics::analytics_refresh_stale,

@@ -207,6 +207,7 @@ export const reportLifecycle = () => call('report_lifecycle');
 export const reportClv = (args) => call('report_clv', opt(args));
 export const reportAtRisk = (limit) => call('report_at_risk', opt({ limit }));
 export const reportStaff = (args = {}) => call('report_staff', opt(args));
+export const reportCounters = (args = {}) => call('report_counters', opt(args));
 export const reportExport = (report, args, path) => call('report_export', { report, args: opt(args ?? {}), path });
 export const analyticsRefresh = () => call('analytics_refresh');
 export const analyticsRefreshStale = () => call('analytics_refresh_stale');

@@ -46,6 +46,7 @@ const OWNER_COMMANDS = {
   audit_list: 'audit_log',
   audit_verify: 'audit_log',
   report_staff: 'staff_reports',
+  report_counters: 'staff_reports',
   settings_set: 'settings',
   server_connect: 'settings',
   server_disconnect: 'settings',

@@ -2,7 +2,7 @@
 // loaded on its own (one slow or failing report never blanks the others): summary KPIs and
 // the revenue split, churn / retention per month or quarter, cohort retention, the RFM grid
 // and segments, the lifecycle funnel, CLV (BG/NBD + Gamma-Gamma) with the customers at risk,
-// and figures per staff member. Every chart can be shown as a table of the same numbers and
+// and figures per staff member and per counter. Every chart can be shown as a table of the same numbers and
 // exported (CSV / XLSX, report_export). The "lost after N days" rule is shown in plain words
 // and can be changed here; "Tính lại" recomputes the customer scores (analytics_refresh).
 // Segments, stages and "at risk" open the customer list filtered to them.
@@ -15,8 +15,8 @@ import { dateInput, dateValue, setDateValue } from '../lib/datefield.js';
 import { rfmRows } from '../lib/rfm.js';
 
 export const STAGES = ['reach', 'purchase', 'develop', 'retain', 'advocacy'];
-const SECTIONS = ['summary', 'churn', 'cohorts', 'rfm', 'lifecycle', 'clv', 'staff'];
-const RANGED = ['summary', 'churn', 'cohorts', 'staff']; // follow the date range
+const SECTIONS = ['summary', 'churn', 'cohorts', 'rfm', 'lifecycle', 'clv', 'staff', 'counters'];
+const RANGED = ['summary', 'churn', 'cohorts', 'staff', 'counters']; // follow the date range
 const TOGGLES = ['summary', 'churn', 'cohorts', 'rfm', 'lifecycle', 'clv']; // have a chart and a table
 const AT_RISK_SHOWN = 10;
 const SECTION_ICONS = {
@@ -27,6 +27,7 @@ const SECTION_ICONS = {
   lifecycle: 'award',
   clv: 'sparkle',
   staff: 'customers',
+  counters: 'counter',
 };
 
 // Kept across mounts: coming back shows the last figures at once, then refreshes them.
@@ -146,6 +147,7 @@ const LOADERS = {
     };
   },
   staff: () => api.reportStaff(rangeArgs()),
+  counters: () => api.reportCounters(rangeArgs()),
 };
 /** The arguments report_export gets for each report (the report's own). */
 const EXPORT_ARGS = {
@@ -156,6 +158,7 @@ const EXPORT_ARGS = {
   lifecycle: () => ({}),
   clv: () => ({ model: 'bgnbd', horizon_days: state.rules?.horizon_days }),
   staff: rangeArgs,
+  counters: rangeArgs,
 };
 
 async function load(name) {
@@ -646,6 +649,7 @@ const DRAW = {
   lifecycle: drawLifecycle,
   clv: drawClv,
   staff: drawStaff,
+  counters: drawCounters,
 };
 
 /** A plain table: columns [{label, num}], rows of cells (strings or nodes). */
@@ -1412,6 +1416,31 @@ function drawStaff(d) {
       { caption: T('staff.title') },
     ),
     h('p', { class: 'hint' }, T('staff.churn_rule')),
+  ];
+}
+
+// ---------- counters ----------
+
+function drawCounters(d) {
+  const rows = d.counters ?? [];
+  return [
+    table(
+      'report-counters-table',
+      [
+        { label: T('counters.col_counter') },
+        { label: T('staff.col_purchases'), num: true },
+        { label: T('col_revenue'), num: true },
+        { label: T('counters.col_customers'), num: true },
+      ],
+      rows.map((r) => [
+        r.counter ? h('span', { class: 'cell-name' }, r.counter) : h('span', { class: 'muted' }, T('counters.unnamed')),
+        num(r.purchases),
+        money(r.revenue),
+        num(r.customers),
+      ]),
+      { caption: T('counters.title') },
+    ),
+    h('p', { class: 'hint' }, T('counters.rule')),
   ];
 }
 

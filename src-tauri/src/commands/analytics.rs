@@ -3,7 +3,9 @@
 use super::{run, AppState, IpcResult};
 use crate::i18n::{self, Lang};
 use khachquen_core::analytics::export::ReportArgs;
-use khachquen_core::analytics::reports::{ChurnReport, CohortReport, Range, StaffReport, Summary};
+use khachquen_core::analytics::reports::{
+    ChurnReport, CohortReport, CounterReport, Range, StaffReport, Summary,
+};
 use khachquen_core::analytics::scores::{ClvAnswer, LifecycleReport, RefreshReport, RfmReport};
 use khachquen_core::analytics::Rules;
 use khachquen_core::limits;
@@ -95,6 +97,20 @@ pub async fn report_staff(
     to: Option<String>,
 ) -> IpcResult<StaffReport> {
     run(&state, move |s| s.report_staff(&range(from, to))).await
+}
+
+/// Bills, revenue after refunds and customers per counter; `counter` keeps one counter's.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_counters(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+    counter: Option<String>,
+) -> IpcResult<CounterReport> {
+    run(&state, move |s| {
+        s.report_counters(&range(from, to), counter.as_deref())
+    })
+    .await
 }
 
 #[derive(Serialize)]

@@ -201,6 +201,7 @@ pub const COMMANDS: &[(&str, Option<Perm>)] = &[
     ("report_clv", Some(Perm::View)),
     ("report_at_risk", Some(Perm::View)),
     ("report_staff", Some(Perm::StaffReports)),
+    ("report_counters", Some(Perm::StaffReports)),
     ("report_export", Some(Perm::Export)),
     ("analytics_refresh", Some(Perm::Maintenance)),
     ("analytics_refresh_stale", Some(Perm::View)),
