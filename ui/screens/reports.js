@@ -1,10 +1,11 @@
-// Reports (Báo cáo, issue 8): retention analytics over a date range. Seven sections, each
+// Reports (Báo cáo, issue 8): retention analytics over a date range. Eight sections, each
 // loaded on its own (one slow or failing report never blanks the others): summary KPIs and
 // the revenue split, churn / retention per month or quarter, cohort retention, the RFM grid
 // and segments, the lifecycle funnel, CLV (BG/NBD + Gamma-Gamma) with the customers at risk,
-// and figures per staff member and per counter. Every chart can be shown as a table of the same numbers and
-// exported (CSV / XLSX, report_export). The "lost after N days" rule is shown in plain words
-// and can be changed here; "Tính lại" recomputes the customer scores (analytics_refresh).
+// and figures per staff member and per counter (issue 20). Every chart can be shown as a
+// table of the same numbers and exported (CSV / XLSX, report_export). The "lost after N
+// days" rule is shown in plain words and can be changed here; "Tính lại" recomputes the
+// customer scores (analytics_refresh).
 // Segments, stages and "at risk" open the customer list filtered to them.
 import * as api from '../lib/api.js';
 import { h, fill, icon, toast, showFieldError, showFieldErrorBelow, clearFieldErrors } from '../lib/dom.js';
