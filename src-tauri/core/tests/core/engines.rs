@@ -2265,6 +2265,27 @@ fn counters_are_named_on_their_bills_and_entries_and_reported_alike_on_both_engi
         .unwrap()
         .get(0);
     assert_eq!(n, 1);
+    // The report ran on the reports' own link, not on the one the counter's bills take:
+    // the store holds two (connections that ended earlier may take a moment to go).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let links: i64 = pg
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if links == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{links} links to the shop, not the counter's and its reports'"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     // A counter's customers are counted once however often they came back, and refunds come
     // off the counter whose bill they refund, a bill of no named counter's included.
