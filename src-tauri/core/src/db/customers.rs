@@ -1219,7 +1219,7 @@ fn others_pg(c: &mut super::pg::Session, l: &Lookup) -> std::result::Result<i64,
     let sql = format!(
         "SELECT count(*) FROM customers c WHERE c.archived_at IS NULL AND ({})
          AND NOT EXISTS (SELECT 1 FROM customer_search s WHERE s.id = c.id
-             AND to_tsvector('simple', s.name_fold) @@ to_tsquery('simple', {q}))",
+             AND s.words @@ to_tsquery('simple', {q}))",
         other.join(" OR ")
     );
     Ok(c.query_one(&sql, &pg_params(&args))?.get(0))
