@@ -82,7 +82,8 @@ pub fn rows(ctx: &Ctx) -> Vec<Row> {
         "staff report, store just opened",
         cold(ctx, &conn, 3, |s| s.report_staff(&all).expect("staff")),
     );
-    // Not a history report (one query, no ledger), beside the same bare GROUP BY.
+    // Not a history report (the range's bills counted as read, no ledger), beside the same
+    // bare GROUP BY.
     row(
         "counters report, store just opened",
         cold(ctx, &conn, 3, |s| {

@@ -823,11 +823,20 @@ pub fn counters<'a>(
         Some(c) => ("AND p.counter = ?3", vec![&start, &end, c]),
         None => ("", vec![&start, &end]),
     };
-    // Bills and takings per (counter, customer) first, so each counter's customers are its
-    // rows: one sort of the range's bills, where count(DISTINCT) sorted them again after
-    // grouping (on a server 1.12 s against 0.95 s for a year of 5M bills). Refunds are few:
-    // summed per counter apart, read from the refunds first.
+    // Refunds are few: summed per counter apart, read from the refunds first.
     let join = super::ordered_join(conn);
+    let refunds_sql = format!(
+        "SELECT p.counter AS counter, sum(r.amount_minor) AS a
+         FROM refunds r {join} purchases p ON p.id = r.purchase_id
+         WHERE p.at >= ?1 AND p.at < ?2 {only_sql}
+         GROUP BY p.counter"
+    );
+    if let super::Conn::Lite(c) = conn {
+        return counters_counted(c, (start, end), only, &refunds_sql, &params);
+    }
+    // On a server: bills and takings per (counter, customer) first, so each counter's
+    // customers are its rows: one sort of the range's bills, where count(DISTINCT) sorted
+    // them again after grouping (1.12 s against 0.95 s for a year of 5M bills).
     super::rows(
         conn,
         &format!(
@@ -835,10 +844,7 @@ pub fn counters<'a>(
                         FROM purchases p
                         WHERE p.at >= ?1 AND p.at < ?2 {only_sql}
                         GROUP BY p.counter, p.customer_id),
-                  r AS (SELECT p.counter AS counter, sum(r.amount_minor) AS a
-                        FROM refunds r {join} purchases p ON p.id = r.purchase_id
-                        WHERE p.at >= ?1 AND p.at < ?2 {only_sql}
-                        GROUP BY p.counter)
+                  r AS ({refunds_sql})
              SELECT coalesce(g.counter, ''), sum(g.n){big},
                     (sum(g.t) - coalesce((SELECT r.a FROM r
                         WHERE coalesce(r.counter, '') = coalesce(g.counter, '')), 0)){big},
@@ -849,4 +855,54 @@ pub fn counters<'a>(
         ),
         &params,
     )
+}
+
+/// [`counters`] on a shop file: the range's bills read once from the time index, which holds
+/// each bill's counter, customer and amount (schema 20), and counted here. SQLite's GROUP
+/// BY sorted them first: 1.46 s for a year of bills at 1M customers, against 0.70 s. Memory:
+/// one id per counter and customer, 14 MB for the half million customers of that year.
+fn counters_counted(
+    c: &Connection,
+    (start, end): (i64, i64),
+    only: Option<&str>,
+    refunds_sql: &str,
+    params: &[&dyn super::Param],
+) -> Result<Vec<(String, i64, i64, i64)>> {
+    #[derive(Default)]
+    struct Tally {
+        bills: i64,
+        takings: i64,
+        customers: std::collections::HashSet<i64>,
+    }
+    let too_big = || crate::error::CoreError::AmountTooLarge;
+    let mut by: HashMap<String, Tally> = HashMap::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT coalesce(counter, ''), customer_id, total_minor FROM purchases
+         WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR counter = ?3)",
+    )?;
+    let mut rows = stmt.query(params![start, end, only])?;
+    while let Some(r) = rows.next()? {
+        let counter = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        let t = match by.get_mut(counter) {
+            Some(t) => t,
+            None => by.entry(counter.to_owned()).or_default(),
+        };
+        t.bills += 1;
+        t.takings = t.takings.checked_add(r.get(2)?).ok_or_else(too_big)?;
+        t.customers.insert(r.get(1)?);
+    }
+    let refunds: Vec<(Option<String>, i64)> =
+        super::rows(super::Conn::Lite(c), refunds_sql, params)?;
+    for (counter, amount) in refunds {
+        if let Some(t) = by.get_mut(counter.as_deref().unwrap_or("")) {
+            t.takings = t.takings.checked_sub(amount).ok_or_else(too_big)?;
+        }
+    }
+    let mut out: Vec<(String, i64, i64, i64)> = by
+        .into_iter()
+        .map(|(counter, t)| (counter, t.bills, t.takings, t.customers.len() as i64))
+        .collect();
+    // As the server orders them: the biggest takings first, then by name.
+    out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
 }
