@@ -19,7 +19,7 @@ pub enum QueueCmd {
     /// The bills waiting, oldest first, with why the server refused any (needs no server)
     List,
     /// Send the waiting bills to the server of --database now (every command on a server
-    /// also sends them first); exits 0 only when none is left waiting
+    /// also sends them first); exits 0 only when none is left waiting for this shop's server
     Send,
     /// Take a waiting bill out unsent (who may refund, on the server, which logs it)
     Drop { seq: i64 },
@@ -59,14 +59,22 @@ pub fn run(
                 Some(outbox) => outbox.send(db)?,
                 None => Sending::default(),
             };
-            o.print(&sending, || said(o, &sending).join("\n"))?;
+            o.print(&sending, || {
+                let mut lines = said(o, &sending);
+                if sending.elsewhere > 0 {
+                    lines.push(
+                        o.t("cli.queue_elsewhere")
+                            .replace("{n}", &sending.elsewhere.to_string()),
+                    );
+                }
+                lines.join("\n")
+            })?;
             // 0 only when nothing waits any more: a refused bill needs the owner.
             Ok(i32::from(sending.waiting > 0))
         }
         QueueCmd::Drop { seq } => {
-            let outbox = Outbox::existing(data_dir)?
-                .ok_or(khachquen_core::CoreError::OutboxBillNotFound(seq))?;
-            let q = outbox.drop_bill(db, seq)?;
+            // Only a bill kept for this shop's server, as in the window.
+            let q = db.drop_kept_bill(data_dir, seq)?;
             o.print(&q, || {
                 o.t("cli.queue_dropped")
                     .replace("{seq}", &q.seq.to_string())

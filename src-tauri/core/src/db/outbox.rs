@@ -58,14 +58,82 @@ pub fn open(path: &Path) -> Result<Connection> {
                  held_code TEXT,
                  held_params TEXT
              ) STRICT;
+             {SERVERS};
              PRAGMA application_id = {APPLICATION_ID};
              PRAGMA user_version = {VERSION};
              COMMIT;"
         ))?;
     } else if app != APPLICATION_ID || version != VERSION {
         return Err(invalid());
+    } else {
+        // An outbox from before the table: added, which an older build reading the file
+        // ignores.
+        conn.execute_batch(SERVERS)?;
     }
     Ok(conn)
+}
+
+/// Each address a counter reached its shop's server by, and which database that was
+/// ([`crate::db::pg::Link::identity`]): a bill kept for an address goes to that database
+/// whatever address the counter uses when it is back.
+const SERVERS: &str = "CREATE TABLE IF NOT EXISTS servers (
+                           address TEXT PRIMARY KEY,
+                           identity TEXT NOT NULL
+                       ) STRICT";
+
+/// Note that `address` reached the database `identity`; written only when that is new.
+pub fn learn(conn: &Connection, address: &str, identity: &str) -> Result<()> {
+    let known: Option<String> = conn
+        .query_row(
+            "SELECT identity FROM servers WHERE address = ?1",
+            [address],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if known.as_deref() != Some(identity) {
+        conn.execute(
+            "INSERT INTO servers (address, identity) VALUES (?1, ?2)
+             ON CONFLICT (address) DO UPDATE SET identity = excluded.identity",
+            params![address, identity],
+        )?;
+    }
+    Ok(())
+}
+
+/// Whose bills a list takes: all, or one server's, by its address and, when known, by its
+/// identity (bills kept for any address that reached the same database).
+#[derive(Clone, Copy)]
+pub enum For<'a> {
+    All,
+    Server {
+        address: &'a str,
+        identity: Option<&'a str>,
+    },
+}
+
+impl For<'_> {
+    fn params(self) -> (Option<String>, Option<String>) {
+        match self {
+            For::All => (None, None),
+            For::Server { address, identity } => {
+                (Some(address.to_owned()), identity.map(str::to_owned))
+            }
+        }
+    }
+}
+
+/// The condition on `bills` for [`For`]: ?1 the address (NULL for all), ?2 the identity.
+const FOR: &str = "(?1 IS NULL OR server = ?1
+                    OR server IN (SELECT address FROM servers WHERE identity = ?2))";
+
+/// How many bills wait for other servers than `whose`.
+pub fn elsewhere(conn: &Connection, whose: For) -> Result<i64> {
+    let (address, identity) = whose.params();
+    Ok(conn.query_row(
+        &format!("SELECT count(*) FROM bills WHERE NOT {FOR}"),
+        params![address, identity],
+        |r| r.get(0),
+    )?)
 }
 
 const COLUMNS: &str = "seq, server, reference, client_id, bill, queued_at, held_code, held_params";
@@ -129,23 +197,19 @@ pub fn push(
     }
 }
 
-/// The bills waiting for `server` (all servers when None), oldest first, at most `max`; a
-/// bill longer than `bill_max` bytes comes with its text cut to nothing, to be refused, and
-/// no text is longer than anything the app writes (the file may have been changed by hand).
-pub fn list(
-    conn: &Connection,
-    server: Option<&str>,
-    max: i64,
-    bill_max: usize,
-) -> Result<Vec<Row>> {
-    let mut stmt = conn.prepare(
+/// The bills waiting for `whose`, oldest first, at most `max`; a bill longer than
+/// `bill_max` bytes comes with its text cut to nothing, to be refused, and no text is
+/// longer than anything the app writes (the file may have been changed by hand).
+pub fn list(conn: &Connection, whose: For, max: i64, bill_max: usize) -> Result<Vec<Row>> {
+    let (address, identity) = whose.params();
+    let mut stmt = conn.prepare(&format!(
         "SELECT seq, substr(server, 1, 2048), substr(reference, 1, 64), substr(client_id, 1, 64),
-                CASE WHEN length(CAST(bill AS BLOB)) <= ?3 THEN bill ELSE '' END,
+                CASE WHEN length(CAST(bill AS BLOB)) <= ?4 THEN bill ELSE '' END,
                 queued_at, held_code, held_params
-         FROM bills WHERE ?1 IS NULL OR server = ?1 ORDER BY seq LIMIT ?2",
-    )?;
+         FROM bills WHERE {FOR} ORDER BY seq LIMIT ?3"
+    ))?;
     let rows = stmt
-        .query_map(params![server, max, bill_max as i64], row)?
+        .query_map(params![address, identity, max, bill_max as i64], row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

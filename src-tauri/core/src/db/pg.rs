@@ -258,6 +258,8 @@ pub struct Link {
     /// Inside `begin` … `commit`: a dropped link is then never replaced, since the statements
     /// left would run outside the transaction on the new one.
     in_tx: std::cell::Cell<bool>,
+    /// Which database this is, whatever address reached it: see [`Link::identity`].
+    identity: Option<String>,
 }
 
 impl Link {
@@ -268,11 +270,30 @@ impl Link {
         let mut tx = client.transaction().map_err(|e| server.failed(e))?;
         migrate_in(&mut tx, STEPS.len(), &mut |_, _| {}).map_err(|e| server.lost(e))?;
         tx.commit().map_err(|e| server.failed(e))?;
+        // Not needed to work: a server whose owner revoked the control functions is only
+        // known by its address.
+        let identity = client
+            .query_one(
+                "SELECT (SELECT system_identifier FROM pg_control_system())::text || '/'
+                        || current_database()",
+                &[],
+            )
+            .ok()
+            .and_then(|r| r.get::<_, Option<String>>(0));
         Ok(Link {
             server,
             client: std::cell::RefCell::new(Some(Session::new(client))),
             in_tx: std::cell::Cell::new(false),
+            identity,
         })
+    }
+
+    /// The database this link reached, by the server's own cluster id and the database's
+    /// name, which no address changes: the same shop through `localhost` or its LAN address,
+    /// or after the shop's computer got another address. A counter's kept bills go to it
+    /// whichever address they were kept for.
+    pub fn identity(&self) -> Option<&str> {
+        self.identity.as_deref()
     }
 
     /// A second link to this server, whose schema this one has already brought to this
@@ -282,6 +303,7 @@ impl Link {
             server: self.server.clone(),
             client: std::cell::RefCell::new(Some(Session::new(self.server.connect()?))),
             in_tx: std::cell::Cell::new(false),
+            identity: self.identity.clone(),
         })
     }
 

@@ -88,6 +88,8 @@ pub struct Sending {
     pub waiting: usize,
     /// Why the send stopped early, when it did.
     pub stopped: Option<Held>,
+    /// Bills kept for another server, not this shop's: left as they are (`queue list`).
+    pub elsewhere: i64,
 }
 
 pub struct Outbox {
@@ -144,7 +146,7 @@ impl Outbox {
         let row = match kept {
             Some(row) => row,
             // The same bill recorded twice while offline waits once.
-            None => db::outbox::list(&self.conn, Some(server), QUEUE_MAX, BILL_MAX_BYTES)?
+            None => db::outbox::list(&self.conn, mine(server, None), QUEUE_MAX, BILL_MAX_BYTES)?
                 .into_iter()
                 .find(|r| r.client_id == client_id)
                 .ok_or_else(|| CoreError::Internal("queued bill vanished".into()))?,
@@ -152,19 +154,49 @@ impl Outbox {
         Ok(queued(&row))
     }
 
-    /// The bills waiting, for one server or all, oldest first.
+    /// The bills waiting, for one server's address or all, oldest first.
     pub fn list(&self, server: Option<&str>) -> Result<Vec<Queued>> {
-        let rows = db::outbox::list(&self.conn, server, QUEUE_MAX, BILL_MAX_BYTES)?;
+        let whose = server.map_or(db::outbox::For::All, |s| mine(s, None));
+        let rows = db::outbox::list(&self.conn, whose, QUEUE_MAX, BILL_MAX_BYTES)?;
         Ok(rows.iter().map(queued).collect())
     }
 
-    /// Send the bills waiting for `store`'s server, oldest first (nothing on a shop file).
+    /// The bills waiting for `store`'s server, oldest first: those kept for its address
+    /// and for any other address that reached the same database. Notes the address's
+    /// database first. Nothing on a shop file.
+    pub fn kept_for(&self, store: &Store) -> Result<Vec<Queued>> {
+        let Some((address, identity)) = self.learn(store)? else {
+            return Ok(Vec::new());
+        };
+        let whose = mine(&address, identity.as_deref());
+        let rows = db::outbox::list(&self.conn, whose, QUEUE_MAX, BILL_MAX_BYTES)?;
+        Ok(rows.iter().map(queued).collect())
+    }
+
+    /// Note which database `store`'s address reaches: (address, identity) on a server.
+    fn learn(&self, store: &Store) -> Result<Option<(String, Option<String>)>> {
+        let Some(address) = store.server() else {
+            return Ok(None);
+        };
+        let identity = store.server_identity();
+        if let Some(id) = &identity {
+            db::outbox::learn(&self.conn, &address, id)?;
+        }
+        Ok(Some((address, identity)))
+    }
+
+    /// Send the bills waiting for `store`'s server ([`Outbox::kept_for`]), oldest first
+    /// (nothing on a shop file).
     pub fn send(&self, store: &Store) -> Result<Sending> {
-        let Some(server) = store.server() else {
+        let Some((address, identity)) = self.learn(store)? else {
             return Ok(Sending::default());
         };
-        let rows = db::outbox::list(&self.conn, Some(&server), QUEUE_MAX, BILL_MAX_BYTES)?;
-        let mut out = Sending::default();
+        let whose = mine(&address, identity.as_deref());
+        let rows = db::outbox::list(&self.conn, whose, QUEUE_MAX, BILL_MAX_BYTES)?;
+        let mut out = Sending {
+            elsewhere: db::outbox::elsewhere(&self.conn, whose)?,
+            ..Sending::default()
+        };
         for (i, row) in rows.iter().enumerate() {
             match send_one(store, row) {
                 Ok(purchase_id) => {
@@ -211,6 +243,11 @@ impl Outbox {
         db::outbox::remove(&self.conn, seq)?;
         Ok(q)
     }
+}
+
+/// One server's bills: kept for `address`, or for an address that reached `identity`.
+fn mine<'a>(address: &'a str, identity: Option<&'a str>) -> db::outbox::For<'a> {
+    db::outbox::For::Server { address, identity }
 }
 
 /// Errors after which the next bill would fail alike: the send stops, and all wait.
@@ -307,6 +344,11 @@ pub fn record(
         Some(id) => limits::check_client_id(id)?.to_owned(),
         None => new_client_id(),
     });
+    // Which database the open store reached, noted with a bill kept for its address.
+    let identity = store
+        .as_ref()
+        .ok()
+        .and_then(|s| Some((s.server()?, s.server_identity()?)));
     let tried = store.and_then(|s| {
         input.customer_id = s.resolve_customer(reference)?;
         s.add_purchase(input.clone())
@@ -320,7 +362,11 @@ pub fn record(
                 // The bill is dated when it was made, not when the server gets it.
                 input.at = Some(time::from_unix(time::now()).to_rfc3339());
             }
-            Ok(Recorded::Queued(Outbox::open(dir)?.push(
+            let outbox = Outbox::open(dir)?;
+            if let Some((address, id)) = identity.filter(|(a, _)| *a == server) {
+                db::outbox::learn(&outbox.conn, &address, &id)?;
+            }
+            Ok(Recorded::Queued(outbox.push(
                 &server,
                 reference.trim(),
                 &input,
@@ -348,11 +394,11 @@ impl Store {
     pub fn kept_bills(&self, dir: &Path) -> Result<Vec<Queued>> {
         self.require(Perm::View)?;
         // A shop's own file keeps nothing: its outbox is not even looked for.
-        let Some(server) = self.server() else {
+        if self.server().is_none() {
             return Ok(Vec::new());
-        };
+        }
         match Outbox::existing(dir)? {
-            Some(outbox) => outbox.list(Some(&server)),
+            Some(outbox) => outbox.kept_for(self),
             None => Ok(Vec::new()),
         }
     }
@@ -371,8 +417,7 @@ impl Store {
         self.require(Perm::Refund)?;
         let outbox = Outbox::existing(dir)?.ok_or(CoreError::OutboxBillNotFound(seq))?;
         // Only a bill kept for this server: another's is that server's to log.
-        let server = self.server().ok_or(CoreError::OutboxBillNotFound(seq))?;
-        if !outbox.list(Some(&server))?.iter().any(|q| q.seq == seq) {
+        if !outbox.kept_for(self)?.iter().any(|q| q.seq == seq) {
             return Err(CoreError::OutboxBillNotFound(seq));
         }
         outbox.drop_bill(self, seq)
@@ -495,6 +540,42 @@ mod tests {
             std::fs::read(junk.path().join(FILE)).unwrap(),
             vec![7u8; 4096]
         );
+    }
+
+    /// An outbox written before addresses were tied to their database keeps its bills, and
+    /// an older build still reads it (same version, one table more).
+    #[test]
+    fn an_outbox_from_before_the_servers_table_keeps_its_bills() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        files::create_new_private(&path).unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE bills (
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT, server TEXT NOT NULL,
+                 reference TEXT NOT NULL, client_id TEXT NOT NULL UNIQUE, bill TEXT NOT NULL,
+                 queued_at INTEGER NOT NULL, held_code TEXT, held_params TEXT
+             ) STRICT;
+             INSERT INTO bills (server, reference, client_id, bill, queued_at)
+             VALUES ('x:1/y', '0912345678', 'k-1', '{\"amount\":\"1\"}', 5);
+             PRAGMA application_id = 1263619906; -- KQOB
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(c);
+        let ob = Outbox::existing(dir.path()).unwrap().unwrap();
+        let kept = ob.list(Some("x:1/y")).unwrap();
+        assert_eq!((kept.len(), kept[0].client_id.as_str()), (1, "k-1"));
+        db::outbox::learn(&ob.conn, "x:1/y", "7/y").unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let (version, tied): (i64, String) = c
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version), identity FROM servers",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((version, tied.as_str()), (1, "7/y"));
     }
 
     #[test]

@@ -284,6 +284,14 @@ impl Store {
         }
     }
 
+    /// On a server, which database it is whatever the address ([`db::pg::Link::identity`]).
+    pub fn server_identity(&self) -> Option<String> {
+        match &self.engine {
+            Engine::Server(link) => link_lock(link).identity().map(str::to_owned),
+            Engine::Lite(_) => None,
+        }
+    }
+
     /// The server, with its credentials, when the shop is on one: for the tools (pg_dump)
     /// that reach it on their own connection.
     pub(crate) fn server_address(&self) -> Option<db::pg::Server> {

@@ -17,6 +17,8 @@ const OPEN: &[&str] = &[
     "open_again",
     "path",
     "server",
+    // Which database the server link reached: no more than the address `server` shows.
+    "server_identity",
     "set_interface",
     // This process's counter name, given at start as its interface is.
     "set_counter",
