@@ -349,6 +349,10 @@ core_errors! {
         => "backup.corrupt" {"file": file, "detail": detail},
     #[error("{0} is not a Khách Quen database")]
     BackupForeign(String) => "backup.foreign" |f| {"file": f},
+    #[error("{0} is a backup of a shop on a server, not of a shop file")]
+    BackupServerArchive(String) => "backup.server_archive" |f| {"file": f},
+    #[error("{0} is a shop file, not a backup of a shop on a server")]
+    BackupShopFile(String) => "backup.shop_file" |f| {"file": f},
     #[error("the backup {file} comes from a newer app (schema {found}, this app reads up to {supported})")]
     BackupTooNew { file: String, found: i64, supported: i64 }
         => "backup.too_new" {"file": file, "found": found, "supported": supported},

@@ -212,6 +212,9 @@ fn check_header(path: &Path, label: &str) -> Result<u64> {
     const MAGIC: &[u8] = b"SQLite format 3\0";
     let n = head.len().min(MAGIC.len());
     if head[..n] != MAGIC[..n] {
+        if server::is_archive(path) {
+            return Err(CoreError::BackupServerArchive(file));
+        }
         return Err(CoreError::BackupNotDatabase(file));
     }
     if head.len() < 100 {

@@ -325,8 +325,12 @@ pub(super) fn read_back(
     secret: Option<&SecretString>,
     work: &Path,
 ) -> Result<ReadBack> {
-    if !fs::metadata(file).is_ok_and(|m| m.is_file()) {
-        return Err(CoreError::FileNotRegular(shown(file)));
+    match fs::metadata(file) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CoreError::BackupNotFound(shown(file)))
+        }
+        Ok(m) if m.is_file() => {}
+        _ => return Err(CoreError::FileNotRegular(shown(file))),
     }
     let archive = if crypto::is_encrypted(file) {
         let secret = secret.ok_or_else(|| CoreError::BackupPassphraseNeeded(shown(file)))?;
@@ -334,11 +338,16 @@ pub(super) fn read_back(
         crypto::decrypt_file(file, &shown(file), &out, secret)?;
         out
     } else {
-        if !is_archive(file) {
-            return Err(CoreError::BackupForeign(shown(file)));
-        }
         file.to_path_buf()
     };
+    if !is_archive(&archive) {
+        // Say what it is when it is the usual mistake: a shop file, or a shop file's backup.
+        return Err(if is_sqlite(&archive) {
+            CoreError::BackupShopFile(shown(file))
+        } else {
+            CoreError::BackupNotDatabase(shown(file))
+        });
+    }
     let (counts, version) = archive_counts(&archive)?;
     let version = match version {
         Some(v) if counts.contains_key("customers") && v >= db::PG_BASELINE as i64 => v,
@@ -360,12 +369,21 @@ pub(super) fn read_back(
 
 /// pg_dump's custom format, judging by its first bytes.
 pub(super) fn is_archive(file: &Path) -> bool {
+    starts_with(file, b"PGDMP")
+}
+
+/// An SQLite database (a shop file or a shop file's backup), judging by its first bytes.
+fn is_sqlite(file: &Path) -> bool {
+    starts_with(file, b"SQLite format 3\0")
+}
+
+fn starts_with(file: &Path, magic: &[u8]) -> bool {
     use std::io::Read;
-    let mut head = Vec::with_capacity(5);
+    let mut head = Vec::with_capacity(magic.len());
     fs::File::open(file)
-        .and_then(|f| f.take(5).read_to_end(&mut head))
+        .and_then(|f| f.take(magic.len() as u64).read_to_end(&mut head))
         .is_ok()
-        && head == b"PGDMP"
+        && head == magic
 }
 
 /// Restores a server backup into the server's database, replacing the shop there, in one

@@ -928,9 +928,25 @@ fn the_backup_card_works_on_a_server() {
         true,
         &mut |_, _| {},
     ) {
-        Err(e) => assert_eq!(e.code(), "backup.foreign"),
+        Err(e) => assert_eq!(e.code(), "backup.shop_file"),
         Ok(_) => panic!("a shop file's backup restored onto a server"),
     }
+    // Each mistake is named: the shop file itself, a file that is no backup, none at all;
+    // and the other way, the server's backup into a shop file.
+    let notes = dir.path().join("ghi-chu.txt");
+    std::fs::write(&notes, "không phải bản sao lưu").unwrap();
+    for (path, code) in [
+        (dir.path().join("khachquen.db"), "backup.shop_file"),
+        (notes, "backup.not_database"),
+        (dir.path().join("khong-co.kqdump"), "backup.not_found"),
+    ] {
+        let e = counter
+            .restore_backup_with(&path, None, true, &mut |_, _| {})
+            .unwrap_err();
+        assert_eq!(e.code(), code, "{}: {e}", path.display());
+    }
+    let e = shop.restore_backup(&plain, &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "backup.server_archive", "{e}");
     match counter.restore_backup(&plain, &mut |_, _| {}) {
         Err(e) => assert_eq!(e.code(), "backup.plain_needs_confirm"),
         Ok(_) => panic!("a plain backup restored without confirming"),
