@@ -935,6 +935,14 @@ pub fn schema_version(client: &mut impl postgres::GenericClient) -> Result<i64> 
         .get(0))
 }
 
+/// Take the migration lock for the rest of `tx`, as [`migrate_in`] does first: whatever
+/// `tx` reads of the schema after it stays true until it commits (two copies into one empty
+/// database: the second waits, then finds the first's shop).
+pub fn hold_migrations(tx: &mut Transaction<'_>) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    Ok(())
+}
+
 /// A read-only transaction on one snapshot: what a backup or an export reads stays
 /// consistent while counters keep writing.
 pub fn snapshot(client: &mut Client) -> Result<Transaction<'_>> {

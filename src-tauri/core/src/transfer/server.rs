@@ -81,6 +81,7 @@ impl Store {
         let tables = copy::tables(&snap)?;
         let before = copy::summary_sqlite(&snap)?;
         let mut tx = client.transaction()?;
+        pg::hold_migrations(&mut tx)?;
         if pg::schema_version(&mut tx)? != 0 {
             return Err(CoreError::ServerNotEmpty {
                 server: server.shown().into(),

@@ -5012,3 +5012,41 @@ fn a_kept_bill_goes_to_its_shop_by_whatever_address_the_counter_uses_next() {
     );
     assert_eq!(to_other.sent[0].seq, theirs);
 }
+
+/// Two owners copying shops into one empty database at once: one copy lands, the other is
+/// told the database already holds a shop (it waited for the first, then found it), never
+/// a server error, and the shop there is whole.
+#[test]
+#[ignore = "needs PostgreSQL (scripts/test)"]
+fn two_copies_into_one_empty_database_give_one_shop_and_one_clear_refusal() {
+    use khachquen_core::Store;
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let shops = dirs.each_ref().map(|d| {
+        let s = Store::open(&d.path().join("khachquen.db")).unwrap();
+        s.create_demo(200, 1500, 7, &mut |_, _| {}).unwrap();
+        s
+    });
+    let url = scratch_db();
+    let start = std::sync::Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|t| {
+        let runs: Vec<_> = shops
+            .iter()
+            .map(|s| {
+                let (url, start) = (&url, &start);
+                t.spawn(move || {
+                    start.wait();
+                    s.migrate_to(url, &mut |_, _| {})
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let landed = results.iter().filter(|r| r.is_ok()).count();
+    let refused: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| e.code()))
+        .collect();
+    assert_eq!((landed, refused), (1, vec!["db.server_not_empty"]));
+    let on_server = Store::open_server(&url).unwrap();
+    assert_eq!(on_server.customer_count().unwrap(), 200);
+}
