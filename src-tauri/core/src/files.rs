@@ -24,6 +24,17 @@ pub(crate) fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// Whether the file at `path` begins with `magic` (false when it cannot be read): what kind
+/// of file the user picked, judged before anything else reads it.
+pub(crate) fn starts_with(path: &Path, magic: &[u8]) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(magic.len());
+    File::open(path)
+        .and_then(|f| f.take(magic.len() as u64).read_to_end(&mut head))
+        .is_ok()
+        && head == magic
+}
+
 fn not_regular(path: &Path) -> CoreError {
     CoreError::FileNotRegular(shown(path))
 }

@@ -33,7 +33,7 @@ pub fn needs_no_store(Cmd::Queue(cmd): &Cmd) -> bool {
 /// `queue list`, without opening the shop: an empty list when nothing was ever kept.
 pub fn list(data_dir: &Path, o: &Out) -> khachquen_core::Result<i32> {
     let waiting = match Outbox::existing(data_dir)? {
-        Some(outbox) => outbox.list(None)?,
+        Some(outbox) => outbox.list()?,
         None => Vec::new(),
     };
     o.print(&waiting, || {

@@ -71,11 +71,7 @@ pub fn check_length(passphrase: &SecretString) -> Result<()> {
 
 /// An age file, judging by its first bytes (false for a missing or unreadable file).
 pub fn is_encrypted(path: &Path) -> bool {
-    let mut head = Vec::with_capacity(MAGIC.len());
-    fs::File::open(path)
-        .and_then(|f| f.take(MAGIC.len() as u64).read_to_end(&mut head))
-        .is_ok()
-        && head == MAGIC
+    crate::files::starts_with(path, MAGIC)
 }
 
 /// The name an encrypted backup of `target` gets: `.age` added when missing.

@@ -369,21 +369,12 @@ pub(super) fn read_back(
 
 /// pg_dump's custom format, judging by its first bytes.
 pub(super) fn is_archive(file: &Path) -> bool {
-    starts_with(file, b"PGDMP")
+    crate::files::starts_with(file, b"PGDMP")
 }
 
 /// An SQLite database (a shop file or a shop file's backup), judging by its first bytes.
 fn is_sqlite(file: &Path) -> bool {
-    starts_with(file, b"SQLite format 3\0")
-}
-
-fn starts_with(file: &Path, magic: &[u8]) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(magic.len());
-    fs::File::open(file)
-        .and_then(|f| f.take(magic.len() as u64).read_to_end(&mut head))
-        .is_ok()
-        && head == magic
+    crate::files::starts_with(file, b"SQLite format 3\0")
 }
 
 /// Restores a server backup into the server's database, replacing the shop there, in one

@@ -111,13 +111,11 @@ pub enum For<'a> {
     },
 }
 
-impl For<'_> {
-    fn params(self) -> (Option<String>, Option<String>) {
+impl<'a> For<'a> {
+    fn params(self) -> (Option<&'a str>, Option<&'a str>) {
         match self {
             For::All => (None, None),
-            For::Server { address, identity } => {
-                (Some(address.to_owned()), identity.map(str::to_owned))
-            }
+            For::Server { address, identity } => (Some(address), identity),
         }
     }
 }

@@ -154,10 +154,9 @@ impl Outbox {
         Ok(queued(&row))
     }
 
-    /// The bills waiting, for one server's address or all, oldest first.
-    pub fn list(&self, server: Option<&str>) -> Result<Vec<Queued>> {
-        let whose = server.map_or(db::outbox::For::All, |s| mine(s, None));
-        let rows = db::outbox::list(&self.conn, whose, QUEUE_MAX, BILL_MAX_BYTES)?;
+    /// Every bill waiting, whichever server it is for, oldest first.
+    pub fn list(&self) -> Result<Vec<Queued>> {
+        let rows = db::outbox::list(&self.conn, db::outbox::For::All, QUEUE_MAX, BILL_MAX_BYTES)?;
         Ok(rows.iter().map(queued).collect())
     }
 
@@ -344,11 +343,7 @@ pub fn record(
         Some(id) => limits::check_client_id(id)?.to_owned(),
         None => new_client_id(),
     });
-    // Which database the open store reached, noted with a bill kept for its address.
-    let identity = store
-        .as_ref()
-        .ok()
-        .and_then(|s| Some((s.server()?, s.server_identity()?)));
+    let open = store.as_ref().ok().copied();
     let tried = store.and_then(|s| {
         input.customer_id = s.resolve_customer(reference)?;
         s.add_purchase(input.clone())
@@ -363,8 +358,11 @@ pub fn record(
                 input.at = Some(time::from_unix(time::now()).to_rfc3339());
             }
             let outbox = Outbox::open(dir)?;
-            if let Some((address, id)) = identity.filter(|(a, _)| *a == server) {
-                db::outbox::learn(&outbox.conn, &address, &id)?;
+            // Which database the open store reached, noted with a bill kept for its address.
+            if let Some(s) = open.filter(|s| s.server().as_deref() == Some(server.as_str())) {
+                if let Some(id) = s.server_identity() {
+                    db::outbox::learn(&outbox.conn, &server, &id)?;
+                }
             }
             Ok(Recorded::Queued(outbox.push(
                 &server,
@@ -564,7 +562,7 @@ mod tests {
         .unwrap();
         drop(c);
         let ob = Outbox::existing(dir.path()).unwrap().unwrap();
-        let kept = ob.list(Some("x:1/y")).unwrap();
+        let kept = ob.list().unwrap();
         assert_eq!((kept.len(), kept[0].client_id.as_str()), (1, "k-1"));
         db::outbox::learn(&ob.conn, "x:1/y", "7/y").unwrap();
         let c = rusqlite::Connection::open(&path).unwrap();

@@ -1821,7 +1821,7 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         .unwrap()
         .seq;
     let ob = Outbox::existing(here.path()).unwrap().unwrap();
-    let waiting: Vec<i64> = ob.list(None).unwrap().iter().map(|q| q.seq).collect();
+    let waiting: Vec<i64> = ob.list().unwrap().iter().map(|q| q.seq).collect();
     assert_eq!(waiting, [s1, s2, s3, s4, s5]);
 
     // Still down: the send stops at once, and everything waits.
@@ -1856,7 +1856,7 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
     // Sent again: nothing is sent twice, the refused ones stay with their reason.
     let again = ob.send(&counter).unwrap();
     assert!(again.sent.is_empty() && again.held.len() == 2, "{again:?}");
-    let listed = ob.list(None).unwrap();
+    let listed = ob.list().unwrap();
     assert_eq!(listed[0].held.as_ref().unwrap().code, "customer.not_found");
 
     let mut c = pg::Server::parse(&url).unwrap().connect().unwrap();
@@ -1891,7 +1891,7 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         ),
         1
     );
-    assert_eq!(ob.list(None).unwrap().len(), 1);
+    assert_eq!(ob.list().unwrap().len(), 1);
 }
 
 /// A shop with staff accounts works on a server: the owner and a cashier sign in with their
@@ -5001,7 +5001,7 @@ fn a_kept_bill_goes_to_its_shop_by_whatever_address_the_counter_uses_next() {
     assert_eq!(bill_on(&after, sent.sent[0].purchase_id).unwrap(), "61000");
     let again = ob.send(&after).unwrap();
     assert!(again.sent.is_empty() && again.elsewhere == 2, "{again:?}");
-    let left: Vec<i64> = ob.list(None).unwrap().iter().map(|q| q.seq).collect();
+    let left: Vec<i64> = ob.list().unwrap().iter().map(|q| q.seq).collect();
     assert_eq!(left, [theirs, unknown]);
     // The other shop's bill is still that shop's to send.
     let to_other = ob.send(&other).unwrap();
