@@ -199,7 +199,12 @@ pub fn main() -> i32 {
                             if matches!(e, CoreError::ServerUnreachable { .. })
                                 && purchases::records_a_bill(&cmd) =>
                         {
-                            match purchases::add_offline(e, &data_dir, cmd, &out) {
+                            // Kept with the counter's name, which the server records.
+                            let counter =
+                                khachquen_core::connection::counter_name(cli.counter.as_deref());
+                            match counter.and_then(|c| {
+                                purchases::add_offline(e, &data_dir, c.as_deref(), cmd, &out)
+                            }) {
                                 Ok(code) => code,
                                 Err(e) => fail(lang, &e),
                             }

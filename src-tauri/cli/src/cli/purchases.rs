@@ -76,7 +76,9 @@ pub fn run(
         PurchaseCmd::Add(add) => {
             let (reference, input) = bill(add)?;
             match counter {
-                Some(dir) => return recorded(o, outbox::record(dir, Ok(db), &reference, input)?),
+                Some(dir) => {
+                    return recorded(o, outbox::record(dir, Ok(db), None, &reference, input)?)
+                }
                 None => {
                     let input = PurchaseInput {
                         customer_id: db.resolve_customer(&reference)?,
@@ -102,18 +104,21 @@ pub fn run(
     Ok(0)
 }
 
-/// `purchase add` at a counter whose server did not answer (`unreachable`): kept in the
-/// outbox of `dir` when it may wait; any other command fails with `unreachable`.
+/// `purchase add` at the counter named `counter` whose server did not answer
+/// (`unreachable`): kept in the outbox of `dir` when it may wait; any other command fails
+/// with `unreachable`.
 pub fn add_offline(
     unreachable: CoreError,
     dir: &Path,
+    counter: Option<&str>,
     Cmd::Purchase(cmd): Cmd,
     o: &Out,
 ) -> khachquen_core::Result<i32> {
     match cmd {
         PurchaseCmd::Add(add) => {
             let (reference, input) = bill(add)?;
-            recorded(o, outbox::record(dir, Err(unreachable), &reference, input)?)
+            let kept = outbox::record(dir, Err(unreachable), counter, &reference, input)?;
+            recorded(o, kept)
         }
         _ => Err(unreachable),
     }

@@ -20,6 +20,7 @@ pub enum QueueCmd {
     List,
     /// Send the waiting bills to the server of --database now (every command on a server
     /// also sends them first); exits 0 only when none is left waiting for this shop's server
+    /// or for an address this computer never reached a server by
     Send,
     /// Take a waiting bill out unsent (who may refund, on the server, which logs it)
     Drop { seq: i64 },
@@ -61,16 +62,19 @@ pub fn run(
             };
             o.print(&sending, || {
                 let mut lines = said(o, &sending);
-                if sending.elsewhere > 0 {
-                    lines.push(
-                        o.t("cli.queue_elsewhere")
-                            .replace("{n}", &sending.elsewhere.to_string()),
-                    );
+                for (n, key) in [
+                    (sending.elsewhere, "cli.queue_elsewhere"),
+                    (sending.unknown, "cli.queue_unknown"),
+                ] {
+                    if n > 0 {
+                        lines.push(o.t(key).replace("{n}", &n.to_string()));
+                    }
                 }
                 lines.join("\n")
             })?;
-            // 0 only when nothing waits any more: a refused bill needs the owner.
-            Ok(i32::from(sending.waiting > 0))
+            // 0 only when nothing waits any more: a refused bill needs the owner, and one kept
+            // for an address never noted may be this shop's.
+            Ok(i32::from(sending.waiting > 0 || sending.unknown > 0))
         }
         QueueCmd::Drop { seq } => {
             // Only a bill kept for this shop's server, as in the window.
@@ -88,10 +92,19 @@ pub fn run(
 
 /// Before a command on a server: send what waits, saying on stderr what happened. An
 /// outbox that cannot be read is said and left; the command itself still runs.
+/// With nothing kept yet, the outbox still notes which database this address reaches, so
+/// bills kept by it later find their shop by another address (a counter working by
+/// `localhost`, then by the PC's LAN address). A folder it cannot be written to keeps no
+/// bill either: nothing is said then.
 pub fn send_waiting(db: &Store, data_dir: &Path, o: &Out) {
     let sent = Outbox::existing(data_dir).and_then(|b| match b {
         Some(outbox) => outbox.send(db),
-        None => Ok(Sending::default()),
+        None => {
+            if let Err(e) = Outbox::note(data_dir, db) {
+                tracing::debug!("outbox not noted: {e}");
+            }
+            Ok(Sending::default())
+        }
     });
     match sent {
         Ok(s) => {

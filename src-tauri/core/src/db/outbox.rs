@@ -6,6 +6,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::time::Duration;
 
+/// The outbox's file in the data folder.
+pub const FILE: &str = "outbox.db";
+
 /// Marks the file as an outbox ("KQOB"), so a database of another kind under its name is
 /// refused rather than written to.
 const APPLICATION_ID: i64 = 0x4b51_4f42;
@@ -22,6 +25,9 @@ pub struct Row {
     pub queued_at: i64,
     pub held_code: Option<String>,
     pub held_params: Option<String>,
+    /// The counter the bill was made at; None when kept by an older build (it then goes
+    /// under the sending counter's name).
+    pub counter: Option<String>,
 }
 
 /// Open the outbox at `path`, which the caller created (0600) or found as a regular file;
@@ -56,7 +62,8 @@ pub fn open(path: &Path) -> Result<Connection> {
                  bill TEXT NOT NULL,
                  queued_at INTEGER NOT NULL,
                  held_code TEXT,
-                 held_params TEXT
+                 held_params TEXT,
+                 counter TEXT
              ) STRICT;
              {SERVERS};
              PRAGMA application_id = {APPLICATION_ID};
@@ -66,9 +73,41 @@ pub fn open(path: &Path) -> Result<Connection> {
     } else if app != APPLICATION_ID || version != VERSION {
         return Err(invalid());
     } else {
-        // An outbox from before the table: added, which an older build reading the file
-        // ignores.
-        conn.execute_batch(SERVERS)?;
+        // An outbox from before the servers table or the bills' counter: added, which an
+        // older build reading the file ignores. Checked again under the write lock, so two
+        // commands opening it at once do not both add the column.
+        let current = || -> Result<bool> {
+            Ok(conn.query_row(
+                "SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'servers')
+                      + (SELECT count(*) FROM pragma_table_info('bills') WHERE name = 'counter')",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? == 2)
+        };
+        if !current()? {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let added = (|| -> Result<()> {
+                if !current()? {
+                    conn.execute_batch(SERVERS)?;
+                    let has_counter: i64 = conn.query_row(
+                        "SELECT count(*) FROM pragma_table_info('bills') WHERE name = 'counter'",
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    if has_counter == 0 {
+                        conn.execute_batch("ALTER TABLE bills ADD COLUMN counter TEXT")?;
+                    }
+                }
+                Ok(())
+            })();
+            match added {
+                Ok(()) => conn.execute_batch("COMMIT")?,
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(e);
+                }
+            }
+        }
     }
     Ok(conn)
 }
@@ -124,17 +163,23 @@ impl<'a> For<'a> {
 const FOR: &str = "(?1 IS NULL OR server = ?1
                     OR server IN (SELECT address FROM servers WHERE identity = ?2))";
 
-/// How many bills wait for other servers than `whose`.
-pub fn elsewhere(conn: &Connection, whose: For) -> Result<i64> {
+/// How many bills wait for other servers than `whose`: (kept for an address noted to
+/// reach another database, kept for an address whose database was never noted).
+pub fn elsewhere(conn: &Connection, whose: For) -> Result<(i64, i64)> {
     let (address, identity) = whose.params();
     Ok(conn.query_row(
-        &format!("SELECT count(*) FROM bills WHERE NOT {FOR}"),
+        &format!(
+            "SELECT count(*) FILTER (WHERE server IN (SELECT address FROM servers)),
+                    count(*) FILTER (WHERE server NOT IN (SELECT address FROM servers))
+             FROM bills WHERE NOT {FOR}"
+        ),
         params![address, identity],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
 }
 
-const COLUMNS: &str = "seq, server, reference, client_id, bill, queued_at, held_code, held_params";
+const COLUMNS: &str =
+    "seq, server, reference, client_id, bill, queued_at, held_code, held_params, counter";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     Ok(Row {
@@ -146,6 +191,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
         queued_at: r.get(5)?,
         held_code: r.get(6)?,
         held_params: r.get(7)?,
+        counter: r.get(8)?,
     })
 }
 
@@ -154,23 +200,23 @@ pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM bills", [], |r| r.get(0))?)
 }
 
+/// One bill to keep: the server's address, the customer as typed, its retry id, the bill
+/// as JSON and the counter it was made at.
+pub type NewBill<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>);
+
 /// Keep one bill, unless `max` wait already or its id is kept (then None). One immediate
 /// transaction, so two commands adding at once cannot pass `max` together.
-pub fn push(
-    conn: &Connection,
-    max: i64,
-    (server, reference, client_id, bill): (&str, &str, &str, &str),
-    at: i64,
-) -> Result<Option<Row>> {
+pub fn push(conn: &Connection, max: i64, new: NewBill, at: i64) -> Result<Option<Row>> {
+    let (server, reference, client_id, bill, counter) = new;
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let out = (|| -> Result<Option<Row>> {
         if count(conn)? >= max {
             return Err(CoreError::OutboxFull { max });
         }
         let added = conn.execute(
-            "INSERT INTO bills (server, reference, client_id, bill, queued_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (client_id) DO NOTHING",
-            params![server, reference, client_id, bill, at],
+            "INSERT INTO bills (server, reference, client_id, bill, queued_at, counter)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_id) DO NOTHING",
+            params![server, reference, client_id, bill, at, counter],
         )?;
         if added == 0 {
             return Ok(None);
@@ -200,14 +246,19 @@ pub fn push(
 /// longer than anything the app writes (the file may have been changed by hand).
 pub fn list(conn: &Connection, whose: For, max: i64, bill_max: usize) -> Result<Vec<Row>> {
     let (address, identity) = whose.params();
+    // One character more than a name may have, so a longer one is still refused.
+    let counter_max = crate::limits::COUNTER_MAX as i64 + 1;
     let mut stmt = conn.prepare(&format!(
         "SELECT seq, substr(server, 1, 2048), substr(reference, 1, 64), substr(client_id, 1, 64),
                 CASE WHEN length(CAST(bill AS BLOB)) <= ?4 THEN bill ELSE '' END,
-                queued_at, held_code, held_params
+                queued_at, held_code, held_params, substr(counter, 1, ?5)
          FROM bills WHERE {FOR} ORDER BY seq LIMIT ?3"
     ))?;
     let rows = stmt
-        .query_map(params![address, identity, max, bill_max as i64], row)?
+        .query_map(
+            params![address, identity, max, bill_max as i64, counter_max],
+            row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

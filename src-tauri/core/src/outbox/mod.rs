@@ -20,8 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-/// The outbox's file in the data folder.
-pub const FILE: &str = "outbox.db";
+pub use crate::db::outbox::FILE;
 /// The most bills one counter keeps: weeks of a busy counter's sales, well within the file's
 /// and a send's reach.
 pub const QUEUE_MAX: i64 = 5_000;
@@ -42,6 +41,9 @@ pub struct Queued {
     pub queued_at: DateTime<Utc>,
     /// Why the server refused it when it was last sent; None while it simply waits.
     pub held: Option<Held>,
+    /// The counter it was made at, which the server records whoever sends it; None for a
+    /// bill kept by an older build (recorded under the sending counter's name).
+    pub counter: Option<String>,
 }
 
 /// An error as the outbox keeps it: its code and params, shown in the user's language.
@@ -90,6 +92,10 @@ pub struct Sending {
     pub stopped: Option<Held>,
     /// Bills kept for another server, not this shop's: left as they are (`queue list`).
     pub elsewhere: i64,
+    /// Bills kept for an address this computer never noted a database for (it had not
+    /// reached the server by it before they were kept): left until a counter works by that
+    /// address again, when they go if it is this shop's.
+    pub unknown: i64,
 }
 
 pub struct Outbox {
@@ -128,8 +134,15 @@ impl Outbox {
         Ok(Outbox { conn })
     }
 
-    /// Keep `input` for `server` (`host:port/database`), the customer as typed in `reference`.
-    fn push(&self, server: &str, reference: &str, input: &PurchaseInput) -> Result<Queued> {
+    /// Keep `input` for `server` (`host:port/database`), the customer as typed in `reference`,
+    /// made at the counter named `counter`.
+    fn push(
+        &self,
+        server: &str,
+        reference: &str,
+        counter: Option<&str>,
+        input: &PurchaseInput,
+    ) -> Result<Queued> {
         let client_id = input.client_id.clone().unwrap_or_default();
         let bill = serde_json::to_string(input).map_err(|e| CoreError::Internal(e.to_string()))?;
         if bill.len() > BILL_MAX_BYTES {
@@ -140,7 +153,7 @@ impl Outbox {
         let kept = db::outbox::push(
             &self.conn,
             QUEUE_MAX,
-            (server, reference, &client_id, &bill),
+            (server, reference, &client_id, &bill, counter),
             time::now(),
         )?;
         let row = match kept {
@@ -172,6 +185,16 @@ impl Outbox {
         Ok(rows.iter().map(queued).collect())
     }
 
+    /// Note in the outbox of `dir` (made if there is none) which database `store`'s address
+    /// reaches, so a bill this counter keeps later by that address finds its shop by any
+    /// other. What a counter does each time it reaches its server; nothing on a shop file.
+    pub fn note(dir: &Path, store: &Store) -> Result<()> {
+        if store.server().is_some() && store.server_identity().is_some() {
+            Outbox::open(dir)?.learn(store)?;
+        }
+        Ok(())
+    }
+
     /// Note which database `store`'s address reaches: (address, identity) on a server.
     fn learn(&self, store: &Store) -> Result<Option<(String, Option<String>)>> {
         let Some(address) = store.server() else {
@@ -192,8 +215,10 @@ impl Outbox {
         };
         let whose = mine(&address, identity.as_deref());
         let rows = db::outbox::list(&self.conn, whose, QUEUE_MAX, BILL_MAX_BYTES)?;
+        let (elsewhere, unknown) = db::outbox::elsewhere(&self.conn, whose)?;
         let mut out = Sending {
-            elsewhere: db::outbox::elsewhere(&self.conn, whose)?,
+            elsewhere,
+            unknown,
             ..Sending::default()
         };
         for (i, row) in rows.iter().enumerate() {
@@ -271,7 +296,10 @@ fn send_one(store: &Store, row: &db::outbox::Row) -> Result<i64> {
         serde_json::from_str(&row.bill).map_err(|_| CoreError::OutboxBillInvalid(row.seq))?;
     input.customer_id = store.resolve_customer(&row.reference)?;
     input.client_id = Some(row.client_id.clone());
-    Ok(store.add_purchase(input)?.purchase.id)
+    Ok(store
+        .add_kept_purchase(input, row.counter.as_deref())?
+        .purchase
+        .id)
 }
 
 fn queued(row: &db::outbox::Row) -> Queued {
@@ -294,6 +322,7 @@ fn queued(row: &db::outbox::Row) -> Queued {
         amount,
         queued_at: DateTime::from_timestamp(row.queued_at, 0).unwrap_or_default(),
         held,
+        counter: row.counter.clone(),
     }
 }
 
@@ -328,12 +357,15 @@ fn may_wait(server: &str, reference: &str, input: &PurchaseInput) -> Result<()> 
 }
 
 /// Record a bill at a counter on a server: sent when the server answers, else kept in `dir`'s
-/// outbox when it may wait. `store` is the open shop, or why it did not open.
+/// outbox when it may wait. `store` is the open shop, or why it did not open; `counter` is
+/// the counter's name when it did not (an open store's own name is used), kept with the
+/// bill so the server records it at this counter whoever sends it.
 /// Every bill gets a retry id first, so one that reached the server just before the link
 /// dropped is replayed, not recorded again, when the outbox sends it.
 pub fn record(
     dir: &Path,
     store: Result<&Store>,
+    counter: Option<&str>,
     reference: &str,
     mut input: PurchaseInput,
 ) -> Result<Recorded> {
@@ -344,6 +376,12 @@ pub fn record(
         None => new_client_id(),
     });
     let open = store.as_ref().ok().copied();
+    let counter = match open {
+        Some(s) => s.counter(),
+        None => counter
+            .map(|c| limits::check_counter(c).map(str::to_owned))
+            .transpose()?,
+    };
     let tried = store.and_then(|s| {
         input.customer_id = s.resolve_customer(reference)?;
         s.add_purchase(input.clone())
@@ -367,6 +405,7 @@ pub fn record(
             Ok(Recorded::Queued(outbox.push(
                 &server,
                 reference.trim(),
+                counter.as_deref(),
                 &input,
             )?))
         }
@@ -385,7 +424,7 @@ impl Store {
         input: PurchaseInput,
     ) -> Result<Recorded> {
         self.require(Perm::Serve)?;
-        record(dir, Ok(self), reference, input)
+        record(dir, Ok(self), None, reference, input)
     }
 
     /// The bills this computer keeps for this shop's server, oldest first; none on a file.
@@ -443,9 +482,14 @@ mod tests {
     fn a_kept_bill_is_dated_and_named_once_and_the_file_is_private() {
         let dir = tempfile::tempdir().unwrap();
         let before = time::now();
-        let Recorded::Queued(q) =
-            record(dir.path(), Err(down()), " 0912 345 678 ", bill("5000")).unwrap()
-        else {
+        let Recorded::Queued(q) = record(
+            dir.path(),
+            Err(down()),
+            None,
+            " 0912 345 678 ",
+            bill("5000"),
+        )
+        .unwrap() else {
             panic!("sent");
         };
         assert_eq!((q.seq, q.reference.as_str()), (1, "0912 345 678"));
@@ -475,12 +519,14 @@ mod tests {
         let ob = Outbox::open(dir.path()).unwrap();
         let row = ("s", "0912345678", "", "{}");
         for id in ["a", "b"] {
-            assert!(db::outbox::push(&ob.conn, 2, (row.0, row.1, id, row.3), 0)
-                .unwrap()
-                .is_some());
+            assert!(
+                db::outbox::push(&ob.conn, 2, (row.0, row.1, id, row.3, None), 0)
+                    .unwrap()
+                    .is_some()
+            );
         }
         assert!(matches!(
-            db::outbox::push(&ob.conn, 2, (row.0, row.1, "c", row.3), 0),
+            db::outbox::push(&ob.conn, 2, (row.0, row.1, "c", row.3, None), 0),
             Err(CoreError::OutboxFull { max: 2 })
         ));
         assert_eq!(db::outbox::count(&ob.conn).unwrap(), 2);
@@ -489,7 +535,7 @@ mod tests {
         big.client_id = Some("big".into());
         big.note = Some("x".repeat(BILL_MAX_BYTES));
         assert!(matches!(
-            ob.push("s", "0912345678", &big),
+            ob.push("s", "0912345678", None, &big),
             Err(CoreError::OutboxBillTooLarge { max_kib: 64 })
         ));
         assert_eq!(db::outbox::count(&ob.conn).unwrap(), 2);
@@ -504,7 +550,7 @@ mod tests {
         std::fs::write(&target, "mine").unwrap();
         std::os::unix::fs::symlink(&target, dir.path().join(FILE)).unwrap();
         assert!(matches!(
-            record(dir.path(), Err(down()), "0912345678", bill("1")),
+            record(dir.path(), Err(down()), None, "0912345678", bill("1")),
             Err(CoreError::FileNotRegular(_))
         ));
         assert!(matches!(
@@ -526,7 +572,7 @@ mod tests {
             Err(CoreError::OutboxInvalid(_))
         ));
         assert!(matches!(
-            record(other.path(), Err(down()), "0912345678", bill("1")),
+            record(other.path(), Err(down()), None, "0912345678", bill("1")),
             Err(CoreError::OutboxInvalid(_))
         ));
         assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -540,12 +586,9 @@ mod tests {
         );
     }
 
-    /// An outbox written before addresses were tied to their database keeps its bills, and
-    /// an older build still reads it (same version, one table more).
-    #[test]
-    fn an_outbox_from_before_the_servers_table_keeps_its_bills() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(FILE);
+    /// An outbox as builds before the servers table and the bills' counter wrote it.
+    fn old_outbox(dir: &Path) -> PathBuf {
+        let path = dir.join(FILE);
         files::create_new_private(&path).unwrap();
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
@@ -560,11 +603,29 @@ mod tests {
              PRAGMA user_version = 1;",
         )
         .unwrap();
-        drop(c);
+        path
+    }
+
+    /// An outbox written before addresses were tied to their database and bills to their
+    /// counter keeps its bills (sent under the sender's name), and an older build still
+    /// reads it (same version, one table and one column more).
+    #[test]
+    fn an_outbox_from_before_the_servers_table_keeps_its_bills() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = old_outbox(dir.path());
         let ob = Outbox::existing(dir.path()).unwrap().unwrap();
         let kept = ob.list().unwrap();
-        assert_eq!((kept.len(), kept[0].client_id.as_str()), (1, "k-1"));
+        assert_eq!(
+            (
+                kept.len(),
+                kept[0].client_id.as_str(),
+                kept[0].counter.clone()
+            ),
+            (1, "k-1", None)
+        );
         db::outbox::learn(&ob.conn, "x:1/y", "7/y").unwrap();
+        let named = ob.push("x:1/y", "0912345678", Some("Quầy 1"), &bill("2"));
+        assert_eq!(named.unwrap().counter.as_deref(), Some("Quầy 1"));
         let c = rusqlite::Connection::open(&path).unwrap();
         let (version, tied): (i64, String) = c
             .query_row(
@@ -574,6 +635,39 @@ mod tests {
             )
             .unwrap();
         assert_eq!((version, tied.as_str()), (1, "7/y"));
+        // What an older build reads and writes still works.
+        c.execute(
+            "INSERT INTO bills (server, reference, client_id, bill, queued_at)
+             VALUES ('x:1/y', '0912345678', 'k-3', '{}', 6)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(ob.list().unwrap().len(), 3);
+    }
+
+    /// Two commands opening an older outbox at the same instant both find it whole: one
+    /// adds the counter column, the other waits and finds it there.
+    #[test]
+    fn two_commands_bringing_an_old_outbox_up_to_date_at_once_both_open_it() {
+        for _ in 0..40 {
+            let dir = tempfile::tempdir().unwrap();
+            old_outbox(dir.path());
+            let start = std::sync::Barrier::new(2);
+            std::thread::scope(|t| {
+                let runs: Vec<_> = (0..2)
+                    .map(|_| {
+                        t.spawn(|| {
+                            start.wait();
+                            Outbox::existing(dir.path())
+                        })
+                    })
+                    .collect();
+                for r in runs {
+                    let ob = r.join().unwrap().unwrap().unwrap();
+                    assert_eq!(ob.list().unwrap().len(), 1);
+                }
+            });
+        }
     }
 
     #[test]

@@ -1740,6 +1740,7 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
     file.migrate_to(&url, &mut |_, _| {}).unwrap();
     drop(file);
     let counter = Store::open_server(&url).unwrap();
+    counter.set_counter(Some("Quầy 1")).unwrap();
     let here = tempfile::tempdir().unwrap();
     let bill = |amount: &str, id: Option<&str>| PurchaseInput {
         amount: amount.into(),
@@ -1755,10 +1756,19 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         Recorded::Sent(p) => panic!("sent {}", p.purchase.id),
     };
     let duc = "0912 345 678";
-    let first = sent(outbox::record(here.path(), Ok(&counter), duc, bill("100000", None)).unwrap());
+    let first =
+        sent(outbox::record(here.path(), Ok(&counter), None, duc, bill("100000", None)).unwrap());
     // This one reaches the server; its answer is taken to be lost with the link.
-    let landed =
-        sent(outbox::record(here.path(), Ok(&counter), duc, bill("50000", Some("x-1"))).unwrap());
+    let landed = sent(
+        outbox::record(
+            here.path(),
+            Ok(&counter),
+            None,
+            duc,
+            bill("50000", Some("x-1")),
+        )
+        .unwrap(),
+    );
     assert!(
         Outbox::existing(here.path()).unwrap().is_none(),
         "nothing kept online"
@@ -1769,24 +1779,52 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         server: pg::Server::parse(&url).unwrap().shown().to_owned(),
     };
     // The open store finds the server gone mid-bill; a counter starting now cannot open.
-    let s1 = kept(outbox::record(here.path(), Ok(&counter), duc, bill("200000", None)).unwrap());
+    let s1 =
+        kept(outbox::record(here.path(), Ok(&counter), None, duc, bill("200000", None)).unwrap());
+    // Kept by a command at another counter of this computer: sent under its name.
     let s2 = kept(
         outbox::record(
             here.path(),
             Err(down()),
+            Some("Quầy 2"),
             "0987-654-321",
             bill("300000", None),
         )
         .unwrap(),
     );
-    let s3 =
-        kept(outbox::record(here.path(), Err(down()), duc, bill("50000", Some("x-1"))).unwrap());
-    let s4 =
-        kept(outbox::record(here.path(), Err(down()), "0909 000 111", bill("1000", None)).unwrap());
+    let s3 = kept(
+        outbox::record(
+            here.path(),
+            Err(down()),
+            None,
+            duc,
+            bill("50000", Some("x-1")),
+        )
+        .unwrap(),
+    );
+    let s4 = kept(
+        outbox::record(
+            here.path(),
+            Err(down()),
+            None,
+            "0909 000 111",
+            bill("1000", None),
+        )
+        .unwrap(),
+    );
     assert!(s1 < s2 && s2 < s3 && s3 < s4);
     // Kept twice by a retry while offline: it waits once.
     assert_eq!(
-        kept(outbox::record(here.path(), Err(down()), duc, bill("50000", Some("x-1"))).unwrap()),
+        kept(
+            outbox::record(
+                here.path(),
+                Err(down()),
+                None,
+                duc,
+                bill("50000", Some("x-1"))
+            )
+            .unwrap()
+        ),
         s3
     );
     let redeem = PurchaseInput {
@@ -1799,34 +1837,63 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
     };
     for (reference, input) in [(duc, redeem), (duc, voucher)] {
         assert!(matches!(
-            outbox::record(here.path(), Err(down()), reference, input),
+            outbox::record(here.path(), Err(down()), None, reference, input),
             Err(CoreError::OfflineRedeem { .. })
         ));
     }
     for reference in ["#1", "Nguyễn Văn Đức", "1"] {
         assert!(matches!(
-            outbox::record(here.path(), Err(down()), reference, bill("1000", None)),
+            outbox::record(
+                here.path(),
+                Err(down()),
+                None,
+                reference,
+                bill("1000", None)
+            ),
             Err(CoreError::OfflineReference { .. })
         ));
     }
     assert!(matches!(
-        outbox::record(here.path(), Err(down()), duc, bill("1000", Some("a b"))),
+        outbox::record(
+            here.path(),
+            Err(down()),
+            None,
+            duc,
+            bill("1000", Some("a b"))
+        ),
         Err(CoreError::ClientIdInvalid { .. })
     ));
     // A damaged bill in the file is set aside by itself.
     let raw = db::outbox::open(&here.path().join(outbox::FILE)).unwrap();
     let server = pg::Server::parse(&url).unwrap().shown().to_owned();
-    let s5 = db::outbox::push(&raw, 10, (&server, duc, "x-5", "{not json"), 0)
+    let s5 = db::outbox::push(&raw, 10, (&server, duc, "x-5", "{not json", None), 0)
         .unwrap()
         .unwrap()
         .seq;
+    // So is one whose counter name was spoiled by hand: it never reaches the server.
+    let good = serde_json::to_string(&bill("7000", Some("x-6"))).unwrap();
+    let spoiled = (
+        server.as_str(),
+        duc,
+        "x-6",
+        good.as_str(),
+        Some("Quầy\u{7}"),
+    );
+    let s6 = db::outbox::push(&raw, 10, spoiled, 0).unwrap().unwrap().seq;
     let ob = Outbox::existing(here.path()).unwrap().unwrap();
-    let waiting: Vec<i64> = ob.list().unwrap().iter().map(|q| q.seq).collect();
-    assert_eq!(waiting, [s1, s2, s3, s4, s5]);
+    let listed = ob.list().unwrap();
+    let waiting: Vec<i64> = listed.iter().map(|q| q.seq).collect();
+    assert_eq!(waiting, [s1, s2, s3, s4, s5, s6]);
+    let names: Vec<Option<&str>> = listed.iter().map(|q| q.counter.as_deref()).collect();
+    assert_eq!(
+        names[..3],
+        [Some("Quầy 1"), Some("Quầy 2"), None],
+        "the open store's name, the one given, none"
+    );
 
     // Still down: the send stops at once, and everything waits.
     let try1 = ob.send(&counter).unwrap();
-    assert!(try1.sent.is_empty() && try1.waiting == 5, "{try1:?}");
+    assert!(try1.sent.is_empty() && try1.waiting == 6, "{try1:?}");
     assert_eq!(try1.stopped.unwrap().code, "db.server_unreachable");
 
     assert_eq!(own.pg("start"), admin);
@@ -1849,13 +1916,14 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         held,
         [
             (s4, "customer.not_found".to_string()),
-            (s5, "outbox.bill_invalid".to_string())
+            (s5, "outbox.bill_invalid".to_string()),
+            (s6, "counter.name_invalid".to_string())
         ]
     );
-    assert_eq!((back.waiting, back.stopped), (2, None));
+    assert_eq!((back.waiting, back.stopped), (3, None));
     // Sent again: nothing is sent twice, the refused ones stay with their reason.
     let again = ob.send(&counter).unwrap();
-    assert!(again.sent.is_empty() && again.held.len() == 2, "{again:?}");
+    assert!(again.sent.is_empty() && again.held.len() == 3, "{again:?}");
     let listed = ob.list().unwrap();
     assert_eq!(listed[0].held.as_ref().unwrap().code, "customer.not_found");
 
@@ -1875,6 +1943,26 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         ),
         2
     );
+    // Each recorded at the counter it was made at, its audit entry too, whoever sent it.
+    for (amount, at) in [(200000i64, "Quầy 1"), (300000, "Quầy 2")] {
+        let row = c
+            .query_one(
+                "SELECT p.counter, a.counter FROM purchases p
+                 JOIN audit_log a ON a.entity = 'purchase' AND a.entity_id = p.id::text
+                 WHERE p.total_minor = $1 AND a.action = 'purchase.add'",
+                &[&amount],
+            )
+            .unwrap();
+        let got: (Option<String>, Option<String>) = (row.get(0), row.get(1));
+        assert_eq!(got, (Some(at.into()), Some(at.into())), "{amount}");
+    }
+    assert_eq!(
+        n(
+            &mut c,
+            "SELECT count(*) FROM purchases WHERE total_minor = 7000"
+        ),
+        0
+    );
     // The owner drops the bill no one can place; the server's audit log keeps it.
     assert_eq!(
         ob.drop_bill(&counter, s4).unwrap().reference,
@@ -1891,7 +1979,7 @@ fn a_counter_cut_off_keeps_its_bills_and_sends_them_once_in_order() {
         ),
         1
     );
-    assert_eq!(ob.list().unwrap().len(), 1);
+    assert_eq!(ob.list().unwrap().len(), 2);
 }
 
 /// A shop with staff accounts works on a server: the owner and a cashier sign in with their
@@ -4943,10 +5031,11 @@ fn a_kept_bill_goes_to_its_shop_by_whatever_address_the_counter_uses_next() {
     let other = Store::open_server(&other_url).unwrap();
     let ids = [&before, &other].map(|s| s.server_identity().unwrap());
     assert_ne!(ids[0], ids[1]);
-    // The counter's window lists its kept bills while it works: the outbox notes which
-    // database each address reached.
-    Outbox::open(here.path()).unwrap();
-    assert!(before.kept_bills(here.path()).unwrap().is_empty());
+    // Each command on a server notes which database its address reached, in an outbox made
+    // for it (nothing on a shop file); the window does so as it lists its kept bills.
+    Outbox::note(here.path(), &file).unwrap();
+    assert!(Outbox::existing(here.path()).unwrap().is_none());
+    Outbox::note(here.path(), &before).unwrap();
     assert!(other.kept_bills(here.path()).unwrap().is_empty());
     let down = |s: &Store| CoreError::ServerUnreachable {
         server: s.server().unwrap(),
@@ -4960,14 +5049,17 @@ fn a_kept_bill_goes_to_its_shop_by_whatever_address_the_counter_uses_next() {
         Recorded::Sent(p) => panic!("sent {}", p.purchase.id),
     };
     let duc = "0912 345 678";
-    let mine = kept(outbox::record(here.path(), Err(down(&before)), duc, bill("61000")).unwrap());
-    let theirs = kept(outbox::record(here.path(), Err(down(&other)), duc, bill("62000")).unwrap());
+    let mine =
+        kept(outbox::record(here.path(), Err(down(&before)), None, duc, bill("61000")).unwrap());
+    let theirs =
+        kept(outbox::record(here.path(), Err(down(&other)), None, duc, bill("62000")).unwrap());
     let unknown = kept(
         outbox::record(
             here.path(),
             Err(CoreError::ServerUnreachable {
                 server: "10.0.0.9:5432/shop".into(),
             }),
+            None,
             duc,
             bill("63000"),
         )
@@ -4991,23 +5083,27 @@ fn a_kept_bill_goes_to_its_shop_by_whatever_address_the_counter_uses_next() {
     ));
     let ob = Outbox::existing(here.path()).unwrap().unwrap();
     let sent = ob.send(&after).unwrap();
+    // The bill for the address never noted is not counted as another shop's: unknown.
     assert_eq!(
-        (sent.sent.len(), sent.waiting, sent.elsewhere),
-        (1, 0, 2),
+        (sent.sent.len(), sent.waiting, sent.elsewhere, sent.unknown),
+        (1, 0, 1, 1),
         "{sent:?}"
     );
     assert_eq!(sent.sent[0].seq, mine);
     let bill_on = |s: &Store, id: i64| s.purchase(id).map(|p| p.total.to_string());
     assert_eq!(bill_on(&after, sent.sent[0].purchase_id).unwrap(), "61000");
     let again = ob.send(&after).unwrap();
-    assert!(again.sent.is_empty() && again.elsewhere == 2, "{again:?}");
+    assert!(
+        again.sent.is_empty() && (again.elsewhere, again.unknown) == (1, 1),
+        "{again:?}"
+    );
     let left: Vec<i64> = ob.list().unwrap().iter().map(|q| q.seq).collect();
     assert_eq!(left, [theirs, unknown]);
     // The other shop's bill is still that shop's to send.
     let to_other = ob.send(&other).unwrap();
     assert_eq!(
-        (to_other.sent.len(), to_other.elsewhere),
-        (1, 1),
+        (to_other.sent.len(), to_other.elsewhere, to_other.unknown),
+        (1, 0, 1),
         "{to_other:?}"
     );
     assert_eq!(to_other.sent[0].seq, theirs);
