@@ -2577,6 +2577,38 @@ fn export_onto_the_database_or_its_wal_is_refused_and_changes_nothing() {
         );
         database_intact(d, &before);
     }
+    // Nor onto the outbox beside it: a bill kept while a server (here none: port 1) did not
+    // answer exists nowhere else.
+    let kept = kq_base(d, "en")
+        .args([
+            "--database",
+            "postgres://kq@127.0.0.1:1/shop",
+            "purchase",
+            "add",
+        ])
+        .args(["--customer", "0912345678", "--amount", "5000", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        kept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    let waiting = ok(d, &["queue", "list", "--json"]);
+    let outbox = d.join("outbox.db");
+    let outbox_s = outbox.to_str().unwrap();
+    let link = d.join("bills.csv");
+    std::os::unix::fs::symlink(&outbox, &link).unwrap();
+    let link_s = link.to_str().unwrap();
+    refused(d, &["export", "customers", link_s], "shop's own data file");
+    refused(
+        d,
+        &["backup", "create", outbox_s, "--force"],
+        "database in use",
+    );
+    assert_eq!(ok(d, &["queue", "list", "--json"]), waiting);
+    assert!(waiting.contains("0912345678"), "{waiting}");
+    database_intact(d, &before);
 }
 
 #[cfg(target_os = "linux")]

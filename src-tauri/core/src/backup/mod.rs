@@ -395,11 +395,10 @@ fn file_name(target: &Path) -> std::ffi::OsString {
         .unwrap_or_else(|| "backup.db".into())
 }
 
-/// Whether `path` is the live database or one of its companions (-wal, -shm, -journal).
+/// Whether `path` is the live database or one of its companions (-wal, -shm, -journal),
+/// or the counter's outbox beside it ([`Store::protected_files`]).
 fn is_live(store: &Store, path: &Path) -> bool {
-    store
-        .path()
-        .is_some_and(|live| files::is_protected(path, &files::live_files(live)))
+    files::is_protected(path, &store.protected_files())
 }
 
 /// Names older versions gave their temporaries: removed on the next start.

@@ -506,18 +506,28 @@ impl Drop for Store {
 impl Store {
     /// Write a file the user named, through a fresh temporary renamed into place
     /// ([`files::write_atomically`]): never through a planted name, never onto the live
-    /// database or its -wal/-shm.
+    /// database or its -wal/-shm, nor onto the outbox ([`Store::protected_files`]).
     pub(crate) fn write_user_file(
         &self,
         path: &Path,
         write: impl FnOnce(&Path) -> Result<()>,
     ) -> Result<()> {
-        let protected = self
+        files::write_atomically(path, &self.protected_files(), write)
+    }
+
+    /// What no file the user names may be written onto: this computer's shop's live
+    /// database and its companions, and beside it the counter's outbox (the bills kept
+    /// while the server was away, which exist nowhere else).
+    pub(crate) fn protected_files(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
             .path()
             .or(self.home_file.get().map(PathBuf::as_path))
             .map(files::live_files)
             .unwrap_or_default();
-        files::write_atomically(path, &protected, write)
+        if let Some(dir) = self.home_dir() {
+            out.extend(files::live_files(&dir.join(db::outbox::FILE)));
+        }
+        out
     }
 }
 
