@@ -111,6 +111,14 @@ pub fn send_waiting(db: &Store, data_dir: &Path, o: &Out) {
             for l in said(o, &s) {
                 errln!("{l}");
             }
+            // Bills that may be this shop's and will not go by this address: said each time.
+            if s.unknown > 0 {
+                errln!(
+                    "{}",
+                    o.t("cli.queue_unknown")
+                        .replace("{n}", &s.unknown.to_string())
+                );
+            }
         }
         Err(e) => {
             errln!("{}", i18n::core_error(o.lang, &e));
