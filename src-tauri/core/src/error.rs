@@ -256,7 +256,7 @@ core_errors! {
     NotConnected => "connection.not_connected" {},
     #[error("the database {server} holds no shop yet; move a shop there first (khachquen db migrate-to)")]
     ServerNoShop { server: String } => "connection.no_shop" {"server": server},
-    #[error("a counter's name is 1 to {max} characters")]
+    #[error("a counter's name is 1 to {max} characters, none of them a control")]
     CounterNameInvalid { max: usize } => "counter.name_invalid" {"max": max},
     #[error("a bill id is 1 to {max} letters, digits, dashes or underscores")]
     ClientIdInvalid { max: usize } => "purchase.client_id_invalid" {"max": max},
