@@ -395,10 +395,11 @@ fn file_name(target: &Path) -> std::ffi::OsString {
         .unwrap_or_else(|| "backup.db".into())
 }
 
-/// Whether `path` is the live database or one of its companions (-wal, -shm, -journal),
-/// or the counter's outbox beside it ([`Store::protected_files`]).
+/// Whether `path` is the live database or one of its companions (-wal, -shm, -journal).
 fn is_live(store: &Store, path: &Path) -> bool {
-    files::is_protected(path, &store.protected_files())
+    store
+        .path()
+        .is_some_and(|live| files::is_protected(path, &files::live_files(live)))
 }
 
 /// Names older versions gave their temporaries: removed on the next start.
@@ -1083,7 +1084,8 @@ impl Store {
                 )
             }
         };
-        if is_live(self, &path) {
+        // Never onto this computer's live data: the database, its companions, the outbox.
+        if files::is_protected(&path, &self.protected_files()) {
             return Err(CoreError::BackupIsLive(shown(&path)));
         }
         if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {

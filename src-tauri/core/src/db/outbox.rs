@@ -76,27 +76,17 @@ pub fn open(path: &Path) -> Result<Connection> {
         // An outbox from before the servers table or the bills' counter: added, which an
         // older build reading the file ignores. Checked again under the write lock, so two
         // commands opening it at once do not both add the column.
-        let current = || -> Result<bool> {
-            Ok(conn.query_row(
-                "SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'servers')
-                      + (SELECT count(*) FROM pragma_table_info('bills') WHERE name = 'counter')",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? == 2)
+        let has = |sql: &str| -> Result<bool> {
+            Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? > 0)
         };
-        if !current()? {
+        let servers = "SELECT count(*) FROM sqlite_schema WHERE name = 'servers'";
+        let counter = "SELECT count(*) FROM pragma_table_info('bills') WHERE name = 'counter'";
+        if !(has(servers)? && has(counter)?) {
             conn.execute_batch("BEGIN IMMEDIATE")?;
             let added = (|| -> Result<()> {
-                if !current()? {
-                    conn.execute_batch(SERVERS)?;
-                    let has_counter: i64 = conn.query_row(
-                        "SELECT count(*) FROM pragma_table_info('bills') WHERE name = 'counter'",
-                        [],
-                        |r| r.get(0),
-                    )?;
-                    if has_counter == 0 {
-                        conn.execute_batch("ALTER TABLE bills ADD COLUMN counter TEXT")?;
-                    }
+                conn.execute_batch(SERVERS)?;
+                if !has(counter)? {
+                    conn.execute_batch("ALTER TABLE bills ADD COLUMN counter TEXT")?;
                 }
                 Ok(())
             })();
