@@ -62,14 +62,8 @@ pub fn run(
             };
             o.print(&sending, || {
                 let mut lines = said(o, &sending);
-                for (n, key) in [
-                    (sending.elsewhere, "cli.queue_elsewhere"),
-                    (sending.unknown, "cli.queue_unknown"),
-                ] {
-                    if n > 0 {
-                        lines.push(o.t(key).replace("{n}", &n.to_string()));
-                    }
-                }
+                lines.extend(apart(o, sending.elsewhere, "cli.queue_elsewhere"));
+                lines.extend(apart(o, sending.unknown, "cli.queue_unknown"));
                 lines.join("\n")
             })?;
             // 0 only when nothing waits any more: a refused bill needs the owner, and one kept
@@ -112,12 +106,8 @@ pub fn send_waiting(db: &Store, data_dir: &Path, o: &Out) {
                 errln!("{l}");
             }
             // Bills that may be this shop's and will not go by this address: said each time.
-            if s.unknown > 0 {
-                errln!(
-                    "{}",
-                    o.t("cli.queue_unknown")
-                        .replace("{n}", &s.unknown.to_string())
-                );
+            if let Some(l) = apart(o, s.unknown, "cli.queue_unknown") {
+                errln!("{l}");
             }
         }
         Err(e) => {
@@ -149,6 +139,11 @@ fn said(o: &Out, s: &Sending) -> Vec<String> {
         );
     }
     out
+}
+
+/// The sentence `key` for `n` bills left apart by a send, when there are any.
+fn apart(o: &Out, n: i64, key: &str) -> Option<String> {
+    (n > 0).then(|| o.t(key).replace("{n}", &n.to_string()))
 }
 
 /// One waiting bill: its number, when, for whom, how much, and why it is held if it is.

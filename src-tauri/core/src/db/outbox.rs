@@ -2,7 +2,9 @@
 //! the shop's server cannot be reached (crate::outbox). Never part of the shop's data.
 
 use crate::error::{CoreError, Result};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -82,21 +84,13 @@ pub fn open(path: &Path) -> Result<Connection> {
         let servers = "SELECT count(*) FROM sqlite_schema WHERE name = 'servers'";
         let counter = "SELECT count(*) FROM pragma_table_info('bills') WHERE name = 'counter'";
         if !(has(servers)? && has(counter)?) {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            let added = (|| -> Result<()> {
-                conn.execute_batch(SERVERS)?;
-                if !has(counter)? {
-                    conn.execute_batch("ALTER TABLE bills ADD COLUMN counter TEXT")?;
-                }
-                Ok(())
-            })();
-            match added {
-                Ok(()) => conn.execute_batch("COMMIT")?,
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    return Err(e);
-                }
+            // Rolled back when dropped on an error.
+            let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+            tx.execute_batch(SERVERS)?;
+            if !has(counter)? {
+                tx.execute_batch("ALTER TABLE bills ADD COLUMN counter TEXT")?;
             }
+            tx.commit()?;
         }
     }
     Ok(conn)
@@ -198,37 +192,28 @@ pub type NewBill<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>);
 /// transaction, so two commands adding at once cannot pass `max` together.
 pub fn push(conn: &Connection, max: i64, new: NewBill, at: i64) -> Result<Option<Row>> {
     let (server, reference, client_id, bill, counter) = new;
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let out = (|| -> Result<Option<Row>> {
-        if count(conn)? >= max {
-            return Err(CoreError::OutboxFull { max });
-        }
-        let added = conn.execute(
-            "INSERT INTO bills (server, reference, client_id, bill, queued_at, counter)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_id) DO NOTHING",
-            params![server, reference, client_id, bill, at, counter],
-        )?;
-        if added == 0 {
-            return Ok(None);
-        }
-        Ok(conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM bills WHERE seq = ?1"),
-                [conn.last_insert_rowid()],
-                row,
-            )
-            .optional()?)
-    })();
-    match out {
-        Ok(r) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(r)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
+    // Rolled back when dropped on an error.
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    if count(&tx)? >= max {
+        return Err(CoreError::OutboxFull { max });
     }
+    let added = tx.execute(
+        "INSERT INTO bills (server, reference, client_id, bill, queued_at, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_id) DO NOTHING",
+        params![server, reference, client_id, bill, at, counter],
+    )?;
+    let kept = if added == 0 {
+        None
+    } else {
+        tx.query_row(
+            &format!("SELECT {COLUMNS} FROM bills WHERE seq = ?1"),
+            [tx.last_insert_rowid()],
+            row,
+        )
+        .optional()?
+    };
+    tx.commit()?;
+    Ok(kept)
 }
 
 /// The bills waiting for `whose`, oldest first, at most `max`; a bill longer than

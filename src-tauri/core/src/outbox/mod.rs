@@ -189,7 +189,8 @@ impl Outbox {
     /// reaches, so a bill this counter keeps later by that address finds its shop by any
     /// other. What a counter does each time it reaches its server; nothing on a shop file.
     pub fn note(dir: &Path, store: &Store) -> Result<()> {
-        if store.server().is_some() && store.server_identity().is_some() {
+        // A shop file has no identity; nor has a server that would not say.
+        if store.server_identity().is_some() {
             Outbox::open(dir)?.learn(store)?;
         }
         Ok(())
@@ -376,12 +377,6 @@ pub fn record(
         None => new_client_id(),
     });
     let open = store.as_ref().ok().copied();
-    let counter = match open {
-        Some(s) => s.counter(),
-        None => counter
-            .map(|c| limits::check_counter(c).map(str::to_owned))
-            .transpose()?,
-    };
     let tried = store.and_then(|s| {
         input.customer_id = s.resolve_customer(reference)?;
         s.add_purchase(input.clone())
@@ -390,6 +385,12 @@ pub fn record(
         Ok(r) => Ok(Recorded::Sent(Box::new(r))),
         Err(CoreError::ServerUnreachable { server }) => {
             may_wait(&server, reference, &input)?;
+            let counter = match open {
+                Some(s) => s.counter(),
+                None => counter
+                    .map(|c| limits::check_counter(c).map(str::to_owned))
+                    .transpose()?,
+            };
             input.customer_id = 0;
             if input.at.as_deref().is_none_or(|a| a.trim().is_empty()) {
                 // The bill is dated when it was made, not when the server gets it.
